@@ -1,0 +1,129 @@
+# taskvisor — one plain GNU Makefile.
+#
+#   make run     install missing build deps, build, run taskvisord -n on ./taskvisord.conf
+#   make test    install missing deps, build, run unit + e2e tests, then again under ASan+UBSan
+#   make bench   run the benchmarks in bench/ (prints ratios against the reference tools)
+#   make lint    clang-format check + cppcheck
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# Sources are found per folder (lib/, supervisord/, ctl/, services/); each folder is one
+# concern, see README.md "Layout".
+
+CC      ?= cc
+BUILD   ?= build
+PREFIX  ?= /usr/local
+SAN     ?=
+
+WARN    = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Ilib -MMD -MP
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+LDLIBS  = -lev -linih -lsqlite3 -ljansson -luuid $(SYSTEMD_LIBS) -lm
+
+# Debian packages the build and the tests need (installed by `make deps` when missing).
+DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
+            libjansson-dev uuid-dev libcmocka-dev
+DEB_TEST  = sqlite3 python3 procps
+DEB_BENCH = supervisor hyperfine nodejs npm
+
+LIB_SRCS  := $(sort $(wildcard lib/*.c))
+D_SRCS    := $(sort $(filter-out supervisord/main.c,$(wildcard supervisord/*.c)))
+CTL_SRCS  := $(sort $(wildcard ctl/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+D_OBJS    := $(D_SRCS:%.c=$(BUILD)/%.o)
+CTL_OBJS  := $(CTL_SRCS:%.c=$(BUILD)/%.o)
+SVC_SRCS  := $(sort $(wildcard services/*.c))
+SVC_BINS  := $(SVC_SRCS:services/%.c=$(BUILD)/bin/%)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+BINS = $(BUILD)/bin/taskvisord $(BUILD)/bin/taskvisorctl $(SVC_BINS)
+
+.PHONY: all deps deps-bench run test test-unit test-e2e asan check bench lint install clean fuzz
+all: $(BINS) $(UNIT_BINS)
+
+# Install whatever build/test package is missing (no-op when all are present).
+deps:
+	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+deps-bench: deps
+	@missing=""; for p in $(DEB_BENCH); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(BUILD)/libtv.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libtvd.a: $(D_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/taskvisord: $(BUILD)/supervisord/main.o $(BUILD)/libtvd.a $(BUILD)/libtv.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/taskvisorctl: $(CTL_OBJS) $(BUILD)/libtv.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/%: $(BUILD)/services/%.o $(BUILD)/libtv.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtvd.a $(BUILD)/libtv.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+run: deps all
+	@mkdir -p var/log var/run
+	$(BUILD)/bin/taskvisord -n -c taskvisord.conf
+
+test-unit: all
+	@tests/unit/run.sh $(BUILD)
+
+test-e2e: all
+	@tests/e2e/run.sh $(BUILD)
+
+# Unit + end-to-end, then the whole suite again under AddressSanitizer + UBSan.
+test: deps
+	$(MAKE) test-unit test-e2e
+	$(MAKE) BUILD=build-asan SAN=1 test-unit test-e2e
+
+asan:
+	$(MAKE) BUILD=build-asan SAN=1 test-unit test-e2e
+
+bench: deps-bench all
+	bench/run.sh $(BUILD)
+
+lint:
+	clang-format --dry-run --Werror $(LIB_SRCS) $(D_SRCS) supervisord/main.c $(CTL_SRCS) $(SVC_SRCS) lib/*.h supervisord/*.h
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Ilib lib supervisord ctl services
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 taskvisord.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
+
+clean:
+	rm -rf build build-asan var
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

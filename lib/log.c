@@ -1,0 +1,129 @@
+/*
+ * log.c — the one log module: level filter, optional timestamps, a file that
+ * can be reopened for logrotate. Never exits except in fatal()/fatalx().
+ */
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *log_prog = "taskvisor";
+static enum log_level log_lvl = LOG_LVL_INFO;
+static int log_stamps = 1;
+static FILE *log_fp;
+static char *log_path;
+
+static const char *const log_names[] = { "CRIT", "ERROR", "WARN", "INFO", "DEBG", "TRAC" };
+
+void log_init(const char *progname, enum log_level level, int timestamps)
+{
+	log_prog = progname;
+	log_lvl = level;
+	log_stamps = timestamps;
+}
+
+int log_open_file(const char *path)
+{
+	FILE *fp = fopen(path, "a");
+	if (fp == NULL)
+		return -1;
+	setvbuf(fp, NULL, _IOLBF, 0);
+	if (log_fp != NULL)
+		fclose(log_fp);
+	log_fp = fp;
+	if (path != log_path) {
+		free(log_path);
+		log_path = strdup(path);
+	}
+	return 0;
+}
+
+int log_reopen(void)
+{
+	if (log_path == NULL)
+		return 0;
+	return log_open_file(log_path);
+}
+
+void log_set_level(enum log_level level) { log_lvl = level; }
+enum log_level log_get_level(void) { return log_lvl; }
+
+const char *log_level_name(enum log_level level)
+{
+	static const char *const lower[] = { "critical", "error", "warn", "info", "debug", "trace" };
+	return (unsigned)level <= LOG_LVL_TRACE ? lower[level] : "?";
+}
+
+int log_level_parse(const char *s, enum log_level *out)
+{
+	static const struct { const char *name; enum log_level lvl; } tab[] = {
+		{ "critical", LOG_LVL_CRIT }, { "error", LOG_LVL_ERROR }, { "warn", LOG_LVL_WARN },
+		{ "warning", LOG_LVL_WARN },  { "info", LOG_LVL_INFO },   { "debug", LOG_LVL_DEBUG },
+		{ "trace", LOG_LVL_TRACE },   { "blather", LOG_LVL_TRACE },
+	};
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcasecmp(s, tab[i].name) == 0) {
+			*out = tab[i].lvl;
+			return 0;
+		}
+	return -1;
+}
+
+static void log_vemit(enum log_level lvl, int with_errno, int saved, const char *fmt, va_list ap)
+{
+	FILE *fp = log_fp != NULL ? log_fp : stderr;
+	char msg[4096];
+
+	if (lvl > log_lvl)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_stamps) {
+		struct timeval tv;
+		struct tm tm;
+		char ts[32];
+		gettimeofday(&tv, NULL);
+		localtime_r(&tv.tv_sec, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(fp, "%s,%03ld %s %s: ", ts, (long)(tv.tv_usec / 1000), log_names[lvl], log_prog);
+	} else {
+		fprintf(fp, "%s: ", log_prog);
+	}
+	if (with_errno)
+		fprintf(fp, "%s: %s\n", msg, strerror(saved));
+	else
+		fprintf(fp, "%s\n", msg);
+}
+
+#define LOG_BODY(lvl, with_errno)                         \
+	do {                                              \
+		int saved = errno;                        \
+		va_list ap;                               \
+		va_start(ap, fmt);                        \
+		log_vemit(lvl, with_errno, saved, fmt, ap); \
+		va_end(ap);                               \
+		errno = saved;                            \
+	} while (0)
+
+void log_warn(const char *fmt, ...) { LOG_BODY(LOG_LVL_WARN, 1); }
+void log_warnx(const char *fmt, ...) { LOG_BODY(LOG_LVL_WARN, 0); }
+void log_info(const char *fmt, ...) { LOG_BODY(LOG_LVL_INFO, 0); }
+void log_debug(const char *fmt, ...) { LOG_BODY(LOG_LVL_DEBUG, 0); }
+void log_error(const char *fmt, ...) { LOG_BODY(LOG_LVL_ERROR, 0); }
+
+void fatal(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_CRIT, 1);
+	exit(1);
+}
+
+void fatalx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_CRIT, 0);
+	exit(1);
+}

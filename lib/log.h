@@ -1,0 +1,32 @@
+/*
+ * log.h — the one log module every binary uses (OpenSMTPD's verbs).
+ *
+ * log_warn* append strerror(errno); the *x variants do not. fatal/fatalx exit
+ * the process and are only for states that cannot happen; library code that
+ * can fail returns an error instead. errno is saved and restored.
+ */
+#ifndef TV_LOG_H
+#define TV_LOG_H
+
+#include <stdio.h>
+
+enum log_level { LOG_LVL_CRIT = 0, LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG, LOG_LVL_TRACE };
+
+/* Where log lines go: a FILE (default stderr) with the program's name as prefix. */
+void log_init(const char *progname, enum log_level level, int timestamps);
+int log_open_file(const char *path); /* append to path; -1 on error (errno set) */
+int log_reopen(void);                /* reopen the file given to log_open_file (SIGUSR2) */
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+int log_level_parse(const char *s, enum log_level *out); /* critical,error,warn,info,debug,trace,blather */
+const char *log_level_name(enum log_level level);
+
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

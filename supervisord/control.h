@@ -1,0 +1,61 @@
+/*
+ * control.h — the daemon's Unix socket: accepts connections, checks peer
+ * credentials (SO_PEERCRED) and payload size, reads frames (proto.h), finds the
+ * handler for each message type in the handler tables and calls it.
+ *
+ * Handlers reply through conn_reply_*; a handler may keep the connection
+ * (conn_hold) and reply later (start waits for RUNNING, task replies wait for
+ * the engine's commit, tail -f streams). Writes are buffered and flushed when
+ * the socket is writable; nothing here blocks.
+ */
+#ifndef TV_CONTROL_H
+#define TV_CONTROL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct daemon;
+struct control;
+struct conn;
+
+/* A request handler. req is the parsed JSON payload (never NULL; {} when empty). */
+struct control_handler {
+	uint32_t type;      /* enum msgtype */
+	bool admin;         /* only admins may send it (read-only users get "permission denied") */
+	void (*handle)(struct daemon *d, struct conn *c, json_t *req);
+};
+
+/* Handler tables, one per module, terminated by { 0 }. control.c walks them all. */
+extern const struct control_handler proc_handlers[];   /* supervisord/handlers_proc.c */
+extern const struct control_handler task_handlers[];   /* supervisord/handlers_task.c */
+
+struct control *control_new(struct daemon *d, char *err, size_t errlen);
+void control_free(struct control *ctl);
+
+/* Replies. body is stolen (may be NULL = {}). */
+void conn_reply_ok(struct conn *c, json_t *body);
+void conn_reply_error(struct conn *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void conn_send_data(struct conn *c, json_t *body);
+/* Any message (worker protocol); body stolen. */
+void conn_send(struct conn *c, uint32_t type, json_t *body);
+
+/* Keep a connection past its handler; conn_release when done (frees it if it closed). */
+void conn_hold(struct conn *c);
+void conn_release(struct conn *c);
+bool conn_closed(const struct conn *c);
+/* Called once when the peer goes away (worker death is noticed here too). */
+void conn_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg);
+
+/* Who is on the other end (SO_PEERCRED). */
+pid_t conn_pid(const struct conn *c);
+uid_t conn_uid(const struct conn *c);
+const char *conn_user(const struct conn *c); /* user name, or the uid as text */
+bool conn_is_admin(const struct conn *c);
+
+/* Per-connection slot for the module that owns it (the engine's worker record). */
+void conn_set_data(struct conn *c, void *data);
+void *conn_get_data(const struct conn *c);
+
+#endif

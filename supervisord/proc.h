@@ -1,0 +1,129 @@
+/*
+ * proc.h — process supervision: supervisord's state machine for every process
+ * of every [program:x], driven by libev child/timer watchers.
+ *
+ * The supervisor borrows the struct conf it was given (the daemon keeps it
+ * alive until sv_apply() hands over a new one). It never exits the daemon and
+ * never blocks: starting, stopping and back-off are all timers and watchers.
+ * Other modules learn what happens through struct sv_hooks.
+ */
+#ifndef TV_PROC_H
+#define TV_PROC_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "conf.h"
+
+/* supervisord's states and numeric codes, exactly. */
+enum proc_state {
+	PROC_STOPPED = 0,
+	PROC_STARTING = 10,
+	PROC_RUNNING = 20,
+	PROC_BACKOFF = 30,
+	PROC_STOPPING = 40,
+	PROC_EXITED = 100,
+	PROC_FATAL = 200,
+	PROC_UNKNOWN = 1000,
+};
+
+struct supervisor;
+struct proc_priv; /* watchers, log capture: private to proc.c and friends */
+
+struct proc {
+	struct supervisor *sv;
+	const struct conf_program *prog; /* into the current conf */
+	const struct conf_proc *cp;      /* into the current conf */
+	char *name;                      /* process name, e.g. "worker_01" */
+	char *group;                     /* group name */
+	char *fullname;                  /* "group:name", or "name" when group == program == name */
+
+	enum proc_state state;
+	pid_t pid;             /* 0 when not running */
+	time_t start_time;     /* wall clock of the last spawn */
+	time_t stop_time;      /* wall clock of the last exit/stop; 0 = never */
+	int backoff;           /* consecutive failed starts */
+	unsigned restarts;     /* automatic restarts since the daemon started */
+	bool exited_once;      /* last_wstatus is meaningful */
+	int last_wstatus;      /* raw wait status of the last exit */
+	bool last_exit_expected; /* exit code was in exitcodes */
+	bool oom_killed;       /* the last exit was the kernel's OOM killer */
+	unsigned oom_kills;    /* OOM kills counted since the daemon started */
+	char spawn_err[256];   /* why the last start failed ("" if it did not) */
+	char status_text[256]; /* STATUS= from a ready=notify program */
+	char last_reason[128]; /* why it was last restarted/stopped by the daemon (memory_limit...) */
+
+	struct proc_priv *priv;
+};
+
+/* What other modules hear. Every hook may be NULL. */
+struct sv_hooks {
+	void *arg;
+	/* Any state change (after it happened). */
+	void (*on_state)(void *arg, struct proc *p, enum proc_state from, enum proc_state to);
+	/* A child was reaped: its raw wait status and whether the OOM killer took it
+	 * (called before on_state for the resulting transition). */
+	void (*on_exit)(void *arg, struct proc *p, pid_t pid, int wstatus, bool oom_killed);
+	/* A fatal_action=shutdown program went FATAL: the daemon should exit non-zero. */
+	void (*on_fatal_shutdown)(void *arg, struct proc *p);
+};
+
+/* Results of the control operations, mapped by the control module to supervisorctl's text. */
+enum sv_result {
+	SV_OK = 0,
+	SV_ALREADY_STARTED,
+	SV_NOT_RUNNING,
+	SV_NO_SUCH_PROCESS,
+	SV_NO_SUCH_GROUP,
+	SV_SPAWN_ERROR,
+	SV_BAD_SIGNAL,
+};
+
+struct supervisor *sv_new(struct ev_loop *loop, const struct conf *conf, const struct sv_hooks *hooks);
+void sv_free(struct supervisor *sv); /* kills nothing: call sv_stop_all first */
+
+/* Start every autostart process in ascending priority (depends_on honoured). */
+void sv_start_autostart(struct supervisor *sv);
+/* Stop all in descending priority; done(arg) runs once every process is down. */
+void sv_stop_all(struct supervisor *sv, void (*done)(void *arg), void *arg);
+
+/* All processes sorted by group then name; the array is owned by sv, valid until the next call
+ * that changes the process set (sv_apply). */
+struct proc **sv_procs(struct supervisor *sv, size_t *n);
+/* "name", "group:name" or "group:*" (the latter fills several). */
+struct proc *sv_find(struct supervisor *sv, const char *name);
+struct proc *sv_find_pid(struct supervisor *sv, pid_t pid);
+/* Members of a group in start order; n = 0 and NULL when there is no such group. */
+struct proc **sv_group(struct supervisor *sv, const char *group, size_t *n);
+
+/* Asynchronous operations: they return at once. proc_start moves to STARTING (or fails
+ * with SV_ALREADY_STARTED / SV_SPAWN_ERROR); watch on_state for RUNNING/BACKOFF/FATAL. */
+enum sv_result proc_start(struct proc *p);
+enum sv_result proc_stop(struct proc *p);
+enum sv_result proc_signal(struct proc *p, int sig);
+/* Restart with a logged reason (memory_limit, restart_cron, watchdog...). */
+void proc_restart(struct proc *p, const char *reason);
+
+const char *proc_state_name(enum proc_state s);
+/* supervisorctl's description column: "pid 123, uptime 0:01:05", "Not started", ... */
+void proc_describe(const struct proc *p, time_t now, char *buf, size_t len);
+/* Path of the captured stdout (stream 1) or stderr (stream 2) log, or NULL if discarded. */
+const char *proc_log_path(const struct proc *p, int stream);
+
+/* What a new configuration would change: names of programs/groups added, changed, removed. */
+struct sv_diff {
+	char **added, **changed, **removed; /* NULL-terminated, owned by the diff */
+};
+void sv_diff(struct supervisor *sv, const struct conf *newconf, struct sv_diff *out);
+void sv_diff_free(struct sv_diff *d);
+/* Adopt newconf: stop removed and changed processes (only those whose own fingerprint
+ * changed), re-point unchanged ones, add new ones (autostart). `names` (NULL = all)
+ * limits which groups are touched. The caller frees the old conf after this returns. */
+void sv_apply(struct supervisor *sv, const struct conf *newconf, char *const *names);
+
+/* Reopen every captured log (SIGUSR2, reopen-logs). */
+void sv_reopen_logs(struct supervisor *sv);
+
+#endif
