@@ -1,0 +1,121 @@
+# tests/e2e/lib.sh — the one helper every end-to-end test sources.
+#
+# Starts the real taskvisord on a private temp dir and socket, drives it with the
+# real taskvisorctl, waits for states, and cleans up every process it started by
+# pid: the daemon, and every process that inherited this test's TV_TEST_TAG
+# (found through /proc/PID/environ), never by name. Touches nothing outside $T.
+#
+#   tv_init                 make $T, write $T/taskvisord.conf (main file; programs go in $T/conf.d/)
+#   tv_program NAME <<EOF   write $T/conf.d/NAME.conf with the text on stdin
+#   tv_start [ARGS]         start "taskvisord -n -c $T/taskvisord.conf", wait for its socket
+#   ctl ARGS...             run taskvisorctl -c $T/taskvisord.conf ARGS (output and exit code as is)
+#   wait_state NAME STATE [SECS]   wait until `ctl status NAME` shows STATE
+#   wait_for SECS CMD...    retry CMD until it succeeds
+#   assert_eq GOT WANT MSG / assert_contains HAYSTACK NEEDLE MSG / fail MSG
+#
+# BUILD must be the absolute build dir (tests/e2e/run.sh sets it).
+
+set -u
+: "${BUILD:?BUILD must be set}"
+TVD="$BUILD/bin/taskvisord"
+TVCTL="$BUILD/bin/taskvisorctl"
+TEST_NAME=$(basename "$0" .sh)
+TV_TEST_TAG="tv-e2e-$$-$(date +%s%N)"
+export TV_TEST_TAG
+T=""
+DAEMON_PID=""
+
+fail() {
+	echo "FAIL $TEST_NAME: $*" >&2
+	if [ -n "$T" ] && [ -f "$T/daemon.out" ]; then
+		echo "--- daemon output (last 30 lines) ---" >&2
+		tail -n 30 "$T/daemon.out" >&2
+	fi
+	exit 1
+}
+
+assert_eq() { [ "$1" = "$2" ] || fail "$3: got [$1], want [$2]"; }
+assert_contains() {
+	case "$1" in *"$2"*) ;; *) fail "$3: [$2] not in [$1]" ;; esac
+}
+assert_not_contains() {
+	case "$1" in *"$2"*) fail "$3: [$2] unexpectedly in [$1]" ;; *) ;; esac
+}
+
+# Pids of live processes carrying this test's tag in their environment.
+tagged_pids() {
+	for e in /proc/[0-9]*/environ; do
+		p=${e#/proc/}; p=${p%/environ}
+		[ "$p" = "$$" ] && continue
+		if tr '\0' '\n' <"$e" 2>/dev/null | grep -qx "TV_TEST_TAG=$TV_TEST_TAG"; then
+			# skip zombies and ourselves' subshells that are already gone
+			st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)
+			[ "$st" = "Z" ] || [ -z "$st" ] || echo "$p"
+		fi
+	done
+}
+
+tv_cleanup() {
+	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+		kill -TERM "$DAEMON_PID" 2>/dev/null
+		i=0
+		while kill -0 "$DAEMON_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		kill -KILL "$DAEMON_PID" 2>/dev/null
+	fi
+	for p in $(tagged_pids); do
+		[ "$p" = "$$" ] || kill -KILL "$p" 2>/dev/null
+	done
+	[ -n "$T" ] && [ -d "$T" ] && [ -z "${TV_KEEP:-}" ] && rm -rf "$T"
+}
+trap tv_cleanup EXIT
+trap 'exit 1' INT TERM
+
+tv_init() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/tv-e2e.XXXXXX")
+	mkdir -p "$T/conf.d" "$T/log"
+	cat >"$T/taskvisord.conf" <<CONF
+[taskvisord]
+logfile = $T/taskvisord.log
+loglevel = debug
+pidfile = $T/taskvisord.pid
+logdir = $T/log
+database = $T/tasks.db
+durability = normal
+
+[unix_socket]
+file = $T/tv.sock
+
+[include]
+files = conf.d/*.conf
+CONF
+}
+
+tv_program() { cat >"$T/conf.d/$1.conf"; }
+
+tv_start() {
+	"$TVD" -n -c "$T/taskvisord.conf" "$@" >"$T/daemon.out" 2>&1 &
+	DAEMON_PID=$!
+	i=0
+	while [ ! -S "$T/tv.sock" ]; do
+		kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon exited at start: $(cat "$T/daemon.out")"
+		[ $i -ge 100 ] && fail "daemon socket did not appear"
+		sleep 0.05; i=$((i + 1))
+	done
+}
+
+ctl() { "$TVCTL" -c "$T/taskvisord.conf" "$@"; }
+
+wait_for() {
+	secs=$1; shift
+	end=$(( $(date +%s) + secs ))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+_state_is() { ctl status "$1" 2>/dev/null | awk '{print $2}' | grep -qx "$2"; }
+wait_state() {
+	wait_for "${3:-10}" _state_is "$1" "$2" || fail "$1 did not reach $2; status: $(ctl status "$1" 2>&1)"
+}
