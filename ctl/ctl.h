@@ -1,0 +1,93 @@
+/*
+ * ctl.h — taskvisorctl's command framework (tmux-style): every command is a
+ * const struct ctl_cmd entry in a table, one table per command family and one
+ * file per family (ctl/cmd_proc.c, ctl/cmd_misc.c, ctl/cmd_task.c). main.c
+ * finds a command by exact name, alias or unique prefix across all tables.
+ *
+ * A command's exec gets argv as main() would (argv[0] = the command word)
+ * and returns the process exit status (supervisorctl's codes, below). It talks
+ * to the daemon only through ctl_request()/ctl_stream(), which connect lazily,
+ * so "help" works without a daemon. With c->json set, a command prints the
+ * daemon's JSON reply (ctl_print_json) instead of text, with the same exit code.
+ *
+ * Nothing here calls exit(): the interactive shell runs many commands in one process.
+ */
+#ifndef TV_CTL_H
+#define TV_CTL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes, as supervisorctl 4.2.5 uses them (see DESIGN.md). */
+enum ctl_exit {
+	CTL_EXIT_OK = 0,
+	CTL_EXIT_ERROR = 1,        /* generic failure, unknown syntax, no such process (start/stop) */
+	CTL_EXIT_BAD_ARGS = 2,     /* usage error; also "no such group" */
+	CTL_EXIT_NOT_RUNNING = 3,  /* status: some process STOPPED/EXITED/FATAL/UNKNOWN */
+	CTL_EXIT_UNREACHABLE = 4,  /* status: unknown name, or the daemon cannot be reached */
+	CTL_EXIT_SPAWN_ERROR = 7,  /* spawn error; pid of a stopped process */
+};
+
+struct ctl {
+	const char *conf_path;   /* -c FILE (default /etc/taskvisor/taskvisord.conf) */
+	const char *socket_path; /* -s PATH, else [unix_socket] file= of conf_path */
+	int fd;                  /* connection to the daemon; -1 until the first request */
+	bool json;               /* --json: print the daemon's JSON reply */
+	bool interactive;        /* running inside the "taskvisor> " shell */
+};
+
+struct ctl_cmd {
+	const char *name;  /* "status" */
+	const char *alias; /* another exact name, or NULL */
+	const char *usage; /* the whole line, command word first: "status [NAME|GROUP:*]" */
+	const char *help;  /* one line for `help` */
+	int (*exec)(struct ctl *c, int argc, char **argv);
+};
+
+/* Command tables, each terminated by an entry with name == NULL. */
+extern const struct ctl_cmd proc_cmds[]; /* ctl/cmd_proc.c: status start stop restart signal pid tail */
+extern const struct ctl_cmd misc_cmds[]; /* ctl/cmd_misc.c: avail reread update reload shutdown ping version reopen-logs help */
+extern const struct ctl_cmd task_cmds[]; /* ctl/cmd_task.c: "task", "recurring", "check" ... each may
+					  * dispatch its own subcommand table with ctl_cmd_find() */
+
+/*
+ * Find name in the given tables (NULL-terminated array of tables): exact name
+ * or alias first, else a unique prefix. NULL when none or several match; then
+ * *ambiguous says which (so the caller prints "ambiguous command: NAME" or
+ * "*** Unknown syntax: NAME").
+ */
+const struct ctl_cmd *ctl_cmd_find(const struct ctl_cmd *const *tables, const char *name, bool *ambiguous);
+
+/* Print "usage: <cmd->usage>" to stderr; returns CTL_EXIT_BAD_ARGS. */
+int ctl_usage(const struct ctl_cmd *cmd);
+
+/*
+ * Send one request and wait for its reply. req is stolen (NULL = {}).
+ *  0: MSG_OK, *reply = its body (caller json_decref's)
+ *  1: MSG_ERROR, *reply = {"error": "text", "code": N}
+ * -1: cannot talk to the daemon; the message ("unix:///path no such file") is
+ *     already printed to stdout, *reply = NULL.
+ */
+int ctl_request(struct ctl *c, uint32_t type, json_t *req, json_t **reply);
+
+/*
+ * Like ctl_request for streaming replies (tail -f, task wait): on_data is
+ * called for every MSG_DATA body (borrowed) until the final OK/ERROR;
+ * a non-zero return from on_data stops waiting (the connection is closed and
+ * ctl_stream returns 0 with *reply = NULL).
+ */
+typedef int (*ctl_data_fn)(void *arg, json_t *data);
+int ctl_stream(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, void *arg, json_t **reply);
+
+/* The "error" text of an error reply ("" if none). */
+const char *ctl_error_text(json_t *err);
+
+/* Print j indented to stdout, then a newline. */
+void ctl_print_json(json_t *j);
+
+/* Close the connection (the next request reconnects). */
+void ctl_disconnect(struct ctl *c);
+
+#endif
