@@ -38,6 +38,8 @@ D_OBJS    := $(D_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS  := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 SVC_SRCS  := $(sort $(wildcard services/*.c))
 SVC_BINS  := $(SVC_SRCS:services/%.c=$(BUILD)/bin/%)
+BENCH_SRCS:= $(sort $(wildcard bench/*.c))
+BENCH_BINS:= $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -85,6 +87,10 @@ $(BUILD)/bin/%: $(BUILD)/services/%.o $(BUILD)/libtv.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libtv.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtvd.a $(BUILD)/libtv.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -111,7 +117,7 @@ test: deps
 asan:
 	$(MAKE) BUILD=build-asan SAN=1 test-unit test-e2e
 
-bench: deps-bench all
+bench: deps-bench all $(BENCH_BINS)
 	bench/run.sh $(BUILD)
 
 lint:
