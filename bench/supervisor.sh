@@ -57,6 +57,9 @@ serverurl = unix://$D/$who/sock
 files = conf.d/*.conf
 CONF
 done
+# taskvisord also keeps a task database: point it into the bench dir (the only line
+# the taskvisord copy adds; supervisord's copy stays as supervisord wants it).
+sed -i "s|^nodaemon = true|nodaemon = true\ndatabase = $D/tv/tasks.db|" "$D/tv/supervisord.conf"
 
 supervisord -n -c "$D/sd/supervisord.conf" >/dev/null 2>&1 &
 SD_PID=$!
