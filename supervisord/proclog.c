@@ -1,0 +1,287 @@
+/*
+ * proclog.c — child output capture: pipe readers and size-rotated log files.
+ *
+ * Rotation keeps each file at most maxbytes long (a write is split across the
+ * rotation), and keeps `backups` old files named like supervisord's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proclog.h"
+
+struct proclog {
+	char *path; /* NULL = discard */
+	int fd;
+	long long size;
+	long long maxbytes;
+	int backups;
+	bool timestamps;
+	bool at_bol; /* next byte starts a line (timestamp due) */
+	bool warned; /* a write error was already reported */
+};
+
+struct proclog_pipe {
+	ev_io io;
+	struct ev_loop *loop;
+	struct proclog *log;
+};
+
+int proclog_mkdirs(const char *dir, mode_t mode)
+{
+	char *p = strdup(dir);
+	if (p == NULL)
+		return -1;
+	for (char *s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST) {
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	int r = mkdir(p, mode);
+	free(p);
+	return r < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int proclog_openfd(struct proclog *l, bool trunc)
+{
+	l->fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (trunc ? O_TRUNC : 0), 0644);
+	if (l->fd < 0)
+		return -1;
+	struct stat st;
+	l->size = fstat(l->fd, &st) == 0 ? (long long)st.st_size : 0;
+	return 0;
+}
+
+struct proclog *proclog_open(const char *path, long long maxbytes, int backups, bool timestamps,
+			     char *err, size_t errlen)
+{
+	struct proclog *l = calloc(1, sizeof(*l));
+	if (l == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	l->fd = -1;
+	l->maxbytes = maxbytes;
+	l->backups = backups < 0 ? 0 : backups;
+	l->timestamps = timestamps;
+	l->at_bol = true;
+	if (path == NULL)
+		return l;
+	l->path = strdup(path);
+	char *dir = strdup(path);
+	if (l->path == NULL || dir == NULL) {
+		free(dir);
+		proclog_free(l);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	char *slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (proclog_mkdirs(dir, 0755) < 0) {
+			snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+			free(dir);
+			proclog_free(l);
+			return NULL;
+		}
+	}
+	free(dir);
+	if (proclog_openfd(l, false) < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		proclog_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void proclog_free(struct proclog *l)
+{
+	if (l == NULL)
+		return;
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->path);
+	free(l);
+}
+
+const char *proclog_path(const struct proclog *l) { return l ? l->path : NULL; }
+
+int proclog_reopen(struct proclog *l)
+{
+	if (l == NULL || l->path == NULL)
+		return 0;
+	if (l->fd >= 0)
+		close(l->fd);
+	if (proclog_openfd(l, false) < 0) {
+		log_warn("reopen %s", l->path);
+		return -1;
+	}
+	l->warned = false;
+	return 0;
+}
+
+void proclog_rotate(struct proclog *l)
+{
+	if (l->path == NULL)
+		return;
+	size_t n = strlen(l->path) + 16;
+	char *from = malloc(n), *to = malloc(n);
+	if (from == NULL || to == NULL) {
+		free(from);
+		free(to);
+		return;
+	}
+	if (l->backups > 0) {
+		for (int i = l->backups - 1; i >= 1; i--) {
+			snprintf(from, n, "%s.%d", l->path, i);
+			snprintf(to, n, "%s.%d", l->path, i + 1);
+			if (rename(from, to) < 0 && errno != ENOENT)
+				log_warn("rename %s", from);
+		}
+		snprintf(to, n, "%s.1", l->path);
+		if (rename(l->path, to) < 0 && errno != ENOENT)
+			log_warn("rename %s", l->path);
+	}
+	free(from);
+	free(to);
+	if (l->fd >= 0)
+		close(l->fd);
+	if (proclog_openfd(l, true) < 0 && !l->warned) {
+		log_warn("open %s", l->path);
+		l->warned = true;
+	}
+}
+
+/* Write to the file, rotating whenever it would grow past maxbytes. */
+static void proclog_put(struct proclog *l, const char *buf, size_t len)
+{
+	while (len > 0) {
+		if (l->fd < 0)
+			return;
+		size_t chunk = len;
+		if (l->maxbytes > 0) {
+			if (l->size >= l->maxbytes) {
+				proclog_rotate(l);
+				continue;
+			}
+			if ((long long)chunk > l->maxbytes - l->size)
+				chunk = (size_t)(l->maxbytes - l->size);
+		}
+		ssize_t w = write(l->fd, buf, chunk);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (!l->warned)
+				log_warn("write %s", l->path);
+			l->warned = true;
+			return;
+		}
+		l->size += w;
+		buf += w;
+		len -= (size_t)w;
+	}
+}
+
+/* "2026-11-23T08:12:05.123+0000 " */
+static size_t proclog_stamp(char *out, size_t n)
+{
+	struct timeval tv;
+	struct tm tm;
+	char date[32], zone[8];
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z", &tm);
+	int k = snprintf(out, n, "%s.%03d%s ", date, (int)(tv.tv_usec / 1000), zone);
+	return k > 0 ? (size_t)k : 0;
+}
+
+void proclog_write(struct proclog *l, const char *buf, size_t len)
+{
+	if (l == NULL || l->path == NULL || len == 0)
+		return;
+	if (!l->timestamps) {
+		proclog_put(l, buf, len);
+		return;
+	}
+	while (len > 0) {
+		if (l->at_bol) {
+			char st[64];
+			proclog_put(l, st, proclog_stamp(st, sizeof(st)));
+			l->at_bol = false;
+		}
+		const char *nl = memchr(buf, '\n', len);
+		size_t k = nl ? (size_t)(nl - buf) + 1 : len;
+		proclog_put(l, buf, k);
+		if (nl != NULL)
+			l->at_bol = true;
+		buf += k;
+		len -= k;
+	}
+}
+
+/* Read until the pipe is empty; true at end of file or error. */
+static bool proclog_pipe_read(struct proclog_pipe *pp)
+{
+	char buf[16384];
+	for (;;) {
+		ssize_t r = read(pp->io.fd, buf, sizeof(buf));
+		if (r > 0) {
+			proclog_write(pp->log, buf, (size_t)r);
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return false;
+		return true;
+	}
+}
+
+static void proclog_pipe_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)revents;
+	struct proclog_pipe *pp = w->data;
+	if (proclog_pipe_read(pp))
+		ev_io_stop(loop, w); /* EOF: stays stopped until proclog_pipe_close */
+}
+
+struct proclog_pipe *proclog_pipe_new(struct ev_loop *loop, int fd, struct proclog *l)
+{
+	struct proclog_pipe *pp = calloc(1, sizeof(*pp));
+	if (pp == NULL) {
+		close(fd);
+		return NULL;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	pp->loop = loop;
+	pp->log = l;
+	ev_io_init(&pp->io, proclog_pipe_cb, fd, EV_READ);
+	pp->io.data = pp;
+	ev_io_start(loop, &pp->io);
+	return pp;
+}
+
+void proclog_pipe_close(struct proclog_pipe *pp)
+{
+	if (pp == NULL)
+		return;
+	ev_io_stop(pp->loop, &pp->io);
+	proclog_pipe_read(pp);
+	close(pp->io.fd);
+	free(pp);
+}

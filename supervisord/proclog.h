@@ -1,0 +1,40 @@
+/*
+ * proclog.h — capture of a child's stdout/stderr: a non-blocking pipe reader
+ * (libev io watcher) feeding a log file rotated by size like supervisord
+ * (NAME.log, NAME.log.1 … NAME.log.N), optionally with a timestamp per line.
+ *
+ * It never blocks the loop and never fails the process it serves: a log file
+ * that cannot be written is reported once and the data dropped.
+ */
+#ifndef TV_PROCLOG_H
+#define TV_PROCLOG_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct proclog;      /* one log file */
+struct proclog_pipe; /* one pipe read end feeding a proclog */
+
+/* Open path for appending (creating its directory). path NULL = discard everything.
+ * maxbytes 0 = never rotate; backups 0 = truncate instead of keeping old files. */
+struct proclog *proclog_open(const char *path, long long maxbytes, int backups, bool timestamps,
+			     char *err, size_t errlen);
+void proclog_free(struct proclog *l);
+const char *proclog_path(const struct proclog *l); /* NULL when discarding */
+/* Append captured bytes (timestamps and rotation applied). */
+void proclog_write(struct proclog *l, const char *buf, size_t len);
+/* Close and reopen the file (logrotate moved it away). 0 or -1. */
+int proclog_reopen(struct proclog *l);
+/* Move the file and its backups aside: NAME.log -> NAME.log.1 ... (exposed for tests). */
+void proclog_rotate(struct proclog *l);
+
+/* Start reading fd (made non-blocking, owned from now on) into l. */
+struct proclog_pipe *proclog_pipe_new(struct ev_loop *loop, int fd, struct proclog *l);
+/* Read whatever is still in the pipe, then close and free it. */
+void proclog_pipe_close(struct proclog_pipe *pp);
+
+/* mkdir -p. 0 or -1 (errno set). */
+int proclog_mkdirs(const char *dir, mode_t mode);
+
+#endif
