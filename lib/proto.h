@@ -56,8 +56,60 @@ enum msgtype {
 	MSG_REOPEN_LOGS = 114,/* {} -> {} (same as SIGUSR2) */
 	MSG_CHECK = 115,      /* {"check": "processes|memory|queue|paused|stuck", "warn", "crit"} -> {"code","line"} */
 
-	/* Tasks, 200-299 (taskvisorctl, libtaskvisor clients). */
-	MSG_TASK_SUBMIT = 200,       /* {"label","input","start_at","start_before","parent"} or {"tasks":[...]} -> {"id"} / {"ids"} */
+	/*
+	 * Tasks, 200-299 (taskvisorctl, libtaskvisor clients). Payloads exactly:
+	 *
+	 * Times: in requests a number = epoch SECONDS (fractions allowed), or a
+	 * string: "now", "+30s" / "+5m" / "+2h" / "+1d" (relative), ISO-8601
+	 * "2026-11-23T16:00:00Z" (Z or +HH:MM = that zone, none = local time),
+	 * "2026-11-23 16:00[:00]", "2026-11-23" (midnight local). In replies every
+	 * time is a number of epoch seconds with millisecond fraction, or null.
+	 * An ID argument may be any unique prefix of a task id (like git);
+	 * "no such task: X" / "ambiguous task id prefix: X" otherwise.
+	 *
+	 * A task object ("task" below), as list/show/wait/resume/skip/cancel return it:
+	 *   {"id":"uuid","label","name","queue","state":"planned|running|paused|stopped",
+	 *    "result":"pending|success|error|warning|cancelled","triggered_by",
+	 *    "parent_task_id":"uuid"|null,"start_at","start_before","created_at",
+	 *    "started_at","ended_at","steps_total":N,"steps_done":N,
+	 *    "progress":{...free-form details, merged from MSG_WORKER_PROGRESS},
+	 *    "cancellable":bool,"on_error":"pause|stop|skip","delayed":bool,
+	 *    "input":{...},"output":{...}}
+	 * MSG_TASK_SHOW (and MSG_TASK_WAIT's final OK) add:
+	 *   "steps":[{"index":0,"name","command"|"handler" (one of them, the other
+	 *             absent),"state":"pending|ready|running|success|suspended|
+	 *             skipped|error|cancelled","worker":"name"|null,"pid":N|null,
+	 *             "attempts":N,"started_at","ended_at"}],
+	 *   "errors":[{"step":"name"|null,"index":N|null,"message","output_tail","at"}],
+	 *   "locks":[{"resource":"repository:base","exclusive":bool}],
+	 *   "children":["uuid",...]   (sub-tasks spawned by this task)
+	 *
+	 * SUBMIT: one task {"label":"repo.sync","input":{...} (object, default {}),
+	 *   "start_at":T,"start_before":T,"parent":"ID"} -> OK {"id":"uuid"};
+	 *   or a batch {"tasks":[{same fields},...]} -> OK {"ids":["uuid",...]}
+	 *   (one transaction: all tasks are validated first, any error refuses
+	 *   the whole batch: "task 3: unknown task type 'x'").
+	 *   Errors: "unknown task type 'x'", "input must be a JSON object",
+	 *   "start_at: cannot parse time 'x'", "step fetch: input has no key 'repo'".
+	 *   A lock conflict still creates the task (stopped, result error) and
+	 *   answers MSG_ERROR "Required lock is already taken by other running
+	 *   tasks. Please inspect their state, fix their errors and resume them.
+	 *   Conflicts with tasks: ID1, ID2" (the new task's id is in the text's
+	 *   first line: "task ID: ..."). The OK is sent only after the commit.
+	 * LIST: {"search":"state = paused","limit":N (default 100, 0 = all),
+	 *   "order":"created_at desc" (any search column, asc|desc),"stuck":bool}
+	 *   -> OK {"tasks":[task without steps/errors/locks/input/output]}.
+	 * SHOW / RESUME / SKIP / CANCEL / UNLOCK / FORCE_UNLOCK: {"id":"ID"} -> OK {"task":{...}}.
+	 *   RESUME: paused only (re-runs the failed step). SKIP: paused with a step
+	 *   in error (skips it and goes on; final result warning). CANCEL: planned
+	 *   or paused tasks always; running ones only when the type is cancellable
+	 *   (else "Cancel Not Implemented for Task: ID"). Wrong state: "task ID is
+	 *   running, not paused" / "task ID is already stopped"; nothing changes.
+	 * WAIT: {"id":"ID"} -> DATA {"task":{...}} after each committed change,
+	 *   then OK {"task":{... with steps/errors/locks}} once it is stopped
+	 *   (at once when it already is).
+	 */
+	MSG_TASK_SUBMIT = 200,       /* see above -> {"id"} / {"ids"} */
 	MSG_TASK_LIST = 201,         /* {"search","limit","order","stuck"} -> {"tasks": [...]} */
 	MSG_TASK_SHOW = 202,         /* {"id"} -> {"task": {...}} */
 	MSG_TASK_RESUME = 203,       /* {"id"} -> {"task": {...}} */
@@ -75,15 +127,43 @@ enum msgtype {
 	MSG_RECURRING_CANCEL = 215,  /* {"id"} -> {"recurring": {...}} */
 	MSG_CLEANUP_CONFIG = 216,    /* {} -> {"rules": [{"label","after"}]} */
 
-	/* Workers, 300-399 (libtaskvisor <-> daemon, asynchronous). */
-	MSG_WORKER_HELLO = 300,    /* w->d {"queue","handlers":[...],"prefetch":N,"pid"} -> OK {"worker_id"} */
-	MSG_WORKER_STEP = 301,     /* d->w {"step_id","task_id","label","step","index","command"|"handler","input","lease"} */
-	MSG_WORKER_PROGRESS = 302, /* w->d {"step_id","progress":{...}} (also renews the lease) */
-	MSG_WORKER_OUTPUT = 303,   /* w->d {"step_id","output":{...}} merged into the task's output */
-	MSG_WORKER_DONE = 304,     /* w->d {"step_id","output":{...}} step succeeded */
-	MSG_WORKER_FAIL = 305,     /* w->d {"step_id","message","output_tail"} step failed */
-	MSG_WORKER_SPAWN = 306,    /* w->d {"step_id","label","input"} a child task of the step's task */
-	MSG_WORKER_CANCEL = 307,   /* d->w {"step_id"}: stop running this step (cancel) */
+	/*
+	 * Workers, 300-399 (libtaskvisor <-> daemon). After HELLO's OK the
+	 * connection is asynchronous both ways and nothing more is answered
+	 * (a malformed or stale message is logged and dropped).
+	 *
+	 * HELLO w->d {"queue":"default","handlers":["publish","*"],"prefetch":N (>=1,
+	 *   default 1),"pid":N,"name":"text"} -> OK {"worker_id":N,"name":"exec-worker_00",
+	 *   "lease":S}. "*" in handlers = serves command steps (the exec worker).
+	 *   The worker's name is its supervised process name when the daemon runs
+	 *   it (pid from SO_PEERCRED), else hello "name", else "pid-N".
+	 * STEP d->w {"step_id":"ROWID.ATTEMPT" (a string; echo it back verbatim),
+	 *   "task_id":"uuid","label","name" (task name),"step":"fetch","index":0,
+	 *   "command":"expanded; input values shell-quoted" | "handler":"publish",
+	 *   "input":{...},"attempt":N,"lease":S (seconds; 0 = no lease)}.
+	 *   The daemon sends at most `prefetch` steps that are not DONE/FAILed.
+	 * PROGRESS w->d {"step_id","progress":{...}} progress merged into the
+	 *   task's progress details; renews the lease. {"step_id"} alone is a
+	 *   heartbeat. An unsupervised worker must send one at least every
+	 *   lease/3 s while a step runs (a supervised one needs none).
+	 * OUTPUT w->d {"step_id","output":{...}} merged into the task's output.
+	 * DONE w->d {"step_id","output":{...} (optional, merged)} step succeeded.
+	 * FAIL w->d {"step_id","message":"exited 3","output_tail":"last lines"}.
+	 * SPAWN w->d {"step_id","label","input":{...}} a child task of the step's
+	 *   task; when the step is DONE it waits (suspended) until every child has
+	 *   stopped; their outputs land in the parent output's "children":{id:out};
+	 *   a child that ends in error pauses the parent (the step is in error).
+	 * CANCEL d->w {"step_id"}: stop running it. The step is already recorded
+	 *   cancelled; the worker still answers DONE or FAIL to free its slot.
+	 */
+	MSG_WORKER_HELLO = 300,    /* see above */
+	MSG_WORKER_STEP = 301,     /* d->w */
+	MSG_WORKER_PROGRESS = 302, /* w->d */
+	MSG_WORKER_OUTPUT = 303,   /* w->d */
+	MSG_WORKER_DONE = 304,     /* w->d */
+	MSG_WORKER_FAIL = 305,     /* w->d */
+	MSG_WORKER_SPAWN = 306,    /* w->d */
+	MSG_WORKER_CANCEL = 307,   /* d->w */
 };
 
 /* The name of a message type, for logs ("MSG_STATUS"); "MSG_?" if unknown. */
