@@ -1,0 +1,208 @@
+/*
+ * taskvisor.h — libtaskvisor: the C API for task workers and task clients.
+ *
+ * Workers never touch the queue database: a worker connects to the daemon's
+ * Unix socket, says which queue and handlers it serves (MSG_WORKER_HELLO),
+ * receives steps (MSG_WORKER_STEP, up to `prefetch` at once) and answers each
+ * with DONE or FAIL, optionally PROGRESS (which also renews the step's lease),
+ * OUTPUT and SPAWN. The daemon writes the database in batches (group commit).
+ *
+ * Everything here returns errors (0 / -1, or NULL, with a message readable
+ * through tv_worker_error()/tv_client_error() or the err buffer of a
+ * constructor); nothing calls exit() or prints.
+ *
+ * ---- A worker ----------------------------------------------------------
+ *
+ *	static int hello(struct tv_step *s, void *arg)
+ *	{
+ *		json_t *in = tv_step_input(s);         // the task's input (borrowed)
+ *		tv_step_progress(s, "{\"items_done\":1}");
+ *		return tv_step_done(s, "{\"greeted\":true}");
+ *	}
+ *	struct tv_worker *w = tv_worker_new(NULL, "default", 8, err, sizeof(err));
+ *	tv_worker_handle(w, "hello", hello, NULL);   // step.x = handler:hello
+ *	tv_worker_run(w);                             // until tv_worker_stop() or the daemon leaves
+ *	tv_worker_free(w);
+ *
+ * A handler finishes its step by calling tv_step_done() or tv_step_fail(), or
+ * by its return value: TV_STEP_OK (0) = done with no output, TV_STEP_FAILED
+ * (-1) = failed with tv_step_set_error()'s message (default "handler NAME
+ * failed"), TV_STEP_PENDING = the step goes on after the handler returns (an
+ * asynchronous worker such as exec-worker, which finishes it later from its
+ * own event loop). The struct tv_step stays valid until its step is finished.
+ *
+ * Results are queued as steps finish and the socket is flushed only when the
+ * worker has nothing else to do (no prefetched step waiting, nothing more to
+ * read), so a worker with a deep prefetch sends many completions per write.
+ *
+ * An event-driven worker (libev, poll) does not call tv_worker_run(): it
+ * calls tv_worker_connect(), watches tv_worker_fd() for reading (and for
+ * writing while tv_worker_want_write() is true) and calls tv_worker_dispatch()
+ * whenever it is readable or after it finished steps.
+ *
+ * ---- A client ------------------------------------------------------------
+ *
+ *	struct tv_client *c = tv_client_connect(NULL, err, sizeof(err));
+ *	char id[TV_ID_LEN];
+ *	tv_submit(c, "repo.sync", "{\"repo\":\"base\"}", NULL, id);
+ *	json_t *task; tv_wait(c, id, &task); ... json_decref(task);
+ *	tv_client_close(c);
+ */
+#ifndef TV_TASKVISOR_H
+#define TV_TASKVISOR_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TV_ID_LEN 37     /* a task id: uuid text + NUL */
+#define TV_ERR_LEN 512   /* size of the error buffers kept in handles */
+#define TV_TAIL_MAX 4096 /* the most of a failed step's output tail that is sent */
+
+/* ==== Workers ============================================================= */
+
+struct tv_worker;
+struct tv_step;
+
+enum tv_step_ret {
+	TV_STEP_OK = 0,      /* done, no output (unless tv_step_done was called) */
+	TV_STEP_FAILED = -1, /* failed with the message of tv_step_set_error() */
+	TV_STEP_PENDING = 1, /* still running: finished later with tv_step_done/fail */
+};
+
+/* A handler: runs one step. See the return codes above. */
+typedef int (*tv_handler_fn)(struct tv_step *step, void *arg);
+/* Called when the daemon cancels a step this worker holds (MSG_WORKER_CANCEL). */
+typedef void (*tv_cancel_fn)(struct tv_step *step, void *arg);
+
+/*
+ * A worker for queue, taking up to prefetch steps at once (>= 1).
+ * socket_path NULL: $TASKVISOR_SOCKET. Does not connect yet. NULL + err on failure.
+ */
+struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int prefetch, char *err,
+				size_t errlen);
+void tv_worker_free(struct tv_worker *w);
+/* Serve handler name (the NAME of `step.x = handler:NAME`); "*" serves command
+ * steps (`step.x = /bin/cmd`), as the exec worker does. 0 or -1. Before connecting. */
+int tv_worker_handle(struct tv_worker *w, const char *name, tv_handler_fn fn, void *arg);
+/* Be told about cancelled steps (else a cancelled step is only flagged: tv_step_cancelled). */
+void tv_worker_on_cancel(struct tv_worker *w, tv_cancel_fn fn, void *arg);
+/* The last error's text. */
+const char *tv_worker_error(const struct tv_worker *w);
+
+/* Connect and say hello (blocking until the daemon's OK). 0 or -1. */
+int tv_worker_connect(struct tv_worker *w);
+/*
+ * Serve steps until tv_worker_stop() or the daemon closes the connection
+ * (connects first when needed). 0 after tv_worker_stop(), -1 on error or
+ * when the daemon went away (tv_worker_error says which).
+ */
+int tv_worker_run(struct tv_worker *w);
+/* Make tv_worker_run return after the current step (safe from a signal handler). */
+void tv_worker_stop(struct tv_worker *w);
+
+/* Event-driven use: the socket, and whether it must be watched for writing. */
+int tv_worker_fd(const struct tv_worker *w);
+bool tv_worker_want_write(const struct tv_worker *w);
+/*
+ * Read what the socket has without blocking, run handlers for the steps that
+ * came, flush results. 0, or -1 when the connection is gone (then stop).
+ */
+int tv_worker_dispatch(struct tv_worker *w);
+/* Steps received and not yet finished. */
+int tv_worker_busy(const struct tv_worker *w);
+
+/* ---- One step, inside (or after) its handler ---- */
+
+const char *tv_step_id(const struct tv_step *s);
+const char *tv_step_task_id(const struct tv_step *s);
+const char *tv_step_label(const struct tv_step *s);   /* the task's label */
+const char *tv_step_name(const struct tv_step *s);    /* the step's name */
+int tv_step_index(const struct tv_step *s);           /* 0-based, as sent by the daemon */
+const char *tv_step_command(const struct tv_step *s); /* expanded command, or NULL */
+const char *tv_step_handler(const struct tv_step *s); /* handler name, or NULL */
+json_t *tv_step_input(const struct tv_step *s);       /* the task's input (borrowed; {} if none) */
+json_t *tv_step_message(const struct tv_step *s);     /* the whole MSG_WORKER_STEP body (borrowed) */
+/* Seconds left on the step's lease (negative: expired; very large: no lease). */
+double tv_step_lease_left(const struct tv_step *s);
+/* The daemon asked to cancel this step (checks the socket without blocking). */
+bool tv_step_cancelled(struct tv_step *s);
+/* Per-step pointer for asynchronous workers. */
+void tv_step_set_data(struct tv_step *s, void *data);
+void *tv_step_get_data(const struct tv_step *s);
+struct tv_worker *tv_step_worker(const struct tv_step *s);
+
+/*
+ * Messages about a running step. json is the text of a JSON object (NULL = {}).
+ * progress: merged into the task's progress details, renews the lease.
+ * output:   merged into the task's output.
+ * spawn:    a child task LABEL with input json; the parent's next step waits for it.
+ * 0, or -1 (bad JSON, step already finished, connection lost).
+ */
+int tv_step_progress(struct tv_step *s, const char *json);
+int tv_step_heartbeat(struct tv_step *s); /* renew the lease only */
+int tv_step_output(struct tv_step *s, const char *json);
+int tv_step_spawn(struct tv_step *s, const char *label, const char *input_json);
+
+/*
+ * Finish the step: done with output json (NULL = {}), or failed with a
+ * message and the tail of what it printed (NULL = none; cut to TV_TAIL_MAX).
+ * Exactly one of these per step; the step is freed (unless the caller is its
+ * handler, in which case it is freed when the handler returns).
+ * 0 or -1 (then the step is still freed; the daemon rescues it).
+ */
+int tv_step_done(struct tv_step *s, const char *output_json);
+int tv_step_fail(struct tv_step *s, const char *message, const char *output_tail);
+/* The message a handler returning TV_STEP_FAILED fails with (printf-style). */
+void tv_step_set_error(struct tv_step *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ==== Clients ============================================================= */
+
+struct tv_client;
+
+/* Submit options; zero = unset. Times are epoch seconds. */
+struct tv_submit_opts {
+	double start_at;     /* do not start before */
+	double start_before; /* do not start after (then the task stops, result error) */
+	const char *parent;  /* parent task id */
+};
+
+/* Connect to path (NULL: $TASKVISOR_SOCKET). NULL + err on failure. */
+struct tv_client *tv_client_connect(const char *path, char *err, size_t errlen);
+void tv_client_close(struct tv_client *c);
+const char *tv_client_error(const struct tv_client *c);
+
+/* Submit one task; its id into id_out. 0 or -1 (the daemon's refusal in tv_client_error). */
+int tv_submit(struct tv_client *c, const char *label, const char *input_json,
+	      const struct tv_submit_opts *opts, char id_out[TV_ID_LEN]);
+/*
+ * Submit n tasks in one request (one transaction in the daemon): labels[i]
+ * with inputs[i] (inputs NULL or inputs[i] NULL = {}). ids_out (n entries,
+ * may be NULL) gets their ids. All or none: 0 or -1.
+ */
+int tv_submit_many(struct tv_client *c, size_t n, const char *const *labels,
+		   const char *const *inputs, const struct tv_submit_opts *opts,
+		   char (*ids_out)[TV_ID_LEN]);
+/* The task as the daemon shows it (MSG_TASK_SHOW); *task is the caller's (json_decref). */
+int tv_get(struct tv_client *c, const char *id, json_t **task);
+/* Block until the task has stopped; *task (may be NULL) gets its final state. */
+int tv_wait(struct tv_client *c, const char *id, json_t **task);
+/*
+ * Any request (proto.h msgtype). req is stolen (NULL = {}). 0: OK, *reply its
+ * body; 1: the daemon's MSG_ERROR, *reply {"error","code"} and the text in
+ * tv_client_error; -1: I/O failure (*reply NULL).
+ */
+int tv_request(struct tv_client *c, uint32_t type, json_t *req, json_t **reply);
+
+/* ==== Helpers ============================================================= */
+
+/*
+ * Parse a time for --start-at and friends into epoch seconds: "2026-11-23
+ * 14:00[:SS]", ISO 8601 ("2026-11-23T14:00:00[Z|+01:00]"), a bare date,
+ * epoch seconds ("1795442400" or "@1795442400"), or relative "+10s", "+5m",
+ * "+2h", "+1d" (from now). Local time unless a zone is given. 0 or -1.
+ */
+int tv_parse_time(const char *s, double now, double *out);
+
+#endif

@@ -1,0 +1,383 @@
+/*
+ * tv_client.c — libtaskvisor's client side (taskvisor.h): submit tasks, read
+ * and wait for them over the daemon's socket (blocking), and the time parser
+ * shared with taskvisorctl. Never exits, never prints.
+ */
+#include "taskvisor.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+struct tv_client {
+	char *path;
+	int fd;
+	char err[TV_ERR_LEN];
+};
+
+static void tv_client_seterr(struct tv_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tv_client_seterr(struct tv_client *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+}
+
+struct tv_client *tv_client_connect(const char *path, char *err, size_t errlen)
+{
+	struct tv_client *c;
+
+	if (path == NULL)
+		path = getenv("TASKVISOR_SOCKET");
+	if (path == NULL || *path == '\0') {
+		snprintf(err, errlen, "no socket: give one or set TASKVISOR_SOCKET");
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->path = strdup(path)) == NULL) {
+		free(c);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->fd = proto_connect(path);
+	if (c->fd < 0) {
+		snprintf(err, errlen, "unix://%s: %s", path, strerror(errno));
+		free(c->path);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void tv_client_close(struct tv_client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->path);
+	free(c);
+}
+
+const char *tv_client_error(const struct tv_client *c) { return c->err; }
+
+/* Send req (stolen); 0 or -1. */
+static int tv_client_send(struct tv_client *c, uint32_t type, json_t *req)
+{
+	char *text;
+	int rc;
+
+	if (req == NULL)
+		req = json_object();
+	text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (text == NULL) {
+		tv_client_seterr(c, "out of memory");
+		return -1;
+	}
+	rc = proto_send(c->fd, type, text, strlen(text));
+	free(text);
+	if (rc < 0)
+		tv_client_seterr(c, "unix://%s: send: %s", c->path, strerror(errno));
+	return rc;
+}
+
+/*
+ * Read frames until the final reply; MSG_DATA bodies go to on_data (or are
+ * dropped). 0 OK, 1 MSG_ERROR, -1 I/O failure.
+ */
+static int tv_client_reply(struct tv_client *c, json_t **reply, int (*on_data)(void *, json_t *), void *arg)
+{
+	for (;;) {
+		struct proto_hdr h;
+		char *body;
+		json_t *j;
+		json_error_t je;
+
+		if (proto_recv(c->fd, &h, &body) < 0) {
+			tv_client_seterr(c, "unix://%s: %s", c->path,
+					 errno == ECONNRESET ? "the daemon closed the connection" : strerror(errno));
+			return -1;
+		}
+		if (h.type == MSG_VERSION_MISMATCH) {
+			free(body);
+			tv_client_seterr(c, "the daemon speaks another protocol version");
+			return -1;
+		}
+		j = json_loads(body, 0, &je);
+		free(body);
+		if (j == NULL) {
+			tv_client_seterr(c, "bad reply from the daemon: %s", je.text);
+			return -1;
+		}
+		if (h.type == MSG_DATA) {
+			if (on_data != NULL)
+				on_data(arg, j);
+			json_decref(j);
+			continue;
+		}
+		if (h.type == MSG_ERROR) {
+			const char *t = json_string_value(json_object_get(j, "error"));
+			tv_client_seterr(c, "%s", t != NULL ? t : "error");
+			if (reply != NULL)
+				*reply = j;
+			else
+				json_decref(j);
+			return 1;
+		}
+		if (reply != NULL)
+			*reply = j;
+		else
+			json_decref(j);
+		return 0;
+	}
+}
+
+int tv_request(struct tv_client *c, uint32_t type, json_t *req, json_t **reply)
+{
+	if (reply != NULL)
+		*reply = NULL;
+	if (tv_client_send(c, type, req) < 0)
+		return -1;
+	return tv_client_reply(c, reply, NULL, NULL);
+}
+
+/* One task of a submit request, or NULL with c->err. */
+static json_t *tv_client_task(struct tv_client *c, const char *label, const char *input_json,
+			      const struct tv_submit_opts *opts)
+{
+	json_t *t, *in;
+	json_error_t je;
+
+	if (label == NULL || *label == '\0') {
+		tv_client_seterr(c, "no task label given");
+		return NULL;
+	}
+	if (input_json == NULL)
+		in = json_object();
+	else if ((in = json_loads(input_json, 0, &je)) == NULL) {
+		tv_client_seterr(c, "input: bad JSON at line %d column %d: %s", je.line, je.column, je.text);
+		return NULL;
+	} else if (!json_is_object(in)) {
+		json_decref(in);
+		tv_client_seterr(c, "input: not a JSON object");
+		return NULL;
+	}
+	t = json_pack("{s:s, s:o}", "label", label, "input", in);
+	if (opts != NULL) {
+		if (opts->start_at > 0)
+			json_object_set_new(t, "start_at", json_real(opts->start_at));
+		if (opts->start_before > 0)
+			json_object_set_new(t, "start_before", json_real(opts->start_before));
+		if (opts->parent != NULL)
+			json_object_set_new(t, "parent", json_string(opts->parent));
+	}
+	return t;
+}
+
+static int tv_client_copy_id(struct tv_client *c, json_t *id, char *out)
+{
+	const char *s = json_string_value(id);
+
+	if (s == NULL || strlen(s) >= TV_ID_LEN) {
+		tv_client_seterr(c, "the daemon answered without a task id");
+		return -1;
+	}
+	if (out != NULL)
+		strcpy(out, s);
+	return 0;
+}
+
+int tv_submit(struct tv_client *c, const char *label, const char *input_json,
+	      const struct tv_submit_opts *opts, char id_out[TV_ID_LEN])
+{
+	json_t *req = tv_client_task(c, label, input_json, opts), *reply = NULL;
+	int rc;
+
+	if (req == NULL)
+		return -1;
+	rc = tv_request(c, MSG_TASK_SUBMIT, req, &reply);
+	if (rc == 0)
+		rc = tv_client_copy_id(c, json_object_get(reply, "id"), id_out);
+	json_decref(reply);
+	return rc == 0 ? 0 : -1;
+}
+
+int tv_submit_many(struct tv_client *c, size_t n, const char *const *labels,
+		   const char *const *inputs, const struct tv_submit_opts *opts,
+		   char (*ids_out)[TV_ID_LEN])
+{
+	json_t *tasks = json_array(), *reply = NULL, *ids;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *t = tv_client_task(c, labels[i], inputs != NULL ? inputs[i] : NULL, opts);
+		if (t == NULL) {
+			char e[TV_ERR_LEN];
+			snprintf(e, sizeof(e), "%s", c->err);
+			tv_client_seterr(c, "task %zu: %s", i, e);
+			json_decref(tasks);
+			return -1;
+		}
+		json_array_append_new(tasks, t);
+	}
+	rc = tv_request(c, MSG_TASK_SUBMIT, json_pack("{s:o}", "tasks", tasks), &reply);
+	if (rc == 0) {
+		ids = json_object_get(reply, "ids");
+		if (json_array_size(ids) != n) {
+			tv_client_seterr(c, "the daemon answered %zu ids for %zu tasks", json_array_size(ids), n);
+			rc = -1;
+		}
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			rc = tv_client_copy_id(c, json_array_get(ids, i), ids_out != NULL ? ids_out[i] : NULL);
+	}
+	json_decref(reply);
+	return rc == 0 ? 0 : -1;
+}
+
+/* The task in a reply: {"task": {...}} or the object itself. */
+static json_t *tv_client_task_of(json_t *reply)
+{
+	json_t *t = json_object_get(reply, "task");
+	return json_incref(t != NULL ? t : reply);
+}
+
+int tv_get(struct tv_client *c, const char *id, json_t **task)
+{
+	json_t *reply = NULL;
+	int rc = tv_request(c, MSG_TASK_SHOW, json_pack("{s:s}", "id", id), &reply);
+
+	*task = NULL;
+	if (rc == 0)
+		*task = tv_client_task_of(reply);
+	json_decref(reply);
+	return rc == 0 ? 0 : -1;
+}
+
+int tv_wait(struct tv_client *c, const char *id, json_t **task)
+{
+	json_t *reply = NULL;
+	int rc;
+
+	if (task != NULL)
+		*task = NULL;
+	if (tv_client_send(c, MSG_TASK_WAIT, json_pack("{s:s}", "id", id)) < 0)
+		return -1;
+	rc = tv_client_reply(c, &reply, NULL, NULL);
+	if (rc == 0 && task != NULL)
+		*task = tv_client_task_of(reply);
+	json_decref(reply);
+	return rc == 0 ? 0 : -1;
+}
+
+/* ---- Times ---- */
+
+/* Parse a zone suffix: "", "Z", "+01:00", "-0530". 1 with *off seconds east, 0 none, -1 bad. */
+static int tv_parse_zone(const char *s, long *off)
+{
+	int h, m = 0;
+
+	while (*s == ' ')
+		s++;
+	if (*s == '\0')
+		return 0;
+	if ((s[0] == 'Z' || s[0] == 'z') && s[1] == '\0') {
+		*off = 0;
+		return 1;
+	}
+	if ((s[0] == '+' || s[0] == '-') && isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2])) {
+		h = (s[1] - '0') * 10 + (s[2] - '0');
+		const char *p = s + 3;
+		if (*p == ':')
+			p++;
+		if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1])) {
+			m = (p[0] - '0') * 10 + (p[1] - '0');
+			p += 2;
+		}
+		if (*p != '\0' || h > 23 || m > 59)
+			return -1;
+		*off = (h * 3600L + m * 60L) * (s[0] == '-' ? -1 : 1);
+		return 1;
+	}
+	return -1;
+}
+
+int tv_parse_time(const char *s, double now, double *out)
+{
+	static const char *const fmts[] = {
+		"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d",
+	};
+	char *end;
+
+	if (s == NULL)
+		return -1;
+	while (*s == ' ')
+		s++;
+	if (*s == '\0')
+		return -1;
+	if (strcmp(s, "now") == 0) {
+		*out = now;
+		return 0;
+	}
+	if (*s == '+') {
+		double v = strtod(s + 1, &end), mul = 1;
+		if (end == s + 1 || v < 0)
+			return -1;
+		switch (*end) {
+		case '\0': case 's': break;
+		case 'm': mul = 60; break;
+		case 'h': mul = 3600; break;
+		case 'd': mul = 86400; break;
+		case 'w': mul = 7 * 86400; break;
+		default: return -1;
+		}
+		if (*end != '\0' && end[1] != '\0')
+			return -1;
+		*out = now + v * mul;
+		return 0;
+	}
+	if (*s == '@' || isdigit((unsigned char)*s)) {
+		const char *p = *s == '@' ? s + 1 : s;
+		double v = strtod(p, &end);
+		if (end != p && *end == '\0' && (*s == '@' || strchr(p, '-') == NULL)) {
+			*out = v;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		struct tm tm;
+		long off = 0;
+		int z;
+		double frac = 0;
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, fmts[i], &tm);
+		if (end == NULL)
+			continue;
+		if (*end == '.' && i < 2) { /* fractional seconds */
+			frac = strtod(end, &end);
+		}
+		z = tv_parse_zone(end, &off);
+		if (z < 0)
+			continue;
+		if (z == 1) {
+			*out = (double)timegm(&tm) - (double)off + frac;
+		} else {
+			time_t t;
+			tm.tm_isdst = -1;
+			t = mktime(&tm);
+			if (t == (time_t)-1)
+				return -1;
+			*out = (double)t + frac;
+		}
+		return 0;
+	}
+	return -1;
+}
