@@ -90,6 +90,11 @@ int tv_worker_handle(struct tv_worker *w, const char *name, tv_handler_fn fn, vo
 void tv_worker_on_cancel(struct tv_worker *w, tv_cancel_fn fn, void *arg);
 /* The last error's text. */
 const char *tv_worker_error(const struct tv_worker *w);
+/* Name sent in the hello for an unsupervised worker (before connecting; default "pid-N"). */
+int tv_worker_set_name(struct tv_worker *w, const char *name);
+/* After connecting: the name the daemon knows this worker by ("exec-worker_00"), and its id. */
+const char *tv_worker_name(const struct tv_worker *w);
+long long tv_worker_id(const struct tv_worker *w);
 
 /* Connect and say hello (blocking until the daemon's OK). 0 or -1. */
 int tv_worker_connect(struct tv_worker *w);
@@ -110,6 +115,8 @@ bool tv_worker_want_write(const struct tv_worker *w);
  * came, flush results. 0, or -1 when the connection is gone (then stop).
  */
 int tv_worker_dispatch(struct tv_worker *w);
+/* Write queued results without blocking: 0 (maybe some left: tv_worker_want_write), -1 gone. */
+int tv_worker_flush(struct tv_worker *w);
 /* Steps received and not yet finished. */
 int tv_worker_busy(const struct tv_worker *w);
 
@@ -118,6 +125,8 @@ int tv_worker_busy(const struct tv_worker *w);
 const char *tv_step_id(const struct tv_step *s);
 const char *tv_step_task_id(const struct tv_step *s);
 const char *tv_step_label(const struct tv_step *s);   /* the task's label */
+const char *tv_step_task_name(const struct tv_step *s); /* the task's name (from its template) */
+int tv_step_attempt(const struct tv_step *s);         /* 1 the first time, more after a rescue */
 const char *tv_step_name(const struct tv_step *s);    /* the step's name */
 int tv_step_index(const struct tv_step *s);           /* 0-based, as sent by the daemon */
 const char *tv_step_command(const struct tv_step *s); /* expanded command, or NULL */
@@ -126,6 +135,12 @@ json_t *tv_step_input(const struct tv_step *s);       /* the task's input (borro
 json_t *tv_step_message(const struct tv_step *s);     /* the whole MSG_WORKER_STEP body (borrowed) */
 /* Seconds left on the step's lease (negative: expired; very large: no lease). */
 double tv_step_lease_left(const struct tv_step *s);
+/*
+ * Renew the lease when a third of it has passed since the last renewal (the
+ * protocol's rule for unsupervised workers; harmless for supervised ones).
+ * Call it now and then from a long synchronous handler. 0 or -1.
+ */
+int tv_step_keepalive(struct tv_step *s);
 /* The daemon asked to cancel this step (checks the socket without blocking). */
 bool tv_step_cancelled(struct tv_step *s);
 /* Per-step pointer for asynchronous workers. */
@@ -141,7 +156,7 @@ struct tv_worker *tv_step_worker(const struct tv_step *s);
  * 0, or -1 (bad JSON, step already finished, connection lost).
  */
 int tv_step_progress(struct tv_step *s, const char *json);
-int tv_step_heartbeat(struct tv_step *s); /* renew the lease only */
+int tv_step_heartbeat(struct tv_step *s); /* renew the lease only ({"step_id"} alone) */
 int tv_step_output(struct tv_step *s, const char *json);
 int tv_step_spawn(struct tv_step *s, const char *label, const char *input_json);
 

@@ -30,11 +30,12 @@ struct tv_step {
 	json_t *step_id; /* borrowed from msg: echoed as is */
 	char *id_json;   /* step_id as JSON text, for fast replies */
 	char idbuf[32];  /* step_id as text when it is a number */
-	const char *id, *task_id, *label, *name, *command, *handler;
-	int index;
+	const char *id, *task_id, *label, *task_name, *name, *command, *handler;
+	int index, attempt;
 	json_t *input;
 	double lease_until; /* CLOCK_MONOTONIC seconds; 0 = none */
 	double lease_len;   /* seconds */
+	double renewed;     /* CLOCK_MONOTONIC of the last renewal */
 	bool cancelled, finished, in_handler, queued;
 	char *errmsg;
 	void *data;
@@ -43,7 +44,8 @@ struct tv_step {
 };
 
 struct tv_worker {
-	char *path, *queue;
+	char *path, *queue, *hello_name, *name;
+	long long worker_id;
 	int prefetch;
 	struct tv_handler *handlers;
 	size_t nhandlers;
@@ -151,6 +153,8 @@ void tv_worker_free(struct tv_worker *w)
 	proto_wbuf_free(&w->wb);
 	free(w->path);
 	free(w->queue);
+	free(w->hello_name);
+	free(w->name);
 	free(w);
 }
 
@@ -196,6 +200,21 @@ void tv_worker_on_cancel(struct tv_worker *w, tv_cancel_fn fn, void *arg)
 }
 
 const char *tv_worker_error(const struct tv_worker *w) { return w->err; }
+const char *tv_worker_name(const struct tv_worker *w) { return w->name; }
+long long tv_worker_id(const struct tv_worker *w) { return w->worker_id; }
+
+int tv_worker_set_name(struct tv_worker *w, const char *name)
+{
+	char *n = strdup(name);
+
+	if (n == NULL) {
+		tv_worker_seterr(w, "out of memory");
+		return -1;
+	}
+	free(w->hello_name);
+	w->hello_name = n;
+	return 0;
+}
 int tv_worker_fd(const struct tv_worker *w) { return w->fd; }
 bool tv_worker_want_write(const struct tv_worker *w) { return w->wb.off < w->wb.len; }
 int tv_worker_busy(const struct tv_worker *w) { return w->nsteps; }
@@ -224,6 +243,8 @@ int tv_worker_connect(struct tv_worker *w)
 		json_array_append_new(names, json_string(w->handlers[i].name));
 	hello = json_pack("{s:s, s:o, s:i, s:I}", "queue", w->queue, "handlers", names, "prefetch",
 			  w->prefetch, "pid", (json_int_t)getpid());
+	if (hello != NULL && w->hello_name != NULL)
+		json_object_set_new(hello, "name", json_string(w->hello_name));
 	text = hello != NULL ? json_dumps(hello, JSON_COMPACT) : NULL;
 	json_decref(hello);
 	if (text == NULL) {
@@ -247,7 +268,14 @@ int tv_worker_connect(struct tv_worker *w)
 		free(body);
 		goto fail;
 	}
+	reply = json_loads(body, 0, NULL);
 	free(body);
+	free(w->name);
+	w->name = json_string_value(json_object_get(reply, "name")) != NULL
+			  ? strdup(json_string_value(json_object_get(reply, "name")))
+			  : NULL;
+	w->worker_id = (long long)json_integer_value(json_object_get(reply, "worker_id"));
+	json_decref(reply);
 	if (fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK) < 0) {
 		tv_worker_seterr(w, "fcntl: %s", strerror(errno));
 		goto fail;
@@ -352,6 +380,8 @@ static int tv_worker_take_step(struct tv_worker *w, const char *payload)
 	}
 	s->task_id = tv_json_str(msg, "task_id");
 	s->label = tv_json_str(msg, "label");
+	s->task_name = tv_json_str(msg, "name");
+	s->attempt = (int)json_integer_value(json_object_get(msg, "attempt"));
 	s->name = tv_json_str(msg, "step");
 	s->command = tv_json_str(msg, "command");
 	s->handler = tv_json_str(msg, "handler");
@@ -371,7 +401,8 @@ static int tv_worker_take_step(struct tv_worker *w, const char *payload)
 			v -= (double)rt.tv_sec + (double)rt.tv_nsec / 1e9;
 		}
 		s->lease_len = v;
-		s->lease_until = tv_worker_now() + v;
+		s->renewed = tv_worker_now();
+		s->lease_until = s->renewed + v;
 	}
 	if (s->id_json == NULL) {
 		tv_step_free(s);
@@ -551,6 +582,20 @@ int tv_worker_dispatch(struct tv_worker *w)
 	return 0;
 }
 
+int tv_worker_flush(struct tv_worker *w)
+{
+	if (w->fd < 0 || w->dead) {
+		tv_worker_seterr(w, "not connected to the daemon");
+		return -1;
+	}
+	if (proto_wbuf_flush(&w->wb, w->fd) < 0) {
+		tv_worker_seterr(w, "unix://%s: send: %s", w->path, strerror(errno));
+		w->dead = true;
+		return -1;
+	}
+	return 0;
+}
+
 int tv_worker_run(struct tv_worker *w)
 {
 	if (tv_worker_connect(w) < 0)
@@ -577,6 +622,8 @@ int tv_worker_run(struct tv_worker *w)
 const char *tv_step_id(const struct tv_step *s) { return s->id; }
 const char *tv_step_task_id(const struct tv_step *s) { return s->task_id; }
 const char *tv_step_label(const struct tv_step *s) { return s->label; }
+const char *tv_step_task_name(const struct tv_step *s) { return s->task_name; }
+int tv_step_attempt(const struct tv_step *s) { return s->attempt; }
 const char *tv_step_name(const struct tv_step *s) { return s->name; }
 int tv_step_index(const struct tv_step *s) { return s->index; }
 const char *tv_step_command(const struct tv_step *s) { return s->command; }
@@ -635,6 +682,13 @@ static json_t *tv_step_parse(struct tv_step *s, const char *what, const char *js
 	return j;
 }
 
+static void tv_step_renewed(struct tv_step *s)
+{
+	s->renewed = tv_worker_now();
+	if (s->lease_len > 0)
+		s->lease_until = s->renewed + s->lease_len;
+}
+
 /* Send a message about a running step; inside a synchronous handler, send it now. */
 static int tv_step_tell(struct tv_step *s, uint32_t type, json_t *body)
 {
@@ -658,12 +712,22 @@ int tv_step_progress(struct tv_step *s, const char *json)
 
 	if (p == NULL)
 		return -1;
-	if (s->lease_len > 0)
-		s->lease_until = tv_worker_now() + s->lease_len;
+	tv_step_renewed(s);
 	return tv_step_tell(s, MSG_WORKER_PROGRESS, json_pack("{s:o}", "progress", p));
 }
 
-int tv_step_heartbeat(struct tv_step *s) { return tv_step_progress(s, NULL); }
+int tv_step_heartbeat(struct tv_step *s)
+{
+	tv_step_renewed(s);
+	return tv_step_tell(s, MSG_WORKER_PROGRESS, json_object());
+}
+
+int tv_step_keepalive(struct tv_step *s)
+{
+	if (s->lease_len <= 0 || tv_worker_now() - s->renewed < s->lease_len / 3)
+		return 0;
+	return tv_step_heartbeat(s);
+}
 
 int tv_step_output(struct tv_step *s, const char *json)
 {

@@ -58,8 +58,7 @@ static int noop_sleep(struct tv_step *s, void *arg)
 			tv_step_set_error(s, "cancelled");
 			return TV_STEP_FAILED;
 		}
-		if (tv_step_lease_left(s) < 10)
-			tv_step_heartbeat(s);
+		tv_step_keepalive(s);
 	}
 	return TV_STEP_OK;
 }
