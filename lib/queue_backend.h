@@ -1,0 +1,164 @@
+/*
+ * queue_backend.h — the narrow storage interface of the task engine.
+ *
+ * One backend = one file (queue_sqlite.c today; a PostgreSQL one later) that
+ * fills a struct queue_ops. The engine never sees SQL: it writes rows and
+ * reads them back through these calls, inside transactions it opens and
+ * commits itself (group commit: many writes per transaction), with
+ * savepoints so one request's writes are all or none.
+ *
+ * Rows use 0 for "unset" times (NULL in the store) and milliseconds since the
+ * epoch for set ones. Strings in rows read back are malloc'd and freed with
+ * q_task_clear()/q_step_clear(); rows passed in are borrowed.
+ *
+ * Never carry a backend handle across fork(): open it in the process that uses it.
+ */
+#ifndef TV_QUEUE_BACKEND_H
+#define TV_QUEUE_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf.h"
+
+/* Foreman's task states and results; Dynflow's step states. Values are stored as text. */
+enum q_task_state { QT_PLANNING = 0, QT_PLANNED, QT_RUNNING, QT_PAUSED, QT_STOPPED };
+enum q_result { QR_PENDING = 0, QR_SUCCESS, QR_ERROR, QR_WARNING, QR_CANCELLED };
+enum q_step_state {
+	QS_PENDING = 0,
+	QS_READY,
+	QS_RUNNING,
+	QS_SUCCESS,
+	QS_SUSPENDED,
+	QS_SKIPPED,
+	QS_ERROR,
+	QS_CANCELLED,
+};
+
+/* tasks.flags */
+#define QF_CANCELLABLE 0x1
+#define QF_UNLOCKED 0x2 /* stopped by `task unlock`: still resumable */
+
+#define Q_ID_LEN 37
+
+struct q_task {
+	int64_t rowid;
+	char id[Q_ID_LEN];
+	char *label, *name, *queue;
+	char *input, *output, *progress; /* JSON object text */
+	enum q_task_state state;
+	enum q_result result;
+	char *triggered_by;   /* may be NULL */
+	char *parent_task_id; /* uuid or NULL */
+	int parent_step;      /* index of the parent's step that spawned it; -1 none */
+	int64_t recurring_id; /* 0 none */
+	int64_t start_at, start_before, created_at, started_at, ended_at;
+	int steps_total, steps_done;
+	int flags;                   /* QF_* */
+	enum conf_on_error on_error; /* pause | stop | skip */
+	int retry_on_worker_loss;
+};
+
+struct q_step {
+	int64_t rowid;
+	int64_t task; /* tasks.rowid */
+	int idx;
+	char *name, *command, *handler; /* one of command/handler */
+	enum q_step_state state;
+	char *worker; /* name of the worker that holds/held it, or NULL */
+	pid_t pid;
+	int64_t lease_until;
+	int attempts;
+	int64_t started_at, ended_at;
+};
+
+struct q_error {
+	int64_t task;
+	int idx; /* step index, -1 = the task itself */
+	const char *message, *output_tail;
+	int64_t at;
+};
+
+struct qb; /* a backend's open handle */
+
+typedef int (*q_task_fn)(void *arg, struct q_task *t); /* row valid during the call; non-0 stops */
+typedef int (*q_step_fn)(void *arg, struct q_step *s);
+typedef int (*q_error_fn)(void *arg, const struct q_error *er);
+typedef int (*q_lock_fn)(void *arg, const char *resource, bool exclusive, const char *task_id);
+
+struct queue_ops {
+	const char *name;
+	/* Open (create, migrate) the store. NULL + err on failure. */
+	struct qb *(*open)(const char *path, enum conf_durability dur, char *err, size_t errlen);
+	void (*close)(struct qb *b);
+	/* The last error's text. */
+	const char *(*error)(struct qb *b);
+
+	int (*begin)(struct qb *b); /* 0 / -1 */
+	int (*commit)(struct qb *b);
+	int (*rollback)(struct qb *b);
+	int (*savepoint)(struct qb *b);    /* nested: one request's writes */
+	int (*release)(struct qb *b);      /* keep them */
+	int (*rollback_to)(struct qb *b);  /* drop them (then release) */
+	/* Move the log into the store: truncate=false is PASSIVE, true is TRUNCATE (idle). */
+	int (*checkpoint)(struct qb *b, bool truncate);
+	/* Pages in the write-ahead log after the last commit (0 when unknown). */
+	int (*wal_pages)(struct qb *b);
+
+	int (*task_insert)(struct qb *b, struct q_task *t); /* sets t->rowid */
+	/* state, result, started_at, ended_at, steps_done, progress, output, flags */
+	int (*task_update)(struct qb *b, const struct q_task *t);
+	int (*step_insert)(struct qb *b, struct q_step *s); /* sets s->rowid */
+	/* state, worker, pid, lease_until, attempts, started_at, ended_at */
+	int (*step_update)(struct qb *b, const struct q_step *s);
+	int (*error_insert)(struct qb *b, const struct q_error *er);
+
+	/* Exclusive locks held on resource: fn per holder (the caller skips its own parents). */
+	int (*lock_holders)(struct qb *b, const char *resource, q_lock_fn fn, void *arg);
+	/* -1 also when the unique exclusive index refuses it. */
+	int (*lock_insert)(struct qb *b, int64_t task, const char *resource, bool exclusive);
+	int (*locks_release)(struct qb *b, int64_t task);
+	int (*locks_of)(struct qb *b, int64_t task, q_lock_fn fn, void *arg);
+
+	/* Find a task by id or unique id prefix: 0 found (*out filled), 1 none, 2 ambiguous, -1 error. */
+	int (*task_find)(struct qb *b, const char *id, struct q_task *out);
+	int (*task_get)(struct qb *b, int64_t rowid, struct q_task *out); /* 0, 1 none, -1 */
+	/* Every task not stopped, by rowid. */
+	int (*tasks_active)(struct qb *b, q_task_fn fn, void *arg);
+	/* Tasks matching a search query (lib/search.h syntax, NULL = all), ordered, limited (0 = all).
+	 * -1 with the reason in err for a bad query or order. */
+	int (*task_list)(struct qb *b, const char *search, const char *order, long limit, int64_t now_ms,
+			 q_task_fn fn, void *arg, char *err, size_t errlen);
+	int (*children_of)(struct qb *b, const char *id, q_task_fn fn, void *arg);
+	int (*steps_of)(struct qb *b, int64_t task, q_step_fn fn, void *arg);
+	int (*errors_of)(struct qb *b, int64_t task, q_error_fn fn, void *arg);
+
+	/* A write and a read (ping): 0 or -1 with text in msg. */
+	int (*ping)(struct qb *b, char *msg, size_t len);
+};
+
+extern const struct queue_ops queue_sqlite_ops;
+
+/* Backend by name ("sqlite"); NULL when unknown. */
+const struct queue_ops *queue_backend_find(const char *name);
+
+const char *q_task_state_name(enum q_task_state s);
+const char *q_result_name(enum q_result r);
+const char *q_step_state_name(enum q_step_state s);
+int q_task_state_parse(const char *s);  /* -1 unknown */
+int q_result_parse(const char *s);
+int q_step_state_parse(const char *s);
+const char *q_on_error_name(enum conf_on_error e);
+
+/* Free a row's strings (the struct itself is the caller's) and zero it. */
+void q_task_clear(struct q_task *t);
+void q_step_clear(struct q_step *s);
+
+/* The current wall clock in milliseconds (replaceable by tests: q_now_override). */
+int64_t q_now_ms(void);
+/* A test seam, the one writable global: non-0 makes q_now_ms() return it. */
+extern int64_t q_now_override;
+
+#endif

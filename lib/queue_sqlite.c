@@ -1,0 +1,919 @@
+/*
+ * queue_sqlite.c — the SQLite backend of queue_backend.h.
+ *
+ * One database file in WAL mode. The schema is a list of numbered migrations
+ * applied in order on open (schema_version remembers the last one); a
+ * migration is never edited once released: add the next one. Every fixed
+ * statement is prepared once at open. Automatic checkpoints are off: the
+ * engine checkpoints deliberately (PASSIVE when the log grew, TRUNCATE when
+ * idle), so a long-lived reader cannot make the log grow without bound
+ * unnoticed and no commit pays for a checkpoint at random.
+ *
+ * Times are INTEGER milliseconds since the epoch, NULL when unset; lib/search.c
+ * compiles queries against the tasks columns by these names.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "queue_backend.h"
+
+/* lib/search.h is written separately; QS_HAVE_SEARCH switches its use on. */
+#ifdef QS_HAVE_SEARCH
+#include "search.h"
+#endif
+
+int64_t q_now_override;
+
+int64_t q_now_ms(void)
+{
+	struct timespec ts;
+
+	if (q_now_override != 0)
+		return q_now_override;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- names ---- */
+
+static const char *const qs_task_states[] = { "planning", "planned", "running", "paused", "stopped" };
+static const char *const qs_results[] = { "pending", "success", "error", "warning", "cancelled" };
+static const char *const qs_step_states[] = { "pending", "ready",   "running", "success",
+					      "suspended", "skipped", "error",   "cancelled" };
+static const char *const qs_on_errors[] = { "pause", "stop", "skip" };
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static int qs_parse(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; s != NULL && i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *q_task_state_name(enum q_task_state s)
+{
+	return (unsigned)s < NELEM(qs_task_states) ? qs_task_states[s] : "?";
+}
+const char *q_result_name(enum q_result r) { return (unsigned)r < NELEM(qs_results) ? qs_results[r] : "?"; }
+const char *q_step_state_name(enum q_step_state s)
+{
+	return (unsigned)s < NELEM(qs_step_states) ? qs_step_states[s] : "?";
+}
+const char *q_on_error_name(enum conf_on_error e)
+{
+	return (unsigned)e < NELEM(qs_on_errors) ? qs_on_errors[e] : "pause";
+}
+int q_task_state_parse(const char *s) { return qs_parse(qs_task_states, NELEM(qs_task_states), s); }
+int q_result_parse(const char *s) { return qs_parse(qs_results, NELEM(qs_results), s); }
+int q_step_state_parse(const char *s) { return qs_parse(qs_step_states, NELEM(qs_step_states), s); }
+
+void q_task_clear(struct q_task *t)
+{
+	free(t->label);
+	free(t->name);
+	free(t->queue);
+	free(t->input);
+	free(t->output);
+	free(t->progress);
+	free(t->triggered_by);
+	free(t->parent_task_id);
+	memset(t, 0, sizeof(*t));
+	t->parent_step = -1;
+}
+
+void q_step_clear(struct q_step *s)
+{
+	free(s->name);
+	free(s->command);
+	free(s->handler);
+	free(s->worker);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- schema ---- */
+
+/* Numbered migrations: index i brings the schema to version i + 1. Append only. */
+static const char *const qs_migrations[] = {
+	/* 1: tasks, steps, errors, locks, recurring logics. */
+	"CREATE TABLE tasks ("
+	" num INTEGER PRIMARY KEY,"
+	" id TEXT NOT NULL UNIQUE,"
+	" label TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" queue TEXT NOT NULL,"
+	" input TEXT NOT NULL DEFAULT '{}',"
+	" output TEXT NOT NULL DEFAULT '{}',"
+	" state TEXT NOT NULL,"
+	" result TEXT NOT NULL,"
+	" triggered_by TEXT,"
+	" parent_task_id TEXT,"
+	" parent_step INTEGER,"
+	" recurring_id INTEGER,"
+	" start_at INTEGER,"
+	" start_before INTEGER,"
+	" created_at INTEGER NOT NULL,"
+	" started_at INTEGER,"
+	" ended_at INTEGER,"
+	" steps_total INTEGER NOT NULL DEFAULT 0,"
+	" steps_done INTEGER NOT NULL DEFAULT 0,"
+	" progress TEXT NOT NULL DEFAULT '{}',"
+	" flags INTEGER NOT NULL DEFAULT 0,"
+	" on_error TEXT NOT NULL DEFAULT 'pause',"
+	" retry_on_worker_loss INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX tasks_state_result ON tasks(state, result);"
+	"CREATE INDEX tasks_label ON tasks(label);"
+	"CREATE INDEX tasks_started_at ON tasks(started_at);"
+	"CREATE INDEX tasks_ended_at ON tasks(ended_at);"
+	"CREATE INDEX tasks_parent ON tasks(parent_task_id) WHERE parent_task_id IS NOT NULL;"
+	"CREATE INDEX tasks_created_at ON tasks(created_at);"
+	"CREATE INDEX tasks_recurring ON tasks(recurring_id) WHERE recurring_id IS NOT NULL;"
+	"CREATE TABLE steps ("
+	" num INTEGER PRIMARY KEY,"
+	" task INTEGER NOT NULL REFERENCES tasks(num) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" command TEXT,"
+	" handler TEXT,"
+	" state TEXT NOT NULL,"
+	" worker TEXT,"
+	" worker_pid INTEGER,"
+	" lease_until INTEGER,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" started_at INTEGER,"
+	" ended_at INTEGER,"
+	" UNIQUE (task, idx));"
+	"CREATE INDEX steps_active ON steps(state) WHERE state IN ('ready', 'running');"
+	"CREATE TABLE errors ("
+	" num INTEGER PRIMARY KEY,"
+	" task INTEGER NOT NULL REFERENCES tasks(num) ON DELETE CASCADE,"
+	" step INTEGER,"
+	" message TEXT NOT NULL,"
+	" output_tail TEXT,"
+	" at INTEGER NOT NULL);"
+	"CREATE INDEX errors_task ON errors(task);"
+	"CREATE TABLE locks ("
+	" num INTEGER PRIMARY KEY,"
+	" resource TEXT NOT NULL,"
+	" task INTEGER NOT NULL REFERENCES tasks(num) ON DELETE CASCADE,"
+	" exclusive INTEGER NOT NULL DEFAULT 1);"
+	"CREATE UNIQUE INDEX locks_exclusive ON locks(resource) WHERE exclusive;"
+	"CREATE INDEX locks_resource ON locks(resource);"
+	"CREATE INDEX locks_task ON locks(task);"
+	"CREATE TABLE recurring ("
+	" num INTEGER PRIMARY KEY,"
+	" id TEXT NOT NULL UNIQUE,"
+	" label TEXT NOT NULL,"
+	" cron TEXT NOT NULL,"
+	" input TEXT NOT NULL DEFAULT '{}',"
+	" triggered_by TEXT,"
+	" iteration INTEGER NOT NULL DEFAULT 0,"
+	" iterations INTEGER NOT NULL DEFAULT 0,"
+	" until INTEGER,"
+	" last_at INTEGER,"
+	" next_at INTEGER,"
+	" state TEXT NOT NULL DEFAULT 'active',"
+	" created_at INTEGER NOT NULL);"
+	"CREATE INDEX recurring_next ON recurring(next_at) WHERE state = 'active';",
+};
+
+#define TASK_COLS                                                                                  \
+	"num, id, label, name, queue, input, output, progress, state, result, triggered_by, "      \
+	"parent_task_id, parent_step, recurring_id, start_at, start_before, created_at, started_at, " \
+	"ended_at, steps_total, steps_done, flags, on_error, retry_on_worker_loss"
+#define STEP_COLS                                                                                  \
+	"num, task, idx, name, command, handler, state, worker, worker_pid, lease_until, attempts, "  \
+	"started_at, ended_at"
+
+enum qs_stmt {
+	QS_BEGIN,
+	QS_COMMIT,
+	QS_ROLLBACK,
+	QS_SAVEPOINT,
+	QS_RELEASE,
+	QS_ROLLBACK_TO,
+	QS_TASK_INSERT,
+	QS_TASK_UPDATE,
+	QS_STEP_INSERT,
+	QS_STEP_UPDATE,
+	QS_ERROR_INSERT,
+	QS_LOCK_HOLDERS,
+	QS_LOCK_INSERT,
+	QS_LOCKS_RELEASE,
+	QS_LOCKS_OF,
+	QS_TASK_FIND,
+	QS_TASK_GET,
+	QS_TASKS_ACTIVE,
+	QS_CHILDREN_OF,
+	QS_STEPS_OF,
+	QS_ERRORS_OF,
+	QS_PING_WRITE,
+	QS_PING_READ,
+	QS_NSTMT
+};
+
+static const char *const qs_sql[QS_NSTMT] = {
+	[QS_BEGIN] = "BEGIN IMMEDIATE",
+	[QS_COMMIT] = "COMMIT",
+	[QS_ROLLBACK] = "ROLLBACK",
+	[QS_SAVEPOINT] = "SAVEPOINT req",
+	[QS_RELEASE] = "RELEASE req",
+	[QS_ROLLBACK_TO] = "ROLLBACK TO req",
+	[QS_TASK_INSERT] = "INSERT INTO tasks (id, label, name, queue, input, output, progress, state, result, "
+			   "triggered_by, parent_task_id, parent_step, recurring_id, start_at, start_before, "
+			   "created_at, started_at, ended_at, steps_total, steps_done, flags, on_error, "
+			   "retry_on_worker_loss) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+			   "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+	[QS_TASK_UPDATE] = "UPDATE tasks SET state = ?2, result = ?3, started_at = ?4, ended_at = ?5, "
+			   "steps_done = ?6, progress = ?7, output = ?8, flags = ?9 WHERE num = ?1",
+	[QS_STEP_INSERT] = "INSERT INTO steps (task, idx, name, command, handler, state, worker, worker_pid, "
+			   "lease_until, attempts, started_at, ended_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+			   "?9, ?10, ?11, ?12)",
+	[QS_STEP_UPDATE] = "UPDATE steps SET state = ?2, worker = ?3, worker_pid = ?4, lease_until = ?5, "
+			   "attempts = ?6, started_at = ?7, ended_at = ?8 WHERE num = ?1",
+	[QS_ERROR_INSERT] = "INSERT INTO errors (task, step, message, output_tail, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[QS_LOCK_HOLDERS] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
+			    "WHERE l.resource = ?1 AND l.exclusive",
+	[QS_LOCK_INSERT] = "INSERT INTO locks (task, resource, exclusive) VALUES (?1, ?2, ?3)",
+	[QS_LOCKS_RELEASE] = "DELETE FROM locks WHERE task = ?1",
+	[QS_LOCKS_OF] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
+			"WHERE l.task = ?1 ORDER BY l.num",
+	/* A prefix range on the unique index: ids are lowercase hex and '-', all below '~'. */
+	[QS_TASK_FIND] = "SELECT " TASK_COLS " FROM tasks WHERE id >= ?1 AND id < ?1 || '~' ORDER BY id LIMIT 2",
+	[QS_TASK_GET] = "SELECT " TASK_COLS " FROM tasks WHERE num = ?1",
+	[QS_TASKS_ACTIVE] = "SELECT " TASK_COLS " FROM tasks WHERE state IN ('planning', 'planned', 'running', "
+			    "'paused') ORDER BY num",
+	[QS_CHILDREN_OF] = "SELECT " TASK_COLS " FROM tasks WHERE parent_task_id = ?1 ORDER BY num",
+	[QS_STEPS_OF] = "SELECT " STEP_COLS " FROM steps WHERE task = ?1 ORDER BY idx",
+	[QS_ERRORS_OF] = "SELECT task, step, message, output_tail, at FROM errors WHERE task = ?1 ORDER BY num",
+	[QS_PING_WRITE] = "INSERT OR REPLACE INTO schema_version (rowid, version) SELECT rowid, version FROM "
+			  "schema_version LIMIT 1",
+	[QS_PING_READ] = "SELECT count(*) FROM tasks WHERE state IN ('running', 'paused')",
+};
+
+struct qb {
+	sqlite3 *db;
+	sqlite3_stmt *st[QS_NSTMT];
+	int wal_pages;
+	char err[512];
+};
+
+static int qs_fail(struct qb *b, const char *what)
+{
+	snprintf(b->err, sizeof(b->err), "%s: %s", what, sqlite3_errmsg(b->db));
+	return -1;
+}
+
+/* Record the log size after each commit (the engine decides when to checkpoint). */
+static int qs_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)db;
+	(void)name;
+	((struct qb *)arg)->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+static int qs_exec(struct qb *b, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(b->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(b->err, sizeof(b->err), "%s", msg != NULL ? msg : sqlite3_errmsg(b->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Bring the schema to the newest version, one transaction per migration. */
+static int qs_migrate(struct qb *b)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+
+	if (qs_exec(b, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)") < 0)
+		return -1;
+	if (sqlite3_prepare_v2(b->db, "SELECT version FROM schema_version", -1, &st, NULL) != SQLITE_OK)
+		return qs_fail(b, "schema_version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > (int)NELEM(qs_migrations)) {
+		snprintf(b->err, sizeof(b->err), "database schema version %d is newer than this taskvisord (%zu)",
+			 version, NELEM(qs_migrations));
+		return -1;
+	}
+	for (size_t i = (size_t)version; i < NELEM(qs_migrations); i++) {
+		char sql[128];
+
+		if (qs_exec(b, "BEGIN IMMEDIATE") < 0)
+			return -1;
+		snprintf(sql, sizeof(sql), "DELETE FROM schema_version; INSERT INTO schema_version VALUES (%zu)", i + 1);
+		if (qs_exec(b, qs_migrations[i]) < 0 || qs_exec(b, sql) < 0) {
+			char why[sizeof(b->err)];
+
+			snprintf(why, sizeof(why), "%s", b->err);
+			sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+			snprintf(b->err, sizeof(b->err), "migration %zu: %.400s", i + 1, why);
+			return -1;
+		}
+		if (qs_exec(b, "COMMIT") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void qs_close(struct qb *b)
+{
+	if (b == NULL)
+		return;
+	for (int i = 0; i < QS_NSTMT; i++)
+		sqlite3_finalize(b->st[i]);
+	sqlite3_close(b->db);
+	free(b);
+}
+
+static struct qb *qs_open(const char *path, enum conf_durability dur, char *err, size_t errlen)
+{
+	struct qb *b = calloc(1, sizeof(*b));
+	char pragmas[256];
+
+	if (b == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, b->db != NULL ? sqlite3_errmsg(b->db) : "cannot open");
+		qs_close(b);
+		return NULL;
+	}
+	sqlite3_busy_timeout(b->db, 5000);
+	snprintf(pragmas, sizeof(pragmas),
+		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; PRAGMA foreign_keys = ON;"
+		 " PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;",
+		 dur == DURABILITY_NORMAL ? "NORMAL" : "FULL");
+	if (qs_exec(b, pragmas) < 0 || qs_migrate(b) < 0) {
+		snprintf(err, errlen, "%s: %s", path, b->err);
+		qs_close(b);
+		return NULL;
+	}
+	for (int i = 0; i < QS_NSTMT; i++) {
+		if (sqlite3_prepare_v3(b->db, qs_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &b->st[i], NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: preparing \"%.40s...\": %s", path, qs_sql[i], sqlite3_errmsg(b->db));
+			qs_close(b);
+			return NULL;
+		}
+	}
+	sqlite3_wal_hook(b->db, qs_wal_hook, b);
+	return b;
+}
+
+static const char *qs_error(struct qb *b) { return b->err; }
+
+/* Run a statement that returns no rows. */
+static int qs_run(struct qb *b, enum qs_stmt which)
+{
+	sqlite3_stmt *st = b->st[which];
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return qs_fail(b, qs_sql[which]);
+	return 0;
+}
+
+static int qs_begin(struct qb *b) { return qs_run(b, QS_BEGIN); }
+static int qs_commit(struct qb *b) { return qs_run(b, QS_COMMIT); }
+static int qs_rollback(struct qb *b) { return qs_run(b, QS_ROLLBACK); }
+static int qs_savepoint(struct qb *b) { return qs_run(b, QS_SAVEPOINT); }
+static int qs_release(struct qb *b) { return qs_run(b, QS_RELEASE); }
+static int qs_rollback_to(struct qb *b)
+{
+	if (qs_run(b, QS_ROLLBACK_TO) < 0)
+		return -1;
+	return qs_run(b, QS_RELEASE);
+}
+
+static int qs_checkpoint(struct qb *b, bool truncate)
+{
+	int logged = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(b->db, NULL, truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE,
+					   &logged, &done);
+
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return qs_fail(b, "checkpoint");
+	if (rc == SQLITE_OK && truncate)
+		b->wal_pages = 0;
+	else if (logged >= 0 && done >= 0)
+		b->wal_pages = logged - done; /* still in the log, not yet in the database */
+	return 0;
+}
+
+static int qs_wal_pages(struct qb *b) { return b->wal_pages; }
+
+/* ---- binding helpers ---- */
+
+static void qs_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static void qs_bind_time(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+static char *qs_col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s != NULL ? strdup((const char *)s) : NULL;
+}
+
+static void qs_read_task(sqlite3_stmt *st, struct q_task *t)
+{
+	const unsigned char *id = sqlite3_column_text(st, 1);
+
+	memset(t, 0, sizeof(*t));
+	t->rowid = sqlite3_column_int64(st, 0);
+	snprintf(t->id, sizeof(t->id), "%s", id != NULL ? (const char *)id : "");
+	t->label = qs_col_text(st, 2);
+	t->name = qs_col_text(st, 3);
+	t->queue = qs_col_text(st, 4);
+	t->input = qs_col_text(st, 5);
+	t->output = qs_col_text(st, 6);
+	t->progress = qs_col_text(st, 7);
+	t->state = (enum q_task_state)q_task_state_parse((const char *)sqlite3_column_text(st, 8));
+	t->result = (enum q_result)q_result_parse((const char *)sqlite3_column_text(st, 9));
+	t->triggered_by = qs_col_text(st, 10);
+	t->parent_task_id = qs_col_text(st, 11);
+	t->parent_step = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 12);
+	t->recurring_id = sqlite3_column_int64(st, 13);
+	t->start_at = sqlite3_column_int64(st, 14);
+	t->start_before = sqlite3_column_int64(st, 15);
+	t->created_at = sqlite3_column_int64(st, 16);
+	t->started_at = sqlite3_column_int64(st, 17);
+	t->ended_at = sqlite3_column_int64(st, 18);
+	t->steps_total = sqlite3_column_int(st, 19);
+	t->steps_done = sqlite3_column_int(st, 20);
+	t->flags = sqlite3_column_int(st, 21);
+	{
+		int oe = qs_parse(qs_on_errors, NELEM(qs_on_errors), (const char *)sqlite3_column_text(st, 22));
+		t->on_error = oe < 0 ? ON_ERROR_PAUSE : (enum conf_on_error)oe;
+	}
+	t->retry_on_worker_loss = sqlite3_column_int(st, 23);
+}
+
+static void qs_read_step(sqlite3_stmt *st, struct q_step *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->rowid = sqlite3_column_int64(st, 0);
+	s->task = sqlite3_column_int64(st, 1);
+	s->idx = sqlite3_column_int(st, 2);
+	s->name = qs_col_text(st, 3);
+	s->command = qs_col_text(st, 4);
+	s->handler = qs_col_text(st, 5);
+	s->state = (enum q_step_state)q_step_state_parse((const char *)sqlite3_column_text(st, 6));
+	s->worker = qs_col_text(st, 7);
+	s->pid = (pid_t)sqlite3_column_int(st, 8);
+	s->lease_until = sqlite3_column_int64(st, 9);
+	s->attempts = sqlite3_column_int(st, 10);
+	s->started_at = sqlite3_column_int64(st, 11);
+	s->ended_at = sqlite3_column_int64(st, 12);
+}
+
+/* ---- writes ---- */
+
+static int qs_task_insert(struct qb *b, struct q_task *t)
+{
+	sqlite3_stmt *st = b->st[QS_TASK_INSERT];
+
+	qs_bind_text(st, 1, t->id);
+	qs_bind_text(st, 2, t->label);
+	qs_bind_text(st, 3, t->name);
+	qs_bind_text(st, 4, t->queue);
+	qs_bind_text(st, 5, t->input != NULL ? t->input : "{}");
+	qs_bind_text(st, 6, t->output != NULL ? t->output : "{}");
+	qs_bind_text(st, 7, t->progress != NULL ? t->progress : "{}");
+	qs_bind_text(st, 8, q_task_state_name(t->state));
+	qs_bind_text(st, 9, q_result_name(t->result));
+	qs_bind_text(st, 10, t->triggered_by);
+	qs_bind_text(st, 11, t->parent_task_id);
+	if (t->parent_step >= 0)
+		sqlite3_bind_int(st, 12, t->parent_step);
+	else
+		sqlite3_bind_null(st, 12);
+	qs_bind_time(st, 13, t->recurring_id);
+	qs_bind_time(st, 14, t->start_at);
+	qs_bind_time(st, 15, t->start_before);
+	sqlite3_bind_int64(st, 16, t->created_at);
+	qs_bind_time(st, 17, t->started_at);
+	qs_bind_time(st, 18, t->ended_at);
+	sqlite3_bind_int(st, 19, t->steps_total);
+	sqlite3_bind_int(st, 20, t->steps_done);
+	sqlite3_bind_int(st, 21, t->flags);
+	qs_bind_text(st, 22, q_on_error_name(t->on_error));
+	sqlite3_bind_int(st, 23, t->retry_on_worker_loss);
+	if (qs_run(b, QS_TASK_INSERT) < 0)
+		return -1;
+	t->rowid = sqlite3_last_insert_rowid(b->db);
+	return 0;
+}
+
+static int qs_task_update(struct qb *b, const struct q_task *t)
+{
+	sqlite3_stmt *st = b->st[QS_TASK_UPDATE];
+
+	sqlite3_bind_int64(st, 1, t->rowid);
+	qs_bind_text(st, 2, q_task_state_name(t->state));
+	qs_bind_text(st, 3, q_result_name(t->result));
+	qs_bind_time(st, 4, t->started_at);
+	qs_bind_time(st, 5, t->ended_at);
+	sqlite3_bind_int(st, 6, t->steps_done);
+	qs_bind_text(st, 7, t->progress != NULL ? t->progress : "{}");
+	qs_bind_text(st, 8, t->output != NULL ? t->output : "{}");
+	sqlite3_bind_int(st, 9, t->flags);
+	return qs_run(b, QS_TASK_UPDATE);
+}
+
+static int qs_step_insert(struct qb *b, struct q_step *s)
+{
+	sqlite3_stmt *st = b->st[QS_STEP_INSERT];
+
+	sqlite3_bind_int64(st, 1, s->task);
+	sqlite3_bind_int(st, 2, s->idx);
+	qs_bind_text(st, 3, s->name);
+	qs_bind_text(st, 4, s->command);
+	qs_bind_text(st, 5, s->handler);
+	qs_bind_text(st, 6, q_step_state_name(s->state));
+	qs_bind_text(st, 7, s->worker);
+	qs_bind_time(st, 8, s->pid);
+	qs_bind_time(st, 9, s->lease_until);
+	sqlite3_bind_int(st, 10, s->attempts);
+	qs_bind_time(st, 11, s->started_at);
+	qs_bind_time(st, 12, s->ended_at);
+	if (qs_run(b, QS_STEP_INSERT) < 0)
+		return -1;
+	s->rowid = sqlite3_last_insert_rowid(b->db);
+	return 0;
+}
+
+static int qs_step_update(struct qb *b, const struct q_step *s)
+{
+	sqlite3_stmt *st = b->st[QS_STEP_UPDATE];
+
+	sqlite3_bind_int64(st, 1, s->rowid);
+	qs_bind_text(st, 2, q_step_state_name(s->state));
+	qs_bind_text(st, 3, s->worker);
+	qs_bind_time(st, 4, s->pid);
+	qs_bind_time(st, 5, s->lease_until);
+	sqlite3_bind_int(st, 6, s->attempts);
+	qs_bind_time(st, 7, s->started_at);
+	qs_bind_time(st, 8, s->ended_at);
+	return qs_run(b, QS_STEP_UPDATE);
+}
+
+static int qs_error_insert(struct qb *b, const struct q_error *er)
+{
+	sqlite3_stmt *st = b->st[QS_ERROR_INSERT];
+
+	sqlite3_bind_int64(st, 1, er->task);
+	if (er->idx >= 0)
+		sqlite3_bind_int(st, 2, er->idx);
+	else
+		sqlite3_bind_null(st, 2);
+	qs_bind_text(st, 3, er->message != NULL ? er->message : "");
+	qs_bind_text(st, 4, er->output_tail);
+	sqlite3_bind_int64(st, 5, er->at);
+	return qs_run(b, QS_ERROR_INSERT);
+}
+
+/* Walk the rows of a lock query. */
+static int qs_lock_rows(struct qb *b, enum qs_stmt which, q_lock_fn fn, void *arg)
+{
+	sqlite3_stmt *st = b->st[which];
+	int rc, stop = 0;
+
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = fn(arg, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1) != 0,
+			  (const char *)sqlite3_column_text(st, 2));
+	if (!stop && rc != SQLITE_DONE) {
+		qs_fail(b, qs_sql[which]);
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return 0;
+}
+
+static int qs_lock_holders(struct qb *b, const char *resource, q_lock_fn fn, void *arg)
+{
+	qs_bind_text(b->st[QS_LOCK_HOLDERS], 1, resource);
+	return qs_lock_rows(b, QS_LOCK_HOLDERS, fn, arg);
+}
+
+static int qs_lock_insert(struct qb *b, int64_t task, const char *resource, bool exclusive)
+{
+	sqlite3_stmt *st = b->st[QS_LOCK_INSERT];
+
+	sqlite3_bind_int64(st, 1, task);
+	qs_bind_text(st, 2, resource);
+	sqlite3_bind_int(st, 3, exclusive ? 1 : 0);
+	return qs_run(b, QS_LOCK_INSERT);
+}
+
+static int qs_locks_release(struct qb *b, int64_t task)
+{
+	sqlite3_bind_int64(b->st[QS_LOCKS_RELEASE], 1, task);
+	return qs_run(b, QS_LOCKS_RELEASE);
+}
+
+static int qs_locks_of(struct qb *b, int64_t task, q_lock_fn fn, void *arg)
+{
+	sqlite3_bind_int64(b->st[QS_LOCKS_OF], 1, task);
+	return qs_lock_rows(b, QS_LOCKS_OF, fn, arg);
+}
+
+/* ---- reads ---- */
+
+/* Walk task rows of st (already bound); the row is cleared after each call. */
+static int qs_task_rows(struct qb *b, sqlite3_stmt *st, q_task_fn fn, void *arg)
+{
+	int rc, stop = 0;
+	struct q_task t;
+
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		qs_read_task(st, &t);
+		stop = fn(arg, &t);
+		q_task_clear(&t);
+	}
+	if (!stop && rc != SQLITE_DONE) {
+		qs_fail(b, "reading tasks");
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return 0;
+}
+
+static int qs_task_find(struct qb *b, const char *id, struct q_task *out)
+{
+	sqlite3_stmt *st = b->st[QS_TASK_FIND];
+	int rc, n = 0;
+
+	if (id == NULL || *id == '\0')
+		return 1;
+	qs_bind_text(st, 1, id);
+	/* Rows come in id order: an exact match sorts first; a second row means ambiguous. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (++n == 1) {
+			qs_read_task(st, out);
+			if (strcmp(out->id, id) == 0)
+				break;
+		} else {
+			q_task_clear(out);
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return 2;
+		}
+	}
+	if (rc == SQLITE_ROW)
+		rc = SQLITE_DONE;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		if (n > 0)
+			q_task_clear(out);
+		return qs_fail(b, "finding a task");
+	}
+	return n > 0 ? 0 : 1;
+}
+
+static int qs_task_get(struct qb *b, int64_t rowid, struct q_task *out)
+{
+	sqlite3_stmt *st = b->st[QS_TASK_GET];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, rowid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		qs_read_task(st, out);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : qs_fail(b, "reading a task");
+}
+
+static int qs_tasks_active(struct qb *b, q_task_fn fn, void *arg)
+{
+	return qs_task_rows(b, b->st[QS_TASKS_ACTIVE], fn, arg);
+}
+
+static int qs_children_of(struct qb *b, const char *id, q_task_fn fn, void *arg)
+{
+	qs_bind_text(b->st[QS_CHILDREN_OF], 1, id);
+	return qs_task_rows(b, b->st[QS_CHILDREN_OF], fn, arg);
+}
+
+/* Check an ORDER BY text against the searchable columns: "col [asc|desc]". */
+static int qs_order(const char *order, char *out, size_t len)
+{
+	static const char *const cols[] = { "id",	  "label",	   "name",	 "state",    "result",
+					    "triggered_by", "parent_task_id", "start_at", "started_at", "ended_at",
+					    "created_at",   "queue" };
+	char col[32] = "", dir[8] = "";
+	int n;
+
+	if (order == NULL || *order == '\0') {
+		snprintf(out, len, "num DESC");
+		return 0;
+	}
+	n = sscanf(order, "%31s %7s", col, dir);
+	if (n < 1 || qs_parse(cols, NELEM(cols), col) < 0)
+		return -1;
+	if (n == 2 && strcasecmp(dir, "asc") != 0 && strcasecmp(dir, "desc") != 0)
+		return -1;
+	snprintf(out, len, "%s %s, num %s", col, n == 2 ? dir : "asc", n == 2 ? dir : "asc");
+	return 0;
+}
+
+static int qs_task_list(struct qb *b, const char *search, const char *order, long limit, int64_t now_ms, q_task_fn fn,
+			void *arg, char *err, size_t errlen)
+{
+	char ord[80], *sql = NULL;
+	const char *where = NULL;
+	sqlite3_stmt *st;
+	int rc;
+#ifdef QS_HAVE_SEARCH
+	struct search_sql ssql;
+	bool have = false;
+#endif
+
+	(void)now_ms;
+	if (qs_order(order, ord, sizeof(ord)) < 0) {
+		snprintf(err, errlen, "bad order '%s': use a column (created_at, started_at, ended_at, label, name, "
+				      "state, result, id) and asc or desc",
+			 order);
+		return -1;
+	}
+	if (search != NULL && *search != '\0') {
+#ifdef QS_HAVE_SEARCH
+		if (search_compile(search, now_ms / 1000, &ssql, err, errlen) < 0)
+			return -1;
+		have = true;
+		where = ssql.where;
+#else
+		snprintf(err, errlen, "search is not available in this build");
+		return -1;
+#endif
+	}
+	if (asprintf(&sql, "SELECT " TASK_COLS " FROM tasks%s%s ORDER BY %s LIMIT %ld", where != NULL ? " WHERE " : "",
+		     where != NULL ? where : "", ord, limit > 0 ? limit : -1L) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = sqlite3_prepare_v2(b->db, sql, -1, &st, NULL);
+	free(sql);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "search: %s", sqlite3_errmsg(b->db));
+#ifdef QS_HAVE_SEARCH
+		if (have)
+			search_sql_free(&ssql);
+#endif
+		return -1;
+	}
+#ifdef QS_HAVE_SEARCH
+	if (have) {
+		search_bind(st, 1, &ssql);
+		search_sql_free(&ssql);
+	}
+#endif
+	rc = qs_task_rows(b, st, fn, arg);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		snprintf(err, errlen, "%s", b->err);
+	return rc;
+}
+
+static int qs_steps_of(struct qb *b, int64_t task, q_step_fn fn, void *arg)
+{
+	sqlite3_stmt *st = b->st[QS_STEPS_OF];
+	struct q_step s;
+	int rc, stop = 0;
+
+	sqlite3_bind_int64(st, 1, task);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		qs_read_step(st, &s);
+		stop = fn(arg, &s);
+		q_step_clear(&s);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (!stop && rc != SQLITE_DONE)
+		return qs_fail(b, "reading steps");
+	return 0;
+}
+
+static int qs_errors_of(struct qb *b, int64_t task, q_error_fn fn, void *arg)
+{
+	sqlite3_stmt *st = b->st[QS_ERRORS_OF];
+	struct q_error er;
+	int rc, stop = 0;
+
+	sqlite3_bind_int64(st, 1, task);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		er.task = sqlite3_column_int64(st, 0);
+		er.idx = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 1);
+		er.message = (const char *)sqlite3_column_text(st, 2);
+		er.output_tail = (const char *)sqlite3_column_text(st, 3);
+		er.at = sqlite3_column_int64(st, 4);
+		stop = fn(arg, &er);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (!stop && rc != SQLITE_DONE)
+		return qs_fail(b, "reading errors");
+	return 0;
+}
+
+/* A write and a read in a savepoint that is rolled back: proves both work, changes nothing. */
+static int qs_ping(struct qb *b, char *msg, size_t len)
+{
+	int active = -1, rc;
+	bool ok;
+
+	ok = sqlite3_exec(b->db, "SAVEPOINT ping", NULL, NULL, NULL) == SQLITE_OK;
+	ok = ok && qs_run(b, QS_PING_WRITE) == 0;
+	if (ok) {
+		rc = sqlite3_step(b->st[QS_PING_READ]);
+		if (rc == SQLITE_ROW)
+			active = sqlite3_column_int(b->st[QS_PING_READ], 0);
+		else
+			ok = false, qs_fail(b, "ping read");
+		sqlite3_reset(b->st[QS_PING_READ]);
+	}
+	sqlite3_exec(b->db, "ROLLBACK TO ping; RELEASE ping", NULL, NULL, NULL);
+	if (!ok) {
+		snprintf(msg, len, "database: %s", b->err);
+		return -1;
+	}
+	snprintf(msg, len, "database ok (%d running or paused tasks)", active);
+	return 0;
+}
+
+const struct queue_ops queue_sqlite_ops = {
+	.name = "sqlite",
+	.open = qs_open,
+	.close = qs_close,
+	.error = qs_error,
+	.begin = qs_begin,
+	.commit = qs_commit,
+	.rollback = qs_rollback,
+	.savepoint = qs_savepoint,
+	.release = qs_release,
+	.rollback_to = qs_rollback_to,
+	.checkpoint = qs_checkpoint,
+	.wal_pages = qs_wal_pages,
+	.task_insert = qs_task_insert,
+	.task_update = qs_task_update,
+	.step_insert = qs_step_insert,
+	.step_update = qs_step_update,
+	.error_insert = qs_error_insert,
+	.lock_holders = qs_lock_holders,
+	.lock_insert = qs_lock_insert,
+	.locks_release = qs_locks_release,
+	.locks_of = qs_locks_of,
+	.task_find = qs_task_find,
+	.task_get = qs_task_get,
+	.tasks_active = qs_tasks_active,
+	.task_list = qs_task_list,
+	.children_of = qs_children_of,
+	.steps_of = qs_steps_of,
+	.errors_of = qs_errors_of,
+	.ping = qs_ping,
+};
+
+const struct queue_ops *queue_backend_find(const char *name)
+{
+	if (name == NULL || strcmp(name, "sqlite") == 0)
+		return &queue_sqlite_ops;
+	return NULL;
+}
