@@ -107,6 +107,11 @@ enum sv_result proc_signal(struct proc *p, int sig);
 void proc_restart(struct proc *p, const char *reason);
 
 const char *proc_state_name(enum proc_state s);
+/* Whether supervisord's state machine allows from -> to (the table in proc.c). */
+bool proc_transition_allowed(enum proc_state from, enum proc_state to);
+/* Seconds to wait in BACKOFF after the backoff-th consecutive failed start: 1, 2, 3 …,
+ * capped at backoff_max when that is > 0. */
+int proc_backoff_delay(int backoff, int backoff_max);
 /* supervisorctl's description column: "pid 123, uptime 0:01:05", "Not started", ... */
 void proc_describe(const struct proc *p, time_t now, char *buf, size_t len);
 /* Path of the captured stdout (stream 1) or stderr (stream 2) log, or NULL if discarded. */
@@ -122,6 +127,10 @@ void sv_diff_free(struct sv_diff *d);
  * changed), re-point unchanged ones, add new ones (autostart). `names` (NULL = all)
  * limits which groups are touched. The caller frees the old conf after this returns. */
 void sv_apply(struct supervisor *sv, const struct conf *newconf, char *const *names);
+
+/* A process removed by sv_apply is taken out of sv_procs at once; while it is still
+ * stopping, hooks may see it with prog == NULL and cp == NULL, and it is freed after its
+ * final on_state(-> STOPPED) has returned (on the next loop iteration). */
 
 /* Reopen every captured log (SIGUSR2, reopen-logs). */
 void sv_reopen_logs(struct supervisor *sv);

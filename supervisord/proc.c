@@ -1,0 +1,1483 @@
+/*
+ * proc.c — the supervision core: supervisord's state machine for each process,
+ * the supervisor that holds them (start/stop ordering, depends_on), reaping,
+ * stop escalation, and reread/update (sv_diff/sv_apply).
+ *
+ * Every state change goes through proc_transition(), which checks the table of
+ * allowed transitions, logs "NAME: FROM -> TO (why)" and tells the hooks.
+ * Nothing here blocks or sleeps: start-up, back-off and stop escalation are
+ * libev timers; children are reaped by libev's own SIGCHLD handler (the
+ * default loop reaps with waitpid(-1, WNOHANG) until nothing is left) and
+ * handed to one catch-all ev_child watcher that finds the process by pid. A
+ * second SIGCHLD watcher of our own would race libev's reaper for the statuses.
+ *
+ * A stop leaves nothing behind: the daemon is a child subreaper, and a stop is
+ * only finished when the child's whole process group is gone (SIGKILL after
+ * stopwaitsecs, even when the leader exited first and without killasgroup).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proc.h"
+#include "proclog.h"
+#include "spawn.h"
+
+extern char **environ;
+
+#define GROUP_POLL_SECS 0.02 /* how often a stop checks that the process group is gone */
+
+enum proc_timer { TIMER_NONE = 0, TIMER_STARTSECS, TIMER_BACKOFF, TIMER_STOPWAIT, TIMER_FATAL_RETRY };
+
+struct proc_priv {
+	ev_timer timer; /* one of enum proc_timer */
+	enum proc_timer timer_kind;
+	ev_timer gpoll; /* a stop waits for the process group to empty */
+	double spawn_mono;
+	pid_t pgid; /* process group of the last child; 0 once it is gone */
+	bool group_signalled; /* stopsignal already went to the whole group */
+	bool killed;          /* SIGKILL sent in this stop */
+	bool pending_start;   /* waiting for depends_on */
+	bool restart_after_stop;
+	bool removed; /* gone from the configuration: freed once down */
+	bool logs_stale; /* log paths may have changed (sv_apply): reopen at the next spawn */
+
+	/* Copied from the configuration so that a removed process can still be stopped. */
+	int stopsignal, stopwaitsecs;
+	bool stopasgroup, killasgroup;
+	int level_group, level_prog; /* start/stop order */
+	char *logpath[2];            /* stdout, stderr; NULL = discard */
+
+	struct proclog *log[2];
+	struct proclog_pipe *pipe[2];
+};
+
+struct supervisor {
+	struct ev_loop *loop;
+	const struct conf *conf;
+	struct sv_hooks hooks;
+	ev_child child;
+	ev_idle freer; /* frees removed processes once they are down */
+
+	struct proc **procs; /* sorted by group then name */
+	size_t nprocs;
+	struct proc **dying; /* removed from the configuration, still stopping */
+	size_t ndying;
+	struct proc **grpbuf; /* sv_group's answer */
+
+	bool stopping_all;
+	void (*stop_done)(void *arg);
+	void *stop_arg;
+	bool in_step, step_again;
+};
+
+static void proc_transition(struct proc *p, enum proc_state to, const char *why);
+static enum sv_result proc_spawn(struct proc *p, const char *why);
+static enum sv_result proc_start_internal(struct proc *p, const char *why);
+static void sv_after_state(struct supervisor *sv, struct proc *p, enum proc_state to);
+static void sv_stop_step(struct supervisor *sv);
+
+/* ---- States ---- */
+
+const char *proc_state_name(enum proc_state s)
+{
+	switch (s) {
+	case PROC_STOPPED: return "STOPPED";
+	case PROC_STARTING: return "STARTING";
+	case PROC_RUNNING: return "RUNNING";
+	case PROC_BACKOFF: return "BACKOFF";
+	case PROC_STOPPING: return "STOPPING";
+	case PROC_EXITED: return "EXITED";
+	case PROC_FATAL: return "FATAL";
+	case PROC_UNKNOWN: return "UNKNOWN";
+	}
+	return "UNKNOWN";
+}
+
+/*
+ * The allowed transitions, supervisord's (process.py): a row per state, the
+ * states it may move to. UNKNOWN may go anywhere.
+ */
+static const struct {
+	enum proc_state from;
+	enum proc_state to[4];
+	int n;
+} proc_table[] = {
+	{ PROC_STOPPED, { PROC_STARTING }, 1 },
+	{ PROC_STARTING, { PROC_RUNNING, PROC_BACKOFF, PROC_STOPPING }, 3 },
+	{ PROC_RUNNING, { PROC_STOPPING, PROC_EXITED }, 2 },
+	{ PROC_BACKOFF, { PROC_STARTING, PROC_FATAL, PROC_STOPPED }, 3 },
+	{ PROC_STOPPING, { PROC_STOPPED }, 1 },
+	{ PROC_EXITED, { PROC_STARTING }, 1 },
+	{ PROC_FATAL, { PROC_STARTING }, 1 },
+};
+
+bool proc_transition_allowed(enum proc_state from, enum proc_state to)
+{
+	if (from == PROC_UNKNOWN)
+		return true;
+	for (size_t i = 0; i < sizeof(proc_table) / sizeof(proc_table[0]); i++) {
+		if (proc_table[i].from != from)
+			continue;
+		for (int j = 0; j < proc_table[i].n; j++)
+			if (proc_table[i].to[j] == to)
+				return true;
+	}
+	return false;
+}
+
+int proc_backoff_delay(int backoff, int backoff_max)
+{
+	int d = backoff < 1 ? 1 : backoff;
+	if (backoff_max > 0 && d > backoff_max)
+		d = backoff_max;
+	return d;
+}
+
+static double proc_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool proc_is_up(const struct proc *p)
+{
+	return p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_BACKOFF ||
+	       p->state == PROC_STOPPING;
+}
+
+/* Move p to state `to`, log it and tell the hooks. */
+static void proc_transition(struct proc *p, enum proc_state to, const char *why)
+{
+	enum proc_state from = p->state;
+	if (!proc_transition_allowed(from, to))
+		log_error("%s: transition %s -> %s is not in the table (%s)", p->fullname,
+			  proc_state_name(from), proc_state_name(to), why);
+	p->state = to;
+	log_info("%s: %s -> %s (%s)", p->fullname, proc_state_name(from), proc_state_name(to), why);
+	if (p->sv->hooks.on_state != NULL)
+		p->sv->hooks.on_state(p->sv->hooks.arg, p, from, to);
+	sv_after_state(p->sv, p, to);
+}
+
+/* ---- Timers ---- */
+
+static void proc_timer_stop(struct proc *p)
+{
+	ev_timer_stop(p->sv->loop, &p->priv->timer);
+	p->priv->timer_kind = TIMER_NONE;
+}
+
+static void proc_timer_set(struct proc *p, enum proc_timer kind, double secs)
+{
+	proc_timer_stop(p);
+	p->priv->timer_kind = kind;
+	ev_timer_set(&p->priv->timer, secs, 0.);
+	ev_timer_start(p->sv->loop, &p->priv->timer);
+}
+
+/* ---- Process groups ---- */
+
+static bool proc_group_alive(pid_t pgid)
+{
+	if (pgid <= 0)
+		return false;
+	return kill(-pgid, 0) == 0 || errno == EPERM;
+}
+
+/* After an exit that was not a stop: members the leader left behind die with it. */
+static void proc_kill_leftovers(struct proc *p)
+{
+	pid_t pg = p->priv->pgid;
+	if (proc_group_alive(pg)) {
+		log_warnx("%s: killing what is left of process group %d", p->fullname, (int)pg);
+		kill(-pg, SIGKILL);
+	}
+	p->priv->pgid = 0;
+}
+
+/* ---- Logs ---- */
+
+static void proc_logs_close_pipes(struct proc *p)
+{
+	for (int i = 0; i < 2; i++) {
+		proclog_pipe_close(p->priv->pipe[i]);
+		p->priv->pipe[i] = NULL;
+	}
+}
+
+static void proc_logs_free(struct proc *p)
+{
+	proc_logs_close_pipes(p);
+	for (int i = 0; i < 2; i++) {
+		proclog_free(p->priv->log[i]);
+		p->priv->log[i] = NULL;
+	}
+}
+
+/* Default LOGDIR/NAME.log and LOGDIR/NAME-stderr.log; "NONE" discards. */
+static char *proc_logpath_for(const struct proc *p, int stream)
+{
+	const struct conf *c = p->sv->conf;
+	const char *v = stream == 1 ? p->cp->stdout_logfile : p->cp->stderr_logfile;
+	if (stream == 2 && p->prog->redirect_stderr)
+		return NULL;
+	if (v != NULL && strcmp(v, "NONE") == 0)
+		return NULL;
+	if (v != NULL && strcmp(v, "AUTO") != 0)
+		return strdup(v);
+	const char *dir = c->logdir ? c->logdir : "/var/log/taskvisor";
+	char *s = NULL;
+	if (asprintf(&s, "%s/%s%s.log", dir, p->name, stream == 1 ? "" : "-stderr") < 0)
+		return NULL;
+	return s;
+}
+
+static void proc_logs_open(struct proc *p)
+{
+	struct proc_priv *pp = p->priv;
+	if (pp->logs_stale) {
+		for (int i = 0; i < 2; i++) {
+			proclog_free(pp->log[i]);
+			pp->log[i] = NULL;
+		}
+		pp->logs_stale = false;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (pp->log[i] != NULL)
+			continue;
+		long long maxb = i == 0 ? p->prog->stdout_logfile_maxbytes : p->prog->stderr_logfile_maxbytes;
+		int backups = i == 0 ? p->prog->stdout_logfile_backups : p->prog->stderr_logfile_backups;
+		char err[256];
+		pp->log[i] = proclog_open(pp->logpath[i], maxb, backups, p->prog->log_timestamps, err, sizeof(err));
+		if (pp->log[i] == NULL) {
+			log_warnx("%s: %s (output discarded)", p->fullname, err);
+			pp->log[i] = proclog_open(NULL, 0, 0, false, err, sizeof(err));
+		}
+	}
+}
+
+/* ---- Spawning ---- */
+
+struct proc_env {
+	char **v;
+	size_t n, cap;
+};
+
+/* Set "KEY=VALUE" (kv) in e, replacing the same key. */
+static int proc_env_put(struct proc_env *e, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t kl = eq ? (size_t)(eq - kv) : strlen(kv);
+	char *dup = strdup(kv);
+	if (dup == NULL)
+		return -1;
+	for (size_t i = 0; i < e->n; i++) {
+		if (strncmp(e->v[i], kv, kl) == 0 && e->v[i][kl] == '=') {
+			free(e->v[i]);
+			e->v[i] = dup;
+			return 0;
+		}
+	}
+	if (e->n + 2 > e->cap) {
+		size_t ncap = e->cap ? e->cap * 2 : 64;
+		char **nv = realloc(e->v, ncap * sizeof(*nv));
+		if (nv == NULL) {
+			free(dup);
+			return -1;
+		}
+		e->v = nv;
+		e->cap = ncap;
+	}
+	e->v[e->n++] = dup;
+	e->v[e->n] = NULL;
+	return 0;
+}
+
+static void proc_env_set(struct proc_env *e, const char *k, const char *v)
+{
+	char *kv = NULL;
+	if (asprintf(&kv, "%s=%s", k, v ? v : "") >= 0) {
+		proc_env_put(e, kv);
+		free(kv);
+	}
+}
+
+static const char *proc_env_get(const struct proc_env *e, const char *k)
+{
+	size_t kl = strlen(k);
+	for (size_t i = 0; i < e->n; i++)
+		if (strncmp(e->v[i], k, kl) == 0 && e->v[i][kl] == '=')
+			return e->v[i] + kl + 1;
+	return NULL;
+}
+
+static void proc_env_free(struct proc_env *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->v[i]);
+	free(e->v);
+}
+
+/* Resolve a user name (or numeric uid) in the parent. 0 / -1 with err. */
+static int proc_user(const char *user, struct passwd *pw, char *buf, size_t buflen, gid_t *groups,
+		     int *ngroups, char *err, size_t errlen)
+{
+	struct passwd *res = NULL;
+	char *end;
+	long uid = strtol(user, &end, 10);
+	if (*user != '\0' && *end == '\0')
+		getpwuid_r((uid_t)uid, pw, buf, buflen, &res);
+	else
+		getpwnam_r(user, pw, buf, buflen, &res);
+	if (res == NULL) {
+		snprintf(err, errlen, "user '%s' not found", user);
+		return -1;
+	}
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, ngroups) < 0)
+		*ngroups = 0;
+	return 0;
+}
+
+/* Build everything and fork. pid, or -1 with the spawn error in err. */
+static pid_t proc_fork(struct proc *p, char *err, size_t errlen)
+{
+	const struct conf_program *pr = p->prog;
+	const struct conf *c = p->sv->conf;
+	struct proc_env env = { 0 };
+	char **argv = NULL;
+	char *path = NULL;
+	pid_t pid = -1;
+	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	struct passwd pw;
+	char pwbuf[4096];
+	gid_t groups[256];
+	int ngroups = 256;
+	bool set_user = false;
+
+	if (spawn_split(p->cp->command ? p->cp->command : pr->command, &argv, err, errlen) < 0)
+		goto done;
+
+	for (char **e = environ; e != NULL && *e != NULL; e++)
+		proc_env_put(&env, *e);
+	char url[600];
+	snprintf(url, sizeof(url), "unix://%s", c->socket_file ? c->socket_file : "");
+	proc_env_set(&env, "SUPERVISOR_ENABLED", "1");
+	proc_env_set(&env, "SUPERVISOR_PROCESS_NAME", p->name);
+	proc_env_set(&env, "SUPERVISOR_GROUP_NAME", p->group);
+	proc_env_set(&env, "SUPERVISOR_SERVER_URL", url);
+	proc_env_set(&env, "TASKVISOR_PROCESS_NAME", p->name);
+	proc_env_set(&env, "TASKVISOR_GROUP_NAME", p->group);
+	proc_env_set(&env, "TASKVISOR_SOCKET", c->socket_file);
+	proc_env_set(&env, "TASKVISOR_DATABASE", c->database);
+	if (pr->user != NULL) {
+		if (proc_user(pr->user, &pw, pwbuf, sizeof(pwbuf), groups, &ngroups, err, errlen) < 0)
+			goto done;
+		if (getuid() == 0)
+			set_user = true;
+		else if (pw.pw_uid != getuid()) {
+			snprintf(err, errlen, "can't drop privilege as nonroot user");
+			goto done;
+		}
+		proc_env_set(&env, "HOME", pw.pw_dir);
+		proc_env_set(&env, "USER", pw.pw_name);
+		proc_env_set(&env, "LOGNAME", pw.pw_name);
+	}
+	for (char **e = p->cp->environment; e != NULL && *e != NULL; e++)
+		proc_env_put(&env, *e);
+
+	path = spawn_which(argv[0], proc_env_get(&env, "PATH"), err, errlen);
+	if (path == NULL)
+		goto done;
+
+	proc_logs_open(p);
+	if (pipe2(out, O_CLOEXEC) < 0 || (!pr->redirect_stderr && pipe2(errp, O_CLOEXEC) < 0)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto done;
+	}
+	struct spawn_req r = {
+		.path = path,
+		.argv = argv,
+		.envp = env.v,
+		.directory = pr->directory,
+		.umask = pr->umask,
+		.set_user = set_user,
+		.uid = set_user ? pw.pw_uid : 0,
+		.gid = set_user ? pw.pw_gid : 0,
+		.groups = groups,
+		.ngroups = set_user ? (size_t)ngroups : 0,
+		.oom_score_adj = pr->oom_score_adj,
+		.rlimits = pr->rlimits,
+		.nrlimits = pr->nrlimits,
+		.stdout_fd = out[1],
+		.stderr_fd = pr->redirect_stderr ? out[1] : errp[1],
+		.cgroup_procs = NULL,
+	};
+	pid = spawn_fork(&r, err, errlen);
+	if (pid > 0) {
+		p->priv->pipe[0] = proclog_pipe_new(p->sv->loop, out[0], p->priv->log[0]);
+		out[0] = -1;
+		if (!pr->redirect_stderr) {
+			p->priv->pipe[1] = proclog_pipe_new(p->sv->loop, errp[0], p->priv->log[1]);
+			errp[0] = -1;
+		}
+	}
+done:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	free(path);
+	spawn_argv_free(argv);
+	proc_env_free(&env);
+	return pid;
+}
+
+/* Copy what a stop and the ordering need out of the configuration. */
+static void proc_cache_conf(struct proc *p)
+{
+	struct proc_priv *pp = p->priv;
+	const struct conf_program *pr = p->prog;
+	pp->stopsignal = pr->stopsignal > 0 ? pr->stopsignal : SIGTERM;
+	pp->stopwaitsecs = pr->stopwaitsecs;
+	pp->stopasgroup = pr->stopasgroup;
+	pp->killasgroup = pr->killasgroup || pr->stopasgroup;
+	pp->level_prog = pr->priority;
+	pp->level_group = pr->priority;
+	for (size_t i = 0; i < p->sv->conf->ngroups; i++)
+		if (strcmp(p->sv->conf->groups[i].name, p->group) == 0)
+			pp->level_group = p->sv->conf->groups[i].priority;
+	for (int i = 0; i < 2; i++) {
+		char *np = proc_logpath_for(p, i + 1);
+		const char *old = pp->logpath[i];
+		if ((np == NULL) != (old == NULL) || (np != NULL && strcmp(np, old) != 0))
+			pp->logs_stale = true;
+		free(pp->logpath[i]);
+		pp->logpath[i] = np;
+	}
+}
+
+/* Count a failed start, then wait (BACKOFF) or give up (FATAL). */
+static void proc_backoff(struct proc *p, const char *why)
+{
+	const struct conf_program *pr = p->prog;
+	p->backoff++;
+	proc_transition(p, PROC_BACKOFF, why);
+	if (p->state != PROC_BACKOFF || p->priv->removed)
+		return;
+	if (pr->startretries >= 0 && p->backoff > pr->startretries) {
+		p->backoff = 0;
+		proc_transition(p, PROC_FATAL, "too many start retries too quickly");
+		if (p->state != PROC_FATAL)
+			return;
+		if (pr->fatal_retry_after > 0 && !p->sv->stopping_all)
+			proc_timer_set(p, TIMER_FATAL_RETRY, pr->fatal_retry_after);
+		if (pr->fatal_action == FATAL_ACTION_SHUTDOWN && p->sv->hooks.on_fatal_shutdown != NULL)
+			p->sv->hooks.on_fatal_shutdown(p->sv->hooks.arg, p);
+		return;
+	}
+	if (p->sv->stopping_all)
+		return;
+	int d = proc_backoff_delay(p->backoff, pr->backoff_max);
+	log_info("%s: retrying in %d s (attempt %d)", p->fullname, d, p->backoff + 1);
+	proc_timer_set(p, TIMER_BACKOFF, d);
+}
+
+/* Fork the child and enter STARTING (RUNNING at once with startsecs=0). */
+static enum sv_result proc_spawn(struct proc *p, const char *why)
+{
+	char err[256];
+	proc_timer_stop(p);
+	p->spawn_err[0] = '\0';
+	proc_cache_conf(p);
+	pid_t pid = proc_fork(p, err, sizeof(err));
+	if (pid < 0) {
+		snprintf(p->spawn_err, sizeof(p->spawn_err), "%s", err);
+		log_warnx("%s: spawn error: %s", p->fullname, err);
+		proc_transition(p, PROC_STARTING, why);
+		if (p->state == PROC_STARTING)
+			proc_backoff(p, err);
+		return SV_SPAWN_ERROR;
+	}
+	p->pid = pid;
+	p->priv->pgid = pid;
+	p->priv->group_signalled = false;
+	p->priv->killed = false;
+	p->start_time = time(NULL);
+	p->priv->spawn_mono = proc_mono();
+	log_info("%s: spawned pid %d", p->fullname, (int)pid);
+	proc_transition(p, PROC_STARTING, why);
+	if (p->state != PROC_STARTING)
+		return SV_OK;
+	if (p->prog->startsecs <= 0) {
+		p->backoff = 0;
+		proc_transition(p, PROC_RUNNING, "startsecs=0");
+	} else {
+		proc_timer_set(p, TIMER_STARTSECS, p->prog->startsecs);
+	}
+	return SV_OK;
+}
+
+/* ---- depends_on ---- */
+
+/* Every process of the programs p depends on is RUNNING (names not found are ignored). */
+static bool proc_deps_ready(const struct proc *p)
+{
+	struct supervisor *sv = p->sv;
+	for (char **d = p->prog->depends_on; d != NULL && *d != NULL; d++)
+		for (size_t i = 0; i < sv->nprocs; i++) {
+			struct proc *q = sv->procs[i];
+			if (q != p && strcmp(q->prog->name, *d) == 0 && q->state != PROC_RUNNING)
+				return false;
+		}
+	return true;
+}
+
+/* Does p depend on program q? */
+static bool proc_depends_on(const struct proc *p, const struct proc *q)
+{
+	if (p->prog == NULL || q->prog == NULL || p == q)
+		return false;
+	for (char **d = p->prog->depends_on; d != NULL && *d != NULL; d++)
+		if (strcmp(*d, q->prog->name) == 0)
+			return true;
+	return false;
+}
+
+/* Start p, or park it until its dependencies run (starting those that are down). */
+static enum sv_result proc_start_internal(struct proc *p, const char *why)
+{
+	struct supervisor *sv = p->sv;
+	if (!proc_deps_ready(p)) {
+		if (p->priv->pending_start)
+			return SV_OK;
+		p->priv->pending_start = true;
+		log_info("%s: waiting for depends_on before starting", p->fullname);
+		for (size_t i = 0; i < sv->nprocs; i++) {
+			struct proc *q = sv->procs[i];
+			if (proc_depends_on(p, q) && !proc_is_up(q) && !q->priv->pending_start)
+				proc_start_internal(q, "needed by depends_on");
+		}
+		return SV_OK;
+	}
+	p->priv->pending_start = false;
+	return proc_spawn(p, why);
+}
+
+/* ---- Supervisor ordering ---- */
+
+static int proc_cmp_level(const struct proc *a, const struct proc *b)
+{
+	if (a->priv->level_group != b->priv->level_group)
+		return a->priv->level_group < b->priv->level_group ? -1 : 1;
+	if (a->priv->level_prog != b->priv->level_prog)
+		return a->priv->level_prog < b->priv->level_prog ? -1 : 1;
+	return 0;
+}
+
+static int proc_cmp_start(const void *x, const void *y)
+{
+	const struct proc *a = *(struct proc *const *)x, *b = *(struct proc *const *)y;
+	int c = proc_cmp_level(a, b);
+	return c ? c : strcmp(a->fullname, b->fullname);
+}
+
+static int proc_cmp_name(const void *x, const void *y)
+{
+	const struct proc *a = *(struct proc *const *)x, *b = *(struct proc *const *)y;
+	int c = strcmp(a->group, b->group);
+	return c ? c : strcmp(a->name, b->name);
+}
+
+/* A copy of the process list in start order (caller frees). */
+static struct proc **sv_start_order(struct supervisor *sv)
+{
+	struct proc **o = malloc((sv->nprocs + 1) * sizeof(*o));
+	if (o == NULL)
+		return NULL;
+	if (sv->nprocs)
+		memcpy(o, sv->procs, sv->nprocs * sizeof(*o));
+	qsort(o, sv->nprocs, sizeof(*o), proc_cmp_start);
+	return o;
+}
+
+/* Start parked processes whose dependencies are now RUNNING. */
+static void sv_kick_pending(struct supervisor *sv)
+{
+	if (sv->stopping_all)
+		return;
+	struct proc **o = sv_start_order(sv);
+	if (o == NULL)
+		return;
+	size_t n = sv->nprocs;
+	for (size_t i = 0; i < n && n == sv->nprocs; i++)
+		if (o[i]->priv->pending_start && proc_deps_ready(o[i])) {
+			o[i]->priv->pending_start = false;
+			proc_spawn(o[i], "depends_on ready");
+		}
+	free(o);
+}
+
+static void sv_after_state(struct supervisor *sv, struct proc *p, enum proc_state to)
+{
+	if (p->priv->removed && !proc_is_up(p))
+		ev_idle_start(sv->loop, &sv->freer);
+	if (to == PROC_RUNNING)
+		sv_kick_pending(sv);
+	if (sv->stopping_all && !proc_is_up(p))
+		sv_stop_step(sv);
+}
+
+/* ---- Reaping and stopping ---- */
+
+static void proc_stop_done(struct proc *p)
+{
+	struct proc_priv *pp = p->priv;
+	proc_timer_stop(p);
+	ev_timer_stop(p->sv->loop, &pp->gpoll);
+	pp->pgid = 0;
+	pp->killed = false;
+	pp->group_signalled = false;
+	p->stop_time = time(NULL);
+	proc_transition(p, PROC_STOPPED, "stopped");
+	if (pp->restart_after_stop && p->state == PROC_STOPPED && !pp->removed && !p->sv->stopping_all) {
+		pp->restart_after_stop = false;
+		p->restarts++;
+		proc_start_internal(p, p->last_reason[0] ? p->last_reason : "restart");
+	}
+	pp->restart_after_stop = false;
+}
+
+static void proc_gpoll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	struct proc *p = w->data;
+	if (proc_group_alive(p->priv->pgid))
+		return;
+	ev_timer_stop(loop, w);
+	if (p->state == PROC_STOPPING && p->pid == 0)
+		proc_stop_done(p);
+}
+
+/* The leader of a stopping process was reaped: finish, or wait for its group. */
+static void proc_stop_continue(struct proc *p)
+{
+	struct proc_priv *pp = p->priv;
+	if (!proc_group_alive(pp->pgid)) {
+		proc_stop_done(p);
+		return;
+	}
+	if (pp->killed) {
+		kill(-pp->pgid, SIGKILL);
+	} else {
+		if (!pp->group_signalled)
+			kill(-pp->pgid, pp->stopsignal);
+		pp->group_signalled = true;
+		log_info("%s: process group %d outlived its leader; SIGKILL in at most %d s", p->fullname,
+			 (int)pp->pgid, pp->stopwaitsecs);
+		if (pp->timer_kind != TIMER_STOPWAIT)
+			proc_timer_set(p, TIMER_STOPWAIT, pp->stopwaitsecs);
+	}
+	ev_timer_again(p->sv->loop, &pp->gpoll);
+}
+
+static bool proc_exit_expected(const struct proc *p, int st)
+{
+	if (!WIFEXITED(st))
+		return false;
+	for (size_t i = 0; i < p->prog->nexitcodes; i++)
+		if (p->prog->exitcodes[i] == WEXITSTATUS(st))
+			return true;
+	return false;
+}
+
+/* The child p->pid ended with wait status st. */
+static void proc_reaped(struct proc *p, int st)
+{
+	struct supervisor *sv = p->sv;
+	pid_t pid = p->pid;
+	char how[96];
+	if (WIFEXITED(st))
+		snprintf(how, sizeof(how), "exited %d", WEXITSTATUS(st));
+	else
+		snprintf(how, sizeof(how), "terminated by signal %d%s", WTERMSIG(st),
+			 WCOREDUMP(st) ? " (core dumped)" : "");
+	log_info("%s: pid %d %s", p->fullname, (int)pid, how);
+
+	p->pid = 0;
+	p->exited_once = true;
+	p->last_wstatus = st;
+	p->stop_time = time(NULL);
+	p->oom_killed = false;
+	p->last_exit_expected = p->prog != NULL && proc_exit_expected(p, st);
+	proc_logs_close_pipes(p);
+	if (sv->hooks.on_exit != NULL)
+		sv->hooks.on_exit(sv->hooks.arg, p, pid, st, p->oom_killed);
+
+	if (p->state == PROC_STOPPING) {
+		proc_stop_continue(p);
+		return;
+	}
+	if (p->state == PROC_STARTING) {
+		proc_timer_stop(p);
+		proc_kill_leftovers(p);
+		if (proc_mono() - p->priv->spawn_mono < p->prog->startsecs) {
+			snprintf(p->spawn_err, sizeof(p->spawn_err),
+				 "Exited too quickly (process log may have details)");
+			proc_backoff(p, how);
+			return;
+		}
+		proc_transition(p, PROC_RUNNING, "startsecs elapsed");
+		if (p->state != PROC_RUNNING)
+			return;
+	}
+	if (p->state != PROC_RUNNING) {
+		log_warnx("%s: pid %d reaped in state %s", p->fullname, (int)pid, proc_state_name(p->state));
+		return;
+	}
+	proc_timer_stop(p);
+	proc_kill_leftovers(p);
+	char why[128];
+	snprintf(why, sizeof(why), "%s; %s", how, p->last_exit_expected ? "expected" : "not expected");
+	proc_transition(p, PROC_EXITED, why);
+	enum conf_autorestart ar = p->prog->autorestart;
+	bool again = ar == AUTORESTART_TRUE || (ar == AUTORESTART_UNEXPECTED && !p->last_exit_expected);
+	if (again && p->state == PROC_EXITED && !sv->stopping_all && !p->priv->removed) {
+		p->restarts++;
+		proc_start_internal(p, "autorestart");
+	}
+}
+
+static struct proc *sv_find_pid_any(struct supervisor *sv, pid_t pid)
+{
+	struct proc *p = sv_find_pid(sv, pid);
+	for (size_t i = 0; p == NULL && i < sv->ndying; i++)
+		if (sv->dying[i]->pid == pid)
+			p = sv->dying[i];
+	return p;
+}
+
+static void sv_child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct supervisor *sv = w->data;
+	struct proc *p = sv_find_pid_any(sv, w->rpid);
+	if (p == NULL) {
+		log_debug("reaped pid %d (not a supervised process)", (int)w->rpid);
+		return;
+	}
+	proc_reaped(p, w->rstatus);
+}
+
+static void proc_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct proc *p = w->data;
+	struct proc_priv *pp = p->priv;
+	enum proc_timer kind = pp->timer_kind;
+	pp->timer_kind = TIMER_NONE;
+	char why[64];
+	switch (kind) {
+	case TIMER_STARTSECS:
+		if (p->state == PROC_STARTING) {
+			p->backoff = 0;
+			snprintf(why, sizeof(why), "stayed up %d s", p->prog->startsecs);
+			proc_transition(p, PROC_RUNNING, why);
+		}
+		break;
+	case TIMER_BACKOFF:
+		if (p->state == PROC_BACKOFF) {
+			p->restarts++;
+			proc_start_internal(p, "back-off elapsed");
+		}
+		break;
+	case TIMER_FATAL_RETRY:
+		if (p->state == PROC_FATAL) {
+			p->restarts++;
+			proc_start_internal(p, "fatal_retry_after elapsed");
+		}
+		break;
+	case TIMER_STOPWAIT:
+		if (p->state != PROC_STOPPING)
+			break;
+		pp->killed = true;
+		if (p->pid > 0) {
+			pid_t target = pp->killasgroup ? -pp->pgid : p->pid;
+			log_warnx("%s: still running after %d s: SIGKILL to %s %d", p->fullname, pp->stopwaitsecs,
+				  pp->killasgroup ? "process group" : "pid", (int)p->pid);
+			kill(target, SIGKILL);
+		} else if (proc_group_alive(pp->pgid)) {
+			log_warnx("%s: process group %d still alive after %d s: SIGKILL", p->fullname,
+				  (int)pp->pgid, pp->stopwaitsecs);
+			kill(-pp->pgid, SIGKILL);
+			ev_timer_again(p->sv->loop, &pp->gpoll);
+		}
+		break;
+	case TIMER_NONE:
+		break;
+	}
+}
+
+/* ---- Control operations ---- */
+
+enum sv_result proc_start(struct proc *p)
+{
+	switch (p->state) {
+	case PROC_STARTING:
+	case PROC_RUNNING:
+	case PROC_BACKOFF:
+		return SV_ALREADY_STARTED;
+	case PROC_STOPPING:
+		p->priv->restart_after_stop = true;
+		return SV_OK;
+	default:
+		break;
+	}
+	proc_timer_stop(p); /* a pending fatal_retry_after */
+	p->backoff = 0;
+	p->last_reason[0] = '\0';
+	return proc_start_internal(p, "start requested");
+}
+
+enum sv_result proc_stop(struct proc *p)
+{
+	struct proc_priv *pp = p->priv;
+	pp->restart_after_stop = false;
+	switch (p->state) {
+	case PROC_BACKOFF:
+		proc_timer_stop(p);
+		p->stop_time = time(NULL);
+		proc_transition(p, PROC_STOPPED, "stop requested in back-off");
+		return SV_OK;
+	case PROC_STARTING:
+	case PROC_RUNNING: {
+		proc_timer_stop(p);
+		pid_t target = pp->stopasgroup ? -pp->pgid : p->pid;
+		if (pp->stopasgroup)
+			pp->group_signalled = true;
+		log_info("%s: sending signal %d to %s %d", p->fullname, pp->stopsignal,
+			 pp->stopasgroup ? "process group" : "pid", (int)p->pid);
+		if (kill(target, pp->stopsignal) < 0)
+			log_warn("%s: kill %d", p->fullname, (int)target);
+		proc_transition(p, PROC_STOPPING, "stop requested");
+		if (p->state == PROC_STOPPING && p->priv->timer_kind == TIMER_NONE)
+			proc_timer_set(p, TIMER_STOPWAIT, pp->stopwaitsecs > 0 ? pp->stopwaitsecs : 0.001);
+		return SV_OK;
+	}
+	default:
+		if (pp->pending_start) {
+			pp->pending_start = false;
+			return SV_OK;
+		}
+		if (p->state == PROC_FATAL)
+			proc_timer_stop(p);
+		return SV_NOT_RUNNING;
+	}
+}
+
+enum sv_result proc_signal(struct proc *p, int sig)
+{
+	if (sig <= 0 || sig >= NSIG)
+		return SV_BAD_SIGNAL;
+	if (p->pid <= 0 || !(p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_STOPPING))
+		return SV_NOT_RUNNING;
+	if (kill(p->pid, sig) < 0)
+		return SV_NOT_RUNNING;
+	return SV_OK;
+}
+
+void proc_restart(struct proc *p, const char *reason)
+{
+	snprintf(p->last_reason, sizeof(p->last_reason), "%s", reason ? reason : "restart");
+	log_info("%s: restarting (%s)", p->fullname, p->last_reason);
+	if (p->state == PROC_STARTING || p->state == PROC_RUNNING) {
+		proc_stop(p);
+		p->priv->restart_after_stop = true;
+	} else if (p->state == PROC_STOPPING) {
+		p->priv->restart_after_stop = true;
+	} else {
+		if (p->state == PROC_BACKOFF)
+			proc_stop(p);
+		p->restarts++;
+		proc_timer_stop(p);
+		proc_start_internal(p, p->last_reason);
+	}
+}
+
+/* ---- Description ---- */
+
+void proc_describe(const struct proc *p, time_t now, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	switch (p->state) {
+	case PROC_RUNNING: {
+		long long up = (long long)(now - p->start_time);
+		if (up < 0)
+			up = 0;
+		long long days = up / 86400, rest = up % 86400;
+		char d[32] = "";
+		if (days > 0)
+			snprintf(d, sizeof(d), "%lld day%s, ", days, days == 1 ? "" : "s");
+		snprintf(buf, len, "pid %d, uptime %s%lld:%02lld:%02lld", (int)p->pid, d, rest / 3600,
+			 rest % 3600 / 60, rest % 60);
+		return;
+	}
+	case PROC_STOPPED:
+	case PROC_EXITED:
+		if (p->start_time == 0) {
+			snprintf(buf, len, "Not started");
+		} else {
+			struct tm tm;
+			time_t t = p->stop_time;
+			localtime_r(&t, &tm);
+			strftime(buf, len, "%b %d %I:%M %p", &tm);
+		}
+		break;
+	case PROC_BACKOFF:
+	case PROC_FATAL:
+		if (p->spawn_err[0] != '\0')
+			snprintf(buf, len, "%s", p->spawn_err);
+		else
+			snprintf(buf, len, "unknown error (try \"tail %s\")", p->fullname ? p->fullname : "");
+		break;
+	default:
+		return;
+	}
+	if (p->oom_killed && p->state != PROC_STOPPED) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, len - l, " (OOM killed)");
+	}
+}
+
+const char *proc_log_path(const struct proc *p, int stream)
+{
+	if (p->priv == NULL || (stream != 1 && stream != 2))
+		return NULL;
+	return p->priv->logpath[stream - 1];
+}
+
+/* ---- Supervisor ---- */
+
+static struct proc *proc_new(struct supervisor *sv, const struct conf_program *pr, const struct conf_proc *cp)
+{
+	struct proc *p = calloc(1, sizeof(*p));
+	struct proc_priv *pp = calloc(1, sizeof(*pp));
+	if (p == NULL || pp == NULL) {
+		free(p);
+		free(pp);
+		return NULL;
+	}
+	p->sv = sv;
+	p->prog = pr;
+	p->cp = cp;
+	p->priv = pp;
+	p->name = strdup(cp->name);
+	p->group = strdup(pr->group ? pr->group : pr->name);
+	if (p->name == NULL || p->group == NULL)
+		goto oom;
+	if (strcmp(p->group, p->name) == 0)
+		p->fullname = strdup(p->name);
+	else if (asprintf(&p->fullname, "%s:%s", p->group, p->name) < 0)
+		p->fullname = NULL;
+	if (p->fullname == NULL)
+		goto oom;
+	p->state = PROC_STOPPED;
+	ev_timer_init(&pp->timer, proc_timer_cb, 0., 0.);
+	pp->timer.data = p;
+	ev_timer_init(&pp->gpoll, proc_gpoll_cb, 0., GROUP_POLL_SECS);
+	pp->gpoll.data = p;
+	proc_cache_conf(p);
+	pp->logs_stale = false;
+	return p;
+oom:
+	free(p->name);
+	free(p->group);
+	free(pp);
+	free(p);
+	return NULL;
+}
+
+static void proc_free(struct proc *p)
+{
+	if (p == NULL)
+		return;
+	ev_timer_stop(p->sv->loop, &p->priv->timer);
+	ev_timer_stop(p->sv->loop, &p->priv->gpoll);
+	proc_logs_free(p);
+	free(p->priv->logpath[0]);
+	free(p->priv->logpath[1]);
+	free(p->priv);
+	free(p->name);
+	free(p->group);
+	free(p->fullname);
+	free(p);
+}
+
+static int sv_add(struct proc ***arr, size_t *n, struct proc *p)
+{
+	struct proc **na = realloc(*arr, (*n + 2) * sizeof(*na));
+	if (na == NULL)
+		return -1;
+	*arr = na;
+	na[(*n)++] = p;
+	na[*n] = NULL;
+	return 0;
+}
+
+static void sv_sort(struct supervisor *sv)
+{
+	if (sv->nprocs > 1)
+		qsort(sv->procs, sv->nprocs, sizeof(*sv->procs), proc_cmp_name);
+}
+
+/* Free removed processes that are down. */
+static void sv_freer_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	(void)revents;
+	struct supervisor *sv = w->data;
+	ev_idle_stop(loop, w);
+	size_t j = 0;
+	for (size_t i = 0; i < sv->ndying; i++) {
+		if (proc_is_up(sv->dying[i]))
+			sv->dying[j++] = sv->dying[i];
+		else
+			proc_free(sv->dying[i]);
+	}
+	sv->ndying = j;
+}
+
+struct supervisor *sv_new(struct ev_loop *loop, const struct conf *conf, const struct sv_hooks *hooks)
+{
+	struct supervisor *sv = calloc(1, sizeof(*sv));
+	if (sv == NULL)
+		return NULL;
+	sv->loop = loop;
+	sv->conf = conf;
+	if (hooks != NULL)
+		sv->hooks = *hooks;
+	for (size_t i = 0; i < conf->nprograms; i++) {
+		const struct conf_program *pr = &conf->programs[i];
+		for (size_t j = 0; j < pr->nprocs; j++) {
+			struct proc *p = proc_new(sv, pr, &pr->procs[j]);
+			if (p == NULL || sv_add(&sv->procs, &sv->nprocs, p) < 0) {
+				proc_free(p);
+				sv_free(sv);
+				return NULL;
+			}
+		}
+	}
+	sv_sort(sv);
+	if (!ev_is_default_loop(loop))
+		log_warnx("supervisor: not the default libev loop: children cannot be reaped");
+	/* Orphaned grandchildren become ours, so a stop can wait for a process group to
+	 * empty (they are reaped by the catch-all child watcher) instead of leaking it. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
+	ev_child_init(&sv->child, sv_child_cb, 0, 0);
+	sv->child.data = sv;
+	ev_child_start(loop, &sv->child);
+	ev_unref(loop); /* the watcher alone does not keep the loop running */
+	ev_idle_init(&sv->freer, sv_freer_cb);
+	sv->freer.data = sv;
+	return sv;
+}
+
+void sv_free(struct supervisor *sv)
+{
+	if (sv == NULL)
+		return;
+	if (ev_is_active(&sv->child)) {
+		ev_ref(sv->loop);
+		ev_child_stop(sv->loop, &sv->child);
+	}
+	ev_idle_stop(sv->loop, &sv->freer);
+	for (size_t i = 0; i < sv->nprocs; i++)
+		proc_free(sv->procs[i]);
+	for (size_t i = 0; i < sv->ndying; i++)
+		proc_free(sv->dying[i]);
+	free(sv->procs);
+	free(sv->dying);
+	free(sv->grpbuf);
+	free(sv);
+}
+
+void sv_start_autostart(struct supervisor *sv)
+{
+	sv->stopping_all = false;
+	struct proc **o = sv_start_order(sv);
+	if (o == NULL)
+		return;
+	size_t n = sv->nprocs;
+	for (size_t i = 0; i < n; i++)
+		if (o[i]->prog->autostart && o[i]->state == PROC_STOPPED && o[i]->start_time == 0)
+			proc_start_internal(o[i], "autostart");
+	free(o);
+}
+
+/* Is any live process (other than p) depending on p? Stop it first. */
+static bool sv_has_up_dependents(struct supervisor *sv, const struct proc *p)
+{
+	for (size_t i = 0; i < sv->nprocs; i++)
+		if (proc_is_up(sv->procs[i]) && proc_depends_on(sv->procs[i], p))
+			return true;
+	return false;
+}
+
+/* One round of sv_stop_all: stop the highest level that is still up. */
+static void sv_stop_step(struct supervisor *sv)
+{
+	if (sv->in_step) {
+		sv->step_again = true;
+		return;
+	}
+	sv->in_step = true;
+	do {
+		sv->step_again = false;
+		struct proc *top = NULL;
+		size_t total = sv->nprocs + sv->ndying;
+		for (size_t i = 0; i < total; i++) {
+			struct proc *p = i < sv->nprocs ? sv->procs[i] : sv->dying[i - sv->nprocs];
+			if (proc_is_up(p) && (top == NULL || proc_cmp_level(p, top) > 0))
+				top = p;
+		}
+		if (top == NULL) {
+			void (*cb)(void *) = sv->stop_done;
+			sv->stop_done = NULL;
+			sv->in_step = false;
+			if (cb != NULL)
+				cb(sv->stop_arg);
+			return;
+		}
+		for (size_t i = 0; i < total && !sv->step_again; i++) {
+			struct proc *p = i < sv->nprocs ? sv->procs[i] : sv->dying[i - sv->nprocs];
+			if (!proc_is_up(p) || p->state == PROC_STOPPING || proc_cmp_level(p, top) != 0)
+				continue;
+			if (!p->priv->removed && sv_has_up_dependents(sv, p)) {
+				/* Dependents go first, whatever their priority. */
+				for (size_t k = 0; k < sv->nprocs; k++) {
+					struct proc *q = sv->procs[k];
+					if (proc_is_up(q) && q->state != PROC_STOPPING && proc_depends_on(q, p) &&
+					    !sv_has_up_dependents(sv, q))
+						proc_stop(q);
+				}
+				continue;
+			}
+			proc_stop(p);
+		}
+	} while (sv->step_again);
+	sv->in_step = false;
+}
+
+void sv_stop_all(struct supervisor *sv, void (*done)(void *arg), void *arg)
+{
+	sv->stopping_all = true;
+	sv->stop_done = done;
+	sv->stop_arg = arg;
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct proc *p = sv->procs[i];
+		p->priv->pending_start = false;
+		p->priv->restart_after_stop = false;
+		if (p->priv->timer_kind == TIMER_FATAL_RETRY)
+			proc_timer_stop(p);
+	}
+	sv_stop_step(sv);
+}
+
+struct proc **sv_procs(struct supervisor *sv, size_t *n)
+{
+	*n = sv->nprocs;
+	return sv->procs;
+}
+
+struct proc *sv_find(struct supervisor *sv, const char *name)
+{
+	const char *colon = strchr(name, ':');
+	if (colon != NULL && strcmp(colon + 1, "*") == 0) {
+		size_t gl = (size_t)(colon - name);
+		for (size_t i = 0; i < sv->nprocs; i++)
+			if (strncmp(sv->procs[i]->group, name, gl) == 0 && sv->procs[i]->group[gl] == '\0')
+				return sv->procs[i];
+		return NULL;
+	}
+	for (size_t i = 0; i < sv->nprocs; i++)
+		if (strcmp(sv->procs[i]->fullname, name) == 0)
+			return sv->procs[i];
+	if (colon != NULL) {
+		size_t gl = (size_t)(colon - name);
+		for (size_t i = 0; i < sv->nprocs; i++)
+			if (strncmp(sv->procs[i]->group, name, gl) == 0 && sv->procs[i]->group[gl] == '\0' &&
+			    strcmp(sv->procs[i]->name, colon + 1) == 0)
+				return sv->procs[i];
+		return NULL;
+	}
+	for (size_t i = 0; i < sv->nprocs; i++)
+		if (strcmp(sv->procs[i]->name, name) == 0)
+			return sv->procs[i];
+	return NULL;
+}
+
+struct proc *sv_find_pid(struct supervisor *sv, pid_t pid)
+{
+	if (pid <= 0)
+		return NULL;
+	for (size_t i = 0; i < sv->nprocs; i++)
+		if (sv->procs[i]->pid == pid)
+			return sv->procs[i];
+	return NULL;
+}
+
+struct proc **sv_group(struct supervisor *sv, const char *group, size_t *n)
+{
+	*n = 0;
+	struct proc **o = sv_start_order(sv);
+	if (o == NULL)
+		return NULL;
+	for (size_t i = 0; i < sv->nprocs; i++)
+		if (strcmp(o[i]->group, group) == 0)
+			o[(*n)++] = o[i];
+	free(sv->grpbuf);
+	sv->grpbuf = o;
+	if (*n == 0)
+		return NULL;
+	o[*n] = NULL;
+	return o;
+}
+
+void sv_reopen_logs(struct supervisor *sv)
+{
+	size_t total = sv->nprocs + sv->ndying;
+	for (size_t i = 0; i < total; i++) {
+		struct proc *p = i < sv->nprocs ? sv->procs[i] : sv->dying[i - sv->nprocs];
+		for (int k = 0; k < 2; k++)
+			proclog_reopen(p->priv->log[k]);
+	}
+	log_info("reopened process logs");
+}
+
+/* ---- reread / update ---- */
+
+static int sv_strv_add(char ***v, size_t *n, const char *s)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i], s) == 0)
+			return 0;
+	char **nv = realloc(*v, (*n + 2) * sizeof(*nv));
+	if (nv == NULL)
+		return -1;
+	*v = nv;
+	nv[*n] = strdup(s);
+	if (nv[*n] == NULL)
+		return -1;
+	(*n)++;
+	nv[*n] = NULL;
+	return 0;
+}
+
+static bool sv_strv_has(char *const *v, const char *s)
+{
+	for (; v != NULL && *v != NULL; v++)
+		if (strcmp(*v, s) == 0)
+			return true;
+	return false;
+}
+
+static const char *conf_program_group(const struct conf_program *pr)
+{
+	return pr->group ? pr->group : pr->name;
+}
+
+/* The process of newconf with this group and name, or NULL (and its program). */
+static const struct conf_proc *sv_conf_find(const struct conf *c, const char *group, const char *name,
+					    const struct conf_program **prog)
+{
+	for (size_t i = 0; i < c->nprograms; i++) {
+		const struct conf_program *pr = &c->programs[i];
+		if (strcmp(conf_program_group(pr), group) != 0)
+			continue;
+		for (size_t j = 0; j < pr->nprocs; j++)
+			if (strcmp(pr->procs[j].name, name) == 0) {
+				*prog = pr;
+				return &pr->procs[j];
+			}
+	}
+	return NULL;
+}
+
+static bool sv_group_changed(struct supervisor *sv, const struct conf *nc, const char *group)
+{
+	size_t nold = 0, nnew = 0;
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct proc *p = sv->procs[i];
+		if (strcmp(p->group, group) != 0)
+			continue;
+		nold++;
+		const struct conf_program *pr;
+		const struct conf_proc *cp = sv_conf_find(nc, group, p->name, &pr);
+		if (cp == NULL || strcmp(cp->fingerprint ? cp->fingerprint : "",
+					 p->cp->fingerprint ? p->cp->fingerprint : "") != 0)
+			return true;
+	}
+	for (size_t i = 0; i < nc->nprograms; i++)
+		if (strcmp(conf_program_group(&nc->programs[i]), group) == 0)
+			nnew += nc->programs[i].nprocs;
+	return nold != nnew;
+}
+
+void sv_diff(struct supervisor *sv, const struct conf *nc, struct sv_diff *out)
+{
+	size_t na = 0, nch = 0, nr = 0;
+	memset(out, 0, sizeof(*out));
+	char **seen = NULL;
+	size_t nseen = 0;
+	for (size_t i = 0; i < nc->nprograms; i++) {
+		const char *g = conf_program_group(&nc->programs[i]);
+		if (sv_strv_has(seen, g))
+			continue;
+		sv_strv_add(&seen, &nseen, g);
+		bool exists = false;
+		for (size_t k = 0; k < sv->nprocs && !exists; k++)
+			exists = strcmp(sv->procs[k]->group, g) == 0;
+		if (!exists)
+			sv_strv_add(&out->added, &na, g);
+		else if (sv_group_changed(sv, nc, g))
+			sv_strv_add(&out->changed, &nch, g);
+	}
+	for (size_t k = 0; k < sv->nprocs; k++)
+		if (!sv_strv_has(seen, sv->procs[k]->group))
+			sv_strv_add(&out->removed, &nr, sv->procs[k]->group);
+	for (size_t i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
+	/* Empty lists are empty arrays, not NULL, so callers can always walk them. */
+	if (out->added == NULL)
+		out->added = calloc(1, sizeof(char *));
+	if (out->changed == NULL)
+		out->changed = calloc(1, sizeof(char *));
+	if (out->removed == NULL)
+		out->removed = calloc(1, sizeof(char *));
+}
+
+void sv_diff_free(struct sv_diff *d)
+{
+	char **all[3] = { d->added, d->changed, d->removed };
+	for (int i = 0; i < 3; i++) {
+		for (char **s = all[i]; s != NULL && *s != NULL; s++)
+			free(*s);
+		free(all[i]);
+	}
+	memset(d, 0, sizeof(*d));
+}
+
+/* Take p out of the configuration: stop it, and free it once it is down. */
+static void sv_remove(struct supervisor *sv, struct proc *p)
+{
+	struct proc_priv *pp = p->priv;
+	pp->removed = true;
+	pp->pending_start = false;
+	pp->restart_after_stop = false;
+	if (p->state == PROC_FATAL || p->state == PROC_BACKOFF)
+		proc_timer_stop(p);
+	if (p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_BACKOFF)
+		proc_stop(p);
+	p->prog = NULL;
+	p->cp = NULL;
+	if (sv_add(&sv->dying, &sv->ndying, p) < 0)
+		log_warnx("%s: out of memory while removing", p->fullname);
+	ev_idle_start(sv->loop, &sv->freer);
+}
+
+void sv_apply(struct supervisor *sv, const struct conf *nc, char *const *names)
+{
+	const struct conf *old = sv->conf;
+	sv->conf = nc;
+	struct proc **keep = NULL, **restart = NULL;
+	size_t nkeep = 0, nrestart = 0;
+
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct proc *p = sv->procs[i];
+		bool touched = names == NULL || sv_strv_has(names, p->group);
+		const struct conf_program *pr = NULL;
+		const struct conf_proc *cp = sv_conf_find(nc, p->group, p->name, &pr);
+		if (cp == NULL) {
+			/* Gone: it cannot stay, its configuration is about to be freed. */
+			log_info("%s: removed from the configuration", p->fullname);
+			sv_remove(sv, p);
+			continue;
+		}
+		bool changed = strcmp(cp->fingerprint ? cp->fingerprint : "",
+				      p->cp->fingerprint ? p->cp->fingerprint : "") != 0;
+		p->prog = pr;
+		p->cp = cp;
+		proc_cache_conf(p);
+		sv_add(&keep, &nkeep, p);
+		if (changed && touched) {
+			log_info("%s: configuration changed", p->fullname);
+			sv_add(&restart, &nrestart, p);
+		}
+	}
+	free(sv->procs);
+	sv->procs = keep;
+	sv->nprocs = nkeep;
+
+	/* New processes of touched groups. */
+	for (size_t i = 0; i < nc->nprograms; i++) {
+		const struct conf_program *pr = &nc->programs[i];
+		if (names != NULL && !sv_strv_has(names, conf_program_group(pr)))
+			continue;
+		for (size_t j = 0; j < pr->nprocs; j++) {
+			const struct conf_program *dummy;
+			bool exists = false;
+			for (size_t k = 0; k < sv->nprocs && !exists; k++)
+				exists = sv->procs[k]->cp == &pr->procs[j];
+			if (exists || sv_conf_find(nc, conf_program_group(pr), pr->procs[j].name, &dummy) !=
+					      &pr->procs[j])
+				continue;
+			struct proc *p = proc_new(sv, pr, &pr->procs[j]);
+			if (p == NULL || sv_add(&sv->procs, &sv->nprocs, p) < 0) {
+				proc_free(p);
+				continue;
+			}
+			log_info("%s: added to the configuration", p->fullname);
+			if (pr->autostart)
+				sv_add(&restart, &nrestart, p);
+		}
+	}
+	sv_sort(sv);
+	(void)old;
+
+	/* Changed ones restart (stop, then start if autostart); added ones start. */
+	if (nrestart > 1)
+		qsort(restart, nrestart, sizeof(*restart), proc_cmp_start);
+	for (size_t i = 0; i < nrestart; i++) {
+		struct proc *p = restart[i];
+		p->restarts = 0;
+		p->backoff = 0;
+		if (p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_STOPPING) {
+			if (p->state != PROC_STOPPING)
+				proc_stop(p);
+			p->priv->restart_after_stop = p->prog->autostart;
+			snprintf(p->last_reason, sizeof(p->last_reason), "configuration changed");
+		} else {
+			if (p->state == PROC_BACKOFF)
+				proc_stop(p);
+			proc_timer_stop(p);
+			if (p->prog->autostart)
+				proc_start_internal(p, p->start_time ? "configuration changed" : "autostart");
+		}
+	}
+	free(restart);
+}
