@@ -1,0 +1,617 @@
+/*
+ * exec-worker.c — the generic worker: runs each step's command as a process.
+ *
+ *   exec-worker --queue NAME [--socket PATH] [--prefetch N] [--kill-after SECS]
+ *
+ * Serves command steps ("*") of one queue, up to --prefetch at a time. Each
+ * step runs in its own process group: through /bin/sh -c only when the
+ * command has shell syntax, else split on whitespace and execvp'd. The task
+ * input JSON is its stdin; TASK_ID, TASK_LABEL, TASK_ATTEMPT, STEP_NAME,
+ * STEP_INDEX and TASKVISOR_FD (3) are in its environment. On fd 3 it may
+ * write lines:
+ *
+ *   progress {"items_total":37,"items_done":31}   merged into the task's progress
+ *   output {"key":"value"}                        merged into the task's output
+ *   spawn LABEL {"input":"json"}                  a child task (input optional)
+ *
+ * Exit 0 = done; else failed with "exited N" / "killed by signal N" and the
+ * last 4 KB of its stderr (stderr is also copied to the worker's stderr).
+ * A cancel sends SIGTERM to the step's group, SIGKILL --kill-after seconds
+ * later. Leases are renewed while steps run. SIGTERM to the worker stops its
+ * steps the same way and exits once they are gone.
+ *
+ * It never writes the database and never outlives its daemon connection.
+ */
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "taskvisor.h"
+
+#define EXEC_FD 3
+#define EXEC_LINE_MAX (1024 * 1024)
+
+struct exec {
+	struct ev_loop *loop;
+	struct tv_worker *w;
+	ev_io sock;
+	ev_prepare flush;
+	ev_signal sigterm, sigint;
+	double kill_after;
+	bool stopping;
+	int running;
+	struct exec_step *steps;
+};
+
+struct exec_step {
+	struct exec *x;
+	struct tv_step *step;
+	struct exec_step *next;
+	pid_t pid;
+	ev_child child;
+	ev_io in_w, err_w, ctl_w;
+	ev_timer kill_t, beat_t;
+	char *in_buf;
+	size_t in_len, in_off;
+	char tail[2 * TV_TAIL_MAX];
+	size_t tail_len;
+	char *line;
+	size_t line_len, line_cap;
+	bool term_sent;
+};
+
+/* Does cmd need a shell? (shell syntax characters or a newline) */
+static bool exec_needs_shell(const char *cmd)
+{
+	return strpbrk(cmd, "|&;<>()$`\\\"'*?[#~=%\n") != NULL;
+}
+
+/* Split cmd on blanks into a NULL-terminated argv (one malloc'd block). */
+static char **exec_split(const char *cmd)
+{
+	size_t n = 0, len = strlen(cmd);
+	char **argv = malloc((len / 2 + 2) * sizeof(char *) + len + 1), *buf, *p;
+
+	if (argv == NULL)
+		return NULL;
+	buf = (char *)(argv + len / 2 + 2);
+	memcpy(buf, cmd, len + 1);
+	for (p = strtok(buf, " \t"); p != NULL; p = strtok(NULL, " \t"))
+		argv[n++] = p;
+	argv[n] = NULL;
+	return argv;
+}
+
+/* Keep the last TV_TAIL_MAX bytes of the step's stderr. */
+static void exec_tail_add(struct exec_step *es, const char *p, size_t n)
+{
+	if (n >= TV_TAIL_MAX) {
+		memcpy(es->tail, p + n - TV_TAIL_MAX, TV_TAIL_MAX);
+		es->tail_len = TV_TAIL_MAX;
+		return;
+	}
+	if (es->tail_len + n > sizeof(es->tail)) {
+		size_t keep = TV_TAIL_MAX - n;
+		memmove(es->tail, es->tail + es->tail_len - keep, keep);
+		es->tail_len = keep;
+	}
+	memcpy(es->tail + es->tail_len, p, n);
+	es->tail_len += n;
+}
+
+/* One line from the step's TASKVISOR_FD. */
+static void exec_ctl_line(struct exec_step *es, char *line)
+{
+	struct tv_step *s = es->step;
+	char *arg, msg[TV_ERR_LEN + 128];
+	int rc;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line == '\0')
+		return;
+	arg = line + strcspn(line, " \t");
+	if (*arg != '\0')
+		*arg++ = '\0';
+	while (*arg == ' ' || *arg == '\t')
+		arg++;
+	if (strcmp(line, "progress") == 0)
+		rc = tv_step_progress(s, arg);
+	else if (strcmp(line, "output") == 0)
+		rc = tv_step_output(s, arg);
+	else if (strcmp(line, "spawn") == 0) {
+		char *label = arg, *json = arg + strcspn(arg, " \t");
+		if (*json != '\0')
+			*json++ = '\0';
+		while (*json == ' ' || *json == '\t')
+			json++;
+		rc = tv_step_spawn(s, label, *json != '\0' ? json : NULL);
+	} else {
+		snprintf(msg, sizeof(msg), "exec-worker: fd %d: unknown line \"%.64s\" (progress|output|spawn)\n",
+			 EXEC_FD, line);
+		exec_tail_add(es, msg, strlen(msg));
+		log_warnx("task %s step %s: %s", tv_step_task_id(s), tv_step_name(s), msg);
+		return;
+	}
+	if (rc < 0) {
+		snprintf(msg, sizeof(msg), "exec-worker: fd %d: %s: %s\n", EXEC_FD, line,
+			 tv_worker_error(es->x->w));
+		exec_tail_add(es, msg, strlen(msg));
+		log_warnx("task %s step %s: %s", tv_step_task_id(s), tv_step_name(s), msg);
+	}
+}
+
+/* Take whole lines out of the TASKVISOR_FD buffer; at eof also the last partial one. */
+static void exec_ctl_lines(struct exec_step *es, bool eof)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < es->line_len; i++)
+		if (es->line[i] == '\n') {
+			es->line[i] = '\0';
+			exec_ctl_line(es, es->line + start);
+			start = i + 1;
+		}
+	if (eof && start < es->line_len) {
+		es->line[es->line_len] = '\0';
+		exec_ctl_line(es, es->line + start);
+		start = es->line_len;
+	}
+	memmove(es->line, es->line + start, es->line_len - start);
+	es->line_len -= start;
+}
+
+/* Read what a pipe has; 1 open, 0 closed (eof or error). */
+static int exec_read_pipe(struct exec_step *es, int fd, bool ctl)
+{
+	char buf[8192];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (n <= 0) {
+			if (ctl)
+				exec_ctl_lines(es, true);
+			return 0;
+		}
+		if (!ctl) {
+			exec_tail_add(es, buf, (size_t)n);
+			if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
+				/* the worker's own log is gone: the tail is still kept */
+			}
+			continue;
+		}
+		if (es->line_len + (size_t)n + 1 > es->line_cap) {
+			size_t cap = es->line_cap ? es->line_cap * 2 : 4096;
+			char *nl;
+			while (cap < es->line_len + (size_t)n + 1)
+				cap *= 2;
+			if (cap > EXEC_LINE_MAX + sizeof(buf)) {
+				const char *m = "exec-worker: fd 3: line too long, dropped\n";
+				exec_tail_add(es, m, strlen(m));
+				es->line_len = 0;
+				continue;
+			}
+			nl = realloc(es->line, cap);
+			if (nl == NULL)
+				return 1;
+			es->line = nl;
+			es->line_cap = cap;
+		}
+		memcpy(es->line + es->line_len, buf, (size_t)n);
+		es->line_len += (size_t)n;
+		exec_ctl_lines(es, false);
+	}
+}
+
+static void exec_close_io(struct exec *x, ev_io *io)
+{
+	if (io->fd >= 0) {
+		ev_io_stop(x->loop, io);
+		close(io->fd);
+		ev_io_set(io, -1, 0);
+	}
+}
+
+static void exec_err_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct exec_step *es = io->data;
+	(void)loop;
+	(void)revents;
+	if (exec_read_pipe(es, io->fd, false) == 0)
+		exec_close_io(es->x, io);
+}
+
+static void exec_ctl_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct exec_step *es = io->data;
+	(void)loop;
+	(void)revents;
+	if (exec_read_pipe(es, io->fd, true) == 0)
+		exec_close_io(es->x, io);
+}
+
+static void exec_in_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct exec_step *es = io->data;
+	(void)loop;
+	(void)revents;
+	while (es->in_off < es->in_len) {
+		ssize_t n = write(io->fd, es->in_buf + es->in_off, es->in_len - es->in_off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0)
+			break; /* EPIPE: the step does not read its input */
+		es->in_off += (size_t)n;
+	}
+	exec_close_io(es->x, io);
+}
+
+static void exec_kill_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct exec_step *es = t->data;
+	(void)loop;
+	(void)revents;
+	if (es->pid > 0) {
+		log_info("step %s of task %s: still running %.0fs after SIGTERM, SIGKILL to group %ld",
+			 tv_step_name(es->step), tv_step_task_id(es->step), es->x->kill_after, (long)es->pid);
+		kill(-es->pid, SIGKILL);
+	}
+}
+
+static void exec_beat_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct exec_step *es = t->data;
+	(void)loop;
+	(void)revents;
+	tv_step_keepalive(es->step);
+}
+
+/* SIGTERM to the step's group now, SIGKILL later. */
+static void exec_terminate(struct exec_step *es)
+{
+	if (es->pid <= 0 || es->term_sent)
+		return;
+	es->term_sent = true;
+	kill(-es->pid, SIGTERM);
+	kill(-es->pid, SIGCONT);
+	ev_timer_set(&es->kill_t, es->x->kill_after, 0);
+	ev_timer_start(es->x->loop, &es->kill_t);
+}
+
+static void exec_child_cb(struct ev_loop *loop, ev_child *c, int revents)
+{
+	struct exec_step *es = c->data;
+	struct exec *x = es->x;
+	int st = c->rstatus;
+	char msg[128];
+
+	(void)revents;
+	ev_child_stop(loop, c);
+	/* What the step wrote is in the pipes: take it all, then nothing of it may linger. */
+	if (es->ctl_w.fd >= 0)
+		exec_read_pipe(es, es->ctl_w.fd, true);
+	if (es->err_w.fd >= 0)
+		exec_read_pipe(es, es->err_w.fd, false);
+	kill(-es->pid, SIGKILL);
+	es->pid = 0;
+	exec_close_io(x, &es->in_w);
+	exec_close_io(x, &es->err_w);
+	exec_close_io(x, &es->ctl_w);
+	ev_timer_stop(loop, &es->kill_t);
+	ev_timer_stop(loop, &es->beat_t);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		tv_step_done(es->step, NULL);
+	else {
+		if (WIFSIGNALED(st))
+			snprintf(msg, sizeof(msg), "killed by signal %d", WTERMSIG(st));
+		else
+			snprintf(msg, sizeof(msg), "exited %d", WEXITSTATUS(st));
+		es->tail[es->tail_len < sizeof(es->tail) ? es->tail_len : sizeof(es->tail) - 1] = '\0';
+		tv_step_fail(es->step, msg, es->tail_len > 0 ? es->tail : NULL);
+	}
+	for (struct exec_step **pp = &x->steps; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == es) {
+			*pp = es->next;
+			break;
+		}
+	x->running--;
+	free(es->in_buf);
+	free(es->line);
+	free(es);
+	if (x->stopping && x->running == 0)
+		ev_break(loop, EVBREAK_ALL);
+}
+
+/* Move fd to at least 10, so that dup2 onto 0..3 cannot clobber another. */
+static int exec_high(int fd)
+{
+	int h = fcntl(fd, F_DUPFD, 10);
+	return h;
+}
+
+/* In the child: set up fds, signals, environment and exec. Never returns. */
+static void exec_child(struct tv_step *s, int in_r, int err_w, int ctl_w)
+{
+	const char *cmd = tv_step_command(s);
+	char idx[16], att[16], fdn[8];
+	sigset_t none;
+	int a = exec_high(in_r), b = exec_high(err_w), c = exec_high(ctl_w);
+
+	setpgid(0, 0);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (a < 0 || b < 0 || c < 0 || dup2(a, 0) < 0 || dup2(b, 2) < 0 || dup2(c, EXEC_FD) < 0)
+		_exit(127);
+	close_range(EXEC_FD + 1, ~0U, 0);
+	snprintf(idx, sizeof(idx), "%d", tv_step_index(s));
+	snprintf(att, sizeof(att), "%d", tv_step_attempt(s));
+	snprintf(fdn, sizeof(fdn), "%d", EXEC_FD);
+	setenv("TASK_ID", tv_step_task_id(s) != NULL ? tv_step_task_id(s) : "", 1);
+	setenv("TASK_LABEL", tv_step_label(s) != NULL ? tv_step_label(s) : "", 1);
+	setenv("TASK_ATTEMPT", att, 1);
+	setenv("STEP_NAME", tv_step_name(s) != NULL ? tv_step_name(s) : "", 1);
+	setenv("STEP_INDEX", idx, 1);
+	setenv("TASKVISOR_FD", fdn, 1);
+	if (exec_needs_shell(cmd)) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		dprintf(2, "exec-worker: cannot run /bin/sh: %s\n", strerror(errno));
+	} else {
+		char **argv = exec_split(cmd);
+		if (argv != NULL && argv[0] != NULL) {
+			execvp(argv[0], argv);
+			dprintf(2, "exec-worker: cannot run %s: %s\n", argv[0], strerror(errno));
+		} else
+			dprintf(2, "exec-worker: empty command\n");
+	}
+	_exit(127);
+}
+
+/* The "*" handler: start the step's command; it finishes in exec_child_cb. */
+static int exec_step_start(struct tv_step *s, void *arg)
+{
+	struct exec *x = arg;
+	struct exec_step *es;
+	int in[2] = { -1, -1 }, err[2] = { -1, -1 }, ctl[2] = { -1, -1 };
+	sigset_t all, old;
+	pid_t pid;
+
+	if (x->stopping) {
+		tv_step_set_error(s, "exec-worker pid %ld is stopping", (long)getpid());
+		return TV_STEP_FAILED;
+	}
+	if (tv_step_command(s) == NULL || *tv_step_command(s) == '\0') {
+		tv_step_set_error(s, "step %s has no command (the exec worker runs commands only)",
+				  tv_step_name(s) != NULL ? tv_step_name(s) : "?");
+		return TV_STEP_FAILED;
+	}
+	es = calloc(1, sizeof(*es));
+	if (es == NULL || pipe2(in, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(ctl, O_CLOEXEC) < 0) {
+		tv_step_set_error(s, "exec-worker: pipe: %s", strerror(errno));
+		goto fail;
+	}
+	es->in_buf = json_dumps(tv_step_input(s), JSON_COMPACT);
+	es->in_len = es->in_buf != NULL ? strlen(es->in_buf) : 0;
+	if (es->in_buf != NULL) {
+		char *nb = realloc(es->in_buf, es->in_len + 2);
+		if (nb != NULL) {
+			es->in_buf = nb;
+			es->in_buf[es->in_len++] = '\n';
+		}
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0)
+		exec_child(s, in[0], err[1], ctl[1]);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		tv_step_set_error(s, "exec-worker: fork: %s", strerror(errno));
+		goto fail;
+	}
+	setpgid(pid, pid); /* also here: no race with a kill(-pid) before the child ran */
+	close(in[0]);
+	close(err[1]);
+	close(ctl[1]);
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	fcntl(ctl[0], F_SETFL, O_NONBLOCK);
+	es->x = x;
+	es->step = s;
+	es->pid = pid;
+	tv_step_set_data(s, es);
+	ev_child_init(&es->child, exec_child_cb, pid, 0);
+	ev_io_init(&es->in_w, exec_in_cb, in[1], EV_WRITE);
+	ev_io_init(&es->err_w, exec_err_cb, err[0], EV_READ);
+	ev_io_init(&es->ctl_w, exec_ctl_cb, ctl[0], EV_READ);
+	ev_timer_init(&es->kill_t, exec_kill_cb, 0, 0);
+	ev_timer_init(&es->beat_t, exec_beat_cb, 1, 1);
+	es->child.data = es->in_w.data = es->err_w.data = es->ctl_w.data = es->kill_t.data = es->beat_t.data = es;
+	ev_child_start(x->loop, &es->child);
+	ev_io_start(x->loop, &es->in_w);
+	ev_io_start(x->loop, &es->err_w);
+	ev_io_start(x->loop, &es->ctl_w);
+	ev_timer_start(x->loop, &es->beat_t);
+	es->next = x->steps;
+	x->steps = es;
+	x->running++;
+	return TV_STEP_PENDING;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+		if (ctl[i] >= 0)
+			close(ctl[i]);
+	}
+	if (es != NULL)
+		free(es->in_buf);
+	free(es);
+	return TV_STEP_FAILED;
+}
+
+static void exec_cancel(struct tv_step *s, void *arg)
+{
+	struct exec_step *es = tv_step_get_data(s);
+	(void)arg;
+	if (es != NULL) {
+		log_info("task %s step %s cancelled: SIGTERM to group %ld", tv_step_task_id(s), tv_step_name(s),
+			 (long)es->pid);
+		exec_terminate(es);
+	}
+}
+
+static void exec_gone(struct exec *x)
+{
+	log_warnx("%s; stopping %d running step(s)", tv_worker_error(x->w), x->running);
+	for (struct exec_step *es = x->steps; es != NULL; es = es->next)
+		if (es->pid > 0)
+			kill(-es->pid, SIGKILL);
+	ev_io_stop(x->loop, &x->sock);
+	ev_break(x->loop, EVBREAK_ALL);
+}
+
+static void exec_sock_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct exec *x = io->data;
+	(void)loop;
+	if ((revents & EV_READ) && tv_worker_dispatch(x->w) < 0)
+		exec_gone(x);
+	else if ((revents & EV_WRITE) && tv_worker_flush(x->w) < 0)
+		exec_gone(x);
+}
+
+/* Before the loop sleeps: send what finished (group send), watch for writability if needed. */
+static void exec_flush_cb(struct ev_loop *loop, ev_prepare *p, int revents)
+{
+	struct exec *x = p->data;
+	int want;
+
+	(void)revents;
+	if (!ev_is_active(&x->sock))
+		return;
+	if (tv_worker_flush(x->w) < 0) {
+		exec_gone(x);
+		return;
+	}
+	want = EV_READ | (tv_worker_want_write(x->w) ? EV_WRITE : 0);
+	if ((x->sock.events & (EV_READ | EV_WRITE)) != want) {
+		ev_io_stop(loop, &x->sock);
+		ev_io_set(&x->sock, tv_worker_fd(x->w), want);
+		ev_io_start(loop, &x->sock);
+	}
+}
+
+static void exec_sig_cb(struct ev_loop *loop, ev_signal *sg, int revents)
+{
+	struct exec *x = sg->data;
+	(void)revents;
+	if (x->stopping)
+		return;
+	x->stopping = true;
+	log_info("signal %d: stopping %d running step(s)", sg->signum, x->running);
+	for (struct exec_step *es = x->steps; es != NULL; es = es->next)
+		exec_terminate(es);
+	if (x->running == 0)
+		ev_break(loop, EVBREAK_ALL);
+}
+
+static void exec_usage(void)
+{
+	fprintf(stderr, "usage: exec-worker --queue NAME [--socket PATH] [--prefetch N] [--kill-after SECS]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "queue", required_argument, NULL, 'q' },     { "socket", required_argument, NULL, 's' },
+		{ "prefetch", required_argument, NULL, 'p' },  { "kill-after", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },            { NULL, 0, NULL, 0 },
+	};
+	const char *queue = NULL, *sock = NULL;
+	int prefetch = 1, c;
+	char err[TV_ERR_LEN], *end;
+	struct exec x;
+
+	memset(&x, 0, sizeof(x));
+	x.kill_after = 5;
+	log_init("exec-worker", LOG_LVL_INFO, 1);
+	while ((c = getopt_long(argc, argv, "q:s:p:k:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q': queue = optarg; break;
+		case 's': sock = optarg; break;
+		case 'p':
+			errno = 0;
+			prefetch = (int)strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || prefetch < 1) {
+				fprintf(stderr, "exec-worker: --prefetch: not a positive number: \"%s\"\n", optarg);
+				return 100;
+			}
+			break;
+		case 'k':
+			x.kill_after = strtod(optarg, &end);
+			if (*end != '\0' || x.kill_after < 0) {
+				fprintf(stderr, "exec-worker: --kill-after: not a number of seconds: \"%s\"\n", optarg);
+				return 100;
+			}
+			break;
+		case 'h': exec_usage(); return 0;
+		default: exec_usage(); return 100;
+		}
+	}
+	if (queue == NULL || optind != argc) {
+		if (queue == NULL)
+			fprintf(stderr, "exec-worker: --queue is required\n");
+		exec_usage();
+		return 100;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	x.w = tv_worker_new(sock, queue, prefetch, err, sizeof(err));
+	if (x.w == NULL) {
+		log_warnx("%s", err);
+		return 100;
+	}
+	tv_worker_handle(x.w, "*", exec_step_start, &x);
+	tv_worker_on_cancel(x.w, exec_cancel, &x);
+	if (tv_worker_connect(x.w) < 0) {
+		log_warnx("%s", tv_worker_error(x.w));
+		tv_worker_free(x.w);
+		return 111;
+	}
+	log_info("serving queue %s as %s, prefetch %d", queue,
+		 tv_worker_name(x.w) != NULL ? tv_worker_name(x.w) : "?", prefetch);
+	x.loop = ev_default_loop(EVFLAG_AUTO);
+	ev_io_init(&x.sock, exec_sock_cb, tv_worker_fd(x.w), EV_READ);
+	ev_prepare_init(&x.flush, exec_flush_cb);
+	ev_signal_init(&x.sigterm, exec_sig_cb, SIGTERM);
+	ev_signal_init(&x.sigint, exec_sig_cb, SIGINT);
+	x.sock.data = x.flush.data = x.sigterm.data = x.sigint.data = &x;
+	ev_io_start(x.loop, &x.sock);
+	ev_prepare_start(x.loop, &x.flush);
+	ev_signal_start(x.loop, &x.sigterm);
+	ev_signal_start(x.loop, &x.sigint);
+	/* Steps may already be waiting in the socket. */
+	if (tv_worker_dispatch(x.w) < 0)
+		exec_gone(&x);
+	else
+		ev_run(x.loop, 0);
+	tv_worker_flush(x.w);
+	tv_worker_free(x.w);
+	return x.stopping ? 0 : 111;
+}

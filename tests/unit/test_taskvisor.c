@@ -1,0 +1,330 @@
+/*
+ * test_taskvisor.c — libtaskvisor (lib/tv_worker.c, lib/tv_client.c) against
+ * a fake daemon on a private socket (a thread that speaks proto.h), and the
+ * time parser.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "proto.h"
+#include "taskvisor.h"
+
+/* ---- a fake daemon: accepts one connection and runs a script ---- */
+
+struct fake {
+	char dir[64], path[128];
+	int lfd, cfd;
+	pthread_t th;
+	void (*script)(struct fake *f);
+	json_t *got; /* every frame received: [{"type":N,"body":{...}}] */
+};
+
+static json_t *fake_recv(struct fake *f, uint32_t *type)
+{
+	struct proto_hdr h;
+	char *body;
+	json_t *j;
+
+	if (proto_recv(f->cfd, &h, &body) < 0)
+		return NULL;
+	j = json_loads(body, 0, NULL);
+	free(body);
+	*type = h.type;
+	json_array_append_new(f->got, json_pack("{s:i, s:O}", "type", (int)h.type, "body", j));
+	return j;
+}
+
+static void fake_send(struct fake *f, uint32_t type, const char *text)
+{
+	assert_int_equal(proto_send(f->cfd, type, text, strlen(text)), 0);
+}
+
+static void *fake_main(void *arg)
+{
+	struct fake *f = arg;
+
+	f->cfd = accept(f->lfd, NULL, NULL);
+	if (f->cfd >= 0) {
+		f->script(f);
+		close(f->cfd);
+	}
+	return NULL;
+}
+
+static void fake_start(struct fake *f, void (*script)(struct fake *))
+{
+	struct sockaddr_un sun;
+
+	memset(f, 0, sizeof(*f));
+	strcpy(f->dir, "/tmp/tv-unit.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/s", f->dir);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, f->path);
+	assert_int_equal(bind(f->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(f->lfd, 4), 0);
+	f->script = script;
+	f->got = json_array();
+	pthread_create(&f->th, NULL, fake_main, f);
+}
+
+static void fake_cleanup(struct fake *f)
+{
+	close(f->lfd);
+	unlink(f->path);
+	rmdir(f->dir);
+	json_decref(f->got);
+}
+
+/* ---- worker ---- */
+
+static int h_noop(struct tv_step *s, void *arg)
+{
+	(*(int *)arg)++;
+	assert_string_equal(json_string_value(json_object_get(tv_step_input(s), "k")), "v");
+	return TV_STEP_OK;
+}
+
+static int h_fail(struct tv_step *s, void *arg)
+{
+	(void)arg;
+	tv_step_set_error(s, "broke %d", 42);
+	return TV_STEP_FAILED;
+}
+
+static int h_out(struct tv_step *s, void *arg)
+{
+	(void)arg;
+	assert_int_equal(tv_step_progress(s, "{\"items_done\":1}"), 0);
+	assert_int_equal(tv_step_progress(s, "not json"), -1);
+	assert_int_equal(tv_step_spawn(s, "child", "{\"a\":1}"), 0);
+	return tv_step_done(s, "{\"x\":2}");
+}
+
+static void script_worker(struct fake *f)
+{
+	uint32_t type;
+	json_t *hello = fake_recv(f, &type);
+
+	assert_int_equal(type, MSG_WORKER_HELLO);
+	assert_string_equal(json_string_value(json_object_get(hello, "queue")), "q1");
+	assert_int_equal(json_integer_value(json_object_get(hello, "prefetch")), 4);
+	assert_int_equal(json_array_size(json_object_get(hello, "handlers")), 3);
+	json_decref(hello);
+	fake_send(f, MSG_OK, "{\"worker_id\":7,\"name\":\"w_00\",\"lease\":30}");
+	/* Four steps in one write burst, one of them cancelled before it runs. */
+	fake_send(f, MSG_WORKER_STEP,
+		  "{\"step_id\":\"1.1\",\"task_id\":\"t1\",\"label\":\"L\",\"step\":\"a\",\"index\":0,"
+		  "\"handler\":\"noop\",\"input\":{\"k\":\"v\"},\"attempt\":1,\"lease\":30}");
+	fake_send(f, MSG_WORKER_STEP, "{\"step_id\":\"2.1\",\"task_id\":\"t2\",\"handler\":\"fail\",\"lease\":0}");
+	fake_send(f, MSG_WORKER_STEP, "{\"step_id\":\"3.1\",\"task_id\":\"t3\",\"handler\":\"nope\"}");
+	fake_send(f, MSG_WORKER_STEP, "{\"step_id\":\"4.1\",\"task_id\":\"t4\",\"handler\":\"noop\",\"input\":{\"k\":\"v\"}}");
+	fake_send(f, MSG_WORKER_CANCEL, "{\"step_id\":\"4.1\"}");
+	fake_send(f, MSG_WORKER_STEP, "{\"step_id\":\"5.1\",\"task_id\":\"t5\",\"handler\":\"out\"}");
+	for (int i = 0; i < 7; i++) {
+		json_t *j = fake_recv(f, &type);
+		assert_non_null(j);
+		json_decref(j);
+	}
+	/* then close: the worker's run returns -1 */
+}
+
+static void test_worker_protocol(void **state)
+{
+	struct fake f;
+	char err[TV_ERR_LEN];
+	struct tv_worker *w;
+	int runs = 0;
+	json_t *g;
+
+	(void)state;
+	fake_start(&f, script_worker);
+	w = tv_worker_new(f.path, "q1", 4, err, sizeof(err));
+	assert_non_null(w);
+	assert_int_equal(tv_worker_handle(w, "noop", h_noop, &runs), 0);
+	assert_int_equal(tv_worker_handle(w, "fail", h_fail, NULL), 0);
+	assert_int_equal(tv_worker_handle(w, "out", h_out, NULL), 0);
+	assert_int_equal(tv_worker_run(w), -1);
+	assert_string_equal(tv_worker_error(w), "the daemon closed the connection");
+	assert_string_equal(tv_worker_name(w), "w_00");
+	assert_int_equal(tv_worker_id(w), 7);
+	assert_int_equal(runs, 1); /* step 4 was cancelled before it ran */
+	tv_worker_free(w);
+	pthread_join(f.th, NULL);
+	g = f.got;
+	/* hello + 7 results, in order */
+	assert_int_equal(json_array_size(g), 8);
+#define T(i) json_integer_value(json_object_get(json_array_get(g, i), "type"))
+#define B(i, k) json_object_get(json_object_get(json_array_get(g, i), "body"), k)
+	assert_int_equal(T(1), MSG_WORKER_DONE);
+	assert_string_equal(json_string_value(B(1, "step_id")), "1.1");
+	assert_int_equal(T(2), MSG_WORKER_FAIL);
+	assert_string_equal(json_string_value(B(2, "message")), "broke 42");
+	assert_int_equal(T(3), MSG_WORKER_FAIL);
+	assert_non_null(strstr(json_string_value(B(3, "message")), "serves no handler \"nope\""));
+	assert_int_equal(T(4), MSG_WORKER_FAIL);
+	assert_string_equal(json_string_value(B(4, "message")), "cancelled");
+	assert_int_equal(T(5), MSG_WORKER_PROGRESS);
+	assert_int_equal(json_integer_value(json_object_get(B(5, "progress"), "items_done")), 1);
+	assert_int_equal(T(6), MSG_WORKER_SPAWN);
+	assert_string_equal(json_string_value(B(6, "label")), "child");
+	assert_int_equal(T(7), MSG_WORKER_DONE);
+	assert_int_equal(json_integer_value(json_object_get(B(7, "output"), "x")), 2);
+#undef T
+#undef B
+	fake_cleanup(&f);
+}
+
+static void test_worker_errors(void **state)
+{
+	char err[TV_ERR_LEN];
+	struct tv_worker *w;
+
+	(void)state;
+	unsetenv("TASKVISOR_SOCKET");
+	assert_null(tv_worker_new(NULL, "q", 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "TASKVISOR_SOCKET"));
+	assert_null(tv_worker_new("/nonexistent/s", "q", 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "prefetch"));
+	w = tv_worker_new("/nonexistent/s", "q", 1, err, sizeof(err));
+	assert_non_null(w);
+	assert_int_equal(tv_worker_connect(w), -1); /* no handlers */
+	tv_worker_handle(w, "noop", h_fail, NULL);
+	assert_int_equal(tv_worker_connect(w), -1);
+	assert_non_null(strstr(tv_worker_error(w), "unix:///nonexistent/s"));
+	tv_worker_free(w);
+}
+
+/* ---- client ---- */
+
+static void script_client(struct fake *f)
+{
+	uint32_t type;
+	json_t *j = fake_recv(f, &type);
+
+	assert_int_equal(type, MSG_TASK_SUBMIT);
+	fake_send(f, MSG_OK, "{\"id\":\"0b0e6c1e-0000-4000-8000-000000000001\"}");
+	json_decref(j);
+	j = fake_recv(f, &type);
+	json_decref(j);
+	fake_send(f, MSG_ERROR, "{\"error\":\"unknown task type 'x'\",\"code\":1}");
+	j = fake_recv(f, &type);
+	assert_int_equal(type, MSG_TASK_SUBMIT);
+	assert_int_equal(json_array_size(json_object_get(j, "tasks")), 2);
+	json_decref(j);
+	fake_send(f, MSG_OK, "{\"ids\":[\"a\",\"b\"]}");
+	j = fake_recv(f, &type);
+	assert_int_equal(type, MSG_TASK_WAIT);
+	json_decref(j);
+	fake_send(f, MSG_DATA, "{\"task\":{\"state\":\"running\"}}");
+	fake_send(f, MSG_OK, "{\"task\":{\"state\":\"stopped\",\"result\":\"success\"}}");
+}
+
+static void test_client(void **state)
+{
+	struct fake f;
+	char err[TV_ERR_LEN], id[TV_ID_LEN], ids[2][TV_ID_LEN];
+	const char *labels[] = { "a", "b" };
+	struct tv_submit_opts o = { .start_at = 1795442400 };
+	struct tv_client *c;
+	json_t *t;
+
+	(void)state;
+	fake_start(&f, script_client);
+	c = tv_client_connect(f.path, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(tv_submit(c, "L", "{\"repo\":\"x\"}", &o, id), 0);
+	assert_string_equal(id, "0b0e6c1e-0000-4000-8000-000000000001");
+	/* refused before anything is sent */
+	assert_int_equal(tv_submit(c, "L", "{bad", NULL, id), -1);
+	assert_non_null(strstr(tv_client_error(c), "input: bad JSON"));
+	assert_int_equal(tv_submit(c, "L", "[1]", NULL, id), -1);
+	assert_string_equal(tv_client_error(c), "input: not a JSON object");
+	assert_int_equal(tv_submit(c, "x", NULL, NULL, id), -1);
+	assert_string_equal(tv_client_error(c), "unknown task type 'x'");
+	assert_int_equal(tv_submit_many(c, 2, labels, NULL, NULL, ids), 0);
+	assert_string_equal(ids[1], "b");
+	assert_int_equal(tv_wait(c, "a", &t), 0);
+	assert_string_equal(json_string_value(json_object_get(t, "result")), "success");
+	json_decref(t);
+	tv_client_close(c);
+	pthread_join(f.th, NULL);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(json_array_get(f.got, 0), "body"), "input"), "repo")),
+			    "x");
+	assert_true(json_number_value(json_object_get(json_object_get(json_array_get(f.got, 0), "body"), "start_at")) ==
+		    1795442400.0);
+	fake_cleanup(&f);
+}
+
+/* ---- times ---- */
+
+static void test_parse_time(void **state)
+{
+	double t;
+	struct tm tm;
+	time_t want;
+
+	(void)state;
+	assert_int_equal(tv_parse_time("+10s", 1000, &t), 0);
+	assert_true(t == 1010);
+	assert_int_equal(tv_parse_time("+5m", 1000, &t), 0);
+	assert_true(t == 1300);
+	assert_int_equal(tv_parse_time("+2h", 0, &t), 0);
+	assert_true(t == 7200);
+	assert_int_equal(tv_parse_time("+1d", 0, &t), 0);
+	assert_true(t == 86400);
+	assert_int_equal(tv_parse_time("+15", 0, &t), 0);
+	assert_true(t == 15);
+	assert_int_equal(tv_parse_time("1795442400", 0, &t), 0);
+	assert_true(t == 1795442400);
+	assert_int_equal(tv_parse_time("@12.5", 0, &t), 0);
+	assert_true(t == 12.5);
+	assert_int_equal(tv_parse_time("2026-11-23T14:00:00Z", 0, &t), 0);
+	assert_true(t == 1795442400);
+	assert_int_equal(tv_parse_time("2026-11-23T15:00:00+01:00", 0, &t), 0);
+	assert_true(t == 1795442400);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = 126;
+	tm.tm_mon = 10;
+	tm.tm_mday = 23;
+	tm.tm_hour = 14;
+	tm.tm_isdst = -1;
+	want = mktime(&tm);
+	assert_int_equal(tv_parse_time("2026-11-23 14:00", 0, &t), 0);
+	assert_true(t == (double)want);
+	assert_int_equal(tv_parse_time("2026-11-23 14:00:00", 0, &t), 0);
+	assert_true(t == (double)want);
+	assert_int_equal(tv_parse_time("now", 5, &t), 0);
+	assert_true(t == 5);
+	assert_int_equal(tv_parse_time("", 0, &t), -1);
+	assert_int_equal(tv_parse_time("tomorrow", 0, &t), -1);
+	assert_int_equal(tv_parse_time("+5x", 0, &t), -1);
+	assert_int_equal(tv_parse_time("2026-11-23 14:00 junk", 0, &t), -1);
+	assert_int_equal(tv_parse_time("2026-13-45", 0, &t), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_worker_protocol),
+		cmocka_unit_test(test_worker_errors),
+		cmocka_unit_test(test_client),
+		cmocka_unit_test(test_parse_time),
+	};
+	return cmocka_run_group_tests_name("taskvisor", tests, NULL, NULL);
+}
