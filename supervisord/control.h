@@ -58,4 +58,11 @@ bool conn_is_admin(const struct conn *c);
 void conn_set_data(struct conn *c, void *data);
 void *conn_get_data(const struct conn *c);
 
+/* The daemon this connection belongs to. */
+struct daemon *conn_daemon(const struct conn *c);
+/* Close once every queued reply is written (no further requests are read). */
+void conn_close_after_flush(struct conn *c);
+/* 1 when something accepts connections on the Unix socket path (a running daemon), else 0. */
+int control_probe(const char *path);
+
 #endif

@@ -8,12 +8,17 @@
 
 #include <ev.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "conf.h"
+
+#define TASKVISOR_VERSION "0.1.0"
 
 struct supervisor;
 struct control;
 struct engine;
+struct proc;
+struct proc_wait;
 
 struct daemon {
 	struct ev_loop *loop;
@@ -25,6 +30,15 @@ struct daemon {
 	bool shutting_down;
 	bool reload_requested;     /* leave the loop, reload config, run again */
 	int exit_code;             /* the daemon's exit status */
+
+	/* Added by daemon.c / handlers_proc.c. */
+	time_t start_time;         /* when the daemon started (ping, version) */
+	char *pidfile;             /* the pidfile written at start (removed at exit); NULL = none */
+	struct conf *reload_conf;  /* a reload in progress: the config adopted once all stopped */
+	struct proc_wait *waits;   /* start/stop/restart requests waiting for states (handlers_proc.c) */
+	ev_signal sig_watchers[6]; /* TERM INT QUIT HUP USR2, see daemon.c */
+	int nsig_watchers;
+	ev_timer reload_timer;     /* adopts reload_conf once all processes stopped */
 };
 
 /* Begin an orderly shutdown: stop programs (descending priority), then leave the loop. */
@@ -32,5 +46,22 @@ void daemon_shutdown(struct daemon *d, int exit_code);
 /* Re-read the config and apply it (reload: every program restarted; update: only changes).
  * On a config error keep the old one: -1 with "file:line: message" in err. */
 int daemon_reload(struct daemon *d, char *err, size_t errlen);
+
+/* Adopt newconf for the groups in names (NULL = all) without touching unchanged
+ * processes (update): sv_apply, swap d->conf, tell the engine. newconf is taken. */
+void daemon_update(struct daemon *d, struct conf *newconf, char *const *names);
+/* Reopen the daemon's log and every captured child log (SIGUSR2, reopen-logs). */
+void daemon_reopen_logs(struct daemon *d);
+
+/* Set up everything after the config is loaded (socket, engine, supervisor,
+ * signal watchers, pidfile): 0, or -1 with a message in err. */
+int daemon_init(struct daemon *d, char *err, size_t errlen);
+/* Run the loop until shutdown; then tear down in order. Returns the exit status. */
+int daemon_run(struct daemon *d);
+
+/* handlers_proc.c: a process changed state; wakes the start/stop requests waiting for it. */
+void handlers_proc_state(struct daemon *d, struct proc *p, int from, int to);
+/* handlers_proc.c: answer every waiting start/stop now (the process set is about to change). */
+void handlers_proc_abort(struct daemon *d);
 
 #endif

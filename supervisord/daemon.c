@@ -1,0 +1,281 @@
+/*
+ * daemon.c — the daemon context's life: set up the pieces in order (pidfile,
+ * log, socket, task engine, supervisor, signal watchers), run the loop, and
+ * the three whole-daemon operations: orderly shutdown, reload (stop all,
+ * swap config, start all) and update (only what changed). Signals arrive as
+ * libev events; systemd hears READY=1, STATUS= and STOPPING=1.
+ *
+ * It never exits the process (main.c does) and never blocks the loop.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "engine.h"
+#include "log.h"
+#include "proc.h"
+
+/* ---- hooks from the supervisor ---- */
+
+static void daemon_on_state(void *arg, struct proc *p, enum proc_state from, enum proc_state to)
+{
+	struct daemon *d = arg;
+
+	handlers_proc_state(d, p, (int)from, (int)to);
+}
+
+static void daemon_on_exit(void *arg, struct proc *p, pid_t pid, int wstatus, bool oom_killed)
+{
+	struct daemon *d = arg;
+
+	if (d->engine != NULL)
+		engine_proc_exit(d->engine, p, pid, wstatus, oom_killed);
+}
+
+static void daemon_on_fatal_shutdown(void *arg, struct proc *p)
+{
+	struct daemon *d = arg;
+
+	log_warnx("%s is FATAL and has fatal_action=shutdown: shutting down", p->fullname);
+	daemon_shutdown(d, 1);
+}
+
+static struct supervisor *daemon_sv_new(struct daemon *d)
+{
+	struct sv_hooks hooks = {
+		.arg = d,
+		.on_state = daemon_on_state,
+		.on_exit = daemon_on_exit,
+		.on_fatal_shutdown = daemon_on_fatal_shutdown,
+	};
+
+	return sv_new(d->loop, d->conf, &hooks);
+}
+
+static void daemon_notify_status(struct daemon *d, const char *what)
+{
+	size_t n = 0;
+
+	if (d->sv != NULL)
+		sv_procs(d->sv, &n);
+	sd_notifyf(0, "STATUS=%s; %zu processes", what, n);
+}
+
+/* ---- shutdown ---- */
+
+static void daemon_shutdown_done(void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("all processes stopped: exiting");
+	ev_break(d->loop, EVBREAK_ALL);
+}
+
+void daemon_shutdown(struct daemon *d, int exit_code)
+{
+	if (d->shutting_down)
+		return;
+	d->shutting_down = true;
+	d->exit_code = exit_code;
+	log_info("shutting down: stopping all processes");
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping all processes");
+	handlers_proc_abort(d);
+	sv_stop_all(d->sv, daemon_shutdown_done, d);
+}
+
+/* ---- reload, update ---- */
+
+/* Apply [taskvisord] logfile= and loglevel= of the current config. */
+static void daemon_apply_log(struct daemon *d)
+{
+	enum log_level lvl;
+
+	if (d->conf->loglevel != NULL) {
+		if (log_level_parse(d->conf->loglevel, &lvl) == 0)
+			log_set_level(lvl);
+		else
+			log_warnx("loglevel: unknown level \"%s\"", d->conf->loglevel);
+	}
+	if (d->conf->logfile != NULL && log_open_file(d->conf->logfile) < 0)
+		log_warn("%s", d->conf->logfile);
+}
+
+static void daemon_reload_swap(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	struct conf *old = d->conf;
+
+	(void)loop;
+	(void)revents;
+	if (d->shutting_down || d->reload_conf == NULL)
+		return;
+	sv_free(d->sv);
+	d->conf = d->reload_conf;
+	d->reload_conf = NULL;
+	if (old->socket_file != NULL && d->conf->socket_file != NULL &&
+	    strcmp(old->socket_file, d->conf->socket_file) != 0)
+		log_warnx("reload: [unix_socket] file changed to %s: takes effect at the next start",
+			  d->conf->socket_file);
+	daemon_apply_log(d);
+	d->sv = daemon_sv_new(d);
+	conf_free(old);
+	if (d->engine != NULL)
+		engine_config_changed(d->engine);
+	for (size_t i = 0; i < d->conf->nwarnings; i++)
+		log_warnx("%s", d->conf->warnings[i]);
+	log_info("reload: configuration %s adopted, starting processes", d->conf_path);
+	sv_start_autostart(d->sv);
+	sd_notify(0, "READY=1");
+	daemon_notify_status(d, "running");
+}
+
+/* Every process is down: swap from the loop, not from inside sv_stop_all (which may call us at once). */
+static void daemon_reload_stopped(void *arg)
+{
+	struct daemon *d = arg;
+
+	ev_timer_init(&d->reload_timer, daemon_reload_swap, 0., 0.);
+	d->reload_timer.data = d;
+	ev_timer_start(d->loop, &d->reload_timer);
+}
+
+int daemon_reload(struct daemon *d, char *err, size_t errlen)
+{
+	struct conf *nc;
+
+	if (d->reload_conf != NULL) {
+		snprintf(err, errlen, "a reload is already in progress");
+		return -1;
+	}
+	nc = conf_load(d->conf_path, err, errlen);
+	if (nc == NULL) {
+		log_warnx("reload: keeping the running configuration: %s", err);
+		return -1;
+	}
+	log_info("reload: stopping all processes");
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
+	d->reload_conf = nc;
+	handlers_proc_abort(d);
+	sv_stop_all(d->sv, daemon_reload_stopped, d);
+	return 0;
+}
+
+void daemon_update(struct daemon *d, struct conf *newconf, char *const *names)
+{
+	struct conf *old = d->conf;
+
+	handlers_proc_abort(d);
+	sv_apply(d->sv, newconf, names);
+	d->conf = newconf;
+	conf_free(old);
+	daemon_apply_log(d);
+	if (d->engine != NULL)
+		engine_config_changed(d->engine);
+	daemon_notify_status(d, "running");
+}
+
+void daemon_reopen_logs(struct daemon *d)
+{
+	if (log_reopen() < 0)
+		log_warn("reopen log");
+	sv_reopen_logs(d->sv);
+	log_info("log files reopened");
+}
+
+/* ---- signals ---- */
+
+static void daemon_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+	char err[1024];
+
+	(void)loop;
+	(void)revents;
+	switch (w->signum) {
+	case SIGTERM:
+	case SIGINT:
+	case SIGQUIT:
+		log_info("received %s", strsignal(w->signum));
+		daemon_shutdown(d, 0);
+		break;
+	case SIGHUP:
+		log_info("received SIGHUP: reloading");
+		if (!d->shutting_down && daemon_reload(d, err, sizeof(err)) < 0)
+			log_warnx("reload refused: %s", err);
+		break;
+	case SIGUSR2:
+		daemon_reopen_logs(d);
+		break;
+	}
+}
+
+static void daemon_signals(struct daemon *d)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2 };
+
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		ev_signal *w = &d->sig_watchers[d->nsig_watchers++];
+		ev_signal_init(w, daemon_signal, sigs[i]);
+		w->data = d;
+		ev_signal_start(d->loop, w);
+	}
+}
+
+/* ---- set up, run, tear down ---- */
+
+int daemon_init(struct daemon *d, char *err, size_t errlen)
+{
+	d->start_time = time(NULL);
+	d->loop = ev_default_loop(EVFLAG_AUTO);
+	if (d->loop == NULL) {
+		snprintf(err, errlen, "cannot initialise the event loop");
+		return -1;
+	}
+	daemon_signals(d);
+	d->control = control_new(d, err, errlen);
+	if (d->control == NULL)
+		return -1;
+	d->engine = engine_new(d, err, errlen);
+	if (d->engine == NULL)
+		return -1;
+	d->sv = daemon_sv_new(d);
+	if (d->sv == NULL) {
+		snprintf(err, errlen, "cannot create the supervisor");
+		return -1;
+	}
+	return 0;
+}
+
+int daemon_run(struct daemon *d)
+{
+	log_info("taskvisord %s started (pid %ld), config %s", TASKVISOR_VERSION, (long)getpid(), d->conf_path);
+	sv_start_autostart(d->sv);
+	sd_notify(0, "READY=1");
+	daemon_notify_status(d, "running");
+	ev_run(d->loop, 0);
+
+	/* Teardown: connections first (their on_close callbacks reach the engine), then the rest. */
+	handlers_proc_abort(d);
+	control_free(d->control);
+	d->control = NULL;
+	if (d->engine != NULL)
+		engine_free(d->engine);
+	d->engine = NULL;
+	sv_free(d->sv);
+	d->sv = NULL;
+	for (int i = 0; i < d->nsig_watchers; i++)
+		ev_signal_stop(d->loop, &d->sig_watchers[i]);
+	ev_timer_stop(d->loop, &d->reload_timer);
+	conf_free(d->reload_conf);
+	d->reload_conf = NULL;
+	log_info("taskvisord exiting with status %d", d->exit_code);
+	return d->exit_code;
+}

@@ -1,0 +1,952 @@
+/*
+ * handlers_proc.c — the daemon's answers to process-control requests (the
+ * 100 block of proto.h): status, start/stop/restart (held until the process
+ * reaches its state), signal, pid, tail (-f streams as the log grows), avail,
+ * reread, update, reload, shutdown, ping, version, reopen-logs.
+ *
+ * It turns names ("web", "grp:web", "grp:*", "all") into processes and
+ * sv_result codes into supervisorctl's words; the client only prints them.
+ * It never changes a process except through proc.h, and never blocks.
+ *
+ * A result is {"name", "status", "message"}: status is one of ok,
+ * already_started, not_running, no_such_process, no_such_group, spawn_error,
+ * bad_signal, abnormal_termination; message is the text after "NAME: "
+ * ("started", "ERROR (spawn error)").
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "engine.h"
+#include "log.h"
+#include "proc.h"
+#include "proto.h"
+
+/*
+ * Seam for the task engine: when engine.c defines it, ping adds its checks
+ * (database, workers) to the array, each {"name", "ok", "message"}.
+ */
+void engine_ping_checks(struct engine *e, json_t *checks) __attribute__((weak));
+
+/* ---- names and results ---- */
+
+static bool proc_is_running(const struct proc *p)
+{
+	return p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_BACKOFF;
+}
+
+static json_t *handlers_result(const char *name, const char *status, const char *message)
+{
+	return json_pack("{s:s, s:s, s:s}", "name", name, "status", status, "message", message);
+}
+
+/* The error words for an sv_result, as supervisorctl prints them. */
+static void handlers_sv_words(enum sv_result r, const char **status, const char **message)
+{
+	switch (r) {
+	case SV_OK: *status = "ok"; *message = "ok"; break;
+	case SV_ALREADY_STARTED: *status = "already_started"; *message = "ERROR (already started)"; break;
+	case SV_NOT_RUNNING: *status = "not_running"; *message = "ERROR (not running)"; break;
+	case SV_NO_SUCH_PROCESS: *status = "no_such_process"; *message = "ERROR (no such process)"; break;
+	case SV_NO_SUCH_GROUP: *status = "no_such_group"; *message = "ERROR (no such group)"; break;
+	case SV_SPAWN_ERROR: *status = "spawn_error"; *message = "ERROR (spawn error)"; break;
+	case SV_BAD_SIGNAL: *status = "bad_signal"; *message = "ERROR (bad signal name)"; break;
+	default: *status = "failed"; *message = "ERROR (failed)"; break;
+	}
+}
+
+/* The strings of req[key] (an array), NULL-terminated, borrowed from req. */
+static const char **handlers_names(json_t *req, const char *key, size_t *n)
+{
+	json_t *arr = json_object_get(req, key), *v;
+	const char **names;
+	size_t i, k = 0;
+
+	names = calloc((json_is_array(arr) ? json_array_size(arr) : 0) + 1, sizeof(*names));
+	if (names == NULL)
+		return NULL;
+	if (json_is_array(arr))
+		json_array_foreach(arr, i, v)
+			if (json_is_string(v))
+				names[k++] = json_string_value(v);
+	*n = k;
+	return names;
+}
+
+static bool handlers_has_all(const char **names)
+{
+	for (size_t i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], "all") == 0)
+			return true;
+	return false;
+}
+
+/* "grp:*" or "grp:" names a group: copy its name to buf and return true. */
+static bool handlers_group_spec(const char *name, char *buf, size_t len)
+{
+	const char *colon = strchr(name, ':');
+	size_t n = strlen(name);
+
+	if (colon == NULL || !(colon[1] == '\0' || strcmp(colon + 1, "*") == 0))
+		return false;
+	(void)n;
+	snprintf(buf, len, "%.*s", (int)(colon - name), name);
+	return true;
+}
+
+/* ---- status, pid ---- */
+
+static json_t *handlers_proc_json(const struct proc *p, time_t now)
+{
+	char desc[512];
+	json_t *o;
+
+	proc_describe(p, now, desc, sizeof(desc));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:s, s:i, s:b, s:i, s:s, s:s}",
+		      "name", p->name, "group", p->group, "fullname", p->fullname,
+		      "statename", proc_state_name(p->state), "state", (int)p->state,
+		      "pid", (json_int_t)p->pid, "start", (json_int_t)p->start_time,
+		      "stop", (json_int_t)p->stop_time, "now", (json_int_t)now,
+		      "description", desc, "restarts", (int)p->restarts,
+		      "oom_killed", p->oom_killed, "oom_kills", (int)p->oom_kills,
+		      "spawnerr", p->spawn_err, "status_text", p->status_text);
+	if (o != NULL && p->exited_once) {
+		if (WIFEXITED(p->last_wstatus))
+			json_object_set_new(o, "exitstatus", json_integer(WEXITSTATUS(p->last_wstatus)));
+		else if (WIFSIGNALED(p->last_wstatus))
+			json_object_set_new(o, "signal", json_integer(WTERMSIG(p->last_wstatus)));
+	}
+	return o;
+}
+
+/* {"names": [...]} -> {"processes": [proc...], "errors": [{"name","message"}]}.
+ * Matching is supervisorctl's: "g:*" a group, "g:n" one process, "n" = "n:n". */
+static void handlers_status(struct daemon *d, struct conn *c, json_t *req)
+{
+	size_t nn, np;
+	const char **names = handlers_names(req, "names", &nn);
+	struct proc **procs = sv_procs(d->sv, &np);
+	json_t *out = json_array(), *errs = json_array();
+	time_t now = time(NULL);
+
+	if (names == NULL) {
+		conn_reply_error(c, 1, "out of memory");
+		return;
+	}
+	if (nn == 0 || handlers_has_all(names)) {
+		for (size_t i = 0; i < np; i++)
+			json_array_append_new(out, handlers_proc_json(procs[i], now));
+	} else {
+		for (size_t k = 0; k < nn; k++) {
+			char group[256], pname[256];
+			const char *colon = strchr(names[k], ':');
+			bool whole_group = false, found = false;
+
+			if (colon == NULL) {
+				snprintf(group, sizeof(group), "%s", names[k]);
+				snprintf(pname, sizeof(pname), "%s", names[k]);
+			} else {
+				snprintf(group, sizeof(group), "%.*s", (int)(colon - names[k]), names[k]);
+				snprintf(pname, sizeof(pname), "%s", colon + 1);
+				whole_group = pname[0] == '\0' || strcmp(pname, "*") == 0;
+			}
+			for (size_t i = 0; i < np; i++) {
+				if (strcmp(procs[i]->group, group) != 0)
+					continue;
+				if (!whole_group && strcmp(procs[i]->name, pname) != 0)
+					continue;
+				found = true;
+				json_array_append_new(out, handlers_proc_json(procs[i], now));
+			}
+			if (!found) {
+				char msg[600];
+				if (whole_group)
+					snprintf(msg, sizeof(msg), "%s: ERROR (no such group)", group);
+				else
+					snprintf(msg, sizeof(msg), "%s: ERROR (no such process)", names[k]);
+				json_array_append_new(errs, json_pack("{s:s, s:s}", "name", names[k], "message", msg));
+			}
+		}
+	}
+	free(names);
+	conn_reply_ok(c, json_pack("{s:o, s:o}", "processes", out, "errors", errs));
+}
+
+/* {} -> {"pid": daemon pid}; {"names": [...]} -> {"processes": [{"name","pid"} | {"name","error"}]} */
+static void handlers_pid(struct daemon *d, struct conn *c, json_t *req)
+{
+	size_t nn, np;
+	const char **names = handlers_names(req, "names", &nn);
+	json_t *out;
+
+	if (names == NULL) {
+		conn_reply_error(c, 1, "out of memory");
+		return;
+	}
+	if (nn == 0) {
+		free(names);
+		conn_reply_ok(c, json_pack("{s:I}", "pid", (json_int_t)getpid()));
+		return;
+	}
+	out = json_array();
+	if (handlers_has_all(names)) {
+		struct proc **procs = sv_procs(d->sv, &np);
+		for (size_t i = 0; i < np; i++)
+			json_array_append_new(out, json_pack("{s:s, s:I}", "name", procs[i]->fullname, "pid",
+							     (json_int_t)procs[i]->pid));
+	} else {
+		for (size_t k = 0; k < nn; k++) {
+			struct proc *p = sv_find(d->sv, names[k]);
+			if (p == NULL)
+				json_array_append_new(out, json_pack("{s:s, s:s}", "name", names[k], "error",
+								     "no_such_process"));
+			else
+				json_array_append_new(out, json_pack("{s:s, s:I}", "name", p->fullname, "pid",
+								     (json_int_t)p->pid));
+		}
+	}
+	free(names);
+	conn_reply_ok(c, json_pack("{s:o}", "processes", out));
+}
+
+/* ---- start, stop, restart: held until every process got where it was sent ---- */
+
+enum wait_phase { WAIT_STOP, WAIT_START };
+
+struct proc_wait_item {
+	struct proc *p;
+	size_t slot;  /* index in results */
+	bool waiting; /* still waiting for a state */
+};
+
+struct proc_wait {
+	struct proc_wait *next;
+	struct daemon *d;
+	struct conn *c;
+	json_t *names;   /* the request's names (restart starts them again) */
+	json_t *results; /* in supervisorctl's order; waiting slots are filled later */
+	bool restart;    /* stop phase, then a start phase */
+	enum wait_phase phase;
+	struct proc_wait_item *items;
+	size_t nitems, cap, npending;
+};
+
+static void handlers_wait_item_add(struct proc_wait *w, struct proc *p, json_t *result, bool waiting)
+{
+	if (w->nitems == w->cap) {
+		size_t ncap = w->cap ? w->cap * 2 : 16;
+		struct proc_wait_item *ni = realloc(w->items, ncap * sizeof(*ni));
+		if (ni == NULL)
+			fatal("realloc");
+		w->items = ni;
+		w->cap = ncap;
+	}
+	w->items[w->nitems].p = p;
+	w->items[w->nitems].slot = json_array_size(w->results);
+	w->items[w->nitems].waiting = waiting;
+	w->nitems++;
+	if (waiting)
+		w->npending++;
+	json_array_append_new(w->results, result);
+}
+
+/* Has p reached where this phase sent it? Fills the result when it has. */
+static bool handlers_wait_check(struct proc_wait *w, struct proc_wait_item *it, enum proc_state st)
+{
+	const char *status = NULL, *message = NULL;
+
+	if (w->phase == WAIT_START) {
+		if (st == PROC_RUNNING) {
+			status = "ok";
+			message = "started";
+		} else if (st == PROC_BACKOFF || st == PROC_FATAL || st == PROC_EXITED || st == PROC_STOPPED) {
+			status = "spawn_error";
+			message = "ERROR (spawn error)";
+		} else if (st == PROC_STOPPING || st == PROC_UNKNOWN) {
+			status = "abnormal_termination";
+			message = "ERROR (abnormal termination)";
+		}
+	} else if (st == PROC_STOPPED || st == PROC_EXITED || st == PROC_FATAL) {
+		status = "ok";
+		message = "stopped";
+	}
+	if (status == NULL)
+		return false;
+	json_array_set_new(w->results, it->slot, handlers_result(it->p->fullname, status, message));
+	it->waiting = false;
+	w->npending--;
+	return true;
+}
+
+static void handlers_wait_phase(struct proc_wait *w);
+
+/* Send the reply, unlink and free w. */
+static void handlers_wait_finish(struct proc_wait *w)
+{
+	struct proc_wait **pp;
+
+	for (pp = &w->d->waits; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	conn_reply_ok(w->c, json_pack("{s:O}", "results", w->results));
+	conn_release(w->c);
+	json_decref(w->results);
+	json_decref(w->names);
+	free(w->items);
+	free(w);
+}
+
+/* A phase ended: a restart goes on to start, anything else replies. */
+static void handlers_wait_next(struct proc_wait *w)
+{
+	if (w->npending > 0)
+		return;
+	if (w->restart && w->phase == WAIT_STOP) {
+		w->phase = WAIT_START;
+		w->nitems = 0;
+		handlers_wait_phase(w);
+		return;
+	}
+	handlers_wait_finish(w);
+}
+
+/* Act on one process for this phase. explicit: named directly (errors are reported). */
+static void handlers_wait_one(struct proc_wait *w, struct proc *p, bool explicit)
+{
+	const char *status, *message;
+	enum sv_result r;
+	size_t idx;
+
+	if (!explicit && (w->phase == WAIT_START) == proc_is_running(p))
+		return; /* "all" and "grp:*" only touch those that need it, as supervisord does */
+	handlers_wait_item_add(w, p, json_null(), true);
+	idx = w->nitems - 1;
+	r = w->phase == WAIT_START ? proc_start(p) : proc_stop(p);
+	if (!w->items[idx].waiting)
+		return; /* a hook already settled it */
+	if (r == SV_OK) {
+		handlers_wait_check(w, &w->items[idx], p->state);
+		return;
+	}
+	handlers_sv_words(r, &status, &message);
+	json_array_set_new(w->results, w->items[idx].slot, handlers_result(p->fullname, status, message));
+	w->items[idx].waiting = false;
+	w->npending--;
+}
+
+/* Start (or stop) every name of the request; results in request order. */
+static void handlers_wait_phase(struct proc_wait *w)
+{
+	struct supervisor *sv = w->d->sv;
+	size_t i, np;
+	json_t *v;
+
+	w->npending++; /* hold the phase open while we walk the names */
+	json_array_foreach(w->names, i, v) {
+		const char *name = json_string_value(v);
+		char group[256];
+
+		if (name == NULL)
+			continue;
+		if (strcmp(name, "all") == 0) {
+			struct proc **procs = sv_procs(sv, &np);
+			struct proc **copy = malloc((np + 1) * sizeof(*copy));
+			if (copy == NULL)
+				fatal("malloc");
+			memcpy(copy, procs, np * sizeof(*copy));
+			for (size_t k = 0; k < np; k++)
+				handlers_wait_one(w, copy[k], false);
+			free(copy);
+		} else if (handlers_group_spec(name, group, sizeof(group))) {
+			struct proc **members = sv_group(sv, group, &np);
+			if (members == NULL || np == 0) {
+				json_array_append_new(w->results,
+						      handlers_result(group, "no_such_group", "ERROR (no such group)"));
+				continue;
+			}
+			struct proc **copy = malloc((np + 1) * sizeof(*copy));
+			if (copy == NULL)
+				fatal("malloc");
+			memcpy(copy, members, np * sizeof(*copy));
+			for (size_t k = 0; k < np; k++)
+				handlers_wait_one(w, copy[k], false);
+			free(copy);
+		} else {
+			struct proc *p = sv_find(sv, name);
+			if (p == NULL)
+				json_array_append_new(w->results, handlers_result(name, "no_such_process",
+										   "ERROR (no such process)"));
+			else
+				handlers_wait_one(w, p, true);
+		}
+	}
+	w->npending--;
+	handlers_wait_next(w);
+}
+
+static void handlers_startstop(struct daemon *d, struct conn *c, json_t *req, enum wait_phase phase,
+			       bool restart)
+{
+	json_t *names = json_object_get(req, "names");
+	struct proc_wait *w;
+
+	if (!json_is_array(names) || json_array_size(names) == 0) {
+		conn_reply_error(c, 2, "a process name is required");
+		return;
+	}
+	if (d->shutting_down) {
+		conn_reply_error(c, 1, "shutting down");
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		conn_reply_error(c, 1, "out of memory");
+		return;
+	}
+	w->d = d;
+	w->c = c;
+	conn_hold(c);
+	w->names = json_incref(names);
+	w->results = json_array();
+	w->restart = restart;
+	w->phase = phase;
+	w->next = d->waits;
+	d->waits = w;
+	handlers_wait_phase(w);
+}
+
+static void handlers_start(struct daemon *d, struct conn *c, json_t *req)
+{
+	handlers_startstop(d, c, req, WAIT_START, false);
+}
+
+static void handlers_stop(struct daemon *d, struct conn *c, json_t *req)
+{
+	handlers_startstop(d, c, req, WAIT_STOP, false);
+}
+
+static void handlers_restart(struct daemon *d, struct conn *c, json_t *req)
+{
+	handlers_startstop(d, c, req, WAIT_STOP, true);
+}
+
+void handlers_proc_state(struct daemon *d, struct proc *p, int from, int to)
+{
+	struct proc_wait *w;
+
+	(void)from;
+	/*
+	 * Finishing a wait (or a restart going on to start) can run hooks again and
+	 * free other waits, so walk again from the head after each hit; every hit
+	 * settles an item for good, so this ends. Inside a phase walk npending is
+	 * held above zero, so no wait finishes before all its names were acted on.
+	 */
+again:
+	for (w = d->waits; w != NULL; w = w->next) {
+		bool hit = false;
+		for (size_t i = 0; i < w->nitems; i++)
+			if (w->items[i].waiting && w->items[i].p == p && handlers_wait_check(w, &w->items[i], to))
+				hit = true;
+		if (hit) {
+			handlers_wait_next(w);
+			goto again;
+		}
+	}
+}
+
+void handlers_proc_abort(struct daemon *d)
+{
+	while (d->waits != NULL) {
+		struct proc_wait *w = d->waits;
+		for (size_t i = 0; i < w->nitems; i++)
+			if (w->items[i].waiting)
+				json_array_set_new(w->results, w->items[i].slot,
+						   handlers_result(w->items[i].p->fullname, "abnormal_termination",
+								   "ERROR (abnormal termination)"));
+		w->npending = 0;
+		w->restart = false;
+		handlers_wait_finish(w);
+	}
+}
+
+/* ---- signal ---- */
+
+static int handlers_signal_parse(const char *s)
+{
+	static const struct { const char *name; int sig; } sigs[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "STOP", SIGSTOP },
+		{ "CONT", SIGCONT }, { "ALRM", SIGALRM }, { "WINCH", SIGWINCH }, { "TSTP", SIGTSTP },
+		{ "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "ABRT", SIGABRT }, { "PIPE", SIGPIPE },
+	};
+	char *end;
+	long n;
+
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (strcasecmp(s, sigs[i].name) == 0)
+			return sigs[i].sig;
+	n = strtol(s, &end, 10);
+	if (*s != '\0' && *end == '\0' && n > 0 && n < NSIG)
+		return (int)n;
+	return -1;
+}
+
+static void handlers_signal_one(json_t *results, struct proc *p, int sig)
+{
+	const char *status, *message;
+	enum sv_result r = sig < 0 ? SV_BAD_SIGNAL : proc_signal(p, sig);
+
+	handlers_sv_words(r, &status, &message);
+	json_array_append_new(results, handlers_result(p->fullname, status, r == SV_OK ? "signalled" : message));
+}
+
+/* {"signal": "HUP", "names": [...]} -> {"results": [...]} */
+static void handlers_signal(struct daemon *d, struct conn *c, json_t *req)
+{
+	const char *signame = json_string_value(json_object_get(req, "signal"));
+	int sig = signame != NULL ? handlers_signal_parse(signame) : -1;
+	json_t *names = json_object_get(req, "names"), *v, *results;
+	size_t i, np;
+
+	if (!json_is_array(names) || json_array_size(names) == 0) {
+		conn_reply_error(c, 2, "a signal name and a process name are required");
+		return;
+	}
+	results = json_array();
+	json_array_foreach(names, i, v) {
+		const char *name = json_string_value(v);
+		char group[256];
+		struct proc **procs;
+
+		if (name == NULL)
+			continue;
+		if (strcmp(name, "all") == 0 || handlers_group_spec(name, group, sizeof(group))) {
+			if (strcmp(name, "all") == 0)
+				procs = sv_procs(d->sv, &np);
+			else
+				procs = sv_group(d->sv, group, &np);
+			if (procs == NULL || np == 0) {
+				if (strcmp(name, "all") != 0)
+					json_array_append_new(results, handlers_result(group, "no_such_group",
+										       "ERROR (no such group)"));
+				continue;
+			}
+			for (size_t k = 0; k < np; k++)
+				if (proc_is_running(procs[k]))
+					handlers_signal_one(results, procs[k], sig);
+		} else {
+			struct proc *p = sv_find(d->sv, name);
+			if (p == NULL)
+				json_array_append_new(results, handlers_result(name, "no_such_process",
+									       "ERROR (no such process)"));
+			else
+				handlers_signal_one(results, p, sig);
+		}
+	}
+	conn_reply_ok(c, json_pack("{s:o}", "results", results));
+}
+
+/* ---- tail ---- */
+
+struct proc_tail {
+	struct daemon *d;
+	struct conn *c;
+	char *path;
+	off_t offset; /* bytes already sent */
+	ev_stat st;
+};
+
+/* Send what was appended to the file since the last time (from 0 if it shrank: rotated). */
+static void handlers_tail_pump(struct proc_tail *t)
+{
+	char buf[65536];
+	struct stat sb;
+	int fd;
+
+	fd = open(t->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &sb) == 0 && sb.st_size < t->offset)
+		t->offset = 0;
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), t->offset);
+		if (n <= 0)
+			break;
+		t->offset += n;
+		conn_send_data(t->c, json_pack("{s:s%}", "text", buf, (size_t)n));
+		if (conn_closed(t->c))
+			break;
+	}
+	close(fd);
+}
+
+static void handlers_tail_changed(struct ev_loop *loop, ev_stat *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	handlers_tail_pump(w->data);
+}
+
+static void handlers_tail_closed(void *arg, struct conn *c)
+{
+	struct proc_tail *t = arg;
+
+	ev_stat_stop(t->d->loop, &t->st);
+	free(t->path);
+	free(t);
+	conn_release(c);
+}
+
+/* The last `bytes` of path as a JSON string (an absent file reads as ""); its size in *size. */
+static json_t *handlers_tail_read(const char *path, long long bytes, off_t *size)
+{
+	struct stat sb;
+	char *buf;
+	json_t *s;
+	ssize_t n;
+	off_t from;
+	int fd;
+
+	*size = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return json_string("");
+	}
+	from = sb.st_size > bytes ? sb.st_size - bytes : 0;
+	buf = malloc((size_t)(sb.st_size - from) + 1);
+	if (buf == NULL) {
+		close(fd);
+		return json_string("");
+	}
+	n = pread(fd, buf, (size_t)(sb.st_size - from), from);
+	close(fd);
+	if (n < 0)
+		n = 0;
+	*size = from + n;
+	s = json_stringn_nocheck(buf, (size_t)n);
+	free(buf);
+	return s;
+}
+
+/* {"name", "stream": "stdout|stderr", "bytes": 1600, "follow": false}
+ *   -> {"text"}; with follow: DATA {"text"} now and whenever the log grows, until the client leaves. */
+static void handlers_tail(struct daemon *d, struct conn *c, json_t *req)
+{
+	const char *name = json_string_value(json_object_get(req, "name"));
+	const char *stream = json_string_value(json_object_get(req, "stream"));
+	json_t *jb = json_object_get(req, "bytes");
+	long long bytes = json_is_integer(jb) ? json_integer_value(jb) : 1600;
+	bool follow = json_is_true(json_object_get(req, "follow"));
+	const char *path;
+	struct proc_tail *t;
+	struct proc *p;
+	json_t *text;
+	off_t size;
+
+	if (name == NULL) {
+		conn_reply_error(c, 2, "tail requires process name");
+		return;
+	}
+	p = sv_find(d->sv, name);
+	if (p == NULL) {
+		conn_reply_error(c, 1, "no such process name");
+		return;
+	}
+	if (stream != NULL && strcmp(stream, "stdout") != 0 && strcmp(stream, "stderr") != 0) {
+		conn_reply_error(c, 2, "bad channel '%s'", stream);
+		return;
+	}
+	path = proc_log_path(p, stream != NULL && strcmp(stream, "stderr") == 0 ? 2 : 1);
+	if (path == NULL) {
+		conn_reply_error(c, 1, "no log file");
+		return;
+	}
+	if (bytes < 0)
+		bytes = 0;
+	text = handlers_tail_read(path, bytes, &size);
+	if (!follow) {
+		conn_reply_ok(c, json_pack("{s:o}", "text", text));
+		return;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL || (t->path = strdup(path)) == NULL) {
+		free(t);
+		json_decref(text);
+		conn_reply_error(c, 1, "out of memory");
+		return;
+	}
+	t->d = d;
+	t->c = c;
+	t->offset = size;
+	conn_hold(c);
+	conn_on_close(c, handlers_tail_closed, t);
+	conn_send_data(c, json_pack("{s:o}", "text", text));
+	/* inotify where libev has it; a 0.5 s stat as the fallback. */
+	ev_stat_init(&t->st, handlers_tail_changed, t->path, 0.5);
+	t->st.data = t;
+	ev_stat_start(d->loop, &t->st);
+}
+
+/* ---- configuration: avail, reread, update, reload ---- */
+
+static struct conf *handlers_conf_load(struct daemon *d, struct conn *c)
+{
+	char err[1024];
+	struct conf *nc = conf_load(d->conf_path, err, sizeof(err));
+
+	if (nc == NULL)
+		conn_reply_error(c, 1, "CANT_REREAD: %s", err);
+	return nc;
+}
+
+static int handlers_avail_cmp(const void *a, const void *b)
+{
+	json_t *const *x = a, *const *y = b;
+	return strcmp(json_string_value(json_object_get(*x, "name")), json_string_value(json_object_get(*y, "name")));
+}
+
+/* {} -> {"programs": [{"name","group","in_use","autostart","group_priority","priority"}]} (config on disk) */
+static void handlers_avail(struct daemon *d, struct conn *c, json_t *req)
+{
+	char err[1024];
+	struct conf *nc = conf_load(d->conf_path, err, sizeof(err));
+	const struct conf *cf = nc != NULL ? nc : d->conf;
+	json_t **rows, *out = json_array();
+	size_t nrows = 0, total = 0;
+
+	(void)req;
+	for (size_t i = 0; i < cf->nprograms; i++)
+		total += cf->programs[i].nprocs;
+	rows = calloc(total + 1, sizeof(*rows));
+	for (size_t i = 0; rows != NULL && i < cf->nprograms; i++) {
+		const struct conf_program *pg = &cf->programs[i];
+		int gprio = pg->priority;
+		for (size_t g = 0; g < cf->ngroups; g++)
+			if (strcmp(cf->groups[g].name, pg->group) == 0)
+				gprio = cf->groups[g].priority;
+		for (size_t k = 0; k < pg->nprocs; k++) {
+			char spec[512];
+			const char *pn = pg->procs[k].name;
+			if (strcmp(pg->group, pn) == 0)
+				snprintf(spec, sizeof(spec), "%s", pn);
+			else
+				snprintf(spec, sizeof(spec), "%s:%s", pg->group, pn);
+			rows[nrows++] = json_pack("{s:s, s:s, s:s, s:b, s:b, s:i, s:i}", "name", spec, "group",
+						  pg->group, "process", pn, "in_use", sv_find(d->sv, spec) != NULL,
+						  "autostart", pg->autostart, "group_priority", gprio, "priority",
+						  pg->priority);
+		}
+	}
+	if (rows != NULL) {
+		qsort(rows, nrows, sizeof(*rows), handlers_avail_cmp);
+		for (size_t i = 0; i < nrows; i++)
+			json_array_append_new(out, rows[i]);
+	}
+	free(rows);
+	conf_free(nc);
+	conn_reply_ok(c, json_pack("{s:o}", "programs", out));
+}
+
+static json_t *handlers_strv(char **v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* {} -> {"added": [], "changed": [], "removed": []}, or CANT_REREAD with the config error */
+static void handlers_reread(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct conf *nc = handlers_conf_load(d, c);
+	struct sv_diff diff;
+
+	(void)req;
+	if (nc == NULL)
+		return;
+	memset(&diff, 0, sizeof(diff));
+	sv_diff(d->sv, nc, &diff);
+	conn_reply_ok(c, json_pack("{s:o, s:o, s:o}", "added", handlers_strv(diff.added), "changed",
+				   handlers_strv(diff.changed), "removed", handlers_strv(diff.removed)));
+	sv_diff_free(&diff);
+	conf_free(nc);
+}
+
+static bool handlers_strv_has(char **v, const char *s)
+{
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* {"names": [...]} (none or "all" = every group) -> {"results": [{"name","status","message"}]}:
+ * removed groups stop and go, changed ones stop and come back (only the processes whose own
+ * settings changed restart), added ones start; unchanged processes are not touched. */
+static void handlers_update(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct conf *nc;
+	struct sv_diff diff;
+	size_t nn, np;
+	const char **names = handlers_names(req, "names", &nn);
+	json_t *results;
+	struct proc **procs;
+	char **filter = NULL;
+
+	if (names == NULL) {
+		conn_reply_error(c, 1, "out of memory");
+		return;
+	}
+	if (handlers_has_all(names))
+		nn = 0;
+	nc = handlers_conf_load(d, c);
+	if (nc == NULL) {
+		free(names);
+		return;
+	}
+	memset(&diff, 0, sizeof(diff));
+	sv_diff(d->sv, nc, &diff);
+	results = json_array();
+	if (nn > 0) {
+		procs = sv_procs(d->sv, &np);
+		filter = calloc(nn + 1, sizeof(*filter));
+		for (size_t k = 0; filter != NULL && k < nn; k++) {
+			bool known = handlers_strv_has(diff.added, names[k]);
+			for (size_t i = 0; !known && i < np; i++)
+				known = strcmp(procs[i]->group, names[k]) == 0;
+			if (!known)
+				json_array_append_new(results, handlers_result(names[k], "no_such_group",
+									       "ERROR: no such group"));
+			filter[k] = (char *)names[k];
+		}
+	}
+#define WANTED(g) (nn == 0 || handlers_strv_has(filter, (g)))
+	for (size_t i = 0; diff.removed != NULL && diff.removed[i] != NULL; i++)
+		if (WANTED(diff.removed[i])) {
+			json_array_append_new(results, handlers_result(diff.removed[i], "ok", "stopped"));
+			json_array_append_new(results, handlers_result(diff.removed[i], "ok", "removed process group"));
+		}
+	for (size_t i = 0; diff.changed != NULL && diff.changed[i] != NULL; i++)
+		if (WANTED(diff.changed[i])) {
+			json_array_append_new(results, handlers_result(diff.changed[i], "ok", "stopped"));
+			json_array_append_new(results, handlers_result(diff.changed[i], "ok", "updated process group"));
+		}
+	for (size_t i = 0; diff.added != NULL && diff.added[i] != NULL; i++)
+		if (WANTED(diff.added[i]))
+			json_array_append_new(results, handlers_result(diff.added[i], "ok", "added process group"));
+#undef WANTED
+	sv_diff_free(&diff);
+	daemon_update(d, nc, nn > 0 ? filter : NULL);
+	free(filter);
+	free(names);
+	conn_reply_ok(c, json_pack("{s:o}", "results", results));
+}
+
+/* {} -> {} and every program restarts under the re-read config; a bad config is refused
+ * ({"error": "file:line: ..."}) and the running one kept. */
+static void handlers_reload(struct daemon *d, struct conn *c, json_t *req)
+{
+	char err[1024];
+
+	(void)req;
+	if (d->shutting_down) {
+		conn_reply_error(c, 1, "already shutting down");
+		return;
+	}
+	if (daemon_reload(d, err, sizeof(err)) < 0) {
+		conn_reply_error(c, 1, "CANT_REREAD: %s", err);
+		return;
+	}
+	conn_reply_ok(c, NULL);
+}
+
+/* {} -> {} then every program stops and the daemon exits */
+static void handlers_shutdown(struct daemon *d, struct conn *c, json_t *req)
+{
+	(void)req;
+	if (d->shutting_down) {
+		conn_reply_error(c, 0, "already shutting down");
+		return;
+	}
+	log_info("shutdown requested by %s (pid %ld)", conn_user(c), (long)conn_pid(c));
+	conn_reply_ok(c, NULL);
+	daemon_shutdown(d, 0);
+}
+
+/* ---- ping, version, reopen-logs ---- */
+
+static void handlers_uptime(time_t secs, char *buf, size_t len)
+{
+	snprintf(buf, len, "%ld:%02ld:%02ld", (long)(secs / 3600), (long)(secs / 60 % 60), (long)(secs % 60));
+}
+
+/* {} -> {"checks": [{"name","ok","message"}]}: the daemon, then whatever the engine adds. */
+static void handlers_ping(struct daemon *d, struct conn *c, json_t *req)
+{
+	json_t *checks = json_array();
+	size_t np, running = 0;
+	struct proc **procs = sv_procs(d->sv, &np);
+	char up[64], msg[256];
+
+	(void)req;
+	for (size_t i = 0; i < np; i++)
+		if (procs[i]->state == PROC_RUNNING)
+			running++;
+	handlers_uptime(time(NULL) - d->start_time, up, sizeof(up));
+	snprintf(msg, sizeof(msg), "pid %ld, uptime %s, %zu of %zu processes running%s", (long)getpid(), up,
+		 running, np, d->shutting_down ? ", shutting down" : "");
+	json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", "daemon", "ok", !d->shutting_down,
+						"message", msg));
+	if (engine_ping_checks != NULL && d->engine != NULL)
+		engine_ping_checks(d->engine, checks);
+	conn_reply_ok(c, json_pack("{s:o}", "checks", checks));
+}
+
+/* {} -> {"version": "x.y.z", "protocol": N} */
+static void handlers_version(struct daemon *d, struct conn *c, json_t *req)
+{
+	(void)d;
+	(void)req;
+	conn_reply_ok(c, json_pack("{s:s, s:i}", "version", TASKVISOR_VERSION, "protocol", PROTO_VERSION));
+}
+
+/* {} -> {} */
+static void handlers_reopen_logs(struct daemon *d, struct conn *c, json_t *req)
+{
+	(void)req;
+	daemon_reopen_logs(d);
+	conn_reply_ok(c, NULL);
+}
+
+const struct control_handler proc_handlers[] = {
+	{ MSG_STATUS, false, handlers_status },
+	{ MSG_START, true, handlers_start },
+	{ MSG_STOP, true, handlers_stop },
+	{ MSG_RESTART, true, handlers_restart },
+	{ MSG_SIGNAL, true, handlers_signal },
+	{ MSG_PID, false, handlers_pid },
+	{ MSG_TAIL, false, handlers_tail },
+	{ MSG_AVAIL, false, handlers_avail },
+	{ MSG_REREAD, false, handlers_reread },
+	{ MSG_UPDATE, true, handlers_update },
+	{ MSG_RELOAD, true, handlers_reload },
+	{ MSG_SHUTDOWN, true, handlers_shutdown },
+	{ MSG_PING, false, handlers_ping },
+	{ MSG_VERSION, false, handlers_version },
+	{ MSG_REOPEN_LOGS, true, handlers_reopen_logs },
+	{ 0, false, NULL },
+};

@@ -1,0 +1,216 @@
+/*
+ * main.c — taskvisord's entry: options, the config (refused with
+ * "file:line: message", exit 2), the pidfile (refuse a second daemon), the
+ * file-descriptor limit, daemonizing (double fork + setsid, unless -n), then
+ * daemon_init()/daemon_run() from daemon.c. The only place that exits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "log.h"
+
+#define DEFAULT_CONF "/etc/taskvisor/taskvisord.conf"
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "usage: taskvisord [-c CONFIG] [-n] [-h] [-v]\n"
+		    "  -c, --configuration FILE  configuration file (default " DEFAULT_CONF ")\n"
+		    "  -n, --nodaemon            stay in the foreground\n"
+		    "  -h, --help                print this help\n"
+		    "  -v, --version             print the version\n");
+}
+
+/* The pid in pidfile path if it is a live taskvisord other than us, else 0. */
+static pid_t main_pidfile_owner(const char *path)
+{
+	char buf[64], comm[64];
+	FILE *fp;
+	long pid;
+
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), fp) == NULL || (pid = strtol(buf, NULL, 10)) <= 0 || pid == getpid()) {
+		fclose(fp);
+		return 0;
+	}
+	fclose(fp);
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		return 0;
+	snprintf(buf, sizeof(buf), "/proc/%ld/comm", pid);
+	fp = fopen(buf, "r");
+	if (fp == NULL)
+		return 0;
+	if (fgets(comm, sizeof(comm), fp) == NULL)
+		comm[0] = '\0';
+	fclose(fp);
+	comm[strcspn(comm, "\n")] = '\0';
+	return strcmp(comm, "taskvisord") == 0 ? (pid_t)pid : 0;
+}
+
+/* Write our pid atomically (pidfile.new, rename). */
+static int main_pidfile_write(const char *path)
+{
+	char tmp[PATH_MAX];
+	FILE *fp;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fp = fopen(tmp, "w");
+	if (fp == NULL)
+		return -1;
+	fprintf(fp, "%ld\n", (long)getpid());
+	if (fclose(fp) != 0 || rename(tmp, path) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static void main_pidfile_remove(const char *path)
+{
+	char buf[64];
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return;
+	if (fgets(buf, sizeof(buf), fp) != NULL && strtol(buf, NULL, 10) == (long)getpid())
+		unlink(path);
+	fclose(fp);
+}
+
+/* Raise RLIMIT_NOFILE to minfds when it is lower (supervisord's minfds=). */
+static void main_minfds(int minfds)
+{
+	struct rlimit rl;
+
+	if (minfds <= 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= (rlim_t)minfds)
+		return;
+	rl.rlim_cur = (rlim_t)minfds;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)minfds)
+		rl.rlim_max = (rlim_t)minfds; /* only root may; otherwise the warning below */
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("minfds: cannot raise the open files limit to %d", minfds);
+}
+
+/* Double fork and setsid, like supervisord: the daemon is no session leader and has no tty. */
+static void main_daemonize(void)
+{
+	pid_t pid;
+	int fd;
+
+	pid = fork();
+	if (pid < 0)
+		fatal("fork");
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		fatal("setsid");
+	pid = fork();
+	if (pid < 0)
+		fatal("fork");
+	if (pid > 0)
+		_exit(0);
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "configuration", required_argument, NULL, 'c' },
+		{ "nodaemon", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon d;
+	const char *conf_arg = DEFAULT_CONF;
+	bool foreground = false;
+	enum log_level lvl = LOG_LVL_INFO;
+	char err[1024];
+	pid_t other;
+	int ch, rc;
+
+	memset(&d, 0, sizeof(d));
+	log_init("taskvisord", LOG_LVL_INFO, 1);
+	while ((ch = getopt_long(argc, argv, "c:nhv", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': conf_arg = optarg; break;
+		case 'n': foreground = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'v': printf("%s\n", TASKVISOR_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	d.conf_path = realpath(conf_arg, NULL);
+	if (d.conf_path == NULL) {
+		fprintf(stderr, "taskvisord: %s: %s\n", conf_arg, strerror(errno));
+		return 2;
+	}
+	d.conf = conf_load(d.conf_path, err, sizeof(err));
+	if (d.conf == NULL) {
+		fprintf(stderr, "taskvisord: %s\n", err);
+		return 2;
+	}
+	for (size_t i = 0; i < d.conf->nwarnings; i++)
+		log_warnx("%s", d.conf->warnings[i]);
+	if (d.conf->loglevel != NULL && log_level_parse(d.conf->loglevel, &lvl) < 0)
+		log_warnx("loglevel: unknown level \"%s\", using info", d.conf->loglevel);
+	log_set_level(lvl);
+
+	if (d.conf->pidfile != NULL && (other = main_pidfile_owner(d.conf->pidfile)) != 0) {
+		fprintf(stderr, "taskvisord: already running (pid %ld, pidfile %s)\n", (long)other, d.conf->pidfile);
+		return 1;
+	}
+	if (d.conf->socket_file != NULL && control_probe(d.conf->socket_file)) {
+		fprintf(stderr, "taskvisord: %s: another daemon is already listening on it\n", d.conf->socket_file);
+		return 1;
+	}
+	main_minfds(d.conf->minfds);
+	if (!foreground && !d.conf->nodaemon)
+		main_daemonize();
+	if (d.conf->logfile != NULL && log_open_file(d.conf->logfile) < 0)
+		log_warn("%s: cannot open the log file, logging to stderr", d.conf->logfile);
+	if (d.conf->pidfile != NULL) {
+		if (main_pidfile_write(d.conf->pidfile) < 0)
+			log_warn("%s: cannot write the pidfile", d.conf->pidfile);
+		else
+			d.pidfile = strdup(d.conf->pidfile);
+	}
+	if (daemon_init(&d, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		if (foreground)
+			fprintf(stderr, "taskvisord: %s\n", err);
+		if (d.pidfile != NULL)
+			main_pidfile_remove(d.pidfile);
+		return 1;
+	}
+	rc = daemon_run(&d);
+	if (d.pidfile != NULL)
+		main_pidfile_remove(d.pidfile);
+	conf_free(d.conf);
+	free(d.pidfile);
+	free(d.conf_path);
+	return rc;
+}
