@@ -138,14 +138,14 @@ static void exec_ctl_line(struct exec_step *es, char *line)
 		snprintf(msg, sizeof(msg), "exec-worker: fd %d: unknown line \"%.64s\" (progress|output|spawn)\n",
 			 EXEC_FD, line);
 		exec_tail_add(es, msg, strlen(msg));
-		log_warnx("task %s step %s: %s", tv_step_task_id(s), tv_step_name(s), msg);
+		log_warnx("task %s step %s: %.*s", tv_step_task_id(s), tv_step_name(s), (int)strlen(msg) - 1, msg);
 		return;
 	}
 	if (rc < 0) {
 		snprintf(msg, sizeof(msg), "exec-worker: fd %d: %s: %s\n", EXEC_FD, line,
 			 tv_worker_error(es->x->w));
 		exec_tail_add(es, msg, strlen(msg));
-		log_warnx("task %s step %s: %s", tv_step_task_id(s), tv_step_name(s), msg);
+		log_warnx("task %s step %s: %.*s", tv_step_task_id(s), tv_step_name(s), (int)strlen(msg) - 1, msg);
 	}
 }
 
