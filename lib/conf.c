@@ -1,0 +1,833 @@
+/*
+ * conf.c — the configuration loader: reads the main file and its [include]s
+ * into raw sections, interprets the daemon's own sections ([taskvisord] /
+ * [supervisord], [unix_socket] / [unix_http_server], [tasks]) and warns about
+ * supervisord sections taskvisor does not use. Programs and groups are in
+ * conf_program.c, task types and recurring logics in conf_task.c.
+ *
+ * Never exits, never logs, never touches the running daemon: conf_load()
+ * returns a complete struct conf or NULL with "file:line: message".
+ */
+#include "conf.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/utsname.h>
+
+#include "conf_int.h"
+#include "ini_long.h"
+#include "log.h"
+#include "units.h"
+
+/* ---- messages ---- */
+
+int conf_fail(struct conf_ld *L, const char *file, int line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (L->err != NULL && L->errlen > 0) {
+		if (line > 0)
+			snprintf(L->err, L->errlen, "%s:%d: %s", file, line, msg);
+		else
+			snprintf(L->err, L->errlen, "%s: %s", file, msg);
+	}
+	return -1;
+}
+
+int conf_warn(struct conf_ld *L, const char *file, int line, const char *fmt, ...)
+{
+	char msg[1024], *w;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (asprintf(&w, "%s:%d: %s", file, line, msg) < 0)
+		return -1;
+	return conf_strv_push(&L->c->warnings, &L->c->nwarnings, w);
+}
+
+/* ---- small helpers ---- */
+
+const struct conf_kv *conf_sec_get(const struct conf_sec *s, const char *key)
+{
+	for (size_t i = s->nkv; i > 0; i--)
+		if (strcmp(s->kv[i - 1].key, key) == 0)
+			return &s->kv[i - 1];
+	return NULL;
+}
+
+int conf_warn_repeated(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv)
+{
+	for (const struct conf_kv *k = s->kv; k < kv; k++)
+		if (strcmp(k->key, kv->key) == 0) {
+			conf_warn(L, s->file, kv->line, "%s given again (line %d); the last one counts", kv->key,
+				  k->line);
+			return 1;
+		}
+	return 0;
+}
+
+void conf_strv_free(char **v)
+{
+	if (v == NULL)
+		return;
+	for (char **p = v; *p != NULL; p++)
+		free(*p);
+	free(v);
+}
+
+size_t conf_strv_len(char *const *v)
+{
+	size_t n = 0;
+	while (v != NULL && v[n] != NULL)
+		n++;
+	return n;
+}
+
+int conf_strv_push(char ***v, size_t *n, char *s)
+{
+	size_t len = n != NULL ? *n : conf_strv_len(*v);
+	char **nv;
+
+	if (s == NULL)
+		return -1;
+	nv = realloc(*v, (len + 2) * sizeof(*nv));
+	if (nv == NULL) {
+		free(s);
+		return -1;
+	}
+	nv[len] = s;
+	nv[len + 1] = NULL;
+	*v = nv;
+	if (n != NULL)
+		*n = len + 1;
+	return 0;
+}
+
+int conf_split_list(const char *s, char ***out, size_t *n)
+{
+	char **v = calloc(1, sizeof(*v));
+	size_t len = 0;
+
+	if (v == NULL)
+		return -1;
+	while (*s != '\0') {
+		size_t skip = strspn(s, ", \t\r\n");
+		s += skip;
+		size_t w = strcspn(s, ", \t\r\n");
+		if (w == 0)
+			continue;
+		if (conf_strv_push(&v, &len, strndup(s, w)) != 0) {
+			conf_strv_free(v);
+			return -1;
+		}
+		s += w;
+	}
+	*out = v;
+	if (n != NULL)
+		*n = len;
+	return 0;
+}
+
+const char *conf_expand_lookup(void *arg, const char *name)
+{
+	struct conf_expand *e = arg;
+	const char *v = e->table != NULL ? expand_table_lookup(e->table, name) : NULL;
+
+	if (v != NULL)
+		return v;
+	if (strcmp(name, "here") == 0)
+		return e->sec->here;
+	if (strcmp(name, "host_node_name") == 0)
+		return e->L->hostname;
+	if (strncmp(name, "ENV_", 4) == 0)
+		return getenv(name + 4);
+	return NULL;
+}
+
+int conf_expand_kv(struct conf_ld *L, const struct conf_sec *sec, const struct conf_kv *kv,
+		   struct expand_table *table, char **out)
+{
+	struct conf_expand e = { L, sec, table };
+	char why[256];
+
+	if (strchr(kv->value, '%') == NULL) {
+		*out = strdup(kv->value);
+		return *out != NULL ? 0 : conf_fail(L, sec->file, kv->line, "out of memory");
+	}
+	if (expand(kv->value, conf_expand_lookup, &e, out, why, sizeof(why)) != 0)
+		return conf_fail(L, sec->file, kv->line, "%s: %s", kv->key, why);
+	return 0;
+}
+
+int conf_opt_bool(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv, const char *v,
+		  bool *out)
+{
+	char why[256];
+	if (units_bool(v, out, why, sizeof(why)) != 0)
+		return conf_fail(L, s->file, kv->line, "%s: %s", kv->key, why);
+	return 0;
+}
+
+int conf_opt_int(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv, const char *v,
+		 long long min, long long max, int *out)
+{
+	char why[256];
+	long long x;
+	if (units_int(v, min, max, &x, why, sizeof(why)) != 0)
+		return conf_fail(L, s->file, kv->line, "%s: %s", kv->key, why);
+	*out = (int)x;
+	return 0;
+}
+
+int conf_opt_dur(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv, const char *v,
+		 long long *out)
+{
+	char why[256];
+	if (units_duration(v, out, why, sizeof(why)) != 0)
+		return conf_fail(L, s->file, kv->line, "%s: %s", kv->key, why);
+	return 0;
+}
+
+int conf_opt_size(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv, const char *v,
+		  long long *out)
+{
+	char why[256];
+	if (units_size(v, out, why, sizeof(why)) != 0)
+		return conf_fail(L, s->file, kv->line, "%s: %s", kv->key, why);
+	return 0;
+}
+
+int conf_opt_str(struct conf_ld *L, char **dst, const char *v)
+{
+	char *d = strdup(v);
+	(void)L;
+	if (d == NULL)
+		return -1;
+	free(*dst);
+	*dst = d;
+	return 0;
+}
+
+/* ---- reading files ---- */
+
+static int conf_read_text(const char *path, char **out)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (fp == NULL)
+		return -1;
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, cap);
+			if (nb == NULL) {
+				free(buf);
+				fclose(fp);
+				errno = ENOMEM;
+				return -1;
+			}
+			buf = nb;
+		}
+		size_t n = fread(buf + len, 1, cap - len - 1, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	int bad = ferror(fp);
+	fclose(fp);
+	if (bad) {
+		free(buf);
+		errno = EIO;
+		return -1;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+struct conf_reading {
+	struct conf_ld *L;
+	const char *file;
+	const char *here;
+	size_t first; /* index of this file's first section in L->secs */
+	int failed;   /* the handler wrote L->err */
+};
+
+static struct conf_sec *conf_find_sec(struct conf_ld *L, const char *name)
+{
+	for (size_t i = 0; i < L->nsecs; i++)
+		if (strcmp(L->secs[i].name, name) == 0)
+			return &L->secs[i];
+	return NULL;
+}
+
+static int conf_ini_handler(void *user, const char *section, const char *name, const char *value, int lineno)
+{
+	struct conf_reading *r = user;
+	struct conf_ld *L = r->L;
+
+	if (name == NULL) {
+		char *sn = strdup(section);
+		if (sn == NULL)
+			goto nomem;
+		/* inih keeps blanks inside the brackets: "[ program:x ]" is "program:x" */
+		size_t lead = strspn(sn, " \t"), n;
+		memmove(sn, sn + lead, strlen(sn + lead) + 1);
+		for (n = strlen(sn); n > 0 && (sn[n - 1] == ' ' || sn[n - 1] == '\t'); n--)
+			sn[n - 1] = '\0';
+		struct conf_sec *dup = strcmp(sn, "include") != 0 ? conf_find_sec(L, sn) : NULL;
+		if (dup != NULL) {
+			conf_fail(L, r->file, lineno, "duplicate section [%s] (first at %s:%d)", sn, dup->file,
+				  dup->line);
+			free(sn);
+			r->failed = 1;
+			return 0;
+		}
+		struct conf_sec *ns = realloc(L->secs, (L->nsecs + 1) * sizeof(*ns));
+		if (ns == NULL) {
+			free(sn);
+			goto nomem;
+		}
+		L->secs = ns;
+		struct conf_sec *s = &L->secs[L->nsecs++];
+		memset(s, 0, sizeof(*s));
+		s->name = sn;
+		s->line = lineno;
+		s->file = strdup(r->file);
+		s->here = strdup(r->here);
+		if (s->file == NULL || s->here == NULL)
+			goto nomem;
+		return 1;
+	}
+	if (L->nsecs == r->first) {
+		conf_fail(L, r->file, lineno, "%s: option outside of any [section]", name);
+		r->failed = 1;
+		return 0;
+	}
+	struct conf_sec *s = &L->secs[L->nsecs - 1];
+	struct conf_kv *nk = realloc(s->kv, (s->nkv + 1) * sizeof(*nk));
+	if (nk == NULL)
+		goto nomem;
+	s->kv = nk;
+	nk = &s->kv[s->nkv];
+	nk->key = strdup(name);
+	nk->value = strdup(value);
+	nk->line = lineno;
+	if (nk->key == NULL || nk->value == NULL) {
+		free(nk->key);
+		free(nk->value);
+		goto nomem;
+	}
+	/* configparser folds option names to lower case */
+	for (char *p = nk->key; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	s->nkv++;
+	return 1;
+nomem:
+	conf_fail(L, r->file, lineno, "out of memory");
+	r->failed = 1;
+	return 0;
+}
+
+static int conf_read_file(struct conf_ld *L, const char *file, const char *real, const char *from_file,
+			  int from_line);
+
+/* Follow the [include] sections of the file whose sections start at index first. */
+static int conf_includes(struct conf_ld *L, size_t first, size_t last, const char *file)
+{
+	for (size_t i = first; i < last; i++) {
+		struct conf_sec *s = &L->secs[i];
+		if (strcmp(s->name, "include") != 0)
+			continue;
+		const struct conf_kv *kv = NULL;
+		for (size_t k = 0; k < s->nkv; k++) {
+			if (strcmp(s->kv[k].key, "files") == 0)
+				kv = &s->kv[k];
+			else
+				conf_warn(L, s->file, s->kv[k].line, "[include] %s: unknown option, ignored",
+					  s->kv[k].key);
+		}
+		if (kv == NULL)
+			return conf_fail(L, s->file, s->line, "[include] has no files= option");
+		char *val, **pats;
+		if (conf_expand_kv(L, s, kv, NULL, &val) != 0)
+			return -1;
+		int rc = conf_split_list(val, &pats, NULL);
+		free(val);
+		if (rc != 0)
+			return conf_fail(L, s->file, kv->line, "out of memory");
+		/* The display directory: relative to the current directory like the file itself. */
+		const char *slash = strrchr(file, '/');
+		for (char **pp = pats; *pp != NULL; pp++) {
+			char *pat;
+			if ((*pp)[0] == '/' || slash == NULL)
+				pat = strdup(*pp);
+			else if (asprintf(&pat, "%.*s/%s", (int)(slash - file), file, *pp) < 0)
+				pat = NULL;
+			if (pat == NULL) {
+				conf_strv_free(pats);
+				return conf_fail(L, s->file, kv->line, "out of memory");
+			}
+			glob_t g;
+			int grc = glob(pat, GLOB_ERR, NULL, &g);
+			if (grc == GLOB_NOMATCH) {
+				conf_warn(L, s->file, kv->line, "No file matches via include \"%s\"", *pp);
+				free(pat);
+				continue;
+			}
+			if (grc != 0) {
+				conf_fail(L, s->file, kv->line, "files: cannot read \"%s\"", *pp);
+				free(pat);
+				conf_strv_free(pats);
+				return -1;
+			}
+			free(pat);
+			for (size_t m = 0; m < g.gl_pathc; m++) {
+				char real[PATH_MAX];
+				const char *path = g.gl_pathv[m];
+				if (realpath(path, real) == NULL) {
+					conf_fail(L, s->file, kv->line, "include \"%s\": %s", path, strerror(errno));
+					globfree(&g);
+					conf_strv_free(pats);
+					return -1;
+				}
+				if (conf_read_file(L, path, real, s->file, kv->line) != 0) {
+					globfree(&g);
+					conf_strv_free(pats);
+					return -1;
+				}
+			}
+			globfree(&g);
+		}
+		conf_strv_free(pats);
+	}
+	return 0;
+}
+
+/* Read file (real is its resolved path) and, depth first, what it includes. */
+static int conf_read_file(struct conf_ld *L, const char *file, const char *real, const char *from_file,
+			  int from_line)
+{
+	for (size_t i = 0; i < L->nstack; i++) {
+		if (strcmp(L->stack[i], real) != 0)
+			continue;
+		char chain[1024] = "";
+		for (size_t j = i; j < L->nstack; j++) {
+			const char *b = strrchr(L->stack[j], '/');
+			snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s -> ", b ? b + 1 : L->stack[j]);
+		}
+		const char *b = strrchr(real, '/');
+		snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s", b ? b + 1 : real);
+		return conf_fail(L, from_file, from_line, "include cycle: %s", chain);
+	}
+	for (size_t i = 0; i < L->nseen; i++)
+		if (strcmp(L->seen[i], real) == 0)
+			return conf_warn(L, from_file, from_line, "\"%s\" is already included, skipped", file);
+
+	char *text;
+	if (conf_read_text(file, &text) != 0) {
+		if (from_file != NULL)
+			return conf_fail(L, from_file, from_line, "include \"%s\": %s", file, strerror(errno));
+		return conf_fail(L, file, 0, "%s", strerror(errno));
+	}
+	if (conf_strv_push(&L->stack, &L->nstack, strdup(real)) != 0 ||
+	    conf_strv_push(&L->seen, &L->nseen, strdup(real)) != 0) {
+		free(text);
+		return conf_fail(L, file, 0, "out of memory");
+	}
+
+	char here[PATH_MAX];
+	snprintf(here, sizeof(here), "%s", real);
+	char *slash = strrchr(here, '/');
+	if (slash == here)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+
+	struct conf_reading r = { L, file, here, L->nsecs, 0 };
+	char why[256];
+	int rc = ini_long_parse(text, conf_ini_handler, &r, why, sizeof(why));
+	free(text);
+	if (rc == INI_LONG_STOPPED || r.failed)
+		return -1;
+	if (rc == INI_LONG_NOMEM)
+		return conf_fail(L, file, 0, "out of memory");
+	if (rc > 0)
+		return conf_fail(L, file, rc, "%s", why);
+	if (conf_includes(L, r.first, L->nsecs, file) != 0)
+		return -1;
+	free(L->stack[--L->nstack]);
+	L->stack[L->nstack] = NULL;
+	return 0;
+}
+
+/* ---- the daemon's own sections ---- */
+
+static int conf_main_section(struct conf_ld *L, const struct conf_sec *s)
+{
+	struct conf *c = L->c;
+	int supervisord = strcmp(s->name, "supervisord") == 0;
+
+	for (size_t i = 0; i < s->nkv; i++) {
+		const struct conf_kv *kv = &s->kv[i];
+		const char *k = kv->key;
+		char *v;
+		int rc = 0;
+
+		conf_warn_repeated(L, s, kv);
+		if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
+			return -1;
+		if (strcmp(k, "logfile") == 0) {
+			rc = conf_opt_str(L, &c->logfile, v);
+		} else if (strcmp(k, "loglevel") == 0) {
+			enum log_level lvl;
+			if (log_level_parse(v, &lvl) != 0)
+				rc = conf_fail(L, s->file, kv->line,
+					       "loglevel: not a level (critical, error, warn, info, debug, trace): "
+					       "\"%s\"",
+					       v);
+			else
+				rc = conf_opt_str(L, &c->loglevel, log_level_name(lvl));
+		} else if (strcmp(k, "pidfile") == 0) {
+			rc = conf_opt_str(L, &c->pidfile, v);
+		} else if (strcmp(k, "logdir") == 0 || strcmp(k, "childlogdir") == 0) {
+			rc = conf_opt_str(L, &c->logdir, v);
+		} else if (strcmp(k, "database") == 0) {
+			rc = conf_opt_str(L, &c->database, v);
+		} else if (strcmp(k, "durability") == 0) {
+			if (strcasecmp(v, "full") == 0)
+				c->durability = DURABILITY_FULL;
+			else if (strcasecmp(v, "normal") == 0)
+				c->durability = DURABILITY_NORMAL;
+			else
+				rc = conf_fail(L, s->file, kv->line, "durability: expected full or normal: \"%s\"", v);
+		} else if (strcmp(k, "allow_dangerous_actions") == 0) {
+			rc = conf_opt_bool(L, s, kv, v, &c->allow_dangerous_actions);
+		} else if (strcmp(k, "minfds") == 0) {
+			rc = conf_opt_int(L, s, kv, v, 1, INT_MAX, &c->minfds);
+		} else if (strcmp(k, "nodaemon") == 0) {
+			rc = conf_opt_bool(L, s, kv, v, &c->nodaemon);
+		} else if (strcmp(k, "user") == 0 || strcmp(k, "identifier") == 0 || strcmp(k, "minprocs") == 0 ||
+			   strcmp(k, "logfile_maxbytes") == 0 || strcmp(k, "logfile_backups") == 0 ||
+			   strcmp(k, "umask") == 0 || strcmp(k, "strip_ansi") == 0 ||
+			   strcmp(k, "nocleanup") == 0 || strcmp(k, "directory") == 0 ||
+			   strcmp(k, "environment") == 0 || strcmp(k, "silent") == 0) {
+			rc = conf_warn(L, s->file, kv->line, "[%s] %s: not supported by taskvisord, ignored", s->name,
+				       k);
+		} else {
+			rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+		}
+		(void)supervisord;
+		free(v);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int conf_socket_section(struct conf_ld *L, const struct conf_sec *s)
+{
+	struct conf *c = L->c;
+
+	for (size_t i = 0; i < s->nkv; i++) {
+		const struct conf_kv *kv = &s->kv[i];
+		const char *k = kv->key;
+		char *v, why[256];
+		int rc = 0;
+
+		conf_warn_repeated(L, s, kv);
+		if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
+			return -1;
+		if (strcmp(k, "file") == 0) {
+			rc = conf_opt_str(L, &c->socket_file, v);
+		} else if (strcmp(k, "chmod") == 0) {
+			long mode;
+			if (units_octal(v, 07777, &mode, why, sizeof(why)) != 0)
+				rc = conf_fail(L, s->file, kv->line, "chmod: %s", why);
+			else
+				c->socket_chmod = (mode_t)mode;
+		} else if (strcmp(k, "chown") == 0) {
+			rc = conf_opt_str(L, &c->socket_chown, v);
+		} else if (strcmp(k, "admin_groups") == 0 || strcmp(k, "readonly_groups") == 0) {
+			char ***dst = k[0] == 'a' ? &c->admin_groups : &c->readonly_groups;
+			char **list;
+			if (conf_split_list(v, &list, NULL) != 0) {
+				rc = conf_fail(L, s->file, kv->line, "out of memory");
+			} else {
+				conf_strv_free(*dst);
+				*dst = list;
+			}
+		} else if (strcmp(k, "username") == 0 || strcmp(k, "password") == 0) {
+			rc = conf_warn(L, s->file, kv->line,
+				       "[%s] %s: not supported (access is by the socket's mode and peer "
+				       "credentials), ignored",
+				       s->name, k);
+		} else {
+			rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+		}
+		free(v);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int conf_tasks_section(struct conf_ld *L, const struct conf_sec *s)
+{
+	for (size_t i = 0; i < s->nkv; i++) {
+		const struct conf_kv *kv = &s->kv[i];
+		char *v;
+		int rc = 0;
+
+		conf_warn_repeated(L, s, kv);
+		if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
+			return -1;
+		if (strcmp(kv->key, "cleanup_after") == 0)
+			rc = conf_opt_dur(L, s, kv, v, &L->c->tasks_cleanup_after);
+		else
+			rc = conf_warn(L, s->file, kv->line, "[tasks] %s: unknown option, ignored", kv->key);
+		free(v);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* What each kind of section is: read by a function here, elsewhere, or ignored with a word. */
+enum conf_sec_kind { SEC_FN, SEC_LATER, SEC_IGNORE, SEC_UNSUPPORTED };
+
+static const struct conf_sec_type {
+	const char *name; /* "program:" = a prefix */
+	enum conf_sec_kind kind;
+	int (*fn)(struct conf_ld *L, const struct conf_sec *s);
+} conf_sec_types[] = {
+	{ "taskvisord", SEC_FN, conf_main_section },
+	{ "supervisord", SEC_FN, conf_main_section },
+	{ "unix_socket", SEC_FN, conf_socket_section },
+	{ "unix_http_server", SEC_FN, conf_socket_section },
+	{ "tasks", SEC_FN, conf_tasks_section },
+	{ "include", SEC_LATER, NULL },
+	{ "program:", SEC_LATER, NULL },
+	{ "group:", SEC_LATER, NULL },
+	{ "task:", SEC_LATER, NULL },
+	{ "recurring:", SEC_LATER, NULL },
+	{ "inet_http_server", SEC_IGNORE, NULL },
+	{ "supervisorctl", SEC_IGNORE, NULL },
+	{ "rpcinterface:", SEC_IGNORE, NULL },
+	{ "ctlplugin:", SEC_IGNORE, NULL },
+	{ "eventlistener:", SEC_UNSUPPORTED, NULL },
+	{ "fcgi-program:", SEC_UNSUPPORTED, NULL },
+};
+
+static const struct conf_sec_type *conf_sec_type(const char *name)
+{
+	for (size_t i = 0; i < sizeof(conf_sec_types) / sizeof(conf_sec_types[0]); i++) {
+		const char *t = conf_sec_types[i].name;
+		size_t n = strlen(t);
+		if (t[n - 1] == ':' ? strncmp(name, t, n) == 0 : strcmp(name, t) == 0)
+			return &conf_sec_types[i];
+	}
+	return NULL;
+}
+
+/* Two main sections ([taskvisord] and [supervisord]) would silently fight: refuse. */
+static int conf_check_aliases(struct conf_ld *L)
+{
+	static const char *const pairs[][2] = { { "taskvisord", "supervisord" },
+						{ "unix_socket", "unix_http_server" } };
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		struct conf_sec *a = conf_find_sec(L, pairs[i][0]), *b = conf_find_sec(L, pairs[i][1]);
+		if (a != NULL && b != NULL)
+			return conf_fail(L, b->file, b->line, "[%s] and [%s] (%s:%d) are the same section", b->name,
+					 a->name, a->file, a->line);
+	}
+	return 0;
+}
+
+static int conf_sections(struct conf_ld *L)
+{
+	if (conf_check_aliases(L) != 0)
+		return -1;
+	for (size_t i = 0; i < L->nsecs; i++) {
+		const struct conf_sec *s = &L->secs[i];
+		const struct conf_sec_type *t = conf_sec_type(s->name);
+		int rc = 0;
+
+		if (t == NULL)
+			rc = conf_warn(L, s->file, s->line, "[%s]: unknown section, ignored", s->name);
+		else if (t->kind == SEC_FN)
+			rc = t->fn(L, s);
+		else if (t->kind == SEC_IGNORE)
+			rc = conf_warn(L, s->file, s->line, "[%s]: not used by taskvisord, ignored", s->name);
+		else if (t->kind == SEC_UNSUPPORTED)
+			rc = conf_warn(L, s->file, s->line, "[%s]: not supported, ignored", s->name);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the public API ---- */
+
+static struct conf *conf_new(void)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->loglevel = strdup("info");
+	c->logdir = strdup("/var/log/taskvisor");
+	c->database = strdup("/var/lib/taskvisor/taskvisor.db");
+	c->socket_file = strdup("/run/taskvisor.sock");
+	c->durability = DURABILITY_FULL;
+	c->minfds = 1024;
+	c->socket_chmod = 0700;
+	c->admin_groups = calloc(1, sizeof(char *));
+	c->readonly_groups = calloc(1, sizeof(char *));
+	c->warnings = calloc(1, sizeof(char *));
+	if (c->loglevel == NULL || c->logdir == NULL || c->database == NULL || c->socket_file == NULL ||
+	    c->admin_groups == NULL || c->readonly_groups == NULL || c->warnings == NULL) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void conf_ld_free(struct conf_ld *L)
+{
+	for (size_t i = 0; i < L->nsecs; i++) {
+		struct conf_sec *s = &L->secs[i];
+		for (size_t k = 0; k < s->nkv; k++) {
+			free(s->kv[k].key);
+			free(s->kv[k].value);
+		}
+		free(s->kv);
+		free(s->name);
+		free(s->file);
+		free(s->here);
+	}
+	free(L->secs);
+	conf_strv_free(L->stack);
+	conf_strv_free(L->seen);
+	if (L->px != NULL) {
+		for (size_t i = 0; i < L->c->nprograms; i++) {
+			free(L->px[i].stdout_logfile);
+			free(L->px[i].stderr_logfile);
+			free(L->px[i].environment);
+			conf_strv_free(L->px[i].env_file_vars);
+		}
+		free(L->px);
+	}
+}
+
+struct conf *conf_load(const char *path, char *err, size_t errlen)
+{
+	struct conf_ld L;
+	char real[PATH_MAX];
+	struct utsname un;
+
+	memset(&L, 0, sizeof(L));
+	L.err = err;
+	L.errlen = errlen;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (uname(&un) == 0)
+		snprintf(L.hostname, sizeof(L.hostname), "%s", un.nodename);
+	if (realpath(path, real) == NULL) {
+		conf_fail(&L, path, 0, "%s", strerror(errno));
+		return NULL;
+	}
+	L.c = conf_new();
+	if (L.c == NULL) {
+		conf_fail(&L, path, 0, "out of memory");
+		return NULL;
+	}
+	L.c->path = strdup(real);
+	char *slash = strrchr(real, '/');
+	if (slash == real)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	L.c->here = strdup(real);
+	if (L.c->path == NULL || L.c->here == NULL) {
+		conf_fail(&L, path, 0, "out of memory");
+		goto fail;
+	}
+	if (conf_read_file(&L, path, L.c->path, NULL, 0) != 0)
+		goto fail;
+	if (conf_sections(&L) != 0 || conf_groups_load(&L) != 0 || conf_programs_load(&L) != 0 ||
+	    conf_programs_check(&L) != 0 || conf_tasks_load(&L) != 0)
+		goto fail;
+	conf_ld_free(&L);
+	return L.c;
+fail:
+	if (err != NULL && errlen > 0 && err[0] == '\0')
+		snprintf(err, errlen, "%s: out of memory", path);
+	conf_ld_free(&L);
+	conf_free(L.c);
+	return NULL;
+}
+
+void conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->here);
+	free(c->logfile);
+	free(c->loglevel);
+	free(c->pidfile);
+	free(c->logdir);
+	free(c->database);
+	free(c->socket_file);
+	free(c->socket_chown);
+	conf_strv_free(c->admin_groups);
+	conf_strv_free(c->readonly_groups);
+	for (size_t i = 0; i < c->nprograms; i++)
+		conf_program_free(&c->programs[i]);
+	free(c->programs);
+	for (size_t i = 0; i < c->ngroups; i++) {
+		free(c->groups[i].name);
+		free(c->groups[i].where.file);
+		conf_strv_free(c->groups[i].programs);
+	}
+	free(c->groups);
+	for (size_t i = 0; i < c->ntasks; i++)
+		conf_task_free(&c->tasks[i]);
+	free(c->tasks);
+	for (size_t i = 0; i < c->nrecurring; i++)
+		conf_recurring_free(&c->recurring[i]);
+	free(c->recurring);
+	conf_strv_free(c->warnings);
+	free(c);
+}
+
+const struct conf_program *conf_program_find(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; c != NULL && i < c->nprograms; i++)
+		if (strcmp(c->programs[i].name, name) == 0)
+			return &c->programs[i];
+	return NULL;
+}
+
+const struct conf_task *conf_task_find(const struct conf *c, const char *label)
+{
+	for (size_t i = 0; c != NULL && i < c->ntasks; i++)
+		if (strcmp(c->tasks[i].label, label) == 0)
+			return &c->tasks[i];
+	return NULL;
+}

@@ -1,0 +1,976 @@
+/*
+ * conf_program.c — [program:x] and [group:x]: supervisord's options and
+ * defaults, taskvisor's additions, per-process expansion (numprocs,
+ * %(process_num)02d ...), environments, fingerprints, and the checks that need
+ * every program (groups, depends_on). Part of the loader: see conf_int.h.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+
+#include "conf_int.h"
+#include "cron.h"
+#include "units.h"
+
+/* ---- groups ---- */
+
+int conf_groups_load(struct conf_ld *L)
+{
+	struct conf *c = L->c;
+
+	for (size_t i = 0; i < L->nsecs; i++) {
+		const struct conf_sec *s = &L->secs[i];
+		if (strncmp(s->name, "group:", 6) != 0)
+			continue;
+		struct conf_group *ng = realloc(c->groups, (c->ngroups + 1) * sizeof(*ng));
+		if (ng == NULL)
+			return conf_fail(L, s->file, s->line, "out of memory");
+		c->groups = ng;
+		struct conf_group *g = &c->groups[c->ngroups++];
+		memset(g, 0, sizeof(*g));
+		g->name = strdup(s->name + 6);
+		g->where.file = strdup(s->file);
+		g->where.line = s->line;
+		g->priority = 999;
+		if (g->name == NULL || g->where.file == NULL)
+			return conf_fail(L, s->file, s->line, "out of memory");
+		if (g->name[0] == '\0' || strpbrk(g->name, ": \t") != NULL)
+			return conf_fail(L, s->file, s->line, "[%s]: bad group name", s->name);
+		const struct conf_kv *pk = NULL;
+		for (size_t k = 0; k < s->nkv; k++) {
+			const struct conf_kv *kv = &s->kv[k];
+			char *v;
+			int rc = 0;
+			conf_warn_repeated(L, s, kv);
+			if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
+				return -1;
+			if (strcmp(kv->key, "programs") == 0) {
+				conf_strv_free(g->programs);
+				g->programs = NULL;
+				if (conf_split_list(v, &g->programs, NULL) != 0)
+					rc = conf_fail(L, s->file, kv->line, "out of memory");
+				pk = kv;
+			} else if (strcmp(kv->key, "priority") == 0) {
+				rc = conf_opt_int(L, s, kv, v, INT_MIN, INT_MAX, &g->priority);
+			} else {
+				rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name,
+					       kv->key);
+			}
+			free(v);
+			if (rc != 0)
+				return -1;
+		}
+		if (pk == NULL || g->programs == NULL || g->programs[0] == NULL)
+			return conf_fail(L, s->file, s->line, "[%s] has no programs= option", s->name);
+		for (char **p = g->programs; *p != NULL; p++) {
+			char sec[512];
+			snprintf(sec, sizeof(sec), "program:%s", *p);
+			int found = 0;
+			for (size_t j = 0; j < L->nsecs && !found; j++)
+				found = strcmp(L->secs[j].name, sec) == 0;
+			if (!found)
+				return conf_fail(L, s->file, pk->line, "[%s] names unknown program %s", s->name, *p);
+			for (char **q = g->programs; q < p; q++)
+				if (strcmp(*q, *p) == 0)
+					return conf_fail(L, s->file, pk->line, "[%s] names program %s twice", s->name,
+							 *p);
+			for (size_t o = 0; o + 1 < c->ngroups; o++)
+				for (char **q = c->groups[o].programs; *q != NULL; q++)
+					if (strcmp(*q, *p) == 0)
+						return conf_fail(L, s->file, pk->line,
+								 "[%s]: program %s is already in [group:%s] (%s:%d)",
+								 s->name, *p, c->groups[o].name, c->groups[o].where.file,
+								 c->groups[o].where.line);
+		}
+	}
+	return 0;
+}
+
+static const char *conf_group_of(struct conf_ld *L, const char *program)
+{
+	for (size_t i = 0; i < L->c->ngroups; i++)
+		for (char **p = L->c->groups[i].programs; *p != NULL; p++)
+			if (strcmp(*p, program) == 0)
+				return L->c->groups[i].name;
+	return NULL;
+}
+
+/* ---- option readers that need more than a number ---- */
+
+struct conf_pctx {
+	struct conf_ld *L;
+	const struct conf_sec *s;
+	struct conf_program *p;
+	struct conf_progx *x;
+};
+
+typedef int (*conf_popt_fn)(struct conf_pctx *P, const struct conf_kv *kv, const char *v);
+
+static int conf_p_autorestart(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	bool b;
+	if (strcasecmp(v, "unexpected") == 0) {
+		P->p->autorestart = AUTORESTART_UNEXPECTED;
+		return 0;
+	}
+	if (units_bool(v, &b, NULL, 0) != 0)
+		return conf_fail(P->L, P->s->file, kv->line, "autorestart: expected true, false or unexpected: \"%s\"",
+				 v);
+	P->p->autorestart = b ? AUTORESTART_TRUE : AUTORESTART_FALSE;
+	return 0;
+}
+
+static int conf_p_exitcodes(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	char **list;
+	size_t n;
+	if (conf_split_list(v, &list, &n) != 0)
+		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+	if (n == 0) {
+		conf_strv_free(list);
+		return conf_fail(P->L, P->s->file, kv->line, "exitcodes: empty list");
+	}
+	int *codes = calloc(n, sizeof(*codes));
+	if (codes == NULL) {
+		conf_strv_free(list);
+		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (conf_opt_int(P->L, P->s, kv, list[i], 0, 255, &codes[i]) != 0) {
+			free(codes);
+			conf_strv_free(list);
+			return -1;
+		}
+	}
+	conf_strv_free(list);
+	free(P->p->exitcodes);
+	P->p->exitcodes = codes;
+	P->p->nexitcodes = n;
+	return 0;
+}
+
+static int conf_p_signal(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	char why[256];
+	if (units_signal(v, &P->p->stopsignal, why, sizeof(why)) != 0)
+		return conf_fail(P->L, P->s->file, kv->line, "%s: %s", kv->key, why);
+	return 0;
+}
+
+static int conf_p_umask(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	char why[256];
+	long m;
+	if (units_octal(v, 0777, &m, why, sizeof(why)) != 0)
+		return conf_fail(P->L, P->s->file, kv->line, "umask: %s", why);
+	P->p->umask = (int)m;
+	return 0;
+}
+
+/* stdout_logfile / stderr_logfile / environment: expanded per process later. */
+static int conf_p_raw(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	char **dst;
+	if (strcmp(kv->key, "stdout_logfile") == 0)
+		dst = &P->x->stdout_logfile;
+	else if (strcmp(kv->key, "stderr_logfile") == 0)
+		dst = &P->x->stderr_logfile;
+	else if (strcmp(kv->key, "environment") == 0) {
+		dst = &P->x->environment;
+		P->x->environment_line = kv->line;
+	} else if (strcmp(kv->key, "command") == 0)
+		dst = &P->p->command;
+	else
+		dst = &P->p->process_name;
+	if (conf_opt_str(P->L, dst, v) != 0)
+		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+	return 0;
+}
+
+static int conf_p_depends(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	conf_strv_free(P->p->depends_on);
+	P->p->depends_on = NULL;
+	if (conf_split_list(v, &P->p->depends_on, NULL) != 0)
+		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+	P->x->depends_line = kv->line;
+	return 0;
+}
+
+static int conf_p_ready(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	if (strcasecmp(v, "startsecs") == 0)
+		P->p->ready = READY_STARTSECS;
+	else if (strcasecmp(v, "notify") == 0)
+		P->p->ready = READY_NOTIFY;
+	else
+		return conf_fail(P->L, P->s->file, kv->line, "ready: expected startsecs or notify: \"%s\"", v);
+	return 0;
+}
+
+static int conf_p_fatal_action(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	if (strcasecmp(v, "none") == 0)
+		P->p->fatal_action = FATAL_ACTION_NONE;
+	else if (strcasecmp(v, "shutdown") == 0)
+		P->p->fatal_action = FATAL_ACTION_SHUTDOWN;
+	else
+		return conf_fail(P->L, P->s->file, kv->line, "fatal_action: expected none or shutdown: \"%s\"", v);
+	return 0;
+}
+
+static int conf_p_cron(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	struct cron cr;
+	char why[256];
+	if (cron_parse(v, &cr, why, sizeof(why)) != 0)
+		return conf_fail(P->L, P->s->file, kv->line, "restart_cron: %s", why);
+	if (conf_opt_str(P->L, &P->p->restart_cron, v) != 0)
+		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+	return 0;
+}
+
+static int conf_p_envfile(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	char *path;
+	if (v[0] == '/')
+		path = strdup(v);
+	else if (asprintf(&path, "%s/%s", P->s->here, v) < 0)
+		path = NULL;
+	if (path == NULL)
+		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+	free(P->p->environment_file);
+	P->p->environment_file = path;
+	conf_strv_free(P->x->env_file_vars);
+	P->x->env_file_vars = NULL;
+
+	FILE *fp = fopen(path, "r");
+	if (fp == NULL)
+		return conf_fail(P->L, P->s->file, kv->line, "environment_file: %s: %s", path, strerror(errno));
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+	int lineno = 0, rc = 0;
+	char **vars = calloc(1, sizeof(*vars));
+	if (vars == NULL)
+		rc = conf_fail(P->L, P->s->file, kv->line, "out of memory");
+	while (rc == 0 && getline(&line, &cap, fp) >= 0) {
+		lineno++;
+		char *s = line;
+		while (isspace((unsigned char)*s))
+			s++;
+		size_t len = strlen(s);
+		while (len > 0 && isspace((unsigned char)s[len - 1]))
+			s[--len] = '\0';
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (strncmp(s, "export ", 7) == 0)
+			s += 7;
+		char *eq = strchr(s, '=');
+		if (eq == NULL || eq == s) {
+			rc = conf_fail(P->L, P->s->file, kv->line, "environment_file: %s:%d: expected KEY=VALUE",
+				       path, lineno);
+			break;
+		}
+		*eq = '\0';
+		char *key = s, *val = eq + 1;
+		size_t kl = strlen(key);
+		while (kl > 0 && isspace((unsigned char)key[kl - 1]))
+			key[--kl] = '\0';
+		while (isspace((unsigned char)*val))
+			val++;
+		size_t vl = strlen(val);
+		if (vl >= 2 && (val[0] == '"' || val[0] == '\'') && val[vl - 1] == val[0]) {
+			val[vl - 1] = '\0';
+			val++;
+		}
+		char *kvs;
+		if (asprintf(&kvs, "%s=%s", key, val) < 0 || conf_strv_push(&vars, &n, kvs) != 0)
+			rc = conf_fail(P->L, P->s->file, kv->line, "out of memory");
+	}
+	free(line);
+	fclose(fp);
+	if (rc != 0) {
+		conf_strv_free(vars);
+		return -1;
+	}
+	P->x->env_file_vars = vars;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int resource;
+} conf_rlimits[] = {
+	{ "rlimit_nofile", RLIMIT_NOFILE }, { "rlimit_core", RLIMIT_CORE },
+	{ "rlimit_nproc", RLIMIT_NPROC },   { "rlimit_as", RLIMIT_AS },
+	{ "rlimit_memlock", RLIMIT_MEMLOCK }, { "rlimit_stack", RLIMIT_STACK },
+	{ "rlimit_fsize", RLIMIT_FSIZE },   { "rlimit_cpu", RLIMIT_CPU },
+};
+
+static int conf_rlim_value(const char *s, int resource, rlim_t *out, char *why, size_t len)
+{
+	long long v;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (strncasecmp(s, "unlimited", 9) == 0 || strncasecmp(s, "infinity", 8) == 0) {
+		*out = RLIM_INFINITY;
+		return 0;
+	}
+	int rc = resource == RLIMIT_CPU ? units_duration(s, &v, why, len) : units_size(s, &v, why, len);
+	if (rc != 0)
+		return -1;
+	*out = (rlim_t)v;
+	return 0;
+}
+
+static int conf_p_rlimit(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	int res = -1;
+	char why[256], buf[128];
+	rlim_t soft, hard;
+
+	for (size_t i = 0; i < sizeof(conf_rlimits) / sizeof(conf_rlimits[0]); i++)
+		if (strcmp(kv->key, conf_rlimits[i].name) == 0)
+			res = conf_rlimits[i].resource;
+	snprintf(buf, sizeof(buf), "%s", v);
+	char *colon = strchr(buf, ':');
+	if (colon != NULL)
+		*colon = '\0';
+	if (conf_rlim_value(buf, res, &soft, why, sizeof(why)) != 0)
+		return conf_fail(P->L, P->s->file, kv->line, "%s: %s", kv->key, why);
+	hard = soft;
+	if (colon != NULL && conf_rlim_value(colon + 1, res, &hard, why, sizeof(why)) != 0)
+		return conf_fail(P->L, P->s->file, kv->line, "%s: %s", kv->key, why);
+	if (hard != RLIM_INFINITY && (soft == RLIM_INFINITY || soft > hard))
+		return conf_fail(P->L, P->s->file, kv->line, "%s: soft limit above hard limit: \"%s\"", kv->key, v);
+	struct conf_program *p = P->p;
+	size_t i;
+	for (i = 0; i < p->nrlimits && p->rlimits[i].resource != res; i++)
+		;
+	if (i == p->nrlimits) {
+		struct conf_rlimit *nr = realloc(p->rlimits, (p->nrlimits + 1) * sizeof(*nr));
+		if (nr == NULL)
+			return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		p->rlimits = nr;
+		p->nrlimits++;
+	}
+	p->rlimits[i].resource = res;
+	p->rlimits[i].soft = soft;
+	p->rlimits[i].hard = hard;
+	return 0;
+}
+
+static int conf_p_logfile_bytes(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	long long *dst = strncmp(kv->key, "stdout", 6) == 0 ? &P->p->stdout_logfile_maxbytes
+							     : &P->p->stderr_logfile_maxbytes;
+	return conf_opt_size(P->L, P->s, kv, v, dst);
+}
+
+/* ---- the option table ---- */
+
+enum conf_pkind {
+	PK_RAW,  /* expanded per process */
+	PK_INT,  /* int in [min, max] */
+	PK_BOOL, /* bool */
+	PK_DUR,  /* int seconds, a duration */
+	PK_SIZE, /* long long bytes */
+	PK_STR,  /* char *, expanded once */
+	PK_FN,
+	PK_WARN, /* a supervisord option taskvisor does not implement */
+};
+
+static const struct conf_popt {
+	const char *name;
+	enum conf_pkind kind;
+	size_t off;
+	long long min, max;
+	conf_popt_fn fn;
+} conf_popts[] = {
+	{ "command", PK_RAW, 0, 0, 0, conf_p_raw },
+	{ "process_name", PK_RAW, 0, 0, 0, conf_p_raw },
+	{ "stdout_logfile", PK_RAW, 0, 0, 0, conf_p_raw },
+	{ "stderr_logfile", PK_RAW, 0, 0, 0, conf_p_raw },
+	{ "environment", PK_RAW, 0, 0, 0, conf_p_raw },
+	{ "numprocs", PK_INT, offsetof(struct conf_program, numprocs), 1, 10000, NULL },
+	{ "numprocs_start", PK_INT, offsetof(struct conf_program, numprocs_start), 0, 1000000, NULL },
+	{ "priority", PK_INT, offsetof(struct conf_program, priority), INT_MIN, INT_MAX, NULL },
+	{ "autostart", PK_BOOL, offsetof(struct conf_program, autostart), 0, 0, NULL },
+	{ "startsecs", PK_INT, offsetof(struct conf_program, startsecs), 0, INT_MAX, NULL },
+	{ "startretries", PK_INT, offsetof(struct conf_program, startretries), -1, INT_MAX, NULL },
+	{ "autorestart", PK_FN, 0, 0, 0, conf_p_autorestart },
+	{ "exitcodes", PK_FN, 0, 0, 0, conf_p_exitcodes },
+	{ "stopsignal", PK_FN, 0, 0, 0, conf_p_signal },
+	{ "stopwaitsecs", PK_INT, offsetof(struct conf_program, stopwaitsecs), 0, INT_MAX, NULL },
+	{ "stopasgroup", PK_BOOL, offsetof(struct conf_program, stopasgroup), 0, 0, NULL },
+	{ "killasgroup", PK_BOOL, offsetof(struct conf_program, killasgroup), 0, 0, NULL },
+	{ "user", PK_STR, offsetof(struct conf_program, user), 0, 0, NULL },
+	{ "directory", PK_STR, offsetof(struct conf_program, directory), 0, 0, NULL },
+	{ "umask", PK_FN, 0, 0, 0, conf_p_umask },
+	{ "redirect_stderr", PK_BOOL, offsetof(struct conf_program, redirect_stderr), 0, 0, NULL },
+	{ "stdout_logfile_maxbytes", PK_FN, 0, 0, 0, conf_p_logfile_bytes },
+	{ "stdout_logfile_backups", PK_INT, offsetof(struct conf_program, stdout_logfile_backups), 0, INT_MAX,
+	  NULL },
+	{ "stderr_logfile_maxbytes", PK_FN, 0, 0, 0, conf_p_logfile_bytes },
+	{ "stderr_logfile_backups", PK_INT, offsetof(struct conf_program, stderr_logfile_backups), 0, INT_MAX,
+	  NULL },
+	{ "memory_limit", PK_SIZE, offsetof(struct conf_program, memory_limit), 0, 0, NULL },
+	{ "depends_on", PK_FN, 0, 0, 0, conf_p_depends },
+	{ "ready", PK_FN, 0, 0, 0, conf_p_ready },
+	{ "watchdog_sec", PK_DUR, offsetof(struct conf_program, watchdog_sec), 0, INT_MAX, NULL },
+	{ "restart_cron", PK_FN, 0, 0, 0, conf_p_cron },
+	{ "backoff_max", PK_DUR, offsetof(struct conf_program, backoff_max), 0, INT_MAX, NULL },
+	{ "fatal_retry_after", PK_DUR, offsetof(struct conf_program, fatal_retry_after), 0, INT_MAX, NULL },
+	{ "fatal_action", PK_FN, 0, 0, 0, conf_p_fatal_action },
+	{ "oom_score_adj", PK_INT, offsetof(struct conf_program, oom_score_adj), -1000, 1000, NULL },
+	{ "environment_file", PK_FN, 0, 0, 0, conf_p_envfile },
+	{ "log_timestamps", PK_BOOL, offsetof(struct conf_program, log_timestamps), 0, 0, NULL },
+	{ "rlimit_nofile", PK_FN, 0, 0, 0, conf_p_rlimit },
+	{ "rlimit_core", PK_FN, 0, 0, 0, conf_p_rlimit },
+	{ "rlimit_nproc", PK_FN, 0, 0, 0, conf_p_rlimit },
+	{ "rlimit_as", PK_FN, 0, 0, 0, conf_p_rlimit },
+	{ "rlimit_memlock", PK_FN, 0, 0, 0, conf_p_rlimit },
+	{ "rlimit_stack", PK_FN, 0, 0, 0, conf_p_rlimit },
+	{ "rlimit_fsize", PK_FN, 0, 0, 0, conf_p_rlimit },
+	{ "rlimit_cpu", PK_FN, 0, 0, 0, conf_p_rlimit },
+	{ "serverurl", PK_WARN, 0, 0, 0, NULL },
+	{ "stdout_events_enabled", PK_WARN, 0, 0, 0, NULL },
+	{ "stderr_events_enabled", PK_WARN, 0, 0, 0, NULL },
+	{ "stdout_capture_maxbytes", PK_WARN, 0, 0, 0, NULL },
+	{ "stderr_capture_maxbytes", PK_WARN, 0, 0, 0, NULL },
+	{ "stdout_syslog", PK_WARN, 0, 0, 0, NULL },
+	{ "stderr_syslog", PK_WARN, 0, 0, 0, NULL },
+};
+
+static const struct conf_popt *conf_popt_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(conf_popts) / sizeof(conf_popts[0]); i++)
+		if (strcmp(conf_popts[i].name, name) == 0)
+			return &conf_popts[i];
+	return NULL;
+}
+
+/* ---- environment= (supervisord's KEY=VAL,KEY2="v,2") ---- */
+
+/* Set "key=value" in vars, replacing an entry with the same key. */
+static int conf_env_set(char ***vars, const char *key, size_t klen, const char *value)
+{
+	char *kv;
+	if (asprintf(&kv, "%.*s=%s", (int)klen, key, value) < 0)
+		return -1;
+	for (char **p = *vars; p != NULL && *p != NULL; p++)
+		if (strncmp(*p, key, klen) == 0 && (*p)[klen] == '=') {
+			free(*p);
+			*p = kv;
+			return 0;
+		}
+	return conf_strv_push(vars, NULL, kv);
+}
+
+/* Parse s into vars (merged over what is there); -1 with why. */
+static int conf_env_parse(const char *s, char ***vars, char *why, size_t len)
+{
+	const char *p = s;
+
+	while (*p != '\0') {
+		while (*p == ',' || isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		const char *key = p;
+		while (*p != '\0' && *p != '=' && *p != ',' && !isspace((unsigned char)*p))
+			p++;
+		size_t klen = (size_t)(p - key);
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '=' || klen == 0) {
+			snprintf(why, len, "expected KEY=VALUE at \"%.40s\"", key);
+			return -1;
+		}
+		if ((key[0] == '"' || key[0] == '\'') && klen >= 2 && key[klen - 1] == key[0]) {
+			key++;
+			klen -= 2;
+		}
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		/* The value: unquoted text and quoted parts up to a comma outside quotes. */
+		size_t cap = strlen(p) + 1, n = 0;
+		char *val = malloc(cap);
+		if (val == NULL) {
+			snprintf(why, len, "out of memory");
+			return -1;
+		}
+		while (*p != '\0' && *p != ',') {
+			if (*p == '"' || *p == '\'') {
+				char q = *p++;
+				const char *end = strchr(p, q);
+				if (end == NULL) {
+					snprintf(why, len, "unterminated quote in \"%.40s\"", key);
+					free(val);
+					return -1;
+				}
+				memcpy(val + n, p, (size_t)(end - p));
+				n += (size_t)(end - p);
+				p = end + 1;
+			} else {
+				val[n++] = *p++;
+			}
+		}
+		val[n] = '\0';
+		while (n > 0 && isspace((unsigned char)val[n - 1]))
+			val[--n] = '\0';
+		int rc = conf_env_set(vars, key, klen, val);
+		free(val);
+		if (rc != 0) {
+			snprintf(why, len, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- fingerprints ---- */
+
+struct conf_sb {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static void conf_sb_add(struct conf_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void conf_sb_add(struct conf_sb *b, const char *fmt, ...)
+{
+	va_list ap;
+	if (b->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = 1;
+			return;
+		}
+		if (b->p != NULL && b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = (b->cap ? b->cap : 256);
+		while (cap <= b->len + (size_t)n)
+			cap *= 2;
+		char *np = realloc(b->p, cap);
+		if (np == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+}
+
+static const char *conf_s(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+static char *conf_fingerprint(const struct conf_program *p, const struct conf_proc *cp)
+{
+	struct conf_sb b = { 0 };
+
+	conf_sb_add(&b, "name=%s\ngroup=%s\nprocess_num=%d\ncommand=%s\n", cp->name, p->group, cp->process_num,
+		    cp->command);
+	conf_sb_add(&b, "stdout_logfile=%s\nstderr_logfile=%s\n", conf_s(cp->stdout_logfile),
+		    conf_s(cp->stderr_logfile));
+	for (char **e = cp->environment; e != NULL && *e != NULL; e++)
+		conf_sb_add(&b, "environment=%s\n", *e);
+	conf_sb_add(&b, "priority=%d\nautostart=%d\nstartsecs=%d\nstartretries=%d\nautorestart=%d\n", p->priority,
+		    p->autostart, p->startsecs, p->startretries, (int)p->autorestart);
+	for (size_t i = 0; i < p->nexitcodes; i++)
+		conf_sb_add(&b, "exitcode=%d\n", p->exitcodes[i]);
+	conf_sb_add(&b, "stopsignal=%d\nstopwaitsecs=%d\nstopasgroup=%d\nkillasgroup=%d\n", p->stopsignal,
+		    p->stopwaitsecs, p->stopasgroup, p->killasgroup);
+	conf_sb_add(&b, "user=%s\ndirectory=%s\numask=%d\nredirect_stderr=%d\n", conf_s(p->user),
+		    conf_s(p->directory), p->umask, p->redirect_stderr);
+	conf_sb_add(&b, "stdout_logfile_maxbytes=%lld\nstdout_logfile_backups=%d\n", p->stdout_logfile_maxbytes,
+		    p->stdout_logfile_backups);
+	conf_sb_add(&b, "stderr_logfile_maxbytes=%lld\nstderr_logfile_backups=%d\n", p->stderr_logfile_maxbytes,
+		    p->stderr_logfile_backups);
+	conf_sb_add(&b, "memory_limit=%lld\n", p->memory_limit);
+	for (char **d = p->depends_on; d != NULL && *d != NULL; d++)
+		conf_sb_add(&b, "depends_on=%s\n", *d);
+	conf_sb_add(&b, "ready=%d\nwatchdog_sec=%d\nrestart_cron=%s\nbackoff_max=%d\n", (int)p->ready,
+		    p->watchdog_sec, conf_s(p->restart_cron), p->backoff_max);
+	conf_sb_add(&b, "fatal_retry_after=%d\nfatal_action=%d\noom_score_adj=%d\n", p->fatal_retry_after,
+		    (int)p->fatal_action, p->oom_score_adj);
+	for (size_t i = 0; i < p->nrlimits; i++)
+		conf_sb_add(&b, "rlimit=%d:%llu:%llu\n", p->rlimits[i].resource,
+			    (unsigned long long)p->rlimits[i].soft, (unsigned long long)p->rlimits[i].hard);
+	conf_sb_add(&b, "environment_file=%s\nlog_timestamps=%d\n", conf_s(p->environment_file),
+		    p->log_timestamps);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* ---- one program ---- */
+
+static void conf_proc_free(struct conf_proc *cp)
+{
+	free(cp->name);
+	free(cp->command);
+	free(cp->stdout_logfile);
+	free(cp->stderr_logfile);
+	conf_strv_free(cp->environment);
+	free(cp->fingerprint);
+}
+
+void conf_program_free(struct conf_program *p)
+{
+	free(p->name);
+	free(p->group);
+	free(p->where.file);
+	free(p->command);
+	free(p->process_name);
+	free(p->exitcodes);
+	free(p->user);
+	free(p->directory);
+	conf_strv_free(p->depends_on);
+	free(p->restart_cron);
+	free(p->rlimits);
+	free(p->environment_file);
+	for (size_t i = 0; i < p->nprocs; i++)
+		conf_proc_free(&p->procs[i]);
+	free(p->procs);
+}
+
+/* Expand a per-process template (key's raw value); line for messages. */
+static int conf_proc_expand(struct conf_pctx *P, const char *key, const char *tmpl, struct expand_table *t,
+			    char **out)
+{
+	const struct conf_kv *src = conf_sec_get(P->s, key);
+	struct conf_kv kv = { (char *)key, (char *)tmpl, src != NULL ? src->line : P->s->line };
+	return conf_expand_kv(P->L, P->s, &kv, t, out);
+}
+
+static int conf_logfile(struct conf_pctx *P, const char *key, const char *raw, struct expand_table *t,
+			char **out)
+{
+	*out = NULL;
+	if (raw == NULL || strcasecmp(raw, "AUTO") == 0)
+		return 0;
+	if (conf_proc_expand(P, key, raw, t, out) != 0)
+		return -1;
+	if (strcasecmp(*out, "AUTO") == 0) {
+		free(*out);
+		*out = NULL;
+	} else if (strcasecmp(*out, "NONE") == 0) {
+		strcpy(*out, "NONE");
+	}
+	return 0;
+}
+
+static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
+{
+	struct conf_program *p = P->p;
+	struct conf_ld *L = P->L;
+
+	p->procs = calloc((size_t)p->numprocs, sizeof(*p->procs));
+	if (p->procs == NULL)
+		return conf_fail(L, P->s->file, P->s->line, "out of memory");
+	for (int i = 0; i < p->numprocs; i++) {
+		struct conf_proc *cp = &p->procs[i];
+		char num[16];
+		p->nprocs++;
+		cp->process_num = p->numprocs_start + i;
+		snprintf(num, sizeof(num), "%d", cp->process_num);
+		struct expand_kv kv[] = { { "process_num", num } };
+		struct expand_table t = { kv, 1, base };
+
+		if (conf_proc_expand(P, "process_name", p->process_name, &t, &cp->name) != 0 ||
+		    conf_proc_expand(P, "command", p->command, &t, &cp->command) != 0 ||
+		    conf_logfile(P, "stdout_logfile", P->x->stdout_logfile, &t, &cp->stdout_logfile) != 0 ||
+		    conf_logfile(P, "stderr_logfile", P->x->stderr_logfile, &t, &cp->stderr_logfile) != 0)
+			return -1;
+		if (cp->name[0] == '\0' || strpbrk(cp->name, ":/ \t") != NULL) {
+			const struct conf_kv *pk = conf_sec_get(P->s, "process_name");
+			return conf_fail(L, P->s->file, pk != NULL ? pk->line : P->s->line,
+					 "process_name: bad process name \"%s\"", cp->name);
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(p->procs[j].name, cp->name) == 0)
+				return conf_fail(L, P->s->file, P->s->line,
+						 "process_name: \"%s\" is the name of two processes", cp->name);
+
+		cp->environment = calloc(1, sizeof(char *));
+		if (cp->environment == NULL)
+			return conf_fail(L, P->s->file, P->s->line, "out of memory");
+		for (char **e = P->x->env_file_vars; e != NULL && *e != NULL; e++) {
+			char *eq = strchr(*e, '=');
+			if (conf_env_set(&cp->environment, *e, (size_t)(eq - *e), eq + 1) != 0)
+				return conf_fail(L, P->s->file, P->s->line, "out of memory");
+		}
+		if (P->x->environment != NULL) {
+			char *env, why[256];
+			if (conf_proc_expand(P, "environment", P->x->environment, &t, &env) != 0)
+				return -1;
+			int rc = conf_env_parse(env, &cp->environment, why, sizeof(why));
+			free(env);
+			if (rc != 0)
+				return conf_fail(L, P->s->file, P->x->environment_line, "environment: %s", why);
+		}
+		cp->fingerprint = conf_fingerprint(p, cp);
+		if (cp->fingerprint == NULL)
+			return conf_fail(L, P->s->file, P->s->line, "out of memory");
+	}
+	return 0;
+}
+
+static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct conf_program *p,
+			     struct conf_progx *x)
+{
+	struct conf_pctx P = { L, s, p, x };
+	const char *name = s->name + 8;
+
+	x->sec = s;
+	p->name = strdup(name);
+	p->where.file = strdup(s->file);
+	p->where.line = s->line;
+	const char *g = conf_group_of(L, name);
+	p->group = strdup(g != NULL ? g : name);
+	p->process_name = strdup("%(program_name)s");
+	p->exitcodes = calloc(1, sizeof(int));
+	p->depends_on = calloc(1, sizeof(char *));
+	if (p->name == NULL || p->where.file == NULL || p->group == NULL || p->process_name == NULL ||
+	    p->exitcodes == NULL || p->depends_on == NULL)
+		return conf_fail(L, s->file, s->line, "out of memory");
+	if (name[0] == '\0' || strpbrk(name, ": \t/") != NULL)
+		return conf_fail(L, s->file, s->line, "[%s]: bad program name", s->name);
+	p->nexitcodes = 1;
+	p->numprocs = 1;
+	p->priority = 999;
+	p->autostart = true;
+	p->startsecs = 1;
+	p->startretries = 3;
+	p->autorestart = AUTORESTART_UNEXPECTED;
+	p->stopsignal = SIGTERM;
+	p->stopwaitsecs = 10;
+	p->umask = -1;
+	p->stdout_logfile_maxbytes = p->stderr_logfile_maxbytes = 50LL * 1024 * 1024;
+	p->stdout_logfile_backups = p->stderr_logfile_backups = 10;
+	p->oom_score_adj = CONF_NO_VALUE;
+
+	struct expand_kv kv[] = { { "program_name", p->name }, { "group_name", p->group }, { "numprocs", "1" } };
+	struct expand_table base = { kv, 2, NULL };
+
+	/* numprocs first: the others may say %(numprocs)d */
+	const struct conf_kv *nk = conf_sec_get(s, "numprocs");
+	char nbuf[16];
+	if (nk != NULL) {
+		char *v;
+		if (conf_expand_kv(L, s, nk, &base, &v) != 0)
+			return -1;
+		int rc = conf_opt_int(L, s, nk, v, 1, 10000, &p->numprocs);
+		free(v);
+		if (rc != 0)
+			return -1;
+	}
+	snprintf(nbuf, sizeof(nbuf), "%d", p->numprocs);
+	kv[2].value = nbuf;
+	base.n = 3;
+
+	int has_kill = 0;
+	for (size_t i = 0; i < s->nkv; i++) {
+		const struct conf_kv *k = &s->kv[i];
+		const struct conf_popt *o = conf_popt_find(k->key);
+		char *v;
+		int rc = 0;
+
+		conf_warn_repeated(L, s, k);
+		if (o == NULL) {
+			if (conf_warn(L, s->file, k->line, "[%s] %s: unknown option, ignored", s->name, k->key) != 0)
+				return conf_fail(L, s->file, k->line, "out of memory");
+			continue;
+		}
+		if (o->kind == PK_WARN) {
+			if (conf_warn(L, s->file, k->line, "[%s] %s: not supported by taskvisord, ignored", s->name,
+				      k->key) != 0)
+				return conf_fail(L, s->file, k->line, "out of memory");
+			continue;
+		}
+		if (o->kind == PK_RAW) {
+			if (o->fn(&P, k, k->value) != 0)
+				return -1;
+			continue;
+		}
+		if (conf_expand_kv(L, s, k, &base, &v) != 0)
+			return -1;
+		char *field = (char *)p + o->off;
+		switch (o->kind) {
+		case PK_INT:
+			rc = conf_opt_int(L, s, k, v, o->min, o->max, (int *)(void *)field);
+			break;
+		case PK_BOOL:
+			rc = conf_opt_bool(L, s, k, v, (bool *)(void *)field);
+			break;
+		case PK_DUR: {
+			long long d;
+			rc = conf_opt_dur(L, s, k, v, &d);
+			if (rc == 0 && d > o->max)
+				rc = conf_fail(L, s->file, k->line, "%s: duration too large: \"%s\"", k->key, v);
+			if (rc == 0)
+				*(int *)(void *)field = (int)d;
+			break;
+		}
+		case PK_SIZE:
+			rc = conf_opt_size(L, s, k, v, (long long *)(void *)field);
+			break;
+		case PK_STR:
+			rc = conf_opt_str(L, (char **)(void *)field, v);
+			if (rc != 0)
+				rc = conf_fail(L, s->file, k->line, "out of memory");
+			break;
+		default:
+			rc = o->fn(&P, k, v);
+			break;
+		}
+		if (strcmp(k->key, "killasgroup") == 0)
+			has_kill = 1;
+		free(v);
+		if (rc != 0)
+			return -1;
+	}
+	if (p->command == NULL || p->command[0] == '\0')
+		return conf_fail(L, s->file, s->line, "[%s]: command is required", s->name);
+	if (p->stopasgroup && !p->killasgroup) {
+		if (has_kill)
+			conf_warn(L, s->file, conf_sec_get(s, "killasgroup")->line,
+				  "[%s] killasgroup=false with stopasgroup=true: killasgroup is implied", s->name);
+		p->killasgroup = true;
+	}
+	if (p->numprocs > 1 && strstr(p->process_name, "%(process_num)") == NULL) {
+		const struct conf_kv *pk = conf_sec_get(s, "process_name");
+		return conf_fail(L, s->file, pk != NULL ? pk->line : s->line,
+				 "[%s]: %%(process_num) must be present within process_name when numprocs > 1",
+				 s->name);
+	}
+	return conf_procs_build(&P, &base);
+}
+
+int conf_programs_load(struct conf_ld *L)
+{
+	struct conf *c = L->c;
+	size_t n = 0;
+
+	for (size_t i = 0; i < L->nsecs; i++)
+		if (strncmp(L->secs[i].name, "program:", 8) == 0)
+			n++;
+	if (n == 0)
+		return 0;
+	c->programs = calloc(n, sizeof(*c->programs));
+	L->px = calloc(n, sizeof(*L->px));
+	if (c->programs == NULL || L->px == NULL)
+		return conf_fail(L, L->secs[0].file, 0, "out of memory");
+	for (size_t i = 0; i < L->nsecs; i++) {
+		const struct conf_sec *s = &L->secs[i];
+		if (strncmp(s->name, "program:", 8) != 0)
+			continue;
+		c->nprograms++;
+		if (conf_program_load(L, s, &c->programs[c->nprograms - 1], &L->px[c->nprograms - 1]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- checks across programs ---- */
+
+static int conf_prog_index(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->nprograms; i++)
+		if (strcmp(c->programs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Depth-first walk of depends_on; state 0 new, 1 on the path, 2 done. */
+static int conf_dep_walk(struct conf_ld *L, int i, int *state, int *path, int depth)
+{
+	struct conf *c = L->c;
+
+	state[i] = 1;
+	path[depth] = i;
+	for (char **d = c->programs[i].depends_on; *d != NULL; d++) {
+		int j = conf_prog_index(c, *d);
+		if (state[j] == 2)
+			continue;
+		if (state[j] == 1) {
+			char chain[1024] = "";
+			int k = depth;
+			while (path[k] != j)
+				k--;
+			for (; k <= depth; k++)
+				snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s -> ",
+					 c->programs[path[k]].name);
+			snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s", c->programs[j].name);
+			return conf_fail(L, c->programs[j].where.file,
+					 L->px[j].depends_line ? L->px[j].depends_line : c->programs[j].where.line,
+					 "depends_on cycle: %s", chain);
+		}
+		if (conf_dep_walk(L, j, state, path, depth + 1) != 0)
+			return -1;
+	}
+	state[i] = 2;
+	return 0;
+}
+
+int conf_programs_check(struct conf_ld *L)
+{
+	struct conf *c = L->c;
+
+	for (size_t i = 0; i < c->nprograms; i++) {
+		struct conf_program *p = &c->programs[i];
+		for (char **d = p->depends_on; *d != NULL; d++) {
+			if (conf_prog_index(c, *d) < 0)
+				return conf_fail(L, p->where.file, L->px[i].depends_line,
+						 "depends_on: no such program: %s", *d);
+			if (strcmp(*d, p->name) == 0)
+				return conf_fail(L, p->where.file, L->px[i].depends_line,
+						 "depends_on cycle: %s -> %s", p->name, p->name);
+		}
+		/* Process names must be unique within a group (they are "group:name"). */
+		for (size_t j = 0; j < i; j++) {
+			struct conf_program *q = &c->programs[j];
+			if (strcmp(q->group, p->group) != 0)
+				continue;
+			for (size_t a = 0; a < p->nprocs; a++)
+				for (size_t b = 0; b < q->nprocs; b++)
+					if (strcmp(p->procs[a].name, q->procs[b].name) == 0)
+						return conf_fail(L, p->where.file, p->where.line,
+								 "[program:%s]: process name \"%s\" is also used by "
+								 "[program:%s] in group %s",
+								 p->name, p->procs[a].name, q->name, p->group);
+		}
+	}
+	if (c->nprograms == 0)
+		return 0;
+	int *state = calloc(c->nprograms, sizeof(int));
+	int *path = calloc(c->nprograms + 1, sizeof(int));
+	int rc = 0;
+	if (state == NULL || path == NULL)
+		rc = conf_fail(L, c->path, 0, "out of memory");
+	for (size_t i = 0; rc == 0 && i < c->nprograms; i++)
+		if (state[i] == 0)
+			rc = conf_dep_walk(L, (int)i, state, path, 0);
+	free(state);
+	free(path);
+	return rc;
+}

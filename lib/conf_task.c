@@ -1,0 +1,318 @@
+/*
+ * conf_task.c — [task:LABEL] task types and [recurring:NAME] logics, as fixed
+ * by DESIGN.md "Task type syntax". Templates (%(input.repo)s, %(triggered_by)s)
+ * are kept as written and only checked here: the engine expands them when a
+ * task is submitted. Part of the loader: see conf_int.h.
+ */
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "conf_int.h"
+#include "cron.h"
+#include "units.h"
+
+void conf_task_free(struct conf_task *t)
+{
+	free(t->label);
+	free(t->where.file);
+	free(t->name_template);
+	free(t->queue);
+	for (size_t i = 0; i < t->nsteps; i++) {
+		free(t->steps[i].name);
+		free(t->steps[i].command);
+		free(t->steps[i].handler);
+	}
+	free(t->steps);
+	conf_strv_free(t->locks);
+	conf_strv_free(t->links);
+}
+
+void conf_recurring_free(struct conf_recurring *r)
+{
+	free(r->name);
+	free(r->where.file);
+	free(r->label);
+	free(r->cron);
+	free(r->input);
+}
+
+static int conf_template(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv)
+{
+	char why[256];
+	if (expand_check(kv->value, why, sizeof(why)) != 0)
+		return conf_fail(L, s->file, kv->line, "%s: %s", kv->key, why);
+	return 0;
+}
+
+static int conf_task_steps(struct conf_ld *L, const struct conf_sec *s, struct conf_task *t)
+{
+	const struct conf_kv *sk = conf_sec_get(s, "steps");
+	char **names;
+	size_t n;
+
+	if (sk == NULL)
+		return conf_fail(L, s->file, s->line, "[%s]: steps is required", s->name);
+	if (conf_split_list(sk->value, &names, &n) != 0)
+		return conf_fail(L, s->file, sk->line, "out of memory");
+	if (n == 0) {
+		conf_strv_free(names);
+		return conf_fail(L, s->file, sk->line, "steps: empty list");
+	}
+	t->steps = calloc(n, sizeof(*t->steps));
+	if (t->steps == NULL) {
+		conf_strv_free(names);
+		return conf_fail(L, s->file, sk->line, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct conf_step *st = &t->steps[t->nsteps++];
+		st->name = names[i];
+		names[i] = NULL;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(t->steps[j].name, st->name) == 0) {
+				conf_strv_free(names);
+				return conf_fail(L, s->file, sk->line, "steps: step %s is named twice", st->name);
+			}
+		char key[256];
+		snprintf(key, sizeof(key), "step.%s", st->name);
+		const struct conf_kv *k = conf_sec_get(s, key);
+		if (k == NULL) {
+			conf_strv_free(names);
+			return conf_fail(L, s->file, sk->line, "steps: step %s has no %s entry", st->name, key);
+		}
+		if (k->value[0] == '\0') {
+			conf_strv_free(names);
+			return conf_fail(L, s->file, k->line, "%s: empty command", key);
+		}
+		if (strncmp(k->value, "handler:", 8) == 0) {
+			const char *h = k->value + 8;
+			while (*h == ' ' || *h == '\t')
+				h++;
+			if (*h == '\0') {
+				conf_strv_free(names);
+				return conf_fail(L, s->file, k->line, "%s: handler name missing", key);
+			}
+			st->handler = strdup(h);
+		} else {
+			if (conf_template(L, s, k) != 0) {
+				conf_strv_free(names);
+				return -1;
+			}
+			st->command = strdup(k->value);
+		}
+		if (st->handler == NULL && st->command == NULL) {
+			conf_strv_free(names);
+			return conf_fail(L, s->file, k->line, "out of memory");
+		}
+	}
+	conf_strv_free(names);
+	return 0;
+}
+
+static int conf_task_load(struct conf_ld *L, const struct conf_sec *s, struct conf_task *t)
+{
+	t->label = strdup(s->name + 5);
+	t->where.file = strdup(s->file);
+	t->where.line = s->line;
+	t->name_template = strdup(s->name + 5);
+	t->queue = strdup("default");
+	t->locks = calloc(1, sizeof(char *));
+	t->links = calloc(1, sizeof(char *));
+	if (t->label == NULL || t->where.file == NULL || t->name_template == NULL || t->queue == NULL ||
+	    t->locks == NULL || t->links == NULL)
+		return conf_fail(L, s->file, s->line, "out of memory");
+	if (t->label[0] == '\0' || strpbrk(t->label, " \t") != NULL)
+		return conf_fail(L, s->file, s->line, "[%s]: bad task label", s->name);
+	if (conf_task_steps(L, s, t) != 0)
+		return -1;
+
+	for (size_t i = 0; i < s->nkv; i++) {
+		const struct conf_kv *kv = &s->kv[i];
+		const char *k = kv->key, *v = kv->value;
+		int rc = 0;
+
+		if (strcmp(k, "lock") == 0 || strcmp(k, "link") == 0) {
+			if (conf_template(L, s, kv) != 0)
+				return -1;
+			if (v[0] == '\0')
+				return conf_fail(L, s->file, kv->line, "%s: empty", k);
+			if (conf_strv_push(k[1] == 'o' ? &t->locks : &t->links, NULL, strdup(v)) != 0)
+				return conf_fail(L, s->file, kv->line, "out of memory");
+			continue;
+		}
+		conf_warn_repeated(L, s, kv);
+		if (strcmp(k, "name") == 0) {
+			rc = conf_template(L, s, kv);
+			if (rc == 0 && conf_opt_str(L, &t->name_template, v) != 0)
+				rc = conf_fail(L, s->file, kv->line, "out of memory");
+		} else if (strcmp(k, "queue") == 0) {
+			if (v[0] == '\0' || strpbrk(v, " \t,") != NULL)
+				rc = conf_fail(L, s->file, kv->line, "queue: bad queue name: \"%s\"", v);
+			else if (conf_opt_str(L, &t->queue, v) != 0)
+				rc = conf_fail(L, s->file, kv->line, "out of memory");
+		} else if (strcmp(k, "steps") == 0 || strncmp(k, "step.", 5) == 0) {
+			if (k[4] == '.') {
+				size_t j;
+				for (j = 0; j < t->nsteps && strcmp(t->steps[j].name, k + 5) != 0; j++)
+					;
+				if (j == t->nsteps)
+					rc = conf_fail(L, s->file, kv->line, "%s: step %s is not listed in steps", k,
+						       k + 5);
+			}
+		} else if (strcmp(k, "on_error") == 0) {
+			if (strcasecmp(v, "pause") == 0)
+				t->on_error = ON_ERROR_PAUSE;
+			else if (strcasecmp(v, "stop") == 0)
+				t->on_error = ON_ERROR_STOP;
+			else if (strcasecmp(v, "skip") == 0)
+				t->on_error = ON_ERROR_SKIP;
+			else
+				rc = conf_fail(L, s->file, kv->line, "on_error: expected pause, stop or skip: \"%s\"",
+					       v);
+		} else if (strcmp(k, "cancellable") == 0) {
+			rc = conf_opt_bool(L, s, kv, v, &t->cancellable);
+		} else if (strcmp(k, "retry_on_worker_loss") == 0) {
+			rc = conf_opt_int(L, s, kv, v, 0, 1000, &t->retry_on_worker_loss);
+		} else if (strcmp(k, "timeout") == 0) {
+			rc = conf_opt_dur(L, s, kv, v, &t->timeout);
+		} else if (strcmp(k, "cleanup_after") == 0) {
+			rc = conf_opt_dur(L, s, kv, v, &t->cleanup_after);
+		} else {
+			rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+		}
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* "2026-12-01", "2026-12-01 13:00[:ss]" or "2026-12-01T13:00[:ss]", local time. */
+static int conf_parse_until(const char *v, long long *out)
+{
+	struct tm tm;
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	char sep;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(v, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+		return -1;
+	const char *p = v + n;
+	if (*p != '\0') {
+		int m = 0;
+		sep = *p++;
+		if (sep != ' ' && sep != 'T')
+			return -1;
+		if (sscanf(p, "%2d:%2d%n", &h, &mi, &m) != 2)
+			return -1;
+		p += m;
+		if (*p == ':') {
+			if (sscanf(p + 1, "%2d%n", &sec, &m) != 1)
+				return -1;
+			p += 1 + m;
+		}
+		if (*p != '\0')
+			return -1;
+	}
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != mo - 1 || h > 23 || mi > 59 || sec > 59)
+		return -1;
+	*out = (long long)t;
+	return 0;
+}
+
+static int conf_recurring_load(struct conf_ld *L, const struct conf_sec *s, struct conf_recurring *r)
+{
+	r->name = strdup(s->name + 10);
+	r->where.file = strdup(s->file);
+	r->where.line = s->line;
+	r->input = strdup("{}");
+	if (r->name == NULL || r->where.file == NULL || r->input == NULL)
+		return conf_fail(L, s->file, s->line, "out of memory");
+
+	for (size_t i = 0; i < s->nkv; i++) {
+		const struct conf_kv *kv = &s->kv[i];
+		const char *k = kv->key, *v = kv->value;
+		char why[256];
+		int rc = 0;
+
+		conf_warn_repeated(L, s, kv);
+		if (strcmp(k, "label") == 0) {
+			if (conf_task_find(L->c, v) == NULL)
+				rc = conf_fail(L, s->file, kv->line, "label: no such task type: [task:%s]", v);
+			else if (conf_opt_str(L, &r->label, v) != 0)
+				rc = conf_fail(L, s->file, kv->line, "out of memory");
+		} else if (strcmp(k, "cron") == 0) {
+			struct cron cr;
+			if (cron_parse(v, &cr, why, sizeof(why)) != 0)
+				rc = conf_fail(L, s->file, kv->line, "cron: %s", why);
+			else if (conf_opt_str(L, &r->cron, v) != 0)
+				rc = conf_fail(L, s->file, kv->line, "out of memory");
+		} else if (strcmp(k, "input") == 0) {
+			json_error_t je;
+			json_t *j = json_loads(v, JSON_DECODE_ANY, &je);
+			if (j == NULL)
+				rc = conf_fail(L, s->file, kv->line, "input: not JSON: %s", je.text);
+			else if (!json_is_object(j))
+				rc = conf_fail(L, s->file, kv->line, "input: not a JSON object: %s", v);
+			else if (conf_opt_str(L, &r->input, v) != 0)
+				rc = conf_fail(L, s->file, kv->line, "out of memory");
+			json_decref(j);
+		} else if (strcmp(k, "iterations") == 0) {
+			rc = conf_opt_int(L, s, kv, v, 0, INT_MAX, &r->iterations);
+		} else if (strcmp(k, "until") == 0) {
+			if (conf_parse_until(v, &r->until) != 0)
+				rc = conf_fail(L, s->file, kv->line,
+					       "until: not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM): \"%s\"", v);
+		} else {
+			rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+		}
+		if (rc != 0)
+			return -1;
+	}
+	if (r->label == NULL)
+		return conf_fail(L, s->file, s->line, "[%s]: label is required", s->name);
+	if (r->cron == NULL)
+		return conf_fail(L, s->file, s->line, "[%s]: cron is required", s->name);
+	return 0;
+}
+
+int conf_tasks_load(struct conf_ld *L)
+{
+	struct conf *c = L->c;
+	size_t nt = 0, nr = 0;
+
+	for (size_t i = 0; i < L->nsecs; i++) {
+		nt += strncmp(L->secs[i].name, "task:", 5) == 0;
+		nr += strncmp(L->secs[i].name, "recurring:", 10) == 0;
+	}
+	if (nt > 0 && (c->tasks = calloc(nt, sizeof(*c->tasks))) == NULL)
+		return conf_fail(L, c->path, 0, "out of memory");
+	if (nr > 0 && (c->recurring = calloc(nr, sizeof(*c->recurring))) == NULL)
+		return conf_fail(L, c->path, 0, "out of memory");
+	for (size_t i = 0; i < L->nsecs; i++) {
+		const struct conf_sec *s = &L->secs[i];
+		if (strncmp(s->name, "task:", 5) != 0)
+			continue;
+		if (conf_task_load(L, s, &c->tasks[c->ntasks++]) != 0)
+			return -1;
+	}
+	for (size_t i = 0; i < L->nsecs; i++) {
+		const struct conf_sec *s = &L->secs[i];
+		if (strncmp(s->name, "recurring:", 10) != 0)
+			continue;
+		if (conf_recurring_load(L, s, &c->recurring[c->nrecurring++]) != 0)
+			return -1;
+	}
+	return 0;
+}
