@@ -29,7 +29,7 @@ struct memcg_root {
 	enum memcg_kind kind;
 	char own[MEMCG_PATH_MAX];  /* the daemon's cgroup directory */
 	char base[MEMCG_PATH_MAX]; /* own/taskvisor-<pid> */
-	bool moved_self;           /* v2: the daemon lives in base/supervisor */
+	bool moved_self;	   /* v2: the daemon lives in base/supervisor */
 };
 
 struct memcg {
@@ -199,7 +199,8 @@ static void memcg_unescape(const char *s, size_t n, char *out, size_t outlen)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n && o + 1 < outlen; i++) {
-		if (s[i] == '\\' && i + 3 < n && isdigit((unsigned char)s[i + 1]) && isdigit((unsigned char)s[i + 2]) && isdigit((unsigned char)s[i + 3])) {
+		if (s[i] == '\\' && i + 3 < n && isdigit((unsigned char)s[i + 1]) &&
+		    isdigit((unsigned char)s[i + 2]) && isdigit((unsigned char)s[i + 3])) {
 			out[o++] = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
 			i += 3;
 		} else {
@@ -270,7 +271,8 @@ int memcg_resolve_dir(const char *mountinfo, enum memcg_kind kind, const char *c
 				size_t rl = strlen(root);
 				if (strcmp(root, "/") == 0)
 					rest = cgpath;
-				else if (strncmp(cgpath, root, rl) == 0 && (cgpath[rl] == '/' || cgpath[rl] == '\0'))
+				else if (strncmp(cgpath, root, rl) == 0 &&
+					 (cgpath[rl] == '/' || cgpath[rl] == '\0'))
 					rest = cgpath + rl;
 				if (rest != NULL) {
 					if (strcmp(rest, "/") == 0)
@@ -349,8 +351,8 @@ int memcg_parse_stat(const char *line, pid_t *pgrp, long long *rss_pages)
 	}
 	if (field < 22)
 		return -1;
-	*pgrp = (pid_t)v[2];       /* 5th field */
-	*rss_pages = v[21];        /* 24th field */
+	*pgrp = (pid_t)v[2]; /* 5th field */
+	*rss_pages = v[21];  /* 24th field */
 	return 0;
 }
 
@@ -418,7 +420,8 @@ static void memcg_sweep_stale(const char *own)
 		if (strncmp(e->d_name, "taskvisor-", 10) != 0)
 			continue;
 		long pid = strtol(e->d_name + 10, &end, 10);
-		if (*end != '\0' || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (*end != '\0' || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
 			continue;
 		char base[MEMCG_PATH_MAX];
 		if (memcg_join(base, sizeof(base), own, e->d_name) < 0)
@@ -465,7 +468,8 @@ static int memcg_open_v2(struct memcg_root *r, char *err, size_t errlen)
 		return -1;
 	}
 	memcg_sweep_stale(r->own);
-	if (snprintf(r->base, sizeof(r->base), "%s/taskvisor-%ld", r->own, (long)getpid()) >= (int)sizeof(r->base) ||
+	if (snprintf(r->base, sizeof(r->base), "%s/taskvisor-%ld", r->own, (long)getpid()) >=
+		(int)sizeof(r->base) ||
 	    memcg_mkdir(r->base) < 0) {
 		memcg_err(err, errlen, "cgroup v2: mkdir %s: %s", r->base, strerror(errno));
 		return -1;
@@ -473,7 +477,7 @@ static int memcg_open_v2(struct memcg_root *r, char *err, size_t errlen)
 	if (memcg_v2_enable(r->own) < 0) {
 		if (errno != EBUSY) {
 			memcg_err(err, errlen, "cgroup v2: %s/cgroup.subtree_control: +memory: %s", r->own,
-				 strerror(errno));
+				  strerror(errno));
 			goto fail;
 		}
 		/* The daemon (and maybe others) sit in own: a cgroup with processes cannot hand
@@ -481,15 +485,17 @@ static int memcg_open_v2(struct memcg_root *r, char *err, size_t errlen)
 		char leaf[MEMCG_PATH_MAX];
 		if (memcg_join(leaf, sizeof(leaf), r->base, "supervisor") < 0 || memcg_mkdir(leaf) < 0 ||
 		    memcg_write_in(leaf, "cgroup.procs", "0") < 0) {
-			memcg_err(err, errlen, "cgroup v2: cannot move the daemon into %s: %s", leaf, strerror(errno));
+			memcg_err(err, errlen, "cgroup v2: cannot move the daemon into %s: %s", leaf,
+				  strerror(errno));
 			rmdir(leaf);
 			goto fail;
 		}
 		r->moved_self = true;
 		if (memcg_v2_enable(r->own) < 0) {
 			memcg_err(err, errlen,
-				 "cgroup v2: %s/cgroup.subtree_control: +memory: %s (other processes in the cgroup?)",
-				 r->own, strerror(errno));
+				  "cgroup v2: %s/cgroup.subtree_control: +memory: %s (other processes in the "
+				  "cgroup?)",
+				  r->own, strerror(errno));
 			memcg_write_in(r->own, "cgroup.procs", "0");
 			r->moved_self = false;
 			rmdir(leaf);
@@ -497,7 +503,8 @@ static int memcg_open_v2(struct memcg_root *r, char *err, size_t errlen)
 		}
 	}
 	if (memcg_v2_enable(r->base) < 0) {
-		memcg_err(err, errlen, "cgroup v2: %s/cgroup.subtree_control: +memory: %s", r->base, strerror(errno));
+		memcg_err(err, errlen, "cgroup v2: %s/cgroup.subtree_control: +memory: %s", r->base,
+			  strerror(errno));
 		goto fail;
 	}
 	return 0;
@@ -512,7 +519,8 @@ static int memcg_open_v1(struct memcg_root *r, char *err, size_t errlen)
 	if (memcg_own_dir(MEMCG_V1, r->own, sizeof(r->own), err, errlen) < 0)
 		return -1;
 	memcg_sweep_stale(r->own);
-	if (snprintf(r->base, sizeof(r->base), "%s/taskvisor-%ld", r->own, (long)getpid()) >= (int)sizeof(r->base) ||
+	if (snprintf(r->base, sizeof(r->base), "%s/taskvisor-%ld", r->own, (long)getpid()) >=
+		(int)sizeof(r->base) ||
 	    memcg_mkdir(r->base) < 0) {
 		memcg_err(err, errlen, "cgroup v1 memory: mkdir %s: %s", r->base, strerror(errno));
 		return -1;
@@ -532,8 +540,9 @@ struct memcg_root *memcg_root_open(const char *prefer, char *err, size_t errlen)
 {
 	bool any = prefer == NULL || strcmp(prefer, "auto") == 0 || prefer[0] == '\0';
 	if (!any && strcmp(prefer, "v1") != 0 && strcmp(prefer, "v2") != 0) {
-		memcg_err(err, errlen, strcmp(prefer, "none") == 0 ? "memory cgroups disabled"
-								  : "unknown cgroup kind (auto, v2, v1, none)");
+		memcg_err(err, errlen,
+			  strcmp(prefer, "none") == 0 ? "memory cgroups disabled"
+						      : "unknown cgroup kind (auto, v2, v1, none)");
 		return NULL;
 	}
 	struct memcg_root *r = calloc(1, sizeof(*r));
@@ -588,7 +597,8 @@ void memcg_root_close(struct memcg_root *r)
 		struct dirent *e;
 		while ((e = readdir(d)) != NULL) {
 			char sub[MEMCG_PATH_MAX];
-			if (e->d_type == DT_DIR && e->d_name[0] != '.' && strcmp(e->d_name, "supervisor") != 0 &&
+			if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
+			    strcmp(e->d_name, "supervisor") != 0 &&
 			    memcg_join(sub, sizeof(sub), r->base, e->d_name) == 0)
 				rmdir(sub);
 		}
@@ -707,7 +717,8 @@ long long memcg_usage(const struct memcg *m)
 {
 	if (m == NULL)
 		return -1;
-	char *t = memcg_read_in(m->dir, m->root->kind == MEMCG_V2 ? "memory.current" : "memory.usage_in_bytes");
+	char *t =
+	    memcg_read_in(m->dir, m->root->kind == MEMCG_V2 ? "memory.current" : "memory.usage_in_bytes");
 	if (t == NULL)
 		return -1;
 	char *end;

@@ -25,7 +25,8 @@ struct readiness {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
-__attribute__((format(printf, 3, 4))) static void readiness_err(char *err, size_t errlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void readiness_err(char *err, size_t errlen, const char *fmt,
+								...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -125,7 +126,9 @@ static void readiness_on_read(struct ev_loop *loop, ev_io *w, int revents)
 			char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 16)];
 		} ctl;
 		struct iovec iov = {.iov_base = buf, .iov_len = READINESS_MSG_MAX};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl.buf,
 				    .msg_controllen = sizeof(ctl.buf)};
 		ssize_t n = recvmsg(r->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)

@@ -29,18 +29,18 @@
 struct readiness;
 
 struct readiness_event {
-	pid_t pid;  /* the sender (SCM_CREDENTIALS) */
-	pid_t pgid; /* its process group when received; -1 if it is already gone */
-	uid_t uid;  /* the sender's uid */
-	bool ready;    /* READY=1 */
-	bool reloading; /* RELOADING=1 */
-	bool stopping; /* STOPPING=1 */
-	bool watchdog; /* WATCHDOG=1 (a keep-alive ping) */
-	bool watchdog_trigger;      /* WATCHDOG=trigger: treat as hung now */
-	long long watchdog_usec;    /* WATCHDOG_USEC=N: new watchdog period; 0 absent */
-	const char *status;         /* STATUS=...; NULL if absent; valid during the callback only */
-	pid_t mainpid;              /* MAINPID=N; 0 absent */
-	int errnum;                 /* ERRNO=N; -1 absent */
+	pid_t pid;		 /* the sender (SCM_CREDENTIALS) */
+	pid_t pgid;		 /* its process group when received; -1 if it is already gone */
+	uid_t uid;		 /* the sender's uid */
+	bool ready;		 /* READY=1 */
+	bool reloading;		 /* RELOADING=1 */
+	bool stopping;		 /* STOPPING=1 */
+	bool watchdog;		 /* WATCHDOG=1 (a keep-alive ping) */
+	bool watchdog_trigger;	 /* WATCHDOG=trigger: treat as hung now */
+	long long watchdog_usec; /* WATCHDOG_USEC=N: new watchdog period; 0 absent */
+	const char *status;	 /* STATUS=...; NULL if absent; valid during the callback only */
+	pid_t mainpid;		 /* MAINPID=N; 0 absent */
+	int errnum;		 /* ERRNO=N; -1 absent */
 };
 
 typedef void (*readiness_cb)(void *arg, const struct readiness_event *ev);

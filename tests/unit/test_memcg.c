@@ -30,18 +30,18 @@ static const char *hybrid_cgroup = "9:name=systemd:/\n"
 				   "2:cpu,cpuacct:/\n"
 				   "0::/\n";
 static const char *hybrid_mountinfo =
-	"30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
-	"31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup rw,cpu,cpuacct\n"
-	"34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
-	"39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
-	"40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+    "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup rw,cpu,cpuacct\n"
+    "34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+    "39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
+    "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
 
 /* Production: pure v2 under systemd. */
 static const char *v2_cgroup = "0::/system.slice/taskvisord.service\n";
 static const char *v2_mountinfo =
-	"22 1 259:1 / / rw,relatime shared:1 - ext4 /dev/root rw\n"
-	"25 22 0:23 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 "
-	"rw,nsdelegate,memory_recursiveprot\n";
+    "22 1 259:1 / / rw,relatime shared:1 - ext4 /dev/root rw\n"
+    "25 22 0:23 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 "
+    "rw,nsdelegate,memory_recursiveprot\n";
 
 static void test_parse_self_cgroup(void **state)
 {
@@ -55,8 +55,8 @@ static void test_parse_self_cgroup(void **state)
 	assert_string_equal(out, "/system.slice/taskvisord.service");
 	assert_int_equal(memcg_parse_self_cgroup(v2_cgroup, MEMCG_V1, out, sizeof(out)), -1);
 	/* "memory" must be a whole controller name, not a substring */
-	assert_int_equal(memcg_parse_self_cgroup("5:memoryx:/a\n6:net_cls,memory:/b\n", MEMCG_V1, out, sizeof(out)),
-			 0);
+	assert_int_equal(
+	    memcg_parse_self_cgroup("5:memoryx:/a\n6:net_cls,memory:/b\n", MEMCG_V1, out, sizeof(out)), 0);
 	assert_string_equal(out, "/b");
 	/* no trailing newline; too small a buffer */
 	assert_int_equal(memcg_parse_self_cgroup("0::/x", MEMCG_V2, out, sizeof(out)), 0);
@@ -69,13 +69,14 @@ static void test_resolve_dir(void **state)
 {
 	(void)state;
 	char out[512];
-	assert_int_equal(memcg_resolve_dir(hybrid_mountinfo, MEMCG_V1, "/process_api/b27cd847", out, sizeof(out)), 0);
+	assert_int_equal(
+	    memcg_resolve_dir(hybrid_mountinfo, MEMCG_V1, "/process_api/b27cd847", out, sizeof(out)), 0);
 	assert_string_equal(out, "/sys/fs/cgroup/memory/process_api/b27cd847");
 	assert_int_equal(memcg_resolve_dir(hybrid_mountinfo, MEMCG_V2, "/", out, sizeof(out)), 0);
 	assert_string_equal(out, "/sys/fs/cgroup/unified");
-	assert_int_equal(memcg_resolve_dir(v2_mountinfo, MEMCG_V2, "/system.slice/taskvisord.service", out,
-					   sizeof(out)),
-			 0);
+	assert_int_equal(
+	    memcg_resolve_dir(v2_mountinfo, MEMCG_V2, "/system.slice/taskvisord.service", out, sizeof(out)),
+	    0);
 	assert_string_equal(out, "/sys/fs/cgroup/system.slice/taskvisord.service");
 	assert_int_equal(memcg_resolve_dir(v2_mountinfo, MEMCG_V1, "/x", out, sizeof(out)), -1);
 
@@ -103,8 +104,8 @@ static void test_parse_key(void **state)
 {
 	(void)state;
 	assert_int_equal(memcg_parse_key("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n", "oom_kill"), 3);
-	assert_int_equal(memcg_parse_key("low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\noom_group_kill 0\n", "oom_kill"),
-			 1);
+	assert_int_equal(
+	    memcg_parse_key("low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\noom_group_kill 0\n", "oom_kill"), 1);
 	assert_int_equal(memcg_parse_key("low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\n", "oom"), 2);
 	assert_int_equal(memcg_parse_key("oom_kill_disable 0\nunder_oom 0\n", "oom_kill"), -1);
 	assert_int_equal(memcg_parse_key("", "oom_kill"), -1);
@@ -137,8 +138,9 @@ static void test_parse_stat(void **state)
 	(void)state;
 	pid_t pg;
 	long long rss;
-	const char *line = "7700 (cat) R 7696 7696 6008 0 -1 4194304 98 0 0 0 0 0 0 0 20 0 1 0 69059 3133440 387 "
-			   "18446744073709551615 94145681600512 0 0 0\n";
+	const char *line =
+	    "7700 (cat) R 7696 7696 6008 0 -1 4194304 98 0 0 0 0 0 0 0 20 0 1 0 69059 3133440 387 "
+	    "18446744073709551615 94145681600512 0 0 0\n";
 	assert_int_equal(memcg_parse_stat(line, &pg, &rss), 0);
 	assert_int_equal(pg, 7696);
 	assert_int_equal(rss, 387);
@@ -154,9 +156,10 @@ static void test_parse_stat(void **state)
 static void test_kmsg_is_oom(void **state)
 {
 	(void)state;
-	assert_true(memcg_kmsg_is_oom("Memory cgroup out of memory: Killed process 4711 (eat) total-vm:210000kB, "
-				      "anon-rss:32000kB",
-				      4711));
+	assert_true(
+	    memcg_kmsg_is_oom("Memory cgroup out of memory: Killed process 4711 (eat) total-vm:210000kB, "
+			      "anon-rss:32000kB",
+			      4711));
 	assert_true(memcg_kmsg_is_oom("Out of memory: Killed process 4711 (eat) total-vm:1kB", 4711));
 	assert_true(memcg_kmsg_is_oom("oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
 				      "mems_allowed=0,oom_memcg=/a,task_memcg=/a,task=eat,pid=4711,uid=0",
@@ -342,11 +345,11 @@ static void test_real_oom_kill(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_self_cgroup), cmocka_unit_test(test_resolve_dir),
-		cmocka_unit_test(test_parse_key),         cmocka_unit_test(test_list_and_sanitize),
-		cmocka_unit_test(test_parse_stat),        cmocka_unit_test(test_kmsg_is_oom),
-		cmocka_unit_test(test_pgrp_rss),          cmocka_unit_test(test_root_none),
-		cmocka_unit_test(test_real_oom_kill),
+	    cmocka_unit_test(test_parse_self_cgroup), cmocka_unit_test(test_resolve_dir),
+	    cmocka_unit_test(test_parse_key),	      cmocka_unit_test(test_list_and_sanitize),
+	    cmocka_unit_test(test_parse_stat),	      cmocka_unit_test(test_kmsg_is_oom),
+	    cmocka_unit_test(test_pgrp_rss),	      cmocka_unit_test(test_root_none),
+	    cmocka_unit_test(test_real_oom_kill),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

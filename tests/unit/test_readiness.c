@@ -221,7 +221,8 @@ static void test_round_trip(void **state)
 	memset(big, 'A', sizeof(big));
 	memcpy(big, "READY=1\nX=", 10);
 	assert_true(sendto(s, "NOPE=1", 6, 0, (struct sockaddr *)&sa, sizeof(sa)) == 6);
-	assert_true(sendto(s, big, sizeof(big), 0, (struct sockaddr *)&sa, sizeof(sa)) == (ssize_t)sizeof(big));
+	assert_true(sendto(s, big, sizeof(big), 0, (struct sockaddr *)&sa, sizeof(sa)) ==
+		    (ssize_t)sizeof(big));
 	assert_true(sendto(s, "", 0, 0, (struct sockaddr *)&sa, sizeof(sa)) == 0);
 	assert_true(sendto(s, "STATUS=ok", 9, 0, (struct sockaddr *)&sa, sizeof(sa)) == 9);
 	close(s);
@@ -265,9 +266,9 @@ static void test_open_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_forms),
-		cmocka_unit_test_setup(test_round_trip, setup),
-		cmocka_unit_test_setup(test_open_errors, setup),
+	    cmocka_unit_test(test_parse_forms),
+	    cmocka_unit_test_setup(test_round_trip, setup),
+	    cmocka_unit_test_setup(test_open_errors, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
