@@ -1,0 +1,503 @@
+/*
+ * test_proc_live.c — the supervisor driving real children on the default libev
+ * loop, with a configuration built by hand (no daemon, no config parser):
+ * crash restart latency, back-off to FATAL, spawn errors, exitcodes with
+ * autorestart=unexpected, stop escalation, leftover process groups, priority
+ * order, depends_on, log capture, sv_apply.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "../../supervisord/proc.h"
+
+static char tmpdir[64];
+static char trace[4096]; /* "name:STATE " for every transition */
+static int fatal_shutdowns;
+static int exits;
+
+static double now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_state(void *arg, struct proc *p, enum proc_state from, enum proc_state to)
+{
+	(void)arg;
+	(void)from;
+	size_t l = strlen(trace);
+	snprintf(trace + l, sizeof(trace) - l, "%s:%s ", p->name, proc_state_name(to));
+}
+
+static void on_exit_hook(void *arg, struct proc *p, pid_t pid, int wstatus, bool oom)
+{
+	(void)arg;
+	(void)p;
+	(void)pid;
+	(void)wstatus;
+	(void)oom;
+	exits++;
+}
+
+static void on_fatal(void *arg, struct proc *p)
+{
+	(void)arg;
+	(void)p;
+	fatal_shutdowns++;
+}
+
+static const struct sv_hooks hooks = { NULL, on_state, on_exit_hook, on_fatal };
+static int exitcode0[] = { 0 };
+
+/* A conf with room for 8 programs, each with one process. */
+static struct conf *mkconf(void)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+	c->logdir = strdup(tmpdir);
+	c->socket_file = strdup("/tmp/none.sock");
+	c->database = strdup("/tmp/none.db");
+	c->programs = calloc(8, sizeof(*c->programs));
+	return c;
+}
+
+static struct conf_program *addprog(struct conf *c, const char *name, const char *cmd)
+{
+	struct conf_program *p = &c->programs[c->nprograms++];
+	p->name = strdup(name);
+	p->group = strdup(name);
+	p->command = strdup(cmd);
+	p->numprocs = 1;
+	p->priority = 999;
+	p->autostart = true;
+	p->startsecs = 1;
+	p->startretries = 3;
+	p->autorestart = AUTORESTART_UNEXPECTED;
+	p->exitcodes = exitcode0;
+	p->nexitcodes = 1;
+	p->stopsignal = SIGTERM;
+	p->stopwaitsecs = 10;
+	p->umask = -1;
+	p->oom_score_adj = CONF_NO_VALUE;
+	p->procs = calloc(1, sizeof(*p->procs));
+	p->nprocs = 1;
+	p->procs[0].name = strdup(name);
+	p->procs[0].command = strdup(cmd);
+	p->procs[0].fingerprint = strdup(cmd);
+	return p;
+}
+
+static void freeconf(struct conf *c)
+{
+	for (size_t i = 0; i < c->nprograms; i++) {
+		struct conf_program *p = &c->programs[i];
+		free(p->name);
+		free(p->group);
+		free(p->command);
+		free(p->procs[0].name);
+		free(p->procs[0].command);
+		free(p->procs[0].fingerprint);
+		free(p->procs);
+	}
+	free(c->programs);
+	free(c->logdir);
+	free(c->socket_file);
+	free(c->database);
+	free(c);
+}
+
+/* Run the loop until cond(p) holds or secs pass; true if it held. */
+static bool run_until(struct proc *p, bool (*cond)(struct proc *), double secs)
+{
+	struct ev_loop *loop = ev_default_loop(0);
+	double end = now_mono() + secs;
+	while (!cond(p)) {
+		if (now_mono() > end)
+			return false;
+		ev_run(loop, EVRUN_NOWAIT);
+		usleep(2000);
+	}
+	return true;
+}
+
+static enum proc_state want;
+static bool in_state(struct proc *p) { return p->state == want; }
+static bool wait_state(struct proc *p, enum proc_state s, double secs)
+{
+	want = s;
+	return run_until(p, in_state, secs);
+}
+
+static pid_t oldpid;
+static bool new_pid(struct proc *p) { return p->pid > 0 && p->pid != oldpid; }
+
+static bool stop_done_flag;
+static void stop_done(void *arg)
+{
+	(void)arg;
+	stop_done_flag = true;
+}
+static bool is_stop_done(struct proc *p)
+{
+	(void)p;
+	return stop_done_flag;
+}
+
+static void teardown_sv(struct supervisor *sv)
+{
+	stop_done_flag = false;
+	sv_stop_all(sv, stop_done, NULL);
+	assert_true(run_until(NULL, is_stop_done, 15));
+	sv_free(sv);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	trace[0] = '\0';
+	fatal_shutdowns = 0;
+	exits = 0;
+	return 0;
+}
+
+static void test_crash_restart(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	addprog(c, "sleeper", "sleep 1000")->autorestart = AUTORESTART_TRUE;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
+	sv_start_autostart(sv);
+	struct proc *p = sv_find(sv, "sleeper");
+	assert_non_null(p);
+	assert_true(wait_state(p, PROC_RUNNING, 3));
+	oldpid = p->pid;
+	double t0 = now_mono();
+	kill(p->pid, SIGKILL);
+	assert_true(run_until(p, new_pid, 2));
+	assert_true(now_mono() - t0 < 0.1);
+	assert_int_equal(p->restarts, 1);
+	assert_true(p->exited_once);
+	assert_int_equal(exits, 1);
+	assert_non_null(strstr(trace, "sleeper:EXITED sleeper:STARTING"));
+	teardown_sv(sv);
+	freeconf(c);
+}
+
+static void test_backoff_fatal(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	struct conf_program *pr = addprog(c, "quick", "false");
+	pr->startretries = 2;
+	pr->fatal_action = FATAL_ACTION_SHUTDOWN;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
+	double t0 = now_mono();
+	sv_start_autostart(sv);
+	struct proc *p = sv_find(sv, "quick");
+	assert_true(wait_state(p, PROC_FATAL, 8));
+	double el = now_mono() - t0;
+	/* attempts at 0, +1 s, +2 s more: FATAL after about 3 s */
+	assert_true(el > 2.9 && el < 4);
+	assert_string_equal(p->spawn_err, "Exited too quickly (process log may have details)");
+	assert_int_equal(fatal_shutdowns, 1);
+	assert_string_equal(trace, "quick:STARTING quick:BACKOFF quick:STARTING quick:BACKOFF "
+				   "quick:STARTING quick:BACKOFF quick:FATAL ");
+	assert_int_equal(proc_stop(p), SV_NOT_RUNNING);
+	/* a manual start from FATAL works */
+	assert_int_equal(proc_start(p), SV_OK);
+	assert_int_equal(p->state, PROC_STARTING);
+	teardown_sv(sv);
+	freeconf(c);
+}
+
+static void test_spawn_error(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	struct conf_program *pr = addprog(c, "nocmd", "no-such-command-xyz --flag");
+	pr->startretries = 0;
+	pr->autostart = false;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
+	struct proc *p = sv_find(sv, "nocmd");
+	assert_int_equal(proc_start(p), SV_SPAWN_ERROR);
+	assert_int_equal(p->state, PROC_FATAL);
+	char d[256];
+	proc_describe(p, time(NULL), d, sizeof(d));
+	assert_string_equal(d, "can't find command 'no-such-command-xyz'");
+	teardown_sv(sv);
+	freeconf(c);
+}
+
+static void test_exitcodes_unexpected(void **state)
+{
+	(void)state;
+	static int codes[] = { 0, 2 };
+	struct conf *c = mkconf();
+	struct conf_program *a = addprog(c, "expected", "sh -c 'exit 2'");
+	a->startsecs = 0;
+	a->exitcodes = codes;
+	a->nexitcodes = 2;
+	struct conf_program *b = addprog(c, "unexpected", "sh -c 'sleep 0.2; exit 3'");
+	b->startsecs = 0;
+	b->exitcodes = codes;
+	b->nexitcodes = 2;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
+	sv_start_autostart(sv);
+	struct proc *pa = sv_find(sv, "expected"), *pb = sv_find(sv, "unexpected");
+	assert_true(wait_state(pa, PROC_EXITED, 3));
+	assert_true(pa->last_exit_expected);
+	oldpid = pb->pid;
+	assert_true(run_until(pb, new_pid, 3));
+	assert_true(pb->restarts >= 1);
+	assert_false(pb->last_exit_expected);
+	/* the expected one stays EXITED */
+	assert_true(wait_state(pb, PROC_RUNNING, 1));
+	assert_int_equal(pa->state, PROC_EXITED);
+	assert_int_equal(pa->restarts, 0);
+	teardown_sv(sv);
+	freeconf(c);
+}
+
+static void test_stop_escalation(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	struct conf_program *pr = addprog(c, "stubborn", "sh -c 'trap \"\" TERM; while :; do sleep 0.1; done'");
+	pr->stopwaitsecs = 1;
+	pr->startsecs = 0;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
+	sv_start_autostart(sv);
+	struct proc *p = sv_find(sv, "stubborn");
+	assert_true(wait_state(p, PROC_RUNNING, 2));
+	usleep(100000); /* let the trap be set */
+	pid_t pgid = p->pid;
+	double t0 = now_mono();
+	assert_int_equal(proc_stop(p), SV_OK);
+	assert_int_equal(p->state, PROC_STOPPING);
+	assert_true(wait_state(p, PROC_STOPPED, 4));
+	double el = now_mono() - t0;
+	assert_true(el > 0.9 && el < 2);
+	assert_true(WIFSIGNALED(p->last_wstatus));
+	assert_int_equal(WTERMSIG(p->last_wstatus), SIGKILL);
+	/* nothing of its group is left (the sleep children included) */
+	assert_int_equal(kill(-pgid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	assert_int_equal(proc_stop(p), SV_NOT_RUNNING);
+	sv_free(sv);
+	freeconf(c);
+}
+
+static void test_leader_exits_group_remains(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	/* the leader dies on TERM; its background child ignores TERM and lives on */
+	struct conf_program *pr =
+		addprog(c, "leaky", "sh -c \"sh -c 'trap \\\"\\\" TERM; while :; do sleep 0.1; done' & wait\"");
+	pr->stopwaitsecs = 1;
+	pr->startsecs = 0;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
+	sv_start_autostart(sv);
+	struct proc *p = sv_find(sv, "leaky");
+	assert_true(wait_state(p, PROC_RUNNING, 2));
+	usleep(200000);
+	pid_t pgid = p->pid;
+	assert_int_equal(proc_stop(p), SV_OK);
+	assert_true(wait_state(p, PROC_STOPPED, 4));
+	assert_true(WIFSIGNALED(p->last_wstatus));
+	assert_int_equal(WTERMSIG(p->last_wstatus), SIGTERM); /* the leader went at once */
+	assert_int_equal(kill(-pgid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	sv_free(sv);
+	freeconf(c);
+}
+
+static void test_priority_order(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	addprog(c, "late", "sleep 1000")->priority = 300;
+	addprog(c, "early", "sleep 1000")->priority = 100;
+	addprog(c, "middle", "sleep 1000")->priority = 200;
+	for (size_t i = 0; i < c->nprograms; i++)
+		c->programs[i].startsecs = 0;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
+	sv_start_autostart(sv);
+	assert_string_equal(trace, "early:STARTING early:RUNNING middle:STARTING middle:RUNNING "
+				   "late:STARTING late:RUNNING ");
+	trace[0] = '\0';
+	stop_done_flag = false;
+	sv_stop_all(sv, stop_done, NULL);
+	assert_true(run_until(NULL, is_stop_done, 5));
+	assert_string_equal(trace, "late:STOPPING late:STOPPED middle:STOPPING middle:STOPPED "
+				   "early:STOPPING early:STOPPED ");
+	/* sv_procs: by group then name */
+	size_t n;
+	struct proc **ps = sv_procs(sv, &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(ps[0]->name, "early");
+	assert_string_equal(ps[2]->name, "middle");
+	sv_free(sv);
+	freeconf(c);
+}
+
+static void test_depends_on(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	char *deps[] = { "db", NULL };
+	struct conf_program *web = addprog(c, "web", "sleep 1000");
+	web->priority = 1; /* would start first without depends_on */
+	web->startsecs = 0;
+	web->depends_on = deps;
+	addprog(c, "db", "sleep 1000")->startsecs = 1;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
+	sv_start_autostart(sv);
+	struct proc *w = sv_find(sv, "web");
+	assert_int_equal(w->state, PROC_STOPPED);
+	assert_true(wait_state(w, PROC_RUNNING, 3));
+	assert_string_equal(trace, "db:STARTING db:RUNNING web:STARTING web:RUNNING ");
+	trace[0] = '\0';
+	stop_done_flag = false;
+	sv_stop_all(sv, stop_done, NULL);
+	assert_true(run_until(NULL, is_stop_done, 5));
+	/* web stops before db although its priority is lower */
+	assert_string_equal(trace, "web:STOPPING web:STOPPED db:STOPPING db:STOPPED ");
+	sv_free(sv);
+	freeconf(c);
+}
+
+static bool log_has_hello(struct proc *p)
+{
+	FILE *f = fopen(proc_log_path(p, 1), "r");
+	char buf[64] = "";
+	if (f == NULL)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strstr(buf, "hello out\n") != NULL;
+}
+
+static void test_logs_and_env(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	struct conf_program *pr = addprog(c, "talker",
+					  "sh -c 'echo hello out; echo $SUPERVISOR_PROCESS_NAME $TASKVISOR_GROUP_NAME "
+					  "$SUPERVISOR_ENABLED $MYVAR; echo to err >&2'");
+	char *envv[] = { "MYVAR=mine", NULL };
+	pr->procs[0].environment = envv;
+	pr->startsecs = 0;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
+	sv_start_autostart(sv);
+	struct proc *p = sv_find(sv, "talker");
+	assert_true(wait_state(p, PROC_EXITED, 3));
+	char wantp[128];
+	snprintf(wantp, sizeof(wantp), "%s/talker.log", tmpdir);
+	assert_string_equal(proc_log_path(p, 1), wantp);
+	assert_true(log_has_hello(p));
+	FILE *f = fopen(wantp, "r");
+	char buf[256];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_string_equal(buf, "hello out\ntalker talker 1 mine\n");
+	f = fopen(proc_log_path(p, 2), "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_string_equal(buf, "to err\n");
+	teardown_sv(sv);
+	freeconf(c);
+}
+
+static void test_apply(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	addprog(c, "keep", "sleep 1000")->startsecs = 0;
+	addprog(c, "change", "sleep 1000")->startsecs = 0;
+	addprog(c, "gone", "sleep 1000")->startsecs = 0;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
+	sv_start_autostart(sv);
+	pid_t keep_pid = sv_find(sv, "keep")->pid;
+	pid_t gone_pid = sv_find(sv, "gone")->pid;
+
+	struct conf *c2 = mkconf();
+	addprog(c2, "keep", "sleep 1000")->startsecs = 0;
+	addprog(c2, "change", "sleep 2000")->startsecs = 0;
+	addprog(c2, "new", "sleep 1000")->startsecs = 0;
+	struct sv_diff d;
+	sv_diff(sv, c2, &d);
+	assert_string_equal(d.added[0], "new");
+	assert_null(d.added[1]);
+	assert_string_equal(d.changed[0], "change");
+	assert_null(d.changed[1]);
+	assert_string_equal(d.removed[0], "gone");
+	assert_null(d.removed[1]);
+	sv_diff_free(&d);
+
+	sv_apply(sv, c2, NULL);
+	freeconf(c);
+	struct proc *ch = sv_find(sv, "change");
+	assert_true(wait_state(ch, PROC_RUNNING, 3));
+	assert_true(wait_state(sv_find(sv, "new"), PROC_RUNNING, 3));
+	assert_int_equal(sv_find(sv, "keep")->pid, keep_pid);
+	assert_null(sv_find(sv, "gone"));
+	assert_true(run_until(NULL, is_stop_done, 0.3) || true);
+	assert_true(kill(gone_pid, 0) < 0);
+	size_t n;
+	sv_procs(sv, &n);
+	assert_int_equal(n, 3);
+	sv_diff(sv, c2, &d);
+	assert_null(d.added[0]);
+	assert_null(d.changed[0]);
+	assert_null(d.removed[0]);
+	sv_diff_free(&d);
+	teardown_sv(sv);
+	freeconf(c2);
+}
+
+int main(void)
+{
+	log_init("test_proc_live", getenv("TV_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_CRIT, 0);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tv-test-live.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return 1;
+	signal(SIGPIPE, SIG_IGN);
+	ev_default_loop(0);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_crash_restart, setup),
+		cmocka_unit_test_setup(test_backoff_fatal, setup),
+		cmocka_unit_test_setup(test_spawn_error, setup),
+		cmocka_unit_test_setup(test_exitcodes_unexpected, setup),
+		cmocka_unit_test_setup(test_stop_escalation, setup),
+		cmocka_unit_test_setup(test_leader_exits_group_remains, setup),
+		cmocka_unit_test_setup(test_priority_order, setup),
+		cmocka_unit_test_setup(test_depends_on, setup),
+		cmocka_unit_test_setup(test_logs_and_env, setup),
+		cmocka_unit_test_setup(test_apply, setup),
+	};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		r = 1;
+	return r;
+}
