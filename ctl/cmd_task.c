@@ -1,9 +1,604 @@
 /*
- * cmd_task.c — placeholder: the task commands ("task ...", "recurring ...",
- * "check ...") land here with the task engine. Until then the table is empty.
+ * cmd_task.c — taskvisorctl's task commands: "task submit|list|show|resume|
+ * skip|cancel|unlock|force-unlock". One sub-table, found by unique prefix
+ * like the top-level commands. Flags are checked here, before anything is
+ * sent, with messages that name the flag; the daemon's own refusals (e.g.
+ * "Cancel Not Implemented for Task: ID") are printed as they come.
+ * Every subcommand takes --json (print the daemon's reply as is).
  */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "ctl.h"
+#include "proto.h"
+#include "taskvisor.h"
+
+/* ---- small helpers ---- */
+
+static double task_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "2026-11-23 14:00:05" in local time, or "-" for null. */
+static const char *task_time(json_t *v, char *buf, size_t len)
+{
+	time_t t;
+	struct tm tm;
+
+	if (!json_is_number(v))
+		return "-";
+	t = (time_t)json_number_value(v);
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+static const char *task_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s != NULL ? s : "-";
+}
+
+/* Print the daemon's refusal and turn it into an exit status. */
+static int task_refused(json_t *err)
+{
+	json_t *code = json_object_get(err, "code");
+	fprintf(stderr, "%s\n", ctl_error_text(err));
+	if (json_is_integer(code) && json_integer_value(code) > 0 && json_integer_value(code) < 126)
+		return (int)json_integer_value(code);
+	return CTL_EXIT_ERROR;
+}
+
+/* Send a request; print JSON or let show() print text. Returns the exit status. */
+static int task_call(struct ctl *c, uint32_t type, json_t *req, json_t **reply)
+{
+	int rc = ctl_request(c, type, req, reply);
+
+	if (rc < 0)
+		return CTL_EXIT_UNREACHABLE;
+	if (rc == 1) {
+		int st = task_refused(*reply);
+		json_decref(*reply);
+		*reply = NULL;
+		return st;
+	}
+	return CTL_EXIT_OK;
+}
+
+/*
+ * A tiny flag parser that works the same in the interactive shell (no
+ * getopt state): "--name VALUE" or "--name=VALUE". Returns the value or NULL
+ * when argv[*i] is not flag `name`; *bad set when the value is missing.
+ */
+static const char *task_flag(int argc, char **argv, int *i, const char *name, bool *bad)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+
+	if (strncmp(a, name, n) != 0)
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*bad = true;
+		return NULL;
+	}
+	(*i)++;
+	return argv[*i];
+}
+
+static int task_bad(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int task_bad(const char *sub, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "task %s: ", sub);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CTL_EXIT_BAD_ARGS;
+}
+
+/* Parse a time flag into req[key]; 0 or an exit status. */
+static int task_time_flag(const char *sub, const char *flag, const char *val, json_t *req, const char *key)
+{
+	double t;
+
+	if (tv_parse_time(val, task_now(), &t) < 0)
+		return task_bad(sub, "%s: cannot parse time \"%s\" (use \"2026-11-23 14:00\", ISO 8601, "
+				     "epoch seconds or +10s/+5m/+2h/+1d)", flag, val);
+	json_object_set_new(req, key, json_real(t));
+	return 0;
+}
+
+/* ---- printing a task ---- */
+
+static void task_print_progress(json_t *t, char *buf, size_t len)
+{
+	snprintf(buf, len, "%lld/%lld", (long long)json_integer_value(json_object_get(t, "steps_done")),
+		 (long long)json_integer_value(json_object_get(t, "steps_total")));
+}
+
+static void task_print_json_line(const char *title, json_t *j)
+{
+	char *s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+	printf("%-14s%s\n", title, s != NULL ? s : "{}");
+	free(s);
+}
+
+static void task_print_duration(json_t *from, json_t *to, char *buf, size_t len)
+{
+	double d;
+
+	if (!json_is_number(from)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	d = (json_is_number(to) ? json_number_value(to) : task_now()) - json_number_value(from);
+	if (d < 60)
+		snprintf(buf, len, "%.3fs", d);
+	else
+		snprintf(buf, len, "%dm%02ds", (int)(d / 60), (int)d % 60);
+}
+
+static void task_print_show(json_t *t)
+{
+	char b1[32], prog[32];
+	json_t *steps = json_object_get(t, "steps"), *errors = json_object_get(t, "errors");
+	json_t *locks = json_object_get(t, "locks"), *children = json_object_get(t, "children"), *v;
+	size_t i;
+
+	task_print_progress(t, prog, sizeof(prog));
+	printf("%-14s%s\n", "ID:", task_str(t, "id"));
+	printf("%-14s%s\n", "Label:", task_str(t, "label"));
+	printf("%-14s%s\n", "Name:", task_str(t, "name"));
+	printf("%-14s%s\n", "Queue:", task_str(t, "queue"));
+	printf("%-14s%s\n", "State:", task_str(t, "state"));
+	printf("%-14s%s\n", "Result:", task_str(t, "result"));
+	printf("%-14s%s\n", "Triggered by:", task_str(t, "triggered_by"));
+	printf("%-14s%s\n", "Parent task:", task_str(t, "parent_task_id"));
+	printf("%-14s%s\n", "Created at:", task_time(json_object_get(t, "created_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Start at:", task_time(json_object_get(t, "start_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Start before:", task_time(json_object_get(t, "start_before"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Started at:", task_time(json_object_get(t, "started_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Ended at:", task_time(json_object_get(t, "ended_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Cancellable:", json_is_true(json_object_get(t, "cancellable")) ? "yes" : "no");
+	printf("%-14s%s\n", "Progress:", prog);
+	if (json_object_size(json_object_get(t, "progress")) > 0)
+		task_print_json_line("Details:", json_object_get(t, "progress"));
+	if (json_array_size(steps) > 0) {
+		printf("Steps:\n");
+		printf("  %-3s %-16s %-10s %-20s %-8s %-19s %-19s %s\n", "#", "NAME", "STATE", "WORKER", "ATTEMPTS",
+		       "STARTED", "ENDED", "DURATION");
+		json_array_foreach(steps, i, v)
+		{
+			char st[32], en[32], du[32], wk[64];
+			json_t *pid = json_object_get(v, "pid");
+			task_print_duration(json_object_get(v, "started_at"), json_object_get(v, "ended_at"), du, sizeof(du));
+			if (json_is_integer(pid))
+				snprintf(wk, sizeof(wk), "%s[%lld]", task_str(v, "worker"), (long long)json_integer_value(pid));
+			else
+				snprintf(wk, sizeof(wk), "%s", task_str(v, "worker"));
+			printf("  %-3lld %-16s %-10s %-20s %-8lld %-19s %-19s %s\n",
+			       (long long)json_integer_value(json_object_get(v, "index")), task_str(v, "name"),
+			       task_str(v, "state"), wk, (long long)json_integer_value(json_object_get(v, "attempts")),
+			       task_time(json_object_get(v, "started_at"), st, sizeof(st)),
+			       task_time(json_object_get(v, "ended_at"), en, sizeof(en)), du);
+			if (json_object_get(v, "command") != NULL)
+				printf("      command: %s\n", task_str(v, "command"));
+			else if (json_object_get(v, "handler") != NULL)
+				printf("      handler: %s\n", task_str(v, "handler"));
+		}
+	}
+	if (json_array_size(errors) > 0) {
+		printf("Errors:\n");
+		json_array_foreach(errors, i, v)
+		{
+			const char *tail = json_string_value(json_object_get(v, "output_tail"));
+			printf("  %s step %s: %s\n", task_time(json_object_get(v, "at"), b1, sizeof(b1)),
+			       task_str(v, "step"), task_str(v, "message"));
+			if (tail != NULL && *tail != '\0') {
+				const char *p = tail;
+				printf("    output tail:\n");
+				while (*p != '\0') {
+					size_t n = strcspn(p, "\n");
+					printf("      | %.*s\n", (int)n, p);
+					p += n;
+					if (*p == '\n')
+						p++;
+				}
+			}
+		}
+	}
+	if (json_array_size(locks) > 0) {
+		printf("Locks:\n");
+		json_array_foreach(locks, i, v)
+			printf("  %s (%s)\n", task_str(v, "resource"),
+			       json_is_true(json_object_get(v, "exclusive")) ? "exclusive" : "link");
+	}
+	if (json_array_size(children) > 0) {
+		printf("Children:\n");
+		json_array_foreach(children, i, v)
+			printf("  %s\n", json_string_value(v) != NULL ? json_string_value(v) : "?");
+	}
+	task_print_json_line("Input:", json_object_get(t, "input"));
+	task_print_json_line("Output:", json_object_get(t, "output"));
+}
+
+/* ---- submit ---- */
+
+struct task_follow {
+	bool json;
+	char last[256];
+};
+
+/* One line per visible change while --wait follows a task. */
+static int task_follow_cb(void *arg, json_t *data)
+{
+	struct task_follow *f = arg;
+	json_t *t = json_object_get(data, "task");
+	char line[256], prog[32], *details;
+
+	if (f->json || t == NULL)
+		return 0;
+	task_print_progress(t, prog, sizeof(prog));
+	details = json_object_size(json_object_get(t, "progress")) > 0
+			  ? json_dumps(json_object_get(t, "progress"), JSON_COMPACT | JSON_SORT_KEYS)
+			  : NULL;
+	snprintf(line, sizeof(line), "%s %s %s%s%s", task_str(t, "state"), task_str(t, "result"), prog,
+		 details != NULL ? " " : "", details != NULL ? details : "");
+	free(details);
+	if (strcmp(line, f->last) != 0) {
+		printf("%s\n", line);
+		fflush(stdout);
+		snprintf(f->last, sizeof(f->last), "%s", line);
+	}
+	return 0;
+}
+
+/* Follow task id to its end; exit 0 only for result success. */
+static int task_follow(struct ctl *c, const char *id)
+{
+	struct task_follow f = { .json = c->json };
+	json_t *reply = NULL, *t;
+	int rc = ctl_stream(c, MSG_TASK_WAIT, json_pack("{s:s}", "id", id), task_follow_cb, &f, &reply);
+	const char *result;
+
+	if (rc < 0)
+		return CTL_EXIT_UNREACHABLE;
+	if (rc == 1) {
+		int st = task_refused(reply);
+		json_decref(reply);
+		return st;
+	}
+	t = json_object_get(reply, "task");
+	result = task_str(t, "result");
+	if (c->json)
+		ctl_print_json(reply);
+	else {
+		json_t *errors = json_object_get(t, "errors");
+		task_follow_cb(&f, reply);
+		printf("Task %s %s: %s\n", id, task_str(t, "state"), result);
+		if (json_array_size(errors) > 0) {
+			json_t *e = json_array_get(errors, json_array_size(errors) - 1);
+			printf("Error in step %s: %s\n", task_str(e, "step"), task_str(e, "message"));
+		}
+	}
+	rc = strcmp(result, "success") == 0 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
+	json_decref(reply);
+	return rc;
+}
+
+static int task_submit(struct ctl *c, int argc, char **argv)
+{
+	const char *sub = "submit", *label = NULL, *v;
+	json_t *req = json_object(), *reply = NULL, *in = NULL;
+	bool wait = false, bad = false;
+	int st;
+
+	for (int i = 1; i < argc; i++) {
+		if ((v = task_flag(argc, argv, &i, "--input", &bad)) != NULL) {
+			json_error_t je;
+			json_decref(in);
+			in = json_loads(v, JSON_DECODE_ANY, &je);
+			if (in == NULL) {
+				json_decref(req);
+				return task_bad(sub, "--input: bad JSON at line %d column %d: %s", je.line, je.column,
+						je.text);
+			}
+			if (!json_is_object(in)) {
+				json_decref(in);
+				json_decref(req);
+				return task_bad(sub, "--input: not a JSON object (e.g. '{\"repo\":\"base\"}')");
+			}
+		} else if ((v = task_flag(argc, argv, &i, "--start-at", &bad)) != NULL) {
+			if ((st = task_time_flag(sub, "--start-at", v, req, "start_at")) != 0)
+				goto out;
+		} else if ((v = task_flag(argc, argv, &i, "--start-before", &bad)) != NULL) {
+			if ((st = task_time_flag(sub, "--start-before", v, req, "start_before")) != 0)
+				goto out;
+		} else if ((v = task_flag(argc, argv, &i, "--parent", &bad)) != NULL) {
+			json_object_set_new(req, "parent", json_string(v));
+		} else if (bad) {
+			st = task_bad(sub, "%s needs a value", argv[i]);
+			goto out;
+		} else if (strcmp(argv[i], "--wait") == 0 || strcmp(argv[i], "-w") == 0) {
+			wait = true;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			c->json = true;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			st = task_bad(sub, "unknown option %s (usage: task submit LABEL [--input JSON] "
+					   "[--start-at T] [--start-before T] [--wait] [--json])", argv[i]);
+			goto out;
+		} else if (label == NULL) {
+			label = argv[i];
+		} else {
+			st = task_bad(sub, "one label only, got \"%s\" and \"%s\"", label, argv[i]);
+			goto out;
+		}
+	}
+	if (label == NULL) {
+		st = task_bad(sub, "no task label given (usage: task submit LABEL [--input JSON] [--start-at T] "
+				   "[--start-before T] [--wait])");
+		goto out;
+	}
+	json_object_set_new(req, "label", json_string(label));
+	json_object_set_new(req, "input", in != NULL ? in : json_object());
+	in = NULL;
+	st = task_call(c, MSG_TASK_SUBMIT, req, &reply);
+	req = NULL;
+	if (st != 0)
+		goto out;
+	if (c->json && !wait)
+		ctl_print_json(reply);
+	else if (!c->json) {
+		printf("%s\n", task_str(reply, "id"));
+		fflush(stdout);
+	}
+	if (wait) {
+		char id[TV_ID_LEN];
+		snprintf(id, sizeof(id), "%s", task_str(reply, "id"));
+		st = task_follow(c, id);
+	}
+out:
+	json_decref(in);
+	json_decref(req);
+	json_decref(reply);
+	return st;
+}
+
+/* ---- list ---- */
+
+static int task_list(struct ctl *c, int argc, char **argv)
+{
+	const char *sub = "list", *v;
+	json_t *req = json_object(), *reply = NULL, *tasks, *t;
+	bool bad = false;
+	size_t i, w_id = 2, w_label = 5, w_state = 5, w_result = 6;
+	int st;
+
+	for (int i2 = 1; i2 < argc; i2++) {
+		if ((v = task_flag(argc, argv, &i2, "--search", &bad)) != NULL) {
+			json_object_set_new(req, "search", json_string(v));
+		} else if ((v = task_flag(argc, argv, &i2, "--limit", &bad)) != NULL) {
+			char *end;
+			long n;
+			errno = 0;
+			n = strtol(v, &end, 10);
+			if (errno != 0 || *end != '\0' || end == v || n < 0) {
+				json_decref(req);
+				return task_bad(sub, "--limit: not a number >= 0: \"%s\"", v);
+			}
+			json_object_set_new(req, "limit", json_integer(n));
+		} else if ((v = task_flag(argc, argv, &i2, "--order", &bad)) != NULL) {
+			char order[256];
+			const char *dir = "";
+			if (i2 + 1 < argc && (strcmp(argv[i2 + 1], "asc") == 0 || strcmp(argv[i2 + 1], "desc") == 0))
+				dir = argv[++i2];
+			if (*v == '\0' || strspn(v, "abcdefghijklmnopqrstuvwxyz_") != strlen(v)) {
+				json_decref(req);
+				return task_bad(sub, "--order: not a field name: \"%s\" (e.g. --order started_at desc)", v);
+			}
+			snprintf(order, sizeof(order), "%s%s%s", v, *dir ? " " : "", dir);
+			json_object_set_new(req, "order", json_string(order));
+		} else if (bad) {
+			json_decref(req);
+			return task_bad(sub, "%s needs a value", argv[i2]);
+		} else if (strcmp(argv[i2], "--stuck") == 0) {
+			json_object_set_new(req, "stuck", json_true());
+		} else if (strcmp(argv[i2], "--json") == 0) {
+			c->json = true;
+		} else {
+			json_decref(req);
+			return task_bad(sub, "unexpected argument \"%s\" (usage: task list [--search Q] [--limit N] "
+					     "[--order FIELD [asc|desc]] [--stuck] [--json])", argv[i2]);
+		}
+	}
+	st = task_call(c, MSG_TASK_LIST, req, &reply);
+	if (st != 0)
+		return st;
+	if (c->json) {
+		ctl_print_json(reply);
+		json_decref(reply);
+		return 0;
+	}
+	tasks = json_object_get(reply, "tasks");
+	json_array_foreach(tasks, i, t)
+	{
+#define W(w, k) if (strlen(task_str(t, k)) > w) w = strlen(task_str(t, k))
+		W(w_id, "id");
+		W(w_label, "label");
+		W(w_state, "state");
+		W(w_result, "result");
+#undef W
+	}
+	printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s\n", (int)w_id, "ID", (int)w_label, "LABEL", (int)w_state,
+	       "STATE", (int)w_result, "RESULT", "STARTED", "ENDED", "PROGRESS");
+	json_array_foreach(tasks, i, t)
+	{
+		char s1[32], s2[32], prog[32];
+		task_print_progress(t, prog, sizeof(prog));
+		printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s\n", (int)w_id, task_str(t, "id"), (int)w_label,
+		       task_str(t, "label"), (int)w_state, task_str(t, "state"), (int)w_result, task_str(t, "result"),
+		       task_time(json_object_get(t, "started_at"), s1, sizeof(s1)),
+		       task_time(json_object_get(t, "ended_at"), s2, sizeof(s2)), prog);
+	}
+	json_decref(reply);
+	return 0;
+}
+
+/* ---- show / resume / skip / cancel / unlock / force-unlock ---- */
+
+/* Parse "ID [--json]" into *id; 0 or an exit status. */
+static int task_id_arg(struct ctl *c, const char *sub, int argc, char **argv, const char **id)
+{
+	*id = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			c->json = true;
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return task_bad(sub, "unknown option %s (usage: task %s ID [--json])", argv[i], sub);
+		else if (*id == NULL)
+			*id = argv[i];
+		else
+			return task_bad(sub, "one task id only (usage: task %s ID [--json])", sub);
+	}
+	if (*id == NULL)
+		return task_bad(sub, "no task id given (usage: task %s ID [--json])", sub);
+	return 0;
+}
+
+static int task_show(struct ctl *c, int argc, char **argv)
+{
+	const char *id;
+	json_t *reply = NULL;
+	int st = task_id_arg(c, "show", argc, argv, &id);
+
+	if (st != 0 || (st = task_call(c, MSG_TASK_SHOW, json_pack("{s:s}", "id", id), &reply)) != 0)
+		return st;
+	if (c->json)
+		ctl_print_json(reply);
+	else
+		task_print_show(json_object_get(reply, "task"));
+	json_decref(reply);
+	return 0;
+}
+
+/* An action on one task: print "VERB task ID: state STATE, result RESULT". */
+static int task_action(struct ctl *c, int argc, char **argv, const char *sub, uint32_t type, const char *verb)
+{
+	const char *id;
+	json_t *reply = NULL, *t;
+	int st = task_id_arg(c, sub, argc, argv, &id);
+
+	if (st != 0 || (st = task_call(c, type, json_pack("{s:s}", "id", id), &reply)) != 0)
+		return st;
+	t = json_object_get(reply, "task");
+	if (c->json)
+		ctl_print_json(reply);
+	else
+		printf("%s task %s: state %s, result %s\n", verb, json_string_value(json_object_get(t, "id")) != NULL
+									   ? task_str(t, "id")
+									   : id,
+		       task_str(t, "state"), task_str(t, "result"));
+	json_decref(reply);
+	return 0;
+}
+
+static int task_resume(struct ctl *c, int argc, char **argv)
+{
+	return task_action(c, argc, argv, "resume", MSG_TASK_RESUME, "Resumed");
+}
+
+static int task_skip(struct ctl *c, int argc, char **argv)
+{
+	return task_action(c, argc, argv, "skip", MSG_TASK_SKIP, "Skipped the failed step of");
+}
+
+static int task_cancel(struct ctl *c, int argc, char **argv)
+{
+	return task_action(c, argc, argv, "cancel", MSG_TASK_CANCEL, "Cancelled");
+}
+
+static int task_unlock(struct ctl *c, int argc, char **argv)
+{
+	return task_action(c, argc, argv, "unlock", MSG_TASK_UNLOCK, "Unlocked");
+}
+
+static int task_force_unlock(struct ctl *c, int argc, char **argv)
+{
+	return task_action(c, argc, argv, "force-unlock", MSG_TASK_FORCE_UNLOCK, "Force-unlocked");
+}
+
+static const struct ctl_cmd task_sub_cmds[] = {
+	{ "submit", NULL, "task submit LABEL [--input JSON] [--start-at T] [--start-before T] [--wait]",
+	  "create a task; prints its id at once (--wait: follow it, exit 0 only on success)", task_submit },
+	{ "list", NULL, "task list [--search Q] [--limit N] [--order FIELD [asc|desc]] [--stuck]",
+	  "list tasks (id, label, state, result, started, ended, progress)", task_list },
+	{ "show", NULL, "task show ID", "a task's details, steps, errors, locks, input and output", task_show },
+	{ "resume", NULL, "task resume ID", "re-run the failed step of a paused task", task_resume },
+	{ "skip", NULL, "task skip ID", "skip the failed step of a paused task and go on (result warning)",
+	  task_skip },
+	{ "cancel", NULL, "task cancel ID", "cancel a waiting or paused task, or a running cancellable one",
+	  task_cancel },
+	{ "unlock", NULL, "task unlock ID", "paused task -> stopped, locks freed (allow_dangerous_actions)",
+	  task_unlock },
+	{ "force-unlock", NULL, "task force-unlock ID", "free the locks of a task in any state but stopped "
+	  "(allow_dangerous_actions)", task_force_unlock },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+static void task_help(FILE *fp)
+{
+	fprintf(fp, "usage: task COMMAND [ARGS] [--json]\n\n");
+	for (const struct ctl_cmd *e = task_sub_cmds; e->name != NULL; e++)
+		fprintf(fp, "  %-75s %s\n", e->usage, e->help);
+	fprintf(fp, "\nT: \"2026-11-23 14:00\", ISO 8601 (2026-11-23T14:00:00Z), epoch seconds, or +10s/+5m/+2h/+1d.\n"
+		    "ID: a task id or any unique prefix of one.\n");
+}
+
+static int task_exec(struct ctl *c, int argc, char **argv)
+{
+	static const struct ctl_cmd *const tables[] = { task_sub_cmds, NULL };
+	const struct ctl_cmd *sub;
+	bool ambiguous = false;
+
+	if (argc < 2) {
+		task_help(stderr);
+		return CTL_EXIT_BAD_ARGS;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		task_help(stdout);
+		return CTL_EXIT_OK;
+	}
+	sub = ctl_cmd_find(tables, argv[1], &ambiguous);
+	if (sub == NULL) {
+		if (ambiguous)
+			fprintf(stderr, "task: ambiguous command: %s\n", argv[1]);
+		else
+			fprintf(stderr, "task: unknown command: %s (try: task --help)\n", argv[1]);
+		return CTL_EXIT_BAD_ARGS;
+	}
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: %s [--json]\n  %s\n", sub->usage, sub->help);
+			return CTL_EXIT_OK;
+		}
+	return sub->exec(c, argc - 1, argv + 1);
+}
 
 const struct ctl_cmd task_cmds[] = {
+	{ "task", "tasks", "task submit|list|show|resume|skip|cancel|unlock|force-unlock ...",
+	  "the task engine (task --help)", task_exec },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
