@@ -90,4 +90,14 @@ void ctl_print_json(json_t *j);
 /* Close the connection (the next request reconnects). */
 void ctl_disconnect(struct ctl *c);
 
+/* Connect now if not connected: 0, or -1 with supervisorctl's words in err
+ * ("unix:///run/taskvisor.sock no such file"). ctl_request calls it itself. */
+int ctl_connect(struct ctl *c, char *err, size_t errlen);
+
+/* The socket named by a config file: [unix_socket] file= (or supervisord's
+ * [unix_http_server] file=, or [supervisorctl] serverurl=unix://...), read
+ * without validating the rest, so a broken program section does not lock the
+ * client out of a running daemon. Malloc'd; the default when none is named. */
+char *ctl_socket_from_conf(const char *conf_path);
+
 #endif

@@ -1,0 +1,355 @@
+/*
+ * cmd_proc.c — process commands: status, start, stop, restart, signal, pid,
+ * tail. Text and exit codes are supervisorctl 4.2.5's (DESIGN.md); the daemon
+ * sends the words, these print them and pick the exit status.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "proto.h"
+
+/* {"names": argv[from..]} */
+static json_t *cmd_proc_names(int argc, char **argv, int from)
+{
+	json_t *names = json_array();
+
+	for (int i = from; i < argc; i++)
+		json_array_append_new(names, json_string(argv[i]));
+	return json_pack("{s:o}", "names", names);
+}
+
+/* Print the reply in --json mode (an error reply too). */
+static void cmd_proc_json(struct ctl *c, json_t *reply)
+{
+	if (c->json && reply != NULL)
+		ctl_print_json(reply);
+}
+
+/* ---- status ---- */
+
+static bool cmd_proc_stopped_state(const char *st)
+{
+	return strcmp(st, "STOPPED") == 0 || strcmp(st, "EXITED") == 0 || strcmp(st, "FATAL") == 0 ||
+	       strcmp(st, "UNKNOWN") == 0;
+}
+
+static int cmd_status(struct ctl *c, int argc, char **argv)
+{
+	json_t *reply, *procs, *errs, *v;
+	size_t i, width = 30;
+	int rc = CTL_EXIT_OK, r;
+
+	r = ctl_request(c, MSG_STATUS, cmd_proc_names(argc, argv, 1), &reply);
+	if (r < 0)
+		return CTL_EXIT_UNREACHABLE;
+	cmd_proc_json(c, reply);
+	if (r > 0) {
+		if (!c->json)
+			printf("ERROR: %s\n", ctl_error_text(reply));
+		json_decref(reply);
+		return CTL_EXIT_UNREACHABLE;
+	}
+	procs = json_object_get(reply, "processes");
+	errs = json_object_get(reply, "errors");
+	json_array_foreach(errs, i, v) {
+		if (!c->json)
+			printf("%s\n", json_string_value(json_object_get(v, "message")));
+		rc = CTL_EXIT_UNREACHABLE;
+	}
+	json_array_foreach(procs, i, v) {
+		const char *name = json_string_value(json_object_get(v, "fullname"));
+		if (name != NULL && strlen(name) > width)
+			width = strlen(name);
+	}
+	json_array_foreach(procs, i, v) {
+		const char *name = json_string_value(json_object_get(v, "fullname"));
+		const char *st = json_string_value(json_object_get(v, "statename"));
+		const char *desc = json_string_value(json_object_get(v, "description"));
+		if (name == NULL || st == NULL)
+			continue;
+		if (!c->json)
+			printf("%-*s%-10s%s\n", (int)(width + 3), name, st, desc != NULL ? desc : "");
+		if (cmd_proc_stopped_state(st))
+			rc = CTL_EXIT_NOT_RUNNING;
+	}
+	json_decref(reply);
+	return rc;
+}
+
+/* ---- start, stop, restart, signal ---- */
+
+/* Print "NAME: message" for each result; the exit status from the last failure
+ * (supervisorctl's set_exitstatus_from_xmlrpc_fault): dead-program faults 7, others 1. */
+static int cmd_proc_results(struct ctl *c, json_t *reply, const char *ignore1, const char *ignore2)
+{
+	json_t *v;
+	size_t i;
+	int rc = CTL_EXIT_OK;
+
+	json_array_foreach(json_object_get(reply, "results"), i, v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		const char *status = json_string_value(json_object_get(v, "status"));
+		const char *msg = json_string_value(json_object_get(v, "message"));
+		if (name == NULL || status == NULL || msg == NULL)
+			continue;
+		if (!c->json)
+			printf("%s: %s\n", name, msg);
+		if (strcmp(status, "ok") == 0 || (ignore1 != NULL && strcmp(status, ignore1) == 0) ||
+		    (ignore2 != NULL && strcmp(status, ignore2) == 0))
+			continue;
+		if (strcmp(status, "no_such_group") == 0)
+			rc = CTL_EXIT_BAD_ARGS;
+		else if (strcmp(status, "spawn_error") == 0 || strcmp(status, "abnormal_termination") == 0 ||
+			 strcmp(status, "not_running") == 0)
+			rc = CTL_EXIT_SPAWN_ERROR;
+		else
+			rc = CTL_EXIT_ERROR;
+	}
+	return rc;
+}
+
+static const char *const cmd_start_help[] = {
+	"start <name>\t\tStart a process", "start <gname>:*\t\tStart all processes in a group",
+	"start <name> <name>\tStart multiple processes or groups", "start all\t\tStart all processes", NULL,
+};
+static const char *const cmd_stop_help[] = {
+	"stop <name>\t\tStop a process", "stop <gname>:*\t\tStop all processes in a group",
+	"stop <name> <name>\tStop multiple processes or groups", "stop all\t\tStop all processes", NULL,
+};
+static const char *const cmd_restart_help[] = {
+	"restart <name>\t\tRestart a process", "restart <gname>:*\tRestart all processes in a group",
+	"restart <name> <name>\tRestart multiple processes or groups", "restart all\t\tRestart all processes",
+	"Note: restart does not reread config files. For that, see reread and update.", NULL,
+};
+static const char *const cmd_signal_help[] = {
+	"signal <signal name> <name>\t\tSignal a process",
+	"signal <signal name> <gname>:*\t\tSignal all processes in a group",
+	"signal <signal name> <name> <name>\tSignal multiple processes or groups",
+	"signal <signal name> all\t\tSignal all processes", NULL,
+};
+
+static void cmd_proc_help(const char *const *lines)
+{
+	for (size_t i = 0; lines[i] != NULL; i++)
+		printf("%s\n", lines[i]);
+}
+
+static int cmd_proc_action(struct ctl *c, int argc, char **argv, uint32_t type)
+{
+	const char *ign1 = NULL, *ign2 = NULL;
+	json_t *reply;
+	int r, rc;
+
+	if (argc < 2) {
+		printf("Error: %s requires a process name\n", argv[0]);
+		cmd_proc_help(type == MSG_START ? cmd_start_help : type == MSG_STOP ? cmd_stop_help : cmd_restart_help);
+		/* supervisorctl: 2 for start, 1 for stop and restart */
+		return type == MSG_START ? CTL_EXIT_BAD_ARGS : CTL_EXIT_ERROR;
+	}
+	r = ctl_request(c, type, cmd_proc_names(argc, argv, 1), &reply);
+	if (r < 0)
+		return CTL_EXIT_SPAWN_ERROR;
+	cmd_proc_json(c, reply);
+	if (r > 0) {
+		if (!c->json)
+			printf("ERROR: %s\n", ctl_error_text(reply));
+		json_decref(reply);
+		return CTL_EXIT_ERROR;
+	}
+	if (type == MSG_START)
+		ign1 = "already_started";
+	else if (type == MSG_STOP)
+		ign1 = "not_running";
+	else {
+		ign1 = "already_started";
+		ign2 = "not_running";
+	}
+	rc = cmd_proc_results(c, reply, ign1, ign2);
+	json_decref(reply);
+	return rc;
+}
+
+static int cmd_start(struct ctl *c, int argc, char **argv) { return cmd_proc_action(c, argc, argv, MSG_START); }
+static int cmd_stop(struct ctl *c, int argc, char **argv) { return cmd_proc_action(c, argc, argv, MSG_STOP); }
+static int cmd_restart(struct ctl *c, int argc, char **argv) { return cmd_proc_action(c, argc, argv, MSG_RESTART); }
+
+static int cmd_signal(struct ctl *c, int argc, char **argv)
+{
+	json_t *req, *reply;
+	int r, rc;
+
+	if (argc < 3) {
+		printf("Error: signal requires a signal name and a process name\n");
+		cmd_proc_help(cmd_signal_help);
+		return CTL_EXIT_ERROR;
+	}
+	req = cmd_proc_names(argc, argv, 2);
+	json_object_set_new(req, "signal", json_string(argv[1]));
+	r = ctl_request(c, MSG_SIGNAL, req, &reply);
+	if (r < 0)
+		return CTL_EXIT_SPAWN_ERROR;
+	cmd_proc_json(c, reply);
+	if (r > 0) {
+		if (!c->json)
+			printf("ERROR: %s\n", ctl_error_text(reply));
+		json_decref(reply);
+		return CTL_EXIT_ERROR;
+	}
+	rc = cmd_proc_results(c, reply, NULL, NULL);
+	json_decref(reply);
+	return rc;
+}
+
+/* ---- pid ---- */
+
+static int cmd_pid(struct ctl *c, int argc, char **argv)
+{
+	json_t *reply, *v;
+	bool all = false;
+	int r, rc = CTL_EXIT_OK;
+	size_t i;
+
+	for (int k = 1; k < argc; k++)
+		if (strcmp(argv[k], "all") == 0)
+			all = true;
+	r = ctl_request(c, MSG_PID, cmd_proc_names(argc, argv, 1), &reply);
+	if (r < 0)
+		return CTL_EXIT_SPAWN_ERROR;
+	cmd_proc_json(c, reply);
+	if (r > 0) {
+		if (!c->json)
+			printf("ERROR: %s\n", ctl_error_text(reply));
+		json_decref(reply);
+		return CTL_EXIT_ERROR;
+	}
+	if (argc < 2) {
+		if (!c->json)
+			printf("%lld\n", (long long)json_integer_value(json_object_get(reply, "pid")));
+		json_decref(reply);
+		return CTL_EXIT_OK;
+	}
+	json_array_foreach(json_object_get(reply, "processes"), i, v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		long long pid = json_integer_value(json_object_get(v, "pid"));
+		if (json_object_get(v, "error") != NULL) {
+			if (!c->json)
+				printf("No such process %s\n", name != NULL ? name : "?");
+			rc = CTL_EXIT_ERROR;
+			continue;
+		}
+		if (!c->json)
+			printf("%lld\n", pid);
+		if (pid == 0 && !all)
+			rc = CTL_EXIT_SPAWN_ERROR;
+	}
+	json_decref(reply);
+	return rc;
+}
+
+/* ---- tail ---- */
+
+static void cmd_tail_help(void)
+{
+	printf("tail [-f] <name> [stdout|stderr] (default stdout)\n"
+	       "Ex:\n"
+	       "tail -f <name>\t\tContinuous tail of named process stdout\n"
+	       "\t\t\tCtrl-C to exit.\n"
+	       "tail -100 <name>\tlast 100 *bytes* of process stdout\n"
+	       "tail <name> stderr\tlast 1600 *bytes* of process stderr\n");
+}
+
+static int cmd_tail_data(void *arg, json_t *data)
+{
+	struct ctl *c = arg;
+	json_t *t = json_object_get(data, "text");
+
+	if (c->json) {
+		ctl_print_json(data);
+		return 0;
+	}
+	if (json_is_string(t)) {
+		fwrite(json_string_value(t), 1, json_string_length(t), stdout);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static int cmd_tail(struct ctl *c, int argc, char **argv)
+{
+	const char *name = NULL, *stream = "stdout";
+	long long bytes = 1600;
+	bool follow = false;
+	json_t *req, *reply, *t;
+	int npos = 0, r;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-f") == 0)
+			follow = true;
+		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+			bytes = atoll(argv[++i]);
+		else if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9')
+			bytes = atoll(argv[i] + 1);
+		else if (npos == 0) {
+			name = argv[i];
+			npos++;
+		} else if (npos == 1) {
+			stream = argv[i];
+			npos++;
+		} else {
+			printf("Error: too many arguments\n");
+			cmd_tail_help();
+			return CTL_EXIT_ERROR;
+		}
+	}
+	if (name == NULL) {
+		if (follow)
+			printf("Error: tail requires process name\n");
+		else {
+			printf("Error: too few arguments\n");
+			cmd_tail_help();
+		}
+		return CTL_EXIT_ERROR;
+	}
+	if (strcmp(stream, "stdout") != 0 && strcmp(stream, "stderr") != 0) {
+		printf("Error: bad channel '%s'\n", stream);
+		return CTL_EXIT_ERROR;
+	}
+	req = json_pack("{s:s, s:s, s:I, s:b}", "name", name, "stream", stream, "bytes", (json_int_t)bytes,
+			"follow", follow);
+	if (follow) {
+		signal(SIGINT, SIG_DFL); /* Ctrl-C leaves, as supervisorctl's */
+		r = ctl_stream(c, MSG_TAIL, req, cmd_tail_data, c, &reply);
+	} else
+		r = ctl_request(c, MSG_TAIL, req, &reply);
+	if (r < 0)
+		return CTL_EXIT_SPAWN_ERROR;
+	cmd_proc_json(c, reply);
+	if (r > 0) {
+		if (!c->json)
+			printf("%s: ERROR (%s)\n", name, ctl_error_text(reply));
+		json_decref(reply);
+		return CTL_EXIT_ERROR;
+	}
+	t = json_object_get(reply, "text");
+	if (!c->json && json_is_string(t)) {
+		fwrite(json_string_value(t), 1, json_string_length(t), stdout);
+		printf("\n"); /* supervisorctl prints the bytes, then a newline */
+	}
+	json_decref(reply);
+	return CTL_EXIT_OK;
+}
+
+const struct ctl_cmd proc_cmds[] = {
+	{ "status", NULL, "status [NAME|GROUP:*|all]...", "Get process status info", cmd_status },
+	{ "start", NULL, "start NAME|GROUP:*|all...", "Start processes (waits until RUNNING)", cmd_start },
+	{ "stop", NULL, "stop NAME|GROUP:*|all...", "Stop processes", cmd_stop },
+	{ "restart", NULL, "restart NAME|GROUP:*|all...", "Restart processes", cmd_restart },
+	{ "signal", NULL, "signal SIG NAME|GROUP:*|all...", "Send a signal to processes", cmd_signal },
+	{ "pid", NULL, "pid [NAME...|all]", "Get the pid of the daemon or of processes", cmd_pid },
+	{ "tail", NULL, "tail [-f] [-BYTES] NAME [stdout|stderr]", "Show the end of a process log", cmd_tail },
+	{ NULL, NULL, NULL, NULL, NULL },
+};

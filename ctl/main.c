@@ -1,0 +1,170 @@
+/*
+ * main.c — taskvisorctl: options, where the daemon's socket is, then one
+ * command from the tables (ctl.h) or, without a command, a shell reading
+ * command lines from stdin ("taskvisor> " prompt on a terminal).
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+#define DEFAULT_CONF "/etc/taskvisor/taskvisord.conf"
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "usage: taskvisorctl [-c CONFIG | -s SOCKET] [--json] [COMMAND [ARGS...]]\n"
+		    "  -c, --configuration FILE  the daemon's configuration (default " DEFAULT_CONF ")\n"
+		    "  -s, --socket PATH         the daemon's socket (default: [unix_socket] file of CONFIG)\n"
+		    "  -j, --json                print the daemon's JSON replies\n"
+		    "  -h, --help                print this help\n"
+		    "Without a command, read commands from stdin (a shell on a terminal).\n"
+		    "Commands: taskvisorctl help\n");
+}
+
+static int ctl_run(struct ctl *c, int argc, char **argv)
+{
+	const struct ctl_cmd *const tables[] = { proc_cmds, misc_cmds, task_cmds, NULL };
+	const struct ctl_cmd *cmd;
+	bool ambiguous;
+	int rc;
+
+	cmd = ctl_cmd_find(tables, argv[0], &ambiguous);
+	if (cmd == NULL) {
+		if (ambiguous)
+			printf("*** Ambiguous command: %s\n", argv[0]);
+		else
+			printf("*** Unknown syntax: %s\n", argv[0]);
+		return CTL_EXIT_ERROR;
+	}
+	rc = cmd->exec(c, argc, argv);
+	fflush(stdout);
+	return rc;
+}
+
+/* Split a line into words (whitespace; '…' and "…" quote). Returns argc; argv is malloc'd. */
+static int ctl_split(char *line, char ***argvp)
+{
+	char **argv = NULL, *p = line, *out;
+	int argc = 0, cap = 0;
+
+	for (;;) {
+		char q = 0;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		if (argc + 2 > cap) {
+			cap = cap ? cap * 2 : 8;
+			argv = realloc(argv, (size_t)cap * sizeof(*argv));
+			if (argv == NULL)
+				return -1;
+		}
+		argv[argc++] = out = p;
+		while (*p != '\0' && (q != 0 || !isspace((unsigned char)*p))) {
+			if (q == 0 && (*p == '\'' || *p == '"'))
+				q = *p++;
+			else if (q != 0 && *p == q) {
+				q = 0;
+				p++;
+			} else
+				*out++ = *p++;
+		}
+		if (*p != '\0')
+			p++;
+		*out = '\0';
+	}
+	if (argv != NULL)
+		argv[argc] = NULL;
+	*argvp = argv;
+	return argc;
+}
+
+/* The shell: one command per line until exit, quit or EOF. */
+static int ctl_shell(struct ctl *c)
+{
+	bool tty = isatty(STDIN_FILENO);
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = CTL_EXIT_OK;
+
+	c->interactive = true;
+	for (;;) {
+		char **argv = NULL;
+		int argc;
+
+		if (tty) {
+			printf("taskvisor> ");
+			fflush(stdout);
+		}
+		if (getline(&line, &cap, stdin) < 0) {
+			if (tty)
+				printf("\n");
+			break;
+		}
+		argc = ctl_split(line, &argv);
+		if (argc <= 0) {
+			free(argv);
+			continue;
+		}
+		if (strcmp(argv[0], "exit") == 0 || strcmp(argv[0], "quit") == 0) {
+			free(argv);
+			break;
+		}
+		rc = ctl_run(c, argc, argv);
+		free(argv);
+	}
+	free(line);
+	return tty ? CTL_EXIT_OK : rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "configuration", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl c = { DEFAULT_CONF, NULL, -1, false, false };
+	char *sock = NULL;
+	int ch, rc;
+
+	/* '+': options end at the command word, so "tail -f NAME" keeps its -f. */
+	while ((ch = getopt_long(argc, argv, "+c:s:jh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': c.conf_path = optarg; break;
+		case 's': c.socket_path = optarg; break;
+		case 'j': c.json = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return CTL_EXIT_BAD_ARGS;
+		}
+	}
+	/* --json may also come after the command word ("status --json"). */
+	for (int i = optind; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0) {
+			c.json = true;
+			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
+			argc--;
+			i--;
+		}
+	if (c.socket_path == NULL) {
+		sock = ctl_socket_from_conf(c.conf_path);
+		if (sock == NULL) {
+			fprintf(stderr, "taskvisorctl: out of memory\n");
+			return CTL_EXIT_ERROR;
+		}
+		c.socket_path = sock;
+	}
+	if (optind < argc)
+		rc = ctl_run(&c, argc - optind, argv + optind);
+	else
+		rc = ctl_shell(&c);
+	ctl_disconnect(&c);
+	free(sock);
+	return rc;
+}
