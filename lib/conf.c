@@ -366,10 +366,14 @@ static int conf_includes(struct conf_ld *L, size_t first, size_t last, const cha
 		char *val, **pats;
 		if (conf_expand_kv(L, s, kv, NULL, &val) != 0)
 			return -1;
+		/* Reading an include grows L->secs and may move s: keep what is needed. The
+		 * strings themselves do not move. */
+		const char *sfile = s->file;
+		int kvline = kv->line;
 		int rc = conf_split_list(val, &pats, NULL);
 		free(val);
 		if (rc != 0)
-			return conf_fail(L, s->file, kv->line, "out of memory");
+			return conf_fail(L, sfile, kvline, "out of memory");
 		/* The display directory: relative to the current directory like the file itself. */
 		const char *slash = strrchr(file, '/');
 		for (char **pp = pats; *pp != NULL; pp++) {
@@ -380,17 +384,17 @@ static int conf_includes(struct conf_ld *L, size_t first, size_t last, const cha
 				pat = NULL;
 			if (pat == NULL) {
 				conf_strv_free(pats);
-				return conf_fail(L, s->file, kv->line, "out of memory");
+				return conf_fail(L, sfile, kvline, "out of memory");
 			}
 			glob_t g;
 			int grc = glob(pat, GLOB_ERR, NULL, &g);
 			if (grc == GLOB_NOMATCH) {
-				conf_warn(L, s->file, kv->line, "No file matches via include \"%s\"", *pp);
+				conf_warn(L, sfile, kvline, "No file matches via include \"%s\"", *pp);
 				free(pat);
 				continue;
 			}
 			if (grc != 0) {
-				conf_fail(L, s->file, kv->line, "files: cannot read \"%s\"", *pp);
+				conf_fail(L, sfile, kvline, "files: cannot read \"%s\"", *pp);
 				free(pat);
 				conf_strv_free(pats);
 				return -1;
@@ -400,12 +404,12 @@ static int conf_includes(struct conf_ld *L, size_t first, size_t last, const cha
 				char real[PATH_MAX];
 				const char *path = g.gl_pathv[m];
 				if (realpath(path, real) == NULL) {
-					conf_fail(L, s->file, kv->line, "include \"%s\": %s", path, strerror(errno));
+					conf_fail(L, sfile, kvline, "include \"%s\": %s", path, strerror(errno));
 					globfree(&g);
 					conf_strv_free(pats);
 					return -1;
 				}
-				if (conf_read_file(L, path, real, s->file, kv->line) != 0) {
+				if (conf_read_file(L, path, real, sfile, kvline) != 0) {
 					globfree(&g);
 					conf_strv_free(pats);
 					return -1;
