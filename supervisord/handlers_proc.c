@@ -237,6 +237,7 @@ struct proc_wait {
 	enum wait_phase phase;
 	struct proc_wait_item *items;
 	size_t nitems, cap, npending;
+	ev_timer later; /* restart: the start phase runs from the loop, not inside a state hook */
 };
 
 static void handlers_wait_item_add(struct proc_wait *w, struct proc *p, json_t *result, bool waiting)
@@ -298,6 +299,7 @@ static void handlers_wait_finish(struct proc_wait *w)
 			*pp = w->next;
 			break;
 		}
+	ev_timer_stop(w->d->loop, &w->later);
 	conn_reply_ok(w->c, json_pack("{s:O}", "results", w->results));
 	conn_release(w->c);
 	json_decref(w->results);
@@ -306,7 +308,16 @@ static void handlers_wait_finish(struct proc_wait *w)
 	free(w);
 }
 
-/* A phase ended: a restart goes on to start, anything else replies. */
+static void handlers_wait_start_phase(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct proc_wait *w = t->data;
+
+	(void)loop;
+	(void)revents;
+	handlers_wait_phase(w);
+}
+
+/* A phase ended: a restart goes on to start (from the loop), anything else replies. */
 static void handlers_wait_next(struct proc_wait *w)
 {
 	if (w->npending > 0)
@@ -314,7 +325,10 @@ static void handlers_wait_next(struct proc_wait *w)
 	if (w->restart && w->phase == WAIT_STOP) {
 		w->phase = WAIT_START;
 		w->nitems = 0;
-		handlers_wait_phase(w);
+		w->npending = 1; /* nothing settles or finishes until the phase has run */
+		ev_timer_init(&w->later, handlers_wait_start_phase, 0., 0.);
+		w->later.data = w;
+		ev_timer_start(w->d->loop, &w->later);
 		return;
 	}
 	handlers_wait_finish(w);
@@ -351,6 +365,8 @@ static void handlers_wait_phase(struct proc_wait *w)
 	size_t i, np;
 	json_t *v;
 
+	if (w->phase == WAIT_START && w->restart)
+		w->npending = 0; /* drop the hold set when the stop phase ended */
 	w->npending++; /* hold the phase open while we walk the names */
 	json_array_foreach(w->names, i, v) {
 		const char *name = json_string_value(v);
@@ -445,6 +461,7 @@ void handlers_proc_state(struct daemon *d, struct proc *p, int from, int to)
 	struct proc_wait *w;
 
 	(void)from;
+	(void)to; /* p->state is newer when hooks nested; judge by it */
 	/*
 	 * Finishing a wait (or a restart going on to start) can run hooks again and
 	 * free other waits, so walk again from the head after each hit; every hit
@@ -455,7 +472,8 @@ again:
 	for (w = d->waits; w != NULL; w = w->next) {
 		bool hit = false;
 		for (size_t i = 0; i < w->nitems; i++)
-			if (w->items[i].waiting && w->items[i].p == p && handlers_wait_check(w, &w->items[i], to))
+			if (w->items[i].waiting && w->items[i].p == p &&
+			    handlers_wait_check(w, &w->items[i], p->state))
 				hit = true;
 		if (hit) {
 			handlers_wait_next(w);
@@ -475,6 +493,7 @@ void handlers_proc_abort(struct daemon *d)
 								   "ERROR (abnormal termination)"));
 		w->npending = 0;
 		w->restart = false;
+		w->nitems = 0;
 		handlers_wait_finish(w);
 	}
 }
