@@ -805,6 +805,25 @@ static void handlers_reread(struct daemon *d, struct conn *c, json_t *req)
 	conf_free(nc);
 }
 
+static int handlers_strv_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* supervisorctl lists each kind of change in name order. */
+static void handlers_diff_sort(struct sv_diff *diff)
+{
+	char **lists[] = { diff->added, diff->changed, diff->removed };
+
+	for (size_t k = 0; k < 3; k++) {
+		size_t n = 0;
+		while (lists[k] != NULL && lists[k][n] != NULL)
+			n++;
+		if (n > 1)
+			qsort(lists[k], n, sizeof(char *), handlers_strv_cmp);
+	}
+}
+
 static bool handlers_strv_has(char **v, const char *s)
 {
 	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
@@ -839,6 +858,7 @@ static void handlers_update(struct daemon *d, struct conn *c, json_t *req)
 	}
 	memset(&diff, 0, sizeof(diff));
 	sv_diff(d->sv, nc, &diff);
+	handlers_diff_sort(&diff);
 	results = json_array();
 	if (nn > 0) {
 		procs = sv_procs(d->sv, &np);
