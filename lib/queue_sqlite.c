@@ -23,10 +23,8 @@
 
 #include "queue_backend.h"
 
-/* lib/search.h is written separately; QS_HAVE_SEARCH switches its use on. */
-#ifdef QS_HAVE_SEARCH
+#define QS_HAVE_SEARCH 1
 #include "search.h"
-#endif
 
 int64_t q_now_override;
 

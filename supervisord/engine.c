@@ -1,37 +1,833 @@
 /*
- * engine.c — placeholder until the task engine lands: the daemon links and
- * runs, task requests get "not implemented".
+ * engine.c — the task engine's context: the database handle, the in-memory
+ * cache of tasks that are not stopped, the group commit, the timers and the
+ * rendering of tasks for replies. It never blocks the loop on anything but
+ * SQLite's own writes, and it never lets a reply or a step hand-out leave
+ * before the transaction that recorded it has committed.
+ *
+ * Why group commit in the daemon (DESIGN.md "Facts that shape the design"):
+ * SQLite commits cost an fsync each (6-7k/s at synchronous=FULL, 38-47k/s at
+ * NORMAL on the target machines) and several processes writing one database
+ * serialise on its write lock and starve each other (8 writers: three never
+ * got the lock). So workers never write the database: they talk to the
+ * daemon, which applies everything that arrived in one loop iteration (submits,
+ * claims, completions, progress) inside ONE transaction and commits it from an
+ * ev_prepare watcher, just before the loop would block again. The cost of a
+ * commit is then shared by every message of the iteration: under load the
+ * batches grow by themselves, idle the latency is one iteration. Hand-outs
+ * are fair (round-robin over idle workers of the queue, up to each worker's
+ * prefetch) and need no polling: a step reaches an idle worker in the same
+ * iteration it became ready. Measured figures: see the end of this comment.
+ *
+ * Measured (2 vCPU VM, tests/unit/test_engine.c's bench case, in-process,
+ * 1-step tasks, submit + claim + done, batches as the loop would form them):
+ * see README / report; the order of magnitude is what matters: one commit per
+ * iteration instead of one per message.
  */
+#define ENGINE_INTERNAL 1
+
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "control.h"
 #include "daemon.h"
 #include "engine.h"
+#include "log.h"
+#include "proto.h"
 
-struct engine {
-	struct daemon *d;
+#define ENGINE_TICK_S 5.0          /* fallback re-check of delays, deadlines, leases */
+#define ENGINE_LEASE_MS 60000      /* an unsupervised worker's lease on a step */
+#define ENGINE_CKPT_PAGES 4000     /* PASSIVE checkpoint once the log holds this many pages */
+#define ENGINE_IDLE_TRUNCATE_MS 2000 /* TRUNCATE the log after this long without commits */
+
+int64_t engine_now(void) { return q_now_ms(); }
+
+/* ---- the task cache ---- */
+
+static size_t engine_hash_of(const char *id, size_t size)
+{
+	size_t h = 5381;
+
+	for (; *id != '\0'; id++)
+		h = h * 33 + (unsigned char)*id;
+	return h & (size - 1);
+}
+
+static void engine_hash_grow(struct engine *e)
+{
+	size_t nsize = e->hash_size != 0 ? e->hash_size * 2 : 1024;
+	struct etask **nh = calloc(nsize, sizeof(*nh));
+
+	if (nh == NULL)
+		return; /* keep the longer chains */
+	for (size_t i = 0; i < e->hash_size; i++) {
+		struct etask *t = e->hash[i], *next;
+
+		for (; t != NULL; t = next) {
+			size_t k = engine_hash_of(t->row.id, nsize);
+
+			next = t->hnext;
+			t->hnext = nh[k];
+			nh[k] = t;
+		}
+	}
+	free(e->hash);
+	e->hash = nh;
+	e->hash_size = nsize;
+}
+
+struct etask *engine_task_get(struct engine *e, const char *id)
+{
+	struct etask *t;
+
+	if (e->hash_size == 0 || id == NULL)
+		return NULL;
+	for (t = e->hash[engine_hash_of(id, e->hash_size)]; t != NULL; t = t->hnext)
+		if (strcmp(t->row.id, id) == 0)
+			return t;
+	return NULL;
+}
+
+void engine_task_add(struct engine *e, struct etask *t)
+{
+	size_t k;
+
+	if (e->ntasks + 1 > e->hash_size / 2)
+		engine_hash_grow(e);
+	k = engine_hash_of(t->row.id, e->hash_size);
+	t->hnext = e->hash[k];
+	e->hash[k] = t;
+	e->ntasks++;
+}
+
+static void engine_task_remove(struct engine *e, struct etask *t)
+{
+	struct etask **pp;
+
+	if (e->hash_size == 0)
+		return;
+	for (pp = &e->hash[engine_hash_of(t->row.id, e->hash_size)]; *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == t) {
+			*pp = t->hnext;
+			e->ntasks--;
+			return;
+		}
+}
+
+void engine_task_free(struct etask *t)
+{
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->nsteps; i++)
+		q_step_clear(&t->steps[i].row);
+	free(t->steps);
+	json_decref(t->input);
+	json_decref(t->output);
+	json_decref(t->progress);
+	q_task_clear(&t->row);
+	free(t);
+}
+
+struct equeue *engine_queue(struct engine *e, const char *name)
+{
+	struct equeue *q;
+
+	for (q = e->queues; q != NULL; q = q->next)
+		if (strcmp(q->name, name) == 0)
+			return q;
+	q = calloc(1, sizeof(*q));
+	if (q == NULL || (q->name = strdup(name)) == NULL)
+		fatalx("engine: out of memory");
+	q->next = e->queues;
+	e->queues = q;
+	return q;
+}
+
+/* ---- the group transaction ---- */
+
+void engine_kick(struct engine *e)
+{
+	if (e->loop != NULL && !ev_is_active(&e->kick))
+		ev_idle_start(e->loop, &e->kick);
+}
+
+int engine_tx(struct engine *e)
+{
+	if (e->in_tx)
+		return 0;
+	if (e->ops->begin(e->b) < 0) {
+		log_warnx("engine: begin: %s", e->ops->error(e->b));
+		return -1;
+	}
+	e->in_tx = true;
+	engine_kick(e);
+	return 0;
+}
+
+void engine_task_dirty(struct engine *e, struct etask *t)
+{
+	t->changed = true;
+	if (!t->in_dirty) {
+		t->in_dirty = true;
+		t->dnext = e->dirty;
+		e->dirty = t;
+	}
+	engine_kick(e);
+}
+
+void engine_step_dirty(struct engine *e, struct estep *s)
+{
+	s->dirty = true;
+	engine_task_dirty(e, s->t);
+}
+
+void engine_error(struct engine *e, struct etask *t, int idx, const char *msg, const char *tail)
+{
+	struct q_error er = { .task = t->row.rowid, .idx = idx, .message = msg, .output_tail = tail, .at = engine_now() };
+
+	if (engine_tx(e) < 0 || e->ops->error_insert(e->b, &er) < 0)
+		log_warnx("engine: task %s: recording error \"%s\": %s", t->row.id, msg, e->ops->error(e->b));
+	log_info("task %s (%s): %s%s%s", t->row.id, t->row.label, idx >= 0 && (size_t)idx < t->nsteps ? "step " : "",
+		 idx >= 0 && (size_t)idx < t->nsteps ? t->steps[idx].row.name : "", msg);
+}
+
+void engine_reply(struct engine *e, struct conn *c, uint32_t type, json_t *body)
+{
+	struct reply *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		fatalx("engine: out of memory");
+	r->c = c;
+	r->type = type;
+	r->body = body;
+	if (c != NULL)
+		conn_hold(c);
+	*e->replies_tail = r;
+	e->replies_tail = &r->next;
+	engine_kick(e);
+}
+
+void engine_reply_task(struct engine *e, struct conn *c, uint32_t type, int64_t rowid, bool full)
+{
+	struct reply *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		fatalx("engine: out of memory");
+	r->c = c;
+	r->type = type;
+	r->task_rowid = rowid;
+	r->full = full;
+	if (c != NULL)
+		conn_hold(c);
+	*e->replies_tail = r;
+	e->replies_tail = &r->next;
+	engine_kick(e);
+}
+
+/* Write every changed task and step of this iteration. */
+static void engine_flush(struct engine *e)
+{
+	struct etask *t, *next;
+
+	for (t = e->dirty; t != NULL; t = next) {
+		next = t->dnext;
+		t->in_dirty = false;
+		t->dnext = NULL;
+		if (t->json_dirty) {
+			free(t->row.output);
+			free(t->row.progress);
+			t->row.output = json_dumps(t->output, JSON_COMPACT);
+			t->row.progress = json_dumps(t->progress, JSON_COMPACT);
+			t->json_dirty = false;
+		}
+		t->row.steps_done = 0;
+		for (size_t i = 0; i < t->nsteps; i++) {
+			struct estep *s = &t->steps[i];
+
+			if (s->row.state == QS_SUCCESS || s->row.state == QS_SKIPPED)
+				t->row.steps_done++;
+			if (s->dirty && e->ops->step_update(e->b, &s->row) < 0)
+				log_warnx("engine: step %s/%s: %s", t->row.id, s->row.name, e->ops->error(e->b));
+			s->dirty = false;
+		}
+		if (e->ops->task_update(e->b, &t->row) < 0)
+			log_warnx("engine: task %s: %s", t->row.id, e->ops->error(e->b));
+		if (t->changed && t->waiters != NULL && !t->notify) {
+			if (e->nnotify == e->cnotify) {
+				size_t n = e->cnotify != 0 ? e->cnotify * 2 : 64;
+				struct etask **nn = realloc(e->notify, n * sizeof(*nn));
+
+				if (nn == NULL)
+					fatalx("engine: out of memory");
+				e->notify = nn;
+				e->cnotify = n;
+			}
+			t->notify = true;
+			e->notify[e->nnotify++] = t;
+		}
+		t->changed = false;
+		if (t->row.state == QT_STOPPED && !t->in_stopped) {
+			t->in_stopped = true;
+			t->snext = e->stopped;
+			e->stopped = t;
+		}
+	}
+	e->dirty = NULL;
+}
+
+/* Checkpoint deliberately: PASSIVE when the log grew, TRUNCATE once idle. */
+static void engine_checkpoint(struct engine *e, bool idle)
+{
+	if (idle) {
+		if (!e->truncated_idle && e->ops->checkpoint(e->b, true) == 0)
+			e->truncated_idle = true;
+		return;
+	}
+	e->truncated_idle = false;
+	if (e->ops->wal_pages(e->b) >= ENGINE_CKPT_PAGES && e->ops->checkpoint(e->b, false) < 0)
+		log_warnx("engine: checkpoint: %s", e->ops->error(e->b));
+}
+
+static void engine_send_replies(struct engine *e)
+{
+	struct reply *r;
+
+	while ((r = e->replies) != NULL) {
+		e->replies = r->next;
+		if (e->replies == NULL)
+			e->replies_tail = &e->replies;
+		if (r->c != NULL && !conn_closed(r->c)) {
+			json_t *body = r->body;
+
+			if (body == NULL) {
+				json_t *tj = engine_task_json(e, r->task_rowid, r->full);
+
+				body = json_pack("{s:o*}", "task", tj);
+			}
+			conn_send(r->c, r->type, body);
+		} else {
+			json_decref(r->body);
+		}
+		if (r->c != NULL)
+			conn_release(r->c);
+		free(r);
+	}
+}
+
+/* Tell each waiter of a changed task: DATA, or the final OK once it stopped. */
+static void engine_notify_waiters(struct engine *e)
+{
+	for (size_t i = 0; i < e->nnotify; i++) {
+		struct etask *t = e->notify[i];
+		bool stopped = t->row.state == QT_STOPPED;
+		json_t *tj = engine_task_json(e, t->row.rowid, stopped);
+		struct waiter *w, *next;
+
+		t->notify = false;
+		for (w = t->waiters; w != NULL; w = next) {
+			next = w->next;
+			if (w->c != NULL && !conn_closed(w->c))
+				conn_send(w->c, stopped ? MSG_OK : MSG_DATA, json_pack("{s:O}", "task", tj));
+			if (stopped) {
+				if (w->c != NULL) {
+					conn_on_close(w->c, NULL, NULL);
+					conn_release(w->c);
+				}
+				free(w);
+			}
+		}
+		if (stopped)
+			t->waiters = NULL;
+		json_decref(tj);
+	}
+	e->nnotify = 0;
+}
+
+static void engine_send_outboxes(struct engine *e)
+{
+	for (struct worker *w = e->workers; w != NULL; w = w->next) {
+		size_t i;
+		json_t *m;
+		json_t *box = w->outbox;
+
+		if (json_array_size(box) == 0)
+			continue;
+		w->outbox = json_array();
+		json_array_foreach(box, i, m)
+		{
+			if (w->c != NULL && !conn_closed(w->c))
+				conn_send(w->c, (uint32_t)json_integer_value(json_array_get(m, 0)),
+					  json_incref(json_array_get(m, 1)));
+		}
+		json_decref(box);
+	}
+}
+
+static void engine_free_stopped(struct engine *e)
+{
+	struct etask *t;
+
+	while ((t = e->stopped) != NULL) {
+		e->stopped = t->snext;
+		if (t->in_dirty || t->notify) {
+			/* changed again after the commit: keep it one more round */
+			t->in_stopped = false;
+			continue;
+		}
+		engine_task_remove(e, t);
+		engine_task_free(t);
+	}
+}
+
+void engine_commit(struct engine *e)
+{
+	engine_dispatch(e);
+	if (e->dirty != NULL && engine_tx(e) == 0)
+		engine_flush(e);
+	if (e->in_tx) {
+		e->in_tx = false;
+		if (e->ops->commit(e->b) < 0) {
+			/* The memory is ahead of the store now; the next commit writes the same rows again. */
+			log_error("engine: commit: %s", e->ops->error(e->b));
+			e->ops->rollback(e->b);
+		} else {
+			e->n_commits++;
+			e->last_commit_ms = engine_now();
+			engine_checkpoint(e, false);
+		}
+	}
+	engine_send_replies(e);
+	engine_notify_waiters(e);
+	engine_send_outboxes(e);
+	engine_free_stopped(e);
+	if (e->in_tx || e->dirty != NULL || e->replies != NULL)
+		engine_kick(e);
+}
+
+static void engine_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	engine_commit(w->data);
+}
+
+static void engine_kick_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	(void)revents;
+	ev_idle_stop(loop, w); /* its only job: make this iteration not block, so prepare runs again */
+}
+
+/* ---- timers: delayed starts, deadlines, leases ---- */
+
+void engine_timed(struct engine *e, struct etask *t)
+{
+	int64_t at = 0;
+
+	if (!t->timed) {
+		t->timed = true;
+		e->ntimed++;
+	}
+	if (t->row.start_at != 0 && t->row.started_at == 0)
+		at = t->row.start_at;
+	if (t->row.start_before != 0 && t->row.started_at == 0 && (at == 0 || t->row.start_before < at))
+		at = t->row.start_before;
+	if (at != 0 && e->loop != NULL && (e->due_at == 0 || at < e->due_at)) {
+		double after = (double)(at - engine_now()) / 1000.0;
+
+		e->due_at = at;
+		ev_timer_stop(e->loop, &e->due);
+		ev_timer_set(&e->due, after > 0 ? after : 0, 0);
+		ev_timer_start(e->loop, &e->due);
+	}
+}
+
+/* Start delayed tasks that are due and stop those whose start_before passed. */
+static void engine_check_times(struct engine *e)
+{
+	int64_t now = engine_now(), next = 0;
+
+	if (e->ntimed == 0)
+		return;
+	for (size_t i = 0; i < e->hash_size; i++) {
+		for (struct etask *t = e->hash[i]; t != NULL; t = t->hnext) {
+			if (!t->timed)
+				continue;
+			if (t->row.state != QT_PLANNED || t->row.started_at != 0) {
+				t->timed = false;
+				e->ntimed--;
+				continue;
+			}
+			if (t->row.start_before != 0 && now > t->row.start_before) {
+				engine_tx(e);
+				engine_error(e, t, -1, "start_before passed", NULL);
+				for (size_t k = 0; k < t->nsteps; k++)
+					if (t->steps[k].queued)
+						engine_fifo_remove(&t->steps[k]);
+				engine_task_stop(e, t, QR_ERROR);
+				t->timed = false;
+				e->ntimed--;
+				continue;
+			}
+			if (t->row.start_at != 0 && t->row.start_at <= now && t->nsteps > 0 &&
+			    t->steps[0].row.state == QS_PENDING) {
+				engine_tx(e);
+				t->steps[0].row.state = QS_READY;
+				engine_step_dirty(e, &t->steps[0]);
+				engine_fifo_push(&t->steps[0], false);
+			}
+			if (t->row.start_at > now && (next == 0 || t->row.start_at < next))
+				next = t->row.start_at;
+			if (t->row.start_before != 0 && (next == 0 || t->row.start_before < next))
+				next = t->row.start_before;
+		}
+	}
+	e->due_at = 0;
+	ev_timer_stop(e->loop, &e->due);
+	if (next != 0) {
+		double after = (double)(next - now) / 1000.0;
+
+		e->due_at = next;
+		ev_timer_set(&e->due, after > 0 ? after + 0.001 : 0, 0);
+		ev_timer_start(e->loop, &e->due);
+	}
+}
+
+static void engine_due_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	engine_check_times(w->data);
+}
+
+static void engine_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct engine *e = w->data;
+	int64_t now = engine_now();
+
+	(void)loop;
+	(void)revents;
+	engine_check_times(e);
+	engine_rescue_leases(e, now);
+	if (!e->in_tx && e->dirty == NULL && e->last_commit_ms != 0 && now - e->last_commit_ms > ENGINE_IDLE_TRUNCATE_MS)
+		engine_checkpoint(e, true);
+}
+
+/* ---- loading ---- */
+
+static int engine_load_step(void *arg, struct q_step *s)
+{
+	struct etask *t = arg;
+
+	if (s->idx < 0 || (size_t)s->idx >= t->nsteps)
+		return 0;
+	t->steps[s->idx].row = *s;
+	memset(s, 0, sizeof(*s)); /* moved */
+	return 0;
+}
+
+static json_t *engine_json_object(const char *text)
+{
+	json_t *j = text != NULL ? json_loads(text, 0, NULL) : NULL;
+
+	if (!json_is_object(j)) {
+		json_decref(j);
+		j = json_object();
+	}
+	return j;
+}
+
+struct etask *engine_task_load(struct engine *e, struct q_task *row)
+{
+	struct etask *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->row = *row;
+	memset(row, 0, sizeof(*row)); /* moved */
+	t->nsteps = t->row.steps_total > 0 ? (size_t)t->row.steps_total : 0;
+	t->steps = calloc(t->nsteps != 0 ? t->nsteps : 1, sizeof(*t->steps));
+	if (t->steps == NULL) {
+		engine_task_free(t);
+		return NULL;
+	}
+	for (size_t i = 0; i < t->nsteps; i++)
+		t->steps[i].t = t;
+	if (e->ops->steps_of(e->b, t->row.rowid, engine_load_step, t) < 0)
+		log_warnx("engine: loading steps of %s: %s", t->row.id, e->ops->error(e->b));
+	t->input = engine_json_object(t->row.input);
+	t->output = engine_json_object(t->row.output);
+	t->progress = engine_json_object(t->row.progress);
+	t->q = engine_queue(e, t->row.queue != NULL ? t->row.queue : "default");
+	engine_task_add(e, t);
+	return t;
+}
+
+static int engine_load_active(void *arg, struct q_task *row)
+{
+	struct engine *e = arg;
+	struct etask *t = engine_task_load(e, row);
+
+	if (t == NULL)
+		return 1;
+	for (size_t i = 0; i < t->nsteps; i++)
+		if (t->steps[i].row.state == QS_READY)
+			engine_fifo_push(&t->steps[i], false);
+	if (t->row.state == QT_PLANNED && (t->row.start_at != 0 || t->row.start_before != 0))
+		engine_timed(e, t);
+	return 0;
+}
+
+/* ---- rendering ---- */
+
+static json_t *engine_time_json(int64_t ms)
+{
+	return ms != 0 ? json_real((double)ms / 1000.0) : json_null();
+}
+
+json_t *engine_row_json(const struct q_task *row, bool with_io)
+{
+	json_t *j = json_object();
+	int64_t now = engine_now();
+
+	json_object_set_new(j, "id", json_string(row->id));
+	json_object_set_new(j, "label", json_string(row->label != NULL ? row->label : ""));
+	json_object_set_new(j, "name", json_string(row->name != NULL ? row->name : ""));
+	json_object_set_new(j, "queue", json_string(row->queue != NULL ? row->queue : ""));
+	json_object_set_new(j, "state", json_string(q_task_state_name(row->state)));
+	json_object_set_new(j, "result", json_string(q_result_name(row->result)));
+	json_object_set_new(j, "triggered_by", row->triggered_by != NULL ? json_string(row->triggered_by) : json_null());
+	json_object_set_new(j, "parent_task_id",
+			    row->parent_task_id != NULL ? json_string(row->parent_task_id) : json_null());
+	json_object_set_new(j, "start_at", engine_time_json(row->start_at));
+	json_object_set_new(j, "start_before", engine_time_json(row->start_before));
+	json_object_set_new(j, "created_at", engine_time_json(row->created_at));
+	json_object_set_new(j, "started_at", engine_time_json(row->started_at));
+	json_object_set_new(j, "ended_at", engine_time_json(row->ended_at));
+	json_object_set_new(j, "steps_total", json_integer(row->steps_total));
+	json_object_set_new(j, "steps_done", json_integer(row->steps_done));
+	json_object_set_new(j, "progress", engine_json_object(row->progress));
+	json_object_set_new(j, "cancellable", json_boolean(row->flags & QF_CANCELLABLE));
+	json_object_set_new(j, "on_error", json_string(q_on_error_name(row->on_error)));
+	json_object_set_new(j, "delayed", json_boolean(row->state == QT_PLANNED && row->start_at > now));
+	if (with_io) {
+		json_object_set_new(j, "input", engine_json_object(row->input));
+		json_object_set_new(j, "output", engine_json_object(row->output));
+	}
+	return j;
+}
+
+static int engine_step_json(void *arg, struct q_step *s)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "index", json_integer(s->idx));
+	json_object_set_new(j, "name", json_string(s->name != NULL ? s->name : ""));
+	if (s->command != NULL)
+		json_object_set_new(j, "command", json_string(s->command));
+	if (s->handler != NULL)
+		json_object_set_new(j, "handler", json_string(s->handler));
+	json_object_set_new(j, "state", json_string(q_step_state_name(s->state)));
+	json_object_set_new(j, "worker", s->worker != NULL ? json_string(s->worker) : json_null());
+	json_object_set_new(j, "pid", s->pid != 0 ? json_integer(s->pid) : json_null());
+	json_object_set_new(j, "attempts", json_integer(s->attempts));
+	json_object_set_new(j, "started_at", engine_time_json(s->started_at));
+	json_object_set_new(j, "ended_at", engine_time_json(s->ended_at));
+	json_array_append_new(arg, j);
+	return 0;
+}
+
+struct engine_err_ctx {
+	json_t *arr, *steps;
 };
+
+static int engine_error_json(void *arg, const struct q_error *er)
+{
+	struct engine_err_ctx *x = arg;
+	json_t *j = json_object();
+	json_t *st = er->idx >= 0 ? json_array_get(x->steps, (size_t)er->idx) : NULL;
+
+	json_object_set_new(j, "step", st != NULL ? json_incref(json_object_get(st, "name")) : json_null());
+	json_object_set_new(j, "index", er->idx >= 0 ? json_integer(er->idx) : json_null());
+	json_object_set_new(j, "message", json_string(er->message != NULL ? er->message : ""));
+	json_object_set_new(j, "output_tail", er->output_tail != NULL ? json_string(er->output_tail) : json_null());
+	json_object_set_new(j, "at", engine_time_json(er->at));
+	json_array_append_new(x->arr, j);
+	return 0;
+}
+
+static int engine_lock_json(void *arg, const char *resource, bool exclusive, const char *task_id)
+{
+	(void)task_id;
+	json_array_append_new(arg, json_pack("{s:s, s:b}", "resource", resource, "exclusive", exclusive));
+	return 0;
+}
+
+static int engine_child_json(void *arg, struct q_task *t)
+{
+	json_array_append_new(arg, json_string(t->id));
+	return 0;
+}
+
+json_t *engine_task_json(struct engine *e, int64_t rowid, bool full)
+{
+	struct q_task row;
+	json_t *j, *steps, *errors, *locks, *children;
+	struct engine_err_ctx x;
+
+	memset(&row, 0, sizeof(row));
+	if (e->ops->task_get(e->b, rowid, &row) != 0)
+		return NULL;
+	j = engine_row_json(&row, true);
+	if (full) {
+		steps = json_array();
+		errors = json_array();
+		locks = json_array();
+		children = json_array();
+		e->ops->steps_of(e->b, rowid, engine_step_json, steps);
+		x.arr = errors;
+		x.steps = steps;
+		e->ops->errors_of(e->b, rowid, engine_error_json, &x);
+		e->ops->locks_of(e->b, rowid, engine_lock_json, locks);
+		e->ops->children_of(e->b, row.id, engine_child_json, children);
+		json_object_set_new(j, "steps", steps);
+		json_object_set_new(j, "errors", errors);
+		json_object_set_new(j, "locks", locks);
+		json_object_set_new(j, "children", children);
+	}
+	q_task_clear(&row);
+	return j;
+}
+
+/* ---- life cycle ---- */
 
 struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof(*e));
-	(void)err;
-	(void)errlen;
-	if (e != NULL)
-		e->d = d;
+	const char *path = d->conf != NULL && d->conf->database != NULL ? d->conf->database : "taskvisor.db";
+
+	if (e == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->d = d;
+	e->loop = d->loop;
+	e->ops = &queue_sqlite_ops;
+	e->replies_tail = &e->replies;
+	e->lease_ms = ENGINE_LEASE_MS;
+	e->next_worker_id = 1;
+	e->b = e->ops->open(path, d->conf != NULL ? d->conf->durability : DURABILITY_FULL, err, errlen);
+	if (e->b == NULL) {
+		free(e);
+		return NULL;
+	}
+	engine_hash_grow(e);
+	if (e->loop != NULL) {
+		ev_prepare_init(&e->prepare, engine_prepare_cb);
+		e->prepare.data = e;
+		ev_prepare_start(e->loop, &e->prepare);
+		ev_idle_init(&e->kick, engine_kick_cb);
+		e->kick.data = e;
+		ev_timer_init(&e->tick, engine_tick_cb, ENGINE_TICK_S, ENGINE_TICK_S);
+		e->tick.data = e;
+		ev_timer_start(e->loop, &e->tick);
+		ev_unref(e->loop); /* the tick alone does not keep the loop alive */
+		ev_timer_init(&e->due, engine_due_cb, 0, 0);
+		e->due.data = e;
+	}
+	if (e->ops->tasks_active(e->b, engine_load_active, e) < 0) {
+		snprintf(err, errlen, "%s: loading tasks: %s", path, e->ops->error(e->b));
+		engine_free(e);
+		return NULL;
+	}
+	engine_recover(e);
+	if (e->loop != NULL)
+		engine_check_times(e);
+	engine_commit(e);
+	log_info("engine: %s open, %zu unfinished tasks", path, e->ntasks);
 	return e;
 }
 
-void engine_free(struct engine *e) { free(e); }
-void engine_config_changed(struct engine *e) { (void)e; }
-
-void engine_proc_exit(struct engine *e, struct proc *p, pid_t pid, int wstatus, bool oom_killed)
+void engine_free(struct engine *e)
 {
-	(void)e;
-	(void)p;
-	(void)pid;
-	(void)wstatus;
-	(void)oom_killed;
+	if (e == NULL)
+		return;
+	while (e->workers != NULL)
+		engine_worker_free(e->workers);
+	engine_commit(e);
+	if (e->loop != NULL) {
+		ev_prepare_stop(e->loop, &e->prepare);
+		ev_idle_stop(e->loop, &e->kick);
+		ev_ref(e->loop);
+		ev_timer_stop(e->loop, &e->tick);
+		ev_timer_stop(e->loop, &e->due);
+	}
+	for (size_t i = 0; i < e->hash_size; i++) {
+		struct etask *t, *next;
+
+		for (t = e->hash[i]; t != NULL; t = next) {
+			next = t->hnext;
+			for (struct waiter *w = t->waiters, *wn; w != NULL; w = wn) {
+				wn = w->next;
+				if (w->c != NULL) {
+					conn_on_close(w->c, NULL, NULL);
+					conn_release(w->c);
+				}
+				free(w);
+			}
+			engine_task_free(t);
+		}
+	}
+	free(e->hash);
+	free(e->notify);
+	while (e->queues != NULL) {
+		struct equeue *q = e->queues;
+
+		e->queues = q->next;
+		free(q->workers);
+		free(q->name);
+		free(q);
+	}
+	if (e->b != NULL) {
+		e->ops->checkpoint(e->b, true);
+		e->ops->close(e->b);
+	}
+	free(e);
 }
 
-const struct control_handler task_handlers[] = { { 0, false, NULL } };
+void engine_config_changed(struct engine *e)
+{
+	/* Tasks carry what they need (commands expanded, on_error, cancellable) from planning:
+	 * a changed type applies to new submits only. Nothing to redo here. */
+	(void)e;
+}
+
+int engine_ping_db(struct engine *e, char *msg, size_t len)
+{
+	if (e == NULL || e->b == NULL) {
+		snprintf(msg, len, "database not open");
+		return -1;
+	}
+	return e->ops->ping(e->b, msg, len);
+}
+
+void engine_ping_checks(struct engine *e, json_t *checks)
+{
+	char msg[256];
+	int ok = engine_ping_db(e, msg, sizeof(msg));
+	size_t nworkers = 0, busy = 0, ready = 0;
+
+	json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", "database", "ok", ok == 0, "message", msg));
+	for (struct worker *w = e->workers; w != NULL; w = w->next) {
+		if (w->c == NULL)
+			continue;
+		nworkers++;
+		busy += (size_t)w->nheld;
+	}
+	for (struct equeue *q = e->queues; q != NULL; q = q->next)
+		ready += q->nready;
+	snprintf(msg, sizeof(msg), "%zu workers connected, %zu steps running, %zu ready", nworkers, busy, ready);
+	json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", "workers", "ok", 1, "message", msg));
+}

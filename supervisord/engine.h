@@ -3,11 +3,19 @@
  * (through queue_backend.h), plans tasks, hands steps to connected workers,
  * records results with group commit, applies rescue strategies, and rescues
  * steps whose worker died (it hears every reaped child from the supervisor).
+ *
+ * Files: engine.c (context, group commit, timers, task cache), engine_plan.c
+ * (submit: validation, templates, locks), engine_dispatch.c (workers, hand-out,
+ * step results, results of tasks), engine_rescue.c (worker death, leases,
+ * restart recovery), handlers_task.c (the 200/300 socket messages).
  */
 #ifndef TV_ENGINE_H
 #define TV_ENGINE_H
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct daemon;
@@ -21,5 +29,198 @@ void engine_free(struct engine *e);
 void engine_config_changed(struct engine *e);
 /* A supervised child was reaped (from sv_hooks.on_exit). */
 void engine_proc_exit(struct engine *e, struct proc *p, pid_t pid, int wstatus, bool oom_killed);
+/* A write and a read on the database: 0 or -1, a line for `ping` in msg. */
+int engine_ping_db(struct engine *e, char *msg, size_t len);
+/* ping's checks: database and workers, each {"name","ok","message"} appended to checks. */
+void engine_ping_checks(struct engine *e, json_t *checks);
+
+#ifdef ENGINE_INTERNAL
+/*
+ * Shared by engine*.c and handlers_task.c only. The engine keeps every task
+ * that is not stopped in memory (struct etask, its steps, a hash by id) and
+ * writes each change through the backend inside the open group transaction.
+ */
+#include <ev.h>
+
+#include "conf.h"
+#include "queue_backend.h"
+
+struct conn;
+struct worker;
+struct etask;
+
+struct estep {
+	struct q_step row;
+	struct etask *t;
+	struct worker *w;            /* holder while running */
+	struct estep *qprev, *qnext; /* ready FIFO of the task's queue */
+	bool queued;
+	bool dirty;
+	int children_open;  /* spawned children not yet stopped */
+	bool child_failed;  /* one of them ended in error */
+};
+
+struct waiter {
+	struct engine *e;
+	struct conn *c;
+	struct etask *t;
+	struct waiter *next;
+};
+
+struct equeue {
+	char *name;
+	struct estep *head, *tail;
+	size_t nready;
+	struct worker **workers;
+	size_t nworkers, rr;
+	struct equeue *next;
+};
+
+struct etask {
+	struct q_task row; /* row.input/output/progress text: see the json below */
+	json_t *input, *output, *progress;
+	bool json_dirty; /* output/progress changed since the last write */
+	struct estep *steps;
+	size_t nsteps;
+	struct equeue *q;
+	bool dirty, changed; /* changed: waiters must hear of it after commit */
+	struct etask *dnext; /* dirty list */
+	struct etask *snext; /* stopped, to free after the commit */
+	struct etask *hnext; /* hash chain */
+	bool in_dirty, in_stopped, notify;
+	struct waiter *waiters;
+	bool timed; /* start_at / start_before to watch */
+};
+
+/* A step a worker holds: s is NULL once the step was cancelled (the slot stays until DONE/FAIL). */
+struct held {
+	char step_id[40];
+	struct estep *s;
+};
+
+struct worker {
+	struct engine *e;
+	struct conn *c; /* NULL once the connection closed */
+	int id;
+	char *name;
+	pid_t pid;
+	bool supervised;
+	struct equeue *q;
+	char **handlers;
+	size_t nhandlers;
+	bool commands;
+	int prefetch;
+	struct held *held;
+	int nheld;
+	json_t *outbox; /* [[type, body], ...] sent after the commit */
+	ev_timer grace; /* closed before its reap: wait for the exit status */
+	struct worker *next;
+};
+
+struct reply {
+	struct conn *c;
+	uint32_t type;
+	json_t *body;   /* sent as is, or NULL: {"task": render(task_rowid)} */
+	int64_t task_rowid;
+	bool full;
+	struct reply *next;
+};
+
+struct engine {
+	struct daemon *d;
+	struct ev_loop *loop;
+	const struct queue_ops *ops;
+	struct qb *b;
+	bool in_tx;
+	bool tx_failed;
+
+	struct etask **hash;
+	size_t hash_size, ntasks;
+	struct etask *dirty;
+	struct equeue *queues;
+	struct worker *workers;
+	int next_worker_id;
+	struct reply *replies, **replies_tail;
+	struct etask *stopped;  /* stopped tasks to free after the commit (snext chain) */
+	struct etask **notify;  /* tasks whose waiters hear of the commit */
+	size_t nnotify, cnotify;
+
+	ev_prepare prepare; /* group commit, hand-out, replies */
+	ev_idle kick;       /* keeps the loop from blocking while work is pending */
+	ev_timer tick;      /* slow fallback: delays, deadlines, leases, checkpoints */
+	ev_timer due;       /* the next start_at / start_before */
+	int64_t due_at;
+	unsigned ntimed;
+	unsigned commits_since_ckpt;
+	int64_t last_commit_ms;
+	bool truncated_idle;
+	int lease_ms;
+
+	/* figures for ping/logs */
+	unsigned long long n_commits, n_claims, n_done;
+};
+
+/* engine.c */
+int engine_tx(struct engine *e); /* make sure the group transaction is open */
+void engine_kick(struct engine *e);
+struct etask *engine_task_get(struct engine *e, const char *id);
+void engine_task_add(struct engine *e, struct etask *t);
+void engine_task_dirty(struct engine *e, struct etask *t);
+void engine_step_dirty(struct engine *e, struct estep *s);
+void engine_task_free(struct etask *t);
+void engine_reply(struct engine *e, struct conn *c, uint32_t type, json_t *body);
+void engine_reply_task(struct engine *e, struct conn *c, uint32_t type, int64_t rowid, bool full);
+void engine_error(struct engine *e, struct etask *t, int idx, const char *msg, const char *tail);
+void engine_timed(struct engine *e, struct etask *t);
+struct equeue *engine_queue(struct engine *e, const char *name);
+int64_t engine_now(void);
+/* Load a task (not stopped) with its steps from the store into memory. */
+struct etask *engine_task_load(struct engine *e, struct q_task *row);
+/* Render a task from the store as the protocol shows it (full: steps, errors, locks, children). */
+json_t *engine_task_json(struct engine *e, int64_t rowid, bool full);
+/* A row as the protocol shows it; with_io adds input and output. */
+json_t *engine_row_json(const struct q_task *row, bool with_io);
+/* The flush+commit+send of one loop iteration (also called by tests). */
+void engine_commit(struct engine *e);
+
+/* engine_plan.c */
+/* Parse a request time (number = epoch seconds, or text): 0 ok (*ms, 0 for null), -1. */
+int engine_parse_time(json_t *v, int64_t now, int64_t *ms);
+/* Plan one task from a submit object (validated, written in the open transaction).
+ * parent (may be NULL) and parent_step for sub-tasks. Returns the task (NULL + err). */
+struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struct etask *parent, int parent_step,
+			  char *err, size_t errlen);
+/* Validate a submit object without writing: 0 or -1 + err. */
+int engine_plan_check(struct engine *e, json_t *req, char *err, size_t errlen);
+/* Shell-quote s for /bin/sh when it holds anything but safe characters (malloc'd). */
+char *engine_shell_quote(const char *s);
+
+/* engine_dispatch.c */
+void engine_fifo_push(struct estep *s, bool front);
+void engine_fifo_remove(struct estep *s);
+void engine_dispatch(struct engine *e);
+struct worker *engine_worker_hello(struct engine *e, struct conn *c, json_t *req, char *err, size_t errlen);
+void engine_worker_free(struct worker *w);
+struct held *engine_worker_held(struct worker *w, const char *step_id);
+void engine_worker_release(struct worker *w, struct held *h);
+void engine_step_done(struct engine *e, struct estep *s, json_t *output);
+void engine_step_fail(struct engine *e, struct estep *s, const char *msg, const char *tail);
+void engine_step_progress(struct engine *e, struct estep *s, json_t *progress, json_t *output);
+void engine_task_advance(struct engine *e, struct etask *t);
+void engine_task_stop(struct engine *e, struct etask *t, enum q_result result);
+enum q_result engine_derive_result(const struct etask *t);
+/* Operator actions: 0, or -1 with the reason in err (nothing changed). */
+int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errlen);
+int engine_task_skip(struct engine *e, struct etask *t, char *err, size_t errlen);
+int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errlen);
+void engine_worker_send(struct worker *w, uint32_t type, json_t *body);
+
+/* engine_rescue.c */
+/* The step lost its worker (cause): re-queue while attempts allow, else fail it. */
+void engine_step_lost(struct engine *e, struct estep *s, const char *cause);
+void engine_worker_closed(void *arg, struct conn *c);
+void engine_rescue_leases(struct engine *e, int64_t now);
+void engine_recover(struct engine *e);
+#endif
 
 #endif

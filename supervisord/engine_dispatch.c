@@ -1,0 +1,610 @@
+/*
+ * engine_dispatch.c — workers and steps: the ready FIFO of each queue, the
+ * fair hand-out (round-robin over the queue's workers that have a free
+ * prefetch slot and serve the step's handler), step results (done, failed,
+ * progress), the rescue strategy of a failed step (pause, stop, skip), the
+ * result of a finished task (Dynflow's rule) and the operator's resume, skip
+ * and cancel. Everything is written in the open group transaction; messages
+ * to workers wait in each worker's outbox until the commit (engine.c).
+ */
+#define ENGINE_INTERNAL 1
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "engine.h"
+#include "log.h"
+#include "proc.h"
+#include "proto.h"
+
+#define DISPATCH_MAX_SKIP 4096 /* ready steps looked past per round when no worker serves them */
+
+/* ---- the ready FIFO ---- */
+
+void engine_fifo_push(struct estep *s, bool front)
+{
+	struct equeue *q = s->t->q;
+
+	if (s->queued)
+		return;
+	s->queued = true;
+	q->nready++;
+	if (front) {
+		s->qprev = NULL;
+		s->qnext = q->head;
+		if (q->head != NULL)
+			q->head->qprev = s;
+		else
+			q->tail = s;
+		q->head = s;
+	} else {
+		s->qnext = NULL;
+		s->qprev = q->tail;
+		if (q->tail != NULL)
+			q->tail->qnext = s;
+		else
+			q->head = s;
+		q->tail = s;
+	}
+}
+
+void engine_fifo_remove(struct estep *s)
+{
+	struct equeue *q = s->t->q;
+
+	if (!s->queued)
+		return;
+	if (s->qprev != NULL)
+		s->qprev->qnext = s->qnext;
+	else
+		q->head = s->qnext;
+	if (s->qnext != NULL)
+		s->qnext->qprev = s->qprev;
+	else
+		q->tail = s->qprev;
+	s->qprev = s->qnext = NULL;
+	s->queued = false;
+	q->nready--;
+}
+
+/* ---- workers ---- */
+
+void engine_worker_send(struct worker *w, uint32_t type, json_t *body)
+{
+	json_array_append_new(w->outbox, json_pack("[i, o]", (json_int_t)type, body));
+	engine_kick(w->e);
+}
+
+static bool worker_serves(const struct worker *w, const struct estep *s)
+{
+	if (w->c == NULL || w->nheld >= w->prefetch)
+		return false;
+	if (s->row.handler == NULL)
+		return w->commands;
+	for (size_t i = 0; i < w->nhandlers; i++)
+		if (strcmp(w->handlers[i], s->row.handler) == 0)
+			return true;
+	return false;
+}
+
+/* Give step s to worker w: running, recorded, message queued for after the commit. */
+static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
+{
+	struct etask *t = s->t;
+	int64_t now = engine_now();
+	struct held *h = &w->held[w->nheld++];
+	json_t *m;
+
+	engine_fifo_remove(s);
+	s->row.state = QS_RUNNING;
+	free(s->row.worker);
+	s->row.worker = strdup(w->name);
+	s->row.pid = w->pid;
+	s->row.attempts++;
+	s->row.started_at = now;
+	s->row.ended_at = 0;
+	s->row.lease_until = w->supervised ? 0 : now + e->lease_ms;
+	s->w = w;
+	snprintf(h->step_id, sizeof(h->step_id), "%lld.%d", (long long)s->row.rowid, s->row.attempts);
+	h->s = s;
+	if (t->row.state == QT_PLANNED)
+		t->row.state = QT_RUNNING;
+	if (t->row.started_at == 0)
+		t->row.started_at = now;
+	engine_step_dirty(e, s);
+	e->n_claims++;
+
+	m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:O, s:i, s:f}", "step_id", h->step_id, "task_id", t->row.id,
+		      "label", t->row.label, "name", t->row.name, "step", s->row.name, "index", s->row.idx, "input",
+		      t->input, "attempt", s->row.attempts, "lease",
+		      w->supervised ? 0.0 : (double)e->lease_ms / 1000.0);
+	if (s->row.command != NULL)
+		json_object_set_new(m, "command", json_string(s->row.command));
+	else
+		json_object_set_new(m, "handler", json_string(s->row.handler != NULL ? s->row.handler : ""));
+	engine_worker_send(w, MSG_WORKER_STEP, m);
+}
+
+/* A ready step whose task's start_before passed is not handed out: the task stops in error. */
+static bool dispatch_expired(struct engine *e, struct estep *s, int64_t now)
+{
+	struct etask *t = s->t;
+
+	if (t->row.start_before == 0 || t->row.started_at != 0 || now <= t->row.start_before)
+		return false;
+	engine_fifo_remove(s);
+	engine_tx(e);
+	engine_error(e, t, -1, "start_before passed", NULL);
+	engine_task_stop(e, t, QR_ERROR);
+	return true;
+}
+
+static void dispatch_queue(struct engine *e, struct equeue *q)
+{
+	struct estep *s, *next;
+	size_t skipped = 0;
+	int64_t now = engine_now();
+
+	if (q->head == NULL || q->nworkers == 0)
+		return;
+	for (s = q->head; s != NULL && skipped < DISPATCH_MAX_SKIP; s = next) {
+		struct worker *w = NULL;
+		bool any_free = false;
+
+		next = s->qnext;
+		if (dispatch_expired(e, s, now))
+			continue;
+		for (size_t k = 0; k < q->nworkers; k++) {
+			struct worker *c = q->workers[(q->rr + k) % q->nworkers];
+
+			if (c->c != NULL && c->nheld < c->prefetch)
+				any_free = true;
+			if (worker_serves(c, s)) {
+				w = c;
+				q->rr = (q->rr + k + 1) % q->nworkers;
+				break;
+			}
+		}
+		if (!any_free)
+			break;
+		if (w == NULL) {
+			skipped++;
+			continue;
+		}
+		if (engine_tx(e) < 0)
+			return;
+		dispatch_claim(e, w, s);
+	}
+}
+
+void engine_dispatch(struct engine *e)
+{
+	for (struct equeue *q = e->queues; q != NULL; q = q->next)
+		dispatch_queue(e, q);
+}
+
+struct worker *engine_worker_hello(struct engine *e, struct conn *c, json_t *req, char *err, size_t errlen)
+{
+	struct worker *w;
+	const char *queue = json_string_value(json_object_get(req, "queue"));
+	json_t *handlers = json_object_get(req, "handlers"), *v;
+	json_int_t prefetch = json_integer_value(json_object_get(req, "prefetch"));
+	pid_t pid = c != NULL ? conn_pid(c) : 0;
+	struct proc *p = NULL;
+	size_t i;
+
+	if (queue == NULL || *queue == '\0')
+		queue = "default";
+	if (pid <= 0)
+		pid = (pid_t)json_integer_value(json_object_get(req, "pid"));
+	if (prefetch < 1)
+		prefetch = 1;
+	if (prefetch > 10000)
+		prefetch = 10000;
+	if (handlers != NULL && !json_is_array(handlers)) {
+		snprintf(err, errlen, "handlers must be an array of names");
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w->e = e;
+	w->c = c;
+	w->id = e->next_worker_id++;
+	w->pid = pid;
+	w->prefetch = (int)prefetch;
+	w->held = calloc((size_t)prefetch, sizeof(*w->held));
+	w->handlers = calloc(json_array_size(handlers) + 1, sizeof(char *));
+	w->outbox = json_array();
+	json_array_foreach(handlers, i, v)
+	{
+		const char *h = json_string_value(v);
+
+		if (h == NULL)
+			continue;
+		if (strcmp(h, "*") == 0)
+			w->commands = true;
+		else
+			w->handlers[w->nhandlers++] = strdup(h);
+	}
+	if (json_array_size(handlers) == 0)
+		w->commands = true;
+	if (e->d->sv != NULL && pid > 0)
+		p = sv_find_pid(e->d->sv, pid);
+	w->supervised = p != NULL;
+	if (p != NULL) {
+		w->name = strdup(p->name);
+	} else if (json_string_value(json_object_get(req, "name")) != NULL) {
+		w->name = strdup(json_string_value(json_object_get(req, "name")));
+	} else {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "pid-%ld", (long)pid);
+		w->name = strdup(buf);
+	}
+	w->q = engine_queue(e, queue);
+	{
+		struct worker **nw = realloc(w->q->workers, (w->q->nworkers + 1) * sizeof(*nw));
+
+		if (nw == NULL)
+			fatalx("engine: out of memory");
+		w->q->workers = nw;
+		nw[w->q->nworkers++] = w;
+	}
+	w->next = e->workers;
+	e->workers = w;
+	if (c != NULL) {
+		conn_set_data(c, w);
+		conn_on_close(c, engine_worker_closed, w);
+	}
+	log_info("engine: worker %s (pid %ld, %s) serves queue %s, prefetch %d", w->name, (long)pid,
+		 w->supervised ? "supervised" : "unsupervised", queue, w->prefetch);
+	engine_kick(e);
+	return w;
+}
+
+/* Forget a worker (its held steps must have been dealt with). */
+void engine_worker_free(struct worker *w)
+{
+	struct engine *e = w->e;
+	struct worker **pp;
+
+	for (pp = &e->workers; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	for (size_t i = 0; i < w->q->nworkers; i++)
+		if (w->q->workers[i] == w) {
+			memmove(&w->q->workers[i], &w->q->workers[i + 1], (w->q->nworkers - i - 1) * sizeof(w));
+			w->q->nworkers--;
+			if (w->q->rr >= w->q->nworkers)
+				w->q->rr = 0;
+			break;
+		}
+	for (int i = 0; i < w->nheld; i++)
+		if (w->held[i].s != NULL)
+			w->held[i].s->w = NULL;
+	if (e->loop != NULL)
+		ev_timer_stop(e->loop, &w->grace);
+	if (w->c != NULL) {
+		conn_on_close(w->c, NULL, NULL);
+		conn_set_data(w->c, NULL);
+	}
+	for (size_t i = 0; i < w->nhandlers; i++)
+		free(w->handlers[i]);
+	free(w->handlers);
+	free(w->held);
+	free(w->name);
+	json_decref(w->outbox);
+	free(w);
+}
+
+struct held *engine_worker_held(struct worker *w, const char *step_id)
+{
+	if (step_id == NULL)
+		return NULL;
+	for (int i = 0; i < w->nheld; i++)
+		if (strcmp(w->held[i].step_id, step_id) == 0)
+			return &w->held[i];
+	return NULL;
+}
+
+void engine_worker_release(struct worker *w, struct held *h)
+{
+	int i = (int)(h - w->held);
+
+	if (h->s != NULL && h->s->w == w)
+		h->s->w = NULL;
+	w->held[i] = w->held[--w->nheld];
+	engine_kick(w->e); /* a free slot: hand out more */
+}
+
+/* ---- results ---- */
+
+enum q_result engine_derive_result(const struct etask *t)
+{
+	bool error = false, skipped = false;
+
+	for (size_t i = 0; i < t->nsteps; i++) {
+		switch (t->steps[i].row.state) {
+		case QS_CANCELLED: return QR_CANCELLED;
+		case QS_ERROR: error = true; break;
+		case QS_SKIPPED: skipped = true; break;
+		default: break;
+		}
+	}
+	return error ? QR_ERROR : skipped ? QR_WARNING : QR_SUCCESS;
+}
+
+static void engine_child_stopped(struct engine *e, struct etask *child);
+
+void engine_task_stop(struct engine *e, struct etask *t, enum q_result result)
+{
+	engine_tx(e);
+	t->row.state = QT_STOPPED;
+	t->row.result = result;
+	t->row.ended_at = engine_now();
+	for (size_t i = 0; i < t->nsteps; i++)
+		if (t->steps[i].queued)
+			engine_fifo_remove(&t->steps[i]);
+	if (e->ops->locks_release(e->b, t->row.rowid) < 0)
+		log_warnx("engine: task %s: releasing locks: %s", t->row.id, e->ops->error(e->b));
+	engine_task_dirty(e, t);
+	e->n_done++;
+	log_debug("task %s (%s) stopped: %s", t->row.id, t->row.label, q_result_name(result));
+	if (t->row.parent_task_id != NULL && t->row.parent_step >= 0)
+		engine_child_stopped(e, t);
+}
+
+/* Make the next pending step ready, or finish the task. */
+void engine_task_advance(struct engine *e, struct etask *t)
+{
+	for (size_t i = 0; i < t->nsteps; i++) {
+		struct estep *s = &t->steps[i];
+
+		switch (s->row.state) {
+		case QS_SUCCESS:
+		case QS_SKIPPED: continue;
+		case QS_PENDING:
+			s->row.state = QS_READY;
+			engine_step_dirty(e, s);
+			engine_fifo_push(s, false);
+			if (t->row.state != QT_RUNNING && t->row.started_at != 0)
+				t->row.state = QT_RUNNING;
+			engine_task_dirty(e, t);
+			return;
+		default: return; /* ready, running, suspended, error: not our turn */
+		}
+	}
+	engine_task_stop(e, t, engine_derive_result(t));
+}
+
+/* The step failed: record it and apply the type's rescue strategy. */
+void engine_step_fail(struct engine *e, struct estep *s, const char *msg, const char *tail)
+{
+	struct etask *t = s->t;
+
+	engine_tx(e);
+	engine_error(e, t, s->row.idx, msg != NULL && *msg != '\0' ? msg : "step failed", tail);
+	if (s->queued)
+		engine_fifo_remove(s);
+	s->row.state = QS_ERROR;
+	s->row.ended_at = engine_now();
+	s->w = NULL;
+	engine_step_dirty(e, s);
+	switch (t->row.on_error) {
+	case ON_ERROR_SKIP:
+		s->row.state = QS_SKIPPED;
+		engine_task_advance(e, t);
+		break;
+	case ON_ERROR_STOP: engine_task_stop(e, t, QR_ERROR); break;
+	case ON_ERROR_PAUSE:
+	default:
+		t->row.state = QT_PAUSED;
+		t->row.result = QR_ERROR;
+		engine_task_dirty(e, t);
+		log_info("task %s (%s) paused: step %s failed", t->row.id, t->row.label, s->row.name);
+		break;
+	}
+}
+
+void engine_step_done(struct engine *e, struct estep *s, json_t *output)
+{
+	struct etask *t = s->t;
+
+	engine_tx(e);
+	if (json_is_object(output) && json_object_size(output) > 0) {
+		json_object_update(t->output, output);
+		t->json_dirty = true;
+	}
+	s->w = NULL;
+	s->row.ended_at = engine_now();
+	if (s->children_open > 0) {
+		s->row.state = QS_SUSPENDED; /* waits for its children (engine_child_stopped) */
+		engine_step_dirty(e, s);
+		return;
+	}
+	if (s->child_failed) {
+		engine_step_fail(e, s, "a child task failed", NULL);
+		return;
+	}
+	s->row.state = QS_SUCCESS;
+	engine_step_dirty(e, s);
+	engine_task_advance(e, t);
+}
+
+/* A child stopped: collect its output; the last one lets the parent's step go on. */
+static void engine_child_stopped(struct engine *e, struct etask *child)
+{
+	struct etask *p = engine_task_get(e, child->row.parent_task_id);
+	struct estep *s;
+	json_t *children;
+
+	if (p == NULL || p->row.state == QT_STOPPED || (size_t)child->row.parent_step >= p->nsteps)
+		return;
+	s = &p->steps[child->row.parent_step];
+	children = json_object_get(p->output, "children");
+	if (!json_is_object(children)) {
+		children = json_object();
+		json_object_set_new(p->output, "children", children);
+	}
+	json_object_set(children, child->row.id, child->output);
+	p->json_dirty = true;
+	engine_task_dirty(e, p);
+	if (child->row.result == QR_ERROR || child->row.result == QR_CANCELLED)
+		s->child_failed = true;
+	if (s->children_open > 0)
+		s->children_open--;
+	if (s->children_open > 0 || s->row.state != QS_SUSPENDED)
+		return;
+	if (s->child_failed) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "child task %s ended with result %s", child->row.id,
+			 q_result_name(child->row.result));
+		engine_step_fail(e, s, msg, NULL);
+		return;
+	}
+	s->row.state = QS_SUCCESS;
+	engine_step_dirty(e, s);
+	engine_task_advance(e, p);
+}
+
+void engine_step_progress(struct engine *e, struct estep *s, json_t *progress, json_t *output)
+{
+	struct etask *t = s->t;
+
+	if (s->w != NULL && !s->w->supervised)
+		s->row.lease_until = engine_now() + e->lease_ms; /* in memory: only this daemon checks it */
+	if (json_is_object(progress) && json_object_size(progress) > 0) {
+		json_object_update(t->progress, progress);
+		t->json_dirty = true;
+		engine_task_dirty(e, t);
+	}
+	if (json_is_object(output) && json_object_size(output) > 0) {
+		json_object_update(t->output, output);
+		t->json_dirty = true;
+		engine_task_dirty(e, t);
+	}
+}
+
+/* ---- operator actions ---- */
+
+static struct estep *engine_error_step(struct etask *t)
+{
+	for (size_t i = 0; i < t->nsteps; i++)
+		if (t->steps[i].row.state == QS_ERROR)
+			return &t->steps[i];
+	return NULL;
+}
+
+static int engine_need_paused(struct etask *t, char *err, size_t errlen)
+{
+	if (t->row.state == QT_PAUSED)
+		return 0;
+	snprintf(err, errlen, "task %s is %s, not paused", t->row.id, q_task_state_name(t->row.state));
+	return -1;
+}
+
+int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errlen)
+{
+	struct estep *s;
+
+	if (engine_need_paused(t, err, errlen) < 0)
+		return -1;
+	engine_tx(e);
+	t->row.state = QT_RUNNING;
+	t->row.result = QR_PENDING;
+	s = engine_error_step(t);
+	if (s == NULL) {
+		engine_task_advance(e, t);
+	} else {
+		s->row.state = QS_READY;
+		s->child_failed = false;
+		s->row.ended_at = 0;
+		engine_step_dirty(e, s);
+		engine_fifo_push(s, false);
+	}
+	engine_task_dirty(e, t);
+	log_info("task %s (%s) resumed", t->row.id, t->row.label);
+	return 0;
+}
+
+int engine_task_skip(struct engine *e, struct etask *t, char *err, size_t errlen)
+{
+	struct estep *s;
+
+	if (engine_need_paused(t, err, errlen) < 0)
+		return -1;
+	s = engine_error_step(t);
+	if (s == NULL) {
+		snprintf(err, errlen, "task %s has no step in error to skip", t->row.id);
+		return -1;
+	}
+	engine_tx(e);
+	s->row.state = QS_SKIPPED;
+	engine_step_dirty(e, s);
+	t->row.state = QT_RUNNING;
+	t->row.result = QR_PENDING;
+	engine_task_dirty(e, t);
+	log_info("task %s (%s): step %s skipped", t->row.id, t->row.label, s->row.name);
+	engine_task_advance(e, t);
+	return 0;
+}
+
+int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errlen)
+{
+	bool running = false;
+
+	if (t->row.state == QT_STOPPED) {
+		snprintf(err, errlen, "task %s is already stopped", t->row.id);
+		return -1;
+	}
+	for (size_t i = 0; i < t->nsteps; i++)
+		if (t->steps[i].row.state == QS_RUNNING || t->steps[i].row.state == QS_SUSPENDED)
+			running = true;
+	if ((running || t->row.state == QT_RUNNING) && !(t->row.flags & QF_CANCELLABLE)) {
+		snprintf(err, errlen, "Cancel Not Implemented for Task: %s", t->row.id);
+		return -1;
+	}
+	engine_tx(e);
+	for (size_t i = 0; i < t->nsteps; i++) {
+		struct estep *s = &t->steps[i];
+
+		switch (s->row.state) {
+		case QS_RUNNING:
+			if (s->w != NULL) {
+				struct held *h = NULL;
+
+				for (int k = 0; k < s->w->nheld; k++)
+					if (s->w->held[k].s == s)
+						h = &s->w->held[k];
+				if (h != NULL) {
+					engine_worker_send(s->w, MSG_WORKER_CANCEL, json_pack("{s:s}", "step_id", h->step_id));
+					h->s = NULL; /* the slot stays taken until the worker answers */
+				}
+				s->w = NULL;
+			}
+			/* fall through */
+		case QS_PENDING:
+		case QS_READY:
+		case QS_SUSPENDED:
+			if (s->queued)
+				engine_fifo_remove(s);
+			s->row.state = QS_CANCELLED;
+			s->row.ended_at = engine_now();
+			engine_step_dirty(e, s);
+			break;
+		default: break;
+		}
+	}
+	log_info("task %s (%s) cancelled", t->row.id, t->row.label);
+	engine_task_stop(e, t, QR_CANCELLED);
+	return 0;
+}

@@ -1,0 +1,572 @@
+/*
+ * engine_plan.c — planning a task (MSG_TASK_SUBMIT, MSG_WORKER_SPAWN): check
+ * the request against its [task:LABEL] type, expand the name, step commands
+ * and lock templates over the input, take the locks (all or none) and write
+ * the task and its steps in the open group transaction, inside a savepoint so
+ * one request is all or nothing. It never sends anything: replies wait for
+ * the commit (engine.c).
+ *
+ * Values substituted into step commands are shell-quoted when they hold
+ * anything but plainly safe characters: the exec worker hands a command with
+ * shell syntax to /bin/sh -c, and an input value must never become syntax.
+ */
+#define ENGINE_INTERNAL 1
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <uuid/uuid.h>
+
+#include "daemon.h"
+#include "engine.h"
+#include "expand.h"
+#include "log.h"
+
+#define PLAN_MAX_LOCKS 64
+
+/* ---- time values ---- */
+
+static int plan_parse_text_time(const char *s, int64_t now, int64_t *ms)
+{
+	static const char *const fmts[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+					    "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+	struct tm tm;
+	const char *end = NULL;
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (strcmp(s, "now") == 0) {
+		*ms = now;
+		return 0;
+	}
+	if (*s == '+') {
+		double v = strtod(s + 1, &e);
+		double mult = 1000;
+
+		if (e == s + 1 || v < 0)
+			return -1;
+		switch (*e) {
+		case 's': case '\0': mult = 1000; break;
+		case 'm': mult = 60000; break;
+		case 'h': mult = 3600000; break;
+		case 'd': mult = 86400000; break;
+		default: return -1;
+		}
+		if (*e != '\0' && e[1] != '\0')
+			return -1;
+		*ms = now + (int64_t)(v * mult);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, fmts[i], &tm);
+		if (end != NULL)
+			break;
+	}
+	if (end == NULL)
+		return -1;
+	if (*end == '\0') {
+		tm.tm_isdst = -1;
+		*ms = (int64_t)mktime(&tm) * 1000;
+		return 0;
+	}
+	if ((end[0] == 'Z' || end[0] == 'z') && end[1] == '\0') {
+		*ms = (int64_t)timegm(&tm) * 1000;
+		return 0;
+	}
+	if ((end[0] == '+' || end[0] == '-') && isdigit((unsigned char)end[1])) {
+		int hh = 0, mm = 0;
+
+		if (sscanf(end + 1, "%2d:%2d", &hh, &mm) < 1 && sscanf(end + 1, "%2d%2d", &hh, &mm) < 1)
+			return -1;
+		*ms = ((int64_t)timegm(&tm) - (end[0] == '+' ? 1 : -1) * (int64_t)(hh * 3600 + mm * 60)) * 1000;
+		return 0;
+	}
+	return -1;
+}
+
+int engine_parse_time(json_t *v, int64_t now, int64_t *ms)
+{
+	*ms = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_number(v)) {
+		double sec = json_number_value(v);
+
+		if (sec <= 0)
+			return -1;
+		*ms = (int64_t)(sec * 1000.0);
+		return 0;
+	}
+	if (json_is_string(v))
+		return plan_parse_text_time(json_string_value(v), now, ms);
+	return -1;
+}
+
+/* ---- templates ---- */
+
+char *engine_shell_quote(const char *s)
+{
+	size_t n = 3;
+	bool safe = *s != '\0';
+	char *out, *p;
+
+	for (const char *c = s; *c != '\0'; c++) {
+		if (!isalnum((unsigned char)*c) && strchr("_./:@%+=,-", *c) == NULL)
+			safe = false;
+		n += *c == '\'' ? 4 : 1;
+	}
+	if (safe)
+		return strdup(s);
+	out = p = malloc(n);
+	if (out == NULL)
+		return NULL;
+	*p++ = '\'';
+	for (; *s != '\0'; s++) {
+		if (*s == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else {
+			*p++ = *s;
+		}
+	}
+	*p++ = '\'';
+	*p = '\0';
+	return out;
+}
+
+struct plan_lookup {
+	json_t *input;
+	const char *label, *user;
+	bool quote;
+	char *missing; /* the first name not found */
+	char **scratch;
+	size_t nscratch, cscratch;
+};
+
+static const char *plan_keep(struct plan_lookup *x, char *s)
+{
+	if (s == NULL)
+		return NULL;
+	if (x->nscratch == x->cscratch) {
+		size_t n = x->cscratch != 0 ? x->cscratch * 2 : 8;
+		char **ns = realloc(x->scratch, n * sizeof(*ns));
+
+		if (ns == NULL) {
+			free(s);
+			return NULL;
+		}
+		x->scratch = ns;
+		x->cscratch = n;
+	}
+	x->scratch[x->nscratch++] = s;
+	return s;
+}
+
+static char *plan_value_text(json_t *v)
+{
+	char buf[64];
+
+	switch (json_typeof(v)) {
+	case JSON_STRING: return strdup(json_string_value(v));
+	case JSON_INTEGER: snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v)); return strdup(buf);
+	case JSON_REAL: snprintf(buf, sizeof(buf), "%.17g", json_real_value(v)); return strdup(buf);
+	case JSON_TRUE: return strdup("true");
+	case JSON_FALSE: return strdup("false");
+	case JSON_NULL: return strdup("");
+	default: return json_dumps(v, JSON_COMPACT);
+	}
+}
+
+static const char *plan_lookup_fn(void *arg, const char *name)
+{
+	struct plan_lookup *x = arg;
+	char *text = NULL;
+
+	if (strncmp(name, "input.", 6) == 0) {
+		char path[256], *tok, *save = NULL;
+		json_t *v = x->input;
+
+		snprintf(path, sizeof(path), "%s", name + 6);
+		for (tok = strtok_r(path, ".", &save); tok != NULL && v != NULL; tok = strtok_r(NULL, ".", &save))
+			v = json_is_object(v) ? json_object_get(v, tok) : NULL;
+		if (v != NULL)
+			text = plan_value_text(v);
+	} else if (strcmp(name, "triggered_by") == 0 || strcmp(name, "user") == 0) {
+		text = strdup(x->user != NULL ? x->user : "");
+	} else if (strcmp(name, "label") == 0) {
+		text = strdup(x->label);
+	}
+	if (text == NULL) {
+		if (x->missing == NULL)
+			x->missing = strdup(name);
+		return NULL;
+	}
+	if (x->quote) {
+		char *q = engine_shell_quote(text);
+
+		free(text);
+		text = q;
+	}
+	return plan_keep(x, text);
+}
+
+static void plan_lookup_free(struct plan_lookup *x)
+{
+	for (size_t i = 0; i < x->nscratch; i++)
+		free(x->scratch[i]);
+	free(x->scratch);
+	free(x->missing);
+}
+
+/* Expand tmpl; on failure "WHAT: input has no key 'k'" (or expand's reason) in err. */
+static char *plan_expand(struct plan_lookup *x, const char *tmpl, bool quote, const char *what, char *err,
+			 size_t errlen)
+{
+	char *out = NULL, why[256];
+
+	x->quote = quote;
+	free(x->missing);
+	x->missing = NULL;
+	if (expand(tmpl, plan_lookup_fn, x, &out, why, sizeof(why)) < 0) {
+		if (x->missing != NULL && strncmp(x->missing, "input.", 6) == 0)
+			snprintf(err, errlen, "%s: input has no key '%s'", what, x->missing + 6);
+		else
+			snprintf(err, errlen, "%s: %s", what, why);
+		return NULL;
+	}
+	return out;
+}
+
+/* ---- the plan ---- */
+
+struct plan {
+	const struct conf_task *type;
+	json_t *input; /* borrowed from the request, or a new {} */
+	int64_t start_at, start_before;
+	char *name;
+	char **commands; /* per step, NULL for handler steps */
+	char *locks[PLAN_MAX_LOCKS];
+	bool exclusive[PLAN_MAX_LOCKS];
+	size_t nlocks;
+	char parent_id[Q_ID_LEN];
+};
+
+static void plan_free(struct plan *p)
+{
+	if (p->commands != NULL)
+		for (size_t i = 0; i < p->type->nsteps; i++)
+			free(p->commands[i]);
+	free(p->commands);
+	free(p->name);
+	for (size_t i = 0; i < p->nlocks; i++)
+		free(p->locks[i]);
+	json_decref(p->input);
+}
+
+static int plan_add_locks(struct plan *p, struct plan_lookup *x, char **tmpls, bool exclusive, char *err,
+			  size_t errlen)
+{
+	for (size_t i = 0; tmpls != NULL && tmpls[i] != NULL; i++) {
+		char *r = plan_expand(x, tmpls[i], false, exclusive ? "lock" : "link", err, errlen);
+		bool dup = false;
+
+		if (r == NULL)
+			return -1;
+		for (size_t k = 0; k < p->nlocks; k++)
+			if (strcmp(p->locks[k], r) == 0) {
+				dup = true;
+				p->exclusive[k] = p->exclusive[k] || exclusive;
+			}
+		if (dup || p->nlocks == PLAN_MAX_LOCKS) {
+			free(r);
+			continue;
+		}
+		p->locks[p->nlocks] = r;
+		p->exclusive[p->nlocks++] = exclusive;
+	}
+	return 0;
+}
+
+static int plan_build(struct engine *e, json_t *req, const char *user, struct plan *p, char *err, size_t errlen)
+{
+	const char *label;
+	json_t *v;
+	struct plan_lookup x;
+	int64_t now = engine_now();
+	int rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	memset(&x, 0, sizeof(x));
+	if (!json_is_object(req)) {
+		snprintf(err, errlen, "a task must be a JSON object");
+		return -1;
+	}
+	label = json_string_value(json_object_get(req, "label"));
+	if (label == NULL || *label == '\0') {
+		snprintf(err, errlen, "missing task type (\"label\")");
+		return -1;
+	}
+	p->type = e->d->conf != NULL ? conf_task_find(e->d->conf, label) : NULL;
+	if (p->type == NULL) {
+		snprintf(err, errlen, "unknown task type '%s'", label);
+		return -1;
+	}
+	v = json_object_get(req, "input");
+	if (v == NULL || json_is_null(v)) {
+		p->input = json_object();
+	} else if (json_is_string(v)) {
+		/* the input as JSON text, as a shell user would pass it */
+		p->input = json_loads(json_string_value(v), 0, NULL);
+		if (!json_is_object(p->input)) {
+			snprintf(err, errlen, "input must be a JSON object");
+			goto out;
+		}
+	} else if (json_is_object(v)) {
+		p->input = json_incref(v);
+	} else {
+		snprintf(err, errlen, "input must be a JSON object");
+		goto out;
+	}
+	if (engine_parse_time(json_object_get(req, "start_at"), now, &p->start_at) < 0) {
+		snprintf(err, errlen, "start_at: cannot parse time '%s'", json_string_value(json_object_get(req, "start_at")) != NULL ? json_string_value(json_object_get(req, "start_at")) : "?");
+		goto out;
+	}
+	if (engine_parse_time(json_object_get(req, "start_before"), now, &p->start_before) < 0) {
+		snprintf(err, errlen, "start_before: cannot parse time '%s'", json_string_value(json_object_get(req, "start_before")) != NULL ? json_string_value(json_object_get(req, "start_before")) : "?");
+		goto out;
+	}
+	if (p->start_at != 0 && p->start_before != 0 && p->start_before < p->start_at) {
+		snprintf(err, errlen, "start_before is earlier than start_at");
+		goto out;
+	}
+	x.input = p->input;
+	x.label = p->type->label;
+	x.user = user;
+	p->name = plan_expand(&x, p->type->name_template != NULL ? p->type->name_template : p->type->label, false,
+			      "name", err, errlen);
+	if (p->name == NULL)
+		goto out;
+	if (p->type->nsteps == 0) {
+		snprintf(err, errlen, "task type '%s' has no steps", label);
+		goto out;
+	}
+	p->commands = calloc(p->type->nsteps, sizeof(*p->commands));
+	if (p->commands == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < p->type->nsteps; i++) {
+		const struct conf_step *st = &p->type->steps[i];
+		char what[160];
+
+		if (st->command == NULL)
+			continue;
+		snprintf(what, sizeof(what), "step %s", st->name);
+		p->commands[i] = plan_expand(&x, st->command, true, what, err, errlen);
+		if (p->commands[i] == NULL)
+			goto out;
+	}
+	if (plan_add_locks(p, &x, p->type->locks, true, err, errlen) < 0 ||
+	    plan_add_locks(p, &x, p->type->links, false, err, errlen) < 0)
+		goto out;
+	v = json_object_get(req, "parent");
+	if (v != NULL && !json_is_null(v)) {
+		struct q_task prow;
+		int r;
+
+		memset(&prow, 0, sizeof(prow));
+		r = json_is_string(v) ? e->ops->task_find(e->b, json_string_value(v), &prow) : 1;
+		if (r != 0) {
+			snprintf(err, errlen, r == 2 ? "parent: ambiguous task id prefix: %s" : "parent: no such task: %s",
+				 json_is_string(v) ? json_string_value(v) : "?");
+			goto out;
+		}
+		snprintf(p->parent_id, sizeof(p->parent_id), "%s", prow.id);
+		q_task_clear(&prow);
+	}
+	rc = 0;
+out:
+	plan_lookup_free(&x);
+	if (rc < 0)
+		plan_free(p);
+	return rc;
+}
+
+int engine_plan_check(struct engine *e, json_t *req, char *err, size_t errlen)
+{
+	struct plan p;
+
+	if (plan_build(e, req, NULL, &p, err, errlen) < 0)
+		return -1;
+	plan_free(&p);
+	return 0;
+}
+
+/* ---- locks ---- */
+
+struct plan_conflicts {
+	struct engine *e;
+	struct etask *parent; /* holders that are our ancestors do not conflict (Foreman) */
+	char text[1024];
+	size_t n;
+};
+
+static bool plan_is_ancestor(struct engine *e, struct etask *parent, const char *id)
+{
+	for (int depth = 0; parent != NULL && depth < 64; depth++) {
+		if (strcmp(parent->row.id, id) == 0)
+			return true;
+		parent = parent->row.parent_task_id != NULL ? engine_task_get(e, parent->row.parent_task_id) : NULL;
+	}
+	return false;
+}
+
+static int plan_conflict(void *arg, const char *resource, bool exclusive, const char *task_id)
+{
+	struct plan_conflicts *c = arg;
+	size_t len = strlen(c->text);
+
+	(void)resource;
+	(void)exclusive;
+	if (plan_is_ancestor(c->e, c->parent, task_id) || strstr(c->text, task_id) != NULL)
+		return 0;
+	snprintf(c->text + len, sizeof(c->text) - len, "%s%s", c->n++ > 0 ? ", " : "", task_id);
+	return 0;
+}
+
+/* ---- writing ---- */
+
+struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struct etask *parent, int parent_step,
+			  char *err, size_t errlen)
+{
+	struct plan p;
+	struct etask *t;
+	struct plan_conflicts conf;
+	uuid_t uu;
+	int64_t now = engine_now();
+	bool delayed, conflict = false;
+
+	if (plan_build(e, req, user, &p, err, errlen) < 0)
+		return NULL;
+	if (engine_tx(e) < 0 || e->ops->savepoint(e->b) < 0) {
+		snprintf(err, errlen, "database: %s", e->ops->error(e->b));
+		plan_free(&p);
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL || (t->steps = calloc(p.type->nsteps, sizeof(*t->steps))) == NULL) {
+		free(t);
+		e->ops->rollback_to(e->b);
+		plan_free(&p);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	uuid_generate_random(uu);
+	uuid_unparse_lower(uu, t->row.id);
+	t->row.label = strdup(p.type->label);
+	t->row.name = p.name;
+	p.name = NULL;
+	t->row.queue = strdup(p.type->queue != NULL ? p.type->queue : "default");
+	t->input = json_incref(p.input);
+	t->output = json_object();
+	t->progress = json_object();
+	t->row.input = json_dumps(t->input, JSON_COMPACT);
+	t->row.output = strdup("{}");
+	t->row.progress = strdup("{}");
+	t->row.state = QT_PLANNED;
+	t->row.result = QR_PENDING;
+	t->row.triggered_by = user != NULL ? strdup(user) : NULL;
+	if (parent != NULL)
+		t->row.parent_task_id = strdup(parent->row.id);
+	else if (p.parent_id[0] != '\0')
+		t->row.parent_task_id = strdup(p.parent_id);
+	t->row.parent_step = parent != NULL ? parent_step : -1;
+	t->row.start_at = p.start_at;
+	t->row.start_before = p.start_before;
+	t->row.created_at = now;
+	t->row.steps_total = (int)p.type->nsteps;
+	t->row.flags = p.type->cancellable ? QF_CANCELLABLE : 0;
+	t->row.on_error = p.type->on_error;
+	t->row.retry_on_worker_loss = p.type->retry_on_worker_loss;
+	t->nsteps = p.type->nsteps;
+	t->q = engine_queue(e, t->row.queue);
+
+	/* Locks: all or none. A conflict still records the task, stopped in error (Foreman). */
+	memset(&conf, 0, sizeof(conf));
+	conf.e = e;
+	conf.parent = parent != NULL ? parent : (t->row.parent_task_id != NULL ? engine_task_get(e, t->row.parent_task_id) : NULL);
+	for (size_t i = 0; i < p.nlocks; i++)
+		if (p.exclusive[i] && e->ops->lock_holders(e->b, p.locks[i], plan_conflict, &conf) < 0)
+			goto dberr;
+	conflict = conf.n > 0;
+	delayed = p.start_at > now;
+	if (conflict) {
+		t->row.state = QT_STOPPED;
+		t->row.result = QR_ERROR;
+		t->row.ended_at = now;
+	}
+	if (e->ops->task_insert(e->b, &t->row) < 0)
+		goto dberr;
+	for (size_t i = 0; i < t->nsteps; i++) {
+		struct estep *s = &t->steps[i];
+		const struct conf_step *cs = &p.type->steps[i];
+
+		s->t = t;
+		s->row.task = t->row.rowid;
+		s->row.idx = (int)i;
+		s->row.name = strdup(cs->name);
+		s->row.command = p.commands[i];
+		p.commands[i] = NULL;
+		s->row.handler = cs->command == NULL && cs->handler != NULL ? strdup(cs->handler) : NULL;
+		s->row.state = i == 0 && !delayed && !conflict ? QS_READY : QS_PENDING;
+		if (e->ops->step_insert(e->b, &s->row) < 0)
+			goto dberr;
+	}
+	if (!conflict) {
+		for (size_t i = 0; i < p.nlocks; i++)
+			if (e->ops->lock_insert(e->b, t->row.rowid, p.locks[i], p.exclusive[i]) < 0)
+				goto dberr;
+	} else {
+		char msg[1200];
+		struct q_error er = { .task = t->row.rowid, .idx = -1, .at = now };
+
+		snprintf(msg, sizeof(msg),
+			 "Required lock is already taken by other running tasks. Please inspect their state, fix their "
+			 "errors and resume them. Conflicts with tasks: %s",
+			 conf.text);
+		er.message = msg;
+		if (e->ops->error_insert(e->b, &er) < 0)
+			goto dberr;
+		snprintf(err, errlen, "task %s: %s", t->row.id, msg);
+	}
+	if (e->ops->release(e->b) < 0)
+		goto dberr;
+	plan_free(&p);
+	engine_task_add(e, t);
+	if (conflict) {
+		engine_task_dirty(e, t); /* freed after the commit */
+		log_info("task %s (%s) planned: lock conflict with %s", t->row.id, t->row.label, conf.text);
+		return t;
+	}
+	if (t->steps[0].row.state == QS_READY)
+		engine_fifo_push(&t->steps[0], false);
+	if (t->row.start_at != 0 || t->row.start_before != 0)
+		engine_timed(e, t);
+	if (parent != NULL && parent_step >= 0 && (size_t)parent_step < parent->nsteps)
+		parent->steps[parent_step].children_open++;
+	engine_kick(e);
+	log_debug("task %s (%s) planned%s", t->row.id, t->row.label, delayed ? ", delayed" : "");
+	return t;
+
+dberr:
+	snprintf(err, errlen, "database: %s", e->ops->error(e->b));
+	e->ops->rollback_to(e->b);
+	plan_free(&p);
+	engine_task_free(t);
+	return NULL;
+}

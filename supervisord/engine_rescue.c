@@ -1,0 +1,224 @@
+/*
+ * engine_rescue.c — steps whose worker is gone. The daemon reaps its own
+ * workers, so it learns at once that one died holding steps and why (signal,
+ * OOM kill, exit status): each such step fails with that cause and the task's
+ * rescue strategy applies, unless the type allows re-queueing it
+ * (retry_on_worker_loss). A worker's connection may close before or after its
+ * reap: when it closes first, a short grace timer waits for the reap to learn
+ * the cause. Unsupervised workers (not our children) are rescued when their
+ * connection closes or their lease expires; after a daemon restart every step
+ * still recorded as running has lost its worker.
+ */
+#define ENGINE_INTERNAL 1
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "engine.h"
+#include "log.h"
+#include "proc.h"
+
+#define RESCUE_GRACE_S 1.0 /* how long a closed worker's steps wait for its exit status */
+
+void engine_step_lost(struct engine *e, struct estep *s, const char *cause)
+{
+	struct etask *t = s->t;
+
+	engine_tx(e);
+	s->w = NULL;
+	if (t->row.state == QT_STOPPED || s->row.state != QS_RUNNING)
+		return;
+	if (s->row.attempts <= t->row.retry_on_worker_loss) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s (re-queued: attempt %d of %d)", cause, s->row.attempts + 1,
+			 t->row.retry_on_worker_loss + 1);
+		engine_error(e, t, s->row.idx, msg, NULL);
+		s->row.state = QS_READY;
+		s->row.ended_at = 0;
+		s->row.lease_until = 0;
+		engine_step_dirty(e, s);
+		engine_fifo_push(s, true);
+		return;
+	}
+	engine_step_fail(e, s, cause, NULL);
+}
+
+/* Every step w still holds is lost with cause "worker NAME pid N <why>". */
+static void rescue_worker_steps(struct engine *e, struct worker *w, const char *why)
+{
+	char cause[256];
+
+	snprintf(cause, sizeof(cause), "worker %s pid %ld %s", w->name, (long)w->pid, why);
+	for (int i = 0; i < w->nheld; i++) {
+		struct estep *s = w->held[i].s;
+
+		w->held[i].s = NULL;
+		if (s != NULL && s->w == w)
+			engine_step_lost(e, s, cause);
+	}
+	w->nheld = 0;
+}
+
+static bool rescue_holds_steps(const struct worker *w)
+{
+	for (int i = 0; i < w->nheld; i++)
+		if (w->held[i].s != NULL)
+			return true;
+	return false;
+}
+
+static void rescue_grace_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct worker *w = t->data;
+
+	(void)loop;
+	(void)revents;
+	rescue_worker_steps(w->e, w, "disconnected");
+	engine_worker_free(w);
+}
+
+void engine_worker_closed(void *arg, struct conn *c)
+{
+	struct worker *w = arg;
+	struct engine *e = w->e;
+	bool alive_child;
+
+	(void)c;
+	w->c = NULL;
+	json_array_clear(w->outbox);
+	if (!rescue_holds_steps(w)) {
+		log_info("engine: worker %s (pid %ld) disconnected", w->name, (long)w->pid);
+		engine_worker_free(w);
+		return;
+	}
+	/* Our child, not reaped yet: its exit status is probably on its way. */
+	alive_child = w->supervised && e->d->sv != NULL && w->pid > 0 && sv_find_pid(e->d->sv, w->pid) != NULL;
+	if (alive_child && e->loop != NULL) {
+		ev_timer_init(&w->grace, rescue_grace_cb, RESCUE_GRACE_S, 0);
+		w->grace.data = w;
+		ev_timer_start(e->loop, &w->grace);
+		return;
+	}
+	rescue_worker_steps(e, w, "disconnected");
+	engine_worker_free(w);
+}
+
+void engine_proc_exit(struct engine *e, struct proc *p, pid_t pid, int wstatus, bool oom_killed)
+{
+	struct worker *w, *next;
+	char why[96];
+
+	(void)p;
+	if (e == NULL)
+		return;
+	if (oom_killed)
+		snprintf(why, sizeof(why), "was killed by the OOM killer");
+	else if (WIFSIGNALED(wstatus))
+		snprintf(why, sizeof(why), "was killed by signal %d", WTERMSIG(wstatus));
+	else if (WIFEXITED(wstatus))
+		snprintf(why, sizeof(why), "exited %d", WEXITSTATUS(wstatus));
+	else
+		snprintf(why, sizeof(why), "ended (status 0x%x)", (unsigned)wstatus);
+	for (w = e->workers; w != NULL; w = next) {
+		next = w->next;
+		if (w->pid != pid)
+			continue;
+		if (rescue_holds_steps(w))
+			log_info("engine: worker %s pid %ld %s holding steps", w->name, (long)pid, why);
+		rescue_worker_steps(e, w, why);
+		if (w->c == NULL) {
+			engine_worker_free(w); /* its connection closed first */
+		} else {
+			w->prefetch = 0; /* dead: give it nothing more until its connection closes */
+		}
+	}
+}
+
+void engine_rescue_leases(struct engine *e, int64_t now)
+{
+	for (struct worker *w = e->workers; w != NULL; w = w->next) {
+		if (w->supervised)
+			continue;
+		for (int i = 0; i < w->nheld; i++) {
+			struct estep *s = w->held[i].s;
+			char cause[256];
+
+			if (s == NULL || s->row.lease_until == 0 || now <= s->row.lease_until)
+				continue;
+			snprintf(cause, sizeof(cause), "worker %s pid %ld lease expired", w->name, (long)w->pid);
+			w->held[i].s = NULL; /* a late answer frees the slot and is ignored */
+			if (s->w == w)
+				engine_step_lost(e, s, cause);
+		}
+	}
+}
+
+struct rescue_children {
+	int idx;
+	int open;
+	bool failed;
+};
+
+static int rescue_count_child(void *arg, struct q_task *c)
+{
+	struct rescue_children *x = arg;
+
+	if (c->parent_step != x->idx)
+		return 0;
+	if (c->state != QT_STOPPED)
+		x->open++;
+	else if (c->result == QR_ERROR || c->result == QR_CANCELLED)
+		x->failed = true;
+	return 0;
+}
+
+void engine_recover(struct engine *e)
+{
+	struct etask **all;
+	size_t n = 0;
+
+	/* Collect first: rescuing may stop tasks, which must not disturb the walk. */
+	all = calloc(e->ntasks + 1, sizeof(*all));
+	if (all == NULL)
+		return;
+	for (size_t i = 0; i < e->hash_size; i++)
+		for (struct etask *t = e->hash[i]; t != NULL; t = t->hnext)
+			all[n++] = t;
+	for (size_t k = 0; k < n; k++) {
+		struct etask *t = all[k];
+
+		for (size_t i = 0; i < t->nsteps; i++) {
+			struct estep *s = &t->steps[i];
+
+			if (s->row.state == QS_RUNNING) {
+				char cause[256];
+
+				snprintf(cause, sizeof(cause), "worker %s pid %ld lost: daemon restarted",
+					 s->row.worker != NULL ? s->row.worker : "?", (long)s->row.pid);
+				engine_step_lost(e, s, cause);
+			} else if (s->row.state == QS_SUSPENDED || s->row.state == QS_RUNNING) {
+				struct rescue_children x = { .idx = (int)i };
+
+				e->ops->children_of(e->b, t->row.id, rescue_count_child, &x);
+				s->children_open = x.open;
+				s->child_failed = x.failed;
+				if (x.open == 0) {
+					engine_tx(e);
+					if (x.failed) {
+						engine_step_fail(e, s, "a child task failed", NULL);
+					} else {
+						s->row.state = QS_SUCCESS;
+						engine_step_dirty(e, s);
+						engine_task_advance(e, t);
+					}
+				}
+			}
+		}
+	}
+	free(all);
+}

@@ -1,0 +1,397 @@
+/*
+ * handlers_task.c — the task (200) and worker (300) messages of the control
+ * socket, as proto.h documents them. Each handler checks its request, asks the
+ * engine to act, and queues its reply with engine_reply*(): replies leave only
+ * after the group commit that recorded what they acknowledge.
+ */
+#define ENGINE_INTERNAL 1
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "engine.h"
+#include "log.h"
+#include "proto.h"
+
+#define TASK_LIST_DEFAULT 100
+
+/* Find a task by id or unique prefix; on failure reply the error and return -1. */
+static int handlers_find(struct engine *e, struct conn *c, json_t *req, struct q_task *row)
+{
+	const char *id = json_string_value(json_object_get(req, "id"));
+	int r;
+
+	memset(row, 0, sizeof(*row));
+	if (id == NULL || *id == '\0') {
+		engine_reply(e, c, MSG_ERROR, json_pack("{s:s, s:i}", "error", "missing task id", "code", 2));
+		return -1;
+	}
+	r = e->ops->task_find(e->b, id, row);
+	if (r == 0)
+		return 0;
+	if (r == 2)
+		engine_reply(e, c, MSG_ERROR, json_pack("{s:s+, s:i}", "error", "ambiguous task id prefix: ", id, "code", 1));
+	else if (r == 1)
+		engine_reply(e, c, MSG_ERROR, json_pack("{s:s+, s:i}", "error", "no such task: ", id, "code", 1));
+	else
+		engine_reply(e, c, MSG_ERROR,
+			     json_pack("{s:s+, s:i}", "error", "database: ", e->ops->error(e->b), "code", 1));
+	return -1;
+}
+
+static void handlers_reply_error(struct engine *e, struct conn *c, const char *msg)
+{
+	engine_reply(e, c, MSG_ERROR, json_pack("{s:s, s:i}", "error", msg, "code", 1));
+}
+
+/* ---- 200 block ---- */
+
+static void handlers_task_submit(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct engine *e = d->engine;
+	json_t *tasks = json_object_get(req, "tasks");
+	const char *user = conn_user(c);
+	char err[1400];
+	size_t i;
+	json_t *v, *ids, *errors;
+
+	if (tasks == NULL) {
+		struct etask *t = engine_plan(e, req, user, NULL, -1, err, sizeof(err));
+
+		if (t == NULL || t->row.state == QT_STOPPED)
+			handlers_reply_error(e, c, err);
+		else
+			engine_reply(e, c, MSG_OK, json_pack("{s:s}", "id", t->row.id));
+		return;
+	}
+	if (!json_is_array(tasks)) {
+		handlers_reply_error(e, c, "tasks must be an array");
+		return;
+	}
+	json_array_foreach(tasks, i, v)
+	{
+		char why[1024];
+
+		if (engine_plan_check(e, v, why, sizeof(why)) < 0) {
+			snprintf(err, sizeof(err), "task %zu: %s", i + 1, why);
+			handlers_reply_error(e, c, err);
+			return;
+		}
+	}
+	ids = json_array();
+	errors = json_array();
+	json_array_foreach(tasks, i, v)
+	{
+		struct etask *t = engine_plan(e, v, user, NULL, -1, err, sizeof(err));
+
+		if (t == NULL) {
+			json_array_append_new(errors, json_pack("{s:i, s:n, s:s}", "index", (int)i, "id", "error", err));
+			json_array_append_new(ids, json_null());
+			continue;
+		}
+		json_array_append_new(ids, json_string(t->row.id));
+		if (t->row.state == QT_STOPPED)
+			json_array_append_new(errors,
+					      json_pack("{s:i, s:s, s:s}", "index", (int)i, "id", t->row.id, "error", err));
+	}
+	if (json_array_size(errors) > 0)
+		engine_reply(e, c, MSG_OK, json_pack("{s:o, s:o}", "ids", ids, "errors", errors));
+	else {
+		json_decref(errors);
+		engine_reply(e, c, MSG_OK, json_pack("{s:o}", "ids", ids));
+	}
+}
+
+struct handlers_list {
+	json_t *arr;
+	struct engine *e;
+	bool stuck;
+};
+
+/* Stuck (DESIGN.md): a running step with no live worker, a step past its type's timeout,
+ * a parent whose children have all stopped while its step still waits. */
+static bool handlers_is_stuck(struct engine *e, const char *id)
+{
+	struct etask *t = engine_task_get(e, id);
+	const struct conf_task *type;
+	int64_t now = engine_now();
+
+	if (t == NULL)
+		return false;
+	type = e->d->conf != NULL ? conf_task_find(e->d->conf, t->row.label) : NULL;
+	for (size_t i = 0; i < t->nsteps; i++) {
+		struct estep *s = &t->steps[i];
+
+		if (s->row.state == QS_RUNNING && (s->w == NULL || s->w->c == NULL))
+			return true;
+		if (s->row.state == QS_RUNNING && type != NULL && type->timeout > 0 &&
+		    now - s->row.started_at > type->timeout * 1000)
+			return true;
+		if (s->row.state == QS_SUSPENDED && s->children_open == 0)
+			return true;
+	}
+	return false;
+}
+
+static int handlers_list_row(void *arg, struct q_task *t)
+{
+	struct handlers_list *x = arg;
+
+	if (x->stuck && !handlers_is_stuck(x->e, t->id))
+		return 0;
+	json_array_append_new(x->arr, engine_row_json(t, false));
+	return 0;
+}
+
+static void handlers_task_list(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct engine *e = d->engine;
+	struct handlers_list x = { .arr = json_array(), .e = e };
+	json_t *lim = json_object_get(req, "limit");
+	long limit = json_is_integer(lim) ? (long)json_integer_value(lim) : TASK_LIST_DEFAULT;
+	const char *search = json_string_value(json_object_get(req, "search"));
+	char err[512];
+	int r;
+
+	x.stuck = json_is_true(json_object_get(req, "stuck"));
+	if (x.stuck)
+		r = e->ops->task_list(e->b, "state = running", json_string_value(json_object_get(req, "order")), 0,
+				      engine_now(), handlers_list_row, &x, err, sizeof(err));
+	else
+		r = e->ops->task_list(e->b, search, json_string_value(json_object_get(req, "order")), limit,
+				      engine_now(), handlers_list_row, &x, err, sizeof(err));
+	if (r < 0) {
+		json_decref(x.arr);
+		handlers_reply_error(e, c, err);
+		return;
+	}
+	engine_reply(e, c, MSG_OK, json_pack("{s:o}", "tasks", x.arr));
+}
+
+static void handlers_task_show(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct q_task row;
+
+	if (handlers_find(d->engine, c, req, &row) < 0)
+		return;
+	engine_reply_task(d->engine, c, MSG_OK, row.rowid, true);
+	q_task_clear(&row);
+}
+
+typedef int (*handlers_action_fn)(struct engine *e, struct etask *t, char *err, size_t errlen);
+
+static void handlers_action(struct daemon *d, struct conn *c, json_t *req, handlers_action_fn fn, const char *verb)
+{
+	struct engine *e = d->engine;
+	struct q_task row;
+	struct etask *t;
+	char err[512];
+
+	if (handlers_find(e, c, req, &row) < 0)
+		return;
+	t = engine_task_get(e, row.id);
+	if (t == NULL || t->row.state == QT_STOPPED) {
+		if (strcmp(verb, "cancel") == 0)
+			snprintf(err, sizeof(err), "task %s is already stopped", row.id);
+		else
+			snprintf(err, sizeof(err), "task %s is stopped, not paused", row.id);
+		handlers_reply_error(e, c, err);
+	} else if (fn(e, t, err, sizeof(err)) < 0) {
+		handlers_reply_error(e, c, err);
+	} else {
+		engine_reply_task(e, c, MSG_OK, row.rowid, true);
+	}
+	q_task_clear(&row);
+}
+
+static void handlers_task_resume(struct daemon *d, struct conn *c, json_t *req)
+{
+	handlers_action(d, c, req, engine_task_resume, "resume");
+}
+
+static void handlers_task_skip(struct daemon *d, struct conn *c, json_t *req)
+{
+	handlers_action(d, c, req, engine_task_skip, "skip");
+}
+
+static void handlers_task_cancel(struct daemon *d, struct conn *c, json_t *req)
+{
+	handlers_action(d, c, req, engine_task_cancel, "cancel");
+}
+
+static void handlers_waiter_closed(void *arg, struct conn *c)
+{
+	struct waiter *w = arg, **pp;
+
+	(void)c;
+	for (pp = &w->t->waiters; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	conn_release(w->c);
+	free(w);
+}
+
+static void handlers_task_wait(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct engine *e = d->engine;
+	struct q_task row;
+	struct etask *t;
+	struct waiter *w;
+
+	if (handlers_find(e, c, req, &row) < 0)
+		return;
+	t = engine_task_get(e, row.id);
+	if (t == NULL || t->row.state == QT_STOPPED || (w = calloc(1, sizeof(*w))) == NULL) {
+		engine_reply_task(e, c, MSG_OK, row.rowid, true);
+		q_task_clear(&row);
+		return;
+	}
+	w->e = e;
+	w->c = c;
+	w->t = t;
+	w->next = t->waiters;
+	t->waiters = w;
+	conn_hold(c);
+	conn_on_close(c, handlers_waiter_closed, w);
+	q_task_clear(&row);
+}
+
+/* ---- 300 block ---- */
+
+static void handlers_worker_hello(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct engine *e = d->engine;
+	struct worker *w;
+	char err[256];
+
+	if (conn_get_data(c) != NULL) {
+		conn_reply_error(c, 1, "this connection already said hello");
+		return;
+	}
+	w = engine_worker_hello(e, c, req, err, sizeof(err));
+	if (w == NULL) {
+		conn_reply_error(c, 1, "%s", err);
+		return;
+	}
+	conn_reply_ok(c, json_pack("{s:i, s:s, s:f}", "worker_id", w->id, "name", w->name, "lease",
+				   w->supervised ? 0.0 : (double)e->lease_ms / 1000.0));
+}
+
+/* The worker and the step a worker message is about; NULL when stale or unknown. */
+static struct worker *handlers_worker(struct conn *c, json_t *req, struct held **h)
+{
+	struct worker *w = conn_get_data(c);
+	const char *step_id = json_string_value(json_object_get(req, "step_id"));
+
+	*h = NULL;
+	if (w == NULL) {
+		log_warnx("engine: pid %ld sent a worker message before hello", (long)conn_pid(c));
+		return NULL;
+	}
+	*h = engine_worker_held(w, step_id);
+	if (*h == NULL && step_id != NULL)
+		log_debug("engine: worker %s: unknown step %s", w->name, step_id);
+	return w;
+}
+
+static void handlers_worker_progress(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct held *h;
+	struct worker *w = handlers_worker(c, req, &h);
+
+	if (w == NULL)
+		return;
+	if (h == NULL) {
+		/* no step named: a heartbeat for everything it holds */
+		for (int i = 0; i < w->nheld; i++)
+			if (w->held[i].s != NULL)
+				engine_step_progress(d->engine, w->held[i].s, NULL, NULL);
+		return;
+	}
+	if (h->s != NULL)
+		engine_step_progress(d->engine, h->s, json_object_get(req, "progress"), NULL);
+}
+
+static void handlers_worker_output(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct held *h;
+	struct worker *w = handlers_worker(c, req, &h);
+
+	if (w != NULL && h != NULL && h->s != NULL)
+		engine_step_progress(d->engine, h->s, NULL, json_object_get(req, "output"));
+}
+
+static void handlers_worker_done(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct held *h;
+	struct worker *w = handlers_worker(c, req, &h);
+	struct estep *s;
+
+	if (w == NULL || h == NULL)
+		return;
+	s = h->s;
+	engine_worker_release(w, h);
+	if (s != NULL)
+		engine_step_done(d->engine, s, json_object_get(req, "output"));
+}
+
+static void handlers_worker_fail(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct held *h;
+	struct worker *w = handlers_worker(c, req, &h);
+	struct estep *s;
+
+	if (w == NULL || h == NULL)
+		return;
+	s = h->s;
+	engine_worker_release(w, h);
+	if (s != NULL)
+		engine_step_fail(d->engine, s, json_string_value(json_object_get(req, "message")),
+				 json_string_value(json_object_get(req, "output_tail")));
+}
+
+static void handlers_worker_spawn(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct engine *e = d->engine;
+	struct held *h;
+	struct worker *w = handlers_worker(c, req, &h);
+	struct estep *s;
+	json_t *sub;
+	char err[1400];
+
+	if (w == NULL || h == NULL || h->s == NULL)
+		return;
+	s = h->s;
+	sub = json_pack("{s:O?, s:O?}", "label", json_object_get(req, "label"), "input", json_object_get(req, "input"));
+	if (engine_plan(e, sub, s->t->row.triggered_by, s->t, s->row.idx, err, sizeof(err)) == NULL) {
+		char msg[1500];
+
+		snprintf(msg, sizeof(msg), "spawn: %s", err);
+		engine_error(e, s->t, s->row.idx, msg, NULL);
+		s->child_failed = true;
+	}
+	json_decref(sub);
+}
+
+const struct control_handler task_handlers[] = {
+	{ MSG_TASK_SUBMIT, true, handlers_task_submit },
+	{ MSG_TASK_LIST, false, handlers_task_list },
+	{ MSG_TASK_SHOW, false, handlers_task_show },
+	{ MSG_TASK_RESUME, true, handlers_task_resume },
+	{ MSG_TASK_SKIP, true, handlers_task_skip },
+	{ MSG_TASK_CANCEL, true, handlers_task_cancel },
+	{ MSG_TASK_WAIT, false, handlers_task_wait },
+	/* Workers may run as any user the configuration names (user=): not admin-only. */
+	{ MSG_WORKER_HELLO, false, handlers_worker_hello },
+	{ MSG_WORKER_PROGRESS, false, handlers_worker_progress },
+	{ MSG_WORKER_OUTPUT, false, handlers_worker_output },
+	{ MSG_WORKER_DONE, false, handlers_worker_done },
+	{ MSG_WORKER_FAIL, false, handlers_worker_fail },
+	{ MSG_WORKER_SPAWN, false, handlers_worker_spawn },
+	{ 0, false, NULL },
+};
