@@ -77,7 +77,12 @@ static int cron_err(char *err, size_t errlen, size_t pos, int field, const char 
 	return -1;
 }
 
-/* Read a number or a name at *p; 0 or -1 (err written). pos0 = column of line[0]. */
+static bool cron_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Read a number or a name at *p; 0 or -1 (err written). */
 static int cron_value(const char *line, const char **p, int field, int *out, char *err, size_t errlen)
 {
 	const struct cron_field_def *fd = &cron_fields[field];
@@ -117,7 +122,7 @@ static int cron_value(const char *line, const char **p, int field, int *out, cha
 		return cron_err(err, errlen, pos, field, "unknown name '%.*s' (expected %d-%d or %s)",
 				(int)(len > 20 ? 20 : len), s, fd->lo, fd->hi, fd->names_hint);
 	}
-	if (*s == '\0' || *s == ' ' || *s == '\t')
+	if (*s == '\0' || cron_blank(*s))
 		return cron_err(err, errlen, pos, field, "expected a value (a number %d-%d%s%s or '*')", fd->lo,
 				fd->hi, fd->names ? ", a name " : "", fd->names ? fd->names_hint : "");
 	return cron_err(err, errlen, pos, field, "unexpected '%c', expected a number %d-%d%s%s or '*'", *s, fd->lo,
@@ -180,7 +185,7 @@ static int cron_field_parse(const char *line, const char **p, int field, uint64_
 			s++;
 			continue;
 		}
-		if (*s == '\0' || *s == ' ' || *s == '\t')
+		if (*s == '\0' || cron_blank(*s))
 			break;
 		return cron_err(err, errlen, (size_t)(s - line) + 1, field,
 				"unexpected '%c', expected ',', '-', '/' or the end of the field", *s);
@@ -191,7 +196,7 @@ static int cron_field_parse(const char *line, const char **p, int field, uint64_
 
 static const char *cron_skip_blanks(const char *s)
 {
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+	while (cron_blank(*s))
 		s++;
 	return s;
 }
@@ -241,7 +246,7 @@ int cron_parse(const char *line, struct cron *out, char *err, size_t errlen)
 		size_t len = 0, pos = (size_t)(s - line) + 1;
 		const char *rest;
 
-		while (s[len] != '\0' && s[len] != ' ' && s[len] != '\t' && s[len] != '\n' && s[len] != '\r')
+		while (s[len] != '\0' && !cron_blank(s[len]))
 			len++;
 		rest = cron_skip_blanks(s + len);
 		for (size_t i = 0; i < sizeof(cron_macros) / sizeof(cron_macros[0]); i++) {

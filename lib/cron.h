@@ -55,7 +55,7 @@ int cron_parse(const char *line, struct cron *out, char *err, size_t errlen);
  *
  * Daylight-saving time (like cronie):
  *  - "Frequent" jobs — those whose hour field allows all 24 hours (`*`,
- *    "@hourly", "*\/5 * * * *") — follow real time: a wall time inside a
+ *    "@hourly", every 5 minutes) — follow real time: a wall time inside a
  *    spring-forward gap does not exist and is not run; a wall time repeated in
  *    the fall-back hour runs at both of its instants (so "every 5 minutes"
  *    keeps running every 5 minutes through the change).

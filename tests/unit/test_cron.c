@@ -384,6 +384,66 @@ static void test_next_monotonic_year(void **state)
 	assert_true(n > 70000);
 }
 
+/* Does instant t (minute aligned) match c on the local clock? */
+static int naive_match(const struct cron *c, time_t t)
+{
+	struct tm tm;
+	localtime_r(&t, &tm);
+	int dom = (c->mday >> tm.tm_mday) & 1, dow = (c->wday >> tm.tm_wday) & 1;
+	int day = (c->mday_star || c->wday_star) ? (dom && dow) : (dom || dow);
+	return ((c->minute >> tm.tm_min) & 1) && ((c->hour >> tm.tm_hour) & 1) && ((c->month >> (tm.tm_mon + 1)) & 1) &&
+	       day;
+}
+
+/*
+ * Property: in UTC (no DST) and for frequent jobs in Berlin (which follow real
+ * time), cron_next equals a minute-by-minute scan of real instants.
+ */
+static void test_next_bruteforce(void **state)
+{
+	(void)state;
+	static const char *const m[] = { "*", "0", "*/7", "5,35", "10-20/5", "59" };
+	static const char *const h[] = { "*", "0", "3", "*/5", "1-3", "22-23" };
+	static const char *const d[] = { "*", "1", "31", "*/10", "15-17", "29" };
+	static const char *const mo[] = { "*", "2", "jan,jul", "*/4", "3-5", "dec" };
+	static const char *const w[] = { "*", "0", "mon-fri", "6", "*/2", "7" };
+	const char *zones[] = { "UTC", "Europe/Berlin", "America/New_York" };
+	unsigned seed = 12345;
+	int checked = 0;
+
+	for (int z = 0; z < 3; z++) {
+		set_tz(zones[z]);
+		for (int i = 0; i < 100; i++) {
+			char line[128];
+			struct cron c;
+			seed = seed * 1103515245u + 12345u;
+			int hi = (seed >> 8) % 6;
+			snprintf(line, sizeof(line), "%s %s %s %s %s", m[(seed >> 4) % 6], z ? "*" : h[hi],
+				 d[(seed >> 12) % 6], mo[(seed >> 16) % 6], w[(seed >> 20) % 6]);
+			c = parse_ok(line);
+			/* starts around the 2024 DST changes, and a random second */
+			time_t after = (z == 0 ? lt("2024-01-01 00:00", -1) : lt(i % 2 ? "2024-03-09 00:00" : "2024-10-26 00:00", -1)) +
+				       (time_t)((seed >> 3) % (3 * 86400));
+			time_t got = cron_next(&c, after), t = after - after % 60 + 60, end = after + 120 * 86400;
+			while (t < end && !naive_match(&c, t))
+				t += 60;
+			if (t >= end)
+				t = (time_t)-1;
+			if (got != t && !(t == (time_t)-1 && got > end))
+				fail_msg("%s [%s] after %s: got %s, scan says %s", line, zones[z], fmt(after), fmt(got), fmt(t));
+			checked++;
+		}
+	}
+	assert_int_equal(checked, 300);
+}
+
+static void test_trailing_newline(void **state)
+{
+	(void)state;
+	struct cron a = parse_ok("0 3 * * 0\n"), b = parse_ok("\t0\t3 *  * 0\r\n");
+	assert_memory_equal(&a, &b, sizeof(a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_next_calendar),	  cmocka_unit_test(test_next_dom_dow),
 		cmocka_unit_test(test_dst_berlin_spring), cmocka_unit_test(test_dst_berlin_fall),
 		cmocka_unit_test(test_dst_new_york),	  cmocka_unit_test(test_next_monotonic_year),
+		cmocka_unit_test(test_next_bruteforce),	  cmocka_unit_test(test_trailing_newline),
 	};
 	if (access("/usr/share/zoneinfo/Europe/Berlin", R_OK) != 0 ||
 	    access("/usr/share/zoneinfo/America/New_York", R_OK) != 0) {
