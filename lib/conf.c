@@ -387,7 +387,7 @@ static int conf_includes(struct conf_ld *L, size_t first, size_t last, const cha
 				return conf_fail(L, sfile, kvline, "out of memory");
 			}
 			glob_t g;
-			int grc = glob(pat, GLOB_ERR, NULL, &g);
+			int grc = glob(pat, 0, NULL, &g);
 			if (grc == GLOB_NOMATCH) {
 				conf_warn(L, sfile, kvline, "No file matches via include \"%s\"", *pp);
 				free(pat);

@@ -913,16 +913,22 @@ static int conf_dep_walk(struct conf_ld *L, int i, int *state, int *path, int de
 		if (state[j] == 2)
 			continue;
 		if (state[j] == 1) {
-			char chain[1024] = "";
-			int k = depth;
+			/* Name the cycle from its member written first, at its depends_on line. */
+			int k = depth, first;
 			while (path[k] != j)
 				k--;
-			for (; k <= depth; k++)
-				snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s -> ",
-					 c->programs[path[k]].name);
-			snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s", c->programs[j].name);
-			return conf_fail(L, c->programs[j].where.file,
-					 L->px[j].depends_line ? L->px[j].depends_line : c->programs[j].where.line,
+			int len = depth - k + 1, start = 0;
+			for (int m = 1; m < len; m++)
+				if (path[k + m] < path[k + start])
+					start = m;
+			first = path[k + start];
+			char chain[1024] = "";
+			for (int m = 0; m <= len; m++)
+				snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s%s",
+					 m ? " -> " : "", c->programs[path[k + (start + m) % len]].name);
+			return conf_fail(L, c->programs[first].where.file,
+					 L->px[first].depends_line ? L->px[first].depends_line
+								   : c->programs[first].where.line,
 					 "depends_on cycle: %s", chain);
 		}
 		if (conf_dep_walk(L, j, state, path, depth + 1) != 0)
