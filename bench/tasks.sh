@@ -1,0 +1,144 @@
+#!/bin/sh
+# bench/tasks.sh — the task engine's throughput and latency, side by side with
+# a reference SQLite job queue from npm (plainjob on better-sqlite3).
+#
+# For each durability (normal, full): a fresh taskvisord on a temp dir with
+# 2 noop-worker processes (prefetch $PREFETCH) serving task type "noop" (one
+# handler step that does nothing). task-bench submits $N tasks in batches of
+# $BATCH through libtaskvisor and waits until all have stopped (tasks/s), then
+# submits $LAT_N tasks one at a time $INTERVAL ms apart; submit -> start
+# latency = the worker's start stamp - the client's clock before the submit
+# (both CLOCK_REALTIME on this machine). The reference does the same work
+# with 2 worker processes. Targets are printed with whether they were met.
+#
+#   BUILD=build sh bench/tasks.sh        (make bench runs it through bench/run.sh)
+set -u
+build=${BUILD:-build}
+build=$(cd "$build" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+N=${TASKS_N:-50000}
+BATCH=${TASKS_BATCH:-500}
+LAT_N=${TASKS_LAT_N:-500}
+INTERVAL=${TASKS_INTERVAL_MS:-2}
+PREFETCH=${TASKS_PREFETCH:-32}
+TARGET_NORMAL=37000
+TARGET_FULL=10000
+TARGET_RATIO=2
+TARGET_P50=1.0
+
+TVD="$build/bin/taskvisord"
+BENCH="$build/bench/task-bench"
+for b in "$TVD" "$BENCH" "$build/bin/noop-worker"; do
+	[ -x "$b" ] || { echo "tasks: $b is missing (make all $BENCH)"; exit 1; }
+done
+
+DPID=""
+TDIR=""
+cleanup() {
+	if [ -n "$DPID" ]; then kill -TERM "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; fi
+	[ -n "$TDIR" ] && rm -rf "$TDIR"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# percentile P of the numbers on stdin (sorted here)
+pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {if (NR==0) {print "nan"; exit} i=int(p/100*NR); if (i<1) i=1; if (i>NR) i=NR; printf "%.3f", a[i]}'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a+0 >= b+0)}'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a+0 <= b+0)}'; }
+field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# run_tv DURABILITY -> sets TV_RATE TV_P50 TV_P99 TV_FAILED
+run_tv() {
+	TDIR=$(mktemp -d "${TMPDIR:-/tmp}/tv-bench.XXXXXX")
+	mkdir -p "$TDIR/log"
+	cat >"$TDIR/taskvisord.conf" <<CONF
+[taskvisord]
+logfile = $TDIR/taskvisord.log
+loglevel = warn
+pidfile = $TDIR/taskvisord.pid
+logdir = $TDIR/log
+database = $TDIR/tasks.db
+durability = $1
+
+[unix_socket]
+file = $TDIR/tv.sock
+
+[program:noop]
+command = $build/bin/noop-worker --queue bench --prefetch $PREFETCH --stamp $TDIR/stamps_%(process_num)02d
+process_name = %(program_name)s_%(process_num)02d
+numprocs = 2
+startsecs = 0
+stopwaitsecs = 10
+
+[task:noop]
+queue = bench
+steps = run
+step.run = handler:noop
+CONF
+	"$TVD" -n -c "$TDIR/taskvisord.conf" >"$TDIR/daemon.out" 2>&1 &
+	DPID=$!
+	i=0
+	while [ ! -S "$TDIR/tv.sock" ]; do
+		kill -0 "$DPID" 2>/dev/null || { echo "tasks: daemon exited: $(tail -5 "$TDIR/daemon.out")"; return 1; }
+		[ $i -ge 200 ] && { echo "tasks: no daemon socket"; return 1; }
+		sleep 0.05; i=$((i + 1))
+	done
+	sleep 1 # let both workers connect
+	out=$("$BENCH" throughput "$TDIR/tv.sock" noop "$N" "$BATCH") || { echo "tasks: $out"; tail -5 "$TDIR/daemon.out"; return 1; }
+	TV_RATE=$(field "$out" rate)
+	TV_FAILED=$(field "$out" failed)
+	"$BENCH" latency "$TDIR/tv.sock" noop "$LAT_N" "$INTERVAL" "$TDIR/submits" || return 1
+	sleep 0.5
+	kill -TERM "$DPID"; wait "$DPID" 2>/dev/null; DPID="" # workers flush their stamps as they stop
+	cat "$TDIR"/stamps_* 2>/dev/null >"$TDIR/stamps"
+	awk 'NR == FNR {s[$1] = $2; next} ($1 in s) {printf "%.6f\n", ($2 - s[$1]) / 1e6}' \
+		"$TDIR/submits" "$TDIR/stamps" >"$TDIR/lat"
+	TV_P50=$(pct 50 <"$TDIR/lat")
+	TV_P99=$(pct 99 <"$TDIR/lat")
+	TV_LAT_N=$(wc -l <"$TDIR/lat")
+	rm -rf "$TDIR"; TDIR=""
+}
+
+# run_ref DURABILITY -> sets REF_RATE REF_P50 REF_P99 ("" when unavailable)
+REF_OK=""
+ref_setup() {
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { echo "tasks: node/npm missing: no reference"; return 1; }
+	if [ ! -f "$here/ref-queue/node_modules/better-sqlite3/build/Release/better_sqlite3.node" ]; then
+		echo "tasks: installing the reference (plainjob, better-sqlite3) into bench/ref-queue/node_modules ..."
+		(cd "$here/ref-queue" && npm install --no-audit --no-fund >/dev/null 2>&1 &&
+			npm rebuild better-sqlite3 >/dev/null 2>&1) || { echo "tasks: npm install failed: no reference"; return 1; }
+	fi
+	REF_OK=1
+}
+run_ref() {
+	REF_RATE=""; REF_P50=""; REF_P99=""
+	[ -n "$REF_OK" ] || return 0
+	TDIR=$(mktemp -d "${TMPDIR:-/tmp}/tv-bench-ref.XXXXXX")
+	out=$(cd "$here/ref-queue" && node bench.mjs "$TDIR/queue.db" "$1" "$N" "$BATCH" "$LAT_N" "$INTERVAL") ||
+		{ echo "tasks: reference failed: $out"; rm -rf "$TDIR"; TDIR=""; return 0; }
+	REF_RATE=$(field "$out" rate)
+	REF_P50=$(field "$out" p50_ms)
+	REF_P99=$(field "$out" p99_ms)
+	rm -rf "$TDIR"; TDIR=""
+}
+
+met() { if "$@"; then echo "met"; else echo "NOT met"; fi; }
+
+echo "tasks: $N no-op tasks (batches of $BATCH), 2 workers (prefetch $PREFETCH); latency over $LAT_N single submits $INTERVAL ms apart"
+ref_setup || true
+rc=0
+for dur in normal full; do
+	run_tv "$dur" || { rc=1; continue; }
+	run_ref "$dur"
+	if [ "$dur" = normal ]; then target=$TARGET_NORMAL; else target=$TARGET_FULL; fi
+	printf '%-8s taskvisor  %8s tasks/s  p50 %7s ms  p99 %7s ms  (failed %s, %s latency samples)\n' \
+		"$dur" "$TV_RATE" "$TV_P50" "$TV_P99" "$TV_FAILED" "$TV_LAT_N"
+	if [ -n "$REF_RATE" ]; then
+		printf '%-8s plainjob   %8s tasks/s  p50 %7s ms  p99 %7s ms\n' "$dur" "$REF_RATE" "$REF_P50" "$REF_P99"
+		ratio=$(awk -v a="$TV_RATE" -v b="$REF_RATE" 'BEGIN {printf "%.2f", a / b}')
+		echo "$dur   ratio taskvisor/plainjob: ${ratio}x (target >= ${TARGET_RATIO}x: $(met ge "$ratio" "$TARGET_RATIO"))"
+	fi
+	echo "$dur   target >= $target tasks/s: $(met ge "$TV_RATE" "$target"); p50 <= $TARGET_P50 ms: $(met le "$TV_P50" "$TARGET_P50")"
+	[ "$TV_FAILED" = 0 ] || { echo "$dur   $TV_FAILED tasks did not succeed"; rc=1; }
+done
+exit $rc
