@@ -401,10 +401,13 @@ time_t cron_next(const struct cron *c, time_t after)
 	if (c->minute == 0 || c->hour == 0 || c->month == 0 || (c->mday == 0 && c->wday == 0))
 		return (time_t)-1;
 	/*
-	 * Start a little before after's wall time: after a fall-back, wall times
-	 * earlier than after's own can still lie ahead in real time.
+	 * When the offset changes within the next few hours (a fall-back), wall
+	 * times earlier than after's own can still lie ahead in real time: start
+	 * a little before it. Otherwise start at after's wall minute.
 	 */
-	start = a + cron_gmtoff(a) - CRON_SLACK;
+	start = a + cron_gmtoff(a);
+	if (cron_gmtoff(a + CRON_SLACK) != cron_gmtoff(a))
+		start -= CRON_SLACK;
 	start -= ((start % CRON_MIN) + CRON_MIN) % CRON_MIN;
 	limit = a + cron_gmtoff(a) + CRON_HORIZON;
 	for (long long w = cron_next_wall(c, start, limit); w >= 0; w = cron_next_wall(c, w + CRON_MIN, limit)) {
@@ -430,6 +433,12 @@ time_t cron_next(const struct cron *c, time_t after)
 				best = inst[i];
 			}
 		}
+		/*
+		 * A later wall time can only be an earlier instant when the offset
+		 * fell within the slack before best; if it did not, best is final.
+		 */
+		if (best >= 0 && cron_gmtoff(best - CRON_SLACK) == cron_gmtoff(best))
+			break;
 	}
 	return best < 0 ? (time_t)-1 : (time_t)best;
 }

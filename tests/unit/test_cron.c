@@ -413,7 +413,7 @@ static void test_next_bruteforce(void **state)
 
 	for (int z = 0; z < 3; z++) {
 		set_tz(zones[z]);
-		for (int i = 0; i < 100; i++) {
+		for (int i = 0; i < 60; i++) {
 			char line[128];
 			struct cron c;
 			seed = seed * 1103515245u + 12345u;
@@ -424,7 +424,7 @@ static void test_next_bruteforce(void **state)
 			/* starts around the 2024 DST changes, and a random second */
 			time_t after = (z == 0 ? lt("2024-01-01 00:00", -1) : lt(i % 2 ? "2024-03-09 00:00" : "2024-10-26 00:00", -1)) +
 				       (time_t)((seed >> 3) % (3 * 86400));
-			time_t got = cron_next(&c, after), t = after - after % 60 + 60, end = after + 120 * 86400;
+			time_t got = cron_next(&c, after), t = after - after % 60 + 60, end = after + 75 * 86400;
 			while (t < end && !naive_match(&c, t))
 				t += 60;
 			if (t >= end)
@@ -434,7 +434,7 @@ static void test_next_bruteforce(void **state)
 			checked++;
 		}
 	}
-	assert_int_equal(checked, 300);
+	assert_int_equal(checked, 180);
 }
 
 static void test_trailing_newline(void **state)
