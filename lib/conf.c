@@ -70,8 +70,8 @@ int conf_warn_repeated(struct conf_ld *L, const struct conf_sec *s, const struct
 {
 	for (const struct conf_kv *k = s->kv; k < kv; k++)
 		if (strcmp(k->key, kv->key) == 0) {
-			conf_warn(L, s->file, kv->line, "%s given again (line %d); the last one counts", kv->key,
-				  k->line);
+			conf_warn(L, s->file, kv->line, "%s given again (line %d); the last one counts",
+				  kv->key, k->line);
 			return 1;
 		}
 	return 0;
@@ -158,7 +158,7 @@ const char *conf_expand_lookup(void *arg, const char *name)
 int conf_expand_kv(struct conf_ld *L, const struct conf_sec *sec, const struct conf_kv *kv,
 		   struct expand_table *table, char **out)
 {
-	struct conf_expand e = { L, sec, table };
+	struct conf_expand e = {L, sec, table};
 	char why[256];
 
 	if (strchr(kv->value, '%') == NULL) {
@@ -290,8 +290,8 @@ static int conf_ini_handler(void *user, const char *section, const char *name, c
 			sn[n - 1] = '\0';
 		struct conf_sec *dup = strcmp(sn, "include") != 0 ? conf_find_sec(L, sn) : NULL;
 		if (dup != NULL) {
-			conf_fail(L, r->file, lineno, "duplicate section [%s] (first at %s:%d)", sn, dup->file,
-				  dup->line);
+			conf_fail(L, r->file, lineno, "duplicate section [%s] (first at %s:%d)", sn,
+				  dup->file, dup->line);
 			free(sn);
 			r->failed = 1;
 			return 0;
@@ -404,7 +404,8 @@ static int conf_includes(struct conf_ld *L, size_t first, size_t last, const cha
 				char real[PATH_MAX];
 				const char *path = g.gl_pathv[m];
 				if (realpath(path, real) == NULL) {
-					conf_fail(L, sfile, kvline, "include \"%s\": %s", path, strerror(errno));
+					conf_fail(L, sfile, kvline, "include \"%s\": %s", path,
+						  strerror(errno));
 					globfree(&g);
 					conf_strv_free(pats);
 					return -1;
@@ -432,7 +433,8 @@ static int conf_read_file(struct conf_ld *L, const char *file, const char *real,
 		char chain[1024] = "";
 		for (size_t j = i; j < L->nstack; j++) {
 			const char *b = strrchr(L->stack[j], '/');
-			snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s -> ", b ? b + 1 : L->stack[j]);
+			snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s -> ",
+				 b ? b + 1 : L->stack[j]);
 		}
 		const char *b = strrchr(real, '/');
 		snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s", b ? b + 1 : real);
@@ -440,12 +442,14 @@ static int conf_read_file(struct conf_ld *L, const char *file, const char *real,
 	}
 	for (size_t i = 0; i < L->nseen; i++)
 		if (strcmp(L->seen[i], real) == 0)
-			return conf_warn(L, from_file, from_line, "\"%s\" is already included, skipped", file);
+			return conf_warn(L, from_file, from_line, "\"%s\" is already included, skipped",
+					 file);
 
 	char *text;
 	if (conf_read_text(file, &text) != 0) {
 		if (from_file != NULL)
-			return conf_fail(L, from_file, from_line, "include \"%s\": %s", file, strerror(errno));
+			return conf_fail(L, from_file, from_line, "include \"%s\": %s", file,
+					 strerror(errno));
 		return conf_fail(L, file, 0, "%s", strerror(errno));
 	}
 	if (conf_strv_push(&L->stack, &L->nstack, strdup(real)) != 0 ||
@@ -462,7 +466,7 @@ static int conf_read_file(struct conf_ld *L, const char *file, const char *real,
 	else if (slash != NULL)
 		*slash = '\0';
 
-	struct conf_reading r = { L, file, here, L->nsecs, 0 };
+	struct conf_reading r = {L, file, here, L->nsecs, 0};
 	char why[256];
 	int rc = ini_long_parse(text, conf_ini_handler, &r, why, sizeof(why));
 	free(text);
@@ -500,10 +504,11 @@ static int conf_main_section(struct conf_ld *L, const struct conf_sec *s)
 		} else if (strcmp(k, "loglevel") == 0) {
 			enum log_level lvl;
 			if (log_level_parse(v, &lvl) != 0)
-				rc = conf_fail(L, s->file, kv->line,
-					       "loglevel: not a level (critical, error, warn, info, debug, trace): "
-					       "\"%s\"",
-					       v);
+				rc = conf_fail(
+				    L, s->file, kv->line,
+				    "loglevel: not a level (critical, error, warn, info, debug, trace): "
+				    "\"%s\"",
+				    v);
 			else
 				rc = conf_opt_str(L, &c->loglevel, log_level_name(lvl));
 		} else if (strcmp(k, "pidfile") == 0) {
@@ -518,20 +523,22 @@ static int conf_main_section(struct conf_ld *L, const struct conf_sec *s)
 			else if (strcasecmp(v, "normal") == 0)
 				c->durability = DURABILITY_NORMAL;
 			else
-				rc = conf_fail(L, s->file, kv->line, "durability: expected full or normal: \"%s\"", v);
+				rc = conf_fail(L, s->file, kv->line,
+					       "durability: expected full or normal: \"%s\"", v);
 		} else if (strcmp(k, "allow_dangerous_actions") == 0) {
 			rc = conf_opt_bool(L, s, kv, v, &c->allow_dangerous_actions);
 		} else if (strcmp(k, "minfds") == 0) {
 			rc = conf_opt_int(L, s, kv, v, 1, INT_MAX, &c->minfds);
 		} else if (strcmp(k, "nodaemon") == 0) {
 			rc = conf_opt_bool(L, s, kv, v, &c->nodaemon);
-		} else if (strcmp(k, "user") == 0 || strcmp(k, "identifier") == 0 || strcmp(k, "minprocs") == 0 ||
-			   strcmp(k, "logfile_maxbytes") == 0 || strcmp(k, "logfile_backups") == 0 ||
-			   strcmp(k, "umask") == 0 || strcmp(k, "strip_ansi") == 0 ||
-			   strcmp(k, "nocleanup") == 0 || strcmp(k, "directory") == 0 ||
-			   strcmp(k, "environment") == 0 || strcmp(k, "silent") == 0) {
-			rc = conf_warn(L, s->file, kv->line, "[%s] %s: not supported by taskvisord, ignored", s->name,
-				       k);
+		} else if (strcmp(k, "user") == 0 || strcmp(k, "identifier") == 0 ||
+			   strcmp(k, "minprocs") == 0 || strcmp(k, "logfile_maxbytes") == 0 ||
+			   strcmp(k, "logfile_backups") == 0 || strcmp(k, "umask") == 0 ||
+			   strcmp(k, "strip_ansi") == 0 || strcmp(k, "nocleanup") == 0 ||
+			   strcmp(k, "directory") == 0 || strcmp(k, "environment") == 0 ||
+			   strcmp(k, "silent") == 0) {
+			rc = conf_warn(L, s->file, kv->line, "[%s] %s: not supported by taskvisord, ignored",
+				       s->name, k);
 		} else {
 			rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
 		}
@@ -619,22 +626,22 @@ static const struct conf_sec_type {
 	enum conf_sec_kind kind;
 	int (*fn)(struct conf_ld *L, const struct conf_sec *s);
 } conf_sec_types[] = {
-	{ "taskvisord", SEC_FN, conf_main_section },
-	{ "supervisord", SEC_FN, conf_main_section },
-	{ "unix_socket", SEC_FN, conf_socket_section },
-	{ "unix_http_server", SEC_FN, conf_socket_section },
-	{ "tasks", SEC_FN, conf_tasks_section },
-	{ "include", SEC_LATER, NULL },
-	{ "program:", SEC_LATER, NULL },
-	{ "group:", SEC_LATER, NULL },
-	{ "task:", SEC_LATER, NULL },
-	{ "recurring:", SEC_LATER, NULL },
-	{ "inet_http_server", SEC_IGNORE, NULL },
-	{ "supervisorctl", SEC_IGNORE, NULL },
-	{ "rpcinterface:", SEC_IGNORE, NULL },
-	{ "ctlplugin:", SEC_IGNORE, NULL },
-	{ "eventlistener:", SEC_UNSUPPORTED, NULL },
-	{ "fcgi-program:", SEC_UNSUPPORTED, NULL },
+    {"taskvisord", SEC_FN, conf_main_section},
+    {"supervisord", SEC_FN, conf_main_section},
+    {"unix_socket", SEC_FN, conf_socket_section},
+    {"unix_http_server", SEC_FN, conf_socket_section},
+    {"tasks", SEC_FN, conf_tasks_section},
+    {"include", SEC_LATER, NULL},
+    {"program:", SEC_LATER, NULL},
+    {"group:", SEC_LATER, NULL},
+    {"task:", SEC_LATER, NULL},
+    {"recurring:", SEC_LATER, NULL},
+    {"inet_http_server", SEC_IGNORE, NULL},
+    {"supervisorctl", SEC_IGNORE, NULL},
+    {"rpcinterface:", SEC_IGNORE, NULL},
+    {"ctlplugin:", SEC_IGNORE, NULL},
+    {"eventlistener:", SEC_UNSUPPORTED, NULL},
+    {"fcgi-program:", SEC_UNSUPPORTED, NULL},
 };
 
 static const struct conf_sec_type *conf_sec_type(const char *name)
@@ -651,13 +658,13 @@ static const struct conf_sec_type *conf_sec_type(const char *name)
 /* Two main sections ([taskvisord] and [supervisord]) would silently fight: refuse. */
 static int conf_check_aliases(struct conf_ld *L)
 {
-	static const char *const pairs[][2] = { { "taskvisord", "supervisord" },
-						{ "unix_socket", "unix_http_server" } };
+	static const char *const pairs[][2] = {{"taskvisord", "supervisord"},
+					       {"unix_socket", "unix_http_server"}};
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		struct conf_sec *a = conf_find_sec(L, pairs[i][0]), *b = conf_find_sec(L, pairs[i][1]);
 		if (a != NULL && b != NULL)
-			return conf_fail(L, b->file, b->line, "[%s] and [%s] (%s:%d) are the same section", b->name,
-					 a->name, a->file, a->line);
+			return conf_fail(L, b->file, b->line, "[%s] and [%s] (%s:%d) are the same section",
+					 b->name, a->name, a->file, a->line);
 	}
 	return 0;
 }

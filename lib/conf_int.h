@@ -61,10 +61,10 @@ struct conf_ld {
 
 /* "file:line: message" into L->err; returns -1. */
 int conf_fail(struct conf_ld *L, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* "file:line: message" appended to c->warnings; returns 0 (-1 out of memory). */
 int conf_warn(struct conf_ld *L, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* The last "key =" of a section, or NULL. */
 const struct conf_kv *conf_sec_get(const struct conf_sec *s, const char *key);

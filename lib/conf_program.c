@@ -60,8 +60,8 @@ int conf_groups_load(struct conf_ld *L)
 			} else if (strcmp(kv->key, "priority") == 0) {
 				rc = conf_opt_int(L, s, kv, v, INT_MIN, INT_MAX, &g->priority);
 			} else {
-				rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name,
-					       kv->key);
+				rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored",
+					       s->name, kv->key);
 			}
 			free(v);
 			if (rc != 0)
@@ -76,18 +76,20 @@ int conf_groups_load(struct conf_ld *L)
 			for (size_t j = 0; j < L->nsecs && !found; j++)
 				found = strcmp(L->secs[j].name, sec) == 0;
 			if (!found)
-				return conf_fail(L, s->file, pk->line, "[%s] names unknown program %s", s->name, *p);
+				return conf_fail(L, s->file, pk->line, "[%s] names unknown program %s",
+						 s->name, *p);
 			for (char **q = g->programs; q < p; q++)
 				if (strcmp(*q, *p) == 0)
-					return conf_fail(L, s->file, pk->line, "[%s] names program %s twice", s->name,
-							 *p);
+					return conf_fail(L, s->file, pk->line, "[%s] names program %s twice",
+							 s->name, *p);
 			for (size_t o = 0; o + 1 < c->ngroups; o++)
 				for (char **q = c->groups[o].programs; *q != NULL; q++)
 					if (strcmp(*q, *p) == 0)
-						return conf_fail(L, s->file, pk->line,
-								 "[%s]: program %s is already in [group:%s] (%s:%d)",
-								 s->name, *p, c->groups[o].name, c->groups[o].where.file,
-								 c->groups[o].where.line);
+						return conf_fail(
+						    L, s->file, pk->line,
+						    "[%s]: program %s is already in [group:%s] (%s:%d)",
+						    s->name, *p, c->groups[o].name, c->groups[o].where.file,
+						    c->groups[o].where.line);
 		}
 	}
 	return 0;
@@ -121,8 +123,8 @@ static int conf_p_autorestart(struct conf_pctx *P, const struct conf_kv *kv, con
 		return 0;
 	}
 	if (units_bool(v, &b, NULL, 0) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "autorestart: expected true, false or unexpected: \"%s\"",
-				 v);
+		return conf_fail(P->L, P->s->file, kv->line,
+				 "autorestart: expected true, false or unexpected: \"%s\"", v);
 	P->p->autorestart = b ? AUTORESTART_TRUE : AUTORESTART_FALSE;
 	return 0;
 }
@@ -211,7 +213,8 @@ static int conf_p_ready(struct conf_pctx *P, const struct conf_kv *kv, const cha
 	else if (strcasecmp(v, "notify") == 0)
 		P->p->ready = READY_NOTIFY;
 	else
-		return conf_fail(P->L, P->s->file, kv->line, "ready: expected startsecs or notify: \"%s\"", v);
+		return conf_fail(P->L, P->s->file, kv->line, "ready: expected startsecs or notify: \"%s\"",
+				 v);
 	return 0;
 }
 
@@ -222,7 +225,8 @@ static int conf_p_fatal_action(struct conf_pctx *P, const struct conf_kv *kv, co
 	else if (strcasecmp(v, "shutdown") == 0)
 		P->p->fatal_action = FATAL_ACTION_SHUTDOWN;
 	else
-		return conf_fail(P->L, P->s->file, kv->line, "fatal_action: expected none or shutdown: \"%s\"", v);
+		return conf_fail(P->L, P->s->file, kv->line,
+				 "fatal_action: expected none or shutdown: \"%s\"", v);
 	return 0;
 }
 
@@ -253,7 +257,8 @@ static int conf_p_envfile(struct conf_pctx *P, const struct conf_kv *kv, const c
 
 	FILE *fp = fopen(path, "r");
 	if (fp == NULL)
-		return conf_fail(P->L, P->s->file, kv->line, "environment_file: %s: %s", path, strerror(errno));
+		return conf_fail(P->L, P->s->file, kv->line, "environment_file: %s: %s", path,
+				 strerror(errno));
 	char *line = NULL;
 	size_t cap = 0, n = 0;
 	int lineno = 0, rc = 0;
@@ -274,8 +279,8 @@ static int conf_p_envfile(struct conf_pctx *P, const struct conf_kv *kv, const c
 			s += 7;
 		char *eq = strchr(s, '=');
 		if (eq == NULL || eq == s) {
-			rc = conf_fail(P->L, P->s->file, kv->line, "environment_file: %s:%d: expected KEY=VALUE",
-				       path, lineno);
+			rc = conf_fail(P->L, P->s->file, kv->line,
+				       "environment_file: %s:%d: expected KEY=VALUE", path, lineno);
 			break;
 		}
 		*eq = '\0';
@@ -308,10 +313,9 @@ static const struct {
 	const char *name;
 	int resource;
 } conf_rlimits[] = {
-	{ "rlimit_nofile", RLIMIT_NOFILE }, { "rlimit_core", RLIMIT_CORE },
-	{ "rlimit_nproc", RLIMIT_NPROC },   { "rlimit_as", RLIMIT_AS },
-	{ "rlimit_memlock", RLIMIT_MEMLOCK }, { "rlimit_stack", RLIMIT_STACK },
-	{ "rlimit_fsize", RLIMIT_FSIZE },   { "rlimit_cpu", RLIMIT_CPU },
+    {"rlimit_nofile", RLIMIT_NOFILE}, {"rlimit_core", RLIMIT_CORE},	  {"rlimit_nproc", RLIMIT_NPROC},
+    {"rlimit_as", RLIMIT_AS},	      {"rlimit_memlock", RLIMIT_MEMLOCK}, {"rlimit_stack", RLIMIT_STACK},
+    {"rlimit_fsize", RLIMIT_FSIZE},   {"rlimit_cpu", RLIMIT_CPU},
 };
 
 static int conf_rlim_value(const char *s, int resource, rlim_t *out, char *why, size_t len)
@@ -349,7 +353,8 @@ static int conf_p_rlimit(struct conf_pctx *P, const struct conf_kv *kv, const ch
 	if (colon != NULL && conf_rlim_value(colon + 1, res, &hard, why, sizeof(why)) != 0)
 		return conf_fail(P->L, P->s->file, kv->line, "%s: %s", kv->key, why);
 	if (hard != RLIM_INFINITY && (soft == RLIM_INFINITY || soft > hard))
-		return conf_fail(P->L, P->s->file, kv->line, "%s: soft limit above hard limit: \"%s\"", kv->key, v);
+		return conf_fail(P->L, P->s->file, kv->line, "%s: soft limit above hard limit: \"%s\"",
+				 kv->key, v);
 	struct conf_program *p = P->p;
 	size_t i;
 	for (i = 0; i < p->nrlimits && p->rlimits[i].resource != res; i++)
@@ -370,19 +375,19 @@ static int conf_p_rlimit(struct conf_pctx *P, const struct conf_kv *kv, const ch
 static int conf_p_logfile_bytes(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
 {
 	long long *dst = strncmp(kv->key, "stdout", 6) == 0 ? &P->p->stdout_logfile_maxbytes
-							     : &P->p->stderr_logfile_maxbytes;
+							    : &P->p->stderr_logfile_maxbytes;
 	return conf_opt_size(P->L, P->s, kv, v, dst);
 }
 
 /* ---- the option table ---- */
 
 enum conf_pkind {
-	PK_RAW,  /* expanded per process */
-	PK_INT,  /* int in [min, max] */
+	PK_RAW,	 /* expanded per process */
+	PK_INT,	 /* int in [min, max] */
 	PK_BOOL, /* bool */
-	PK_DUR,  /* int seconds, a duration */
+	PK_DUR,	 /* int seconds, a duration */
 	PK_SIZE, /* long long bytes */
-	PK_STR,  /* char *, expanded once */
+	PK_STR,	 /* char *, expanded once */
 	PK_FN,
 	PK_WARN, /* a supervisord option taskvisor does not implement */
 };
@@ -394,59 +399,59 @@ static const struct conf_popt {
 	long long min, max;
 	conf_popt_fn fn;
 } conf_popts[] = {
-	{ "command", PK_RAW, 0, 0, 0, conf_p_raw },
-	{ "process_name", PK_RAW, 0, 0, 0, conf_p_raw },
-	{ "stdout_logfile", PK_RAW, 0, 0, 0, conf_p_raw },
-	{ "stderr_logfile", PK_RAW, 0, 0, 0, conf_p_raw },
-	{ "environment", PK_RAW, 0, 0, 0, conf_p_raw },
-	{ "numprocs", PK_INT, offsetof(struct conf_program, numprocs), 1, 10000, NULL },
-	{ "numprocs_start", PK_INT, offsetof(struct conf_program, numprocs_start), 0, 1000000, NULL },
-	{ "priority", PK_INT, offsetof(struct conf_program, priority), INT_MIN, INT_MAX, NULL },
-	{ "autostart", PK_BOOL, offsetof(struct conf_program, autostart), 0, 0, NULL },
-	{ "startsecs", PK_INT, offsetof(struct conf_program, startsecs), 0, INT_MAX, NULL },
-	{ "startretries", PK_INT, offsetof(struct conf_program, startretries), -1, INT_MAX, NULL },
-	{ "autorestart", PK_FN, 0, 0, 0, conf_p_autorestart },
-	{ "exitcodes", PK_FN, 0, 0, 0, conf_p_exitcodes },
-	{ "stopsignal", PK_FN, 0, 0, 0, conf_p_signal },
-	{ "stopwaitsecs", PK_INT, offsetof(struct conf_program, stopwaitsecs), 0, INT_MAX, NULL },
-	{ "stopasgroup", PK_BOOL, offsetof(struct conf_program, stopasgroup), 0, 0, NULL },
-	{ "killasgroup", PK_BOOL, offsetof(struct conf_program, killasgroup), 0, 0, NULL },
-	{ "user", PK_STR, offsetof(struct conf_program, user), 0, 0, NULL },
-	{ "directory", PK_STR, offsetof(struct conf_program, directory), 0, 0, NULL },
-	{ "umask", PK_FN, 0, 0, 0, conf_p_umask },
-	{ "redirect_stderr", PK_BOOL, offsetof(struct conf_program, redirect_stderr), 0, 0, NULL },
-	{ "stdout_logfile_maxbytes", PK_FN, 0, 0, 0, conf_p_logfile_bytes },
-	{ "stdout_logfile_backups", PK_INT, offsetof(struct conf_program, stdout_logfile_backups), 0, INT_MAX,
-	  NULL },
-	{ "stderr_logfile_maxbytes", PK_FN, 0, 0, 0, conf_p_logfile_bytes },
-	{ "stderr_logfile_backups", PK_INT, offsetof(struct conf_program, stderr_logfile_backups), 0, INT_MAX,
-	  NULL },
-	{ "memory_limit", PK_SIZE, offsetof(struct conf_program, memory_limit), 0, 0, NULL },
-	{ "depends_on", PK_FN, 0, 0, 0, conf_p_depends },
-	{ "ready", PK_FN, 0, 0, 0, conf_p_ready },
-	{ "watchdog_sec", PK_DUR, offsetof(struct conf_program, watchdog_sec), 0, INT_MAX, NULL },
-	{ "restart_cron", PK_FN, 0, 0, 0, conf_p_cron },
-	{ "backoff_max", PK_DUR, offsetof(struct conf_program, backoff_max), 0, INT_MAX, NULL },
-	{ "fatal_retry_after", PK_DUR, offsetof(struct conf_program, fatal_retry_after), 0, INT_MAX, NULL },
-	{ "fatal_action", PK_FN, 0, 0, 0, conf_p_fatal_action },
-	{ "oom_score_adj", PK_INT, offsetof(struct conf_program, oom_score_adj), -1000, 1000, NULL },
-	{ "environment_file", PK_FN, 0, 0, 0, conf_p_envfile },
-	{ "log_timestamps", PK_BOOL, offsetof(struct conf_program, log_timestamps), 0, 0, NULL },
-	{ "rlimit_nofile", PK_FN, 0, 0, 0, conf_p_rlimit },
-	{ "rlimit_core", PK_FN, 0, 0, 0, conf_p_rlimit },
-	{ "rlimit_nproc", PK_FN, 0, 0, 0, conf_p_rlimit },
-	{ "rlimit_as", PK_FN, 0, 0, 0, conf_p_rlimit },
-	{ "rlimit_memlock", PK_FN, 0, 0, 0, conf_p_rlimit },
-	{ "rlimit_stack", PK_FN, 0, 0, 0, conf_p_rlimit },
-	{ "rlimit_fsize", PK_FN, 0, 0, 0, conf_p_rlimit },
-	{ "rlimit_cpu", PK_FN, 0, 0, 0, conf_p_rlimit },
-	{ "serverurl", PK_WARN, 0, 0, 0, NULL },
-	{ "stdout_events_enabled", PK_WARN, 0, 0, 0, NULL },
-	{ "stderr_events_enabled", PK_WARN, 0, 0, 0, NULL },
-	{ "stdout_capture_maxbytes", PK_WARN, 0, 0, 0, NULL },
-	{ "stderr_capture_maxbytes", PK_WARN, 0, 0, 0, NULL },
-	{ "stdout_syslog", PK_WARN, 0, 0, 0, NULL },
-	{ "stderr_syslog", PK_WARN, 0, 0, 0, NULL },
+    {"command", PK_RAW, 0, 0, 0, conf_p_raw},
+    {"process_name", PK_RAW, 0, 0, 0, conf_p_raw},
+    {"stdout_logfile", PK_RAW, 0, 0, 0, conf_p_raw},
+    {"stderr_logfile", PK_RAW, 0, 0, 0, conf_p_raw},
+    {"environment", PK_RAW, 0, 0, 0, conf_p_raw},
+    {"numprocs", PK_INT, offsetof(struct conf_program, numprocs), 1, 10000, NULL},
+    {"numprocs_start", PK_INT, offsetof(struct conf_program, numprocs_start), 0, 1000000, NULL},
+    {"priority", PK_INT, offsetof(struct conf_program, priority), INT_MIN, INT_MAX, NULL},
+    {"autostart", PK_BOOL, offsetof(struct conf_program, autostart), 0, 0, NULL},
+    {"startsecs", PK_INT, offsetof(struct conf_program, startsecs), 0, INT_MAX, NULL},
+    {"startretries", PK_INT, offsetof(struct conf_program, startretries), -1, INT_MAX, NULL},
+    {"autorestart", PK_FN, 0, 0, 0, conf_p_autorestart},
+    {"exitcodes", PK_FN, 0, 0, 0, conf_p_exitcodes},
+    {"stopsignal", PK_FN, 0, 0, 0, conf_p_signal},
+    {"stopwaitsecs", PK_INT, offsetof(struct conf_program, stopwaitsecs), 0, INT_MAX, NULL},
+    {"stopasgroup", PK_BOOL, offsetof(struct conf_program, stopasgroup), 0, 0, NULL},
+    {"killasgroup", PK_BOOL, offsetof(struct conf_program, killasgroup), 0, 0, NULL},
+    {"user", PK_STR, offsetof(struct conf_program, user), 0, 0, NULL},
+    {"directory", PK_STR, offsetof(struct conf_program, directory), 0, 0, NULL},
+    {"umask", PK_FN, 0, 0, 0, conf_p_umask},
+    {"redirect_stderr", PK_BOOL, offsetof(struct conf_program, redirect_stderr), 0, 0, NULL},
+    {"stdout_logfile_maxbytes", PK_FN, 0, 0, 0, conf_p_logfile_bytes},
+    {"stdout_logfile_backups", PK_INT, offsetof(struct conf_program, stdout_logfile_backups), 0, INT_MAX,
+     NULL},
+    {"stderr_logfile_maxbytes", PK_FN, 0, 0, 0, conf_p_logfile_bytes},
+    {"stderr_logfile_backups", PK_INT, offsetof(struct conf_program, stderr_logfile_backups), 0, INT_MAX,
+     NULL},
+    {"memory_limit", PK_SIZE, offsetof(struct conf_program, memory_limit), 0, 0, NULL},
+    {"depends_on", PK_FN, 0, 0, 0, conf_p_depends},
+    {"ready", PK_FN, 0, 0, 0, conf_p_ready},
+    {"watchdog_sec", PK_DUR, offsetof(struct conf_program, watchdog_sec), 0, INT_MAX, NULL},
+    {"restart_cron", PK_FN, 0, 0, 0, conf_p_cron},
+    {"backoff_max", PK_DUR, offsetof(struct conf_program, backoff_max), 0, INT_MAX, NULL},
+    {"fatal_retry_after", PK_DUR, offsetof(struct conf_program, fatal_retry_after), 0, INT_MAX, NULL},
+    {"fatal_action", PK_FN, 0, 0, 0, conf_p_fatal_action},
+    {"oom_score_adj", PK_INT, offsetof(struct conf_program, oom_score_adj), -1000, 1000, NULL},
+    {"environment_file", PK_FN, 0, 0, 0, conf_p_envfile},
+    {"log_timestamps", PK_BOOL, offsetof(struct conf_program, log_timestamps), 0, 0, NULL},
+    {"rlimit_nofile", PK_FN, 0, 0, 0, conf_p_rlimit},
+    {"rlimit_core", PK_FN, 0, 0, 0, conf_p_rlimit},
+    {"rlimit_nproc", PK_FN, 0, 0, 0, conf_p_rlimit},
+    {"rlimit_as", PK_FN, 0, 0, 0, conf_p_rlimit},
+    {"rlimit_memlock", PK_FN, 0, 0, 0, conf_p_rlimit},
+    {"rlimit_stack", PK_FN, 0, 0, 0, conf_p_rlimit},
+    {"rlimit_fsize", PK_FN, 0, 0, 0, conf_p_rlimit},
+    {"rlimit_cpu", PK_FN, 0, 0, 0, conf_p_rlimit},
+    {"serverurl", PK_WARN, 0, 0, 0, NULL},
+    {"stdout_events_enabled", PK_WARN, 0, 0, 0, NULL},
+    {"stderr_events_enabled", PK_WARN, 0, 0, 0, NULL},
+    {"stdout_capture_maxbytes", PK_WARN, 0, 0, 0, NULL},
+    {"stderr_capture_maxbytes", PK_WARN, 0, 0, 0, NULL},
+    {"stdout_syslog", PK_WARN, 0, 0, 0, NULL},
+    {"stderr_syslog", PK_WARN, 0, 0, 0, NULL},
 };
 
 static const struct conf_popt *conf_popt_find(const char *name)
@@ -583,26 +588,26 @@ static const char *conf_s(const char *s)
 
 static char *conf_fingerprint(const struct conf_program *p, const struct conf_proc *cp)
 {
-	struct conf_sb b = { 0 };
+	struct conf_sb b = {0};
 
-	conf_sb_add(&b, "name=%s\ngroup=%s\nprocess_num=%d\ncommand=%s\n", cp->name, p->group, cp->process_num,
-		    cp->command);
+	conf_sb_add(&b, "name=%s\ngroup=%s\nprocess_num=%d\ncommand=%s\n", cp->name, p->group,
+		    cp->process_num, cp->command);
 	conf_sb_add(&b, "stdout_logfile=%s\nstderr_logfile=%s\n", conf_s(cp->stdout_logfile),
 		    conf_s(cp->stderr_logfile));
 	for (char **e = cp->environment; e != NULL && *e != NULL; e++)
 		conf_sb_add(&b, "environment=%s\n", *e);
-	conf_sb_add(&b, "priority=%d\nautostart=%d\nstartsecs=%d\nstartretries=%d\nautorestart=%d\n", p->priority,
-		    p->autostart, p->startsecs, p->startretries, (int)p->autorestart);
+	conf_sb_add(&b, "priority=%d\nautostart=%d\nstartsecs=%d\nstartretries=%d\nautorestart=%d\n",
+		    p->priority, p->autostart, p->startsecs, p->startretries, (int)p->autorestart);
 	for (size_t i = 0; i < p->nexitcodes; i++)
 		conf_sb_add(&b, "exitcode=%d\n", p->exitcodes[i]);
 	conf_sb_add(&b, "stopsignal=%d\nstopwaitsecs=%d\nstopasgroup=%d\nkillasgroup=%d\n", p->stopsignal,
 		    p->stopwaitsecs, p->stopasgroup, p->killasgroup);
 	conf_sb_add(&b, "user=%s\ndirectory=%s\numask=%d\nredirect_stderr=%d\n", conf_s(p->user),
 		    conf_s(p->directory), p->umask, p->redirect_stderr);
-	conf_sb_add(&b, "stdout_logfile_maxbytes=%lld\nstdout_logfile_backups=%d\n", p->stdout_logfile_maxbytes,
-		    p->stdout_logfile_backups);
-	conf_sb_add(&b, "stderr_logfile_maxbytes=%lld\nstderr_logfile_backups=%d\n", p->stderr_logfile_maxbytes,
-		    p->stderr_logfile_backups);
+	conf_sb_add(&b, "stdout_logfile_maxbytes=%lld\nstdout_logfile_backups=%d\n",
+		    p->stdout_logfile_maxbytes, p->stdout_logfile_backups);
+	conf_sb_add(&b, "stderr_logfile_maxbytes=%lld\nstderr_logfile_backups=%d\n",
+		    p->stderr_logfile_maxbytes, p->stderr_logfile_backups);
 	conf_sb_add(&b, "memory_limit=%lld\n", p->memory_limit);
 	for (char **d = p->depends_on; d != NULL && *d != NULL; d++)
 		conf_sb_add(&b, "depends_on=%s\n", *d);
@@ -658,7 +663,7 @@ static int conf_proc_expand(struct conf_pctx *P, const char *key, const char *tm
 			    char **out)
 {
 	const struct conf_kv *src = conf_sec_get(P->s, key);
-	struct conf_kv kv = { (char *)key, (char *)tmpl, src != NULL ? src->line : P->s->line };
+	struct conf_kv kv = {(char *)key, (char *)tmpl, src != NULL ? src->line : P->s->line};
 	return conf_expand_kv(P->L, P->s, &kv, t, out);
 }
 
@@ -666,7 +671,7 @@ static int conf_logfile(struct conf_pctx *P, const char *key, const char *raw, s
 			char **out)
 {
 	*out = NULL;
-	if (raw == NULL || strcasecmp(raw, "AUTO") == 0)
+	if (raw == NULL || raw[0] == '\0' || strcasecmp(raw, "AUTO") == 0)
 		return 0;
 	if (conf_proc_expand(P, key, raw, t, out) != 0)
 		return -1;
@@ -693,8 +698,8 @@ static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
 		p->nprocs++;
 		cp->process_num = p->numprocs_start + i;
 		snprintf(num, sizeof(num), "%d", cp->process_num);
-		struct expand_kv kv[] = { { "process_num", num } };
-		struct expand_table t = { kv, 1, base };
+		struct expand_kv kv[] = {{"process_num", num}};
+		struct expand_table t = {kv, 1, base};
 
 		if (conf_proc_expand(P, "process_name", p->process_name, &t, &cp->name) != 0 ||
 		    conf_proc_expand(P, "command", p->command, &t, &cp->command) != 0 ||
@@ -709,7 +714,8 @@ static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
 		for (int j = 0; j < i; j++)
 			if (strcmp(p->procs[j].name, cp->name) == 0)
 				return conf_fail(L, P->s->file, P->s->line,
-						 "process_name: \"%s\" is the name of two processes", cp->name);
+						 "process_name: \"%s\" is the name of two processes",
+						 cp->name);
 
 		cp->environment = calloc(1, sizeof(char *));
 		if (cp->environment == NULL)
@@ -726,7 +732,8 @@ static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
 			int rc = conf_env_parse(env, &cp->environment, why, sizeof(why));
 			free(env);
 			if (rc != 0)
-				return conf_fail(L, P->s->file, P->x->environment_line, "environment: %s", why);
+				return conf_fail(L, P->s->file, P->x->environment_line, "environment: %s",
+						 why);
 		}
 		cp->fingerprint = conf_fingerprint(p, cp);
 		if (cp->fingerprint == NULL)
@@ -738,7 +745,7 @@ static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
 static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct conf_program *p,
 			     struct conf_progx *x)
 {
-	struct conf_pctx P = { L, s, p, x };
+	struct conf_pctx P = {L, s, p, x};
 	const char *name = s->name + 8;
 
 	x->sec = s;
@@ -769,8 +776,8 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 	p->stdout_logfile_backups = p->stderr_logfile_backups = 10;
 	p->oom_score_adj = CONF_NO_VALUE;
 
-	struct expand_kv kv[] = { { "program_name", p->name }, { "group_name", p->group }, { "numprocs", "1" } };
-	struct expand_table base = { kv, 2, NULL };
+	struct expand_kv kv[] = {{"program_name", p->name}, {"group_name", p->group}, {"numprocs", "1"}};
+	struct expand_table base = {kv, 2, NULL};
 
 	/* numprocs first: the others may say %(numprocs)d */
 	const struct conf_kv *nk = conf_sec_get(s, "numprocs");
@@ -797,13 +804,14 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 
 		conf_warn_repeated(L, s, k);
 		if (o == NULL) {
-			if (conf_warn(L, s->file, k->line, "[%s] %s: unknown option, ignored", s->name, k->key) != 0)
+			if (conf_warn(L, s->file, k->line, "[%s] %s: unknown option, ignored", s->name,
+				      k->key) != 0)
 				return conf_fail(L, s->file, k->line, "out of memory");
 			continue;
 		}
 		if (o->kind == PK_WARN) {
-			if (conf_warn(L, s->file, k->line, "[%s] %s: not supported by taskvisord, ignored", s->name,
-				      k->key) != 0)
+			if (conf_warn(L, s->file, k->line, "[%s] %s: not supported by taskvisord, ignored",
+				      s->name, k->key) != 0)
 				return conf_fail(L, s->file, k->line, "out of memory");
 			continue;
 		}
@@ -826,7 +834,8 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 			long long d;
 			rc = conf_opt_dur(L, s, k, v, &d);
 			if (rc == 0 && d > o->max)
-				rc = conf_fail(L, s->file, k->line, "%s: duration too large: \"%s\"", k->key, v);
+				rc = conf_fail(L, s->file, k->line, "%s: duration too large: \"%s\"", k->key,
+					       v);
 			if (rc == 0)
 				*(int *)(void *)field = (int)d;
 			break;
@@ -835,9 +844,12 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 			rc = conf_opt_size(L, s, k, v, (long long *)(void *)field);
 			break;
 		case PK_STR:
-			rc = conf_opt_str(L, (char **)(void *)field, v);
-			if (rc != 0)
+			if (v[0] == '\0') { /* "user =" means the default */
+				free(*(char **)(void *)field);
+				*(char **)(void *)field = NULL;
+			} else if (conf_opt_str(L, (char **)(void *)field, v) != 0) {
 				rc = conf_fail(L, s->file, k->line, "out of memory");
+			}
 			break;
 		default:
 			rc = o->fn(&P, k, v);
@@ -854,14 +866,15 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 	if (p->stopasgroup && !p->killasgroup) {
 		if (has_kill)
 			conf_warn(L, s->file, conf_sec_get(s, "killasgroup")->line,
-				  "[%s] killasgroup=false with stopasgroup=true: killasgroup is implied", s->name);
+				  "[%s] killasgroup=false with stopasgroup=true: killasgroup is implied",
+				  s->name);
 		p->killasgroup = true;
 	}
 	if (p->numprocs > 1 && strstr(p->process_name, "%(process_num)") == NULL) {
 		const struct conf_kv *pk = conf_sec_get(s, "process_name");
-		return conf_fail(L, s->file, pk != NULL ? pk->line : s->line,
-				 "[%s]: %%(process_num) must be present within process_name when numprocs > 1",
-				 s->name);
+		return conf_fail(
+		    L, s->file, pk != NULL ? pk->line : s->line,
+		    "[%s]: %%(process_num) must be present within process_name when numprocs > 1", s->name);
 	}
 	return conf_procs_build(&P, &base);
 }
@@ -960,10 +973,11 @@ int conf_programs_check(struct conf_ld *L)
 			for (size_t a = 0; a < p->nprocs; a++)
 				for (size_t b = 0; b < q->nprocs; b++)
 					if (strcmp(p->procs[a].name, q->procs[b].name) == 0)
-						return conf_fail(L, p->where.file, p->where.line,
-								 "[program:%s]: process name \"%s\" is also used by "
-								 "[program:%s] in group %s",
-								 p->name, p->procs[a].name, q->name, p->group);
+						return conf_fail(
+						    L, p->where.file, p->where.line,
+						    "[program:%s]: process name \"%s\" is also used by "
+						    "[program:%s] in group %s",
+						    p->name, p->procs[a].name, q->name, p->group);
 		}
 	}
 	if (c->nprograms == 0)

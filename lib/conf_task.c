@@ -75,14 +75,16 @@ static int conf_task_steps(struct conf_ld *L, const struct conf_sec *s, struct c
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(t->steps[j].name, st->name) == 0) {
 				conf_strv_free(names);
-				return conf_fail(L, s->file, sk->line, "steps: step %s is named twice", st->name);
+				return conf_fail(L, s->file, sk->line, "steps: step %s is named twice",
+						 st->name);
 			}
 		char key[256];
 		snprintf(key, sizeof(key), "step.%s", st->name);
 		const struct conf_kv *k = conf_sec_get(s, key);
 		if (k == NULL) {
 			conf_strv_free(names);
-			return conf_fail(L, s->file, sk->line, "steps: step %s has no %s entry", st->name, key);
+			return conf_fail(L, s->file, sk->line, "steps: step %s has no %s entry", st->name,
+					 key);
 		}
 		if (k->value[0] == '\0') {
 			conf_strv_free(names);
@@ -160,8 +162,8 @@ static int conf_task_load(struct conf_ld *L, const struct conf_sec *s, struct co
 				for (j = 0; j < t->nsteps && strcmp(t->steps[j].name, k + 5) != 0; j++)
 					;
 				if (j == t->nsteps)
-					rc = conf_fail(L, s->file, kv->line, "%s: step %s is not listed in steps", k,
-						       k + 5);
+					rc = conf_fail(L, s->file, kv->line,
+						       "%s: step %s is not listed in steps", k, k + 5);
 			}
 		} else if (strcmp(k, "on_error") == 0) {
 			if (strcasecmp(v, "pause") == 0)
@@ -171,8 +173,8 @@ static int conf_task_load(struct conf_ld *L, const struct conf_sec *s, struct co
 			else if (strcasecmp(v, "skip") == 0)
 				t->on_error = ON_ERROR_SKIP;
 			else
-				rc = conf_fail(L, s->file, kv->line, "on_error: expected pause, stop or skip: \"%s\"",
-					       v);
+				rc = conf_fail(L, s->file, kv->line,
+					       "on_error: expected pause, stop or skip: \"%s\"", v);
 		} else if (strcmp(k, "cancellable") == 0) {
 			rc = conf_opt_bool(L, s, kv, v, &t->cancellable);
 		} else if (strcmp(k, "retry_on_worker_loss") == 0) {
@@ -249,7 +251,8 @@ static int conf_recurring_load(struct conf_ld *L, const struct conf_sec *s, stru
 		conf_warn_repeated(L, s, kv);
 		if (strcmp(k, "label") == 0) {
 			if (conf_task_find(L->c, v) == NULL)
-				rc = conf_fail(L, s->file, kv->line, "label: no such task type: [task:%s]", v);
+				rc =
+				    conf_fail(L, s->file, kv->line, "label: no such task type: [task:%s]", v);
 			else if (conf_opt_str(L, &r->label, v) != 0)
 				rc = conf_fail(L, s->file, kv->line, "out of memory");
 		} else if (strcmp(k, "cron") == 0) {
@@ -273,7 +276,8 @@ static int conf_recurring_load(struct conf_ld *L, const struct conf_sec *s, stru
 		} else if (strcmp(k, "until") == 0) {
 			if (conf_parse_until(v, &r->until) != 0)
 				rc = conf_fail(L, s->file, kv->line,
-					       "until: not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM): \"%s\"", v);
+					       "until: not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM): \"%s\"",
+					       v);
 		} else {
 			rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
 		}

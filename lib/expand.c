@@ -73,7 +73,7 @@ static int expand_format(struct expand_buf *b, const char *name, const char *val
 		snprintf(err, errlen, "%%(%s)%c: value is not a number: \"%.64s\"", name, conv, value);
 		return -1;
 	}
-	char digits[32], sign[2] = { 0, 0 };
+	char digits[32], sign[2] = {0, 0};
 	unsigned long long mag = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 	snprintf(digits, sizeof(digits), "%llu", mag);
 	if (v < 0)
@@ -100,7 +100,7 @@ static int expand_format(struct expand_buf *b, const char *name, const char *val
 
 int expand(const char *tmpl, expand_lookup_fn lookup, void *arg, char **out, char *err, size_t errlen)
 {
-	struct expand_buf b = { 0 };
+	struct expand_buf b = {0};
 	const char *p = tmpl;
 
 	*out = NULL;

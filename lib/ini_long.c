@@ -20,19 +20,19 @@
 #define INI_LONG_MARK '\001'
 
 struct il_ctx {
-	char *text;     /* the rewritten text */
-	const char *pos;/* the reader's position in text */
+	char *text;	 /* the rewritten text */
+	const char *pos; /* the reader's position in text */
 	const char *orig;
 	char **lifted; /* values lifted out, by placeholder index */
 	size_t nlifted, caplifted;
 
 	ini_long_handler handler;
 	void *user;
-	int lineno;        /* line the reader handed out last */
+	int lineno;	   /* line the reader handed out last */
 	int line_indented; /* that line starts with whitespace and holds data */
-	int stopped;       /* the handler said stop */
+	int stopped;	   /* the handler said stop */
 	int nomem;
-	int toolong;       /* first line still too long for inih, or 0 */
+	int toolong; /* first line still too long for inih, or 0 */
 
 	char *section;
 	int have_key; /* a name=value line was seen in this section (inih's prev_name) */
@@ -114,7 +114,8 @@ static int il_prepass(struct il_ctx *c, const char *orig)
 			int idx = il_lift(c, s, (size_t)(p + n - s));
 			if (idx < 0)
 				goto nomem;
-			elen = (size_t)snprintf(line, sizeof(line), " %c%d%c", INI_LONG_MARK, idx, INI_LONG_MARK);
+			elen = (size_t)snprintf(line, sizeof(line), " %c%d%c", INI_LONG_MARK, idx,
+						INI_LONG_MARK);
 			emit = line;
 		} else if (n > INI_LONG_LIFT_AT && !header && !blank) {
 			const char *sep = s;
@@ -124,8 +125,8 @@ static int il_prepass(struct il_ctx *c, const char *orig)
 				int idx = il_lift(c, sep + 1, (size_t)(p + n - sep - 1));
 				if (idx < 0)
 					goto nomem;
-				elen = (size_t)snprintf(line, sizeof(line), "%.*s %c%d%c", (int)(sep - p + 1), p,
-							INI_LONG_MARK, idx, INI_LONG_MARK);
+				elen = (size_t)snprintf(line, sizeof(line), "%.*s %c%d%c", (int)(sep - p + 1),
+							p, INI_LONG_MARK, idx, INI_LONG_MARK);
 				emit = line;
 			}
 		}
@@ -320,8 +321,8 @@ int ini_long_parse(const char *text, ini_long_handler handler, void *user, char 
 		if (rc == c.toolong)
 			snprintf(err, errlen, "line too long: \"%s...\"", ex);
 		else
-			snprintf(err, errlen, "syntax error: expected \"[section]\" or \"name = value\": \"%s\"",
-				 ex);
+			snprintf(err, errlen,
+				 "syntax error: expected \"[section]\" or \"name = value\": \"%s\"", ex);
 		ret = rc;
 	} else if (c.stopped) {
 		ret = INI_LONG_STOPPED;

@@ -37,8 +37,8 @@ static void units_err(char *err, size_t errlen, const char *what, const char *s)
 
 int units_bool(const char *s, bool *out, char *err, size_t errlen)
 {
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-	static const char *const no[] = { "false", "no", "off", "0" };
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
 	char buf[16];
 
 	if (units_trim(s, buf, sizeof(buf)) == 0) {
@@ -85,7 +85,7 @@ int units_duration(const char *s, long long *out, char *err, size_t errlen)
 	static const struct {
 		char c;
 		long long secs;
-	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 } };
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 604800}};
 	char buf[64];
 	long long total = 0;
 	int parts = 0;
@@ -107,7 +107,7 @@ int units_duration(const char *s, long long *out, char *err, size_t errlen)
 		if (*p == '\0') {
 			if (parts != 0)
 				goto bad; /* "1h30" is ambiguous */
-			mul = 1;          /* a bare number is seconds */
+			mul = 1;	  /* a bare number is seconds */
 		} else {
 			for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 				if (tolower((unsigned char)*p) == units[i].c)
@@ -137,20 +137,11 @@ int units_size(const char *s, long long *out, char *err, size_t errlen)
 		const char *suffix;
 		long long mul;
 	} units[] = {
-		{ "", 1 },
-		{ "b", 1 },
-		{ "k", 1LL << 10 },
-		{ "kb", 1LL << 10 },
-		{ "kib", 1LL << 10 },
-		{ "m", 1LL << 20 },
-		{ "mb", 1LL << 20 },
-		{ "mib", 1LL << 20 },
-		{ "g", 1LL << 30 },
-		{ "gb", 1LL << 30 },
-		{ "gib", 1LL << 30 },
-		{ "t", 1LL << 40 },
-		{ "tb", 1LL << 40 },
-		{ "tib", 1LL << 40 },
+	    {"", 1},	       {"b", 1},	   {"k", 1LL << 10},
+	    {"kb", 1LL << 10}, {"kib", 1LL << 10}, {"m", 1LL << 20},
+	    {"mb", 1LL << 20}, {"mib", 1LL << 20}, {"g", 1LL << 30},
+	    {"gb", 1LL << 30}, {"gib", 1LL << 30}, {"t", 1LL << 40},
+	    {"tb", 1LL << 40}, {"tib", 1LL << 40},
 	};
 	char buf[64], *end;
 
@@ -182,14 +173,13 @@ static const struct {
 	const char *name;
 	int sig;
 } units_signals[] = {
-	{ "HUP", SIGHUP },   { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
-	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT },     { "IOT", SIGABRT },    { "BUS", SIGBUS },
-	{ "FPE", SIGFPE },   { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
-	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
-	{ "CHLD", SIGCHLD }, { "CONT", SIGCONT },     { "STOP", SIGSTOP },   { "TSTP", SIGTSTP },
-	{ "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },     { "URG", SIGURG },     { "XCPU", SIGXCPU },
-	{ "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },   { "WINCH", SIGWINCH },
-	{ "IO", SIGIO },     { "POLL", SIGPOLL },     { "PWR", SIGPWR },     { "SYS", SIGSYS },
+    {"HUP", SIGHUP},	   {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"ILL", SIGILL},   {"TRAP", SIGTRAP},
+    {"ABRT", SIGABRT},	   {"IOT", SIGABRT},  {"BUS", SIGBUS},	   {"FPE", SIGFPE},   {"KILL", SIGKILL},
+    {"USR1", SIGUSR1},	   {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},   {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},
+    {"TERM", SIGTERM},	   {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},
+    {"TTIN", SIGTTIN},	   {"TTOU", SIGTTOU}, {"URG", SIGURG},	   {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"POLL", SIGPOLL},
+    {"PWR", SIGPWR},	   {"SYS", SIGSYS},
 };
 
 int units_signal(const char *s, int *out, char *err, size_t errlen)
