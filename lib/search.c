@@ -21,6 +21,8 @@
 #include <strings.h>
 
 #define SEARCH_MAX_DEPTH 64
+/* Keeps every LIKE pattern (value escaped: at most 2x) under SQLite's 50000-byte limit. */
+#define SEARCH_MAX_LEN 8192
 
 enum search_ftype { SF_TEXT, SF_DATE };
 
@@ -850,6 +852,10 @@ int search_compile_alias(const char *query, time_t now, const char *alias, struc
 	if (alias != NULL && !search_alias_ok(alias)) {
 		search_fail(&p, "search: invalid table alias");
 		return -1;
+	}
+	if (strlen(p.query) > SEARCH_MAX_LEN) {
+		search_fail(&p, "search: query too long (%zu bytes, at most %d)", strlen(p.query), SEARCH_MAX_LEN);
+		goto fail;
 	}
 	if (search_tokenize(&p) < 0)
 		goto fail;

@@ -45,7 +45,9 @@
  * condition on the field never matches it; the negations (!=, !~, not in,
  * `not ...`) do match it — `not X` is exactly the complement of `X`.
  *
- * Errors name the 1-based position and what was expected, e.g.
+ * Limits: a query of at most 8192 bytes, nested at most 64 levels (parentheses and `not`).
+ *
+ * Errors name the 1-based position (a byte offset) and what was expected, e.g.
  *   search: at position 14: expected a value after '='
  *   search: unknown field 'stat' at position 1 (fields: id, label, ...)
  *   search: unbalanced parenthesis at position 7

@@ -529,6 +529,14 @@ static void test_errors(void **state)
 		strcat(deep, ")");
 	expect_rows(deep, "t3,t4,t5"); /* 64 levels are fine */
 
+	char *longq = malloc(9000);
+	memset(longq, 'a', 8999);
+	longq[8999] = '\0';
+	expect_err(longq, "search: query too long (8999 bytes, at most 8192)");
+	longq[8192] = '\0';
+	expect_rows(longq, "");
+	free(longq);
+
 	/* NULL err buffer; short buffer truncates */
 	struct search_sql s;
 	assert_int_equal(search_compile("state =", NOW, &s, NULL, 0), -1);
