@@ -485,6 +485,8 @@ static void engine_check_times(struct engine *e)
 		}
 	}
 	e->due_at = 0;
+	if (e->loop == NULL)
+		return;
 	ev_timer_stop(e->loop, &e->due);
 	if (next != 0) {
 		double after = (double)(next - now) / 1000.0;
@@ -743,8 +745,7 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 		return NULL;
 	}
 	engine_recover(e);
-	if (e->loop != NULL)
-		engine_check_times(e);
+	engine_check_times(e);
 	engine_commit(e);
 	log_info("engine: %s open, %zu unfinished tasks", path, e->ntasks);
 	return e;

@@ -1,0 +1,348 @@
+/*
+ * test_queue.c — the SQLite storage backend (lib/queue_sqlite.c): migrations
+ * from an empty file, rows written and read back, id prefixes, the exclusive
+ * lock index, and crash consistency (a transaction never committed leaves
+ * nothing behind, even when the process dies in the middle of it).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "queue_backend.h"
+
+static const struct queue_ops *ops = &queue_sqlite_ops;
+
+static char *tmpdb(void)
+{
+	static char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/tv-test-queue-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	return path;
+}
+
+static void rmdb(const char *path)
+{
+	char p[96];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+static int count(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void fill_task(struct q_task *t, const char *id)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->id, sizeof(t->id), "%.36s", id);
+	t->label = "demo";
+	t->name = "Demo";
+	t->queue = "default";
+	t->input = "{\"a\":1}";
+	t->state = QT_PLANNED;
+	t->result = QR_PENDING;
+	t->parent_step = -1;
+	t->created_at = 1700000000000;
+	t->steps_total = 2;
+}
+
+static void test_migrate_from_empty(void **state)
+{
+	char err[256];
+	char *path = tmpdb();
+	struct qb *b;
+
+	(void)state;
+	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
+	assert_non_null(b);
+	ops->close(b);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 1);
+	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
+				     "('tasks','steps','errors','locks','recurring')"),
+			 5);
+	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+				     "('tasks_state_result','tasks_label','tasks_started_at','tasks_ended_at',"
+				     "'tasks_parent','tasks_created_at','steps_active','locks_exclusive')"),
+			 8);
+	/* reopening applies nothing twice */
+	b = ops->open(path, DURABILITY_NORMAL, err, sizeof(err));
+	assert_non_null(b);
+	ops->close(b);
+	assert_int_equal(count(path, "SELECT count(*) FROM schema_version"), 1);
+	rmdb(path);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	char err[256];
+	char *path = tmpdb();
+	struct qb *b;
+	sqlite3 *db;
+
+	(void)state;
+	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
+	ops->close(b);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_null(ops->open(path, DURABILITY_FULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "newer"));
+	rmdb(path);
+}
+
+static int steps_cb(void *arg, struct q_step *s)
+{
+	int *n = arg;
+
+	assert_int_equal(s->idx, *n);
+	if (s->idx == 0) {
+		assert_int_equal(s->state, QS_RUNNING);
+		assert_string_equal(s->worker, "w_00");
+		assert_int_equal(s->attempts, 1);
+	}
+	(*n)++;
+	return 0;
+}
+
+static void test_insert_claim_complete(void **state)
+{
+	char err[256];
+	char *path = tmpdb();
+	struct qb *b = ops->open(path, DURABILITY_NORMAL, err, sizeof(err));
+	struct q_task t, got;
+	struct q_step s[2];
+	int n = 0;
+
+	(void)state;
+	assert_non_null(b);
+	fill_task(&t, "aaaaaaaa-0000-4000-8000-000000000001");
+	assert_int_equal(ops->begin(b), 0);
+	assert_int_equal(ops->task_insert(b, &t), 0);
+	assert_true(t.rowid > 0);
+	for (int i = 0; i < 2; i++) {
+		memset(&s[i], 0, sizeof(s[i]));
+		s[i].task = t.rowid;
+		s[i].idx = i;
+		s[i].name = i == 0 ? "fetch" : "publish";
+		s[i].command = i == 0 ? "/bin/true" : NULL;
+		s[i].handler = i == 0 ? NULL : "publish";
+		s[i].state = i == 0 ? QS_READY : QS_PENDING;
+		assert_int_equal(ops->step_insert(b, &s[i]), 0);
+	}
+	assert_int_equal(ops->commit(b), 0);
+
+	/* claim */
+	assert_int_equal(ops->begin(b), 0);
+	s[0].state = QS_RUNNING;
+	s[0].worker = "w_00";
+	s[0].pid = 42;
+	s[0].attempts = 1;
+	s[0].started_at = 1700000000100;
+	t.state = QT_RUNNING;
+	t.started_at = 1700000000100;
+	assert_int_equal(ops->step_update(b, &s[0]), 0);
+	assert_int_equal(ops->task_update(b, &t), 0);
+	assert_int_equal(ops->commit(b), 0);
+	assert_int_equal(ops->steps_of(b, t.rowid, steps_cb, &n), 0);
+	assert_int_equal(n, 2);
+
+	/* complete: stopped, success, times as milliseconds */
+	assert_int_equal(ops->begin(b), 0);
+	t.state = QT_STOPPED;
+	t.result = QR_SUCCESS;
+	t.ended_at = 1700000000200;
+	t.output = "{\"ok\":true}";
+	assert_int_equal(ops->task_update(b, &t), 0);
+	assert_int_equal(ops->commit(b), 0);
+	assert_int_equal(ops->task_get(b, t.rowid, &got), 0);
+	assert_int_equal(got.state, QT_STOPPED);
+	assert_int_equal(got.result, QR_SUCCESS);
+	assert_int_equal(got.ended_at, 1700000000200);
+	assert_string_equal(got.output, "{\"ok\":true}");
+	assert_int_equal(got.parent_step, -1);
+	q_task_clear(&got);
+	ops->close(b);
+	assert_int_equal(count(path, "SELECT count(*) FROM tasks WHERE started_at = 1700000000100 AND "
+				     "ended_at = 1700000000200 AND start_at IS NULL"),
+			 1);
+	rmdb(path);
+}
+
+static void test_find_prefix(void **state)
+{
+	char err[256];
+	char *path = tmpdb();
+	struct qb *b = ops->open(path, DURABILITY_NORMAL, err, sizeof(err));
+	struct q_task t, got;
+
+	(void)state;
+	assert_int_equal(ops->begin(b), 0);
+	fill_task(&t, "abc00000-0000-4000-8000-000000000001");
+	assert_int_equal(ops->task_insert(b, &t), 0);
+	fill_task(&t, "abd00000-0000-4000-8000-000000000002");
+	assert_int_equal(ops->task_insert(b, &t), 0);
+	assert_int_equal(ops->commit(b), 0);
+	assert_int_equal(ops->task_find(b, "abc", &got), 0);
+	assert_string_equal(got.id, "abc00000-0000-4000-8000-000000000001");
+	q_task_clear(&got);
+	assert_int_equal(ops->task_find(b, "ab", &got), 2);
+	assert_int_equal(ops->task_find(b, "ff", &got), 1);
+	assert_int_equal(ops->task_find(b, "abd00000-0000-4000-8000-000000000002", &got), 0);
+	q_task_clear(&got);
+	ops->close(b);
+	rmdb(path);
+}
+
+static int holder_cb(void *arg, const char *resource, bool exclusive, const char *task_id)
+{
+	(void)resource;
+	assert_true(exclusive);
+	snprintf(arg, 64, "%s", task_id);
+	return 0;
+}
+
+static void test_locks(void **state)
+{
+	char err[256], holder[64] = "";
+	char *path = tmpdb();
+	struct qb *b = ops->open(path, DURABILITY_NORMAL, err, sizeof(err));
+	struct q_task t1, t2;
+
+	(void)state;
+	assert_int_equal(ops->begin(b), 0);
+	fill_task(&t1, "10000000-0000-4000-8000-000000000001");
+	fill_task(&t2, "20000000-0000-4000-8000-000000000002");
+	assert_int_equal(ops->task_insert(b, &t1), 0);
+	assert_int_equal(ops->task_insert(b, &t2), 0);
+	assert_int_equal(ops->lock_insert(b, t1.rowid, "repo:x", true), 0);
+	/* links never conflict; a second exclusive lock is refused by the unique index */
+	assert_int_equal(ops->lock_insert(b, t2.rowid, "repo:x", false), 0);
+	assert_int_equal(ops->savepoint(b), 0);
+	assert_int_equal(ops->lock_insert(b, t2.rowid, "repo:x", true), -1);
+	assert_int_equal(ops->rollback_to(b), 0);
+	assert_int_equal(ops->lock_holders(b, "repo:x", holder_cb, holder), 0);
+	assert_string_equal(holder, t1.id);
+	assert_int_equal(ops->locks_release(b, t1.rowid), 0);
+	holder[0] = '\0';
+	assert_int_equal(ops->lock_holders(b, "repo:x", holder_cb, holder), 0);
+	assert_string_equal(holder, "");
+	assert_int_equal(ops->lock_insert(b, t2.rowid, "repo:x", true), 0);
+	assert_int_equal(ops->commit(b), 0);
+	ops->close(b);
+	rmdb(path);
+}
+
+/* Close with a transaction open: nothing of it is kept. */
+static void test_close_without_commit(void **state)
+{
+	char err[256];
+	char *path = tmpdb();
+	struct qb *b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
+	struct q_task t;
+
+	(void)state;
+	assert_int_equal(ops->begin(b), 0);
+	fill_task(&t, "30000000-0000-4000-8000-000000000001");
+	assert_int_equal(ops->task_insert(b, &t), 0);
+	assert_int_equal(ops->commit(b), 0);
+	assert_int_equal(ops->begin(b), 0);
+	fill_task(&t, "30000000-0000-4000-8000-000000000002");
+	assert_int_equal(ops->task_insert(b, &t), 0);
+	ops->close(b);
+	assert_int_equal(count(path, "SELECT count(*) FROM tasks"), 1);
+	rmdb(path);
+}
+
+/* The process dies in the middle of a transaction (no close at all): the file stays consistent. */
+static void test_crash_mid_transaction(void **state)
+{
+	char err[256];
+	char *path = tmpdb();
+	pid_t pid;
+	int status;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct qb *b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
+		struct q_task t;
+
+		if (b == NULL)
+			_exit(2);
+		ops->begin(b);
+		fill_task(&t, "40000000-0000-4000-8000-000000000001");
+		ops->task_insert(b, &t);
+		ops->commit(b);
+		ops->begin(b);
+		for (int i = 0; i < 500; i++) {
+			char id[40];
+
+			snprintf(id, sizeof(id), "50000000-0000-4000-8000-%012d", i);
+			fill_task(&t, id);
+			ops->task_insert(b, &t);
+		}
+		_exit(0); /* no commit, no close */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	{
+		struct qb *b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
+
+		assert_non_null(b);
+		ops->close(b);
+	}
+	assert_int_equal(count(path, "SELECT count(*) FROM tasks"), 1);
+	assert_int_equal(count(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+	rmdb(path);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(q_task_state_name(QT_PAUSED), "paused");
+	assert_string_equal(q_result_name(QR_WARNING), "warning");
+	assert_string_equal(q_step_state_name(QS_SUSPENDED), "suspended");
+	assert_int_equal(q_step_state_parse("cancelled"), QS_CANCELLED);
+	assert_int_equal(q_task_state_parse("bogus"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_migrate_from_empty), cmocka_unit_test(test_newer_schema_refused),
+		cmocka_unit_test(test_insert_claim_complete), cmocka_unit_test(test_find_prefix),
+		cmocka_unit_test(test_locks), cmocka_unit_test(test_close_without_commit),
+		cmocka_unit_test(test_crash_mid_transaction), cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
