@@ -28,13 +28,17 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "memcg.h"
 #include "proc.h"
 #include "proclog.h"
+#include "readiness.h"
 #include "spawn.h"
 
 extern char **environ;
 
 #define GROUP_POLL_SECS 0.02 /* how often a stop checks that the process group is gone */
+#define RSS_SAMPLE_SECS 1.0  /* memory_limit without a cgroup: how often RSS is sampled */
+#define RSS_OVER_SAMPLES 2   /* ... and how many samples in a row over the limit restart it */
 
 enum proc_timer { TIMER_NONE = 0, TIMER_STARTSECS, TIMER_BACKOFF, TIMER_STOPWAIT, TIMER_FATAL_RETRY };
 
@@ -59,6 +63,11 @@ struct proc_priv {
 
 	struct proclog *log[2];
 	struct proclog_pipe *pipe[2];
+
+	struct memcg *memcg;      /* its memory cgroup (lives across restarts), or NULL */
+	long long oom_before;     /* the cgroup's oom_kill counter at spawn */
+	int rss_over;             /* consecutive RSS samples over memory_limit */
+	ev_timer watchdog;        /* watchdog_sec: restart when WATCHDOG=1 stops coming */
 };
 
 struct supervisor {
@@ -73,6 +82,10 @@ struct supervisor {
 	struct proc **dying; /* removed from the configuration, still stopping */
 	size_t ndying;
 	struct proc **grpbuf; /* sv_group's answer */
+	struct memcg_root *memcg; /* NULL: no memory cgroups (RSS sampling and the kernel log) */
+	ev_timer rss_timer;
+	struct readiness *notify; /* NOTIFY_SOCKET for ready=notify / watchdog_sec programs */
+	char *notify_path;
 
 	bool stopping_all;
 	void (*stop_done)(void *arg);
@@ -164,6 +177,12 @@ static void proc_transition(struct proc *p, enum proc_state to, const char *why)
 		log_error("%s: transition %s -> %s is not in the table (%s)", p->fullname,
 			  proc_state_name(from), proc_state_name(to), why);
 	p->state = to;
+	if (to == PROC_RUNNING && p->prog != NULL && p->prog->watchdog_sec > 0) {
+		p->priv->watchdog.repeat = p->prog->watchdog_sec;
+		ev_timer_again(p->sv->loop, &p->priv->watchdog);
+	} else if (to != PROC_RUNNING) {
+		ev_timer_stop(p->sv->loop, &p->priv->watchdog);
+	}
 	log_info("%s: %s -> %s (%s)", p->fullname, proc_state_name(from), proc_state_name(to), why);
 	if (p->sv->hooks.on_state != NULL)
 		p->sv->hooks.on_state(p->sv->hooks.arg, p, from, to);
@@ -380,6 +399,14 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen)
 	proc_env_set(&env, "TASKVISOR_GROUP_NAME", p->group);
 	proc_env_set(&env, "TASKVISOR_SOCKET", c->socket_file);
 	proc_env_set(&env, "TASKVISOR_DATABASE", c->database);
+	if (p->sv->notify != NULL && (pr->ready == READY_NOTIFY || pr->watchdog_sec > 0)) {
+		proc_env_set(&env, "NOTIFY_SOCKET", readiness_socket_path(p->sv->notify));
+		if (pr->watchdog_sec > 0) {
+			char usec[32];
+			snprintf(usec, sizeof(usec), "%lld", (long long)pr->watchdog_sec * 1000000LL);
+			proc_env_set(&env, "WATCHDOG_USEC", usec);
+		}
+	}
 	if (pr->user != NULL) {
 		if (proc_user(pr->user, &pw, pwbuf, sizeof(pwbuf), groups, &ngroups, err, errlen) < 0)
 			goto done;
@@ -405,6 +432,22 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen)
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto done;
 	}
+	const char *cgprocs = NULL;
+	if (p->sv->memcg != NULL) {
+		struct proc_priv *pp = p->priv;
+		char cerr[256];
+		if (pp->memcg == NULL) {
+			pp->memcg = memcg_create(p->sv->memcg, p->fullname, pr->memory_limit, cerr, sizeof(cerr));
+			if (pp->memcg == NULL)
+				log_warnx("%s: no memory cgroup: %s", p->fullname, cerr);
+		} else if (memcg_set_limit(pp->memcg, pr->memory_limit) < 0) {
+			log_warn("%s: memory cgroup limit", p->fullname);
+		}
+		if (pp->memcg != NULL) {
+			cgprocs = memcg_procs_path(pp->memcg);
+			pp->oom_before = memcg_oom_kills(pp->memcg);
+		}
+	}
 	struct spawn_req r = {
 		.path = path,
 		.argv = argv,
@@ -421,7 +464,7 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen)
 		.nrlimits = pr->nrlimits,
 		.stdout_fd = out[1],
 		.stderr_fd = pr->redirect_stderr ? out[1] : errp[1],
-		.cgroup_procs = NULL,
+		.cgroup_procs = cgprocs,
 	};
 	pid = spawn_fork(&r, err, errlen);
 	if (pid > 0) {
@@ -495,6 +538,12 @@ static void proc_backoff(struct proc *p, const char *why)
 	proc_timer_set(p, TIMER_BACKOFF, d);
 }
 
+/* RUNNING comes from READY=1 rather than startsecs. */
+static bool proc_notify_ready(const struct proc *p)
+{
+	return p->prog != NULL && p->prog->ready == READY_NOTIFY && p->sv->notify != NULL;
+}
+
 /* Fork the child and enter STARTING (RUNNING at once with startsecs=0). */
 static enum sv_result proc_spawn(struct proc *p, const char *why)
 {
@@ -521,7 +570,9 @@ static enum sv_result proc_spawn(struct proc *p, const char *why)
 	proc_transition(p, PROC_STARTING, why);
 	if (p->state != PROC_STARTING)
 		return SV_OK;
-	if (p->prog->startsecs <= 0) {
+	if (proc_notify_ready(p)) {
+		log_debug("%s: waiting for READY=1", p->fullname);
+	} else if (p->prog->startsecs <= 0) {
 		p->backoff = 0;
 		proc_transition(p, PROC_RUNNING, "startsecs=0");
 	} else {
@@ -703,6 +754,21 @@ static bool proc_exit_expected(const struct proc *p, int st)
 	return false;
 }
 
+/* Was a SIGKILLed child taken by the OOM killer? Its cgroup's counter, else the kernel log. */
+static bool proc_oom_check(struct proc *p, pid_t pid, int st)
+{
+	struct proc_priv *pp = p->priv;
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		return false;
+	if (pp->memcg != NULL) {
+		long long k = memcg_oom_kills(pp->memcg);
+		bool oom = k >= 0 && pp->oom_before >= 0 && k > pp->oom_before;
+		pp->oom_before = k;
+		return oom;
+	}
+	return memcg_kernel_log_oom(pid, p->start_time);
+}
+
 /* The child p->pid ended with wait status st. */
 static void proc_reaped(struct proc *p, int st)
 {
@@ -720,7 +786,11 @@ static void proc_reaped(struct proc *p, int st)
 	p->exited_once = true;
 	p->last_wstatus = st;
 	p->stop_time = time(NULL);
-	p->oom_killed = false;
+	p->oom_killed = proc_oom_check(p, pid, st);
+	if (p->oom_killed) {
+		p->oom_kills++;
+		log_warnx("%s: pid %d was killed by the OOM killer", p->fullname, (int)pid);
+	}
 	p->last_exit_expected = p->prog != NULL && proc_exit_expected(p, st);
 	proc_logs_close_pipes(p);
 	if (sv->hooks.on_exit != NULL)
@@ -733,7 +803,8 @@ static void proc_reaped(struct proc *p, int st)
 	if (p->state == PROC_STARTING) {
 		proc_timer_stop(p);
 		proc_kill_leftovers(p);
-		if (proc_mono() - p->priv->spawn_mono < p->prog->startsecs) {
+		/* ready=notify: an exit before READY=1 is a failed start, however late. */
+		if (proc_notify_ready(p) || proc_mono() - p->priv->spawn_mono < p->prog->startsecs) {
 			snprintf(p->spawn_err, sizeof(p->spawn_err),
 				 "Exited too quickly (process log may have details)");
 			proc_backoff(p, how);
@@ -830,6 +901,113 @@ static void proc_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	case TIMER_NONE:
 		break;
 	}
+}
+
+static void proc_watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	struct proc *p = w->data;
+	ev_timer_stop(loop, w);
+	if (p->state != PROC_RUNNING)
+		return;
+	char why[96];
+	snprintf(why, sizeof(why), "watchdog: no WATCHDOG=1 for %.0f s", w->repeat);
+	proc_restart(p, why);
+}
+
+/* ---- NOTIFY_SOCKET and memory_limit sampling ---- */
+
+/* A datagram from a ready=notify program (or one of its children: same process group). */
+static void sv_notify_cb(void *arg, const struct readiness_event *ev)
+{
+	struct supervisor *sv = arg;
+	struct proc *p = sv_find_pid(sv, ev->pid);
+	for (size_t i = 0; p == NULL && ev->pgid > 0 && i < sv->nprocs; i++)
+		if (sv->procs[i]->pid > 0 && sv->procs[i]->priv->pgid == ev->pgid)
+			p = sv->procs[i];
+	if (p == NULL) {
+		log_debug("notify: datagram from pid %d, not a supervised process", (int)ev->pid);
+		return;
+	}
+	if (ev->status != NULL)
+		snprintf(p->status_text, sizeof(p->status_text), "%s", ev->status);
+	if (ev->watchdog_usec > 0)
+		p->priv->watchdog.repeat = (double)ev->watchdog_usec / 1e6;
+	if (ev->watchdog && p->state == PROC_RUNNING && ev_is_active(&p->priv->watchdog))
+		ev_timer_again(sv->loop, &p->priv->watchdog);
+	if (ev->ready && p->state == PROC_STARTING && proc_notify_ready(p)) {
+		proc_timer_stop(p);
+		p->backoff = 0;
+		proc_transition(p, PROC_RUNNING, "READY=1");
+	}
+	if (ev->watchdog_trigger && p->state == PROC_RUNNING)
+		proc_restart(p, "watchdog: WATCHDOG=trigger");
+}
+
+/* Open the NOTIFY_SOCKET once some program needs it (beside the control socket). */
+static void sv_notify_ensure(struct supervisor *sv)
+{
+	if (sv->notify != NULL)
+		return;
+	bool need = false;
+	for (size_t i = 0; i < sv->conf->nprograms; i++)
+		need = need || sv->conf->programs[i].ready == READY_NOTIFY || sv->conf->programs[i].watchdog_sec > 0;
+	if (!need)
+		return;
+	free(sv->notify_path);
+	sv->notify_path = NULL;
+	const char *sock = sv->conf->socket_file ? sv->conf->socket_file : "/run/taskvisor.sock";
+	if (asprintf(&sv->notify_path, "%s.notify", sock) < 0) {
+		sv->notify_path = NULL;
+		return;
+	}
+	char err[256];
+	sv->notify = readiness_open(sv->loop, sv->notify_path, sv_notify_cb, sv, err, sizeof(err));
+	if (sv->notify == NULL)
+		log_warnx("notify socket: %s (ready=notify programs fall back to startsecs)", err);
+}
+
+/* memory_limit where no cgroup enforces it: restart a program whose process group
+ * stays over the limit. */
+static void sv_rss_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct supervisor *sv = w->data;
+	struct proc **ps = calloc(sv->nprocs + 1, sizeof(*ps));
+	pid_t *pg = calloc(sv->nprocs + 1, sizeof(*pg));
+	long long *rss = calloc(sv->nprocs + 1, sizeof(*rss));
+	size_t n = 0;
+	if (ps == NULL || pg == NULL || rss == NULL)
+		goto out;
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct proc *p = sv->procs[i];
+		if ((p->state == PROC_RUNNING || p->state == PROC_STARTING) && p->prog->memory_limit > 0 &&
+		    p->priv->memcg == NULL && p->priv->pgid > 0) {
+			ps[n] = p;
+			pg[n++] = p->priv->pgid;
+		}
+	}
+	if (n == 0 || memcg_pgrp_rss_many(pg, rss, n) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct proc *p = ps[i];
+		if (rss[i] <= p->prog->memory_limit) {
+			p->priv->rss_over = 0;
+			continue;
+		}
+		if (++p->priv->rss_over < RSS_OVER_SAMPLES)
+			continue;
+		p->priv->rss_over = 0;
+		char why[128];
+		snprintf(why, sizeof(why), "memory_limit: RSS %lld MB over %lld MB", rss[i] >> 20,
+			 p->prog->memory_limit >> 20);
+		proc_restart(p, why);
+	}
+out:
+	free(ps);
+	free(pg);
+	free(rss);
 }
 
 /* ---- Control operations ---- */
@@ -1000,6 +1178,8 @@ static struct proc *proc_new(struct supervisor *sv, const struct conf_program *p
 	pp->timer.data = p;
 	ev_timer_init(&pp->gpoll, proc_gpoll_cb, 0., GROUP_POLL_SECS);
 	pp->gpoll.data = p;
+	ev_timer_init(&pp->watchdog, proc_watchdog_cb, 0., 0.);
+	pp->watchdog.data = p;
 	proc_cache_conf(p);
 	pp->logs_stale = false;
 	return p;
@@ -1017,7 +1197,9 @@ static void proc_free(struct proc *p)
 		return;
 	ev_timer_stop(p->sv->loop, &p->priv->timer);
 	ev_timer_stop(p->sv->loop, &p->priv->gpoll);
+	ev_timer_stop(p->sv->loop, &p->priv->watchdog);
 	proc_logs_free(p);
+	memcg_destroy(p->priv->memcg);
 	free(p->priv->logpath[0]);
 	free(p->priv->logpath[1]);
 	free(p->priv);
@@ -1093,6 +1275,18 @@ struct supervisor *sv_new(struct ev_loop *loop, const struct conf *conf, const s
 	ev_unref(loop); /* the watcher alone does not keep the loop running */
 	ev_idle_init(&sv->freer, sv_freer_cb);
 	sv->freer.data = sv;
+
+	char err[256];
+	sv->memcg = memcg_root_open(getenv("TASKVISOR_CGROUP"), err, sizeof(err));
+	if (sv->memcg != NULL)
+		log_info("memory cgroups: %s (%s)", memcg_root_kind(sv->memcg), memcg_root_path(sv->memcg));
+	else
+		log_info("memory cgroups: none (%s)", err);
+	ev_timer_init(&sv->rss_timer, sv_rss_cb, RSS_SAMPLE_SECS, RSS_SAMPLE_SECS);
+	sv->rss_timer.data = sv;
+	ev_timer_start(loop, &sv->rss_timer);
+	ev_unref(loop);
+	sv_notify_ensure(sv);
 	return sv;
 }
 
@@ -1105,10 +1299,17 @@ void sv_free(struct supervisor *sv)
 		ev_child_stop(sv->loop, &sv->child);
 	}
 	ev_idle_stop(sv->loop, &sv->freer);
+	if (ev_is_active(&sv->rss_timer)) {
+		ev_ref(sv->loop);
+		ev_timer_stop(sv->loop, &sv->rss_timer);
+	}
 	for (size_t i = 0; i < sv->nprocs; i++)
 		proc_free(sv->procs[i]);
 	for (size_t i = 0; i < sv->ndying; i++)
 		proc_free(sv->dying[i]);
+	memcg_root_close(sv->memcg);
+	readiness_close(sv->notify);
+	free(sv->notify_path);
 	free(sv->procs);
 	free(sv->dying);
 	free(sv->grpbuf);
@@ -1457,6 +1658,7 @@ void sv_apply(struct supervisor *sv, const struct conf *nc, char *const *names)
 		}
 	}
 	sv_sort(sv);
+	sv_notify_ensure(sv);
 	(void)old;
 
 	/* Changed ones restart (stop, then start if autostart); added ones start. */
