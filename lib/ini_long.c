@@ -28,9 +28,10 @@ struct il_ctx {
 
 	ini_long_handler handler;
 	void *user;
-	int lineno;	   /* line the reader handed out last */
-	int line_indented; /* that line starts with whitespace and holds data */
-	int stopped;	   /* the handler said stop */
+	int lineno;	 /* line the reader handed out last */
+	int line_cont;	 /* that line continues the previous option's value */
+	char *line_name; /* that line's option name, not cut at inih's 50 bytes */
+	int stopped;	 /* the handler said stop */
 	int nomem;
 	int toolong; /* first line still too long for inih, or 0 */
 
@@ -181,8 +182,10 @@ static char *il_reader(char *str, int num, void *stream)
 	while (s < p + n && il_isblank(*s))
 		s++;
 	int data = s < p + n && *s != '\r' && *s != ';' && *s != '#';
-	c->line_indented = data && s > p;
-	if (data && !(c->line_indented && c->have_key) && *s == '[') {
+	c->line_cont = data && s > p && c->have_key;
+	free(c->line_name);
+	c->line_name = NULL;
+	if (data && !c->line_cont && *s == '[') {
 		const char *close = memchr(s, ']', (size_t)(p + n - s));
 		il_flush(c);
 		c->have_key = 0;
@@ -198,7 +201,18 @@ static char *il_reader(char *str, int num, void *stream)
 		}
 		if (c->stopped)
 			return NULL;
-	} else if (data && !c->line_indented) {
+	} else if (data && !c->line_cont) {
+		/* "name = value" or "name: value": keep the whole name, as inih would strip it */
+		const char *e = s;
+		while (e < p + n && *e != '=' && *e != ':')
+			e++;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		c->line_name = strndup(s, (size_t)(e - s));
+		if (c->line_name == NULL) {
+			c->nomem = 1;
+			return NULL;
+		}
 		c->have_key = 1;
 	}
 	if (n + 2 > (size_t)num) {
@@ -243,7 +257,7 @@ static int il_handler(void *user, const char *section, const char *name, const c
 	}
 	ini_long_strip_comment(v);
 
-	if (c->line_indented && c->pname != NULL && strcmp(c->pname, name) == 0) {
+	if (c->line_cont && c->pname != NULL) {
 		if (*v == '\0') {
 			free(v);
 			return 1;
@@ -263,7 +277,7 @@ static int il_handler(void *user, const char *section, const char *name, const c
 		return 1;
 	}
 	il_flush(c);
-	c->pname = strdup(name);
+	c->pname = strdup(c->line_name != NULL ? c->line_name : name);
 	c->pvalue = v;
 	c->pline = c->lineno;
 	if (c->pname == NULL) {
@@ -331,6 +345,7 @@ out:
 	free(c.pname);
 	free(c.pvalue);
 	free(c.section);
+	free(c.line_name);
 	for (size_t i = 0; i < c.nlifted; i++)
 		free(c.lifted[i]);
 	free(c.lifted);

@@ -110,84 +110,84 @@ static const char *env_get(char **env, const char *key)
 /* ---- a supervisord file as people write them ---- */
 
 static const char supervisord_conf[] =
-	"; Sample supervisor config file.\n"
-	"[unix_http_server]\n"
-	"file=%(here)s/supervisor.sock   ; the path to the socket file\n"
-	"chmod=0770                 ; socket file mode (default 0700)\n"
-	"chown=nobody:nogroup       ; socket file uid:gid owner\n"
-	"username=user              ; default is no username (open server)\n"
-	"password=123               ; default is no password (open server)\n"
-	"\n"
-	"[inet_http_server]         ; inet (TCP) server disabled by default\n"
-	"port=127.0.0.1:9001        ; ip_address:port specifier, *:port for all iface\n"
-	"\n"
-	"[supervisord]\n"
-	"logfile=%(here)s/supervisord.log ; main log file; default $CWD/supervisord.log\n"
-	"logfile_maxbytes=50MB        ; max main logfile bytes b4 rotation; default 50MB\n"
-	"logfile_backups=10           ; # of main logfile backups; 0 means none, default 10\n"
-	"loglevel=debug               ; log level; default info; others: debug,warn,trace\n"
-	"pidfile=/tmp/supervisord.pid ; supervisord pidfile; default supervisord.pid\n"
-	"nodaemon=true                ; start in foreground if true; default false\n"
-	"silent=false                 ; no logs to stdout if true; default false\n"
-	"minfds=4096                  ; min. avail startup file descriptors; default 1024\n"
-	"minprocs=200                 ; min. avail process descriptors;default 200\n"
-	"umask=022                    ; process file creation umask; default 022\n"
-	"user=root                    ; setuid to this UNIX account at startup; recommended if root\n"
-	"identifier=supervisor        ; supervisord identifier, default is 'supervisor'\n"
-	"childlogdir=%(here)s/childlogs ; 'AUTO' child log dir, default $TEMP\n"
-	"strip_ansi=false             ; strip ansi escape codes in logs; def. false\n"
-	"\n"
-	"[rpcinterface:supervisor]\n"
-	"supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n"
-	"\n"
-	"[supervisorctl]\n"
-	"serverurl=unix:///tmp/supervisor.sock ; use a unix:// URL  for a unix socket\n"
-	"\n"
-	"[program:cat]\n"
-	"command=/bin/cat              ; the program (relative uses PATH, can take args)\n"
-	"process_name=%(program_name)s ; process_name expr (default %(program_name)s)\n"
-	"numprocs=1                    ; number of processes copies to start (def 1)\n"
-	"directory=/tmp                ; directory to cwd to before exec (def no cwd)\n"
-	"umask=022                     ; umask for process (default None)\n"
-	"priority=999                  ; the relative start priority (default 999)\n"
-	"autostart=true                ; start at supervisord start (default: true)\n"
-	"startsecs=1                   ; # of secs prog must stay up to be running (def. 1)\n"
-	"startretries=3                ; max # of serial start failures when starting (default 3)\n"
-	"autorestart=unexpected        ; when to restart if exited after running (def: unexpected)\n"
-	"exitcodes=0,2                 ; 'expected' exit codes used with autorestart (default 0)\n"
-	"stopsignal=QUIT               ; signal used to kill process (default TERM)\n"
-	"stopwaitsecs=10               ; max num secs to wait b4 SIGKILL (default 10)\n"
-	"stopasgroup=false             ; send stop signal to the UNIX process group (default false)\n"
-	"killasgroup=true              ; SIGKILL the UNIX process group (def false)\n"
-	"user=nobody                   ; setuid to this UNIX account to run the program\n"
-	"redirect_stderr=true          ; redirect proc stderr to stdout (default false)\n"
-	"stdout_logfile=/a/path        ; stdout log path, NONE for none; default AUTO\n"
-	"stdout_logfile_maxbytes=1MB   ; max # logfile bytes b4 rotation (default 50MB)\n"
-	"stdout_logfile_backups=10     ; # of stdout logfile backups (0 means none, default 10)\n"
-	"stdout_capture_maxbytes=1MB   ; number of bytes in 'capturemode' (default 0)\n"
-	"stdout_events_enabled=false   ; emit events on stdout writes (default false)\n"
-	"stdout_syslog=false           ; send stdout to syslog with process name (default false)\n"
-	"stderr_logfile=NONE           ; stderr log path, NONE for none; default AUTO\n"
-	"stderr_logfile_maxbytes=1MB   ; max # logfile bytes b4 rotation (default 50MB)\n"
-	"stderr_logfile_backups=10     ; # of stderr logfile backups (0 means none, default 10)\n"
-	"environment=A=\"1\",B=\"2\"       ; process environment additions (def no adds)\n"
-	"serverurl=AUTO                ; override serverurl computation (childutils)\n"
-	"\n"
-	"[eventlistener:theeventlistenername]\n"
-	"command=/bin/eventlistener\n"
-	"events=EVENT\n"
-	"\n"
-	"[fcgi-program:fcgi]\n"
-	"command=/usr/bin/fcgi\n"
-	"socket=unix:///tmp/fcgi.sock\n"
-	"\n"
-	"[group:thegroupname]\n"
-	"programs=cat\n"
-	"priority=999\n"
-	"\n"
-	"[include]\n"
-	"files = relative/directory/*.ini\n"
-	"        other/*.conf\n";
+    "; Sample supervisor config file.\n"
+    "[unix_http_server]\n"
+    "file=%(here)s/supervisor.sock   ; the path to the socket file\n"
+    "chmod=0770                 ; socket file mode (default 0700)\n"
+    "chown=nobody:nogroup       ; socket file uid:gid owner\n"
+    "username=user              ; default is no username (open server)\n"
+    "password=123               ; default is no password (open server)\n"
+    "\n"
+    "[inet_http_server]         ; inet (TCP) server disabled by default\n"
+    "port=127.0.0.1:9001        ; ip_address:port specifier, *:port for all iface\n"
+    "\n"
+    "[supervisord]\n"
+    "logfile=%(here)s/supervisord.log ; main log file; default $CWD/supervisord.log\n"
+    "logfile_maxbytes=50MB        ; max main logfile bytes b4 rotation; default 50MB\n"
+    "logfile_backups=10           ; # of main logfile backups; 0 means none, default 10\n"
+    "loglevel=debug               ; log level; default info; others: debug,warn,trace\n"
+    "pidfile=/tmp/supervisord.pid ; supervisord pidfile; default supervisord.pid\n"
+    "nodaemon=true                ; start in foreground if true; default false\n"
+    "silent=false                 ; no logs to stdout if true; default false\n"
+    "minfds=4096                  ; min. avail startup file descriptors; default 1024\n"
+    "minprocs=200                 ; min. avail process descriptors;default 200\n"
+    "umask=022                    ; process file creation umask; default 022\n"
+    "user=root                    ; setuid to this UNIX account at startup; recommended if root\n"
+    "identifier=supervisor        ; supervisord identifier, default is 'supervisor'\n"
+    "childlogdir=%(here)s/childlogs ; 'AUTO' child log dir, default $TEMP\n"
+    "strip_ansi=false             ; strip ansi escape codes in logs; def. false\n"
+    "\n"
+    "[rpcinterface:supervisor]\n"
+    "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n"
+    "\n"
+    "[supervisorctl]\n"
+    "serverurl=unix:///tmp/supervisor.sock ; use a unix:// URL  for a unix socket\n"
+    "\n"
+    "[program:cat]\n"
+    "command=/bin/cat              ; the program (relative uses PATH, can take args)\n"
+    "process_name=%(program_name)s ; process_name expr (default %(program_name)s)\n"
+    "numprocs=1                    ; number of processes copies to start (def 1)\n"
+    "directory=/tmp                ; directory to cwd to before exec (def no cwd)\n"
+    "umask=022                     ; umask for process (default None)\n"
+    "priority=999                  ; the relative start priority (default 999)\n"
+    "autostart=true                ; start at supervisord start (default: true)\n"
+    "startsecs=1                   ; # of secs prog must stay up to be running (def. 1)\n"
+    "startretries=3                ; max # of serial start failures when starting (default 3)\n"
+    "autorestart=unexpected        ; when to restart if exited after running (def: unexpected)\n"
+    "exitcodes=0,2                 ; 'expected' exit codes used with autorestart (default 0)\n"
+    "stopsignal=QUIT               ; signal used to kill process (default TERM)\n"
+    "stopwaitsecs=10               ; max num secs to wait b4 SIGKILL (default 10)\n"
+    "stopasgroup=false             ; send stop signal to the UNIX process group (default false)\n"
+    "killasgroup=true              ; SIGKILL the UNIX process group (def false)\n"
+    "user=nobody                   ; setuid to this UNIX account to run the program\n"
+    "redirect_stderr=true          ; redirect proc stderr to stdout (default false)\n"
+    "stdout_logfile=/a/path        ; stdout log path, NONE for none; default AUTO\n"
+    "stdout_logfile_maxbytes=1MB   ; max # logfile bytes b4 rotation (default 50MB)\n"
+    "stdout_logfile_backups=10     ; # of stdout logfile backups (0 means none, default 10)\n"
+    "stdout_capture_maxbytes=1MB   ; number of bytes in 'capturemode' (default 0)\n"
+    "stdout_events_enabled=false   ; emit events on stdout writes (default false)\n"
+    "stdout_syslog=false           ; send stdout to syslog with process name (default false)\n"
+    "stderr_logfile=NONE           ; stderr log path, NONE for none; default AUTO\n"
+    "stderr_logfile_maxbytes=1MB   ; max # logfile bytes b4 rotation (default 50MB)\n"
+    "stderr_logfile_backups=10     ; # of stderr logfile backups (0 means none, default 10)\n"
+    "environment=A=\"1\",B=\"2\"       ; process environment additions (def no adds)\n"
+    "serverurl=AUTO                ; override serverurl computation (childutils)\n"
+    "\n"
+    "[eventlistener:theeventlistenername]\n"
+    "command=/bin/eventlistener\n"
+    "events=EVENT\n"
+    "\n"
+    "[fcgi-program:fcgi]\n"
+    "command=/usr/bin/fcgi\n"
+    "socket=unix:///tmp/fcgi.sock\n"
+    "\n"
+    "[group:thegroupname]\n"
+    "programs=cat\n"
+    "priority=999\n"
+    "\n"
+    "[include]\n"
+    "files = relative/directory/*.ini\n"
+    "        other/*.conf\n";
 
 static void test_supervisord_file(void **state)
 {
@@ -248,18 +248,22 @@ static void test_supervisord_file(void **state)
 	assert_string_equal(c->groups[0].programs[0], "cat");
 	assert_null(c->groups[0].programs[1]);
 
-	assert_true(has_warning(c, "main.conf:6: [unix_http_server] username: not supported (access is by the "
-				   "socket's mode and peer credentials), ignored"));
+	assert_true(has_warning(c,
+				"main.conf:6: [unix_http_server] username: not supported (access is by the "
+				"socket's mode and peer credentials), ignored"));
 	assert_true(has_warning(c, "main.conf:9: [inet_http_server]: not used by taskvisord, ignored"));
 	assert_true(has_warning(c, "main.conf:14: [supervisord] logfile_maxbytes: not supported by "
 				   "taskvisord, ignored"));
 	assert_true(has_warning(c, "main.conf:23: [supervisord] user: not supported by taskvisord, ignored"));
-	assert_true(has_warning(c, "main.conf:28: [rpcinterface:supervisor]: not used by taskvisord, ignored"));
+	assert_true(
+	    has_warning(c, "main.conf:28: [rpcinterface:supervisor]: not used by taskvisord, ignored"));
 	assert_true(has_warning(c, "main.conf:31: [supervisorctl]: not used by taskvisord, ignored"));
 	assert_true(has_warning(c, "main.conf:55: [program:cat] stdout_capture_maxbytes: not supported by "
 				   "taskvisord, ignored"));
-	assert_true(has_warning(c, "main.conf:62: [program:cat] serverurl: not supported by taskvisord, ignored"));
-	assert_true(has_warning(c, "main.conf:64: [eventlistener:theeventlistenername]: not supported, ignored"));
+	assert_true(
+	    has_warning(c, "main.conf:62: [program:cat] serverurl: not supported by taskvisord, ignored"));
+	assert_true(
+	    has_warning(c, "main.conf:64: [eventlistener:theeventlistenername]: not supported, ignored"));
 	assert_true(has_warning(c, "main.conf:68: [fcgi-program:fcgi]: not supported, ignored"));
 	assert_true(has_warning(c, "main.conf:77: No file matches via include \"other/*.conf\""));
 	assert_null(c->warnings[c->nwarnings]);
@@ -399,67 +403,72 @@ static void test_errors(void **state)
 		const char *text;
 		const char *err;
 	} cases[] = {
-		{ "[program:x]\ncommand=/bin/true\nstartsecs=abc\n", "main.conf:3: startsecs: not a number: \"abc\"" },
-		{ "[program:x]\nautostart=true\n", "main.conf:1: [program:x]: command is required" },
-		{ "[program:x]\ncommand=/bin/true\n[program:y]\ncommand=/bin/true\n[program:x]\ncommand=/bin/false\n",
-		  "main.conf:5: duplicate section [program:x] (first at main.conf:1)" },
-		{ "[program:x]\ncommand=a\nautostart=maybe\n",
-		  "main.conf:3: autostart: not a boolean (true/false): \"maybe\"" },
-		{ "[program:x]\ncommand=a\nautorestart=sometimes\n",
-		  "main.conf:3: autorestart: expected true, false or unexpected: \"sometimes\"" },
-		{ "[program:x]\ncommand=a\nstopsignal=FOO\n",
-		  "main.conf:3: stopsignal: not a signal name or number: \"FOO\"" },
-		{ "[program:x]\ncommand=a\nexitcodes=0,256\n",
-		  "main.conf:3: exitcodes: out of range (0..255): \"256\"" },
-		{ "[program:x]\ncommand=a\numask=999\n", "main.conf:3: umask: not an octal number: \"999\"" },
-		{ "[program:x]\ncommand=a\nnumprocs=0\n", "main.conf:3: numprocs: out of range (1..10000): \"0\"" },
-		{ "[program:x]\ncommand=a\nnumprocs=2\n",
-		  "main.conf:1: [program:x]: %(process_num) must be present within process_name when numprocs > 1" },
-		{ "[program:x]\ncommand=a\nmemory_limit=lots\n",
-		  "main.conf:3: memory_limit: not a size (e.g. 1024, 50KB, 512MB, 1GB): \"lots\"" },
-		{ "[program:x]\ncommand=a\nwatchdog_sec=soon\n",
-		  "main.conf:3: watchdog_sec: not a duration (e.g. 30s, 10m, 12h, 7d, 1h30m): \"soon\"" },
-		{ "[program:x]\ncommand=a\noom_score_adj=2000\n",
-		  "main.conf:3: oom_score_adj: out of range (-1000..1000): \"2000\"" },
-		{ "[program:x]\ncommand=a\nready=maybe\n",
-		  "main.conf:3: ready: expected startsecs or notify: \"maybe\"" },
-		{ "[program:x]\ncommand=a\nfatal_action=panic\n",
-		  "main.conf:3: fatal_action: expected none or shutdown: \"panic\"" },
-		{ "[program:x]\ncommand=a\nstartretries=-2\n",
-		  "main.conf:3: startretries: out of range (-1..2147483647): \"-2\"" },
-		{ "[program:x]\ncommand=a\nrlimit_nofile=lots\n",
-		  "main.conf:3: rlimit_nofile: not a size (e.g. 1024, 50KB, 512MB, 1GB): \"lots\"" },
-		{ "[program:x]\ncommand=a\nrlimit_nofile=4096:1024\n",
-		  "main.conf:3: rlimit_nofile: soft limit above hard limit: \"4096:1024\"" },
-		{ "[program:x]\ncommand=a\nenvironment=A=1,B\n",
-		  "main.conf:3: environment: expected KEY=VALUE at \"B\"" },
-		{ "[program:x]\ncommand=a\nenvironment=A=\"1\n",
-		  "main.conf:3: environment: unterminated quote in \"A=\"1\"" },
-		{ "[program:x]\ncommand=%(nope)s\n", "main.conf:2: command: cannot expand %(nope)s: no such name" },
-		{ "[program:x]\ncommand=a\ndirectory=%(ENV_TV_SURELY_UNSET_VAR)s\n",
-		  "main.conf:3: directory: cannot expand %(ENV_TV_SURELY_UNSET_VAR)s: no such name" },
-		{ "[program:x]\ncommand=a\nrestart_cron=0 3 * *\n", NULL /* message from lib/cron.c */ },
-		{ "[program:x:y]\ncommand=a\n", "main.conf:1: [program:x:y]: bad program name" },
-		{ "[program:x]\ncommand=a\nnot an option line\n",
-		  "main.conf:3: syntax error: expected \"[section]\" or \"name = value\": \"not an option line\"" },
-		{ "command=a\n[program:x]\n", "main.conf:1: command: option outside of any [section]" },
-		{ "[group:g]\nprograms=x,y\n[program:x]\ncommand=a\n", "main.conf:2: [group:g] names unknown program y" },
-		{ "[group:g]\npriority=1\n", "main.conf:1: [group:g] has no programs= option" },
-		{ "[program:x]\ncommand=a\n[group:g]\nprograms=x\n[group:h]\nprograms=x\n",
-		  "main.conf:6: [group:h]: program x is already in [group:g] (main.conf:3)" },
-		{ "[program:x]\ncommand=a\ndepends_on=nope\n", "main.conf:3: depends_on: no such program: nope" },
-		{ "[program:x]\ncommand=a\ndepends_on=x\n", "main.conf:3: depends_on cycle: x -> x" },
-		{ "[taskvisord]\ndurability=sometimes\n",
-		  "main.conf:2: durability: expected full or normal: \"sometimes\"" },
-		{ "[taskvisord]\nloglevel=loud\n",
-		  "main.conf:2: loglevel: not a level (critical, error, warn, info, debug, trace): \"loud\"" },
-		{ "[taskvisord]\nminfds=many\n", "main.conf:2: minfds: not a number: \"many\"" },
-		{ "[unix_socket]\nchmod=0999\n", "main.conf:2: chmod: not an octal number: \"0999\"" },
-		{ "[tasks]\ncleanup_after=forever\n",
-		  "main.conf:2: cleanup_after: not a duration (e.g. 30s, 10m, 12h, 7d, 1h30m): \"forever\"" },
-		{ "[taskvisord]\n[supervisord]\n", "main.conf:2: [supervisord] and [taskvisord] (main.conf:1) are the same section" },
-		{ "[include]\n", "main.conf:1: [include] has no files= option" },
-		{ "[program:x]\ncommand=a\nenvironment_file=missing.env\n", NULL /* path is absolute: checked below */ },
+	    {"[program:x]\ncommand=/bin/true\nstartsecs=abc\n",
+	     "main.conf:3: startsecs: not a number: \"abc\""},
+	    {"[program:x]\nautostart=true\n", "main.conf:1: [program:x]: command is required"},
+	    {"[program:x]\ncommand=/bin/true\n[program:y]\ncommand=/bin/true\n[program:x]\ncommand=/bin/"
+	     "false\n",
+	     "main.conf:5: duplicate section [program:x] (first at main.conf:1)"},
+	    {"[program:x]\ncommand=a\nautostart=maybe\n",
+	     "main.conf:3: autostart: not a boolean (true/false): \"maybe\""},
+	    {"[program:x]\ncommand=a\nautorestart=sometimes\n",
+	     "main.conf:3: autorestart: expected true, false or unexpected: \"sometimes\""},
+	    {"[program:x]\ncommand=a\nstopsignal=FOO\n",
+	     "main.conf:3: stopsignal: not a signal name or number: \"FOO\""},
+	    {"[program:x]\ncommand=a\nexitcodes=0,256\n",
+	     "main.conf:3: exitcodes: out of range (0..255): \"256\""},
+	    {"[program:x]\ncommand=a\numask=999\n", "main.conf:3: umask: not an octal number: \"999\""},
+	    {"[program:x]\ncommand=a\nnumprocs=0\n", "main.conf:3: numprocs: out of range (1..10000): \"0\""},
+	    {"[program:x]\ncommand=a\nnumprocs=2\n", "main.conf:1: [program:x]: %(process_num) must be "
+						     "present within process_name when numprocs > 1"},
+	    {"[program:x]\ncommand=a\nmemory_limit=lots\n",
+	     "main.conf:3: memory_limit: not a size (e.g. 1024, 50KB, 512MB, 1GB): \"lots\""},
+	    {"[program:x]\ncommand=a\nwatchdog_sec=soon\n",
+	     "main.conf:3: watchdog_sec: not a duration (e.g. 30s, 10m, 12h, 7d, 1h30m): \"soon\""},
+	    {"[program:x]\ncommand=a\noom_score_adj=2000\n",
+	     "main.conf:3: oom_score_adj: out of range (-1000..1000): \"2000\""},
+	    {"[program:x]\ncommand=a\nready=maybe\n",
+	     "main.conf:3: ready: expected startsecs or notify: \"maybe\""},
+	    {"[program:x]\ncommand=a\nfatal_action=panic\n",
+	     "main.conf:3: fatal_action: expected none or shutdown: \"panic\""},
+	    {"[program:x]\ncommand=a\nstartretries=-2\n",
+	     "main.conf:3: startretries: out of range (-1..2147483647): \"-2\""},
+	    {"[program:x]\ncommand=a\nrlimit_nofile=lots\n",
+	     "main.conf:3: rlimit_nofile: not a size (e.g. 1024, 50KB, 512MB, 1GB): \"lots\""},
+	    {"[program:x]\ncommand=a\nrlimit_nofile=4096:1024\n",
+	     "main.conf:3: rlimit_nofile: soft limit above hard limit: \"4096:1024\""},
+	    {"[program:x]\ncommand=a\nenvironment=A=1,B\n",
+	     "main.conf:3: environment: expected KEY=VALUE at \"B\""},
+	    {"[program:x]\ncommand=a\nenvironment=A=\"1\n",
+	     "main.conf:3: environment: unterminated quote in \"A=\"1\""},
+	    {"[program:x]\ncommand=%(nope)s\n", "main.conf:2: command: cannot expand %(nope)s: no such name"},
+	    {"[program:x]\ncommand=a\ndirectory=%(ENV_TV_SURELY_UNSET_VAR)s\n",
+	     "main.conf:3: directory: cannot expand %(ENV_TV_SURELY_UNSET_VAR)s: no such name"},
+	    {"[program:x]\ncommand=a\nrestart_cron=0 3 * *\n", NULL /* message from lib/cron.c */},
+	    {"[program:x:y]\ncommand=a\n", "main.conf:1: [program:x:y]: bad program name"},
+	    {"[program:x]\ncommand=a\nnot an option line\n",
+	     "main.conf:3: syntax error: expected \"[section]\" or \"name = value\": \"not an option line\""},
+	    {"command=a\n[program:x]\n", "main.conf:1: command: option outside of any [section]"},
+	    {"[group:g]\nprograms=x,y\n[program:x]\ncommand=a\n",
+	     "main.conf:2: [group:g] names unknown program y"},
+	    {"[group:g]\npriority=1\n", "main.conf:1: [group:g] has no programs= option"},
+	    {"[program:x]\ncommand=a\n[group:g]\nprograms=x\n[group:h]\nprograms=x\n",
+	     "main.conf:6: [group:h]: program x is already in [group:g] (main.conf:3)"},
+	    {"[program:x]\ncommand=a\ndepends_on=nope\n", "main.conf:3: depends_on: no such program: nope"},
+	    {"[program:x]\ncommand=a\ndepends_on=x\n", "main.conf:3: depends_on cycle: x -> x"},
+	    {"[taskvisord]\ndurability=sometimes\n",
+	     "main.conf:2: durability: expected full or normal: \"sometimes\""},
+	    {"[taskvisord]\nloglevel=loud\n",
+	     "main.conf:2: loglevel: not a level (critical, error, warn, info, debug, trace): \"loud\""},
+	    {"[taskvisord]\nminfds=many\n", "main.conf:2: minfds: not a number: \"many\""},
+	    {"[unix_socket]\nchmod=0999\n", "main.conf:2: chmod: not an octal number: \"0999\""},
+	    {"[tasks]\ncleanup_after=forever\n",
+	     "main.conf:2: cleanup_after: not a duration (e.g. 30s, 10m, 12h, 7d, 1h30m): \"forever\""},
+	    {"[taskvisord]\n[supervisord]\n",
+	     "main.conf:2: [supervisord] and [taskvisord] (main.conf:1) are the same section"},
+	    {"[include]\n", "main.conf:1: [include] has no files= option"},
+	    {"[program:x]\ncommand=a\nenvironment_file=missing.env\n",
+	     NULL /* path is absolute: checked below */},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -483,8 +492,8 @@ static void test_errors(void **state)
 	assert_null(conf_load("main.conf", err, sizeof(err)));
 	char want[PATH_MAX + 128], here[PATH_MAX];
 	assert_non_null(realpath(".", here));
-	snprintf(want, sizeof(want), "main.conf:3: environment_file: %s/missing.env: No such file or directory",
-		 here);
+	snprintf(want, sizeof(want),
+		 "main.conf:3: environment_file: %s/missing.env: No such file or directory", here);
 	assert_string_equal(err, want);
 
 	/* An error in an included file names that file, relative like its includer. */
@@ -498,7 +507,8 @@ static void test_errors(void **state)
 	/* A duplicate across files names both places. */
 	put("conf.d/app.conf", "[program:a]\ncommand=/bin/false\n");
 	assert_null(conf_load("main.conf", err, sizeof(err)));
-	assert_string_equal(err, "conf.d/app.conf:1: duplicate section [program:a] (first at conf.d/a.conf:1)");
+	assert_string_equal(err,
+			    "conf.d/app.conf:1: duplicate section [program:a] (first at conf.d/a.conf:1)");
 }
 
 /* ---- expansions ---- */
@@ -507,15 +517,16 @@ static void test_expansions(void **state)
 {
 	(void)state;
 	setenv("TV_TEST_HOME", "/home/tv", 1);
-	put("sub/prog.conf", "[program:web]\n"
-			     "command=%(here)s/bin/web --home %(ENV_TV_TEST_HOME)s --host %(host_node_name)s --g "
-			     "%(group_name)s --n %(numprocs)d 100%%\n"
-			     "directory=%(here)s\n"
-			     "stdout_logfile=%(here)s/%(program_name)s.out\n"
-			     "stderr_logfile=%(ENV_TV_TEST_HOME)s/%(process_num)03d.err\n"
-			     "environment=HOME=\"%(ENV_TV_TEST_HOME)s\",NAME=%(program_name)s,LIST=\"a,b,c\",  SP = 'x y'\n"
-			     "[group:site]\n"
-			     "programs=web\n");
+	put("sub/prog.conf",
+	    "[program:web]\n"
+	    "command=%(here)s/bin/web --home %(ENV_TV_TEST_HOME)s --host %(host_node_name)s --g "
+	    "%(group_name)s --n %(numprocs)d 100%%\n"
+	    "directory=%(here)s\n"
+	    "stdout_logfile=%(here)s/%(program_name)s.out\n"
+	    "stderr_logfile=%(ENV_TV_TEST_HOME)s/%(process_num)03d.err\n"
+	    "environment=HOME=\"%(ENV_TV_TEST_HOME)s\",NAME=%(program_name)s,LIST=\"a,b,c\",  SP = 'x y'\n"
+	    "[group:site]\n"
+	    "programs=web\n");
 	put("main.conf", "[include]\nfiles=sub/*.conf\n");
 	struct conf *c = load("main.conf");
 	char sub[PATH_MAX], want[PATH_MAX * 2];
@@ -524,7 +535,8 @@ static void test_expansions(void **state)
 	assert_non_null(realpath("sub", sub));
 	const struct conf_program *p = conf_program_find(c, "web");
 	assert_non_null(p);
-	snprintf(want, sizeof(want), "%s/bin/web --home /home/tv --host %s --g site --n 1 100%%", sub, un.nodename);
+	snprintf(want, sizeof(want), "%s/bin/web --home /home/tv --host %s --g site --n 1 100%%", sub,
+		 un.nodename);
 	assert_string_equal(p->procs[0].command, want);
 	assert_string_equal(p->directory, sub);
 	snprintf(want, sizeof(want), "%s/web.out", sub);
@@ -558,7 +570,7 @@ static void test_numprocs(void **state)
 	const struct conf_program *p = conf_program_find(c, "worker");
 	assert_int_equal(p->numprocs, 3);
 	assert_int_equal(p->nprocs, 3);
-	static const char *const names[] = { "worker_01", "worker_02", "worker_03" };
+	static const char *const names[] = {"worker_01", "worker_02", "worker_03"};
 	for (int i = 0; i < 3; i++) {
 		char want[128];
 		assert_string_equal(p->procs[i].name, names[i]);
@@ -575,10 +587,12 @@ static void test_numprocs(void **state)
 	assert_string_not_equal(p->procs[0].fingerprint, p->procs[1].fingerprint);
 	conf_free(c);
 
-	load_err_text("[program:w]\ncommand=a\nnumprocs=2\nprocess_name=w_%(process_num)s\nnumprocs_start=x\n",
-		      "main.conf:5: numprocs_start: not a number: \"x\"");
-	load_err_text("[program:w]\ncommand=a\nnumprocs=2\nprocess_name=w\n",
-		      "main.conf:4: [program:w]: %(process_num) must be present within process_name when numprocs > 1");
+	load_err_text(
+	    "[program:w]\ncommand=a\nnumprocs=2\nprocess_name=w_%(process_num)s\nnumprocs_start=x\n",
+	    "main.conf:5: numprocs_start: not a number: \"x\"");
+	load_err_text(
+	    "[program:w]\ncommand=a\nnumprocs=2\nprocess_name=w\n",
+	    "main.conf:4: [program:w]: %(process_num) must be present within process_name when numprocs > 1");
 	load_err_text("[program:w]\ncommand=a\nnumprocs=2\nprocess_name=w%(process_num)d\n"
 		      "[program:v]\ncommand=b\nprocess_name=w1\n[group:g]\nprograms=w,v\n",
 		      "main.conf:5: [program:v]: process name \"w1\" is also used by [program:w] in group g");
@@ -714,7 +728,8 @@ static void test_long_lines(void **state)
 static void test_extensions(void **state)
 {
 	(void)state;
-	put("app.env", "# comment\nexport DB_URL=postgres://db/app\nFROM_FILE='quoted value'\nSHARED=file\n\n");
+	put("app.env",
+	    "# comment\nexport DB_URL=postgres://db/app\nFROM_FILE='quoted value'\nSHARED=file\n\n");
 	put("main.conf", "[program:app]\n"
 			 "command=/usr/bin/app\n"
 			 "memory_limit=512MB\n"
@@ -814,37 +829,40 @@ static void test_depends_cycle(void **state)
 static void test_tasks(void **state)
 {
 	(void)state;
-	put("main.conf", "[task:repo.sync]\n"
-			 "name = Synchronize repository %(input.repo)s   ; %(input.KEY)s reads the task's input JSON\n"
-			 "queue = default                                ; workers serving this queue run its steps\n"
-			 "steps = fetch, index, publish                  ; run in this order\n"
-			 "step.fetch = /usr/local/bin/repo-fetch --repo %(input.repo)s   ; a command, for the exec worker\n"
-			 "step.index = /usr/local/bin/repo-index\n"
-			 "step.publish = handler:publish                 ; a handler registered by a C worker\n"
-			 "on_error = pause                               ; pause (default) | stop | skip\n"
-			 "cancellable = true                             ; default false\n"
-			 "retry_on_worker_loss = 0                       ; times a step is re-queued when its worker dies\n"
-			 "timeout = 1h                                   ; a step running longer counts as stuck\n"
-			 "lock = repository:%(input.repo)s               ; exclusive; may repeat\n"
-			 "lock = mirror:%(input.mirror)s\n"
-			 "link = user:%(triggered_by)s                   ; non-exclusive; may repeat\n"
-			 "cleanup_after = 30d\n"
-			 "\n"
-			 "[task:simple]\n"
-			 "steps = only\n"
-			 "step.only = /bin/true\n"
-			 "\n"
-			 "[recurring:weekly-sync]\n"
-			 "label = repo.sync\n"
-			 "cron = 0 3 * * 0\n"
-			 "input = {\"repo\": \"fedora\",\n"
-			 "         \"mirror\": \"eu\"}\n"
-			 "iterations = 10\n"
-			 "until = 2026-12-01 13:00\n"
-			 "[recurring:daily]\n"
-			 "label = simple\n"
-			 "cron = @daily\n"
-			 "until = 2027-01-31\n");
+	put("main.conf",
+	    "[task:repo.sync]\n"
+	    "name = Synchronize repository %(input.repo)s   ; %(input.KEY)s reads the task's input JSON\n"
+	    "queue = default                                ; workers serving this queue run its steps\n"
+	    "steps = fetch, index, publish                  ; run in this order\n"
+	    "step.fetch = /usr/local/bin/repo-fetch --repo %(input.repo)s   ; a command, for the exec "
+	    "worker\n"
+	    "step.index = /usr/local/bin/repo-index\n"
+	    "step.publish = handler:publish                 ; a handler registered by a C worker\n"
+	    "on_error = pause                               ; pause (default) | stop | skip\n"
+	    "cancellable = true                             ; default false\n"
+	    "retry_on_worker_loss = 0                       ; times a step is re-queued when its worker "
+	    "dies\n"
+	    "timeout = 1h                                   ; a step running longer counts as stuck\n"
+	    "lock = repository:%(input.repo)s               ; exclusive; may repeat\n"
+	    "lock = mirror:%(input.mirror)s\n"
+	    "link = user:%(triggered_by)s                   ; non-exclusive; may repeat\n"
+	    "cleanup_after = 30d\n"
+	    "\n"
+	    "[task:simple]\n"
+	    "steps = only\n"
+	    "step.only = /bin/true\n"
+	    "\n"
+	    "[recurring:weekly-sync]\n"
+	    "label = repo.sync\n"
+	    "cron = 0 3 * * 0\n"
+	    "input = {\"repo\": \"fedora\",\n"
+	    "         \"mirror\": \"eu\"}\n"
+	    "iterations = 10\n"
+	    "until = 2026-12-01 13:00\n"
+	    "[recurring:daily]\n"
+	    "label = simple\n"
+	    "cron = @daily\n"
+	    "until = 2027-01-31\n");
 	struct conf *c = load("main.conf");
 	assert_int_equal(c->ntasks, 2);
 	const struct conf_task *t = conf_task_find(c, "repo.sync");
@@ -889,12 +907,12 @@ static void test_tasks(void **state)
 	assert_string_equal(r->cron, "0 3 * * 0");
 	assert_string_equal(r->input, "{\"repo\": \"fedora\",\n\"mirror\": \"eu\"}");
 	assert_int_equal(r->iterations, 10);
-	struct tm tm = { .tm_year = 126, .tm_mon = 11, .tm_mday = 1, .tm_hour = 13, .tm_isdst = -1 };
+	struct tm tm = {.tm_year = 126, .tm_mon = 11, .tm_mday = 1, .tm_hour = 13, .tm_isdst = -1};
 	assert_int_equal(r->until, (long long)mktime(&tm));
 	r = &c->recurring[1];
 	assert_string_equal(r->input, "{}");
 	assert_int_equal(r->iterations, 0);
-	struct tm tm2 = { .tm_year = 127, .tm_mon = 0, .tm_mday = 31, .tm_isdst = -1 };
+	struct tm tm2 = {.tm_year = 127, .tm_mon = 0, .tm_mday = 31, .tm_isdst = -1};
 	assert_int_equal(r->until, (long long)mktime(&tm2));
 	assert_int_equal(c->nwarnings, 0);
 	conf_free(c);
@@ -905,7 +923,8 @@ static void test_task_errors(void **state)
 	(void)state;
 	load_err_text("[task:t]\nqueue=q\n", "main.conf:1: [task:t]: steps is required");
 	load_err_text("[task:t]\nsteps=a,b\nstep.a=x\n", "main.conf:2: steps: step b has no step.b entry");
-	load_err_text("[task:t]\nsteps=a\nstep.a=x\nstep.b=y\n", "main.conf:4: step.b: step b is not listed in steps");
+	load_err_text("[task:t]\nsteps=a\nstep.a=x\nstep.b=y\n",
+		      "main.conf:4: step.b: step b is not listed in steps");
 	load_err_text("[task:t]\nsteps=a,a\nstep.a=x\n", "main.conf:2: steps: step a is named twice");
 	load_err_text("[task:t]\nsteps=a\nstep.a=handler:\n", "main.conf:3: step.a: handler name missing");
 	load_err_text("[task:t]\nsteps=a\nstep.a=x\non_error=explode\n",
@@ -932,7 +951,8 @@ static void test_task_errors(void **state)
 	assert_null(conf_load("main.conf", err, sizeof(err)));
 	assert_true(strncmp(err, "main.conf:7: input: not JSON: ", 30) == 0);
 	snprintf(text, sizeof(text), "%s[recurring:r]\nlabel=t\ncron=* * * * *\nuntil=2026-02-30\n", task);
-	load_err_text(text, "main.conf:7: until: not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM): \"2026-02-30\"");
+	load_err_text(text,
+		      "main.conf:7: until: not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM): \"2026-02-30\"");
 	snprintf(text, sizeof(text), "%s[recurring:r]\nlabel=t\ncron=* * * * *\niterations=x\n", task);
 	load_err_text(text, "main.conf:7: iterations: not a number: \"x\"");
 	snprintf(text, sizeof(text), "%s[recurring:r]\nlabel=t\n", task);
@@ -961,8 +981,10 @@ static void test_warnings(void **state)
 			 "command=b\n"
 			 "[task:t]\nsteps=a\nstep.a=x\nfoo=bar\n");
 	struct conf *c = load("main.conf");
-	assert_true(has_warning(c, "main.conf:3: [program:x] stdout_events_enabled: not supported by taskvisord, ignored"));
-	assert_true(has_warning(c, "main.conf:4: [program:x] stderr_syslog: not supported by taskvisord, ignored"));
+	assert_true(has_warning(
+	    c, "main.conf:3: [program:x] stdout_events_enabled: not supported by taskvisord, ignored"));
+	assert_true(
+	    has_warning(c, "main.conf:4: [program:x] stderr_syslog: not supported by taskvisord, ignored"));
 	assert_true(has_warning(c, "main.conf:5: [program:x] no_such_option: unknown option, ignored"));
 	assert_true(has_warning(c, "main.conf:7: priority given again (line 6); the last one counts"));
 	assert_true(has_warning(c, "main.conf:8: [programme:typo]: unknown section, ignored"));
@@ -1035,11 +1057,23 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_supervisord_file), T(test_defaults),	 T(test_taskvisord_sections), T(test_errors),
-		T(test_expansions),	  T(test_numprocs),	 T(test_groups),	      T(test_includes),
-		T(test_long_lines),	  T(test_extensions),	 T(test_envfile_error),	      T(test_depends_cycle),
-		T(test_tasks),		  T(test_task_errors),	 T(test_warnings),	      T(test_fingerprint),
-		T(test_sample),
+	    T(test_supervisord_file),
+	    T(test_defaults),
+	    T(test_taskvisord_sections),
+	    T(test_errors),
+	    T(test_expansions),
+	    T(test_numprocs),
+	    T(test_groups),
+	    T(test_includes),
+	    T(test_long_lines),
+	    T(test_extensions),
+	    T(test_envfile_error),
+	    T(test_depends_cycle),
+	    T(test_tasks),
+	    T(test_task_errors),
+	    T(test_warnings),
+	    T(test_fingerprint),
+	    T(test_sample),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,10 +11,10 @@
 #include "expand.h"
 
 static const struct expand_kv kv[] = {
-	{ "program_name", "worker" }, { "process_num", "3" },	{ "group_name", "workers" },
-	{ "input.repo", "fedora" },   { "triggered_by", "admin" }, { "neg", "-7" },
+    {"program_name", "worker"}, {"process_num", "3"},	   {"group_name", "workers"},
+    {"input.repo", "fedora"},	{"triggered_by", "admin"}, {"neg", "-7"},
 };
-static struct expand_table table = { kv, sizeof(kv) / sizeof(kv[0]), NULL };
+static struct expand_table table = {kv, sizeof(kv) / sizeof(kv[0]), NULL};
 
 static char *ex(const char *tmpl)
 {
@@ -91,11 +91,10 @@ static void test_callback_and_chain(void **state)
 	assert_string_equal(out, "aXb");
 	free(out);
 
-	static const struct expand_kv inner[] = { { "process_num", "9" } };
-	struct expand_table t = { inner, 1, &table };
-	assert_int_equal(expand("%(program_name)s_%(process_num)02d", expand_table_lookup, &t, &out, err,
-				sizeof(err)),
-			 0);
+	static const struct expand_kv inner[] = {{"process_num", "9"}};
+	struct expand_table t = {inner, 1, &table};
+	assert_int_equal(
+	    expand("%(program_name)s_%(process_num)02d", expand_table_lookup, &t, &out, err, sizeof(err)), 0);
 	assert_string_equal(out, "worker_09");
 	free(out);
 
@@ -106,10 +105,10 @@ static void test_callback_and_chain(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_callback_and_chain),
+	    cmocka_unit_test(test_plain),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_callback_and_chain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

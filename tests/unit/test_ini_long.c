@@ -39,7 +39,7 @@ static void rec_free(struct rec *r)
 
 static void test_basic(void **state)
 {
-	struct rec r = { .n = 0 };
+	struct rec r = {.n = 0};
 	char err[256];
 	(void)state;
 	const char *text = "; comment\n"
@@ -65,7 +65,7 @@ static void test_basic(void **state)
 
 static void test_multiline(void **state)
 {
-	struct rec r = { .n = 0 };
+	struct rec r = {.n = 0};
 	char err[256];
 	(void)state;
 	const char *text = "[include]\n"
@@ -100,10 +100,11 @@ static char *repeat(char c, size_t n)
 
 static void test_long_lines(void **state)
 {
-	struct rec r = { .n = 0 };
+	struct rec r = {.n = 0};
 	char err[256];
 	(void)state;
-	char *cmd = repeat('c', 8192), *env = malloc(9000), *cont = repeat('k', 3000), *comment = repeat('x', 500);
+	char *cmd = repeat('c', 8192), *env = malloc(9000), *cont = repeat('k', 3000),
+	     *comment = repeat('x', 500);
 	char *sect = repeat('s', 120);
 	/* environment: many KEY="value" pairs, 8 KB in all */
 	env[0] = '\0';
@@ -151,11 +152,13 @@ static void test_long_lines(void **state)
 
 static void test_errors(void **state)
 {
-	struct rec r = { .n = 0 };
+	struct rec r = {.n = 0};
 	char err[256];
 	(void)state;
-	assert_int_equal(ini_long_parse("[a]\nx=1\nnot an option\ny=2\n", rec_handler, &r, err, sizeof(err)), 3);
-	assert_string_equal(err, "syntax error: expected \"[section]\" or \"name = value\": \"not an option\"");
+	assert_int_equal(ini_long_parse("[a]\nx=1\nnot an option\ny=2\n", rec_handler, &r, err, sizeof(err)),
+			 3);
+	assert_string_equal(err,
+			    "syntax error: expected \"[section]\" or \"name = value\": \"not an option\"");
 	rec_free(&r);
 
 	r.n = 0;
@@ -184,7 +187,7 @@ static void test_errors(void **state)
 
 static void test_crlf_bom(void **state)
 {
-	struct rec r = { .n = 0 };
+	struct rec r = {.n = 0};
 	char err[256];
 	(void)state;
 	char *val = repeat('v', 300), *text;
@@ -199,6 +202,24 @@ static void test_crlf_bom(void **state)
 	free(want);
 	free(text);
 	free(val);
+	rec_free(&r);
+}
+
+/* inih keeps names and sections to 50 bytes; we keep them whole. */
+static void test_long_names(void **state)
+{
+	struct rec r = {.n = 0};
+	char err[256];
+	(void)state;
+	const char *text = "[task:a.task.label.that.is.quite.a.bit.longer.than.fifty.bytes]\n"
+			   "step.a_step_name_that_is_longer_than_inih_fifty_byte_names = /bin/true\n"
+			   "  --and-more\n"
+			   "   indented_is_continuation = x\n";
+	assert_int_equal(ini_long_parse(text, rec_handler, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.n, 2);
+	assert_string_equal(r.ev[1], "2 [task:a.task.label.that.is.quite.a.bit.longer.than.fifty.bytes] "
+				     "step.a_step_name_that_is_longer_than_inih_fifty_byte_names=/bin/true\n"
+				     "--and-more\nindented_is_continuation = x");
 	rec_free(&r);
 }
 
@@ -219,9 +240,10 @@ static void test_strip_comment(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_basic),	   cmocka_unit_test(test_multiline), cmocka_unit_test(test_long_lines),
-		cmocka_unit_test(test_errors),	   cmocka_unit_test(test_crlf_bom),
-		cmocka_unit_test(test_strip_comment),
+	    cmocka_unit_test(test_basic),      cmocka_unit_test(test_multiline),
+	    cmocka_unit_test(test_long_lines), cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_crlf_bom),   cmocka_unit_test(test_strip_comment),
+	    cmocka_unit_test(test_long_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

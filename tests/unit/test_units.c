@@ -12,8 +12,8 @@
 
 static void test_bool(void **state)
 {
-	static const char *const yes[] = { "true", "TRUE", "yes", "on", "1", " On " };
-	static const char *const no[] = { "false", "no", "off", "0", "False" };
+	static const char *const yes[] = {"true", "TRUE", "yes", "on", "1", " On "};
+	static const char *const no[] = {"false", "no", "off", "0", "False"};
 	char err[128];
 	bool b;
 	(void)state;
@@ -56,10 +56,9 @@ static void test_duration(void **state)
 	static const struct {
 		const char *s;
 		long long v;
-	} ok[] = { { "10", 10 },	   { "30s", 30 },	   { "10m", 600 },	 { "12h", 43200 },
-		   { "7d", 604800 },	   { "1h30m", 5400 },	   { "2w", 1209600 },	 { " 0 ", 0 },
-		   { "1d2h3m4s", 93784 }, { "90M", 5400 } };
-	static const char *const bad[] = { "", "abc", "10x", "1h30", "h", "-5", "1.5h", "10 m" };
+	} ok[] = {{"10", 10},	   {"30s", 30},	    {"10m", 600}, {"12h", 43200},      {"7d", 604800},
+		  {"1h30m", 5400}, {"2w", 1209600}, {" 0 ", 0},	  {"1d2h3m4s", 93784}, {"90M", 5400}};
+	static const char *const bad[] = {"", "abc", "10x", "1h30", "h", "-5", "1.5h", "10 m"};
 	char err[128];
 	long long v;
 	(void)state;
@@ -78,10 +77,10 @@ static void test_size(void **state)
 	static const struct {
 		const char *s;
 		long long v;
-	} ok[] = { { "512", 512 },	    { "50KB", 50 * 1024 },    { "512MB", 512LL << 20 },
-		   { "1GB", 1LL << 30 },    { "1gb", 1LL << 30 },     { "2K", 2048 },
-		   { "3MiB", 3LL << 20 },   { "10B", 10 },	      { "1 TB", 1LL << 40 } };
-	static const char *const bad[] = { "", "MB", "12XB", "-1", "1.5GB", "99999999999TB" };
+	} ok[] = {{"512", 512},	       {"50KB", 50 * 1024}, {"512MB", 512LL << 20},
+		  {"1GB", 1LL << 30},  {"1gb", 1LL << 30},  {"2K", 2048},
+		  {"3MiB", 3LL << 20}, {"10B", 10},	    {"1 TB", 1LL << 40}};
+	static const char *const bad[] = {"", "MB", "12XB", "-1", "1.5GB", "99999999999TB"};
 	char err[128];
 	long long v;
 	(void)state;
@@ -134,8 +133,8 @@ static void test_octal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bool),   cmocka_unit_test(test_int),    cmocka_unit_test(test_duration),
-		cmocka_unit_test(test_size),   cmocka_unit_test(test_signal), cmocka_unit_test(test_octal),
+	    cmocka_unit_test(test_bool), cmocka_unit_test(test_int),	cmocka_unit_test(test_duration),
+	    cmocka_unit_test(test_size), cmocka_unit_test(test_signal), cmocka_unit_test(test_octal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
