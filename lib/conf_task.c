@@ -1,8 +1,10 @@
 /*
  * conf_task.c — [task:LABEL] task types and [recurring:NAME] logics, as fixed
- * by DESIGN.md "Task type syntax". Templates (%(input.repo)s, %(triggered_by)s)
- * are kept as written and only checked here: the engine expands them when a
- * task is submitted. Part of the loader: see conf_int.h.
+ * by DESIGN.md "Task type syntax". Templates (name, step.X, lock, link) are
+ * checked here and only %(here)s, %(host_node_name)s and %(ENV_X)s are expanded
+ * (a '%' they bring in is doubled); %(input.repo)s, %(triggered_by)s and %% are
+ * left as written for the engine, which expands them when a task is submitted.
+ * Part of the loader: see conf_int.h.
  */
 #include <jansson.h>
 #include <limits.h>
@@ -41,11 +43,88 @@ void conf_recurring_free(struct conf_recurring *r)
 	free(r->input);
 }
 
-static int conf_template(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv)
+/* Is name resolved at load time (%(here)s, %(host_node_name)s, %(ENV_X)s)? */
+static int conf_template_static(const char *name, size_t n)
+{
+	return (n == 4 && strncmp(name, "here", 4) == 0) ||
+	       (n == 14 && strncmp(name, "host_node_name", 14) == 0) ||
+	       (n > 4 && strncmp(name, "ENV_", 4) == 0);
+}
+
+/* Check a template's syntax and expand what is known now (here, host_node_name, ENV_X);
+ * the rest (%(input.x)s, %(triggered_by)s, %%) is left for the engine, as written. */
+static int conf_template(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv, char **out)
 {
 	char why[256];
-	if (expand_check(kv->value, why, sizeof(why)) != 0)
+	const char *v = kv->value;
+	size_t cap = strlen(v) + 1, len = 0;
+	char *res;
+
+	*out = NULL;
+	if (expand_check(v, why, sizeof(why)) != 0)
 		return conf_fail(L, s->file, kv->line, "%s: %s", kv->key, why);
+	if ((res = malloc(cap)) == NULL)
+		return conf_fail(L, s->file, kv->line, "out of memory");
+	while (*v != '\0') {
+		const char *seg = v;
+		size_t seglen = 1;
+		char *rep = NULL;
+		if (v[0] == '%' && v[1] == '%') {
+			seglen = 2;
+		} else if (v[0] == '%' && v[1] == '(') {
+			const char *close = strchr(v, ')');
+			const char *conv = close + 1 + strspn(close + 1, "-+ 0#0123456789.");
+			seglen = (size_t)(conv - v) + 1;
+			if (conf_template_static(v + 2, (size_t)(close - v - 2))) {
+				struct conf_expand e = {L, s, NULL};
+				char *piece = strndup(v, seglen);
+				int rc = piece != NULL
+					     ? expand(piece, conf_expand_lookup, &e, &rep, why, sizeof(why))
+					     : -1;
+				free(piece);
+				if (rc != 0) {
+					free(res);
+					return conf_fail(L, s->file, kv->line, "%s: %s", kv->key, why);
+				}
+				/* a literal '%' from the environment must survive the engine's expansion */
+				size_t pct = 0;
+				for (const char *q = rep; *q != '\0'; q++)
+					pct += *q == '%';
+				char *esc = malloc(strlen(rep) + pct + 1), *w = esc;
+				if (esc == NULL) {
+					free(rep);
+					free(res);
+					return conf_fail(L, s->file, kv->line, "out of memory");
+				}
+				for (const char *q = rep; *q != '\0'; q++) {
+					if (*q == '%')
+						*w++ = '%';
+					*w++ = *q;
+				}
+				*w = '\0';
+				free(rep);
+				rep = esc;
+			}
+		}
+		const char *add = rep != NULL ? rep : seg;
+		size_t addlen = rep != NULL ? strlen(rep) : seglen;
+		if (len + addlen + 1 > cap) {
+			cap = (len + addlen + 1) * 2;
+			char *nr = realloc(res, cap);
+			if (nr == NULL) {
+				free(rep);
+				free(res);
+				return conf_fail(L, s->file, kv->line, "out of memory");
+			}
+			res = nr;
+		}
+		memcpy(res + len, add, addlen);
+		len += addlen;
+		free(rep);
+		v += seglen;
+	}
+	res[len] = '\0';
+	*out = res;
 	return 0;
 }
 
@@ -100,11 +179,10 @@ static int conf_task_steps(struct conf_ld *L, const struct conf_sec *s, struct c
 			}
 			st->handler = strdup(h);
 		} else {
-			if (conf_template(L, s, k) != 0) {
+			if (conf_template(L, s, k, &st->command) != 0) {
 				conf_strv_free(names);
 				return -1;
 			}
-			st->command = strdup(k->value);
 		}
 		if (st->handler == NULL && st->command == NULL) {
 			conf_strv_free(names);
@@ -138,19 +216,23 @@ static int conf_task_load(struct conf_ld *L, const struct conf_sec *s, struct co
 		int rc = 0;
 
 		if (strcmp(k, "lock") == 0 || strcmp(k, "link") == 0) {
-			if (conf_template(L, s, kv) != 0)
-				return -1;
+			char *tv;
 			if (v[0] == '\0')
 				return conf_fail(L, s->file, kv->line, "%s: empty", k);
-			if (conf_strv_push(k[1] == 'o' ? &t->locks : &t->links, NULL, strdup(v)) != 0)
+			if (conf_template(L, s, kv, &tv) != 0)
+				return -1;
+			if (conf_strv_push(k[1] == 'o' ? &t->locks : &t->links, NULL, tv) != 0)
 				return conf_fail(L, s->file, kv->line, "out of memory");
 			continue;
 		}
 		conf_warn_repeated(L, s, kv);
 		if (strcmp(k, "name") == 0) {
-			rc = conf_template(L, s, kv);
-			if (rc == 0 && conf_opt_str(L, &t->name_template, v) != 0)
-				rc = conf_fail(L, s->file, kv->line, "out of memory");
+			char *tv;
+			rc = conf_template(L, s, kv, &tv);
+			if (rc == 0) {
+				free(t->name_template);
+				t->name_template = tv;
+			}
 		} else if (strcmp(k, "queue") == 0) {
 			if (v[0] == '\0' || strpbrk(v, " \t,") != NULL)
 				rc = conf_fail(L, s->file, kv->line, "queue: bad queue name: \"%s\"", v);

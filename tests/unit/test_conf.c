@@ -918,6 +918,36 @@ static void test_tasks(void **state)
 	conf_free(c);
 }
 
+/* %(here)s, %(host_node_name)s and %(ENV_X)s are known at load time; the rest is the engine's. */
+static void test_task_templates(void **state)
+{
+	(void)state;
+	setenv("TV_TEST_PCT", "50%", 1);
+	put("sub/t.conf",
+	    "[task:t]\n"
+	    "name = Run %(input.n)03d on %(host_node_name)s\n"
+	    "steps = a\n"
+	    "step.a = %(here)s/run.sh --rate %(ENV_TV_TEST_PCT)s --who %(triggered_by)-8s 100%% %\n"
+	    "lock = dir:%(here)s\n");
+	put("main.conf", "[include]\nfiles = sub/*.conf\n");
+	struct conf *c = load("main.conf");
+	char sub[PATH_MAX], want[PATH_MAX * 2];
+	struct utsname un;
+	assert_int_equal(uname(&un), 0);
+	assert_non_null(realpath("sub", sub));
+	const struct conf_task *t = conf_task_find(c, "t");
+	snprintf(want, sizeof(want), "Run %%(input.n)03d on %s", un.nodename);
+	assert_string_equal(t->name_template, want);
+	snprintf(want, sizeof(want), "%s/run.sh --rate 50%%%% --who %%(triggered_by)-8s 100%%%% %%", sub);
+	assert_string_equal(t->steps[0].command, want);
+	snprintf(want, sizeof(want), "dir:%s", sub);
+	assert_string_equal(t->locks[0], want);
+	conf_free(c);
+	unsetenv("TV_TEST_PCT");
+	load_err_text("[task:t]\nsteps=a\nstep.a=%(ENV_TV_SURELY_UNSET_VAR)s\n",
+		      "main.conf:3: step.a: cannot expand %(ENV_TV_SURELY_UNSET_VAR)s: no such name");
+}
+
 static void test_task_errors(void **state)
 {
 	(void)state;
@@ -1070,6 +1100,7 @@ int main(void)
 	    T(test_envfile_error),
 	    T(test_depends_cycle),
 	    T(test_tasks),
+	    T(test_task_templates),
 	    T(test_task_errors),
 	    T(test_warnings),
 	    T(test_fingerprint),
