@@ -1,0 +1,133 @@
+/*
+ * test_ctl.c — taskvisorctl's framework (ctl/ctl.c): command lookup by name,
+ * alias and unique prefix, and the socket path read from a config file
+ * without validating the rest of it. ctl.c is compiled into this test
+ * directly: the unit-test link has the daemon's libraries, not the client's.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../ctl/ctl.c"
+
+/* The framework declares these; this test brings its own. */
+const struct ctl_cmd proc_cmds[] = {
+	{ "status", NULL, "status", "", NULL }, { "start", NULL, "start", "", NULL },
+	{ "stop", NULL, "stop", "", NULL },     { "signal", NULL, "signal", "", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+const struct ctl_cmd misc_cmds[] = {
+	{ "reread", NULL, "reread", "", NULL }, { "reload", NULL, "reload", "", NULL },
+	{ "help", "?", "help", "", NULL },      { NULL, NULL, NULL, NULL, NULL },
+};
+const struct ctl_cmd task_cmds[] = {
+	{ "task", NULL, "task", "", NULL }, { NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct ctl_cmd *find(const char *name, bool *amb)
+{
+	const struct ctl_cmd *const tables[] = { proc_cmds, misc_cmds, task_cmds, NULL };
+	return ctl_cmd_find(tables, name, amb);
+}
+
+static void test_find(void **state)
+{
+	const struct ctl_cmd *c;
+	bool amb;
+
+	(void)state;
+	c = find("status", &amb);
+	assert_non_null(c);
+	assert_string_equal(c->name, "status");
+	c = find("?", &amb);
+	assert_non_null(c);
+	assert_string_equal(c->name, "help");
+	c = find("sig", &amb);
+	assert_non_null(c);
+	assert_string_equal(c->name, "signal");
+	c = find("ta", &amb); /* only "task" starts with it, across tables */
+	assert_non_null(c);
+	assert_string_equal(c->name, "task");
+	assert_null(find("st", &amb)); /* status, start, stop */
+	assert_true(amb);
+	assert_null(find("re", &amb));
+	assert_true(amb);
+	assert_null(find("bogus", &amb));
+	assert_false(amb);
+	assert_null(find("", &amb));
+	assert_false(amb);
+	assert_null(find("statusx", &amb));
+	assert_false(amb);
+}
+
+static char *write_conf(const char *text)
+{
+	char *path = strdup("/tmp/test_ctl.XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void test_socket_from_conf(void **state)
+{
+	char *path, *sock, want[512];
+
+	(void)state;
+	/* A broken program section must not hide the socket. */
+	path = write_conf("[taskvisord]\nlogfile=/x\n[unix_socket]\nfile = /run/x.sock\n"
+			  "[program:bad]\nstartsecs = abc\nnot an ini line\n");
+	sock = ctl_socket_from_conf(path);
+	assert_string_equal(sock, "/run/x.sock");
+	free(sock);
+	unlink(path);
+	free(path);
+
+	path = write_conf("[unix_http_server]\nfile=%(here)s/sv.sock\n");
+	sock = ctl_socket_from_conf(path);
+	snprintf(want, sizeof(want), "/tmp/sv.sock");
+	assert_string_equal(sock, want);
+	free(sock);
+	unlink(path);
+	free(path);
+
+	path = write_conf("[unix_http_server]\nfile=/a.sock\n[supervisorctl]\nserverurl=unix:///b.sock\n");
+	sock = ctl_socket_from_conf(path);
+	assert_string_equal(sock, "/b.sock");
+	free(sock);
+	unlink(path);
+	free(path);
+
+	sock = ctl_socket_from_conf("/nonexistent/taskvisord.conf");
+	assert_string_equal(sock, CTL_DEFAULT_SOCKET);
+	free(sock);
+}
+
+static void test_connect_words(void **state)
+{
+	struct ctl c = { "/x", "/nonexistent/dir/tv.sock", -1, false, false };
+	char err[256];
+
+	(void)state;
+	assert_int_equal(ctl_connect(&c, err, sizeof(err)), -1);
+	assert_string_equal(err, "unix:///nonexistent/dir/tv.sock no such file");
+	assert_int_equal(c.fd, -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_socket_from_conf),
+		cmocka_unit_test(test_connect_words),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
