@@ -4,13 +4,13 @@
 tv_init
 tv_program stubborn <<EOF2
 [program:stubborn]
-command = sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+command = sh -c 'trap "" TERM; echo trapped; while :; do sleep 0.1; done'
 startsecs = 0
 stopwaitsecs = 1
 EOF2
 tv_start
 wait_state stubborn RUNNING
-sleep 0.2
+wait_for 3 grep -q trapped "$T/log/stubborn.log" || fail "trap not set"
 pid=$(ctl pid stubborn)
 t0=$(date +%s%N)
 ctl stop stubborn >/dev/null

@@ -142,6 +142,9 @@ static bool wait_state(struct proc *p, enum proc_state s, double secs)
 	return run_until(p, in_state, secs);
 }
 
+static bool log_has_one(struct proc *p);
+static bool log_has_two(struct proc *p);
+
 static pid_t oldpid;
 static bool new_pid(struct proc *p) { return p->pid > 0 && p->pid != oldpid; }
 
@@ -224,6 +227,58 @@ static void test_backoff_fatal(void **state)
 	freeconf(c);
 }
 
+static void test_fatal_retry_and_backoff_max(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	struct conf_program *pr = addprog(c, "retry", "false");
+	pr->startretries = 0;
+	pr->fatal_retry_after = 1;
+	struct conf_program *capped = addprog(c, "capped", "false");
+	capped->startretries = -1; /* for ever */
+	capped->backoff_max = 1;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
+	sv_start_autostart(sv);
+	struct proc *p = sv_find(sv, "retry"), *q = sv_find(sv, "capped");
+	assert_true(wait_state(p, PROC_FATAL, 2));
+	double t0 = now_mono();
+	assert_true(wait_state(p, PROC_STARTING, 3));
+	double el = now_mono() - t0;
+	assert_true(el > 0.8 && el < 1.5);
+	assert_true(wait_state(p, PROC_FATAL, 2));
+	/* back-off capped at 1 s: in 4.5 s at least 4 more attempts, never FATAL */
+	unsigned r0 = q->restarts;
+	double end = now_mono() + 4.5;
+	while (now_mono() < end) {
+		ev_run(ev_default_loop(0), EVRUN_NOWAIT);
+		assert_int_not_equal(q->state, PROC_FATAL);
+		usleep(5000);
+	}
+	assert_true(q->restarts - r0 >= 4);
+	assert_true(q->backoff >= 4);
+	teardown_sv(sv);
+	freeconf(c);
+}
+
+static void test_reopen_logs(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	addprog(c, "rot", "sh -c 'echo one; sleep 0.5; echo two; sleep 1000'")->startsecs = 0;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
+	sv_start_autostart(sv);
+	struct proc *p = sv_find(sv, "rot");
+	assert_true(wait_state(p, PROC_RUNNING, 2));
+	assert_true(run_until(p, log_has_one, 2));
+	char moved[300];
+	snprintf(moved, sizeof(moved), "%s.moved", proc_log_path(p, 1));
+	assert_int_equal(rename(proc_log_path(p, 1), moved), 0);
+	sv_reopen_logs(sv); /* as logrotate's postrotate would, with SIGUSR2 */
+	assert_true(run_until(p, log_has_two, 3));
+	teardown_sv(sv);
+	freeconf(c);
+}
+
 static void test_spawn_error(void **state)
 {
 	(void)state;
@@ -272,18 +327,30 @@ static void test_exitcodes_unexpected(void **state)
 	freeconf(c);
 }
 
+static bool log_says_trapped(struct proc *p)
+{
+	char buf[64] = "";
+	FILE *f = fopen(proc_log_path(p, 1), "r");
+	if (f == NULL)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strstr(buf, "trapped") != NULL;
+}
+
 static void test_stop_escalation(void **state)
 {
 	(void)state;
 	struct conf *c = mkconf();
-	struct conf_program *pr = addprog(c, "stubborn", "sh -c 'trap \"\" TERM; while :; do sleep 0.1; done'");
+	struct conf_program *pr = addprog(c, "stubborn", "sh -c 'trap \"\" TERM; echo trapped; while :; do sleep 0.1; done'");
 	pr->stopwaitsecs = 1;
 	pr->startsecs = 0;
 	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
 	sv_start_autostart(sv);
 	struct proc *p = sv_find(sv, "stubborn");
 	assert_true(wait_state(p, PROC_RUNNING, 2));
-	usleep(100000); /* let the trap be set */
+	assert_true(run_until(p, log_says_trapped, 3)); /* the trap is set */
 	pid_t pgid = p->pid;
 	double t0 = now_mono();
 	assert_int_equal(proc_stop(p), SV_OK);
@@ -307,14 +374,14 @@ static void test_leader_exits_group_remains(void **state)
 	struct conf *c = mkconf();
 	/* the leader dies on TERM; its background child ignores TERM and lives on */
 	struct conf_program *pr =
-		addprog(c, "leaky", "sh -c \"sh -c 'trap \\\"\\\" TERM; while :; do sleep 0.1; done' & wait\"");
+		addprog(c, "leaky", "sh -c \"sh -c 'trap \\\"\\\" TERM; echo trapped; while :; do sleep 0.1; done' & wait\"");
 	pr->stopwaitsecs = 1;
 	pr->startsecs = 0;
 	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
 	sv_start_autostart(sv);
 	struct proc *p = sv_find(sv, "leaky");
 	assert_true(wait_state(p, PROC_RUNNING, 2));
-	usleep(200000);
+	assert_true(run_until(p, log_says_trapped, 3));
 	pid_t pgid = p->pid;
 	assert_int_equal(proc_stop(p), SV_OK);
 	assert_true(wait_state(p, PROC_STOPPED, 4));
@@ -380,6 +447,20 @@ static void test_depends_on(void **state)
 	sv_free(sv);
 	freeconf(c);
 }
+
+static bool log_contains(struct proc *p, const char *what)
+{
+	FILE *f = fopen(proc_log_path(p, 1), "r");
+	char buf[256] = "";
+	if (f == NULL)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strcmp(buf, what) == 0;
+}
+static bool log_has_one(struct proc *p) { return log_contains(p, "one\n"); }
+static bool log_has_two(struct proc *p) { return log_contains(p, "two\n"); }
 
 static bool log_has_hello(struct proc *p)
 {
@@ -486,6 +567,8 @@ int main(void)
 		cmocka_unit_test_setup(test_crash_restart, setup),
 		cmocka_unit_test_setup(test_backoff_fatal, setup),
 		cmocka_unit_test_setup(test_spawn_error, setup),
+		cmocka_unit_test_setup(test_fatal_retry_and_backoff_max, setup),
+		cmocka_unit_test_setup(test_reopen_logs, setup),
 		cmocka_unit_test_setup(test_exitcodes_unexpected, setup),
 		cmocka_unit_test_setup(test_stop_escalation, setup),
 		cmocka_unit_test_setup(test_leader_exits_group_remains, setup),
