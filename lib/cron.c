@@ -28,22 +28,21 @@ enum cron_field { CF_MINUTE, CF_HOUR, CF_MDAY, CF_MONTH, CF_WDAY, CF_COUNT };
 
 static const struct cron_field_def {
 	const char *name;
-	int lo, hi;               /* accepted values */
-	int star_lo, star_hi;     /* what '*' means */
+	int lo, hi;		  /* accepted values */
+	int star_lo, star_hi;	  /* what '*' means */
 	const char *const *names; /* 3-letter names for values names_base.. */
 	int names_base;
 	const char *names_hint;
 } cron_fields[CF_COUNT] = {
-	[CF_MINUTE] = { "minute", 0, 59, 0, 59, NULL, 0, NULL },
-	[CF_HOUR] = { "hour", 0, 23, 0, 23, NULL, 0, NULL },
-	[CF_MDAY] = { "day-of-month", 1, 31, 1, 31, NULL, 0, NULL },
-	[CF_MONTH] = { "month", 1, 12, 1, 12,
-		       (const char *const[]){ "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
-					      "oct", "nov", "dec", NULL },
-		       1, "jan-dec" },
-	[CF_WDAY] = { "day-of-week", 0, 7, 0, 6,
-		      (const char *const[]){ "sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL }, 0,
-		      "sun-sat" },
+    [CF_MINUTE] = {"minute", 0, 59, 0, 59, NULL, 0, NULL},
+    [CF_HOUR] = {"hour", 0, 23, 0, 23, NULL, 0, NULL},
+    [CF_MDAY] = {"day-of-month", 1, 31, 1, 31, NULL, 0, NULL},
+    [CF_MONTH] = {"month", 1, 12, 1, 12,
+		  (const char *const[]){"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+					"nov", "dec", NULL},
+		  1, "jan-dec"},
+    [CF_WDAY] = {"day-of-week", 0, 7, 0, 6,
+		 (const char *const[]){"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL}, 0, "sun-sat"},
 };
 
 #define CRON_EXPECT_FIELDS "expected 5 fields: minute hour day-of-month month day-of-week"
@@ -52,14 +51,13 @@ static const struct cron_macro {
 	const char *name;
 	const char *line;
 } cron_macros[] = {
-	{ "@hourly", "0 * * * *" },  { "@daily", "0 0 * * *" },	 { "@midnight", "0 0 * * *" },
-	{ "@weekly", "0 0 * * 0" },  { "@monthly", "0 0 1 * *" }, { "@yearly", "0 0 1 1 *" },
-	{ "@annually", "0 0 1 1 *" },
+    {"@hourly", "0 * * * *"},  {"@daily", "0 0 * * *"},	 {"@midnight", "0 0 * * *"}, {"@weekly", "0 0 * * 0"},
+    {"@monthly", "0 0 1 * *"}, {"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"},
 };
 
 /* Write "cron: position P[ (field 'F')]: MSG" into err. Always returns -1. */
 static int cron_err(char *err, size_t errlen, size_t pos, int field, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 static int cron_err(char *err, size_t errlen, size_t pos, int field, const char *fmt, ...)
 {
 	char msg[192];
@@ -71,7 +69,8 @@ static int cron_err(char *err, size_t errlen, size_t pos, int field, const char 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (field >= 0)
-		snprintf(err, errlen, "cron: position %zu (field '%s'): %s", pos, cron_fields[field].name, msg);
+		snprintf(err, errlen, "cron: position %zu (field '%s'): %s", pos, cron_fields[field].name,
+			 msg);
 	else
 		snprintf(err, errlen, "cron: position %zu: %s", pos, msg);
 	return -1;
@@ -98,8 +97,8 @@ static int cron_value(const char *line, const char **p, int field, int *out, cha
 		}
 		if (v < fd->lo || v > fd->hi) {
 			int len = (int)(s - *p);
-			return cron_err(err, errlen, pos, field, "value %.*s out of range %d-%d", len > 20 ? 20 : len,
-					*p, fd->lo, fd->hi);
+			return cron_err(err, errlen, pos, field, "value %.*s out of range %d-%d",
+					len > 20 ? 20 : len, *p, fd->lo, fd->hi);
 		}
 		*out = (int)v;
 		*p = s;
@@ -110,8 +109,8 @@ static int cron_value(const char *line, const char **p, int field, int *out, cha
 		while (isalpha((unsigned char)s[len]))
 			len++;
 		if (fd->names == NULL)
-			return cron_err(err, errlen, pos, field, "expected a number %d-%d, got '%.*s'", fd->lo, fd->hi,
-					(int)(len > 20 ? 20 : len), s);
+			return cron_err(err, errlen, pos, field, "expected a number %d-%d, got '%.*s'",
+					fd->lo, fd->hi, (int)(len > 20 ? 20 : len), s);
 		for (int i = 0; fd->names[i] != NULL; i++) {
 			if (len == 3 && strncasecmp(s, fd->names[i], 3) == 0) {
 				*out = fd->names_base + i;
@@ -123,14 +122,16 @@ static int cron_value(const char *line, const char **p, int field, int *out, cha
 				(int)(len > 20 ? 20 : len), s, fd->lo, fd->hi, fd->names_hint);
 	}
 	if (*s == '\0' || cron_blank(*s))
-		return cron_err(err, errlen, pos, field, "expected a value (a number %d-%d%s%s or '*')", fd->lo,
-				fd->hi, fd->names ? ", a name " : "", fd->names ? fd->names_hint : "");
-	return cron_err(err, errlen, pos, field, "unexpected '%c', expected a number %d-%d%s%s or '*'", *s, fd->lo,
-			fd->hi, fd->names ? ", a name " : "", fd->names ? fd->names_hint : "");
+		return cron_err(err, errlen, pos, field, "expected a value (a number %d-%d%s%s or '*')",
+				fd->lo, fd->hi, fd->names ? ", a name " : "",
+				fd->names ? fd->names_hint : "");
+	return cron_err(err, errlen, pos, field, "unexpected '%c', expected a number %d-%d%s%s or '*'", *s,
+			fd->lo, fd->hi, fd->names ? ", a name " : "", fd->names ? fd->names_hint : "");
 }
 
 /* Parse one field (text up to a blank) into *bits; 0 or -1. */
-static int cron_field_parse(const char *line, const char **p, int field, uint64_t *bits, char *err, size_t errlen)
+static int cron_field_parse(const char *line, const char **p, int field, uint64_t *bits, char *err,
+			    size_t errlen)
 {
 	const struct cron_field_def *fd = &cron_fields[field];
 	const char *s = *p;
@@ -156,7 +157,8 @@ static int cron_field_parse(const char *line, const char **p, int field, uint64_
 					return -1;
 				if (hi < lo)
 					return cron_err(err, errlen, item_pos, field,
-							"range %d-%d is reversed (expected start <= end)", lo, hi);
+							"range %d-%d is reversed (expected start <= end)", lo,
+							hi);
 			}
 		}
 		if (*s == '/') {
@@ -166,14 +168,16 @@ static int cron_field_parse(const char *line, const char **p, int field, uint64_
 
 			s++;
 			if (!isdigit((unsigned char)*s))
-				return cron_err(err, errlen, step_pos, field, "expected a step number after '/'");
+				return cron_err(err, errlen, step_pos, field,
+						"expected a step number after '/'");
 			while (isdigit((unsigned char)*s)) {
 				if (v < 100000)
 					v = v * 10 + (*s - '0');
 				s++;
 			}
 			if (v < 1 || v > span)
-				return cron_err(err, errlen, step_pos, field, "step %ld out of range 1-%d", v, span);
+				return cron_err(err, errlen, step_pos, field, "step %ld out of range 1-%d", v,
+						span);
 			step = (int)v;
 			/* "5/15" means "5-MAX/15", as in cronie. */
 			if (!star && hi == lo)
@@ -209,7 +213,8 @@ static int cron_parse_fields(const char *line, struct cron *out, char *err, size
 
 	memset(&c, 0, sizeof(c));
 	if (*s == '\0')
-		return cron_err(err, errlen, (size_t)(s - line) + 1, -1, "empty cron line (" CRON_EXPECT_FIELDS ")");
+		return cron_err(err, errlen, (size_t)(s - line) + 1, -1,
+				"empty cron line (" CRON_EXPECT_FIELDS ")");
 	for (int f = 0; f < CF_COUNT; f++) {
 		s = cron_skip_blanks(s);
 		if (*s == '\0')
@@ -250,7 +255,8 @@ int cron_parse(const char *line, struct cron *out, char *err, size_t errlen)
 			len++;
 		rest = cron_skip_blanks(s + len);
 		for (size_t i = 0; i < sizeof(cron_macros) / sizeof(cron_macros[0]); i++) {
-			if (strlen(cron_macros[i].name) == len && strncasecmp(s, cron_macros[i].name, len) == 0) {
+			if (strlen(cron_macros[i].name) == len &&
+			    strncasecmp(s, cron_macros[i].name, len) == 0) {
 				if (*rest != '\0')
 					return cron_err(err, errlen, (size_t)(rest - line) + 1, -1,
 							"unexpected text after %s (expected nothing)",
@@ -258,10 +264,11 @@ int cron_parse(const char *line, struct cron *out, char *err, size_t errlen)
 				return cron_parse_fields(cron_macros[i].line, out, err, errlen);
 			}
 		}
-		return cron_err(err, errlen, pos, -1,
-				"unknown macro '%.*s' (expected @hourly, @daily, @midnight, @weekly, @monthly, "
-				"@yearly or @annually)",
-				(int)(len > 20 ? 20 : len), s);
+		return cron_err(
+		    err, errlen, pos, -1,
+		    "unknown macro '%.*s' (expected @hourly, @daily, @midnight, @weekly, @monthly, "
+		    "@yearly or @annually)",
+		    (int)(len > 20 ? 20 : len), s);
 	}
 	return cron_parse_fields(line, out, err, errlen);
 }
@@ -353,7 +360,7 @@ static long long cron_gmtoff(long long t)
  */
 static int cron_resolve(long long w, long long inst[2], long long *gap_end)
 {
-	long long offs[3] = { cron_gmtoff(w - CRON_DAY), cron_gmtoff(w), cron_gmtoff(w + CRON_DAY) };
+	long long offs[3] = {cron_gmtoff(w - CRON_DAY), cron_gmtoff(w), cron_gmtoff(w + CRON_DAY)};
 	long long lo_off = offs[0], hi_off = offs[0];
 	int n = 0;
 
@@ -410,7 +417,8 @@ time_t cron_next(const struct cron *c, time_t after)
 		start -= CRON_SLACK;
 	start -= ((start % CRON_MIN) + CRON_MIN) % CRON_MIN;
 	limit = a + cron_gmtoff(a) + CRON_HORIZON;
-	for (long long w = cron_next_wall(c, start, limit); w >= 0; w = cron_next_wall(c, w + CRON_MIN, limit)) {
+	for (long long w = cron_next_wall(c, start, limit); w >= 0;
+	     w = cron_next_wall(c, w + CRON_MIN, limit)) {
 		long long inst[2], gap_end = 0;
 		int n;
 

@@ -32,11 +32,11 @@
 
 /* Bit N set = value N allowed. mday bits 1-31, month bits 1-12, wday bits 0-6. */
 struct cron {
-	uint64_t minute; /* bits 0-59 */
-	uint32_t hour;   /* bits 0-23 */
-	uint32_t mday;   /* bits 1-31 */
-	uint16_t month;  /* bits 1-12 */
-	uint8_t wday;    /* bits 0-6, 0 = Sunday (7 in the text is folded into 0) */
+	uint64_t minute;	   /* bits 0-59 */
+	uint32_t hour;		   /* bits 0-23 */
+	uint32_t mday;		   /* bits 1-31 */
+	uint16_t month;		   /* bits 1-12 */
+	uint8_t wday;		   /* bits 0-6, 0 = Sunday (7 in the text is folded into 0) */
 	bool mday_star, wday_star; /* the field text started with '*' */
 };
 

@@ -30,24 +30,25 @@ static const struct search_field {
 	const char *name;
 	enum search_ftype type;
 } search_fields[] = {
-	{ "id", SF_TEXT },	   { "label", SF_TEXT },	  { "name", SF_TEXT },	      { "state", SF_TEXT },
-	{ "result", SF_TEXT },	   { "triggered_by", SF_TEXT }, { "parent_task_id", SF_TEXT }, { "start_at", SF_DATE },
-	{ "started_at", SF_DATE }, { "ended_at", SF_DATE },	  { "created_at", SF_DATE },
+    {"id", SF_TEXT},	     {"label", SF_TEXT},	{"name", SF_TEXT},	     {"state", SF_TEXT},
+    {"result", SF_TEXT},     {"triggered_by", SF_TEXT}, {"parent_task_id", SF_TEXT}, {"start_at", SF_DATE},
+    {"started_at", SF_DATE}, {"ended_at", SF_DATE},	{"created_at", SF_DATE},
 };
 #define SEARCH_NFIELDS (sizeof(search_fields) / sizeof(search_fields[0]))
-#define SEARCH_FIELD_LIST                                                                                     \
-	"id, label, name, state, result, triggered_by, parent_task_id, start_at, started_at, ended_at, created_at"
+#define SEARCH_FIELD_LIST                                                                                    \
+	"id, label, name, state, result, triggered_by, parent_task_id, start_at, started_at, ended_at, "     \
+	"created_at"
 
 enum search_op { OP_EQ, OP_NE, OP_LT, OP_GT, OP_LE, OP_GE, OP_LIKE, OP_NLIKE };
-static const char *const search_op_names[] = { "=", "!=", "<", ">", "<=", ">=", "~", "!~" };
+static const char *const search_op_names[] = {"=", "!=", "<", ">", "<=", ">=", "~", "!~"};
 
 enum search_ttype { TK_END, TK_WORD, TK_STRING, TK_LPAREN, TK_RPAREN, TK_COMMA, TK_OP };
 
 struct search_tok {
 	enum search_ttype type;
 	enum search_op op;
-	size_t pos;  /* 1-based */
-	char *text;  /* TK_WORD, TK_STRING: the value (unescaped) */
+	size_t pos; /* 1-based */
+	char *text; /* TK_WORD, TK_STRING: the value (unescaped) */
 };
 
 /* A piece of SQL text: a single comparison or a parenthesised group (NULL on error). */
@@ -88,7 +89,7 @@ static void search_fail(struct search_parser *p, const char *fmt, ...)
 
 /* "at position N: msg" */
 static void search_fail_at(struct search_parser *p, size_t pos, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void search_fail_at(struct search_parser *p, size_t pos, const char *fmt, ...)
 {
 	char msg[256];
@@ -153,7 +154,7 @@ static int search_tokenize(struct search_parser *p)
 	size_t cap = 0;
 
 	for (;;) {
-		struct search_tok t = { TK_END, OP_EQ, 0, NULL };
+		struct search_tok t = {TK_END, OP_EQ, 0, NULL};
 
 		while (isspace((unsigned char)*s))
 			s++;
@@ -180,7 +181,8 @@ static int search_tokenize(struct search_parser *p)
 			out[n] = '\0';
 			if (*s != quote) {
 				free(out);
-				search_fail_at(p, t.pos, "unterminated quoted string (expected a closing %c)", quote);
+				search_fail_at(p, t.pos, "unterminated quoted string (expected a closing %c)",
+					       quote);
 				return -1;
 			}
 			s++;
@@ -204,7 +206,10 @@ static int search_tokenize(struct search_parser *p)
 				search_fail_at(p, t.pos, "unexpected '!' (expected '!=' or '!~')");
 				return -1;
 			} else {
-				t.op = s[0] == '=' ? OP_EQ : s[0] == '<' ? OP_LT : s[0] == '>' ? OP_GT : OP_LIKE;
+				t.op = s[0] == '='   ? OP_EQ
+				       : s[0] == '<' ? OP_LT
+				       : s[0] == '>' ? OP_GT
+						     : OP_LIKE;
 				s++;
 			}
 		} else {
@@ -326,7 +331,7 @@ static char *search_col(struct search_parser *p, const char *name)
 
 static int search_days_in(int y, int m)
 {
-	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	return m == 2 && leap ? 29 : d[m - 1];
 }
@@ -407,11 +412,9 @@ static const struct search_unit {
 	const char *name;
 	long long secs;
 } search_units[] = {
-	{ "s", 1 },	      { "sec", 1 },	    { "second", 1 },	   { "seconds", 1 },
-	{ "m", 60 },	      { "min", 60 },	    { "minute", 60 },	   { "minutes", 60 },
-	{ "h", 3600 },	      { "hour", 3600 },	    { "hours", 3600 },	   { "d", 86400 },
-	{ "day", 86400 },     { "days", 86400 },    { "w", 604800 },	   { "week", 604800 },
-	{ "weeks", 604800 },
+    {"s", 1},	    {"sec", 1},	     {"second", 1}, {"seconds", 1},   {"m", 60},	 {"min", 60},
+    {"minute", 60}, {"minutes", 60}, {"h", 3600},   {"hour", 3600},   {"hours", 3600},	 {"d", 86400},
+    {"day", 86400}, {"days", 86400}, {"w", 604800}, {"week", 604800}, {"weeks", 604800},
 };
 
 static long long search_unit_secs(const char *s, size_t len)
@@ -469,9 +472,11 @@ static bool search_date(const char *s, time_t now, long long *start, long long *
 		struct tm tm;
 		localtime_r(&now, &tm);
 		int back = strcasecmp(s, "yesterday") == 0;
-		*start = search_mktime(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - back, 0, 0, 0, false) * 1000;
-		*end = search_mktime(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - back + 1, 0, 0, 0, false) *
-		       1000;
+		*start =
+		    search_mktime(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - back, 0, 0, 0, false) * 1000;
+		*end =
+		    search_mktime(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - back + 1, 0, 0, 0, false) *
+		    1000;
 		return true;
 	}
 	return search_date_abs(s, start, end) || search_date_rel(s, now, start, end);
@@ -492,7 +497,7 @@ static const struct search_field *search_field_find(const char *name)
 /* Bare text: label or name contains it. */
 static struct search_frag search_bare(struct search_parser *p, const char *text)
 {
-	struct search_frag f = { NULL };
+	struct search_frag f = {NULL};
 	char *cl = search_col(p, "label"), *cn = search_col(p, "name");
 
 	if (cl != NULL && cn != NULL && search_param_like(p, text) == 0 && search_param_like(p, text) == 0)
@@ -519,8 +524,9 @@ static char *search_date_value(struct search_parser *p)
 		p->i++;
 		return search_fmt(p, "%s %s", t->text, n1->text);
 	}
-	if (n1->type == TK_WORD && isdigit((unsigned char)t->text[0]) && strspn(t->text, "0123456789")
-	    == strlen(t->text) && search_unit_secs(n1->text, strlen(n1->text)) != 0) {
+	if (n1->type == TK_WORD && isdigit((unsigned char)t->text[0]) &&
+	    strspn(t->text, "0123456789") == strlen(t->text) &&
+	    search_unit_secs(n1->text, strlen(n1->text)) != 0) {
 		p->i++;
 		if (search_is_kw(n2, "ago")) {
 			p->i++;
@@ -535,7 +541,7 @@ static char *search_date_value(struct search_parser *p)
 static struct search_frag search_date_cond(struct search_parser *p, const struct search_field *fd,
 					   enum search_op op, const char *col)
 {
-	struct search_frag f = { NULL };
+	struct search_frag f = {NULL};
 	size_t pos = search_peek(p, 0)->pos;
 	long long start, end;
 	char *v = search_date_value(p);
@@ -543,22 +549,25 @@ static struct search_frag search_date_cond(struct search_parser *p, const struct
 	if (v == NULL)
 		return f;
 	if (!search_date(v, p->now, &start, &end)) {
-		search_fail_at(p, pos,
-			       "'%.40s' is not a date for field '%s' (expected YYYY-MM-DD[ HH:MM[:SS]], "
-			       "YYYY-MM-DDTHH:MM[:SS], today, yesterday, now, or an age like 7d, 12h, 30m, 2w, "
-			       "'3 days ago')",
-			       v, fd->name);
+		search_fail_at(
+		    p, pos,
+		    "'%.40s' is not a date for field '%s' (expected YYYY-MM-DD[ HH:MM[:SS]], "
+		    "YYYY-MM-DDTHH:MM[:SS], today, yesterday, now, or an age like 7d, 12h, 30m, 2w, "
+		    "'3 days ago')",
+		    v, fd->name);
 		free(v);
 		return f;
 	}
 	free(v);
 	switch (op) {
 	case OP_EQ:
-		if (search_param_add(p, SP_INT, NULL, start) == 0 && search_param_add(p, SP_INT, NULL, end) == 0)
+		if (search_param_add(p, SP_INT, NULL, start) == 0 &&
+		    search_param_add(p, SP_INT, NULL, end) == 0)
 			f.s = search_fmt(p, "(%s >= ? AND %s < ?)", col, col);
 		break;
 	case OP_NE:
-		if (search_param_add(p, SP_INT, NULL, start) == 0 && search_param_add(p, SP_INT, NULL, end) == 0)
+		if (search_param_add(p, SP_INT, NULL, start) == 0 &&
+		    search_param_add(p, SP_INT, NULL, end) == 0)
 			f.s = search_fmt(p, "(%s IS NULL OR %s < ? OR %s >= ?)", col, col, col);
 		break;
 	case OP_GT: /* after the whole value */
@@ -581,7 +590,7 @@ static struct search_frag search_date_cond(struct search_parser *p, const struct
 static struct search_frag search_in(struct search_parser *p, const struct search_field *fd, bool neg,
 				    const char *col, size_t in_pos)
 {
-	struct search_frag f = { NULL };
+	struct search_frag f = {NULL};
 	struct search_tok *t = search_peek(p, 0);
 	char *list = NULL, *nl;
 	char d[64];
@@ -592,7 +601,8 @@ static struct search_frag search_in(struct search_parser *p, const struct search
 		return f;
 	}
 	if (t->type != TK_LPAREN) {
-		search_fail_at(p, t->pos, "expected '(' after 'in', found %s", search_tok_desc(t, d, sizeof(d)));
+		search_fail_at(p, t->pos, "expected '(' after 'in', found %s",
+			       search_tok_desc(t, d, sizeof(d)));
 		return f;
 	}
 	p->i++;
@@ -635,7 +645,7 @@ static struct search_frag search_in(struct search_parser *p, const struct search
 /* FIELD OP VALUE | FIELD [not] in (...) | bare text. */
 static struct search_frag search_cond(struct search_parser *p)
 {
-	struct search_frag f = { NULL };
+	struct search_frag f = {NULL};
 	struct search_tok *t = search_peek(p, 0), *n1 = search_peek(p, 1), *n2 = search_peek(p, 2);
 	const struct search_field *fd;
 	char d[64], *col;
@@ -652,7 +662,8 @@ static struct search_frag search_cond(struct search_parser *p)
 	}
 	fd = search_field_find(t->text);
 	if (fd == NULL) {
-		search_fail(p, "search: unknown field '%.40s' at position %zu (fields: " SEARCH_FIELD_LIST ")",
+		search_fail(p,
+			    "search: unknown field '%.40s' at position %zu (fields: " SEARCH_FIELD_LIST ")",
 			    t->text, t->pos);
 		return f;
 	}
@@ -673,9 +684,10 @@ static struct search_frag search_cond(struct search_parser *p)
 		search_fail_at(p, t->pos, "expected a value after '%s'", search_op_names[n1->op]);
 	} else if (fd->type == SF_DATE) {
 		if (n1->op == OP_LIKE || n1->op == OP_NLIKE)
-			search_fail_at(p, n1->pos,
-				       "operator '%s' does not apply to date field '%s' (use =, !=, <, >, <=, >=)",
-				       search_op_names[n1->op], fd->name);
+			search_fail_at(
+			    p, n1->pos,
+			    "operator '%s' does not apply to date field '%s' (use =, !=, <, >, <=, >=)",
+			    search_op_names[n1->op], fd->name);
 		else
 			f = search_date_cond(p, fd, n1->op, col);
 	} else {
@@ -698,9 +710,10 @@ static struct search_frag search_cond(struct search_parser *p)
 				f.s = search_fmt(p, "ifnull(%s, '') NOT " SEARCH_LIKE, col);
 			break;
 		default:
-			search_fail_at(p, n1->pos,
-				       "operator '%s' does not apply to text field '%s' (use =, !=, ~, !~, in, not in)",
-				       search_op_names[n1->op], fd->name);
+			search_fail_at(
+			    p, n1->pos,
+			    "operator '%s' does not apply to text field '%s' (use =, !=, ~, !~, in, not in)",
+			    search_op_names[n1->op], fd->name);
 			break;
 		}
 	}
@@ -716,13 +729,14 @@ static bool search_need_cond(struct search_parser *p, const char *kw)
 
 	if (search_starts_cond(t))
 		return true;
-	search_fail_at(p, t->pos, "expected a condition after '%s', found %s", kw, search_tok_desc(t, d, sizeof(d)));
+	search_fail_at(p, t->pos, "expected a condition after '%s', found %s", kw,
+		       search_tok_desc(t, d, sizeof(d)));
 	return false;
 }
 
 static struct search_frag search_unary(struct search_parser *p)
 {
-	struct search_frag f = { NULL }, in;
+	struct search_frag f = {NULL}, in;
 	struct search_tok *t = search_peek(p, 0);
 
 	if (p->depth > SEARCH_MAX_DEPTH) {
@@ -837,7 +851,7 @@ int search_compile_alias(const char *query, time_t now, const char *alias, struc
 			 size_t errlen)
 {
 	struct search_parser p;
-	struct search_frag f = { NULL };
+	struct search_frag f = {NULL};
 	char d[64];
 
 	memset(out, 0, sizeof(*out));
@@ -854,7 +868,8 @@ int search_compile_alias(const char *query, time_t now, const char *alias, struc
 		return -1;
 	}
 	if (strlen(p.query) > SEARCH_MAX_LEN) {
-		search_fail(&p, "search: query too long (%zu bytes, at most %d)", strlen(p.query), SEARCH_MAX_LEN);
+		search_fail(&p, "search: query too long (%zu bytes, at most %d)", strlen(p.query),
+			    SEARCH_MAX_LEN);
 		goto fail;
 	}
 	if (search_tokenize(&p) < 0)
@@ -871,7 +886,8 @@ int search_compile_alias(const char *query, time_t now, const char *alias, struc
 		if (p.toks[0].type == TK_RPAREN)
 			search_fail(&p, "search: unbalanced parenthesis at position %zu", p.toks[0].pos);
 		else
-			search_fail_at(&p, p.toks[0].pos, "expected a condition (field, value or '('), found %s",
+			search_fail_at(&p, p.toks[0].pos,
+				       "expected a condition (field, value or '('), found %s",
 				       search_tok_desc(&p.toks[0], d, sizeof(d)));
 		goto fail;
 	}

@@ -43,12 +43,12 @@ static void fuzz_die(const char *what, const char *query, const char *detail)
 static void fuzz_open(void)
 {
 	const char *schema =
-		"CREATE TABLE tasks (id TEXT PRIMARY KEY, label TEXT, name TEXT, state TEXT, result TEXT,"
-		" triggered_by TEXT, parent_task_id TEXT, start_at INTEGER, started_at INTEGER,"
-		" ended_at INTEGER, created_at INTEGER);"
-		"INSERT INTO tasks VALUES ('a','repo.sync','Sync x','stopped','success','admin',NULL,NULL,"
-		" 1480586400000,1480586700000,1480586340000),"
-		" ('b','x''y','50%_','paused','error',NULL,'a',NULL,NULL,NULL,0);";
+	    "CREATE TABLE tasks (id TEXT PRIMARY KEY, label TEXT, name TEXT, state TEXT, result TEXT,"
+	    " triggered_by TEXT, parent_task_id TEXT, start_at INTEGER, started_at INTEGER,"
+	    " ended_at INTEGER, created_at INTEGER);"
+	    "INSERT INTO tasks VALUES ('a','repo.sync','Sync x','stopped','success','admin',NULL,NULL,"
+	    " 1480586400000,1480586700000,1480586340000),"
+	    " ('b','x''y','50%_','paused','error',NULL,'a',NULL,NULL,NULL,0);";
 
 	setenv("TZ", "Europe/Berlin", 1);
 	tzset();
@@ -60,10 +60,28 @@ static void fuzz_open(void)
 /* Every identifier in where must be one of ours. */
 static void fuzz_check_vocabulary(const char *where, const char *query)
 {
-	static const char *const words[] = { "AND", "OR", "NOT", "IS", "NULL", "IN", "LIKE", "ESCAPE", "coalesce",
-					     "ifnull", "id", "label", "name", "state", "result", "triggered_by",
-					     "parent_task_id", "start_at", "started_at", "ended_at", "created_at",
-					     NULL };
+	static const char *const words[] = {"AND",
+					    "OR",
+					    "NOT",
+					    "IS",
+					    "NULL",
+					    "IN",
+					    "LIKE",
+					    "ESCAPE",
+					    "coalesce",
+					    "ifnull",
+					    "id",
+					    "label",
+					    "name",
+					    "state",
+					    "result",
+					    "triggered_by",
+					    "parent_task_id",
+					    "start_at",
+					    "started_at",
+					    "ended_at",
+					    "created_at",
+					    NULL};
 	const char *s = where;
 
 	while (*s != '\0') {

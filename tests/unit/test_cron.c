@@ -30,7 +30,8 @@ static time_t lt(const char *s, int isdst)
 	int sec = 0;
 
 	memset(&tm, 0, sizeof(tm));
-	int n = sscanf(s, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &sec);
+	int n = sscanf(s, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+		       &sec);
 	assert_true(n >= 5);
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
@@ -116,17 +117,17 @@ static void test_ranges_steps_lists(void **state)
 {
 	(void)state;
 	struct cron c = parse_ok("*/15 1-5 1,15,30 */3 1-5/2");
-	int m[] = { 0, 15, 30, 45 }, h[] = { 1, 2, 3, 4, 5 }, d[] = { 1, 15, 30 }, mo[] = { 1, 4, 7, 10 };
+	int m[] = {0, 15, 30, 45}, h[] = {1, 2, 3, 4, 5}, d[] = {1, 15, 30}, mo[] = {1, 4, 7, 10};
 	assert_true(c.minute == bits(m, 4));
 	assert_true(c.hour == bits(h, 5));
 	assert_true(c.mday == bits(d, 3));
 	assert_true(c.month == bits(mo, 4));
-	int wd[] = { 1, 3, 5 };
+	int wd[] = {1, 3, 5};
 	assert_true(c.wday == bits(wd, 3));
 	assert_false(c.mday_star);
 
 	c = parse_ok("1-30/5 */6 */10 * *");
-	int m2[] = { 1, 6, 11, 16, 21, 26 }, h2[] = { 0, 6, 12, 18 }, d2[] = { 1, 11, 21, 31 };
+	int m2[] = {1, 6, 11, 16, 21, 26}, h2[] = {0, 6, 12, 18}, d2[] = {1, 11, 21, 31};
 	assert_true(c.minute == bits(m2, 6));
 	assert_true(c.hour == bits(h2, 4));
 	assert_true(c.mday == bits(d2, 4));
@@ -134,7 +135,7 @@ static void test_ranges_steps_lists(void **state)
 
 	/* "5/15" = "5-59/15"; lists mixing ranges, steps and values */
 	c = parse_ok("5/15 0-2,12,20-23/2 * * *");
-	int m3[] = { 5, 20, 35, 50 }, h3[] = { 0, 1, 2, 12, 20, 22 };
+	int m3[] = {5, 20, 35, 50}, h3[] = {0, 1, 2, 12, 20, 22};
 	assert_true(c.minute == bits(m3, 4));
 	assert_true(c.hour == bits(h3, 6));
 }
@@ -143,7 +144,7 @@ static void test_names_and_sunday(void **state)
 {
 	(void)state;
 	struct cron c = parse_ok("0 0 * jan,Jul,DEC MON-fri");
-	int mo[] = { 1, 7, 12 }, wd[] = { 1, 2, 3, 4, 5 };
+	int mo[] = {1, 7, 12}, wd[] = {1, 2, 3, 4, 5};
 	assert_true(c.month == bits(mo, 3));
 	assert_true(c.wday == bits(wd, 5));
 
@@ -151,7 +152,7 @@ static void test_names_and_sunday(void **state)
 	struct cron a = parse_ok("0 0 * * 0"), b = parse_ok("0 0 * * 7"), s = parse_ok("0 0 * * sun");
 	assert_true(a.wday == 1 && b.wday == 1 && s.wday == 1);
 	c = parse_ok("0 0 * * 5-7");
-	int wd2[] = { 0, 5, 6 };
+	int wd2[] = {0, 5, 6};
 	assert_true(c.wday == bits(wd2, 3));
 }
 
@@ -160,9 +161,9 @@ static void test_macros(void **state)
 	(void)state;
 	struct cron m, f;
 	const char *pairs[][2] = {
-		{ "@hourly", "0 * * * *" },  { "@daily", "0 0 * * *" },	 { "@midnight", "0 0 * * *" },
-		{ "@weekly", "0 0 * * 0" },  { "@monthly", "0 0 1 * *" }, { "@yearly", "0 0 1 1 *" },
-		{ "@annually", "0 0 1 1 *" }, { " @DAILY ", "0 0 * * *" },
+	    {"@hourly", "0 * * * *"},	{"@daily", "0 0 * * *"},   {"@midnight", "0 0 * * *"},
+	    {"@weekly", "0 0 * * 0"},	{"@monthly", "0 0 1 * *"}, {"@yearly", "0 0 1 1 *"},
+	    {"@annually", "0 0 1 1 *"}, {" @DAILY ", "0 0 * * *"},
 	};
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		m = parse_ok(pairs[i][0]);
@@ -184,35 +185,44 @@ static void test_errors(void **state)
 		   "cron: position 1 (field 'minute'): value 99999999999999999999 out of range 0-59");
 	expect_err("", "cron: position 1: empty cron line (expected 5 fields: minute hour day-of-month month "
 		       "day-of-week)");
-	expect_err("   ", "cron: position 4: empty cron line (expected 5 fields: minute hour day-of-month month "
-			  "day-of-week)");
-	expect_err("0 0 * *", "cron: position 8 (field 'day-of-week'): missing field (expected 5 fields: minute "
-			      "hour day-of-month month day-of-week)");
-	expect_err("0 0 * * * /bin/true", "cron: position 11: unexpected 6th field (expected 5 fields: minute "
-					  "hour day-of-month month day-of-week)");
+	expect_err("   ",
+		   "cron: position 4: empty cron line (expected 5 fields: minute hour day-of-month month "
+		   "day-of-week)");
+	expect_err("0 0 * *",
+		   "cron: position 8 (field 'day-of-week'): missing field (expected 5 fields: minute "
+		   "hour day-of-month month day-of-week)");
+	expect_err("0 0 * * * /bin/true",
+		   "cron: position 11: unexpected 6th field (expected 5 fields: minute "
+		   "hour day-of-month month day-of-week)");
 	expect_err("x * * * *", "cron: position 1 (field 'minute'): expected a number 0-59, got 'x'");
 	expect_err("0 0 * foo *",
 		   "cron: position 7 (field 'month'): unknown name 'foo' (expected 1-12 or jan-dec)");
 	expect_err("0 0 * * monday",
 		   "cron: position 9 (field 'day-of-week'): unknown name 'monday' (expected 0-7 or sun-sat)");
-	expect_err("0 0 mon * *", "cron: position 5 (field 'day-of-month'): expected a number 1-31, got 'mon'");
+	expect_err("0 0 mon * *",
+		   "cron: position 5 (field 'day-of-month'): expected a number 1-31, got 'mon'");
 	expect_err("*/0 * * * *", "cron: position 3 (field 'minute'): step 0 out of range 1-60");
 	expect_err("*/90 * * * *", "cron: position 3 (field 'minute'): step 90 out of range 1-60");
 	expect_err("0 */ * * *", "cron: position 5 (field 'hour'): expected a step number after '/'");
-	expect_err("5-1 * * * *", "cron: position 1 (field 'minute'): range 5-1 is reversed (expected start <= end)");
+	expect_err("5-1 * * * *",
+		   "cron: position 1 (field 'minute'): range 5-1 is reversed (expected start <= end)");
 	expect_err("0 0 * * sat-sun",
 		   "cron: position 9 (field 'day-of-week'): range 6-0 is reversed (expected start <= end)");
-	expect_err("1, * * * *", "cron: position 3 (field 'minute'): expected a value (a number 0-59 or '*')");
-	expect_err("0 0 * * mon-",
-		   "cron: position 13 (field 'day-of-week'): expected a value (a number 0-7, a name sun-sat or '*')");
-	expect_err("1x * * * *", "cron: position 2 (field 'minute'): unexpected 'x', expected ',', '-', '/' or the "
-				 "end of the field");
+	expect_err("1, * * * *",
+		   "cron: position 3 (field 'minute'): expected a value (a number 0-59 or '*')");
+	expect_err("0 0 * * mon-", "cron: position 13 (field 'day-of-week'): expected a value (a number 0-7, "
+				   "a name sun-sat or '*')");
+	expect_err("1x * * * *",
+		   "cron: position 2 (field 'minute'): unexpected 'x', expected ',', '-', '/' or the "
+		   "end of the field");
 	expect_err("0 0 ? * *",
 		   "cron: position 5 (field 'day-of-month'): unexpected '?', expected a number 1-31 or '*'");
-	expect_err("@foo", "cron: position 1: unknown macro '@foo' (expected @hourly, @daily, @midnight, @weekly, "
-			   "@monthly, @yearly or @annually)");
-	expect_err("@reboot", "cron: position 1: unknown macro '@reboot' (expected @hourly, @daily, @midnight, "
-			      "@weekly, @monthly, @yearly or @annually)");
+	expect_err("@foo",
+		   "cron: position 1: unknown macro '@foo' (expected @hourly, @daily, @midnight, @weekly, "
+		   "@monthly, @yearly or @annually)");
+	expect_err("@reboot",
+		   "cron: position 1: unknown macro '@reboot' (expected @hourly, @daily, @midnight, "
+		   "@weekly, @monthly, @yearly or @annually)");
 	expect_err("@daily 5", "cron: position 8: unexpected text after @daily (expected nothing)");
 
 	/* NULL err buffer is allowed; *out untouched on error */
@@ -235,7 +245,8 @@ static void test_next_basic(void **state)
 	(void)state;
 	set_tz("UTC");
 	expect_next("*/5 * * * *", lt("2024-06-10 12:03:10", -1), "2024-06-10 12:05:00 UTC");
-	expect_next("*/5 * * * *", lt("2024-06-10 12:05:00", -1), "2024-06-10 12:10:00 UTC"); /* strictly after */
+	expect_next("*/5 * * * *", lt("2024-06-10 12:05:00", -1),
+		    "2024-06-10 12:10:00 UTC"); /* strictly after */
 	expect_next("*/5 * * * *", lt("2024-06-10 12:04:59", -1), "2024-06-10 12:05:00 UTC");
 	expect_next("* * * * *", lt("2024-06-10 12:00:30", -1), "2024-06-10 12:01:00 UTC");
 	expect_next("@hourly", lt("2024-06-10 10:59:59", -1), "2024-06-10 11:00:00 UTC");
@@ -391,8 +402,8 @@ static int naive_match(const struct cron *c, time_t t)
 	localtime_r(&t, &tm);
 	int dom = (c->mday >> tm.tm_mday) & 1, dow = (c->wday >> tm.tm_wday) & 1;
 	int day = (c->mday_star || c->wday_star) ? (dom && dow) : (dom || dow);
-	return ((c->minute >> tm.tm_min) & 1) && ((c->hour >> tm.tm_hour) & 1) && ((c->month >> (tm.tm_mon + 1)) & 1) &&
-	       day;
+	return ((c->minute >> tm.tm_min) & 1) && ((c->hour >> tm.tm_hour) & 1) &&
+	       ((c->month >> (tm.tm_mon + 1)) & 1) && day;
 }
 
 /*
@@ -402,12 +413,12 @@ static int naive_match(const struct cron *c, time_t t)
 static void test_next_bruteforce(void **state)
 {
 	(void)state;
-	static const char *const m[] = { "*", "0", "*/7", "5,35", "10-20/5", "59" };
-	static const char *const h[] = { "*", "0", "3", "*/5", "1-3", "22-23" };
-	static const char *const d[] = { "*", "1", "31", "*/10", "15-17", "29" };
-	static const char *const mo[] = { "*", "2", "jan,jul", "*/4", "3-5", "dec" };
-	static const char *const w[] = { "*", "0", "mon-fri", "6", "*/2", "7" };
-	const char *zones[] = { "UTC", "Europe/Berlin", "America/New_York" };
+	static const char *const m[] = {"*", "0", "*/7", "5,35", "10-20/5", "59"};
+	static const char *const h[] = {"*", "0", "3", "*/5", "1-3", "22-23"};
+	static const char *const d[] = {"*", "1", "31", "*/10", "15-17", "29"};
+	static const char *const mo[] = {"*", "2", "jan,jul", "*/4", "3-5", "dec"};
+	static const char *const w[] = {"*", "0", "mon-fri", "6", "*/2", "7"};
+	const char *zones[] = {"UTC", "Europe/Berlin", "America/New_York"};
 	unsigned seed = 12345;
 	int checked = 0;
 
@@ -422,15 +433,18 @@ static void test_next_bruteforce(void **state)
 				 d[(seed >> 12) % 6], mo[(seed >> 16) % 6], w[(seed >> 20) % 6]);
 			c = parse_ok(line);
 			/* starts around the 2024 DST changes, and a random second */
-			time_t after = (z == 0 ? lt("2024-01-01 00:00", -1) : lt(i % 2 ? "2024-03-09 00:00" : "2024-10-26 00:00", -1)) +
+			time_t after = (z == 0 ? lt("2024-01-01 00:00", -1)
+					       : lt(i % 2 ? "2024-03-09 00:00" : "2024-10-26 00:00", -1)) +
 				       (time_t)((seed >> 3) % (3 * 86400));
-			time_t got = cron_next(&c, after), t = after - after % 60 + 60, end = after + 75 * 86400;
+			time_t got = cron_next(&c, after), t = after - after % 60 + 60,
+			       end = after + 75 * 86400;
 			while (t < end && !naive_match(&c, t))
 				t += 60;
 			if (t >= end)
 				t = (time_t)-1;
 			if (got != t && !(t == (time_t)-1 && got > end))
-				fail_msg("%s [%s] after %s: got %s, scan says %s", line, zones[z], fmt(after), fmt(got), fmt(t));
+				fail_msg("%s [%s] after %s: got %s, scan says %s", line, zones[z], fmt(after),
+					 fmt(got), fmt(t));
 			checked++;
 		}
 	}
@@ -447,17 +461,25 @@ static void test_trailing_newline(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_star_and_values),	  cmocka_unit_test(test_ranges_steps_lists),
-		cmocka_unit_test(test_names_and_sunday),  cmocka_unit_test(test_macros),
-		cmocka_unit_test(test_errors),		  cmocka_unit_test(test_next_basic),
-		cmocka_unit_test(test_next_calendar),	  cmocka_unit_test(test_next_dom_dow),
-		cmocka_unit_test(test_dst_berlin_spring), cmocka_unit_test(test_dst_berlin_fall),
-		cmocka_unit_test(test_dst_new_york),	  cmocka_unit_test(test_next_monotonic_year),
-		cmocka_unit_test(test_next_bruteforce),	  cmocka_unit_test(test_trailing_newline),
+	    cmocka_unit_test(test_star_and_values),
+	    cmocka_unit_test(test_ranges_steps_lists),
+	    cmocka_unit_test(test_names_and_sunday),
+	    cmocka_unit_test(test_macros),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_next_basic),
+	    cmocka_unit_test(test_next_calendar),
+	    cmocka_unit_test(test_next_dom_dow),
+	    cmocka_unit_test(test_dst_berlin_spring),
+	    cmocka_unit_test(test_dst_berlin_fall),
+	    cmocka_unit_test(test_dst_new_york),
+	    cmocka_unit_test(test_next_monotonic_year),
+	    cmocka_unit_test(test_next_bruteforce),
+	    cmocka_unit_test(test_trailing_newline),
 	};
 	if (access("/usr/share/zoneinfo/Europe/Berlin", R_OK) != 0 ||
 	    access("/usr/share/zoneinfo/America/New_York", R_OK) != 0) {
-		fprintf(stderr, "test_cron: tzdata is not installed (/usr/share/zoneinfo); install the 'tzdata' package\n");
+		fprintf(stderr, "test_cron: tzdata is not installed (/usr/share/zoneinfo); install the "
+				"'tzdata' package\n");
 		return 1;
 	}
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,7 @@
 
 /* 2016-12-08 12:00:00 UTC */
 #define NOW ((time_t)1481198400)
-#define MS(t) ((long long)(t) * 1000)
+#define MS(t) ((long long)(t)*1000)
 
 static sqlite3 *db;
 
@@ -35,20 +35,20 @@ static int setup(void **state)
 	(void)state;
 	/* Times in UTC: 2016-12-01 10:00:00 = 1480586400 */
 	const char *sql =
-		"CREATE TABLE tasks (id TEXT PRIMARY KEY, label TEXT, name TEXT, state TEXT, result TEXT,"
-		" triggered_by TEXT, parent_task_id TEXT, start_at INTEGER, started_at INTEGER,"
-		" ended_at INTEGER, created_at INTEGER);"
-		"INSERT INTO tasks VALUES"
-		" ('t1','repo.sync','Synchronize repository rhel','stopped','success','admin',NULL,NULL,"
-		"  1480586400000,1480586700000,1480586340000),"
-		" ('t2','repo.sync','Synchronize repository epel','paused','error','admin',NULL,NULL,"
-		"  1480636800000,NULL,1480636800000),"
-		" ('t3','host.update','Update host web1','running','pending','bob','t1',NULL,"
-		"  1480550399000,NULL,1480550000000),"
-		" ('t4','cleanup','Cleanup 50%_done','stopped','warning',NULL,'t1',1481198400000,"
-		"  NULL,NULL,1480000000000),"
-		" ('t5','x''; DROP TABLE tasks; --','Evil','stopped','error','eve',NULL,NULL,"
-		"  NULL,NULL,1480000000000);";
+	    "CREATE TABLE tasks (id TEXT PRIMARY KEY, label TEXT, name TEXT, state TEXT, result TEXT,"
+	    " triggered_by TEXT, parent_task_id TEXT, start_at INTEGER, started_at INTEGER,"
+	    " ended_at INTEGER, created_at INTEGER);"
+	    "INSERT INTO tasks VALUES"
+	    " ('t1','repo.sync','Synchronize repository rhel','stopped','success','admin',NULL,NULL,"
+	    "  1480586400000,1480586700000,1480586340000),"
+	    " ('t2','repo.sync','Synchronize repository epel','paused','error','admin',NULL,NULL,"
+	    "  1480636800000,NULL,1480636800000),"
+	    " ('t3','host.update','Update host web1','running','pending','bob','t1',NULL,"
+	    "  1480550399000,NULL,1480550000000),"
+	    " ('t4','cleanup','Cleanup 50%_done','stopped','warning',NULL,'t1',1481198400000,"
+	    "  NULL,NULL,1480000000000),"
+	    " ('t5','x''; DROP TABLE tasks; --','Evil','stopped','error','eve',NULL,NULL,"
+	    "  NULL,NULL,1480000000000);";
 	set_tz("UTC");
 	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -167,8 +167,8 @@ static void test_contains(void **state)
 	expect_rows("label ~ sync", "t1,t2");
 	expect_rows("label ~ SYNC", "t1,t2"); /* case-insensitive */
 	expect_rows("name ~ \"50%_\"", "t4");
-	expect_rows("name ~ %", "t4");	    /* % is literal */
-	expect_rows("name ~ p_5", "");	    /* _ is literal, not "any char" ("Cleanup 50") */
+	expect_rows("name ~ %", "t4"); /* % is literal */
+	expect_rows("name ~ p_5", ""); /* _ is literal, not "any char" ("Cleanup 50") */
 	expect_rows("name ~ \"p 5\"", "t4");
 	expect_rows("label !~ sync", "t3,t4,t5");
 	expect_rows("triggered_by !~ adm", "t3,t4,t5"); /* NULL does not contain */
@@ -195,10 +195,11 @@ static void test_precedence(void **state)
 {
 	(void)state;
 	expect_where("state = paused and result = error", "(state = ? AND result = ?)");
-	expect_where("a or b and c", "((label LIKE '%' || ? || '%' ESCAPE '\\' OR name LIKE '%' || ? || '%' "
-				     "ESCAPE '\\') OR ((label LIKE '%' || ? || '%' ESCAPE '\\' OR name LIKE '%' || ? "
-				     "|| '%' ESCAPE '\\') AND (label LIKE '%' || ? || '%' ESCAPE '\\' OR name LIKE "
-				     "'%' || ? || '%' ESCAPE '\\')))");
+	expect_where("a or b and c",
+		     "((label LIKE '%' || ? || '%' ESCAPE '\\' OR name LIKE '%' || ? || '%' "
+		     "ESCAPE '\\') OR ((label LIKE '%' || ? || '%' ESCAPE '\\' OR name LIKE '%' || ? "
+		     "|| '%' ESCAPE '\\') AND (label LIKE '%' || ? || '%' ESCAPE '\\' OR name LIKE "
+		     "'%' || ? || '%' ESCAPE '\\')))");
 	/* and binds tighter than or */
 	expect_rows("state = stopped or state = paused and result = error", "t1,t2,t4,t5");
 	expect_rows("result = error and state = paused or state = running", "t2,t3");
@@ -225,8 +226,9 @@ static void test_quoting(void **state)
 	expect_rows("name = 'Update host web1' or name='Evil'", "t3,t5");
 	expect_rows("label = \"and\"", ""); /* quoted keyword is a value */
 
-	struct search_sql s = compile_ok("label = 'it\\'s' name = \"a\\\"b\" id = \"c:\\path\" result = 'x\\\\y' "
-					 "state = \"\"");
+	struct search_sql s =
+	    compile_ok("label = 'it\\'s' name = \"a\\\"b\" id = \"c:\\path\" result = 'x\\\\y' "
+		       "state = \"\"");
 	assert_int_equal(s.nparams, 5);
 	assert_string_equal(s.params[0].text, "it's");
 	assert_string_equal(s.params[1].text, "a\"b");
@@ -239,9 +241,10 @@ static void test_quoting(void **state)
 static void test_bare_text(void **state)
 {
 	(void)state;
-	expect_where("sync", "(label LIKE '%' || ? || '%' ESCAPE '\\' OR name LIKE '%' || ? || '%' ESCAPE '\\')");
-	expect_rows("sync", "t1,t2");	   /* label */
-	expect_rows("web1", "t3");	   /* name */
+	expect_where("sync",
+		     "(label LIKE '%' || ? || '%' ESCAPE '\\' OR name LIKE '%' || ? || '%' ESCAPE '\\')");
+	expect_rows("sync", "t1,t2"); /* label */
+	expect_rows("web1", "t3");    /* name */
 	expect_rows("SYNCHRONIZE", "t1,t2");
 	expect_rows("\"repository rhel\"", "t1");
 	expect_rows("sync state = paused", "t2");
@@ -253,10 +256,10 @@ static void test_injection(void **state)
 {
 	(void)state;
 	const char *evil[] = {
-		"label = \"x'; DROP TABLE tasks; --\"",
-		"label = 'x\\'; DROP TABLE tasks; --'",
-		"label in (\"x'; DROP TABLE tasks; --\")",
-		"\"'; DROP TABLE tasks; --\"",
+	    "label = \"x'; DROP TABLE tasks; --\"",
+	    "label = 'x\\'; DROP TABLE tasks; --'",
+	    "label in (\"x'; DROP TABLE tasks; --\")",
+	    "\"'; DROP TABLE tasks; --\"",
 	};
 	for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
 		struct search_sql s = compile_ok(evil[i]);
@@ -289,7 +292,7 @@ static void test_dates_whole_day(void **state)
 	expect_rows("started_at < 2016-12-01", "t3");
 	expect_rows("started_at <= 2016-12-01", "t1,t3");
 	expect_rows("started_at != 2016-12-01", "t2,t3,t4,t5"); /* unset counts as "not that day" */
-	expect_rows("started_at < 2016-12-03", "t1,t2,t3");	 /* never NULL rows */
+	expect_rows("started_at < 2016-12-03", "t1,t2,t3");	/* never NULL rows */
 
 	struct search_sql s = compile_ok("started_at > 2016-12-01");
 	assert_string_equal(s.where, "(started_at >= ?)");
@@ -372,10 +375,10 @@ static void test_dates_relative(void **state)
 		const char *q;
 		long long secs;
 	} rel[] = {
-		{ "started_at > 12h", 12 * 3600 },	     { "started_at > 30m", 30 * 60 },
-		{ "started_at > 2w", 14 * 86400 },	     { "started_at > 45s", 45 },
-		{ "started_at > '3 hours ago'", 3 * 3600 }, { "started_at > \"1 minute ago\"", 60 },
-		{ "started_at > 2D", 2 * 86400 },
+	    {"started_at > 12h", 12 * 3600},	      {"started_at > 30m", 30 * 60},
+	    {"started_at > 2w", 14 * 86400},	      {"started_at > 45s", 45},
+	    {"started_at > '3 hours ago'", 3 * 3600}, {"started_at > \"1 minute ago\"", 60},
+	    {"started_at > 2D", 2 * 86400},
 	};
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 		struct search_sql s = compile_ok(rel[i].q);
@@ -413,9 +416,11 @@ static void test_alias_and_offset(void **state)
 	char *sql;
 	int n = 0;
 
-	assert_int_equal(search_compile_alias("state = stopped and not sync", NOW, "t", &s, err, sizeof(err)), 0);
-	assert_string_equal(s.where, "(t.state = ? AND NOT coalesce((t.label LIKE '%' || ? || '%' ESCAPE '\\' OR "
-				     "t.name LIKE '%' || ? || '%' ESCAPE '\\'), 0))");
+	assert_int_equal(search_compile_alias("state = stopped and not sync", NOW, "t", &s, err, sizeof(err)),
+			 0);
+	assert_string_equal(s.where,
+			    "(t.state = ? AND NOT coalesce((t.label LIKE '%' || ? || '%' ESCAPE '\\' OR "
+			    "t.name LIKE '%' || ? || '%' ESCAPE '\\'), 0))");
 	/* the caller's own parameter comes first: first_index = 2 */
 	assert_true(asprintf(&sql, "SELECT t.id FROM tasks t WHERE t.id != ? AND %s", s.where) > 0);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
@@ -446,69 +451,86 @@ static void test_errors(void **state)
 	expect_err("state = ", "search: at position 9: expected a value after '='");
 	expect_err("label = x and state =", "search: at position 22: expected a value after '='");
 	expect_err("state = (paused)", "search: at position 9: expected a value after '='");
-	expect_err("stat = paused", "search: unknown field 'stat' at position 1 (fields: id, label, name, state, "
-				    "result, triggered_by, parent_task_id, start_at, started_at, ended_at, created_at)");
-	expect_err("sync and foo in (a)", "search: unknown field 'foo' at position 10 (fields: id, label, name, "
-					  "state, result, triggered_by, parent_task_id, start_at, started_at, ended_at, "
-					  "created_at)");
+	expect_err("stat = paused",
+		   "search: unknown field 'stat' at position 1 (fields: id, label, name, state, "
+		   "result, triggered_by, parent_task_id, start_at, started_at, ended_at, created_at)");
+	expect_err("sync and foo in (a)",
+		   "search: unknown field 'foo' at position 10 (fields: id, label, name, "
+		   "state, result, triggered_by, parent_task_id, start_at, started_at, ended_at, "
+		   "created_at)");
 	expect_err("sync (state = x", "search: unbalanced parenthesis at position 6");
 	expect_err("(state = paused or (result = error)", "search: unbalanced parenthesis at position 1");
 	expect_err("state = paused)", "search: unbalanced parenthesis at position 15");
 	expect_err(")", "search: unbalanced parenthesis at position 1");
 	expect_err("(state = x result = y", "search: unbalanced parenthesis at position 1");
 	expect_err("(state = x ,", "search: at position 12: expected 'and', 'or' or ')', found ','");
-	expect_err("state = x ,", "search: at position 11: expected 'and', 'or' or the end of the query, found ','");
-	expect_err("label = \"abc", "search: at position 9: unterminated quoted string (expected a closing \")");
-	expect_err("label = 'it\\'", "search: at position 9: unterminated quoted string (expected a closing ')");
+	expect_err("state = x ,",
+		   "search: at position 11: expected 'and', 'or' or the end of the query, found ','");
+	expect_err("label = \"abc",
+		   "search: at position 9: unterminated quoted string (expected a closing \")");
+	expect_err("label = 'it\\'",
+		   "search: at position 9: unterminated quoted string (expected a closing ')");
 	expect_err("label ! x", "search: at position 7: unexpected '!' (expected '!=' or '!~')");
-	expect_err("label < x", "search: at position 7: operator '<' does not apply to text field 'label' (use =, "
-				"!=, ~, !~, in, not in)");
-	expect_err("state >= x", "search: at position 7: operator '>=' does not apply to text field 'state' (use "
-				 "=, !=, ~, !~, in, not in)");
+	expect_err("label < x",
+		   "search: at position 7: operator '<' does not apply to text field 'label' (use =, "
+		   "!=, ~, !~, in, not in)");
+	expect_err("state >= x",
+		   "search: at position 7: operator '>=' does not apply to text field 'state' (use "
+		   "=, !=, ~, !~, in, not in)");
 	expect_err("started_at ~ 2016", "search: at position 12: operator '~' does not apply to date field "
 					"'started_at' (use =, !=, <, >, <=, >=)");
 	expect_err("ended_at !~ x", "search: at position 10: operator '!~' does not apply to date field "
 				    "'ended_at' (use =, !=, <, >, <=, >=)");
-	expect_err("started_at in (a)", "search: at position 12: 'in' does not apply to date field 'started_at' "
-					"(use =, !=, <, >, <=, >=)");
+	expect_err("started_at in (a)",
+		   "search: at position 12: 'in' does not apply to date field 'started_at' "
+		   "(use =, !=, <, >, <=, >=)");
 	expect_err("created_at not in (a)", "search: at position 12: 'not in' does not apply to date field "
 					    "'created_at' (use =, !=, <, >, <=, >=)");
 	const char *date_hint = "(expected YYYY-MM-DD[ HH:MM[:SS]], YYYY-MM-DDTHH:MM[:SS], today, yesterday, "
 				"now, or an age like 7d, 12h, 30m, 2w, '3 days ago')";
 	char want[512];
-	snprintf(want, sizeof(want), "search: at position 14: 'paused' is not a date for field 'started_at' %s",
-		 date_hint);
+	snprintf(want, sizeof(want),
+		 "search: at position 14: 'paused' is not a date for field 'started_at' %s", date_hint);
 	expect_err("started_at > paused", want);
-	snprintf(want, sizeof(want), "search: at position 14: '2016-02-30' is not a date for field 'started_at' %s",
-		 date_hint);
+	snprintf(want, sizeof(want),
+		 "search: at position 14: '2016-02-30' is not a date for field 'started_at' %s", date_hint);
 	expect_err("started_at = 2016-02-30", want);
-	snprintf(want, sizeof(want), "search: at position 12: '2016-13-01' is not a date for field 'ended_at' %s",
-		 date_hint);
+	snprintf(want, sizeof(want),
+		 "search: at position 12: '2016-13-01' is not a date for field 'ended_at' %s", date_hint);
 	expect_err("ended_at = \"2016-13-01\"", want);
 	snprintf(want, sizeof(want),
-		 "search: at position 14: '2016-12-01 25:00' is not a date for field 'started_at' %s", date_hint);
+		 "search: at position 14: '2016-12-01 25:00' is not a date for field 'started_at' %s",
+		 date_hint);
 	expect_err("started_at = 2016-12-01 25:00", want);
-	snprintf(want, sizeof(want), "search: at position 14: '7 fortnights ago' is not a date for field "
-				     "'started_at' %s",
+	snprintf(want, sizeof(want),
+		 "search: at position 14: '7 fortnights ago' is not a date for field "
+		 "'started_at' %s",
 		 date_hint);
 	expect_err("started_at > '7 fortnights ago'", want);
-	snprintf(want, sizeof(want), "search: at position 14: '1; DELETE FROM tasks' is not a date for field "
-				     "'started_at' %s",
+	snprintf(want, sizeof(want),
+		 "search: at position 14: '1; DELETE FROM tasks' is not a date for field "
+		 "'started_at' %s",
 		 date_hint);
 	expect_err("started_at = \"1; DELETE FROM tasks\"", want);
 	expect_err("label in paused", "search: at position 10: expected '(' after 'in', found 'paused'");
-	expect_err("label in (a b)", "search: at position 13: expected ',' or ')' in the 'in' list, found 'b'");
+	expect_err("label in (a b)",
+		   "search: at position 13: expected ',' or ')' in the 'in' list, found 'b'");
 	expect_err("label in ()", "search: at position 11: expected a value in the 'in' list, found ')'");
-	expect_err("label in (a,", "search: at position 13: expected a value in the 'in' list, found end of query");
-	expect_err("state = paused and", "search: at position 19: expected a condition after 'and', found end of "
-					 "query");
-	expect_err("state = paused or )", "search: at position 19: expected a condition after 'or', found ')'");
+	expect_err("label in (a,",
+		   "search: at position 13: expected a value in the 'in' list, found end of query");
+	expect_err("state = paused and",
+		   "search: at position 19: expected a condition after 'and', found end of "
+		   "query");
+	expect_err("state = paused or )",
+		   "search: at position 19: expected a condition after 'or', found ')'");
 	expect_err("a and or b", "search: at position 7: expected a condition after 'and', found 'or'");
-	expect_err("or state = x", "search: at position 1: expected a condition (field, value or '('), found 'or'");
+	expect_err("or state = x",
+		   "search: at position 1: expected a condition (field, value or '('), found 'or'");
 	expect_err("= x", "search: at position 1: expected a condition (field, value or '('), found '='");
 	expect_err("not", "search: at position 4: expected a condition after 'not', found end of query");
 	expect_err("()", "search: at position 2: expected a condition after '(', found ')'");
-	expect_err("sync , x", "search: at position 6: expected 'and', 'or' or the end of the query, found ','");
+	expect_err("sync , x",
+		   "search: at position 6: expected 'and', 'or' or the end of the query, found ','");
 
 	char deep[400];
 	memset(deep, '(', 100);
@@ -548,22 +570,22 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_equal_not_equal),
-		cmocka_unit_test(test_contains),
-		cmocka_unit_test(test_in),
-		cmocka_unit_test(test_precedence),
-		cmocka_unit_test(test_quoting),
-		cmocka_unit_test(test_bare_text),
-		cmocka_unit_test(test_injection),
-		cmocka_unit_test(test_injection_table_intact),
-		cmocka_unit_test(test_dates_whole_day),
-		cmocka_unit_test(test_dates_time_precision),
-		cmocka_unit_test(test_dates_local_zone),
-		cmocka_unit_test(test_dates_relative),
-		cmocka_unit_test(test_null_complement),
-		cmocka_unit_test(test_alias_and_offset),
-		cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_equal_not_equal),
+	    cmocka_unit_test(test_contains),
+	    cmocka_unit_test(test_in),
+	    cmocka_unit_test(test_precedence),
+	    cmocka_unit_test(test_quoting),
+	    cmocka_unit_test(test_bare_text),
+	    cmocka_unit_test(test_injection),
+	    cmocka_unit_test(test_injection_table_intact),
+	    cmocka_unit_test(test_dates_whole_day),
+	    cmocka_unit_test(test_dates_time_precision),
+	    cmocka_unit_test(test_dates_local_zone),
+	    cmocka_unit_test(test_dates_relative),
+	    cmocka_unit_test(test_null_complement),
+	    cmocka_unit_test(test_alias_and_offset),
+	    cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
