@@ -92,7 +92,11 @@ int search_compile_alias(const char *query, time_t now, const char *alias, struc
 
 void search_sql_free(struct search_sql *s);
 
-/* Bind s->params to st at first_index, first_index + 1, ...; SQLITE_OK or the sqlite3 error code. */
+/*
+ * Bind s->params to st at first_index, first_index + 1, ...; SQLITE_OK or the
+ * sqlite3 error code. Texts are copied (SQLITE_TRANSIENT): s may be freed
+ * right after binding.
+ */
 int search_bind(sqlite3_stmt *st, int first_index, const struct search_sql *s);
 
 #endif
