@@ -6,7 +6,11 @@
  *     -s STATUS  send STATUS=... with READY=1
  *     -w PINGS   with WATCHDOG_USEC set: send WATCHDOG=1 every WATCHDOG_USEC/2, PINGS times
  *                (-1: for ever), then hang without pinging (default 0: never ping)
- *     -c         notify from a forked child (pid differs, process group is ours)
+ *     -c         everything (READY=1, pings) is sent by a forked child that lives on in our
+ *                process group, as a worker forked by a server would: the daemon must map
+ *                the sender's pid to the program through its process group. (A sender that
+ *                exits right after sd_notify() cannot be mapped: its pgid is gone by the time
+ *                the datagram is read; that race is systemd-notify's too, so not modelled.)
  * Then sleeps until killed. Exits 1 when NOTIFY_SOCKET is missing or sd_notify fails.
  */
 #include <signal.h>
@@ -23,18 +27,6 @@ static void nap(double secs)
 {
 	struct timespec ts = {.tv_sec = (time_t)secs, .tv_nsec = (long)((secs - (double)(time_t)secs) * 1e9)};
 	nanosleep(&ts, NULL);
-}
-
-/* Send msg, from a child when via_child. */
-static int notify(const char *msg, int via_child)
-{
-	if (!via_child)
-		return sd_notify(0, msg) > 0 ? 0 : -1;
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(sd_notify(0, msg) > 0 ? 0 : 1);
-	int ws;
-	return waitpid(pid, &ws, 0) == pid && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -67,10 +59,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "notify-ready: no NOTIFY_SOCKET\n");
 		return 1;
 	}
+	if (via_child) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid > 0) {
+			/* The program's main process: outlives nothing, reports the child's end. */
+			int ws;
+			if (waitpid(pid, &ws, 0) != pid)
+				return 1;
+			return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+		}
+	}
 	nap(delay);
 	char msg[512];
 	snprintf(msg, sizeof(msg), "READY=1%s%s", status ? "\nSTATUS=" : "", status ? status : "");
-	if (notify(msg, via_child) < 0) {
+	if (sd_notify(0, msg) <= 0) {
 		fprintf(stderr, "notify-ready: sd_notify failed\n");
 		return 1;
 	}
@@ -79,7 +83,7 @@ int main(int argc, char **argv)
 	if (pings != 0 && sd_watchdog_enabled(0, &usec) > 0) {
 		for (long i = 0; pings < 0 || i < pings; i++) {
 			nap((double)usec / 2e6);
-			notify("WATCHDOG=1", via_child);
+			sd_notify(0, "WATCHDOG=1");
 		}
 		printf("notify-ready: pid %d stops pinging the watchdog\n", (int)getpid());
 	}
