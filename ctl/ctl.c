@@ -79,7 +79,9 @@ static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn o
 	int rc = -1;
 
 	*reply = NULL;
-	text = json_dumps(req != NULL ? req : json_object(), JSON_COMPACT);
+	if (req == NULL)
+		req = json_object();
+	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	if (text == NULL) {
 		printf("out of memory\n");

@@ -158,7 +158,9 @@ void conn_send(struct conn *c, uint32_t type, json_t *body)
 		json_decref(body);
 		return;
 	}
-	text = json_dumps(body != NULL ? body : json_object(), JSON_COMPACT);
+	if (body == NULL)
+		body = json_object();
+	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (text == NULL || proto_wbuf_add(&c->wb, type, text, strlen(text)) < 0) {
 		log_warn("control: cannot queue %s reply", proto_msg_name(type));

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,30 @@ static void daemon_signals(struct daemon *d)
 	}
 }
 
+/* ---- systemd watchdog ---- */
+
+static void daemon_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/* When systemd asks for a watchdog (WatchdogSec=), ping at half its interval from the loop:
+ * a loop that hangs stops pinging and systemd restarts the daemon. */
+static void daemon_watchdog_start(struct daemon *d)
+{
+	uint64_t usec = 0;
+
+	ev_init(&d->watchdog_timer, daemon_watchdog);
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return;
+	d->watchdog_timer.repeat = (double)usec / 2e6;
+	ev_timer_again(d->loop, &d->watchdog_timer);
+	log_info("systemd watchdog: pinging every %.1f s", d->watchdog_timer.repeat);
+}
+
 /* ---- set up, run, tear down ---- */
 
 int daemon_init(struct daemon *d, char *err, size_t errlen)
@@ -240,18 +265,31 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 	daemon_signals(d);
+	ev_init(&d->reload_timer, daemon_reload_swap);
+	daemon_watchdog_start(d);
 	d->control = control_new(d, err, errlen);
 	if (d->control == NULL)
-		return -1;
+		goto fail;
 	d->engine = engine_new(d, err, errlen);
 	if (d->engine == NULL)
-		return -1;
+		goto fail;
 	d->sv = daemon_sv_new(d);
 	if (d->sv == NULL) {
 		snprintf(err, errlen, "cannot create the supervisor");
-		return -1;
+		goto fail;
 	}
 	return 0;
+
+fail:
+	if (d->engine != NULL)
+		engine_free(d->engine);
+	d->engine = NULL;
+	control_free(d->control);
+	d->control = NULL;
+	for (int i = 0; i < d->nsig_watchers; i++)
+		ev_signal_stop(d->loop, &d->sig_watchers[i]);
+	ev_timer_stop(d->loop, &d->watchdog_timer);
+	return -1;
 }
 
 int daemon_run(struct daemon *d)
@@ -274,6 +312,7 @@ int daemon_run(struct daemon *d)
 	for (int i = 0; i < d->nsig_watchers; i++)
 		ev_signal_stop(d->loop, &d->sig_watchers[i]);
 	ev_timer_stop(d->loop, &d->reload_timer);
+	ev_timer_stop(d->loop, &d->watchdog_timer);
 	conf_free(d->reload_conf);
 	d->reload_conf = NULL;
 	log_info("taskvisord exiting with status %d", d->exit_code);

@@ -39,6 +39,7 @@ struct daemon {
 	ev_signal sig_watchers[6]; /* TERM INT QUIT HUP USR2, see daemon.c */
 	int nsig_watchers;
 	ev_timer reload_timer;     /* adopts reload_conf once all processes stopped */
+	ev_timer watchdog_timer;   /* WATCHDOG=1 at half of systemd's WatchdogSec */
 };
 
 /* Begin an orderly shutdown: stop programs (descending priority), then leave the loop. */

@@ -171,6 +171,7 @@ int main(int argc, char **argv)
 	d.conf = conf_load(d.conf_path, err, sizeof(err));
 	if (d.conf == NULL) {
 		fprintf(stderr, "taskvisord: %s\n", err);
+		free(d.conf_path);
 		return 2;
 	}
 	for (size_t i = 0; i < d.conf->nwarnings; i++)
@@ -181,11 +182,13 @@ int main(int argc, char **argv)
 
 	if (d.conf->pidfile != NULL && (other = main_pidfile_owner(d.conf->pidfile)) != 0) {
 		fprintf(stderr, "taskvisord: already running (pid %ld, pidfile %s)\n", (long)other, d.conf->pidfile);
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	if (d.conf->socket_file != NULL && control_probe(d.conf->socket_file)) {
 		fprintf(stderr, "taskvisord: %s: another daemon is already listening on it\n", d.conf->socket_file);
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	main_minfds(d.conf->minfds);
 	if (!foreground && !d.conf->nodaemon)
@@ -202,13 +205,12 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		if (foreground)
 			fprintf(stderr, "taskvisord: %s\n", err);
-		if (d.pidfile != NULL)
-			main_pidfile_remove(d.pidfile);
-		return 1;
-	}
-	rc = daemon_run(&d);
+		rc = 1;
+	} else
+		rc = daemon_run(&d);
 	if (d.pidfile != NULL)
 		main_pidfile_remove(d.pidfile);
+out:
 	conf_free(d.conf);
 	free(d.pidfile);
 	free(d.conf_path);
