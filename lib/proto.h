@@ -38,20 +38,33 @@ enum msgtype {
 	MSG_VERSION_MISMATCH = 3, /* {"daemon": N}: then the daemon closes */
 	MSG_DATA = 4,             /* {...}: one piece of a streamed reply */
 
-	/* Process control, 100-199 (taskvisorctl). */
-	MSG_STATUS = 100,     /* {"names": [...]} -> {"processes": [proc...]} */
-	MSG_START = 101,      /* {"names": [...]} -> {"results": [{"name","status","message"}]} */
-	MSG_STOP = 102,       /* as MSG_START */
-	MSG_RESTART = 103,    /* as MSG_START */
-	MSG_SIGNAL = 104,     /* {"signal": "HUP", "names": [...]} -> results */
-	MSG_PID = 105,        /* {"names": [...]} -> {"pid": N} or {"processes": [...]} */
-	MSG_TAIL = 106,       /* {"name", "stream": "stdout|stderr", "bytes": N, "follow": bool} -> DATA {"text"}... */
-	MSG_AVAIL = 107,      /* {} -> {"programs": [...]} */
-	MSG_REREAD = 108,     /* {} -> {"added": [], "changed": [], "removed": []} */
-	MSG_UPDATE = 109,     /* {"names": [...]} -> {"results": [...]} */
-	MSG_RELOAD = 110,     /* {} -> {} then the daemon restarts its config */
-	MSG_SHUTDOWN = 111,   /* {} -> {} then the daemon stops everything and exits */
-	MSG_PING = 112,       /* {} -> {"checks": [{"name","ok","message"}]} */
+	/*
+	 * Process control, 100-199 (taskvisorctl). NAME is "prog", "group:prog";
+	 * "group:*" is every member, "all" every process. A result is
+	 * {"name", "status", "message"}: status ok | already_started | not_running |
+	 * no_such_process | no_such_group | spawn_error | bad_signal |
+	 * abnormal_termination; message is supervisorctl's text after "NAME: "
+	 * ("started", "stopped", "signalled", "ERROR (spawn error)"). A proc is
+	 * {"name","group","fullname","statename","state" (supervisord's code),"pid",
+	 * "start","stop","now" (epoch s),"description" (status column),"restarts",
+	 * "oom_killed","oom_kills","spawnerr","status_text"[,"exitstatus"|"signal"]}.
+	 * "all" and "group:*" act only on the processes that need it (start skips
+	 * running ones, stop/signal stopped ones), as supervisord does.
+	 */
+	MSG_STATUS = 100,     /* {"names": [NAME...]} (none = all) -> {"processes": [proc...], "errors": [{"name","message"}]} */
+	MSG_START = 101,      /* {"names": [NAME...]} -> {"results": [result...]} once each is RUNNING or failed */
+	MSG_STOP = 102,       /* as MSG_START; replies once each is down */
+	MSG_RESTART = 103,    /* as MSG_START: every stop result, then every start result */
+	MSG_SIGNAL = 104,     /* {"signal": "HUP"|"SIGHUP"|"1", "names": [NAME...]} -> {"results": [...]} */
+	MSG_PID = 105,        /* {} -> {"pid": daemon}; {"names": [...]} -> {"processes": [{"name","pid"}|{"name","error"}]} */
+	MSG_TAIL = 106,       /* {"name", "stream": "stdout|stderr", "bytes": 1600, "follow": bool} -> {"text"};
+			       * follow: DATA {"text"} now and as the log grows, until the client closes */
+	MSG_AVAIL = 107,      /* {} -> {"programs": [{"name","group","process","in_use","autostart","group_priority","priority"}]} */
+	MSG_REREAD = 108,     /* {} -> {"added": [], "changed": [], "removed": []} (group names); error "CANT_REREAD: file:line: ..." */
+	MSG_UPDATE = 109,     /* {"names": [GROUP...]} (none/"all" = all) -> {"results": [result...]} in supervisorctl's order */
+	MSG_RELOAD = 110,     /* {} -> {} then every program restarts under the re-read config; a bad config: ERROR, old kept */
+	MSG_SHUTDOWN = 111,   /* {} -> {} then the daemon stops everything and exits; ERROR "already shutting down" */
+	MSG_PING = 112,       /* {} -> {"checks": [{"name","ok","message"}]}: "daemon", then the engine's (engine_ping_checks) */
 	MSG_VERSION = 113,    /* {} -> {"version": "x.y.z", "protocol": N} */
 	MSG_REOPEN_LOGS = 114,/* {} -> {} (same as SIGUSR2) */
 	MSG_CHECK = 115,      /* {"check": "processes|memory|queue|paused|stuck", "warn", "crit"} -> {"code","line"} */
