@@ -149,8 +149,11 @@ static int conf_task_steps(struct conf_ld *L, const struct conf_sec *s, struct c
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct conf_step *st = &t->steps[t->nsteps++];
-		st->name = names[i];
-		names[i] = NULL;
+		st->name = strdup(names[i]);
+		if (st->name == NULL) {
+			conf_strv_free(names);
+			return conf_fail(L, s->file, sk->line, "out of memory");
+		}
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(t->steps[j].name, st->name) == 0) {
 				conf_strv_free(names);
