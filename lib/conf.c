@@ -488,8 +488,6 @@ static int conf_read_file(struct conf_ld *L, const char *file, const char *real,
 static int conf_main_section(struct conf_ld *L, const struct conf_sec *s)
 {
 	struct conf *c = L->c;
-	int supervisord = strcmp(s->name, "supervisord") == 0;
-
 	for (size_t i = 0; i < s->nkv; i++) {
 		const struct conf_kv *kv = &s->kv[i];
 		const char *k = kv->key;
@@ -542,7 +540,6 @@ static int conf_main_section(struct conf_ld *L, const struct conf_sec *s)
 		} else {
 			rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
 		}
-		(void)supervisord;
 		free(v);
 		if (rc != 0)
 			return -1;

@@ -22,8 +22,7 @@
 struct il_ctx {
 	char *text;	 /* the rewritten text */
 	const char *pos; /* the reader's position in text */
-	const char *orig;
-	char **lifted; /* values lifted out, by placeholder index */
+	char **lifted;	 /* values lifted out, by placeholder index */
 	size_t nlifted, caplifted;
 
 	ini_long_handler handler;
@@ -313,7 +312,6 @@ int ini_long_parse(const char *text, ini_long_handler handler, void *user, char 
 	memset(&c, 0, sizeof(c));
 	c.handler = handler;
 	c.user = user;
-	c.orig = text;
 	if (il_prepass(&c, text) != 0) {
 		ret = INI_LONG_NOMEM;
 		goto out;
