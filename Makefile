@@ -40,13 +40,15 @@ SVC_SRCS  := $(sort $(wildcard services/*.c))
 SVC_BINS  := $(SVC_SRCS:services/%.c=$(BUILD)/bin/%)
 BENCH_SRCS:= $(sort $(wildcard bench/*.c))
 BENCH_BINS:= $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS = $(BUILD)/bin/taskvisord $(BUILD)/bin/taskvisorctl $(SVC_BINS)
 
 .PHONY: all deps deps-bench run test test-unit test-e2e asan check bench lint install clean fuzz
-all: $(BINS) $(UNIT_BINS)
+all: $(BINS) $(UNIT_BINS) $(HELPER_BINS)
 
 # Install whatever build/test package is missing (no-op when all are present).
 deps:
@@ -90,6 +92,11 @@ $(BUILD)/bin/%: $(BUILD)/services/%.o $(BUILD)/libtv.a
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libtv.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Small programs the tests run (eat-memory, notify-ready).
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtvd.a $(BUILD)/libtv.a
 	@mkdir -p $(@D)

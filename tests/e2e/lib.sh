@@ -47,7 +47,7 @@ tagged_pids() {
 	for e in /proc/[0-9]*/environ; do
 		p=${e#/proc/}; p=${p%/environ}
 		[ "$p" = "$$" ] && continue
-		if tr '\0' '\n' <"$e" 2>/dev/null | grep -qx "TV_TEST_TAG=$TV_TEST_TAG"; then
+		if { tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qx "TV_TEST_TAG=$TV_TEST_TAG"; then
 			# skip zombies and ourselves' subshells that are already gone
 			st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)
 			[ "$st" = "Z" ] || [ -z "$st" ] || echo "$p"
