@@ -240,6 +240,7 @@ static void task_print_show(json_t *t)
 struct task_follow {
 	bool json;
 	char last[256];
+	json_t *paused; /* the task as it paused (waiting ends there: only an operator moves it on) */
 };
 
 /* One line per visible change while --wait follows a task. */
@@ -249,8 +250,12 @@ static int task_follow_cb(void *arg, json_t *data)
 	json_t *t = json_object_get(data, "task");
 	char line[256], prog[32], *details;
 
-	if (f->json || t == NULL)
+	if (t == NULL)
 		return 0;
+	if (strcmp(task_str(t, "state"), "paused") == 0 && f->paused == NULL)
+		f->paused = json_incref(data);
+	if (f->json)
+		return f->paused != NULL;
 	task_print_progress(t, prog, sizeof(prog));
 	details = json_object_size(json_object_get(t, "progress")) > 0
 			  ? json_dumps(json_object_get(t, "progress"), JSON_COMPACT | JSON_SORT_KEYS)
@@ -263,10 +268,10 @@ static int task_follow_cb(void *arg, json_t *data)
 		fflush(stdout);
 		snprintf(f->last, sizeof(f->last), "%s", line);
 	}
-	return 0;
+	return f->paused != NULL;
 }
 
-/* Follow task id to its end; exit 0 only for result success. */
+/* Follow task id until it stops or pauses; exit 0 only for result success. */
 static int task_follow(struct ctl *c, const char *id)
 {
 	struct task_follow f = { .json = c->json };
@@ -274,13 +279,26 @@ static int task_follow(struct ctl *c, const char *id)
 	int rc = ctl_stream(c, MSG_TASK_WAIT, json_pack("{s:s}", "id", id), task_follow_cb, &f, &reply);
 	const char *result;
 
-	if (rc < 0)
+	if (rc < 0) {
+		json_decref(f.paused);
 		return CTL_EXIT_UNREACHABLE;
+	}
 	if (rc == 1) {
 		int st = task_refused(reply);
 		json_decref(reply);
+		json_decref(f.paused);
 		return st;
 	}
+	if (reply == NULL) {
+		/* It paused: show it whole (steps, errors) as a final reply would. */
+		ctl_disconnect(c);
+		if (ctl_request(c, MSG_TASK_SHOW, json_pack("{s:s}", "id", id), &reply) != 0) {
+			json_decref(reply);
+			reply = json_incref(f.paused);
+		}
+	}
+	json_decref(f.paused);
+	f.paused = NULL;
 	t = json_object_get(reply, "task");
 	result = task_str(t, "result");
 	if (c->json)
@@ -288,6 +306,7 @@ static int task_follow(struct ctl *c, const char *id)
 	else {
 		json_t *errors = json_object_get(t, "errors");
 		task_follow_cb(&f, reply);
+		json_decref(f.paused);
 		printf("Task %s %s: %s\n", id, task_str(t, "state"), result);
 		if (json_array_size(errors) > 0) {
 			json_t *e = json_array_get(errors, json_array_size(errors) - 1);
