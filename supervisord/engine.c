@@ -822,7 +822,7 @@ void engine_ping_checks(struct engine *e, json_t *checks)
 
 	json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", "database", "ok", ok == 0, "message", msg));
 	for (struct worker *w = e->workers; w != NULL; w = w->next) {
-		if (w->c == NULL)
+		if (w->gone)
 			continue;
 		nworkers++;
 		busy += (size_t)w->nheld;

@@ -101,6 +101,7 @@ struct held {
 struct worker {
 	struct engine *e;
 	struct conn *c; /* NULL once the connection closed */
+	bool gone;      /* its connection closed: give it nothing */
 	int id;
 	char *name;
 	pid_t pid;

@@ -80,7 +80,7 @@ void engine_worker_send(struct worker *w, uint32_t type, json_t *body)
 
 static bool worker_serves(const struct worker *w, const struct estep *s)
 {
-	if (w->c == NULL || w->nheld >= w->prefetch)
+	if (w->gone || w->nheld >= w->prefetch)
 		return false;
 	if (s->row.handler == NULL)
 		return w->commands;
@@ -160,7 +160,7 @@ static void dispatch_queue(struct engine *e, struct equeue *q)
 		for (size_t k = 0; k < q->nworkers; k++) {
 			struct worker *c = q->workers[(q->rr + k) % q->nworkers];
 
-			if (c->c != NULL && c->nheld < c->prefetch)
+			if (!c->gone && c->nheld < c->prefetch)
 				any_free = true;
 			if (worker_serves(c, s)) {
 				w = c;

@@ -90,6 +90,7 @@ void engine_worker_closed(void *arg, struct conn *c)
 
 	(void)c;
 	w->c = NULL;
+	w->gone = true;
 	json_array_clear(w->outbox);
 	if (!rescue_holds_steps(w)) {
 		log_info("engine: worker %s (pid %ld) disconnected", w->name, (long)w->pid);
@@ -131,7 +132,7 @@ void engine_proc_exit(struct engine *e, struct proc *p, pid_t pid, int wstatus, 
 		if (rescue_holds_steps(w))
 			log_info("engine: worker %s pid %ld %s holding steps", w->name, (long)pid, why);
 		rescue_worker_steps(e, w, why);
-		if (w->c == NULL) {
+		if (w->gone) {
 			engine_worker_free(w); /* its connection closed first */
 		} else {
 			w->prefetch = 0; /* dead: give it nothing more until its connection closes */

@@ -125,7 +125,7 @@ static bool handlers_is_stuck(struct engine *e, const char *id)
 	for (size_t i = 0; i < t->nsteps; i++) {
 		struct estep *s = &t->steps[i];
 
-		if (s->row.state == QS_RUNNING && (s->w == NULL || s->w->c == NULL))
+		if (s->row.state == QS_RUNNING && (s->w == NULL || s->w->gone))
 			return true;
 		if (s->row.state == QS_RUNNING && type != NULL && type->timeout > 0 &&
 		    now - s->row.started_at > type->timeout * 1000)
