@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cron.h"
 #include "log.h"
 #include "memcg.h"
 #include "proc.h"
@@ -68,6 +69,8 @@ struct proc_priv {
 	long long oom_before;     /* the cgroup's oom_kill counter at spawn */
 	int rss_over;             /* consecutive RSS samples over memory_limit */
 	ev_timer watchdog;        /* watchdog_sec: restart when WATCHDOG=1 stops coming */
+	ev_periodic cron;         /* restart_cron: scheduled restarts (wall clock) */
+	struct cron cron_line;
 };
 
 struct supervisor {
@@ -488,6 +491,26 @@ done:
 	return pid;
 }
 
+/* restart_cron: when the next scheduled restart is due (libev's reschedule callback). */
+static ev_tstamp proc_cron_next(ev_periodic *w, ev_tstamp now)
+{
+	struct proc *p = w->data;
+	time_t t = cron_next(&p->priv->cron_line, (time_t)now);
+	return t == (time_t)-1 ? now + 1e9 : (ev_tstamp)t;
+}
+
+static void proc_cron_cb(struct ev_loop *loop, ev_periodic *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct proc *p = w->data;
+	if (p->prog == NULL || (p->state != PROC_RUNNING && p->state != PROC_STARTING))
+		return;
+	char why[128];
+	snprintf(why, sizeof(why), "restart_cron: %s", p->prog->restart_cron);
+	proc_restart(p, why);
+}
+
 /* Copy what a stop and the ordering need out of the configuration. */
 static void proc_cache_conf(struct proc *p)
 {
@@ -502,6 +525,14 @@ static void proc_cache_conf(struct proc *p)
 	for (size_t i = 0; i < p->sv->conf->ngroups; i++)
 		if (strcmp(p->sv->conf->groups[i].name, p->group) == 0)
 			pp->level_group = p->sv->conf->groups[i].priority;
+	ev_periodic_stop(p->sv->loop, &pp->cron);
+	if (pr->restart_cron != NULL) {
+		char err[160];
+		if (cron_parse(pr->restart_cron, &pp->cron_line, err, sizeof(err)) == 0)
+			ev_periodic_start(p->sv->loop, &pp->cron);
+		else
+			log_warnx("%s: restart_cron: %s", p->fullname, err);
+	}
 	for (int i = 0; i < 2; i++) {
 		char *np = proc_logpath_for(p, i + 1);
 		const char *old = pp->logpath[i];
@@ -1180,6 +1211,8 @@ static struct proc *proc_new(struct supervisor *sv, const struct conf_program *p
 	pp->gpoll.data = p;
 	ev_timer_init(&pp->watchdog, proc_watchdog_cb, 0., 0.);
 	pp->watchdog.data = p;
+	ev_periodic_init(&pp->cron, proc_cron_cb, 0., 0., proc_cron_next);
+	pp->cron.data = p;
 	proc_cache_conf(p);
 	pp->logs_stale = false;
 	return p;
@@ -1198,6 +1231,7 @@ static void proc_free(struct proc *p)
 	ev_timer_stop(p->sv->loop, &p->priv->timer);
 	ev_timer_stop(p->sv->loop, &p->priv->gpoll);
 	ev_timer_stop(p->sv->loop, &p->priv->watchdog);
+	ev_periodic_stop(p->sv->loop, &p->priv->cron);
 	proc_logs_free(p);
 	memcg_destroy(p->priv->memcg);
 	free(p->priv->logpath[0]);
@@ -1589,6 +1623,7 @@ static void sv_remove(struct supervisor *sv, struct proc *p)
 	struct proc_priv *pp = p->priv;
 	pp->removed = true;
 	pp->pending_start = false;
+	ev_periodic_stop(sv->loop, &pp->cron);
 	pp->restart_after_stop = false;
 	if (p->state == PROC_FATAL || p->state == PROC_BACKOFF)
 		proc_timer_stop(p);
