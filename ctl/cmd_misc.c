@@ -45,10 +45,12 @@ static int cmd_avail(struct ctl *c, int argc, char **argv)
 		json_decref(reply);
 		return CTL_EXIT_ERROR;
 	}
-	json_array_foreach(json_object_get(reply, "programs"), i, v) {
+	json_array_foreach(json_object_get(reply, "programs"), i, v)
+	{
 		char prio[64];
 		const char *name = json_string_value(json_object_get(v, "name"));
-		snprintf(prio, sizeof(prio), "%lld:%lld", (long long)json_integer_value(json_object_get(v, "group_priority")),
+		snprintf(prio, sizeof(prio), "%lld:%lld",
+			 (long long)json_integer_value(json_object_get(v, "group_priority")),
 			 (long long)json_integer_value(json_object_get(v, "priority")));
 		if (!c->json)
 			printf("%-32s %-9s %-9s %s\n", name != NULL ? name : "?",
@@ -71,8 +73,12 @@ static int cmd_change_cmp(const void *a, const void *b)
 
 static int cmd_reread(struct ctl *c, int argc, char **argv)
 {
-	static const struct { const char *key, *what; } kinds[] = {
-		{ "added", "available" }, { "changed", "changed" }, { "removed", "disappeared" },
+	static const struct {
+		const char *key, *what;
+	} kinds[] = {
+	    {"added", "available"},
+	    {"changed", "changed"},
+	    {"removed", "disappeared"},
 	};
 	struct cmd_change *ch;
 	json_t *reply, *v;
@@ -94,11 +100,11 @@ static int cmd_reread(struct ctl *c, int argc, char **argv)
 		cap += json_array_size(json_object_get(reply, kinds[k].key));
 	ch = calloc(cap + 1, sizeof(*ch));
 	for (size_t k = 0; ch != NULL && k < 3; k++)
-		json_array_foreach(json_object_get(reply, kinds[k].key), i, v)
-			if (json_is_string(v)) {
-				ch[n].name = json_string_value(v);
-				ch[n++].what = kinds[k].what;
-			}
+		json_array_foreach(json_object_get(reply, kinds[k].key), i, v) if (json_is_string(v))
+		{
+			ch[n].name = json_string_value(v);
+			ch[n++].what = kinds[k].what;
+		}
 	if (!c->json) {
 		if (n == 0)
 			printf("No config updates to processes\n");
@@ -128,7 +134,8 @@ static int cmd_update(struct ctl *c, int argc, char **argv)
 		json_decref(reply);
 		return CTL_EXIT_ERROR;
 	}
-	json_array_foreach(json_object_get(reply, "results"), i, v) {
+	json_array_foreach(json_object_get(reply, "results"), i, v)
+	{
 		const char *name = json_string_value(json_object_get(v, "name"));
 		const char *status = json_string_value(json_object_get(v, "status"));
 		const char *msg = json_string_value(json_object_get(v, "message"));
@@ -209,13 +216,14 @@ static int cmd_ping(struct ctl *c, int argc, char **argv)
 		json_decref(reply);
 		return CTL_EXIT_ERROR;
 	}
-	json_array_foreach(json_object_get(reply, "checks"), i, v) {
+	json_array_foreach(json_object_get(reply, "checks"), i, v)
+	{
 		const char *name = json_string_value(json_object_get(v, "name"));
 		const char *msg = json_string_value(json_object_get(v, "message"));
 		bool ok = json_is_true(json_object_get(v, "ok"));
 		if (!c->json)
-			printf("%s:\n    Status:          %s\n    Server Response: %s\n", name != NULL ? name : "?",
-			       ok ? "ok" : "FAIL", msg != NULL ? msg : "");
+			printf("%s:\n    Status:          %s\n    Server Response: %s\n",
+			       name != NULL ? name : "?", ok ? "ok" : "FAIL", msg != NULL ? msg : "");
 		if (!ok)
 			rc = CTL_EXIT_ERROR;
 	}
@@ -265,7 +273,7 @@ static int cmd_reopen_logs(struct ctl *c, int argc, char **argv)
 
 static int cmd_help(struct ctl *c, int argc, char **argv)
 {
-	const struct ctl_cmd *const tables[] = { proc_cmds, misc_cmds, task_cmds, NULL };
+	const struct ctl_cmd *const tables[] = {proc_cmds, misc_cmds, task_cmds, NULL};
 	const struct ctl_cmd *cmd;
 	bool ambiguous;
 
@@ -288,15 +296,15 @@ static int cmd_help(struct ctl *c, int argc, char **argv)
 }
 
 const struct ctl_cmd misc_cmds[] = {
-	{ "avail", NULL, "avail", "Display all configured processes", cmd_avail },
-	{ "reread", NULL, "reread", "Reload the configuration files without add/remove", cmd_reread },
-	{ "update", NULL, "update [all|GROUP...]", "Apply config changes: add, remove, restart what changed",
-	  cmd_update },
-	{ "reload", NULL, "reload", "Restart the daemon's processes under the re-read config", cmd_reload },
-	{ "shutdown", NULL, "shutdown", "Stop every process and the daemon", cmd_shutdown },
-	{ "ping", NULL, "ping", "Check the daemon (and its database and workers)", cmd_ping },
-	{ "version", NULL, "version", "Show the daemon's version", cmd_version },
-	{ "reopen-logs", NULL, "reopen-logs", "Reopen the daemon's and the processes' log files", cmd_reopen_logs },
-	{ "help", "?", "help [COMMAND]", "Show commands, or one command's usage", cmd_help },
-	{ NULL, NULL, NULL, NULL, NULL },
+    {"avail", NULL, "avail", "Display all configured processes", cmd_avail},
+    {"reread", NULL, "reread", "Reload the configuration files without add/remove", cmd_reread},
+    {"update", NULL, "update [all|GROUP...]", "Apply config changes: add, remove, restart what changed",
+     cmd_update},
+    {"reload", NULL, "reload", "Restart the daemon's processes under the re-read config", cmd_reload},
+    {"shutdown", NULL, "shutdown", "Stop every process and the daemon", cmd_shutdown},
+    {"ping", NULL, "ping", "Check the daemon (and its database and workers)", cmd_ping},
+    {"version", NULL, "version", "Show the daemon's version", cmd_version},
+    {"reopen-logs", NULL, "reopen-logs", "Reopen the daemon's and the processes' log files", cmd_reopen_logs},
+    {"help", "?", "help [COMMAND]", "Show commands, or one command's usage", cmd_help},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -55,17 +55,20 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
 	}
 	procs = json_object_get(reply, "processes");
 	errs = json_object_get(reply, "errors");
-	json_array_foreach(errs, i, v) {
+	json_array_foreach(errs, i, v)
+	{
 		if (!c->json)
 			printf("%s\n", json_string_value(json_object_get(v, "message")));
 		rc = CTL_EXIT_UNREACHABLE;
 	}
-	json_array_foreach(procs, i, v) {
+	json_array_foreach(procs, i, v)
+	{
 		const char *name = json_string_value(json_object_get(v, "fullname"));
 		if (name != NULL && strlen(name) > width)
 			width = strlen(name);
 	}
-	json_array_foreach(procs, i, v) {
+	json_array_foreach(procs, i, v)
+	{
 		const char *name = json_string_value(json_object_get(v, "fullname"));
 		const char *st = json_string_value(json_object_get(v, "statename"));
 		const char *desc = json_string_value(json_object_get(v, "description"));
@@ -90,7 +93,8 @@ static int cmd_proc_results(struct ctl *c, json_t *reply, const char *ignore1, c
 	size_t i;
 	int rc = CTL_EXIT_OK;
 
-	json_array_foreach(json_object_get(reply, "results"), i, v) {
+	json_array_foreach(json_object_get(reply, "results"), i, v)
+	{
 		const char *name = json_string_value(json_object_get(v, "name"));
 		const char *status = json_string_value(json_object_get(v, "status"));
 		const char *msg = json_string_value(json_object_get(v, "message"));
@@ -113,23 +117,33 @@ static int cmd_proc_results(struct ctl *c, json_t *reply, const char *ignore1, c
 }
 
 static const char *const cmd_start_help[] = {
-	"start <name>\t\tStart a process", "start <gname>:*\t\tStart all processes in a group",
-	"start <name> <name>\tStart multiple processes or groups", "start all\t\tStart all processes", NULL,
+    "start <name>\t\tStart a process",
+    "start <gname>:*\t\tStart all processes in a group",
+    "start <name> <name>\tStart multiple processes or groups",
+    "start all\t\tStart all processes",
+    NULL,
 };
 static const char *const cmd_stop_help[] = {
-	"stop <name>\t\tStop a process", "stop <gname>:*\t\tStop all processes in a group",
-	"stop <name> <name>\tStop multiple processes or groups", "stop all\t\tStop all processes", NULL,
+    "stop <name>\t\tStop a process",
+    "stop <gname>:*\t\tStop all processes in a group",
+    "stop <name> <name>\tStop multiple processes or groups",
+    "stop all\t\tStop all processes",
+    NULL,
 };
 static const char *const cmd_restart_help[] = {
-	"restart <name>\t\tRestart a process", "restart <gname>:*\tRestart all processes in a group",
-	"restart <name> <name>\tRestart multiple processes or groups", "restart all\t\tRestart all processes",
-	"Note: restart does not reread config files. For that, see reread and update.", NULL,
+    "restart <name>\t\tRestart a process",
+    "restart <gname>:*\tRestart all processes in a group",
+    "restart <name> <name>\tRestart multiple processes or groups",
+    "restart all\t\tRestart all processes",
+    "Note: restart does not reread config files. For that, see reread and update.",
+    NULL,
 };
 static const char *const cmd_signal_help[] = {
-	"signal <signal name> <name>\t\tSignal a process",
-	"signal <signal name> <gname>:*\t\tSignal all processes in a group",
-	"signal <signal name> <name> <name>\tSignal multiple processes or groups",
-	"signal <signal name> all\t\tSignal all processes", NULL,
+    "signal <signal name> <name>\t\tSignal a process",
+    "signal <signal name> <gname>:*\t\tSignal all processes in a group",
+    "signal <signal name> <name> <name>\tSignal multiple processes or groups",
+    "signal <signal name> all\t\tSignal all processes",
+    NULL,
 };
 
 static void cmd_proc_help(const char *const *lines)
@@ -146,7 +160,9 @@ static int cmd_proc_action(struct ctl *c, int argc, char **argv, uint32_t type)
 
 	if (argc < 2) {
 		printf("Error: %s requires a process name\n", argv[0]);
-		cmd_proc_help(type == MSG_START ? cmd_start_help : type == MSG_STOP ? cmd_stop_help : cmd_restart_help);
+		cmd_proc_help(type == MSG_START	 ? cmd_start_help
+			      : type == MSG_STOP ? cmd_stop_help
+						 : cmd_restart_help);
 		/* supervisorctl: 2 for start, 1 for stop and restart */
 		return type == MSG_START ? CTL_EXIT_BAD_ARGS : CTL_EXIT_ERROR;
 	}
@@ -173,9 +189,18 @@ static int cmd_proc_action(struct ctl *c, int argc, char **argv, uint32_t type)
 	return rc;
 }
 
-static int cmd_start(struct ctl *c, int argc, char **argv) { return cmd_proc_action(c, argc, argv, MSG_START); }
-static int cmd_stop(struct ctl *c, int argc, char **argv) { return cmd_proc_action(c, argc, argv, MSG_STOP); }
-static int cmd_restart(struct ctl *c, int argc, char **argv) { return cmd_proc_action(c, argc, argv, MSG_RESTART); }
+static int cmd_start(struct ctl *c, int argc, char **argv)
+{
+	return cmd_proc_action(c, argc, argv, MSG_START);
+}
+static int cmd_stop(struct ctl *c, int argc, char **argv)
+{
+	return cmd_proc_action(c, argc, argv, MSG_STOP);
+}
+static int cmd_restart(struct ctl *c, int argc, char **argv)
+{
+	return cmd_proc_action(c, argc, argv, MSG_RESTART);
+}
 
 static int cmd_signal(struct ctl *c, int argc, char **argv)
 {
@@ -232,7 +257,8 @@ static int cmd_pid(struct ctl *c, int argc, char **argv)
 		json_decref(reply);
 		return CTL_EXIT_OK;
 	}
-	json_array_foreach(json_object_get(reply, "processes"), i, v) {
+	json_array_foreach(json_object_get(reply, "processes"), i, v)
+	{
 		const char *name = json_string_value(json_object_get(v, "name"));
 		long long pid = json_integer_value(json_object_get(v, "pid"));
 		if (json_object_get(v, "error") != NULL) {
@@ -344,12 +370,12 @@ static int cmd_tail(struct ctl *c, int argc, char **argv)
 }
 
 const struct ctl_cmd proc_cmds[] = {
-	{ "status", NULL, "status [NAME|GROUP:*|all]...", "Get process status info", cmd_status },
-	{ "start", NULL, "start NAME|GROUP:*|all...", "Start processes (waits until RUNNING)", cmd_start },
-	{ "stop", NULL, "stop NAME|GROUP:*|all...", "Stop processes", cmd_stop },
-	{ "restart", NULL, "restart NAME|GROUP:*|all...", "Restart processes", cmd_restart },
-	{ "signal", NULL, "signal SIG NAME|GROUP:*|all...", "Send a signal to processes", cmd_signal },
-	{ "pid", NULL, "pid [NAME...|all]", "Get the pid of the daemon or of processes", cmd_pid },
-	{ "tail", NULL, "tail [-f] [-BYTES] NAME [stdout|stderr]", "Show the end of a process log", cmd_tail },
-	{ NULL, NULL, NULL, NULL, NULL },
+    {"status", NULL, "status [NAME|GROUP:*|all]...", "Get process status info", cmd_status},
+    {"start", NULL, "start NAME|GROUP:*|all...", "Start processes (waits until RUNNING)", cmd_start},
+    {"stop", NULL, "stop NAME|GROUP:*|all...", "Stop processes", cmd_stop},
+    {"restart", NULL, "restart NAME|GROUP:*|all...", "Restart processes", cmd_restart},
+    {"signal", NULL, "signal SIG NAME|GROUP:*|all...", "Send a signal to processes", cmd_signal},
+    {"pid", NULL, "pid [NAME...|all]", "Get the pid of the daemon or of processes", cmd_pid},
+    {"tail", NULL, "tail [-f] [-BYTES] NAME [stdout|stderr]", "Show the end of a process log", cmd_tail},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -24,7 +24,8 @@ const struct ctl_cmd *ctl_cmd_find(const struct ctl_cmd *const *tables, const ch
 	*ambiguous = false;
 	for (size_t t = 0; tables[t] != NULL; t++)
 		for (const struct ctl_cmd *cmd = tables[t]; cmd->name != NULL; cmd++)
-			if (strcmp(cmd->name, name) == 0 || (cmd->alias != NULL && strcmp(cmd->alias, name) == 0))
+			if (strcmp(cmd->name, name) == 0 ||
+			    (cmd->alias != NULL && strcmp(cmd->alias, name) == 0))
 				return cmd;
 	if (len == 0)
 		return NULL;
@@ -62,16 +63,25 @@ int ctl_connect(struct ctl *c, char *err, size_t errlen)
 	if (c->fd >= 0)
 		return 0;
 	switch (errno) {
-	case ENOENT: snprintf(err, errlen, "unix://%s no such file", c->socket_path); break;
-	case ECONNREFUSED: snprintf(err, errlen, "unix://%s refused connection", c->socket_path); break;
-	case EACCES: snprintf(err, errlen, "unix://%s access denied", c->socket_path); break;
-	default: snprintf(err, errlen, "unix://%s %s", c->socket_path, strerror(errno)); break;
+	case ENOENT:
+		snprintf(err, errlen, "unix://%s no such file", c->socket_path);
+		break;
+	case ECONNREFUSED:
+		snprintf(err, errlen, "unix://%s refused connection", c->socket_path);
+		break;
+	case EACCES:
+		snprintf(err, errlen, "unix://%s access denied", c->socket_path);
+		break;
+	default:
+		snprintf(err, errlen, "unix://%s %s", c->socket_path, strerror(errno));
+		break;
 	}
 	return -1;
 }
 
 /* Send req, then read frames: DATA to on_data, the final OK/ERROR to *reply. */
-static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, void *arg, json_t **reply)
+static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, void *arg,
+			json_t **reply)
 {
 	char err[512], *text, *payload;
 	struct proto_hdr hdr;
@@ -181,7 +191,7 @@ void ctl_print_json(json_t *j)
 }
 
 struct ctl_sockscan {
-	char *file;      /* [unix_socket] / [unix_http_server] file= */
+	char *file;	 /* [unix_socket] / [unix_http_server] file= */
 	char *serverurl; /* [supervisorctl] serverurl= */
 	const char *here;
 };
@@ -217,7 +227,7 @@ static int ctl_sockscan_line(void *user, const char *section, const char *name, 
 
 char *ctl_socket_from_conf(const char *conf_path)
 {
-	struct ctl_sockscan ss = { NULL, NULL, NULL };
+	struct ctl_sockscan ss = {NULL, NULL, NULL};
 	char *here, *slash, *sock;
 
 	here = strdup(conf_path);

@@ -23,19 +23,19 @@
 /* Exit codes, as supervisorctl 4.2.5 uses them (see DESIGN.md). */
 enum ctl_exit {
 	CTL_EXIT_OK = 0,
-	CTL_EXIT_ERROR = 1,        /* generic failure, unknown syntax, no such process (start/stop) */
-	CTL_EXIT_BAD_ARGS = 2,     /* usage error; also "no such group" */
-	CTL_EXIT_NOT_RUNNING = 3,  /* status: some process STOPPED/EXITED/FATAL/UNKNOWN */
-	CTL_EXIT_UNREACHABLE = 4,  /* status: unknown name, or the daemon cannot be reached */
-	CTL_EXIT_SPAWN_ERROR = 7,  /* spawn error; pid of a stopped process */
+	CTL_EXIT_ERROR = 1,	  /* generic failure, unknown syntax, no such process (start/stop) */
+	CTL_EXIT_BAD_ARGS = 2,	  /* usage error; also "no such group" */
+	CTL_EXIT_NOT_RUNNING = 3, /* status: some process STOPPED/EXITED/FATAL/UNKNOWN */
+	CTL_EXIT_UNREACHABLE = 4, /* status: unknown name, or the daemon cannot be reached */
+	CTL_EXIT_SPAWN_ERROR = 7, /* spawn error; pid of a stopped process */
 };
 
 struct ctl {
-	const char *conf_path;   /* -c FILE (default /etc/taskvisor/taskvisord.conf) */
+	const char *conf_path;	 /* -c FILE (default /etc/taskvisor/taskvisord.conf) */
 	const char *socket_path; /* -s PATH, else [unix_socket] file= of conf_path */
-	int fd;                  /* connection to the daemon; -1 until the first request */
-	bool json;               /* --json: print the daemon's JSON reply */
-	bool interactive;        /* running inside the "taskvisor> " shell */
+	int fd;			 /* connection to the daemon; -1 until the first request */
+	bool json;		 /* --json: print the daemon's JSON reply */
+	bool interactive;	 /* running inside the "taskvisor> " shell */
 };
 
 struct ctl_cmd {
@@ -48,7 +48,8 @@ struct ctl_cmd {
 
 /* Command tables, each terminated by an entry with name == NULL. */
 extern const struct ctl_cmd proc_cmds[]; /* ctl/cmd_proc.c: status start stop restart signal pid tail */
-extern const struct ctl_cmd misc_cmds[]; /* ctl/cmd_misc.c: avail reread update reload shutdown ping version reopen-logs help */
+extern const struct ctl_cmd
+    misc_cmds[]; /* ctl/cmd_misc.c: avail reread update reload shutdown ping version reopen-logs help */
 extern const struct ctl_cmd task_cmds[]; /* ctl/cmd_task.c: "task", "recurring", "check" ... each may
 					  * dispatch its own subcommand table with ctl_cmd_find() */
 

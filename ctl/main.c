@@ -16,18 +16,19 @@
 
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: taskvisorctl [-c CONFIG | -s SOCKET] [--json] [COMMAND [ARGS...]]\n"
-		    "  -c, --configuration FILE  the daemon's configuration (default " DEFAULT_CONF ")\n"
-		    "  -s, --socket PATH         the daemon's socket (default: [unix_socket] file of CONFIG)\n"
-		    "  -j, --json                print the daemon's JSON replies\n"
-		    "  -h, --help                print this help\n"
-		    "Without a command, read commands from stdin (a shell on a terminal).\n"
-		    "Commands: taskvisorctl help\n");
+	fprintf(fp,
+		"usage: taskvisorctl [-c CONFIG | -s SOCKET] [--json] [COMMAND [ARGS...]]\n"
+		"  -c, --configuration FILE  the daemon's configuration (default " DEFAULT_CONF ")\n"
+		"  -s, --socket PATH         the daemon's socket (default: [unix_socket] file of CONFIG)\n"
+		"  -j, --json                print the daemon's JSON replies\n"
+		"  -h, --help                print this help\n"
+		"Without a command, read commands from stdin (a shell on a terminal).\n"
+		"Commands: taskvisorctl help\n");
 }
 
 static int ctl_run(struct ctl *c, int argc, char **argv)
 {
-	const struct ctl_cmd *const tables[] = { proc_cmds, misc_cmds, task_cmds, NULL };
+	const struct ctl_cmd *const tables[] = {proc_cmds, misc_cmds, task_cmds, NULL};
 	const struct ctl_cmd *cmd;
 	bool ambiguous;
 	int rc;
@@ -59,9 +60,12 @@ static int ctl_split(char *line, char ***argvp)
 			break;
 		if (argc + 2 > cap) {
 			cap = cap ? cap * 2 : 8;
-			argv = realloc(argv, (size_t)cap * sizeof(*argv));
-			if (argv == NULL)
+			char **nargv = realloc(argv, (size_t)cap * sizeof(*argv));
+			if (nargv == NULL) {
+				free(argv);
 				return -1;
+			}
+			argv = nargv;
 		}
 		argv[argc++] = out = p;
 		while (*p != '\0' && (q != 0 || !isspace((unsigned char)*p))) {
@@ -124,24 +128,34 @@ static int ctl_shell(struct ctl *c)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "configuration", required_argument, NULL, 'c' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"configuration", required_argument, NULL, 'c'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct ctl c = { DEFAULT_CONF, NULL, -1, false, false };
+	struct ctl c = {DEFAULT_CONF, NULL, -1, false, false};
 	char *sock = NULL;
 	int ch, rc;
 
 	/* '+': options end at the command word, so "tail -f NAME" keeps its -f. */
 	while ((ch = getopt_long(argc, argv, "+c:s:jh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': c.conf_path = optarg; break;
-		case 's': c.socket_path = optarg; break;
-		case 'j': c.json = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return CTL_EXIT_BAD_ARGS;
+		case 'c':
+			c.conf_path = optarg;
+			break;
+		case 's':
+			c.socket_path = optarg;
+			break;
+		case 'j':
+			c.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return CTL_EXIT_BAD_ARGS;
 		}
 	}
 	/* --json may also come after the command word ("status --json"). */

@@ -188,11 +188,23 @@ void conn_reply_error(struct conn *c, int code, const char *fmt, ...)
 	conn_send(c, MSG_ERROR, json_pack("{s:s, s:i}", "error", msg, "code", code));
 }
 
-void conn_send_data(struct conn *c, json_t *body) { conn_send(c, MSG_DATA, body); }
+void conn_send_data(struct conn *c, json_t *body)
+{
+	conn_send(c, MSG_DATA, body);
+}
 
-void conn_hold(struct conn *c) { c->refs++; }
-void conn_release(struct conn *c) { control_conn_unref(c); }
-bool conn_closed(const struct conn *c) { return c->closed; }
+void conn_hold(struct conn *c)
+{
+	c->refs++;
+}
+void conn_release(struct conn *c)
+{
+	control_conn_unref(c);
+}
+bool conn_closed(const struct conn *c)
+{
+	return c->closed;
+}
 
 void conn_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg)
 {
@@ -200,13 +212,34 @@ void conn_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *
 	c->on_close_arg = arg;
 }
 
-pid_t conn_pid(const struct conn *c) { return c->pid; }
-uid_t conn_uid(const struct conn *c) { return c->uid; }
-const char *conn_user(const struct conn *c) { return c->user; }
-bool conn_is_admin(const struct conn *c) { return c->admin; }
-void conn_set_data(struct conn *c, void *data) { c->data = data; }
-void *conn_get_data(const struct conn *c) { return c->data; }
-struct daemon *conn_daemon(const struct conn *c) { return c->ctl->d; }
+pid_t conn_pid(const struct conn *c)
+{
+	return c->pid;
+}
+uid_t conn_uid(const struct conn *c)
+{
+	return c->uid;
+}
+const char *conn_user(const struct conn *c)
+{
+	return c->user;
+}
+bool conn_is_admin(const struct conn *c)
+{
+	return c->admin;
+}
+void conn_set_data(struct conn *c, void *data)
+{
+	c->data = data;
+}
+void *conn_get_data(const struct conn *c)
+{
+	return c->data;
+}
+struct daemon *conn_daemon(const struct conn *c)
+{
+	return c->ctl->d;
+}
 
 void conn_close_after_flush(struct conn *c)
 {
@@ -246,7 +279,7 @@ static void control_conn_close(struct conn *c)
 
 static const struct control_handler *control_find(uint32_t type)
 {
-	const struct control_handler *tabs[] = { proc_handlers, task_handlers };
+	const struct control_handler *tabs[] = {proc_handlers, task_handlers};
 
 	for (size_t t = 0; t < sizeof(tabs) / sizeof(tabs[0]); t++)
 		for (const struct control_handler *h = tabs[t]; h->handle != NULL; h++)
@@ -307,10 +340,11 @@ static void control_conn_readable(struct ev_loop *loop, ev_io *w, int revents)
 			if (hdr.version != PROTO_VERSION) {
 				log_warnx("control: pid %ld speaks protocol %u, not %u", (long)c->pid,
 					  hdr.version, PROTO_VERSION);
-				conn_send(c, MSG_VERSION_MISMATCH, json_pack("{s:i}", "daemon", PROTO_VERSION));
+				conn_send(c, MSG_VERSION_MISMATCH,
+					  json_pack("{s:i}", "daemon", PROTO_VERSION));
 			} else {
-				log_warnx("control: pid %ld sent %u bytes, more than %u", (long)c->pid, hdr.len,
-					  PROTO_MAX_PAYLOAD);
+				log_warnx("control: pid %ld sent %u bytes, more than %u", (long)c->pid,
+					  hdr.len, PROTO_MAX_PAYLOAD);
 				conn_reply_error(c, 1, "request too large");
 			}
 			conn_close_after_flush(c);
@@ -377,7 +411,9 @@ static void control_accept(struct ev_loop *loop, ev_io *w, int revents)
 		ctl->conns->prev = c;
 	ctl->conns = c;
 	log_debug("control: connection from pid %ld uid %ld (%s)", (long)c->pid, (long)c->uid,
-		  c->admin ? "admin" : c->readonly ? "read-only" : "no access");
+		  c->admin	? "admin"
+		  : c->readonly ? "read-only"
+				: "no access");
 }
 
 int control_probe(const char *path)
@@ -445,7 +481,8 @@ struct control *control_new(struct daemon *d, char *err, size_t errlen)
 			return NULL;
 		}
 		if (control_probe(cf->socket_file)) {
-			snprintf(err, errlen, "%s: another daemon is already listening on it", cf->socket_file);
+			snprintf(err, errlen, "%s: another daemon is already listening on it",
+				 cf->socket_file);
 			return NULL;
 		}
 		unlink(cf->socket_file); /* stale, left by a daemon that died */
@@ -510,11 +547,12 @@ void control_free(struct control *ctl)
 		struct conn *c = ctl->conns;
 		if (c->wb.off < c->wb.len) {
 			int fl = fcntl(c->fd, F_GETFL);
-			struct timeval tv = { 1, 0 };
+			struct timeval tv = {1, 0};
 			fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
 			setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 			while (c->wb.off < c->wb.len) {
-				ssize_t n = send(c->fd, c->wb.buf + c->wb.off, c->wb.len - c->wb.off, MSG_NOSIGNAL);
+				ssize_t n =
+				    send(c->fd, c->wb.buf + c->wb.off, c->wb.len - c->wb.off, MSG_NOSIGNAL);
 				if (n <= 0)
 					break;
 				c->wb.off += (size_t)n;

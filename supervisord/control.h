@@ -22,14 +22,14 @@ struct conn;
 
 /* A request handler. req is the parsed JSON payload (never NULL; {} when empty). */
 struct control_handler {
-	uint32_t type;      /* enum msgtype */
-	bool admin;         /* only admins may send it (read-only users get "permission denied") */
+	uint32_t type; /* enum msgtype */
+	bool admin;    /* only admins may send it (read-only users get "permission denied") */
 	void (*handle)(struct daemon *d, struct conn *c, json_t *req);
 };
 
 /* Handler tables, one per module, terminated by { 0 }. control.c walks them all. */
-extern const struct control_handler proc_handlers[];   /* supervisord/handlers_proc.c */
-extern const struct control_handler task_handlers[];   /* supervisord/handlers_task.c */
+extern const struct control_handler proc_handlers[]; /* supervisord/handlers_proc.c */
+extern const struct control_handler task_handlers[]; /* supervisord/handlers_task.c */
 
 struct control *control_new(struct daemon *d, char *err, size_t errlen);
 void control_free(struct control *ctl);

@@ -51,10 +51,10 @@ static void daemon_on_fatal_shutdown(void *arg, struct proc *p)
 static struct supervisor *daemon_sv_new(struct daemon *d)
 {
 	struct sv_hooks hooks = {
-		.arg = d,
-		.on_state = daemon_on_state,
-		.on_exit = daemon_on_exit,
-		.on_fatal_shutdown = daemon_on_fatal_shutdown,
+	    .arg = d,
+	    .on_state = daemon_on_state,
+	    .on_exit = daemon_on_exit,
+	    .on_fatal_shutdown = daemon_on_fatal_shutdown,
 	};
 
 	return sv_new(d->loop, d->conf, &hooks);
@@ -219,7 +219,7 @@ static void daemon_signal(struct ev_loop *loop, ev_signal *w, int revents)
 
 static void daemon_signals(struct daemon *d)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2 };
+	static const int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2};
 
 	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
@@ -294,7 +294,8 @@ fail:
 
 int daemon_run(struct daemon *d)
 {
-	log_info("taskvisord %s started (pid %ld), config %s", TASKVISOR_VERSION, (long)getpid(), d->conf_path);
+	log_info("taskvisord %s started (pid %ld), config %s", TASKVISOR_VERSION, (long)getpid(),
+		 d->conf_path);
 	sv_start_autostart(d->sv);
 	sd_notify(0, "READY=1");
 	daemon_notify_status(d, "running");

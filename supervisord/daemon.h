@@ -22,24 +22,24 @@ struct proc_wait;
 
 struct daemon {
 	struct ev_loop *loop;
-	char *conf_path;           /* -c FILE, absolute */
-	struct conf *conf;         /* current configuration */
-	struct supervisor *sv;     /* process supervision (proc.h) */
-	struct control *control;   /* the Unix socket (control.h) */
-	struct engine *engine;     /* the task engine (engine.h); NULL until it exists */
+	char *conf_path;	 /* -c FILE, absolute */
+	struct conf *conf;	 /* current configuration */
+	struct supervisor *sv;	 /* process supervision (proc.h) */
+	struct control *control; /* the Unix socket (control.h) */
+	struct engine *engine;	 /* the task engine (engine.h); NULL until it exists */
 	bool shutting_down;
-	bool reload_requested;     /* leave the loop, reload config, run again */
-	int exit_code;             /* the daemon's exit status */
+	bool reload_requested; /* leave the loop, reload config, run again */
+	int exit_code;	       /* the daemon's exit status */
 
 	/* Added by daemon.c / handlers_proc.c. */
-	time_t start_time;         /* when the daemon started (ping, version) */
-	char *pidfile;             /* the pidfile written at start (removed at exit); NULL = none */
+	time_t start_time;	   /* when the daemon started (ping, version) */
+	char *pidfile;		   /* the pidfile written at start (removed at exit); NULL = none */
 	struct conf *reload_conf;  /* a reload in progress: the config adopted once all stopped */
 	struct proc_wait *waits;   /* start/stop/restart requests waiting for states (handlers_proc.c) */
 	ev_signal sig_watchers[6]; /* TERM INT QUIT HUP USR2, see daemon.c */
 	int nsig_watchers;
-	ev_timer reload_timer;     /* adopts reload_conf once all processes stopped */
-	ev_timer watchdog_timer;   /* WATCHDOG=1 at half of systemd's WatchdogSec */
+	ev_timer reload_timer;	 /* adopts reload_conf once all processes stopped */
+	ev_timer watchdog_timer; /* WATCHDOG=1 at half of systemd's WatchdogSec */
 };
 
 /* Begin an orderly shutdown: stop programs (descending priority), then leave the loop. */

@@ -52,14 +52,38 @@ static json_t *handlers_result(const char *name, const char *status, const char 
 static void handlers_sv_words(enum sv_result r, const char **status, const char **message)
 {
 	switch (r) {
-	case SV_OK: *status = "ok"; *message = "ok"; break;
-	case SV_ALREADY_STARTED: *status = "already_started"; *message = "ERROR (already started)"; break;
-	case SV_NOT_RUNNING: *status = "not_running"; *message = "ERROR (not running)"; break;
-	case SV_NO_SUCH_PROCESS: *status = "no_such_process"; *message = "ERROR (no such process)"; break;
-	case SV_NO_SUCH_GROUP: *status = "no_such_group"; *message = "ERROR (no such group)"; break;
-	case SV_SPAWN_ERROR: *status = "spawn_error"; *message = "ERROR (spawn error)"; break;
-	case SV_BAD_SIGNAL: *status = "bad_signal"; *message = "ERROR (bad signal name)"; break;
-	default: *status = "failed"; *message = "ERROR (failed)"; break;
+	case SV_OK:
+		*status = "ok";
+		*message = "ok";
+		break;
+	case SV_ALREADY_STARTED:
+		*status = "already_started";
+		*message = "ERROR (already started)";
+		break;
+	case SV_NOT_RUNNING:
+		*status = "not_running";
+		*message = "ERROR (not running)";
+		break;
+	case SV_NO_SUCH_PROCESS:
+		*status = "no_such_process";
+		*message = "ERROR (no such process)";
+		break;
+	case SV_NO_SUCH_GROUP:
+		*status = "no_such_group";
+		*message = "ERROR (no such group)";
+		break;
+	case SV_SPAWN_ERROR:
+		*status = "spawn_error";
+		*message = "ERROR (spawn error)";
+		break;
+	case SV_BAD_SIGNAL:
+		*status = "bad_signal";
+		*message = "ERROR (bad signal name)";
+		break;
+	default:
+		*status = "failed";
+		*message = "ERROR (failed)";
+		break;
 	}
 }
 
@@ -74,9 +98,7 @@ static const char **handlers_names(json_t *req, const char *key, size_t *n)
 	if (names == NULL)
 		return NULL;
 	if (json_is_array(arr))
-		json_array_foreach(arr, i, v)
-			if (json_is_string(v))
-				names[k++] = json_string_value(v);
+		json_array_foreach(arr, i, v) if (json_is_string(v)) names[k++] = json_string_value(v);
 	*n = k;
 	return names;
 }
@@ -110,14 +132,13 @@ static json_t *handlers_proc_json(const struct proc *p, time_t now)
 	json_t *o;
 
 	proc_describe(p, now, desc, sizeof(desc));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:s, s:i, s:b, s:i, s:s, s:s}",
-		      "name", p->name, "group", p->group, "fullname", p->fullname,
-		      "statename", proc_state_name(p->state), "state", (int)p->state,
-		      "pid", (json_int_t)p->pid, "start", (json_int_t)p->start_time,
-		      "stop", (json_int_t)p->stop_time, "now", (json_int_t)now,
-		      "description", desc, "restarts", (int)p->restarts,
-		      "oom_killed", p->oom_killed, "oom_kills", (int)p->oom_kills,
-		      "spawnerr", p->spawn_err, "status_text", p->status_text);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:s, s:i, s:b, s:i, s:s, s:s}", "name",
+		      p->name, "group", p->group, "fullname", p->fullname, "statename",
+		      proc_state_name(p->state), "state", (int)p->state, "pid", (json_int_t)p->pid, "start",
+		      (json_int_t)p->start_time, "stop", (json_int_t)p->stop_time, "now", (json_int_t)now,
+		      "description", desc, "restarts", (int)p->restarts, "oom_killed", p->oom_killed,
+		      "oom_kills", (int)p->oom_kills, "spawnerr", p->spawn_err, "status_text",
+		      p->status_text);
 	if (o != NULL && p->exited_once) {
 		if (WIFEXITED(p->last_wstatus))
 			json_object_set_new(o, "exitstatus", json_integer(WEXITSTATUS(p->last_wstatus)));
@@ -172,7 +193,8 @@ static void handlers_status(struct daemon *d, struct conn *c, json_t *req)
 					snprintf(msg, sizeof(msg), "%s: ERROR (no such group)", group);
 				else
 					snprintf(msg, sizeof(msg), "%s: ERROR (no such process)", names[k]);
-				json_array_append_new(errs, json_pack("{s:s, s:s}", "name", names[k], "message", msg));
+				json_array_append_new(
+				    errs, json_pack("{s:s, s:s}", "name", names[k], "message", msg));
 			}
 		}
 	}
@@ -231,9 +253,9 @@ struct proc_wait {
 	struct proc_wait *next;
 	struct daemon *d;
 	struct conn *c;
-	json_t *names;   /* the request's names (restart starts them again) */
+	json_t *names;	 /* the request's names (restart starts them again) */
 	json_t *results; /* in supervisorctl's order; waiting slots are filled later */
-	bool restart;    /* stop phase, then a start phase */
+	bool restart;	 /* stop phase, then a start phase */
 	enum wait_phase phase;
 	struct proc_wait_item *items;
 	size_t nitems, cap, npending;
@@ -268,7 +290,8 @@ static bool handlers_wait_check(struct proc_wait *w, struct proc_wait_item *it, 
 		if (st == PROC_RUNNING) {
 			status = "ok";
 			message = "started";
-		} else if (st == PROC_BACKOFF || st == PROC_FATAL || st == PROC_EXITED || st == PROC_STOPPED) {
+		} else if (st == PROC_BACKOFF || st == PROC_FATAL || st == PROC_EXITED ||
+			   st == PROC_STOPPED) {
 			status = "spawn_error";
 			message = "ERROR (spawn error)";
 		} else if (st == PROC_STOPPING || st == PROC_UNKNOWN) {
@@ -367,8 +390,9 @@ static void handlers_wait_phase(struct proc_wait *w)
 
 	if (w->phase == WAIT_START && w->restart)
 		w->npending = 0; /* drop the hold set when the stop phase ended */
-	w->npending++; /* hold the phase open while we walk the names */
-	json_array_foreach(w->names, i, v) {
+	w->npending++;		 /* hold the phase open while we walk the names */
+	json_array_foreach(w->names, i, v)
+	{
 		const char *name = json_string_value(v);
 		char group[256];
 
@@ -386,8 +410,8 @@ static void handlers_wait_phase(struct proc_wait *w)
 		} else if (handlers_group_spec(name, group, sizeof(group))) {
 			struct proc **members = sv_group(sv, group, &np);
 			if (members == NULL || np == 0) {
-				json_array_append_new(w->results,
-						      handlers_result(group, "no_such_group", "ERROR (no such group)"));
+				json_array_append_new(w->results, handlers_result(group, "no_such_group",
+										  "ERROR (no such group)"));
 				continue;
 			}
 			struct proc **copy = malloc((np + 1) * sizeof(*copy));
@@ -401,7 +425,7 @@ static void handlers_wait_phase(struct proc_wait *w)
 			struct proc *p = sv_find(sv, name);
 			if (p == NULL)
 				json_array_append_new(w->results, handlers_result(name, "no_such_process",
-										   "ERROR (no such process)"));
+										  "ERROR (no such process)"));
 			else
 				handlers_wait_one(w, p, true);
 		}
@@ -462,12 +486,12 @@ void handlers_proc_state(struct daemon *d, struct proc *p, int from, int to)
 
 	(void)from;
 	(void)to; /* p->state is newer when hooks nested; judge by it */
-	/*
-	 * Finishing a wait (or a restart going on to start) can run hooks again and
-	 * free other waits, so walk again from the head after each hit; every hit
-	 * settles an item for good, so this ends. Inside a phase walk npending is
-	 * held above zero, so no wait finishes before all its names were acted on.
-	 */
+		  /*
+		   * Finishing a wait (or a restart going on to start) can run hooks again and
+		   * free other waits, so walk again from the head after each hit; every hit
+		   * settles an item for good, so this ends. Inside a phase walk npending is
+		   * held above zero, so no wait finishes before all its names were acted on.
+		   */
 again:
 	for (w = d->waits; w != NULL; w = w->next) {
 		bool hit = false;
@@ -489,7 +513,8 @@ void handlers_proc_abort(struct daemon *d)
 		for (size_t i = 0; i < w->nitems; i++)
 			if (w->items[i].waiting)
 				json_array_set_new(w->results, w->items[i].slot,
-						   handlers_result(w->items[i].p->fullname, "abnormal_termination",
+						   handlers_result(w->items[i].p->fullname,
+								   "abnormal_termination",
 								   "ERROR (abnormal termination)"));
 		w->npending = 0;
 		w->restart = false;
@@ -502,11 +527,14 @@ void handlers_proc_abort(struct daemon *d)
 
 static int handlers_signal_parse(const char *s)
 {
-	static const struct { const char *name; int sig; } sigs[] = {
-		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
-		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "STOP", SIGSTOP },
-		{ "CONT", SIGCONT }, { "ALRM", SIGALRM }, { "WINCH", SIGWINCH }, { "TSTP", SIGTSTP },
-		{ "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "ABRT", SIGABRT }, { "PIPE", SIGPIPE },
+	static const struct {
+		const char *name;
+		int sig;
+	} sigs[] = {
+	    {"HUP", SIGHUP},   {"INT", SIGINT},	  {"QUIT", SIGQUIT},   {"KILL", SIGKILL},
+	    {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM},   {"STOP", SIGSTOP},
+	    {"CONT", SIGCONT}, {"ALRM", SIGALRM}, {"WINCH", SIGWINCH}, {"TSTP", SIGTSTP},
+	    {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU}, {"ABRT", SIGABRT},   {"PIPE", SIGPIPE},
 	};
 	char *end;
 	long n;
@@ -528,7 +556,8 @@ static void handlers_signal_one(json_t *results, struct proc *p, int sig)
 	enum sv_result r = sig < 0 ? SV_BAD_SIGNAL : proc_signal(p, sig);
 
 	handlers_sv_words(r, &status, &message);
-	json_array_append_new(results, handlers_result(p->fullname, status, r == SV_OK ? "signalled" : message));
+	json_array_append_new(results,
+			      handlers_result(p->fullname, status, r == SV_OK ? "signalled" : message));
 }
 
 /* {"signal": "HUP", "names": [...]} -> {"results": [...]} */
@@ -544,7 +573,8 @@ static void handlers_signal(struct daemon *d, struct conn *c, json_t *req)
 		return;
 	}
 	results = json_array();
-	json_array_foreach(names, i, v) {
+	json_array_foreach(names, i, v)
+	{
 		const char *name = json_string_value(v);
 		char group[256];
 		struct proc **procs;
@@ -558,8 +588,9 @@ static void handlers_signal(struct daemon *d, struct conn *c, json_t *req)
 				procs = sv_group(d->sv, group, &np);
 			if (procs == NULL || np == 0) {
 				if (strcmp(name, "all") != 0)
-					json_array_append_new(results, handlers_result(group, "no_such_group",
-										       "ERROR (no such group)"));
+					json_array_append_new(
+					    results,
+					    handlers_result(group, "no_such_group", "ERROR (no such group)"));
 				continue;
 			}
 			for (size_t k = 0; k < np; k++)
@@ -735,7 +766,8 @@ static struct conf *handlers_conf_load(struct daemon *d, struct conn *c)
 static int handlers_avail_cmp(const void *a, const void *b)
 {
 	json_t *const *x = a, *const *y = b;
-	return strcmp(json_string_value(json_object_get(*x, "name")), json_string_value(json_object_get(*y, "name")));
+	return strcmp(json_string_value(json_object_get(*x, "name")),
+		      json_string_value(json_object_get(*y, "name")));
 }
 
 /* {} -> {"programs": [{"name","group","in_use","autostart","group_priority","priority"}]} (config on disk) */
@@ -764,10 +796,10 @@ static void handlers_avail(struct daemon *d, struct conn *c, json_t *req)
 				snprintf(spec, sizeof(spec), "%s", pn);
 			else
 				snprintf(spec, sizeof(spec), "%s:%s", pg->group, pn);
-			rows[nrows++] = json_pack("{s:s, s:s, s:s, s:b, s:b, s:i, s:i}", "name", spec, "group",
-						  pg->group, "process", pn, "in_use", sv_find(d->sv, spec) != NULL,
-						  "autostart", pg->autostart, "group_priority", gprio, "priority",
-						  pg->priority);
+			rows[nrows++] =
+			    json_pack("{s:s, s:s, s:s, s:b, s:b, s:i, s:i}", "name", spec, "group", pg->group,
+				      "process", pn, "in_use", sv_find(d->sv, spec) != NULL, "autostart",
+				      pg->autostart, "group_priority", gprio, "priority", pg->priority);
 		}
 	}
 	if (rows != NULL) {
@@ -813,7 +845,7 @@ static int handlers_strv_cmp(const void *a, const void *b)
 /* supervisorctl lists each kind of change in name order. */
 static void handlers_diff_sort(struct sv_diff *diff)
 {
-	char **lists[] = { diff->added, diff->changed, diff->removed };
+	char **lists[] = {diff->added, diff->changed, diff->removed};
 
 	for (size_t k = 0; k < 3; k++) {
 		size_t n = 0;
@@ -877,16 +909,19 @@ static void handlers_update(struct daemon *d, struct conn *c, json_t *req)
 	for (size_t i = 0; diff.removed != NULL && diff.removed[i] != NULL; i++)
 		if (WANTED(diff.removed[i])) {
 			json_array_append_new(results, handlers_result(diff.removed[i], "ok", "stopped"));
-			json_array_append_new(results, handlers_result(diff.removed[i], "ok", "removed process group"));
+			json_array_append_new(
+			    results, handlers_result(diff.removed[i], "ok", "removed process group"));
 		}
 	for (size_t i = 0; diff.changed != NULL && diff.changed[i] != NULL; i++)
 		if (WANTED(diff.changed[i])) {
 			json_array_append_new(results, handlers_result(diff.changed[i], "ok", "stopped"));
-			json_array_append_new(results, handlers_result(diff.changed[i], "ok", "updated process group"));
+			json_array_append_new(
+			    results, handlers_result(diff.changed[i], "ok", "updated process group"));
 		}
 	for (size_t i = 0; diff.added != NULL && diff.added[i] != NULL; i++)
 		if (WANTED(diff.added[i]))
-			json_array_append_new(results, handlers_result(diff.added[i], "ok", "added process group"));
+			json_array_append_new(results,
+					      handlers_result(diff.added[i], "ok", "added process group"));
 #undef WANTED
 	sv_diff_free(&diff);
 	daemon_update(d, nc, nn > 0 ? filter : NULL);
@@ -948,8 +983,8 @@ static void handlers_ping(struct daemon *d, struct conn *c, json_t *req)
 	handlers_uptime(time(NULL) - d->start_time, up, sizeof(up));
 	snprintf(msg, sizeof(msg), "pid %ld, uptime %s, %zu of %zu processes running%s", (long)getpid(), up,
 		 running, np, d->shutting_down ? ", shutting down" : "");
-	json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", "daemon", "ok", !d->shutting_down,
-						"message", msg));
+	json_array_append_new(
+	    checks, json_pack("{s:s, s:b, s:s}", "name", "daemon", "ok", !d->shutting_down, "message", msg));
 	if (engine_ping_checks != NULL && d->engine != NULL)
 		engine_ping_checks(d->engine, checks);
 	conn_reply_ok(c, json_pack("{s:o}", "checks", checks));
@@ -972,20 +1007,20 @@ static void handlers_reopen_logs(struct daemon *d, struct conn *c, json_t *req)
 }
 
 const struct control_handler proc_handlers[] = {
-	{ MSG_STATUS, false, handlers_status },
-	{ MSG_START, true, handlers_start },
-	{ MSG_STOP, true, handlers_stop },
-	{ MSG_RESTART, true, handlers_restart },
-	{ MSG_SIGNAL, true, handlers_signal },
-	{ MSG_PID, false, handlers_pid },
-	{ MSG_TAIL, false, handlers_tail },
-	{ MSG_AVAIL, false, handlers_avail },
-	{ MSG_REREAD, false, handlers_reread },
-	{ MSG_UPDATE, true, handlers_update },
-	{ MSG_RELOAD, true, handlers_reload },
-	{ MSG_SHUTDOWN, true, handlers_shutdown },
-	{ MSG_PING, false, handlers_ping },
-	{ MSG_VERSION, false, handlers_version },
-	{ MSG_REOPEN_LOGS, true, handlers_reopen_logs },
-	{ 0, false, NULL },
+    {MSG_STATUS, false, handlers_status},
+    {MSG_START, true, handlers_start},
+    {MSG_STOP, true, handlers_stop},
+    {MSG_RESTART, true, handlers_restart},
+    {MSG_SIGNAL, true, handlers_signal},
+    {MSG_PID, false, handlers_pid},
+    {MSG_TAIL, false, handlers_tail},
+    {MSG_AVAIL, false, handlers_avail},
+    {MSG_REREAD, false, handlers_reread},
+    {MSG_UPDATE, true, handlers_update},
+    {MSG_RELOAD, true, handlers_reload},
+    {MSG_SHUTDOWN, true, handlers_shutdown},
+    {MSG_PING, false, handlers_ping},
+    {MSG_VERSION, false, handlers_version},
+    {MSG_REOPEN_LOGS, true, handlers_reopen_logs},
+    {0, false, NULL},
 };

@@ -134,11 +134,11 @@ static void main_daemonize(void)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "configuration", required_argument, NULL, 'c' },
-		{ "nodaemon", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
+	    {"configuration", required_argument, NULL, 'c'},
+	    {"nodaemon", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct daemon d;
 	const char *conf_arg = DEFAULT_CONF;
@@ -152,11 +152,21 @@ int main(int argc, char **argv)
 	log_init("taskvisord", LOG_LVL_INFO, 1);
 	while ((ch = getopt_long(argc, argv, "c:nhv", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': conf_arg = optarg; break;
-		case 'n': foreground = true; break;
-		case 'h': usage(stdout); return 0;
-		case 'v': printf("%s\n", TASKVISOR_VERSION); return 0;
-		default: usage(stderr); return 2;
+		case 'c':
+			conf_arg = optarg;
+			break;
+		case 'n':
+			foreground = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'v':
+			printf("%s\n", TASKVISOR_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
@@ -181,12 +191,14 @@ int main(int argc, char **argv)
 	log_set_level(lvl);
 
 	if (d.conf->pidfile != NULL && (other = main_pidfile_owner(d.conf->pidfile)) != 0) {
-		fprintf(stderr, "taskvisord: already running (pid %ld, pidfile %s)\n", (long)other, d.conf->pidfile);
+		fprintf(stderr, "taskvisord: already running (pid %ld, pidfile %s)\n", (long)other,
+			d.conf->pidfile);
 		rc = 1;
 		goto out;
 	}
 	if (d.conf->socket_file != NULL && control_probe(d.conf->socket_file)) {
-		fprintf(stderr, "taskvisord: %s: another daemon is already listening on it\n", d.conf->socket_file);
+		fprintf(stderr, "taskvisord: %s: another daemon is already listening on it\n",
+			d.conf->socket_file);
 		rc = 1;
 		goto out;
 	}

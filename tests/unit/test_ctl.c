@@ -19,21 +19,24 @@
 
 /* The framework declares these; this test brings its own. */
 const struct ctl_cmd proc_cmds[] = {
-	{ "status", NULL, "status", "", NULL }, { "start", NULL, "start", "", NULL },
-	{ "stop", NULL, "stop", "", NULL },     { "signal", NULL, "signal", "", NULL },
-	{ NULL, NULL, NULL, NULL, NULL },
+    {"status", NULL, "status", "", NULL}, {"start", NULL, "start", "", NULL},
+    {"stop", NULL, "stop", "", NULL},	  {"signal", NULL, "signal", "", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 const struct ctl_cmd misc_cmds[] = {
-	{ "reread", NULL, "reread", "", NULL }, { "reload", NULL, "reload", "", NULL },
-	{ "help", "?", "help", "", NULL },      { NULL, NULL, NULL, NULL, NULL },
+    {"reread", NULL, "reread", "", NULL},
+    {"reload", NULL, "reload", "", NULL},
+    {"help", "?", "help", "", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 const struct ctl_cmd task_cmds[] = {
-	{ "task", NULL, "task", "", NULL }, { NULL, NULL, NULL, NULL, NULL },
+    {"task", NULL, "task", "", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static const struct ctl_cmd *find(const char *name, bool *amb)
 {
-	const struct ctl_cmd *const tables[] = { proc_cmds, misc_cmds, task_cmds, NULL };
+	const struct ctl_cmd *const tables[] = {proc_cmds, misc_cmds, task_cmds, NULL};
 	return ctl_cmd_find(tables, name, amb);
 }
 
@@ -113,7 +116,7 @@ static void test_socket_from_conf(void **state)
 
 static void test_connect_words(void **state)
 {
-	struct ctl c = { "/x", "/nonexistent/dir/tv.sock", -1, false, false };
+	struct ctl c = {"/x", "/nonexistent/dir/tv.sock", -1, false, false};
 	char err[256];
 
 	(void)state;
@@ -125,9 +128,9 @@ static void test_connect_words(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_find),
-		cmocka_unit_test(test_socket_from_conf),
-		cmocka_unit_test(test_connect_words),
+	    cmocka_unit_test(test_find),
+	    cmocka_unit_test(test_socket_from_conf),
+	    cmocka_unit_test(test_connect_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,7 +26,7 @@ static void pair(int sv[2])
 /* Raw bytes of one frame with any header values. */
 static size_t frame(char *buf, uint32_t version, uint32_t type, const char *payload)
 {
-	struct proto_hdr h = { version, type, (uint32_t)strlen(payload) };
+	struct proto_hdr h = {version, type, (uint32_t)strlen(payload)};
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + sizeof(h), payload, strlen(payload));
 	return sizeof(h) + strlen(payload);
@@ -177,7 +177,7 @@ static void test_rbuf_bad(void **state)
 	/* A header announcing more than PROTO_MAX_PAYLOAD is refused before any payload arrives. */
 	proto_rbuf_init(&rb);
 	{
-		struct proto_hdr big = { PROTO_VERSION, MSG_STATUS, PROTO_MAX_PAYLOAD + 1 };
+		struct proto_hdr big = {PROTO_VERSION, MSG_STATUS, PROTO_MAX_PAYLOAD + 1};
 		assert_int_equal(write(sv[0], &big, sizeof(big)), (ssize_t)sizeof(big));
 	}
 	assert_true(proto_rbuf_fill(&rb, sv[1]) > 0);
@@ -266,10 +266,10 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_send_recv),    cmocka_unit_test(test_recv_bad_version),
-		cmocka_unit_test(test_rbuf_split),   cmocka_unit_test(test_rbuf_many),
-		cmocka_unit_test(test_rbuf_bad),     cmocka_unit_test(test_wbuf_partial),
-		cmocka_unit_test(test_wbuf_oversize), cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_send_recv),	  cmocka_unit_test(test_recv_bad_version),
+	    cmocka_unit_test(test_rbuf_split),	  cmocka_unit_test(test_rbuf_many),
+	    cmocka_unit_test(test_rbuf_bad),	  cmocka_unit_test(test_wbuf_partial),
+	    cmocka_unit_test(test_wbuf_oversize), cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
