@@ -48,28 +48,28 @@ struct proc_priv {
 	enum proc_timer timer_kind;
 	ev_timer gpoll; /* a stop waits for the process group to empty */
 	double spawn_mono;
-	pid_t pgid; /* process group of the last child; 0 once it is gone */
+	pid_t pgid;	      /* process group of the last child; 0 once it is gone */
 	bool group_signalled; /* stopsignal already went to the whole group */
-	bool killed;          /* SIGKILL sent in this stop */
+	bool killed;	      /* SIGKILL sent in this stop */
 	bool pending_start;   /* waiting for depends_on */
 	bool restart_after_stop;
-	bool removed; /* gone from the configuration: freed once down */
+	bool removed;	 /* gone from the configuration: freed once down */
 	bool logs_stale; /* log paths may have changed (sv_apply): reopen at the next spawn */
 
 	/* Copied from the configuration so that a removed process can still be stopped. */
 	int stopsignal, stopwaitsecs;
 	bool stopasgroup, killasgroup;
 	int level_group, level_prog; /* start/stop order */
-	char *logpath[2];            /* stdout, stderr; NULL = discard */
+	char *logpath[2];	     /* stdout, stderr; NULL = discard */
 
 	struct proclog *log[2];
 	struct proclog_pipe *pipe[2];
 
-	struct memcg *memcg;      /* its memory cgroup (lives across restarts), or NULL */
-	long long oom_before;     /* the cgroup's oom_kill counter at spawn */
-	int rss_over;             /* consecutive RSS samples over memory_limit */
-	ev_timer watchdog;        /* watchdog_sec: restart when WATCHDOG=1 stops coming */
-	ev_periodic cron;         /* restart_cron: scheduled restarts (wall clock) */
+	struct memcg *memcg;  /* its memory cgroup (lives across restarts), or NULL */
+	long long oom_before; /* the cgroup's oom_kill counter at spawn */
+	int rss_over;	      /* consecutive RSS samples over memory_limit */
+	ev_timer watchdog;    /* watchdog_sec: restart when WATCHDOG=1 stops coming */
+	ev_periodic cron;     /* restart_cron: scheduled restarts (wall clock) */
 	struct cron cron_line;
 };
 
@@ -84,7 +84,7 @@ struct supervisor {
 	size_t nprocs;
 	struct proc **dying; /* removed from the configuration, still stopping */
 	size_t ndying;
-	struct proc **grpbuf; /* sv_group's answer */
+	struct proc **grpbuf;	  /* sv_group's answer */
 	struct memcg_root *memcg; /* NULL: no memory cgroups (RSS sampling and the kernel log) */
 	ev_timer rss_timer;
 	struct readiness *notify; /* NOTIFY_SOCKET for ready=notify / watchdog_sec programs */
@@ -107,14 +107,22 @@ static void sv_stop_step(struct supervisor *sv);
 const char *proc_state_name(enum proc_state s)
 {
 	switch (s) {
-	case PROC_STOPPED: return "STOPPED";
-	case PROC_STARTING: return "STARTING";
-	case PROC_RUNNING: return "RUNNING";
-	case PROC_BACKOFF: return "BACKOFF";
-	case PROC_STOPPING: return "STOPPING";
-	case PROC_EXITED: return "EXITED";
-	case PROC_FATAL: return "FATAL";
-	case PROC_UNKNOWN: return "UNKNOWN";
+	case PROC_STOPPED:
+		return "STOPPED";
+	case PROC_STARTING:
+		return "STARTING";
+	case PROC_RUNNING:
+		return "RUNNING";
+	case PROC_BACKOFF:
+		return "BACKOFF";
+	case PROC_STOPPING:
+		return "STOPPING";
+	case PROC_EXITED:
+		return "EXITED";
+	case PROC_FATAL:
+		return "FATAL";
+	case PROC_UNKNOWN:
+		return "UNKNOWN";
 	}
 	return "UNKNOWN";
 }
@@ -128,13 +136,13 @@ static const struct {
 	enum proc_state to[4];
 	int n;
 } proc_table[] = {
-	{ PROC_STOPPED, { PROC_STARTING }, 1 },
-	{ PROC_STARTING, { PROC_RUNNING, PROC_BACKOFF, PROC_STOPPING }, 3 },
-	{ PROC_RUNNING, { PROC_STOPPING, PROC_EXITED }, 2 },
-	{ PROC_BACKOFF, { PROC_STARTING, PROC_FATAL, PROC_STOPPED }, 3 },
-	{ PROC_STOPPING, { PROC_STOPPED }, 1 },
-	{ PROC_EXITED, { PROC_STARTING }, 1 },
-	{ PROC_FATAL, { PROC_STARTING }, 1 },
+    {PROC_STOPPED, {PROC_STARTING}, 1},
+    {PROC_STARTING, {PROC_RUNNING, PROC_BACKOFF, PROC_STOPPING}, 3},
+    {PROC_RUNNING, {PROC_STOPPING, PROC_EXITED}, 2},
+    {PROC_BACKOFF, {PROC_STARTING, PROC_FATAL, PROC_STOPPED}, 3},
+    {PROC_STOPPING, {PROC_STOPPED}, 1},
+    {PROC_EXITED, {PROC_STARTING}, 1},
+    {PROC_FATAL, {PROC_STARTING}, 1},
 };
 
 bool proc_transition_allowed(enum proc_state from, enum proc_state to)
@@ -281,7 +289,8 @@ static void proc_logs_open(struct proc *p)
 		long long maxb = i == 0 ? p->prog->stdout_logfile_maxbytes : p->prog->stderr_logfile_maxbytes;
 		int backups = i == 0 ? p->prog->stdout_logfile_backups : p->prog->stderr_logfile_backups;
 		char err[256];
-		pp->log[i] = proclog_open(pp->logpath[i], maxb, backups, p->prog->log_timestamps, err, sizeof(err));
+		pp->log[i] =
+		    proclog_open(pp->logpath[i], maxb, backups, p->prog->log_timestamps, err, sizeof(err));
 		if (pp->log[i] == NULL) {
 			log_warnx("%s: %s (output discarded)", p->fullname, err);
 			pp->log[i] = proclog_open(NULL, 0, 0, false, err, sizeof(err));
@@ -376,11 +385,11 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen)
 {
 	const struct conf_program *pr = p->prog;
 	const struct conf *c = p->sv->conf;
-	struct proc_env env = { 0 };
+	struct proc_env env = {0};
 	char **argv = NULL;
 	char *path = NULL;
 	pid_t pid = -1;
-	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int out[2] = {-1, -1}, errp[2] = {-1, -1};
 	struct passwd pw;
 	char pwbuf[4096];
 	gid_t groups[256];
@@ -440,7 +449,8 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen)
 		struct proc_priv *pp = p->priv;
 		char cerr[256];
 		if (pp->memcg == NULL) {
-			pp->memcg = memcg_create(p->sv->memcg, p->fullname, pr->memory_limit, cerr, sizeof(cerr));
+			pp->memcg =
+			    memcg_create(p->sv->memcg, p->fullname, pr->memory_limit, cerr, sizeof(cerr));
 			if (pp->memcg == NULL)
 				log_warnx("%s: no memory cgroup: %s", p->fullname, cerr);
 		} else if (memcg_set_limit(pp->memcg, pr->memory_limit) < 0) {
@@ -452,22 +462,22 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen)
 		}
 	}
 	struct spawn_req r = {
-		.path = path,
-		.argv = argv,
-		.envp = env.v,
-		.directory = pr->directory,
-		.umask = pr->umask,
-		.set_user = set_user,
-		.uid = set_user ? pw.pw_uid : 0,
-		.gid = set_user ? pw.pw_gid : 0,
-		.groups = groups,
-		.ngroups = set_user ? (size_t)ngroups : 0,
-		.oom_score_adj = pr->oom_score_adj,
-		.rlimits = pr->rlimits,
-		.nrlimits = pr->nrlimits,
-		.stdout_fd = out[1],
-		.stderr_fd = pr->redirect_stderr ? out[1] : errp[1],
-		.cgroup_procs = cgprocs,
+	    .path = path,
+	    .argv = argv,
+	    .envp = env.v,
+	    .directory = pr->directory,
+	    .umask = pr->umask,
+	    .set_user = set_user,
+	    .uid = set_user ? pw.pw_uid : 0,
+	    .gid = set_user ? pw.pw_gid : 0,
+	    .groups = groups,
+	    .ngroups = set_user ? (size_t)ngroups : 0,
+	    .oom_score_adj = pr->oom_score_adj,
+	    .rlimits = pr->rlimits,
+	    .nrlimits = pr->nrlimits,
+	    .stdout_fd = out[1],
+	    .stderr_fd = pr->redirect_stderr ? out[1] : errp[1],
+	    .cgroup_procs = cgprocs,
 	};
 	pid = spawn_fork(&r, err, errlen);
 	if (pid > 0) {
@@ -919,8 +929,8 @@ static void proc_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		pp->killed = true;
 		if (p->pid > 0) {
 			pid_t target = pp->killasgroup ? -pp->pgid : p->pid;
-			log_warnx("%s: still running after %d s: SIGKILL to %s %d", p->fullname, pp->stopwaitsecs,
-				  pp->killasgroup ? "process group" : "pid", (int)p->pid);
+			log_warnx("%s: still running after %d s: SIGKILL to %s %d", p->fullname,
+				  pp->stopwaitsecs, pp->killasgroup ? "process group" : "pid", (int)p->pid);
 			kill(target, SIGKILL);
 		} else if (proc_group_alive(pp->pgid)) {
 			log_warnx("%s: process group %d still alive after %d s: SIGKILL", p->fullname,
@@ -982,7 +992,8 @@ static void sv_notify_ensure(struct supervisor *sv)
 		return;
 	bool need = false;
 	for (size_t i = 0; i < sv->conf->nprograms; i++)
-		need = need || sv->conf->programs[i].ready == READY_NOTIFY || sv->conf->programs[i].watchdog_sec > 0;
+		need = need || sv->conf->programs[i].ready == READY_NOTIFY ||
+		       sv->conf->programs[i].watchdog_sec > 0;
 	if (!need)
 		return;
 	free(sv->notify_path);
@@ -1102,7 +1113,8 @@ enum sv_result proc_signal(struct proc *p, int sig)
 {
 	if (sig <= 0 || sig >= NSIG)
 		return SV_BAD_SIGNAL;
-	if (p->pid <= 0 || !(p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_STOPPING))
+	if (p->pid <= 0 ||
+	    !(p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_STOPPING))
 		return SV_NOT_RUNNING;
 	if (kill(p->pid, sig) < 0)
 		return SV_NOT_RUNNING;
@@ -1405,8 +1417,8 @@ static void sv_stop_step(struct supervisor *sv)
 				/* Dependents go first, whatever their priority. */
 				for (size_t k = 0; k < sv->nprocs; k++) {
 					struct proc *q = sv->procs[k];
-					if (proc_is_up(q) && q->state != PROC_STOPPING && proc_depends_on(q, p) &&
-					    !sv_has_up_dependents(sv, q))
+					if (proc_is_up(q) && q->state != PROC_STOPPING &&
+					    proc_depends_on(q, p) && !sv_has_up_dependents(sv, q))
 						proc_stop(q);
 				}
 				continue;
@@ -1608,7 +1620,7 @@ void sv_diff(struct supervisor *sv, const struct conf *nc, struct sv_diff *out)
 
 void sv_diff_free(struct sv_diff *d)
 {
-	char **all[3] = { d->added, d->changed, d->removed };
+	char **all[3] = {d->added, d->changed, d->removed};
 	for (int i = 0; i < 3; i++) {
 		for (char **s = all[i]; s != NULL && *s != NULL; s++)
 			free(*s);
@@ -1680,7 +1692,7 @@ void sv_apply(struct supervisor *sv, const struct conf *nc, char *const *names)
 			for (size_t k = 0; k < sv->nprocs && !exists; k++)
 				exists = sv->procs[k]->cp == &pr->procs[j];
 			if (exists || sv_conf_find(nc, conf_program_group(pr), pr->procs[j].name, &dummy) !=
-					      &pr->procs[j])
+					  &pr->procs[j])
 				continue;
 			struct proc *p = proc_new(sv, pr, &pr->procs[j]);
 			if (p == NULL || sv_add(&sv->procs, &sv->nprocs, p) < 0) {

@@ -35,25 +35,25 @@ struct proc_priv; /* watchers, log capture: private to proc.c and friends */
 struct proc {
 	struct supervisor *sv;
 	const struct conf_program *prog; /* into the current conf */
-	const struct conf_proc *cp;      /* into the current conf */
-	char *name;                      /* process name, e.g. "worker_01" */
-	char *group;                     /* group name */
-	char *fullname;                  /* "group:name", or "name" when group == program == name */
+	const struct conf_proc *cp;	 /* into the current conf */
+	char *name;			 /* process name, e.g. "worker_01" */
+	char *group;			 /* group name */
+	char *fullname;			 /* "group:name", or "name" when group == program == name */
 
 	enum proc_state state;
-	pid_t pid;             /* 0 when not running */
-	time_t start_time;     /* wall clock of the last spawn */
-	time_t stop_time;      /* wall clock of the last exit/stop; 0 = never */
-	int backoff;           /* consecutive failed starts */
-	unsigned restarts;     /* automatic restarts since the daemon started */
-	bool exited_once;      /* last_wstatus is meaningful */
-	int last_wstatus;      /* raw wait status of the last exit */
+	pid_t pid;		 /* 0 when not running */
+	time_t start_time;	 /* wall clock of the last spawn */
+	time_t stop_time;	 /* wall clock of the last exit/stop; 0 = never */
+	int backoff;		 /* consecutive failed starts */
+	unsigned restarts;	 /* automatic restarts since the daemon started */
+	bool exited_once;	 /* last_wstatus is meaningful */
+	int last_wstatus;	 /* raw wait status of the last exit */
 	bool last_exit_expected; /* exit code was in exitcodes */
-	bool oom_killed;       /* the last exit was the kernel's OOM killer */
-	unsigned oom_kills;    /* OOM kills counted since the daemon started */
-	char spawn_err[256];   /* why the last start failed ("" if it did not) */
-	char status_text[256]; /* STATUS= from a ready=notify program */
-	char last_reason[128]; /* why it was last restarted/stopped by the daemon (memory_limit...) */
+	bool oom_killed;	 /* the last exit was the kernel's OOM killer */
+	unsigned oom_kills;	 /* OOM kills counted since the daemon started */
+	char spawn_err[256];	 /* why the last start failed ("" if it did not) */
+	char status_text[256];	 /* STATUS= from a ready=notify program */
+	char last_reason[128];	 /* why it was last restarted/stopped by the daemon (memory_limit...) */
 
 	struct proc_priv *priv;
 };

@@ -64,8 +64,8 @@ static int proclog_openfd(struct proclog *l, bool trunc)
 	return 0;
 }
 
-struct proclog *proclog_open(const char *path, long long maxbytes, int backups, bool timestamps,
-			     char *err, size_t errlen)
+struct proclog *proclog_open(const char *path, long long maxbytes, int backups, bool timestamps, char *err,
+			     size_t errlen)
 {
 	struct proclog *l = calloc(1, sizeof(*l));
 	if (l == NULL) {
@@ -116,7 +116,10 @@ void proclog_free(struct proclog *l)
 	free(l);
 }
 
-const char *proclog_path(const struct proclog *l) { return l ? l->path : NULL; }
+const char *proclog_path(const struct proclog *l)
+{
+	return l ? l->path : NULL;
+}
 
 int proclog_reopen(struct proclog *l)
 {

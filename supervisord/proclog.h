@@ -13,13 +13,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct proclog;      /* one log file */
+struct proclog;	     /* one log file */
 struct proclog_pipe; /* one pipe read end feeding a proclog */
 
 /* Open path for appending (creating its directory). path NULL = discard everything.
  * maxbytes 0 = never rotate; backups 0 = truncate instead of keeping old files. */
-struct proclog *proclog_open(const char *path, long long maxbytes, int backups, bool timestamps,
-			     char *err, size_t errlen);
+struct proclog *proclog_open(const char *path, long long maxbytes, int backups, bool timestamps, char *err,
+			     size_t errlen);
 void proclog_free(struct proclog *l);
 const char *proclog_path(const struct proclog *l); /* NULL when discarding */
 /* Append captured bytes (timestamps and rotation applied). */

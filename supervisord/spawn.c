@@ -252,7 +252,7 @@ static void __attribute__((noreturn)) spawn_child(const struct spawn_req *r, pid
 			spawn_child_fail("write", "/proc/self/oom_score_adj", errno);
 	}
 	for (size_t i = 0; i < r->nrlimits; i++) {
-		struct rlimit rl = { r->rlimits[i].soft, r->rlimits[i].hard };
+		struct rlimit rl = {r->rlimits[i].soft, r->rlimits[i].hard};
 		if (setrlimit(r->rlimits[i].resource, &rl) < 0)
 			spawn_child_fail("setrlimit", "", errno);
 	}

@@ -29,20 +29,20 @@ char *spawn_which(const char *argv0, const char *pathenv, char *err, size_t errl
 
 /* Everything the child needs, resolved in the parent before fork. */
 struct spawn_req {
-	const char *path;      /* the file to exec */
+	const char *path; /* the file to exec */
 	char *const *argv;
 	char *const *envp;
 	const char *directory; /* NULL: stay */
-	int umask;             /* -1: inherit */
-	bool set_user;         /* switch to uid/gid/groups */
+	int umask;	       /* -1: inherit */
+	bool set_user;	       /* switch to uid/gid/groups */
 	uid_t uid;
 	gid_t gid;
 	const gid_t *groups;
 	size_t ngroups;
-	int oom_score_adj;     /* CONF_NO_VALUE: leave */
+	int oom_score_adj; /* CONF_NO_VALUE: leave */
 	const struct conf_rlimit *rlimits;
 	size_t nrlimits;
-	int stdout_fd;         /* write ends for the child's 1 and 2 */
+	int stdout_fd; /* write ends for the child's 1 and 2 */
 	int stderr_fd;
 	const char *cgroup_procs; /* "…/cgroup.procs" the child joins before exec, or NULL */
 };
