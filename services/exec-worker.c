@@ -17,7 +17,8 @@
  * Exit 0 = done; else failed with "exited N" / "killed by signal N" and the
  * last 4 KB of its stderr (stderr is also copied to the worker's stderr).
  * A cancel sends SIGTERM to the step's group, SIGKILL --kill-after seconds
- * later. Leases are renewed while steps run. SIGTERM to the worker stops its
+ * later. A keeper process per step takes the step's whole group down when the
+ * worker dies (PR_SET_PDEATHSIG). Leases are renewed while steps run. SIGTERM to the worker stops its
  * steps the same way and exits once they are gone.
  *
  * It never writes the database and never outlives its daemon connection.
@@ -30,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -343,19 +346,66 @@ static int exec_high(int fd)
 	return h;
 }
 
-/* In the child: set up fds, signals, environment and exec. Never returns. */
-static void exec_child(struct tv_step *s, int in_r, int err_w, int ctl_w)
+/* The keeper's parent (the worker) died: take the whole step group down. */
+static void exec_keeper_orphaned(int sig)
+{
+	(void)sig;
+	kill(0, SIGKILL);
+}
+
+/*
+ * The step's keeper: the worker's direct child and its process group's
+ * leader. It runs the command as its own child and ends the way the command
+ * ended (exit code, or the same signal), so the worker sees the command's
+ * status. Why it exists: PR_SET_PDEATHSIG reaches only a direct child, and a
+ * step's command (sh -c, pipelines) has grandchildren; when the worker is
+ * SIGKILLed the keeper is told and kills the whole group, so a lost step
+ * never runs on unsupervised (a re-run or resume would overlap with it).
+ */
+static void exec_keeper(pid_t parent, pid_t cmd)
+{
+	struct sigaction sa;
+	struct rlimit no_core = { 0, 0 };
+	sigset_t none;
+	int st;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGTERM, &sa, NULL); /* a cancel's SIGTERM is for the command; its status is relayed */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = exec_keeper_orphaned;
+	sigaction(SIGUSR1, &sa, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGUSR1);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (getppid() != parent)
+		kill(0, SIGKILL);
+	close(0);
+	close(EXEC_FD);
+	while (waitpid(cmd, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(127);
+	if (WIFEXITED(st))
+		_exit(WEXITSTATUS(st));
+	setrlimit(RLIMIT_CORE, &no_core);
+	signal(WTERMSIG(st), SIG_DFL);
+	raise(WTERMSIG(st));
+	_exit(128 + WTERMSIG(st));
+}
+
+/* In the child: set up fds, signals, environment; fork the command under a keeper. Never returns. */
+static void exec_child(struct tv_step *s, pid_t parent, int in_r, int err_w, int ctl_w)
 {
 	const char *cmd = tv_step_command(s);
 	char idx[16], att[16], fdn[8];
 	sigset_t none;
+	pid_t pid;
 	int a = exec_high(in_r), b = exec_high(err_w), c = exec_high(ctl_w);
 
 	setpgid(0, 0);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (a < 0 || b < 0 || c < 0 || dup2(a, 0) < 0 || dup2(b, 2) < 0 || dup2(c, EXEC_FD) < 0)
 		_exit(127);
 	close_range(EXEC_FD + 1, ~0U, 0);
@@ -368,6 +418,13 @@ static void exec_child(struct tv_step *s, int in_r, int err_w, int ctl_w)
 	setenv("STEP_NAME", tv_step_name(s) != NULL ? tv_step_name(s) : "", 1);
 	setenv("STEP_INDEX", idx, 1);
 	setenv("TASKVISOR_FD", fdn, 1);
+	pid = fork(); /* signals are still blocked here: the keeper sets its own up first */
+	if (pid < 0)
+		_exit(127);
+	if (pid > 0)
+		exec_keeper(parent, pid);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (exec_needs_shell(cmd)) {
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		dprintf(2, "exec-worker: cannot run /bin/sh: %s\n", strerror(errno));
@@ -389,7 +446,7 @@ static int exec_step_start(struct tv_step *s, void *arg)
 	struct exec_step *es;
 	int in[2] = { -1, -1 }, err[2] = { -1, -1 }, ctl[2] = { -1, -1 };
 	sigset_t all, old;
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (x->stopping) {
 		tv_step_set_error(s, "exec-worker pid %ld is stopping", (long)getpid());
@@ -416,9 +473,10 @@ static int exec_step_start(struct tv_step *s, void *arg)
 	}
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
+	parent = getpid();
 	pid = fork();
 	if (pid == 0)
-		exec_child(s, in[0], err[1], ctl[1]);
+		exec_child(s, parent, in[0], err[1], ctl[1]);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		tv_step_set_error(s, "exec-worker: fork: %s", strerror(errno));
