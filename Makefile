@@ -27,7 +27,7 @@ LDLIBS  = -lev -linih -lsqlite3 -ljansson -luuid $(SYSTEMD_LIBS) -lm
 # Debian packages the build and the tests need (installed by `make deps` when missing).
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
             libjansson-dev uuid-dev libcmocka-dev
-DEB_TEST  = sqlite3 python3 procps
+DEB_TEST  = sqlite3 python3 procps tzdata
 DEB_BENCH = supervisor hyperfine nodejs npm
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c))
@@ -135,6 +135,10 @@ install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 taskvisord.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
+
+# Fuzz the search parser with libFuzzer (clang); FUZZ_SECONDS per run.
+fuzz:
+	tests/fuzz/run.sh $(or $(FUZZ_SECONDS),30)
 
 clean:
 	rm -rf build build-asan var
