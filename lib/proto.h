@@ -101,7 +101,8 @@ enum msgtype {
 	 *   "start_at":T,"start_before":T,"parent":"ID"} -> OK {"id":"uuid"};
 	 *   or a batch {"tasks":[{same fields},...]} -> OK {"ids":["uuid",...]}
 	 *   (one transaction: all tasks are validated first, any error refuses
-	 *   the whole batch: "task 3: unknown task type 'x'").
+	 *   the whole batch: "task 3: unknown task type 'x'"; a lock conflict
+	 *   does not: OK {"ids":[...],"errors":[{"index":i,"id","error"}]}).
 	 *   Errors: "unknown task type 'x'", "input must be a JSON object",
 	 *   "start_at: cannot parse time 'x'", "step fetch: input has no key 'repo'".
 	 *   A lock conflict still creates the task (stopped, result error) and
@@ -118,6 +119,12 @@ enum msgtype {
 	 *   or paused tasks always; running ones only when the type is cancellable
 	 *   (else "Cancel Not Implemented for Task: ID"). Wrong state: "task ID is
 	 *   running, not paused" / "task ID is already stopped"; nothing changes.
+	 *   UNLOCK: paused -> stopped (result error), locks released, still
+	 *   resumable (RESUME takes it back; its locks are not re-taken).
+	 *   FORCE_UNLOCK: any state but stopped -> stopped, result error, locks
+	 *   released, a running step cancelled at its worker. Both refused unless
+	 *   [taskvisord] allow_dangerous_actions = true ("dangerous actions are
+	 *   disabled: ...").
 	 * WAIT: {"id":"ID"} -> DATA {"task":{...}} after each committed change,
 	 *   then OK {"task":{... with steps/errors/locks}} once it is stopped
 	 *   (at once when it already is).

@@ -215,6 +215,7 @@ int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errl
 int engine_task_skip(struct engine *e, struct etask *t, char *err, size_t errlen);
 int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errlen);
 void engine_worker_send(struct worker *w, uint32_t type, json_t *body);
+int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char *user, char *err, size_t errlen);
 
 /* engine_rescue.c */
 /* The step lost its worker (cause): re-queue while attempts allow, else fail it. */

@@ -608,3 +608,53 @@ int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errl
 	engine_task_stop(e, t, QR_CANCELLED);
 	return 0;
 }
+
+/*
+ * `task unlock` (paused -> stopped, locks freed, still resumable) and
+ * `task force-unlock` (any state but stopped -> stopped in error, locks freed;
+ * a running step is cancelled at its worker). The caller checks
+ * allow_dangerous_actions.
+ */
+int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char *user, char *err, size_t errlen)
+{
+	char msg[256];
+
+	if (t->row.state == QT_STOPPED) {
+		snprintf(err, errlen, "task %s is already stopped", t->row.id);
+		return -1;
+	}
+	if (!force && t->row.state != QT_PAUSED) {
+		snprintf(err, errlen, "task %s is %s, not paused (force-unlock stops it anyway)", t->row.id,
+			 q_task_state_name(t->row.state));
+		return -1;
+	}
+	engine_tx(e);
+	for (size_t i = 0; i < t->nsteps; i++) {
+		struct estep *s = &t->steps[i];
+
+		if (s->queued) {
+			engine_fifo_remove(s);
+			s->row.state = QS_PENDING;
+			engine_step_dirty(e, s);
+		}
+		if (s->row.state == QS_RUNNING && s->w != NULL) {
+			for (int k = 0; k < s->w->nheld; k++)
+				if (s->w->held[k].s == s) {
+					engine_worker_send(s->w, MSG_WORKER_CANCEL,
+							   json_pack("{s:s}", "step_id", s->w->held[k].step_id));
+					s->w->held[k].s = NULL;
+				}
+			s->w = NULL;
+			s->row.state = QS_ERROR;
+			s->row.ended_at = engine_now();
+			engine_step_dirty(e, s);
+		}
+	}
+	snprintf(msg, sizeof(msg), "%s by %s: locks released", force ? "force-unlocked" : "unlocked",
+		 user != NULL ? user : "?");
+	engine_error(e, t, -1, msg, NULL);
+	if (!force)
+		t->row.flags |= QF_UNLOCKED;
+	engine_task_stop(e, t, QR_ERROR);
+	return 0;
+}

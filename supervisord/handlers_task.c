@@ -193,6 +193,19 @@ static void handlers_action(struct daemon *d, struct conn *c, json_t *req, handl
 	if (handlers_find(e, c, req, &row) < 0)
 		return;
 	t = engine_task_get(e, row.id);
+	if (t == NULL && fn == engine_task_resume && row.state == QT_STOPPED && (row.flags & QF_UNLOCKED)) {
+		/* unlocked (stopped, locks released) but resumable: back into memory as paused */
+		int64_t rowid = row.rowid;
+
+		row.flags &= ~QF_UNLOCKED;
+		row.state = QT_PAUSED;
+		t = engine_task_load(e, &row); /* takes row's strings */
+		row.rowid = rowid;
+		if (t != NULL && t->row.ended_at != 0) {
+			t->row.ended_at = 0;
+			engine_task_dirty(e, t);
+		}
+	}
 	if (t == NULL || t->row.state == QT_STOPPED) {
 		if (strcmp(verb, "cancel") == 0)
 			snprintf(err, sizeof(err), "task %s is already stopped", row.id);
@@ -220,6 +233,37 @@ static void handlers_task_skip(struct daemon *d, struct conn *c, json_t *req)
 static void handlers_task_cancel(struct daemon *d, struct conn *c, json_t *req)
 {
 	handlers_action(d, c, req, engine_task_cancel, "cancel");
+}
+
+static void handlers_unlock(struct daemon *d, struct conn *c, json_t *req, bool force)
+{
+	struct engine *e = d->engine;
+	struct q_task row;
+	struct etask *t;
+	char err[512];
+
+	if (d->conf == NULL || !d->conf->allow_dangerous_actions) {
+		handlers_reply_error(e, c, "dangerous actions are disabled: set allow_dangerous_actions = true in [taskvisord]");
+		return;
+	}
+	if (handlers_find(e, c, req, &row) < 0)
+		return;
+	t = engine_task_get(e, row.id);
+	if (t == NULL) {
+		snprintf(err, sizeof(err), "task %s is already stopped", row.id);
+		handlers_reply_error(e, c, err);
+	} else if (engine_task_unlock(e, t, force, conn_user(c), err, sizeof(err)) < 0) {
+		handlers_reply_error(e, c, err);
+	} else {
+		engine_reply_task(e, c, MSG_OK, row.rowid, true);
+	}
+	q_task_clear(&row);
+}
+
+static void handlers_task_unlock(struct daemon *d, struct conn *c, json_t *req) { handlers_unlock(d, c, req, false); }
+static void handlers_task_force_unlock(struct daemon *d, struct conn *c, json_t *req)
+{
+	handlers_unlock(d, c, req, true);
 }
 
 static void handlers_waiter_closed(void *arg, struct conn *c)
@@ -385,6 +429,8 @@ const struct control_handler task_handlers[] = {
 	{ MSG_TASK_RESUME, true, handlers_task_resume },
 	{ MSG_TASK_SKIP, true, handlers_task_skip },
 	{ MSG_TASK_CANCEL, true, handlers_task_cancel },
+	{ MSG_TASK_UNLOCK, true, handlers_task_unlock },
+	{ MSG_TASK_FORCE_UNLOCK, true, handlers_task_force_unlock },
 	{ MSG_TASK_WAIT, false, handlers_task_wait },
 	/* Workers may run as any user the configuration names (user=): not admin-only. */
 	{ MSG_WORKER_HELLO, false, handlers_worker_hello },

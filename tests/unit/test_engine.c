@@ -545,7 +545,7 @@ static void test_throughput(void **state)
 	struct engine *e = mk();
 	struct worker *w = worker(e, 256);
 	struct timespec a, b;
-	int n = 20000, done = 0;
+	int n = getenv("TV_ENGINE_BENCH_N") != NULL ? atoi(getenv("TV_ENGINE_BENCH_N")) : 5000, done = 0;
 	double secs;
 
 	(void)state;
