@@ -57,7 +57,9 @@ struct estep {
 	bool queued;
 	bool dirty;
 	int children_open;  /* spawned children not yet stopped */
+	int children_total; /* spawned by this step since the daemon started */
 	bool child_failed;  /* one of them ended in error */
+	bool child_paused;  /* one of them paused while this step still ran */
 };
 
 struct waiter {

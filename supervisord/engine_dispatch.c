@@ -343,6 +343,7 @@ enum q_result engine_derive_result(const struct etask *t)
 }
 
 static void engine_child_stopped(struct engine *e, struct etask *child);
+static void engine_child_paused(struct engine *e, struct etask *child, struct estep *cs);
 
 void engine_task_stop(struct engine *e, struct etask *t, enum q_result result)
 {
@@ -410,8 +411,36 @@ void engine_step_fail(struct engine *e, struct estep *s, const char *msg, const 
 		t->row.result = QR_ERROR;
 		engine_task_dirty(e, t);
 		log_info("task %s (%s) paused: step %s failed", t->row.id, t->row.label, s->row.name);
+		engine_child_paused(e, t, s);
 		break;
 	}
+}
+
+/* A child paused in error: its parent pauses too (its waiting step is in error until resumed). */
+static void engine_child_paused(struct engine *e, struct etask *child, struct estep *cs)
+{
+	struct etask *p;
+	struct estep *s;
+	char msg[256];
+
+	if (child->row.parent_task_id == NULL || child->row.parent_step < 0)
+		return;
+	p = engine_task_get(e, child->row.parent_task_id);
+	if (p == NULL || p->row.state == QT_STOPPED || (size_t)child->row.parent_step >= p->nsteps)
+		return;
+	s = &p->steps[child->row.parent_step];
+	if (s->row.state == QS_RUNNING)
+		s->child_paused = true; /* decided when the step is done */
+	if (s->row.state != QS_SUSPENDED)
+		return;
+	snprintf(msg, sizeof(msg), "child task %s paused: step %s failed", child->row.id, cs->row.name);
+	engine_error(e, p, s->row.idx, msg, NULL);
+	s->row.state = QS_ERROR;
+	engine_step_dirty(e, s);
+	p->row.state = QT_PAUSED;
+	p->row.result = QR_ERROR;
+	engine_task_dirty(e, p);
+	engine_child_paused(e, p, s);
 }
 
 void engine_step_done(struct engine *e, struct estep *s, json_t *output)
@@ -428,6 +457,14 @@ void engine_step_done(struct engine *e, struct estep *s, json_t *output)
 	if (s->children_open > 0) {
 		s->row.state = QS_SUSPENDED; /* waits for its children (engine_child_stopped) */
 		engine_step_dirty(e, s);
+		if (s->child_paused) {
+			s->child_paused = false;
+			engine_error(e, t, s->row.idx, "a child task paused in error", NULL);
+			s->row.state = QS_ERROR;
+			t->row.state = QT_PAUSED;
+			t->row.result = QR_ERROR;
+			engine_task_dirty(e, t);
+		}
 		return;
 	}
 	if (s->child_failed) {
@@ -524,6 +561,17 @@ int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errl
 	s = engine_error_step(t);
 	if (s == NULL) {
 		engine_task_advance(e, t);
+	} else if (s->children_open > 0) {
+		s->row.state = QS_SUSPENDED; /* wait for the children again */
+		s->child_failed = false;
+		s->child_paused = false;
+		engine_step_dirty(e, s);
+	} else if (s->children_total > 0 && !s->child_failed) {
+		s->row.state = QS_SUCCESS; /* its children have finished meanwhile */
+		engine_step_dirty(e, s);
+		engine_task_dirty(e, t);
+		engine_task_advance(e, t);
+		return 0;
 	} else {
 		s->row.state = QS_READY;
 		s->child_failed = false;

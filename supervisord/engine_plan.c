@@ -557,8 +557,10 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 		engine_fifo_push(&t->steps[0], false);
 	if (t->row.start_at != 0 || t->row.start_before != 0)
 		engine_timed(e, t);
-	if (parent != NULL && parent_step >= 0 && (size_t)parent_step < parent->nsteps)
+	if (parent != NULL && parent_step >= 0 && (size_t)parent_step < parent->nsteps) {
 		parent->steps[parent_step].children_open++;
+		parent->steps[parent_step].children_total++;
+	}
 	engine_kick(e);
 	log_debug("task %s (%s) planned%s", t->row.id, t->row.label, delayed ? ", delayed" : "");
 	return t;
