@@ -114,7 +114,7 @@ run_ref() {
 	REF_RATE=""; REF_P50=""; REF_P99=""
 	[ -n "$REF_OK" ] || return 0
 	TDIR=$(mktemp -d "${TMPDIR:-/tmp}/tv-bench-ref.XXXXXX")
-	out=$(cd "$here/ref-queue" && node bench.mjs "$TDIR/queue.db" "$1" "$N" "$BATCH" "$LAT_N" "$INTERVAL") ||
+	out=$(cd "$here/ref-queue" && node bench.mjs main "$TDIR/queue.db" "$1" "$N" "$BATCH" "$LAT_N" "$INTERVAL") ||
 		{ echo "tasks: reference failed: $out"; rm -rf "$TDIR"; TDIR=""; return 0; }
 	REF_RATE=$(field "$out" rate)
 	REF_P50=$(field "$out" p50_ms)

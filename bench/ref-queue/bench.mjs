@@ -2,7 +2,7 @@
 // no-op work as taskvisor's benchmark, on plainjob (SQLite through
 // better-sqlite3, WAL) with 2 worker processes.
 //
-//   node bench.mjs DB normal|full COUNT BATCH LAT_COUNT INTERVAL_MS
+//   node bench.mjs main DB normal|full COUNT BATCH LAT_COUNT INTERVAL_MS
 // prints: tasks=N seconds=S rate=R failed=F p50_ms=X p99_ms=Y
 //
 // Throughput: COUNT jobs added in batches of BATCH (addMany: one transaction
@@ -89,7 +89,7 @@ if (role === "worker") {
 	const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] : NaN);
 	console.log(
 		`tasks=${count} seconds=${secs.toFixed(3)} rate=${Math.round(count / secs)} failed=${failed} ` +
-			`p50_ms=${pct(50).toFixed(3)} p99_ms=${pct(99).toFixed(3)}`
+			`p50_ms=${pct(50).toFixed(3)} p99_ms=${pct(99).toFixed(3)} samples=${lat.length}`
 	);
 	process.exit(0);
 }
