@@ -56,7 +56,7 @@ struct q_task {
 	int64_t recurring_id; /* 0 none */
 	int64_t start_at, start_before, created_at, started_at, ended_at;
 	int steps_total, steps_done;
-	int flags;                   /* QF_* */
+	int flags;		     /* QF_* */
 	enum conf_on_error on_error; /* pause | stop | skip */
 	int retry_on_worker_loss;
 };
@@ -99,9 +99,9 @@ struct queue_ops {
 	int (*begin)(struct qb *b); /* 0 / -1 */
 	int (*commit)(struct qb *b);
 	int (*rollback)(struct qb *b);
-	int (*savepoint)(struct qb *b);    /* nested: one request's writes */
-	int (*release)(struct qb *b);      /* keep them */
-	int (*rollback_to)(struct qb *b);  /* drop them (then release) */
+	int (*savepoint)(struct qb *b);	  /* nested: one request's writes */
+	int (*release)(struct qb *b);	  /* keep them */
+	int (*rollback_to)(struct qb *b); /* drop them (then release) */
 	/* Move the log into the store: truncate=false is PASSIVE, true is TRUNCATE (idle). */
 	int (*checkpoint)(struct qb *b, bool truncate);
 	/* Pages in the write-ahead log after the last commit (0 when unknown). */
@@ -147,7 +147,7 @@ const struct queue_ops *queue_backend_find(const char *name);
 const char *q_task_state_name(enum q_task_state s);
 const char *q_result_name(enum q_result r);
 const char *q_step_state_name(enum q_step_state s);
-int q_task_state_parse(const char *s);  /* -1 unknown */
+int q_task_state_parse(const char *s); /* -1 unknown */
 int q_result_parse(const char *s);
 int q_step_state_parse(const char *s);
 const char *q_on_error_name(enum conf_on_error e);

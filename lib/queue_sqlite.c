@@ -40,11 +40,11 @@ int64_t q_now_ms(void)
 
 /* ---- names ---- */
 
-static const char *const qs_task_states[] = { "planning", "planned", "running", "paused", "stopped" };
-static const char *const qs_results[] = { "pending", "success", "error", "warning", "cancelled" };
-static const char *const qs_step_states[] = { "pending", "ready",   "running", "success",
-					      "suspended", "skipped", "error",   "cancelled" };
-static const char *const qs_on_errors[] = { "pause", "stop", "skip" };
+static const char *const qs_task_states[] = {"planning", "planned", "running", "paused", "stopped"};
+static const char *const qs_results[] = {"pending", "success", "error", "warning", "cancelled"};
+static const char *const qs_step_states[] = {"pending",	  "ready",   "running", "success",
+					     "suspended", "skipped", "error",	"cancelled"};
+static const char *const qs_on_errors[] = {"pause", "stop", "skip"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -60,7 +60,10 @@ const char *q_task_state_name(enum q_task_state s)
 {
 	return (unsigned)s < NELEM(qs_task_states) ? qs_task_states[s] : "?";
 }
-const char *q_result_name(enum q_result r) { return (unsigned)r < NELEM(qs_results) ? qs_results[r] : "?"; }
+const char *q_result_name(enum q_result r)
+{
+	return (unsigned)r < NELEM(qs_results) ? qs_results[r] : "?";
+}
 const char *q_step_state_name(enum q_step_state s)
 {
 	return (unsigned)s < NELEM(qs_step_states) ? qs_step_states[s] : "?";
@@ -69,9 +72,18 @@ const char *q_on_error_name(enum conf_on_error e)
 {
 	return (unsigned)e < NELEM(qs_on_errors) ? qs_on_errors[e] : "pause";
 }
-int q_task_state_parse(const char *s) { return qs_parse(qs_task_states, NELEM(qs_task_states), s); }
-int q_result_parse(const char *s) { return qs_parse(qs_results, NELEM(qs_results), s); }
-int q_step_state_parse(const char *s) { return qs_parse(qs_step_states, NELEM(qs_step_states), s); }
+int q_task_state_parse(const char *s)
+{
+	return qs_parse(qs_task_states, NELEM(qs_task_states), s);
+}
+int q_result_parse(const char *s)
+{
+	return qs_parse(qs_results, NELEM(qs_results), s);
+}
+int q_step_state_parse(const char *s)
+{
+	return qs_parse(qs_step_states, NELEM(qs_step_states), s);
+}
 
 void q_task_clear(struct q_task *t)
 {
@@ -100,94 +112,94 @@ void q_step_clear(struct q_step *s)
 
 /* Numbered migrations: index i brings the schema to version i + 1. Append only. */
 static const char *const qs_migrations[] = {
-	/* 1: tasks, steps, errors, locks, recurring logics. */
-	"CREATE TABLE tasks ("
-	" num INTEGER PRIMARY KEY,"
-	" id TEXT NOT NULL UNIQUE,"
-	" label TEXT NOT NULL,"
-	" name TEXT NOT NULL,"
-	" queue TEXT NOT NULL,"
-	" input TEXT NOT NULL DEFAULT '{}',"
-	" output TEXT NOT NULL DEFAULT '{}',"
-	" state TEXT NOT NULL,"
-	" result TEXT NOT NULL,"
-	" triggered_by TEXT,"
-	" parent_task_id TEXT,"
-	" parent_step INTEGER,"
-	" recurring_id INTEGER,"
-	" start_at INTEGER,"
-	" start_before INTEGER,"
-	" created_at INTEGER NOT NULL,"
-	" started_at INTEGER,"
-	" ended_at INTEGER,"
-	" steps_total INTEGER NOT NULL DEFAULT 0,"
-	" steps_done INTEGER NOT NULL DEFAULT 0,"
-	" progress TEXT NOT NULL DEFAULT '{}',"
-	" flags INTEGER NOT NULL DEFAULT 0,"
-	" on_error TEXT NOT NULL DEFAULT 'pause',"
-	" retry_on_worker_loss INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX tasks_state_result ON tasks(state, result);"
-	"CREATE INDEX tasks_label ON tasks(label);"
-	"CREATE INDEX tasks_started_at ON tasks(started_at);"
-	"CREATE INDEX tasks_ended_at ON tasks(ended_at);"
-	"CREATE INDEX tasks_parent ON tasks(parent_task_id) WHERE parent_task_id IS NOT NULL;"
-	"CREATE INDEX tasks_created_at ON tasks(created_at);"
-	"CREATE INDEX tasks_recurring ON tasks(recurring_id) WHERE recurring_id IS NOT NULL;"
-	"CREATE TABLE steps ("
-	" num INTEGER PRIMARY KEY,"
-	" task INTEGER NOT NULL REFERENCES tasks(num) ON DELETE CASCADE,"
-	" idx INTEGER NOT NULL,"
-	" name TEXT NOT NULL,"
-	" command TEXT,"
-	" handler TEXT,"
-	" state TEXT NOT NULL,"
-	" worker TEXT,"
-	" worker_pid INTEGER,"
-	" lease_until INTEGER,"
-	" attempts INTEGER NOT NULL DEFAULT 0,"
-	" started_at INTEGER,"
-	" ended_at INTEGER,"
-	" UNIQUE (task, idx));"
-	"CREATE INDEX steps_active ON steps(state) WHERE state IN ('ready', 'running');"
-	"CREATE TABLE errors ("
-	" num INTEGER PRIMARY KEY,"
-	" task INTEGER NOT NULL REFERENCES tasks(num) ON DELETE CASCADE,"
-	" step INTEGER,"
-	" message TEXT NOT NULL,"
-	" output_tail TEXT,"
-	" at INTEGER NOT NULL);"
-	"CREATE INDEX errors_task ON errors(task);"
-	"CREATE TABLE locks ("
-	" num INTEGER PRIMARY KEY,"
-	" resource TEXT NOT NULL,"
-	" task INTEGER NOT NULL REFERENCES tasks(num) ON DELETE CASCADE,"
-	" exclusive INTEGER NOT NULL DEFAULT 1);"
-	"CREATE UNIQUE INDEX locks_exclusive ON locks(resource) WHERE exclusive;"
-	"CREATE INDEX locks_resource ON locks(resource);"
-	"CREATE INDEX locks_task ON locks(task);"
-	"CREATE TABLE recurring ("
-	" num INTEGER PRIMARY KEY,"
-	" id TEXT NOT NULL UNIQUE,"
-	" label TEXT NOT NULL,"
-	" cron TEXT NOT NULL,"
-	" input TEXT NOT NULL DEFAULT '{}',"
-	" triggered_by TEXT,"
-	" iteration INTEGER NOT NULL DEFAULT 0,"
-	" iterations INTEGER NOT NULL DEFAULT 0,"
-	" until INTEGER,"
-	" last_at INTEGER,"
-	" next_at INTEGER,"
-	" state TEXT NOT NULL DEFAULT 'active',"
-	" created_at INTEGER NOT NULL);"
-	"CREATE INDEX recurring_next ON recurring(next_at) WHERE state = 'active';",
+    /* 1: tasks, steps, errors, locks, recurring logics. */
+    "CREATE TABLE tasks ("
+    " num INTEGER PRIMARY KEY,"
+    " id TEXT NOT NULL UNIQUE,"
+    " label TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " queue TEXT NOT NULL,"
+    " input TEXT NOT NULL DEFAULT '{}',"
+    " output TEXT NOT NULL DEFAULT '{}',"
+    " state TEXT NOT NULL,"
+    " result TEXT NOT NULL,"
+    " triggered_by TEXT,"
+    " parent_task_id TEXT,"
+    " parent_step INTEGER,"
+    " recurring_id INTEGER,"
+    " start_at INTEGER,"
+    " start_before INTEGER,"
+    " created_at INTEGER NOT NULL,"
+    " started_at INTEGER,"
+    " ended_at INTEGER,"
+    " steps_total INTEGER NOT NULL DEFAULT 0,"
+    " steps_done INTEGER NOT NULL DEFAULT 0,"
+    " progress TEXT NOT NULL DEFAULT '{}',"
+    " flags INTEGER NOT NULL DEFAULT 0,"
+    " on_error TEXT NOT NULL DEFAULT 'pause',"
+    " retry_on_worker_loss INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX tasks_state_result ON tasks(state, result);"
+    "CREATE INDEX tasks_label ON tasks(label);"
+    "CREATE INDEX tasks_started_at ON tasks(started_at);"
+    "CREATE INDEX tasks_ended_at ON tasks(ended_at);"
+    "CREATE INDEX tasks_parent ON tasks(parent_task_id) WHERE parent_task_id IS NOT NULL;"
+    "CREATE INDEX tasks_created_at ON tasks(created_at);"
+    "CREATE INDEX tasks_recurring ON tasks(recurring_id) WHERE recurring_id IS NOT NULL;"
+    "CREATE TABLE steps ("
+    " num INTEGER PRIMARY KEY,"
+    " task INTEGER NOT NULL REFERENCES tasks(num) ON DELETE CASCADE,"
+    " idx INTEGER NOT NULL,"
+    " name TEXT NOT NULL,"
+    " command TEXT,"
+    " handler TEXT,"
+    " state TEXT NOT NULL,"
+    " worker TEXT,"
+    " worker_pid INTEGER,"
+    " lease_until INTEGER,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " started_at INTEGER,"
+    " ended_at INTEGER,"
+    " UNIQUE (task, idx));"
+    "CREATE INDEX steps_active ON steps(state) WHERE state IN ('ready', 'running');"
+    "CREATE TABLE errors ("
+    " num INTEGER PRIMARY KEY,"
+    " task INTEGER NOT NULL REFERENCES tasks(num) ON DELETE CASCADE,"
+    " step INTEGER,"
+    " message TEXT NOT NULL,"
+    " output_tail TEXT,"
+    " at INTEGER NOT NULL);"
+    "CREATE INDEX errors_task ON errors(task);"
+    "CREATE TABLE locks ("
+    " num INTEGER PRIMARY KEY,"
+    " resource TEXT NOT NULL,"
+    " task INTEGER NOT NULL REFERENCES tasks(num) ON DELETE CASCADE,"
+    " exclusive INTEGER NOT NULL DEFAULT 1);"
+    "CREATE UNIQUE INDEX locks_exclusive ON locks(resource) WHERE exclusive;"
+    "CREATE INDEX locks_resource ON locks(resource);"
+    "CREATE INDEX locks_task ON locks(task);"
+    "CREATE TABLE recurring ("
+    " num INTEGER PRIMARY KEY,"
+    " id TEXT NOT NULL UNIQUE,"
+    " label TEXT NOT NULL,"
+    " cron TEXT NOT NULL,"
+    " input TEXT NOT NULL DEFAULT '{}',"
+    " triggered_by TEXT,"
+    " iteration INTEGER NOT NULL DEFAULT 0,"
+    " iterations INTEGER NOT NULL DEFAULT 0,"
+    " until INTEGER,"
+    " last_at INTEGER,"
+    " next_at INTEGER,"
+    " state TEXT NOT NULL DEFAULT 'active',"
+    " created_at INTEGER NOT NULL);"
+    "CREATE INDEX recurring_next ON recurring(next_at) WHERE state = 'active';",
 };
 
-#define TASK_COLS                                                                                  \
-	"num, id, label, name, queue, input, output, progress, state, result, triggered_by, "      \
-	"parent_task_id, parent_step, recurring_id, start_at, start_before, created_at, started_at, " \
+#define TASK_COLS                                                                                            \
+	"num, id, label, name, queue, input, output, progress, state, result, triggered_by, "                \
+	"parent_task_id, parent_step, recurring_id, start_at, start_before, created_at, started_at, "        \
 	"ended_at, steps_total, steps_done, flags, on_error, retry_on_worker_loss"
-#define STEP_COLS                                                                                  \
-	"num, task, idx, name, command, handler, state, worker, worker_pid, lease_until, attempts, "  \
+#define STEP_COLS                                                                                            \
+	"num, task, idx, name, command, handler, state, worker, worker_pid, lease_until, attempts, "         \
 	"started_at, ended_at"
 
 enum qs_stmt {
@@ -218,42 +230,44 @@ enum qs_stmt {
 };
 
 static const char *const qs_sql[QS_NSTMT] = {
-	[QS_BEGIN] = "BEGIN IMMEDIATE",
-	[QS_COMMIT] = "COMMIT",
-	[QS_ROLLBACK] = "ROLLBACK",
-	[QS_SAVEPOINT] = "SAVEPOINT req",
-	[QS_RELEASE] = "RELEASE req",
-	[QS_ROLLBACK_TO] = "ROLLBACK TO req",
-	[QS_TASK_INSERT] = "INSERT INTO tasks (id, label, name, queue, input, output, progress, state, result, "
-			   "triggered_by, parent_task_id, parent_step, recurring_id, start_at, start_before, "
-			   "created_at, started_at, ended_at, steps_total, steps_done, flags, on_error, "
-			   "retry_on_worker_loss) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-			   "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
-	[QS_TASK_UPDATE] = "UPDATE tasks SET state = ?2, result = ?3, started_at = ?4, ended_at = ?5, "
-			   "steps_done = ?6, progress = ?7, output = ?8, flags = ?9 WHERE num = ?1",
-	[QS_STEP_INSERT] = "INSERT INTO steps (task, idx, name, command, handler, state, worker, worker_pid, "
-			   "lease_until, attempts, started_at, ended_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-			   "?9, ?10, ?11, ?12)",
-	[QS_STEP_UPDATE] = "UPDATE steps SET state = ?2, worker = ?3, worker_pid = ?4, lease_until = ?5, "
-			   "attempts = ?6, started_at = ?7, ended_at = ?8 WHERE num = ?1",
-	[QS_ERROR_INSERT] = "INSERT INTO errors (task, step, message, output_tail, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[QS_LOCK_HOLDERS] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
-			    "WHERE l.resource = ?1 AND l.exclusive",
-	[QS_LOCK_INSERT] = "INSERT INTO locks (task, resource, exclusive) VALUES (?1, ?2, ?3)",
-	[QS_LOCKS_RELEASE] = "DELETE FROM locks WHERE task = ?1",
-	[QS_LOCKS_OF] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
-			"WHERE l.task = ?1 ORDER BY l.num",
-	/* A prefix range on the unique index: ids are lowercase hex and '-', all below '~'. */
-	[QS_TASK_FIND] = "SELECT " TASK_COLS " FROM tasks WHERE id >= ?1 AND id < ?1 || '~' ORDER BY id LIMIT 2",
-	[QS_TASK_GET] = "SELECT " TASK_COLS " FROM tasks WHERE num = ?1",
-	[QS_TASKS_ACTIVE] = "SELECT " TASK_COLS " FROM tasks WHERE state IN ('planning', 'planned', 'running', "
-			    "'paused') ORDER BY num",
-	[QS_CHILDREN_OF] = "SELECT " TASK_COLS " FROM tasks WHERE parent_task_id = ?1 ORDER BY num",
-	[QS_STEPS_OF] = "SELECT " STEP_COLS " FROM steps WHERE task = ?1 ORDER BY idx",
-	[QS_ERRORS_OF] = "SELECT task, step, message, output_tail, at FROM errors WHERE task = ?1 ORDER BY num",
-	[QS_PING_WRITE] = "INSERT OR REPLACE INTO schema_version (rowid, version) SELECT rowid, version FROM "
-			  "schema_version LIMIT 1",
-	[QS_PING_READ] = "SELECT count(*) FROM tasks WHERE state IN ('running', 'paused')",
+    [QS_BEGIN] = "BEGIN IMMEDIATE",
+    [QS_COMMIT] = "COMMIT",
+    [QS_ROLLBACK] = "ROLLBACK",
+    [QS_SAVEPOINT] = "SAVEPOINT req",
+    [QS_RELEASE] = "RELEASE req",
+    [QS_ROLLBACK_TO] = "ROLLBACK TO req",
+    [QS_TASK_INSERT] =
+	"INSERT INTO tasks (id, label, name, queue, input, output, progress, state, result, "
+	"triggered_by, parent_task_id, parent_step, recurring_id, start_at, start_before, "
+	"created_at, started_at, ended_at, steps_total, steps_done, flags, on_error, "
+	"retry_on_worker_loss) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	"?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+    [QS_TASK_UPDATE] = "UPDATE tasks SET state = ?2, result = ?3, started_at = ?4, ended_at = ?5, "
+		       "steps_done = ?6, progress = ?7, output = ?8, flags = ?9 WHERE num = ?1",
+    [QS_STEP_INSERT] = "INSERT INTO steps (task, idx, name, command, handler, state, worker, worker_pid, "
+		       "lease_until, attempts, started_at, ended_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+		       "?9, ?10, ?11, ?12)",
+    [QS_STEP_UPDATE] = "UPDATE steps SET state = ?2, worker = ?3, worker_pid = ?4, lease_until = ?5, "
+		       "attempts = ?6, started_at = ?7, ended_at = ?8 WHERE num = ?1",
+    [QS_ERROR_INSERT] =
+	"INSERT INTO errors (task, step, message, output_tail, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [QS_LOCK_HOLDERS] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
+			"WHERE l.resource = ?1 AND l.exclusive",
+    [QS_LOCK_INSERT] = "INSERT INTO locks (task, resource, exclusive) VALUES (?1, ?2, ?3)",
+    [QS_LOCKS_RELEASE] = "DELETE FROM locks WHERE task = ?1",
+    [QS_LOCKS_OF] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
+		    "WHERE l.task = ?1 ORDER BY l.num",
+    /* A prefix range on the unique index: ids are lowercase hex and '-', all below '~'. */
+    [QS_TASK_FIND] = "SELECT " TASK_COLS " FROM tasks WHERE id >= ?1 AND id < ?1 || '~' ORDER BY id LIMIT 2",
+    [QS_TASK_GET] = "SELECT " TASK_COLS " FROM tasks WHERE num = ?1",
+    [QS_TASKS_ACTIVE] = "SELECT " TASK_COLS " FROM tasks WHERE state IN ('planning', 'planned', 'running', "
+			"'paused') ORDER BY num",
+    [QS_CHILDREN_OF] = "SELECT " TASK_COLS " FROM tasks WHERE parent_task_id = ?1 ORDER BY num",
+    [QS_STEPS_OF] = "SELECT " STEP_COLS " FROM steps WHERE task = ?1 ORDER BY idx",
+    [QS_ERRORS_OF] = "SELECT task, step, message, output_tail, at FROM errors WHERE task = ?1 ORDER BY num",
+    [QS_PING_WRITE] = "INSERT OR REPLACE INTO schema_version (rowid, version) SELECT rowid, version FROM "
+		      "schema_version LIMIT 1",
+    [QS_PING_READ] = "SELECT count(*) FROM tasks WHERE state IN ('running', 'paused')",
 };
 
 struct qb {
@@ -304,8 +318,9 @@ static int qs_migrate(struct qb *b)
 		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (version > (int)NELEM(qs_migrations)) {
-		snprintf(b->err, sizeof(b->err), "database schema version %d is newer than this taskvisord (%zu)",
-			 version, NELEM(qs_migrations));
+		snprintf(b->err, sizeof(b->err),
+			 "database schema version %d is newer than this taskvisord (%zu)", version,
+			 NELEM(qs_migrations));
 		return -1;
 	}
 	for (size_t i = (size_t)version; i < NELEM(qs_migrations); i++) {
@@ -313,7 +328,8 @@ static int qs_migrate(struct qb *b)
 
 		if (qs_exec(b, "BEGIN IMMEDIATE") < 0)
 			return -1;
-		snprintf(sql, sizeof(sql), "DELETE FROM schema_version; INSERT INTO schema_version VALUES (%zu)", i + 1);
+		snprintf(sql, sizeof(sql),
+			 "DELETE FROM schema_version; INSERT INTO schema_version VALUES (%zu)", i + 1);
 		if (qs_exec(b, qs_migrations[i]) < 0 || qs_exec(b, sql) < 0) {
 			char why[sizeof(b->err)];
 
@@ -347,8 +363,8 @@ static struct qb *qs_open(const char *path, enum conf_durability dur, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, b->db != NULL ? sqlite3_errmsg(b->db) : "cannot open");
 		qs_close(b);
 		return NULL;
@@ -364,8 +380,10 @@ static struct qb *qs_open(const char *path, enum conf_durability dur, char *err,
 		return NULL;
 	}
 	for (int i = 0; i < QS_NSTMT; i++) {
-		if (sqlite3_prepare_v3(b->db, qs_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &b->st[i], NULL) != SQLITE_OK) {
-			snprintf(err, errlen, "%s: preparing \"%.40s...\": %s", path, qs_sql[i], sqlite3_errmsg(b->db));
+		if (sqlite3_prepare_v3(b->db, qs_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &b->st[i], NULL) !=
+		    SQLITE_OK) {
+			snprintf(err, errlen, "%s: preparing \"%.40s...\": %s", path, qs_sql[i],
+				 sqlite3_errmsg(b->db));
 			qs_close(b);
 			return NULL;
 		}
@@ -374,7 +392,10 @@ static struct qb *qs_open(const char *path, enum conf_durability dur, char *err,
 	return b;
 }
 
-static const char *qs_error(struct qb *b) { return b->err; }
+static const char *qs_error(struct qb *b)
+{
+	return b->err;
+}
 
 /* Run a statement that returns no rows. */
 static int qs_run(struct qb *b, enum qs_stmt which)
@@ -389,11 +410,26 @@ static int qs_run(struct qb *b, enum qs_stmt which)
 	return 0;
 }
 
-static int qs_begin(struct qb *b) { return qs_run(b, QS_BEGIN); }
-static int qs_commit(struct qb *b) { return qs_run(b, QS_COMMIT); }
-static int qs_rollback(struct qb *b) { return qs_run(b, QS_ROLLBACK); }
-static int qs_savepoint(struct qb *b) { return qs_run(b, QS_SAVEPOINT); }
-static int qs_release(struct qb *b) { return qs_run(b, QS_RELEASE); }
+static int qs_begin(struct qb *b)
+{
+	return qs_run(b, QS_BEGIN);
+}
+static int qs_commit(struct qb *b)
+{
+	return qs_run(b, QS_COMMIT);
+}
+static int qs_rollback(struct qb *b)
+{
+	return qs_run(b, QS_ROLLBACK);
+}
+static int qs_savepoint(struct qb *b)
+{
+	return qs_run(b, QS_SAVEPOINT);
+}
+static int qs_release(struct qb *b)
+{
+	return qs_run(b, QS_RELEASE);
+}
 static int qs_rollback_to(struct qb *b)
 {
 	if (qs_run(b, QS_ROLLBACK_TO) < 0)
@@ -404,8 +440,8 @@ static int qs_rollback_to(struct qb *b)
 static int qs_checkpoint(struct qb *b, bool truncate)
 {
 	int logged = 0, done = 0;
-	int rc = sqlite3_wal_checkpoint_v2(b->db, NULL, truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE,
-					   &logged, &done);
+	int rc = sqlite3_wal_checkpoint_v2(
+	    b->db, NULL, truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE, &logged, &done);
 
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return qs_fail(b, "checkpoint");
@@ -416,7 +452,10 @@ static int qs_checkpoint(struct qb *b, bool truncate)
 	return 0;
 }
 
-static int qs_wal_pages(struct qb *b) { return b->wal_pages; }
+static int qs_wal_pages(struct qb *b)
+{
+	return b->wal_pages;
+}
 
 /* ---- binding helpers ---- */
 
@@ -471,7 +510,8 @@ static void qs_read_task(sqlite3_stmt *st, struct q_task *t)
 	t->steps_done = sqlite3_column_int(st, 20);
 	t->flags = sqlite3_column_int(st, 21);
 	{
-		int oe = qs_parse(qs_on_errors, NELEM(qs_on_errors), (const char *)sqlite3_column_text(st, 22));
+		int oe =
+		    qs_parse(qs_on_errors, NELEM(qs_on_errors), (const char *)sqlite3_column_text(st, 22));
 		t->on_error = oe < 0 ? ON_ERROR_PAUSE : (enum conf_on_error)oe;
 	}
 	t->retry_on_worker_loss = sqlite3_column_int(st, 23);
@@ -734,9 +774,9 @@ static int qs_children_of(struct qb *b, const char *id, q_task_fn fn, void *arg)
 /* Check an ORDER BY text against the searchable columns: "col [asc|desc]". */
 static int qs_order(const char *order, char *out, size_t len)
 {
-	static const char *const cols[] = { "id",	  "label",	   "name",	 "state",    "result",
-					    "triggered_by", "parent_task_id", "start_at", "started_at", "ended_at",
-					    "created_at",   "queue" };
+	static const char *const cols[] = {"id",	 "label",	 "name",	   "state",
+					   "result",	 "triggered_by", "parent_task_id", "start_at",
+					   "started_at", "ended_at",	 "created_at",	   "queue"};
 	char col[32] = "", dir[8] = "";
 	int n;
 
@@ -753,8 +793,8 @@ static int qs_order(const char *order, char *out, size_t len)
 	return 0;
 }
 
-static int qs_task_list(struct qb *b, const char *search, const char *order, long limit, int64_t now_ms, q_task_fn fn,
-			void *arg, char *err, size_t errlen)
+static int qs_task_list(struct qb *b, const char *search, const char *order, long limit, int64_t now_ms,
+			q_task_fn fn, void *arg, char *err, size_t errlen)
 {
 	char ord[80], *sql = NULL;
 	const char *where = NULL;
@@ -767,8 +807,9 @@ static int qs_task_list(struct qb *b, const char *search, const char *order, lon
 
 	(void)now_ms;
 	if (qs_order(order, ord, sizeof(ord)) < 0) {
-		snprintf(err, errlen, "bad order '%s': use a column (created_at, started_at, ended_at, label, name, "
-				      "state, result, id) and asc or desc",
+		snprintf(err, errlen,
+			 "bad order '%s': use a column (created_at, started_at, ended_at, label, name, "
+			 "state, result, id) and asc or desc",
 			 order);
 		return -1;
 	}
@@ -783,8 +824,9 @@ static int qs_task_list(struct qb *b, const char *search, const char *order, lon
 		return -1;
 #endif
 	}
-	if (asprintf(&sql, "SELECT " TASK_COLS " FROM tasks%s%s ORDER BY %s LIMIT %ld", where != NULL ? " WHERE " : "",
-		     where != NULL ? where : "", ord, limit > 0 ? limit : -1L) < 0) {
+	if (asprintf(&sql, "SELECT " TASK_COLS " FROM tasks%s%s ORDER BY %s LIMIT %ld",
+		     where != NULL ? " WHERE " : "", where != NULL ? where : "", ord,
+		     limit > 0 ? limit : -1L) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -878,35 +920,35 @@ static int qs_ping(struct qb *b, char *msg, size_t len)
 }
 
 const struct queue_ops queue_sqlite_ops = {
-	.name = "sqlite",
-	.open = qs_open,
-	.close = qs_close,
-	.error = qs_error,
-	.begin = qs_begin,
-	.commit = qs_commit,
-	.rollback = qs_rollback,
-	.savepoint = qs_savepoint,
-	.release = qs_release,
-	.rollback_to = qs_rollback_to,
-	.checkpoint = qs_checkpoint,
-	.wal_pages = qs_wal_pages,
-	.task_insert = qs_task_insert,
-	.task_update = qs_task_update,
-	.step_insert = qs_step_insert,
-	.step_update = qs_step_update,
-	.error_insert = qs_error_insert,
-	.lock_holders = qs_lock_holders,
-	.lock_insert = qs_lock_insert,
-	.locks_release = qs_locks_release,
-	.locks_of = qs_locks_of,
-	.task_find = qs_task_find,
-	.task_get = qs_task_get,
-	.tasks_active = qs_tasks_active,
-	.task_list = qs_task_list,
-	.children_of = qs_children_of,
-	.steps_of = qs_steps_of,
-	.errors_of = qs_errors_of,
-	.ping = qs_ping,
+    .name = "sqlite",
+    .open = qs_open,
+    .close = qs_close,
+    .error = qs_error,
+    .begin = qs_begin,
+    .commit = qs_commit,
+    .rollback = qs_rollback,
+    .savepoint = qs_savepoint,
+    .release = qs_release,
+    .rollback_to = qs_rollback_to,
+    .checkpoint = qs_checkpoint,
+    .wal_pages = qs_wal_pages,
+    .task_insert = qs_task_insert,
+    .task_update = qs_task_update,
+    .step_insert = qs_step_insert,
+    .step_update = qs_step_update,
+    .error_insert = qs_error_insert,
+    .lock_holders = qs_lock_holders,
+    .lock_insert = qs_lock_insert,
+    .locks_release = qs_locks_release,
+    .locks_of = qs_locks_of,
+    .task_find = qs_task_find,
+    .task_get = qs_task_get,
+    .tasks_active = qs_tasks_active,
+    .task_list = qs_task_list,
+    .children_of = qs_children_of,
+    .steps_of = qs_steps_of,
+    .errors_of = qs_errors_of,
+    .ping = qs_ping,
 };
 
 const struct queue_ops *queue_backend_find(const char *name)

@@ -38,12 +38,15 @@
 #include "log.h"
 #include "proto.h"
 
-#define ENGINE_TICK_S 5.0          /* fallback re-check of delays, deadlines, leases */
-#define ENGINE_LEASE_MS 60000      /* an unsupervised worker's lease on a step */
-#define ENGINE_CKPT_PAGES 4000     /* PASSIVE checkpoint once the log holds this many pages */
+#define ENGINE_TICK_S 5.0	     /* fallback re-check of delays, deadlines, leases */
+#define ENGINE_LEASE_MS 60000	     /* an unsupervised worker's lease on a step */
+#define ENGINE_CKPT_PAGES 4000	     /* PASSIVE checkpoint once the log holds this many pages */
 #define ENGINE_IDLE_TRUNCATE_MS 2000 /* TRUNCATE the log after this long without commits */
 
-int64_t engine_now(void) { return q_now_ms(); }
+int64_t engine_now(void)
+{
+	return q_now_ms();
+}
 
 /* ---- the task cache ---- */
 
@@ -186,11 +189,13 @@ void engine_step_dirty(struct engine *e, struct estep *s)
 
 void engine_error(struct engine *e, struct etask *t, int idx, const char *msg, const char *tail)
 {
-	struct q_error er = { .task = t->row.rowid, .idx = idx, .message = msg, .output_tail = tail, .at = engine_now() };
+	struct q_error er = {
+	    .task = t->row.rowid, .idx = idx, .message = msg, .output_tail = tail, .at = engine_now()};
 
 	if (engine_tx(e) < 0 || e->ops->error_insert(e->b, &er) < 0)
 		log_warnx("engine: task %s: recording error \"%s\": %s", t->row.id, msg, e->ops->error(e->b));
-	log_info("task %s (%s): %s%s%s", t->row.id, t->row.label, idx >= 0 && (size_t)idx < t->nsteps ? "step " : "",
+	log_info("task %s (%s): %s%s%s", t->row.id, t->row.label,
+		 idx >= 0 && (size_t)idx < t->nsteps ? "step " : "",
 		 idx >= 0 && (size_t)idx < t->nsteps ? t->steps[idx].row.name : "", msg);
 }
 
@@ -250,7 +255,8 @@ static void engine_flush(struct engine *e)
 			if (s->row.state == QS_SUCCESS || s->row.state == QS_SKIPPED)
 				t->row.steps_done++;
 			if (s->dirty && e->ops->step_update(e->b, &s->row) < 0)
-				log_warnx("engine: step %s/%s: %s", t->row.id, s->row.name, e->ops->error(e->b));
+				log_warnx("engine: step %s/%s: %s", t->row.id, s->row.name,
+					  e->ops->error(e->b));
 			s->dirty = false;
 		}
 		if (e->ops->task_update(e->b, &t->row) < 0)
@@ -390,7 +396,8 @@ void engine_commit(struct engine *e)
 	if (e->in_tx) {
 		e->in_tx = false;
 		if (e->ops->commit(e->b) < 0) {
-			/* The memory is ahead of the store now; the next commit writes the same rows again. */
+			/* The memory is ahead of the store now; the next commit writes the same rows again.
+			 */
 			log_error("engine: commit: %s", e->ops->error(e->b));
 			e->ops->rollback(e->b);
 		} else {
@@ -513,7 +520,8 @@ static void engine_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	engine_check_times(e);
 	engine_rescue_leases(e, now);
-	if (!e->in_tx && e->dirty == NULL && e->last_commit_ms != 0 && now - e->last_commit_ms > ENGINE_IDLE_TRUNCATE_MS)
+	if (!e->in_tx && e->dirty == NULL && e->last_commit_ms != 0 &&
+	    now - e->last_commit_ms > ENGINE_IDLE_TRUNCATE_MS)
 		engine_checkpoint(e, true);
 }
 
@@ -600,7 +608,8 @@ json_t *engine_row_json(const struct q_task *row, bool with_io)
 	json_object_set_new(j, "queue", json_string(row->queue != NULL ? row->queue : ""));
 	json_object_set_new(j, "state", json_string(q_task_state_name(row->state)));
 	json_object_set_new(j, "result", json_string(q_result_name(row->result)));
-	json_object_set_new(j, "triggered_by", row->triggered_by != NULL ? json_string(row->triggered_by) : json_null());
+	json_object_set_new(j, "triggered_by",
+			    row->triggered_by != NULL ? json_string(row->triggered_by) : json_null());
 	json_object_set_new(j, "parent_task_id",
 			    row->parent_task_id != NULL ? json_string(row->parent_task_id) : json_null());
 	json_object_set_new(j, "start_at", engine_time_json(row->start_at));
@@ -654,7 +663,8 @@ static int engine_error_json(void *arg, const struct q_error *er)
 	json_object_set_new(j, "step", st != NULL ? json_incref(json_object_get(st, "name")) : json_null());
 	json_object_set_new(j, "index", er->idx >= 0 ? json_integer(er->idx) : json_null());
 	json_object_set_new(j, "message", json_string(er->message != NULL ? er->message : ""));
-	json_object_set_new(j, "output_tail", er->output_tail != NULL ? json_string(er->output_tail) : json_null());
+	json_object_set_new(j, "output_tail",
+			    er->output_tail != NULL ? json_string(er->output_tail) : json_null());
 	json_object_set_new(j, "at", engine_time_json(er->at));
 	json_array_append_new(x->arr, j);
 	return 0;
@@ -820,7 +830,8 @@ void engine_ping_checks(struct engine *e, json_t *checks)
 	int ok = engine_ping_db(e, msg, sizeof(msg));
 	size_t nworkers = 0, busy = 0, ready = 0;
 
-	json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", "database", "ok", ok == 0, "message", msg));
+	json_array_append_new(
+	    checks, json_pack("{s:s, s:b, s:s}", "name", "database", "ok", ok == 0, "message", msg));
 	for (struct worker *w = e->workers; w != NULL; w = w->next) {
 		if (w->gone)
 			continue;
@@ -829,6 +840,8 @@ void engine_ping_checks(struct engine *e, json_t *checks)
 	}
 	for (struct equeue *q = e->queues; q != NULL; q = q->next)
 		ready += q->nready;
-	snprintf(msg, sizeof(msg), "%zu workers connected, %zu steps running, %zu ready", nworkers, busy, ready);
-	json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", "workers", "ok", 1, "message", msg));
+	snprintf(msg, sizeof(msg), "%zu workers connected, %zu steps running, %zu ready", nworkers, busy,
+		 ready);
+	json_array_append_new(checks,
+			      json_pack("{s:s, s:b, s:s}", "name", "workers", "ok", 1, "message", msg));
 }

@@ -52,7 +52,7 @@ struct etask;
 struct estep {
 	struct q_step row;
 	struct etask *t;
-	struct worker *w;            /* holder while running */
+	struct worker *w;	     /* holder while running */
 	struct estep *qprev, *qnext; /* ready FIFO of the task's queue */
 	bool queued;
 	bool dirty;
@@ -103,7 +103,7 @@ struct held {
 struct worker {
 	struct engine *e;
 	struct conn *c; /* NULL once the connection closed */
-	bool gone;      /* its connection closed: give it nothing */
+	bool gone;	/* its connection closed: give it nothing */
 	int id;
 	char *name;
 	pid_t pid;
@@ -123,7 +123,7 @@ struct worker {
 struct reply {
 	struct conn *c;
 	uint32_t type;
-	json_t *body;   /* sent as is, or NULL: {"task": render(task_rowid)} */
+	json_t *body; /* sent as is, or NULL: {"task": render(task_rowid)} */
 	int64_t task_rowid;
 	bool full;
 	struct reply *next;
@@ -144,14 +144,14 @@ struct engine {
 	struct worker *workers;
 	int next_worker_id;
 	struct reply *replies, **replies_tail;
-	struct etask *stopped;  /* stopped tasks to free after the commit (snext chain) */
-	struct etask **notify;  /* tasks whose waiters hear of the commit */
+	struct etask *stopped; /* stopped tasks to free after the commit (snext chain) */
+	struct etask **notify; /* tasks whose waiters hear of the commit */
 	size_t nnotify, cnotify;
 
 	ev_prepare prepare; /* group commit, hand-out, replies */
-	ev_idle kick;       /* keeps the loop from blocking while work is pending */
-	ev_timer tick;      /* slow fallback: delays, deadlines, leases, checkpoints */
-	ev_timer due;       /* the next start_at / start_before */
+	ev_idle kick;	    /* keeps the loop from blocking while work is pending */
+	ev_timer tick;	    /* slow fallback: delays, deadlines, leases, checkpoints */
+	ev_timer due;	    /* the next start_at / start_before */
 	int64_t due_at;
 	unsigned ntimed;
 	unsigned commits_since_ckpt;
@@ -191,8 +191,8 @@ void engine_commit(struct engine *e);
 int engine_parse_time(json_t *v, int64_t now, int64_t *ms);
 /* Plan one task from a submit object (validated, written in the open transaction).
  * parent (may be NULL) and parent_step for sub-tasks. Returns the task (NULL + err). */
-struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struct etask *parent, int parent_step,
-			  char *err, size_t errlen);
+struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struct etask *parent,
+			  int parent_step, char *err, size_t errlen);
 /* Validate a submit object without writing: 0 or -1 + err. */
 int engine_plan_check(struct engine *e, json_t *req, char *err, size_t errlen);
 /* Shell-quote s for /bin/sh when it holds anything but safe characters (malloc'd). */
@@ -217,7 +217,8 @@ int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errl
 int engine_task_skip(struct engine *e, struct etask *t, char *err, size_t errlen);
 int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errlen);
 void engine_worker_send(struct worker *w, uint32_t type, json_t *body);
-int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char *user, char *err, size_t errlen);
+int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char *user, char *err,
+		       size_t errlen);
 
 /* engine_rescue.c */
 /* The step lost its worker (cause): re-queue while attempts allow, else fail it. */

@@ -117,9 +117,9 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 	engine_step_dirty(e, s);
 	e->n_claims++;
 
-	m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:O, s:i, s:f}", "step_id", h->step_id, "task_id", t->row.id,
-		      "label", t->row.label, "name", t->row.name, "step", s->row.name, "index", s->row.idx, "input",
-		      t->input, "attempt", s->row.attempts, "lease",
+	m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:O, s:i, s:f}", "step_id", h->step_id, "task_id",
+		      t->row.id, "label", t->row.label, "name", t->row.name, "step", s->row.name, "index",
+		      s->row.idx, "input", t->input, "attempt", s->row.attempts, "lease",
 		      w->supervised ? 0.0 : (double)e->lease_ms / 1000.0);
 	if (s->row.command != NULL)
 		json_object_set_new(m, "command", json_string(s->row.command));
@@ -281,7 +281,8 @@ void engine_worker_free(struct worker *w)
 		}
 	for (size_t i = 0; i < w->q->nworkers; i++)
 		if (w->q->workers[i] == w) {
-			memmove(&w->q->workers[i], &w->q->workers[i + 1], (w->q->nworkers - i - 1) * sizeof(w));
+			memmove(&w->q->workers[i], &w->q->workers[i + 1],
+				(w->q->nworkers - i - 1) * sizeof(w));
 			w->q->nworkers--;
 			if (w->q->rr >= w->q->nworkers)
 				w->q->rr = 0;
@@ -333,10 +334,16 @@ enum q_result engine_derive_result(const struct etask *t)
 
 	for (size_t i = 0; i < t->nsteps; i++) {
 		switch (t->steps[i].row.state) {
-		case QS_CANCELLED: return QR_CANCELLED;
-		case QS_ERROR: error = true; break;
-		case QS_SKIPPED: skipped = true; break;
-		default: break;
+		case QS_CANCELLED:
+			return QR_CANCELLED;
+		case QS_ERROR:
+			error = true;
+			break;
+		case QS_SKIPPED:
+			skipped = true;
+			break;
+		default:
+			break;
 		}
 	}
 	return error ? QR_ERROR : skipped ? QR_WARNING : QR_SUCCESS;
@@ -371,7 +378,8 @@ void engine_task_advance(struct engine *e, struct etask *t)
 
 		switch (s->row.state) {
 		case QS_SUCCESS:
-		case QS_SKIPPED: continue;
+		case QS_SKIPPED:
+			continue;
 		case QS_PENDING:
 			s->row.state = QS_READY;
 			engine_step_dirty(e, s);
@@ -380,7 +388,8 @@ void engine_task_advance(struct engine *e, struct etask *t)
 				t->row.state = QT_RUNNING;
 			engine_task_dirty(e, t);
 			return;
-		default: return; /* ready, running, suspended, error: not our turn */
+		default:
+			return; /* ready, running, suspended, error: not our turn */
 		}
 	}
 	engine_task_stop(e, t, engine_derive_result(t));
@@ -404,7 +413,9 @@ void engine_step_fail(struct engine *e, struct estep *s, const char *msg, const 
 		s->row.state = QS_SKIPPED;
 		engine_task_advance(e, t);
 		break;
-	case ON_ERROR_STOP: engine_task_stop(e, t, QR_ERROR); break;
+	case ON_ERROR_STOP:
+		engine_task_stop(e, t, QR_ERROR);
+		break;
 	case ON_ERROR_PAUSE:
 	default:
 		t->row.state = QT_PAUSED;
@@ -634,7 +645,8 @@ int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errl
 					if (s->w->held[k].s == s)
 						h = &s->w->held[k];
 				if (h != NULL) {
-					engine_worker_send(s->w, MSG_WORKER_CANCEL, json_pack("{s:s}", "step_id", h->step_id));
+					engine_worker_send(s->w, MSG_WORKER_CANCEL,
+							   json_pack("{s:s}", "step_id", h->step_id));
 					h->s = NULL; /* the slot stays taken until the worker answers */
 				}
 				s->w = NULL;
@@ -649,7 +661,8 @@ int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errl
 			s->row.ended_at = engine_now();
 			engine_step_dirty(e, s);
 			break;
-		default: break;
+		default:
+			break;
 		}
 	}
 	log_info("task %s (%s) cancelled", t->row.id, t->row.label);
@@ -663,7 +676,8 @@ int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errl
  * a running step is cancelled at its worker). The caller checks
  * allow_dangerous_actions.
  */
-int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char *user, char *err, size_t errlen)
+int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char *user, char *err,
+		       size_t errlen)
 {
 	char msg[256];
 
@@ -688,8 +702,9 @@ int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char
 		if (s->row.state == QS_RUNNING && s->w != NULL) {
 			for (int k = 0; k < s->w->nheld; k++)
 				if (s->w->held[k].s == s) {
-					engine_worker_send(s->w, MSG_WORKER_CANCEL,
-							   json_pack("{s:s}", "step_id", s->w->held[k].step_id));
+					engine_worker_send(
+					    s->w, MSG_WORKER_CANCEL,
+					    json_pack("{s:s}", "step_id", s->w->held[k].step_id));
 					s->w->held[k].s = NULL;
 				}
 			s->w = NULL;

@@ -31,8 +31,8 @@
 
 static int plan_parse_text_time(const char *s, int64_t now, int64_t *ms)
 {
-	static const char *const fmts[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
-					    "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+	static const char *const fmts[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+					   "%Y-%m-%d %H:%M", "%Y-%m-%d"};
 	struct tm tm;
 	const char *end = NULL;
 	char *e;
@@ -50,11 +50,21 @@ static int plan_parse_text_time(const char *s, int64_t now, int64_t *ms)
 		if (e == s + 1 || v < 0)
 			return -1;
 		switch (*e) {
-		case 's': case '\0': mult = 1000; break;
-		case 'm': mult = 60000; break;
-		case 'h': mult = 3600000; break;
-		case 'd': mult = 86400000; break;
-		default: return -1;
+		case 's':
+		case '\0':
+			mult = 1000;
+			break;
+		case 'm':
+			mult = 60000;
+			break;
+		case 'h':
+			mult = 3600000;
+			break;
+		case 'd':
+			mult = 86400000;
+			break;
+		default:
+			return -1;
 		}
 		if (*e != '\0' && e[1] != '\0')
 			return -1;
@@ -83,7 +93,8 @@ static int plan_parse_text_time(const char *s, int64_t now, int64_t *ms)
 
 		if (sscanf(end + 1, "%2d:%2d", &hh, &mm) < 1 && sscanf(end + 1, "%2d%2d", &hh, &mm) < 1)
 			return -1;
-		*ms = ((int64_t)timegm(&tm) - (end[0] == '+' ? 1 : -1) * (int64_t)(hh * 3600 + mm * 60)) * 1000;
+		*ms =
+		    ((int64_t)timegm(&tm) - (end[0] == '+' ? 1 : -1) * (int64_t)(hh * 3600 + mm * 60)) * 1000;
 		return 0;
 	}
 	return -1;
@@ -122,9 +133,10 @@ char *engine_shell_quote(const char *s)
 	}
 	if (safe)
 		return strdup(s);
-	out = p = malloc(n);
+	out = calloc(n, 1);
 	if (out == NULL)
 		return NULL;
+	p = out;
 	*p++ = '\'';
 	for (; *s != '\0'; s++) {
 		if (*s == '\'') {
@@ -172,13 +184,22 @@ static char *plan_value_text(json_t *v)
 	char buf[64];
 
 	switch (json_typeof(v)) {
-	case JSON_STRING: return strdup(json_string_value(v));
-	case JSON_INTEGER: snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v)); return strdup(buf);
-	case JSON_REAL: snprintf(buf, sizeof(buf), "%.17g", json_real_value(v)); return strdup(buf);
-	case JSON_TRUE: return strdup("true");
-	case JSON_FALSE: return strdup("false");
-	case JSON_NULL: return strdup("");
-	default: return json_dumps(v, JSON_COMPACT);
+	case JSON_STRING:
+		return strdup(json_string_value(v));
+	case JSON_INTEGER:
+		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return strdup(buf);
+	case JSON_REAL:
+		snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
+		return strdup(buf);
+	case JSON_TRUE:
+		return strdup("true");
+	case JSON_FALSE:
+		return strdup("false");
+	case JSON_NULL:
+		return strdup("");
+	default:
+		return json_dumps(v, JSON_COMPACT);
 	}
 }
 
@@ -192,7 +213,8 @@ static const char *plan_lookup_fn(void *arg, const char *name)
 		json_t *v = x->input;
 
 		snprintf(path, sizeof(path), "%s", name + 6);
-		for (tok = strtok_r(path, ".", &save); tok != NULL && v != NULL; tok = strtok_r(NULL, ".", &save))
+		for (tok = strtok_r(path, ".", &save); tok != NULL && v != NULL;
+		     tok = strtok_r(NULL, ".", &save))
 			v = json_is_object(v) ? json_object_get(v, tok) : NULL;
 		if (v != NULL)
 			text = plan_value_text(v);
@@ -292,7 +314,8 @@ static int plan_add_locks(struct plan *p, struct plan_lookup *x, char **tmpls, b
 	return 0;
 }
 
-static int plan_build(struct engine *e, json_t *req, const char *user, struct plan *p, char *err, size_t errlen)
+static int plan_build(struct engine *e, json_t *req, const char *user, struct plan *p, char *err,
+		      size_t errlen)
 {
 	const char *label;
 	json_t *v;
@@ -333,11 +356,17 @@ static int plan_build(struct engine *e, json_t *req, const char *user, struct pl
 		goto out;
 	}
 	if (engine_parse_time(json_object_get(req, "start_at"), now, &p->start_at) < 0) {
-		snprintf(err, errlen, "start_at: cannot parse time '%s'", json_string_value(json_object_get(req, "start_at")) != NULL ? json_string_value(json_object_get(req, "start_at")) : "?");
+		snprintf(err, errlen, "start_at: cannot parse time '%s'",
+			 json_string_value(json_object_get(req, "start_at")) != NULL
+			     ? json_string_value(json_object_get(req, "start_at"))
+			     : "?");
 		goto out;
 	}
 	if (engine_parse_time(json_object_get(req, "start_before"), now, &p->start_before) < 0) {
-		snprintf(err, errlen, "start_before: cannot parse time '%s'", json_string_value(json_object_get(req, "start_before")) != NULL ? json_string_value(json_object_get(req, "start_before")) : "?");
+		snprintf(err, errlen, "start_before: cannot parse time '%s'",
+			 json_string_value(json_object_get(req, "start_before")) != NULL
+			     ? json_string_value(json_object_get(req, "start_before"))
+			     : "?");
 		goto out;
 	}
 	if (p->start_at != 0 && p->start_before != 0 && p->start_before < p->start_at) {
@@ -347,8 +376,8 @@ static int plan_build(struct engine *e, json_t *req, const char *user, struct pl
 	x.input = p->input;
 	x.label = p->type->label;
 	x.user = user;
-	p->name = plan_expand(&x, p->type->name_template != NULL ? p->type->name_template : p->type->label, false,
-			      "name", err, errlen);
+	p->name = plan_expand(&x, p->type->name_template != NULL ? p->type->name_template : p->type->label,
+			      false, "name", err, errlen);
 	if (p->name == NULL)
 		goto out;
 	if (p->type->nsteps == 0) {
@@ -382,7 +411,8 @@ static int plan_build(struct engine *e, json_t *req, const char *user, struct pl
 		memset(&prow, 0, sizeof(prow));
 		r = json_is_string(v) ? e->ops->task_find(e->b, json_string_value(v), &prow) : 1;
 		if (r != 0) {
-			snprintf(err, errlen, r == 2 ? "parent: ambiguous task id prefix: %s" : "parent: no such task: %s",
+			snprintf(err, errlen,
+				 r == 2 ? "parent: ambiguous task id prefix: %s" : "parent: no such task: %s",
 				 json_is_string(v) ? json_string_value(v) : "?");
 			goto out;
 		}
@@ -421,7 +451,8 @@ static bool plan_is_ancestor(struct engine *e, struct etask *parent, const char 
 	for (int depth = 0; parent != NULL && depth < 64; depth++) {
 		if (strcmp(parent->row.id, id) == 0)
 			return true;
-		parent = parent->row.parent_task_id != NULL ? engine_task_get(e, parent->row.parent_task_id) : NULL;
+		parent = parent->row.parent_task_id != NULL ? engine_task_get(e, parent->row.parent_task_id)
+							    : NULL;
 	}
 	return false;
 }
@@ -441,8 +472,8 @@ static int plan_conflict(void *arg, const char *resource, bool exclusive, const 
 
 /* ---- writing ---- */
 
-struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struct etask *parent, int parent_step,
-			  char *err, size_t errlen)
+struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struct etask *parent,
+			  int parent_step, char *err, size_t errlen)
 {
 	struct plan p;
 	struct etask *t;
@@ -499,7 +530,10 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 	/* Locks: all or none. A conflict still records the task, stopped in error (Foreman). */
 	memset(&conf, 0, sizeof(conf));
 	conf.e = e;
-	conf.parent = parent != NULL ? parent : (t->row.parent_task_id != NULL ? engine_task_get(e, t->row.parent_task_id) : NULL);
+	conf.parent =
+	    parent != NULL
+		? parent
+		: (t->row.parent_task_id != NULL ? engine_task_get(e, t->row.parent_task_id) : NULL);
 	for (size_t i = 0; i < p.nlocks; i++)
 		if (p.exclusive[i] && e->ops->lock_holders(e->b, p.locks[i], plan_conflict, &conf) < 0)
 			goto dberr;
@@ -533,10 +567,11 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 				goto dberr;
 	} else {
 		char msg[1200];
-		struct q_error er = { .task = t->row.rowid, .idx = -1, .at = now };
+		struct q_error er = {.task = t->row.rowid, .idx = -1, .at = now};
 
 		snprintf(msg, sizeof(msg),
-			 "Required lock is already taken by other running tasks. Please inspect their state, fix their "
+			 "Required lock is already taken by other running tasks. Please inspect their state, "
+			 "fix their "
 			 "errors and resume them. Conflicts with tasks: %s",
 			 conf.text);
 		er.message = msg;

@@ -98,7 +98,8 @@ void engine_worker_closed(void *arg, struct conn *c)
 		return;
 	}
 	/* Our child, not reaped yet: its exit status is probably on its way. */
-	alive_child = w->supervised && e->d->sv != NULL && w->pid > 0 && sv_find_pid(e->d->sv, w->pid) != NULL;
+	alive_child =
+	    w->supervised && e->d->sv != NULL && w->pid > 0 && sv_find_pid(e->d->sv, w->pid) != NULL;
 	if (alive_child && e->loop != NULL) {
 		ev_timer_init(&w->grace, rescue_grace_cb, RESCUE_GRACE_S, 0);
 		w->grace.data = w;
@@ -151,7 +152,8 @@ void engine_rescue_leases(struct engine *e, int64_t now)
 
 			if (s == NULL || s->row.lease_until == 0 || now <= s->row.lease_until)
 				continue;
-			snprintf(cause, sizeof(cause), "worker %s pid %ld lease expired", w->name, (long)w->pid);
+			snprintf(cause, sizeof(cause), "worker %s pid %ld lease expired", w->name,
+				 (long)w->pid);
 			w->held[i].s = NULL; /* a late answer frees the slot and is ignored */
 			if (s->w == w)
 				engine_step_lost(e, s, cause);
@@ -203,7 +205,7 @@ void engine_recover(struct engine *e)
 					 s->row.worker != NULL ? s->row.worker : "?", (long)s->row.pid);
 				engine_step_lost(e, s, cause);
 			} else if (s->row.state == QS_SUSPENDED || s->row.state == QS_RUNNING) {
-				struct rescue_children x = { .idx = (int)i };
+				struct rescue_children x = {.idx = (int)i};
 
 				e->ops->children_of(e->b, t->row.id, rescue_count_child, &x);
 				s->children_open = x.open;

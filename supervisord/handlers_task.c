@@ -33,9 +33,11 @@ static int handlers_find(struct engine *e, struct conn *c, json_t *req, struct q
 	if (r == 0)
 		return 0;
 	if (r == 2)
-		engine_reply(e, c, MSG_ERROR, json_pack("{s:s+, s:i}", "error", "ambiguous task id prefix: ", id, "code", 1));
+		engine_reply(e, c, MSG_ERROR,
+			     json_pack("{s:s+, s:i}", "error", "ambiguous task id prefix: ", id, "code", 1));
 	else if (r == 1)
-		engine_reply(e, c, MSG_ERROR, json_pack("{s:s+, s:i}", "error", "no such task: ", id, "code", 1));
+		engine_reply(e, c, MSG_ERROR,
+			     json_pack("{s:s+, s:i}", "error", "no such task: ", id, "code", 1));
 	else
 		engine_reply(e, c, MSG_ERROR,
 			     json_pack("{s:s+, s:i}", "error", "database: ", e->ops->error(e->b), "code", 1));
@@ -88,14 +90,15 @@ static void handlers_task_submit(struct daemon *d, struct conn *c, json_t *req)
 		struct etask *t = engine_plan(e, v, user, NULL, -1, err, sizeof(err));
 
 		if (t == NULL) {
-			json_array_append_new(errors, json_pack("{s:i, s:n, s:s}", "index", (int)i, "id", "error", err));
+			json_array_append_new(
+			    errors, json_pack("{s:i, s:n, s:s}", "index", (int)i, "id", "error", err));
 			json_array_append_new(ids, json_null());
 			continue;
 		}
 		json_array_append_new(ids, json_string(t->row.id));
 		if (t->row.state == QT_STOPPED)
-			json_array_append_new(errors,
-					      json_pack("{s:i, s:s, s:s}", "index", (int)i, "id", t->row.id, "error", err));
+			json_array_append_new(errors, json_pack("{s:i, s:s, s:s}", "index", (int)i, "id",
+								t->row.id, "error", err));
 	}
 	if (json_array_size(errors) > 0)
 		engine_reply(e, c, MSG_OK, json_pack("{s:o, s:o}", "ids", ids, "errors", errors));
@@ -149,7 +152,7 @@ static int handlers_list_row(void *arg, struct q_task *t)
 static void handlers_task_list(struct daemon *d, struct conn *c, json_t *req)
 {
 	struct engine *e = d->engine;
-	struct handlers_list x = { .arr = json_array(), .e = e };
+	struct handlers_list x = {.arr = json_array(), .e = e};
 	json_t *lim = json_object_get(req, "limit");
 	long limit = json_is_integer(lim) ? (long)json_integer_value(lim) : TASK_LIST_DEFAULT;
 	const char *search = json_string_value(json_object_get(req, "search"));
@@ -158,8 +161,9 @@ static void handlers_task_list(struct daemon *d, struct conn *c, json_t *req)
 
 	x.stuck = json_is_true(json_object_get(req, "stuck"));
 	if (x.stuck)
-		r = e->ops->task_list(e->b, "state = running", json_string_value(json_object_get(req, "order")), 0,
-				      engine_now(), handlers_list_row, &x, err, sizeof(err));
+		r = e->ops->task_list(e->b, "state = running",
+				      json_string_value(json_object_get(req, "order")), 0, engine_now(),
+				      handlers_list_row, &x, err, sizeof(err));
 	else
 		r = e->ops->task_list(e->b, search, json_string_value(json_object_get(req, "order")), limit,
 				      engine_now(), handlers_list_row, &x, err, sizeof(err));
@@ -183,7 +187,8 @@ static void handlers_task_show(struct daemon *d, struct conn *c, json_t *req)
 
 typedef int (*handlers_action_fn)(struct engine *e, struct etask *t, char *err, size_t errlen);
 
-static void handlers_action(struct daemon *d, struct conn *c, json_t *req, handlers_action_fn fn, const char *verb)
+static void handlers_action(struct daemon *d, struct conn *c, json_t *req, handlers_action_fn fn,
+			    const char *verb)
 {
 	struct engine *e = d->engine;
 	struct q_task row;
@@ -243,7 +248,9 @@ static void handlers_unlock(struct daemon *d, struct conn *c, json_t *req, bool 
 	char err[512];
 
 	if (d->conf == NULL || !d->conf->allow_dangerous_actions) {
-		handlers_reply_error(e, c, "dangerous actions are disabled: set allow_dangerous_actions = true in [taskvisord]");
+		handlers_reply_error(
+		    e, c,
+		    "dangerous actions are disabled: set allow_dangerous_actions = true in [taskvisord]");
 		return;
 	}
 	if (handlers_find(e, c, req, &row) < 0)
@@ -260,7 +267,10 @@ static void handlers_unlock(struct daemon *d, struct conn *c, json_t *req, bool 
 	q_task_clear(&row);
 }
 
-static void handlers_task_unlock(struct daemon *d, struct conn *c, json_t *req) { handlers_unlock(d, c, req, false); }
+static void handlers_task_unlock(struct daemon *d, struct conn *c, json_t *req)
+{
+	handlers_unlock(d, c, req, false);
+}
 static void handlers_task_force_unlock(struct daemon *d, struct conn *c, json_t *req)
 {
 	handlers_unlock(d, c, req, true);
@@ -411,7 +421,8 @@ static void handlers_worker_spawn(struct daemon *d, struct conn *c, json_t *req)
 	if (w == NULL || h == NULL || h->s == NULL)
 		return;
 	s = h->s;
-	sub = json_pack("{s:O?, s:O?}", "label", json_object_get(req, "label"), "input", json_object_get(req, "input"));
+	sub = json_pack("{s:O?, s:O?}", "label", json_object_get(req, "label"), "input",
+			json_object_get(req, "input"));
 	if (engine_plan(e, sub, s->t->row.triggered_by, s->t, s->row.idx, err, sizeof(err)) == NULL) {
 		char msg[1500];
 
@@ -423,21 +434,21 @@ static void handlers_worker_spawn(struct daemon *d, struct conn *c, json_t *req)
 }
 
 const struct control_handler task_handlers[] = {
-	{ MSG_TASK_SUBMIT, true, handlers_task_submit },
-	{ MSG_TASK_LIST, false, handlers_task_list },
-	{ MSG_TASK_SHOW, false, handlers_task_show },
-	{ MSG_TASK_RESUME, true, handlers_task_resume },
-	{ MSG_TASK_SKIP, true, handlers_task_skip },
-	{ MSG_TASK_CANCEL, true, handlers_task_cancel },
-	{ MSG_TASK_UNLOCK, true, handlers_task_unlock },
-	{ MSG_TASK_FORCE_UNLOCK, true, handlers_task_force_unlock },
-	{ MSG_TASK_WAIT, false, handlers_task_wait },
-	/* Workers may run as any user the configuration names (user=): not admin-only. */
-	{ MSG_WORKER_HELLO, false, handlers_worker_hello },
-	{ MSG_WORKER_PROGRESS, false, handlers_worker_progress },
-	{ MSG_WORKER_OUTPUT, false, handlers_worker_output },
-	{ MSG_WORKER_DONE, false, handlers_worker_done },
-	{ MSG_WORKER_FAIL, false, handlers_worker_fail },
-	{ MSG_WORKER_SPAWN, false, handlers_worker_spawn },
-	{ 0, false, NULL },
+    {MSG_TASK_SUBMIT, true, handlers_task_submit},
+    {MSG_TASK_LIST, false, handlers_task_list},
+    {MSG_TASK_SHOW, false, handlers_task_show},
+    {MSG_TASK_RESUME, true, handlers_task_resume},
+    {MSG_TASK_SKIP, true, handlers_task_skip},
+    {MSG_TASK_CANCEL, true, handlers_task_cancel},
+    {MSG_TASK_UNLOCK, true, handlers_task_unlock},
+    {MSG_TASK_FORCE_UNLOCK, true, handlers_task_force_unlock},
+    {MSG_TASK_WAIT, false, handlers_task_wait},
+    /* Workers may run as any user the configuration names (user=): not admin-only. */
+    {MSG_WORKER_HELLO, false, handlers_worker_hello},
+    {MSG_WORKER_PROGRESS, false, handlers_worker_progress},
+    {MSG_WORKER_OUTPUT, false, handlers_worker_output},
+    {MSG_WORKER_DONE, false, handlers_worker_done},
+    {MSG_WORKER_FAIL, false, handlers_worker_fail},
+    {MSG_WORKER_SPAWN, false, handlers_worker_spawn},
+    {0, false, NULL},
 };

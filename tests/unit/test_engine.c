@@ -27,36 +27,103 @@
 
 /* ---- stubs for the socket and the supervisor ---- */
 
-void conn_reply_ok(struct conn *c, json_t *body) { (void)c; json_decref(body); }
-void conn_reply_error(struct conn *c, int code, const char *fmt, ...) { (void)c; (void)code; (void)fmt; }
-void conn_send_data(struct conn *c, json_t *body) { (void)c; json_decref(body); }
-void conn_send(struct conn *c, uint32_t type, json_t *body) { (void)c; (void)type; json_decref(body); }
-void conn_hold(struct conn *c) { (void)c; }
-void conn_release(struct conn *c) { (void)c; }
-bool conn_closed(const struct conn *c) { (void)c; return false; }
-void conn_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg) { (void)c; (void)fn; (void)arg; }
-pid_t conn_pid(const struct conn *c) { (void)c; return 0; }
-uid_t conn_uid(const struct conn *c) { (void)c; return 0; }
-const char *conn_user(const struct conn *c) { (void)c; return "tester"; }
-bool conn_is_admin(const struct conn *c) { (void)c; return true; }
-void conn_set_data(struct conn *c, void *data) { (void)c; (void)data; }
-void *conn_get_data(const struct conn *c) { (void)c; return NULL; }
-struct proc *sv_find_pid(struct supervisor *sv, pid_t pid) { (void)sv; (void)pid; return NULL; }
+void conn_reply_ok(struct conn *c, json_t *body)
+{
+	(void)c;
+	json_decref(body);
+}
+void conn_reply_error(struct conn *c, int code, const char *fmt, ...)
+{
+	(void)c;
+	(void)code;
+	(void)fmt;
+}
+void conn_send_data(struct conn *c, json_t *body)
+{
+	(void)c;
+	json_decref(body);
+}
+void conn_send(struct conn *c, uint32_t type, json_t *body)
+{
+	(void)c;
+	(void)type;
+	json_decref(body);
+}
+void conn_hold(struct conn *c)
+{
+	(void)c;
+}
+void conn_release(struct conn *c)
+{
+	(void)c;
+}
+bool conn_closed(const struct conn *c)
+{
+	(void)c;
+	return false;
+}
+void conn_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg)
+{
+	(void)c;
+	(void)fn;
+	(void)arg;
+}
+pid_t conn_pid(const struct conn *c)
+{
+	(void)c;
+	return 0;
+}
+uid_t conn_uid(const struct conn *c)
+{
+	(void)c;
+	return 0;
+}
+const char *conn_user(const struct conn *c)
+{
+	(void)c;
+	return "tester";
+}
+bool conn_is_admin(const struct conn *c)
+{
+	(void)c;
+	return true;
+}
+void conn_set_data(struct conn *c, void *data)
+{
+	(void)c;
+	(void)data;
+}
+void *conn_get_data(const struct conn *c)
+{
+	(void)c;
+	return NULL;
+}
+struct proc *sv_find_pid(struct supervisor *sv, pid_t pid)
+{
+	(void)sv;
+	(void)pid;
+	return NULL;
+}
 
 /* ---- fixtures ---- */
 
-static struct conf_step steps_two[] = { { "fetch", "run --repo %(input.repo)s", NULL }, { "publish", NULL, "publish" } };
-static struct conf_step steps_one[] = { { "only", "/bin/true", NULL } };
-static char *locks_repo[] = { "repo:%(input.repo)s", NULL };
+static struct conf_step steps_two[] = {{"fetch", "run --repo %(input.repo)s", NULL},
+				       {"publish", NULL, "publish"}};
+static struct conf_step steps_one[] = {{"only", "/bin/true", NULL}};
+static char *locks_repo[] = {"repo:%(input.repo)s", NULL};
 static struct conf_task types[] = {
-	{ .label = "two", .name_template = "Sync %(input.repo)s", .queue = "default", .steps = steps_two, .nsteps = 2 },
-	{ .label = "stopper", .queue = "default", .steps = steps_two, .nsteps = 2, .on_error = ON_ERROR_STOP },
-	{ .label = "skipper", .queue = "default", .steps = steps_two, .nsteps = 2, .on_error = ON_ERROR_SKIP },
-	{ .label = "canc", .queue = "default", .steps = steps_one, .nsteps = 1, .cancellable = true },
-	{ .label = "retry", .queue = "default", .steps = steps_one, .nsteps = 1, .retry_on_worker_loss = 1 },
-	{ .label = "locked", .queue = "default", .steps = steps_one, .nsteps = 1, .locks = locks_repo },
+    {.label = "two",
+     .name_template = "Sync %(input.repo)s",
+     .queue = "default",
+     .steps = steps_two,
+     .nsteps = 2},
+    {.label = "stopper", .queue = "default", .steps = steps_two, .nsteps = 2, .on_error = ON_ERROR_STOP},
+    {.label = "skipper", .queue = "default", .steps = steps_two, .nsteps = 2, .on_error = ON_ERROR_SKIP},
+    {.label = "canc", .queue = "default", .steps = steps_one, .nsteps = 1, .cancellable = true},
+    {.label = "retry", .queue = "default", .steps = steps_one, .nsteps = 1, .retry_on_worker_loss = 1},
+    {.label = "locked", .queue = "default", .steps = steps_one, .nsteps = 1, .locks = locks_repo},
 };
-static struct conf conf = { .tasks = types, .ntasks = sizeof(types) / sizeof(types[0]) };
+static struct conf conf = {.tasks = types, .ntasks = sizeof(types) / sizeof(types[0])};
 static struct daemon d;
 static char dbpath[64];
 
@@ -115,8 +182,8 @@ static struct etask *submit(struct engine *e, const char *label, const char *inp
 static struct worker *worker(struct engine *e, int prefetch)
 {
 	char err[256];
-	json_t *req = json_pack("{s:s, s:[s, s], s:i, s:s}", "queue", "default", "handlers", "*", "publish", "prefetch",
-				prefetch, "name", "tw");
+	json_t *req = json_pack("{s:s, s:[s, s], s:i, s:s}", "queue", "default", "handlers", "*", "publish",
+				"prefetch", prefetch, "name", "tw");
 	struct worker *w = engine_worker_hello(e, NULL, req, err, sizeof(err));
 
 	json_decref(req);
@@ -202,7 +269,8 @@ static void test_plan_errors(void **state)
 	assert_null(engine_plan(e, req, "u", NULL, -1, err, sizeof(err)));
 	assert_string_equal(err, "name: input has no key 'repo'");
 	json_decref(req);
-	req = json_pack("{s:s, s:{s:s}, s:s}", "label", "two", "input", "repo", "a", "start_at", "tomorrowish");
+	req =
+	    json_pack("{s:s, s:{s:s}, s:s}", "label", "two", "input", "repo", "a", "start_at", "tomorrowish");
 	assert_null(engine_plan(e, req, "u", NULL, -1, err, sizeof(err)));
 	assert_non_null(strstr(err, "start_at: cannot parse time"));
 	json_decref(req);
@@ -343,7 +411,8 @@ static void test_cancel_rules(void **state)
 	assert_int_equal(engine_task_cancel(e, b, err, sizeof(err)), 0);
 	engine_commit(e);
 	assert_string_equal(status(e, rb), "stopped/cancelled");
-	/* a cancellable running task: its step is cancelled, the worker told, the slot kept until it answers */
+	/* a cancellable running task: its step is cancelled, the worker told, the slot kept until it answers
+	 */
 	finish(e, w, true);
 	finish(e, w, true);
 	c = submit(e, "canc", "{}");
@@ -448,8 +517,8 @@ static void test_restart_recovery(void **state)
 	assert_int_equal(t->row.state, QT_PAUSED);
 	j = engine_task_json(e, t->row.rowid, true);
 	assert_string_equal(
-		json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "message")),
-		"worker tw pid 555 lost: daemon restarted");
+	    json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "message")),
+	    "worker tw pid 555 lost: daemon restarted");
 	json_decref(j);
 	/* the waiting task is ready again in the queue */
 	later = engine_task_get(e, id2);
@@ -489,7 +558,8 @@ static void test_delayed_and_deadline(void **state)
 {
 	struct engine *e = mk();
 	char err[256];
-	json_t *req = json_pack("{s:s, s:{s:s}, s:s}", "label", "two", "input", "repo", "a", "start_at", "+1h");
+	json_t *req =
+	    json_pack("{s:s, s:{s:s}, s:s}", "label", "two", "input", "repo", "a", "start_at", "+1h");
 	struct etask *t = engine_plan(e, req, "u", NULL, -1, err, sizeof(err));
 	struct etask *late;
 	struct worker *w = worker(e, 2);
@@ -512,7 +582,7 @@ static void test_delayed_and_deadline(void **state)
 	assert_int_equal(w->nheld, 0);
 	q_now_override = engine_now() + 2 * 3600 * 1000;
 	engine_free(e); /* the delayed task stays planned in the store */
-	e = mk();       /* start_at is due now: the check at start makes it ready */
+	e = mk();	/* start_at is due now: the check at start makes it ready */
 	w = worker(e, 2);
 	engine_commit(e);
 	q_now_override = 0;
@@ -576,19 +646,19 @@ static void test_throughput(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_plan_and_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_plan_errors, setup, teardown),
-		cmocka_unit_test(test_parse_time_and_quote),
-		cmocka_unit_test(test_result_derivation),
-		cmocka_unit_test_setup_teardown(test_pause_resume_skip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_on_error_stop_and_skip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_worker_death, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restart_recovery, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lock_conflict, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delayed_and_deadline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fair_handout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_plan_and_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_plan_errors, setup, teardown),
+	    cmocka_unit_test(test_parse_time_and_quote),
+	    cmocka_unit_test(test_result_derivation),
+	    cmocka_unit_test_setup_teardown(test_pause_resume_skip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_on_error_stop_and_skip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cancel_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_worker_death, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restart_recovery, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lock_conflict, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delayed_and_deadline, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fair_handout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

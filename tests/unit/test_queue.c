@@ -88,9 +88,10 @@ static void test_migrate_from_empty(void **state)
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
 				     "('tasks','steps','errors','locks','recurring')"),
 			 5);
-	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
-				     "('tasks_state_result','tasks_label','tasks_started_at','tasks_ended_at',"
-				     "'tasks_parent','tasks_created_at','steps_active','locks_exclusive')"),
+	assert_int_equal(count(path,
+			       "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+			       "('tasks_state_result','tasks_label','tasks_started_at','tasks_ended_at',"
+			       "'tasks_parent','tasks_created_at','steps_active','locks_exclusive')"),
 			 8);
 	/* reopening applies nothing twice */
 	b = ops->open(path, DURABILITY_NORMAL, err, sizeof(err));
@@ -111,7 +112,8 @@ static void test_newer_schema_refused(void **state)
 	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
 	ops->close(b);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL),
+			 SQLITE_OK);
 	sqlite3_close(db);
 	assert_null(ops->open(path, DURABILITY_FULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "newer"));
@@ -321,7 +323,8 @@ static void test_crash_mid_transaction(void **state)
 		ops->close(b);
 	}
 	assert_int_equal(count(path, "SELECT count(*) FROM tasks"), 1);
-	assert_int_equal(count(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+	assert_int_equal(
+	    count(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
 	rmdb(path);
 }
 
@@ -338,10 +341,14 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_migrate_from_empty), cmocka_unit_test(test_newer_schema_refused),
-		cmocka_unit_test(test_insert_claim_complete), cmocka_unit_test(test_find_prefix),
-		cmocka_unit_test(test_locks), cmocka_unit_test(test_close_without_commit),
-		cmocka_unit_test(test_crash_mid_transaction), cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_migrate_from_empty),
+	    cmocka_unit_test(test_newer_schema_refused),
+	    cmocka_unit_test(test_insert_claim_complete),
+	    cmocka_unit_test(test_find_prefix),
+	    cmocka_unit_test(test_locks),
+	    cmocka_unit_test(test_close_without_commit),
+	    cmocka_unit_test(test_crash_mid_transaction),
+	    cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
