@@ -30,12 +30,6 @@
 #include "proc.h"
 #include "proto.h"
 
-/*
- * Seam for the task engine: when engine.c defines it, ping adds its checks
- * (database, workers) to the array, each {"name", "ok", "message"}.
- */
-void engine_ping_checks(struct engine *e, json_t *checks) __attribute__((weak));
-
 /* ---- names and results ---- */
 
 static bool proc_is_running(const struct proc *p)
@@ -985,7 +979,7 @@ static void handlers_ping(struct daemon *d, struct conn *c, json_t *req)
 		 running, np, d->shutting_down ? ", shutting down" : "");
 	json_array_append_new(
 	    checks, json_pack("{s:s, s:b, s:s}", "name", "daemon", "ok", !d->shutting_down, "message", msg));
-	if (engine_ping_checks != NULL && d->engine != NULL)
+	if (d->engine != NULL) /* database and worker checks (engine.c) */
 		engine_ping_checks(d->engine, checks);
 	conn_reply_ok(c, json_pack("{s:o}", "checks", checks));
 }
