@@ -221,10 +221,6 @@ static void __attribute__((noreturn)) spawn_child(const struct spawn_req *r, pid
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	setpgid(0, 0);
-	/* Die with the daemon; if it already died between fork and here, go now. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
 
 	int nul = open("/dev/null", O_RDONLY);
 	if (nul < 0)
@@ -268,6 +264,11 @@ static void __attribute__((noreturn)) spawn_child(const struct spawn_req *r, pid
 		if (setuid(r->uid) < 0)
 			spawn_child_fail("setuid", "", errno);
 	}
+	/* Die with the daemon; if it already died between fork and here, go now. This comes
+	 * after setuid/setgid, which clear the parent-death signal. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
 	execve(r->path, r->argv, r->envp);
 	spawn_child_fail("couldn't exec", r->path, errno);
 }
