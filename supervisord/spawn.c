@@ -252,10 +252,6 @@ static void __attribute__((noreturn)) spawn_child(const struct spawn_req *r, pid
 		if (setrlimit(r->rlimits[i].resource, &rl) < 0)
 			spawn_child_fail("setrlimit", "", errno);
 	}
-	if (r->umask >= 0)
-		umask((mode_t)r->umask);
-	if (r->directory != NULL && chdir(r->directory) < 0)
-		spawn_child_fail("couldn't chdir to", r->directory, errno);
 	if (r->set_user) {
 		if (setgroups(r->ngroups, r->groups) < 0)
 			spawn_child_fail("setgroups", "", errno);
@@ -264,6 +260,11 @@ static void __attribute__((noreturn)) spawn_child(const struct spawn_req *r, pid
 		if (setuid(r->uid) < 0)
 			spawn_child_fail("setuid", "", errno);
 	}
+	/* As supervisord: the directory is entered as the program's user. */
+	if (r->directory != NULL && chdir(r->directory) < 0)
+		spawn_child_fail("couldn't chdir to", r->directory, errno);
+	if (r->umask >= 0)
+		umask((mode_t)r->umask);
 	/* Die with the daemon; if it already died between fork and here, go now. This comes
 	 * after setuid/setgid, which clear the parent-death signal. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
