@@ -99,7 +99,13 @@ struct proc *sv_find_pid(struct supervisor *sv, pid_t pid);
 struct proc **sv_group(struct supervisor *sv, const char *group, size_t *n);
 
 /* Asynchronous operations: they return at once. proc_start moves to STARTING (or fails
- * with SV_ALREADY_STARTED / SV_SPAWN_ERROR); watch on_state for RUNNING/BACKOFF/FATAL. */
+ * with SV_ALREADY_STARTED / SV_SPAWN_ERROR); watch on_state for RUNNING/BACKOFF/FATAL.
+ * Details: a process whose depends_on programs are not RUNNING yet stays STOPPED until
+ * they are (they are started too) and proc_start returns SV_OK; proc_start on a STOPPING
+ * process starts it again once it is down (SV_OK). proc_stop from BACKOFF goes straight to
+ * STOPPED; from STARTING/RUNNING to STOPPING, and STOPPED only once the whole process group
+ * is gone (SIGKILL after stopwaitsecs). SV_NOT_RUNNING otherwise. proc_signal signals the
+ * pid only. */
 enum sv_result proc_start(struct proc *p);
 enum sv_result proc_stop(struct proc *p);
 enum sv_result proc_signal(struct proc *p, int sig);
