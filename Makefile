@@ -47,6 +47,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS = $(BUILD)/bin/taskvisord $(BUILD)/bin/taskvisorctl $(SVC_BINS)
 
+.SECONDARY:
 .PHONY: all deps deps-bench run test test-unit test-e2e asan check bench lint install clean fuzz
 all: $(BINS) $(UNIT_BINS) $(HELPER_BINS)
 
