@@ -75,7 +75,15 @@ static int bench_throughput(struct tv_client *c, const char *label, long count, 
 		done += n;
 	}
 	t_sub = bench_now();
-	/* Wait for the queue to drain: nothing left that has not stopped. */
+	/*
+	 * Wait for the queue to drain. First the last task submitted (a pushed
+	 * wait: polling a list query would load the daemon being measured), then
+	 * make sure nothing at all is left that has not stopped.
+	 */
+	if (tv_wait(c, ids[(count - 1) % batch], NULL) < 0) {
+		fprintf(stderr, "task-bench: wait: %s\n", tv_client_error(c));
+		return 1;
+	}
 	for (;;) {
 		left = bench_count(c, "state != stopped", NULL, 1, NULL);
 		if (left < 0)

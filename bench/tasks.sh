@@ -114,11 +114,12 @@ run_ref() {
 	REF_RATE=""; REF_P50=""; REF_P99=""
 	[ -n "$REF_OK" ] || return 0
 	TDIR=$(mktemp -d "${TMPDIR:-/tmp}/tv-bench-ref.XXXXXX")
-	out=$(cd "$here/ref-queue" && node bench.mjs main "$TDIR/queue.db" "$1" "$N" "$BATCH" "$LAT_N" "$INTERVAL") ||
+	out=$(cd "$here/ref-queue" && timeout 600 node bench.mjs main "$TDIR/queue.db" "$1" "$N" "$BATCH" "$LAT_N" "$INTERVAL") ||
 		{ echo "tasks: reference failed: $out"; rm -rf "$TDIR"; TDIR=""; return 0; }
 	REF_RATE=$(field "$out" rate)
 	REF_P50=$(field "$out" p50_ms)
 	REF_P99=$(field "$out" p99_ms)
+	REF_NOTE="worker crashes $(field "$out" worker_crashes), jobs stalled $(field "$out" stalled), busy retries $(field "$out" busy_retries)"
 	rm -rf "$TDIR"; TDIR=""
 }
 
@@ -134,7 +135,7 @@ for dur in normal full; do
 	printf '%-8s taskvisor  %8s tasks/s  p50 %7s ms  p99 %7s ms  (failed %s, %s latency samples)\n' \
 		"$dur" "$TV_RATE" "$TV_P50" "$TV_P99" "$TV_FAILED" "$TV_LAT_N"
 	if [ -n "$REF_RATE" ]; then
-		printf '%-8s plainjob   %8s tasks/s  p50 %7s ms  p99 %7s ms\n' "$dur" "$REF_RATE" "$REF_P50" "$REF_P99"
+		printf '%-8s plainjob   %8s tasks/s  p50 %7s ms  p99 %7s ms  (%s)\n' "$dur" "$REF_RATE" "$REF_P50" "$REF_P99" "$REF_NOTE"
 		ratio=$(awk -v a="$TV_RATE" -v b="$REF_RATE" 'BEGIN {printf "%.2f", a / b}')
 		echo "$dur   ratio taskvisor/plainjob: ${ratio}x (target >= ${TARGET_RATIO}x: $(met ge "$ratio" "$TARGET_RATIO"))"
 	fi

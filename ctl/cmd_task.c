@@ -178,7 +178,7 @@ static void task_print_show(json_t *t)
 		task_print_json_line("Details:", json_object_get(t, "progress"));
 	if (json_array_size(steps) > 0) {
 		printf("Steps:\n");
-		printf("  %-3s %-16s %-10s %-20s %-8s %-19s %-19s %s\n", "#", "NAME", "STATE", "WORKER", "ATTEMPTS",
+		printf("  %-3s %-16s %-10s %-24s %-8s %-19s %-19s %s\n", "#", "NAME", "STATE", "WORKER", "ATTEMPTS",
 		       "STARTED", "ENDED", "DURATION");
 		json_array_foreach(steps, i, v)
 		{
@@ -189,7 +189,7 @@ static void task_print_show(json_t *t)
 				snprintf(wk, sizeof(wk), "%s[%lld]", task_str(v, "worker"), (long long)json_integer_value(pid));
 			else
 				snprintf(wk, sizeof(wk), "%s", task_str(v, "worker"));
-			printf("  %-3lld %-16s %-10s %-20s %-8lld %-19s %-19s %s\n",
+			printf("  %-3lld %-16s %-10s %-24s %-8lld %-19s %-19s %s\n",
 			       (long long)json_integer_value(json_object_get(v, "index")), task_str(v, "name"),
 			       task_str(v, "state"), wk, (long long)json_integer_value(json_object_get(v, "attempts")),
 			       task_time(json_object_get(v, "started_at"), st, sizeof(st)),

@@ -9,7 +9,10 @@
 // each) while the workers run; timed from the first add until every job is
 // done. Latency: LAT_COUNT jobs added one at a time, INTERVAL_MS apart; each
 // carries its add time (CLOCK_MONOTONIC via process.hrtime) and the worker
-// records when it starts it. plainjob workers poll: pollIntervall 10 ms.
+// records when it starts it. plainjob workers poll: pollIntervall 10 ms. A
+// worker that crashes (SQLITE_BUSY) is restarted and counted (worker_crashes);
+// jobs it held stay "processing" until plainjob's 30 min timeout, so a run
+// with crashes may never drain: tasks.sh bounds it with a timeout.
 import { fork } from "node:child_process";
 import Database from "better-sqlite3";
 import { better, defineQueue, defineWorker, JobStatus } from "plainjob";
@@ -38,6 +41,7 @@ if (role === "worker") {
 		},
 		{ queue, logger: quiet, pollIntervall: 10 }
 	);
+	process.on("disconnect", () => process.exit(1)); // the bench is gone
 	process.on("message", async (m) => {
 		if (m === "stop") {
 			await worker.stop();
@@ -50,31 +54,71 @@ if (role === "worker") {
 	const [count, batch, latCount, interval] = process.argv.slice(5).map(Number);
 	const { queue } = openQueue();
 	const workers = [];
-	for (let i = 0; i < 2; i++) {
-		const w = fork(self, ["worker", dbPath, mode]);
-		workers.push(w);
-		await new Promise((r) => w.once("message", r));
+	let crashes = 0;
+	let stopping = false;
+	// A worker that dies (plainjob's workers throw SQLITE_BUSY "database is
+	// locked" under contention) is restarted, as a supervisor would; counted.
+	const spawn = (i) =>
+		new Promise((r) => {
+			const w = fork(self, ["worker", dbPath, mode]);
+			workers[i] = w;
+			w.once("message", r);
+			w.on("exit", (code) => {
+				if (!stopping && code !== 0) {
+					crashes++;
+					spawn(i);
+				}
+			});
+		});
+	for (let i = 0; i < 2; i++) await spawn(i);
+	// plainjob's inserts fail with SQLITE_BUSY under contention: retry them, counted.
+	let busy = 0;
+	async function retry(fn) {
+		for (;;) {
+			try {
+				return fn();
+			} catch (e) {
+				if (e.code !== "SQLITE_BUSY") throw e;
+				busy++;
+				await sleep(1);
+			}
+		}
 	}
 	const t0 = nowMs();
 	for (let done = 0; done < count; done += batch) {
 		const n = Math.min(batch, count - done);
-		queue.addMany("bench", Array.from({ length: n }, () => ({})));
+		await retry(() => queue.addMany("bench", Array.from({ length: n }, () => ({}))));
 	}
-	let finished = 0;
-	while ((finished = queue.countJobs({ status: JobStatus.Done }) + queue.countJobs({ status: JobStatus.Failed })) < count)
-		await sleep(5);
-	const secs = (nowMs() - t0) / 1000;
+	// Wait until `target` jobs have finished, or no job finished for 10 s
+	// (jobs of a crashed worker): then go on with what finished, and say so.
+	let stalled = 0;
+	const finishedCount = () => queue.countJobs({ status: JobStatus.Done }) + queue.countJobs({ status: JobStatus.Failed });
+	async function drain(target) {
+		let last = -1, since = nowMs(), n;
+		while ((n = finishedCount()) < target) {
+			if (n !== last) {
+				last = n;
+				since = nowMs();
+			} else if (nowMs() - since > 10000) {
+				stalled += target - n;
+				return { n, at: since };
+			}
+			await sleep(5);
+		}
+		return { n, at: nowMs() };
+	}
+	const d1 = await drain(count);
+	const secs = (d1.at - t0) / 1000;
 	const failed = queue.countJobs({ status: JobStatus.Failed });
 	for (let i = 0; i < latCount; i++) {
-		queue.add("bench", { t: nowMs() });
+		await retry(() => queue.add("bench", { t: nowMs() }));
 		await sleep(interval);
 	}
-	const target = count + latCount;
-	while (queue.countJobs({ status: JobStatus.Done }) + queue.countJobs({ status: JobStatus.Failed }) < target)
-		await sleep(5);
+	await drain(count + latCount);
 	const lat = [];
+	stopping = true;
 	await Promise.all(
-		workers.map(
+		workers.filter((w) => w.connected).map(
 			(w) =>
 				new Promise((r) => {
 					w.once("message", (m) => {
@@ -88,8 +132,9 @@ if (role === "worker") {
 	lat.sort((a, b) => a - b);
 	const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] : NaN);
 	console.log(
-		`tasks=${count} seconds=${secs.toFixed(3)} rate=${Math.round(count / secs)} failed=${failed} ` +
-			`p50_ms=${pct(50).toFixed(3)} p99_ms=${pct(99).toFixed(3)} samples=${lat.length}`
+		`tasks=${d1.n} seconds=${secs.toFixed(3)} rate=${Math.round(d1.n / secs)} failed=${failed} ` +
+			`p50_ms=${pct(50).toFixed(3)} p99_ms=${pct(99).toFixed(3)} samples=${lat.length} ` +
+			`worker_crashes=${crashes} stalled=${stalled} busy_retries=${busy}`
 	);
 	process.exit(0);
 }
