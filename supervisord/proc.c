@@ -37,9 +37,10 @@
 
 extern char **environ;
 
-#define GROUP_POLL_SECS 0.02 /* how often a stop checks that the process group is gone */
-#define RSS_SAMPLE_SECS 1.0  /* memory_limit without a cgroup: how often RSS is sampled */
-#define RSS_OVER_SAMPLES 2   /* ... and how many samples in a row over the limit restart it */
+#define GROUP_POLL_SECS 0.02	/* how often a stop checks that the process group is gone */
+#define GROUP_KILL_GRACE_SECS 5 /* after SIGKILL, how long a stop waits for the group at most */
+#define RSS_SAMPLE_SECS 1.0	/* memory_limit without a cgroup: how often RSS is sampled */
+#define RSS_OVER_SAMPLES 2	/* ... and how many samples in a row over the limit restart it */
 
 enum proc_timer { TIMER_NONE = 0, TIMER_STARTSECS, TIMER_BACKOFF, TIMER_STOPWAIT, TIMER_FATAL_RETRY };
 
@@ -51,6 +52,7 @@ struct proc_priv {
 	pid_t pgid;	      /* process group of the last child; 0 once it is gone */
 	bool group_signalled; /* stopsignal already went to the whole group */
 	bool killed;	      /* SIGKILL sent in this stop */
+	double killed_mono;   /* when */
 	bool pending_start;   /* waiting for depends_on */
 	bool restart_after_stop;
 	bool removed;	 /* gone from the configuration: freed once down */
@@ -756,8 +758,15 @@ static void proc_gpoll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)revents;
 	struct proc *p = w->data;
-	if (proc_group_alive(p->priv->pgid))
-		return;
+	struct proc_priv *pp = p->priv;
+	if (proc_group_alive(pp->pgid)) {
+		/* SIGKILL cannot be ignored; what is still "there" seconds later is a zombie
+		 * whose parent does not reap it, or a member we may not signal. Give up on it. */
+		if (!pp->killed || proc_mono() - pp->killed_mono < GROUP_KILL_GRACE_SECS)
+			return;
+		log_warnx("%s: process group %d still not empty %d s after SIGKILL; giving up on it",
+			  p->fullname, (int)pp->pgid, GROUP_KILL_GRACE_SECS);
+	}
 	ev_timer_stop(loop, w);
 	if (p->state == PROC_STOPPING && p->pid == 0)
 		proc_stop_done(p);
@@ -927,6 +936,7 @@ static void proc_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		if (p->state != PROC_STOPPING)
 			break;
 		pp->killed = true;
+		pp->killed_mono = proc_mono();
 		if (p->pid > 0) {
 			pid_t target = pp->killasgroup ? -pp->pgid : p->pid;
 			log_warnx("%s: still running after %d s: SIGKILL to %s %d", p->fullname,
