@@ -29,7 +29,7 @@ static double bench_now(void)
 
 static void bench_sleep_ms(double ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)((ms - (double)(long)(ms / 1000) * 1000) * 1e6) };
+	struct timespec ts = {(time_t)(ms / 1000), (long)((ms - (double)(long)(ms / 1000) * 1000) * 1e6)};
 	nanosleep(&ts, NULL);
 }
 
@@ -109,7 +109,8 @@ static int bench_throughput(struct tv_client *c, const char *label, long count, 
 	return failed == 0 ? 0 : 1;
 }
 
-static int bench_latency(struct tv_client *c, const char *label, long count, double interval_ms, const char *out)
+static int bench_latency(struct tv_client *c, const char *label, long count, double interval_ms,
+			 const char *out)
 {
 	FILE *fp = fopen(out, "w");
 

@@ -115,8 +115,10 @@ static int task_time_flag(const char *sub, const char *flag, const char *val, js
 	double t;
 
 	if (tv_parse_time(val, task_now(), &t) < 0)
-		return task_bad(sub, "%s: cannot parse time \"%s\" (use \"2026-11-23 14:00\", ISO 8601, "
-				     "epoch seconds or +10s/+5m/+2h/+1d)", flag, val);
+		return task_bad(sub,
+				"%s: cannot parse time \"%s\" (use \"2026-11-23 14:00\", ISO 8601, "
+				"epoch seconds or +10s/+5m/+2h/+1d)",
+				flag, val);
 	json_object_set_new(req, key, json_real(t));
 	return 0;
 }
@@ -178,20 +180,22 @@ static void task_print_show(json_t *t)
 		task_print_json_line("Details:", json_object_get(t, "progress"));
 	if (json_array_size(steps) > 0) {
 		printf("Steps:\n");
-		printf("  %-3s %-16s %-10s %-24s %-8s %-19s %-19s %s\n", "#", "NAME", "STATE", "WORKER", "ATTEMPTS",
-		       "STARTED", "ENDED", "DURATION");
-		json_array_foreach(steps, i, v)
-		{
+		printf("  %-3s %-16s %-10s %-24s %-8s %-19s %-19s %s\n", "#", "NAME", "STATE", "WORKER",
+		       "ATTEMPTS", "STARTED", "ENDED", "DURATION");
+		for (i = 0; i < json_array_size(steps) && (v = json_array_get(steps, i)) != NULL; i++) {
 			char st[32], en[32], du[32], wk[64];
 			json_t *pid = json_object_get(v, "pid");
-			task_print_duration(json_object_get(v, "started_at"), json_object_get(v, "ended_at"), du, sizeof(du));
+			task_print_duration(json_object_get(v, "started_at"), json_object_get(v, "ended_at"),
+					    du, sizeof(du));
 			if (json_is_integer(pid))
-				snprintf(wk, sizeof(wk), "%s[%lld]", task_str(v, "worker"), (long long)json_integer_value(pid));
+				snprintf(wk, sizeof(wk), "%s[%lld]", task_str(v, "worker"),
+					 (long long)json_integer_value(pid));
 			else
 				snprintf(wk, sizeof(wk), "%s", task_str(v, "worker"));
 			printf("  %-3lld %-16s %-10s %-24s %-8lld %-19s %-19s %s\n",
-			       (long long)json_integer_value(json_object_get(v, "index")), task_str(v, "name"),
-			       task_str(v, "state"), wk, (long long)json_integer_value(json_object_get(v, "attempts")),
+			       (long long)json_integer_value(json_object_get(v, "index")),
+			       task_str(v, "name"), task_str(v, "state"), wk,
+			       (long long)json_integer_value(json_object_get(v, "attempts")),
 			       task_time(json_object_get(v, "started_at"), st, sizeof(st)),
 			       task_time(json_object_get(v, "ended_at"), en, sizeof(en)), du);
 			if (json_object_get(v, "command") != NULL)
@@ -202,8 +206,7 @@ static void task_print_show(json_t *t)
 	}
 	if (json_array_size(errors) > 0) {
 		printf("Errors:\n");
-		json_array_foreach(errors, i, v)
-		{
+		for (i = 0; i < json_array_size(errors) && (v = json_array_get(errors, i)) != NULL; i++) {
 			const char *tail = json_string_value(json_object_get(v, "output_tail"));
 			printf("  %s step %s: %s\n", task_time(json_object_get(v, "at"), b1, sizeof(b1)),
 			       task_str(v, "step"), task_str(v, "message"));
@@ -222,13 +225,13 @@ static void task_print_show(json_t *t)
 	}
 	if (json_array_size(locks) > 0) {
 		printf("Locks:\n");
-		json_array_foreach(locks, i, v)
+		for (i = 0; i < json_array_size(locks) && (v = json_array_get(locks, i)) != NULL; i++)
 			printf("  %s (%s)\n", task_str(v, "resource"),
 			       json_is_true(json_object_get(v, "exclusive")) ? "exclusive" : "link");
 	}
 	if (json_array_size(children) > 0) {
 		printf("Children:\n");
-		json_array_foreach(children, i, v)
+		for (i = 0; i < json_array_size(children) && (v = json_array_get(children, i)) != NULL; i++)
 			printf("  %s\n", json_string_value(v) != NULL ? json_string_value(v) : "?");
 	}
 	task_print_json_line("Input:", json_object_get(t, "input"));
@@ -258,8 +261,8 @@ static int task_follow_cb(void *arg, json_t *data)
 		return f->paused != NULL;
 	task_print_progress(t, prog, sizeof(prog));
 	details = json_object_size(json_object_get(t, "progress")) > 0
-			  ? json_dumps(json_object_get(t, "progress"), JSON_COMPACT | JSON_SORT_KEYS)
-			  : NULL;
+		      ? json_dumps(json_object_get(t, "progress"), JSON_COMPACT | JSON_SORT_KEYS)
+		      : NULL;
 	snprintf(line, sizeof(line), "%s %s %s%s%s", task_str(t, "state"), task_str(t, "result"), prog,
 		 details != NULL ? " " : "", details != NULL ? details : "");
 	free(details);
@@ -274,7 +277,7 @@ static int task_follow_cb(void *arg, json_t *data)
 /* Follow task id until it stops or pauses; exit 0 only for result success. */
 static int task_follow(struct ctl *c, const char *id)
 {
-	struct task_follow f = { .json = c->json };
+	struct task_follow f = {.json = c->json};
 	json_t *reply = NULL, *t;
 	int rc = ctl_stream(c, MSG_TASK_WAIT, json_pack("{s:s}", "id", id), task_follow_cb, &f, &reply);
 	const char *result;
@@ -332,13 +335,14 @@ static int task_submit(struct ctl *c, int argc, char **argv)
 			in = json_loads(v, JSON_DECODE_ANY, &je);
 			if (in == NULL) {
 				json_decref(req);
-				return task_bad(sub, "--input: bad JSON at line %d column %d: %s", je.line, je.column,
-						je.text);
+				return task_bad(sub, "--input: bad JSON at line %d column %d: %s", je.line,
+						je.column, je.text);
 			}
 			if (!json_is_object(in)) {
 				json_decref(in);
 				json_decref(req);
-				return task_bad(sub, "--input: not a JSON object (e.g. '{\"repo\":\"base\"}')");
+				return task_bad(sub,
+						"--input: not a JSON object (e.g. '{\"repo\":\"base\"}')");
 			}
 		} else if ((v = task_flag(argc, argv, &i, "--start-at", &bad)) != NULL) {
 			if ((st = task_time_flag(sub, "--start-at", v, req, "start_at")) != 0)
@@ -356,8 +360,10 @@ static int task_submit(struct ctl *c, int argc, char **argv)
 		} else if (strcmp(argv[i], "--json") == 0) {
 			c->json = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			st = task_bad(sub, "unknown option %s (usage: task submit LABEL [--input JSON] "
-					   "[--start-at T] [--start-before T] [--wait] [--json])", argv[i]);
+			st = task_bad(sub,
+				      "unknown option %s (usage: task submit LABEL [--input JSON] "
+				      "[--start-at T] [--start-before T] [--wait] [--json])",
+				      argv[i]);
 			goto out;
 		} else if (label == NULL) {
 			label = argv[i];
@@ -367,8 +373,9 @@ static int task_submit(struct ctl *c, int argc, char **argv)
 		}
 	}
 	if (label == NULL) {
-		st = task_bad(sub, "no task label given (usage: task submit LABEL [--input JSON] [--start-at T] "
-				   "[--start-before T] [--wait])");
+		st = task_bad(sub,
+			      "no task label given (usage: task submit LABEL [--input JSON] [--start-at T] "
+			      "[--start-before T] [--wait])");
 		goto out;
 	}
 	json_object_set_new(req, "label", json_string(label));
@@ -422,11 +429,14 @@ static int task_list(struct ctl *c, int argc, char **argv)
 		} else if ((v = task_flag(argc, argv, &i2, "--order", &bad)) != NULL) {
 			char order[256];
 			const char *dir = "";
-			if (i2 + 1 < argc && (strcmp(argv[i2 + 1], "asc") == 0 || strcmp(argv[i2 + 1], "desc") == 0))
+			if (i2 + 1 < argc &&
+			    (strcmp(argv[i2 + 1], "asc") == 0 || strcmp(argv[i2 + 1], "desc") == 0))
 				dir = argv[++i2];
 			if (*v == '\0' || strspn(v, "abcdefghijklmnopqrstuvwxyz_") != strlen(v)) {
 				json_decref(req);
-				return task_bad(sub, "--order: not a field name: \"%s\" (e.g. --order started_at desc)", v);
+				return task_bad(
+				    sub, "--order: not a field name: \"%s\" (e.g. --order started_at desc)",
+				    v);
 			}
 			snprintf(order, sizeof(order), "%s%s%s", v, *dir ? " " : "", dir);
 			json_object_set_new(req, "order", json_string(order));
@@ -439,8 +449,11 @@ static int task_list(struct ctl *c, int argc, char **argv)
 			c->json = true;
 		} else {
 			json_decref(req);
-			return task_bad(sub, "unexpected argument \"%s\" (usage: task list [--search Q] [--limit N] "
-					     "[--order FIELD [asc|desc]] [--stuck] [--json])", argv[i2]);
+			return task_bad(
+			    sub,
+			    "unexpected argument \"%s\" (usage: task list [--search Q] [--limit N] "
+			    "[--order FIELD [asc|desc]] [--stuck] [--json])",
+			    argv[i2]);
 		}
 	}
 	st = task_call(c, MSG_TASK_LIST, req, &reply);
@@ -452,24 +465,24 @@ static int task_list(struct ctl *c, int argc, char **argv)
 		return 0;
 	}
 	tasks = json_object_get(reply, "tasks");
-	json_array_foreach(tasks, i, t)
-	{
-#define W(w, k) if (strlen(task_str(t, k)) > w) w = strlen(task_str(t, k))
+	for (i = 0; i < json_array_size(tasks) && (t = json_array_get(tasks, i)) != NULL; i++) {
+#define W(w, k)                                                                                              \
+	if (strlen(task_str(t, k)) > w)                                                                      \
+	w = strlen(task_str(t, k))
 		W(w_id, "id");
 		W(w_label, "label");
 		W(w_state, "state");
 		W(w_result, "result");
 #undef W
 	}
-	printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s\n", (int)w_id, "ID", (int)w_label, "LABEL", (int)w_state,
-	       "STATE", (int)w_result, "RESULT", "STARTED", "ENDED", "PROGRESS");
-	json_array_foreach(tasks, i, t)
-	{
+	printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s\n", (int)w_id, "ID", (int)w_label, "LABEL",
+	       (int)w_state, "STATE", (int)w_result, "RESULT", "STARTED", "ENDED", "PROGRESS");
+	for (i = 0; i < json_array_size(tasks) && (t = json_array_get(tasks, i)) != NULL; i++) {
 		char s1[32], s2[32], prog[32];
 		task_print_progress(t, prog, sizeof(prog));
-		printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s\n", (int)w_id, task_str(t, "id"), (int)w_label,
-		       task_str(t, "label"), (int)w_state, task_str(t, "state"), (int)w_result, task_str(t, "result"),
-		       task_time(json_object_get(t, "started_at"), s1, sizeof(s1)),
+		printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s\n", (int)w_id, task_str(t, "id"),
+		       (int)w_label, task_str(t, "label"), (int)w_state, task_str(t, "state"), (int)w_result,
+		       task_str(t, "result"), task_time(json_object_get(t, "started_at"), s1, sizeof(s1)),
 		       task_time(json_object_get(t, "ended_at"), s2, sizeof(s2)), prog);
 	}
 	json_decref(reply);
@@ -526,9 +539,8 @@ static int task_action(struct ctl *c, int argc, char **argv, const char *sub, ui
 	if (c->json)
 		ctl_print_json(reply);
 	else
-		printf("%s task %s: state %s, result %s\n", verb, json_string_value(json_object_get(t, "id")) != NULL
-									   ? task_str(t, "id")
-									   : id,
+		printf("%s task %s: state %s, result %s\n", verb,
+		       json_string_value(json_object_get(t, "id")) != NULL ? task_str(t, "id") : id,
 		       task_str(t, "state"), task_str(t, "result"));
 	json_decref(reply);
 	return 0;
@@ -560,21 +572,23 @@ static int task_force_unlock(struct ctl *c, int argc, char **argv)
 }
 
 static const struct ctl_cmd task_sub_cmds[] = {
-	{ "submit", NULL, "task submit LABEL [--input JSON] [--start-at T] [--start-before T] [--wait]",
-	  "create a task; prints its id at once (--wait: follow it, exit 0 only on success)", task_submit },
-	{ "list", NULL, "task list [--search Q] [--limit N] [--order FIELD [asc|desc]] [--stuck]",
-	  "list tasks (id, label, state, result, started, ended, progress)", task_list },
-	{ "show", NULL, "task show ID", "a task's details, steps, errors, locks, input and output", task_show },
-	{ "resume", NULL, "task resume ID", "re-run the failed step of a paused task", task_resume },
-	{ "skip", NULL, "task skip ID", "skip the failed step of a paused task and go on (result warning)",
-	  task_skip },
-	{ "cancel", NULL, "task cancel ID", "cancel a waiting or paused task, or a running cancellable one",
-	  task_cancel },
-	{ "unlock", NULL, "task unlock ID", "paused task -> stopped, locks freed (allow_dangerous_actions)",
-	  task_unlock },
-	{ "force-unlock", NULL, "task force-unlock ID", "free the locks of a task in any state but stopped "
-	  "(allow_dangerous_actions)", task_force_unlock },
-	{ NULL, NULL, NULL, NULL, NULL },
+    {"submit", NULL, "task submit LABEL [--input JSON] [--start-at T] [--start-before T] [--wait]",
+     "create a task; prints its id at once (--wait: follow it, exit 0 only on success)", task_submit},
+    {"list", NULL, "task list [--search Q] [--limit N] [--order FIELD [asc|desc]] [--stuck]",
+     "list tasks (id, label, state, result, started, ended, progress)", task_list},
+    {"show", NULL, "task show ID", "a task's details, steps, errors, locks, input and output", task_show},
+    {"resume", NULL, "task resume ID", "re-run the failed step of a paused task", task_resume},
+    {"skip", NULL, "task skip ID", "skip the failed step of a paused task and go on (result warning)",
+     task_skip},
+    {"cancel", NULL, "task cancel ID", "cancel a waiting or paused task, or a running cancellable one",
+     task_cancel},
+    {"unlock", NULL, "task unlock ID", "paused task -> stopped, locks freed (allow_dangerous_actions)",
+     task_unlock},
+    {"force-unlock", NULL, "task force-unlock ID",
+     "free the locks of a task in any state but stopped "
+     "(allow_dangerous_actions)",
+     task_force_unlock},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static void task_help(FILE *fp)
@@ -582,13 +596,14 @@ static void task_help(FILE *fp)
 	fprintf(fp, "usage: task COMMAND [ARGS] [--json]\n\n");
 	for (const struct ctl_cmd *e = task_sub_cmds; e->name != NULL; e++)
 		fprintf(fp, "  %-75s %s\n", e->usage, e->help);
-	fprintf(fp, "\nT: \"2026-11-23 14:00\", ISO 8601 (2026-11-23T14:00:00Z), epoch seconds, or +10s/+5m/+2h/+1d.\n"
+	fprintf(fp, "\nT: \"2026-11-23 14:00\", ISO 8601 (2026-11-23T14:00:00Z), epoch seconds, or "
+		    "+10s/+5m/+2h/+1d.\n"
 		    "ID: a task id or any unique prefix of one.\n");
 }
 
 static int task_exec(struct ctl *c, int argc, char **argv)
 {
-	static const struct ctl_cmd *const tables[] = { task_sub_cmds, NULL };
+	static const struct ctl_cmd *const tables[] = {task_sub_cmds, NULL};
 	const struct ctl_cmd *sub;
 	bool ambiguous = false;
 
@@ -617,7 +632,7 @@ static int task_exec(struct ctl *c, int argc, char **argv)
 }
 
 const struct ctl_cmd task_cmds[] = {
-	{ "task", "tasks", "task submit|list|show|resume|skip|cancel|unlock|force-unlock ...",
-	  "the task engine (task --help)", task_exec },
-	{ NULL, NULL, NULL, NULL, NULL },
+    {"task", "tasks", "task submit|list|show|resume|skip|cancel|unlock|force-unlock ...",
+     "the task engine (task --help)", task_exec},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -56,8 +56,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TV_ID_LEN 37     /* a task id: uuid text + NUL */
-#define TV_ERR_LEN 512   /* size of the error buffers kept in handles */
+#define TV_ID_LEN 37	 /* a task id: uuid text + NUL */
+#define TV_ERR_LEN 512	 /* size of the error buffers kept in handles */
 #define TV_TAIL_MAX 4096 /* the most of a failed step's output tail that is sent */
 
 /* ==== Workers ============================================================= */
@@ -66,7 +66,7 @@ struct tv_worker;
 struct tv_step;
 
 enum tv_step_ret {
-	TV_STEP_OK = 0,      /* done, no output (unless tv_step_done was called) */
+	TV_STEP_OK = 0,	     /* done, no output (unless tv_step_done was called) */
 	TV_STEP_FAILED = -1, /* failed with the message of tv_step_set_error() */
 	TV_STEP_PENDING = 1, /* still running: finished later with tv_step_done/fail */
 };
@@ -124,15 +124,15 @@ int tv_worker_busy(const struct tv_worker *w);
 
 const char *tv_step_id(const struct tv_step *s);
 const char *tv_step_task_id(const struct tv_step *s);
-const char *tv_step_label(const struct tv_step *s);   /* the task's label */
+const char *tv_step_label(const struct tv_step *s);	/* the task's label */
 const char *tv_step_task_name(const struct tv_step *s); /* the task's name (from its template) */
-int tv_step_attempt(const struct tv_step *s);         /* 1 the first time, more after a rescue */
-const char *tv_step_name(const struct tv_step *s);    /* the step's name */
-int tv_step_index(const struct tv_step *s);           /* 0-based, as sent by the daemon */
-const char *tv_step_command(const struct tv_step *s); /* expanded command, or NULL */
-const char *tv_step_handler(const struct tv_step *s); /* handler name, or NULL */
-json_t *tv_step_input(const struct tv_step *s);       /* the task's input (borrowed; {} if none) */
-json_t *tv_step_message(const struct tv_step *s);     /* the whole MSG_WORKER_STEP body (borrowed) */
+int tv_step_attempt(const struct tv_step *s);		/* 1 the first time, more after a rescue */
+const char *tv_step_name(const struct tv_step *s);	/* the step's name */
+int tv_step_index(const struct tv_step *s);		/* 0-based, as sent by the daemon */
+const char *tv_step_command(const struct tv_step *s);	/* expanded command, or NULL */
+const char *tv_step_handler(const struct tv_step *s);	/* handler name, or NULL */
+json_t *tv_step_input(const struct tv_step *s);		/* the task's input (borrowed; {} if none) */
+json_t *tv_step_message(const struct tv_step *s);	/* the whole MSG_WORKER_STEP body (borrowed) */
 /* Seconds left on the step's lease (negative: expired; very large: no lease). */
 double tv_step_lease_left(const struct tv_step *s);
 /*
@@ -196,9 +196,8 @@ int tv_submit(struct tv_client *c, const char *label, const char *input_json,
  * with inputs[i] (inputs NULL or inputs[i] NULL = {}). ids_out (n entries,
  * may be NULL) gets their ids. All or none: 0 or -1.
  */
-int tv_submit_many(struct tv_client *c, size_t n, const char *const *labels,
-		   const char *const *inputs, const struct tv_submit_opts *opts,
-		   char (*ids_out)[TV_ID_LEN]);
+int tv_submit_many(struct tv_client *c, size_t n, const char *const *labels, const char *const *inputs,
+		   const struct tv_submit_opts *opts, char (*ids_out)[TV_ID_LEN]);
 /* The task as the daemon shows it (MSG_TASK_SHOW); *task is the caller's (json_decref). */
 int tv_get(struct tv_client *c, const char *id, json_t **task);
 /* Block until the task has stopped; *task (may be NULL) gets its final state. */

@@ -67,7 +67,10 @@ void tv_client_close(struct tv_client *c)
 	free(c);
 }
 
-const char *tv_client_error(const struct tv_client *c) { return c->err; }
+const char *tv_client_error(const struct tv_client *c)
+{
+	return c->err;
+}
 
 /* Send req (stolen); 0 or -1. */
 static int tv_client_send(struct tv_client *c, uint32_t type, json_t *req)
@@ -104,7 +107,8 @@ static int tv_client_reply(struct tv_client *c, json_t **reply, int (*on_data)(v
 
 		if (proto_recv(c->fd, &h, &body) < 0) {
 			tv_client_seterr(c, "unix://%s: %s", c->path,
-					 errno == ECONNRESET ? "the daemon closed the connection" : strerror(errno));
+					 errno == ECONNRESET ? "the daemon closed the connection"
+							     : strerror(errno));
 			return -1;
 		}
 		if (h.type == MSG_VERSION_MISMATCH) {
@@ -211,9 +215,8 @@ int tv_submit(struct tv_client *c, const char *label, const char *input_json,
 	return rc == 0 ? 0 : -1;
 }
 
-int tv_submit_many(struct tv_client *c, size_t n, const char *const *labels,
-		   const char *const *inputs, const struct tv_submit_opts *opts,
-		   char (*ids_out)[TV_ID_LEN])
+int tv_submit_many(struct tv_client *c, size_t n, const char *const *labels, const char *const *inputs,
+		   const struct tv_submit_opts *opts, char (*ids_out)[TV_ID_LEN])
 {
 	json_t *tasks = json_array(), *reply = NULL, *ids;
 	int rc;
@@ -233,11 +236,13 @@ int tv_submit_many(struct tv_client *c, size_t n, const char *const *labels,
 	if (rc == 0) {
 		ids = json_object_get(reply, "ids");
 		if (json_array_size(ids) != n) {
-			tv_client_seterr(c, "the daemon answered %zu ids for %zu tasks", json_array_size(ids), n);
+			tv_client_seterr(c, "the daemon answered %zu ids for %zu tasks", json_array_size(ids),
+					 n);
 			rc = -1;
 		}
 		for (size_t i = 0; rc == 0 && i < n; i++)
-			rc = tv_client_copy_id(c, json_array_get(ids, i), ids_out != NULL ? ids_out[i] : NULL);
+			rc =
+			    tv_client_copy_id(c, json_array_get(ids, i), ids_out != NULL ? ids_out[i] : NULL);
 	}
 	json_decref(reply);
 	return rc == 0 ? 0 : -1;
@@ -313,7 +318,7 @@ static int tv_parse_zone(const char *s, long *off)
 int tv_parse_time(const char *s, double now, double *out)
 {
 	static const char *const fmts[] = {
-		"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d",
+	    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d",
 	};
 	char *end;
 
@@ -332,12 +337,23 @@ int tv_parse_time(const char *s, double now, double *out)
 		if (end == s + 1 || v < 0)
 			return -1;
 		switch (*end) {
-		case '\0': case 's': break;
-		case 'm': mul = 60; break;
-		case 'h': mul = 3600; break;
-		case 'd': mul = 86400; break;
-		case 'w': mul = 7 * 86400; break;
-		default: return -1;
+		case '\0':
+		case 's':
+			break;
+		case 'm':
+			mul = 60;
+			break;
+		case 'h':
+			mul = 3600;
+			break;
+		case 'd':
+			mul = 86400;
+			break;
+		case 'w':
+			mul = 7 * 86400;
+			break;
+		default:
+			return -1;
 		}
 		if (*end != '\0' && end[1] != '\0')
 			return -1;

@@ -26,21 +26,21 @@ struct tv_handler {
 
 struct tv_step {
 	struct tv_worker *w;
-	json_t *msg;     /* the MSG_WORKER_STEP body (owned) */
+	json_t *msg;	 /* the MSG_WORKER_STEP body (owned) */
 	json_t *step_id; /* borrowed from msg: echoed as is */
-	char *id_json;   /* step_id as JSON text, for fast replies */
-	char idbuf[32];  /* step_id as text when it is a number */
+	char *id_json;	 /* step_id as JSON text, for fast replies */
+	char idbuf[32];	 /* step_id as text when it is a number */
 	const char *id, *task_id, *label, *task_name, *name, *command, *handler;
 	int index, attempt;
 	json_t *input;
 	double lease_until; /* CLOCK_MONOTONIC seconds; 0 = none */
 	double lease_len;   /* seconds */
-	double renewed;     /* CLOCK_MONOTONIC of the last renewal */
+	double renewed;	    /* CLOCK_MONOTONIC of the last renewal */
 	bool cancelled, finished, in_handler, queued;
 	char *errmsg;
 	void *data;
 	struct tv_step *prev, *next; /* w->steps: every step held */
-	struct tv_step *qnext;       /* w->q_head: received, handler not run yet */
+	struct tv_step *qnext;	     /* w->q_head: received, handler not run yet */
 };
 
 struct tv_worker {
@@ -199,9 +199,18 @@ void tv_worker_on_cancel(struct tv_worker *w, tv_cancel_fn fn, void *arg)
 	w->cancel_arg = arg;
 }
 
-const char *tv_worker_error(const struct tv_worker *w) { return w->err; }
-const char *tv_worker_name(const struct tv_worker *w) { return w->name; }
-long long tv_worker_id(const struct tv_worker *w) { return w->worker_id; }
+const char *tv_worker_error(const struct tv_worker *w)
+{
+	return w->err;
+}
+const char *tv_worker_name(const struct tv_worker *w)
+{
+	return w->name;
+}
+long long tv_worker_id(const struct tv_worker *w)
+{
+	return w->worker_id;
+}
 
 int tv_worker_set_name(struct tv_worker *w, const char *name)
 {
@@ -215,10 +224,22 @@ int tv_worker_set_name(struct tv_worker *w, const char *name)
 	w->hello_name = n;
 	return 0;
 }
-int tv_worker_fd(const struct tv_worker *w) { return w->fd; }
-bool tv_worker_want_write(const struct tv_worker *w) { return w->wb.off < w->wb.len; }
-int tv_worker_busy(const struct tv_worker *w) { return w->nsteps; }
-void tv_worker_stop(struct tv_worker *w) { w->stop = 1; }
+int tv_worker_fd(const struct tv_worker *w)
+{
+	return w->fd;
+}
+bool tv_worker_want_write(const struct tv_worker *w)
+{
+	return w->wb.off < w->wb.len;
+}
+int tv_worker_busy(const struct tv_worker *w)
+{
+	return w->nsteps;
+}
+void tv_worker_stop(struct tv_worker *w)
+{
+	w->stop = 1;
+}
 
 int tv_worker_connect(struct tv_worker *w)
 {
@@ -262,8 +283,8 @@ int tv_worker_connect(struct tv_worker *w)
 		tv_worker_seterr(w, "the daemon refused the worker: %s",
 				 h.type == MSG_VERSION_MISMATCH ? "protocol version mismatch"
 				 : json_string_value(json_object_get(reply, "error")) != NULL
-					 ? json_string_value(json_object_get(reply, "error"))
-					 : proto_msg_name(h.type));
+				     ? json_string_value(json_object_get(reply, "error"))
+				     : proto_msg_name(h.type));
 		json_decref(reply);
 		free(body);
 		goto fail;
@@ -272,8 +293,8 @@ int tv_worker_connect(struct tv_worker *w)
 	free(body);
 	free(w->name);
 	w->name = json_string_value(json_object_get(reply, "name")) != NULL
-			  ? strdup(json_string_value(json_object_get(reply, "name")))
-			  : NULL;
+		      ? strdup(json_string_value(json_object_get(reply, "name")))
+		      : NULL;
 	w->worker_id = (long long)json_integer_value(json_object_get(reply, "worker_id"));
 	json_decref(reply);
 	if (fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK) < 0) {
@@ -322,7 +343,7 @@ static int tv_worker_flush_all(struct tv_worker *w)
 {
 	for (;;) {
 		int rc = proto_wbuf_flush(&w->wb, w->fd);
-		struct pollfd p = { w->fd, POLLOUT, 0 };
+		struct pollfd p = {w->fd, POLLOUT, 0};
 		if (rc == 1)
 			return 0;
 		if (rc < 0) {
@@ -358,7 +379,8 @@ static int tv_worker_take_step(struct tv_worker *w, const char *payload)
 	struct tv_step *s;
 
 	if (msg == NULL || !json_is_object(msg) || json_object_get(msg, "step_id") == NULL) {
-		tv_worker_seterr(w, "bad MSG_WORKER_STEP from the daemon: %s", msg == NULL ? je.text : "no step_id");
+		tv_worker_seterr(w, "bad MSG_WORKER_STEP from the daemon: %s",
+				 msg == NULL ? je.text : "no step_id");
 		json_decref(msg);
 		return -1;
 	}
@@ -484,7 +506,8 @@ static int tv_worker_read(struct tv_worker *w)
 			}
 		}
 		if (rc < 0) {
-			tv_worker_seterr(w, "bad frame from the daemon (type %u, version %u)", h.type, h.version);
+			tv_worker_seterr(w, "bad frame from the daemon (type %u, version %u)", h.type,
+					 h.version);
 			w->dead = true;
 			return -1;
 		}
@@ -602,7 +625,7 @@ int tv_worker_run(struct tv_worker *w)
 		return -1;
 	w->stop = 0;
 	while (!w->stop) {
-		struct pollfd p = { w->fd, POLLIN, 0 };
+		struct pollfd p = {w->fd, POLLIN, 0};
 		if (tv_worker_dispatch(w) < 0)
 			return -1;
 		if (w->stop)
@@ -619,20 +642,62 @@ int tv_worker_run(struct tv_worker *w)
 
 /* ---- Steps ---- */
 
-const char *tv_step_id(const struct tv_step *s) { return s->id; }
-const char *tv_step_task_id(const struct tv_step *s) { return s->task_id; }
-const char *tv_step_label(const struct tv_step *s) { return s->label; }
-const char *tv_step_task_name(const struct tv_step *s) { return s->task_name; }
-int tv_step_attempt(const struct tv_step *s) { return s->attempt; }
-const char *tv_step_name(const struct tv_step *s) { return s->name; }
-int tv_step_index(const struct tv_step *s) { return s->index; }
-const char *tv_step_command(const struct tv_step *s) { return s->command; }
-const char *tv_step_handler(const struct tv_step *s) { return s->handler; }
-json_t *tv_step_input(const struct tv_step *s) { return s->input; }
-json_t *tv_step_message(const struct tv_step *s) { return s->msg; }
-void tv_step_set_data(struct tv_step *s, void *data) { s->data = data; }
-void *tv_step_get_data(const struct tv_step *s) { return s->data; }
-struct tv_worker *tv_step_worker(const struct tv_step *s) { return s->w; }
+const char *tv_step_id(const struct tv_step *s)
+{
+	return s->id;
+}
+const char *tv_step_task_id(const struct tv_step *s)
+{
+	return s->task_id;
+}
+const char *tv_step_label(const struct tv_step *s)
+{
+	return s->label;
+}
+const char *tv_step_task_name(const struct tv_step *s)
+{
+	return s->task_name;
+}
+int tv_step_attempt(const struct tv_step *s)
+{
+	return s->attempt;
+}
+const char *tv_step_name(const struct tv_step *s)
+{
+	return s->name;
+}
+int tv_step_index(const struct tv_step *s)
+{
+	return s->index;
+}
+const char *tv_step_command(const struct tv_step *s)
+{
+	return s->command;
+}
+const char *tv_step_handler(const struct tv_step *s)
+{
+	return s->handler;
+}
+json_t *tv_step_input(const struct tv_step *s)
+{
+	return s->input;
+}
+json_t *tv_step_message(const struct tv_step *s)
+{
+	return s->msg;
+}
+void tv_step_set_data(struct tv_step *s, void *data)
+{
+	s->data = data;
+}
+void *tv_step_get_data(const struct tv_step *s)
+{
+	return s->data;
+}
+struct tv_worker *tv_step_worker(const struct tv_step *s)
+{
+	return s->w;
+}
 
 double tv_step_lease_left(const struct tv_step *s)
 {
@@ -789,7 +854,8 @@ int tv_step_done(struct tv_step *s, const char *output_json)
 		tv_step_fail(s, msg, output_json);
 		return -1;
 	}
-	rc = tv_worker_send_json(w, MSG_WORKER_DONE, json_pack("{s:O, s:o}", "step_id", s->step_id, "output", out));
+	rc = tv_worker_send_json(w, MSG_WORKER_DONE,
+				 json_pack("{s:O, s:o}", "step_id", s->step_id, "output", out));
 	tv_step_finish(s);
 	return rc;
 }

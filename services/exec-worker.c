@@ -97,7 +97,8 @@ static char **exec_split(const char *cmd)
 static void exec_tail_add(struct exec_step *es, const char *p, size_t n)
 {
 	if (n >= TV_TAIL_MAX) {
-		memcpy(es->tail, p + n - TV_TAIL_MAX, TV_TAIL_MAX);
+		size_t skip = n - TV_TAIL_MAX;
+		memcpy(es->tail, &p[skip], TV_TAIL_MAX);
 		es->tail_len = TV_TAIL_MAX;
 		return;
 	}
@@ -138,17 +139,20 @@ static void exec_ctl_line(struct exec_step *es, char *line)
 			json++;
 		rc = tv_step_spawn(s, label, *json != '\0' ? json : NULL);
 	} else {
-		snprintf(msg, sizeof(msg), "exec-worker: fd %d: unknown line \"%.64s\" (progress|output|spawn)\n",
-			 EXEC_FD, line);
+		snprintf(msg, sizeof(msg),
+			 "exec-worker: fd %d: unknown line \"%.64s\" (progress|output|spawn)\n", EXEC_FD,
+			 line);
 		exec_tail_add(es, msg, strlen(msg));
-		log_warnx("task %s step %s: %.*s", tv_step_task_id(s), tv_step_name(s), (int)strlen(msg) - 1, msg);
+		log_warnx("task %s step %s: %.*s", tv_step_task_id(s), tv_step_name(s), (int)strlen(msg) - 1,
+			  msg);
 		return;
 	}
 	if (rc < 0) {
 		snprintf(msg, sizeof(msg), "exec-worker: fd %d: %s: %s\n", EXEC_FD, line,
 			 tv_worker_error(es->x->w));
 		exec_tail_add(es, msg, strlen(msg));
-		log_warnx("task %s step %s: %.*s", tv_step_task_id(s), tv_step_name(s), (int)strlen(msg) - 1, msg);
+		log_warnx("task %s step %s: %.*s", tv_step_task_id(s), tv_step_name(s), (int)strlen(msg) - 1,
+			  msg);
 	}
 }
 
@@ -365,7 +369,7 @@ static void exec_keeper_orphaned(int sig)
 static void exec_keeper(pid_t parent, pid_t cmd)
 {
 	struct sigaction sa;
-	struct rlimit no_core = { 0, 0 };
+	struct rlimit no_core = {0, 0};
 	sigset_t none;
 	int st;
 
@@ -444,7 +448,7 @@ static int exec_step_start(struct tv_step *s, void *arg)
 {
 	struct exec *x = arg;
 	struct exec_step *es;
-	int in[2] = { -1, -1 }, err[2] = { -1, -1 }, ctl[2] = { -1, -1 };
+	int in[2] = {-1, -1}, err[2] = {-1, -1}, ctl[2] = {-1, -1};
 	sigset_t all, old;
 	pid_t pid, parent;
 
@@ -458,7 +462,8 @@ static int exec_step_start(struct tv_step *s, void *arg)
 		return TV_STEP_FAILED;
 	}
 	es = calloc(1, sizeof(*es));
-	if (es == NULL || pipe2(in, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(ctl, O_CLOEXEC) < 0) {
+	if (es == NULL || pipe2(in, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+	    pipe2(ctl, O_CLOEXEC) < 0) {
 		tv_step_set_error(s, "exec-worker: pipe: %s", strerror(errno));
 		goto fail;
 	}
@@ -499,7 +504,8 @@ static int exec_step_start(struct tv_step *s, void *arg)
 	ev_io_init(&es->ctl_w, exec_ctl_cb, ctl[0], EV_READ);
 	ev_timer_init(&es->kill_t, exec_kill_cb, 0, 0);
 	ev_timer_init(&es->beat_t, exec_beat_cb, 1, 1);
-	es->child.data = es->in_w.data = es->err_w.data = es->ctl_w.data = es->kill_t.data = es->beat_t.data = es;
+	es->child.data = es->in_w.data = es->err_w.data = es->ctl_w.data = es->kill_t.data = es->beat_t.data =
+	    es;
 	ev_child_start(x->loop, &es->child);
 	ev_io_start(x->loop, &es->in_w);
 	ev_io_start(x->loop, &es->err_w);
@@ -529,8 +535,8 @@ static void exec_cancel(struct tv_step *s, void *arg)
 	struct exec_step *es = tv_step_get_data(s);
 	(void)arg;
 	if (es != NULL) {
-		log_info("task %s step %s cancelled: SIGTERM to group %ld", tv_step_task_id(s), tv_step_name(s),
-			 (long)es->pid);
+		log_info("task %s step %s cancelled: SIGTERM to group %ld", tv_step_task_id(s),
+			 tv_step_name(s), (long)es->pid);
 		exec_terminate(es);
 	}
 }
@@ -592,15 +598,16 @@ static void exec_sig_cb(struct ev_loop *loop, ev_signal *sg, int revents)
 
 static void exec_usage(void)
 {
-	fprintf(stderr, "usage: exec-worker --queue NAME [--socket PATH] [--prefetch N] [--kill-after SECS]\n");
+	fprintf(stderr,
+		"usage: exec-worker --queue NAME [--socket PATH] [--prefetch N] [--kill-after SECS]\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "queue", required_argument, NULL, 'q' },     { "socket", required_argument, NULL, 's' },
-		{ "prefetch", required_argument, NULL, 'p' },  { "kill-after", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },            { NULL, 0, NULL, 0 },
+	    {"queue", required_argument, NULL, 'q'},	{"socket", required_argument, NULL, 's'},
+	    {"prefetch", required_argument, NULL, 'p'}, {"kill-after", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
 	};
 	const char *queue = NULL, *sock = NULL;
 	int prefetch = 1, c;
@@ -612,25 +619,36 @@ int main(int argc, char **argv)
 	log_init("exec-worker", LOG_LVL_INFO, 1);
 	while ((c = getopt_long(argc, argv, "q:s:p:k:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'q': queue = optarg; break;
-		case 's': sock = optarg; break;
+		case 'q':
+			queue = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
 		case 'p':
 			errno = 0;
 			prefetch = (int)strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || prefetch < 1) {
-				fprintf(stderr, "exec-worker: --prefetch: not a positive number: \"%s\"\n", optarg);
+				fprintf(stderr, "exec-worker: --prefetch: not a positive number: \"%s\"\n",
+					optarg);
 				return 100;
 			}
 			break;
 		case 'k':
 			x.kill_after = strtod(optarg, &end);
 			if (*end != '\0' || x.kill_after < 0) {
-				fprintf(stderr, "exec-worker: --kill-after: not a number of seconds: \"%s\"\n", optarg);
+				fprintf(stderr,
+					"exec-worker: --kill-after: not a number of seconds: \"%s\"\n",
+					optarg);
 				return 100;
 			}
 			break;
-		case 'h': exec_usage(); return 0;
-		default: exec_usage(); return 100;
+		case 'h':
+			exec_usage();
+			return 0;
+		default:
+			exec_usage();
+			return 100;
 		}
 	}
 	if (queue == NULL || optind != argc) {

@@ -51,7 +51,7 @@ static int noop_sleep(struct tv_step *s, void *arg)
 	noop_stamp_step(s);
 	while (left > 0) {
 		double chunk = left < 0.1 ? left : 0.1;
-		struct timespec ts = { (time_t)chunk, (long)((chunk - (double)(time_t)chunk) * 1e9) };
+		struct timespec ts = {(time_t)chunk, (long)((chunk - (double)(time_t)chunk) * 1e9)};
 		nanosleep(&ts, NULL);
 		left -= chunk;
 		if (tv_step_cancelled(s)) {
@@ -87,9 +87,9 @@ static void noop_usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "queue", required_argument, NULL, 'q' },  { "socket", required_argument, NULL, 's' },
-		{ "prefetch", required_argument, NULL, 'p' }, { "stamp", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+	    {"queue", required_argument, NULL, 'q'},	{"socket", required_argument, NULL, 's'},
+	    {"prefetch", required_argument, NULL, 'p'}, {"stamp", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
 	};
 	const char *queue = "default", *sock = NULL, *stamp = NULL;
 	int prefetch = 1, c, rc;
@@ -99,19 +99,30 @@ int main(int argc, char **argv)
 	log_init("noop-worker", LOG_LVL_INFO, 1);
 	while ((c = getopt_long(argc, argv, "q:s:p:t:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'q': queue = optarg; break;
-		case 's': sock = optarg; break;
-		case 't': stamp = optarg; break;
+		case 'q':
+			queue = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 't':
+			stamp = optarg;
+			break;
 		case 'p':
 			errno = 0;
 			prefetch = (int)strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || prefetch < 1) {
-				fprintf(stderr, "noop-worker: --prefetch: not a positive number: \"%s\"\n", optarg);
+				fprintf(stderr, "noop-worker: --prefetch: not a positive number: \"%s\"\n",
+					optarg);
 				return 100;
 			}
 			break;
-		case 'h': noop_usage(); return 0;
-		default: noop_usage(); return 100;
+		case 'h':
+			noop_usage();
+			return 0;
+		default:
+			noop_usage();
+			return 100;
 		}
 	}
 	if (optind != argc) {

@@ -130,9 +130,11 @@ static void script_worker(struct fake *f)
 	fake_send(f, MSG_WORKER_STEP,
 		  "{\"step_id\":\"1.1\",\"task_id\":\"t1\",\"label\":\"L\",\"step\":\"a\",\"index\":0,"
 		  "\"handler\":\"noop\",\"input\":{\"k\":\"v\"},\"attempt\":1,\"lease\":30}");
-	fake_send(f, MSG_WORKER_STEP, "{\"step_id\":\"2.1\",\"task_id\":\"t2\",\"handler\":\"fail\",\"lease\":0}");
+	fake_send(f, MSG_WORKER_STEP,
+		  "{\"step_id\":\"2.1\",\"task_id\":\"t2\",\"handler\":\"fail\",\"lease\":0}");
 	fake_send(f, MSG_WORKER_STEP, "{\"step_id\":\"3.1\",\"task_id\":\"t3\",\"handler\":\"nope\"}");
-	fake_send(f, MSG_WORKER_STEP, "{\"step_id\":\"4.1\",\"task_id\":\"t4\",\"handler\":\"noop\",\"input\":{\"k\":\"v\"}}");
+	fake_send(f, MSG_WORKER_STEP,
+		  "{\"step_id\":\"4.1\",\"task_id\":\"t4\",\"handler\":\"noop\",\"input\":{\"k\":\"v\"}}");
 	fake_send(f, MSG_WORKER_CANCEL, "{\"step_id\":\"4.1\"}");
 	fake_send(f, MSG_WORKER_STEP, "{\"step_id\":\"5.1\",\"task_id\":\"t5\",\"handler\":\"out\"}");
 	for (int i = 0; i < 7; i++) {
@@ -238,8 +240,8 @@ static void test_client(void **state)
 {
 	struct fake f;
 	char err[TV_ERR_LEN], id[TV_ID_LEN], ids[2][TV_ID_LEN];
-	const char *labels[] = { "a", "b" };
-	struct tv_submit_opts o = { .start_at = 1795442400 };
+	const char *labels[] = {"a", "b"};
+	struct tv_submit_opts o = {.start_at = 1795442400};
 	struct tv_client *c;
 	json_t *t;
 
@@ -263,11 +265,12 @@ static void test_client(void **state)
 	json_decref(t);
 	tv_client_close(c);
 	pthread_join(f.th, NULL);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(json_object_get(json_array_get(f.got, 0), "body"), "input"), "repo")),
-			    "x");
-	assert_true(json_number_value(json_object_get(json_object_get(json_array_get(f.got, 0), "body"), "start_at")) ==
-		    1795442400.0);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(json_object_get(json_array_get(f.got, 0), "body"), "input"), "repo")),
+	    "x");
+	assert_true(json_number_value(json_object_get(json_object_get(json_array_get(f.got, 0), "body"),
+						      "start_at")) == 1795442400.0);
 	fake_cleanup(&f);
 }
 
@@ -321,10 +324,10 @@ static void test_parse_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_worker_protocol),
-		cmocka_unit_test(test_worker_errors),
-		cmocka_unit_test(test_client),
-		cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_worker_protocol),
+	    cmocka_unit_test(test_worker_errors),
+	    cmocka_unit_test(test_client),
+	    cmocka_unit_test(test_parse_time),
 	};
 	return cmocka_run_group_tests_name("taskvisor", tests, NULL, NULL);
 }
