@@ -227,6 +227,18 @@ static bool proc_group_alive(pid_t pgid)
 	return kill(-pgid, 0) == 0 || errno == EPERM;
 }
 
+/* Processes that left the process group (setsid, setpgid) are still in the program's
+ * memory cgroup: once the program is down, nothing of it may run on. */
+static void proc_kill_cgroup(struct proc *p)
+{
+	if (p->priv->memcg == NULL)
+		return;
+	int n = memcg_kill(p->priv->memcg, SIGKILL);
+	if (n > 0)
+		log_warnx("%s: killed %d process%s left in its memory cgroup", p->fullname, n,
+			  n == 1 ? "" : "es");
+}
+
 /* After an exit that was not a stop: members the leader left behind die with it. */
 static void proc_kill_leftovers(struct proc *p)
 {
@@ -236,6 +248,7 @@ static void proc_kill_leftovers(struct proc *p)
 		kill(-pg, SIGKILL);
 	}
 	p->priv->pgid = 0;
+	proc_kill_cgroup(p);
 }
 
 /* ---- Logs ---- */
@@ -744,6 +757,7 @@ static void proc_stop_done(struct proc *p)
 	pp->pgid = 0;
 	pp->killed = false;
 	pp->group_signalled = false;
+	proc_kill_cgroup(p);
 	p->stop_time = time(NULL);
 	proc_transition(p, PROC_STOPPED, "stopped");
 	if (pp->restart_after_stop && p->state == PROC_STOPPED && !pp->removed && !p->sv->stopping_all) {
