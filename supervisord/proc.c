@@ -13,7 +13,17 @@
  *
  * A stop leaves nothing behind: the daemon is a child subreaper, and a stop is
  * only finished when the child's whole process group is gone (SIGKILL after
- * stopwaitsecs, even when the leader exited first and without killasgroup).
+ * stopwaitsecs, even when the leader exited first and without killasgroup);
+ * what escaped the group (setsid) but not the program's memory cgroup is
+ * killed when the program is down. An exit that was not a stop kills the
+ * leftovers at once.
+ *
+ * Also here, because they drive transitions: memory cgroups per process
+ * (memcg.c: OOM detection at reap, memory_limit enforced by the kernel, else
+ * by RSS sampling and a restart), ready=notify and watchdog_sec over the
+ * NOTIFY_SOCKET (readiness.c), and restart_cron (cron.c).
+ *
+ * Never: exit the daemon, block, or touch a process that is not ours.
  */
 #include <errno.h>
 #include <fcntl.h>
