@@ -172,8 +172,10 @@ static void exec_ctl_lines(struct exec_step *es, bool eof)
 		exec_ctl_line(es, es->line + start);
 		start = es->line_len;
 	}
-	memmove(es->line, es->line + start, es->line_len - start);
-	es->line_len -= start;
+	if (start > 0) {
+		memmove(es->line, es->line + start, es->line_len - start);
+		es->line_len -= start;
+	}
 }
 
 /* Read what a pipe has; 1 open, 0 closed (eof or error). */
