@@ -595,7 +595,7 @@ static void task_help(FILE *fp)
 {
 	fprintf(fp, "usage: task COMMAND [ARGS] [--json]\n\n");
 	for (const struct ctl_cmd *e = task_sub_cmds; e->name != NULL; e++)
-		fprintf(fp, "  %-75s %s\n", e->usage, e->help);
+		fprintf(fp, "  %s\n      %s\n", e->usage, e->help);
 	fprintf(fp, "\nT: \"2026-11-23 14:00\", ISO 8601 (2026-11-23T14:00:00Z), epoch seconds, or "
 		    "+10s/+5m/+2h/+1d.\n"
 		    "ID: a task id or any unique prefix of one.\n");
