@@ -44,7 +44,7 @@ assert_contains "$show" "Result:       cancelled" "cancelled delayed task result
 # A running cancellable task.
 id=$(ctl task submit longc) || fail "submit longc"
 wait_for 10 test -s "$T/child.pid" || fail "long step did not start: $(ctl task show "$id")"
-wait_for 5 test -s "$T/longc.pid" || fail "no step pid"
+wait_for 10 test -s "$T/longc.pid" || fail "no step pid"
 spid=$(cat "$T/longc.pid"); cpid=$(cat "$T/child.pid")
 kill -0 "$spid" 2>/dev/null || fail "step process not running"
 out=$(ctl task cancel "$id"); rc=$?

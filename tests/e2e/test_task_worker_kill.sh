@@ -43,11 +43,11 @@ print(r[0]["worker"], r[0]["pid"]) if r else sys.exit(1)'
 q1=$(ctl task submit quick) || fail "submit quick"
 id=$(ctl task submit hang) || fail "submit hang"
 wait_for 10 test -f "$T/hang.started" || fail "hang step did not start: $(ctl task show "$id")"
-wait_for 5 step_worker "$id" || fail "no running step with a worker: $(ctl task show "$id")"
+wait_for 10 step_worker "$id" || fail "no running step with a worker: $(ctl task show "$id")"
 set -- $(step_worker "$id"); wname=$1; wpid=$2
 case "$wname" in exec-worker_00|exec-worker_01) ;; *) fail "worker name [$wname]" ;; esac
 kill -9 "$wpid"
-wait_for 5 sh -c "\"$TVCTL\" -c \"$T/taskvisord.conf\" task show $id | grep -q 'State:        paused'" ||
+wait_for 10 sh -c "\"$TVCTL\" -c \"$T/taskvisord.conf\" task show $id | grep -q 'State:        paused'" ||
 	fail "task did not pause after the worker was killed: $(ctl task show "$id")"
 show=$(ctl task show "$id")
 assert_contains "$show" "worker $wname pid $wpid was killed by signal 9" "the cause"
@@ -55,13 +55,13 @@ assert_contains "$show" "Result:       error" "result"
 [ -f "$T/after-ran" ] && fail "the next step ran after the worker was lost"
 spid=$(cat "$T/hang.pid")
 gone() { ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
-wait_for 5 gone "$spid" || fail "the step's process $spid outlived its killed worker"
+wait_for 10 gone "$spid" || fail "the step's process $spid outlived its killed worker"
 # Nothing else lost: the worker comes back, other tasks complete.
 wait_for 10 _state_is "exec-worker:$wname" RUNNING || fail "worker not restarted"
 q2=$(ctl task submit quick) || fail "submit quick after the kill"
 wait_for 10 sh -c "grep -q $q1 $T/quick && grep -q $q2 $T/quick" || fail "quick tasks did not run: $(cat "$T/quick" 2>&1)"
 for q in $q1 $q2; do
-	wait_for 5 sh -c "\"$TVCTL\" -c \"$T/taskvisord.conf\" task show $q | grep -q 'Result:       success'" ||
+	wait_for 10 sh -c "\"$TVCTL\" -c \"$T/taskvisord.conf\" task show $q | grep -q 'Result:       success'" ||
 		fail "task $q did not succeed: $(ctl task show "$q")"
 done
 
@@ -69,7 +69,7 @@ done
 rid=$(ctl task submit retry) || fail "submit retry"
 for n in 1 2; do
 	wait_for 10 sh -c "[ \"\$(wc -l < $T/retry-runs 2>/dev/null)\" = $n ]" || fail "run $n did not start"
-	wait_for 5 step_worker "$rid" || fail "run $n: no running step: $(ctl task show "$rid")"
+	wait_for 10 step_worker "$rid" || fail "run $n: no running step: $(ctl task show "$rid")"
 	set -- $(step_worker "$rid")
 	kill -9 "$2"
 	if [ $n = 1 ]; then
