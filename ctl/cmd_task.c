@@ -243,22 +243,18 @@ static void task_print_show(json_t *t)
 struct task_follow {
 	bool json;
 	char last[256];
-	json_t *paused; /* the task as it paused (waiting ends there: only an operator moves it on) */
 };
 
-/* One line per visible change while --wait follows a task. */
-static int task_follow_cb(void *arg, json_t *data)
+/* One line per visible change while --wait follows a task; stop following when it pauses
+ * (only an operator moves a paused task on). */
+static int task_follow_cb(void *arg, json_t *t)
 {
 	struct task_follow *f = arg;
-	json_t *t = json_object_get(data, "task");
 	char line[256], prog[32], *details;
+	bool paused = strcmp(task_str(t, "state"), "paused") == 0;
 
-	if (t == NULL)
-		return 0;
-	if (strcmp(task_str(t, "state"), "paused") == 0 && f->paused == NULL)
-		f->paused = json_incref(data);
 	if (f->json)
-		return f->paused != NULL;
+		return paused;
 	task_print_progress(t, prog, sizeof(prog));
 	details = json_object_size(json_object_get(t, "progress")) > 0
 		      ? json_dumps(json_object_get(t, "progress"), JSON_COMPACT | JSON_SORT_KEYS)
@@ -271,45 +267,47 @@ static int task_follow_cb(void *arg, json_t *data)
 		fflush(stdout);
 		snprintf(f->last, sizeof(f->last), "%s", line);
 	}
-	return f->paused != NULL;
+	return paused;
 }
 
-/* Follow task id until it stops or pauses; exit 0 only for result success. */
+/*
+ * Follow task id until it stops or pauses; exit 0 only for result success.
+ * Uses libtaskvisor's tv_follow (MSG_TASK_WAIT plus a periodic check), so a
+ * task that pauses between two requests is still noticed.
+ */
 static int task_follow(struct ctl *c, const char *id)
 {
 	struct task_follow f = {.json = c->json};
-	json_t *reply = NULL, *t;
-	int rc = ctl_stream(c, MSG_TASK_WAIT, json_pack("{s:s}", "id", id), task_follow_cb, &f, &reply);
+	struct tv_client *tc;
+	char err[TV_ERR_LEN];
+	json_t *t = NULL, *full = NULL;
 	const char *result;
+	int rc;
 
-	if (rc < 0) {
-		json_decref(f.paused);
+	tc = tv_client_connect(c->socket_path, err, sizeof(err));
+	if (tc == NULL) {
+		printf("%s\n", err);
 		return CTL_EXIT_UNREACHABLE;
 	}
-	if (rc == 1) {
-		int st = task_refused(reply);
-		json_decref(reply);
-		json_decref(f.paused);
-		return st;
+	rc = tv_follow(tc, id, 1.0, task_follow_cb, &f, &t);
+	if (rc < 0) {
+		fprintf(stderr, "%s\n", tv_client_error(tc));
+		tv_client_close(tc);
+		return CTL_EXIT_ERROR;
 	}
-	if (reply == NULL) {
-		/* It paused: show it whole (steps, errors) as a final reply would. */
-		ctl_disconnect(c);
-		if (ctl_request(c, MSG_TASK_SHOW, json_pack("{s:s}", "id", id), &reply) != 0) {
-			json_decref(reply);
-			reply = json_incref(f.paused);
-		}
+	/* The whole task (steps, errors) for the last word. */
+	if (tv_get(tc, id, &full) == 0) {
+		json_decref(t);
+		t = full;
 	}
-	json_decref(f.paused);
-	f.paused = NULL;
-	t = json_object_get(reply, "task");
+	tv_client_close(tc);
 	result = task_str(t, "result");
-	if (c->json)
-		ctl_print_json(reply);
-	else {
+	if (c->json) {
+		json_t *j = json_pack("{s:O}", "task", t);
+		ctl_print_json(j);
+		json_decref(j);
+	} else {
 		json_t *errors = json_object_get(t, "errors");
-		task_follow_cb(&f, reply);
-		json_decref(f.paused);
 		printf("Task %s %s: %s\n", id, task_str(t, "state"), result);
 		if (json_array_size(errors) > 0) {
 			json_t *e = json_array_get(errors, json_array_size(errors) - 1);
@@ -317,7 +315,7 @@ static int task_follow(struct ctl *c, const char *id)
 		}
 	}
 	rc = strcmp(result, "success") == 0 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
-	json_decref(reply);
+	json_decref(t);
 	return rc;
 }
 

@@ -200,8 +200,19 @@ int tv_submit_many(struct tv_client *c, size_t n, const char *const *labels, con
 		   const struct tv_submit_opts *opts, char (*ids_out)[TV_ID_LEN]);
 /* The task as the daemon shows it (MSG_TASK_SHOW); *task is the caller's (json_decref). */
 int tv_get(struct tv_client *c, const char *id, json_t **task);
-/* Block until the task has stopped; *task (may be NULL) gets its final state. */
+/* Block until the task has stopped; *task (may be NULL) gets its final state.
+ * A paused task has not stopped: this waits for an operator to move it on. */
 int tv_wait(struct tv_client *c, const char *id, json_t **task);
+/*
+ * Follow a task: on_change(arg, task) for its state at once and after every
+ * change (task borrowed, as MSG_TASK_SHOW gives it); also every `recheck`
+ * seconds (> 0) in case a change fell between two requests. Returns when the
+ * task has stopped (0, *final = its last state, may be NULL) or when
+ * on_change returned non-zero (1, *final = that state), e.g. on "paused".
+ * -1 on error. Uses a second connection to the same socket for the checks.
+ */
+int tv_follow(struct tv_client *c, const char *id, double recheck, int (*on_change)(void *arg, json_t *task),
+	      void *arg, json_t **final);
 /*
  * Any request (proto.h msgtype). req is stolen (NULL = {}). 0: OK, *reply its
  * body; 1: the daemon's MSG_ERROR, *reply {"error","code"} and the text in

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,6 +282,119 @@ int tv_wait(struct tv_client *c, const char *id, json_t **task)
 		*task = tv_client_task_of(reply);
 	json_decref(reply);
 	return rc == 0 ? 0 : -1;
+}
+
+/* Reconnect c (after a request whose reply is no longer wanted). */
+static int tv_client_reconnect(struct tv_client *c)
+{
+	close(c->fd);
+	c->fd = proto_connect(c->path);
+	if (c->fd < 0) {
+		tv_client_seterr(c, "unix://%s: %s", c->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Hand one state to on_change; stop (1) when it says so or the task stopped (0 then). */
+static int tv_follow_step(json_t *task, int (*on_change)(void *, json_t *), void *arg, json_t **final,
+			  bool *stopped)
+{
+	const char *state = json_string_value(json_object_get(task, "state"));
+
+	if (on_change != NULL && on_change(arg, task) != 0) {
+		*final = json_incref(task);
+		return 1;
+	}
+	if (state != NULL && strcmp(state, "stopped") == 0) {
+		*stopped = true;
+		*final = json_incref(task);
+		return 1;
+	}
+	return 0;
+}
+
+int tv_follow(struct tv_client *c, const char *id, double recheck, int (*on_change)(void *arg, json_t *task),
+	      void *arg, json_t **final)
+{
+	struct tv_client *c2;
+	char err[TV_ERR_LEN];
+	json_t *t = NULL;
+	bool stopped = false;
+	int rc = -1;
+
+	*final = NULL;
+	c2 = tv_client_connect(c->path, err, sizeof(err));
+	if (c2 == NULL) {
+		tv_client_seterr(c, "%s", err);
+		return -1;
+	}
+	if (tv_client_send(c, MSG_TASK_WAIT, json_pack("{s:s}", "id", id)) < 0)
+		goto out;
+	for (bool check = true;; check = false) {
+		struct pollfd p = {c->fd, POLLIN, 0};
+		int n = 0;
+
+		if (!check) {
+			n = poll(&p, 1, recheck > 0 ? (int)(recheck * 1000) : -1);
+			if (n < 0 && errno != EINTR) {
+				tv_client_seterr(c, "poll: %s", strerror(errno));
+				goto out;
+			}
+		}
+		if (n > 0) {
+			/* The daemon's word: one DATA (a change) or the final reply. */
+			struct proto_hdr h;
+			char *body;
+			json_t *j;
+			if (proto_recv(c->fd, &h, &body) < 0) {
+				tv_client_seterr(c, "unix://%s: %s", c->path,
+						 errno == ECONNRESET ? "the daemon closed the connection"
+								     : strerror(errno));
+				goto out;
+			}
+			j = json_loads(body, 0, NULL);
+			free(body);
+			if (h.type == MSG_ERROR) {
+				const char *e = json_string_value(json_object_get(j, "error"));
+				tv_client_seterr(c, "%s", e != NULL ? e : "error");
+				json_decref(j);
+				rc = -1;
+				goto out;
+			}
+			t = json_object_get(j, "task");
+			if (h.type == MSG_OK) {
+				*final = json_incref(t);
+				if (on_change != NULL && t != NULL)
+					on_change(arg, t);
+				json_decref(j);
+				rc = 0;
+				goto out;
+			}
+			if (t != NULL && tv_follow_step(t, on_change, arg, final, &stopped)) {
+				json_decref(j);
+				break;
+			}
+			json_decref(j);
+			continue;
+		}
+		/* At once, then on every quiet `recheck`: ask on the other connection. */
+		if (tv_get(c2, id, &t) < 0) {
+			tv_client_seterr(c, "%s", tv_client_error(c2));
+			goto out;
+		}
+		n = tv_follow_step(t, on_change, arg, final, &stopped);
+		json_decref(t);
+		if (n)
+			break;
+	}
+	/* Stopped following before the daemon's final reply: that reply is not wanted. */
+	rc = stopped ? 0 : 1;
+	if (tv_client_reconnect(c) < 0)
+		rc = -1;
+out:
+	tv_client_close(c2);
+	return rc;
 }
 
 /* ---- Times ---- */
