@@ -203,9 +203,10 @@ void engine_error(struct engine *e, struct etask *t, int idx, const char *msg, c
 
 	if (engine_tx(e) < 0 || e->ops->error_insert(e->b, &er) < 0)
 		log_warnx("engine: task %s: recording error \"%s\": %s", t->row.id, msg, e->ops->error(e->b));
-	log_info("task %s (%s): %s%s%s", t->row.id, t->row.label,
-		 idx >= 0 && (size_t)idx < t->nsteps ? "step " : "",
-		 idx >= 0 && (size_t)idx < t->nsteps ? t->steps[idx].row.name : "", msg);
+	if (idx >= 0 && (size_t)idx < t->nsteps)
+		log_info("task %s (%s): step %s: %s", t->row.id, t->row.label, t->steps[idx].row.name, msg);
+	else
+		log_info("task %s (%s): %s", t->row.id, t->row.label, msg);
 }
 
 void engine_reply(struct engine *e, struct conn *c, uint32_t type, json_t *body)
