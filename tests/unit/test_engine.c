@@ -609,6 +609,71 @@ static void test_fair_handout(void **state)
 	engine_free(e);
 }
 
+/* unlock: paused -> stopped, locks gone, resumable; force-unlock stops a running task */
+static void test_unlock(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 1);
+	struct etask *t = submit(e, "two", "{\"repo\":\"a\"}");
+	struct etask *u;
+	int64_t rowid = t->row.rowid;
+	char err[256];
+
+	(void)state;
+	engine_commit(e);
+	assert_int_equal(engine_task_unlock(e, t, false, "op", err, sizeof(err)), -1); /* running */
+	finish(e, w, false);
+	assert_int_equal(engine_task_unlock(e, t, false, "op", err, sizeof(err)), 0);
+	assert_int_equal(t->row.flags & QF_UNLOCKED, QF_UNLOCKED);
+	engine_commit(e);
+	assert_string_equal(status(e, rowid), "stopped/error");
+	assert_null(engine_task_get(e, "x"));
+	u = submit(e, "two", "{\"repo\":\"b\"}");
+	engine_commit(e);
+	assert_int_equal(u->steps[0].row.state, QS_RUNNING);
+	assert_int_equal(engine_task_unlock(e, u, true, "op", err, sizeof(err)), 0);
+	assert_null(w->held[0].s); /* cancelled at the worker, slot kept until it answers */
+	engine_commit(e);
+	engine_worker_release(w, &w->held[0]);
+	engine_free(e);
+}
+
+/* A step that spawned children waits for them; their outputs land in the parent's output. */
+static void test_children(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 1);
+	struct etask *p = submit(e, "two", "{\"repo\":\"p\"}");
+	struct etask *c1, *c2;
+	json_t *req = json_pack("{s:s, s:{s:s}}", "label", "canc", "input", "k", "v");
+	char err[512];
+	int64_t prow = p->row.rowid;
+	struct estep *s;
+
+	(void)state;
+	engine_commit(e);
+	s = w->held[0].s;
+	assert_ptr_equal(s->t, p);
+	c1 = engine_plan(e, req, "u", p, 0, err, sizeof(err));
+	c2 = engine_plan(e, req, "u", p, 0, err, sizeof(err));
+	json_decref(req);
+	assert_non_null(c1);
+	assert_non_null(c2);
+	assert_string_equal(c1->row.parent_task_id, p->row.id);
+	engine_worker_release(w, &w->held[0]);
+	engine_step_done(e, s, NULL);
+	engine_commit(e);
+	assert_int_equal(p->steps[0].row.state, QS_SUSPENDED);
+	finish(e, w, true); /* c1 */
+	assert_int_equal(p->steps[0].row.state, QS_SUSPENDED);
+	finish(e, w, true); /* c2: the parent goes on */
+	assert_int_equal(p->steps[0].row.state, QS_SUCCESS);
+	assert_int_equal(json_object_size(json_object_get(p->output, "children")), 2);
+	finish(e, w, true);
+	assert_string_equal(status(e, prow), "stopped/success");
+	engine_free(e);
+}
+
 /* Throughput of the engine's own path (plan + claim + done + commit), in-process, no socket. */
 static void test_throughput(void **state)
 {
@@ -658,6 +723,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_lock_conflict, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_delayed_and_deadline, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fair_handout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unlock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_children, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
 	};
 
