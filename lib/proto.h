@@ -125,6 +125,17 @@ enum msgtype {
 	 *   released, a running step cancelled at its worker. Both refused unless
 	 *   [taskvisord] allow_dangerous_actions = true ("dangerous actions are
 	 *   disabled: ...").
+	 * LOCKS: {"resource":"repository:base"} -> OK {"locks":[{"resource",
+	 *   "exclusive":bool,"task_id"}]} (locks and links on it).
+	 * CLEANUP: {"search":Q,"after":"30d"|seconds,"states":["stopped"] (only
+	 *   stopped tasks are ever deleted),"noop":bool} -> OK {"deleted":N,
+	 *   "matched":N,"noop":bool,"ids":[...]}: stopped tasks matching Q that
+	 *   started more than `after` ago (0/absent: any time). The daemon also
+	 *   runs it hourly per type from cleanup_after (else [tasks] cleanup_after).
+	 * EXPORT: {"search":Q,"days":N} -> OK {"tasks":[task with steps/errors/
+	 *   locks/children]}; days adds "started_at > Nd"; neither: the last 7
+	 *   days plus what did not succeed in the last 60 (Foreman's default).
+	 * CLEANUP_CONFIG: {} -> OK {"rules":[{"label","after":seconds (0 = never)}]}.
 	 * WAIT: {"id":"ID"} -> DATA {"task":{...}} after each committed change,
 	 *   then OK {"task":{... with steps/errors/locks}} once it is stopped
 	 *   (at once when it already is).

@@ -121,6 +121,10 @@ struct queue_ops {
 	int (*lock_insert)(struct qb *b, int64_t task, const char *resource, bool exclusive);
 	int (*locks_release)(struct qb *b, int64_t task);
 	int (*locks_of)(struct qb *b, int64_t task, q_lock_fn fn, void *arg);
+	/* Every lock and link on resource (exclusive or not). */
+	int (*locks_on)(struct qb *b, const char *resource, q_lock_fn fn, void *arg);
+	/* Delete a task with its steps, errors and locks (cleanup). */
+	int (*task_delete)(struct qb *b, int64_t task);
 
 	/* Find a task by id or unique id prefix: 0 found (*out filled), 1 none, 2 ambiguous, -1 error. */
 	int (*task_find)(struct qb *b, const char *id, struct q_task *out);

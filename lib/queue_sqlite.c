@@ -218,6 +218,8 @@ enum qs_stmt {
 	QS_LOCK_INSERT,
 	QS_LOCKS_RELEASE,
 	QS_LOCKS_OF,
+	QS_LOCKS_ON,
+	QS_TASK_DELETE,
 	QS_TASK_FIND,
 	QS_TASK_GET,
 	QS_TASKS_ACTIVE,
@@ -257,6 +259,9 @@ static const char *const qs_sql[QS_NSTMT] = {
     [QS_LOCKS_RELEASE] = "DELETE FROM locks WHERE task = ?1",
     [QS_LOCKS_OF] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
 		    "WHERE l.task = ?1 ORDER BY l.num",
+    [QS_LOCKS_ON] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
+		    "WHERE l.resource = ?1 ORDER BY l.num",
+    [QS_TASK_DELETE] = "DELETE FROM tasks WHERE num = ?1",
     /* A prefix range on the unique index: ids are lowercase hex and '-', all below '~'. */
     [QS_TASK_FIND] = "SELECT " TASK_COLS " FROM tasks WHERE id >= ?1 AND id < ?1 || '~' ORDER BY id LIMIT 2",
     [QS_TASK_GET] = "SELECT " TASK_COLS " FROM tasks WHERE num = ?1",
@@ -688,6 +693,19 @@ static int qs_locks_of(struct qb *b, int64_t task, q_lock_fn fn, void *arg)
 	return qs_lock_rows(b, QS_LOCKS_OF, fn, arg);
 }
 
+static int qs_locks_on(struct qb *b, const char *resource, q_lock_fn fn, void *arg)
+{
+	qs_bind_text(b->st[QS_LOCKS_ON], 1, resource);
+	return qs_lock_rows(b, QS_LOCKS_ON, fn, arg);
+}
+
+/* Steps, errors and locks go with it (ON DELETE CASCADE). */
+static int qs_task_delete(struct qb *b, int64_t task)
+{
+	sqlite3_bind_int64(b->st[QS_TASK_DELETE], 1, task);
+	return qs_run(b, QS_TASK_DELETE);
+}
+
 /* ---- reads ---- */
 
 /* Walk task rows of st (already bound); the row is cleared after each call. */
@@ -941,6 +959,8 @@ const struct queue_ops queue_sqlite_ops = {
     .lock_insert = qs_lock_insert,
     .locks_release = qs_locks_release,
     .locks_of = qs_locks_of,
+    .locks_on = qs_locks_on,
+    .task_delete = qs_task_delete,
     .task_find = qs_task_find,
     .task_get = qs_task_get,
     .tasks_active = qs_tasks_active,

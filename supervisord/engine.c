@@ -47,10 +47,11 @@
 #include "log.h"
 #include "proto.h"
 
-#define ENGINE_TICK_S 5.0	     /* fallback re-check of delays, deadlines, leases */
-#define ENGINE_LEASE_MS 60000	     /* an unsupervised worker's lease on a step */
-#define ENGINE_CKPT_PAGES 4000	     /* PASSIVE checkpoint once the log holds this many pages */
-#define ENGINE_IDLE_TRUNCATE_MS 2000 /* TRUNCATE the log after this long without commits */
+#define ENGINE_TICK_S 5.0		      /* fallback re-check of delays, deadlines, leases */
+#define ENGINE_LEASE_MS 60000		      /* an unsupervised worker's lease on a step */
+#define ENGINE_CKPT_PAGES 4000		      /* PASSIVE checkpoint once the log holds this many pages */
+#define ENGINE_IDLE_TRUNCATE_MS 2000	      /* TRUNCATE the log after this long without commits */
+#define ENGINE_CLEANUP_EVERY_MS (3600 * 1000) /* scheduled cleanup (cleanup_after) */
 
 int64_t engine_now(void)
 {
@@ -530,6 +531,10 @@ static void engine_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	engine_check_times(e);
 	engine_rescue_leases(e, now);
+	if (now >= e->next_cleanup_ms) {
+		e->next_cleanup_ms = now + ENGINE_CLEANUP_EVERY_MS;
+		engine_cleanup_scheduled(e);
+	}
 	if (!e->in_tx && e->dirty == NULL && e->last_commit_ms != 0 &&
 	    now - e->last_commit_ms > ENGINE_IDLE_TRUNCATE_MS)
 		engine_checkpoint(e, true);
@@ -740,6 +745,7 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 	e->replies_tail = &e->replies;
 	e->lease_ms = ENGINE_LEASE_MS;
 	e->next_worker_id = 1;
+	e->next_cleanup_ms = engine_now() + 60 * 1000; /* first run a minute after start */
 	e->b = e->ops->open(path, d->conf != NULL ? d->conf->durability : DURABILITY_FULL, err, errlen);
 	if (e->b == NULL) {
 		free(e);

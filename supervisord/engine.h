@@ -158,6 +158,7 @@ struct engine {
 	int64_t last_commit_ms;
 	bool truncated_idle;
 	int lease_ms;
+	int64_t next_cleanup_ms; /* the scheduled cleanup's next run */
 
 	/* figures for ping/logs */
 	unsigned long long n_commits, n_claims, n_done;
@@ -219,6 +220,13 @@ int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errl
 void engine_worker_send(struct worker *w, uint32_t type, json_t *body);
 int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char *user, char *err,
 		       size_t errlen);
+
+/* engine_cleanup.c */
+/* Delete (or with noop only list) stopped tasks matching search that started more than
+ * after_s seconds ago (0 = any time); their ids appended to ids (may be NULL). Count or -1. */
+long engine_cleanup(struct engine *e, const char *search, long long after_s, bool noop, json_t *ids,
+		    char *err, size_t errlen);
+void engine_cleanup_scheduled(struct engine *e);
 
 /* engine_rescue.c */
 /* The step lost its worker (cause): re-queue while attempts allow, else fail it. */

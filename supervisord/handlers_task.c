@@ -276,6 +276,161 @@ static void handlers_task_force_unlock(struct daemon *d, struct conn *c, json_t 
 	handlers_unlock(d, c, req, true);
 }
 
+static int handlers_lock_row(void *arg, const char *resource, bool exclusive, const char *task_id)
+{
+	json_array_append_new(arg, json_pack("{s:s, s:b, s:s}", "resource", resource, "exclusive", exclusive,
+					     "task_id", task_id));
+	return 0;
+}
+
+static void handlers_task_locks(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct engine *e = d->engine;
+	const char *resource = json_string_value(json_object_get(req, "resource"));
+	json_t *locks = json_array();
+
+	if (resource == NULL) {
+		json_decref(locks);
+		handlers_reply_error(e, c, "missing resource");
+		return;
+	}
+	e->ops->locks_on(e->b, resource, handlers_lock_row, locks);
+	engine_reply(e, c, MSG_OK, json_pack("{s:o}", "locks", locks));
+}
+
+/* "after": seconds, or text with a unit (30d, 12h, 90m, 3600s, 2w). -1 when malformed. */
+static long long handlers_duration(json_t *v)
+{
+	const char *s;
+	char *end;
+	double n;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_number(v))
+		return (long long)json_number_value(v);
+	s = json_string_value(v);
+	if (s == NULL)
+		return -1;
+	n = strtod(s, &end);
+	if (end == s || n < 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 's':
+		return (long long)n;
+	case 'm':
+		return (long long)(n * 60);
+	case 'h':
+		return (long long)(n * 3600);
+	case 'd':
+		return (long long)(n * 86400);
+	case 'w':
+		return (long long)(n * 604800);
+	default:
+		return -1;
+	}
+}
+
+static void handlers_task_cleanup(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct engine *e = d->engine;
+	json_t *states = json_object_get(req, "states"), *v, *ids = json_array();
+	long long after = handlers_duration(json_object_get(req, "after"));
+	bool noop = json_is_true(json_object_get(req, "noop"));
+	char err[512];
+	size_t i;
+	long n;
+
+	if (after < 0) {
+		json_decref(ids);
+		handlers_reply_error(e, c, "after: not a duration (e.g. 30d, 12h, 3600)");
+		return;
+	}
+	json_array_foreach(states, i, v)
+	{
+		if (json_string_value(v) == NULL || strcmp(json_string_value(v), "stopped") != 0) {
+			json_decref(ids);
+			handlers_reply_error(e, c, "only stopped tasks can be cleaned up (states = stopped)");
+			return;
+		}
+	}
+	n = engine_cleanup(e, json_string_value(json_object_get(req, "search")), after, noop, ids, err,
+			   sizeof(err));
+	if (n < 0) {
+		json_decref(ids);
+		handlers_reply_error(e, c, err);
+		return;
+	}
+	engine_reply(e, c, MSG_OK,
+		     json_pack("{s:i, s:i, s:b, s:o}", "deleted", noop ? 0 : (int)n, "matched", (int)n,
+			       "noop", noop, "ids", ids));
+}
+
+struct handlers_export {
+	struct engine *e;
+	json_t *tasks;
+};
+
+static int handlers_export_row(void *arg, struct q_task *t)
+{
+	struct handlers_export *x = arg;
+	json_t *j = engine_task_json(x->e, t->rowid, true);
+
+	if (j != NULL)
+		json_array_append_new(x->tasks, j);
+	return 0;
+}
+
+static void handlers_task_export(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct engine *e = d->engine;
+	const char *search = json_string_value(json_object_get(req, "search"));
+	json_t *days = json_object_get(req, "days");
+	struct handlers_export x = {.e = e, .tasks = json_array()};
+	char *q = NULL, err[512];
+	int r;
+
+	if (json_is_integer(days) && search != NULL && *search != '\0')
+		r = asprintf(&q, "(%s) and started_at > %lldd", search, (long long)json_integer_value(days));
+	else if (json_is_integer(days))
+		r = asprintf(&q, "started_at > %lldd", (long long)json_integer_value(days));
+	else if (search != NULL && *search != '\0')
+		r = asprintf(&q, "%s", search);
+	else /* Foreman's default: the last 7 days, and what did not succeed in the last 60 */
+		r = asprintf(&q, "started_at > 7d or (result != success and started_at > 60d)");
+	if (r < 0) {
+		json_decref(x.tasks);
+		handlers_reply_error(e, c, "out of memory");
+		return;
+	}
+	r = e->ops->task_list(e->b, q, "started_at asc", 0, engine_now(), handlers_export_row, &x, err,
+			      sizeof(err));
+	free(q);
+	if (r < 0) {
+		json_decref(x.tasks);
+		handlers_reply_error(e, c, err);
+		return;
+	}
+	engine_reply(e, c, MSG_OK, json_pack("{s:o}", "tasks", x.tasks));
+}
+
+static void handlers_cleanup_config(struct daemon *d, struct conn *c, json_t *req)
+{
+	const struct conf *cf = d->conf;
+	json_t *rules = json_array();
+
+	(void)req;
+	for (size_t i = 0; cf != NULL && i < cf->ntasks; i++) {
+		long long after =
+		    cf->tasks[i].cleanup_after > 0 ? cf->tasks[i].cleanup_after : cf->tasks_cleanup_after;
+
+		json_array_append_new(
+		    rules, json_pack("{s:s, s:I}", "label", cf->tasks[i].label, "after", (json_int_t)after));
+	}
+	engine_reply(d->engine, c, MSG_OK, json_pack("{s:o}", "rules", rules));
+}
+
 static void handlers_waiter_closed(void *arg, struct conn *c)
 {
 	struct waiter *w = arg, **pp;
@@ -443,6 +598,10 @@ const struct control_handler task_handlers[] = {
     {MSG_TASK_UNLOCK, true, handlers_task_unlock},
     {MSG_TASK_FORCE_UNLOCK, true, handlers_task_force_unlock},
     {MSG_TASK_WAIT, false, handlers_task_wait},
+    {MSG_TASK_LOCKS, false, handlers_task_locks},
+    {MSG_TASK_CLEANUP, true, handlers_task_cleanup},
+    {MSG_TASK_EXPORT, false, handlers_task_export},
+    {MSG_CLEANUP_CONFIG, false, handlers_cleanup_config},
     /* Workers may run as any user the configuration names (user=): not admin-only. */
     {MSG_WORKER_HELLO, false, handlers_worker_hello},
     {MSG_WORKER_PROGRESS, false, handlers_worker_progress},
