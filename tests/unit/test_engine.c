@@ -674,6 +674,35 @@ static void test_children(void **state)
 	engine_free(e);
 }
 
+/* cleanup deletes only stopped tasks, with their steps; noop only counts */
+static void test_cleanup(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 1);
+	char err[256];
+	json_t *ids = json_array();
+
+	(void)state;
+	submit(e, "canc", "{}");
+	submit(e, "canc", "{}");
+	submit(e, "canc", "{}");
+	engine_commit(e);
+	finish(e, w, true);
+	finish(e, w, true);
+	/* two stopped, one running */
+	assert_int_equal(engine_cleanup(e, NULL, 0, true, ids, err, sizeof(err)), 2);
+	assert_int_equal(json_array_size(ids), 2);
+	assert_int_equal(engine_cleanup(e, "label = canc", 3600, false, NULL, err, sizeof(err)),
+			 0); /* too recent */
+	assert_int_equal(engine_cleanup(e, "label = canc", 0, false, NULL, err, sizeof(err)), 2);
+	engine_commit(e);
+	assert_int_equal(engine_cleanup(e, NULL, 0, true, NULL, err, sizeof(err)), 0);
+	assert_int_equal(engine_cleanup(e, "bogus ===", 0, true, NULL, err, sizeof(err)), -1);
+	json_decref(ids);
+	finish(e, w, true);
+	engine_free(e);
+}
+
 /* Throughput of the engine's own path (plan + claim + done + commit), in-process, no socket. */
 static void test_throughput(void **state)
 {
@@ -725,6 +754,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fair_handout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unlock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_children, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cleanup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
 	};
 
