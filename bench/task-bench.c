@@ -2,7 +2,8 @@
  * task-bench.c — the task engine's benchmark client (bench/tasks.sh runs it
  * against a daemon with noop-worker processes). Uses libtaskvisor only.
  *
- *   task-bench throughput SOCKET LABEL COUNT BATCH
+ *   task-bench throughput SOCKET LABEL COUNT BATCH [WARMUP]
+ *       first WARMUP tasks (default 0) untimed, to warm the database; then
  *       submit COUNT tasks in batches of BATCH (one request and one
  *       transaction per batch), wait until every task has stopped, print
  *       "tasks=N seconds=S rate=R failed=F": S runs from the first submit to
@@ -55,7 +56,7 @@ static long bench_count(struct tv_client *c, const char *search, const char *ord
 	return n;
 }
 
-static int bench_throughput(struct tv_client *c, const char *label, long count, long batch)
+static int bench_throughput(struct tv_client *c, const char *label, long count, long batch, long warmup)
 {
 	const char **labels = malloc((size_t)batch * sizeof(char *));
 	char(*ids)[TV_ID_LEN] = malloc((size_t)batch * TV_ID_LEN);
@@ -65,6 +66,14 @@ static int bench_throughput(struct tv_client *c, const char *label, long count, 
 
 	for (long i = 0; i < batch; i++)
 		labels[i] = label;
+	for (long w = 0; w < warmup; w += batch) {
+		long n = warmup - w < batch ? warmup - w : batch;
+		if (tv_submit_many(c, (size_t)n, labels, NULL, NULL, ids) < 0 ||
+		    tv_wait(c, ids[n - 1], NULL) < 0) {
+			fprintf(stderr, "task-bench: warm-up: %s\n", tv_client_error(c));
+			return 1;
+		}
+	}
 	t0 = bench_now();
 	while (done < count) {
 		long n = count - done < batch ? count - done : batch;
@@ -140,10 +149,10 @@ int main(int argc, char **argv)
 	char err[TV_ERR_LEN];
 	int rc;
 
-	if (argc == 6 && strcmp(argv[1], "throughput") == 0) {
+	if ((argc == 6 || argc == 7) && strcmp(argv[1], "throughput") == 0) {
 	} else if (argc == 7 && strcmp(argv[1], "latency") == 0) {
 	} else {
-		fprintf(stderr, "usage: task-bench throughput SOCKET LABEL COUNT BATCH\n"
+		fprintf(stderr, "usage: task-bench throughput SOCKET LABEL COUNT BATCH [WARMUP]\n"
 				"       task-bench latency SOCKET LABEL COUNT INTERVAL_MS OUTFILE\n");
 		return 2;
 	}
@@ -153,7 +162,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (argv[1][0] == 't')
-		rc = bench_throughput(c, argv[3], atol(argv[4]), atol(argv[5]) > 0 ? atol(argv[5]) : 1);
+		rc = bench_throughput(c, argv[3], atol(argv[4]), atol(argv[5]) > 0 ? atol(argv[5]) : 1,
+				      argc == 7 ? atol(argv[6]) : 0);
 	else
 		rc = bench_latency(c, argv[3], atol(argv[4]), atof(argv[5]), argv[6]);
 	tv_client_close(c);

@@ -5,7 +5,8 @@
 # For each durability (normal, full): a fresh taskvisord on a temp dir with
 # 2 noop-worker processes (prefetch $PREFETCH) serving task type "noop" (one
 # handler step that does nothing). task-bench submits $N tasks in batches of
-# $BATCH through libtaskvisor and waits until all have stopped (tasks/s), then
+# $BATCH through libtaskvisor (after $WARMUP untimed ones) and waits until all
+# have stopped (tasks/s), then
 # submits $LAT_N tasks one at a time $INTERVAL ms apart; submit -> start
 # latency = the worker's start stamp - the client's clock before the submit
 # (both CLOCK_REALTIME on this machine). The reference does the same work
@@ -21,6 +22,7 @@ BATCH=${TASKS_BATCH:-500}
 LAT_N=${TASKS_LAT_N:-500}
 INTERVAL=${TASKS_INTERVAL_MS:-2}
 PREFETCH=${TASKS_PREFETCH:-32}
+WARMUP=${TASKS_WARMUP:-2000}
 TARGET_NORMAL=37000
 TARGET_FULL=10000
 TARGET_RATIO=2
@@ -84,7 +86,7 @@ CONF
 		sleep 0.05; i=$((i + 1))
 	done
 	sleep 1 # let both workers connect
-	out=$("$BENCH" throughput "$TDIR/tv.sock" noop "$N" "$BATCH") || { echo "tasks: $out"; tail -5 "$TDIR/daemon.out"; return 1; }
+	out=$("$BENCH" throughput "$TDIR/tv.sock" noop "$N" "$BATCH" "$WARMUP") || { echo "tasks: $out"; tail -5 "$TDIR/daemon.out"; return 1; }
 	TV_RATE=$(field "$out" rate)
 	TV_FAILED=$(field "$out" failed)
 	"$BENCH" latency "$TDIR/tv.sock" noop "$LAT_N" "$INTERVAL" "$TDIR/submits" || return 1
@@ -114,12 +116,14 @@ run_ref() {
 	REF_RATE=""; REF_P50=""; REF_P99=""
 	[ -n "$REF_OK" ] || return 0
 	TDIR=$(mktemp -d "${TMPDIR:-/tmp}/tv-bench-ref.XXXXXX")
-	out=$(cd "$here/ref-queue" && timeout 600 node bench.mjs main "$TDIR/queue.db" "$1" "$N" "$BATCH" "$LAT_N" "$INTERVAL") ||
-		{ echo "tasks: reference failed: $out"; rm -rf "$TDIR"; TDIR=""; return 0; }
+	out=$(cd "$here/ref-queue" && timeout 600 node bench.mjs main "$TDIR/queue.db" "$1" "$N" "$BATCH" "$LAT_N" "$INTERVAL" 2>"$TDIR/ref.err") ||
+		{ echo "tasks: reference failed: $out $(tail -3 "$TDIR/ref.err")"; rm -rf "$TDIR"; TDIR=""; return 0; }
 	REF_RATE=$(field "$out" rate)
 	REF_P50=$(field "$out" p50_ms)
 	REF_P99=$(field "$out" p99_ms)
 	REF_NOTE="worker crashes $(field "$out" worker_crashes), jobs stalled $(field "$out" stalled), busy retries $(field "$out" busy_retries)"
+	err=$(grep -m 1 -o 'SqliteError: .*' "$TDIR/ref.err")
+	[ -n "$err" ] && REF_NOTE="$REF_NOTE; $err"
 	rm -rf "$TDIR"; TDIR=""
 }
 
