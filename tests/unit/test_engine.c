@@ -703,6 +703,41 @@ static void test_cleanup(void **state)
 	engine_free(e);
 }
 
+/* An unsupervised worker's step is rescued when its lease expires; progress renews it. */
+static void test_lease_expiry(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 1);
+	struct etask *t = submit(e, "two", "{\"repo\":\"a\"}");
+	struct estep *s;
+	int64_t lease;
+	json_t *j;
+
+	(void)state;
+	w->pid = 321;
+	engine_commit(e);
+	s = w->held[0].s;
+	lease = s->row.lease_until;
+	assert_true(lease > 0);
+	q_now_override = lease - 1000;
+	engine_step_progress(e, s, NULL, NULL); /* heartbeat */
+	q_now_override = 0;
+	assert_true(s->row.lease_until > lease);
+	engine_rescue_leases(e, lease + 1);
+	assert_int_equal(s->row.state, QS_RUNNING);
+	engine_rescue_leases(e, s->row.lease_until + 1);
+	engine_commit(e);
+	assert_int_equal(t->row.state, QT_PAUSED);
+	assert_null(w->held[0].s); /* the slot waits for the late answer */
+	j = engine_task_json(e, t->row.rowid, true);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "message")),
+	    "worker tw pid 321 lease expired");
+	json_decref(j);
+	engine_worker_release(w, &w->held[0]);
+	engine_free(e);
+}
+
 /* Throughput of the engine's own path (plan + claim + done + commit), in-process, no socket. */
 static void test_throughput(void **state)
 {
@@ -755,6 +790,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unlock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_children, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cleanup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lease_expiry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
 	};
 
