@@ -26,9 +26,10 @@
  *     durability = full      8.1k tasks/s   (bound by the commit fsync)
  *     durability = full     23.6k tasks/s   with prefetch 256 (a deeper batch per fsync)
  * Submitting (batches of 1000 over the socket) ran at 9-12k tasks/s; submit
- * and run together about 10k tasks/s end to end at either setting. In
- * process (tests/unit/test_engine.c, no socket) the engine spends ~50 us of
- * CPU per task; the rest is the commit's fsync. Per-message commits would
+ * and run together about 10k tasks/s end to end at either setting (the
+ * Python submitter was the bottleneck there). In process
+ * (tests/unit/test_engine.c, no socket, durability full) the engine plans
+ * 53k tasks/s and plans + runs 25k tasks/s with batches of 256. Per-message commits would
  * cap FULL at the 6-7k single-row commits/s measured above, and several
  * writing processes at less (the starvation above); here one fsync covers
  * every completion of an iteration, so deeper prefetch buys FULL more.

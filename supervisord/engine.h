@@ -158,7 +158,9 @@ struct engine {
 	int64_t last_commit_ms;
 	bool truncated_idle;
 	int lease_ms;
-	int64_t next_cleanup_ms; /* the scheduled cleanup's next run */
+	int64_t next_cleanup_ms;       /* the scheduled cleanup's next run */
+	unsigned char rand_pool[4097]; /* random bytes for task ids (engine_plan.c) */
+	size_t rand_used;
 
 	/* figures for ping/logs */
 	unsigned long long n_commits, n_claims, n_done;

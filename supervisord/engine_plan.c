@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/random.h>
 #include <uuid/uuid.h>
 
 #include "daemon.h"
@@ -26,6 +27,35 @@
 #include "log.h"
 
 #define PLAN_MAX_LOCKS 64
+
+/* ---- ids ---- */
+
+/*
+ * A random (version 4) uuid. libuuid's uuid_generate_random asks the kernel
+ * for 16 bytes on every call (7 us here, a quarter of planning a task); this
+ * takes them from a pool refilled from getrandom() 4 KB at a time, and falls
+ * back to libuuid when the kernel has nothing to give.
+ */
+static void plan_uuid(struct engine *e, char out[Q_ID_LEN])
+{
+	uuid_t u;
+
+	if (e->rand_used == 0 || e->rand_used + 16 > sizeof(e->rand_pool)) {
+		if (getrandom(e->rand_pool, sizeof(e->rand_pool), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(e->rand_pool)) {
+			uuid_generate_random(u);
+			uuid_unparse_lower(u, out);
+			return;
+		}
+		e->rand_used = 1; /* 0 means "never filled" */
+	}
+	memcpy(u, e->rand_pool + e->rand_used, 16);
+	memset(e->rand_pool + e->rand_used, 0, 16); /* consumed bytes are never reused */
+	e->rand_used += 16;
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 */
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	uuid_unparse_lower(u, out);
+}
 
 /* ---- time values ---- */
 
@@ -478,7 +508,6 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 	struct plan p;
 	struct etask *t;
 	struct plan_conflicts conf;
-	uuid_t uu;
 	int64_t now = engine_now();
 	bool delayed, conflict = false;
 
@@ -497,8 +526,7 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	uuid_generate_random(uu);
-	uuid_unparse_lower(uu, t->row.id);
+	plan_uuid(e, t->row.id);
 	t->row.label = strdup(p.type->label);
 	t->row.name = p.name;
 	p.name = NULL;
