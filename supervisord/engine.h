@@ -33,6 +33,13 @@ void engine_proc_exit(struct engine *e, struct proc *p, pid_t pid, int wstatus, 
 int engine_ping_db(struct engine *e, char *msg, size_t len);
 /* ping's checks: database and workers, each {"name","ok","message"} appended to checks. */
 void engine_ping_checks(struct engine *e, json_t *checks);
+/*
+ * `check queue|paused|stuck` (MSG_CHECK): the Nagios code (0 OK, 1 WARNING,
+ * 2 CRITICAL, 3 UNKNOWN) and its one line with perfdata in line. warn/crit
+ * <= 0 take the defaults (queue: 100/1000 steps ready; paused: 1/10 tasks;
+ * stuck: 1/5 tasks).
+ */
+int engine_check(struct engine *e, const char *check, double warn, double crit, char *line, size_t len);
 
 #ifdef ENGINE_INTERNAL
 /*
@@ -229,6 +236,9 @@ int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char
 long engine_cleanup(struct engine *e, const char *search, long long after_s, bool noop, json_t *ids,
 		    char *err, size_t errlen);
 void engine_cleanup_scheduled(struct engine *e);
+
+/* engine_check.c */
+bool engine_task_stuck(struct engine *e, const struct etask *t);
 
 /* engine_rescue.c */
 /* The step lost its worker (cause): re-queue while attempts allow, else fail it. */

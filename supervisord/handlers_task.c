@@ -114,37 +114,16 @@ struct handlers_list {
 	bool stuck;
 };
 
-/* Stuck (DESIGN.md): a running step with no live worker, a step past its type's timeout,
- * a parent whose children have all stopped while its step still waits. */
-static bool handlers_is_stuck(struct engine *e, const char *id)
-{
-	struct etask *t = engine_task_get(e, id);
-	const struct conf_task *type;
-	int64_t now = engine_now();
-
-	if (t == NULL)
-		return false;
-	type = e->d->conf != NULL ? conf_task_find(e->d->conf, t->row.label) : NULL;
-	for (size_t i = 0; i < t->nsteps; i++) {
-		struct estep *s = &t->steps[i];
-
-		if (s->row.state == QS_RUNNING && (s->w == NULL || s->w->gone))
-			return true;
-		if (s->row.state == QS_RUNNING && type != NULL && type->timeout > 0 &&
-		    now - s->row.started_at > type->timeout * 1000)
-			return true;
-		if (s->row.state == QS_SUSPENDED && s->children_open == 0)
-			return true;
-	}
-	return false;
-}
-
 static int handlers_list_row(void *arg, struct q_task *t)
 {
 	struct handlers_list *x = arg;
 
-	if (x->stuck && !handlers_is_stuck(x->e, t->id))
-		return 0;
+	if (x->stuck) {
+		struct etask *et = engine_task_get(x->e, t->id);
+
+		if (et == NULL || !engine_task_stuck(x->e, et))
+			return 0;
+	}
 	json_array_append_new(x->arr, engine_row_json(t, false));
 	return 0;
 }

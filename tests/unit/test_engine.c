@@ -738,6 +738,33 @@ static void test_lease_expiry(void **state)
 	engine_free(e);
 }
 
+/* check queue|paused|stuck: Nagios codes and lines */
+static void test_check(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w;
+	char line[256];
+
+	(void)state;
+	submit(e, "two", "{\"repo\":\"a\"}");
+	submit(e, "two", "{\"repo\":\"b\"}");
+	engine_commit(e);
+	assert_int_equal(engine_check(e, "queue", 2, 5, line, sizeof(line)), 1);
+	assert_string_equal(line, "TASKS QUEUE WARNING - 2 steps ready | queue=2;2;5");
+	assert_int_equal(engine_check(e, "paused", 0, 0, line, sizeof(line)), 0);
+	w = worker(e, 1);
+	engine_commit(e);
+	finish(e, w, false);
+	assert_int_equal(engine_check(e, "paused", 0, 0, line, sizeof(line)), 1);
+	assert_string_equal(line, "TASKS PAUSED WARNING - 1 tasks paused | paused=1;1;10");
+	engine_commit(e);
+	assert_int_equal(engine_check(e, "stuck", 0, 0, line, sizeof(line)), 0);
+	w->gone = true; /* its worker vanished without a word: the running step is stuck */
+	assert_int_equal(engine_check(e, "stuck", 0, 0, line, sizeof(line)), 1);
+	assert_int_equal(engine_check(e, "bogus", 0, 0, line, sizeof(line)), 3);
+	engine_free(e);
+}
+
 /* Throughput of the engine's own path (plan + claim + done + commit), in-process, no socket. */
 static void test_throughput(void **state)
 {
@@ -793,6 +820,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_children, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cleanup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lease_expiry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_check, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
 	};
 
