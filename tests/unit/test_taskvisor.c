@@ -274,6 +274,58 @@ static void test_client(void **state)
 	fake_cleanup(&f);
 }
 
+/* ---- follow: MSG_TASK_WAIT on one connection, checks on another ---- */
+
+static void script_follow(struct fake *f)
+{
+	uint32_t type;
+	int c1 = f->cfd, c2 = accept(f->lfd, NULL, NULL);
+	json_t *j;
+
+	j = fake_recv(f, &type); /* on the first connection */
+	assert_int_equal(type, MSG_TASK_WAIT);
+	json_decref(j);
+	f->cfd = c2;
+	j = fake_recv(f, &type);
+	assert_int_equal(type, MSG_TASK_SHOW);
+	json_decref(j);
+	fake_send(f, MSG_OK, "{\"task\":{\"state\":\"running\",\"steps_done\":0}}");
+	f->cfd = c1;
+	fake_send(f, MSG_DATA, "{\"task\":{\"state\":\"running\",\"steps_done\":1}}");
+	fake_send(f, MSG_DATA, "{\"task\":{\"state\":\"paused\",\"steps_done\":1}}");
+	/* the client stops following here and drops this connection */
+	fake_send(f, MSG_DATA, "{\"task\":{\"state\":\"paused\"}}");
+	close(c2);
+}
+
+static int follow_cb(void *arg, json_t *task)
+{
+	json_array_append(arg, task);
+	return strcmp(json_string_value(json_object_get(task, "state")), "paused") == 0;
+}
+
+static void test_follow(void **state)
+{
+	struct fake f;
+	char err[TV_ERR_LEN];
+	struct tv_client *c;
+	json_t *seen = json_array(), *final = NULL;
+
+	(void)state;
+	fake_start(&f, script_follow);
+	c = tv_client_connect(f.path, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(tv_follow(c, "t1", 5.0, follow_cb, seen, &final), 1);
+	assert_string_equal(json_string_value(json_object_get(final, "state")), "paused");
+	assert_int_equal(json_array_size(seen), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(seen, 1), "steps_done")), 1);
+	json_decref(final);
+	json_decref(seen);
+	tv_client_close(c);
+	pthread_join(f.th, NULL);
+	fake_cleanup(&f);
+}
+
 /* ---- times ---- */
 
 static void test_parse_time(void **state)
@@ -324,9 +376,8 @@ static void test_parse_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_worker_protocol),
-	    cmocka_unit_test(test_worker_errors),
-	    cmocka_unit_test(test_client),
+	    cmocka_unit_test(test_worker_protocol), cmocka_unit_test(test_worker_errors),
+	    cmocka_unit_test(test_client),	    cmocka_unit_test(test_follow),
 	    cmocka_unit_test(test_parse_time),
 	};
 	return cmocka_run_group_tests_name("taskvisor", tests, NULL, NULL);
