@@ -136,6 +136,15 @@ enum msgtype {
 	 *   locks/children]}; days adds "started_at > Nd"; neither: the last 7
 	 *   days plus what did not succeed in the last 60 (Foreman's default).
 	 * CLEANUP_CONFIG: {} -> OK {"rules":[{"label","after":seconds (0 = never)}]}.
+	 * SCHEDULE: {"label","cron":"0 3 * * 0","input":{...},"iterations":N (0 =
+	 *   unlimited),"until":T} -> OK {"id","recurring":{...}} (checked like a
+	 *   submit; cron errors as lib/cron.h words them). A recurring object:
+	 *   {"id","label","cron","input","triggered_by","iteration","iterations",
+	 *    "until","last_at","next_at","state":"active|disabled|finished|
+	 *    cancelled|failed","created_at"}; its tasks carry its recurring_id.
+	 * RECURRING_LIST: {} -> {"recurring":[...]}; RECURRING_SHOW / _CANCEL:
+	 *   {"id"} (prefix ok) -> {"recurring":{...}}; cancel of a finished or
+	 *   cancelled one: "recurring logic ID is already cancelled".
 	 * WAIT: {"id":"ID"} -> DATA {"task":{...}} after each committed change,
 	 *   then OK {"task":{... with steps/errors/locks}} once it is stopped
 	 *   (at once when it already is).

@@ -74,6 +74,16 @@ struct q_step {
 	int64_t started_at, ended_at;
 };
 
+/* A recurring logic: a task type submitted on a cron line. */
+struct q_recurring {
+	int64_t rowid;
+	char id[Q_ID_LEN];
+	char *label, *cron, *input, *triggered_by;
+	int iteration, iterations; /* iterations 0 = unlimited */
+	int64_t until, last_at, next_at, created_at;
+	char *state; /* active | disabled | finished | cancelled | failed */
+};
+
 struct q_error {
 	int64_t task;
 	int idx; /* step index, -1 = the task itself */
@@ -86,6 +96,7 @@ struct qb; /* a backend's open handle */
 typedef int (*q_task_fn)(void *arg, struct q_task *t); /* row valid during the call; non-0 stops */
 typedef int (*q_step_fn)(void *arg, struct q_step *s);
 typedef int (*q_error_fn)(void *arg, const struct q_error *er);
+typedef int (*q_recurring_fn)(void *arg, struct q_recurring *r); /* row valid during the call */
 typedef int (*q_lock_fn)(void *arg, const char *resource, bool exclusive, const char *task_id);
 
 struct queue_ops {
@@ -139,6 +150,15 @@ struct queue_ops {
 	int (*steps_of)(struct qb *b, int64_t task, q_step_fn fn, void *arg);
 	int (*errors_of)(struct qb *b, int64_t task, q_error_fn fn, void *arg);
 
+	int (*recurring_insert)(struct qb *b, struct q_recurring *r); /* sets r->rowid */
+	/* iteration, last_at, next_at, state */
+	int (*recurring_update)(struct qb *b, const struct q_recurring *r);
+	/* All of them (active_only: state active), oldest first. */
+	int (*recurring_list)(struct qb *b, bool active_only, q_recurring_fn fn, void *arg);
+	/* By id or unique prefix: 0 found (*out filled, free with q_recurring_clear), 1 none, 2 ambiguous,
+	 * -1. */
+	int (*recurring_find)(struct qb *b, const char *id, struct q_recurring *out);
+
 	/* A write and a read (ping): 0 or -1 with text in msg. */
 	int (*ping)(struct qb *b, char *msg, size_t len);
 };
@@ -159,6 +179,7 @@ const char *q_on_error_name(enum conf_on_error e);
 /* Free a row's strings (the struct itself is the caller's) and zero it. */
 void q_task_clear(struct q_task *t);
 void q_step_clear(struct q_step *s);
+void q_recurring_clear(struct q_recurring *r);
 
 /* The current wall clock in milliseconds (replaceable by tests: q_now_override). */
 int64_t q_now_ms(void);

@@ -99,6 +99,16 @@ void q_task_clear(struct q_task *t)
 	t->parent_step = -1;
 }
 
+void q_recurring_clear(struct q_recurring *r)
+{
+	free(r->label);
+	free(r->cron);
+	free(r->input);
+	free(r->triggered_by);
+	free(r->state);
+	memset(r, 0, sizeof(*r));
+}
+
 void q_step_clear(struct q_step *s)
 {
 	free(s->name);
@@ -202,6 +212,10 @@ static const char *const qs_migrations[] = {
 	"num, task, idx, name, command, handler, state, worker, worker_pid, lease_until, attempts, "         \
 	"started_at, ended_at"
 
+#define REC_COLS                                                                                             \
+	"num, id, label, cron, input, triggered_by, iteration, iterations, until, last_at, next_at, state, " \
+	"created_at"
+
 enum qs_stmt {
 	QS_BEGIN,
 	QS_COMMIT,
@@ -226,6 +240,11 @@ enum qs_stmt {
 	QS_CHILDREN_OF,
 	QS_STEPS_OF,
 	QS_ERRORS_OF,
+	QS_REC_INSERT,
+	QS_REC_UPDATE,
+	QS_REC_ALL,
+	QS_REC_ACTIVE,
+	QS_REC_FIND,
 	QS_PING_WRITE,
 	QS_PING_READ,
 	QS_NSTMT
@@ -270,6 +289,15 @@ static const char *const qs_sql[QS_NSTMT] = {
     [QS_CHILDREN_OF] = "SELECT " TASK_COLS " FROM tasks WHERE parent_task_id = ?1 ORDER BY num",
     [QS_STEPS_OF] = "SELECT " STEP_COLS " FROM steps WHERE task = ?1 ORDER BY idx",
     [QS_ERRORS_OF] = "SELECT task, step, message, output_tail, at FROM errors WHERE task = ?1 ORDER BY num",
+    [QS_REC_INSERT] =
+	"INSERT INTO recurring (id, label, cron, input, triggered_by, iteration, iterations, until, "
+	"last_at, next_at, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [QS_REC_UPDATE] =
+	"UPDATE recurring SET iteration = ?2, last_at = ?3, next_at = ?4, state = ?5 WHERE num = ?1",
+    [QS_REC_ALL] = "SELECT " REC_COLS " FROM recurring ORDER BY num",
+    [QS_REC_ACTIVE] = "SELECT " REC_COLS " FROM recurring WHERE state = 'active' ORDER BY num",
+    [QS_REC_FIND] =
+	"SELECT " REC_COLS " FROM recurring WHERE id >= ?1 AND id < ?1 || '~' ORDER BY id LIMIT 2",
     [QS_PING_WRITE] = "INSERT OR REPLACE INTO schema_version (rowid, version) SELECT rowid, version FROM "
 		      "schema_version LIMIT 1",
     [QS_PING_READ] = "SELECT count(*) FROM tasks WHERE state IN ('running', 'paused')",
@@ -912,6 +940,111 @@ static int qs_errors_of(struct qb *b, int64_t task, q_error_fn fn, void *arg)
 	return 0;
 }
 
+/* ---- recurring logics ---- */
+
+static void qs_read_rec(sqlite3_stmt *st, struct q_recurring *r)
+{
+	const unsigned char *id = sqlite3_column_text(st, 1);
+
+	memset(r, 0, sizeof(*r));
+	r->rowid = sqlite3_column_int64(st, 0);
+	snprintf(r->id, sizeof(r->id), "%s", id != NULL ? (const char *)id : "");
+	r->label = qs_col_text(st, 2);
+	r->cron = qs_col_text(st, 3);
+	r->input = qs_col_text(st, 4);
+	r->triggered_by = qs_col_text(st, 5);
+	r->iteration = sqlite3_column_int(st, 6);
+	r->iterations = sqlite3_column_int(st, 7);
+	r->until = sqlite3_column_int64(st, 8);
+	r->last_at = sqlite3_column_int64(st, 9);
+	r->next_at = sqlite3_column_int64(st, 10);
+	r->state = qs_col_text(st, 11);
+	r->created_at = sqlite3_column_int64(st, 12);
+}
+
+static int qs_rec_insert(struct qb *b, struct q_recurring *r)
+{
+	sqlite3_stmt *st = b->st[QS_REC_INSERT];
+
+	qs_bind_text(st, 1, r->id);
+	qs_bind_text(st, 2, r->label);
+	qs_bind_text(st, 3, r->cron);
+	qs_bind_text(st, 4, r->input != NULL ? r->input : "{}");
+	qs_bind_text(st, 5, r->triggered_by);
+	sqlite3_bind_int(st, 6, r->iteration);
+	sqlite3_bind_int(st, 7, r->iterations);
+	qs_bind_time(st, 8, r->until);
+	qs_bind_time(st, 9, r->last_at);
+	qs_bind_time(st, 10, r->next_at);
+	qs_bind_text(st, 11, r->state != NULL ? r->state : "active");
+	sqlite3_bind_int64(st, 12, r->created_at);
+	if (qs_run(b, QS_REC_INSERT) < 0)
+		return -1;
+	r->rowid = sqlite3_last_insert_rowid(b->db);
+	return 0;
+}
+
+static int qs_rec_update(struct qb *b, const struct q_recurring *r)
+{
+	sqlite3_stmt *st = b->st[QS_REC_UPDATE];
+
+	sqlite3_bind_int64(st, 1, r->rowid);
+	sqlite3_bind_int(st, 2, r->iteration);
+	qs_bind_time(st, 3, r->last_at);
+	qs_bind_time(st, 4, r->next_at);
+	qs_bind_text(st, 5, r->state != NULL ? r->state : "active");
+	return qs_run(b, QS_REC_UPDATE);
+}
+
+static int qs_rec_list(struct qb *b, bool active_only, q_recurring_fn fn, void *arg)
+{
+	sqlite3_stmt *st = b->st[active_only ? QS_REC_ACTIVE : QS_REC_ALL];
+	struct q_recurring r;
+	int rc, stop = 0;
+
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		qs_read_rec(st, &r);
+		stop = fn(arg, &r);
+		q_recurring_clear(&r);
+	}
+	sqlite3_reset(st);
+	if (!stop && rc != SQLITE_DONE)
+		return qs_fail(b, "reading recurring logics");
+	return 0;
+}
+
+static int qs_rec_find(struct qb *b, const char *id, struct q_recurring *out)
+{
+	sqlite3_stmt *st = b->st[QS_REC_FIND];
+	int rc, n = 0;
+
+	if (id == NULL || *id == '\0')
+		return 1;
+	qs_bind_text(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (++n == 1) {
+			qs_read_rec(st, out);
+			if (strcmp(out->id, id) == 0)
+				break;
+		} else {
+			q_recurring_clear(out);
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return 2;
+		}
+	}
+	if (rc == SQLITE_ROW)
+		rc = SQLITE_DONE;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		if (n > 0)
+			q_recurring_clear(out);
+		return qs_fail(b, "finding a recurring logic");
+	}
+	return n > 0 ? 0 : 1;
+}
+
 /* A write and a read in a savepoint that is rolled back: proves both work, changes nothing. */
 static int qs_ping(struct qb *b, char *msg, size_t len)
 {
@@ -968,6 +1101,10 @@ const struct queue_ops queue_sqlite_ops = {
     .children_of = qs_children_of,
     .steps_of = qs_steps_of,
     .errors_of = qs_errors_of,
+    .recurring_insert = qs_rec_insert,
+    .recurring_update = qs_rec_update,
+    .recurring_list = qs_rec_list,
+    .recurring_find = qs_rec_find,
     .ping = qs_ping,
 };
 

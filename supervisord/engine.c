@@ -441,6 +441,20 @@ static void engine_kick_cb(struct ev_loop *loop, ev_idle *w, int revents)
 
 /* ---- timers: delayed starts, deadlines, leases ---- */
 
+/* Make sure the due timer fires by at (ms). */
+void engine_arm_due(struct engine *e, int64_t at)
+{
+	double after;
+
+	if (at == 0 || e->loop == NULL || (e->due_at != 0 && e->due_at <= at))
+		return;
+	after = (double)(at - engine_now()) / 1000.0;
+	e->due_at = at;
+	ev_timer_stop(e->loop, &e->due);
+	ev_timer_set(&e->due, after > 0 ? after + 0.001 : 0, 0);
+	ev_timer_start(e->loop, &e->due);
+}
+
 void engine_timed(struct engine *e, struct etask *t)
 {
 	int64_t at = 0;
@@ -453,24 +467,15 @@ void engine_timed(struct engine *e, struct etask *t)
 		at = t->row.start_at;
 	if (t->row.start_before != 0 && t->row.started_at == 0 && (at == 0 || t->row.start_before < at))
 		at = t->row.start_before;
-	if (at != 0 && e->loop != NULL && (e->due_at == 0 || at < e->due_at)) {
-		double after = (double)(at - engine_now()) / 1000.0;
-
-		e->due_at = at;
-		ev_timer_stop(e->loop, &e->due);
-		ev_timer_set(&e->due, after > 0 ? after : 0, 0);
-		ev_timer_start(e->loop, &e->due);
-	}
+	engine_arm_due(e, at);
 }
 
 /* Start delayed tasks that are due and stop those whose start_before passed. */
 static void engine_check_times(struct engine *e)
 {
-	int64_t now = engine_now(), next = 0;
+	int64_t now = engine_now(), next = engine_recurring_run(e, now);
 
-	if (e->ntimed == 0)
-		return;
-	for (size_t i = 0; i < e->hash_size; i++) {
+	for (size_t i = 0; e->ntimed > 0 && i < e->hash_size; i++) {
 		for (struct etask *t = e->hash[i]; t != NULL; t = t->hnext) {
 			if (!t->timed)
 				continue;
@@ -772,6 +777,7 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 		return NULL;
 	}
 	engine_recover(e);
+	engine_recurring_load(e);
 	engine_check_times(e);
 	engine_commit(e);
 	log_info("engine: %s open, %zu unfinished tasks", path, e->ntasks);
@@ -808,6 +814,7 @@ void engine_free(struct engine *e)
 			engine_task_free(t);
 		}
 	}
+	engine_recurring_free(e);
 	free(e->hash);
 	free(e->notify);
 	while (e->queues != NULL) {

@@ -50,6 +50,7 @@ int engine_check(struct engine *e, const char *check, double warn, double crit, 
 #include <ev.h>
 
 #include "conf.h"
+#include "cron.h"
 #include "queue_backend.h"
 
 struct conn;
@@ -67,6 +68,13 @@ struct estep {
 	int children_total; /* spawned by this step since the daemon started */
 	bool child_failed;  /* one of them ended in error */
 	bool child_paused;  /* one of them paused while this step still ran */
+};
+
+/* An active recurring logic and its parsed cron line. */
+struct erec {
+	struct q_recurring row;
+	struct cron cron;
+	struct erec *next;
 };
 
 struct waiter {
@@ -166,6 +174,8 @@ struct engine {
 	bool truncated_idle;
 	int lease_ms;
 	int64_t next_cleanup_ms;       /* the scheduled cleanup's next run */
+	struct erec *recs;	       /* active recurring logics (engine_recurring.c) */
+	int64_t plan_recurring_id;     /* set around the engine_plan() of an occurrence */
 	unsigned char rand_pool[4097]; /* random bytes for task ids (engine_plan.c) */
 	size_t rand_used;
 
@@ -185,6 +195,7 @@ void engine_reply(struct engine *e, struct conn *c, uint32_t type, json_t *body)
 void engine_reply_task(struct engine *e, struct conn *c, uint32_t type, int64_t rowid, bool full);
 void engine_error(struct engine *e, struct etask *t, int idx, const char *msg, const char *tail);
 void engine_timed(struct engine *e, struct etask *t);
+void engine_arm_due(struct engine *e, int64_t at);
 struct equeue *engine_queue(struct engine *e, const char *name);
 int64_t engine_now(void);
 /* Load a task (not stopped) with its steps from the store into memory. */
@@ -205,6 +216,8 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 			  int parent_step, char *err, size_t errlen);
 /* Validate a submit object without writing: 0 or -1 + err. */
 int engine_plan_check(struct engine *e, json_t *req, char *err, size_t errlen);
+/* A new random (version 4) uuid, lower case. */
+void engine_new_id(struct engine *e, char out[Q_ID_LEN]);
 /* Shell-quote s for /bin/sh when it holds anything but safe characters (malloc'd). */
 char *engine_shell_quote(const char *s);
 
@@ -239,6 +252,19 @@ void engine_cleanup_scheduled(struct engine *e);
 
 /* engine_check.c */
 bool engine_task_stuck(struct engine *e, const struct etask *t);
+
+/* engine_recurring.c */
+void engine_recurring_load(struct engine *e);
+void engine_recurring_free(struct engine *e);
+/* Submit every occurrence that is due; the next one's time (ms, 0 = none). */
+int64_t engine_recurring_run(struct engine *e, int64_t now);
+/* MSG_TASK_SCHEDULE: {"label","cron","input","iterations","until"}: the new logic (NULL + err). */
+struct erec *engine_recurring_schedule(struct engine *e, json_t *req, const char *user, char *err,
+				       size_t errlen);
+/* Cancel an active (or disabled) logic by id prefix; 0, or -1 + err. row gets its final state. */
+int engine_recurring_cancel(struct engine *e, const char *id, struct q_recurring *row, char *err,
+			    size_t errlen);
+json_t *engine_recurring_json(const struct q_recurring *r);
 
 /* engine_rescue.c */
 /* The step lost its worker (cause): re-queue while attempts allow, else fail it. */

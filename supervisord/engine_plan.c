@@ -36,7 +36,7 @@
  * takes them from a pool refilled from getrandom() 4 KB at a time, and falls
  * back to libuuid when the kernel has nothing to give.
  */
-static void plan_uuid(struct engine *e, char out[Q_ID_LEN])
+void engine_new_id(struct engine *e, char out[Q_ID_LEN])
 {
 	uuid_t u;
 
@@ -526,7 +526,7 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	plan_uuid(e, t->row.id);
+	engine_new_id(e, t->row.id);
 	t->row.label = strdup(p.type->label);
 	t->row.name = p.name;
 	p.name = NULL;
@@ -545,6 +545,7 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 	else if (p.parent_id[0] != '\0')
 		t->row.parent_task_id = strdup(p.parent_id);
 	t->row.parent_step = parent != NULL ? parent_step : -1;
+	t->row.recurring_id = e->plan_recurring_id;
 	t->row.start_at = p.start_at;
 	t->row.start_before = p.start_before;
 	t->row.created_at = now;

@@ -410,6 +410,77 @@ static void handlers_cleanup_config(struct daemon *d, struct conn *c, json_t *re
 	engine_reply(d->engine, c, MSG_OK, json_pack("{s:o}", "rules", rules));
 }
 
+static void handlers_task_schedule(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct engine *e = d->engine;
+	char err[1400];
+	struct erec *r = engine_recurring_schedule(e, req, conn_user(c), err, sizeof(err));
+
+	if (r == NULL) {
+		handlers_reply_error(e, c, err);
+		return;
+	}
+	engine_reply(e, c, MSG_OK,
+		     json_pack("{s:s, s:o}", "id", r->row.id, "recurring", engine_recurring_json(&r->row)));
+}
+
+static int handlers_recurring_row(void *arg, struct q_recurring *r)
+{
+	json_array_append_new(arg, engine_recurring_json(r));
+	return 0;
+}
+
+static void handlers_recurring_list(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct engine *e = d->engine;
+	json_t *arr = json_array();
+
+	(void)req;
+	if (e->ops->recurring_list(e->b, false, handlers_recurring_row, arr) < 0) {
+		json_decref(arr);
+		handlers_reply_error(e, c, e->ops->error(e->b));
+		return;
+	}
+	engine_reply(e, c, MSG_OK, json_pack("{s:o}", "recurring", arr));
+}
+
+static void handlers_recurring_show(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct engine *e = d->engine;
+	const char *id = json_string_value(json_object_get(req, "id"));
+	struct q_recurring row;
+	char err[256];
+	int rc;
+
+	memset(&row, 0, sizeof(row));
+	rc = e->ops->recurring_find(e->b, id, &row);
+	if (rc != 0) {
+		snprintf(err, sizeof(err),
+			 rc == 2 ? "ambiguous recurring logic id prefix: %s" : "no such recurring logic: %s",
+			 id != NULL ? id : "");
+		handlers_reply_error(e, c, err);
+		return;
+	}
+	engine_reply(e, c, MSG_OK, json_pack("{s:o}", "recurring", engine_recurring_json(&row)));
+	q_recurring_clear(&row);
+}
+
+static void handlers_recurring_cancel(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct engine *e = d->engine;
+	struct q_recurring row;
+	char err[256];
+
+	memset(&row, 0, sizeof(row));
+	if (engine_recurring_cancel(e, json_string_value(json_object_get(req, "id")), &row, err,
+				    sizeof(err)) < 0) {
+		handlers_reply_error(e, c, err);
+		return;
+	}
+	engine_reply(e, c, MSG_OK, json_pack("{s:o}", "recurring", engine_recurring_json(&row)));
+	q_recurring_clear(&row);
+}
+
 static void handlers_waiter_closed(void *arg, struct conn *c)
 {
 	struct waiter *w = arg, **pp;
@@ -581,6 +652,10 @@ const struct control_handler task_handlers[] = {
     {MSG_TASK_CLEANUP, true, handlers_task_cleanup},
     {MSG_TASK_EXPORT, false, handlers_task_export},
     {MSG_CLEANUP_CONFIG, false, handlers_cleanup_config},
+    {MSG_TASK_SCHEDULE, true, handlers_task_schedule},
+    {MSG_RECURRING_LIST, false, handlers_recurring_list},
+    {MSG_RECURRING_SHOW, false, handlers_recurring_show},
+    {MSG_RECURRING_CANCEL, true, handlers_recurring_cancel},
     /* Workers may run as any user the configuration names (user=): not admin-only. */
     {MSG_WORKER_HELLO, false, handlers_worker_hello},
     {MSG_WORKER_PROGRESS, false, handlers_worker_progress},
