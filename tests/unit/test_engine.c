@@ -765,6 +765,49 @@ static void test_check(void **state)
 	engine_free(e);
 }
 
+/* A recurring logic submits its task when due, counts iterations and finishes. */
+static void test_recurring(void **state)
+{
+	struct engine *e = mk();
+	char err[512];
+	json_t *req = json_pack("{s:s, s:s, s:{s:s}, s:i}", "label", "two", "cron", "*/5 * * * *", "input",
+				"repo", "r", "iterations", 2);
+	struct erec *r = engine_recurring_schedule(e, req, "op", err, sizeof(err));
+	struct q_recurring row;
+	char id[Q_ID_LEN];
+	int64_t first;
+	size_t before;
+
+	(void)state;
+	json_decref(req);
+	assert_non_null(r);
+	snprintf(id, sizeof(id), "%s", r->row.id);
+	first = r->row.next_at;
+	assert_true(first > engine_now());
+	assert_int_equal(first % (300 * 1000), 0);
+	engine_commit(e);
+	before = e->ntasks;
+	assert_int_equal(engine_recurring_run(e, first - 1), first); /* not yet */
+	assert_int_equal(e->ntasks, before);
+	assert_int_equal(engine_recurring_run(e, first), first + 300 * 1000);
+	assert_int_equal(e->ntasks, before + 1);
+	engine_commit(e);
+	assert_int_equal(engine_recurring_run(e, first + 300 * 1000), 0); /* the second and last */
+	engine_commit(e);
+	assert_null(e->recs); /* over: only the store keeps it */
+	memset(&row, 0, sizeof(row));
+	assert_int_equal(e->ops->recurring_find(e->b, id, &row), 0);
+	assert_string_equal(row.state, "finished");
+	assert_int_equal(row.iteration, 2);
+	q_recurring_clear(&row);
+	assert_int_equal(engine_recurring_cancel(e, id, &row, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is already finished"));
+	req = json_pack("{s:s, s:s}", "label", "two", "cron", "bad");
+	assert_null(engine_recurring_schedule(e, req, "op", err, sizeof(err)));
+	json_decref(req);
+	engine_free(e);
+}
+
 /* Throughput of the engine's own path (plan + claim + done + commit), in-process, no socket. */
 static void test_throughput(void **state)
 {
@@ -821,6 +864,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cleanup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lease_expiry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_check, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recurring, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
 	};
 
