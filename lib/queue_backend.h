@@ -82,6 +82,7 @@ struct q_recurring {
 	int iteration, iterations; /* iterations 0 = unlimited */
 	int64_t until, last_at, next_at, created_at;
 	char *state; /* active | disabled | finished | cancelled | failed */
+	char *name;  /* [recurring:NAME] of the configuration, or NULL (task schedule) */
 };
 
 struct q_error {
@@ -158,6 +159,8 @@ struct queue_ops {
 	/* By id or unique prefix: 0 found (*out filled, free with q_recurring_clear), 1 none, 2 ambiguous,
 	 * -1. */
 	int (*recurring_find)(struct qb *b, const char *id, struct q_recurring *out);
+	/* The newest logic with this configuration name: 0 found, 1 none, -1. */
+	int (*recurring_by_name)(struct qb *b, const char *name, struct q_recurring *out);
 
 	/* A write and a read (ping): 0 or -1 with text in msg. */
 	int (*ping)(struct qb *b, char *msg, size_t len);

@@ -106,6 +106,7 @@ void q_recurring_clear(struct q_recurring *r)
 	free(r->input);
 	free(r->triggered_by);
 	free(r->state);
+	free(r->name);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -202,6 +203,9 @@ static const char *const qs_migrations[] = {
     " state TEXT NOT NULL DEFAULT 'active',"
     " created_at INTEGER NOT NULL);"
     "CREATE INDEX recurring_next ON recurring(next_at) WHERE state = 'active';",
+    /* 2: recurring logics declared in the configuration ([recurring:NAME]) keep their name. */
+    "ALTER TABLE recurring ADD COLUMN name TEXT;"
+    "CREATE INDEX recurring_name ON recurring(name) WHERE name IS NOT NULL;",
 };
 
 #define TASK_COLS                                                                                            \
@@ -214,7 +218,7 @@ static const char *const qs_migrations[] = {
 
 #define REC_COLS                                                                                             \
 	"num, id, label, cron, input, triggered_by, iteration, iterations, until, last_at, next_at, state, " \
-	"created_at"
+	"created_at, name"
 
 enum qs_stmt {
 	QS_BEGIN,
@@ -245,6 +249,7 @@ enum qs_stmt {
 	QS_REC_ALL,
 	QS_REC_ACTIVE,
 	QS_REC_FIND,
+	QS_REC_BY_NAME,
 	QS_PING_WRITE,
 	QS_PING_READ,
 	QS_NSTMT
@@ -291,11 +296,13 @@ static const char *const qs_sql[QS_NSTMT] = {
     [QS_ERRORS_OF] = "SELECT task, step, message, output_tail, at FROM errors WHERE task = ?1 ORDER BY num",
     [QS_REC_INSERT] =
 	"INSERT INTO recurring (id, label, cron, input, triggered_by, iteration, iterations, until, "
-	"last_at, next_at, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	"last_at, next_at, state, created_at, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	"?12, ?13)",
     [QS_REC_UPDATE] =
 	"UPDATE recurring SET iteration = ?2, last_at = ?3, next_at = ?4, state = ?5 WHERE num = ?1",
     [QS_REC_ALL] = "SELECT " REC_COLS " FROM recurring ORDER BY num",
     [QS_REC_ACTIVE] = "SELECT " REC_COLS " FROM recurring WHERE state = 'active' ORDER BY num",
+    [QS_REC_BY_NAME] = "SELECT " REC_COLS " FROM recurring WHERE name = ?1 ORDER BY num DESC LIMIT 1",
     [QS_REC_FIND] =
 	"SELECT " REC_COLS " FROM recurring WHERE id >= ?1 AND id < ?1 || '~' ORDER BY id LIMIT 2",
     [QS_PING_WRITE] = "INSERT OR REPLACE INTO schema_version (rowid, version) SELECT rowid, version FROM "
@@ -960,6 +967,7 @@ static void qs_read_rec(sqlite3_stmt *st, struct q_recurring *r)
 	r->next_at = sqlite3_column_int64(st, 10);
 	r->state = qs_col_text(st, 11);
 	r->created_at = sqlite3_column_int64(st, 12);
+	r->name = qs_col_text(st, 13);
 }
 
 static int qs_rec_insert(struct qb *b, struct q_recurring *r)
@@ -978,6 +986,7 @@ static int qs_rec_insert(struct qb *b, struct q_recurring *r)
 	qs_bind_time(st, 10, r->next_at);
 	qs_bind_text(st, 11, r->state != NULL ? r->state : "active");
 	sqlite3_bind_int64(st, 12, r->created_at);
+	qs_bind_text(st, 13, r->name);
 	if (qs_run(b, QS_REC_INSERT) < 0)
 		return -1;
 	r->rowid = sqlite3_last_insert_rowid(b->db);
@@ -1045,6 +1054,22 @@ static int qs_rec_find(struct qb *b, const char *id, struct q_recurring *out)
 	return n > 0 ? 0 : 1;
 }
 
+static int qs_rec_by_name(struct qb *b, const char *name, struct q_recurring *out)
+{
+	sqlite3_stmt *st = b->st[QS_REC_BY_NAME];
+	int rc;
+
+	qs_bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		qs_read_rec(st, out);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : qs_fail(b, "finding a recurring logic by name");
+}
+
 /* A write and a read in a savepoint that is rolled back: proves both work, changes nothing. */
 static int qs_ping(struct qb *b, char *msg, size_t len)
 {
@@ -1105,6 +1130,7 @@ const struct queue_ops queue_sqlite_ops = {
     .recurring_update = qs_rec_update,
     .recurring_list = qs_rec_list,
     .recurring_find = qs_rec_find,
+    .recurring_by_name = qs_rec_by_name,
     .ping = qs_ping,
 };
 

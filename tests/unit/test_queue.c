@@ -84,7 +84,9 @@ static void test_migrate_from_empty(void **state)
 	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
 	assert_non_null(b);
 	ops->close(b);
-	assert_int_equal(count(path, "SELECT version FROM schema_version"), 1);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 2);
+	assert_int_equal(
+	    count(path, "SELECT count(*) FROM pragma_table_info('recurring') WHERE name = 'name'"), 1);
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
 				     "('tasks','steps','errors','locks','recurring')"),
 			 5);
@@ -98,6 +100,40 @@ static void test_migrate_from_empty(void **state)
 	assert_non_null(b);
 	ops->close(b);
 	assert_int_equal(count(path, "SELECT count(*) FROM schema_version"), 1);
+	rmdb(path);
+}
+
+/* A version 1 database is brought to the current version on open, keeping its rows. */
+static void test_migrate_from_v1(void **state)
+{
+	char err[256];
+	char *path = tmpdb();
+	struct qb *b;
+	sqlite3 *db;
+	struct q_task t;
+
+	(void)state;
+	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
+	assert_non_null(b);
+	fill_task(&t, "60000000-0000-4000-8000-000000000001");
+	assert_int_equal(ops->begin(b), 0);
+	assert_int_equal(ops->task_insert(b, &t), 0);
+	assert_int_equal(ops->commit(b), 0);
+	ops->close(b);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP INDEX recurring_name; ALTER TABLE recurring DROP COLUMN name;"
+				      " UPDATE schema_version SET version = 1",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
+	assert_non_null(b);
+	ops->close(b);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 2);
+	assert_int_equal(
+	    count(path, "SELECT count(*) FROM pragma_table_info('recurring') WHERE name = 'name'"), 1);
+	assert_int_equal(count(path, "SELECT count(*) FROM tasks"), 1);
 	rmdb(path);
 }
 
@@ -342,6 +378,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_migrate_from_empty),
+	    cmocka_unit_test(test_migrate_from_v1),
 	    cmocka_unit_test(test_newer_schema_refused),
 	    cmocka_unit_test(test_insert_claim_complete),
 	    cmocka_unit_test(test_find_prefix),
