@@ -20,7 +20,7 @@ cleanup() {
 	for e in /proc/[0-9]*/environ; do
 		p=${e#/proc/}; p=${p%/environ}
 		[ "$p" = "$$" ] && continue
-		tr '\0' '\n' <"$e" 2>/dev/null | grep -qx "TV_TEST_TAG=$TAG" && kill -KILL "$p" 2>/dev/null
+		{ tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qx "TV_TEST_TAG=$TAG" && kill -KILL "$p" 2>/dev/null
 	done
 	rm -rf "$D"
 }
