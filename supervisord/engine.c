@@ -778,6 +778,7 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 	}
 	engine_recover(e);
 	engine_recurring_load(e);
+	engine_recurring_sync(e);
 	engine_check_times(e);
 	engine_commit(e);
 	log_info("engine: %s open, %zu unfinished tasks", path, e->ntasks);
@@ -835,8 +836,8 @@ void engine_free(struct engine *e)
 void engine_config_changed(struct engine *e)
 {
 	/* Tasks carry what they need (commands expanded, on_error, cancellable) from planning:
-	 * a changed type applies to new submits only. Nothing to redo here. */
-	(void)e;
+	 * a changed type applies to new submits only. [recurring:NAME] sections may have changed. */
+	engine_recurring_sync(e);
 }
 
 int engine_ping_db(struct engine *e, char *msg, size_t len)

@@ -259,8 +259,11 @@ void engine_recurring_free(struct engine *e);
 /* Submit every occurrence that is due; the next one's time (ms, 0 = none). */
 int64_t engine_recurring_run(struct engine *e, int64_t now);
 /* MSG_TASK_SCHEDULE: {"label","cron","input","iterations","until"}: the new logic (NULL + err). */
-struct erec *engine_recurring_schedule(struct engine *e, json_t *req, const char *user, char *err,
-				       size_t errlen);
+struct erec *engine_recurring_schedule(struct engine *e, json_t *req, const char *user, const char *name,
+				       char *err, size_t errlen);
+/* Make the [recurring:NAME] sections of the configuration active logics (new or changed ones
+ * replace the old; removed ones are cancelled). */
+void engine_recurring_sync(struct engine *e);
 /* Cancel an active (or disabled) logic by id prefix; 0, or -1 + err. row gets its final state. */
 int engine_recurring_cancel(struct engine *e, const char *id, struct q_recurring *row, char *err,
 			    size_t errlen);

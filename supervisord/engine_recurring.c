@@ -132,8 +132,8 @@ int64_t engine_recurring_run(struct engine *e, int64_t now)
 	return next;
 }
 
-struct erec *engine_recurring_schedule(struct engine *e, json_t *req, const char *user, char *err,
-				       size_t errlen)
+struct erec *engine_recurring_schedule(struct engine *e, json_t *req, const char *user, const char *name,
+				       char *err, size_t errlen)
 {
 	const char *label = json_string_value(json_object_get(req, "label"));
 	const char *cron = json_string_value(json_object_get(req, "cron"));
@@ -180,6 +180,7 @@ struct erec *engine_recurring_schedule(struct engine *e, json_t *req, const char
 	row.until = until;
 	row.created_at = now;
 	row.state = strdup("active");
+	row.name = name != NULL ? strdup(name) : NULL;
 	r = recurring_add(e, &row, err, errlen);
 	if (r == NULL) {
 		q_recurring_clear(&row);
@@ -261,4 +262,73 @@ json_t *engine_recurring_json(const struct q_recurring *r)
 			 recurring_time(r->until), "last_at", recurring_time(r->last_at), "next_at",
 			 recurring_time(r->next_at), "state", r->state != NULL ? r->state : "?", "created_at",
 			 recurring_time(r->created_at));
+}
+
+/* Does the stored logic still say what the configuration says? */
+static bool recurring_same(const struct q_recurring *row, const struct conf_recurring *cr)
+{
+	json_t *a, *b;
+	bool same;
+
+	if (row->label == NULL || row->cron == NULL || strcmp(row->label, cr->label) != 0 ||
+	    strcmp(row->cron, cr->cron) != 0 || row->iterations != cr->iterations ||
+	    row->until != cr->until * 1000)
+		return false;
+	a = json_loads(row->input != NULL ? row->input : "{}", 0, NULL);
+	b = json_loads(cr->input != NULL ? cr->input : "{}", 0, NULL);
+	same = json_equal(a, b);
+	json_decref(a);
+	json_decref(b);
+	return same;
+}
+
+void engine_recurring_sync(struct engine *e)
+{
+	const struct conf *c = e->d->conf;
+	char err[1400];
+
+	for (size_t i = 0; c != NULL && i < c->nrecurring; i++) {
+		const struct conf_recurring *cr = &c->recurring[i];
+		struct q_recurring row, gone;
+		json_t *req;
+		int rc;
+
+		memset(&row, 0, sizeof(row));
+		rc = e->ops->recurring_by_name(e->b, cr->name, &row);
+		if (rc == 0 && recurring_same(&row, cr)) {
+			q_recurring_clear(&row); /* unchanged: it keeps its state and schedule */
+			continue;
+		}
+		if (rc == 0 && row.state != NULL &&
+		    (strcmp(row.state, "active") == 0 || strcmp(row.state, "disabled") == 0)) {
+			memset(&gone, 0, sizeof(gone));
+			if (engine_recurring_cancel(e, row.id, &gone, err, sizeof(err)) == 0)
+				q_recurring_clear(&gone);
+		}
+		q_recurring_clear(&row);
+		req = json_pack("{s:s, s:s, s:s, s:i}", "label", cr->label, "cron", cr->cron, "input",
+				cr->input != NULL ? cr->input : "{}", "iterations", cr->iterations);
+		if (cr->until > 0)
+			json_object_set_new(req, "until", json_integer(cr->until));
+		if (engine_recurring_schedule(e, req, "taskvisord", cr->name, err, sizeof(err)) == NULL)
+			log_warnx("%s:%d: [recurring:%s]: %s", cr->where.file != NULL ? cr->where.file : "?",
+				  cr->where.line, cr->name, err);
+		json_decref(req);
+	}
+	/* Logics whose section is gone from the configuration stop. */
+	for (struct erec *r = e->recs, *next; r != NULL; r = next) {
+		bool found = false;
+		struct q_recurring gone;
+
+		next = r->next;
+		if (r->row.name == NULL)
+			continue;
+		for (size_t i = 0; c != NULL && i < c->nrecurring; i++)
+			found = found || strcmp(c->recurring[i].name, r->row.name) == 0;
+		if (found)
+			continue;
+		memset(&gone, 0, sizeof(gone));
+		if (engine_recurring_cancel(e, r->row.id, &gone, err, sizeof(err)) == 0)
+			q_recurring_clear(&gone);
+	}
 }

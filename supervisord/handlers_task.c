@@ -414,7 +414,7 @@ static void handlers_task_schedule(struct daemon *d, struct conn *c, json_t *req
 {
 	struct engine *e = d->engine;
 	char err[1400];
-	struct erec *r = engine_recurring_schedule(e, req, conn_user(c), err, sizeof(err));
+	struct erec *r = engine_recurring_schedule(e, req, conn_user(c), NULL, err, sizeof(err));
 
 	if (r == NULL) {
 		handlers_reply_error(e, c, err);

@@ -772,7 +772,7 @@ static void test_recurring(void **state)
 	char err[512];
 	json_t *req = json_pack("{s:s, s:s, s:{s:s}, s:i}", "label", "two", "cron", "*/5 * * * *", "input",
 				"repo", "r", "iterations", 2);
-	struct erec *r = engine_recurring_schedule(e, req, "op", err, sizeof(err));
+	struct erec *r = engine_recurring_schedule(e, req, "op", NULL, err, sizeof(err));
 	struct q_recurring row;
 	char id[Q_ID_LEN];
 	int64_t first;
@@ -803,7 +803,7 @@ static void test_recurring(void **state)
 	assert_int_equal(engine_recurring_cancel(e, id, &row, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "is already finished"));
 	req = json_pack("{s:s, s:s}", "label", "two", "cron", "bad");
-	assert_null(engine_recurring_schedule(e, req, "op", err, sizeof(err)));
+	assert_null(engine_recurring_schedule(e, req, "op", NULL, err, sizeof(err)));
 	json_decref(req);
 	engine_free(e);
 }
