@@ -1,6 +1,7 @@
 /*
  * cmd_task.c — taskvisorctl's task commands: "task submit|list|show|resume|
- * skip|cancel|unlock|force-unlock". One sub-table, found by unique prefix
+ * skip|cancel|schedule|cleanup|export|locks|unlock|force-unlock" and
+ * "recurring list|show|cancel". Sub-tables, found by unique prefix
  * like the top-level commands. Flags are checked here, before anything is
  * sent, with messages that name the flag; the daemon's own refusals (e.g.
  * "Cancel Not Implemented for Task: ID") are printed as they come.
@@ -101,7 +102,7 @@ static int task_bad(const char *sub, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "task %s: ", sub);
+	fprintf(stderr, strncmp(sub, "recurring", 9) == 0 ? "%s: " : "task %s: ", sub);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -492,19 +493,22 @@ static int task_list(struct ctl *c, int argc, char **argv)
 /* Parse "ID [--json]" into *id; 0 or an exit status. */
 static int task_id_arg(struct ctl *c, const char *sub, int argc, char **argv, const char **id)
 {
+	const char *pre = strncmp(sub, "recurring", 9) == 0 ? "" : "task ";
+
 	*id = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			c->json = true;
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return task_bad(sub, "unknown option %s (usage: task %s ID [--json])", argv[i], sub);
+			return task_bad(sub, "unknown option %s (usage: %s%s ID [--json])", argv[i], pre,
+					sub);
 		else if (*id == NULL)
 			*id = argv[i];
 		else
-			return task_bad(sub, "one task id only (usage: task %s ID [--json])", sub);
+			return task_bad(sub, "one id only (usage: %s%s ID [--json])", pre, sub);
 	}
 	if (*id == NULL)
-		return task_bad(sub, "no task id given (usage: task %s ID [--json])", sub);
+		return task_bad(sub, "no id given (usage: %s%s ID [--json])", pre, sub);
 	return 0;
 }
 
@@ -569,6 +573,401 @@ static int task_force_unlock(struct ctl *c, int argc, char **argv)
 	return task_action(c, argc, argv, "force-unlock", MSG_TASK_FORCE_UNLOCK, "Force-unlocked");
 }
 
+/* ---- schedule / recurring ---- */
+
+/* Parse a non-negative integer flag value; -1 when it is not one. */
+static long task_count(const char *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < 0)
+		return -1;
+	return n;
+}
+
+static void task_print_recurring(json_t *r)
+{
+	char b1[32], it[64];
+	long long n = (long long)json_integer_value(json_object_get(r, "iterations"));
+	char *in =
+	    json_dumps(json_object_get(r, "input") != NULL ? json_object_get(r, "input") : json_object(),
+		       JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (n > 0)
+		snprintf(it, sizeof(it), "%lld of %lld",
+			 (long long)json_integer_value(json_object_get(r, "iteration")), n);
+	else
+		snprintf(it, sizeof(it), "%lld (unlimited)",
+			 (long long)json_integer_value(json_object_get(r, "iteration")));
+	printf("%-14s%s\n", "ID:", task_str(r, "id"));
+	printf("%-14s%s\n", "Label:", task_str(r, "label"));
+	printf("%-14s%s\n", "Cron:", task_str(r, "cron"));
+	printf("%-14s%s\n", "State:", task_str(r, "state"));
+	printf("%-14s%s\n", "Iteration:", it);
+	printf("%-14s%s\n", "Until:", task_time(json_object_get(r, "until"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Last at:", task_time(json_object_get(r, "last_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Next at:", task_time(json_object_get(r, "next_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Triggered by:", task_str(r, "triggered_by"));
+	printf("%-14s%s\n", "Created at:", task_time(json_object_get(r, "created_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Input:", in != NULL ? in : "{}");
+	free(in);
+}
+
+static int task_schedule(struct ctl *c, int argc, char **argv)
+{
+	const char *sub = "schedule", *label = NULL, *cron = NULL, *v;
+	json_t *req = json_object(), *reply = NULL, *in = NULL;
+	bool bad = false;
+	int st = 0;
+
+	for (int i = 1; i < argc && st == 0; i++) {
+		if ((v = task_flag(argc, argv, &i, "--cron", &bad)) != NULL) {
+			cron = v;
+		} else if ((v = task_flag(argc, argv, &i, "--input", &bad)) != NULL) {
+			json_error_t je;
+			json_decref(in);
+			in = json_loads(v, JSON_DECODE_ANY, &je);
+			if (in == NULL)
+				st = task_bad(sub, "--input: bad JSON at line %d column %d: %s", je.line,
+					      je.column, je.text);
+			else if (!json_is_object(in))
+				st = task_bad(sub, "--input: not a JSON object (e.g. '{\"repo\":\"base\"}')");
+		} else if ((v = task_flag(argc, argv, &i, "--iterations", &bad)) != NULL) {
+			long n = task_count(v);
+			if (n < 0)
+				st = task_bad(sub, "--iterations: not a number >= 0: \"%s\"", v);
+			else
+				json_object_set_new(req, "iterations", json_integer(n));
+		} else if ((v = task_flag(argc, argv, &i, "--until", &bad)) != NULL) {
+			st = task_time_flag(sub, "--until", v, req, "until");
+		} else if (bad) {
+			st = task_bad(sub, "%s needs a value", argv[i]);
+		} else if (strcmp(argv[i], "--json") == 0) {
+			c->json = true;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			st =
+			    task_bad(sub,
+				     "unknown option %s (usage: task schedule LABEL --cron 'M H DOM MON DOW' "
+				     "[--input JSON] [--iterations N] [--until T])",
+				     argv[i]);
+		} else if (label == NULL) {
+			label = argv[i];
+		} else {
+			st = task_bad(sub, "one label only, got \"%s\" and \"%s\"", label, argv[i]);
+		}
+	}
+	if (st == 0 && label == NULL)
+		st = task_bad(sub, "no task label given (usage: task schedule LABEL --cron '0 3 * * 0' ...)");
+	if (st == 0 && cron == NULL)
+		st = task_bad(sub,
+			      "--cron is required (five fields: minute hour day-of-month month day-of-week)");
+	if (st != 0) {
+		json_decref(in);
+		json_decref(req);
+		return st;
+	}
+	json_object_set_new(req, "label", json_string(label));
+	json_object_set_new(req, "cron", json_string(cron));
+	json_object_set_new(req, "input", in != NULL ? in : json_object());
+	st = task_call(c, MSG_TASK_SCHEDULE, req, &reply);
+	if (st != 0)
+		return st;
+	if (c->json)
+		ctl_print_json(reply);
+	else {
+		char b1[32];
+		printf("%s\n", task_str(reply, "id"));
+		printf("Next at: %s\n",
+		       task_time(json_object_get(json_object_get(reply, "recurring"), "next_at"), b1,
+				 sizeof(b1)));
+	}
+	json_decref(reply);
+	return 0;
+}
+
+static int recurring_list(struct ctl *c, int argc, char **argv)
+{
+	json_t *reply = NULL, *all, *r;
+	size_t i, w_id = 2, w_label = 5, w_cron = 4;
+	int st;
+
+	for (int k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--json") == 0)
+			c->json = true;
+		else
+			return task_bad("recurring list", "unexpected argument \"%s\"", argv[k]);
+	}
+	if ((st = task_call(c, MSG_RECURRING_LIST, NULL, &reply)) != 0)
+		return st;
+	if (c->json) {
+		ctl_print_json(reply);
+		json_decref(reply);
+		return 0;
+	}
+	all = json_object_get(reply, "recurring");
+	for (i = 0; i < json_array_size(all) && (r = json_array_get(all, i)) != NULL; i++) {
+		if (strlen(task_str(r, "id")) > w_id)
+			w_id = strlen(task_str(r, "id"));
+		if (strlen(task_str(r, "label")) > w_label)
+			w_label = strlen(task_str(r, "label"));
+		if (strlen(task_str(r, "cron")) > w_cron)
+			w_cron = strlen(task_str(r, "cron"));
+	}
+	printf("%-*s  %-*s  %-*s  %-9s  %-9s  %-19s  %s\n", (int)w_id, "ID", (int)w_label, "LABEL",
+	       (int)w_cron, "CRON", "STATE", "ITERATION", "LAST", "NEXT");
+	for (i = 0; i < json_array_size(all) && (r = json_array_get(all, i)) != NULL; i++) {
+		char b1[32], b2[32];
+		printf("%-*s  %-*s  %-*s  %-9s  %-9lld  %-19s  %s\n", (int)w_id, task_str(r, "id"),
+		       (int)w_label, task_str(r, "label"), (int)w_cron, task_str(r, "cron"),
+		       task_str(r, "state"), (long long)json_integer_value(json_object_get(r, "iteration")),
+		       task_time(json_object_get(r, "last_at"), b1, sizeof(b1)),
+		       task_time(json_object_get(r, "next_at"), b2, sizeof(b2)));
+	}
+	json_decref(reply);
+	return 0;
+}
+
+static int recurring_one(struct ctl *c, int argc, char **argv, const char *sub, uint32_t type)
+{
+	const char *id;
+	json_t *reply = NULL;
+	int st = task_id_arg(c, sub, argc, argv, &id);
+
+	if (st != 0 || (st = task_call(c, type, json_pack("{s:s}", "id", id), &reply)) != 0)
+		return st;
+	if (c->json)
+		ctl_print_json(reply);
+	else if (type == MSG_RECURRING_CANCEL)
+		printf("Cancelled recurring logic %s: state %s\n",
+		       task_str(json_object_get(reply, "recurring"), "id"),
+		       task_str(json_object_get(reply, "recurring"), "state"));
+	else
+		task_print_recurring(json_object_get(reply, "recurring"));
+	json_decref(reply);
+	return 0;
+}
+
+static int recurring_show(struct ctl *c, int argc, char **argv)
+{
+	return recurring_one(c, argc, argv, "recurring show", MSG_RECURRING_SHOW);
+}
+
+static int recurring_cancel(struct ctl *c, int argc, char **argv)
+{
+	return recurring_one(c, argc, argv, "recurring cancel", MSG_RECURRING_CANCEL);
+}
+
+/* ---- cleanup / export / locks ---- */
+
+static int task_cleanup(struct ctl *c, int argc, char **argv)
+{
+	const char *sub = "cleanup", *v;
+	json_t *req = json_object(), *reply = NULL, *ids;
+	bool bad = false, verbose = false, noop = false;
+	int st = 0;
+
+	for (int i = 1; i < argc && st == 0; i++) {
+		if ((v = task_flag(argc, argv, &i, "--search", &bad)) != NULL) {
+			json_object_set_new(req, "search", json_string(v));
+		} else if ((v = task_flag(argc, argv, &i, "--after", &bad)) != NULL) {
+			size_t n = strspn(v, "0123456789");
+			if (n == 0 || (v[n] != '\0' && (strchr("smhdw", v[n]) == NULL || v[n + 1] != '\0')))
+				st = task_bad(
+				    sub, "--after: not a duration: \"%s\" (e.g. 30d, 12h, 90m, 3600)", v);
+			else
+				json_object_set_new(req, "after", json_string(v));
+		} else if ((v = task_flag(argc, argv, &i, "--states", &bad)) != NULL) {
+			json_t *states = json_array();
+			char *copy = strdup(v), *save = NULL;
+			for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
+				json_array_append_new(states, json_string(t));
+			free(copy);
+			json_object_set_new(req, "states", states);
+		} else if ((v = task_flag(argc, argv, &i, "--batch-size", &bad)) != NULL) {
+			long n = task_count(v);
+			if (n <= 0)
+				st = task_bad(sub, "--batch-size: not a number > 0: \"%s\"", v);
+			else
+				json_object_set_new(req, "batch_size", json_integer(n));
+		} else if (bad) {
+			st = task_bad(sub, "%s needs a value", argv[i]);
+		} else if (strcmp(argv[i], "--noop") == 0) {
+			noop = true;
+		} else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
+			verbose = true;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			c->json = true;
+		} else {
+			st = task_bad(
+			    sub,
+			    "unexpected argument \"%s\" (usage: task cleanup [--search Q] [--after 30d] "
+			    "[--states stopped] [--noop] [--verbose] [--batch-size N])",
+			    argv[i]);
+		}
+	}
+	if (st != 0) {
+		json_decref(req);
+		return st;
+	}
+	json_object_set_new(req, "noop", json_boolean(noop));
+	if ((st = task_call(c, MSG_TASK_CLEANUP, req, &reply)) != 0)
+		return st;
+	if (c->json)
+		ctl_print_json(reply);
+	else {
+		long long n =
+		    (long long)json_integer_value(json_object_get(reply, noop ? "matched" : "deleted"));
+		if (noop)
+			printf("[noop] %lld tasks matching filter would be deleted\n", n);
+		else
+			printf("%lld tasks deleted\n", n);
+		ids = json_object_get(reply, "ids");
+		for (size_t i = 0; verbose && i < json_array_size(ids); i++)
+			printf("  %s\n", json_string_value(json_array_get(ids, i)) != NULL
+					     ? json_string_value(json_array_get(ids, i))
+					     : "?");
+	}
+	json_decref(reply);
+	return 0;
+}
+
+/* Write s as one CSV field. */
+static void task_csv_field(FILE *fp, const char *s)
+{
+	if (strpbrk(s, ",\"\n\r") == NULL) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static int task_export(struct ctl *c, int argc, char **argv)
+{
+	const char *sub = "export", *v, *file = NULL, *format = "csv";
+	json_t *req = json_object(), *reply = NULL, *tasks, *t;
+	bool bad = false;
+	FILE *fp = stdout;
+	int st = 0;
+
+	for (int i = 1; i < argc && st == 0; i++) {
+		if ((v = task_flag(argc, argv, &i, "--search", &bad)) != NULL) {
+			json_object_set_new(req, "search", json_string(v));
+		} else if ((v = task_flag(argc, argv, &i, "--days", &bad)) != NULL) {
+			long n = task_count(v);
+			if (n <= 0)
+				st = task_bad(sub, "--days: not a number > 0: \"%s\"", v);
+			else
+				json_object_set_new(req, "days", json_integer(n));
+		} else if ((v = task_flag(argc, argv, &i, "--format", &bad)) != NULL) {
+			if (strcmp(v, "csv") != 0 && strcmp(v, "json") != 0)
+				st = task_bad(sub, "--format: \"%s\": csv or json", v);
+			format = v;
+		} else if ((v = task_flag(argc, argv, &i, "--file", &bad)) != NULL) {
+			file = v;
+		} else if (bad) {
+			st = task_bad(sub, "%s needs a value", argv[i]);
+		} else if (strcmp(argv[i], "--json") == 0) {
+			format = "json";
+		} else {
+			st =
+			    task_bad(sub,
+				     "unexpected argument \"%s\" (usage: task export [--search Q] [--days N] "
+				     "[--format csv|json] [--file F])",
+				     argv[i]);
+		}
+	}
+	if (st != 0) {
+		json_decref(req);
+		return st;
+	}
+	if ((st = task_call(c, MSG_TASK_EXPORT, req, &reply)) != 0)
+		return st;
+	if (file != NULL && (fp = fopen(file, "w")) == NULL) {
+		fprintf(stderr, "task export: %s: %s\n", file, strerror(errno));
+		json_decref(reply);
+		return CTL_EXIT_ERROR;
+	}
+	tasks = json_object_get(reply, "tasks");
+	if (strcmp(format, "json") == 0) {
+		char *text = json_dumps(reply, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fprintf(fp, "%s\n", text != NULL ? text : "{}");
+		free(text);
+	} else {
+		fprintf(fp, "id,state,type,label,result,parent_task_id,started_at,ended_at\n");
+		for (size_t i = 0; i < json_array_size(tasks) && (t = json_array_get(tasks, i)) != NULL;
+		     i++) {
+			char b1[32], b2[32];
+			const char *parent = json_string_value(json_object_get(t, "parent_task_id"));
+			task_csv_field(fp, task_str(t, "id"));
+			fprintf(fp, ",%s,", task_str(t, "state"));
+			task_csv_field(fp, task_str(t, "name"));
+			fputc(',', fp);
+			task_csv_field(fp, task_str(t, "label"));
+			fprintf(fp, ",%s,%s,%s,%s\n", task_str(t, "result"), parent != NULL ? parent : "",
+				json_is_number(json_object_get(t, "started_at"))
+				    ? task_time(json_object_get(t, "started_at"), b1, sizeof(b1))
+				    : "",
+				json_is_number(json_object_get(t, "ended_at"))
+				    ? task_time(json_object_get(t, "ended_at"), b2, sizeof(b2))
+				    : "");
+		}
+	}
+	if (file != NULL) {
+		if (fclose(fp) != 0) {
+			fprintf(stderr, "task export: %s: %s\n", file, strerror(errno));
+			json_decref(reply);
+			return CTL_EXIT_ERROR;
+		}
+		fprintf(stderr, "%zu tasks exported to %s\n", json_array_size(tasks), file);
+	}
+	json_decref(reply);
+	return 0;
+}
+
+static int task_locks(struct ctl *c, int argc, char **argv)
+{
+	const char *res = NULL;
+	json_t *reply = NULL, *locks, *l;
+	int st;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			c->json = true;
+		else if (res == NULL && argv[i][0] != '-')
+			res = argv[i];
+		else
+			return task_bad("locks",
+					"usage: task locks RESOURCE [--json] (e.g. repository:base)");
+	}
+	if (res == NULL)
+		return task_bad("locks",
+				"no resource given (usage: task locks RESOURCE, e.g. repository:base)");
+	if ((st = task_call(c, MSG_TASK_LOCKS, json_pack("{s:s}", "resource", res), &reply)) != 0)
+		return st;
+	if (c->json)
+		ctl_print_json(reply);
+	else {
+		locks = json_object_get(reply, "locks");
+		if (json_array_size(locks) == 0)
+			printf("%s: no locks\n", res);
+		for (size_t i = 0; i < json_array_size(locks) && (l = json_array_get(locks, i)) != NULL; i++)
+			printf("%s  %-9s  %s\n", task_str(l, "resource"),
+			       json_is_true(json_object_get(l, "exclusive")) ? "exclusive" : "link",
+			       task_str(l, "task_id"));
+	}
+	json_decref(reply);
+	return 0;
+}
+
 static const struct ctl_cmd task_sub_cmds[] = {
     {"submit", NULL, "task submit LABEL [--input JSON] [--start-at T] [--start-before T] [--wait]",
      "create a task; prints its id at once (--wait: follow it, exit 0 only on success)", task_submit},
@@ -582,6 +981,15 @@ static const struct ctl_cmd task_sub_cmds[] = {
      task_cancel},
     {"unlock", NULL, "task unlock ID", "paused task -> stopped, locks freed (allow_dangerous_actions)",
      task_unlock},
+    {"schedule", NULL,
+     "task schedule LABEL --cron 'M H DOM MON DOW' [--input JSON] [--iterations N] [--until T]",
+     "submit LABEL on a cron line (a recurring logic; see `recurring`)", task_schedule},
+    {"cleanup", NULL,
+     "task cleanup [--search Q] [--after 30d] [--states stopped] [--noop] [--verbose] [--batch-size N]",
+     "delete stopped tasks matching Q that started more than --after ago", task_cleanup},
+    {"export", NULL, "task export [--search Q] [--days N] [--format csv|json] [--file F]",
+     "tasks as CSV (id,state,type,label,result,parent_task_id,started_at,ended_at) or JSON", task_export},
+    {"locks", NULL, "task locks RESOURCE", "who holds locks and links on a resource", task_locks},
     {"force-unlock", NULL, "task force-unlock ID",
      "free the locks of a task in any state but stopped "
      "(allow_dangerous_actions)",
@@ -629,8 +1037,43 @@ static int task_exec(struct ctl *c, int argc, char **argv)
 	return sub->exec(c, argc - 1, argv + 1);
 }
 
+static const struct ctl_cmd recurring_sub_cmds[] = {
+    {"list", NULL, "recurring list", "recurring logics (id, label, cron, state, iteration, last, next)",
+     recurring_list},
+    {"show", NULL, "recurring show ID", "one recurring logic", recurring_show},
+    {"cancel", NULL, "recurring cancel ID", "cancel a recurring logic (no more occurrences)",
+     recurring_cancel},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static int recurring_exec(struct ctl *c, int argc, char **argv)
+{
+	static const struct ctl_cmd *const tables[] = {recurring_sub_cmds, NULL};
+	const struct ctl_cmd *sub;
+	bool ambiguous = false;
+
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)) {
+		for (const struct ctl_cmd *e = recurring_sub_cmds; e->name != NULL; e++)
+			printf("  %s\n      %s\n", e->usage, e->help);
+		return CTL_EXIT_OK;
+	}
+	if (argc < 2)
+		return recurring_list(c, 1, argv);
+	sub = ctl_cmd_find(tables, argv[1], &ambiguous);
+	if (sub == NULL) {
+		fprintf(stderr, "recurring: %s command: %s (list, show, cancel)\n",
+			ambiguous ? "ambiguous" : "unknown", argv[1]);
+		return CTL_EXIT_BAD_ARGS;
+	}
+	return sub->exec(c, argc - 1, argv + 1);
+}
+
 const struct ctl_cmd task_cmds[] = {
-    {"task", "tasks", "task submit|list|show|resume|skip|cancel|unlock|force-unlock ...",
+    {"task", "tasks",
+     "task submit|list|show|resume|skip|cancel|schedule|cleanup|export|locks|unlock|force-unlock ...",
      "the task engine (task --help)", task_exec},
+    {"recurring", NULL, "recurring list|show ID|cancel ID", "recurring logics (task schedule)",
+     recurring_exec},
     {NULL, NULL, NULL, NULL, NULL},
 };
