@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "proto.h"
@@ -850,6 +853,142 @@ static void task_csv_field(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+/* Write s HTML-escaped for text (attribute values are ids, checked to be [0-9a-f-]). */
+static void task_html_text(FILE *fp, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", fp);
+			break;
+		case '>':
+			fputs("&gt;", fp);
+			break;
+		case '&':
+			fputs("&amp;", fp);
+			break;
+		default:
+			fputc(*s, fp);
+		}
+	}
+}
+
+static void task_html_json(FILE *fp, json_t *j)
+{
+	char *text =
+	    json_dumps(j != NULL ? j : json_object(), JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	fputs("<pre>", fp);
+	task_html_text(fp, text != NULL ? text : "");
+	fputs("</pre>\n", fp);
+	free(text);
+}
+
+/* One page per task plus index.html, packed with tar into file (.tar.gz). */
+static int task_export_html(json_t *tasks, const char *file)
+{
+	char dir[] = "/tmp/taskvisor-export.XXXXXX", path[PATH_MAX], b1[32], b2[32];
+	static const char *const fields[] = {"id",     "label",	       "name",		 "state",
+					     "result", "triggered_by", "parent_task_id", "queue"};
+	FILE *idx, *fp;
+	json_t *t, *e;
+	int st = CTL_EXIT_OK, ws;
+	pid_t pid;
+
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "task export: %s: %s\n", dir, strerror(errno));
+		return CTL_EXIT_ERROR;
+	}
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	if ((idx = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "task export: %s: %s\n", path, strerror(errno));
+		return CTL_EXIT_ERROR;
+	}
+	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>taskvisor "
+	      "tasks</title></head><body>\n"
+	      "<h1>Tasks</h1>\n<table border=\"1\"><tr><th>id</th><th>label</th><th>state</th><th>result</th>"
+	      "<th>started at</th><th>ended at</th></tr>\n",
+	      idx);
+	for (size_t i = 0; i < json_array_size(tasks) && (t = json_array_get(tasks, i)) != NULL; i++) {
+		const char *id = task_str(t, "id");
+		if (strspn(id, "0123456789abcdef-") != strlen(id))
+			continue; /* never a path outside dir */
+		fputs("<tr><td><a href=\"", idx);
+		task_html_text(idx, id);
+		fputs(".html\">", idx);
+		task_html_text(idx, id);
+		fputs("</a></td><td>", idx);
+		task_html_text(idx, task_str(t, "label"));
+		fprintf(idx, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", task_str(t, "state"),
+			task_str(t, "result"), task_time(json_object_get(t, "started_at"), b1, sizeof(b1)),
+			task_time(json_object_get(t, "ended_at"), b2, sizeof(b2)));
+		snprintf(path, sizeof(path), "%s/%s.html", dir, id);
+		if ((fp = fopen(path, "w")) == NULL) {
+			fprintf(stderr, "task export: %s: %s\n", path, strerror(errno));
+			st = CTL_EXIT_ERROR;
+			break;
+		}
+		fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>", fp);
+		task_html_text(fp, id);
+		fputs("</title></head><body>\n<p><a href=\"index.html\">all tasks</a></p>\n<h1>", fp);
+		task_html_text(fp, task_str(t, "name"));
+		fputs("</h1>\n<table>\n", fp);
+		for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
+			fprintf(fp, "<tr><th>%s</th><td>", fields[k]);
+			task_html_text(fp, task_str(t, fields[k]));
+			fputs("</td></tr>\n", fp);
+		}
+		fprintf(fp,
+			"<tr><th>started_at</th><td>%s</td></tr>\n<tr><th>ended_at</th><td>%s</td></tr>\n</"
+			"table>\n",
+			task_time(json_object_get(t, "started_at"), b1, sizeof(b1)),
+			task_time(json_object_get(t, "ended_at"), b2, sizeof(b2)));
+		fputs("<h2>Steps</h2>\n", fp);
+		task_html_json(fp, json_object_get(t, "steps"));
+		fputs("<h2>Errors</h2>\n", fp);
+		for (size_t k = 0; (e = json_array_get(json_object_get(t, "errors"), k)) != NULL; k++) {
+			fputs("<h3>", fp);
+			task_html_text(fp, task_str(e, "step"));
+			fputs(": ", fp);
+			task_html_text(fp, task_str(e, "message"));
+			fputs("</h3>\n<pre>", fp);
+			task_html_text(fp, task_str(e, "output_tail"));
+			fputs("</pre>\n", fp);
+		}
+		fputs("<h2>Locks</h2>\n", fp);
+		task_html_json(fp, json_object_get(t, "locks"));
+		fputs("<h2>Input</h2>\n", fp);
+		task_html_json(fp, json_object_get(t, "input"));
+		fputs("<h2>Output</h2>\n", fp);
+		task_html_json(fp, json_object_get(t, "output"));
+		fputs("</body></html>\n", fp);
+		fclose(fp);
+	}
+	fputs("</table>\n</body></html>\n", idx);
+	fclose(idx);
+	if (st == CTL_EXIT_OK) {
+		/* tar does the packing: no archive format hand-written here. */
+		pid = fork();
+		if (pid == 0) {
+			execlp("tar", "tar", "-czf", file, "-C", dir, ".", (char *)NULL);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &ws, 0) < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+			fprintf(stderr, "task export: tar -czf %s failed\n", file);
+			st = CTL_EXIT_ERROR;
+		} else
+			fprintf(stderr, "%zu tasks exported to %s\n", json_array_size(tasks), file);
+	}
+	/* remove the temporary pages */
+	pid = fork();
+	if (pid == 0) {
+		execlp("rm", "rm", "-rf", dir, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &ws, 0);
+	return st;
+}
+
 static int task_export(struct ctl *c, int argc, char **argv)
 {
 	const char *sub = "export", *v, *file = NULL, *format = "csv";
@@ -868,8 +1007,8 @@ static int task_export(struct ctl *c, int argc, char **argv)
 			else
 				json_object_set_new(req, "days", json_integer(n));
 		} else if ((v = task_flag(argc, argv, &i, "--format", &bad)) != NULL) {
-			if (strcmp(v, "csv") != 0 && strcmp(v, "json") != 0)
-				st = task_bad(sub, "--format: \"%s\": csv or json", v);
+			if (strcmp(v, "csv") != 0 && strcmp(v, "json") != 0 && strcmp(v, "html") != 0)
+				st = task_bad(sub, "--format: \"%s\": csv, html or json", v);
 			format = v;
 		} else if ((v = task_flag(argc, argv, &i, "--file", &bad)) != NULL) {
 			file = v;
@@ -881,7 +1020,7 @@ static int task_export(struct ctl *c, int argc, char **argv)
 			st =
 			    task_bad(sub,
 				     "unexpected argument \"%s\" (usage: task export [--search Q] [--days N] "
-				     "[--format csv|json] [--file F])",
+				     "[--format csv|html|json] [--file F])",
 				     argv[i]);
 		}
 	}
@@ -889,8 +1028,19 @@ static int task_export(struct ctl *c, int argc, char **argv)
 		json_decref(req);
 		return st;
 	}
+	if (st == 0 && strcmp(format, "html") == 0 && file == NULL)
+		st = task_bad(sub, "--format html writes a .tar.gz: give --file F.tar.gz");
+	if (st != 0) {
+		json_decref(req);
+		return st;
+	}
 	if ((st = task_call(c, MSG_TASK_EXPORT, req, &reply)) != 0)
 		return st;
+	if (strcmp(format, "html") == 0) {
+		st = task_export_html(json_object_get(reply, "tasks"), file);
+		json_decref(reply);
+		return st;
+	}
 	if (file != NULL && (fp = fopen(file, "w")) == NULL) {
 		fprintf(stderr, "task export: %s: %s\n", file, strerror(errno));
 		json_decref(reply);
@@ -987,8 +1137,10 @@ static const struct ctl_cmd task_sub_cmds[] = {
     {"cleanup", NULL,
      "task cleanup [--search Q] [--after 30d] [--states stopped] [--noop] [--verbose] [--batch-size N]",
      "delete stopped tasks matching Q that started more than --after ago", task_cleanup},
-    {"export", NULL, "task export [--search Q] [--days N] [--format csv|json] [--file F]",
-     "tasks as CSV (id,state,type,label,result,parent_task_id,started_at,ended_at) or JSON", task_export},
+    {"export", NULL, "task export [--search Q] [--days N] [--format csv|html|json] [--file F]",
+     "tasks as CSV (id,state,type,label,result,parent_task_id,started_at,ended_at), JSON, or HTML "
+     "(one page per task, in a .tar.gz)",
+     task_export},
     {"locks", NULL, "task locks RESOURCE", "who holds locks and links on a resource", task_locks},
     {"force-unlock", NULL, "task force-unlock ID",
      "free the locks of a task in any state but stopped "

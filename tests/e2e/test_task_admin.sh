@@ -1,5 +1,5 @@
 #!/bin/sh
-# The task commands around the queue: export (CSV), locks, cleanup (--noop
+# The task commands around the queue: export (CSV, HTML .tar.gz), locks, cleanup (--noop
 # counts, then deletes only stopped tasks), schedule and recurring
 # list/show/cancel, and their flag checks.
 . "$(dirname "$0")/lib.sh"
@@ -33,7 +33,15 @@ assert_eq "$(head -n 1 "$T/out.csv")" "id,state,type,label,result,parent_task_id
 assert_eq "$(wc -l <"$T/out.csv" | tr -d ' ')" 3 "CSV rows"
 assert_contains "$(cat "$T/out.csv")" "$a,stopped,sync,sync,success,," "CSV row"
 out=$(ctl task export --format html 2>&1); rc=$?
-assert_eq "$rc" 2 "unsupported export format exit"
+assert_eq "$rc" 2 "html export without --file"
+out=$(ctl task export --format xml 2>&1); rc=$?
+assert_eq "$rc" 2 "unknown export format"
+ctl task export --search 'label = sync' --format html --file "$T/out.tar.gz" 2>/dev/null || fail "html export"
+files=$(tar -tzf "$T/out.tar.gz" | sort | tr '\n' ' ')
+assert_contains "$files" "./index.html" "html index"
+assert_contains "$files" "./$a.html" "html page per task"
+tar -xzf "$T/out.tar.gz" -C "$T" "./$a.html" || fail "untar"
+assert_contains "$(cat "$T/$a.html")" '"repo": "a"' "html page holds the input"
 
 # locks
 assert_contains "$(ctl task locks repository:held)" "repository:held  exclusive  $h" "lock holder"
