@@ -1,8 +1,8 @@
 /*
  * cmd_task.c — taskvisorctl's task commands: "task submit|list|show|resume|
  * skip|cancel|schedule|cleanup|export|locks|unlock|force-unlock" and
- * "recurring list|show|cancel". Sub-tables, found by unique prefix
- * like the top-level commands. Flags are checked here, before anything is
+ * "recurring list|show|cancel", and "check" (Nagios plugin). Sub-tables,
+ * found by unique prefix like the top-level commands. Flags are checked here, before anything is
  * sent, with messages that name the flag; the daemon's own refusals (e.g.
  * "Cancel Not Implemented for Task: ID") are printed as they come.
  * Every subcommand takes --json (print the daemon's reply as is).
@@ -1221,11 +1221,85 @@ static int recurring_exec(struct ctl *c, int argc, char **argv)
 	return sub->exec(c, argc - 1, argv + 1);
 }
 
+/* ---- check: Nagios-style plugin (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, one line) ---- */
+
+static int check_exec(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = {"processes", "memory", "queue", "paused", "stuck"};
+	const char *what = NULL, *v;
+	json_t *req = json_object(), *reply = NULL, *code;
+	bool bad = false, known = false;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *flag = argv[i];
+		if ((v = task_flag(argc, argv, &i, "--warn", &bad)) != NULL ||
+		    (v = task_flag(argc, argv, &i, "--crit", &bad)) != NULL) {
+			char *end;
+			double n = strtod(v, &end);
+			if (end == v || *end != '\0' || n < 0) {
+				printf("CHECK UNKNOWN - %.6s: not a number: \"%s\"\n", flag + 2, v);
+				json_decref(req);
+				return 3;
+			}
+			json_object_set_new(req, strncmp(flag, "--warn", 6) == 0 ? "warn" : "crit",
+					    json_real(n));
+		} else if (bad) {
+			printf("CHECK UNKNOWN - %s needs a value\n", argv[i]);
+			json_decref(req);
+			return 3;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			c->json = true;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: check processes|memory|queue|paused|stuck [--warn N] [--crit N] "
+			       "[--json]\n");
+			json_decref(req);
+			return 0;
+		} else if (what == NULL) {
+			what = argv[i];
+		} else {
+			printf("CHECK UNKNOWN - one check at a time (got %s and %s)\n", what, argv[i]);
+			json_decref(req);
+			return 3;
+		}
+	}
+	for (size_t i = 0; what != NULL && i < sizeof(names) / sizeof(names[0]); i++)
+		known = known || strcmp(what, names[i]) == 0;
+	if (!known) {
+		printf("CHECK UNKNOWN - %s%s%s (usage: check processes|memory|queue|paused|stuck [--warn N] "
+		       "[--crit N])\n",
+		       what != NULL ? "unknown check " : "no check given", what != NULL ? what : "", "");
+		json_decref(req);
+		return 3;
+	}
+	json_object_set_new(req, "check", json_string(what));
+	rc = ctl_request(c, MSG_CHECK, req, &reply);
+	if (rc < 0)
+		return 3; /* the message is printed; Nagios: UNKNOWN */
+	if (rc == 1) {
+		printf("CHECK UNKNOWN - %s\n", ctl_error_text(reply));
+		json_decref(reply);
+		return 3;
+	}
+	if (c->json)
+		ctl_print_json(reply);
+	else
+		printf("%s\n", task_str(reply, "line"));
+	code = json_object_get(reply, "code");
+	rc = json_is_integer(code) && json_integer_value(code) >= 0 && json_integer_value(code) <= 3
+		 ? (int)json_integer_value(code)
+		 : 3;
+	json_decref(reply);
+	return rc;
+}
+
 const struct ctl_cmd task_cmds[] = {
     {"task", "tasks",
      "task submit|list|show|resume|skip|cancel|schedule|cleanup|export|locks|unlock|force-unlock ...",
      "the task engine (task --help)", task_exec},
     {"recurring", NULL, "recurring list|show ID|cancel ID", "recurring logics (task schedule)",
      recurring_exec},
+    {"check", NULL, "check processes|memory|queue|paused|stuck [--warn N] [--crit N]",
+     "Nagios-style check: one status line, exit 0 OK / 1 WARNING / 2 CRITICAL / 3 UNKNOWN", check_exec},
     {NULL, NULL, NULL, NULL, NULL},
 };
