@@ -336,6 +336,14 @@ static void engine_send_replies(struct engine *e)
 }
 
 /* Tell each waiter of a changed task: DATA, or the final OK once it stopped. */
+/*
+ * Sending may close a connection (a write error), and closing runs its
+ * on_close callback at once: a waiter or a worker can be freed in the middle
+ * of these loops. So each loop holds the connections it writes to and never
+ * touches a waiter or worker after a send.
+ */
+
+/* Tell each waiter of a changed task: DATA, or the final OK once it stopped. */
 static void engine_notify_waiters(struct engine *e)
 {
 	for (size_t i = 0; i < e->nnotify; i++) {
@@ -343,22 +351,34 @@ static void engine_notify_waiters(struct engine *e)
 		bool stopped = t->row.state == QT_STOPPED;
 		json_t *tj = engine_task_json(e, t->row.rowid, stopped);
 		struct waiter *w, *next;
+		struct conn **conns;
+		size_t n = 0, k;
 
 		t->notify = false;
-		for (w = t->waiters; w != NULL; w = next) {
+		for (w = t->waiters; w != NULL; w = w->next)
+			n++;
+		conns = calloc(n + 1, sizeof(*conns));
+		if (conns == NULL)
+			fatalx("engine: out of memory");
+		for (w = t->waiters, k = 0; w != NULL; w = next) {
 			next = w->next;
-			if (w->c != NULL && !conn_closed(w->c))
-				conn_send(w->c, stopped ? MSG_OK : MSG_DATA, json_pack("{s:O}", "task", tj));
-			if (stopped) {
-				if (w->c != NULL) {
-					conn_on_close(w->c, NULL, NULL);
-					conn_release(w->c);
-				}
+			conns[k++] = w->c;
+			conn_hold(w->c);
+			if (stopped) { /* the wait is over: forget the waiter before anything is sent */
+				conn_on_close(w->c, NULL, NULL);
+				conn_release(w->c); /* its own hold; ours keeps the conn until sent */
 				free(w);
 			}
 		}
 		if (stopped)
 			t->waiters = NULL;
+		for (k = 0; k < n; k++) {
+			if (!conn_closed(conns[k]))
+				conn_send(conns[k], stopped ? MSG_OK : MSG_DATA,
+					  json_pack("{s:O}", "task", tj));
+			conn_release(conns[k]);
+		}
+		free(conns);
 		json_decref(tj);
 	}
 	e->nnotify = 0;
@@ -366,22 +386,44 @@ static void engine_notify_waiters(struct engine *e)
 
 static void engine_send_outboxes(struct engine *e)
 {
-	for (struct worker *w = e->workers; w != NULL; w = w->next) {
-		size_t i;
-		json_t *m;
-		json_t *box = w->outbox;
+	struct pending {
+		struct conn *c;
+		json_t *box;
+	} * v;
+	size_t n = 0, k = 0, i;
+	json_t *m;
 
-		if (json_array_size(box) == 0)
+	for (struct worker *w = e->workers; w != NULL; w = w->next)
+		n += json_array_size(w->outbox) > 0;
+	if (n == 0)
+		return;
+	v = calloc(n, sizeof(*v));
+	if (v == NULL)
+		fatalx("engine: out of memory");
+	for (struct worker *w = e->workers; w != NULL; w = w->next) {
+		if (json_array_size(w->outbox) == 0)
 			continue;
+		if (w->c == NULL || conn_closed(w->c)) {
+			json_array_clear(w->outbox);
+			continue;
+		}
+		conn_hold(w->c);
+		v[k].c = w->c;
+		v[k].box = w->outbox;
 		w->outbox = json_array();
-		json_array_foreach(box, i, m)
+		k++;
+	}
+	for (size_t j = 0; j < k; j++) {
+		json_array_foreach(v[j].box, i, m)
 		{
-			if (w->c != NULL && !conn_closed(w->c))
-				conn_send(w->c, (uint32_t)json_integer_value(json_array_get(m, 0)),
+			if (!conn_closed(v[j].c))
+				conn_send(v[j].c, (uint32_t)json_integer_value(json_array_get(m, 0)),
 					  json_incref(json_array_get(m, 1)));
 		}
-		json_decref(box);
+		json_decref(v[j].box);
+		conn_release(v[j].c);
 	}
+	free(v);
 }
 
 static void engine_free_stopped(struct engine *e)
