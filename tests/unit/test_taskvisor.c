@@ -133,9 +133,19 @@ static void script_worker(struct fake *f)
 	fake_send(f, MSG_WORKER_STEP,
 		  "{\"step_id\":\"2.1\",\"task_id\":\"t2\",\"handler\":\"fail\",\"lease\":0}");
 	fake_send(f, MSG_WORKER_STEP, "{\"step_id\":\"3.1\",\"task_id\":\"t3\",\"handler\":\"nope\"}");
-	fake_send(f, MSG_WORKER_STEP,
-		  "{\"step_id\":\"4.1\",\"task_id\":\"t4\",\"handler\":\"noop\",\"input\":{\"k\":\"v\"}}");
-	fake_send(f, MSG_WORKER_CANCEL, "{\"step_id\":\"4.1\"}");
+	/* in one write, so that the cancel is read with the step, before it runs */
+	{
+		struct proto_wbuf wb;
+		const char *st =
+		    "{\"step_id\":\"4.1\",\"task_id\":\"t4\",\"handler\":\"noop\",\"input\":{\"k\":\"v\"}}";
+		const char *ca = "{\"step_id\":\"4.1\"}";
+		proto_wbuf_init(&wb);
+		proto_wbuf_add(&wb, MSG_WORKER_STEP, st, strlen(st));
+		proto_wbuf_add(&wb, MSG_WORKER_CANCEL, ca, strlen(ca));
+		while (proto_wbuf_flush(&wb, f->cfd) == 0)
+			;
+		proto_wbuf_free(&wb);
+	}
 	fake_send(f, MSG_WORKER_STEP, "{\"step_id\":\"5.1\",\"task_id\":\"t5\",\"handler\":\"out\"}");
 	for (int i = 0; i < 7; i++) {
 		json_t *j = fake_recv(f, &type);
@@ -293,8 +303,9 @@ static void script_follow(struct fake *f)
 	f->cfd = c1;
 	fake_send(f, MSG_DATA, "{\"task\":{\"state\":\"running\",\"steps_done\":1}}");
 	fake_send(f, MSG_DATA, "{\"task\":{\"state\":\"paused\",\"steps_done\":1}}");
-	/* the client stops following here and drops this connection */
-	fake_send(f, MSG_DATA, "{\"task\":{\"state\":\"paused\"}}");
+	/* the client stops following here and drops this connection: whatever else the
+	 * daemon says on it is not read (and the send may fail: not checked) */
+	proto_send(c1, MSG_DATA, "{}", 2);
 	close(c2);
 }
 
