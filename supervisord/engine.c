@@ -309,7 +309,8 @@ static void engine_checkpoint(struct engine *e, bool idle)
 		log_warnx("engine: checkpoint: %s", e->ops->error(e->b));
 }
 
-static void engine_send_replies(struct engine *e)
+/* Send the queued replies; after a failed commit an OK becomes an error (nothing acknowledged is lost). */
+static void engine_send_replies(struct engine *e, const char *failed)
 {
 	struct reply *r;
 
@@ -317,7 +318,13 @@ static void engine_send_replies(struct engine *e)
 		e->replies = r->next;
 		if (e->replies == NULL)
 			e->replies_tail = &e->replies;
-		if (r->c != NULL && !conn_closed(r->c)) {
+		if (r->c != NULL && !conn_closed(r->c) && failed != NULL && r->type == MSG_OK) {
+			json_decref(r->body);
+			conn_send(r->c, MSG_ERROR,
+				  json_pack("{s:s+, s:i}", "error",
+					    "database commit failed, nothing was recorded: ", failed, "code",
+					    1));
+		} else if (r->c != NULL && !conn_closed(r->c)) {
 			json_t *body = r->body;
 
 			if (body == NULL) {
@@ -444,23 +451,32 @@ static void engine_free_stopped(struct engine *e)
 
 void engine_commit(struct engine *e)
 {
+	char failed[256];
+	bool ok = true;
+
 	engine_dispatch(e);
 	if (e->dirty != NULL && engine_tx(e) == 0)
 		engine_flush(e);
 	if (e->in_tx) {
 		e->in_tx = false;
 		if (e->ops->commit(e->b) < 0) {
-			/* The memory is ahead of the store now; the next commit writes the same rows again.
+			/*
+			 * Disk full or an I/O error. The memory is now ahead of the store:
+			 * requests are answered with an error, steps already handed out
+			 * still go (at worst a step runs again after a restart), and the
+			 * rows are written again when they next change.
 			 */
-			log_error("engine: commit: %s", e->ops->error(e->b));
+			snprintf(failed, sizeof(failed), "%s", e->ops->error(e->b));
+			log_error("engine: commit: %s", failed);
 			e->ops->rollback(e->b);
+			ok = false;
 		} else {
 			e->n_commits++;
 			e->last_commit_ms = engine_now();
 			engine_checkpoint(e, false);
 		}
 	}
-	engine_send_replies(e);
+	engine_send_replies(e, ok ? NULL : failed);
 	engine_notify_waiters(e);
 	engine_send_outboxes(e);
 	engine_free_stopped(e);
