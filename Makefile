@@ -22,7 +22,10 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
-LDLIBS  = -lev -linih -lsqlite3 -ljansson -luuid $(SYSTEMD_LIBS) -lm
+# The daemon loads libsystemd with dlopen() only when systemd asked for notifications
+# (supervisord/sdnotify.c): it and its dependencies are ~1 MB of RSS otherwise unused.
+# Only the tests that play the part of a notify program link it.
+LDLIBS  = -lev -linih -lsqlite3 -ljansson -luuid -ldl -lm
 
 # Debian packages the build and the tests need (installed by `make deps` when missing).
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
@@ -94,14 +97,19 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libtv.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The restart benchmark's stamp: static and stdio-free, see bench/stamp.c.
+$(BUILD)/bench/stamp: bench/stamp.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $<
+
 # Small programs the tests run (eat-memory, notify-ready).
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS) $(SYSTEMD_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtvd.a $(BUILD)/libtv.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SYSTEMD_LIBS) -lcmocka
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -22,6 +21,7 @@
 #include "engine.h"
 #include "log.h"
 #include "proc.h"
+#include "sdnotify.h"
 
 /* ---- hooks from the supervisor ---- */
 
@@ -66,7 +66,7 @@ static void daemon_notify_status(struct daemon *d, const char *what)
 
 	if (d->sv != NULL)
 		sv_procs(d->sv, &n);
-	sd_notifyf(0, "STATUS=%s; %zu processes", what, n);
+	sdnotify("STATUS=%s; %zu processes", what, n);
 }
 
 /* ---- shutdown ---- */
@@ -86,7 +86,7 @@ void daemon_shutdown(struct daemon *d, int exit_code)
 	d->shutting_down = true;
 	d->exit_code = exit_code;
 	log_info("shutting down: stopping all processes");
-	sd_notify(0, "STOPPING=1\nSTATUS=stopping all processes");
+	sdnotify("STOPPING=1\nSTATUS=stopping all processes");
 	handlers_proc_abort(d);
 	sv_stop_all(d->sv, daemon_shutdown_done, d);
 }
@@ -133,7 +133,7 @@ static void daemon_reload_swap(struct ev_loop *loop, ev_timer *w, int revents)
 		log_warnx("%s", d->conf->warnings[i]);
 	log_info("reload: configuration %s adopted, starting processes", d->conf_path);
 	sv_start_autostart(d->sv);
-	sd_notify(0, "READY=1");
+	sdnotify("READY=1");
 	daemon_notify_status(d, "running");
 }
 
@@ -161,7 +161,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 	log_info("reload: stopping all processes");
-	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
+	sdnotify("RELOADING=1\nSTATUS=reloading");
 	d->reload_conf = nc;
 	handlers_proc_abort(d);
 	sv_stop_all(d->sv, daemon_reload_stopped, d);
@@ -237,7 +237,7 @@ static void daemon_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
-	sd_notify(0, "WATCHDOG=1");
+	sdnotify("WATCHDOG=1");
 }
 
 /* When systemd asks for a watchdog (WatchdogSec=), ping at half its interval from the loop:
@@ -247,7 +247,7 @@ static void daemon_watchdog_start(struct daemon *d)
 	uint64_t usec = 0;
 
 	ev_init(&d->watchdog_timer, daemon_watchdog);
-	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+	if (sdnotify_watchdog(&usec) <= 0 || usec == 0)
 		return;
 	d->watchdog_timer.repeat = (double)usec / 2e6;
 	ev_timer_again(d->loop, &d->watchdog_timer);
@@ -297,7 +297,7 @@ int daemon_run(struct daemon *d)
 	log_info("taskvisord %s started (pid %ld), config %s", TASKVISOR_VERSION, (long)getpid(),
 		 d->conf_path);
 	sv_start_autostart(d->sv);
-	sd_notify(0, "READY=1");
+	sdnotify("READY=1");
 	daemon_notify_status(d, "running");
 	ev_run(d->loop, 0);
 

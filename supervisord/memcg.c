@@ -34,8 +34,10 @@ struct memcg_root {
 
 struct memcg {
 	struct memcg_root *root;
-	char dir[MEMCG_PATH_MAX];
-	char procs[MEMCG_PATH_MAX];
+	char *dir;	  /* malloc'd: one per process, so no PATH_MAX arrays (100 programs: 800 KB) */
+	char *procs;	  /* dir/cgroup.procs */
+	long long limit;  /* the limit last written, so a restart does not write it again */
+	bool limit_known; /* ... once one was */
 };
 
 /* ---- small file helpers ---- */
@@ -614,7 +616,8 @@ void memcg_root_close(struct memcg_root *r)
 
 /* ---- one process's cgroup ---- */
 
-int memcg_set_limit(struct memcg *m, long long limit_bytes)
+/* Write the limit files (memcg_set_limit without the cache). */
+static int memcg_write_limit(struct memcg *m, long long limit_bytes)
 {
 	char v[32];
 	if (m->root->kind == MEMCG_V2) {
@@ -642,6 +645,26 @@ int memcg_set_limit(struct memcg *m, long long limit_bytes)
 	return 0;
 }
 
+int memcg_set_limit(struct memcg *m, long long limit_bytes)
+{
+	/* Called at every spawn: unchanged, it costs nothing on the restart path. */
+	if (m->limit_known && m->limit == limit_bytes)
+		return 0;
+	m->limit_known = false;
+	if (memcg_write_limit(m, limit_bytes) < 0)
+		return -1;
+	m->limit = limit_bytes;
+	m->limit_known = true;
+	return 0;
+}
+
+static void memcg_free(struct memcg *m)
+{
+	free(m->dir);
+	free(m->procs);
+	free(m);
+}
+
 struct memcg *memcg_create(struct memcg_root *r, const char *name, long long limit_bytes, char *err,
 			   size_t errlen)
 {
@@ -655,23 +678,30 @@ struct memcg *memcg_create(struct memcg_root *r, const char *name, long long lim
 		return NULL;
 	}
 	m->root = r;
-	char sane[256];
+	char sane[256], dir[MEMCG_PATH_MAX], procs[MEMCG_PATH_MAX];
 	memcg_sanitize(name, sane, sizeof(sane));
-	if (memcg_join(m->dir, sizeof(m->dir), r->base, sane) < 0 ||
-	    memcg_join(m->procs, sizeof(m->procs), m->dir, "cgroup.procs") < 0) {
+	if (memcg_join(dir, sizeof(dir), r->base, sane) < 0 ||
+	    memcg_join(procs, sizeof(procs), dir, "cgroup.procs") < 0) {
 		memcg_err(err, errlen, "cgroup path too long for %s", name);
 		free(m);
 		return NULL;
 	}
+	m->dir = strdup(dir);
+	m->procs = strdup(procs);
+	if (m->dir == NULL || m->procs == NULL) {
+		memcg_err(err, errlen, "out of memory");
+		memcg_free(m);
+		return NULL;
+	}
 	if (memcg_mkdir(m->dir) < 0) {
 		memcg_err(err, errlen, "mkdir %s: %s", m->dir, strerror(errno));
-		free(m);
+		memcg_free(m);
 		return NULL;
 	}
 	if (memcg_set_limit(m, limit_bytes) < 0) {
 		memcg_err(err, errlen, "%s: memory limit %lld: %s", m->dir, limit_bytes, strerror(errno));
 		rmdir(m->dir);
-		free(m);
+		memcg_free(m);
 		return NULL;
 	}
 	return m;
@@ -757,7 +787,7 @@ void memcg_destroy(struct memcg *m)
 	if (m == NULL)
 		return;
 	rmdir(m->dir);
-	free(m);
+	memcg_free(m);
 }
 
 /* ---- RSS sampling ---- */

@@ -79,6 +79,7 @@ struct proc_priv {
 
 	struct memcg *memcg;  /* its memory cgroup (lives across restarts), or NULL */
 	long long oom_before; /* the cgroup's oom_kill counter at spawn */
+	bool oom_fresh;	      /* oom_before was read at the last reap: no need to read it again */
 	int rss_over;	      /* consecutive RSS samples over memory_limit */
 	ev_timer watchdog;    /* watchdog_sec: restart when WATCHDOG=1 stops coming */
 	ev_periodic cron;     /* restart_cron: scheduled restarts (wall clock) */
@@ -113,6 +114,7 @@ static enum sv_result proc_spawn(struct proc *p, const char *why);
 static enum sv_result proc_start_internal(struct proc *p, const char *why);
 static void sv_after_state(struct supervisor *sv, struct proc *p, enum proc_state to);
 static void sv_stop_step(struct supervisor *sv);
+static void sv_rss_update(struct supervisor *sv);
 
 /* ---- States ---- */
 
@@ -483,8 +485,10 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen)
 		}
 		if (pp->memcg != NULL) {
 			cgprocs = memcg_procs_path(pp->memcg);
-			pp->oom_before = memcg_oom_kills(pp->memcg);
+			if (!pp->oom_fresh)
+				pp->oom_before = memcg_oom_kills(pp->memcg);
 		}
+		pp->oom_fresh = false;
 	}
 	struct spawn_req r = {
 	    .path = path,
@@ -633,6 +637,8 @@ static enum sv_result proc_spawn(struct proc *p, const char *why)
 	p->start_time = time(NULL);
 	p->priv->spawn_mono = proc_mono();
 	log_info("%s: spawned pid %d", p->fullname, (int)pid);
+	if (p->prog->memory_limit > 0 && p->priv->memcg == NULL)
+		sv_rss_update(p->sv);
 	proc_transition(p, PROC_STARTING, why);
 	if (p->state != PROC_STARTING)
 		return SV_OK;
@@ -838,6 +844,7 @@ static bool proc_oom_check(struct proc *p, pid_t pid, int st)
 		long long k = memcg_oom_kills(pp->memcg);
 		bool oom = k >= 0 && pp->oom_before >= 0 && k > pp->oom_before;
 		pp->oom_before = k;
+		pp->oom_fresh = true; /* an autorestart follows at once: it needs no second read */
 		return oom;
 	}
 	return memcg_kernel_log_oom(pid, p->start_time);
@@ -1043,6 +1050,25 @@ static void sv_notify_ensure(struct supervisor *sv)
 		log_warnx("notify socket: %s (ready=notify programs fall back to startsecs)", err);
 }
 
+/* Run the RSS sampler only while some live program has a memory_limit that no cgroup
+ * enforces: an idle daemon with nothing to sample must not wake up every second. */
+static void sv_rss_update(struct supervisor *sv)
+{
+	bool need = false;
+	for (size_t i = 0; i < sv->nprocs && !need; i++) {
+		const struct proc *p = sv->procs[i];
+		need = p->prog != NULL && p->prog->memory_limit > 0 && p->priv->memcg == NULL &&
+		       (p->state == PROC_RUNNING || p->state == PROC_STARTING);
+	}
+	if (need && !ev_is_active(&sv->rss_timer)) {
+		ev_timer_start(sv->loop, &sv->rss_timer);
+		ev_unref(sv->loop); /* the sampler alone does not keep the loop running */
+	} else if (!need && ev_is_active(&sv->rss_timer)) {
+		ev_ref(sv->loop);
+		ev_timer_stop(sv->loop, &sv->rss_timer);
+	}
+}
+
 /* memory_limit where no cgroup enforces it: restart a program whose process group
  * stays over the limit. */
 static void sv_rss_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -1050,6 +1076,9 @@ static void sv_rss_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct supervisor *sv = w->data;
+	sv_rss_update(sv);
+	if (!ev_is_active(w))
+		return;
 	struct proc **ps = calloc(sv->nprocs + 1, sizeof(*ps));
 	pid_t *pg = calloc(sv->nprocs + 1, sizeof(*pg));
 	long long *rss = calloc(sv->nprocs + 1, sizeof(*rss));
@@ -1364,9 +1393,7 @@ struct supervisor *sv_new(struct ev_loop *loop, const struct conf *conf, const s
 		log_info("memory cgroups: none (%s)", err);
 	ev_timer_init(&sv->rss_timer, sv_rss_cb, RSS_SAMPLE_SECS, RSS_SAMPLE_SECS);
 	sv->rss_timer.data = sv;
-	ev_timer_start(loop, &sv->rss_timer);
-	ev_unref(loop);
-	sv_notify_ensure(sv);
+	sv_notify_ensure(sv); /* the RSS sampler starts with the first spawn that needs it */
 	return sv;
 }
 
