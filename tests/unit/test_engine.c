@@ -98,11 +98,13 @@ void *conn_get_data(const struct conn *c)
 	(void)c;
 	return NULL;
 }
+/* A supervised process for the grace-timer test: sv_find_pid knows one pid. */
+static struct proc fake_proc = {.name = "exec_07"};
+static pid_t fake_pid;
 struct proc *sv_find_pid(struct supervisor *sv, pid_t pid)
 {
 	(void)sv;
-	(void)pid;
-	return NULL;
+	return pid != 0 && pid == fake_pid ? &fake_proc : NULL;
 }
 
 /* ---- fixtures ---- */
@@ -134,6 +136,21 @@ static struct engine *mk(void)
 
 	d.conf = &conf;
 	d.loop = NULL;
+	conf.database = dbpath;
+	e = engine_new(&d, err, sizeof(err));
+	if (e == NULL)
+		fail_msg("engine_new: %s", err);
+	d.engine = e;
+	return e;
+}
+
+/* As mk(), on the loop the test set in d.loop. */
+static struct engine *mk_keep_loop(void)
+{
+	char err[256];
+	struct engine *e;
+
+	d.conf = &conf;
 	conf.database = dbpath;
 	e = engine_new(&d, err, sizeof(err));
 	if (e == NULL)
@@ -808,6 +825,61 @@ static void test_recurring(void **state)
 	engine_free(e);
 }
 
+/* A supervised worker's connection closes before its reap: the step waits (grace timer) for the
+ * exit status; without one it fails as "disconnected" after the grace. */
+static void test_close_before_reap(void **state)
+{
+	struct engine *e;
+	struct worker *w;
+	struct etask *t, *t2;
+	json_t *j;
+
+	(void)state;
+	d.loop = ev_loop_new(EVFLAG_AUTO);
+	d.sv = (struct supervisor *)&fake_proc; /* any non-NULL: only the stub sees it */
+	fake_pid = 4800;
+	e = mk_keep_loop();
+	w = worker(e, 1);
+	w->supervised = true;
+	w->pid = 4800;
+	t = submit(e, "two", "{\"repo\":\"a\"}");
+	engine_commit(e);
+	assert_int_equal(t->steps[0].row.state, QS_RUNNING);
+	engine_worker_closed(w, NULL); /* the connection first */
+	assert_int_equal(t->steps[0].row.state, QS_RUNNING);
+	engine_proc_exit(e, NULL, 4800, 9, true); /* then the reap: the cause is known */
+	engine_commit(e);
+	assert_int_equal(t->row.state, QT_PAUSED);
+	j = engine_task_json(e, t->row.rowid, true);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "message")),
+	    "worker tw pid 4800 was killed by the OOM killer");
+	json_decref(j);
+
+	/* no reap comes: after the grace the step fails as disconnected */
+	fake_pid = 4801;
+	w = worker(e, 1);
+	w->supervised = true;
+	w->pid = 4801;
+	t2 = submit(e, "two", "{\"repo\":\"b\"}");
+	engine_commit(e);
+	assert_int_equal(t2->steps[0].row.state, QS_RUNNING);
+	engine_worker_closed(w, NULL);
+	for (int i = 0; i < 300 && t2->row.state != QT_PAUSED; i++)
+		ev_run(d.loop, EVRUN_ONCE); /* the grace timer, then the commit (prepare) */
+	assert_int_equal(t2->row.state, QT_PAUSED);
+	j = engine_task_json(e, t2->row.rowid, true);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "message")),
+	    "worker tw pid 4801 disconnected");
+	json_decref(j);
+	engine_free(e);
+	ev_loop_destroy(d.loop);
+	d.loop = NULL;
+	d.sv = NULL;
+	fake_pid = 0;
+}
+
 /* Throughput of the engine's own path (plan + claim + done + commit), in-process, no socket. */
 static void test_throughput(void **state)
 {
@@ -865,6 +937,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_lease_expiry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_check, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recurring, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_close_before_reap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
 	};
 
