@@ -20,19 +20,18 @@
  * iteration it became ready. Measured figures: see the end of this comment.
  *
  * Measured on the 2-vCPU development VM (taskvisord with 4 noop-workers,
- * prefetch 64, one-step tasks, 30000 tasks submitted first in batches of
- * 1000, then the workers started; time until every task was stopped):
- *     durability = normal   18.8k tasks/s   (claim + done + task update)
- *     durability = full      8.1k tasks/s   (bound by the commit fsync)
- *     durability = full     23.6k tasks/s   with prefetch 256 (a deeper batch per fsync)
- * Submitting (batches of 1000 over the socket) ran at 9-12k tasks/s; submit
- * and run together about 10k tasks/s end to end at either setting (the
- * Python submitter was the bottleneck there). In process
- * (tests/unit/test_engine.c, no socket, durability full) the engine plans
- * 53k tasks/s and plans + runs 25k tasks/s with batches of 256. Per-message commits would
- * cap FULL at the 6-7k single-row commits/s measured above, and several
- * writing processes at less (the starvation above); here one fsync covers
- * every completion of an iteration, so deeper prefetch buys FULL more.
+ * one-step tasks; 30000 tasks submitted first in batches of 1000 over the
+ * socket, then the workers started; run rate = tasks / (last ended_at -
+ * first started_at) as the database recorded them):
+ *     durability   prefetch 16    prefetch 64    prefetch 256
+ *     normal       31k tasks/s    31k tasks/s    31k tasks/s
+ *     full         25k tasks/s    28k tasks/s    26k tasks/s
+ * and submitting ran at 27-40k tasks/s (one transaction per request).
+ * FULL costs little because one fsync covers every claim and completion of
+ * an iteration; per-message commits would cap FULL at the 6-7k commits/s
+ * measured above, and several writing processes at less (the starvation
+ * above). In process (tests/unit/test_engine.c, no socket, full) the engine
+ * plans 53k tasks/s and plans + runs 25k tasks/s with batches of 256.
  */
 #define ENGINE_INTERNAL 1
 
