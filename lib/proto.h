@@ -183,16 +183,17 @@ enum msgtype {
 	 *   "input":{...},"attempt":N,"lease":S (seconds; 0 = no lease)}.
 	 *   The daemon sends at most `prefetch` steps that are not DONE/FAILed.
 	 * PROGRESS w->d {"step_id","progress":{...}} progress merged into the
-	 *   task's progress details; renews the lease. {"step_id"} alone is a
-	 *   heartbeat. An unsupervised worker must send one at least every
+	 	 *   task's progress details; renews the lease. {"step_id"} alone is a
+	 *   heartbeat for that step, {} (no step_id) for every step it holds. An unsupervised worker must send one at least every
 	 *   lease/3 s while a step runs (a supervised one needs none).
 	 * OUTPUT w->d {"step_id","output":{...}} merged into the task's output.
 	 * DONE w->d {"step_id","output":{...} (optional, merged)} step succeeded.
 	 * FAIL w->d {"step_id","message":"exited 3","output_tail":"last lines"}.
 	 * SPAWN w->d {"step_id","label","input":{...}} a child task of the step's
 	 *   task; when the step is DONE it waits (suspended) until every child has
-	 *   stopped; their outputs land in the parent output's "children":{id:out};
-	 *   a child that ends in error pauses the parent (the step is in error).
+	 	 *   stopped; their outputs land in the parent output's "children":{id:out};
+	 *   a child that pauses in error, or stops in error or cancelled, pauses
+	 *   the parent (its step is in error; RESUME waits for the children again).
 	 * CANCEL d->w {"step_id"}: stop running it. The step is already recorded
 	 *   cancelled; the worker still answers DONE or FAIL to free its slot.
 	 */
