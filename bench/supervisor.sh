@@ -84,10 +84,11 @@ while [ "$(count_running "$SDCTL")" -lt "$N" ] || [ "$(count_running "$TVCTL")" 
 done
 sleep 1
 
-# goal VALUE OP LIMIT: "met" or "MISSED"
+# goal VALUE OP LIMIT: "met" or "MISSED" (a value that is no number, e.g. nan, misses)
 goal() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
-	ok = (op == "<=") ? (v + 0 <= l + 0) : (v + 0 >= l + 0); printf "%s", ok ? "met" : "MISSED" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b > 0 ? a / b : 0 }'; }
+	ok = v ~ /^[0-9]+(\.[0-9]+)?$/ && ((op == "<=") ? (v + 0 <= l + 0) : (v + 0 >= l + 0))
+	printf "%s", ok ? "met" : "MISSED" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 # KEY from /proc/PID/smaps_rollup, in KiB (Private = Private_Clean + Private_Dirty)
 mem() {
 	awk -v k="$2" '$1 == k":" {s += $2} k == "Private" && ($1 == "Private_Clean:" || $1 == "Private_Dirty:") {s += $2}
