@@ -16,6 +16,7 @@
 static const char *log_prog = "taskvisor";
 static enum log_level log_lvl = LOG_LVL_INFO;
 static int log_stamps = 1;
+static int log_echo;
 static FILE *log_fp;
 static char *log_path;
 
@@ -52,6 +53,7 @@ int log_reopen(void)
 }
 
 void log_set_level(enum log_level level) { log_lvl = level; }
+void log_set_echo(int on) { log_echo = on; }
 enum log_level log_get_level(void) { return log_lvl; }
 
 const char *log_level_name(enum log_level level)
@@ -75,14 +77,8 @@ int log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
-static void log_vemit(enum log_level lvl, int with_errno, int saved, const char *fmt, va_list ap)
+static void log_write(FILE *fp, enum log_level lvl, const char *msg, int with_errno, int saved)
 {
-	FILE *fp = log_fp != NULL ? log_fp : stderr;
-	char msg[4096];
-
-	if (lvl > log_lvl)
-		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_stamps) {
 		struct timeval tv;
 		struct tm tm;
@@ -98,6 +94,18 @@ static void log_vemit(enum log_level lvl, int with_errno, int saved, const char 
 		fprintf(fp, "%s: %s\n", msg, strerror(saved));
 	else
 		fprintf(fp, "%s\n", msg);
+}
+
+static void log_vemit(enum log_level lvl, int with_errno, int saved, const char *fmt, va_list ap)
+{
+	char msg[4096];
+
+	if (lvl > log_lvl)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_write(log_fp != NULL ? log_fp : stderr, lvl, msg, with_errno, saved);
+	if (log_fp != NULL && log_echo)
+		log_write(stderr, lvl, msg, with_errno, saved);
 }
 
 #define LOG_BODY(lvl, with_errno)                         \

@@ -17,6 +17,8 @@ void log_init(const char *progname, enum log_level level, int timestamps);
 int log_open_file(const char *path); /* append to path; -1 on error (errno set) */
 int log_reopen(void);                /* reopen the file given to log_open_file (SIGUSR2) */
 void log_set_level(enum log_level level);
+/* Also copy every line to stderr while a log file is open (the daemon in the foreground). */
+void log_set_echo(int on);
 enum log_level log_get_level(void);
 int log_level_parse(const char *s, enum log_level *out); /* critical,error,warn,info,debug,trace,blather */
 const char *log_level_name(enum log_level level);

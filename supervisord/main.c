@@ -207,6 +207,9 @@ int main(int argc, char **argv)
 		main_daemonize();
 	if (d.conf->logfile != NULL && log_open_file(d.conf->logfile) < 0)
 		log_warn("%s: cannot open the log file, logging to stderr", d.conf->logfile);
+	/* Like supervisord -n: in the foreground the log also goes to the terminal. */
+	if (foreground || d.conf->nodaemon)
+		log_set_echo(1);
 	if (d.conf->pidfile != NULL) {
 		if (main_pidfile_write(d.conf->pidfile) < 0)
 			log_warn("%s: cannot write the pidfile", d.conf->pidfile);
