@@ -1096,19 +1096,17 @@ static int task_locks(struct ctl *c, int argc, char **argv)
 			res = argv[i];
 		else
 			return task_bad("locks",
-					"usage: task locks RESOURCE [--json] (e.g. repository:base)");
+					"usage: task locks [RESOURCE] [--json] (e.g. repository:base)");
 	}
-	if (res == NULL)
-		return task_bad("locks",
-				"no resource given (usage: task locks RESOURCE, e.g. repository:base)");
-	if ((st = task_call(c, MSG_TASK_LOCKS, json_pack("{s:s}", "resource", res), &reply)) != 0)
+	if ((st = task_call(c, MSG_TASK_LOCKS,
+			    res != NULL ? json_pack("{s:s}", "resource", res) : json_object(), &reply)) != 0)
 		return st;
 	if (c->json)
 		ctl_print_json(reply);
 	else {
 		locks = json_object_get(reply, "locks");
 		if (json_array_size(locks) == 0)
-			printf("%s: no locks\n", res);
+			printf("%s: no locks\n", res != NULL ? res : "(all)");
 		for (size_t i = 0; i < json_array_size(locks) && (l = json_array_get(locks, i)) != NULL; i++)
 			printf("%s  %-9s  %s\n", task_str(l, "resource"),
 			       json_is_true(json_object_get(l, "exclusive")) ? "exclusive" : "link",
@@ -1141,7 +1139,8 @@ static const struct ctl_cmd task_sub_cmds[] = {
      "tasks as CSV (id,state,type,label,result,parent_task_id,started_at,ended_at), JSON, or HTML "
      "(one page per task, in a .tar.gz)",
      task_export},
-    {"locks", NULL, "task locks RESOURCE", "who holds locks and links on a resource", task_locks},
+    {"locks", NULL, "task locks [RESOURCE]",
+     "who holds locks and links on a resource (without one: every lock held)", task_locks},
     {"force-unlock", NULL, "task force-unlock ID",
      "free the locks of a task in any state but stopped "
      "(allow_dangerous_actions)",

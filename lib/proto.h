@@ -157,7 +157,7 @@ enum msgtype {
 	MSG_TASK_CANCEL = 205,       /* {"id"} -> {"task": {...}} */
 	MSG_TASK_UNLOCK = 206,       /* {"id"} -> {"task": {...}} */
 	MSG_TASK_FORCE_UNLOCK = 207, /* {"id"} -> {"task": {...}} */
-	MSG_TASK_LOCKS = 208,        /* {"resource"} -> {"locks": [...]} */
+	MSG_TASK_LOCKS = 208,        /* {"resource"} (absent: all) -> {"locks": [{"resource","exclusive","task_id"}]} */
 	MSG_TASK_CLEANUP = 209,      /* {"search","after","states","noop","batch_size"} -> {"deleted", "ids"} */
 	MSG_TASK_EXPORT = 210,       /* {"search","days"} -> {"tasks": [full task...]} */
 	MSG_TASK_WAIT = 211,         /* {"id"} -> DATA {"task"} on each change ... OK {"task"} when stopped */

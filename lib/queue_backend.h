@@ -133,7 +133,7 @@ struct queue_ops {
 	int (*lock_insert)(struct qb *b, int64_t task, const char *resource, bool exclusive);
 	int (*locks_release)(struct qb *b, int64_t task);
 	int (*locks_of)(struct qb *b, int64_t task, q_lock_fn fn, void *arg);
-	/* Every lock and link on resource (exclusive or not). */
+	/* Every lock and link on resource (exclusive or not); resource NULL: all of them. */
 	int (*locks_on)(struct qb *b, const char *resource, q_lock_fn fn, void *arg);
 	/* Delete a task with its steps, errors and locks (cleanup). */
 	int (*task_delete)(struct qb *b, int64_t task);

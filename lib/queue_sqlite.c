@@ -283,8 +283,9 @@ static const char *const qs_sql[QS_NSTMT] = {
     [QS_LOCKS_RELEASE] = "DELETE FROM locks WHERE task = ?1",
     [QS_LOCKS_OF] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
 		    "WHERE l.task = ?1 ORDER BY l.num",
+    /* ?1 NULL: every lock (the table holds only what live tasks hold, so a scan is small) */
     [QS_LOCKS_ON] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
-		    "WHERE l.resource = ?1 ORDER BY l.num",
+		    "WHERE ?1 IS NULL OR l.resource = ?1 ORDER BY l.resource, l.num",
     [QS_TASK_DELETE] = "DELETE FROM tasks WHERE num = ?1",
     /* A prefix range on the unique index: ids are lowercase hex and '-', all below '~'. */
     [QS_TASK_FIND] = "SELECT " TASK_COLS " FROM tasks WHERE id >= ?1 AND id < ?1 || '~' ORDER BY id LIMIT 2",

@@ -216,6 +216,8 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 			  int parent_step, char *err, size_t errlen);
 /* Validate a submit object without writing: 0 or -1 + err. */
 int engine_plan_check(struct engine *e, json_t *req, char *err, size_t errlen);
+/* Re-take an unlocked task's locks before its resume (all or none; conflict: message, no change). */
+int engine_plan_relock(struct engine *e, const struct q_task *row, char *err, size_t errlen);
 /* A new random (version 4) uuid, lower case. */
 void engine_new_id(struct engine *e, char out[Q_ID_LEN]);
 /* Shell-quote s for /bin/sh when it holds anything but safe characters (malloc'd). */

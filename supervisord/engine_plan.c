@@ -636,3 +636,62 @@ dberr:
 	engine_task_free(t);
 	return NULL;
 }
+
+/*
+ * Take again the locks of a task that `task unlock` stopped, before its resume:
+ * the lock and link templates of its type over its stored input, all or none.
+ * A conflict changes nothing and answers the planning conflict message.
+ */
+int engine_plan_relock(struct engine *e, const struct q_task *row, char *err, size_t errlen)
+{
+	struct plan p;
+	struct plan_conflicts conf;
+	json_t *req;
+
+	req = json_pack("{s:s, s:s}", "label", row->label != NULL ? row->label : "", "input",
+			row->input != NULL ? row->input : "{}");
+	if (req == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (plan_build(e, req, row->triggered_by, &p, err, errlen) < 0) {
+		json_decref(req);
+		return -1;
+	}
+	json_decref(req);
+	if (engine_tx(e) < 0 || e->ops->savepoint(e->b) < 0)
+		goto dberr;
+	memset(&conf, 0, sizeof(conf));
+	conf.e = e;
+	conf.parent = row->parent_task_id != NULL ? engine_task_get(e, row->parent_task_id) : NULL;
+	for (size_t i = 0; i < p.nlocks; i++)
+		if (p.exclusive[i] && e->ops->lock_holders(e->b, p.locks[i], plan_conflict, &conf) < 0)
+			goto dberr_tx;
+	if (conf.n > 0) {
+		snprintf(err, errlen,
+			 "Required lock is already taken by other running tasks. Please inspect their state, "
+			 "fix their errors and resume them. Conflicts with tasks: %s",
+			 conf.text);
+		e->ops->rollback_to(e->b);
+		plan_free(&p);
+		log_info("task %s (%s) not resumed: lock conflict with %s", row->id, row->label, conf.text);
+		return -1;
+	}
+	for (size_t i = 0; i < p.nlocks; i++)
+		if (e->ops->lock_insert(e->b, row->rowid, p.locks[i], p.exclusive[i]) < 0)
+			goto dberr_tx;
+	if (e->ops->release(e->b) < 0)
+		goto dberr_tx;
+	plan_free(&p);
+	return 0;
+
+dberr_tx:
+	snprintf(err, errlen, "database: %s", e->ops->error(e->b));
+	e->ops->rollback_to(e->b);
+	plan_free(&p);
+	return -1;
+dberr:
+	snprintf(err, errlen, "database: %s", e->ops->error(e->b));
+	plan_free(&p);
+	return -1;
+}

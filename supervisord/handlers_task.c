@@ -179,8 +179,15 @@ static void handlers_action(struct daemon *d, struct conn *c, json_t *req, handl
 		return;
 	t = engine_task_get(e, row.id);
 	if (t == NULL && fn == engine_task_resume && row.state == QT_STOPPED && (row.flags & QF_UNLOCKED)) {
-		/* unlocked (stopped, locks released) but resumable: back into memory as paused */
+		/* unlocked (stopped, locks released) but resumable: re-take its locks (or refuse with
+		 * the conflict, changing nothing), then back into memory as paused */
 		int64_t rowid = row.rowid;
+
+		if (engine_plan_relock(e, &row, err, sizeof(err)) < 0) {
+			handlers_reply_error(e, c, err);
+			q_task_clear(&row);
+			return;
+		}
 
 		row.flags &= ~QF_UNLOCKED;
 		row.state = QT_PAUSED;
@@ -269,11 +276,7 @@ static void handlers_task_locks(struct daemon *d, struct conn *c, json_t *req)
 	const char *resource = json_string_value(json_object_get(req, "resource"));
 	json_t *locks = json_array();
 
-	if (resource == NULL) {
-		json_decref(locks);
-		handlers_reply_error(e, c, "missing resource");
-		return;
-	}
+	/* no resource: every lock and link held, by whom */
 	e->ops->locks_on(e->b, resource, handlers_lock_row, locks);
 	engine_reply(e, c, MSG_OK, json_pack("{s:o}", "locks", locks));
 }
