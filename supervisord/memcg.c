@@ -886,16 +886,24 @@ static bool memcg_kmsg_scan(pid_t pid, time_t since)
 	return found;
 }
 
-static bool memcg_klog_scan(pid_t pid, time_t since)
+/*
+ * How much of the kernel log's end is read. The OOM killer prints its report, then kills,
+ * and the daemon reaps the victim milliseconds later: its lines are at the very end. One
+ * klogctl() call for the tail costs ~0.1 ms; walking /dev/kmsg from its first record costs
+ * a read() per record (2,500 records: ~40 ms on a VM), and it ran at every SIGKILL before
+ * the restart when there is no memory cgroup.
+ */
+#define MEMCG_KLOG_TAIL (64 * 1024)
+
+/* 1 found, 0 not found, -1 when the log cannot be read or carries no timestamps. */
+static int memcg_klog_scan(pid_t pid, time_t since)
 {
-	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
-	if (len <= 0)
-		return false;
-	char *buf = malloc((size_t)len + 1);
+	char *buf = malloc(MEMCG_KLOG_TAIL + 1);
 	if (buf == NULL)
-		return false;
-	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
-	bool found = false;
+		return -1;
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL: the last len bytes */, buf, MEMCG_KLOG_TAIL);
+	int found = n > 0 ? 0 : -1;
+	bool stamped = false;
 	if (n > 0) {
 		buf[n] = '\0';
 		long long from = since > 0 ? memcg_boot_usec(since) - 2000000 : 0;
@@ -907,14 +915,18 @@ static bool memcg_klog_scan(pid_t pid, time_t since)
 			const char *ts = strchr(line, '[');
 			double sec;
 			bool recent = true;
-			if (ts != NULL && ts - line <= 4 && sscanf(ts + 1, "%lf", &sec) == 1)
+			if (ts != NULL && ts - line <= 4 && sscanf(ts + 1, "%lf", &sec) == 1) {
 				recent = (long long)(sec * 1e6) >= from;
+				stamped = true;
+			}
 			if (recent && memcg_kmsg_is_oom(line, pid)) {
-				found = true;
+				found = 1;
 				break;
 			}
 			line = nl ? nl + 1 : NULL;
 		}
+		if (found == 0 && !stamped)
+			found = -1; /* printk.time off: cannot tell old records from new ones */
 	}
 	free(buf);
 	return found;
@@ -922,7 +934,10 @@ static bool memcg_klog_scan(pid_t pid, time_t since)
 
 bool memcg_kernel_log_oom(pid_t pid, time_t since)
 {
+	int r = memcg_klog_scan(pid, since);
+	if (r >= 0)
+		return r == 1;
 	if (access("/dev/kmsg", R_OK) == 0)
 		return memcg_kmsg_scan(pid, since);
-	return memcg_klog_scan(pid, since);
+	return false;
 }

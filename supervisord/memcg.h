@@ -81,7 +81,8 @@ long long memcg_pgrp_rss(pid_t pgid);
 int memcg_pgrp_rss_many(const pid_t *pgids, long long *rss, size_t n);
 
 /* Did the kernel log say the OOM killer took pid at or after since (wall clock)? Reads
- * /dev/kmsg (non-blocking), else klogctl's buffer. false also when the log cannot be read. */
+ * the tail of klogctl's buffer, else /dev/kmsg (non-blocking). false also when the log
+ * cannot be read. */
 bool memcg_kernel_log_oom(pid_t pid, time_t since);
 
 /* ---- Pure parsers (exposed for the unit tests) ---- */
