@@ -37,6 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cron.h"
 #include "log.h"
 #include "memcg.h"
@@ -102,10 +103,6 @@ struct supervisor {
 	ev_timer rss_timer;
 	struct readiness *notify; /* NOTIFY_SOCKET for ready=notify / watchdog_sec programs */
 	char *notify_path;
-	/* TEST SEAM: seconds added to the wall clock when restart_cron schedules are computed,
-	 * from TASKVISOR_TEST_CLOCK_OFFSET (read once, only when set; 0 in production). Lets an
-	 * e2e test see "0 4 * * 0" fire a few seconds after start instead of next Sunday. */
-	long cron_offset;
 
 	bool stopping_all;
 	void (*stop_done)(void *arg);
@@ -538,9 +535,10 @@ done:
 static ev_tstamp proc_cron_next(ev_periodic *w, ev_tstamp now)
 {
 	struct proc *p = w->data;
-	long off = p->sv->cron_offset;
-	time_t t = cron_next(&p->priv->cron_line, (time_t)now + off);
-	return t == (time_t)-1 ? now + 1e9 : (ev_tstamp)(t - off);
+	/* the cron clock (lib/clock.c): the wall clock, or the test seam TASKVISOR_TEST_CLOCK_OFFSET /
+	 * TASKVISOR_TEST_MINUTE_SECONDS */
+	double t = clock_cron_next(&p->priv->cron_line, now);
+	return t < 0 ? now + 1e9 : (ev_tstamp)t;
 }
 
 static void proc_cron_cb(struct ev_loop *loop, ev_periodic *w, int revents)
@@ -1390,12 +1388,7 @@ struct supervisor *sv_new(struct ev_loop *loop, const struct conf *conf, const s
 	ev_idle_init(&sv->freer, sv_freer_cb);
 	sv->freer.data = sv;
 
-	const char *off = getenv("TASKVISOR_TEST_CLOCK_OFFSET"); /* test seam, see cron_offset */
-	if (off != NULL && *off != '\0') {
-		sv->cron_offset = strtol(off, NULL, 10);
-		log_warnx("TASKVISOR_TEST_CLOCK_OFFSET: restart_cron runs %ld s ahead of the clock (a test seam)",
-			  sv->cron_offset);
-	}
+	clock_seam_active(); /* logs the cron clock's test seam now, when one is set */
 	char err[256];
 	sv->memcg = memcg_root_open(getenv("TASKVISOR_CGROUP"), err, sizeof(err));
 	if (sv->memcg != NULL)
