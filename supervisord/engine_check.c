@@ -13,29 +13,59 @@
 
 /* Stuck (DESIGN.md): a running step with no live worker, a step past its type's timeout,
  * a parent whose children have all stopped while its step still waits. */
-bool engine_task_stuck(struct engine *e, const struct etask *t)
+bool engine_task_stuck_why(struct engine *e, const struct etask *t, char *why, size_t len)
 {
 	const struct conf_task *type = e->d->conf != NULL ? conf_task_find(e->d->conf, t->row.label) : NULL;
 	int64_t now = engine_now();
 
 	for (size_t i = 0; i < t->nsteps; i++) {
 		const struct estep *s = &t->steps[i];
+		const char *name = s->row.name != NULL ? s->row.name : "?";
 
-		if (s->row.state == QS_RUNNING && (s->w == NULL || s->w->gone))
+		if (s->row.state == QS_RUNNING && (s->w == NULL || s->w->gone)) {
+			if (why != NULL)
+				snprintf(why, len, "step %s: running with no live worker (%s%s)", name,
+					 s->row.worker != NULL ? "was " : "none",
+					 s->row.worker != NULL ? s->row.worker : "");
 			return true;
+		}
 		if (s->row.state == QS_RUNNING && type != NULL && type->timeout > 0 &&
-		    now - s->row.started_at > type->timeout * 1000)
+		    now - s->row.started_at > type->timeout * 1000) {
+			if (why != NULL)
+				snprintf(why, len, "step %s: running %lld s, over its timeout of %lld s", name,
+					 (long long)((now - s->row.started_at) / 1000), (long long)type->timeout);
 			return true;
-		if (s->row.state == QS_SUSPENDED && s->children_open == 0)
+		}
+		if (s->row.state == QS_SUSPENDED && s->children_open == 0) {
+			if (why != NULL)
+				snprintf(why, len, "step %s: waits for children that have all stopped", name);
 			return true;
+		}
 	}
 	return false;
+}
+
+bool engine_task_stuck(struct engine *e, const struct etask *t)
+{
+	return engine_task_stuck_why(e, t, NULL, 0);
+}
+
+/* Since when a queued step has been ready (ms): the end of the step before it, else the
+ * task's creation or its start_at. */
+static int64_t engine_check_ready_since(const struct estep *s)
+{
+	const struct etask *t = s->t;
+	int64_t since = t->row.start_at > t->row.created_at ? t->row.start_at : t->row.created_at;
+
+	if (s->row.idx > 0 && (size_t)s->row.idx <= t->nsteps && t->steps[s->row.idx - 1].row.ended_at > since)
+		since = t->steps[s->row.idx - 1].row.ended_at;
+	return since;
 }
 
 int engine_check(struct engine *e, const char *check, double warn, double crit, char *line, size_t len)
 {
 	const char *what, *unit;
-	double n = 0;
+	double n = 0, oldest = -1;
 	int code;
 
 	if (e == NULL || check == NULL) {
@@ -49,8 +79,16 @@ int engine_check(struct engine *e, const char *check, double warn, double crit, 
 			warn = 100;
 		if (crit <= 0)
 			crit = 1000;
-		for (struct equeue *q = e->queues; q != NULL; q = q->next)
+		oldest = 0;
+		for (struct equeue *q = e->queues; q != NULL; q = q->next) {
 			n += (double)q->nready;
+			for (const struct estep *s = q->head; s != NULL; s = s->qnext) {
+				double w = (double)(engine_now() - engine_check_ready_since(s)) / 1000.0;
+
+				if (w > oldest)
+					oldest = w;
+			}
+		}
 	} else if (strcmp(check, "paused") == 0 || strcmp(check, "stuck") == 0) {
 		bool stuck = check[1] == 't';
 
@@ -74,5 +112,16 @@ int engine_check(struct engine *e, const char *check, double warn, double crit, 
 		 : code == 1 ? "WARNING"
 			     : "OK",
 		 n, unit, check, n, warn, crit);
+	if (oldest >= 0) { /* queue: the oldest ready step's wait, in the text and as perfdata */
+		char *bar = strstr(line, " | ");
+
+		if (bar != NULL) {
+			char perf[128];
+
+			snprintf(perf, sizeof(perf), "%s", bar);
+			snprintf(bar, len - (size_t)(bar - line), ", oldest waiting %.0f s%s oldest_wait=%.0fs", oldest,
+				 perf, oldest);
+		}
+	}
 	return code;
 }

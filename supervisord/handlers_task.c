@@ -121,9 +121,15 @@ static int handlers_list_row(void *arg, struct q_task *t)
 
 	if (x->stuck) {
 		struct etask *et = engine_task_get(x->e, t->id);
+		char why[256];
+		json_t *j;
 
-		if (et == NULL || !engine_task_stuck(x->e, et))
+		if (et == NULL || !engine_task_stuck_why(x->e, et, why, sizeof(why)))
 			return 0;
+		j = engine_row_json(t, false);
+		json_object_set_new(j, "stuck_reason", json_string(why));
+		json_array_append_new(x->arr, j);
+		return 0;
 	}
 	json_array_append_new(x->arr, engine_row_json(t, false));
 	return 0;
