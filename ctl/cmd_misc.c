@@ -216,14 +216,23 @@ static int cmd_ping(struct ctl *c, int argc, char **argv)
 		json_decref(reply);
 		return CTL_EXIT_ERROR;
 	}
+	/* one line per check: name, ok|FAIL, what the daemon said; non-zero exit when any failed
+	 * (as `hammer ping`) */
+	int w = 8;
+	json_array_foreach(json_object_get(reply, "checks"), i, v)
+	{
+		const char *name = json_string_value(json_object_get(v, "name"));
+		if (name != NULL && (int)strlen(name) > w)
+			w = (int)strlen(name);
+	}
 	json_array_foreach(json_object_get(reply, "checks"), i, v)
 	{
 		const char *name = json_string_value(json_object_get(v, "name"));
 		const char *msg = json_string_value(json_object_get(v, "message"));
 		bool ok = json_is_true(json_object_get(v, "ok"));
 		if (!c->json)
-			printf("%s:\n    Status:          %s\n    Server Response: %s\n",
-			       name != NULL ? name : "?", ok ? "ok" : "FAIL", msg != NULL ? msg : "");
+			printf("%-*s  %-4s  %s\n", w, name != NULL ? name : "?", ok ? "ok" : "FAIL",
+			       msg != NULL ? msg : "");
 		if (!ok)
 			rc = CTL_EXIT_ERROR;
 	}

@@ -64,7 +64,7 @@ enum msgtype {
 	MSG_UPDATE = 109,     /* {"names": [GROUP...]} (none/"all" = all) -> {"results": [result...]} in supervisorctl's order */
 	MSG_RELOAD = 110,     /* {} -> {} then every program restarts under the re-read config; a bad config: ERROR, old kept */
 	MSG_SHUTDOWN = 111,   /* {} -> {} then the daemon stops everything and exits; ERROR "already shutting down" */
-	MSG_PING = 112,       /* {} -> {"checks": [{"name","ok","message"}]}: "daemon", then the engine's (engine_ping_checks) */
+	MSG_PING = 112,       /* {} -> {"checks": [{"name","ok","message"}]}: "daemon", the engine's (engine_ping_checks), then "worker NAME" per worker program */
 	MSG_VERSION = 113,    /* {} -> {"version": "x.y.z", "protocol": N} */
 	MSG_REOPEN_LOGS = 114,/* {} -> {} (same as SIGUSR2) */
 	MSG_CHECK = 115,      /* {"check": "processes|memory|queue|paused|stuck", "warn", "crit"} -> {"code","line"} */

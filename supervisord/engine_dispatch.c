@@ -238,6 +238,7 @@ struct worker *engine_worker_hello(struct engine *e, struct conn *c, json_t *req
 		p = sv_find_pid(e->d->sv, pid);
 	w->supervised = p != NULL;
 	if (p != NULL) {
+		p->worker = true; /* `ping` reports this program from now on, running or not */
 		w->name = strdup(p->name);
 	} else if (json_string_value(json_object_get(req, "name")) != NULL) {
 		w->name = strdup(json_string_value(json_object_get(req, "name")));

@@ -981,6 +981,22 @@ static void handlers_ping(struct daemon *d, struct conn *c, json_t *req)
 	    checks, json_pack("{s:s, s:b, s:s}", "name", "daemon", "ok", !d->shutting_down, "message", msg));
 	if (d->engine != NULL) /* database and worker checks (engine.c) */
 		engine_ping_checks(d->engine, checks);
+	/* every worker program (a process that said HELLO as a worker): down unless RUNNING */
+	for (size_t i = 0; i < np; i++) {
+		const struct proc *p = procs[i];
+		char name[300], wmsg[300];
+
+		if (!p->worker)
+			continue;
+		snprintf(name, sizeof(name), "worker %s", p->fullname);
+		if (p->state == PROC_RUNNING)
+			snprintf(wmsg, sizeof(wmsg), "RUNNING, pid %ld", (long)p->pid);
+		else
+			snprintf(wmsg, sizeof(wmsg), "%s%s%s", proc_state_name(p->state),
+				 p->spawn_err[0] ? ": " : "", p->spawn_err);
+		json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", name, "ok",
+							p->state == PROC_RUNNING, "message", wmsg));
+	}
 	conn_reply_ok(c, json_pack("{s:o}", "checks", checks));
 }
 

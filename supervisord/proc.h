@@ -54,6 +54,7 @@ struct proc {
 	char spawn_err[256];	 /* why the last start failed ("" if it did not) */
 	char status_text[256];	 /* STATUS= from a ready=notify program */
 	char last_reason[128];	 /* why it was last restarted/stopped by the daemon (memory_limit...) */
+	bool worker;		 /* said HELLO as a task worker since the daemon started (ping) */
 
 	struct proc_priv *priv;
 };

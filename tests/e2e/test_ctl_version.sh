@@ -11,6 +11,6 @@ v=$(ctl --json version | python3 -c 'import json,sys; d=json.load(sys.stdin); pr
 assert_eq "$v" "$out 1" "json version"
 out=$(ctl ping); rc=$?
 assert_eq "$rc" 0 "ping exit"
-assert_contains "$out" "daemon:" "ping names the daemon check"
-assert_contains "$out" "Status:          ok" "ping ok"
+echo "$out" | grep -Eq '^daemon +ok +pid ' || fail "ping: no daemon ok line in [$out]"
+echo "$out" | grep -Eq '^database +ok ' || fail "ping: no database ok line in [$out]"
 assert_eq "$("$TVD" -v)" "$(ctl version)" "taskvisord -v matches the daemon's version"
