@@ -769,11 +769,48 @@ static int recurring_cancel(struct ctl *c, int argc, char **argv)
 
 /* ---- cleanup / export / locks ---- */
 
+/* `task cleanup --config`: what the daemon's periodic cleanup deletes, after how long. */
+static int task_cleanup_config(struct ctl *c)
+{
+	json_t *reply = NULL, *rules, *r;
+	int st;
+
+	if ((st = task_call(c, MSG_CLEANUP_CONFIG, json_object(), &reply)) != 0)
+		return st;
+	if (c->json) {
+		ctl_print_json(reply);
+		json_decref(reply);
+		return 0;
+	}
+	rules = json_object_get(reply, "rules");
+	printf("%-30s %-30s %s\n", "LABEL", "FILTER", "AFTER");
+	for (size_t i = 0; (r = json_array_get(rules, i)) != NULL; i++) {
+		long long after = (long long)json_integer_value(json_object_get(r, "after"));
+		char filter[300], age[32];
+
+		snprintf(filter, sizeof(filter), "label = %s", task_str(r, "label"));
+		if (after <= 0)
+			snprintf(age, sizeof(age), "never");
+		else if (after % 86400 == 0)
+			snprintf(age, sizeof(age), "%lldd", after / 86400);
+		else if (after % 3600 == 0)
+			snprintf(age, sizeof(age), "%lldh", after / 3600);
+		else if (after % 60 == 0)
+			snprintf(age, sizeof(age), "%lldm", after / 60);
+		else
+			snprintf(age, sizeof(age), "%llds", after);
+		printf("%-30s %-30s %s\n", task_str(r, "label"), filter, age);
+	}
+	printf("(stopped tasks only; each type's cleanup_after, else [tasks] cleanup_after)\n");
+	json_decref(reply);
+	return 0;
+}
+
 static int task_cleanup(struct ctl *c, int argc, char **argv)
 {
 	const char *sub = "cleanup", *v;
 	json_t *req = json_object(), *reply = NULL, *ids;
-	bool bad = false, verbose = false, noop = false;
+	bool bad = false, verbose = false, noop = false, config = false;
 	int st = 0;
 
 	for (int i = 1; i < argc && st == 0; i++) {
@@ -803,6 +840,8 @@ static int task_cleanup(struct ctl *c, int argc, char **argv)
 			st = task_bad(sub, "%s needs a value", argv[i]);
 		} else if (strcmp(argv[i], "--noop") == 0) {
 			noop = true;
+		} else if (strcmp(argv[i], "--config") == 0) {
+			config = true;
 		} else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
 			verbose = true;
 		} else if (strcmp(argv[i], "--json") == 0) {
@@ -811,13 +850,17 @@ static int task_cleanup(struct ctl *c, int argc, char **argv)
 			st = task_bad(
 			    sub,
 			    "unexpected argument \"%s\" (usage: task cleanup [--search Q] [--after 30d] "
-			    "[--states stopped] [--noop] [--verbose] [--batch-size N])",
+			    "[--states stopped] [--noop] [--verbose] [--batch-size N] | --config)",
 			    argv[i]);
 		}
 	}
 	if (st != 0) {
 		json_decref(req);
 		return st;
+	}
+	if (config) {
+		json_decref(req);
+		return task_cleanup_config(c);
 	}
 	json_object_set_new(req, "noop", json_boolean(noop));
 	if ((st = task_call(c, MSG_TASK_CLEANUP, req, &reply)) != 0)
@@ -1063,7 +1106,10 @@ static int task_export(struct ctl *c, int argc, char **argv)
 			const char *parent = json_string_value(json_object_get(t, "parent_task_id"));
 			task_csv_field(fp, task_str(t, "id"));
 			fprintf(fp, ",%s,", task_str(t, "state"));
-			task_csv_field(fp, task_str(t, "name"));
+			/* type: the task type ([task:LABEL]); Foreman puts the task's class there, and
+			 * a task's class here is its type. label: the same, as Foreman's label is the
+			 * action that ran. The free-form name is in the JSON and HTML exports. */
+			task_csv_field(fp, task_str(t, "label"));
 			fputc(',', fp);
 			task_csv_field(fp, task_str(t, "label"));
 			fprintf(fp, ",%s,%s,%s,%s\n", task_str(t, "result"), parent != NULL ? parent : "",
@@ -1137,8 +1183,11 @@ static const struct ctl_cmd task_sub_cmds[] = {
      "task schedule LABEL --cron 'M H DOM MON DOW' [--input JSON] [--iterations N] [--until T]",
      "submit LABEL on a cron line (a recurring logic; see `recurring`)", task_schedule},
     {"cleanup", NULL,
-     "task cleanup [--search Q] [--after 30d] [--states stopped] [--noop] [--verbose] [--batch-size N]",
-     "delete stopped tasks matching Q that started more than --after ago", task_cleanup},
+     "task cleanup [--search Q] [--after 30d] [--states stopped] [--noop] [--verbose] [--batch-size N]"
+     " | --config",
+     "delete stopped tasks matching Q that started more than --after ago (--config: what the "
+     "daemon cleans periodically, after how long)",
+     task_cleanup},
     {"export", NULL, "task export [--search Q] [--days N] [--format csv|html|json] [--file F]",
      "tasks as CSV (id,state,type,label,result,parent_task_id,started_at,ended_at), JSON, or HTML "
      "(one page per task, in a .tar.gz)",

@@ -51,7 +51,6 @@
 #define ENGINE_LEASE_MS 60000		      /* an unsupervised worker's lease on a step */
 #define ENGINE_CKPT_PAGES 4000		      /* PASSIVE checkpoint once the log holds this many pages */
 #define ENGINE_IDLE_TRUNCATE_MS 2000	      /* TRUNCATE the log after this long without commits */
-#define ENGINE_CLEANUP_EVERY_MS (3600 * 1000) /* scheduled cleanup (cleanup_after) */
 
 int64_t engine_now(void)
 {
@@ -595,7 +594,7 @@ static void engine_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	engine_check_times(e);
 	engine_rescue_leases(e, now);
 	if (now >= e->next_cleanup_ms) {
-		e->next_cleanup_ms = now + ENGINE_CLEANUP_EVERY_MS;
+		e->next_cleanup_ms = now + engine_cleanup_every_ms(e);
 		engine_cleanup_scheduled(e);
 	}
 	if (!e->in_tx && e->dirty == NULL && e->last_commit_ms != 0 &&
@@ -808,7 +807,10 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 	e->replies_tail = &e->replies;
 	e->lease_ms = ENGINE_LEASE_MS;
 	e->next_worker_id = 1;
-	e->next_cleanup_ms = engine_now() + 60 * 1000; /* first run a minute after start */
+	/* first run a minute after start, or sooner when cleanup_after is that short */
+	e->next_cleanup_ms = engine_now() + (engine_cleanup_every_ms(e) < 60 * 1000
+						 ? engine_cleanup_every_ms(e)
+						 : 60 * 1000);
 	e->b = e->ops->open(path, d->conf != NULL ? d->conf->durability : DURABILITY_FULL, err, errlen);
 	if (e->b == NULL) {
 		free(e);
@@ -848,6 +850,7 @@ void engine_free(struct engine *e)
 		return;
 	while (e->workers != NULL)
 		engine_worker_free(e->workers);
+	engine_cleanup_free(e);
 	engine_commit(e);
 	if (e->loop != NULL) {
 		ev_prepare_stop(e->loop, &e->prepare);

@@ -174,6 +174,7 @@ struct engine {
 	bool truncated_idle;
 	int lease_ms;
 	int64_t next_cleanup_ms;       /* the scheduled cleanup's next run */
+	struct cleanup_job *cleanups;  /* batched deletes in progress (engine_cleanup.c) */
 	struct erec *recs;	       /* active recurring logics (engine_recurring.c) */
 	int64_t plan_recurring_id;     /* set around the engine_plan() of an occurrence */
 	unsigned char rand_pool[4097]; /* random bytes for task ids (engine_plan.c) */
@@ -251,6 +252,14 @@ int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char
 long engine_cleanup(struct engine *e, const char *search, long long after_s, bool noop, json_t *ids,
 		    char *err, size_t errlen);
 void engine_cleanup_scheduled(struct engine *e);
+/* The same, deleting batch rows per loop iteration (0: 1000); c (may be NULL) gets the reply
+ * {"deleted","matched","noop","ids"} after the last batch. -1 (err) when the search is refused. */
+int engine_cleanup_start(struct engine *e, const char *search, long long after_s, size_t batch,
+			 struct conn *c, bool want_ids, char *err, size_t errlen);
+/* How often the scheduled cleanup runs: a quarter of the shortest cleanup_after, 1 s .. 1 h. */
+int64_t engine_cleanup_every_ms(const struct engine *e);
+/* Drop the cleanups in progress (engine_free). */
+void engine_cleanup_free(struct engine *e);
 
 /* engine_check.c */
 bool engine_task_stuck(struct engine *e, const struct etask *t);

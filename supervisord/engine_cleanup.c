@@ -3,17 +3,37 @@
  * request (MSG_TASK_CLEANUP, with --noop to only count) and on a schedule
  * from each task type's cleanup_after (else [tasks] cleanup_after). Only
  * stopped tasks are ever deleted: everything else lives in the engine's
- * memory. Deletes go into the group transaction like any other write.
+ * memory. Deletes go into the group transaction like any other write, one
+ * batch per loop iteration (a zero timer), so each commit holds the write
+ * lock only for one batch and workers are served between batches.
  */
 #define ENGINE_INTERNAL 1
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "control.h"
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "proto.h"
+
+#define CLEANUP_BATCH_DEFAULT 1000
+
+/* A cleanup in progress: the rows found, deleted batch by batch. */
+struct cleanup_job {
+	struct engine *e;
+	ev_timer w;
+	struct conn *c; /* held until the reply; NULL for the scheduled run */
+	int64_t *rowids;
+	json_t *ids; /* the ids, for the reply (NULL: not asked) */
+	size_t n, next, batch;
+	char what[64]; /* for the log */
+	long long worst_us;
+	struct cleanup_job *jnext;
+};
 
 struct cleanup_rows {
 	struct engine *e;
@@ -48,13 +68,13 @@ static int cleanup_collect(void *arg, struct q_task *t)
 	return 0;
 }
 
-long engine_cleanup(struct engine *e, const char *search, long long after_s, bool noop, json_t *ids,
-		    char *err, size_t errlen)
+/* The stopped tasks matching search that started more than after_s ago (0: any time). */
+static int cleanup_find(struct engine *e, const char *search, long long after_s, struct cleanup_rows *xp,
+			char *err, size_t errlen)
 {
 	struct cleanup_rows x = {.e = e};
 	const char *user = search != NULL && *search != '\0' ? search : NULL;
 	char *q = NULL, age[48] = "";
-	long n;
 
 	if (after_s > 0)
 		snprintf(age, sizeof(age), " and started_at < %llds", after_s);
@@ -71,6 +91,18 @@ long engine_cleanup(struct engine *e, const char *search, long long after_s, boo
 		return -1;
 	}
 	free(q);
+	*xp = x;
+	return 0;
+}
+
+long engine_cleanup(struct engine *e, const char *search, long long after_s, bool noop, json_t *ids,
+		    char *err, size_t errlen)
+{
+	struct cleanup_rows x;
+	long n;
+
+	if (cleanup_find(e, search, after_s, &x, err, errlen) < 0)
+		return -1;
 	for (size_t i = 0; i < x.n; i++) {
 		if (ids != NULL)
 			json_array_append_new(ids, json_string(x.ids[i]));
@@ -89,6 +121,137 @@ long engine_cleanup(struct engine *e, const char *search, long long after_s, boo
 	return n;
 }
 
+static void cleanup_job_free(struct cleanup_job *j)
+{
+	struct cleanup_job **pp;
+
+	for (pp = &j->e->cleanups; *pp != NULL; pp = &(*pp)->jnext)
+		if (*pp == j) {
+			*pp = j->jnext;
+			break;
+		}
+	if (j->e->loop != NULL)
+		ev_timer_stop(j->e->loop, &j->w);
+	if (j->c != NULL)
+		conn_release(j->c);
+	json_decref(j->ids);
+	free(j->rowids);
+	free(j);
+}
+
+/* One batch into the group transaction (committed before the loop polls again); the reply after the last. */
+static void cleanup_job_step(struct engine *e, struct cleanup_job *j)
+{
+	struct timespec t0, t1;
+	size_t end = j->next + j->batch < j->n ? j->next + j->batch : j->n;
+	long long us;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (; j->next < end; j->next++) {
+		if (engine_tx(e) < 0 || e->ops->task_delete(e->b, j->rowids[j->next]) < 0) {
+			char err[300];
+
+			snprintf(err, sizeof(err), "database: %s", e->ops->error(e->b));
+			log_warnx("engine: cleanup %s: %s", j->what, err);
+			if (j->c != NULL)
+				engine_reply(e, j->c, MSG_ERROR, json_pack("{s:s, s:i}", "error", err, "code", 1));
+			cleanup_job_free(j);
+			return;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
+	if (us > j->worst_us)
+		j->worst_us = us;
+	log_debug("engine: cleanup %s: batch of %zu deleted in %lld us (%zu/%zu)", j->what, j->batch, us,
+		  j->next, j->n);
+	if (j->next < j->n && e->loop != NULL) {
+		ev_timer_set(&j->w, 0., 0.);
+		ev_timer_start(e->loop, &j->w);
+		return;
+	}
+	if (j->next < j->n) { /* no loop (unit tests): the rest at once */
+		cleanup_job_step(e, j);
+		return;
+	}
+	if (j->n > 0)
+		log_info("engine: cleanup %s: %zu tasks deleted in batches of %zu (longest batch %lld ms)", j->what,
+			 j->n, j->batch, j->worst_us / 1000);
+	if (j->c != NULL)
+		engine_reply(e, j->c, MSG_OK,
+			     json_pack("{s:I, s:I, s:b, s:o}", "deleted", (json_int_t)j->n, "matched",
+				       (json_int_t)j->n, "noop", 0, "ids",
+				       j->ids != NULL ? json_incref(j->ids) : json_array()));
+	cleanup_job_free(j);
+}
+
+static void cleanup_job_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct cleanup_job *j = w->data;
+
+	(void)loop;
+	(void)revents;
+	cleanup_job_step(j->e, j);
+}
+
+int engine_cleanup_start(struct engine *e, const char *search, long long after_s, size_t batch,
+			 struct conn *c, bool want_ids, char *err, size_t errlen)
+{
+	struct cleanup_rows x;
+	struct cleanup_job *j;
+
+	if (cleanup_find(e, search, after_s, &x, err, errlen) < 0)
+		return -1;
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		free(x.rowids);
+		free(x.ids);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	j->e = e;
+	j->rowids = x.rowids;
+	j->n = x.n;
+	j->batch = batch > 0 ? batch : CLEANUP_BATCH_DEFAULT;
+	snprintf(j->what, sizeof(j->what), "%.60s", search != NULL && *search != '\0' ? search : "(all)");
+	if (want_ids) {
+		j->ids = json_array();
+		for (size_t i = 0; i < x.n; i++)
+			json_array_append_new(j->ids, json_string(x.ids[i]));
+	}
+	free(x.ids);
+	if (c != NULL) {
+		conn_hold(c);
+		j->c = c;
+	}
+	ev_timer_init(&j->w, cleanup_job_cb, 0., 0.);
+	j->w.data = j;
+	j->jnext = e->cleanups;
+	e->cleanups = j;
+	cleanup_job_step(e, j);
+	return 0;
+}
+
+void engine_cleanup_free(struct engine *e)
+{
+	while (e->cleanups != NULL)
+		cleanup_job_free(e->cleanups);
+}
+
+int64_t engine_cleanup_every_ms(const struct engine *e)
+{
+	const struct conf *c = e->d != NULL ? e->d->conf : NULL;
+	int64_t every = 3600 * 1000;
+
+	for (size_t i = 0; c != NULL && i < c->ntasks; i++) {
+		long long after =
+		    c->tasks[i].cleanup_after > 0 ? c->tasks[i].cleanup_after : c->tasks_cleanup_after;
+
+		if (after > 0 && after * 1000 / 4 < every)
+			every = after * 1000 / 4;
+	}
+	return every < 1000 ? 1000 : every;
+}
+
 /* The scheduled run: each type's cleanup_after, else the global one. */
 void engine_cleanup_scheduled(struct engine *e)
 {
@@ -100,16 +263,11 @@ void engine_cleanup_scheduled(struct engine *e)
 	for (size_t i = 0; i < c->ntasks; i++) {
 		long long after =
 		    c->tasks[i].cleanup_after > 0 ? c->tasks[i].cleanup_after : c->tasks_cleanup_after;
-		long n;
 
 		if (after <= 0 || strchr(c->tasks[i].label, '"') != NULL)
 			continue;
 		snprintf(search, sizeof(search), "label = \"%s\"", c->tasks[i].label);
-		n = engine_cleanup(e, search, after, false, NULL, err, sizeof(err));
-		if (n < 0)
+		if (engine_cleanup_start(e, search, after, 0, NULL, false, err, sizeof(err)) < 0)
 			log_warnx("engine: cleanup of %s: %s", c->tasks[i].label, err);
-		else if (n > 0)
-			log_info("engine: cleanup: %ld %s tasks older than %llds deleted", n,
-				 c->tasks[i].label, after);
 	}
 }

@@ -344,6 +344,19 @@ static void handlers_task_cleanup(struct daemon *d, struct conn *c, json_t *req)
 			return;
 		}
 	}
+	if (!noop) {
+		/* batched: the reply comes after the last batch */
+		json_t *bs = json_object_get(req, "batch_size");
+
+		json_decref(ids);
+		if (engine_cleanup_start(e, json_string_value(json_object_get(req, "search")), after,
+					 json_is_integer(bs) && json_integer_value(bs) > 0
+					     ? (size_t)json_integer_value(bs)
+					     : 0,
+					 c, true, err, sizeof(err)) < 0)
+			handlers_reply_error(e, c, err);
+		return;
+	}
 	n = engine_cleanup(e, json_string_value(json_object_get(req, "search")), after, noop, ids, err,
 			   sizeof(err));
 	if (n < 0) {

@@ -1,0 +1,42 @@
+#!/bin/sh
+# The daemon cleans up on its own: stopped tasks older than their type's
+# cleanup_after, else [tasks] cleanup_after, go; others (a longer cleanup_after,
+# or not stopped) stay.
+. "$(dirname "$0")/lib.sh"
+tv_init
+cat >>"$T/taskvisord.conf" <<CONF
+[tasks]
+cleanup_after = 2s
+CONF
+tv_program exec <<EOF2
+[program:exec-worker]
+command = $BUILD/bin/exec-worker --queue default
+startsecs = 0
+
+[task:short]
+steps = run
+step.run = true
+
+[task:long]
+steps = run
+step.run = true
+cleanup_after = 1h
+
+[task:stuck]
+steps = run
+step.run = false
+EOF2
+tv_start
+wait_state exec-worker RUNNING
+db() { sqlite3 "$T/tasks.db" "$1"; }
+
+for i in 1 2 3; do ctl task submit short --wait >/dev/null || fail "short $i"; done
+for i in 1 2; do ctl task submit long --wait >/dev/null || fail "long $i"; done
+p=$(ctl task submit stuck) || fail "stuck"
+assert_eq "$(db "select count(*) from tasks where label = 'short'")" 3 "short tasks there at first"
+gone() { [ "$(db "select count(*) from tasks where label = 'short'")" = 0 ]; }
+wait_for 40 gone || fail "short tasks not cleaned up: $(ctl task list)"
+assert_eq "$(db "select count(*) from tasks where label = 'long'")" 2 "long tasks kept (cleanup_after = 1h)"
+assert_eq "$(db "select count(*) from tasks where id = '$p'")" 1 "paused task kept"
+grep -q "cleanup label = \"short\": 3 tasks deleted" "$T/taskvisord.log" || fail "no cleanup in the log"
+echo "ok $TEST_NAME"
