@@ -5,7 +5,9 @@
  * timer fires at the next occurrence (engine.c), which submits the task
  * (its recurring_id set) and moves next_at on, in the group transaction.
  * Occurrences missed while the daemon was down are not replayed: the first
- * check after a start submits once and schedules from now.
+ * check after a start submits once (logged with the number missed) and
+ * schedules from now. Times come from the cron clock (lib/clock.c: the
+ * daemon's local time, DST-safe, with its test seam).
  */
 #define ENGINE_INTERNAL 1
 
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
@@ -72,14 +75,26 @@ static void recurring_set_state(struct q_recurring *row, const char *state)
 /* The next occurrence after now (ms), or 0 when the logic is over (state set). */
 static int64_t recurring_next(struct erec *r, int64_t now)
 {
-	time_t next = cron_next(&r->cron, (time_t)(now / 1000));
+	int64_t next = clock_cron_next_ms(&r->cron, now);
 
-	if (next == (time_t)-1 || (r->row.iterations > 0 && r->row.iteration >= r->row.iterations) ||
-	    (r->row.until != 0 && (int64_t)next * 1000 > r->row.until)) {
+	if (next < 0 || (r->row.iterations > 0 && r->row.iteration >= r->row.iterations) ||
+	    (r->row.until != 0 && next > r->row.until)) {
 		recurring_set_state(&r->row, "finished");
 		return 0;
 	}
-	return (int64_t)next * 1000;
+	return next;
+}
+
+/* How many occurrences fell due from next_at up to now (1: just this one; capped). */
+static int recurring_missed(const struct erec *r, int64_t now)
+{
+	int n = 1;
+
+	for (int64_t t = clock_cron_next_ms(&r->cron, r->row.next_at);
+	     t >= 0 && t <= now && (r->row.until == 0 || t <= r->row.until) && n < 1000000;
+	     t = clock_cron_next_ms(&r->cron, t))
+		n++;
+	return n;
 }
 
 /* Submit one occurrence of r. */
@@ -89,7 +104,11 @@ static void recurring_fire(struct engine *e, struct erec *r, int64_t now)
 	json_t *req = json_pack("{s:s, s:o*}", "label", r->row.label, "input", input);
 	char err[1400];
 	struct etask *t;
+	int missed = r->row.next_at != 0 && r->row.next_at < now ? recurring_missed(r, now) : 1;
 
+	if (missed > 1)
+		log_warnx("recurring %s: missed %d occurrences while down; running one now",
+			  r->row.name != NULL ? r->row.name : r->row.id, missed);
 	e->plan_recurring_id = r->row.rowid;
 	t = engine_plan(e, req, r->row.triggered_by, NULL, -1, err, sizeof(err));
 	e->plan_recurring_id = 0;
@@ -104,6 +123,9 @@ static void recurring_fire(struct engine *e, struct erec *r, int64_t now)
 		log_info("engine: recurring logic %s: iteration %d: task %s", r->row.id, r->row.iteration,
 			 t->row.id);
 		r->row.next_at = recurring_next(r, now);
+		if (r->row.next_at == 0)
+			log_info("engine: recurring logic %s finished after %d iterations", r->row.id,
+				 r->row.iteration);
 	}
 	if (engine_tx(e) < 0 || e->ops->recurring_update(e->b, &r->row) < 0)
 		log_warnx("engine: recurring logic %s: %s", r->row.id, e->ops->error(e->b));
