@@ -35,6 +35,14 @@ cgdir=$(echo "$line" | sed -n 's/.*memory cgroups: v[12] (\(.*\))$/\1/p')
 wait_state eater EXITED 20
 st=$(ctl status eater)
 assert_contains "$st" "(OOM killed)" "status of an OOM-killed program"
+# --json carries the flag and the counter; the counter survives a later clean run
+j=$(ctl --json status eater | python3 -c 'import json,sys; d=json.load(sys.stdin); p=[x for x in (d["processes"] if isinstance(d,dict) else d) if x["name"]=="eater"][0]; print(p["oom_killed"], p["oom_kills"])') ||
+	fail "status --json does not parse: $(ctl --json status eater)"
+assert_eq "$j" "True 1" "--json oom_killed and oom_kills after one OOM kill"
+ctl start eater >/dev/null
+wait_state eater EXITED 20
+j=$(ctl --json status eater | python3 -c 'import json,sys; d=json.load(sys.stdin); p=[x for x in (d["processes"] if isinstance(d,dict) else d) if x["name"]=="eater"][0]; print(p["oom_killed"], p["oom_kills"])')
+assert_eq "$j" "True 2" "the counter counts every OOM kill"
 wait_state steady RUNNING 10
 assert_not_contains "$(ctl status steady)" "OOM" "status of a program under its limit"
 [ -d "$cgdir/steady" ] || fail "no cgroup $cgdir/steady"
