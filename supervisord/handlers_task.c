@@ -717,11 +717,21 @@ static void handlers_worker_fail(struct daemon *d, struct conn *c, json_t *req)
 
 	if (w == NULL || h == NULL)
 		return;
+	const char *msg = json_string_value(json_object_get(req, "message"));
+	char oom[160];
+	struct proc *p;
+
 	s = h->s;
 	engine_worker_release(w, h);
+	/* A step's command SIGKILLed while its supervised worker's cgroup counted an OOM kill:
+	 * the OOM killer took it (the worker itself survived), so the step's error says so. */
+	if (msg != NULL && strcmp(msg, "killed by signal 9") == 0 && w->supervised && d->sv != NULL &&
+	    (p = sv_find_pid(d->sv, w->pid)) != NULL && proc_oom_since(p)) {
+		snprintf(oom, sizeof(oom), "%s (OOM killed: memory_limit of %s)", msg, p->fullname);
+		msg = oom;
+	}
 	if (s != NULL)
-		engine_step_fail(d->engine, s, json_string_value(json_object_get(req, "message")),
-				 json_string_value(json_object_get(req, "output_tail")));
+		engine_step_fail(d->engine, s, msg, json_string_value(json_object_get(req, "output_tail")));
 }
 
 static void handlers_worker_spawn(struct daemon *d, struct conn *c, json_t *req)

@@ -853,6 +853,21 @@ static bool proc_oom_check(struct proc *p, pid_t pid, int st)
 	return memcg_kernel_log_oom(pid, p->start_time);
 }
 
+/* Did the OOM killer take anything in p's memory cgroup since the last look (a step's
+ * command run by a worker, say)? The kills it reports are consumed, so that the process's
+ * own later SIGKILL is not taken for one of them. False without a cgroup. */
+bool proc_oom_since(struct proc *p)
+{
+	struct proc_priv *pp = p->priv;
+	if (pp->memcg == NULL)
+		return false;
+	long long k = memcg_oom_kills(pp->memcg);
+	bool oom = k >= 0 && pp->oom_before >= 0 && k > pp->oom_before;
+	if (k >= 0)
+		pp->oom_before = k;
+	return oom;
+}
+
 /* The child p->pid ended with wait status st. */
 static void proc_reaped(struct proc *p, int st)
 {

@@ -114,6 +114,8 @@ enum sv_result proc_signal(struct proc *p, int sig);
 void proc_restart(struct proc *p, const char *reason);
 
 const char *proc_state_name(enum proc_state s);
+/* The OOM killer took something in p's memory cgroup since the last look (consumes it). */
+bool proc_oom_since(struct proc *p);
 /* Whether supervisord's state machine allows from -> to (the table in proc.c). */
 bool proc_transition_allowed(enum proc_state from, enum proc_state to);
 /* Seconds to wait in BACKOFF after the backoff-th consecutive failed start: 1, 2, 3 …,
