@@ -133,6 +133,9 @@ const char *tv_step_command(const struct tv_step *s);	/* expanded command, or NU
 const char *tv_step_handler(const struct tv_step *s);	/* handler name, or NULL */
 json_t *tv_step_input(const struct tv_step *s);		/* the task's input (borrowed; {} if none) */
 json_t *tv_step_message(const struct tv_step *s);	/* the whole MSG_WORKER_STEP body (borrowed) */
+/* A chord's callback (the step after one that spawned children): the children's outputs in
+ * spawn order, an array (borrowed); NULL for any other step. */
+json_t *tv_step_children(const struct tv_step *s);
 /* Seconds left on the step's lease (negative: expired; very large: no lease). */
 double tv_step_lease_left(const struct tv_step *s);
 /*

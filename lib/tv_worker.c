@@ -686,6 +686,12 @@ json_t *tv_step_message(const struct tv_step *s)
 {
 	return s->msg;
 }
+json_t *tv_step_children(const struct tv_step *s)
+{
+	json_t *c = s->msg != NULL ? json_object_get(s->msg, "children") : NULL;
+
+	return json_is_array(c) ? c : NULL;
+}
 void tv_step_set_data(struct tv_step *s, void *data)
 {
 	s->data = data;

@@ -6,7 +6,9 @@
  * Serves command steps ("*") of one queue, up to --prefetch at a time. Each
  * step runs in its own process group: through /bin/sh -c only when the
  * command has shell syntax, else split on whitespace and execvp'd. The task
- * input JSON is its stdin; TASK_ID, TASK_LABEL, TASK_ATTEMPT, STEP_NAME,
+ * input JSON is its stdin (one line) — except for a chord's callback, the
+ * step after one that spawned children, whose stdin is the children's
+ * outputs as one JSON array in spawn order; TASK_ID, TASK_LABEL, TASK_ATTEMPT, STEP_NAME,
  * STEP_INDEX and TASKVISOR_FD (3) are in its environment. On fd 3 it may
  * write lines:
  *
@@ -469,7 +471,8 @@ static int exec_step_start(struct tv_step *s, void *arg)
 		tv_step_set_error(s, "exec-worker: pipe: %s", strerror(errno));
 		goto fail;
 	}
-	es->in_buf = json_dumps(tv_step_input(s), JSON_COMPACT);
+	es->in_buf = json_dumps(tv_step_children(s) != NULL ? tv_step_children(s) : tv_step_input(s),
+				JSON_COMPACT);
 	es->in_len = es->in_buf != NULL ? strlen(es->in_buf) : 0;
 	if (es->in_buf != NULL) {
 		char *nb = realloc(es->in_buf, es->in_len + 2);

@@ -264,6 +264,25 @@ void engine_cleanup_free(struct engine *e);
 /* engine_check.c */
 bool engine_task_stuck(struct engine *e, const struct etask *t);
 
+/* engine_chord.c: sub-tasks beyond the hot path (see the file's header). */
+struct engine_chord {
+	int total, open, paused, failed; /* children of one step; paused/failed: by their state now */
+	char paused_id[Q_ID_LEN], failed_id[Q_ID_LEN]; /* the first of each, for messages */
+};
+void engine_chord_count(struct engine *e, struct etask *p, int idx, struct engine_chord *c);
+/* The outputs of step idx's children in spawn order (a new array), NULL when it spawned none. */
+json_t *engine_chord_outputs(struct engine *e, struct etask *p, int idx);
+/* Progress details of the parent: "children_total" / "children_stopped" counted up. */
+void engine_chord_spawned(struct engine *e, struct etask *p);
+void engine_chord_stopped(struct engine *e, struct etask *p);
+/* child was resumed or its step skipped: its parent, paused because of it, goes on when no
+ * other child holds it back (and so on up). */
+void engine_chord_child_resumed(struct engine *e, struct etask *child);
+/* Can every open descendant of t be cancelled with it? 0, or -1 + err naming the one that cannot. */
+int engine_chord_cancel_check(struct engine *e, struct etask *t, char *err, size_t errlen, int depth);
+/* Cancel every open child of t (and theirs). */
+void engine_chord_cancel_children(struct engine *e, struct etask *t);
+
 /* engine_recurring.c */
 void engine_recurring_load(struct engine *e);
 void engine_recurring_free(struct engine *e);

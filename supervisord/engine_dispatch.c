@@ -125,6 +125,12 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 		json_object_set_new(m, "command", json_string(s->row.command));
 	else
 		json_object_set_new(m, "handler", json_string(s->row.handler != NULL ? s->row.handler : ""));
+	if (s->row.idx > 0 && json_object_size(json_object_get(t->output, "children")) > 0) {
+		json_t *outs = engine_chord_outputs(e, t, s->row.idx - 1);
+
+		if (outs != NULL) /* a chord's callback: the children's outputs in spawn order */
+			json_object_set_new(m, "children", outs);
+	}
 	engine_worker_send(w, MSG_WORKER_STEP, m);
 }
 
@@ -470,8 +476,14 @@ void engine_step_done(struct engine *e, struct estep *s, json_t *output)
 		s->row.state = QS_SUSPENDED; /* waits for its children (engine_child_stopped) */
 		engine_step_dirty(e, s);
 		if (s->child_paused) {
+			struct engine_chord c;
+			char msg[160];
+
 			s->child_paused = false;
-			engine_error(e, t, s->row.idx, "a child task paused in error", NULL);
+			engine_chord_count(e, t, s->row.idx, &c);
+			snprintf(msg, sizeof(msg), "child task %s paused in error",
+				 c.paused_id[0] != '\0' ? c.paused_id : "?");
+			engine_error(e, t, s->row.idx, msg, NULL);
 			s->row.state = QS_ERROR;
 			t->row.state = QT_PAUSED;
 			t->row.result = QR_ERROR;
@@ -480,7 +492,12 @@ void engine_step_done(struct engine *e, struct estep *s, json_t *output)
 		return;
 	}
 	if (s->child_failed) {
-		engine_step_fail(e, s, "a child task failed", NULL);
+		struct engine_chord c;
+		char msg[160];
+
+		engine_chord_count(e, t, s->row.idx, &c);
+		snprintf(msg, sizeof(msg), "child task %s failed", c.failed_id[0] != '\0' ? c.failed_id : "?");
+		engine_step_fail(e, s, msg, NULL);
 		return;
 	}
 	s->row.state = QS_SUCCESS;
@@ -504,8 +521,7 @@ static void engine_child_stopped(struct engine *e, struct etask *child)
 		json_object_set_new(p->output, "children", children);
 	}
 	json_object_set(children, child->row.id, child->output);
-	p->json_dirty = true;
-	engine_task_dirty(e, p);
+	engine_chord_stopped(e, p); /* marks p's json dirty */
 	if (child->row.result == QR_ERROR || child->row.result == QR_CANCELLED)
 		s->child_failed = true;
 	if (s->children_open > 0)
@@ -513,10 +529,12 @@ static void engine_child_stopped(struct engine *e, struct etask *child)
 	if (s->children_open > 0 || s->row.state != QS_SUSPENDED)
 		return;
 	if (s->child_failed) {
+		struct engine_chord c;
 		char msg[128];
 
-		snprintf(msg, sizeof(msg), "child task %s ended with result %s", child->row.id,
-			 q_result_name(child->row.result));
+		engine_chord_count(e, p, s->row.idx, &c); /* the child that failed, not the last one */
+		snprintf(msg, sizeof(msg), "child task %s ended in error or cancelled",
+			 c.failed_id[0] != '\0' ? c.failed_id : child->row.id);
 		engine_step_fail(e, s, msg, NULL);
 		return;
 	}
@@ -571,6 +589,16 @@ int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errl
 	t->row.state = QT_RUNNING;
 	t->row.result = QR_PENDING;
 	s = engine_error_step(t);
+	if (s != NULL && json_object_size(json_object_get(t->output, "children")) > 0) {
+		struct engine_chord c; /* recount: the counters may predate a restart */
+
+		engine_chord_count(e, t, s->row.idx, &c);
+		if (c.total > 0) {
+			s->children_open = c.open;
+			s->children_total = c.total > s->children_total ? c.total : s->children_total;
+			s->child_failed = c.failed > 0;
+		}
+	}
 	if (s == NULL) {
 		engine_task_advance(e, t);
 	} else if (s->children_open > 0) {
@@ -583,6 +611,7 @@ int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errl
 		engine_step_dirty(e, s);
 		engine_task_dirty(e, t);
 		engine_task_advance(e, t);
+		engine_chord_child_resumed(e, t);
 		return 0;
 	} else {
 		s->row.state = QS_READY;
@@ -593,6 +622,7 @@ int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errl
 	}
 	engine_task_dirty(e, t);
 	log_info("task %s (%s) resumed", t->row.id, t->row.label);
+	engine_chord_child_resumed(e, t);
 	return 0;
 }
 
@@ -615,6 +645,7 @@ int engine_task_skip(struct engine *e, struct etask *t, char *err, size_t errlen
 	engine_task_dirty(e, t);
 	log_info("task %s (%s): step %s skipped", t->row.id, t->row.label, s->row.name);
 	engine_task_advance(e, t);
+	engine_chord_child_resumed(e, t);
 	return 0;
 }
 
@@ -633,6 +664,8 @@ int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errl
 		snprintf(err, errlen, "Cancel Not Implemented for Task: %s", t->row.id);
 		return -1;
 	}
+	if (engine_chord_cancel_check(e, t, err, errlen, 0) < 0)
+		return -1; /* all or nothing: a child that cannot be cancelled keeps its parent */
 	engine_tx(e);
 	for (size_t i = 0; i < t->nsteps; i++) {
 		struct estep *s = &t->steps[i];
@@ -668,6 +701,7 @@ int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errl
 	}
 	log_info("task %s (%s) cancelled", t->row.id, t->row.label);
 	engine_task_stop(e, t, QR_CANCELLED);
+	engine_chord_cancel_children(e, t); /* after its stop: they do not pause it on the way */
 	return 0;
 }
 

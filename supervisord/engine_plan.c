@@ -513,6 +513,17 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 
 	if (plan_build(e, req, user, &p, err, errlen) < 0)
 		return NULL;
+	if (parent == NULL && p.parent_id[0] != '\0') {
+		/* submit --parent: a child of the parent's running (or waiting) step, as a spawn */
+		struct etask *pt = engine_task_get(e, p.parent_id);
+
+		for (size_t i = 0; pt != NULL && i < pt->nsteps; i++)
+			if (pt->steps[i].row.state == QS_RUNNING || pt->steps[i].row.state == QS_SUSPENDED) {
+				parent = pt;
+				parent_step = (int)i;
+				break;
+			}
+	}
 	if (engine_tx(e) < 0 || e->ops->savepoint(e->b) < 0) {
 		snprintf(err, errlen, "database: %s", e->ops->error(e->b));
 		plan_free(&p);
@@ -612,6 +623,12 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 		goto dberr;
 	plan_free(&p);
 	engine_task_add(e, t);
+	if (conflict && parent != NULL && parent_step >= 0 && (size_t)parent_step < parent->nsteps) {
+		parent->steps[parent_step].children_total++; /* a child that failed at once */
+		parent->steps[parent_step].child_failed = true;
+		engine_chord_spawned(e, parent);
+		engine_chord_stopped(e, parent);
+	}
 	if (conflict) {
 		engine_task_dirty(e, t); /* freed after the commit */
 		log_info("task %s (%s) planned: lock conflict with %s", t->row.id, t->row.label, conf.text);
@@ -624,6 +641,7 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 	if (parent != NULL && parent_step >= 0 && (size_t)parent_step < parent->nsteps) {
 		parent->steps[parent_step].children_open++;
 		parent->steps[parent_step].children_total++;
+		engine_chord_spawned(e, parent);
 	}
 	engine_kick(e);
 	log_debug("task %s (%s) planned%s", t->row.id, t->row.label, delayed ? ", delayed" : "");
