@@ -47,10 +47,10 @@
 #include "log.h"
 #include "proto.h"
 
-#define ENGINE_TICK_S 5.0		      /* fallback re-check of delays, deadlines, leases */
-#define ENGINE_LEASE_MS 60000		      /* an unsupervised worker's lease on a step */
-#define ENGINE_CKPT_PAGES 4000		      /* PASSIVE checkpoint once the log holds this many pages */
-#define ENGINE_IDLE_TRUNCATE_MS 2000	      /* TRUNCATE the log after this long without commits */
+#define ENGINE_TICK_S 5.0	     /* fallback re-check of delays, deadlines, leases */
+#define ENGINE_LEASE_MS 60000	     /* an unsupervised worker's lease on a step */
+#define ENGINE_CKPT_PAGES 4000	     /* PASSIVE checkpoint once the log holds this many pages */
+#define ENGINE_IDLE_TRUNCATE_MS 2000 /* TRUNCATE the log after this long without commits */
 
 int64_t engine_now(void)
 {
@@ -808,9 +808,8 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 	e->lease_ms = ENGINE_LEASE_MS;
 	e->next_worker_id = 1;
 	/* first run a minute after start, or sooner when cleanup_after is that short */
-	e->next_cleanup_ms = engine_now() + (engine_cleanup_every_ms(e) < 60 * 1000
-						 ? engine_cleanup_every_ms(e)
-						 : 60 * 1000);
+	e->next_cleanup_ms =
+	    engine_now() + (engine_cleanup_every_ms(e) < 60 * 1000 ? engine_cleanup_every_ms(e) : 60 * 1000);
 	e->b = e->ops->open(path, d->conf != NULL ? d->conf->durability : DURABILITY_FULL, err, errlen);
 	if (e->b == NULL) {
 		free(e);

@@ -154,7 +154,8 @@ static void cleanup_job_step(struct engine *e, struct cleanup_job *j)
 			snprintf(err, sizeof(err), "database: %s", e->ops->error(e->b));
 			log_warnx("engine: cleanup %s: %s", j->what, err);
 			if (j->c != NULL)
-				engine_reply(e, j->c, MSG_ERROR, json_pack("{s:s, s:i}", "error", err, "code", 1));
+				engine_reply(e, j->c, MSG_ERROR,
+					     json_pack("{s:s, s:i}", "error", err, "code", 1));
 			cleanup_job_free(j);
 			return;
 		}
@@ -175,8 +176,8 @@ static void cleanup_job_step(struct engine *e, struct cleanup_job *j)
 		return;
 	}
 	if (j->n > 0)
-		log_info("engine: cleanup %s: %zu tasks deleted in batches of %zu (longest batch %lld ms)", j->what,
-			 j->n, j->batch, j->worst_us / 1000);
+		log_info("engine: cleanup %s: %zu tasks deleted in batches of %zu (longest batch %lld ms)",
+			 j->what, j->n, j->batch, j->worst_us / 1000);
 	if (j->c != NULL)
 		engine_reply(e, j->c, MSG_OK,
 			     json_pack("{s:I, s:I, s:b, s:o}", "deleted", (json_int_t)j->n, "matched",

@@ -642,6 +642,15 @@ static void handlers_worker_hello(struct daemon *d, struct conn *c, json_t *req)
 		conn_reply_error(c, 1, "this connection already said hello");
 		return;
 	}
+	/* a worker gets steps (their input) and settles them: only one the daemon runs, or an admin's */
+	if (!conn_is_admin(c) &&
+	    (d->sv == NULL || conn_pid(c) <= 0 || sv_find_pid(d->sv, conn_pid(c)) == NULL)) {
+		log_info("control: worker hello from uid %ld pid %ld: permission denied (neither supervised "
+			 "nor admin)",
+			 (long)conn_uid(c), (long)conn_pid(c));
+		conn_reply_error(c, 1, "permission denied");
+		return;
+	}
 	w = engine_worker_hello(e, c, req, err, sizeof(err));
 	if (w == NULL) {
 		conn_reply_error(c, 1, "%s", err);
