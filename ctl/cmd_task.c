@@ -129,10 +129,17 @@ static int task_time_flag(const char *sub, const char *flag, const char *val, js
 
 /* ---- printing a task ---- */
 
+/* "done/total" steps; a parent adds its chord: "1/2, 12/20 children stopped". */
 static void task_print_progress(json_t *t, char *buf, size_t len)
 {
-	snprintf(buf, len, "%lld/%lld", (long long)json_integer_value(json_object_get(t, "steps_done")),
-		 (long long)json_integer_value(json_object_get(t, "steps_total")));
+	json_t *pr = json_object_get(t, "progress");
+	long long ct = json_integer_value(json_object_get(pr, "children_total"));
+	int n = snprintf(buf, len, "%lld/%lld", (long long)json_integer_value(json_object_get(t, "steps_done")),
+			 (long long)json_integer_value(json_object_get(t, "steps_total")));
+
+	if (ct > 0 && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", %lld/%lld children stopped",
+			 (long long)json_integer_value(json_object_get(pr, "children_stopped")), ct);
 }
 
 static void task_print_json_line(const char *title, json_t *j)
@@ -159,7 +166,7 @@ static void task_print_duration(json_t *from, json_t *to, char *buf, size_t len)
 
 static void task_print_show(json_t *t)
 {
-	char b1[32], prog[32];
+	char b1[32], prog[64];
 	json_t *steps = json_object_get(t, "steps"), *errors = json_object_get(t, "errors");
 	json_t *locks = json_object_get(t, "locks"), *children = json_object_get(t, "children"), *v;
 	size_t i;
@@ -254,7 +261,7 @@ struct task_follow {
 static int task_follow_cb(void *arg, json_t *t)
 {
 	struct task_follow *f = arg;
-	char line[256], prog[32], *details;
+	char line[256], prog[64], *details;
 	bool paused = strcmp(task_str(t, "state"), "paused") == 0;
 
 	if (f->json)
@@ -480,7 +487,7 @@ static int task_list(struct ctl *c, int argc, char **argv)
 	printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s\n", (int)w_id, "ID", (int)w_label, "LABEL",
 	       (int)w_state, "STATE", (int)w_result, "RESULT", "STARTED", "ENDED", "PROGRESS");
 	for (i = 0; i < json_array_size(tasks) && (t = json_array_get(tasks, i)) != NULL; i++) {
-		char s1[32], s2[32], prog[32];
+		char s1[32], s2[32], prog[64];
 		task_print_progress(t, prog, sizeof(prog));
 		printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s", (int)w_id, task_str(t, "id"),
 		       (int)w_label, task_str(t, "label"), (int)w_state, task_str(t, "state"), (int)w_result,
