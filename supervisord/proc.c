@@ -640,9 +640,11 @@ static enum sv_result proc_spawn(struct proc *p, const char *why)
 	p->start_time = time(NULL);
 	p->priv->spawn_mono = proc_mono();
 	log_info("%s: spawned pid %d", p->fullname, (int)pid);
+	proc_transition(p, PROC_STARTING, why);
+	/* after the transition: the sampler runs only for STARTING/RUNNING programs, and a
+	 * lone program sampled from STOPPED would never start it */
 	if (p->prog->memory_limit > 0 && p->priv->memcg == NULL)
 		sv_rss_update(p->sv);
-	proc_transition(p, PROC_STARTING, why);
 	if (p->state != PROC_STARTING)
 		return SV_OK;
 	if (proc_notify_ready(p)) {
