@@ -176,7 +176,7 @@ static int cmd_shutdown(struct ctl *c, int argc, char **argv)
 {
 	char err[512];
 	json_t *reply;
-	int r;
+	int r, rc;
 
 	if (cmd_misc_no_args(argc, argv) < 0)
 		return CTL_EXIT_ERROR;
@@ -193,10 +193,11 @@ static int cmd_shutdown(struct ctl *c, int argc, char **argv)
 		else
 			printf("Shut down\n");
 	}
+	/* "already shutting down" is not a failure, as in supervisorctl; a refusal is */
+	rc = r > 0 && strstr(ctl_error_text(reply), "shutting down") == NULL ? CTL_EXIT_ERROR : CTL_EXIT_OK;
 	json_decref(reply);
 	ctl_disconnect(c);
-	/* "already shutting down" is not a failure, as in supervisorctl */
-	return CTL_EXIT_OK;
+	return rc;
 }
 
 static int cmd_ping(struct ctl *c, int argc, char **argv)
