@@ -99,6 +99,9 @@ enum msgtype {
 	 *
 	 * SUBMIT: one task {"label":"repo.sync","input":{...} (object, default {}),
 	 *   "start_at":T,"start_before":T,"parent":"ID"} -> OK {"id":"uuid"};
+	 *   "parent" makes the task a child of the parent's running (or waiting)
+	 *   step, as a SPAWN would; of a parent with no such step, a child by
+	 *   parent_task_id only (nothing waits for it).
 	 *   or a batch {"tasks":[{same fields},...]} -> OK {"ids":["uuid",...]}
 	 *   (one transaction: all tasks are validated first, any error refuses
 	 *   the whole batch: "task 3: unknown task type 'x'"; a lock conflict
@@ -180,7 +183,10 @@ enum msgtype {
 	 * STEP d->w {"step_id":"ROWID.ATTEMPT" (a string; echo it back verbatim),
 	 *   "task_id":"uuid","label","name" (task name),"step":"fetch","index":0,
 	 *   "command":"expanded; input values shell-quoted" | "handler":"publish",
-	 *   "input":{...},"attempt":N,"lease":S (seconds; 0 = no lease)}.
+	 *   "input":{...},"attempt":N,"lease":S (seconds; 0 = no lease)
+	 *   [,"children":[{output},...]]}: a chord's callback (the step right after
+	 *   one that spawned children) gets their outputs in spawn order; the exec
+	 *   worker gives it that array as stdin instead of the input.
 	 *   The daemon sends at most `prefetch` steps that are not DONE/FAILed.
 	 * PROGRESS w->d {"step_id","progress":{...}} progress merged into the
 	 	 *   task's progress details; renews the lease. {"step_id"} alone is a
@@ -191,9 +197,15 @@ enum msgtype {
 	 * FAIL w->d {"step_id","message":"exited 3","output_tail":"last lines"}.
 	 * SPAWN w->d {"step_id","label","input":{...}} a child task of the step's
 	 *   task; when the step is DONE it waits (suspended) until every child has
-	 	 *   stopped; their outputs land in the parent output's "children":{id:out};
-	 *   a child that pauses in error, or stops in error or cancelled, pauses
-	 *   the parent (its step is in error; RESUME waits for the children again).
+	 *   stopped, decided in the transaction that stops the last child; their
+	 *   outputs land in the parent output's "children":{id:out} and go to the
+	 *   next step (STEP "children"). The parent's progress counts the chord
+	 *   ("children_total", "children_stopped"). A child that pauses in error,
+	 *   or stops in error or cancelled, pauses the parent (its step is in
+	 *   error, the message names the child); resuming the child or skipping its
+	 *   step lets the parent go on by itself (RESUME of the parent waits for
+	 *   the children again). CANCEL of a parent cancels its open children
+	 *   (refused as a whole when one of them cannot be cancelled).
 	 * CANCEL d->w {"step_id"}: stop running it. The step is already recorded
 	 *   cancelled; the worker still answers DONE or FAIL to free its slot.
 	 */
