@@ -165,6 +165,7 @@ struct rescue_children {
 	int idx;
 	int open;
 	bool failed;
+	char failed_id[Q_ID_LEN];
 };
 
 static int rescue_count_child(void *arg, struct q_task *c)
@@ -175,8 +176,10 @@ static int rescue_count_child(void *arg, struct q_task *c)
 		return 0;
 	if (c->state != QT_STOPPED)
 		x->open++;
-	else if (c->result == QR_ERROR || c->result == QR_CANCELLED)
+	else if ((c->result == QR_ERROR || c->result == QR_CANCELLED) && !x->failed) {
 		x->failed = true;
+		memcpy(x->failed_id, c->id, Q_ID_LEN);
+	}
 	return 0;
 }
 
@@ -204,16 +207,25 @@ void engine_recover(struct engine *e)
 				snprintf(cause, sizeof(cause), "worker %s pid %ld lost: daemon restarted",
 					 s->row.worker != NULL ? s->row.worker : "?", (long)s->row.pid);
 				engine_step_lost(e, s, cause);
-			} else if (s->row.state == QS_SUSPENDED || s->row.state == QS_RUNNING) {
+			} else if (s->row.state == QS_SUSPENDED) {
 				struct rescue_children x = {.idx = (int)i};
 
 				e->ops->children_of(e->b, t->row.id, rescue_count_child, &x);
 				s->children_open = x.open;
 				s->child_failed = x.failed;
 				if (x.open == 0) {
+					/* cannot happen (the last child's stop moves the step on in its own
+					 * transaction): a store written by something else; repair it */
+					log_warnx("engine: task %s: step %s waited for children that had all "
+						  "stopped: going on",
+						  t->row.id, s->row.name);
 					engine_tx(e);
 					if (x.failed) {
-						engine_step_fail(e, s, "a child task failed", NULL);
+						char msg[128];
+
+						snprintf(msg, sizeof(msg), "child task %s ended in error or cancelled",
+							 x.failed_id);
+						engine_step_fail(e, s, msg, NULL);
 					} else {
 						s->row.state = QS_SUCCESS;
 						engine_step_dirty(e, s);
