@@ -638,6 +638,7 @@ static enum sv_result proc_spawn(struct proc *p, const char *why)
 	p->priv->group_signalled = false;
 	p->priv->killed = false;
 	p->start_time = time(NULL);
+	p->status_text[0] = '\0'; /* STATUS= belongs to the run that sent it */
 	p->priv->spawn_mono = proc_mono();
 	log_info("%s: spawned pid %d", p->fullname, (int)pid);
 	proc_transition(p, PROC_STARTING, why);
@@ -1238,8 +1239,16 @@ void proc_describe(const struct proc *p, time_t now, char *buf, size_t len)
 			snprintf(d, sizeof(d), "%lld day%s, ", days, days == 1 ? "" : "s");
 		snprintf(buf, len, "pid %d, uptime %s%lld:%02lld:%02lld", (int)p->pid, d, rest / 3600,
 			 rest % 3600 / 60, rest % 60);
+		if (p->status_text[0] != '\0') { /* STATUS= from a ready=notify program */
+			size_t l = strlen(buf);
+			snprintf(buf + l, len - l, ", status: %s", p->status_text);
+		}
 		return;
 	}
+	case PROC_STARTING:
+		if (p->status_text[0] != '\0')
+			snprintf(buf, len, "status: %s", p->status_text);
+		return;
 	case PROC_STOPPED:
 	case PROC_EXITED:
 		if (p->start_time == 0) {

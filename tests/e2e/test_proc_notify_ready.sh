@@ -28,6 +28,7 @@ sleep 1
 out=$(ctl status slow)
 assert_contains "$out" "STARTING" "slow before READY=1 (startsecs=0 must not count)"
 wait_state slow RUNNING 5
+assert_contains "$(ctl status slow)" ", status: serving" "STATUS= text shown by status"
 grep -q "slow: STARTING -> RUNNING (READY=1)" "$T/taskvisord.log" || fail "RUNNING not from READY=1"
 grep -q "child: STARTING -> RUNNING (READY=1)" "$T/taskvisord.log" || fail "READY=1 from a child of the program not accepted"
 wait_state dog RUNNING 5
