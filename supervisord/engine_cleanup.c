@@ -21,6 +21,10 @@
 #include "proto.h"
 
 #define CLEANUP_BATCH_DEFAULT 1000
+#define CLEANUP_BATCH_MAX_US                                                                                 \
+	40000		      /* a batch ends early after this long: the write lock is held until            \
+				 its commit, and other writers wait */
+#define CLEANUP_PAUSE_S 0.005 /* between batches: room for other writers (workers, clients) */
 
 /* A cleanup in progress: the rows found, deleted batch by batch. */
 struct cleanup_job {
@@ -143,11 +147,17 @@ static void cleanup_job_free(struct cleanup_job *j)
 static void cleanup_job_step(struct engine *e, struct cleanup_job *j)
 {
 	struct timespec t0, t1;
-	size_t end = j->next + j->batch < j->n ? j->next + j->batch : j->n;
+	size_t end = j->next + j->batch < j->n ? j->next + j->batch : j->n, first = j->next;
 	long long us;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (; j->next < end; j->next++) {
+	for (size_t done = 0; j->next < end; j->next++, done++) {
+		if (done > 0 && done % 32 == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if ((t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000 >
+			    CLEANUP_BATCH_MAX_US)
+				break; /* a slow disk or a loaded machine: the rest in the next batch */
+		}
 		if (engine_tx(e) < 0 || e->ops->task_delete(e->b, j->rowids[j->next]) < 0) {
 			char err[300];
 
@@ -164,10 +174,11 @@ static void cleanup_job_step(struct engine *e, struct cleanup_job *j)
 	us = (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
 	if (us > j->worst_us)
 		j->worst_us = us;
-	log_debug("engine: cleanup %s: batch of %zu deleted in %lld us (%zu/%zu)", j->what, j->batch, us,
-		  j->next, j->n);
+	log_debug("engine: cleanup %s: batch of %zu deleted in %lld us (%zu/%zu)", j->what, j->next - first,
+		  us, j->next, j->n);
 	if (j->next < j->n && e->loop != NULL) {
-		ev_timer_set(&j->w, 0., 0.);
+		ev_now_update(e->loop); /* the pause counts from now, not from before the batch */
+		ev_timer_set(&j->w, CLEANUP_PAUSE_S, 0.);
 		ev_timer_start(e->loop, &j->w);
 		return;
 	}
