@@ -708,8 +708,9 @@ int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errl
 /*
  * `task unlock` (paused -> stopped, locks freed, still resumable) and
  * `task force-unlock` (any state but stopped -> stopped in error, locks freed;
- * a running step is cancelled at its worker). The caller checks
- * allow_dangerous_actions.
+ * a running step is left to finish at its worker, as in Foreman: its slot stays
+ * taken until the worker answers, and that late answer is dropped). The caller
+ * checks allow_dangerous_actions.
  */
 int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char *user, char *err,
 		       size_t errlen)
@@ -736,12 +737,8 @@ int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char
 		}
 		if (s->row.state == QS_RUNNING && s->w != NULL) {
 			for (int k = 0; k < s->w->nheld; k++)
-				if (s->w->held[k].s == s) {
-					engine_worker_send(
-					    s->w, MSG_WORKER_CANCEL,
-					    json_pack("{s:s}", "step_id", s->w->held[k].step_id));
-					s->w->held[k].s = NULL;
-				}
+				if (s->w->held[k].s == s)
+					s->w->held[k].s = NULL; /* no cancel: it runs on, unheard */
 			s->w = NULL;
 			s->row.state = QS_ERROR;
 			s->row.ended_at = engine_now();

@@ -3,7 +3,8 @@
 # a message naming allow_dangerous_actions, and change nothing. With it set, unlock
 # stops a paused task and frees its locks, keeping its result; a resume re-takes the
 # locks, or, while another task holds one, fails with the planning conflict message
-# and the holder's id, changing nothing. force-unlock frees a running task's locks.
+# and the holder's id, changing nothing. force-unlock frees a running task's locks
+# and leaves its running step to finish.
 . "$(dirname "$0")/lib.sh"
 tv_init
 tv_program exec <<EOF2
@@ -15,7 +16,7 @@ startsecs = 0
 
 [task:sync]
 steps = run
-step.run = sh -c 'test -f $T/ok-%(input.repo)s || exit 3; while [ ! -f $T/go-%(input.repo)s ]; do sleep 0.1; done'
+step.run = sh -c 'test -f $T/ok-%(input.repo)s || exit 3; while [ ! -f $T/go-%(input.repo)s ]; do sleep 0.1; done; echo %(input.repo)s >> $T/done'
 lock = repository:%(input.repo)s
 EOF2
 tv_start
@@ -84,4 +85,11 @@ assert_eq "$(field "$f" State)" stopped "force-unlocked task is stopped"
 assert_contains "$(ctl task locks repository:f)" "no locks" "force-unlock frees the lock"
 out=$(ctl task force-unlock "$f" 2>&1); rc=$?
 [ $rc -ne 0 ] || fail "force-unlock of a stopped task accepted"
+# its running step is left to finish at the worker; the task stays stopped in error
+touch "$T/go-f"
+wait_for 30 grep -qx f "$T/done" || fail "the force-unlocked task's running step did not finish"
+assert_eq "$(field "$f" State)" stopped "force-unlocked task still stopped after its step ended"
+assert_eq "$(field "$f" Result)" error "force-unlocked task result"
+# and the worker serves the next task on that resource
+ctl task submit sync --input '{"repo":"f"}' --wait >"$T/g.out" || fail "next task on f: $(cat "$T/g.out")"
 echo "ok $TEST_NAME"
