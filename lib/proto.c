@@ -231,6 +231,13 @@ int proto_wbuf_add(struct proto_wbuf *wb, uint32_t type, const char *payload, si
 	return 0;
 }
 
+int proto_wbuf_reserve(struct proto_wbuf *wb, size_t need)
+{
+	if (wb->off > 0 && wb->off == wb->len)
+		wb->off = wb->len = 0;
+	return proto_reserve(&wb->buf, &wb->cap, need);
+}
+
 int proto_wbuf_flush(struct proto_wbuf *wb, int fd)
 {
 	while (wb->off < wb->len) {

@@ -257,6 +257,8 @@ struct proto_wbuf {
 void proto_wbuf_init(struct proto_wbuf *wb);
 void proto_wbuf_free(struct proto_wbuf *wb);
 int proto_wbuf_add(struct proto_wbuf *wb, uint32_t type, const char *payload, size_t len);
+/* Make room for need bytes in all (len included); drops what was already sent. 0 or -1 (ENOMEM). */
+int proto_wbuf_reserve(struct proto_wbuf *wb, size_t need);
 /* write() what is pending: 1 all flushed, 0 some left (wait for writable), -1 error. */
 int proto_wbuf_flush(struct proto_wbuf *wb, int fd);
 

@@ -3,8 +3,15 @@
  * listens on [unix_socket] file, takes the peer's credentials (SO_PEERCRED),
  * reads frames without blocking, checks version and size, parses the JSON
  * payload, enforces admin/read-only access and calls the handler found in
- * proc_handlers[] or task_handlers[]. Replies are buffered and written when the
- * socket is writable. It never blocks and never decides what a request means.
+ * proc_handlers[] or task_handlers[]. It never blocks and never decides what a
+ * request means.
+ *
+ * Replies are serialised straight into the connection's write buffer and sent
+ * once per loop iteration, not once per message: conn_send queues the
+ * connection, and a prepare watcher of the lowest priority (it runs after the
+ * engine's group commit, which is a prepare watcher of the default priority)
+ * writes every queued buffer with one send() each before the loop blocks.
+ * What the socket does not take is written when it becomes writable.
  *
  * Connection lifetime: a struct conn has a reference count. The open socket
  * holds one reference; handlers that answer later take another (conn_hold) and
@@ -47,6 +54,8 @@ struct conn {
 	int refs;
 	bool closed;
 	bool close_after_flush;
+	bool queued; /* in the control's flush list (holding a reference) */
+	struct conn *qnext;
 	void (*on_close)(void *arg, struct conn *c);
 	void *on_close_arg;
 	void *data;
@@ -58,6 +67,8 @@ struct control {
 	char *path;
 	ev_io accept_w;
 	struct conn *conns;
+	ev_prepare flush_w;  /* writes the queued connections before the loop blocks */
+	struct conn *flushq; /* connections with something to send this iteration */
 };
 
 static void control_conn_close(struct conn *c);
@@ -150,9 +161,61 @@ static void control_conn_writable(struct ev_loop *loop, ev_io *w, int revents)
 	control_conn_flush(w->data);
 }
 
+/* Write every queued connection (one send() each); runs after the engine's commit. */
+static void control_flush_queued(struct control *ctl)
+{
+	struct conn *c;
+
+	while ((c = ctl->flushq) != NULL) {
+		ctl->flushq = c->qnext;
+		c->qnext = NULL;
+		c->queued = false;
+		control_conn_flush(c); /* may close c, whose on_close may queue others */
+		control_conn_unref(c);
+	}
+}
+
+static void control_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	control_flush_queued(w->data);
+}
+
+/* Append a frame holding body as compact JSON, serialised in place (no copy, no malloc once warm). */
+static int control_wbuf_add_json(struct proto_wbuf *wb, uint32_t type, const json_t *body)
+{
+	struct proto_hdr h = {PROTO_VERSION, type, 0};
+	size_t n, room;
+
+	if (proto_wbuf_reserve(wb, wb->len + sizeof(h) + 256) < 0)
+		return -1;
+	for (;;) {
+		room = wb->cap - wb->len - sizeof(h);
+		n = json_dumpb(body, wb->buf + wb->len + sizeof(h), room, JSON_COMPACT);
+		if (n == 0) { /* jansson: an error (even "{}" takes 2 bytes) */
+			errno = EINVAL;
+			return -1;
+		}
+		if (n <= room)
+			break;
+		if (n > PROTO_MAX_PAYLOAD) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		if (proto_wbuf_reserve(wb, wb->len + sizeof(h) + n) < 0)
+			return -1;
+	}
+	h.len = (uint32_t)n;
+	memcpy(wb->buf + wb->len, &h, sizeof(h));
+	wb->len += sizeof(h) + n;
+	return 0;
+}
+
 void conn_send(struct conn *c, uint32_t type, json_t *body)
 {
-	char *text;
+	struct control *ctl = c->ctl;
+	int r;
 
 	if (c->closed) {
 		json_decref(body);
@@ -160,16 +223,19 @@ void conn_send(struct conn *c, uint32_t type, json_t *body)
 	}
 	if (body == NULL)
 		body = json_object();
-	text = json_dumps(body, JSON_COMPACT);
+	r = control_wbuf_add_json(&c->wb, type, body);
 	json_decref(body);
-	if (text == NULL || proto_wbuf_add(&c->wb, type, text, strlen(text)) < 0) {
+	if (r < 0) {
 		log_warn("control: cannot queue %s reply", proto_msg_name(type));
-		free(text);
 		control_conn_close(c);
 		return;
 	}
-	free(text);
-	control_conn_flush(c);
+	if (!c->queued && !ev_is_active(&c->ww)) { /* a writable watcher already waits to write */
+		c->queued = true;
+		c->refs++;
+		c->qnext = ctl->flushq;
+		ctl->flushq = c;
+	}
 }
 
 void conn_reply_ok(struct conn *c, json_t *body)
@@ -356,6 +422,7 @@ static void control_conn_readable(struct ev_loop *loop, ev_io *w, int revents)
 		if (n < 0)
 			log_debug("control: read from pid %ld: %s", (long)c->pid, strerror(errno));
 		/* EOF: a held request (start waiting, tail -f) has nobody to answer any more. */
+		control_conn_flush(c); /* but what was answered goes out (a half-closed peer reads it) */
 		control_conn_close(c);
 	}
 	conn_release(c);
@@ -524,6 +591,11 @@ struct control *control_new(struct daemon *d, char *err, size_t errlen)
 	ev_io_init(&ctl->accept_w, control_accept, ctl->fd, EV_READ);
 	ctl->accept_w.data = ctl;
 	ev_io_start(d->loop, &ctl->accept_w);
+	ev_prepare_init(&ctl->flush_w, control_flush_cb);
+	ctl->flush_w.data = ctl;
+	ev_set_priority(&ctl->flush_w, EV_MINPRI); /* after the engine's commit in the same iteration */
+	ev_prepare_start(d->loop, &ctl->flush_w);
+	ev_unref(d->loop); /* the flusher alone does not keep the loop running */
 	log_info("control: listening on %s", ctl->path);
 	return ctl;
 
@@ -543,6 +615,14 @@ void control_free(struct control *ctl)
 	if (ctl == NULL)
 		return;
 	ev_io_stop(ctl->d->loop, &ctl->accept_w);
+	ev_ref(ctl->d->loop);
+	ev_prepare_stop(ctl->d->loop, &ctl->flush_w);
+	while (ctl->flushq != NULL) { /* the queued bytes stay in the buffers, written below */
+		struct conn *c = ctl->flushq;
+		ctl->flushq = c->qnext;
+		c->queued = false;
+		control_conn_unref(c);
+	}
 	while (ctl->conns != NULL) {
 		struct conn *c = ctl->conns;
 		if (c->wb.off < c->wb.len) {
