@@ -262,18 +262,27 @@ static const char *const qs_sql[QS_NSTMT] = {
     [QS_SAVEPOINT] = "SAVEPOINT req",
     [QS_RELEASE] = "RELEASE req",
     [QS_ROLLBACK_TO] = "ROLLBACK TO req",
+    /*
+     * The hot rows are written OR FAIL: one row each, whose constraints are all
+     * checked before anything is written, so a failure changes nothing and
+     * SQLite need not copy every page the statement touches into a statement
+     * journal first (the copies and their malloc()s were a third of the
+     * daemon's CPU per task). An I/O error or a full disk still rolls back the
+     * whole transaction: qs_run then refuses every statement until the commit,
+     * which fails, so nothing is acknowledged that was not stored.
+     */
     [QS_TASK_INSERT] =
-	"INSERT INTO tasks (id, label, name, queue, input, output, progress, state, result, "
+	"INSERT OR FAIL INTO tasks (id, label, name, queue, input, output, progress, state, result, "
 	"triggered_by, parent_task_id, parent_step, recurring_id, start_at, start_before, "
 	"created_at, started_at, ended_at, steps_total, steps_done, flags, on_error, "
 	"retry_on_worker_loss) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
 	"?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
-    [QS_TASK_UPDATE] = "UPDATE tasks SET state = ?2, result = ?3, started_at = ?4, ended_at = ?5, "
+    [QS_TASK_UPDATE] = "UPDATE OR FAIL tasks SET state = ?2, result = ?3, started_at = ?4, ended_at = ?5, "
 		       "steps_done = ?6, progress = ?7, output = ?8, flags = ?9 WHERE num = ?1",
-    [QS_STEP_INSERT] = "INSERT INTO steps (task, idx, name, command, handler, state, worker, worker_pid, "
+    [QS_STEP_INSERT] = "INSERT OR FAIL INTO steps (task, idx, name, command, handler, state, worker, worker_pid, "
 		       "lease_until, attempts, started_at, ended_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
 		       "?9, ?10, ?11, ?12)",
-    [QS_STEP_UPDATE] = "UPDATE steps SET state = ?2, worker = ?3, worker_pid = ?4, lease_until = ?5, "
+    [QS_STEP_UPDATE] = "UPDATE OR FAIL steps SET state = ?2, worker = ?3, worker_pid = ?4, lease_until = ?5, "
 		       "attempts = ?6, started_at = ?7, ended_at = ?8 WHERE num = ?1",
     [QS_ERROR_INSERT] =
 	"INSERT INTO errors (task, step, message, output_tail, at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -315,6 +324,7 @@ struct qb {
 	sqlite3 *db;
 	sqlite3_stmt *st[QS_NSTMT];
 	int wal_pages;
+	bool in_tx; /* between BEGIN and COMMIT/ROLLBACK */
 	char err[512];
 };
 
@@ -442,7 +452,15 @@ static const char *qs_error(struct qb *b)
 static int qs_run(struct qb *b, enum qs_stmt which)
 {
 	sqlite3_stmt *st = b->st[which];
-	int rc = sqlite3_step(st);
+	int rc;
+
+	if (b->in_tx && which != QS_ROLLBACK && sqlite3_get_autocommit(b->db)) {
+		/* SQLite rolled the transaction back (I/O error, full disk): write nothing on its own */
+		snprintf(b->err, sizeof(b->err), "%s: the transaction was rolled back by an earlier error",
+			 qs_sql[which]);
+		return -1;
+	}
+	rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -453,14 +471,23 @@ static int qs_run(struct qb *b, enum qs_stmt which)
 
 static int qs_begin(struct qb *b)
 {
-	return qs_run(b, QS_BEGIN);
+	if (qs_run(b, QS_BEGIN) < 0)
+		return -1;
+	b->in_tx = true;
+	return 0;
 }
 static int qs_commit(struct qb *b)
 {
-	return qs_run(b, QS_COMMIT);
+	if (qs_run(b, QS_COMMIT) < 0)
+		return -1; /* still in the transaction: the caller rolls back */
+	b->in_tx = false;
+	return 0;
 }
 static int qs_rollback(struct qb *b)
 {
+	b->in_tx = false;
+	if (sqlite3_get_autocommit(b->db))
+		return 0; /* already rolled back by SQLite */
 	return qs_run(b, QS_ROLLBACK);
 }
 static int qs_savepoint(struct qb *b)
