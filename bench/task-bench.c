@@ -6,8 +6,9 @@
  *       first WARMUP tasks (default 0) untimed, to warm the database; then
  *       submit COUNT tasks in batches of BATCH (one request and one
  *       transaction per batch), wait until every task has stopped, print
- *       "tasks=N seconds=S rate=R failed=F": S runs from the first submit to
- *       the last task's ended_at as the daemon recorded it.
+ *       "tasks=N seconds=S rate=R submit_rate=R failed=F client_cpu_us=U": S
+ *       runs from the first submit to the last task's ended_at as the daemon
+ *       recorded it; U is this process's CPU time (user + system) meanwhile.
  *   task-bench latency SOCKET LABEL COUNT INTERVAL_MS OUTFILE
  *       submit COUNT tasks one at a time, INTERVAL_MS apart; write
  *       "TASK_ID SUBMIT_NS" lines (CLOCK_REALTIME just before each submit)
@@ -16,10 +17,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "proto.h"
 #include "taskvisor.h"
+
+static double bench_cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
 
 static double bench_now(void)
 {
@@ -60,7 +71,7 @@ static int bench_throughput(struct tv_client *c, const char *label, long count, 
 {
 	const char **labels = malloc((size_t)batch * sizeof(char *));
 	char(*ids)[TV_ID_LEN] = malloc((size_t)batch * TV_ID_LEN);
-	double t0, t_sub, t_end;
+	double t0, t_sub, t_end, cpu0, cpu1;
 	long done = 0, left, failed;
 	json_t *last = NULL;
 
@@ -75,6 +86,7 @@ static int bench_throughput(struct tv_client *c, const char *label, long count, 
 		}
 	}
 	t0 = bench_now();
+	cpu0 = bench_cpu_us();
 	while (done < count) {
 		long n = count - done < batch ? count - done : batch;
 		if (tv_submit_many(c, (size_t)n, labels, NULL, NULL, ids) < 0) {
@@ -106,13 +118,14 @@ static int bench_throughput(struct tv_client *c, const char *label, long count, 
 		bench_sleep_ms(20);
 	}
 	t_end = bench_now();
+	cpu1 = bench_cpu_us();
 	if (bench_count(c, "state = stopped", "ended_at desc", 1, &last) == 1 &&
 	    json_is_number(json_object_get(last, "ended_at")))
 		t_end = json_number_value(json_object_get(last, "ended_at"));
 	json_decref(last);
 	failed = bench_count(c, "result != success", NULL, 0, NULL);
-	printf("tasks=%ld seconds=%.3f rate=%.0f submit_rate=%.0f failed=%ld\n", count, t_end - t0,
-	       (double)count / (t_end - t0), (double)count / (t_sub - t0), failed);
+	printf("tasks=%ld seconds=%.3f rate=%.0f submit_rate=%.0f failed=%ld client_cpu_us=%.0f\n", count,
+	       t_end - t0, (double)count / (t_end - t0), (double)count / (t_sub - t0), failed, cpu1 - cpu0);
 	free(labels);
 	free(ids);
 	return failed == 0 ? 0 : 1;
