@@ -115,7 +115,7 @@ echo "database: $N tasks ($OLD label old, $paused paused in error), $N steps, fi
 echo "query plan (list, default order):"
 sqlite3 "$TDIR/tasks.db" "EXPLAIN QUERY PLAN SELECT * FROM tasks WHERE (state = 'paused' AND result = 'error') ORDER BY num DESC LIMIT 100" | sed 's/^/  /'
 echo "query plan (cleanup's search):"
-sqlite3 "$TDIR/tasks.db" "EXPLAIN QUERY PLAN SELECT * FROM tasks WHERE state = 'stopped' AND (label = 'old') ORDER BY created_at ASC, num ASC" | sed 's/^/  /'
+sqlite3 "$TDIR/tasks.db" "EXPLAIN QUERY PLAN SELECT * FROM tasks WHERE state = 'stopped' AND (label = 'old') ORDER BY num DESC" | sed 's/^/  /'
 
 start_daemon
 echo "daemon up with $N tasks ($(grep -o '[0-9]* unfinished tasks' "$TDIR/tv.log" | tail -n 1))"
@@ -189,6 +189,7 @@ batches=$(grep -c "cleanup label = old: batch of" "$TDIR/tv.log")
 worst_batch=$(grep "cleanup label = old: batch of" "$TDIR/tv.log" | sed 's/.* deleted in \([0-9]*\) us.*/\1/' | sort -n | tail -n 1)
 left=$(sqlite3 "$TDIR/tasks.db" "select count(*) from tasks where label = 'old'")
 echo "task cleanup --search 'label = old' --batch-size $BATCH: $out in $(python3 -c "print(round($c1 - $c0, 2))") s, $batches batches, $left left"
+echo "  finding them (one read, the daemon's loop busy): $(grep -o "cleanup label = old: [0-9]* tasks found in [0-9]* ms" "$TDIR/tv.log" | sed 's/.*found in //')"
 echo "  longest batch (daemon, deletes only): $(python3 -c "print(round($worst_batch / 1000, 1))") ms"
 echo "  concurrent writer (python3 sqlite3, BEGIN IMMEDIATE; COMMIT): longest wait for the write lock $lock ms over $2 transactions (from $3)"
 [ "$hold" != "-" ] && echo "  daemon (strace of the WAL write lock): longest hold ${hold% *} ms over ${hold#* } transactions"

@@ -21,9 +21,8 @@
 #include "proto.h"
 
 #define CLEANUP_BATCH_DEFAULT 1000
-#define CLEANUP_BATCH_MAX_US                                                                                 \
-	40000		      /* a batch ends early after this long: the write lock is held until            \
-				 its commit, and other writers wait */
+/* A batch ends early after this long: the write lock is held until its commit, and other writers wait. */
+#define CLEANUP_BATCH_MAX_US 15000
 #define CLEANUP_PAUSE_S 0.005 /* between batches: room for other writers (workers, clients) */
 
 /* A cleanup in progress: the rows found, deleted batch by batch. */
@@ -87,8 +86,7 @@ static int cleanup_find(struct engine *e, const char *search, long long after_s,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (e->ops->task_list(e->b, q, "created_at asc", 0, engine_now(), cleanup_collect, &x, err, errlen) <
-	    0) {
+	if (e->ops->task_list(e->b, q, NULL, 0, engine_now(), cleanup_collect, &x, err, errlen) < 0) {
 		free(q);
 		free(x.rowids);
 		free(x.ids);
@@ -152,7 +150,7 @@ static void cleanup_job_step(struct engine *e, struct cleanup_job *j)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (size_t done = 0; j->next < end; j->next++, done++) {
-		if (done > 0 && done % 32 == 0) {
+		if (done > 0 && done % 8 == 0) {
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			if ((t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000 >
 			    CLEANUP_BATCH_MAX_US)
@@ -211,9 +209,14 @@ int engine_cleanup_start(struct engine *e, const char *search, long long after_s
 {
 	struct cleanup_rows x;
 	struct cleanup_job *j;
+	struct timespec t0, t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (cleanup_find(e, search, after_s, &x, err, errlen) < 0)
 		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("engine: cleanup %.60s: %zu tasks found in %lld ms", search != NULL ? search : "(all)", x.n,
+		  (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		free(x.rowids);
 		free(x.ids);
