@@ -691,6 +691,78 @@ static void test_children(void **state)
 	engine_free(e);
 }
 
+/* The worker finishes the step of task t it holds, with output out (borrowed); no commit. */
+static void finish_task(struct engine *e, struct worker *w, struct etask *t, json_t *out)
+{
+	for (int i = 0; i < w->nheld; i++)
+		if (w->held[i].s != NULL && w->held[i].s->t == t) {
+			struct estep *s = w->held[i].s;
+
+			engine_worker_release(w, &w->held[i]);
+			engine_step_done(e, s, out);
+			return;
+		}
+	fail_msg("no step of task %s held", t->row.id);
+}
+
+/* A chord: the last child's stop makes the parent's next step ready in the same transaction
+ * (nothing polls); the callback's input is the children's outputs in spawn order, not in the
+ * order they stopped, before and after the commit frees them. */
+static void test_chord_callback(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 4);
+	struct etask *p = submit(e, "two", "{\"repo\":\"p\"}");
+	struct etask *c[2];
+	int64_t prow = p->row.rowid;
+	char err[512];
+	json_t *outs, *o;
+	struct estep *s;
+
+	(void)state;
+	engine_commit(e);
+	s = w->held[0].s;
+	for (int i = 0; i < 2; i++) {
+		json_t *req = json_pack("{s:s, s:{s:i}}", "label", "canc", "input", "n", i);
+
+		c[i] = engine_plan(e, req, "u", p, 0, err, sizeof(err));
+		json_decref(req);
+		assert_non_null(c[i]);
+	}
+	engine_worker_release(w, &w->held[0]);
+	engine_step_done(e, s, NULL);
+	engine_commit(e);
+	assert_int_equal(p->steps[0].row.state, QS_SUSPENDED);
+	assert_int_equal(w->nheld, 2); /* both children handed out */
+	o = json_pack("{s:i}", "n", 1);
+	finish_task(e, w, c[1], o); /* the second-spawned child stops first */
+	json_decref(o);
+	engine_commit(e);
+	assert_int_equal(p->steps[1].row.state, QS_PENDING);
+	o = json_pack("{s:i}", "n", 0);
+	finish_task(e, w, c[0], o);
+	json_decref(o);
+	assert_true(e->in_tx); /* not committed yet: the same transaction */
+	assert_int_equal(p->steps[0].row.state, QS_SUCCESS);
+	assert_int_equal(p->steps[1].row.state, QS_READY);
+	assert_int_equal(json_integer_value(json_object_get(p->progress, "children_stopped")), 2);
+	outs = engine_chord_outputs(e, p, 0);
+	assert_non_null(outs);
+	assert_int_equal(json_array_size(outs), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(outs, 0), "n")), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(outs, 1), "n")), 1);
+	json_decref(outs);
+	engine_commit(e); /* the children are freed; the store has them */
+	outs = engine_chord_outputs(e, p, 0);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(outs, 0), "n")), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(outs, 1), "n")), 1);
+	json_decref(outs);
+	finish_task(e, w, p, NULL); /* the callback */
+	engine_commit(e);
+	assert_string_equal(status(e, prow), "stopped/success");
+	engine_free(e);
+}
+
 /* cleanup deletes only stopped tasks, with their steps; noop only counts */
 static void test_cleanup(void **state)
 {
@@ -935,6 +1007,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fair_handout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unlock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_children, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chord_callback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cleanup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lease_expiry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_check, setup, teardown),
