@@ -35,7 +35,8 @@ static void clock_load(void)
 
 		if (n >= 1 && n <= 60) {
 			clock_minute_s = n;
-			log_warnx("TASKVISOR_TEST_MINUTE_SECONDS: a cron minute lasts %ld s (a test seam)", n);
+			log_warnx("TASKVISOR_TEST_MINUTE_SECONDS: a cron minute lasts %ld s (a test seam)",
+				  n);
 		} else {
 			log_warnx("TASKVISOR_TEST_MINUTE_SECONDS: '%s' ignored (1..60)", min);
 		}

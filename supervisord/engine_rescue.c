@@ -223,7 +223,8 @@ void engine_recover(struct engine *e)
 					if (x.failed) {
 						char msg[128];
 
-						snprintf(msg, sizeof(msg), "child task %s ended in error or cancelled",
+						snprintf(msg, sizeof(msg),
+							 "child task %s ended in error or cancelled",
 							 x.failed_id);
 						engine_step_fail(e, s, msg, NULL);
 					} else {
