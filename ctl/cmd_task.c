@@ -134,8 +134,9 @@ static void task_print_progress(json_t *t, char *buf, size_t len)
 {
 	json_t *pr = json_object_get(t, "progress");
 	long long ct = json_integer_value(json_object_get(pr, "children_total"));
-	int n = snprintf(buf, len, "%lld/%lld", (long long)json_integer_value(json_object_get(t, "steps_done")),
-			 (long long)json_integer_value(json_object_get(t, "steps_total")));
+	int n =
+	    snprintf(buf, len, "%lld/%lld", (long long)json_integer_value(json_object_get(t, "steps_done")),
+		     (long long)json_integer_value(json_object_get(t, "steps_total")));
 
 	if (ct > 0 && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, ", %lld/%lld children stopped",

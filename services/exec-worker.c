@@ -471,8 +471,8 @@ static int exec_step_start(struct tv_step *s, void *arg)
 		tv_step_set_error(s, "exec-worker: pipe: %s", strerror(errno));
 		goto fail;
 	}
-	es->in_buf = json_dumps(tv_step_children(s) != NULL ? tv_step_children(s) : tv_step_input(s),
-				JSON_COMPACT);
+	es->in_buf =
+	    json_dumps(tv_step_children(s) != NULL ? tv_step_children(s) : tv_step_input(s), JSON_COMPACT);
 	es->in_len = es->in_buf != NULL ? strlen(es->in_buf) : 0;
 	if (es->in_buf != NULL) {
 		char *nb = realloc(es->in_buf, es->in_len + 2);

@@ -496,7 +496,8 @@ void engine_step_done(struct engine *e, struct estep *s, json_t *output)
 		char msg[160];
 
 		engine_chord_count(e, t, s->row.idx, &c);
-		snprintf(msg, sizeof(msg), "child task %s failed", c.failed_id[0] != '\0' ? c.failed_id : "?");
+		snprintf(msg, sizeof(msg), "child task %s failed",
+			 c.failed_id[0] != '\0' ? c.failed_id : "?");
 		engine_step_fail(e, s, msg, NULL);
 		return;
 	}
