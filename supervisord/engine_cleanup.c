@@ -71,16 +71,17 @@ static int cleanup_collect(void *arg, struct q_task *t)
 	return 0;
 }
 
-/* The stopped tasks matching search that started more than after_s ago (0: any time). */
+/* The stopped tasks matching search that started more than after_s ago (0: any time); one that
+ * never started (a lock conflict, cancelled while waiting) counts from its end. */
 static int cleanup_find(struct engine *e, const char *search, long long after_s, struct cleanup_rows *xp,
 			char *err, size_t errlen)
 {
 	struct cleanup_rows x = {.e = e};
 	const char *user = search != NULL && *search != '\0' ? search : NULL;
-	char *q = NULL, age[48] = "";
+	char *q = NULL, age[96] = "";
 
 	if (after_s > 0)
-		snprintf(age, sizeof(age), " and started_at < %llds", after_s);
+		snprintf(age, sizeof(age), " and (started_at < %llds or ended_at < %llds)", after_s, after_s);
 	if (asprintf(&q, "state = stopped%s%s%s%s", age, user != NULL ? " and (" : "",
 		     user != NULL ? user : "", user != NULL ? ")" : "") < 0) {
 		snprintf(err, errlen, "out of memory");
