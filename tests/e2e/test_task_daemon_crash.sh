@@ -14,7 +14,7 @@ startsecs = 0
 
 [task:slow]
 steps = work
-step.work = sh -c 'echo start >> $T/slow-runs; sleep 2; echo end >> $T/slow-runs'
+step.work = sh -c 'echo start >> $T/slow-runs; test -e $T/go || sleep 60; echo end >> $T/slow-runs'
 
 [task:quick]
 steps = one
@@ -59,7 +59,9 @@ for id in $delayed; do
 done
 assert_eq "$(sort -u "$T/quick" | wc -l | tr -d ' ')" 7 "quick tasks each ran"
 assert_eq "$(wc -l <"$T/quick" | tr -d ' ')" 7 "no quick task ran twice"
-# The rescued task can be resumed to success.
+# The rescued task can be resumed to success (its step no longer waits: on a loaded machine
+# a fixed short sleep could end before the kill -9, and nothing would be left to rescue).
+touch "$T/go"
 ctl task resume "$slow" >/dev/null || fail "resume of the rescued task"
 wait_for 15 sh -c "\"$TVCTL\" -c \"$T/taskvisord.conf\" task show $slow | grep -q 'Result:       success'" ||
 	fail "resumed task did not succeed: $(ctl task show "$slow")"
