@@ -490,8 +490,8 @@ static int task_list(struct ctl *c, int argc, char **argv)
 	for (i = 0; i < json_array_size(tasks) && (t = json_array_get(tasks, i)) != NULL; i++) {
 		char s1[32], s2[32], prog[64];
 		task_print_progress(t, prog, sizeof(prog));
-		printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s", (int)w_id, task_str(t, "id"),
-		       (int)w_label, task_str(t, "label"), (int)w_state, task_str(t, "state"), (int)w_result,
+		printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s", (int)w_id, task_str(t, "id"), (int)w_label,
+		       task_str(t, "label"), (int)w_state, task_str(t, "state"), (int)w_result,
 		       task_str(t, "result"), task_time(json_object_get(t, "started_at"), s1, sizeof(s1)),
 		       task_time(json_object_get(t, "ended_at"), s2, sizeof(s2)), prog);
 		/* --stuck: why the task counts as stuck (engine_task_stuck_why) */

@@ -32,8 +32,9 @@ bool engine_task_stuck_why(struct engine *e, const struct etask *t, char *why, s
 		if (s->row.state == QS_RUNNING && type != NULL && type->timeout > 0 &&
 		    now - s->row.started_at > type->timeout * 1000) {
 			if (why != NULL)
-				snprintf(why, len, "step %s: running %lld s, over its timeout of %lld s", name,
-					 (long long)((now - s->row.started_at) / 1000), (long long)type->timeout);
+				snprintf(why, len, "step %s: running %lld s, over its timeout of %lld s",
+					 name, (long long)((now - s->row.started_at) / 1000),
+					 (long long)type->timeout);
 			return true;
 		}
 		if (s->row.state == QS_SUSPENDED && s->children_open == 0) {
@@ -57,7 +58,8 @@ static int64_t engine_check_ready_since(const struct estep *s)
 	const struct etask *t = s->t;
 	int64_t since = t->row.start_at > t->row.created_at ? t->row.start_at : t->row.created_at;
 
-	if (s->row.idx > 0 && (size_t)s->row.idx <= t->nsteps && t->steps[s->row.idx - 1].row.ended_at > since)
+	if (s->row.idx > 0 && (size_t)s->row.idx <= t->nsteps &&
+	    t->steps[s->row.idx - 1].row.ended_at > since)
 		since = t->steps[s->row.idx - 1].row.ended_at;
 	return since;
 }
@@ -119,8 +121,8 @@ int engine_check(struct engine *e, const char *check, double warn, double crit, 
 			char perf[128];
 
 			snprintf(perf, sizeof(perf), "%s", bar);
-			snprintf(bar, len - (size_t)(bar - line), ", oldest waiting %.0f s%s oldest_wait=%.0fs", oldest,
-				 perf, oldest);
+			snprintf(bar, len - (size_t)(bar - line),
+				 ", oldest waiting %.0f s%s oldest_wait=%.0fs", oldest, perf, oldest);
 		}
 	}
 	return code;
