@@ -263,6 +263,8 @@ void engine_cleanup_free(struct engine *e);
 
 /* engine_check.c */
 bool engine_task_stuck(struct engine *e, const struct etask *t);
+/* The same, writing why ("step fetch: running 75 s, over its timeout of 60 s") into why. */
+bool engine_task_stuck_why(struct engine *e, const struct etask *t, char *why, size_t len);
 
 /* engine_chord.c: sub-tasks beyond the hot path (see the file's header). */
 struct engine_chord {
@@ -289,8 +291,6 @@ void engine_recurring_free(struct engine *e);
 /* Submit every occurrence that is due; the next one's time (ms, 0 = none). */
 int64_t engine_recurring_run(struct engine *e, int64_t now);
 /* MSG_TASK_SCHEDULE: {"label","cron","input","iterations","until"}: the new logic (NULL + err). */
-/* The same, writing why ("step fetch: running 75 s, over its timeout of 60 s") into why. */
-bool engine_task_stuck_why(struct engine *e, const struct etask *t, char *why, size_t len);
 struct erec *engine_recurring_schedule(struct engine *e, json_t *req, const char *user, const char *name,
 				       char *err, size_t errlen);
 /* Make the [recurring:NAME] sections of the configuration active logics (new or changed ones
