@@ -163,7 +163,7 @@ enum msgtype {
 	MSG_TASK_LOCKS = 208,        /* {"resource"} (absent: all) -> {"locks": [{"resource","exclusive","task_id"}]} */
 	MSG_TASK_CLEANUP = 209,      /* {"search","after","states","noop","batch_size"} -> {"deleted","matched","noop","ids"}
 				      * (deleted in batches of batch_size, default 1000, one per loop iteration and
-				      * at most 15 ms each; the reply comes after the last) */
+				      * cut short after 8 ms of deletes; the reply comes after the last) */
 	MSG_TASK_EXPORT = 210,       /* {"search","days"} -> {"tasks": [full task...]} */
 	MSG_TASK_WAIT = 211,         /* {"id"} -> DATA {"task"} on each change ... OK {"task"} when stopped */
 	MSG_TASK_SCHEDULE = 212,     /* {"label","cron","input","iterations","until"} -> {"id"} */

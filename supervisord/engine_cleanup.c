@@ -22,7 +22,7 @@
 
 #define CLEANUP_BATCH_DEFAULT 1000
 /* A batch ends early after this long: the write lock is held until its commit, and other writers wait. */
-#define CLEANUP_BATCH_MAX_US 15000
+#define CLEANUP_BATCH_MAX_US 8000
 #define CLEANUP_PAUSE_S 0.005 /* between batches: room for other writers (workers, clients) */
 
 /* A cleanup in progress: the rows found, deleted batch by batch. */
