@@ -152,24 +152,30 @@ static int cmd_update(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
-static int cmd_reload(struct ctl *c, int argc, char **argv)
+/* A no-argument request whose success is one line of text: reload, reopen-logs. */
+static int cmd_misc_ack(struct ctl *c, int argc, char **argv, uint32_t type, const char *done)
 {
 	json_t *reply;
 	int r;
 
 	if (cmd_misc_no_args(argc, argv) < 0)
 		return CTL_EXIT_ERROR;
-	r = cmd_misc_simple(c, MSG_RELOAD, NULL, &reply);
+	r = cmd_misc_simple(c, type, NULL, &reply);
 	if (r < 0)
 		return CTL_EXIT_ERROR;
 	if (!c->json) {
 		if (r > 0)
 			printf("ERROR: %s\n", ctl_error_text(reply));
 		else
-			printf("Restarted taskvisord\n");
+			printf("%s\n", done);
 	}
 	json_decref(reply);
 	return r > 0 ? CTL_EXIT_ERROR : CTL_EXIT_OK;
+}
+
+static int cmd_reload(struct ctl *c, int argc, char **argv)
+{
+	return cmd_misc_ack(c, argc, argv, MSG_RELOAD, "Restarted taskvisord");
 }
 
 static int cmd_shutdown(struct ctl *c, int argc, char **argv)
@@ -263,22 +269,7 @@ static int cmd_version(struct ctl *c, int argc, char **argv)
 
 static int cmd_reopen_logs(struct ctl *c, int argc, char **argv)
 {
-	json_t *reply;
-	int r;
-
-	if (cmd_misc_no_args(argc, argv) < 0)
-		return CTL_EXIT_ERROR;
-	r = cmd_misc_simple(c, MSG_REOPEN_LOGS, NULL, &reply);
-	if (r < 0)
-		return CTL_EXIT_ERROR;
-	if (!c->json) {
-		if (r > 0)
-			printf("ERROR: %s\n", ctl_error_text(reply));
-		else
-			printf("Reopened log files\n");
-	}
-	json_decref(reply);
-	return r > 0 ? CTL_EXIT_ERROR : CTL_EXIT_OK;
+	return cmd_misc_ack(c, argc, argv, MSG_REOPEN_LOGS, "Reopened log files");
 }
 
 static int cmd_help(struct ctl *c, int argc, char **argv)
