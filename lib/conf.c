@@ -190,22 +190,27 @@ int conf_opt_int(struct conf_ld *L, const struct conf_sec *s, const struct conf_
 	return 0;
 }
 
+/* Parse v with a units_* parser of a long long (duration, size); "file:line: key: why" if it fails. */
+static int conf_opt_units(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv,
+			  const char *v, int (*parse)(const char *, long long *, char *, size_t),
+			  long long *out)
+{
+	char why[256];
+	if (parse(v, out, why, sizeof(why)) != 0)
+		return conf_fail(L, s->file, kv->line, "%s: %s", kv->key, why);
+	return 0;
+}
+
 int conf_opt_dur(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv, const char *v,
 		 long long *out)
 {
-	char why[256];
-	if (units_duration(v, out, why, sizeof(why)) != 0)
-		return conf_fail(L, s->file, kv->line, "%s: %s", kv->key, why);
-	return 0;
+	return conf_opt_units(L, s, kv, v, units_duration, out);
 }
 
 int conf_opt_size(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv, const char *v,
 		  long long *out)
 {
-	char why[256];
-	if (units_size(v, out, why, sizeof(why)) != 0)
-		return conf_fail(L, s->file, kv->line, "%s: %s", kv->key, why);
-	return 0;
+	return conf_opt_units(L, s, kv, v, units_size, out);
 }
 
 int conf_opt_str(struct conf_ld *L, char **dst, const char *v)
