@@ -59,6 +59,26 @@ static int count(const char *path, const char *sql)
 	return n;
 }
 
+/* Open the database (migrating it) and close it again; the open must succeed. */
+static void open_close(const char *path, enum conf_durability durability)
+{
+	char err[256];
+	struct qb *b = ops->open(path, durability, err, sizeof(err));
+
+	assert_non_null(b);
+	ops->close(b);
+}
+
+/* Run sql on the file directly, past the backend. */
+static void exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 static void fill_task(struct q_task *t, const char *id)
 {
 	memset(t, 0, sizeof(*t));
@@ -76,14 +96,10 @@ static void fill_task(struct q_task *t, const char *id)
 
 static void test_migrate_from_empty(void **state)
 {
-	char err[256];
 	char *path = tmpdb();
-	struct qb *b;
 
 	(void)state;
-	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
-	assert_non_null(b);
-	ops->close(b);
+	open_close(path, DURABILITY_FULL);
 	assert_int_equal(count(path, "SELECT version FROM schema_version"), 2);
 	assert_int_equal(
 	    count(path, "SELECT count(*) FROM pragma_table_info('recurring') WHERE name = 'name'"), 1);
@@ -96,9 +112,7 @@ static void test_migrate_from_empty(void **state)
 			       "'tasks_parent','tasks_created_at','steps_active','locks_exclusive')"),
 			 8);
 	/* reopening applies nothing twice */
-	b = ops->open(path, DURABILITY_NORMAL, err, sizeof(err));
-	assert_non_null(b);
-	ops->close(b);
+	open_close(path, DURABILITY_NORMAL);
 	assert_int_equal(count(path, "SELECT count(*) FROM schema_version"), 1);
 	rmdb(path);
 }
@@ -109,7 +123,6 @@ static void test_migrate_from_v1(void **state)
 	char err[256];
 	char *path = tmpdb();
 	struct qb *b;
-	sqlite3 *db;
 	struct q_task t;
 
 	(void)state;
@@ -120,16 +133,9 @@ static void test_migrate_from_v1(void **state)
 	assert_int_equal(ops->task_insert(b, &t), 0);
 	assert_int_equal(ops->commit(b), 0);
 	ops->close(b);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "DROP INDEX recurring_name; ALTER TABLE recurring DROP COLUMN name;"
-				      " UPDATE schema_version SET version = 1",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
-	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
-	assert_non_null(b);
-	ops->close(b);
+	exec_sql(path, "DROP INDEX recurring_name; ALTER TABLE recurring DROP COLUMN name;"
+		       " UPDATE schema_version SET version = 1");
+	open_close(path, DURABILITY_FULL);
 	assert_int_equal(count(path, "SELECT version FROM schema_version"), 2);
 	assert_int_equal(
 	    count(path, "SELECT count(*) FROM pragma_table_info('recurring') WHERE name = 'name'"), 1);
@@ -142,15 +148,11 @@ static void test_newer_schema_refused(void **state)
 	char err[256];
 	char *path = tmpdb();
 	struct qb *b;
-	sqlite3 *db;
 
 	(void)state;
 	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
 	ops->close(b);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
+	exec_sql(path, "UPDATE schema_version SET version = 99");
 	assert_null(ops->open(path, DURABILITY_FULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "newer"));
 	rmdb(path);
@@ -352,12 +354,7 @@ static void test_crash_mid_transaction(void **state)
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	{
-		struct qb *b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
-
-		assert_non_null(b);
-		ops->close(b);
-	}
+	open_close(path, DURABILITY_FULL);
 	assert_int_equal(count(path, "SELECT count(*) FROM tasks"), 1);
 	assert_int_equal(
 	    count(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
