@@ -74,6 +74,20 @@ static struct conf *load(const char *rel)
 	return c;
 }
 
+/* Load text written as main.conf; it must load. */
+static struct conf *load_text(const char *text)
+{
+	put("main.conf", text);
+	return load("main.conf");
+}
+
+/* The real path of the test's sub/ (what %(here)s expands to there) and this host's uname. */
+static void sub_and_host(char sub[PATH_MAX], struct utsname *un)
+{
+	assert_int_equal(uname(un), 0);
+	assert_non_null(realpath("sub", sub));
+}
+
 /* Load text as main.conf and expect exactly the error want. */
 static void load_err_text(const char *text, const char *want)
 {
@@ -275,8 +289,7 @@ static void test_supervisord_file(void **state)
 static void test_defaults(void **state)
 {
 	(void)state;
-	put("main.conf", "[program:x]\ncommand=/bin/true\n");
-	struct conf *c = load("main.conf");
+	struct conf *c = load_text("[program:x]\ncommand=/bin/true\n");
 
 	assert_null(c->logfile);
 	assert_string_equal(c->loglevel, "info");
@@ -527,12 +540,10 @@ static void test_expansions(void **state)
 	    "environment=HOME=\"%(ENV_TV_TEST_HOME)s\",NAME=%(program_name)s,LIST=\"a,b,c\",  SP = 'x y'\n"
 	    "[group:site]\n"
 	    "programs=web\n");
-	put("main.conf", "[include]\nfiles=sub/*.conf\n");
-	struct conf *c = load("main.conf");
+	struct conf *c = load_text("[include]\nfiles=sub/*.conf\n");
 	char sub[PATH_MAX], want[PATH_MAX * 2];
 	struct utsname un;
-	assert_int_equal(uname(&un), 0);
-	assert_non_null(realpath("sub", sub));
+	sub_and_host(sub, &un);
 	const struct conf_program *p = conf_program_find(c, "web");
 	assert_non_null(p);
 	snprintf(want, sizeof(want), "%s/bin/web --home /home/tv --host %s --g site --n 1 100%%", sub,
@@ -705,8 +716,7 @@ static void test_long_lines(void **state)
 	assert_string_equal(err, "main.conf:4: startsecs: not a number: \"abc\"");
 
 	snprintf(text, cap * 3, "[program:long]\ncommand=%s\nenvironment=%s\n", cmd, env);
-	put("main.conf", text);
-	struct conf *c = load("main.conf");
+	struct conf *c = load_text(text);
 	const struct conf_program *p = conf_program_find(c, "long");
 	assert_string_equal(p->procs[0].command, cmd);
 	assert_true(strlen(p->procs[0].command) >= 8192);
@@ -929,12 +939,10 @@ static void test_task_templates(void **state)
 	    "steps = a\n"
 	    "step.a = %(here)s/run.sh --rate %(ENV_TV_TEST_PCT)s --who %(triggered_by)-8s 100%% %\n"
 	    "lock = dir:%(here)s\n");
-	put("main.conf", "[include]\nfiles = sub/*.conf\n");
-	struct conf *c = load("main.conf");
+	struct conf *c = load_text("[include]\nfiles = sub/*.conf\n");
 	char sub[PATH_MAX], want[PATH_MAX * 2];
 	struct utsname un;
-	assert_int_equal(uname(&un), 0);
-	assert_non_null(realpath("sub", sub));
+	sub_and_host(sub, &un);
 	const struct conf_task *t = conf_task_find(c, "t");
 	snprintf(want, sizeof(want), "Run %%(input.n)03d on %s", un.nodename);
 	assert_string_equal(t->name_template, want);
@@ -1028,8 +1036,7 @@ static void test_warnings(void **state)
 
 static char *fingerprint_of(const char *text, const char *prog, size_t i)
 {
-	put("main.conf", text);
-	struct conf *c = load("main.conf");
+	struct conf *c = load_text(text);
 	const struct conf_program *p = conf_program_find(c, prog);
 	assert_non_null(p);
 	char *fp = strdup(p->procs[i].fingerprint);
