@@ -19,6 +19,23 @@ static int cmd_misc_simple(struct ctl *c, uint32_t type, json_t *req, json_t **r
 	return r;
 }
 
+/* cmd_misc_simple, an error reply printed and freed: CTL_EXIT_OK with *reply to read and free, else
+ * CTL_EXIT_ERROR. */
+static int cmd_misc_ask(struct ctl *c, uint32_t type, json_t *req, json_t **reply)
+{
+	int r = cmd_misc_simple(c, type, req, reply);
+
+	if (r < 0)
+		return CTL_EXIT_ERROR;
+	if (r > 0) {
+		if (!c->json)
+			printf("ERROR: %s\n", ctl_error_text(*reply));
+		json_decref(*reply);
+		return CTL_EXIT_ERROR;
+	}
+	return CTL_EXIT_OK;
+}
+
 static int cmd_misc_no_args(int argc, char **argv)
 {
 	if (argc > 1) {
@@ -32,19 +49,11 @@ static int cmd_avail(struct ctl *c, int argc, char **argv)
 {
 	json_t *reply, *v;
 	size_t i;
-	int r;
 
 	if (cmd_misc_no_args(argc, argv) < 0)
 		return CTL_EXIT_ERROR;
-	r = cmd_misc_simple(c, MSG_AVAIL, NULL, &reply);
-	if (r < 0)
+	if (cmd_misc_ask(c, MSG_AVAIL, NULL, &reply) != CTL_EXIT_OK)
 		return CTL_EXIT_ERROR;
-	if (r > 0) {
-		if (!c->json)
-			printf("ERROR: %s\n", ctl_error_text(reply));
-		json_decref(reply);
-		return CTL_EXIT_ERROR;
-	}
 	json_array_foreach(json_object_get(reply, "programs"), i, v)
 	{
 		char prio[64];
@@ -83,19 +92,11 @@ static int cmd_reread(struct ctl *c, int argc, char **argv)
 	struct cmd_change *ch;
 	json_t *reply, *v;
 	size_t i, n = 0, cap = 0;
-	int r;
 
 	if (cmd_misc_no_args(argc, argv) < 0)
 		return CTL_EXIT_ERROR;
-	r = cmd_misc_simple(c, MSG_REREAD, NULL, &reply);
-	if (r < 0)
+	if (cmd_misc_ask(c, MSG_REREAD, NULL, &reply) != CTL_EXIT_OK)
 		return CTL_EXIT_ERROR;
-	if (r > 0) {
-		if (!c->json)
-			printf("ERROR: %s\n", ctl_error_text(reply));
-		json_decref(reply);
-		return CTL_EXIT_ERROR;
-	}
 	for (size_t k = 0; k < 3; k++)
 		cap += json_array_size(json_object_get(reply, kinds[k].key));
 	ch = calloc(cap + 1, sizeof(*ch));
@@ -120,20 +121,13 @@ static int cmd_reread(struct ctl *c, int argc, char **argv)
 static int cmd_update(struct ctl *c, int argc, char **argv)
 {
 	json_t *names = json_array(), *reply, *v;
-	int r, rc = CTL_EXIT_OK;
+	int rc = CTL_EXIT_OK;
 	size_t i;
 
 	for (int k = 1; k < argc; k++)
 		json_array_append_new(names, json_string(argv[k]));
-	r = cmd_misc_simple(c, MSG_UPDATE, json_pack("{s:o}", "names", names), &reply);
-	if (r < 0)
+	if (cmd_misc_ask(c, MSG_UPDATE, json_pack("{s:o}", "names", names), &reply) != CTL_EXIT_OK)
 		return CTL_EXIT_ERROR;
-	if (r > 0) {
-		if (!c->json)
-			printf("ERROR: %s\n", ctl_error_text(reply));
-		json_decref(reply);
-		return CTL_EXIT_ERROR;
-	}
 	json_array_foreach(json_object_get(reply, "results"), i, v)
 	{
 		const char *name = json_string_value(json_object_get(v, "name"));
@@ -156,21 +150,13 @@ static int cmd_update(struct ctl *c, int argc, char **argv)
 static int cmd_misc_ack(struct ctl *c, int argc, char **argv, uint32_t type, const char *done)
 {
 	json_t *reply;
-	int r;
 
-	if (cmd_misc_no_args(argc, argv) < 0)
+	if (cmd_misc_no_args(argc, argv) < 0 || cmd_misc_ask(c, type, NULL, &reply) != CTL_EXIT_OK)
 		return CTL_EXIT_ERROR;
-	r = cmd_misc_simple(c, type, NULL, &reply);
-	if (r < 0)
-		return CTL_EXIT_ERROR;
-	if (!c->json) {
-		if (r > 0)
-			printf("ERROR: %s\n", ctl_error_text(reply));
-		else
-			printf("%s\n", done);
-	}
+	if (!c->json)
+		printf("%s\n", done);
 	json_decref(reply);
-	return r > 0 ? CTL_EXIT_ERROR : CTL_EXIT_OK;
+	return CTL_EXIT_OK;
 }
 
 static int cmd_reload(struct ctl *c, int argc, char **argv)
@@ -209,20 +195,13 @@ static int cmd_shutdown(struct ctl *c, int argc, char **argv)
 static int cmd_ping(struct ctl *c, int argc, char **argv)
 {
 	json_t *reply, *v;
-	int r, rc = CTL_EXIT_OK;
+	int rc = CTL_EXIT_OK;
 	size_t i;
 
 	if (cmd_misc_no_args(argc, argv) < 0)
 		return CTL_EXIT_ERROR;
-	r = cmd_misc_simple(c, MSG_PING, NULL, &reply);
-	if (r < 0)
+	if (cmd_misc_ask(c, MSG_PING, NULL, &reply) != CTL_EXIT_OK)
 		return CTL_EXIT_ERROR;
-	if (r > 0) {
-		if (!c->json)
-			printf("ERROR: %s\n", ctl_error_text(reply));
-		json_decref(reply);
-		return CTL_EXIT_ERROR;
-	}
 	/* one line per check: name, ok|FAIL, what the daemon said; non-zero exit when any failed
 	 * (as `hammer ping`) */
 	int w = 8;
