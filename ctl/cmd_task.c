@@ -76,6 +76,16 @@ static int task_call(struct ctl *c, uint32_t type, json_t *req, json_t **reply)
 	return CTL_EXIT_OK;
 }
 
+/* With --json, print the reply and free it: true, the command has nothing more to print. */
+static bool task_json_only(struct ctl *c, json_t *reply)
+{
+	if (!c->json)
+		return false;
+	ctl_print_json(reply);
+	json_decref(reply);
+	return true;
+}
+
 /*
  * A tiny flag parser that works the same in the interactive shell (no
  * getopt state): "--name VALUE" or "--name=VALUE". Returns the value or NULL
@@ -469,11 +479,8 @@ static int task_list(struct ctl *c, int argc, char **argv)
 	st = task_call(c, MSG_TASK_LIST, req, &reply);
 	if (st != 0)
 		return st;
-	if (c->json) {
-		ctl_print_json(reply);
-		json_decref(reply);
+	if (task_json_only(c, reply))
 		return 0;
-	}
 	tasks = json_object_get(reply, "tasks");
 	for (i = 0; i < json_array_size(tasks) && (t = json_array_get(tasks, i)) != NULL; i++) {
 #define W(w, k)                                                                                              \
@@ -717,11 +724,8 @@ static int recurring_list(struct ctl *c, int argc, char **argv)
 	}
 	if ((st = task_call(c, MSG_RECURRING_LIST, NULL, &reply)) != 0)
 		return st;
-	if (c->json) {
-		ctl_print_json(reply);
-		json_decref(reply);
+	if (task_json_only(c, reply))
 		return 0;
-	}
 	all = json_object_get(reply, "recurring");
 	for (i = 0; i < json_array_size(all) && (r = json_array_get(all, i)) != NULL; i++) {
 		if (strlen(task_str(r, "id")) > w_id)
@@ -785,11 +789,8 @@ static int task_cleanup_config(struct ctl *c)
 
 	if ((st = task_call(c, MSG_CLEANUP_CONFIG, json_object(), &reply)) != 0)
 		return st;
-	if (c->json) {
-		ctl_print_json(reply);
-		json_decref(reply);
+	if (task_json_only(c, reply))
 		return 0;
-	}
 	rules = json_object_get(reply, "rules");
 	printf("%-30s %-30s %s\n", "LABEL", "FILTER", "AFTER");
 	for (size_t i = 0; (r = json_array_get(rules, i)) != NULL; i++) {
