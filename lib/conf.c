@@ -490,134 +490,140 @@ static int conf_read_file(struct conf_ld *L, const char *file, const char *real,
 
 /* ---- the daemon's own sections ---- */
 
-static int conf_main_section(struct conf_ld *L, const struct conf_sec *s)
+/* Call opt with each key of s and its expanded value (a repeated key warned of); -1 at the first
+ * that fails. */
+static int conf_section_each(struct conf_ld *L, const struct conf_sec *s,
+			     int (*opt)(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv,
+					const char *v))
 {
-	struct conf *c = L->c;
 	for (size_t i = 0; i < s->nkv; i++) {
 		const struct conf_kv *kv = &s->kv[i];
-		const char *k = kv->key;
 		char *v;
-		int rc = 0;
+		int rc;
 
 		conf_warn_repeated(L, s, kv);
 		if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
 			return -1;
-		if (strcmp(k, "logfile") == 0) {
-			rc = conf_opt_str(L, &c->logfile, v);
-		} else if (strcmp(k, "loglevel") == 0) {
-			enum log_level lvl;
-			if (log_level_parse(v, &lvl) != 0)
-				rc = conf_fail(
-				    L, s->file, kv->line,
-				    "loglevel: not a level (critical, error, warn, info, debug, trace): "
-				    "\"%s\"",
-				    v);
-			else
-				rc = conf_opt_str(L, &c->loglevel, log_level_name(lvl));
-		} else if (strcmp(k, "pidfile") == 0) {
-			rc = conf_opt_str(L, &c->pidfile, v);
-		} else if (strcmp(k, "logdir") == 0 || strcmp(k, "childlogdir") == 0) {
-			rc = conf_opt_str(L, &c->logdir, v);
-		} else if (strcmp(k, "database") == 0) {
-			rc = conf_opt_str(L, &c->database, v);
-		} else if (strcmp(k, "durability") == 0) {
-			if (strcasecmp(v, "full") == 0)
-				c->durability = DURABILITY_FULL;
-			else if (strcasecmp(v, "normal") == 0)
-				c->durability = DURABILITY_NORMAL;
-			else
-				rc = conf_fail(L, s->file, kv->line,
-					       "durability: expected full or normal: \"%s\"", v);
-		} else if (strcmp(k, "allow_dangerous_actions") == 0) {
-			rc = conf_opt_bool(L, s, kv, v, &c->allow_dangerous_actions);
-		} else if (strcmp(k, "minfds") == 0) {
-			rc = conf_opt_int(L, s, kv, v, 1, INT_MAX, &c->minfds);
-		} else if (strcmp(k, "nodaemon") == 0) {
-			rc = conf_opt_bool(L, s, kv, v, &c->nodaemon);
-		} else if (strcmp(k, "user") == 0 || strcmp(k, "identifier") == 0 ||
-			   strcmp(k, "minprocs") == 0 || strcmp(k, "logfile_maxbytes") == 0 ||
-			   strcmp(k, "logfile_backups") == 0 || strcmp(k, "umask") == 0 ||
-			   strcmp(k, "strip_ansi") == 0 || strcmp(k, "nocleanup") == 0 ||
-			   strcmp(k, "directory") == 0 || strcmp(k, "environment") == 0 ||
-			   strcmp(k, "silent") == 0) {
-			rc = conf_warn(L, s->file, kv->line, "[%s] %s: not supported by taskvisord, ignored",
-				       s->name, k);
-		} else {
-			rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
-		}
+		rc = opt(L, s, kv, v);
 		free(v);
 		if (rc != 0)
 			return -1;
 	}
 	return 0;
+}
+
+static int conf_main_opt(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv, const char *v)
+{
+	struct conf *c = L->c;
+	const char *k = kv->key;
+	int rc = 0;
+
+	if (strcmp(k, "logfile") == 0) {
+		rc = conf_opt_str(L, &c->logfile, v);
+	} else if (strcmp(k, "loglevel") == 0) {
+		enum log_level lvl;
+		if (log_level_parse(v, &lvl) != 0)
+			rc = conf_fail(L, s->file, kv->line,
+				       "loglevel: not a level (critical, error, warn, info, debug, trace): "
+				       "\"%s\"",
+				       v);
+		else
+			rc = conf_opt_str(L, &c->loglevel, log_level_name(lvl));
+	} else if (strcmp(k, "pidfile") == 0) {
+		rc = conf_opt_str(L, &c->pidfile, v);
+	} else if (strcmp(k, "logdir") == 0 || strcmp(k, "childlogdir") == 0) {
+		rc = conf_opt_str(L, &c->logdir, v);
+	} else if (strcmp(k, "database") == 0) {
+		rc = conf_opt_str(L, &c->database, v);
+	} else if (strcmp(k, "durability") == 0) {
+		if (strcasecmp(v, "full") == 0)
+			c->durability = DURABILITY_FULL;
+		else if (strcasecmp(v, "normal") == 0)
+			c->durability = DURABILITY_NORMAL;
+		else
+			rc =
+			    conf_fail(L, s->file, kv->line, "durability: expected full or normal: \"%s\"", v);
+	} else if (strcmp(k, "allow_dangerous_actions") == 0) {
+		rc = conf_opt_bool(L, s, kv, v, &c->allow_dangerous_actions);
+	} else if (strcmp(k, "minfds") == 0) {
+		rc = conf_opt_int(L, s, kv, v, 1, INT_MAX, &c->minfds);
+	} else if (strcmp(k, "nodaemon") == 0) {
+		rc = conf_opt_bool(L, s, kv, v, &c->nodaemon);
+	} else if (strcmp(k, "user") == 0 || strcmp(k, "identifier") == 0 || strcmp(k, "minprocs") == 0 ||
+		   strcmp(k, "logfile_maxbytes") == 0 || strcmp(k, "logfile_backups") == 0 ||
+		   strcmp(k, "umask") == 0 || strcmp(k, "strip_ansi") == 0 || strcmp(k, "nocleanup") == 0 ||
+		   strcmp(k, "directory") == 0 || strcmp(k, "environment") == 0 || strcmp(k, "silent") == 0) {
+		rc = conf_warn(L, s->file, kv->line, "[%s] %s: not supported by taskvisord, ignored", s->name,
+			       k);
+	} else {
+		rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+	}
+	return rc;
+}
+
+static int conf_main_section(struct conf_ld *L, const struct conf_sec *s)
+{
+	return conf_section_each(L, s, conf_main_opt);
+}
+
+static int conf_socket_opt(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv,
+			   const char *v)
+{
+	struct conf *c = L->c;
+	const char *k = kv->key;
+	char why[256];
+	int rc = 0;
+
+	if (strcmp(k, "file") == 0) {
+		rc = conf_opt_str(L, &c->socket_file, v);
+	} else if (strcmp(k, "chmod") == 0) {
+		long mode;
+		if (units_octal(v, 07777, &mode, why, sizeof(why)) != 0)
+			rc = conf_fail(L, s->file, kv->line, "chmod: %s", why);
+		else
+			c->socket_chmod = (mode_t)mode;
+	} else if (strcmp(k, "chown") == 0) {
+		rc = conf_opt_str(L, &c->socket_chown, v);
+	} else if (strcmp(k, "admin_groups") == 0 || strcmp(k, "readonly_groups") == 0) {
+		char ***dst = k[0] == 'a' ? &c->admin_groups : &c->readonly_groups;
+		char **list;
+		if (conf_split_list(v, &list, NULL) != 0) {
+			rc = conf_fail(L, s->file, kv->line, "out of memory");
+		} else {
+			conf_strv_free(*dst);
+			*dst = list;
+		}
+	} else if (strcmp(k, "username") == 0 || strcmp(k, "password") == 0) {
+		rc = conf_warn(L, s->file, kv->line,
+			       "[%s] %s: not supported (access is by the socket's mode and peer "
+			       "credentials), ignored",
+			       s->name, k);
+	} else {
+		rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+	}
+	return rc;
 }
 
 static int conf_socket_section(struct conf_ld *L, const struct conf_sec *s)
 {
-	struct conf *c = L->c;
+	return conf_section_each(L, s, conf_socket_opt);
+}
 
-	for (size_t i = 0; i < s->nkv; i++) {
-		const struct conf_kv *kv = &s->kv[i];
-		const char *k = kv->key;
-		char *v, why[256];
-		int rc = 0;
+static int conf_tasks_opt(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv,
+			  const char *v)
+{
+	int rc = 0;
 
-		conf_warn_repeated(L, s, kv);
-		if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
-			return -1;
-		if (strcmp(k, "file") == 0) {
-			rc = conf_opt_str(L, &c->socket_file, v);
-		} else if (strcmp(k, "chmod") == 0) {
-			long mode;
-			if (units_octal(v, 07777, &mode, why, sizeof(why)) != 0)
-				rc = conf_fail(L, s->file, kv->line, "chmod: %s", why);
-			else
-				c->socket_chmod = (mode_t)mode;
-		} else if (strcmp(k, "chown") == 0) {
-			rc = conf_opt_str(L, &c->socket_chown, v);
-		} else if (strcmp(k, "admin_groups") == 0 || strcmp(k, "readonly_groups") == 0) {
-			char ***dst = k[0] == 'a' ? &c->admin_groups : &c->readonly_groups;
-			char **list;
-			if (conf_split_list(v, &list, NULL) != 0) {
-				rc = conf_fail(L, s->file, kv->line, "out of memory");
-			} else {
-				conf_strv_free(*dst);
-				*dst = list;
-			}
-		} else if (strcmp(k, "username") == 0 || strcmp(k, "password") == 0) {
-			rc = conf_warn(L, s->file, kv->line,
-				       "[%s] %s: not supported (access is by the socket's mode and peer "
-				       "credentials), ignored",
-				       s->name, k);
-		} else {
-			rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
-		}
-		free(v);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
+	if (strcmp(kv->key, "cleanup_after") == 0)
+		rc = conf_opt_dur(L, s, kv, v, &L->c->tasks_cleanup_after);
+	else
+		rc = conf_warn(L, s->file, kv->line, "[tasks] %s: unknown option, ignored", kv->key);
+	return rc;
 }
 
 static int conf_tasks_section(struct conf_ld *L, const struct conf_sec *s)
 {
-	for (size_t i = 0; i < s->nkv; i++) {
-		const struct conf_kv *kv = &s->kv[i];
-		char *v;
-		int rc = 0;
-
-		conf_warn_repeated(L, s, kv);
-		if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
-			return -1;
-		if (strcmp(kv->key, "cleanup_after") == 0)
-			rc = conf_opt_dur(L, s, kv, v, &L->c->tasks_cleanup_after);
-		else
-			rc = conf_warn(L, s->file, kv->line, "[tasks] %s: unknown option, ignored", kv->key);
-		free(v);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
+	return conf_section_each(L, s, conf_tasks_opt);
 }
 
 /* What each kind of section is: read by a function here, elsewhere, or ignored with a word. */
