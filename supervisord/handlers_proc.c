@@ -981,14 +981,16 @@ static void handlers_ping(struct daemon *d, struct conn *c, json_t *req)
 	    checks, json_pack("{s:s, s:b, s:s}", "name", "daemon", "ok", !d->shutting_down, "message", msg));
 	if (d->engine != NULL) /* database and worker checks (engine.c) */
 		engine_ping_checks(d->engine, checks);
-	/* every worker program (a process that said HELLO as a worker): down unless RUNNING */
+	/* Every worker program (a process that said HELLO as a worker) and every other program
+	 * meant to run (autostart), so a worker that never came up (FATAL from its first start)
+	 * fails the ping too: down unless RUNNING. */
 	for (size_t i = 0; i < np; i++) {
 		const struct proc *p = procs[i];
 		char name[300], wmsg[300];
 
-		if (!p->worker)
+		if (!p->worker && (p->prog == NULL || !p->prog->autostart))
 			continue;
-		snprintf(name, sizeof(name), "worker %s", p->fullname);
+		snprintf(name, sizeof(name), "%s %s", p->worker ? "worker" : "program", p->fullname);
 		if (p->state == PROC_RUNNING)
 			snprintf(wmsg, sizeof(wmsg), "RUNNING, pid %ld", (long)p->pid);
 		else
