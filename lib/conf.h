@@ -34,15 +34,15 @@ struct conf_where {
 
 /* One per-program rlimit setting (rlimit_nofile=, rlimit_core=, ...). */
 struct conf_rlimit {
-	int resource;      /* RLIMIT_NOFILE, ... */
+	int resource;	   /* RLIMIT_NOFILE, ... */
 	rlim_t soft, hard; /* RLIM_INFINITY for "unlimited" */
 };
 
 /* One process of a program (numprocs expands a program into several). */
 struct conf_proc {
-	char *name;           /* process_name expanded, e.g. "worker_02" */
+	char *name;	      /* process_name expanded, e.g. "worker_02" */
 	int process_num;      /* numprocs_start + i */
-	char *command;        /* command expanded for this process */
+	char *command;	      /* command expanded for this process */
 	char *stdout_logfile; /* expanded; NULL = LOGDIR/NAME.log; "NONE" = discard */
 	char *stderr_logfile; /* expanded; NULL = LOGDIR/NAME-stderr.log; "NONE" = discard */
 	char **environment;   /* "KEY=VALUE", NULL-terminated: environment_file, then environment= */
@@ -55,44 +55,44 @@ struct conf_program {
 	char *group; /* the [group:x] it belongs to, else its own name */
 	struct conf_where where;
 
-	char *command;      /* required */
-	char *process_name; /* default "%(program_name)s" */
-	int numprocs;       /* 1 */
-	int numprocs_start; /* 0 */
-	int priority;       /* 999 */
-	bool autostart;     /* true */
-	int startsecs;      /* 1 */
-	int startretries;   /* 3; -1 = for ever */
+	char *command;			   /* required */
+	char *process_name;		   /* default "%(program_name)s" */
+	int numprocs;			   /* 1 */
+	int numprocs_start;		   /* 0 */
+	int priority;			   /* 999 */
+	bool autostart;			   /* true */
+	int startsecs;			   /* 1 */
+	int startretries;		   /* 3; -1 = for ever */
 	enum conf_autorestart autorestart; /* unexpected */
-	int *exitcodes;     /* default {0} */
+	int *exitcodes;			   /* default {0} */
 	size_t nexitcodes;
-	int stopsignal;     /* SIGTERM */
-	int stopwaitsecs;   /* 10 */
-	bool stopasgroup;   /* false */
-	bool killasgroup;   /* false (true when stopasgroup) */
-	char *user;         /* NULL: the daemon's */
-	char *directory;    /* NULL: the daemon's cwd */
-	int umask;          /* -1: inherit */
-	bool redirect_stderr;          /* false */
+	int stopsignal;			   /* SIGTERM */
+	int stopwaitsecs;		   /* 10 */
+	bool stopasgroup;		   /* false */
+	bool killasgroup;		   /* false (true when stopasgroup) */
+	char *user;			   /* NULL: the daemon's */
+	char *directory;		   /* NULL: the daemon's cwd */
+	int umask;			   /* -1: inherit */
+	bool redirect_stderr;		   /* false */
 	long long stdout_logfile_maxbytes; /* 50MB; 0 = no rotation */
-	int stdout_logfile_backups;    /* 10 */
+	int stdout_logfile_backups;	   /* 10 */
 	long long stderr_logfile_maxbytes; /* 50MB */
-	int stderr_logfile_backups;    /* 10 */
+	int stderr_logfile_backups;	   /* 10 */
 
 	/* Beyond supervisord. */
-	long long memory_limit;  /* bytes; 0 = none */
-	char **depends_on;       /* program names, NULL-terminated */
-	enum conf_ready ready;   /* startsecs (default) | notify */
-	int watchdog_sec;        /* 0 = none */
-	char *restart_cron;      /* 5-field cron line or NULL */
-	int backoff_max;         /* seconds; 0 = no cap */
-	int fatal_retry_after;   /* seconds; 0 = never retry a FATAL process */
+	long long memory_limit;		     /* bytes; 0 = none */
+	char **depends_on;		     /* program names, NULL-terminated */
+	enum conf_ready ready;		     /* startsecs (default) | notify */
+	int watchdog_sec;		     /* 0 = none */
+	char *restart_cron;		     /* 5-field cron line or NULL */
+	int backoff_max;		     /* seconds; 0 = no cap */
+	int fatal_retry_after;		     /* seconds; 0 = never retry a FATAL process */
 	enum conf_fatal_action fatal_action; /* none | shutdown */
-	int oom_score_adj;       /* CONF_NO_VALUE = leave */
+	int oom_score_adj;		     /* CONF_NO_VALUE = leave */
 	struct conf_rlimit *rlimits;
 	size_t nrlimits;
-	char *environment_file;  /* KEY=VALUE lines, merged under environment= */
-	bool log_timestamps;     /* prefix captured lines with an ISO-8601 time */
+	char *environment_file; /* KEY=VALUE lines, merged under environment= */
+	bool log_timestamps;	/* prefix captured lines with an ISO-8601 time */
 
 	struct conf_proc *procs; /* numprocs entries */
 	size_t nprocs;
@@ -102,7 +102,7 @@ struct conf_program {
 struct conf_group {
 	char *name;
 	struct conf_where where;
-	int priority;    /* 999 */
+	int priority;	 /* 999 */
 	char **programs; /* NULL-terminated */
 };
 
@@ -118,15 +118,15 @@ struct conf_task {
 	char *label;
 	struct conf_where where;
 	char *name_template; /* default: the label */
-	char *queue;         /* default "default" */
+	char *queue;	     /* default "default" */
 	struct conf_step *steps;
 	size_t nsteps;
 	enum conf_on_error on_error; /* pause */
-	bool cancellable;            /* false */
+	bool cancellable;	     /* false */
 	int retry_on_worker_loss;    /* 0 */
-	long long timeout;           /* seconds; 0 = none */
-	char **locks;                /* templates, NULL-terminated */
-	char **links;                /* templates, NULL-terminated */
+	long long timeout;	     /* seconds; 0 = none */
+	char **locks;		     /* templates, NULL-terminated */
+	char **links;		     /* templates, NULL-terminated */
 	long long cleanup_after;     /* seconds; 0 = the global [tasks] cleanup_after */
 };
 
@@ -134,11 +134,11 @@ struct conf_task {
 struct conf_recurring {
 	char *name;
 	struct conf_where where;
-	char *label;      /* the task type to submit */
-	char *cron;       /* 5-field cron line */
-	char *input;      /* JSON object text, default "{}" */
-	int iterations;   /* 0 = unlimited */
-	long long until;  /* epoch seconds; 0 = none */
+	char *label;	 /* the task type to submit */
+	char *cron;	 /* 5-field cron line */
+	char *input;	 /* JSON object text, default "{}" */
+	int iterations;	 /* 0 = unlimited */
+	long long until; /* epoch seconds; 0 = none */
 };
 
 struct conf {
@@ -146,21 +146,21 @@ struct conf {
 	char *here; /* its directory */
 
 	/* [taskvisord] (or [supervisord]) */
-	char *logfile;   /* NULL = stderr */
-	char *loglevel;  /* "info" */
-	char *pidfile;   /* NULL = none */
-	char *logdir;    /* child logs; default /var/log/taskvisor (childlogdir) */
-	char *database;  /* default /var/lib/taskvisor/taskvisor.db */
+	char *logfile;			 /* NULL = stderr */
+	char *loglevel;			 /* "info" */
+	char *pidfile;			 /* NULL = none */
+	char *logdir;			 /* child logs; default /var/log/taskvisor (childlogdir) */
+	char *database;			 /* default /var/lib/taskvisor/taskvisor.db */
 	enum conf_durability durability; /* full */
-	bool allow_dangerous_actions;    /* false */
-	int minfds;                      /* 1024 */
-	bool nodaemon;                   /* false (supervisord's nodaemon=) */
+	bool allow_dangerous_actions;	 /* false */
+	int minfds;			 /* 1024 */
+	bool nodaemon;			 /* false (supervisord's nodaemon=) */
 
 	/* [unix_socket] (or [unix_http_server]) */
-	char *socket_file;     /* default /run/taskvisor.sock */
-	mode_t socket_chmod;   /* 0700 */
-	char *socket_chown;    /* "user[:group]" or NULL */
-	char **admin_groups;   /* NULL-terminated */
+	char *socket_file;   /* default /run/taskvisor.sock */
+	mode_t socket_chmod; /* 0700 */
+	char *socket_chown;  /* "user[:group]" or NULL */
+	char **admin_groups; /* NULL-terminated */
 	char **readonly_groups;
 
 	/* [tasks] */

@@ -20,7 +20,7 @@ static int log_echo;
 static FILE *log_fp;
 static char *log_path;
 
-static const char *const log_names[] = { "CRIT", "ERROR", "WARN", "INFO", "DEBG", "TRAC" };
+static const char *const log_names[] = {"CRIT", "ERROR", "WARN", "INFO", "DEBG", "TRAC"};
 
 void log_init(const char *progname, enum log_level level, int timestamps)
 {
@@ -52,22 +52,34 @@ int log_reopen(void)
 	return log_open_file(log_path);
 }
 
-void log_set_level(enum log_level level) { log_lvl = level; }
-void log_set_echo(int on) { log_echo = on; }
-enum log_level log_get_level(void) { return log_lvl; }
+void log_set_level(enum log_level level)
+{
+	log_lvl = level;
+}
+void log_set_echo(int on)
+{
+	log_echo = on;
+}
+enum log_level log_get_level(void)
+{
+	return log_lvl;
+}
 
 const char *log_level_name(enum log_level level)
 {
-	static const char *const lower[] = { "critical", "error", "warn", "info", "debug", "trace" };
+	static const char *const lower[] = {"critical", "error", "warn", "info", "debug", "trace"};
 	return (unsigned)level <= LOG_LVL_TRACE ? lower[level] : "?";
 }
 
 int log_level_parse(const char *s, enum log_level *out)
 {
-	static const struct { const char *name; enum log_level lvl; } tab[] = {
-		{ "critical", LOG_LVL_CRIT }, { "error", LOG_LVL_ERROR }, { "warn", LOG_LVL_WARN },
-		{ "warning", LOG_LVL_WARN },  { "info", LOG_LVL_INFO },   { "debug", LOG_LVL_DEBUG },
-		{ "trace", LOG_LVL_TRACE },   { "blather", LOG_LVL_TRACE },
+	static const struct {
+		const char *name;
+		enum log_level lvl;
+	} tab[] = {
+	    {"critical", LOG_LVL_CRIT}, {"error", LOG_LVL_ERROR},   {"warn", LOG_LVL_WARN},
+	    {"warning", LOG_LVL_WARN},	{"info", LOG_LVL_INFO},	    {"debug", LOG_LVL_DEBUG},
+	    {"trace", LOG_LVL_TRACE},	{"blather", LOG_LVL_TRACE},
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (strcasecmp(s, tab[i].name) == 0) {
@@ -108,21 +120,36 @@ static void log_vemit(enum log_level lvl, int with_errno, int saved, const char 
 		log_write(stderr, lvl, msg, with_errno, saved);
 }
 
-#define LOG_BODY(lvl, with_errno)                         \
-	do {                                              \
-		int saved = errno;                        \
-		va_list ap;                               \
-		va_start(ap, fmt);                        \
-		log_vemit(lvl, with_errno, saved, fmt, ap); \
-		va_end(ap);                               \
-		errno = saved;                            \
+#define LOG_BODY(lvl, with_errno)                                                                            \
+	do {                                                                                                 \
+		int saved = errno;                                                                           \
+		va_list ap;                                                                                  \
+		va_start(ap, fmt);                                                                           \
+		log_vemit(lvl, with_errno, saved, fmt, ap);                                                  \
+		va_end(ap);                                                                                  \
+		errno = saved;                                                                               \
 	} while (0)
 
-void log_warn(const char *fmt, ...) { LOG_BODY(LOG_LVL_WARN, 1); }
-void log_warnx(const char *fmt, ...) { LOG_BODY(LOG_LVL_WARN, 0); }
-void log_info(const char *fmt, ...) { LOG_BODY(LOG_LVL_INFO, 0); }
-void log_debug(const char *fmt, ...) { LOG_BODY(LOG_LVL_DEBUG, 0); }
-void log_error(const char *fmt, ...) { LOG_BODY(LOG_LVL_ERROR, 0); }
+void log_warn(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_WARN, 1);
+}
+void log_warnx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_WARN, 0);
+}
+void log_info(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_INFO, 0);
+}
+void log_debug(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_DEBUG, 0);
+}
+void log_error(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_ERROR, 0);
+}
 
 void fatal(const char *fmt, ...)
 {

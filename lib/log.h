@@ -15,7 +15,7 @@ enum log_level { LOG_LVL_CRIT = 0, LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LO
 /* Where log lines go: a FILE (default stderr) with the program's name as prefix. */
 void log_init(const char *progname, enum log_level level, int timestamps);
 int log_open_file(const char *path); /* append to path; -1 on error (errno set) */
-int log_reopen(void);                /* reopen the file given to log_open_file (SIGUSR2) */
+int log_reopen(void);		     /* reopen the file given to log_open_file (SIGUSR2) */
 void log_set_level(enum log_level level);
 /* Also copy every line to stderr while a log file is open (the daemon in the foreground). */
 void log_set_echo(int on);

@@ -14,19 +14,56 @@
 
 const char *proto_msg_name(uint32_t type)
 {
-	static const struct { uint32_t type; const char *name; } names[] = {
-#define N(x) { x, #x }
-		N(MSG_OK), N(MSG_ERROR), N(MSG_VERSION_MISMATCH), N(MSG_DATA),
-		N(MSG_STATUS), N(MSG_START), N(MSG_STOP), N(MSG_RESTART), N(MSG_SIGNAL), N(MSG_PID),
-		N(MSG_TAIL), N(MSG_AVAIL), N(MSG_REREAD), N(MSG_UPDATE), N(MSG_RELOAD), N(MSG_SHUTDOWN),
-		N(MSG_PING), N(MSG_VERSION), N(MSG_REOPEN_LOGS), N(MSG_CHECK),
-		N(MSG_TASK_SUBMIT), N(MSG_TASK_LIST), N(MSG_TASK_SHOW), N(MSG_TASK_RESUME),
-		N(MSG_TASK_SKIP), N(MSG_TASK_CANCEL), N(MSG_TASK_UNLOCK), N(MSG_TASK_FORCE_UNLOCK),
-		N(MSG_TASK_LOCKS), N(MSG_TASK_CLEANUP), N(MSG_TASK_EXPORT), N(MSG_TASK_WAIT),
-		N(MSG_TASK_SCHEDULE), N(MSG_RECURRING_LIST), N(MSG_RECURRING_SHOW),
-		N(MSG_RECURRING_CANCEL), N(MSG_CLEANUP_CONFIG),
-		N(MSG_WORKER_HELLO), N(MSG_WORKER_STEP), N(MSG_WORKER_PROGRESS), N(MSG_WORKER_OUTPUT),
-		N(MSG_WORKER_DONE), N(MSG_WORKER_FAIL), N(MSG_WORKER_SPAWN), N(MSG_WORKER_CANCEL),
+	static const struct {
+		uint32_t type;
+		const char *name;
+	} names[] = {
+#define N(x) {x, #x}
+	    N(MSG_OK),
+	    N(MSG_ERROR),
+	    N(MSG_VERSION_MISMATCH),
+	    N(MSG_DATA),
+	    N(MSG_STATUS),
+	    N(MSG_START),
+	    N(MSG_STOP),
+	    N(MSG_RESTART),
+	    N(MSG_SIGNAL),
+	    N(MSG_PID),
+	    N(MSG_TAIL),
+	    N(MSG_AVAIL),
+	    N(MSG_REREAD),
+	    N(MSG_UPDATE),
+	    N(MSG_RELOAD),
+	    N(MSG_SHUTDOWN),
+	    N(MSG_PING),
+	    N(MSG_VERSION),
+	    N(MSG_REOPEN_LOGS),
+	    N(MSG_CHECK),
+	    N(MSG_TASK_SUBMIT),
+	    N(MSG_TASK_LIST),
+	    N(MSG_TASK_SHOW),
+	    N(MSG_TASK_RESUME),
+	    N(MSG_TASK_SKIP),
+	    N(MSG_TASK_CANCEL),
+	    N(MSG_TASK_UNLOCK),
+	    N(MSG_TASK_FORCE_UNLOCK),
+	    N(MSG_TASK_LOCKS),
+	    N(MSG_TASK_CLEANUP),
+	    N(MSG_TASK_EXPORT),
+	    N(MSG_TASK_WAIT),
+	    N(MSG_TASK_SCHEDULE),
+	    N(MSG_RECURRING_LIST),
+	    N(MSG_RECURRING_SHOW),
+	    N(MSG_RECURRING_CANCEL),
+	    N(MSG_CLEANUP_CONFIG),
+	    N(MSG_WORKER_HELLO),
+	    N(MSG_WORKER_STEP),
+	    N(MSG_WORKER_PROGRESS),
+	    N(MSG_WORKER_OUTPUT),
+	    N(MSG_WORKER_DONE),
+	    N(MSG_WORKER_FAIL),
+	    N(MSG_WORKER_SPAWN),
+	    N(MSG_WORKER_CANCEL),
 #undef N
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -73,9 +110,9 @@ static int proto_read_all(int fd, void *p, size_t len)
 
 int proto_send(int fd, uint32_t type, const char *payload, size_t len)
 {
-	struct proto_hdr h = { PROTO_VERSION, type, (uint32_t)len };
-	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)payload, len } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len > 0 ? 2 : 1 };
+	struct proto_hdr h = {PROTO_VERSION, type, (uint32_t)len};
+	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)payload, len}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = len > 0 ? 2 : 1};
 	size_t total = sizeof(h) + len;
 	ssize_t n;
 
@@ -126,7 +163,10 @@ int proto_recv(int fd, struct proto_hdr *hdr, char **payload)
 	return 0;
 }
 
-void proto_rbuf_init(struct proto_rbuf *rb) { memset(rb, 0, sizeof(*rb)); }
+void proto_rbuf_init(struct proto_rbuf *rb)
+{
+	memset(rb, 0, sizeof(*rb));
+}
 
 void proto_rbuf_free(struct proto_rbuf *rb)
 {
@@ -204,7 +244,10 @@ int proto_rbuf_next(struct proto_rbuf *rb, struct proto_hdr *hdr, char **payload
 	return 1;
 }
 
-void proto_wbuf_init(struct proto_wbuf *wb) { memset(wb, 0, sizeof(*wb)); }
+void proto_wbuf_init(struct proto_wbuf *wb)
+{
+	memset(wb, 0, sizeof(*wb));
+}
 
 void proto_wbuf_free(struct proto_wbuf *wb)
 {
@@ -214,7 +257,7 @@ void proto_wbuf_free(struct proto_wbuf *wb)
 
 int proto_wbuf_add(struct proto_wbuf *wb, uint32_t type, const char *payload, size_t len)
 {
-	struct proto_hdr h = { PROTO_VERSION, type, (uint32_t)len };
+	struct proto_hdr h = {PROTO_VERSION, type, (uint32_t)len};
 
 	if (len > PROTO_MAX_PAYLOAD) {
 		errno = EMSGSIZE;

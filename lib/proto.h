@@ -33,10 +33,10 @@ struct proto_hdr {
 
 enum msgtype {
 	/* Replies, 1-99. */
-	MSG_OK = 1,               /* {...}: request done; body depends on request */
-	MSG_ERROR = 2,            /* {"error": "text", "code": exitcode-hint} */
+	MSG_OK = 1,		  /* {...}: request done; body depends on request */
+	MSG_ERROR = 2,		  /* {"error": "text", "code": exitcode-hint} */
 	MSG_VERSION_MISMATCH = 3, /* {"daemon": N}: then the daemon closes */
-	MSG_DATA = 4,             /* {...}: one piece of a streamed reply */
+	MSG_DATA = 4,		  /* {...}: one piece of a streamed reply */
 
 	/*
 	 * Process control, 100-199 (taskvisorctl). NAME is "prog", "group:prog";
@@ -51,23 +51,32 @@ enum msgtype {
 	 * "all" and "group:*" act only on the processes that need it (start skips
 	 * running ones, stop/signal stopped ones), as supervisord does.
 	 */
-	MSG_STATUS = 100,     /* {"names": [NAME...]} (none = all) -> {"processes": [proc...], "errors": [{"name","message"}]} */
-	MSG_START = 101,      /* {"names": [NAME...]} -> {"results": [result...]} once each is RUNNING or failed */
-	MSG_STOP = 102,       /* as MSG_START; replies once each is down */
-	MSG_RESTART = 103,    /* as MSG_START: every stop result, then every start result */
-	MSG_SIGNAL = 104,     /* {"signal": "HUP"|"SIGHUP"|"1", "names": [NAME...]} -> {"results": [...]} */
-	MSG_PID = 105,        /* {} -> {"pid": daemon}; {"names": [...]} -> {"processes": [{"name","pid"}|{"name","error"}]} */
-	MSG_TAIL = 106,       /* {"name", "stream": "stdout|stderr", "bytes": 1600, "follow": bool} -> {"text"};
-			       * follow: DATA {"text"} now and as the log grows, until the client closes */
-	MSG_AVAIL = 107,      /* {} -> {"programs": [{"name","group","process","in_use","autostart","group_priority","priority"}]} */
-	MSG_REREAD = 108,     /* {} -> {"added": [], "changed": [], "removed": []} (group names); error "CANT_REREAD: file:line: ..." */
-	MSG_UPDATE = 109,     /* {"names": [GROUP...]} (none/"all" = all) -> {"results": [result...]} in supervisorctl's order */
-	MSG_RELOAD = 110,     /* {} -> {} then every program restarts under the re-read config; a bad config: ERROR, old kept */
-	MSG_SHUTDOWN = 111,   /* {} -> {} then the daemon stops everything and exits; ERROR "already shutting down" */
-	MSG_PING = 112,       /* {} -> {"checks": [{"name","ok","message"}]}: "daemon", the engine's (engine_ping_checks), then "worker NAME" per worker program */
-	MSG_VERSION = 113,    /* {} -> {"version": "x.y.z", "protocol": N} */
-	MSG_REOPEN_LOGS = 114,/* {} -> {} (same as SIGUSR2) */
-	MSG_CHECK = 115,      /* {"check": "processes|memory|queue|paused|stuck", "warn", "crit"} -> {"code","line"} */
+	MSG_STATUS = 100, /* {"names": [NAME...]} (none = all) -> {"processes": [proc...], "errors":
+			     [{"name","message"}]} */
+	MSG_START = 101, /* {"names": [NAME...]} -> {"results": [result...]} once each is RUNNING or failed */
+	MSG_STOP = 102,	 /* as MSG_START; replies once each is down */
+	MSG_RESTART = 103, /* as MSG_START: every stop result, then every start result */
+	MSG_SIGNAL = 104,  /* {"signal": "HUP"|"SIGHUP"|"1", "names": [NAME...]} -> {"results": [...]} */
+	MSG_PID = 105,	   /* {} -> {"pid": daemon}; {"names": [...]} -> {"processes":
+			      [{"name","pid"}|{"name","error"}]} */
+	MSG_TAIL = 106,	   /* {"name", "stream": "stdout|stderr", "bytes": 1600, "follow": bool} -> {"text"};
+			    * follow: DATA {"text"} now and as the log grows, until the client closes */
+	MSG_AVAIL = 107,   /* {} -> {"programs":
+			      [{"name","group","process","in_use","autostart","group_priority","priority"}]} */
+	MSG_REREAD = 108,  /* {} -> {"added": [], "changed": [], "removed": []} (group names); error
+			      "CANT_REREAD: file:line: ..." */
+	MSG_UPDATE = 109,  /* {"names": [GROUP...]} (none/"all" = all) -> {"results": [result...]} in
+			      supervisorctl's order */
+	MSG_RELOAD = 110,  /* {} -> {} then every program restarts under the re-read config; a bad config:
+			      ERROR, old kept */
+	MSG_SHUTDOWN =
+	    111, /* {} -> {} then the daemon stops everything and exits; ERROR "already shutting down" */
+	MSG_PING = 112,	       /* {} -> {"checks": [{"name","ok","message"}]}: "daemon", the engine's
+				  (engine_ping_checks), then "worker NAME" per worker program */
+	MSG_VERSION = 113,     /* {} -> {"version": "x.y.z", "protocol": N} */
+	MSG_REOPEN_LOGS = 114, /* {} -> {} (same as SIGUSR2) */
+	MSG_CHECK =
+	    115, /* {"check": "processes|memory|queue|paused|stuck", "warn", "crit"} -> {"code","line"} */
 
 	/*
 	 * Tasks, 200-299 (taskvisorctl, libtaskvisor clients). Payloads exactly:
@@ -152,25 +161,27 @@ enum msgtype {
 	 *   then OK {"task":{... with steps/errors/locks}} once it is stopped
 	 *   (at once when it already is).
 	 */
-	MSG_TASK_SUBMIT = 200,       /* see above -> {"id"} / {"ids"} */
-	MSG_TASK_LIST = 201,         /* {"search","limit","order","stuck"} -> {"tasks": [...]} */
-	MSG_TASK_SHOW = 202,         /* {"id"} -> {"task": {...}} */
-	MSG_TASK_RESUME = 203,       /* {"id"} -> {"task": {...}} */
-	MSG_TASK_SKIP = 204,         /* {"id"} -> {"task": {...}} */
-	MSG_TASK_CANCEL = 205,       /* {"id"} -> {"task": {...}} */
-	MSG_TASK_UNLOCK = 206,       /* {"id"} -> {"task": {...}} */
+	MSG_TASK_SUBMIT = 200,	     /* see above -> {"id"} / {"ids"} */
+	MSG_TASK_LIST = 201,	     /* {"search","limit","order","stuck"} -> {"tasks": [...]} */
+	MSG_TASK_SHOW = 202,	     /* {"id"} -> {"task": {...}} */
+	MSG_TASK_RESUME = 203,	     /* {"id"} -> {"task": {...}} */
+	MSG_TASK_SKIP = 204,	     /* {"id"} -> {"task": {...}} */
+	MSG_TASK_CANCEL = 205,	     /* {"id"} -> {"task": {...}} */
+	MSG_TASK_UNLOCK = 206,	     /* {"id"} -> {"task": {...}} */
 	MSG_TASK_FORCE_UNLOCK = 207, /* {"id"} -> {"task": {...}} */
-	MSG_TASK_LOCKS = 208,        /* {"resource"} (absent: all) -> {"locks": [{"resource","exclusive","task_id"}]} */
-	MSG_TASK_CLEANUP = 209,      /* {"search","after","states","noop","batch_size"} -> {"deleted","matched","noop","ids"}
-				      * (deleted in batches of batch_size, default 1000, one per loop iteration and
-				      * cut short after 8 ms of deletes; the reply comes after the last) */
-	MSG_TASK_EXPORT = 210,       /* {"search","days"} -> {"tasks": [full task...]} */
-	MSG_TASK_WAIT = 211,         /* {"id"} -> DATA {"task"} on each change ... OK {"task"} when stopped */
-	MSG_TASK_SCHEDULE = 212,     /* {"label","cron","input","iterations","until"} -> {"id"} */
-	MSG_RECURRING_LIST = 213,    /* {} -> {"recurring": [...]} */
-	MSG_RECURRING_SHOW = 214,    /* {"id"} -> {"recurring": {...}} */
-	MSG_RECURRING_CANCEL = 215,  /* {"id"} -> {"recurring": {...}} */
-	MSG_CLEANUP_CONFIG = 216,    /* {} -> {"rules": [{"label","after"}]} */
+	MSG_TASK_LOCKS =
+	    208, /* {"resource"} (absent: all) -> {"locks": [{"resource","exclusive","task_id"}]} */
+	MSG_TASK_CLEANUP =
+	    209, /* {"search","after","states","noop","batch_size"} -> {"deleted","matched","noop","ids"}
+		  * (deleted in batches of batch_size, default 1000, one per loop iteration and
+		  * cut short after 8 ms of deletes; the reply comes after the last) */
+	MSG_TASK_EXPORT = 210,	    /* {"search","days"} -> {"tasks": [full task...]} */
+	MSG_TASK_WAIT = 211,	    /* {"id"} -> DATA {"task"} on each change ... OK {"task"} when stopped */
+	MSG_TASK_SCHEDULE = 212,    /* {"label","cron","input","iterations","until"} -> {"id"} */
+	MSG_RECURRING_LIST = 213,   /* {} -> {"recurring": [...]} */
+	MSG_RECURRING_SHOW = 214,   /* {"id"} -> {"recurring": {...}} */
+	MSG_RECURRING_CANCEL = 215, /* {"id"} -> {"recurring": {...}} */
+	MSG_CLEANUP_CONFIG = 216,   /* {} -> {"rules": [{"label","after"}]} */
 
 	/*
 	 * Workers, 300-399 (libtaskvisor <-> daemon). After HELLO's OK the
@@ -191,16 +202,14 @@ enum msgtype {
 	 *   worker gives it that array as stdin instead of the input.
 	 *   The daemon sends at most `prefetch` steps that are not DONE/FAILed.
 	 * PROGRESS w->d {"step_id","progress":{...}} progress merged into the
-	 	 *   task's progress details; renews the lease. {"step_id"} alone is a
-	 *   heartbeat for that step, {} (no step_id) for every step it holds. An unsupervised worker must send one at least every
-	 *   lease/3 s while a step runs (a supervised one needs none).
-	 * OUTPUT w->d {"step_id","output":{...}} merged into the task's output.
-	 * DONE w->d {"step_id","output":{...} (optional, merged)} step succeeded.
-	 * FAIL w->d {"step_id","message":"exited 3","output_tail":"last lines"}.
-	 * SPAWN w->d {"step_id","label","input":{...}} a child task of the step's
-	 *   task; when the step is DONE it waits (suspended) until every child has
-	 *   stopped, decided in the transaction that stops the last child; their
-	 *   outputs land in the parent output's "children":{id:out} and go to the
+	 *   task's progress details; renews the lease. {"step_id"} alone is a
+	 *   heartbeat for that step, {} (no step_id) for every step it holds. An unsupervised worker must
+	 * send one at least every lease/3 s while a step runs (a supervised one needs none). OUTPUT w->d
+	 * {"step_id","output":{...}} merged into the task's output. DONE w->d {"step_id","output":{...}
+	 * (optional, merged)} step succeeded. FAIL w->d {"step_id","message":"exited 3","output_tail":"last
+	 * lines"}. SPAWN w->d {"step_id","label","input":{...}} a child task of the step's task; when the
+	 * step is DONE it waits (suspended) until every child has stopped, decided in the transaction that
+	 * stops the last child; their outputs land in the parent output's "children":{id:out} and go to the
 	 *   next step (STEP "children"). The parent's progress counts the chord
 	 *   ("children_total", "children_stopped"). A child that pauses in error,
 	 *   or stops in error or cancelled, pauses the parent (its step is in
@@ -211,13 +220,13 @@ enum msgtype {
 	 * CANCEL d->w {"step_id"}: stop running it. The step is already recorded
 	 *   cancelled; the worker still answers DONE or FAIL to free its slot.
 	 */
-	MSG_WORKER_HELLO = 300,    /* see above */
-	MSG_WORKER_STEP = 301,     /* d->w */
+	MSG_WORKER_HELLO = 300,	   /* see above */
+	MSG_WORKER_STEP = 301,	   /* d->w */
 	MSG_WORKER_PROGRESS = 302, /* w->d */
 	MSG_WORKER_OUTPUT = 303,   /* w->d */
-	MSG_WORKER_DONE = 304,     /* w->d */
-	MSG_WORKER_FAIL = 305,     /* w->d */
-	MSG_WORKER_SPAWN = 306,    /* w->d */
+	MSG_WORKER_DONE = 304,	   /* w->d */
+	MSG_WORKER_FAIL = 305,	   /* w->d */
+	MSG_WORKER_SPAWN = 306,	   /* w->d */
 	MSG_WORKER_CANCEL = 307,   /* d->w */
 };
 
@@ -240,8 +249,8 @@ int proto_recv(int fd, struct proto_hdr *hdr, char **payload);
 struct proto_rbuf {
 	char *buf;
 	size_t off, len, cap; /* unconsumed bytes are buf[off..len) */
-	size_t nul_pos;       /* where a NUL was put after the last payload (0: none) */
-	char nul_saved;       /* the byte it replaced */
+	size_t nul_pos;	      /* where a NUL was put after the last payload (0: none) */
+	char nul_saved;	      /* the byte it replaced */
 };
 void proto_rbuf_init(struct proto_rbuf *rb);
 void proto_rbuf_free(struct proto_rbuf *rb);

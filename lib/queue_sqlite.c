@@ -279,9 +279,10 @@ static const char *const qs_sql[QS_NSTMT] = {
 	"?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
     [QS_TASK_UPDATE] = "UPDATE OR FAIL tasks SET state = ?2, result = ?3, started_at = ?4, ended_at = ?5, "
 		       "steps_done = ?6, progress = ?7, output = ?8, flags = ?9 WHERE num = ?1",
-    [QS_STEP_INSERT] = "INSERT OR FAIL INTO steps (task, idx, name, command, handler, state, worker, worker_pid, "
-		       "lease_until, attempts, started_at, ended_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-		       "?9, ?10, ?11, ?12)",
+    [QS_STEP_INSERT] =
+	"INSERT OR FAIL INTO steps (task, idx, name, command, handler, state, worker, worker_pid, "
+	"lease_until, attempts, started_at, ended_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	"?9, ?10, ?11, ?12)",
     [QS_STEP_UPDATE] = "UPDATE OR FAIL steps SET state = ?2, worker = ?3, worker_pid = ?4, lease_until = ?5, "
 		       "attempts = ?6, started_at = ?7, ended_at = ?8 WHERE num = ?1",
     [QS_ERROR_INSERT] =
