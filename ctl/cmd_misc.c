@@ -19,21 +19,10 @@ static int cmd_misc_simple(struct ctl *c, uint32_t type, json_t *req, json_t **r
 	return r;
 }
 
-/* cmd_misc_simple, an error reply printed and freed: CTL_EXIT_OK with *reply to read and free, else
- * CTL_EXIT_ERROR. */
+/* ctl_ask where every failure exits CTL_EXIT_ERROR. */
 static int cmd_misc_ask(struct ctl *c, uint32_t type, json_t *req, json_t **reply)
 {
-	int r = cmd_misc_simple(c, type, req, reply);
-
-	if (r < 0)
-		return CTL_EXIT_ERROR;
-	if (r > 0) {
-		if (!c->json)
-			printf("ERROR: %s\n", ctl_error_text(*reply));
-		json_decref(*reply);
-		return CTL_EXIT_ERROR;
-	}
-	return CTL_EXIT_OK;
+	return ctl_ask(c, type, req, reply, CTL_EXIT_ERROR, CTL_EXIT_ERROR);
 }
 
 static int cmd_misc_no_args(int argc, char **argv)

@@ -29,27 +29,6 @@ static void cmd_proc_json(struct ctl *c, json_t *reply)
 		ctl_print_json(reply);
 }
 
-/*
- * Send one request and print the reply with --json, or an error reply's text. 0 (CTL_EXIT_OK)
- * with *reply to read and free; else the exit code to return: unreach when the daemon could not
- * be asked, failed when it answered an error.
- */
-static int cmd_proc_ask(struct ctl *c, uint32_t type, json_t *req, json_t **reply, int unreach, int failed)
-{
-	int r = ctl_request(c, type, req, reply);
-
-	if (r < 0)
-		return unreach;
-	cmd_proc_json(c, *reply);
-	if (r > 0) {
-		if (!c->json)
-			printf("ERROR: %s\n", ctl_error_text(*reply));
-		json_decref(*reply);
-		return failed;
-	}
-	return CTL_EXIT_OK;
-}
-
 /* ---- status ---- */
 
 static bool cmd_proc_stopped_state(const char *st)
@@ -64,8 +43,8 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
 	size_t i, width = 30;
 	int rc = CTL_EXIT_OK, r;
 
-	r = cmd_proc_ask(c, MSG_STATUS, cmd_proc_names(argc, argv, 1), &reply, CTL_EXIT_UNREACHABLE,
-			 CTL_EXIT_UNREACHABLE);
+	r = ctl_ask(c, MSG_STATUS, cmd_proc_names(argc, argv, 1), &reply, CTL_EXIT_UNREACHABLE,
+		    CTL_EXIT_UNREACHABLE);
 	if (r != CTL_EXIT_OK)
 		return r;
 	procs = json_object_get(reply, "processes");
@@ -181,8 +160,7 @@ static int cmd_proc_action(struct ctl *c, int argc, char **argv, uint32_t type)
 		/* supervisorctl: 2 for start, 1 for stop and restart */
 		return type == MSG_START ? CTL_EXIT_BAD_ARGS : CTL_EXIT_ERROR;
 	}
-	r = cmd_proc_ask(c, type, cmd_proc_names(argc, argv, 1), &reply, CTL_EXIT_SPAWN_ERROR,
-			 CTL_EXIT_ERROR);
+	r = ctl_ask(c, type, cmd_proc_names(argc, argv, 1), &reply, CTL_EXIT_SPAWN_ERROR, CTL_EXIT_ERROR);
 	if (r != CTL_EXIT_OK)
 		return r;
 	if (type == MSG_START)
@@ -223,7 +201,7 @@ static int cmd_signal(struct ctl *c, int argc, char **argv)
 	}
 	req = cmd_proc_names(argc, argv, 2);
 	json_object_set_new(req, "signal", json_string(argv[1]));
-	r = cmd_proc_ask(c, MSG_SIGNAL, req, &reply, CTL_EXIT_SPAWN_ERROR, CTL_EXIT_ERROR);
+	r = ctl_ask(c, MSG_SIGNAL, req, &reply, CTL_EXIT_SPAWN_ERROR, CTL_EXIT_ERROR);
 	if (r != CTL_EXIT_OK)
 		return r;
 	rc = cmd_proc_results(c, reply, NULL, NULL);
@@ -243,8 +221,7 @@ static int cmd_pid(struct ctl *c, int argc, char **argv)
 	for (int k = 1; k < argc; k++)
 		if (strcmp(argv[k], "all") == 0)
 			all = true;
-	r = cmd_proc_ask(c, MSG_PID, cmd_proc_names(argc, argv, 1), &reply, CTL_EXIT_SPAWN_ERROR,
-			 CTL_EXIT_ERROR);
+	r = ctl_ask(c, MSG_PID, cmd_proc_names(argc, argv, 1), &reply, CTL_EXIT_SPAWN_ERROR, CTL_EXIT_ERROR);
 	if (r != CTL_EXIT_OK)
 		return r;
 	if (argc < 2) {

@@ -168,6 +168,23 @@ int ctl_request(struct ctl *c, uint32_t type, json_t *req, json_t **reply)
 	return ctl_exchange(c, type, req, NULL, NULL, reply);
 }
 
+int ctl_ask(struct ctl *c, uint32_t type, json_t *req, json_t **reply, int unreach, int failed)
+{
+	int r = ctl_request(c, type, req, reply);
+
+	if (r < 0)
+		return unreach;
+	if (c->json)
+		ctl_print_json(*reply);
+	if (r > 0) {
+		if (!c->json)
+			printf("ERROR: %s\n", ctl_error_text(*reply));
+		json_decref(*reply);
+		return failed;
+	}
+	return CTL_EXIT_OK;
+}
+
 int ctl_stream(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, void *arg, json_t **reply)
 {
 	return ctl_exchange(c, type, req, on_data, arg, reply);

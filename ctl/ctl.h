@@ -74,6 +74,14 @@ int ctl_usage(const struct ctl_cmd *cmd);
 int ctl_request(struct ctl *c, uint32_t type, json_t *req, json_t **reply);
 
 /*
+ * ctl_request for a command that prints the reply with --json and an error
+ * reply's text ("ERROR: text") otherwise. CTL_EXIT_OK with *reply to read and
+ * json_decref; else the exit code to return, the reply freed: unreach when the
+ * daemon could not be asked, failed when it answered an error.
+ */
+int ctl_ask(struct ctl *c, uint32_t type, json_t *req, json_t **reply, int unreach, int failed);
+
+/*
  * Like ctl_request for streaming replies (tail -f, task wait): on_data is
  * called for every MSG_DATA body (borrowed) until the final OK/ERROR;
  * a non-zero return from on_data stops waiting (the connection is closed and
