@@ -30,8 +30,8 @@ LDLIBS  = -lev -linih -lsqlite3 -ljansson -luuid -ldl -lm
 # Debian packages the build and the tests need (installed by `make deps` when missing).
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
             libjansson-dev uuid-dev libcmocka-dev
-DEB_TEST  = sqlite3 python3 procps tzdata
-DEB_BENCH = supervisor hyperfine nodejs npm
+DEB_TEST  = sqlite3 python3 procps tzdata util-linux
+DEB_BENCH = supervisor hyperfine nodejs npm strace
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c))
 D_SRCS    := $(sort $(filter-out supervisord/main.c,$(wildcard supervisord/*.c)))
