@@ -31,7 +31,8 @@ LDLIBS  = -lev -linih -lsqlite3 -ljansson -luuid -ldl -lm
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
             libjansson-dev uuid-dev libcmocka-dev
 DEB_TEST  = sqlite3 python3 procps tzdata util-linux
-DEB_BENCH = supervisor hyperfine nodejs npm strace
+DEB_BENCH = supervisor hyperfine strace
+DEB_FUZZ  = clang
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c))
 D_SRCS    := $(sort $(filter-out supervisord/main.c,$(wildcard supervisord/*.c)))
@@ -51,27 +52,31 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BINS = $(BUILD)/bin/taskvisord $(BUILD)/bin/taskvisorctl $(SVC_BINS)
 
 .SECONDARY:
-.PHONY: all deps deps-bench run test test-unit test-e2e asan check bench lint install clean fuzz
+.PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz
 all: $(BINS) $(UNIT_BINS) $(HELPER_BINS)
 
-# Install whatever build/test package is missing (no-op when all are present).
-deps:
-	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+# Install whichever of the Debian packages $(1) is missing (no-op when all are present).
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+endef
 
+deps:
+	$(call apt_install,$(DEB_BUILD) $(DEB_TEST))
+
+# Node.js (for the reference queue from npm): Debian's nodejs/npm only when no npm is on PATH
+# (a machine may already carry a newer Node that Debian's npm would conflict with).
 deps-bench: deps
-	@missing=""; for p in $(DEB_BENCH); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	fi
+	$(call apt_install,$(DEB_BENCH))
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+
+deps-fuzz: deps
+	$(call apt_install,$(DEB_FUZZ))
 
 $(BUILD)/libtv.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -146,7 +151,7 @@ install: $(BINS)
 	install -m 644 taskvisord.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
 
 # Fuzz the search parser with libFuzzer (clang); FUZZ_SECONDS per run.
-fuzz:
+fuzz: deps-fuzz
 	tests/fuzz/run.sh $(or $(FUZZ_SECONDS),30)
 
 clean:
