@@ -793,22 +793,27 @@ static int qs_task_rows(struct qb *b, sqlite3_stmt *st, q_task_fn fn, void *arg)
 	return 0;
 }
 
-static int qs_task_find(struct qb *b, const char *id, struct q_task *out)
+/*
+ * Find the one row whose id is id or starts with it (st yields rows in id order, so an exact
+ * match sorts first; a second row means ambiguous): 0 found (read into out), 1 none,
+ * 2 ambiguous, -1 error. read/clear/id_of are the row type's; what names it in errors.
+ */
+static int qs_find_prefix(struct qb *b, sqlite3_stmt *st, const char *id, void *out,
+			  void (*read)(sqlite3_stmt *, void *), void (*clear)(void *),
+			  const char *(*id_of)(const void *), const char *what)
 {
-	sqlite3_stmt *st = b->st[QS_TASK_FIND];
 	int rc, n = 0;
 
 	if (id == NULL || *id == '\0')
 		return 1;
 	qs_bind_text(st, 1, id);
-	/* Rows come in id order: an exact match sorts first; a second row means ambiguous. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (++n == 1) {
-			qs_read_task(st, out);
-			if (strcmp(out->id, id) == 0)
+			read(st, out);
+			if (strcmp(id_of(out), id) == 0)
 				break;
 		} else {
-			q_task_clear(out);
+			clear(out);
 			sqlite3_reset(st);
 			sqlite3_clear_bindings(st);
 			return 2;
@@ -820,10 +825,29 @@ static int qs_task_find(struct qb *b, const char *id, struct q_task *out)
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE) {
 		if (n > 0)
-			q_task_clear(out);
-		return qs_fail(b, "finding a task");
+			clear(out);
+		return qs_fail(b, what);
 	}
 	return n > 0 ? 0 : 1;
+}
+
+static void qs_read_task_any(sqlite3_stmt *st, void *t)
+{
+	qs_read_task(st, t);
+}
+static void qs_clear_task_any(void *t)
+{
+	q_task_clear(t);
+}
+static const char *qs_task_id_of(const void *t)
+{
+	return ((const struct q_task *)t)->id;
+}
+
+static int qs_task_find(struct qb *b, const char *id, struct q_task *out)
+{
+	return qs_find_prefix(b, b->st[QS_TASK_FIND], id, out, qs_read_task_any, qs_clear_task_any,
+			      qs_task_id_of, "finding a task");
 }
 
 static int qs_task_get(struct qb *b, int64_t rowid, struct q_task *out)
@@ -1051,36 +1075,23 @@ static int qs_rec_list(struct qb *b, bool active_only, q_recurring_fn fn, void *
 	return 0;
 }
 
+static void qs_read_rec_any(sqlite3_stmt *st, void *r)
+{
+	qs_read_rec(st, r);
+}
+static void qs_clear_rec_any(void *r)
+{
+	q_recurring_clear(r);
+}
+static const char *qs_rec_id_of(const void *r)
+{
+	return ((const struct q_recurring *)r)->id;
+}
+
 static int qs_rec_find(struct qb *b, const char *id, struct q_recurring *out)
 {
-	sqlite3_stmt *st = b->st[QS_REC_FIND];
-	int rc, n = 0;
-
-	if (id == NULL || *id == '\0')
-		return 1;
-	qs_bind_text(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (++n == 1) {
-			qs_read_rec(st, out);
-			if (strcmp(out->id, id) == 0)
-				break;
-		} else {
-			q_recurring_clear(out);
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return 2;
-		}
-	}
-	if (rc == SQLITE_ROW)
-		rc = SQLITE_DONE;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		if (n > 0)
-			q_recurring_clear(out);
-		return qs_fail(b, "finding a recurring logic");
-	}
-	return n > 0 ? 0 : 1;
+	return qs_find_prefix(b, b->st[QS_REC_FIND], id, out, qs_read_rec_any, qs_clear_rec_any, qs_rec_id_of,
+			      "finding a recurring logic");
 }
 
 static int qs_rec_by_name(struct qb *b, const char *name, struct q_recurring *out)
