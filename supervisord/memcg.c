@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "memcg.h"
 
 #define MEMCG_PATH_MAX 4096
@@ -409,8 +410,33 @@ static int memcg_own_dir(enum memcg_kind kind, char *out, size_t outlen, char *e
 	return rc;
 }
 
-/* Remove stale taskvisor-<pid> directories of dead daemons (only empty cgroups go: rmdir of a
- * populated cgroup fails, so a live one is never disturbed). */
+/* Send sig to every process listed in a cgroup.procs file: how many were signalled, -1 if
+ * the file cannot be read. */
+static int memcg_kill_procs(const char *procs, int sig)
+{
+	char *t = memcg_read_file(procs);
+	if (t == NULL)
+		return -1;
+	int n = 0;
+	for (char *s = t; *s != '\0';) {
+		char *end;
+		long pid = strtol(s, &end, 10);
+		if (end == s)
+			break;
+		if (pid > 0 && kill((pid_t)pid, sig) == 0)
+			n++;
+		s = end;
+		while (*s == '\n')
+			s++;
+	}
+	free(t);
+	return n;
+}
+
+/* Remove stale taskvisor-<pid> directories of dead daemons. A daemon killed with SIGKILL takes
+ * its children along (PR_SET_PDEATHSIG), but not their own children (a shell's background job):
+ * those are still in the dead daemon's program cgroups, so kill them first, then rmdir. A
+ * directory whose daemon is alive is never touched. */
 static void memcg_sweep_stale(const char *own)
 {
 	DIR *d = opendir(own);
@@ -433,9 +459,20 @@ static void memcg_sweep_stale(const char *own)
 			struct dirent *se;
 			while ((se = readdir(sd)) != NULL) {
 				char sub[MEMCG_PATH_MAX];
-				if (se->d_type == DT_DIR && se->d_name[0] != '.' &&
-				    memcg_join(sub, sizeof(sub), base, se->d_name) == 0)
-					rmdir(sub);
+				char procs[MEMCG_PATH_MAX];
+				if (se->d_type != DT_DIR || se->d_name[0] == '.' ||
+				    memcg_join(sub, sizeof(sub), base, se->d_name) < 0 ||
+				    memcg_join(procs, sizeof(procs), sub, "cgroup.procs") < 0)
+					continue;
+				int n = memcg_kill_procs(procs, SIGKILL);
+				if (n > 0)
+					log_warnx(
+					    "memory cgroups: killed %d process(es) left in %s by a daemon "
+					    "that died (pid %ld)",
+					    n, sub, pid);
+				/* the kernel empties the cgroup once the killed processes are reaped */
+				for (int i = 0; i < 100 && rmdir(sub) < 0 && errno == EBUSY; i++)
+					usleep(10000);
 			}
 			closedir(sd);
 		}
@@ -763,23 +800,7 @@ int memcg_kill(const struct memcg *m, int sig)
 {
 	if (m == NULL)
 		return -1;
-	char *t = memcg_read_file(m->procs);
-	if (t == NULL)
-		return -1;
-	int n = 0;
-	for (char *s = t; *s != '\0';) {
-		char *end;
-		long pid = strtol(s, &end, 10);
-		if (end == s)
-			break;
-		if (pid > 0 && kill((pid_t)pid, sig) == 0)
-			n++;
-		s = end;
-		while (*s == '\n')
-			s++;
-	}
-	free(t);
-	return n;
+	return memcg_kill_procs(m->procs, sig);
 }
 
 void memcg_destroy(struct memcg *m)
