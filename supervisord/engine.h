@@ -179,6 +179,8 @@ struct engine {
 	int64_t plan_recurring_id;     /* set around the engine_plan() of an occurrence */
 	unsigned char rand_pool[4097]; /* random bytes for task ids (engine_plan.c) */
 	size_t rand_used;
+	uint64_t id_last_ms; /* the newest task id's time and sequence (engine_plan.c) */
+	unsigned id_seq;
 
 	/* figures for ping/logs */
 	unsigned long long n_commits, n_claims, n_done;

@@ -31,16 +31,22 @@
 /* ---- ids ---- */
 
 /*
- * A random (version 4) uuid. libuuid's uuid_generate_random asks the kernel
- * for 16 bytes on every call (7 us here, a quarter of planning a task); this
- * takes them from a pool refilled from getrandom() 4 KB at a time, and falls
- * back to libuuid when the kernel has nothing to give.
+ * A time-ordered (version 7, RFC 9562) uuid: 48 bits of Unix milliseconds,
+ * a 12-bit sequence that keeps ids made in the same millisecond in order,
+ * then 62 random bits. Ordered ids land at the end of the tasks' id index
+ * instead of on a random page of it: with a million tasks a random (v4) id
+ * cost a page read and a page write per insert. The random bits come from a
+ * pool refilled from getrandom() 4 KB at a time (libuuid asks the kernel on
+ * every call); when the kernel has nothing to give, libuuid's random id is
+ * used as it is.
  */
 void engine_new_id(struct engine *e, char out[Q_ID_LEN])
 {
+	struct timespec ts;
 	uuid_t u;
+	uint64_t ms;
 
-	if (e->rand_used == 0 || e->rand_used + 16 > sizeof(e->rand_pool)) {
+	if (e->rand_used == 0 || e->rand_used + 8 > sizeof(e->rand_pool)) {
 		if (getrandom(e->rand_pool, sizeof(e->rand_pool), GRND_NONBLOCK) !=
 		    (ssize_t)sizeof(e->rand_pool)) {
 			uuid_generate_random(u);
@@ -49,11 +55,26 @@ void engine_new_id(struct engine *e, char out[Q_ID_LEN])
 		}
 		e->rand_used = 1; /* 0 means "never filled" */
 	}
-	memcpy(u, e->rand_pool + e->rand_used, 16);
-	memset(e->rand_pool + e->rand_used, 0, 16); /* consumed bytes are never reused */
-	e->rand_used += 16;
-	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 */
-	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	if (ms <= e->id_last_ms) { /* same millisecond, or the clock went back */
+		ms = e->id_last_ms;
+		if (++e->id_seq > 0xfff) {
+			ms++;
+			e->id_seq = 0;
+		}
+	} else {
+		e->id_seq = 0;
+	}
+	e->id_last_ms = ms;
+	for (int i = 0; i < 6; i++)
+		u[i] = (unsigned char)(ms >> (40 - 8 * i));
+	u[6] = (unsigned char)(0x70 | (e->id_seq >> 8)); /* version 7 */
+	u[7] = (unsigned char)(e->id_seq & 0xff);
+	memcpy(u + 8, e->rand_pool + e->rand_used, 8);
+	memset(e->rand_pool + e->rand_used, 0, 8); /* consumed bytes are never reused */
+	e->rand_used += 8;
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80); /* RFC 9562 variant */
 	uuid_unparse_lower(u, out);
 }
 

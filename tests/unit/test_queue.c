@@ -100,7 +100,7 @@ static void test_migrate_from_empty(void **state)
 
 	(void)state;
 	open_close(path, DURABILITY_FULL);
-	assert_int_equal(count(path, "SELECT version FROM schema_version"), 2);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 3);
 	assert_int_equal(
 	    count(path, "SELECT count(*) FROM pragma_table_info('recurring') WHERE name = 'name'"), 1);
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -109,8 +109,9 @@ static void test_migrate_from_empty(void **state)
 	assert_int_equal(count(path,
 			       "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
 			       "('tasks_state_result','tasks_label','tasks_started_at','tasks_ended_at',"
-			       "'tasks_parent','tasks_created_at','steps_active','locks_exclusive')"),
-			 8);
+			       "'tasks_parent','tasks_created_at','locks_exclusive')"),
+			 7);
+	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name = 'steps_active'"), 0);
 	/* reopening applies nothing twice */
 	open_close(path, DURABILITY_NORMAL);
 	assert_int_equal(count(path, "SELECT count(*) FROM schema_version"), 1);
@@ -133,10 +134,20 @@ static void test_migrate_from_v1(void **state)
 	assert_int_equal(ops->task_insert(b, &t), 0);
 	assert_int_equal(ops->commit(b), 0);
 	ops->close(b);
+	/* back to version 1's shape: no recurring name, full date indexes, steps_active */
 	exec_sql(path, "DROP INDEX recurring_name; ALTER TABLE recurring DROP COLUMN name;"
+		       " DROP INDEX tasks_started_at; DROP INDEX tasks_ended_at;"
+		       " CREATE INDEX tasks_started_at ON tasks(started_at);"
+		       " CREATE INDEX tasks_ended_at ON tasks(ended_at);"
+		       " CREATE INDEX steps_active ON steps(state) WHERE state IN ('ready', 'running');"
 		       " UPDATE schema_version SET version = 1");
 	open_close(path, DURABILITY_FULL);
-	assert_int_equal(count(path, "SELECT version FROM schema_version"), 2);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 3);
+	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name = 'steps_active'"), 0);
+	/* the date indexes now leave out tasks not yet started or ended */
+	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
+				     "('tasks_started_at', 'tasks_ended_at') AND sql LIKE '%IS NOT NULL%'"),
+			 2);
 	assert_int_equal(
 	    count(path, "SELECT count(*) FROM pragma_table_info('recurring') WHERE name = 'name'"), 1);
 	assert_int_equal(count(path, "SELECT count(*) FROM tasks"), 1);
