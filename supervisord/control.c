@@ -212,9 +212,21 @@ static int control_wbuf_add_json(struct proto_wbuf *wb, uint32_t type, const jso
 	return 0;
 }
 
-void conn_send(struct conn *c, uint32_t type, json_t *body)
+/* Queue c for the flush before the loop blocks, unless a writable watcher already waits. */
+static void control_conn_queue(struct conn *c)
 {
 	struct control *ctl = c->ctl;
+
+	if (!c->queued && !ev_is_active(&c->ww)) {
+		c->queued = true;
+		c->refs++;
+		c->qnext = ctl->flushq;
+		ctl->flushq = c;
+	}
+}
+
+void conn_send(struct conn *c, uint32_t type, json_t *body)
+{
 	int r;
 
 	if (c->closed) {
@@ -230,12 +242,21 @@ void conn_send(struct conn *c, uint32_t type, json_t *body)
 		control_conn_close(c);
 		return;
 	}
-	if (!c->queued && !ev_is_active(&c->ww)) { /* a writable watcher already waits to write */
-		c->queued = true;
-		c->refs++;
-		c->qnext = ctl->flushq;
-		ctl->flushq = c;
+	control_conn_queue(c);
+}
+
+void conn_send_frames(struct conn *c, const char *frames, size_t len)
+{
+	if (c->closed || len == 0)
+		return;
+	if (proto_wbuf_reserve(&c->wb, c->wb.len + len) < 0) {
+		log_warn("control: cannot queue %zu bytes of messages", len);
+		control_conn_close(c);
+		return;
 	}
+	memcpy(c->wb.buf + c->wb.len, frames, len);
+	c->wb.len += len;
+	control_conn_queue(c);
 }
 
 void conn_reply_ok(struct conn *c, json_t *body)

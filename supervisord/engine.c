@@ -389,43 +389,39 @@ static void engine_notify_waiters(struct engine *e)
 	e->nnotify = 0;
 }
 
+/* Hand each worker the messages of this group; a send may close any connection, so hold them first. */
 static void engine_send_outboxes(struct engine *e)
 {
 	struct pending {
 		struct conn *c;
-		json_t *box;
+		struct proto_wbuf box;
 	} * v;
-	size_t n = 0, k = 0, i;
-	json_t *m;
+	size_t n = 0, k = 0;
 
 	for (struct worker *w = e->workers; w != NULL; w = w->next)
-		n += json_array_size(w->outbox) > 0;
+		n += w->outbox.len > w->outbox.off;
 	if (n == 0)
 		return;
 	v = calloc(n, sizeof(*v));
 	if (v == NULL)
 		fatalx("engine: out of memory");
 	for (struct worker *w = e->workers; w != NULL; w = w->next) {
-		if (json_array_size(w->outbox) == 0)
+		if (w->outbox.len == w->outbox.off)
 			continue;
 		if (w->c == NULL || conn_closed(w->c)) {
-			json_array_clear(w->outbox);
+			w->outbox.off = w->outbox.len = 0;
 			continue;
 		}
 		conn_hold(w->c);
 		v[k].c = w->c;
 		v[k].box = w->outbox;
-		w->outbox = json_array();
+		proto_wbuf_init(&w->outbox);
 		k++;
 	}
 	for (size_t j = 0; j < k; j++) {
-		json_array_foreach(v[j].box, i, m)
-		{
-			if (!conn_closed(v[j].c))
-				conn_send(v[j].c, (uint32_t)json_integer_value(json_array_get(m, 0)),
-					  json_incref(json_array_get(m, 1)));
-		}
-		json_decref(v[j].box);
+		if (!conn_closed(v[j].c))
+			conn_send_frames(v[j].c, v[j].box.buf + v[j].box.off, v[j].box.len - v[j].box.off);
+		proto_wbuf_free(&v[j].box);
 		conn_release(v[j].c);
 	}
 	free(v);
@@ -645,6 +641,8 @@ struct etask *engine_task_load(struct engine *e, struct q_task *row)
 	if (e->ops->steps_of(e->b, t->row.rowid, engine_load_step, t) < 0)
 		log_warnx("engine: loading steps of %s: %s", t->row.id, e->ops->error(e->b));
 	t->input = engine_json_object(t->row.input);
+	free(t->row.input); /* the text handed to workers as it is: make sure it is the object's */
+	t->row.input = json_dumps(t->input, JSON_COMPACT);
 	t->output = engine_json_object(t->row.output);
 	t->progress = engine_json_object(t->row.progress);
 	t->q = engine_queue(e, t->row.queue != NULL ? t->row.queue : "default");

@@ -49,6 +49,7 @@ int engine_check(struct engine *e, const char *check, double warn, double crit, 
  */
 #include <ev.h>
 
+#include "proto.h"
 #include "conf.h"
 #include "cron.h"
 #include "queue_backend.h"
@@ -130,7 +131,7 @@ struct worker {
 	int prefetch;
 	struct held *held;
 	int nheld;
-	json_t *outbox; /* [[type, body], ...] sent after the commit */
+	struct proto_wbuf outbox; /* framed messages, sent after the commit */
 	ev_timer grace; /* closed before its reap: wait for the exit status */
 	struct worker *next;
 };

@@ -91,7 +91,7 @@ void engine_worker_closed(void *arg, struct conn *c)
 	(void)c;
 	w->c = NULL;
 	w->gone = true;
-	json_array_clear(w->outbox);
+	w->outbox.off = w->outbox.len = 0;
 	if (!rescue_holds_steps(w)) {
 		log_info("engine: worker %s (pid %ld) disconnected", w->name, (long)w->pid);
 		engine_worker_free(w);
