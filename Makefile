@@ -26,6 +26,9 @@ SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsyste
 # (supervisord/sdnotify.c): it and its dependencies are ~1 MB of RSS otherwise unused.
 # Only the tests that play the part of a notify program link it.
 LDLIBS  = -lev -linih -lsqlite3 -ljansson -luuid -ldl -lm
+# Each program keeps only the libraries it calls: the daemon does not call SQLite itself,
+# it loads the queue backend (and with it SQLite) when it first opens the database.
+LDFLAGS += -Wl,--as-needed
 
 # Debian packages the build and the tests need (installed by `make deps` when missing).
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
@@ -50,10 +53,13 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS = $(BUILD)/bin/taskvisord $(BUILD)/bin/taskvisorctl $(SVC_BINS)
+# The SQLite queue backend, loaded by the daemon from ../lib/taskvisor/ beside its bin/ (lib/queue.c).
+BACKEND = $(BUILD)/lib/taskvisor/queue-sqlite.so
+BACKEND_OBJS = $(addprefix $(BUILD)/pic/lib/,queue.o queue_sqlite.o search.o)
 
 .SECONDARY:
 .PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz
-all: $(BINS) $(UNIT_BINS) $(HELPER_BINS)
+all: $(BINS) $(BACKEND) $(UNIT_BINS) $(HELPER_BINS)
 
 # Install whichever of the Debian packages $(1) is missing (no-op when all are present).
 define apt_install
@@ -81,6 +87,14 @@ deps-fuzz: deps
 $(BUILD)/libtv.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
+
+$(BACKEND): $(BACKEND_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ -lsqlite3 -lm
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
 
 $(BUILD)/libtvd.a: $(D_OBJS)
 	@mkdir -p $(@D)
@@ -145,9 +159,10 @@ lint:
 	clang-format --dry-run --Werror $(LIB_SRCS) $(D_SRCS) supervisord/main.c $(CTL_SRCS) $(SVC_SRCS) lib/*.h supervisord/*.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Ilib lib supervisord ctl services
 
-install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system
+install: $(BINS) $(BACKEND)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/taskvisor
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(BACKEND) $(DESTDIR)$(PREFIX)/lib/taskvisor/
 	install -m 644 taskvisord.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
 
 # Fuzz the search parser with libFuzzer (clang); FUZZ_SECONDS per run.

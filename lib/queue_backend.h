@@ -168,8 +168,14 @@ struct queue_ops {
 
 extern const struct queue_ops queue_sqlite_ops;
 
-/* Backend by name ("sqlite"); NULL when unknown. */
-const struct queue_ops *queue_backend_find(const char *name);
+/*
+ * The backend by name (NULL = "sqlite"), loaded on first use from
+ * $exe_dir/../lib/taskvisor/queue-NAME.so unless linked into the program
+ * (lib/queue.c). NULL with a message in err.
+ */
+const struct queue_ops *queue_backend_load(const char *name, char *err, size_t errlen);
+/* The index of s in names[n], or -1. */
+int q_name_index(const char *const *names, size_t n, const char *s);
 
 const char *q_task_state_name(enum q_task_state s);
 const char *q_result_name(enum q_result r);
@@ -178,6 +184,7 @@ int q_task_state_parse(const char *s); /* -1 unknown */
 int q_result_parse(const char *s);
 int q_step_state_parse(const char *s);
 const char *q_on_error_name(enum conf_on_error e);
+int q_on_error_parse(const char *s); /* -1 unknown */
 
 /* Free a row's strings (the struct itself is the caller's) and zero it. */
 void q_task_clear(struct q_task *t);

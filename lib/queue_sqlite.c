@@ -26,98 +26,8 @@
 #define QS_HAVE_SEARCH 1
 #include "search.h"
 
-int64_t q_now_override;
-
-int64_t q_now_ms(void)
-{
-	struct timespec ts;
-
-	if (q_now_override != 0)
-		return q_now_override;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- names ---- */
-
-static const char *const qs_task_states[] = {"planning", "planned", "running", "paused", "stopped"};
-static const char *const qs_results[] = {"pending", "success", "error", "warning", "cancelled"};
-static const char *const qs_step_states[] = {"pending",	  "ready",   "running", "success",
-					     "suspended", "skipped", "error",	"cancelled"};
-static const char *const qs_on_errors[] = {"pause", "stop", "skip"};
-
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static int qs_parse(const char *const *names, size_t n, const char *s)
-{
-	for (size_t i = 0; s != NULL && i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return (int)i;
-	return -1;
-}
-
-const char *q_task_state_name(enum q_task_state s)
-{
-	return (unsigned)s < NELEM(qs_task_states) ? qs_task_states[s] : "?";
-}
-const char *q_result_name(enum q_result r)
-{
-	return (unsigned)r < NELEM(qs_results) ? qs_results[r] : "?";
-}
-const char *q_step_state_name(enum q_step_state s)
-{
-	return (unsigned)s < NELEM(qs_step_states) ? qs_step_states[s] : "?";
-}
-const char *q_on_error_name(enum conf_on_error e)
-{
-	return (unsigned)e < NELEM(qs_on_errors) ? qs_on_errors[e] : "pause";
-}
-int q_task_state_parse(const char *s)
-{
-	return qs_parse(qs_task_states, NELEM(qs_task_states), s);
-}
-int q_result_parse(const char *s)
-{
-	return qs_parse(qs_results, NELEM(qs_results), s);
-}
-int q_step_state_parse(const char *s)
-{
-	return qs_parse(qs_step_states, NELEM(qs_step_states), s);
-}
-
-void q_task_clear(struct q_task *t)
-{
-	free(t->label);
-	free(t->name);
-	free(t->queue);
-	free(t->input);
-	free(t->output);
-	free(t->progress);
-	free(t->triggered_by);
-	free(t->parent_task_id);
-	memset(t, 0, sizeof(*t));
-	t->parent_step = -1;
-}
-
-void q_recurring_clear(struct q_recurring *r)
-{
-	free(r->label);
-	free(r->cron);
-	free(r->input);
-	free(r->triggered_by);
-	free(r->state);
-	free(r->name);
-	memset(r, 0, sizeof(*r));
-}
-
-void q_step_clear(struct q_step *s)
-{
-	free(s->name);
-	free(s->command);
-	free(s->handler);
-	free(s->worker);
-	memset(s, 0, sizeof(*s));
-}
+#define qs_parse q_name_index
 
 /* ---- schema ---- */
 
@@ -591,8 +501,7 @@ static void qs_read_task(sqlite3_stmt *st, struct q_task *t)
 	t->steps_done = sqlite3_column_int(st, 20);
 	t->flags = sqlite3_column_int(st, 21);
 	{
-		int oe =
-		    qs_parse(qs_on_errors, NELEM(qs_on_errors), (const char *)sqlite3_column_text(st, 22));
+		int oe = q_on_error_parse((const char *)sqlite3_column_text(st, 22));
 		t->on_error = oe < 0 ? ON_ERROR_PAUSE : (enum conf_on_error)oe;
 	}
 	t->retry_on_worker_loss = sqlite3_column_int(st, 23);
@@ -1185,10 +1094,3 @@ const struct queue_ops queue_sqlite_ops = {
     .recurring_by_name = qs_rec_by_name,
     .ping = qs_ping,
 };
-
-const struct queue_ops *queue_backend_find(const char *name)
-{
-	if (name == NULL || strcmp(name, "sqlite") == 0)
-		return &queue_sqlite_ops;
-	return NULL;
-}

@@ -364,14 +364,17 @@ static void control_conn_close(struct conn *c)
 	control_conn_unref(c);
 }
 
-static const struct control_handler *control_find(uint32_t type)
+/* The handler of a message type; *task says it is the task engine's (handlers_task.c). */
+static const struct control_handler *control_find(uint32_t type, bool *task)
 {
 	const struct control_handler *tabs[] = {proc_handlers, task_handlers};
 
 	for (size_t t = 0; t < sizeof(tabs) / sizeof(tabs[0]); t++)
 		for (const struct control_handler *h = tabs[t]; h->handle != NULL; h++)
-			if (h->type == type)
+			if (h->type == type) {
+				*task = tabs[t] == task_handlers;
 				return h;
+			}
 	return NULL;
 }
 
@@ -381,8 +384,10 @@ static void control_dispatch(struct conn *c, const struct proto_hdr *hdr, const 
 	const struct control_handler *h;
 	json_t *req;
 	json_error_t jerr;
+	char err[512];
+	bool task = false;
 
-	h = control_find(hdr->type);
+	h = control_find(hdr->type, &task);
 	if (h == NULL) {
 		conn_reply_error(c, 1, "unknown message type %u", hdr->type);
 		return;
@@ -403,6 +408,13 @@ static void control_dispatch(struct conn *c, const struct proto_hdr *hdr, const 
 		return;
 	}
 	log_debug("control: %s from pid %ld", proto_msg_name(hdr->type), (long)c->pid);
+	/* CHECK answers the process checks without the engine (handlers_task.c opens it for the rest) */
+	if (task && hdr->type != MSG_CHECK && daemon_engine(c->ctl->d, err, sizeof(err)) == NULL) {
+		log_error("engine: %s", err);
+		conn_reply_error(c, 1, "task database: %s", err);
+		json_decref(req);
+		return;
+	}
 	h->handle(c->ctl->d, c, req);
 	json_decref(req);
 }

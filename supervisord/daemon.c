@@ -8,6 +8,7 @@
  * It never exits the process (main.c does) and never blocks the loop.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,36 @@ static void daemon_on_state(void *arg, struct proc *p, enum proc_state from, enu
 	struct daemon *d = arg;
 
 	handlers_proc_state(d, p, (int)from, (int)to);
+}
+
+/* ---- the task engine ---- */
+
+/* Whether the engine opens at start: tasks configured, or a database already there to recover. */
+static bool daemon_wants_engine(const struct daemon *d)
+{
+	return d->conf == NULL || d->conf->ntasks > 0 || d->conf->nrecurring > 0 ||
+	       access(engine_db_path(d->conf), F_OK) == 0;
+}
+
+struct engine *daemon_engine(struct daemon *d, char *err, size_t errlen)
+{
+	if (d->engine == NULL) {
+		d->engine = engine_new(d, err, errlen);
+		if (d->engine != NULL)
+			log_info("engine: task database %s opened", engine_db_path(d->conf));
+	}
+	return d->engine;
+}
+
+/* After a reload or an update: the engine learns the new task types, or opens if they appeared. */
+static void daemon_engine_config(struct daemon *d)
+{
+	char err[512];
+
+	if (d->engine != NULL)
+		engine_config_changed(d->engine);
+	else if (daemon_wants_engine(d) && daemon_engine(d, err, sizeof(err)) == NULL)
+		log_error("engine: %s", err);
 }
 
 static void daemon_on_exit(void *arg, struct proc *p, pid_t pid, int wstatus, bool oom_killed)
@@ -127,12 +158,12 @@ static void daemon_reload_swap(struct ev_loop *loop, ev_timer *w, int revents)
 	daemon_apply_log(d);
 	d->sv = daemon_sv_new(d);
 	conf_free(old);
-	if (d->engine != NULL)
-		engine_config_changed(d->engine);
+	daemon_engine_config(d);
 	for (size_t i = 0; i < d->conf->nwarnings; i++)
 		log_warnx("%s", d->conf->warnings[i]);
 	log_info("reload: configuration %s adopted, starting processes", d->conf_path);
 	sv_start_autostart(d->sv);
+	malloc_trim(0); /* give back what reading the configuration used and freed */
 	sdnotify("READY=1");
 	daemon_notify_status(d, "running");
 }
@@ -177,8 +208,7 @@ void daemon_update(struct daemon *d, struct conf *newconf, char *const *names)
 	d->conf = newconf;
 	conf_free(old);
 	daemon_apply_log(d);
-	if (d->engine != NULL)
-		engine_config_changed(d->engine);
+	daemon_engine_config(d);
 	daemon_notify_status(d, "running");
 }
 
@@ -270,8 +300,7 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 	d->control = control_new(d, err, errlen);
 	if (d->control == NULL)
 		goto fail;
-	d->engine = engine_new(d, err, errlen);
-	if (d->engine == NULL)
+	if (daemon_wants_engine(d) && daemon_engine(d, err, errlen) == NULL)
 		goto fail;
 	d->sv = daemon_sv_new(d);
 	if (d->sv == NULL) {
@@ -297,6 +326,7 @@ int daemon_run(struct daemon *d)
 	log_info("taskvisord %s started (pid %ld), config %s", TASKVISOR_VERSION, (long)getpid(),
 		 d->conf_path);
 	sv_start_autostart(d->sv);
+	malloc_trim(0); /* give back what reading the configuration used and freed */
 	sdnotify("READY=1");
 	daemon_notify_status(d, "running");
 	ev_run(d->loop, 0);

@@ -54,6 +54,14 @@ void daemon_update(struct daemon *d, struct conf *newconf, char *const *names);
 /* Reopen the daemon's log and every captured child log (SIGUSR2, reopen-logs). */
 void daemon_reopen_logs(struct daemon *d);
 
+/*
+ * The task engine, opened on first use: a daemon that only supervises
+ * programs (no [task:] or [recurring:] sections and no database file yet)
+ * neither creates the database nor loads SQLite's pages. NULL with a
+ * message in err when the database cannot be opened.
+ */
+struct engine *daemon_engine(struct daemon *d, char *err, size_t errlen);
+
 /* Set up everything after the config is loaded (socket, engine, supervisor,
  * signal watchers, pidfile): 0, or -1 with a message in err. */
 int daemon_init(struct daemon *d, char *err, size_t errlen);

@@ -790,10 +790,15 @@ json_t *engine_task_json(struct engine *e, int64_t rowid, bool full)
 
 /* ---- life cycle ---- */
 
+const char *engine_db_path(const struct conf *c)
+{
+	return c != NULL && c->database != NULL ? c->database : "taskvisor.db";
+}
+
 struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof(*e));
-	const char *path = d->conf != NULL && d->conf->database != NULL ? d->conf->database : "taskvisor.db";
+	const char *path = engine_db_path(d->conf);
 
 	if (e == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -801,7 +806,11 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 	}
 	e->d = d;
 	e->loop = d->loop;
-	e->ops = &queue_sqlite_ops;
+	e->ops = queue_backend_load("sqlite", err, errlen);
+	if (e->ops == NULL) {
+		free(e);
+		return NULL;
+	}
 	e->replies_tail = &e->replies;
 	e->lease_ms = ENGINE_LEASE_MS;
 	e->next_worker_id = 1;

@@ -18,10 +18,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct conf;
 struct daemon;
 struct engine;
 struct proc;
 
+/* The database file of a configuration ([taskvisord] database=, default taskvisor.db). */
+const char *engine_db_path(const struct conf *c);
 /* Open the database (migrations, recovery of steps whose workers are gone). NULL + err on failure. */
 struct engine *engine_new(struct daemon *d, char *err, size_t errlen);
 void engine_free(struct engine *e);
@@ -132,7 +135,7 @@ struct worker {
 	struct held *held;
 	int nheld;
 	struct proto_wbuf outbox; /* framed messages, sent after the commit */
-	ev_timer grace; /* closed before its reap: wait for the exit status */
+	ev_timer grace;		  /* closed before its reap: wait for the exit status */
 	struct worker *next;
 };
 

@@ -156,7 +156,8 @@ static bool step_message(struct engine *e, struct worker *w, struct estep *s, co
 	ob_raw(b, ",\"input\":", 9);
 	ob_raw(b, t->row.input, strlen(t->row.input));
 	ob_key_int(b, ",\"attempt\":", s->row.attempts);
-	n = snprintf(lease, sizeof(lease), ",\"lease\":%.3f", w->supervised ? 0.0 : (double)e->lease_ms / 1000.0);
+	n = snprintf(lease, sizeof(lease), ",\"lease\":%.3f",
+		     w->supervised ? 0.0 : (double)e->lease_ms / 1000.0);
 	ob_raw(b, lease, (size_t)n);
 	if (s->row.command != NULL)
 		ob_key_str(b, ",\"command\":", s->row.command);
@@ -213,11 +214,11 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 
 	if (s->row.idx > 0 && json_object_size(json_object_get(t->output, "children")) > 0) {
 		/* a chord's callback also gets the children's outputs in spawn order */
-		json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:O, s:i, s:f}", "step_id", h->step_id,
-				      "task_id", t->row.id, "label", t->row.label, "name", t->row.name, "step",
-				      s->row.name, "index", s->row.idx, "input", t->input, "attempt",
-				      s->row.attempts, "lease",
-				      w->supervised ? 0.0 : (double)e->lease_ms / 1000.0);
+		json_t *m =
+		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:O, s:i, s:f}", "step_id", h->step_id,
+			      "task_id", t->row.id, "label", t->row.label, "name", t->row.name, "step",
+			      s->row.name, "index", s->row.idx, "input", t->input, "attempt", s->row.attempts,
+			      "lease", w->supervised ? 0.0 : (double)e->lease_ms / 1000.0);
 		json_t *outs = engine_chord_outputs(e, t, s->row.idx - 1);
 
 		if (s->row.command != NULL)

@@ -981,6 +981,10 @@ static void handlers_ping(struct daemon *d, struct conn *c, json_t *req)
 	    checks, json_pack("{s:s, s:b, s:s}", "name", "daemon", "ok", !d->shutting_down, "message", msg));
 	if (d->engine != NULL) /* database and worker checks (engine.c) */
 		engine_ping_checks(d->engine, checks);
+	else
+		json_array_append_new(checks,
+				      json_pack("{s:s, s:b, s:s}", "name", "database", "ok", 1, "message",
+						"not opened yet: no task types, opens on first use"));
 	/* Every worker program (a process that said HELLO as a worker) and every other program
 	 * meant to run (autostart), so a worker that never came up (FATAL from its first start)
 	 * fails the ping too: down unless RUNNING. */

@@ -581,13 +581,19 @@ static void handlers_check(struct daemon *d, struct conn *c, json_t *req)
 	const char *check = json_string_value(json_object_get(req, "check"));
 	double warn = json_number_value(json_object_get(req, "warn"));
 	double crit = json_number_value(json_object_get(req, "crit"));
-	char line[512];
+	char line[512], err[512];
 	int code;
 
-	if (check != NULL && (strcmp(check, "processes") == 0 || strcmp(check, "memory") == 0))
+	if (check != NULL && (strcmp(check, "processes") == 0 || strcmp(check, "memory") == 0)) {
 		code = handlers_check_procs(d, check, warn, crit, line, sizeof(line));
-	else
-		code = engine_check(d->engine, check, warn, crit, line, sizeof(line));
+		conn_reply_ok(c, json_pack("{s:i, s:s}", "code", code, "line", line));
+		return;
+	}
+	if (daemon_engine(d, err, sizeof(err)) == NULL) {
+		conn_reply_error(c, 1, "task database: %s", err);
+		return;
+	}
+	code = engine_check(d->engine, check, warn, crit, line, sizeof(line));
 	engine_reply(d->engine, c, MSG_OK, json_pack("{s:i, s:s}", "code", code, "line", line));
 }
 

@@ -269,7 +269,8 @@ static void test_step_message(void **state)
 	assert_int_equal(w->outbox.len - w->outbox.off, sizeof(h) + h.len); /* one frame, whole */
 	m = json_loadb(w->outbox.buf + w->outbox.off + sizeof(h), h.len, 0, &jerr);
 	if (m == NULL)
-		fail_msg("not JSON: %s: %.*s", jerr.text, (int)h.len, w->outbox.buf + w->outbox.off + sizeof(h));
+		fail_msg("not JSON: %s: %.*s", jerr.text, (int)h.len,
+			 w->outbox.buf + w->outbox.off + sizeof(h));
 	snprintf(want_id, sizeof(want_id), "%lld.1", (long long)t->steps[0].row.rowid);
 	assert_string_equal(json_string_value(json_object_get(m, "step_id")), want_id);
 	assert_string_equal(json_string_value(json_object_get(m, "task_id")), t->row.id);
