@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,6 +70,7 @@ struct control {
 	struct conn *conns;
 	ev_prepare flush_w;  /* writes the queued connections before the loop blocks */
 	struct conn *flushq; /* connections with something to send this iteration */
+	ev_timer trim_w;     /* shortly after a connection closed: hand freed heap back */
 };
 
 static void control_conn_close(struct conn *c);
@@ -338,6 +340,19 @@ void conn_close_after_flush(struct conn *c)
 }
 
 /* Stop watching, close, tell the owner, drop the socket's reference. */
+/*
+ * A request's reply (a status of every program, a task list) is built and
+ * freed again; glibc keeps the freed pages. A moment after a connection went
+ * away they are handed back, so the daemon's memory returns to what it holds.
+ */
+static void control_trim_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	malloc_trim(0);
+}
+
 static void control_conn_close(struct conn *c)
 {
 	struct control *ctl = c->ctl;
@@ -356,6 +371,8 @@ static void control_conn_close(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	log_debug("control: connection from pid %ld closed", (long)c->pid);
+	if (!ev_is_active(&ctl->trim_w))
+		ev_timer_start(ctl->d->loop, &ctl->trim_w);
 	if (c->on_close != NULL) {
 		void (*fn)(void *, struct conn *) = c->on_close;
 		c->on_close = NULL;
@@ -624,6 +641,8 @@ struct control *control_new(struct daemon *d, char *err, size_t errlen)
 	ev_io_init(&ctl->accept_w, control_accept, ctl->fd, EV_READ);
 	ctl->accept_w.data = ctl;
 	ev_io_start(d->loop, &ctl->accept_w);
+	ev_timer_init(&ctl->trim_w, control_trim_cb, 0.25, 0);
+	ctl->trim_w.data = ctl;
 	ev_prepare_init(&ctl->flush_w, control_flush_cb);
 	ctl->flush_w.data = ctl;
 	ev_set_priority(&ctl->flush_w, EV_MINPRI); /* after the engine's commit in the same iteration */
@@ -648,6 +667,7 @@ void control_free(struct control *ctl)
 	if (ctl == NULL)
 		return;
 	ev_io_stop(ctl->d->loop, &ctl->accept_w);
+	ev_timer_stop(ctl->d->loop, &ctl->trim_w);
 	ev_ref(ctl->d->loop);
 	ev_prepare_stop(ctl->d->loop, &ctl->flush_w);
 	while (ctl->flushq != NULL) { /* the queued bytes stay in the buffers, written below */
