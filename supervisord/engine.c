@@ -179,15 +179,30 @@ int engine_tx(struct engine *e)
 	return 0;
 }
 
-void engine_task_dirty(struct engine *e, struct etask *t)
+/* Put t on this group's dirty list; row says its task row must be written too. */
+static void engine_dirty_add(struct engine *e, struct etask *t, bool row)
 {
-	t->changed = true;
+	if (row)
+		t->row_write = true;
 	if (!t->in_dirty) {
 		t->in_dirty = true;
 		t->dnext = e->dirty;
 		e->dirty = t;
 	}
 	engine_kick(e);
+}
+
+void engine_task_dirty(struct engine *e, struct etask *t)
+{
+	t->changed = true;
+	engine_dirty_add(e, t, true);
+}
+
+void engine_step_claimed(struct engine *e, struct estep *s)
+{
+	s->dirty = true;
+	s->t->changed = true; /* waiters hear of it when the row is written */
+	engine_dirty_add(e, s->t, false);
 }
 
 void engine_step_dirty(struct engine *e, struct estep *s)
@@ -269,6 +284,17 @@ static void engine_flush(struct engine *e)
 					  e->ops->error(e->b));
 			s->dirty = false;
 		}
+		if (!t->row_write) { /* claimed only: the row follows with its next change */
+			if (!t->in_late) {
+				t->in_late = true;
+				t->late_since = engine_now();
+				t->lnext = e->late;
+				e->late = t;
+			}
+			continue;
+		}
+		t->row_write = false;
+		t->late_written = t->in_late; /* leaves the late list at the next commit */
 		if (e->ops->task_update(e->b, &t->row) < 0)
 			log_warnx("engine: task %s: %s", t->row.id, e->ops->error(e->b));
 		if (t->changed && t->waiters != NULL && !t->notify) {
@@ -292,6 +318,29 @@ static void engine_flush(struct engine *e)
 		}
 	}
 	e->dirty = NULL;
+}
+
+/*
+ * The late list: tasks whose row was written since (with a later change) leave
+ * it; with due, rows that waited ENGINE_LATE_MS (all: every one, when
+ * closing) join this group to be written.
+ */
+static void engine_late_sweep(struct engine *e, bool due, bool all)
+{
+	int64_t now = engine_now();
+	struct etask **pp = &e->late, *t;
+
+	while ((t = *pp) != NULL) {
+		if (!t->late_written && (!due || (!all && now - t->late_since < ENGINE_LATE_MS))) {
+			pp = &t->lnext;
+			continue;
+		}
+		*pp = t->lnext;
+		t->in_late = false;
+		if (!t->late_written)
+			engine_dirty_add(e, t, true);
+		t->late_written = false;
+	}
 }
 
 /* Checkpoint deliberately: PASSIVE when the log grew, TRUNCATE once idle. */
@@ -433,8 +482,8 @@ static void engine_free_stopped(struct engine *e)
 
 	while ((t = e->stopped) != NULL) {
 		e->stopped = t->snext;
-		if (t->in_dirty || t->notify) {
-			/* changed again after the commit: keep it one more round */
+		if (t->in_dirty || t->notify || t->in_late) {
+			/* changed again after the commit, or still on the late list: one more round */
 			t->in_stopped = false;
 			continue;
 		}
@@ -449,6 +498,7 @@ void engine_commit(struct engine *e)
 	bool ok = true;
 
 	engine_dispatch(e);
+	engine_late_sweep(e, true, false);
 	if (e->dirty != NULL && engine_tx(e) == 0)
 		engine_flush(e);
 	if (e->in_tx) {
@@ -473,9 +523,21 @@ void engine_commit(struct engine *e)
 	engine_send_replies(e, ok ? NULL : failed);
 	engine_notify_waiters(e);
 	engine_send_outboxes(e);
+	engine_late_sweep(e, false, false);
 	engine_free_stopped(e);
 	if (e->in_tx || e->dirty != NULL || e->replies != NULL)
 		engine_kick(e);
+	if (e->late != NULL && e->loop != NULL && !ev_is_active(&e->late_w)) {
+		ev_timer_set(&e->late_w, ENGINE_LATE_MS / 1000.0, 0);
+		ev_timer_start(e->loop, &e->late_w);
+	}
+}
+
+static void engine_late_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	engine_kick(w->data); /* the next prepare's commit writes the rows now due */
 }
 
 static void engine_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -835,6 +897,8 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 		ev_unref(e->loop); /* the tick alone does not keep the loop alive */
 		ev_timer_init(&e->due, engine_due_cb, 0, 0);
 		e->due.data = e;
+		ev_timer_init(&e->late_w, engine_late_cb, 0, 0);
+		e->late_w.data = e;
 	}
 	if (e->ops->tasks_active(e->b, engine_load_active, e) < 0) {
 		snprintf(err, errlen, "%s: loading tasks: %s", path, e->ops->error(e->b));
@@ -857,12 +921,14 @@ void engine_free(struct engine *e)
 	while (e->workers != NULL)
 		engine_worker_free(e->workers);
 	engine_cleanup_free(e);
+	engine_late_sweep(e, true, true);
 	engine_commit(e);
 	if (e->loop != NULL) {
 		ev_prepare_stop(e->loop, &e->prepare);
 		ev_idle_stop(e->loop, &e->kick);
 		ev_ref(e->loop);
 		ev_timer_stop(e->loop, &e->tick);
+		ev_timer_stop(e->loop, &e->late_w);
 		ev_timer_stop(e->loop, &e->due);
 	}
 	for (size_t i = 0; i < e->hash_size; i++) {

@@ -57,6 +57,9 @@ int engine_check(struct engine *e, const char *check, double warn, double crit, 
 #include "cron.h"
 #include "queue_backend.h"
 
+/* The longest a claimed task's row waits for its next change (etask.row_write), in ms. */
+#define ENGINE_LATE_MS 20
+
 struct conn;
 struct worker;
 struct etask;
@@ -109,6 +112,15 @@ struct etask {
 	struct etask *snext; /* stopped, to free after the commit */
 	struct etask *hnext; /* hash chain */
 	bool in_dirty, in_stopped, notify;
+	/*
+	 * row_write: the task row itself changed this group. A claim alone only
+	 * moves the task to running: its step row (what recovery needs) is
+	 * written at once, the task row waits up to ENGINE_LATE_MS for the next
+	 * change (usually the step's end), so a quick step costs one task write.
+	 */
+	bool row_write, in_late, late_written;
+	int64_t late_since;
+	struct etask *lnext; /* late list */
 	struct waiter *waiters;
 	bool timed; /* start_at / start_before to watch */
 };
@@ -159,6 +171,8 @@ struct engine {
 	struct etask **hash;
 	size_t hash_size, ntasks;
 	struct etask *dirty;
+	struct etask *late; /* claimed tasks whose row waits (see etask.row_write) */
+	ev_timer late_w;    /* writes the late rows when ENGINE_LATE_MS passed */
 	struct equeue *queues;
 	struct worker *workers;
 	int next_worker_id;
@@ -193,6 +207,8 @@ struct engine {
 /* engine.c */
 int engine_tx(struct engine *e); /* make sure the group transaction is open */
 void engine_kick(struct engine *e);
+/* A worker got step s: its step row is written in this group, the task row may wait. */
+void engine_step_claimed(struct engine *e, struct estep *s);
 struct etask *engine_task_get(struct engine *e, const char *id);
 void engine_task_add(struct engine *e, struct etask *t);
 void engine_task_dirty(struct engine *e, struct etask *t);

@@ -209,7 +209,7 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 		t->row.state = QT_RUNNING;
 	if (t->row.started_at == 0)
 		t->row.started_at = now;
-	engine_step_dirty(e, s);
+	engine_step_claimed(e, s);
 	e->n_claims++;
 
 	if (s->row.idx > 0 && json_object_size(json_object_get(t->output, "children")) > 0) {

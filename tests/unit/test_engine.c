@@ -305,9 +305,13 @@ static void test_plan_and_run(void **state)
 	engine_commit(e);
 	assert_string_equal(status(e, rowid), "planned/pending");
 	w = worker(e, 4);
-	engine_commit(e); /* hand-out */
+	engine_commit(e); /* hand-out: the step row is written, the task row may wait */
 	assert_int_equal(w->nheld, 1);
 	assert_int_equal(t->steps[0].row.state, QS_RUNNING);
+	assert_string_equal(status(e, rowid), "planned/pending");
+	q_now_override = engine_now() + ENGINE_LATE_MS;
+	engine_commit(e); /* ENGINE_LATE_MS later it is written without another change */
+	q_now_override = 0;
 	assert_string_equal(status(e, rowid), "running/pending");
 	finish(e, w, true);
 	assert_int_equal(w->nheld, 1); /* the next step went out in the same iteration */
@@ -583,12 +587,18 @@ static void test_restart_recovery(void **state)
 	w->pid = 555;
 	engine_commit(e);
 	assert_int_equal(t->steps[0].row.state, QS_RUNNING);
-	/* the daemon dies: no worker answer, nothing more written */
+	/* the daemon dies before the claimed task's row was written (ENGINE_LATE_MS): the store
+	 * has the step running and the task still planned; nothing more is written */
+	assert_string_equal(status(e, t->row.rowid), "planned/pending");
+	for (struct etask *l = e->late; l != NULL; l = l->lnext)
+		l->in_late = false;
+	e->late = NULL;
 	engine_free(e);
 	e = mk();
 	t = engine_task_get(e, id);
 	assert_non_null(t);
 	assert_int_equal(t->row.state, QT_PAUSED);
+	assert_string_equal(status(e, t->row.rowid), "paused/error");
 	j = engine_task_json(e, t->row.rowid, true);
 	assert_string_equal(
 	    json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "message")),
