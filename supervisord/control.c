@@ -252,8 +252,10 @@ void conn_send_frames(struct conn *c, const char *frames, size_t len)
 	if (c->closed || len == 0)
 		return;
 	if (proto_wbuf_reserve(&c->wb, c->wb.len + len) < 0) {
+		/* closed by the flush, not here: the caller may still hold what the close would free */
 		log_warn("control: cannot queue %zu bytes of messages", len);
-		control_conn_close(c);
+		c->close_after_flush = true;
+		control_conn_queue(c);
 		return;
 	}
 	memcpy(c->wb.buf + c->wb.len, frames, len);

@@ -40,7 +40,7 @@ void conn_reply_error(struct conn *c, int code, const char *fmt, ...) __attribut
 void conn_send_data(struct conn *c, json_t *body);
 /* Any message (worker protocol); body stolen. */
 void conn_send(struct conn *c, uint32_t type, json_t *body);
-/* Frames already built (proto_wbuf_add), copied as they are. */
+/* Frames already built (proto_wbuf_add), copied as they are. Never closes c at once. */
 void conn_send_frames(struct conn *c, const char *frames, size_t len);
 
 /* Keep a connection past its handler; conn_release when done (frees it if it closed). */

@@ -129,6 +129,20 @@ static void engine_task_remove(struct engine *e, struct etask *t)
 		}
 }
 
+json_t *engine_task_output(struct etask *t)
+{
+	if (t->output == NULL && (t->output = json_object()) == NULL)
+		fatalx("engine: out of memory");
+	return t->output;
+}
+
+json_t *engine_task_progress(struct etask *t)
+{
+	if (t->progress == NULL && (t->progress = json_object()) == NULL)
+		fatalx("engine: out of memory");
+	return t->progress;
+}
+
 void engine_task_free(struct etask *t)
 {
 	if (t == NULL)
@@ -136,7 +150,6 @@ void engine_task_free(struct etask *t)
 	for (size_t i = 0; i < t->nsteps; i++)
 		q_step_clear(&t->steps[i].row);
 	free(t->steps);
-	json_decref(t->input);
 	json_decref(t->output);
 	json_decref(t->progress);
 	q_task_clear(&t->row);
@@ -269,8 +282,9 @@ static void engine_flush(struct engine *e)
 		if (t->json_dirty) {
 			free(t->row.output);
 			free(t->row.progress);
-			t->row.output = json_dumps(t->output, JSON_COMPACT);
-			t->row.progress = json_dumps(t->progress, JSON_COMPACT);
+			/* NULL is written as {} */
+			t->row.output = t->output != NULL ? json_dumps(t->output, JSON_COMPACT) : NULL;
+			t->row.progress = t->progress != NULL ? json_dumps(t->progress, JSON_COMPACT) : NULL;
 			t->json_dirty = false;
 		}
 		t->row.steps_done = 0;
@@ -438,42 +452,17 @@ static void engine_notify_waiters(struct engine *e)
 	e->nnotify = 0;
 }
 
-/* Hand each worker the messages of this group; a send may close any connection, so hold them first. */
+/* Hand each worker the messages of this group (conn_send_frames copies them and never closes
+ * at once, so the worker and its outbox, kept for the next group, stay valid). */
 static void engine_send_outboxes(struct engine *e)
 {
-	struct pending {
-		struct conn *c;
-		struct proto_wbuf box;
-	} * v;
-	size_t n = 0, k = 0;
-
-	for (struct worker *w = e->workers; w != NULL; w = w->next)
-		n += w->outbox.len > w->outbox.off;
-	if (n == 0)
-		return;
-	v = calloc(n, sizeof(*v));
-	if (v == NULL)
-		fatalx("engine: out of memory");
 	for (struct worker *w = e->workers; w != NULL; w = w->next) {
 		if (w->outbox.len == w->outbox.off)
 			continue;
-		if (w->c == NULL || conn_closed(w->c)) {
-			w->outbox.off = w->outbox.len = 0;
-			continue;
-		}
-		conn_hold(w->c);
-		v[k].c = w->c;
-		v[k].box = w->outbox;
-		proto_wbuf_init(&w->outbox);
-		k++;
+		if (w->c != NULL && !conn_closed(w->c))
+			conn_send_frames(w->c, w->outbox.buf + w->outbox.off, w->outbox.len - w->outbox.off);
+		w->outbox.off = w->outbox.len = 0;
 	}
-	for (size_t j = 0; j < k; j++) {
-		if (!conn_closed(v[j].c))
-			conn_send_frames(v[j].c, v[j].box.buf + v[j].box.off, v[j].box.len - v[j].box.off);
-		proto_wbuf_free(&v[j].box);
-		conn_release(v[j].c);
-	}
-	free(v);
 }
 
 static void engine_free_stopped(struct engine *e)
@@ -702,9 +691,13 @@ struct etask *engine_task_load(struct engine *e, struct q_task *row)
 		t->steps[i].t = t;
 	if (e->ops->steps_of(e->b, t->row.rowid, engine_load_step, t) < 0)
 		log_warnx("engine: loading steps of %s: %s", t->row.id, e->ops->error(e->b));
-	t->input = engine_json_object(t->row.input);
-	free(t->row.input); /* the text handed to workers as it is: make sure it is the object's */
-	t->row.input = json_dumps(t->input, JSON_COMPACT);
+	{ /* the text is handed to workers as it is: make sure it is a JSON object */
+		json_t *in = engine_json_object(t->row.input);
+
+		free(t->row.input);
+		t->row.input = json_dumps(in, JSON_COMPACT);
+		json_decref(in);
+	}
 	t->output = engine_json_object(t->row.output);
 	t->progress = engine_json_object(t->row.progress);
 	t->q = engine_queue(e, t->row.queue != NULL ? t->row.queue : "default");

@@ -102,7 +102,10 @@ struct equeue {
 
 struct etask {
 	struct q_task row; /* row.input/output/progress text: see the json below */
-	json_t *input, *output, *progress;
+	/* output, progress: NULL until something is put in them (engine_task_output/_progress);
+	 * the input is only its text, row.input, kept as the task's JSON (a million tasks
+	 * waiting in memory should not each hold three jansson objects) */
+	json_t *output, *progress;
 	bool json_dirty; /* output/progress changed since the last write */
 	struct estep *steps;
 	size_t nsteps;
@@ -207,6 +210,9 @@ struct engine {
 /* engine.c */
 int engine_tx(struct engine *e); /* make sure the group transaction is open */
 void engine_kick(struct engine *e);
+/* t's output / progress details, made on first use. */
+json_t *engine_task_output(struct etask *t);
+json_t *engine_task_progress(struct etask *t);
 /* A worker got step s: its step row is written in this group, the task row may wait. */
 void engine_step_claimed(struct engine *e, struct estep *s);
 struct etask *engine_task_get(struct engine *e, const char *id);

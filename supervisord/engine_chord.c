@@ -101,7 +101,7 @@ static void chord_progress_add(struct engine *e, struct etask *p, const char *ke
 {
 	json_t *v = json_object_get(p->progress, key);
 
-	json_object_set_new(p->progress, key, json_integer(json_integer_value(v) + 1));
+	json_object_set_new(engine_task_progress(p), key, json_integer(json_integer_value(v) + 1));
 	p->json_dirty = true;
 	engine_task_dirty(e, p);
 }

@@ -154,7 +154,8 @@ static bool step_message(struct engine *e, struct worker *w, struct estep *s, co
 	ob_key_str(b, ",\"step\":", s->row.name);
 	ob_key_int(b, ",\"index\":", s->row.idx);
 	ob_raw(b, ",\"input\":", 9);
-	ob_raw(b, t->row.input, strlen(t->row.input));
+	ob_raw(b, t->row.input != NULL ? t->row.input : "{}",
+	       t->row.input != NULL ? strlen(t->row.input) : 2);
 	ob_key_int(b, ",\"attempt\":", s->row.attempts);
 	n = snprintf(lease, sizeof(lease), ",\"lease\":%.3f",
 		     w->supervised ? 0.0 : (double)e->lease_ms / 1000.0);
@@ -214,11 +215,11 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 
 	if (s->row.idx > 0 && json_object_size(json_object_get(t->output, "children")) > 0) {
 		/* a chord's callback also gets the children's outputs in spawn order */
-		json_t *m =
-		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:O, s:i, s:f}", "step_id", h->step_id,
-			      "task_id", t->row.id, "label", t->row.label, "name", t->row.name, "step",
-			      s->row.name, "index", s->row.idx, "input", t->input, "attempt", s->row.attempts,
-			      "lease", w->supervised ? 0.0 : (double)e->lease_ms / 1000.0);
+		json_t *m = json_pack(
+		    "{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:i, s:f}", "step_id", h->step_id, "task_id",
+		    t->row.id, "label", t->row.label, "name", t->row.name, "step", s->row.name, "index",
+		    s->row.idx, "input", json_loads(t->row.input != NULL ? t->row.input : "{}", 0, NULL),
+		    "attempt", s->row.attempts, "lease", w->supervised ? 0.0 : (double)e->lease_ms / 1000.0);
 		json_t *outs = engine_chord_outputs(e, t, s->row.idx - 1);
 
 		if (s->row.command != NULL)
@@ -570,7 +571,7 @@ void engine_step_done(struct engine *e, struct estep *s, json_t *output)
 
 	engine_tx(e);
 	if (json_is_object(output) && json_object_size(output) > 0) {
-		json_object_update(t->output, output);
+		json_object_update(engine_task_output(t), output);
 		t->json_dirty = true;
 	}
 	s->w = NULL;
@@ -622,9 +623,9 @@ static void engine_child_stopped(struct engine *e, struct etask *child)
 	children = json_object_get(p->output, "children");
 	if (!json_is_object(children)) {
 		children = json_object();
-		json_object_set_new(p->output, "children", children);
+		json_object_set_new(engine_task_output(p), "children", children);
 	}
-	json_object_set(children, child->row.id, child->output);
+	json_object_set(children, child->row.id, engine_task_output(child));
 	engine_chord_stopped(e, p); /* marks p's json dirty */
 	if (child->row.result == QR_ERROR || child->row.result == QR_CANCELLED)
 		s->child_failed = true;
@@ -654,12 +655,12 @@ void engine_step_progress(struct engine *e, struct estep *s, json_t *progress, j
 	if (s->w != NULL && !s->w->supervised)
 		s->row.lease_until = engine_now() + e->lease_ms; /* in memory: only this daemon checks it */
 	if (json_is_object(progress) && json_object_size(progress) > 0) {
-		json_object_update(t->progress, progress);
+		json_object_update(engine_task_progress(t), progress);
 		t->json_dirty = true;
 		engine_task_dirty(e, t);
 	}
 	if (json_is_object(output) && json_object_size(output) > 0) {
-		json_object_update(t->output, output);
+		json_object_update(engine_task_output(t), output);
 		t->json_dirty = true;
 		engine_task_dirty(e, t);
 	}

@@ -572,12 +572,7 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 	t->row.name = p.name;
 	p.name = NULL;
 	t->row.queue = strdup(p.type->queue != NULL ? p.type->queue : "default");
-	t->input = json_incref(p.input);
-	t->output = json_object();
-	t->progress = json_object();
-	t->row.input = json_dumps(t->input, JSON_COMPACT);
-	t->row.output = strdup("{}");
-	t->row.progress = strdup("{}");
+	t->row.input = json_dumps(p.input, JSON_COMPACT);
 	t->row.state = QT_PLANNED;
 	t->row.result = QR_PENDING;
 	t->row.triggered_by = user != NULL ? strdup(user) : NULL;
