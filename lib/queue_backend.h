@@ -119,10 +119,15 @@ struct queue_ops {
 	/* Pages in the write-ahead log after the last commit (0 when unknown). */
 	int (*wal_pages)(struct qb *b);
 
-	int (*task_insert)(struct qb *b, struct q_task *t); /* sets t->rowid */
+	int (*task_insert)(struct qb *b, struct q_task *t); /* t->rowid 0: sets it; else inserts with it */
+	/* Many rows at once, each with the rowid the caller gave it (the engine numbers its rows). */
+	int (*task_insert_many)(struct qb *b, struct q_task *const *rows, size_t n);
+	int (*step_insert_many)(struct qb *b, struct q_step *const *rows, size_t n);
+	/* The largest task and step rowids in the store (0: none). */
+	int (*max_rowids)(struct qb *b, int64_t *task, int64_t *step);
 	/* state, result, started_at, ended_at, steps_done, progress, output, flags */
 	int (*task_update)(struct qb *b, const struct q_task *t);
-	int (*step_insert)(struct qb *b, struct q_step *s); /* sets s->rowid */
+	int (*step_insert)(struct qb *b, struct q_step *s); /* as task_insert */
 	/* state, worker, pid, lease_until, attempts, started_at, ended_at */
 	int (*step_update)(struct qb *b, const struct q_step *s);
 	int (*error_insert)(struct qb *b, const struct q_error *er);

@@ -142,6 +142,21 @@ static const char *const qs_migrations[] = {
 	"num, id, label, cron, input, triggered_by, iteration, iterations, until, last_at, next_at, state, " \
 	"created_at, name"
 
+/* Insert columns in bind order (qs_bind_task, qs_bind_step); one row's parameters. */
+#define QS_TASK_INSERT_COLS                                                                                  \
+	"id, label, name, queue, input, output, progress, state, result, triggered_by, parent_task_id, "     \
+	"parent_step, recurring_id, start_at, start_before, created_at, started_at, ended_at, steps_total, " \
+	"steps_done, flags, on_error, retry_on_worker_loss, num"
+#define QS_TASK_NPARAM 24
+#define QS_TASK_ROW "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+#define QS_STEP_INSERT_COLS                                                                                  \
+	"task, idx, name, command, handler, state, worker, worker_pid, lease_until, attempts, started_at, "  \
+	"ended_at, num"
+#define QS_STEP_NPARAM 13
+#define QS_STEP_ROW "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+/* Rows per multi-row INSERT: one statement's overhead shared (4.8 -> 2.9 us a task row here). */
+#define QS_BATCH 32
+
 enum qs_stmt {
 	QS_BEGIN,
 	QS_COMMIT,
@@ -193,18 +208,11 @@ static const char *const qs_sql[QS_NSTMT] = {
      * whole transaction: qs_run then refuses every statement until the commit,
      * which fails, so nothing is acknowledged that was not stored.
      */
-    [QS_TASK_INSERT] =
-	"INSERT OR FAIL INTO tasks (id, label, name, queue, input, output, progress, state, result, "
-	"triggered_by, parent_task_id, parent_step, recurring_id, start_at, start_before, "
-	"created_at, started_at, ended_at, steps_total, steps_done, flags, on_error, "
-	"retry_on_worker_loss) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	"?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+    /* num (?24) NULL: SQLite picks the rowid; the engine gives its own (engine.next_task) */
+    [QS_TASK_INSERT] = "INSERT OR FAIL INTO tasks (" QS_TASK_INSERT_COLS ") VALUES (" QS_TASK_ROW ")",
     [QS_TASK_UPDATE] = "UPDATE OR FAIL tasks SET state = ?2, result = ?3, started_at = ?4, ended_at = ?5, "
 		       "steps_done = ?6, progress = ?7, output = ?8, flags = ?9 WHERE num = ?1",
-    [QS_STEP_INSERT] =
-	"INSERT OR FAIL INTO steps (task, idx, name, command, handler, state, worker, worker_pid, "
-	"lease_until, attempts, started_at, ended_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	"?9, ?10, ?11, ?12)",
+    [QS_STEP_INSERT] = "INSERT OR FAIL INTO steps (" QS_STEP_INSERT_COLS ") VALUES (" QS_STEP_ROW ")",
     [QS_STEP_UPDATE] = "UPDATE OR FAIL steps SET state = ?2, worker = ?3, worker_pid = ?4, lease_until = ?5, "
 		       "attempts = ?6, started_at = ?7, ended_at = ?8 WHERE num = ?1",
     [QS_ERROR_INSERT] =
@@ -246,6 +254,7 @@ static const char *const qs_sql[QS_NSTMT] = {
 struct qb {
 	sqlite3 *db;
 	sqlite3_stmt *st[QS_NSTMT];
+	sqlite3_stmt *task_many, *step_many; /* QS_BATCH rows each */
 	int wal_pages;
 	bool in_tx; /* between BEGIN and COMMIT/ROLLBACK */
 	char err[512];
@@ -318,12 +327,32 @@ static int qs_migrate(struct qb *b)
 	return 0;
 }
 
+/* INSERT OR FAIL INTO table (cols) VALUES (row), ... QS_BATCH times. */
+static int qs_prepare_many(struct qb *b, const char *table, const char *cols, const char *row,
+			   sqlite3_stmt **st)
+{
+	size_t cap = strlen(cols) + 64 + (strlen(row) + 4) * QS_BATCH, n;
+	char *sql = malloc(cap);
+	int rc;
+
+	if (sql == NULL)
+		return -1;
+	n = (size_t)snprintf(sql, cap, "INSERT OR FAIL INTO %s (%s) VALUES ", table, cols);
+	for (int i = 0; i < QS_BATCH; i++)
+		n += (size_t)snprintf(sql + n, cap - n, "%s(%s)", i > 0 ? ", " : "", row);
+	rc = sqlite3_prepare_v3(b->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	free(sql);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 static void qs_close(struct qb *b)
 {
 	if (b == NULL)
 		return;
 	for (int i = 0; i < QS_NSTMT; i++)
 		sqlite3_finalize(b->st[i]);
+	sqlite3_finalize(b->task_many);
+	sqlite3_finalize(b->step_many);
 	sqlite3_close(b->db);
 	free(b);
 }
@@ -362,6 +391,12 @@ static struct qb *qs_open(const char *path, enum conf_durability dur, char *err,
 			return NULL;
 		}
 	}
+	if (qs_prepare_many(b, "tasks", QS_TASK_INSERT_COLS, QS_TASK_ROW, &b->task_many) < 0 ||
+	    qs_prepare_many(b, "steps", QS_STEP_INSERT_COLS, QS_STEP_ROW, &b->step_many) < 0) {
+		snprintf(err, errlen, "%s: preparing the batch inserts: %s", path, sqlite3_errmsg(b->db));
+		qs_close(b);
+		return NULL;
+	}
 	sqlite3_wal_hook(b->db, qs_wal_hook, b);
 	return b;
 }
@@ -372,15 +407,14 @@ static const char *qs_error(struct qb *b)
 }
 
 /* Run a statement that returns no rows. */
-static int qs_run(struct qb *b, enum qs_stmt which)
+static int qs_run_stmt(struct qb *b, sqlite3_stmt *st, const char *what, bool rollback)
 {
-	sqlite3_stmt *st = b->st[which];
 	int rc;
 
-	if (b->in_tx && which != QS_ROLLBACK && sqlite3_get_autocommit(b->db)) {
+	if (b->in_tx && !rollback && sqlite3_get_autocommit(b->db)) {
 		/* SQLite rolled the transaction back (I/O error, full disk): write nothing on its own */
-		snprintf(b->err, sizeof(b->err), "%s: the transaction was rolled back by an earlier error",
-			 qs_sql[which]);
+		snprintf(b->err, sizeof(b->err), "%.60s: the transaction was rolled back by an earlier error",
+			 what);
 		return -1;
 	}
 	rc = sqlite3_step(st);
@@ -388,8 +422,13 @@ static int qs_run(struct qb *b, enum qs_stmt which)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return qs_fail(b, qs_sql[which]);
+		return qs_fail(b, what);
 	return 0;
+}
+
+static int qs_run(struct qb *b, enum qs_stmt which)
+{
+	return qs_run_stmt(b, b->st[which], qs_sql[which], which == QS_ROLLBACK);
 }
 
 static int qs_begin(struct qb *b)
@@ -527,39 +566,113 @@ static void qs_read_step(sqlite3_stmt *st, struct q_step *s)
 
 /* ---- writes ---- */
 
+/* t's insert parameters, o + 1 .. o + QS_TASK_NPARAM (num NULL when t->rowid is 0). */
+static void qs_bind_task(sqlite3_stmt *st, int o, const struct q_task *t)
+{
+	qs_bind_text(st, o + 1, t->id);
+	qs_bind_text(st, o + 2, t->label);
+	qs_bind_text(st, o + 3, t->name);
+	qs_bind_text(st, o + 4, t->queue);
+	qs_bind_text(st, o + 5, t->input != NULL ? t->input : "{}");
+	qs_bind_text(st, o + 6, t->output != NULL ? t->output : "{}");
+	qs_bind_text(st, o + 7, t->progress != NULL ? t->progress : "{}");
+	qs_bind_text(st, o + 8, q_task_state_name(t->state));
+	qs_bind_text(st, o + 9, q_result_name(t->result));
+	qs_bind_text(st, o + 10, t->triggered_by);
+	qs_bind_text(st, o + 11, t->parent_task_id);
+	if (t->parent_step >= 0)
+		sqlite3_bind_int(st, o + 12, t->parent_step);
+	else
+		sqlite3_bind_null(st, o + 12);
+	qs_bind_time(st, o + 13, t->recurring_id);
+	qs_bind_time(st, o + 14, t->start_at);
+	qs_bind_time(st, o + 15, t->start_before);
+	sqlite3_bind_int64(st, o + 16, t->created_at);
+	qs_bind_time(st, o + 17, t->started_at);
+	qs_bind_time(st, o + 18, t->ended_at);
+	sqlite3_bind_int(st, o + 19, t->steps_total);
+	sqlite3_bind_int(st, o + 20, t->steps_done);
+	sqlite3_bind_int(st, o + 21, t->flags);
+	qs_bind_text(st, o + 22, q_on_error_name(t->on_error));
+	sqlite3_bind_int(st, o + 23, t->retry_on_worker_loss);
+	qs_bind_time(st, o + 24, t->rowid);
+}
+
+static void qs_bind_step(sqlite3_stmt *st, int o, const struct q_step *s)
+{
+	sqlite3_bind_int64(st, o + 1, s->task);
+	sqlite3_bind_int(st, o + 2, s->idx);
+	qs_bind_text(st, o + 3, s->name);
+	qs_bind_text(st, o + 4, s->command);
+	qs_bind_text(st, o + 5, s->handler);
+	qs_bind_text(st, o + 6, q_step_state_name(s->state));
+	qs_bind_text(st, o + 7, s->worker);
+	qs_bind_time(st, o + 8, s->pid);
+	qs_bind_time(st, o + 9, s->lease_until);
+	sqlite3_bind_int(st, o + 10, s->attempts);
+	qs_bind_time(st, o + 11, s->started_at);
+	qs_bind_time(st, o + 12, s->ended_at);
+	qs_bind_time(st, o + 13, s->rowid);
+}
+
 static int qs_task_insert(struct qb *b, struct q_task *t)
 {
-	sqlite3_stmt *st = b->st[QS_TASK_INSERT];
-
-	qs_bind_text(st, 1, t->id);
-	qs_bind_text(st, 2, t->label);
-	qs_bind_text(st, 3, t->name);
-	qs_bind_text(st, 4, t->queue);
-	qs_bind_text(st, 5, t->input != NULL ? t->input : "{}");
-	qs_bind_text(st, 6, t->output != NULL ? t->output : "{}");
-	qs_bind_text(st, 7, t->progress != NULL ? t->progress : "{}");
-	qs_bind_text(st, 8, q_task_state_name(t->state));
-	qs_bind_text(st, 9, q_result_name(t->result));
-	qs_bind_text(st, 10, t->triggered_by);
-	qs_bind_text(st, 11, t->parent_task_id);
-	if (t->parent_step >= 0)
-		sqlite3_bind_int(st, 12, t->parent_step);
-	else
-		sqlite3_bind_null(st, 12);
-	qs_bind_time(st, 13, t->recurring_id);
-	qs_bind_time(st, 14, t->start_at);
-	qs_bind_time(st, 15, t->start_before);
-	sqlite3_bind_int64(st, 16, t->created_at);
-	qs_bind_time(st, 17, t->started_at);
-	qs_bind_time(st, 18, t->ended_at);
-	sqlite3_bind_int(st, 19, t->steps_total);
-	sqlite3_bind_int(st, 20, t->steps_done);
-	sqlite3_bind_int(st, 21, t->flags);
-	qs_bind_text(st, 22, q_on_error_name(t->on_error));
-	sqlite3_bind_int(st, 23, t->retry_on_worker_loss);
+	qs_bind_task(b->st[QS_TASK_INSERT], 0, t);
 	if (qs_run(b, QS_TASK_INSERT) < 0)
 		return -1;
 	t->rowid = sqlite3_last_insert_rowid(b->db);
+	return 0;
+}
+
+/* Rows whose rowid the caller chose, QS_BATCH per statement, the rest one by one. */
+static int qs_task_insert_many(struct qb *b, struct q_task *const *rows, size_t n)
+{
+	size_t i = 0;
+
+	for (; n - i >= QS_BATCH; i += QS_BATCH) {
+		for (int k = 0; k < QS_BATCH; k++)
+			qs_bind_task(b->task_many, k * QS_TASK_NPARAM, rows[i + (size_t)k]);
+		if (qs_run_stmt(b, b->task_many, "INSERT INTO tasks (batch)", false) < 0)
+			return -1;
+	}
+	for (; i < n; i++)
+		if (qs_task_insert(b, rows[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int qs_step_insert_many(struct qb *b, struct q_step *const *rows, size_t n)
+{
+	size_t i = 0;
+
+	for (; n - i >= QS_BATCH; i += QS_BATCH) {
+		for (int k = 0; k < QS_BATCH; k++)
+			qs_bind_step(b->step_many, k * QS_STEP_NPARAM, rows[i + (size_t)k]);
+		if (qs_run_stmt(b, b->step_many, "INSERT INTO steps (batch)", false) < 0)
+			return -1;
+	}
+	for (; i < n; i++) {
+		qs_bind_step(b->st[QS_STEP_INSERT], 0, rows[i]);
+		if (qs_run(b, QS_STEP_INSERT) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int qs_max_rowids(struct qb *b, int64_t *task, int64_t *step)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(
+	    b->db, "SELECT (SELECT max(num) FROM tasks), (SELECT max(num) FROM steps)", -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return qs_fail(b, "max rowids");
+	rc = sqlite3_step(st);
+	*task = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	*step = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return qs_fail(b, "max rowids");
 	return 0;
 }
 
@@ -581,20 +694,7 @@ static int qs_task_update(struct qb *b, const struct q_task *t)
 
 static int qs_step_insert(struct qb *b, struct q_step *s)
 {
-	sqlite3_stmt *st = b->st[QS_STEP_INSERT];
-
-	sqlite3_bind_int64(st, 1, s->task);
-	sqlite3_bind_int(st, 2, s->idx);
-	qs_bind_text(st, 3, s->name);
-	qs_bind_text(st, 4, s->command);
-	qs_bind_text(st, 5, s->handler);
-	qs_bind_text(st, 6, q_step_state_name(s->state));
-	qs_bind_text(st, 7, s->worker);
-	qs_bind_time(st, 8, s->pid);
-	qs_bind_time(st, 9, s->lease_until);
-	sqlite3_bind_int(st, 10, s->attempts);
-	qs_bind_time(st, 11, s->started_at);
-	qs_bind_time(st, 12, s->ended_at);
+	qs_bind_step(b->st[QS_STEP_INSERT], 0, s);
 	if (qs_run(b, QS_STEP_INSERT) < 0)
 		return -1;
 	s->rowid = sqlite3_last_insert_rowid(b->db);
@@ -1070,6 +1170,9 @@ const struct queue_ops queue_sqlite_ops = {
     .checkpoint = qs_checkpoint,
     .wal_pages = qs_wal_pages,
     .task_insert = qs_task_insert,
+    .task_insert_many = qs_task_insert_many,
+    .step_insert_many = qs_step_insert_many,
+    .max_rowids = qs_max_rowids,
     .task_update = qs_task_update,
     .step_insert = qs_step_insert,
     .step_update = qs_step_update,

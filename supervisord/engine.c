@@ -229,7 +229,7 @@ void engine_error(struct engine *e, struct etask *t, int idx, const char *msg, c
 	struct q_error er = {
 	    .task = t->row.rowid, .idx = idx, .message = msg, .output_tail = tail, .at = engine_now()};
 
-	if (engine_tx(e) < 0 || e->ops->error_insert(e->b, &er) < 0)
+	if (engine_tx(e) < 0 || engine_task_save(e, t) < 0 || e->ops->error_insert(e->b, &er) < 0)
 		log_warnx("engine: task %s: recording error \"%s\": %s", t->row.id, msg, e->ops->error(e->b));
 	if (idx >= 0 && (size_t)idx < t->nsteps)
 		log_info("task %s (%s): step %s: %s", t->row.id, t->row.label, t->steps[idx].row.name, msg);
@@ -270,10 +270,67 @@ void engine_reply_task(struct engine *e, struct conn *c, uint32_t type, int64_t 
 	engine_kick(e);
 }
 
+int engine_task_save(struct engine *e, struct etask *t)
+{
+	if (!t->unsaved)
+		return 0;
+	if (e->ops->task_insert(e->b, &t->row) < 0)
+		return -1;
+	for (size_t i = 0; i < t->nsteps; i++)
+		if (e->ops->step_insert(e->b, &t->steps[i].row) < 0)
+			return -1;
+	t->unsaved = false; /* it stays on engine.unsaved; the flush skips it */
+	return 0;
+}
+
+/*
+ * Insert the tasks planned this group, as they are now (a step may already be
+ * claimed), many rows per statement: a task's INSERT is its most expensive
+ * statement, and most of that is per statement, not per row.
+ */
+static void engine_save_planned(struct engine *e)
+{
+	struct q_task **tasks;
+	struct q_step **steps;
+	size_t nt = 0, ns = 0, mt = 0, ms = 0;
+	struct etask *t, *next;
+
+	for (t = e->unsaved; t != NULL; t = t->unext)
+		if (t->unsaved) {
+			mt++;
+			ms += t->nsteps;
+		}
+	tasks = calloc(mt + 1, sizeof(*tasks));
+	steps = calloc(ms + 1, sizeof(*steps));
+	if (tasks == NULL || steps == NULL)
+		fatalx("engine: out of memory");
+	for (t = e->unsaved; t != NULL; t = next) {
+		next = t->unext;
+		t->unext = NULL;
+		if (!t->unsaved)
+			continue;
+		t->unsaved = false;
+		t->saved_now = t->in_dirty; /* the dirty walk below then writes nothing more for it */
+		tasks[nt++] = &t->row;
+		for (size_t i = 0; i < t->nsteps; i++) {
+			steps[ns++] = &t->steps[i].row;
+			t->steps[i].dirty = false;
+		}
+	}
+	e->unsaved = NULL;
+	if (e->ops->task_insert_many(e->b, tasks, nt) < 0 || e->ops->step_insert_many(e->b, steps, ns) < 0)
+		log_warnx("engine: inserting %zu planned tasks: %s", nt, e->ops->error(e->b));
+	free(tasks);
+	free(steps);
+}
+
 /* Write every changed task and step of this iteration. */
 static void engine_flush(struct engine *e)
 {
 	struct etask *t, *next;
+
+	if (e->unsaved != NULL)
+		engine_save_planned(e);
 
 	for (t = e->dirty; t != NULL; t = next) {
 		next = t->dnext;
@@ -286,6 +343,11 @@ static void engine_flush(struct engine *e)
 			t->row.output = t->output != NULL ? json_dumps(t->output, JSON_COMPACT) : NULL;
 			t->row.progress = t->progress != NULL ? json_dumps(t->progress, JSON_COMPACT) : NULL;
 			t->json_dirty = false;
+		}
+		if (t->saved_now) { /* inserted above with what it is now */
+			t->saved_now = false;
+			t->row_write = true; /* nothing late: the bookkeeping below as for a written row */
+			goto written;
 		}
 		t->row.steps_done = 0;
 		for (size_t i = 0; i < t->nsteps; i++) {
@@ -307,10 +369,11 @@ static void engine_flush(struct engine *e)
 			}
 			continue;
 		}
-		t->row_write = false;
 		t->late_written = t->in_late; /* leaves the late list at the next commit */
 		if (e->ops->task_update(e->b, &t->row) < 0)
 			log_warnx("engine: task %s: %s", t->row.id, e->ops->error(e->b));
+	written:
+		t->row_write = false;
 		if (t->changed && t->waiters != NULL && !t->notify) {
 			if (e->nnotify == e->cnotify) {
 				size_t n = e->cnotify != 0 ? e->cnotify * 2 : 64;
@@ -488,7 +551,7 @@ void engine_commit(struct engine *e)
 
 	engine_dispatch(e);
 	engine_late_sweep(e, true, false);
-	if (e->dirty != NULL && engine_tx(e) == 0)
+	if ((e->dirty != NULL || e->unsaved != NULL) && engine_tx(e) == 0)
 		engine_flush(e);
 	if (e->in_tx) {
 		e->in_tx = false;
@@ -514,7 +577,7 @@ void engine_commit(struct engine *e)
 	engine_send_outboxes(e);
 	engine_late_sweep(e, false, false);
 	engine_free_stopped(e);
-	if (e->in_tx || e->dirty != NULL || e->replies != NULL)
+	if (e->in_tx || e->dirty != NULL || e->unsaved != NULL || e->replies != NULL)
 		engine_kick(e);
 	if (e->late != NULL && e->loop != NULL && !ev_is_active(&e->late_w)) {
 		ev_timer_set(&e->late_w, ENGINE_LATE_MS / 1000.0, 0);
@@ -877,6 +940,14 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 		free(e);
 		return NULL;
 	}
+	if (e->ops->max_rowids(e->b, &e->next_task, &e->next_step) < 0) {
+		snprintf(err, errlen, "%s: %s", path, e->ops->error(e->b));
+		e->ops->close(e->b);
+		free(e);
+		return NULL;
+	}
+	e->next_task++;
+	e->next_step++;
 	engine_hash_grow(e);
 	if (e->loop != NULL) {
 		ev_prepare_init(&e->prepare, engine_prepare_cb);

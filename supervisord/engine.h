@@ -122,6 +122,10 @@ struct etask {
 	 * change (usually the step's end), so a quick step costs one task write.
 	 */
 	bool row_write, in_late, late_written;
+	/* unsaved: planned, its rows not yet inserted (engine.unsaved, written by the flush
+	 * many rows per statement); saved_now: inserted by this flush with its current state */
+	bool unsaved, saved_now;
+	struct etask *unext;
 	int64_t late_since;
 	struct etask *lnext; /* late list */
 	struct waiter *waiters;
@@ -174,8 +178,10 @@ struct engine {
 	struct etask **hash;
 	size_t hash_size, ntasks;
 	struct etask *dirty;
-	struct etask *late; /* claimed tasks whose row waits (see etask.row_write) */
-	ev_timer late_w;    /* writes the late rows when ENGINE_LATE_MS passed */
+	struct etask *late;	      /* claimed tasks whose row waits (see etask.row_write) */
+	struct etask *unsaved;	      /* planned this group, rows not inserted yet (etask.unsaved) */
+	int64_t next_task, next_step; /* the rowids the next task and step get */
+	ev_timer late_w;	      /* writes the late rows when ENGINE_LATE_MS passed */
 	struct equeue *queues;
 	struct worker *workers;
 	int next_worker_id;
@@ -210,6 +216,8 @@ struct engine {
 /* engine.c */
 int engine_tx(struct engine *e); /* make sure the group transaction is open */
 void engine_kick(struct engine *e);
+/* Insert t's rows now if they wait for the flush (before anything refers to them). */
+int engine_task_save(struct engine *e, struct etask *t);
 /* t's output / progress details, made on first use. */
 json_t *engine_task_output(struct etask *t);
 json_t *engine_task_progress(struct etask *t);

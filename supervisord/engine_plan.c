@@ -609,13 +609,21 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 		t->row.result = QR_ERROR;
 		t->row.ended_at = now;
 	}
-	if (e->ops->task_insert(e->b, &t->row) < 0)
+	/*
+	 * The engine numbers the rows itself, so a task can be referred to before
+	 * its rows are in. A plain task (no locks, no parent) is inserted by the
+	 * group's flush together with the others planned in the same iteration.
+	 */
+	t->row.rowid = e->next_task++;
+	t->unsaved = p.nlocks == 0 && parent == NULL && !conflict;
+	if (!t->unsaved && e->ops->task_insert(e->b, &t->row) < 0)
 		goto dberr;
 	for (size_t i = 0; i < t->nsteps; i++) {
 		struct estep *s = &t->steps[i];
 		const struct conf_step *cs = &p.type->steps[i];
 
 		s->t = t;
+		s->row.rowid = e->next_step++;
 		s->row.task = t->row.rowid;
 		s->row.idx = (int)i;
 		s->row.name = strdup(cs->name);
@@ -623,8 +631,12 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 		p.commands[i] = NULL;
 		s->row.handler = cs->command == NULL && cs->handler != NULL ? strdup(cs->handler) : NULL;
 		s->row.state = i == 0 && !delayed && !conflict ? QS_READY : QS_PENDING;
-		if (e->ops->step_insert(e->b, &s->row) < 0)
+		if (!t->unsaved && e->ops->step_insert(e->b, &s->row) < 0)
 			goto dberr;
+	}
+	if (t->unsaved) {
+		t->unext = e->unsaved;
+		e->unsaved = t;
 	}
 	if (!conflict) {
 		for (size_t i = 0; i < p.nlocks; i++)
@@ -676,7 +688,7 @@ dberr:
 	snprintf(err, errlen, "database: %s", e->ops->error(e->b));
 	if (sp)
 		e->ops->rollback_to(e->b);
-	else if (t->row.rowid != 0 && e->ops->task_delete(e->b, t->row.rowid) < 0)
+	else if (t->row.rowid != 0 && !t->unsaved && e->ops->task_delete(e->b, t->row.rowid) < 0)
 		log_warnx("engine: task %s: removing its rows after \"%s\": %s", t->row.id, err,
 			  e->ops->error(e->b));
 	plan_free(&p);

@@ -575,7 +575,7 @@ static void test_worker_death(void **state)
 static void test_restart_recovery(void **state)
 {
 	struct engine *e = mk();
-	struct worker *w = worker(e, 1);
+	struct worker *w;
 	struct etask *t = submit(e, "two", "{\"repo\":\"a\"}");
 	struct etask *later = submit(e, "two", "{\"repo\":\"b\"}");
 	char id[Q_ID_LEN], id2[Q_ID_LEN];
@@ -584,6 +584,8 @@ static void test_restart_recovery(void **state)
 	(void)state;
 	snprintf(id, sizeof(id), "%s", t->row.id);
 	snprintf(id2, sizeof(id2), "%s", later->row.id);
+	engine_commit(e); /* stored, planned */
+	w = worker(e, 1);
 	w->pid = 555;
 	engine_commit(e);
 	assert_int_equal(t->steps[0].row.state, QS_RUNNING);
@@ -1022,6 +1024,49 @@ static void test_close_before_reap(void **state)
 }
 
 /* Throughput of the engine's own path (plan + claim + done + commit), in-process, no socket. */
+/* Tasks planned in one group are inserted together (engine_save_planned), with the rowids the
+ * engine gave them; one claimed in the same group is stored running; numbering goes on after a
+ * restart. */
+static void test_batch_insert(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 1);
+	struct etask *t[70];
+	int64_t first, rowid0;
+	json_t *j;
+
+	(void)state;
+	for (int i = 0; i < 70; i++) /* two statements of QS_BATCH and single rows */
+		t[i] = submit(e, "canc", "{\"n\": 1}");
+	first = t[0]->row.rowid;
+	rowid0 = first;
+	for (int i = 0; i < 70; i++) {
+		assert_int_equal(t[i]->row.rowid, first + i);
+		assert_null(engine_task_json(e, t[i]->row.rowid, false)); /* not in the store yet */
+	}
+	engine_commit(e); /* t[0] is handed out in the same group */
+	assert_int_equal(w->nheld, 1);
+	assert_string_equal(status(e, rowid0), "running/pending");
+	for (int i = 1; i < 70; i++)
+		assert_string_equal(status(e, t[i]->row.rowid), "planned/pending");
+	j = engine_task_json(e, t[69]->row.rowid, true);
+	assert_int_equal(json_array_size(json_object_get(j, "steps")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "input"), "n")), 1);
+	json_decref(j);
+	j = engine_task_json(e, rowid0, true);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(json_object_get(j, "steps"), 0), "state")),
+	    "running");
+	json_decref(j);
+	engine_free(e);
+	e = mk(); /* the numbering continues after the stored rows */
+	t[0] = submit(e, "canc", "{}");
+	assert_int_equal(t[0]->row.rowid, first + 70);
+	engine_commit(e);
+	assert_string_equal(status(e, first + 70), "planned/pending");
+	engine_free(e);
+}
+
 static void test_throughput(void **state)
 {
 	struct engine *e = mk();
@@ -1081,6 +1126,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_check, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recurring, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_close_before_reap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_insert, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
 	};
 
