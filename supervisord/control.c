@@ -417,6 +417,15 @@ static void control_dispatch(struct conn *c, const struct proto_hdr *hdr, const 
 		conn_reply_error(c, 1, "permission denied");
 		return;
 	}
+	log_debug("control: %s from pid %ld", proto_msg_name(hdr->type), (long)c->pid);
+	/* CHECK answers the process checks without the engine (handlers_task.c opens it for the rest) */
+	if (task && hdr->type != MSG_CHECK && daemon_engine(c->ctl->d, err, sizeof(err)) == NULL) {
+		log_error("engine: %s", err);
+		conn_reply_error(c, 1, "task database: %s", err);
+		return;
+	}
+	if (h->raw != NULL && hdr->len > 0 && h->raw(c->ctl->d, c, payload, hdr->len))
+		return;
 	if (hdr->len == 0)
 		req = json_object();
 	else
@@ -424,14 +433,6 @@ static void control_dispatch(struct conn *c, const struct proto_hdr *hdr, const 
 	if (req == NULL || !json_is_object(req)) {
 		json_decref(req);
 		conn_reply_error(c, 1, "malformed request");
-		return;
-	}
-	log_debug("control: %s from pid %ld", proto_msg_name(hdr->type), (long)c->pid);
-	/* CHECK answers the process checks without the engine (handlers_task.c opens it for the rest) */
-	if (task && hdr->type != MSG_CHECK && daemon_engine(c->ctl->d, err, sizeof(err)) == NULL) {
-		log_error("engine: %s", err);
-		conn_reply_error(c, 1, "task database: %s", err);
-		json_decref(req);
 		return;
 	}
 	h->handle(c->ctl->d, c, req);

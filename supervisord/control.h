@@ -25,6 +25,8 @@ struct control_handler {
 	uint32_t type; /* enum msgtype */
 	bool admin;    /* only admins may send it (read-only users get "permission denied") */
 	void (*handle)(struct daemon *d, struct conn *c, json_t *req);
+	/* Optional: the payload as it came; true = handled, false = parse it and call handle. */
+	bool (*raw)(struct daemon *d, struct conn *c, const char *payload, size_t len);
 };
 
 /* Handler tables, one per module, terminated by { 0 }. control.c walks them all. */
