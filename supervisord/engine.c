@@ -318,8 +318,12 @@ static void engine_save_planned(struct engine *e)
 		}
 	}
 	e->unsaved = NULL;
-	if (e->ops->task_insert_many(e->b, tasks, nt) < 0 || e->ops->step_insert_many(e->b, steps, ns) < 0)
-		log_warnx("engine: inserting %zu planned tasks: %s", nt, e->ops->error(e->b));
+	if (e->ops->task_insert_many(e->b, tasks, nt) < 0 || e->ops->step_insert_many(e->b, steps, ns) < 0) {
+		/* their submits were answered OK only if this group commits: roll it back instead */
+		snprintf(e->flush_error, sizeof(e->flush_error), "inserting %zu planned tasks: %s", nt,
+			 e->ops->error(e->b));
+		log_error("engine: %s", e->flush_error);
+	}
 	free(tasks);
 	free(steps);
 }
@@ -555,14 +559,16 @@ void engine_commit(struct engine *e)
 		engine_flush(e);
 	if (e->in_tx) {
 		e->in_tx = false;
-		if (e->ops->commit(e->b) < 0) {
+		if (e->flush_error[0] != '\0' || e->ops->commit(e->b) < 0) {
 			/*
 			 * Disk full or an I/O error. The memory is now ahead of the store:
 			 * requests are answered with an error, steps already handed out
 			 * still go (at worst a step runs again after a restart), and the
 			 * rows are written again when they next change.
 			 */
-			snprintf(failed, sizeof(failed), "%s", e->ops->error(e->b));
+			snprintf(failed, sizeof(failed), "%s",
+				 e->flush_error[0] != '\0' ? e->flush_error : e->ops->error(e->b));
+			e->flush_error[0] = '\0';
 			log_error("engine: commit: %s", failed);
 			e->ops->rollback(e->b);
 			ok = false;

@@ -181,6 +181,7 @@ struct engine {
 	struct etask *late;	      /* claimed tasks whose row waits (see etask.row_write) */
 	struct etask *unsaved;	      /* planned this group, rows not inserted yet (etask.unsaved) */
 	int64_t next_task, next_step; /* the rowids the next task and step get */
+	char flush_error[256];	      /* a planned task's insert failed: the group is rolled back */
 	ev_timer late_w;	      /* writes the late rows when ENGINE_LATE_MS passed */
 	struct equeue *queues;
 	struct worker *workers;

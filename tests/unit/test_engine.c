@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "../../supervisord/control.h"
 #include "../../supervisord/daemon.h"
@@ -1067,6 +1068,36 @@ static void test_batch_insert(void **state)
 	engine_free(e);
 }
 
+/* A planned task whose insert fails (a row put behind the daemon's back took its number): the
+ * whole group is rolled back, so its submit is answered with an error, not OK. */
+static void test_insert_failure_rolls_back(void **state)
+{
+	struct engine *e = mk();
+	struct etask *t;
+	sqlite3 *db;
+	char sql[256];
+	unsigned long long commits;
+	json_t *j;
+
+	(void)state;
+	engine_commit(e);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO tasks (num, id, label, name, queue, state, result, created_at) VALUES "
+		 "(%lld, 'outsider', 'canc', 'x', 'default', 'stopped', 'success', 1)",
+		 (long long)e->next_task);
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	commits = e->n_commits;
+	t = submit(e, "canc", "{}");
+	engine_commit(e);
+	assert_int_equal(e->n_commits, commits); /* not committed */
+	j = engine_task_json(e, t->row.rowid, false);
+	assert_string_equal(json_string_value(json_object_get(j, "id")), "outsider");
+	json_decref(j);
+	engine_free(e);
+}
+
 static void test_throughput(void **state)
 {
 	struct engine *e = mk();
@@ -1127,6 +1158,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_recurring, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_close_before_reap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_insert, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_insert_failure_rolls_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
 	};
 
