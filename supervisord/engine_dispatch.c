@@ -137,7 +137,8 @@ static void ob_key_int(struct proto_wbuf *b, const char *key, long long v)
 }
 
 /* false (nothing queued) when the message would pass the protocol's frame size */
-static bool step_message(struct engine *e, struct worker *w, struct estep *s, const char *step_id)
+static bool step_message(struct engine *e, struct worker *w, struct estep *s, const char *step_id,
+			 const char *children)
 {
 	struct etask *t = s->t;
 	struct proto_wbuf *b = &w->outbox;
@@ -164,6 +165,10 @@ static bool step_message(struct engine *e, struct worker *w, struct estep *s, co
 		ob_key_str(b, ",\"command\":", s->row.command);
 	else
 		ob_key_str(b, ",\"handler\":", s->row.handler);
+	if (children != NULL) { /* a chord's callback: the children's outputs, JSON text */
+		ob_raw(b, ",\"children\":", 12);
+		ob_raw(b, children, strlen(children));
+	}
 	ob_raw(b, "}", 1);
 	if (b->len - start - sizeof(h) > PROTO_MAX_PAYLOAD) {
 		b->len = start;
@@ -193,6 +198,8 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 	struct etask *t = s->t;
 	int64_t now = engine_now();
 	struct held *h = &w->held[w->nheld++];
+	char *children = NULL;
+	bool ok;
 
 	engine_fifo_remove(s);
 	s->row.state = QS_RUNNING;
@@ -215,24 +222,14 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 
 	if (s->row.idx > 0 && json_object_size(json_object_get(t->output, "children")) > 0) {
 		/* a chord's callback also gets the children's outputs in spawn order */
-		json_t *m = json_pack(
-		    "{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:i, s:f}", "step_id", h->step_id, "task_id",
-		    t->row.id, "label", t->row.label, "name", t->row.name, "step", s->row.name, "index",
-		    s->row.idx, "input", json_loads(t->row.input != NULL ? t->row.input : "{}", 0, NULL),
-		    "attempt", s->row.attempts, "lease", w->supervised ? 0.0 : (double)e->lease_ms / 1000.0);
 		json_t *outs = engine_chord_outputs(e, t, s->row.idx - 1);
 
-		if (s->row.command != NULL)
-			json_object_set_new(m, "command", json_string(s->row.command));
-		else
-			json_object_set_new(m, "handler",
-					    json_string(s->row.handler != NULL ? s->row.handler : ""));
-		if (outs != NULL)
-			json_object_set_new(m, "children", outs);
-		engine_worker_send(w, MSG_WORKER_STEP, m);
-		return;
+		children = outs != NULL ? json_dumps(outs, JSON_COMPACT) : NULL;
+		json_decref(outs);
 	}
-	if (!step_message(e, w, s, h->step_id)) {
+	ok = step_message(e, w, s, h->step_id, children);
+	free(children);
+	if (!ok) {
 		engine_worker_release(w, h);
 		engine_step_fail(e, s, "the step message passes the 16 MiB frame limit", NULL);
 	}
