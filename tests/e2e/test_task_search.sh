@@ -30,7 +30,9 @@ wait_for 30 is_paused "$p2" || fail "p2 not paused"
 # 3000 stopped tasks written straight into the database (the daemon holds only
 # unfinished tasks in memory, so stopped rows may come from anywhere)
 N=3000
-NOW_MS=$(( $(date +%s) * 1000 ))
+# a second in the past: an age boundary (i = 2400 h, "< 100d") must not depend on
+# whether the query runs within the same second as this generation
+NOW_MS=$(( ($(date +%s) - 1) * 1000 ))
 sqlite3 "$T/tasks.db" <<SQL || fail "generating rows"
 .timeout 10000
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $N)
