@@ -257,6 +257,14 @@ struct qb {
 	sqlite3_stmt *task_many, *step_many; /* QS_BATCH rows each */
 	int wal_pages;
 	bool in_tx; /* between BEGIN and COMMIT/ROLLBACK */
+	/*
+	 * A write that failed inside the transaction (read-only file, full disk,
+	 * I/O error) poisons it: its COMMIT is refused, so a group in which any
+	 * write was lost never commits the others (nothing half-recorded). A
+	 * savepoint rolled back takes its own failures with it.
+	 */
+	bool poisoned, sp_poisoned;
+	char poison[512];
 	char err[512];
 };
 
@@ -411,18 +419,33 @@ static int qs_run_stmt(struct qb *b, sqlite3_stmt *st, const char *what, bool ro
 {
 	int rc;
 
+	if (!b->in_tx && !rollback && st != b->st[QS_BEGIN] && st != b->st[QS_PING_WRITE]) {
+		/* every write belongs to the engine's group transaction: none commits on its own */
+		snprintf(b->err, sizeof(b->err), "%.60s: no transaction is open", what);
+		return -1;
+	}
 	if (b->in_tx && !rollback && sqlite3_get_autocommit(b->db)) {
 		/* SQLite rolled the transaction back (I/O error, full disk): write nothing on its own */
 		snprintf(b->err, sizeof(b->err), "%.60s: the transaction was rolled back by an earlier error",
 			 what);
+		if (!b->poisoned) {
+			b->poisoned = true;
+			snprintf(b->poison, sizeof(b->poison), "%s", b->err);
+		}
 		return -1;
 	}
 	rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return qs_fail(b, what);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		qs_fail(b, what);
+		if (b->in_tx && !rollback && !b->poisoned) {
+			b->poisoned = true;
+			snprintf(b->poison, sizeof(b->poison), "%s", b->err);
+		}
+		return -1;
+	}
 	return 0;
 }
 
@@ -436,10 +459,15 @@ static int qs_begin(struct qb *b)
 	if (qs_run(b, QS_BEGIN) < 0)
 		return -1;
 	b->in_tx = true;
+	b->poisoned = b->sp_poisoned = false;
 	return 0;
 }
 static int qs_commit(struct qb *b)
 {
+	if (b->poisoned) { /* a write of this transaction failed: the caller rolls back */
+		snprintf(b->err, sizeof(b->err), "%s", b->poison);
+		return -1;
+	}
 	if (qs_run(b, QS_COMMIT) < 0)
 		return -1; /* still in the transaction: the caller rolls back */
 	b->in_tx = false;
@@ -448,12 +476,14 @@ static int qs_commit(struct qb *b)
 static int qs_rollback(struct qb *b)
 {
 	b->in_tx = false;
+	b->poisoned = false;
 	if (sqlite3_get_autocommit(b->db))
 		return 0; /* already rolled back by SQLite */
 	return qs_run(b, QS_ROLLBACK);
 }
 static int qs_savepoint(struct qb *b)
 {
+	b->sp_poisoned = b->poisoned;
 	return qs_run(b, QS_SAVEPOINT);
 }
 static int qs_release(struct qb *b)
@@ -464,6 +494,7 @@ static int qs_rollback_to(struct qb *b)
 {
 	if (qs_run(b, QS_ROLLBACK_TO) < 0)
 		return -1;
+	b->poisoned = b->sp_poisoned; /* its failures went with it */
 	return qs_run(b, QS_RELEASE);
 }
 
@@ -1135,7 +1166,7 @@ static int qs_rec_by_name(struct qb *b, const char *name, struct q_recurring *ou
 static int qs_ping(struct qb *b, char *msg, size_t len)
 {
 	int active = -1, rc;
-	bool ok;
+	bool ok, poisoned = b->poisoned;
 
 	ok = sqlite3_exec(b->db, "SAVEPOINT ping", NULL, NULL, NULL) == SQLITE_OK;
 	ok = ok && qs_run(b, QS_PING_WRITE) == 0;
@@ -1148,6 +1179,7 @@ static int qs_ping(struct qb *b, char *msg, size_t len)
 		sqlite3_reset(b->st[QS_PING_READ]);
 	}
 	sqlite3_exec(b->db, "ROLLBACK TO ping; RELEASE ping", NULL, NULL, NULL);
+	b->poisoned = poisoned; /* the probe is not the open group's business */
 	if (!ok) {
 		snprintf(msg, len, "database: %s", b->err);
 		return -1;

@@ -184,7 +184,11 @@ int engine_tx(struct engine *e)
 	if (e->in_tx)
 		return 0;
 	if (e->ops->begin(e->b) < 0) {
+		/* memory may change all the same: the group counts as failed (engine_commit) */
+		if (e->flush_error[0] == '\0')
+			snprintf(e->flush_error, sizeof(e->flush_error), "%s", e->ops->error(e->b));
 		log_warnx("engine: begin: %s", e->ops->error(e->b));
+		engine_kick(e);
 		return -1;
 	}
 	e->in_tx = true;
@@ -237,7 +241,7 @@ void engine_error(struct engine *e, struct etask *t, int idx, const char *msg, c
 		log_info("task %s (%s): %s", t->row.id, t->row.label, msg);
 }
 
-void engine_reply(struct engine *e, struct conn *c, uint32_t type, json_t *body)
+struct reply *engine_reply_add(struct engine *e, struct conn *c, uint32_t type, json_t *body, bool read)
 {
 	struct reply *r = calloc(1, sizeof(*r));
 
@@ -246,28 +250,39 @@ void engine_reply(struct engine *e, struct conn *c, uint32_t type, json_t *body)
 	r->c = c;
 	r->type = type;
 	r->body = body;
+	r->read = read;
 	if (c != NULL)
 		conn_hold(c);
 	*e->replies_tail = r;
 	e->replies_tail = &r->next;
 	engine_kick(e);
+	return r;
+}
+
+void engine_reply(struct engine *e, struct conn *c, uint32_t type, json_t *body)
+{
+	engine_reply_add(e, c, type, body, false);
+}
+
+void engine_reply_read(struct engine *e, struct conn *c, uint32_t type, json_t *body)
+{
+	engine_reply_add(e, c, type, body, true);
 }
 
 void engine_reply_task(struct engine *e, struct conn *c, uint32_t type, int64_t rowid, bool full)
 {
-	struct reply *r = calloc(1, sizeof(*r));
+	struct reply *r = engine_reply_add(e, c, type, NULL, false);
 
-	if (r == NULL)
-		fatalx("engine: out of memory");
-	r->c = c;
-	r->type = type;
 	r->task_rowid = rowid;
 	r->full = full;
-	if (c != NULL)
-		conn_hold(c);
-	*e->replies_tail = r;
-	e->replies_tail = &r->next;
-	engine_kick(e);
+}
+
+void engine_reply_task_read(struct engine *e, struct conn *c, int64_t rowid, bool full)
+{
+	struct reply *r = engine_reply_add(e, c, MSG_OK, NULL, true);
+
+	r->task_rowid = rowid;
+	r->full = full;
 }
 
 int engine_task_save(struct engine *e, struct etask *t)
@@ -446,7 +461,7 @@ static void engine_send_replies(struct engine *e, const char *failed)
 		e->replies = r->next;
 		if (e->replies == NULL)
 			e->replies_tail = &e->replies;
-		if (r->c != NULL && !conn_closed(r->c) && failed != NULL && r->type == MSG_OK) {
+		if (r->c != NULL && !conn_closed(r->c) && failed != NULL && r->type == MSG_OK && !r->read) {
 			json_decref(r->body);
 			conn_send(r->c, MSG_ERROR,
 				  json_pack("{s:s+, s:i}", "error",
@@ -551,34 +566,57 @@ static void engine_free_stopped(struct engine *e)
 void engine_commit(struct engine *e)
 {
 	char failed[256];
-	bool ok = true;
 
+	if (e->failing) {
+		if (engine_now() < e->retry_at) {
+			/* the store refused the last group: nothing is tried before retry_at; what
+			 * was asked meanwhile (reads, refusals) is answered */
+			engine_send_replies(e, e->failing_why);
+			return;
+		}
+		e->failing = false; /* try again: the next group tells */
+		log_info("engine: trying the database again (refusing writes since %.0f s: %s)",
+			 (double)(engine_now() - e->failing_since) / 1000.0, e->failing_why);
+	}
 	engine_dispatch(e);
 	engine_late_sweep(e, true, false);
 	if ((e->dirty != NULL || e->unsaved != NULL) && engine_tx(e) == 0)
 		engine_flush(e);
-	if (e->in_tx) {
+	if (e->in_tx || e->flush_error[0] != '\0') {
+		bool was_tx = e->in_tx;
+
 		e->in_tx = false;
 		if (e->flush_error[0] != '\0' || e->ops->commit(e->b) < 0) {
 			/*
-			 * Disk full or an I/O error. The memory is now ahead of the store:
-			 * requests are answered with an error, steps already handed out
-			 * still go (at worst a step runs again after a restart), and the
-			 * rows are written again when they next change.
+			 * Disk full, a read-only file, an I/O error: nothing of this group is
+			 * in the store. Nothing of it may be seen either (DESIGN.md, promise
+			 * 1): the acknowledgements become errors, the STEP and CANCEL messages
+			 * of the group are dropped, waiters hear nothing, and engine_resync()
+			 * reloads memory from the store and replays what workers said.
 			 */
 			snprintf(failed, sizeof(failed), "%s",
 				 e->flush_error[0] != '\0' ? e->flush_error : e->ops->error(e->b));
 			e->flush_error[0] = '\0';
 			log_error("engine: commit: %s", failed);
-			e->ops->rollback(e->b);
-			ok = false;
-		} else {
-			e->n_commits++;
-			e->last_commit_ms = engine_now();
-			engine_checkpoint(e, false);
+			if (was_tx)
+				e->ops->rollback(e->b);
+			for (struct worker *w = e->workers; w != NULL; w = w->next)
+				w->outbox.off = w->outbox.len = 0;
+			engine_send_replies(e, failed);
+			if (!e->closing)
+				engine_resync(e, failed);
+			return;
+		}
+		e->n_commits++;
+		e->last_commit_ms = engine_now();
+		engine_checkpoint(e, false);
+		if (e->retry_ms != 0) {
+			log_info("engine: the database takes writes again");
+			e->retry_ms = 0;
 		}
 	}
-	engine_send_replies(e, ok ? NULL : failed);
+	engine_journal_clear(e); /* recorded, or nothing to record */
+	engine_send_replies(e, NULL);
 	engine_notify_waiters(e);
 	engine_send_outboxes(e);
 	engine_late_sweep(e, false, false);
@@ -774,7 +812,7 @@ struct etask *engine_task_load(struct engine *e, struct q_task *row)
 	return t;
 }
 
-static int engine_load_active(void *arg, struct q_task *row)
+int engine_load_active(void *arg, struct q_task *row)
 {
 	struct engine *e = arg;
 	struct etask *t = engine_task_load(e, row);
@@ -969,6 +1007,8 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 		e->due.data = e;
 		ev_timer_init(&e->late_w, engine_late_cb, 0, 0);
 		e->late_w.data = e;
+		ev_timer_init(&e->retry_w, engine_late_cb, 0, 0); /* a kick: the next commit retries */
+		e->retry_w.data = e;
 	}
 	if (e->ops->tasks_active(e->b, engine_load_active, e) < 0) {
 		snprintf(err, errlen, "%s: loading tasks: %s", path, e->ops->error(e->b));
@@ -992,6 +1032,8 @@ void engine_free(struct engine *e)
 		engine_worker_free(e->workers);
 	engine_cleanup_free(e);
 	engine_late_sweep(e, true, true);
+	e->retry_at = 0; /* a last try, whatever the database said before */
+	e->closing = true;
 	engine_commit(e);
 	if (e->loop != NULL) {
 		ev_prepare_stop(e->loop, &e->prepare);
@@ -1000,7 +1042,10 @@ void engine_free(struct engine *e)
 		ev_timer_stop(e->loop, &e->tick);
 		ev_timer_stop(e->loop, &e->late_w);
 		ev_timer_stop(e->loop, &e->due);
+		ev_timer_stop(e->loop, &e->retry_w);
 	}
+	engine_journal_clear(e);
+	free(e->journal);
 	for (size_t i = 0; i < e->hash_size; i++) {
 		struct etask *t, *next;
 
@@ -1046,6 +1091,12 @@ int engine_ping_db(struct engine *e, char *msg, size_t len)
 {
 	if (e == NULL || e->b == NULL) {
 		snprintf(msg, len, "database not open");
+		return -1;
+	}
+	if (e->failing || e->retry_ms != 0) { /* retry_ms: no write has succeeded since */
+		snprintf(msg, len, "database: %s: refusing writes for %.0f s: %s",
+			 engine_db_path(e->d != NULL ? e->d->conf : NULL),
+			 (double)(engine_now() - e->failing_since) / 1000.0, e->failing_why);
 		return -1;
 	}
 	return e->ops->ping(e->b, msg, len);

@@ -136,6 +136,9 @@ struct etask {
 struct held {
 	char step_id[40];
 	struct estep *s;
+	/* engine.n_commits when it was handed out: equal after a failed commit means its STEP
+	 * message never left (engine_journal.c drops the slot) */
+	unsigned long long gen;
 };
 
 struct worker {
@@ -164,7 +167,18 @@ struct reply {
 	json_t *body; /* sent as is, or NULL: {"task": render(task_rowid)} */
 	int64_t task_rowid;
 	bool full;
+	bool read; /* answers a read: sent as is even when the group's commit failed */
 	struct reply *next;
+};
+
+/* What a worker told the engine in the open group, replayed if its commit fails (engine_journal.c). */
+enum journal_kind { JOURNAL_DONE, JOURNAL_FAIL, JOURNAL_PROGRESS, JOURNAL_SPAWN, JOURNAL_LOST };
+struct journal_entry {
+	enum journal_kind kind;
+	int worker_id;	   /* the worker that said it (not LOST) */
+	char step_id[40];  /* "ROWID.ATTEMPT"; empty: every step the worker holds (a heartbeat) */
+	json_t *a, *b;	   /* DONE output; PROGRESS progress, output; SPAWN input */
+	char *text, *tail; /* FAIL message, tail; SPAWN label; LOST cause */
 };
 
 struct engine {
@@ -173,7 +187,21 @@ struct engine {
 	const struct queue_ops *ops;
 	struct qb *b;
 	bool in_tx;
-	bool tx_failed;
+
+	/*
+	 * A failed commit (engine_journal.c): memory is reloaded from the store,
+	 * what workers said in that group is replayed from the journal, and
+	 * until retry_at no commit is tried and task changes asked by clients are
+	 * refused with failing_why; each failure doubles the wait (to 5 s).
+	 */
+	struct journal_entry *journal;
+	size_t njournal, cjournal;
+	bool replaying;
+	bool closing; /* engine_free: a failed last commit is only logged */
+	bool failing;
+	char failing_why[256];
+	int64_t failing_since, retry_at, retry_ms;
+	ev_timer retry_w;
 
 	struct etask **hash;
 	size_t hash_size, ntasks;
@@ -231,6 +259,8 @@ void engine_step_dirty(struct engine *e, struct estep *s);
 void engine_task_free(struct etask *t);
 void engine_reply(struct engine *e, struct conn *c, uint32_t type, json_t *body);
 void engine_reply_task(struct engine *e, struct conn *c, uint32_t type, int64_t rowid, bool full);
+/* Queue a reply (read: sent even when the commit fails). */
+struct reply *engine_reply_add(struct engine *e, struct conn *c, uint32_t type, json_t *body, bool read);
 void engine_error(struct engine *e, struct etask *t, int idx, const char *msg, const char *tail);
 void engine_timed(struct engine *e, struct etask *t);
 void engine_arm_due(struct engine *e, int64_t at);
@@ -238,6 +268,8 @@ struct equeue *engine_queue(struct engine *e, const char *name);
 int64_t engine_now(void);
 /* Load a task (not stopped) with its steps from the store into memory. */
 struct etask *engine_task_load(struct engine *e, struct q_task *row);
+/* tasks_active's callback: load it, queue its ready steps, watch its times. */
+int engine_load_active(void *arg, struct q_task *row);
 /* Render a task from the store as the protocol shows it (full: steps, errors, locks, children). */
 json_t *engine_task_json(struct engine *e, int64_t rowid, bool full);
 /* A row as the protocol shows it; with_io adds input and output. */
@@ -297,6 +329,8 @@ int engine_cleanup_start(struct engine *e, const char *search, long long after_s
 int64_t engine_cleanup_every_ms(const struct engine *e);
 /* Drop the cleanups in progress (engine_free). */
 void engine_cleanup_free(struct engine *e);
+/* Stop the cleanups in progress, their clients told msg (a failed commit). */
+void engine_cleanup_abort(struct engine *e, const char *msg);
 
 /* engine_check.c */
 bool engine_task_stuck(struct engine *e, const struct etask *t);
@@ -337,6 +371,28 @@ void engine_recurring_sync(struct engine *e);
 int engine_recurring_cancel(struct engine *e, const char *id, struct q_recurring *row, char *err,
 			    size_t errlen);
 json_t *engine_recurring_json(const struct q_recurring *r);
+
+/* engine_journal.c */
+/* Worker messages, through the journal: applied now and replayed after a failed commit. */
+void engine_worker_done(struct engine *e, struct worker *w, const char *step_id, json_t *output);
+void engine_worker_fail(struct engine *e, struct worker *w, const char *step_id, const char *msg,
+			const char *tail);
+/* step_id NULL: a heartbeat for every step w holds */
+void engine_worker_progress(struct engine *e, struct worker *w, const char *step_id, json_t *progress,
+			    json_t *output);
+void engine_worker_spawn(struct engine *e, struct worker *w, const char *step_id, json_t *label,
+			 json_t *input);
+/* A step lost its worker (engine_step_lost): remembered for a replay. */
+void engine_journal_lost(struct engine *e, const struct estep *s, const char *cause);
+/* The group committed: forget its journal. */
+void engine_journal_clear(struct engine *e);
+/* The group's commit failed (why): make memory equal the store again and replay the journal. */
+void engine_resync(struct engine *e, const char *why);
+/* 0 when task changes may be asked now; -1 with the reason while the database refuses writes. */
+int engine_writable(struct engine *e, char *err, size_t errlen);
+/* A read's reply: sent after the commit, whether or not it succeeded. */
+void engine_reply_read(struct engine *e, struct conn *c, uint32_t type, json_t *body);
+void engine_reply_task_read(struct engine *e, struct conn *c, int64_t rowid, bool full);
 
 /* engine_rescue.c */
 /* The step lost its worker (cause): re-queue while attempts allow, else fail it. */

@@ -247,6 +247,18 @@ int engine_cleanup_start(struct engine *e, const char *search, long long after_s
 	return 0;
 }
 
+void engine_cleanup_abort(struct engine *e, const char *msg)
+{
+	while (e->cleanups != NULL) {
+		struct cleanup_job *j = e->cleanups;
+
+		log_warnx("engine: cleanup %s: %s", j->what, msg);
+		if (j->c != NULL)
+			engine_reply(e, j->c, MSG_ERROR, json_pack("{s:s, s:i}", "error", msg, "code", 1));
+		cleanup_job_free(j);
+	}
+}
+
 void engine_cleanup_free(struct engine *e)
 {
 	while (e->cleanups != NULL)

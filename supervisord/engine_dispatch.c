@@ -213,6 +213,7 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 	s->w = w;
 	snprintf(h->step_id, sizeof(h->step_id), "%lld.%d", (long long)s->row.rowid, s->row.attempts);
 	h->s = s;
+	h->gen = e->n_commits;
 	if (t->row.state == QT_PLANNED)
 		t->row.state = QT_RUNNING;
 	if (t->row.started_at == 0)
@@ -289,6 +290,8 @@ static void dispatch_queue(struct engine *e, struct equeue *q)
 
 void engine_dispatch(struct engine *e)
 {
+	if (e->failing)
+		return; /* nothing could be recorded, so nothing is handed out (engine_journal.c) */
 	for (struct equeue *q = e->queues; q != NULL; q = q->next)
 		dispatch_queue(e, q);
 }

@@ -32,6 +32,7 @@ void engine_step_lost(struct engine *e, struct estep *s, const char *cause)
 	s->w = NULL;
 	if (t->row.state == QT_STOPPED || s->row.state != QS_RUNNING)
 		return;
+	engine_journal_lost(e, s, cause); /* told again if this group's commit fails */
 	if (s->row.attempts <= t->row.retry_on_worker_loss) {
 		char msg[512];
 

@@ -50,6 +50,17 @@ static void handlers_reply_error(struct engine *e, struct conn *c, const char *m
 	engine_reply(e, c, MSG_ERROR, json_pack("{s:s, s:i}", "error", msg, "code", 1));
 }
 
+/* A task change may be asked: else the refusal is the reply (the database refuses writes). */
+static bool handlers_writable(struct engine *e, struct conn *c)
+{
+	char err[512];
+
+	if (engine_writable(e, err, sizeof(err)) == 0)
+		return true;
+	handlers_reply_error(e, c, err);
+	return false;
+}
+
 /* ---- 200 block ---- */
 
 static void handlers_task_submit(struct daemon *d, struct conn *c, json_t *req)
@@ -61,6 +72,8 @@ static void handlers_task_submit(struct daemon *d, struct conn *c, json_t *req)
 	size_t i;
 	json_t *v, *ids, *errors;
 
+	if (!handlers_writable(e, c))
+		return;
 	if (tasks == NULL) {
 		struct etask *t = engine_plan(e, req, user, NULL, -1, err, sizeof(err));
 
@@ -158,7 +171,7 @@ static void handlers_task_list(struct daemon *d, struct conn *c, json_t *req)
 		handlers_reply_error(e, c, err);
 		return;
 	}
-	engine_reply(e, c, MSG_OK, json_pack("{s:o}", "tasks", x.arr));
+	engine_reply_read(e, c, MSG_OK, json_pack("{s:o}", "tasks", x.arr));
 }
 
 static void handlers_task_show(struct daemon *d, struct conn *c, json_t *req)
@@ -167,7 +180,7 @@ static void handlers_task_show(struct daemon *d, struct conn *c, json_t *req)
 
 	if (handlers_find(d->engine, c, req, &row) < 0)
 		return;
-	engine_reply_task(d->engine, c, MSG_OK, row.rowid, true);
+	engine_reply_task_read(d->engine, c, row.rowid, true);
 	q_task_clear(&row);
 }
 
@@ -181,7 +194,7 @@ static void handlers_action(struct daemon *d, struct conn *c, json_t *req, handl
 	struct etask *t;
 	char err[512];
 
-	if (handlers_find(e, c, req, &row) < 0)
+	if (!handlers_writable(e, c) || handlers_find(e, c, req, &row) < 0)
 		return;
 	t = engine_task_get(e, row.id);
 	if (t == NULL && fn == engine_task_resume && row.state == QT_STOPPED && (row.flags & QF_UNLOCKED)) {
@@ -246,7 +259,7 @@ static void handlers_unlock(struct daemon *d, struct conn *c, json_t *req, bool 
 		    "dangerous actions are disabled: set allow_dangerous_actions = true in [taskvisord]");
 		return;
 	}
-	if (handlers_find(e, c, req, &row) < 0)
+	if (!handlers_writable(e, c) || handlers_find(e, c, req, &row) < 0)
 		return;
 	t = engine_task_get(e, row.id);
 	if (t == NULL) {
@@ -284,7 +297,7 @@ static void handlers_task_locks(struct daemon *d, struct conn *c, json_t *req)
 
 	/* no resource: every lock and link held, by whom */
 	e->ops->locks_on(e->b, resource, handlers_lock_row, locks);
-	engine_reply(e, c, MSG_OK, json_pack("{s:o}", "locks", locks));
+	engine_reply_read(e, c, MSG_OK, json_pack("{s:o}", "locks", locks));
 }
 
 /* "after": seconds, or text with a unit (30d, 12h, 90m, 3600s, 2w). -1 when malformed. */
@@ -331,6 +344,10 @@ static void handlers_task_cleanup(struct daemon *d, struct conn *c, json_t *req)
 	size_t i;
 	long n;
 
+	if (!noop && !handlers_writable(e, c)) {
+		json_decref(ids);
+		return;
+	}
 	if (after < 0) {
 		json_decref(ids);
 		handlers_reply_error(e, c, "after: not a duration (e.g. 30d, 12h, 3600)");
@@ -364,9 +381,9 @@ static void handlers_task_cleanup(struct daemon *d, struct conn *c, json_t *req)
 		handlers_reply_error(e, c, err);
 		return;
 	}
-	engine_reply(e, c, MSG_OK,
-		     json_pack("{s:i, s:i, s:b, s:o}", "deleted", noop ? 0 : (int)n, "matched", (int)n,
-			       "noop", noop, "ids", ids));
+	engine_reply_read(e, c, MSG_OK,
+			  json_pack("{s:i, s:i, s:b, s:o}", "deleted", noop ? 0 : (int)n, "matched", (int)n,
+				    "noop", noop, "ids", ids));
 }
 
 struct handlers_export {
@@ -414,7 +431,7 @@ static void handlers_task_export(struct daemon *d, struct conn *c, json_t *req)
 		handlers_reply_error(e, c, err);
 		return;
 	}
-	engine_reply(e, c, MSG_OK, json_pack("{s:o}", "tasks", x.tasks));
+	engine_reply_read(e, c, MSG_OK, json_pack("{s:o}", "tasks", x.tasks));
 }
 
 static void handlers_cleanup_config(struct daemon *d, struct conn *c, json_t *req)
@@ -430,15 +447,18 @@ static void handlers_cleanup_config(struct daemon *d, struct conn *c, json_t *re
 		json_array_append_new(
 		    rules, json_pack("{s:s, s:I}", "label", cf->tasks[i].label, "after", (json_int_t)after));
 	}
-	engine_reply(d->engine, c, MSG_OK, json_pack("{s:o}", "rules", rules));
+	engine_reply_read(d->engine, c, MSG_OK, json_pack("{s:o}", "rules", rules));
 }
 
 static void handlers_task_schedule(struct daemon *d, struct conn *c, json_t *req)
 {
 	struct engine *e = d->engine;
 	char err[1400];
-	struct erec *r = engine_recurring_schedule(e, req, conn_user(c), NULL, err, sizeof(err));
+	struct erec *r;
 
+	if (!handlers_writable(e, c))
+		return;
+	r = engine_recurring_schedule(e, req, conn_user(c), NULL, err, sizeof(err));
 	if (r == NULL) {
 		handlers_reply_error(e, c, err);
 		return;
@@ -464,7 +484,7 @@ static void handlers_recurring_list(struct daemon *d, struct conn *c, json_t *re
 		handlers_reply_error(e, c, e->ops->error(e->b));
 		return;
 	}
-	engine_reply(e, c, MSG_OK, json_pack("{s:o}", "recurring", arr));
+	engine_reply_read(e, c, MSG_OK, json_pack("{s:o}", "recurring", arr));
 }
 
 static void handlers_recurring_show(struct daemon *d, struct conn *c, json_t *req)
@@ -484,7 +504,7 @@ static void handlers_recurring_show(struct daemon *d, struct conn *c, json_t *re
 		handlers_reply_error(e, c, err);
 		return;
 	}
-	engine_reply(e, c, MSG_OK, json_pack("{s:o}", "recurring", engine_recurring_json(&row)));
+	engine_reply_read(e, c, MSG_OK, json_pack("{s:o}", "recurring", engine_recurring_json(&row)));
 	q_recurring_clear(&row);
 }
 
@@ -494,6 +514,8 @@ static void handlers_recurring_cancel(struct daemon *d, struct conn *c, json_t *
 	struct q_recurring row;
 	char err[256];
 
+	if (!handlers_writable(e, c))
+		return;
 	memset(&row, 0, sizeof(row));
 	if (engine_recurring_cancel(e, json_string_value(json_object_get(req, "id")), &row, err,
 				    sizeof(err)) < 0) {
@@ -594,7 +616,7 @@ static void handlers_check(struct daemon *d, struct conn *c, json_t *req)
 		return;
 	}
 	code = engine_check(d->engine, check, warn, crit, line, sizeof(line));
-	engine_reply(d->engine, c, MSG_OK, json_pack("{s:i, s:s}", "code", code, "line", line));
+	engine_reply_read(d->engine, c, MSG_OK, json_pack("{s:i, s:s}", "code", code, "line", line));
 }
 
 static void handlers_waiter_closed(void *arg, struct conn *c)
@@ -622,7 +644,7 @@ static void handlers_task_wait(struct daemon *d, struct conn *c, json_t *req)
 		return;
 	t = engine_task_get(e, row.id);
 	if (t == NULL || t->row.state == QT_STOPPED || (w = calloc(1, sizeof(*w))) == NULL) {
-		engine_reply_task(e, c, MSG_OK, row.rowid, true);
+		engine_reply_task_read(e, c, row.rowid, true);
 		q_task_clear(&row);
 		return;
 	}
@@ -666,72 +688,46 @@ static void handlers_worker_hello(struct daemon *d, struct conn *c, json_t *req)
 				   w->supervised ? 0.0 : (double)e->lease_ms / 1000.0));
 }
 
-/* The worker and the step a worker message is about; NULL when stale or unknown. */
-static struct worker *handlers_worker_id(struct conn *c, const char *step_id, struct held **h)
+/* The worker this connection said hello as; NULL (logged) before hello. */
+static struct worker *handlers_worker(struct conn *c)
 {
 	struct worker *w = conn_get_data(c);
 
-	*h = NULL;
-	if (w == NULL) {
+	if (w == NULL)
 		log_warnx("engine: pid %ld sent a worker message before hello", (long)conn_pid(c));
-		return NULL;
-	}
-	*h = engine_worker_held(w, step_id);
-	if (*h == NULL && step_id != NULL)
-		log_debug("engine: worker %s: unknown step %s", w->name, step_id);
 	return w;
 }
 
-static struct worker *handlers_worker(struct conn *c, json_t *req, struct held **h)
+static const char *handlers_step_id(json_t *req)
 {
-	return handlers_worker_id(c, json_string_value(json_object_get(req, "step_id")), h);
+	return json_string_value(json_object_get(req, "step_id"));
 }
 
 static void handlers_worker_progress(struct daemon *d, struct conn *c, json_t *req)
 {
-	struct held *h;
-	struct worker *w = handlers_worker(c, req, &h);
+	struct worker *w = handlers_worker(c);
 
-	if (w == NULL)
-		return;
-	if (h == NULL) {
-		/* no step named: a heartbeat for everything it holds */
-		for (int i = 0; i < w->nheld; i++)
-			if (w->held[i].s != NULL)
-				engine_step_progress(d->engine, w->held[i].s, NULL, NULL);
-		return;
-	}
-	if (h->s != NULL)
-		engine_step_progress(d->engine, h->s, json_object_get(req, "progress"), NULL);
+	if (w != NULL)
+		engine_worker_progress(d->engine, w, handlers_step_id(req), json_object_get(req, "progress"),
+				       NULL);
 }
 
 static void handlers_worker_output(struct daemon *d, struct conn *c, json_t *req)
 {
-	struct held *h;
-	struct worker *w = handlers_worker(c, req, &h);
+	struct worker *w = handlers_worker(c);
 
-	if (w != NULL && h != NULL && h->s != NULL)
-		engine_step_progress(d->engine, h->s, NULL, json_object_get(req, "output"));
-}
-
-static void handlers_worker_done_id(struct daemon *d, struct conn *c, const char *step_id, json_t *output)
-{
-	struct held *h;
-	struct worker *w = handlers_worker_id(c, step_id, &h);
-	struct estep *s;
-
-	if (w == NULL || h == NULL)
-		return;
-	s = h->s;
-	engine_worker_release(w, h);
-	if (s != NULL)
-		engine_step_done(d->engine, s, output);
+	/* an unknown step is no heartbeat here */
+	if (w != NULL && engine_worker_held(w, handlers_step_id(req)) != NULL)
+		engine_worker_progress(d->engine, w, handlers_step_id(req), NULL,
+				       json_object_get(req, "output"));
 }
 
 static void handlers_worker_done(struct daemon *d, struct conn *c, json_t *req)
 {
-	handlers_worker_done_id(d, c, json_string_value(json_object_get(req, "step_id")),
-				json_object_get(req, "output"));
+	struct worker *w = handlers_worker(c);
+
+	if (w != NULL)
+		engine_worker_done(d->engine, w, handlers_step_id(req), json_object_get(req, "output"));
 }
 
 /*
@@ -744,6 +740,7 @@ static bool handlers_worker_done_raw(struct daemon *d, struct conn *c, const cha
 {
 	static const char head[] = "{\"step_id\":\"", tail[] = "\",\"output\":{}}";
 	size_t hl = sizeof(head) - 1, tl = sizeof(tail) - 1, n;
+	struct worker *w;
 	char id[64];
 
 	if (len <= hl + tl || memcmp(p, head, hl) != 0 || memcmp(p + len - tl, tail, tl) != 0)
@@ -755,24 +752,20 @@ static bool handlers_worker_done_raw(struct daemon *d, struct conn *c, const cha
 	id[n] = '\0';
 	if (strspn(id, "0123456789.") != n)
 		return false;
-	handlers_worker_done_id(d, c, id, NULL);
+	if ((w = handlers_worker(c)) != NULL)
+		engine_worker_done(d->engine, w, id, NULL);
 	return true;
 }
 
 static void handlers_worker_fail(struct daemon *d, struct conn *c, json_t *req)
 {
-	struct held *h;
-	struct worker *w = handlers_worker(c, req, &h);
-	struct estep *s;
-
-	if (w == NULL || h == NULL)
-		return;
+	struct worker *w = handlers_worker(c);
 	const char *msg = json_string_value(json_object_get(req, "message"));
 	char oom[160];
 	struct proc *p;
 
-	s = h->s;
-	engine_worker_release(w, h);
+	if (w == NULL)
+		return;
 	/* A step's command SIGKILLed while its supervised worker's cgroup counted an OOM kill:
 	 * the OOM killer took it (the worker itself survived), so the step's error says so. */
 	if (msg != NULL && strcmp(msg, "killed by signal 9") == 0 && w->supervised && d->sv != NULL &&
@@ -780,32 +773,17 @@ static void handlers_worker_fail(struct daemon *d, struct conn *c, json_t *req)
 		snprintf(oom, sizeof(oom), "%s (OOM killed: memory_limit of %s)", msg, p->fullname);
 		msg = oom;
 	}
-	if (s != NULL)
-		engine_step_fail(d->engine, s, msg, json_string_value(json_object_get(req, "output_tail")));
+	engine_worker_fail(d->engine, w, handlers_step_id(req), msg,
+			   json_string_value(json_object_get(req, "output_tail")));
 }
 
 static void handlers_worker_spawn(struct daemon *d, struct conn *c, json_t *req)
 {
-	struct engine *e = d->engine;
-	struct held *h;
-	struct worker *w = handlers_worker(c, req, &h);
-	struct estep *s;
-	json_t *sub;
-	char err[1400];
+	struct worker *w = handlers_worker(c);
 
-	if (w == NULL || h == NULL || h->s == NULL)
-		return;
-	s = h->s;
-	sub = json_pack("{s:O?, s:O?}", "label", json_object_get(req, "label"), "input",
-			json_object_get(req, "input"));
-	if (engine_plan(e, sub, s->t->row.triggered_by, s->t, s->row.idx, err, sizeof(err)) == NULL) {
-		char msg[1500];
-
-		snprintf(msg, sizeof(msg), "spawn: %s", err);
-		engine_error(e, s->t, s->row.idx, msg, NULL);
-		s->child_failed = true;
-	}
-	json_decref(sub);
+	if (w != NULL)
+		engine_worker_spawn(d->engine, w, handlers_step_id(req), json_object_get(req, "label"),
+				    json_object_get(req, "input"));
 }
 
 const struct control_handler task_handlers[] = {

@@ -1078,6 +1078,8 @@ static void test_insert_failure_rolls_back(void **state)
 	char sql[256];
 	unsigned long long commits;
 	json_t *j;
+	int64_t rowid;
+	char id[Q_ID_LEN];
 
 	(void)state;
 	engine_commit(e);
@@ -1090,11 +1092,142 @@ static void test_insert_failure_rolls_back(void **state)
 	sqlite3_close(db);
 	commits = e->n_commits;
 	t = submit(e, "canc", "{}");
+	rowid = t->row.rowid;
+	snprintf(id, sizeof(id), "%s", t->row.id);
 	engine_commit(e);
 	assert_int_equal(e->n_commits, commits); /* not committed */
-	j = engine_task_json(e, t->row.rowid, false);
+	j = engine_task_json(e, rowid, false);
 	assert_string_equal(json_string_value(json_object_get(j, "id")), "outsider");
 	json_decref(j);
+	/* memory equals the store again: the refused task is not there to be handed out */
+	assert_null(engine_task_get(e, id));
+	assert_true(e->failing);
+	engine_free(e);
+}
+
+/* The step (by rowid) as the store has it: "state/attempts". */
+static const char *step_status(int64_t rowid)
+{
+	static char buf[64];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT state, attempts FROM steps WHERE num = ?", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(st, 1, rowid);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(buf, sizeof(buf), "%s/%d", sqlite3_column_text(st, 0), sqlite3_column_int(st, 1));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return buf;
+}
+
+/*
+ * A group whose commit fails (disk full, read-only): nothing of it is seen —
+ * no STEP message leaves, the planned task is not in memory — memory equals
+ * the store again, what the worker said in that group (a step done, a worker
+ * lost) is replayed, no step is handed out and task changes are refused until
+ * the retry; the retry then commits it all.
+ */
+static void test_commit_failure_resync(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 2), *w2;
+	struct etask *t1 = submit(e, "two", "{\"repo\":\"a\"}"), *t2 = submit(e, "retry", "{}"), *t3;
+	int64_t r1 = t1->row.rowid, s1a = t1->steps[0].row.rowid, s1b = t1->steps[1].row.rowid;
+	int64_t r2 = t2->row.rowid, s2 = t2->steps[0].row.rowid, r3;
+	char id1[Q_ID_LEN], id2[Q_ID_LEN], id3[Q_ID_LEN], err[512];
+	struct held *h;
+
+	(void)state;
+	snprintf(id1, sizeof(id1), "%s", t1->row.id);
+	snprintf(id2, sizeof(id2), "%s", t2->row.id);
+	engine_commit(e); /* both first steps handed out to w, committed */
+	assert_int_equal(w->nheld, 2);
+	assert_string_equal(step_status(s1a), "running/1");
+
+	/* the failing group: w finishes t1's fetch (its publish becomes ready and is handed out),
+	 * a new task is planned, a second worker holding t2's step dies */
+	w2 = worker(e, 1);
+	h = engine_worker_held(w, w->held[0].s == &t1->steps[0] ? w->held[0].step_id : w->held[1].step_id);
+	assert_non_null(h);
+	engine_worker_done(e, w, h->step_id, NULL);
+	t3 = submit(e, "canc", "{}");
+	r3 = t3->row.rowid;
+	snprintf(id3, sizeof(id3), "%s", t3->row.id);
+	engine_dispatch(e);
+	assert_int_equal(w->nheld, 2); /* t1's publish, in the outbox */
+	assert_true(w->outbox.len > 0);
+	snprintf(e->flush_error, sizeof(e->flush_error), "disk full");
+	engine_commit(e);
+
+	assert_true(e->failing);
+	assert_int_equal(w->outbox.len, 0); /* the STEP of t1's publish never left */
+	assert_null(engine_task_get(e, id3)); /* the refused task is not in memory */
+	assert_int_equal(engine_task_get(e, id1)->steps[0].row.state, QS_SUCCESS); /* replayed */
+	assert_int_equal(engine_task_get(e, id1)->steps[1].row.state, QS_READY); /* not handed out */
+	assert_int_equal(w->nheld, 1);						  /* t2's step */
+	assert_string_equal(step_status(s1a), "running/1"); /* the store: as before the group */
+	assert_string_equal(step_status(s1b), "pending/0");
+	assert_int_equal(engine_task_json(e, r3, false), NULL);
+	assert_int_equal(engine_writable(e, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "disk full"));
+	engine_commit(e); /* before the retry: nothing is tried, nothing handed out */
+	assert_int_equal(w->nheld, 1);
+
+	/* the worker holding t2's step dies meanwhile (t2 may retry once: re-queued) */
+	engine_worker_closed(w, NULL); /* w held t2's step: rescued now, journaled */
+	assert_int_equal(engine_task_get(e, id2)->steps[0].row.state, QS_READY);
+
+	q_now_override = e->retry_at + 1;
+	engine_commit(e); /* the retry: t2's step goes to w2, t1's publish waits for a worker */
+	q_now_override = 0;
+	assert_false(e->failing);
+	assert_int_equal(engine_writable(e, err, sizeof(err)), 0);
+	assert_string_equal(step_status(s1a), "success/1");
+	assert_string_equal(step_status(s1b), "ready/0");
+	assert_string_equal(step_status(s2), "running/2");
+	assert_int_equal(w2->nheld, 1);
+	assert_string_equal(status(e, r2), "running/pending");
+	(void)r1;
+	engine_free(e);
+}
+
+/* A worker's DONE in a group that fails, and the worker dies in the next one that fails too:
+ * both are replayed once the database takes writes again. */
+static void test_commit_failure_twice(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 1);
+	struct etask *t = submit(e, "retry", "{}");
+	int64_t rt = t->row.rowid, st = t->steps[0].row.rowid;
+	char step_id[40], id[Q_ID_LEN];
+
+	(void)state;
+	snprintf(id, sizeof(id), "%s", t->row.id);
+	w->supervised = true;
+	w->pid = 4711;
+	engine_commit(e);
+	snprintf(step_id, sizeof(step_id), "%s", w->held[0].step_id);
+	engine_worker_fail(e, w, step_id, "exited 3", "boom\n");
+	snprintf(e->flush_error, sizeof(e->flush_error), "disk full");
+	engine_commit(e);
+	assert_true(e->failing);
+	assert_string_equal(step_status(st), "running/1");
+	assert_int_equal(engine_task_get(e, id)->row.state, QT_PAUSED); /* replayed in memory */
+	snprintf(e->flush_error, sizeof(e->flush_error), "disk full");
+	q_now_override = e->retry_at + 1;
+	engine_commit(e); /* fails again: replayed again */
+	assert_true(e->failing);
+	assert_true(e->retry_ms >= 200);
+	q_now_override = e->retry_at + 1;
+	engine_commit(e);
+	q_now_override = 0;
+	assert_false(e->failing);
+	assert_string_equal(step_status(st), "error/1");
+	assert_string_equal(status(e, rt), "paused/error");
 	engine_free(e);
 }
 
@@ -1159,6 +1292,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_close_before_reap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_insert, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_insert_failure_rolls_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_failure_resync, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_failure_twice, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
 	};
 

@@ -272,6 +272,39 @@ static void test_find_prefix(void **state)
 	rmdb(path);
 }
 
+/* A write that fails inside a transaction poisons it: its commit is refused (nothing of the group
+ * is kept), a savepoint rolled back takes its failure with it, and no write runs outside one. */
+static void test_failed_write_poisons(void **state)
+{
+	char err[256];
+	char *path = tmpdb();
+	struct qb *b = ops->open(path, DURABILITY_NORMAL, err, sizeof(err));
+	struct q_task t, got;
+
+	(void)state;
+	fill_task(&t, "abc00000-0000-4000-8000-000000000001");
+	assert_int_equal(ops->task_insert(b, &t), -1); /* no transaction */
+	assert_non_null(strstr(ops->error(b), "no transaction"));
+	assert_int_equal(ops->begin(b), 0);
+	assert_int_equal(ops->task_insert(b, &t), 0);
+	assert_int_equal(ops->savepoint(b), 0);
+	assert_int_equal(ops->task_insert(b, &t), -1); /* the same id again */
+	assert_int_equal(ops->rollback_to(b), 0);
+	assert_int_equal(ops->commit(b), 0); /* the savepoint took its failure with it */
+	assert_int_equal(ops->begin(b), 0);
+	fill_task(&t, "abd00000-0000-4000-8000-000000000002");
+	assert_int_equal(ops->task_insert(b, &t), 0);
+	fill_task(&t, "abc00000-0000-4000-8000-000000000001");
+	assert_int_equal(ops->task_insert(b, &t), -1);
+	assert_int_equal(ops->commit(b), -1); /* poisoned */
+	assert_int_equal(ops->rollback(b), 0);
+	assert_int_equal(ops->task_find(b, "abd", &got), 1); /* nothing of the group is kept */
+	assert_int_equal(ops->task_find(b, "abc", &got), 0);
+	q_task_clear(&got);
+	ops->close(b);
+	rmdb(path);
+}
+
 static int holder_cb(void *arg, const char *resource, bool exclusive, const char *task_id)
 {
 	(void)resource;
@@ -394,6 +427,7 @@ int main(void)
 	    cmocka_unit_test(test_close_without_commit),
 	    cmocka_unit_test(test_crash_mid_transaction),
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_failed_write_poisons),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
