@@ -76,6 +76,44 @@ static int task_call(struct ctl *c, uint32_t type, json_t *req, json_t **reply)
 	return CTL_EXIT_OK;
 }
 
+/* As task_call, the DATA frames of a streamed answer (lists, exports) to on_data as they come. */
+static int task_call_stream(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, void *arg,
+			    json_t **reply)
+{
+	int rc = ctl_stream(c, type, req, on_data, arg, reply);
+
+	if (rc < 0)
+		return CTL_EXIT_UNREACHABLE;
+	if (rc == 1) {
+		int st = task_refused(*reply);
+		json_decref(*reply);
+		*reply = NULL;
+		return st;
+	}
+	return CTL_EXIT_OK;
+}
+
+/* Print a streamed {"tasks": [...]} as one JSON object, a task at a time (n: tasks so far). */
+static void task_json_stream(FILE *fp, json_t *tasks, size_t *n)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(tasks, i, t)
+	{
+		char *text = json_dumps(t, JSON_COMPACT | JSON_SORT_KEYS);
+
+		fprintf(fp, "%s%s", *n == 0 ? "{\"tasks\": [\n" : ",\n", text != NULL ? text : "{}");
+		free(text);
+		(*n)++;
+	}
+}
+
+static void task_json_stream_end(FILE *fp, size_t n)
+{
+	fprintf(fp, "%s]}\n", n == 0 ? "{\"tasks\": [" : "\n");
+}
+
 /* With --json, print the reply and free it: true, the command has nothing more to print. */
 static bool task_json_only(struct ctl *c, json_t *reply)
 {
@@ -425,12 +463,70 @@ out:
 
 /* ---- list ---- */
 
+/* The table of `task list`, printed page by page: the widths come from the first page. */
+struct task_list_out {
+	struct ctl *c;
+	bool header;
+	size_t n, w_id, w_label, w_state, w_result;
+};
+
+static void task_list_rows(struct task_list_out *o, json_t *tasks)
+{
+	json_t *t;
+	size_t i;
+
+	if (!o->header) {
+		o->w_id = 36, o->w_label = 5, o->w_state = 8, o->w_result = 9;
+		json_array_foreach(tasks, i, t)
+		{
+#define W(w, k)                                                                                              \
+	if (strlen(task_str(t, k)) > w)                                                                      \
+	w = strlen(task_str(t, k))
+			W(o->w_id, "id");
+			W(o->w_label, "label");
+			W(o->w_state, "state");
+			W(o->w_result, "result");
+#undef W
+		}
+		printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s\n", (int)o->w_id, "ID", (int)o->w_label,
+		       "LABEL", (int)o->w_state, "STATE", (int)o->w_result, "RESULT", "STARTED", "ENDED",
+		       "PROGRESS");
+		o->header = true;
+	}
+	json_array_foreach(tasks, i, t)
+	{
+		char s1[32], s2[32], prog[64];
+		task_print_progress(t, prog, sizeof(prog));
+		printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s", (int)o->w_id, task_str(t, "id"),
+		       (int)o->w_label, task_str(t, "label"), (int)o->w_state, task_str(t, "state"),
+		       (int)o->w_result, task_str(t, "result"),
+		       task_time(json_object_get(t, "started_at"), s1, sizeof(s1)),
+		       task_time(json_object_get(t, "ended_at"), s2, sizeof(s2)), prog);
+		/* --stuck: why the task counts as stuck (engine_task_stuck_why) */
+		if (json_string_value(json_object_get(t, "stuck_reason")) != NULL)
+			printf("  STUCK: %s", task_str(t, "stuck_reason"));
+		printf("\n");
+		o->n++;
+	}
+}
+
+static int task_list_page(void *arg, json_t *body)
+{
+	struct task_list_out *o = arg;
+
+	if (o->c->json)
+		task_json_stream(stdout, json_object_get(body, "tasks"), &o->n);
+	else
+		task_list_rows(o, json_object_get(body, "tasks"));
+	return 0;
+}
+
 static int task_list(struct ctl *c, int argc, char **argv)
 {
 	const char *sub = "list", *v;
-	json_t *req = json_object(), *reply = NULL, *tasks, *t;
+	json_t *req = json_object(), *reply = NULL;
+	struct task_list_out lp = {.c = c};
 	bool bad = false;
-	size_t i, w_id = 2, w_label = 5, w_state = 5, w_result = 6;
 	int st;
 
 	for (int i2 = 1; i2 < argc; i2++) {
@@ -476,38 +572,28 @@ static int task_list(struct ctl *c, int argc, char **argv)
 			    argv[i2]);
 		}
 	}
-	st = task_call(c, MSG_TASK_LIST, req, &reply);
-	if (st != 0)
-		return st;
-	if (task_json_only(c, reply))
+	if (json_is_true(json_object_get(req, "stuck"))) {
+		st = task_call(c, MSG_TASK_LIST, req, &reply);
+		if (st != 0)
+			return st;
+		if (task_json_only(c, reply))
+			return 0;
+		task_list_rows(&lp, json_object_get(reply, "tasks"));
+		if (!lp.header)
+			task_list_rows(&lp, NULL);
+		json_decref(reply);
 		return 0;
-	tasks = json_object_get(reply, "tasks");
-	for (i = 0; i < json_array_size(tasks) && (t = json_array_get(tasks, i)) != NULL; i++) {
-#define W(w, k)                                                                                              \
-	if (strlen(task_str(t, k)) > w)                                                                      \
-	w = strlen(task_str(t, k))
-		W(w_id, "id");
-		W(w_label, "label");
-		W(w_state, "state");
-		W(w_result, "result");
-#undef W
 	}
-	printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s\n", (int)w_id, "ID", (int)w_label, "LABEL",
-	       (int)w_state, "STATE", (int)w_result, "RESULT", "STARTED", "ENDED", "PROGRESS");
-	for (i = 0; i < json_array_size(tasks) && (t = json_array_get(tasks, i)) != NULL; i++) {
-		char s1[32], s2[32], prog[64];
-		task_print_progress(t, prog, sizeof(prog));
-		printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s", (int)w_id, task_str(t, "id"), (int)w_label,
-		       task_str(t, "label"), (int)w_state, task_str(t, "state"), (int)w_result,
-		       task_str(t, "result"), task_time(json_object_get(t, "started_at"), s1, sizeof(s1)),
-		       task_time(json_object_get(t, "ended_at"), s2, sizeof(s2)), prog);
-		/* --stuck: why the task counts as stuck (engine_task_stuck_why) */
-		if (json_string_value(json_object_get(t, "stuck_reason")) != NULL)
-			printf("  STUCK: %s", task_str(t, "stuck_reason"));
-		printf("\n");
-	}
+	/* streamed: pages of rows as they come, whatever their number (the daemon's memory stays flat) */
+	json_object_set_new(req, "stream", json_true());
+	st = task_call_stream(c, MSG_TASK_LIST, req, task_list_page, &lp, &reply);
+	if (st == CTL_EXIT_OK && c->json)
+		task_json_stream_end(stdout, lp.n);
+	else if (st == CTL_EXIT_OK && !lp.header)
+		task_list_rows(&lp, NULL); /* no task: the header alone */
 	json_decref(reply);
-	return 0;
+	fflush(stdout);
+	return st;
 }
 
 /* ---- show / resume / skip / cancel / unlock / force-unlock ---- */
@@ -939,23 +1025,28 @@ static void task_html_json(FILE *fp, json_t *j)
 	free(text);
 }
 
-/* One page per task plus index.html, packed with tar into file (.tar.gz). */
-static int task_export_html(json_t *tasks, const char *file)
-{
-	char dir[] = "/tmp/taskvisor-export.XXXXXX", path[PATH_MAX], b1[32], b2[32];
-	static const char *const fields[] = {"id",     "label",	       "name",		 "state",
-					     "result", "triggered_by", "parent_task_id", "queue"};
-	FILE *idx, *fp;
-	json_t *t, *e;
-	int st = CTL_EXIT_OK, ws;
-	pid_t pid;
+/* An export being written as its pages come: CSV or JSON to fp, or HTML pages in dir. */
+struct task_export_out {
+	const char *format, *file;
+	FILE *fp;     /* csv, json: the output; html: index.html */
+	char dir[64]; /* html: the pages, packed with tar at the end */
+	size_t n;
+	int st;
+};
 
-	if (mkdtemp(dir) == NULL) {
-		fprintf(stderr, "task export: %s: %s\n", dir, strerror(errno));
+/* One page per task plus index.html, packed with tar into file (.tar.gz): the start. */
+static int task_export_html_begin(struct task_export_out *o)
+{
+	char path[PATH_MAX];
+
+	snprintf(o->dir, sizeof(o->dir), "/tmp/taskvisor-export.XXXXXX");
+	if (mkdtemp(o->dir) == NULL) {
+		fprintf(stderr, "task export: %s: %s\n", o->dir, strerror(errno));
+		o->dir[0] = '\0';
 		return CTL_EXIT_ERROR;
 	}
-	snprintf(path, sizeof(path), "%s/index.html", dir);
-	if ((idx = fopen(path, "w")) == NULL) {
+	snprintf(path, sizeof(path), "%s/index.html", o->dir);
+	if ((o->fp = fopen(path, "w")) == NULL) {
 		fprintf(stderr, "task export: %s: %s\n", path, strerror(errno));
 		return CTL_EXIT_ERROR;
 	}
@@ -963,8 +1054,19 @@ static int task_export_html(json_t *tasks, const char *file)
 	      "tasks</title></head><body>\n"
 	      "<h1>Tasks</h1>\n<table border=\"1\"><tr><th>id</th><th>label</th><th>state</th><th>result</th>"
 	      "<th>started at</th><th>ended at</th></tr>\n",
-	      idx);
-	for (size_t i = 0; i < json_array_size(tasks) && (t = json_array_get(tasks, i)) != NULL; i++) {
+	      o->fp);
+	return CTL_EXIT_OK;
+}
+
+static void task_export_html_tasks(struct task_export_out *o, json_t *tasks)
+{
+	char path[PATH_MAX], b1[32], b2[32];
+	static const char *const fields[] = {"id",     "label",	       "name",		 "state",
+					     "result", "triggered_by", "parent_task_id", "queue"};
+	FILE *idx = o->fp, *fp;
+	json_t *t, *e;
+
+	for (size_t i = 0; o->st == CTL_EXIT_OK && (t = json_array_get(tasks, i)) != NULL; i++) {
 		const char *id = task_str(t, "id");
 		if (strspn(id, "0123456789abcdef-") != strlen(id))
 			continue; /* never a path outside dir */
@@ -977,10 +1079,10 @@ static int task_export_html(json_t *tasks, const char *file)
 		fprintf(idx, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", task_str(t, "state"),
 			task_str(t, "result"), task_time(json_object_get(t, "started_at"), b1, sizeof(b1)),
 			task_time(json_object_get(t, "ended_at"), b2, sizeof(b2)));
-		snprintf(path, sizeof(path), "%s/%s.html", dir, id);
+		snprintf(path, sizeof(path), "%s/%s.html", o->dir, id);
 		if ((fp = fopen(path, "w")) == NULL) {
 			fprintf(stderr, "task export: %s: %s\n", path, strerror(errno));
-			st = CTL_EXIT_ERROR;
+			o->st = CTL_EXIT_ERROR;
 			break;
 		}
 		fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>", fp);
@@ -1017,41 +1119,104 @@ static int task_export_html(json_t *tasks, const char *file)
 		fputs("<h2>Output</h2>\n", fp);
 		task_html_json(fp, json_object_get(t, "output"));
 		fputs("</body></html>\n", fp);
-		fclose(fp);
+		if (fclose(fp) != 0) {
+			fprintf(stderr, "task export: %s: %s\n", path, strerror(errno));
+			o->st = CTL_EXIT_ERROR;
+		}
+		o->n++;
 	}
-	fputs("</table>\n</body></html>\n", idx);
-	fclose(idx);
-	if (st == CTL_EXIT_OK) {
+}
+
+/* Finish index.html, pack the pages with tar, remove them. */
+static void task_export_html_end(struct task_export_out *o)
+{
+	int ws;
+	pid_t pid;
+
+	if (o->fp != NULL) {
+		fputs("</table>\n</body></html>\n", o->fp);
+		if (fclose(o->fp) != 0 && o->st == CTL_EXIT_OK) {
+			fprintf(stderr, "task export: index.html: %s\n", strerror(errno));
+			o->st = CTL_EXIT_ERROR;
+		}
+		o->fp = NULL;
+	}
+	if (o->st == CTL_EXIT_OK) {
 		/* tar does the packing: no archive format hand-written here. */
 		pid = fork();
 		if (pid == 0) {
-			execlp("tar", "tar", "-czf", file, "-C", dir, ".", (char *)NULL);
+			execlp("tar", "tar", "-czf", o->file, "-C", o->dir, ".", (char *)NULL);
 			_exit(127);
 		}
 		if (pid < 0 || waitpid(pid, &ws, 0) < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
-			fprintf(stderr, "task export: tar -czf %s failed\n", file);
-			st = CTL_EXIT_ERROR;
+			fprintf(stderr, "task export: tar -czf %s failed\n", o->file);
+			o->st = CTL_EXIT_ERROR;
 		} else
-			fprintf(stderr, "%zu tasks exported to %s\n", json_array_size(tasks), file);
+			fprintf(stderr, "%zu tasks exported to %s\n", o->n, o->file);
 	}
+	if (o->dir[0] == '\0')
+		return;
 	/* remove the temporary pages */
 	pid = fork();
 	if (pid == 0) {
-		execlp("rm", "rm", "-rf", dir, (char *)NULL);
+		execlp("rm", "rm", "-rf", o->dir, (char *)NULL);
 		_exit(127);
 	}
 	if (pid > 0)
 		waitpid(pid, &ws, 0);
-	return st;
+}
+
+static void task_export_csv(struct task_export_out *o, json_t *tasks)
+{
+	FILE *fp = o->fp;
+	json_t *t;
+
+	for (size_t i = 0; (t = json_array_get(tasks, i)) != NULL; i++) {
+		char b1[32], b2[32];
+		const char *parent = json_string_value(json_object_get(t, "parent_task_id"));
+		task_csv_field(fp, task_str(t, "id"));
+		fprintf(fp, ",%s,", task_str(t, "state"));
+		/* type: the task type ([task:LABEL]); Foreman puts the task's class there, and
+		 * a task's class here is its type. label: the same, as Foreman's label is the
+		 * action that ran. The free-form name is in the JSON and HTML exports. */
+		task_csv_field(fp, task_str(t, "label"));
+		fputc(',', fp);
+		task_csv_field(fp, task_str(t, "label"));
+		fprintf(fp, ",%s,%s,%s,%s\n", task_str(t, "result"), parent != NULL ? parent : "",
+			json_is_number(json_object_get(t, "started_at"))
+			    ? task_time(json_object_get(t, "started_at"), b1, sizeof(b1))
+			    : "",
+			json_is_number(json_object_get(t, "ended_at"))
+			    ? task_time(json_object_get(t, "ended_at"), b2, sizeof(b2))
+			    : "");
+		o->n++;
+	}
+}
+
+/* A page of the export as it comes. */
+static int task_export_page(void *arg, json_t *body)
+{
+	struct task_export_out *o = arg;
+	json_t *tasks = json_object_get(body, "tasks");
+
+	if (strcmp(o->format, "html") == 0)
+		task_export_html_tasks(o, tasks);
+	else if (strcmp(o->format, "json") == 0)
+		task_json_stream(o->fp, tasks, &o->n);
+	else
+		task_export_csv(o, tasks);
+	return o->st != CTL_EXIT_OK; /* a write error: stop reading */
 }
 
 static int task_export(struct ctl *c, int argc, char **argv)
 {
 	const char *sub = "export", *v, *file = NULL, *format = "csv";
-	json_t *req = json_object(), *reply = NULL, *tasks, *t;
+	json_t *req = json_object(), *reply = NULL;
+	struct task_export_out o;
 	bool bad = false;
-	FILE *fp = stdout;
 	int st = 0;
+
+	memset(&o, 0, sizeof(o));
 
 	for (int i = 1; i < argc && st == 0; i++) {
 		if ((v = task_flag(argc, argv, &i, "--search", &bad)) != NULL) {
@@ -1090,56 +1255,51 @@ static int task_export(struct ctl *c, int argc, char **argv)
 		json_decref(req);
 		return st;
 	}
-	if ((st = task_call(c, MSG_TASK_EXPORT, req, &reply)) != 0)
-		return st;
+	o.format = format;
+	o.file = file;
+	o.st = CTL_EXIT_OK;
 	if (strcmp(format, "html") == 0) {
-		st = task_export_html(json_object_get(reply, "tasks"), file);
-		json_decref(reply);
-		return st;
-	}
-	if (file != NULL && (fp = fopen(file, "w")) == NULL) {
-		fprintf(stderr, "task export: %s: %s\n", file, strerror(errno));
-		json_decref(reply);
-		return CTL_EXIT_ERROR;
-	}
-	tasks = json_object_get(reply, "tasks");
-	if (strcmp(format, "json") == 0) {
-		char *text = json_dumps(reply, JSON_INDENT(2) | JSON_SORT_KEYS);
-		fprintf(fp, "%s\n", text != NULL ? text : "{}");
-		free(text);
-	} else {
-		fprintf(fp, "id,state,type,label,result,parent_task_id,started_at,ended_at\n");
-		for (size_t i = 0; i < json_array_size(tasks) && (t = json_array_get(tasks, i)) != NULL;
-		     i++) {
-			char b1[32], b2[32];
-			const char *parent = json_string_value(json_object_get(t, "parent_task_id"));
-			task_csv_field(fp, task_str(t, "id"));
-			fprintf(fp, ",%s,", task_str(t, "state"));
-			/* type: the task type ([task:LABEL]); Foreman puts the task's class there, and
-			 * a task's class here is its type. label: the same, as Foreman's label is the
-			 * action that ran. The free-form name is in the JSON and HTML exports. */
-			task_csv_field(fp, task_str(t, "label"));
-			fputc(',', fp);
-			task_csv_field(fp, task_str(t, "label"));
-			fprintf(fp, ",%s,%s,%s,%s\n", task_str(t, "result"), parent != NULL ? parent : "",
-				json_is_number(json_object_get(t, "started_at"))
-				    ? task_time(json_object_get(t, "started_at"), b1, sizeof(b1))
-				    : "",
-				json_is_number(json_object_get(t, "ended_at"))
-				    ? task_time(json_object_get(t, "ended_at"), b2, sizeof(b2))
-				    : "");
+		if ((st = task_export_html_begin(&o)) != CTL_EXIT_OK) {
+			o.st = st;
+			task_export_html_end(&o);
+			json_decref(req);
+			return st;
 		}
+	} else if (file != NULL && (o.fp = fopen(file, "w")) == NULL) {
+		fprintf(stderr, "task export: %s: %s\n", file, strerror(errno));
+		json_decref(req);
+		return CTL_EXIT_ERROR;
+	} else if (file == NULL) {
+		o.fp = stdout;
 	}
+	if (strcmp(format, "csv") == 0)
+		fprintf(o.fp, "id,state,type,label,result,parent_task_id,started_at,ended_at\n");
+	/* streamed: pages as they come, written at once (any number of tasks) */
+	json_object_set_new(req, "stream", json_true());
+	if (strcmp(format, "csv") == 0)
+		json_object_set_new(req, "rows", json_true()); /* no steps, errors, locks needed */
+	st = task_call_stream(c, MSG_TASK_EXPORT, req, task_export_page, &o, &reply);
+	json_decref(reply);
+	if (st == CTL_EXIT_OK && o.st != CTL_EXIT_OK)
+		st = o.st;
+	if (strcmp(format, "html") == 0) {
+		o.st = st;
+		task_export_html_end(&o);
+		return o.st;
+	}
+	if (st == CTL_EXIT_OK && strcmp(format, "json") == 0)
+		task_json_stream_end(o.fp, o.n);
 	if (file != NULL) {
-		if (fclose(fp) != 0) {
+		if (fclose(o.fp) != 0) {
 			fprintf(stderr, "task export: %s: %s\n", file, strerror(errno));
-			json_decref(reply);
 			return CTL_EXIT_ERROR;
 		}
-		fprintf(stderr, "%zu tasks exported to %s\n", json_array_size(tasks), file);
+		if (st == CTL_EXIT_OK)
+			fprintf(stderr, "%zu tasks exported to %s\n", o.n, file);
+	} else {
+		fflush(stdout);
 	}
-	json_decref(reply);
-	return 0;
+	return st;
 }
 
 static int task_locks(struct ctl *c, int argc, char **argv)

@@ -263,9 +263,7 @@ int proto_wbuf_add(struct proto_wbuf *wb, uint32_t type, const char *payload, si
 		errno = EMSGSIZE;
 		return -1;
 	}
-	if (wb->off > 0 && wb->off == wb->len)
-		wb->off = wb->len = 0;
-	if (proto_reserve(&wb->buf, &wb->cap, wb->len + sizeof(h) + len) < 0)
+	if (proto_wbuf_reserve(wb, wb->len + sizeof(h) + len) < 0)
 		return -1;
 	memcpy(wb->buf + wb->len, &h, sizeof(h));
 	if (len > 0)
@@ -274,10 +272,22 @@ int proto_wbuf_add(struct proto_wbuf *wb, uint32_t type, const char *payload, si
 	return 0;
 }
 
+/*
+ * Room for need bytes counted from the buffer's start as it is now (callers
+ * pass wb->len + n and read wb->len again after the call). What was written
+ * already is dropped from the front first, so a buffer that is never empty
+ * (a stream to a peer that keeps up, but only just) does not grow without end.
+ */
 int proto_wbuf_reserve(struct proto_wbuf *wb, size_t need)
 {
-	if (wb->off > 0 && wb->off == wb->len)
-		wb->off = wb->len = 0;
+	if (wb->off > 0 && (wb->off == wb->len || need > wb->cap)) {
+		size_t off = wb->off;
+
+		memmove(wb->buf, wb->buf + off, wb->len - off);
+		wb->len -= off;
+		wb->off = 0;
+		need -= off;
+	}
 	return proto_reserve(&wb->buf, &wb->cap, need);
 }
 

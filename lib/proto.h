@@ -161,8 +161,10 @@ enum msgtype {
 	 *   then OK {"task":{... with steps/errors/locks}} once it is stopped
 	 *   (at once when it already is).
 	 */
-	MSG_TASK_SUBMIT = 200,	     /* see above -> {"id"} / {"ids"} */
-	MSG_TASK_LIST = 201,	     /* {"search","limit","order","stuck"} -> {"tasks": [...]} */
+	MSG_TASK_SUBMIT = 200, /* see above -> {"id"} / {"ids"} */
+	/* {"search","limit","order","stuck","stream"} -> {"tasks": [...]}; with "stream": DATA frames
+	 * {"tasks": [...]} (pages, any number of tasks) then OK {"count": N} */
+	MSG_TASK_LIST = 201,
 	MSG_TASK_SHOW = 202,	     /* {"id"} -> {"task": {...}} */
 	MSG_TASK_RESUME = 203,	     /* {"id"} -> {"task": {...}} */
 	MSG_TASK_SKIP = 204,	     /* {"id"} -> {"task": {...}} */
@@ -175,7 +177,9 @@ enum msgtype {
 	    209, /* {"search","after","states","noop","batch_size"} -> {"deleted","matched","noop","ids"}
 		  * (deleted in batches of batch_size, default 1000, one per loop iteration and
 		  * cut short after 8 ms of deletes; the reply comes after the last) */
-	MSG_TASK_EXPORT = 210,	    /* {"search","days"} -> {"tasks": [full task...]} */
+	/* {"search","days","stream","rows"} -> {"tasks": [full task...]}; "stream" as MSG_TASK_LIST;
+	 * "rows": the rows only, as MSG_TASK_LIST has them */
+	MSG_TASK_EXPORT = 210,
 	MSG_TASK_WAIT = 211,	    /* {"id"} -> DATA {"task"} on each change ... OK {"task"} when stopped */
 	MSG_TASK_SCHEDULE = 212,    /* {"label","cron","input","iterations","until"} -> {"id"} */
 	MSG_RECURRING_LIST = 213,   /* {} -> {"recurring": [...]} */

@@ -152,6 +152,10 @@ struct queue_ops {
 	 * -1 with the reason in err for a bad query or order. */
 	int (*task_list)(struct qb *b, const char *search, const char *order, long limit, int64_t now_ms,
 			 q_task_fn fn, void *arg, char *err, size_t errlen);
+	/* The row numbers of the tasks task_list would walk, in its order (a malloc'd array in *out;
+	 * 8 bytes a task: lists and exports are streamed from it). -1 with the reason in err. */
+	int (*task_nums)(struct qb *b, const char *search, const char *order, long limit, int64_t now_ms,
+			 int64_t **out, size_t *n, char *err, size_t errlen);
 	int (*children_of)(struct qb *b, const char *id, q_task_fn fn, void *arg);
 	int (*steps_of)(struct qb *b, int64_t task, q_step_fn fn, void *arg);
 	int (*errors_of)(struct qb *b, int64_t task, q_error_fn fn, void *arg);

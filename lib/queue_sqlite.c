@@ -951,8 +951,9 @@ static int qs_order(const char *order, char *out, size_t len)
 	return 0;
 }
 
-static int qs_task_list(struct qb *b, const char *search, const char *order, long limit, int64_t now_ms,
-			q_task_fn fn, void *arg, char *err, size_t errlen)
+/* The statement of a search: SELECT cols FROM tasks [WHERE search] ORDER BY order LIMIT limit. */
+static sqlite3_stmt *qs_search_stmt(struct qb *b, const char *cols, const char *search, const char *order,
+				    long limit, int64_t now_ms, char *err, size_t errlen)
 {
 	char ord[80], *sql = NULL;
 	const char *where = NULL;
@@ -969,24 +970,28 @@ static int qs_task_list(struct qb *b, const char *search, const char *order, lon
 			 "bad order '%s': use a column (created_at, started_at, ended_at, label, name, "
 			 "state, result, id) and asc or desc",
 			 order);
-		return -1;
+		return NULL;
 	}
 	if (search != NULL && *search != '\0') {
 #ifdef QS_HAVE_SEARCH
 		if (search_compile(search, now_ms / 1000, &ssql, err, errlen) < 0)
-			return -1;
+			return NULL;
 		have = true;
 		where = ssql.where;
 #else
 		snprintf(err, errlen, "search is not available in this build");
-		return -1;
+		return NULL;
 #endif
 	}
-	if (asprintf(&sql, "SELECT " TASK_COLS " FROM tasks%s%s ORDER BY %s LIMIT %ld",
+	if (asprintf(&sql, "SELECT %s FROM tasks%s%s ORDER BY %s LIMIT %ld", cols,
 		     where != NULL ? " WHERE " : "", where != NULL ? where : "", ord,
 		     limit > 0 ? limit : -1L) < 0) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+#ifdef QS_HAVE_SEARCH
+		if (have)
+			search_sql_free(&ssql);
+#endif
+		return NULL;
 	}
 	rc = sqlite3_prepare_v2(b->db, sql, -1, &st, NULL);
 	free(sql);
@@ -996,7 +1001,7 @@ static int qs_task_list(struct qb *b, const char *search, const char *order, lon
 		if (have)
 			search_sql_free(&ssql);
 #endif
-		return -1;
+		return NULL;
 	}
 #ifdef QS_HAVE_SEARCH
 	if (have) {
@@ -1004,11 +1009,62 @@ static int qs_task_list(struct qb *b, const char *search, const char *order, lon
 		search_sql_free(&ssql);
 	}
 #endif
+	return st;
+}
+
+static int qs_task_list(struct qb *b, const char *search, const char *order, long limit, int64_t now_ms,
+			q_task_fn fn, void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = qs_search_stmt(b, TASK_COLS, search, order, limit, now_ms, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
 	rc = qs_task_rows(b, st, fn, arg);
 	sqlite3_finalize(st);
 	if (rc < 0)
 		snprintf(err, errlen, "%s", b->err);
 	return rc;
+}
+
+static int qs_task_nums(struct qb *b, const char *search, const char *order, long limit, int64_t now_ms,
+			int64_t **out, size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = qs_search_stmt(b, "num", search, order, limit, now_ms, err, errlen);
+	int64_t *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			int64_t *nv;
+
+			cap = cap != 0 ? cap * 2 : 1024;
+			if ((nv = realloc(v, cap * sizeof(*nv))) == NULL) {
+				free(v);
+				sqlite3_finalize(st);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			v = nv;
+		}
+		v[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		qs_fail(b, "listing tasks");
+		snprintf(err, errlen, "%s", b->err);
+		free(v);
+		*n = 0;
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	return 0;
 }
 
 static int qs_steps_of(struct qb *b, int64_t task, q_step_fn fn, void *arg)
@@ -1220,6 +1276,7 @@ const struct queue_ops queue_sqlite_ops = {
     .tasks_active = qs_tasks_active,
     .task_list = qs_task_list,
     .children_of = qs_children_of,
+    .task_nums = qs_task_nums,
     .steps_of = qs_steps_of,
     .errors_of = qs_errors_of,
     .recurring_insert = qs_rec_insert,

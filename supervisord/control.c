@@ -296,6 +296,10 @@ bool conn_closed(const struct conn *c)
 {
 	return c->closed;
 }
+size_t conn_unsent(const struct conn *c)
+{
+	return c->wb.len - c->wb.off;
+}
 
 void conn_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg)
 {

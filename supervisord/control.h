@@ -49,6 +49,8 @@ void conn_send_frames(struct conn *c, const char *frames, size_t len);
 void conn_hold(struct conn *c);
 void conn_release(struct conn *c);
 bool conn_closed(const struct conn *c);
+/* Bytes queued for the peer and not yet written (a stream waits while it is large). */
+size_t conn_unsent(const struct conn *c);
 /* Called once when the peer goes away (worker death is noticed here too). */
 void conn_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg);
 

@@ -1031,6 +1031,7 @@ void engine_free(struct engine *e)
 	while (e->workers != NULL)
 		engine_worker_free(e->workers);
 	engine_cleanup_free(e);
+	engine_list_free(e);
 	engine_late_sweep(e, true, true);
 	e->retry_at = 0; /* a last try, whatever the database said before */
 	e->closing = true;

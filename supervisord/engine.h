@@ -231,6 +231,7 @@ struct engine {
 	int lease_ms;
 	int64_t next_cleanup_ms;       /* the scheduled cleanup's next run */
 	struct cleanup_job *cleanups;  /* batched deletes in progress (engine_cleanup.c) */
+	struct list_job *lists;	       /* lists and exports being streamed (engine_list.c) */
 	struct erec *recs;	       /* active recurring logics (engine_recurring.c) */
 	int64_t plan_recurring_id;     /* set around the engine_plan() of an occurrence */
 	unsigned char rand_pool[4097]; /* random bytes for task ids (engine_plan.c) */
@@ -331,6 +332,13 @@ int64_t engine_cleanup_every_ms(const struct engine *e);
 void engine_cleanup_free(struct engine *e);
 /* Stop the cleanups in progress, their clients told msg (a failed commit). */
 void engine_cleanup_abort(struct engine *e, const char *msg);
+
+/* engine_list.c */
+/* Stream the tasks of search (order, limit 0 = all) to c as DATA frames of {"tasks": [...]} and a
+ * final OK {"count": N}; full: as `task show` renders them (export). -1 + err: a bad search. */
+int engine_list_start(struct engine *e, struct conn *c, const char *search, const char *order, long limit,
+		      bool full, char *err, size_t errlen);
+void engine_list_free(struct engine *e);
 
 /* engine_check.c */
 bool engine_task_stuck(struct engine *e, const struct etask *t);

@@ -159,6 +159,14 @@ static void handlers_task_list(struct daemon *d, struct conn *c, json_t *req)
 	int r;
 
 	x.stuck = json_is_true(json_object_get(req, "stuck"));
+	if (!x.stuck && json_is_true(json_object_get(req, "stream"))) {
+		/* pages of DATA frames and a final OK: any number of tasks (engine_list.c) */
+		json_decref(x.arr);
+		if (engine_list_start(e, c, search, json_string_value(json_object_get(req, "order")), limit,
+				      false, err, sizeof(err)) < 0)
+			handlers_reply_error(e, c, err);
+		return;
+	}
 	if (x.stuck)
 		r = e->ops->task_list(e->b, "state = running",
 				      json_string_value(json_object_get(req, "order")), 0, engine_now(),
@@ -421,6 +429,16 @@ static void handlers_task_export(struct daemon *d, struct conn *c, json_t *req)
 	if (r < 0) {
 		json_decref(x.tasks);
 		handlers_reply_error(e, c, "out of memory");
+		return;
+	}
+	if (json_is_true(json_object_get(req, "stream"))) {
+		json_decref(x.tasks);
+		/* "rows": the task rows only (a CSV export needs no steps, errors or locks) */
+		r = engine_list_start(e, c, q, "started_at asc", 0,
+				      !json_is_true(json_object_get(req, "rows")), err, sizeof(err));
+		free(q);
+		if (r < 0)
+			handlers_reply_error(e, c, err);
 		return;
 	}
 	r = e->ops->task_list(e->b, q, "started_at asc", 0, engine_now(), handlers_export_row, &x, err,

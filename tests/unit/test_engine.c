@@ -69,6 +69,11 @@ bool conn_closed(const struct conn *c)
 	(void)c;
 	return false;
 }
+size_t conn_unsent(const struct conn *c)
+{
+	(void)c;
+	return 0;
+}
 void conn_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg)
 {
 	(void)c;
