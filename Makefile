@@ -4,6 +4,7 @@
 #   make test    install missing deps, build, run unit + e2e tests, then again under ASan+UBSan
 #   make bench   run the benchmarks in bench/ (prints ratios against the reference tools)
 #   make lint    clang-format check + cppcheck
+#   make stress  a bounded soak under faults (kills, disk full, floods) and a million-task list
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # Sources are found per folder (lib/, supervisord/, ctl/, services/); each folder is one
@@ -58,7 +59,7 @@ BACKEND = $(BUILD)/lib/taskvisor/queue-sqlite.so
 BACKEND_OBJS = $(addprefix $(BUILD)/pic/lib/,queue.o queue_sqlite.o search.o)
 
 .SECONDARY:
-.PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz
+.PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz stress
 all: $(BINS) $(BACKEND) $(UNIT_BINS) $(HELPER_BINS)
 
 # Install whichever of the Debian packages $(1) is missing (no-op when all are present).
@@ -164,6 +165,12 @@ install: $(BINS) $(BACKEND)
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(BACKEND) $(DESTDIR)$(PREFIX)/lib/taskvisor/
 	install -m 644 taskvisord.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
+
+# A bounded soak under faults (tests/stress/soak.py, STRESS_SECONDS, at most 600), then lists
+# and exports over a million tasks (tests/e2e/test_task_list_huge.sh). Not part of `make test`.
+stress: deps all
+	python3 tests/stress/soak.py --build $(BUILD) --seconds $(or $(STRESS_SECONDS),300)
+	TV_HUGE_N=$(or $(STRESS_HUGE_N),1000000) BUILD=$(abspath $(BUILD)) sh tests/e2e/test_task_list_huge.sh
 
 # Fuzz the search parser with libFuzzer (clang); FUZZ_SECONDS per run.
 fuzz: deps-fuzz

@@ -943,6 +943,10 @@ static int qs_order(const char *order, char *out, size_t len)
 		return 0;
 	}
 	n = sscanf(order, "%31s %7s", col, dir);
+	if (n >= 1 && strcmp(col, "num") == 0) { /* creation order, no sort (streamed exports) */
+		snprintf(out, len, "num %s", n == 2 && strcasecmp(dir, "desc") == 0 ? "DESC" : "ASC");
+		return 0;
+	}
 	if (n < 1 || qs_parse(cols, NELEM(cols), col) < 0)
 		return -1;
 	if (n == 2 && strcasecmp(dir, "asc") != 0 && strcasecmp(dir, "desc") != 0)

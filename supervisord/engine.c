@@ -577,6 +577,7 @@ void engine_commit(struct engine *e)
 		e->failing = false; /* try again: the next group tells */
 		log_info("engine: trying the database again (refusing writes since %.0f s: %s)",
 			 (double)(engine_now() - e->failing_since) / 1000.0, e->failing_why);
+		engine_journal_replay(e); /* what workers said meanwhile */
 	}
 	engine_dispatch(e);
 	engine_late_sweep(e, true, false);
@@ -600,6 +601,11 @@ void engine_commit(struct engine *e)
 			log_error("engine: commit: %s", failed);
 			if (was_tx)
 				e->ops->rollback(e->b);
+			/* a log that grew until the disk filled is moved into the store, so that the
+			 * next group can write the log from its start again */
+			if (e->ops->checkpoint(e->b, true) < 0)
+				log_debug("engine: checkpoint after the failed commit: %s",
+					  e->ops->error(e->b));
 			for (struct worker *w = e->workers; w != NULL; w = w->next)
 				w->outbox.off = w->outbox.len = 0;
 			engine_send_replies(e, failed);
@@ -683,7 +689,14 @@ void engine_timed(struct engine *e, struct etask *t)
 /* Start delayed tasks that are due and stop those whose start_before passed. */
 static void engine_check_times(struct engine *e)
 {
-	int64_t now = engine_now(), next = engine_recurring_run(e, now);
+	int64_t now, next;
+
+	if (e->failing) { /* nothing starts, stops or recurs while the database refuses writes */
+		engine_arm_due(e, e->retry_at + 1);
+		return;
+	}
+	now = engine_now();
+	next = engine_recurring_run(e, now);
 
 	for (size_t i = 0; e->ntimed > 0 && i < e->hash_size; i++) {
 		for (struct etask *t = e->hash[i]; t != NULL; t = t->hnext) {
@@ -747,7 +760,7 @@ static void engine_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	engine_check_times(e);
 	engine_rescue_leases(e, now);
-	if (now >= e->next_cleanup_ms) {
+	if (now >= e->next_cleanup_ms && !e->failing) {
 		e->next_cleanup_ms = now + engine_cleanup_every_ms(e);
 		engine_cleanup_scheduled(e);
 	}

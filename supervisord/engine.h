@@ -394,8 +394,10 @@ void engine_worker_spawn(struct engine *e, struct worker *w, const char *step_id
 void engine_journal_lost(struct engine *e, const struct estep *s, const char *cause);
 /* The group committed: forget its journal. */
 void engine_journal_clear(struct engine *e);
-/* The group's commit failed (why): make memory equal the store again and replay the journal. */
+/* The group's commit failed (why): make memory equal the store again (the journal is kept). */
 void engine_resync(struct engine *e, const char *why);
+/* The retry: apply what the journal holds onto memory (in the new group). */
+void engine_journal_replay(struct engine *e);
 /* 0 when task changes may be asked now; -1 with the reason while the database refuses writes. */
 int engine_writable(struct engine *e, char *err, size_t errlen);
 /* A read's reply: sent after the commit, whether or not it succeeded. */

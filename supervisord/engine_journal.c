@@ -114,6 +114,8 @@ void engine_worker_done(struct engine *e, struct worker *w, const char *step_id,
 	}
 	if ((j = journal_add(e, JOURNAL_DONE, w, step_id)) != NULL)
 		j->a = json_incref(output);
+	if (e->failing && !e->replaying)
+		return; /* applied at the retry (the slot stays taken meanwhile) */
 	s = h->s;
 	engine_worker_release(w, h);
 	if (s != NULL)
@@ -135,6 +137,8 @@ void engine_worker_fail(struct engine *e, struct worker *w, const char *step_id,
 		j->text = journal_strdup(msg);
 		j->tail = journal_strdup(tail);
 	}
+	if (e->failing && !e->replaying)
+		return;
 	s = h->s;
 	engine_worker_release(w, h);
 	if (s != NULL)
@@ -162,17 +166,20 @@ void engine_worker_progress(struct engine *e, struct worker *w, const char *step
 		j->a = json_incref(progress);
 		j->b = json_incref(output);
 	}
+	if (e->failing && !e->replaying) {
+		engine_step_progress(e, h->s, NULL, NULL); /* the lease only (memory) */
+		return;
+	}
 	engine_step_progress(e, h->s, progress, output);
 }
+
+static void journal_spawn(struct engine *e, struct estep *s, json_t *label, json_t *input);
 
 void engine_worker_spawn(struct engine *e, struct worker *w, const char *step_id, json_t *label,
 			 json_t *input)
 {
 	struct held *h = engine_worker_held(w, step_id);
 	struct journal_entry *j;
-	struct estep *s;
-	json_t *sub;
-	char err[1400];
 
 	if (h == NULL || h->s == NULL)
 		return;
@@ -180,7 +187,17 @@ void engine_worker_spawn(struct engine *e, struct worker *w, const char *step_id
 		j->a = json_incref(label);
 		j->b = json_incref(input);
 	}
-	s = h->s;
+	if (e->failing && !e->replaying)
+		return;
+	journal_spawn(e, h->s, label, input);
+}
+
+/* A spawn onto step s: plan the child (its failure fails the chord). */
+static void journal_spawn(struct engine *e, struct estep *s, json_t *label, json_t *input)
+{
+	json_t *sub;
+	char err[1400];
+
 	sub = json_pack("{s:O?, s:O?}", "label", label, "input", input);
 	if (engine_plan(e, sub, s->t->row.triggered_by, s->t, s->row.idx, err, sizeof(err)) == NULL) {
 		char msg[1500];
@@ -385,32 +402,75 @@ static void resync_cleanups(struct engine *e, const char *why)
 	engine_cleanup_abort(e, msg);
 }
 
-static void resync_replay(struct engine *e, struct resync *x)
+/* Every step the store says is running, by rowid (for the journal's replay). */
+static void resync_index_running(struct engine *e, struct resync *x)
 {
+	x->nrunning = 0;
+	for (size_t i = 0; i < e->hash_size; i++)
+		for (struct etask *t = e->hash[i]; t != NULL; t = t->hnext)
+			for (size_t k = 0; k < t->nsteps; k++)
+				if (t->steps[k].row.state == QS_RUNNING) {
+					RESYNC_PUSH(x->running, x->nrunning, x->crunning);
+					x->running[x->nrunning++] = &t->steps[k];
+				}
+	if (x->nrunning > 1)
+		qsort(x->running, x->nrunning, sizeof(*x->running), resync_cmp_rowid);
+}
+
+/* An entry whose worker is gone since: applied to its step directly, if that still runs. */
+static void replay_orphan(struct engine *e, struct resync *x, struct journal_entry *j)
+{
+	int attempt = 0;
+	struct estep *s = resync_running(x, j->step_id, &attempt);
+
+	if (s == NULL || s->row.state != QS_RUNNING || s->row.attempts != attempt)
+		return;
+	switch (j->kind) {
+	case JOURNAL_DONE:
+		engine_step_done(e, s, j->a);
+		break;
+	case JOURNAL_FAIL:
+		engine_step_fail(e, s, j->text, j->tail);
+		break;
+	case JOURNAL_PROGRESS:
+		engine_step_progress(e, s, j->a, j->b);
+		break;
+	case JOURNAL_SPAWN:
+		journal_spawn(e, s, j->a, j->b);
+		break;
+	case JOURNAL_LOST:
+		if (s->w != NULL) { /* its slot stays taken until the worker answers, as before */
+			struct held *h = engine_worker_held(s->w, j->step_id);
+
+			if (h != NULL)
+				h->s = NULL;
+		}
+		engine_step_lost(e, s, j->text);
+		break;
+	}
+}
+
+void engine_journal_replay(struct engine *e)
+{
+	struct resync x;
+	size_t n = e->njournal, lost = 0;
+
+	if (n == 0)
+		return;
+	memset(&x, 0, sizeof(x));
+	resync_index_running(e, &x);
 	e->replaying = true;
 	for (size_t i = 0; i < e->njournal; i++) {
 		struct journal_entry *j = &e->journal[i];
 		struct worker *w = NULL;
 
-		if (j->kind == JOURNAL_LOST) {
-			int attempt = 0;
-			struct estep *s = resync_running(x, j->step_id, &attempt);
-
-			if (s == NULL || s->row.state != QS_RUNNING || s->row.attempts != attempt)
-				continue;
-			if (s->w != NULL) { /* its slot stays taken until the worker answers, as before */
-				struct held *h = engine_worker_held(s->w, j->step_id);
-
-				if (h != NULL)
-					h->s = NULL;
-			}
-			engine_step_lost(e, s, j->text);
+		if (j->kind != JOURNAL_LOST)
+			for (w = e->workers; w != NULL && w->id != j->worker_id; w = w->next)
+				;
+		if (w == NULL) {
+			replay_orphan(e, &x, j);
 			continue;
 		}
-		for (w = e->workers; w != NULL && w->id != j->worker_id; w = w->next)
-			;
-		if (w == NULL)
-			continue; /* gone since: its steps are lost below */
 		switch (j->kind) {
 		case JOURNAL_DONE:
 			engine_worker_done(e, w, j->step_id, j->a);
@@ -428,14 +488,28 @@ static void resync_replay(struct engine *e, struct resync *x)
 			break;
 		}
 	}
+	/* running in the store, held by no worker we know: lost while the database refused writes */
+	for (size_t i = 0; i < x.nrunning; i++) {
+		struct estep *s = x.running[i];
+		char cause[256];
+
+		if (s->row.state != QS_RUNNING || s->w != NULL)
+			continue;
+		snprintf(cause, sizeof(cause), "worker %s pid %ld lost while the database refused writes",
+			 s->row.worker != NULL ? s->row.worker : "?", (long)s->row.pid);
+		engine_step_lost(e, s, cause);
+		lost++;
+	}
 	e->replaying = false;
+	log_info("engine: %zu journal entries replayed%s", n,
+		 lost > 0 ? ", steps of lost workers rescued" : "");
+	free(x.running);
 }
 
 void engine_resync(struct engine *e, const char *why)
 {
 	struct resync x;
 	int64_t now = engine_now();
-	size_t lost = 0;
 
 	memset(&x, 0, sizeof(x));
 	resync_forget(e, &x);
@@ -520,24 +594,9 @@ void engine_resync(struct engine *e, const char *why)
 		ev_timer_start(e->loop, &e->retry_w);
 	}
 
-	resync_replay(e, &x);
-	/* running in the store, held by no worker we know: lost in the failed group */
-	for (size_t i = 0; i < x.nrunning; i++) {
-		struct estep *s = x.running[i];
-		char cause[256];
-
-		if (s->row.state != QS_RUNNING || s->w != NULL)
-			continue;
-		snprintf(cause, sizeof(cause), "worker %s pid %ld lost while the database refused writes",
-			 s->row.worker != NULL ? s->row.worker : "?", (long)s->row.pid);
-		engine_step_lost(e, s, cause);
-		lost++;
-	}
-	engine_recurring_sync(e);
 	log_warnx("engine: memory reloaded from the database (%zu unfinished tasks, %zu journal entries "
-		  "replayed%s); task changes refused for %.1f s",
-		  e->ntasks, e->njournal, lost > 0 ? ", steps of lost workers rescued" : "",
-		  (double)e->retry_ms / 1000.0);
+		  "kept for the retry); task changes refused for %.1f s",
+		  e->ntasks, e->njournal, (double)e->retry_ms / 1000.0);
 	free(x.holders);
 	free(x.waiters);
 	free(x.chords);

@@ -3,11 +3,13 @@
  * (DESIGN.md, promise 4: any answer fits). The request finds the row numbers
  * of the matching tasks in one read (8 bytes a task: 8 MB for a million);
  * pages of rows are then rendered from the store and sent as DATA frames
- * ({"tasks": [...]}, at most ~1 MiB each), a slice of at most 8 ms per loop
+ * ({"tasks": [...]}, about 512 KiB each), a slice of at most 8 ms per loop
  * iteration, and only while the client has taken what it was sent (less
  * than 2 MiB waiting in its connection): a client that does not read stops
  * the stream, never grows the daemon. The final OK says how many tasks were
- * sent. A task deleted meanwhile (cleanup) is left out. Pages are read only
+ * sent. One stream per connection at a time, and at most 4M row numbers
+ * (32 MB) held by all streams together: a request beyond either is refused.
+ * A task deleted meanwhile (cleanup) is left out. Pages are read only
  * between group transactions, so they never show a change not yet committed.
  */
 #define ENGINE_INTERNAL 1
@@ -22,11 +24,12 @@
 #include "log.h"
 #include "proto.h"
 
-#define LIST_PAGE_BYTES (1 << 20) /* a DATA frame's tasks, about */
-#define LIST_MAX_UNSENT (2 << 20) /* more than this not yet read by the client: wait */
-#define LIST_SLICE_US 8000	  /* pages rendered per loop iteration, at most this long */
-#define LIST_WAIT_S 0.002	  /* the client's pace, or the group transaction's end */
-#define LIST_TASK_MAX (4u << 20)  /* one exported task larger than this: input/output left out */
+#define LIST_PAGE_BYTES (512 << 10) /* a DATA frame's tasks, about */
+#define LIST_MAX_ROWS (4u << 20)    /* row numbers held by every stream together (8 bytes each) */
+#define LIST_MAX_UNSENT (2 << 20)   /* more than this not yet read by the client: wait */
+#define LIST_SLICE_US 8000	    /* pages rendered per loop iteration, at most this long */
+#define LIST_WAIT_S 0.002	    /* the client's pace, or the group transaction's end */
+#define LIST_TASK_MAX (4u << 20)    /* one exported task larger than this: input/output left out */
 
 struct list_job {
 	struct engine *e;
@@ -152,9 +155,22 @@ static void list_job_cb(struct ev_loop *loop, ev_timer *w, int revents)
 int engine_list_start(struct engine *e, struct conn *c, const char *search, const char *order, long limit,
 		      bool full, char *err, size_t errlen)
 {
-	struct list_job *j = calloc(1, sizeof(*j));
+	struct list_job *j;
+	size_t held = 0;
 
-	if (j == NULL) {
+	for (j = e->lists; j != NULL; j = j->jnext) {
+		if (j->c == c) { /* pipelined lists on one connection would each hold their rows */
+			snprintf(err, errlen, "a list is already being streamed on this connection");
+			return -1;
+		}
+		held += j->n - j->next;
+	}
+	if (held >= LIST_MAX_ROWS) {
+		snprintf(err, errlen,
+			 "busy: %zu tasks are being streamed to other clients; try again shortly", held);
+		return -1;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

@@ -28,6 +28,12 @@ void engine_step_lost(struct engine *e, struct estep *s, const char *cause)
 {
 	struct etask *t = s->t;
 
+	if (e->failing && !e->replaying) { /* the database refuses writes: rescued at the retry */
+		if (s->row.state == QS_RUNNING && t->row.state != QT_STOPPED)
+			engine_journal_lost(e, s, cause);
+		s->w = NULL;
+		return;
+	}
 	engine_tx(e);
 	s->w = NULL;
 	if (t->row.state == QT_STOPPED || s->row.state != QS_RUNNING)
@@ -144,6 +150,8 @@ void engine_proc_exit(struct engine *e, struct proc *p, pid_t pid, int wstatus, 
 
 void engine_rescue_leases(struct engine *e, int64_t now)
 {
+	if (e->failing)
+		return; /* leases are looked at again once the database takes writes */
 	for (struct worker *w = e->workers; w != NULL; w = w->next) {
 		if (w->supervised)
 			continue;

@@ -434,8 +434,9 @@ static void handlers_task_export(struct daemon *d, struct conn *c, json_t *req)
 	if (json_is_true(json_object_get(req, "stream"))) {
 		json_decref(x.tasks);
 		/* "rows": the task rows only (a CSV export needs no steps, errors or locks) */
-		r = engine_list_start(e, c, q, "started_at asc", 0,
-				      !json_is_true(json_object_get(req, "rows")), err, sizeof(err));
+		/* creation order: the rows come off the index as they are, no sort of every row */
+		r = engine_list_start(e, c, q, "num asc", 0, !json_is_true(json_object_get(req, "rows")), err,
+				      sizeof(err));
 		free(q);
 		if (r < 0)
 			handlers_reply_error(e, c, err);

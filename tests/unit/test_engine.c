@@ -1169,22 +1169,24 @@ static void test_commit_failure_resync(void **state)
 	engine_commit(e);
 
 	assert_true(e->failing);
-	assert_int_equal(w->outbox.len, 0); /* the STEP of t1's publish never left */
+	assert_int_equal(w->outbox.len, 0);   /* the STEP of t1's publish never left */
 	assert_null(engine_task_get(e, id3)); /* the refused task is not in memory */
-	assert_int_equal(engine_task_get(e, id1)->steps[0].row.state, QS_SUCCESS); /* replayed */
-	assert_int_equal(engine_task_get(e, id1)->steps[1].row.state, QS_READY); /* not handed out */
-	assert_int_equal(w->nheld, 1);						  /* t2's step */
+	/* memory equals the store: the DONE waits in the journal for the retry */
+	assert_int_equal(engine_task_get(e, id1)->steps[0].row.state, QS_RUNNING);
+	assert_int_equal(engine_task_get(e, id1)->steps[1].row.state, QS_PENDING);
+	assert_int_equal(w->nheld, 2); /* t1's fetch and t2's step, as the store says */
 	assert_string_equal(step_status(s1a), "running/1"); /* the store: as before the group */
 	assert_string_equal(step_status(s1b), "pending/0");
 	assert_int_equal(engine_task_json(e, r3, false), NULL);
 	assert_int_equal(engine_writable(e, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "disk full"));
 	engine_commit(e); /* before the retry: nothing is tried, nothing handed out */
-	assert_int_equal(w->nheld, 1);
+	assert_int_equal(w->nheld, 2);
+	assert_false(e->in_tx); /* no transaction stays open: reads go on */
 
-	/* the worker holding t2's step dies meanwhile (t2 may retry once: re-queued) */
-	engine_worker_closed(w, NULL); /* w held t2's step: rescued now, journaled */
-	assert_int_equal(engine_task_get(e, id2)->steps[0].row.state, QS_READY);
+	/* w disconnects meanwhile: its steps are lost, journaled (t2 may retry once) */
+	engine_worker_closed(w, NULL);
+	assert_int_equal(engine_task_get(e, id2)->steps[0].row.state, QS_RUNNING);
 
 	q_now_override = e->retry_at + 1;
 	engine_commit(e); /* the retry: t2's step goes to w2, t1's publish waits for a worker */
@@ -1221,7 +1223,7 @@ static void test_commit_failure_twice(void **state)
 	engine_commit(e);
 	assert_true(e->failing);
 	assert_string_equal(step_status(st), "running/1");
-	assert_int_equal(engine_task_get(e, id)->row.state, QT_PAUSED); /* replayed in memory */
+	assert_int_equal(engine_task_get(e, id)->row.state, QT_RUNNING); /* its step runs, as stored */
 	snprintf(e->flush_error, sizeof(e->flush_error), "disk full");
 	q_now_override = e->retry_at + 1;
 	engine_commit(e); /* fails again: replayed again */
