@@ -19,6 +19,8 @@
 #include <sys/types.h>
 
 #define CONF_NO_VALUE (-2147483647 - 1) /* an int option that was not set */
+#define CONF_START_LIMIT_BURST 5	/* [program:x] start_limit_burst default */
+#define CONF_START_LIMIT_INTERVAL 10	/* [program:x] start_limit_interval default (seconds) */
 
 enum conf_autorestart { AUTORESTART_FALSE = 0, AUTORESTART_TRUE, AUTORESTART_UNEXPECTED };
 enum conf_durability { DURABILITY_FULL = 0, DURABILITY_NORMAL };
@@ -86,6 +88,8 @@ struct conf_program {
 	int watchdog_sec;		     /* 0 = none */
 	char *restart_cron;		     /* 5-field cron line or NULL */
 	int backoff_max;		     /* seconds; 0 = no cap */
+	int start_limit_burst;		     /* 5: automatic restarts allowed ... */
+	int start_limit_interval;	     /* ... within 10 s, beyond: back-off; 0 = no limit */
 	int fatal_retry_after;		     /* seconds; 0 = never retry a FATAL process */
 	enum conf_fatal_action fatal_action; /* none | shutdown */
 	int oom_score_adj;		     /* CONF_NO_VALUE = leave */
