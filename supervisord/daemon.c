@@ -44,12 +44,27 @@ static bool daemon_wants_engine(const struct daemon *d)
 
 struct engine *daemon_engine(struct daemon *d, char *err, size_t errlen)
 {
-	if (d->engine == NULL) {
-		d->engine = engine_new(d, err, errlen);
-		if (d->engine != NULL)
-			log_info("engine: task database %s opened", engine_db_path(d->conf));
+	char why[sizeof(d->engine_err)];
+
+	if (d->engine != NULL)
+		return d->engine;
+	if (d->engine_err[0] != '\0' && ev_now(d->loop) - d->engine_failed_at < DAEMON_ENGINE_RETRY_S) {
+		snprintf(err, errlen, "%s", d->engine_err);
+		return NULL;
 	}
-	return d->engine;
+	d->engine = engine_new(d, why, sizeof(why));
+	if (d->engine != NULL) {
+		log_info("engine: task database %s opened", engine_db_path(d->conf));
+		d->engine_err[0] = '\0';
+		return d->engine;
+	}
+	/* one line per new reason, not one per task command */
+	if (strcmp(why, d->engine_err) != 0)
+		log_error("engine: %s: task commands fail until it opens; programs are supervised", why);
+	snprintf(d->engine_err, sizeof(d->engine_err), "%s", why);
+	d->engine_failed_at = ev_now(d->loop);
+	snprintf(err, errlen, "%s", why);
+	return NULL;
 }
 
 /* After a reload or an update: the engine learns the new task types, or opens if they appeared. */
@@ -59,8 +74,8 @@ static void daemon_engine_config(struct daemon *d)
 
 	if (d->engine != NULL)
 		engine_config_changed(d->engine);
-	else if (daemon_wants_engine(d) && daemon_engine(d, err, sizeof(err)) == NULL)
-		log_error("engine: %s", err);
+	else if (daemon_wants_engine(d))
+		daemon_engine(d, err, sizeof(err)); /* logs why it failed */
 }
 
 static void daemon_on_exit(void *arg, struct proc *p, pid_t pid, int wstatus, bool oom_killed)
@@ -300,8 +315,10 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 	d->control = control_new(d, err, errlen);
 	if (d->control == NULL)
 		goto fail;
-	if (daemon_wants_engine(d) && daemon_engine(d, err, errlen) == NULL)
-		goto fail;
+	/* A database that cannot be opened disables task commands, not supervision (logged). */
+	if (daemon_wants_engine(d))
+		daemon_engine(d, err, errlen);
+	err[0] = '\0';
 	d->sv = daemon_sv_new(d);
 	if (d->sv == NULL) {
 		snprintf(err, errlen, "cannot create the supervisor");
