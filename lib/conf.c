@@ -12,7 +12,9 @@
 
 #include <errno.h>
 #include <glob.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -829,6 +831,36 @@ fail:
 	conf_ld_free(&L);
 	conf_free(L.c);
 	return NULL;
+}
+
+void conf_file_perms(const struct conf *c, mode_t *mode, gid_t *gid)
+{
+	char buf[256];
+	const char *grp;
+
+	*mode = 0600;
+	*gid = (gid_t)-1;
+	if (c == NULL || c->socket_chown == NULL || c->socket_chown[0] == '\0')
+		return;
+	snprintf(buf, sizeof(buf), "%s", c->socket_chown);
+	char *colon = strchr(buf, ':');
+	if (colon != NULL) {
+		*colon = '\0';
+		grp = colon + 1;
+		if (*grp != '\0') {
+			struct group *gr = getgrnam(grp);
+			if (gr != NULL) {
+				*mode = 0640;
+				*gid = gr->gr_gid;
+			}
+			return;
+		}
+	}
+	struct passwd *pw = buf[0] != '\0' ? getpwnam(buf) : NULL;
+	if (pw != NULL) {
+		*mode = 0640;
+		*gid = pw->pw_gid;
+	}
 }
 
 void conf_free(struct conf *c)

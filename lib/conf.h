@@ -186,6 +186,10 @@ struct conf {
 /* Parse path and all it includes. NULL on error with "file:line: message" in err. */
 struct conf *conf_load(const char *path, char *err, size_t errlen);
 void conf_free(struct conf *c);
+/* Mode and group for the files the daemon creates (database, logs): 0640 with the group of
+ * [unix_socket] chown= when one is set (a user's primary group for chown=USER), else 0600 and
+ * gid_t -1. */
+void conf_file_perms(const struct conf *c, mode_t *mode, gid_t *gid);
 
 const struct conf_program *conf_program_find(const struct conf *c, const char *name);
 const struct conf_task *conf_task_find(const struct conf *c, const char *label);

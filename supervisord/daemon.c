@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -42,6 +43,37 @@ static bool daemon_wants_engine(const struct daemon *d)
 	       access(engine_db_path(d->conf), F_OK) == 0;
 }
 
+/* Task inputs are not for every user: create the database 0600 (0640 with chown='s group); SQLite
+ * gives its -wal and -shm the database's mode. A database (or -wal, -shm) that others may read,
+ * as older versions made it, loses that access; the owner's and group's are the operator's. */
+static void daemon_db_perms(struct daemon *d)
+{
+	const char *path = engine_db_path(d->conf);
+	static const char *const sfx[] = {"", "-wal", "-shm"};
+	mode_t mode;
+	gid_t gid;
+	struct stat st;
+	char p[4096];
+
+	conf_file_perms(d->conf, &mode, &gid);
+	if (stat(path, &st) < 0 && errno == ENOENT) {
+		int fd = log_open_append(path, mode, gid, false);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 007) == 0)
+			continue;
+		if (chmod(p, st.st_mode & 0770) == 0)
+			log_warnx("%s: mode %04o: others' access removed (task inputs)", p,
+				  (unsigned)(st.st_mode & 07777));
+		else
+			log_warn("%s: chmod", p);
+	}
+}
+
 struct engine *daemon_engine(struct daemon *d, char *err, size_t errlen)
 {
 	char why[sizeof(d->engine_err)];
@@ -52,6 +84,7 @@ struct engine *daemon_engine(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", d->engine_err);
 		return NULL;
 	}
+	daemon_db_perms(d);
 	d->engine = engine_new(d, why, sizeof(why));
 	if (d->engine != NULL) {
 		log_info("engine: task database %s opened", engine_db_path(d->conf));
@@ -150,6 +183,11 @@ static void daemon_apply_log(struct daemon *d)
 		else
 			log_warnx("loglevel: unknown level \"%s\"", d->conf->loglevel);
 	}
+	mode_t mode;
+	gid_t gid;
+
+	conf_file_perms(d->conf, &mode, &gid);
+	log_set_file_perms(mode, gid);
 	if (d->conf->logfile != NULL && log_open_file(d->conf->logfile) < 0)
 		log_warn("%s", d->conf->logfile);
 }

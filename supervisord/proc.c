@@ -330,14 +330,17 @@ static void proc_logs_open(struct proc *p)
 		}
 		pp->logs_stale = false;
 	}
+	mode_t mode;
+	gid_t gid;
+	conf_file_perms(p->sv->conf, &mode, &gid);
 	for (int i = 0; i < 2; i++) {
 		if (pp->log[i] != NULL)
 			continue;
 		long long maxb = i == 0 ? p->prog->stdout_logfile_maxbytes : p->prog->stderr_logfile_maxbytes;
 		int backups = i == 0 ? p->prog->stdout_logfile_backups : p->prog->stderr_logfile_backups;
 		char err[256];
-		pp->log[i] =
-		    proclog_open(pp->logpath[i], maxb, backups, p->prog->log_timestamps, err, sizeof(err));
+		pp->log[i] = proclog_open_perms(pp->logpath[i], maxb, backups, p->prog->log_timestamps, mode,
+						gid, err, sizeof(err));
 		if (pp->log[i] == NULL) {
 			log_warnx("%s: %s (output discarded)", p->fullname, err);
 			pp->log[i] = proclog_open(NULL, 0, 0, false, err, sizeof(err));
