@@ -666,7 +666,8 @@ static void handlers_worker_hello(struct daemon *d, struct conn *c, json_t *req)
 				   w->supervised ? 0.0 : (double)e->lease_ms / 1000.0));
 }
 
-/* The worker and the step a worker message is about; NULL when stale or unknown. */
+/* The worker and the step a worker message is about; NULL when stale or unknown. A connection
+ * that never said HELLO gets an error frame (its sender may be waiting for an answer). */
 static struct worker *handlers_worker_id(struct conn *c, const char *step_id, struct held **h)
 {
 	struct worker *w = conn_get_data(c);
@@ -674,6 +675,7 @@ static struct worker *handlers_worker_id(struct conn *c, const char *step_id, st
 	*h = NULL;
 	if (w == NULL) {
 		log_warnx("engine: pid %ld sent a worker message before hello", (long)conn_pid(c));
+		conn_reply_error(c, 1, "send hello first");
 		return NULL;
 	}
 	*h = engine_worker_held(w, step_id);
