@@ -344,6 +344,7 @@ static void proc_logs_open(struct proc *p)
 		if (pp->log[i] == NULL) {
 			log_warnx("%s: %s (output discarded)", p->fullname, err);
 			pp->log[i] = proclog_open(NULL, 0, 0, false, err, sizeof(err));
+			pp->logs_stale = true; /* tried again at the next spawn (out of fds, say) */
 		}
 	}
 }
