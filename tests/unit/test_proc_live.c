@@ -639,19 +639,19 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	ev_default_loop(0);
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(test_crash_restart, setup),
-	    cmocka_unit_test_setup(test_backoff_fatal, setup),
-	    cmocka_unit_test_setup(test_spawn_error, setup),
-	    cmocka_unit_test_setup(test_spawn_retry_resources, setup),
-	    cmocka_unit_test_setup(test_fatal_retry_and_backoff_max, setup),
-	    cmocka_unit_test_setup(test_reopen_logs, setup),
-	    cmocka_unit_test_setup(test_exitcodes_unexpected, setup),
-	    cmocka_unit_test_setup(test_stop_escalation, setup),
-	    cmocka_unit_test_setup(test_leader_exits_group_remains, setup),
-	    cmocka_unit_test_setup(test_priority_order, setup),
-	    cmocka_unit_test_setup(test_depends_on, setup),
-	    cmocka_unit_test_setup(test_logs_and_env, setup),
-	    cmocka_unit_test_setup(test_apply, setup),
+		cmocka_unit_test_setup(test_crash_restart, setup),
+		cmocka_unit_test_setup(test_backoff_fatal, setup),
+		cmocka_unit_test_setup(test_spawn_error, setup),
+		cmocka_unit_test_setup(test_spawn_retry_resources, setup),
+		cmocka_unit_test_setup(test_fatal_retry_and_backoff_max, setup),
+		cmocka_unit_test_setup(test_reopen_logs, setup),
+		cmocka_unit_test_setup(test_exitcodes_unexpected, setup),
+		cmocka_unit_test_setup(test_stop_escalation, setup),
+		cmocka_unit_test_setup(test_leader_exits_group_remains, setup),
+		cmocka_unit_test_setup(test_priority_order, setup),
+		cmocka_unit_test_setup(test_depends_on, setup),
+		cmocka_unit_test_setup(test_logs_and_env, setup),
+		cmocka_unit_test_setup(test_apply, setup),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[128];
