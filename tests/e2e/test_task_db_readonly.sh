@@ -5,7 +5,13 @@
 tv_init
 mkdir "$T/ro"
 mount -t tmpfs -o size=4m tmpfs "$T/ro" 2>/dev/null || { echo "SKIP: cannot mount a tmpfs"; exit 77; }
-trap 'umount "$T/ro" 2>/dev/null; tv_cleanup' EXIT
+# the daemon must be gone before the file system can be unmounted
+ro_cleanup() {
+	[ -n "$DAEMON_PID" ] && kill -KILL "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+	umount "$T/ro" 2>/dev/null
+	tv_cleanup
+}
+trap ro_cleanup EXIT
 sed -i "s|^database = .*|database = $T/ro/tasks.db|" "$T/taskvisord.conf"
 tv_program app <<EOF2
 [program:sleeper]
