@@ -12,7 +12,9 @@
 
 #include <errno.h>
 #include <glob.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,7 +228,7 @@ int conf_opt_str(struct conf_ld *L, char **dst, const char *v)
 
 /* ---- reading files ---- */
 
-static int conf_read_text(const char *path, char **out)
+static int conf_read_text(const char *path, char **out, size_t *outlen)
 {
 	FILE *fp = fopen(path, "r");
 	char *buf = NULL;
@@ -260,6 +262,26 @@ static int conf_read_text(const char *path, char **out)
 	}
 	buf[len] = '\0';
 	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+/* A byte no text configuration holds: NUL (C strings would end there: everything after it
+ * silently lost) and ini_long's placeholder mark. Its 1-based line, or 0 when there is none. */
+static int conf_bad_byte(const char *text, size_t len, unsigned char *bad)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		if (ch == '\n')
+			line++;
+		else if (ch == '\0' || ch == '\001') {
+			*bad = ch;
+			return line;
+		}
+	}
 	return 0;
 }
 
@@ -451,11 +473,21 @@ static int conf_read_file(struct conf_ld *L, const char *file, const char *real,
 					 file);
 
 	char *text;
-	if (conf_read_text(file, &text) != 0) {
+	size_t textlen;
+	unsigned char bad;
+	if (conf_read_text(file, &text, &textlen) != 0) {
 		if (from_file != NULL)
 			return conf_fail(L, from_file, from_line, "include \"%s\": %s", file,
 					 strerror(errno));
 		return conf_fail(L, file, 0, "%s", strerror(errno));
+	}
+	int badline = conf_bad_byte(text, textlen, &bad);
+	if (badline > 0) {
+		free(text);
+		if (bad == '\0')
+			return conf_fail(L, file, badline, "a NUL byte: the file must be text");
+		return conf_fail(L, file, badline, "a control character (0x%02x): the file must be text",
+				 bad);
 	}
 	if (conf_strv_push(&L->stack, &L->nstack, strdup(real)) != 0 ||
 	    conf_strv_push(&L->seen, &L->nseen, strdup(real)) != 0) {
@@ -799,6 +831,36 @@ fail:
 	conf_ld_free(&L);
 	conf_free(L.c);
 	return NULL;
+}
+
+void conf_file_perms(const struct conf *c, mode_t *mode, gid_t *gid)
+{
+	char buf[256];
+	const char *grp;
+
+	*mode = 0600;
+	*gid = (gid_t)-1;
+	if (c == NULL || c->socket_chown == NULL || c->socket_chown[0] == '\0')
+		return;
+	snprintf(buf, sizeof(buf), "%s", c->socket_chown);
+	char *colon = strchr(buf, ':');
+	if (colon != NULL) {
+		*colon = '\0';
+		grp = colon + 1;
+		if (*grp != '\0') {
+			struct group *gr = getgrnam(grp);
+			if (gr != NULL) {
+				*mode = 0640;
+				*gid = gr->gr_gid;
+			}
+			return;
+		}
+	}
+	struct passwd *pw = buf[0] != '\0' ? getpwnam(buf) : NULL;
+	if (pw != NULL) {
+		*mode = 0640;
+		*gid = pw->pw_gid;
+	}
 }
 
 void conf_free(struct conf *c)

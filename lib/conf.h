@@ -19,6 +19,8 @@
 #include <sys/types.h>
 
 #define CONF_NO_VALUE (-2147483647 - 1) /* an int option that was not set */
+#define CONF_START_LIMIT_BURST 5	/* [program:x] start_limit_burst default */
+#define CONF_START_LIMIT_INTERVAL 10	/* [program:x] start_limit_interval default (seconds) */
 
 enum conf_autorestart { AUTORESTART_FALSE = 0, AUTORESTART_TRUE, AUTORESTART_UNEXPECTED };
 enum conf_durability { DURABILITY_FULL = 0, DURABILITY_NORMAL };
@@ -86,6 +88,8 @@ struct conf_program {
 	int watchdog_sec;		     /* 0 = none */
 	char *restart_cron;		     /* 5-field cron line or NULL */
 	int backoff_max;		     /* seconds; 0 = no cap */
+	int start_limit_burst;		     /* 5: automatic restarts allowed ... */
+	int start_limit_interval;	     /* ... within 10 s, beyond: back-off; 0 = no limit */
 	int fatal_retry_after;		     /* seconds; 0 = never retry a FATAL process */
 	enum conf_fatal_action fatal_action; /* none | shutdown */
 	int oom_score_adj;		     /* CONF_NO_VALUE = leave */
@@ -182,6 +186,10 @@ struct conf {
 /* Parse path and all it includes. NULL on error with "file:line: message" in err. */
 struct conf *conf_load(const char *path, char *err, size_t errlen);
 void conf_free(struct conf *c);
+/* Mode and group for the files the daemon creates (database, logs): 0640 with the group of
+ * [unix_socket] chown= when one is set (a user's primary group for chown=USER), else 0600 and
+ * gid_t -1. */
+void conf_file_perms(const struct conf *c, mode_t *mode, gid_t *gid);
 
 const struct conf_program *conf_program_find(const struct conf *c, const char *name);
 const struct conf_task *conf_task_find(const struct conf *c, const char *label);

@@ -432,6 +432,8 @@ static const struct conf_popt {
     {"watchdog_sec", PK_DUR, offsetof(struct conf_program, watchdog_sec), 0, INT_MAX, NULL},
     {"restart_cron", PK_FN, 0, 0, 0, conf_p_cron},
     {"backoff_max", PK_DUR, offsetof(struct conf_program, backoff_max), 0, INT_MAX, NULL},
+    {"start_limit_burst", PK_INT, offsetof(struct conf_program, start_limit_burst), 1, INT_MAX, NULL},
+    {"start_limit_interval", PK_DUR, offsetof(struct conf_program, start_limit_interval), 0, INT_MAX, NULL},
     {"fatal_retry_after", PK_DUR, offsetof(struct conf_program, fatal_retry_after), 0, INT_MAX, NULL},
     {"fatal_action", PK_FN, 0, 0, 0, conf_p_fatal_action},
     {"oom_score_adj", PK_INT, offsetof(struct conf_program, oom_score_adj), -1000, 1000, NULL},
@@ -613,6 +615,8 @@ static char *conf_fingerprint(const struct conf_program *p, const struct conf_pr
 		conf_sb_add(&b, "depends_on=%s\n", *d);
 	conf_sb_add(&b, "ready=%d\nwatchdog_sec=%d\nrestart_cron=%s\nbackoff_max=%d\n", (int)p->ready,
 		    p->watchdog_sec, conf_s(p->restart_cron), p->backoff_max);
+	conf_sb_add(&b, "start_limit_burst=%d\nstart_limit_interval=%d\n", p->start_limit_burst,
+		    p->start_limit_interval);
 	conf_sb_add(&b, "fatal_retry_after=%d\nfatal_action=%d\noom_score_adj=%d\n", p->fatal_retry_after,
 		    (int)p->fatal_action, p->oom_score_adj);
 	for (size_t i = 0; i < p->nrlimits; i++)
@@ -770,6 +774,8 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 	p->autostart = true;
 	p->startsecs = 1;
 	p->startretries = 3;
+	p->start_limit_burst = CONF_START_LIMIT_BURST;
+	p->start_limit_interval = CONF_START_LIMIT_INTERVAL;
 	p->autorestart = AUTORESTART_UNEXPECTED;
 	p->stopsignal = SIGTERM;
 	p->stopwaitsecs = 10;

@@ -5,6 +5,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@ static int log_stamps = 1;
 static int log_echo;
 static FILE *log_fp;
 static char *log_path;
+static mode_t log_file_mode = 0600;
+static gid_t log_file_gid = (gid_t)-1;
 
 static const char *const log_names[] = {"CRIT", "ERROR", "WARN", "INFO", "DEBG", "TRAC"};
 
@@ -29,11 +32,41 @@ void log_init(const char *progname, enum log_level level, int timestamps)
 	log_stamps = timestamps;
 }
 
+void log_set_file_perms(mode_t mode, gid_t gid)
+{
+	log_file_mode = mode;
+	log_file_gid = gid;
+}
+
+int log_open_append(const char *path, mode_t mode, gid_t gid, bool trunc)
+{
+	int flags = O_WRONLY | O_APPEND | O_CLOEXEC | (trunc ? O_TRUNC : 0);
+	int fd = open(path, flags | O_CREAT | O_EXCL, mode);
+
+	if (fd >= 0) {
+		if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		return fd;
+	}
+	if (errno != EEXIST)
+		return -1;
+	return open(path, flags); /* an existing file keeps the mode the operator gave it */
+}
+
 int log_open_file(const char *path)
 {
-	FILE *fp = fopen(path, "a");
-	if (fp == NULL)
+	int fd = log_open_append(path, log_file_mode, log_file_gid, false);
+	if (fd < 0)
 		return -1;
+	FILE *fp = fdopen(fd, "a");
+	if (fp == NULL) {
+		close(fd);
+		return -1;
+	}
 	setvbuf(fp, NULL, _IOLBF, 0);
 	if (log_fp != NULL)
 		fclose(log_fp);

@@ -8,7 +8,9 @@
 #ifndef TV_LOG_H
 #define TV_LOG_H
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 enum log_level { LOG_LVL_CRIT = 0, LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG, LOG_LVL_TRACE };
 
@@ -16,6 +18,12 @@ enum log_level { LOG_LVL_CRIT = 0, LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LO
 void log_init(const char *progname, enum log_level level, int timestamps);
 int log_open_file(const char *path); /* append to path; -1 on error (errno set) */
 int log_reopen(void);		     /* reopen the file given to log_open_file (SIGUSR2) */
+/* Mode and group (gid_t -1: the daemon's) of a log file log_open_file creates; 0600 by default.
+ * A file that exists keeps its own. */
+void log_set_file_perms(mode_t mode, gid_t gid);
+/* Open path to append to (O_CLOEXEC; trunc empties it), creating it with mode and, when gid is
+ * not -1, that group. The fd, or -1 with errno. Also for the programs' logs and the database. */
+int log_open_append(const char *path, mode_t mode, gid_t gid, bool trunc);
 void log_set_level(enum log_level level);
 /* Also copy every line to stderr while a log file is open (the daemon in the foreground). */
 void log_set_echo(int on);

@@ -190,7 +190,8 @@ enum msgtype {
 	/*
 	 * Workers, 300-399 (libtaskvisor <-> daemon). After HELLO's OK the
 	 * connection is asynchronous both ways and nothing more is answered
-	 * (a malformed or stale message is logged and dropped).
+	 * (a malformed or stale message is logged and dropped). A worker message
+	 * before HELLO is answered ERROR {"error": "send hello first"}.
 	 *
 	 * HELLO w->d {"queue":"default","handlers":["publish","*"],"prefetch":N (>=1,
 	 *   default 1),"pid":N,"name":"text"} -> OK {"worker_id":N,"name":"exec-worker_00",

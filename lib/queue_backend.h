@@ -105,8 +105,12 @@ struct queue_ops {
 	/* Open (create, migrate) the store. NULL + err on failure. */
 	struct qb *(*open)(const char *path, enum conf_durability dur, char *err, size_t errlen);
 	void (*close)(struct qb *b);
-	/* The last error's text. */
+	/* The last error's text, for clients: "PATH: database is read-only" (the cause in words:
+	 * read-only, disk full, locked, I/O error, not a database, corrupt), never SQL. */
 	const char *(*error)(struct qb *b);
+	/* Where the details of each failure go (statement, the store's own message): the debug
+	 * log. May be NULL in a backend. */
+	void (*set_debug)(struct qb *b, void (*fn)(void *arg, const char *detail), void *arg);
 
 	int (*begin)(struct qb *b); /* 0 / -1 */
 	int (*commit)(struct qb *b);

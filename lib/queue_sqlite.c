@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -265,13 +266,85 @@ struct qb {
 	 */
 	bool poisoned, sp_poisoned;
 	char poison[512];
-	char err[512];
+	char *path;
+	char err[512]; /* "PATH: database is read-only": what a client may see */
+	void (*debug)(void *arg, const char *detail); /* the statement and SQLite's text, or NULL */
+	void *debug_arg;
 };
+
+/* SQLite's result code in an operator's words (never SQL text). */
+static void qs_words(sqlite3 *db, int rc, char *buf, size_t len)
+{
+	int sys = db != NULL ? sqlite3_system_errno(db) : 0;
+
+	switch (rc & 0xff) {
+	case SQLITE_READONLY:
+		snprintf(buf, len, "database is read-only");
+		break;
+	case SQLITE_FULL:
+		snprintf(buf, len, "disk full");
+		break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		snprintf(buf, len, "database is locked");
+		break;
+	case SQLITE_IOERR:
+		if (sys == ENOSPC || sys == EDQUOT)
+			snprintf(buf, len, "disk full");
+		else if (sys == EROFS)
+			snprintf(buf, len, "database is read-only (%s)", strerror(sys));
+		else if (sys != 0)
+			snprintf(buf, len, "I/O error (%s)", strerror(sys));
+		else
+			snprintf(buf, len, "I/O error");
+		break;
+	case SQLITE_NOTADB:
+		snprintf(buf, len, "file is not a database");
+		break;
+	case SQLITE_CORRUPT:
+		snprintf(buf, len, "database is corrupt");
+		break;
+	case SQLITE_CANTOPEN:
+		if (sys != 0)
+			snprintf(buf, len, "unable to open the database file (%s)", strerror(sys));
+		else
+			snprintf(buf, len, "unable to open the database file");
+		break;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		snprintf(buf, len, "permission denied");
+		break;
+	case SQLITE_CONSTRAINT: /* "UNIQUE constraint failed: tasks.id": words, no statement */
+		snprintf(buf, len, "%s", db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		break;
+	default:
+		snprintf(buf, len, "%s", sqlite3_errstr(rc));
+	}
+}
+
+/* The last failure as "PATH: words" in b->err; what failed (a label or the statement) and
+ * SQLite's own text go to the debug hook only. */
+static int qs_fail_rc(struct qb *b, int rc, const char *what, const char *sqlmsg)
+{
+	char words[256];
+
+	qs_words(b->db, rc, words, sizeof(words));
+	/* a file system mounted read-only shows as "unable to open" (the -shm cannot be made) */
+	if ((rc & 0xff) == SQLITE_CANTOPEN && b->path != NULL && access(b->path, W_OK) < 0 && errno == EROFS)
+		snprintf(words, sizeof(words), "database is read-only (%s)", strerror(EROFS));
+	snprintf(b->err, sizeof(b->err), "%s: %s", b->path != NULL ? b->path : "database", words);
+	if (b->debug != NULL) {
+		char detail[1200];
+
+		snprintf(detail, sizeof(detail), "%.511s: %.300s: %.300s", b->err, what, sqlmsg);
+		b->debug(b->debug_arg, detail);
+	}
+	return -1;
+}
 
 static int qs_fail(struct qb *b, const char *what)
 {
-	snprintf(b->err, sizeof(b->err), "%s: %s", what, sqlite3_errmsg(b->db));
-	return -1;
+	return qs_fail_rc(b, sqlite3_extended_errcode(b->db), what, sqlite3_errmsg(b->db));
 }
 
 /* Record the log size after each commit (the engine decides when to checkpoint). */
@@ -287,8 +360,11 @@ static int qs_exec(struct qb *b, const char *sql)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(b->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(b->err, sizeof(b->err), "%s", msg != NULL ? msg : sqlite3_errmsg(b->db));
+	int rc = sqlite3_exec(b->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		qs_fail_rc(b, sqlite3_extended_errcode(b->db), sql,
+			   msg != NULL ? msg : sqlite3_errmsg(b->db));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -310,8 +386,8 @@ static int qs_migrate(struct qb *b)
 	sqlite3_finalize(st);
 	if (version > (int)NELEM(qs_migrations)) {
 		snprintf(b->err, sizeof(b->err),
-			 "database schema version %d is newer than this taskvisord (%zu)", version,
-			 NELEM(qs_migrations));
+			 "%s: database schema version %d is newer than this taskvisord (%zu)", b->path,
+			 version, NELEM(qs_migrations));
 		return -1;
 	}
 	for (size_t i = (size_t)version; i < NELEM(qs_migrations); i++) {
@@ -326,7 +402,7 @@ static int qs_migrate(struct qb *b)
 
 			snprintf(why, sizeof(why), "%s", b->err);
 			sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
-			snprintf(b->err, sizeof(b->err), "migration %zu: %.400s", i + 1, why);
+			snprintf(b->err, sizeof(b->err), "%.440s (migration %zu)", why, i + 1);
 			return -1;
 		}
 		if (qs_exec(b, "COMMIT") < 0)
@@ -362,6 +438,7 @@ static void qs_close(struct qb *b)
 	sqlite3_finalize(b->task_many);
 	sqlite3_finalize(b->step_many);
 	sqlite3_close(b->db);
+	free(b->path);
 	free(b);
 }
 
@@ -370,13 +447,19 @@ static struct qb *qs_open(const char *path, enum conf_durability dur, char *err,
 	struct qb *b = calloc(1, sizeof(*b));
 	char pragmas[256];
 
-	if (b == NULL) {
+	int rc;
+
+	if (b == NULL || (b->path = strdup(path)) == NULL) {
+		free(b);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, b->db != NULL ? sqlite3_errmsg(b->db) : "cannot open");
+	rc = sqlite3_open_v2(path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		qs_fail_rc(b, b->db != NULL ? sqlite3_extended_errcode(b->db) : rc, "open",
+			   sqlite3_errstr(rc));
+		snprintf(err, errlen, "%s", b->err);
 		qs_close(b);
 		return NULL;
 	}
@@ -386,22 +469,23 @@ static struct qb *qs_open(const char *path, enum conf_durability dur, char *err,
 		 " PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY;",
 		 dur == DURABILITY_NORMAL ? "NORMAL" : "FULL");
 	if (qs_exec(b, pragmas) < 0 || qs_migrate(b) < 0) {
-		snprintf(err, errlen, "%s: %s", path, b->err);
+		snprintf(err, errlen, "%s", b->err);
 		qs_close(b);
 		return NULL;
 	}
 	for (int i = 0; i < QS_NSTMT; i++) {
 		if (sqlite3_prepare_v3(b->db, qs_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &b->st[i], NULL) !=
 		    SQLITE_OK) {
-			snprintf(err, errlen, "%s: preparing \"%.40s...\": %s", path, qs_sql[i],
-				 sqlite3_errmsg(b->db));
+			qs_fail(b, qs_sql[i]);
+			snprintf(err, errlen, "%s", b->err);
 			qs_close(b);
 			return NULL;
 		}
 	}
 	if (qs_prepare_many(b, "tasks", QS_TASK_INSERT_COLS, QS_TASK_ROW, &b->task_many) < 0 ||
 	    qs_prepare_many(b, "steps", QS_STEP_INSERT_COLS, QS_STEP_ROW, &b->step_many) < 0) {
-		snprintf(err, errlen, "%s: preparing the batch inserts: %s", path, sqlite3_errmsg(b->db));
+		qs_fail(b, "preparing the batch inserts");
+		snprintf(err, errlen, "%s", b->err);
 		qs_close(b);
 		return NULL;
 	}
@@ -414,6 +498,12 @@ static const char *qs_error(struct qb *b)
 	return b->err;
 }
 
+static void qs_set_debug(struct qb *b, void (*fn)(void *arg, const char *detail), void *arg)
+{
+	b->debug = fn;
+	b->debug_arg = arg;
+}
+
 /* Run a statement that returns no rows. */
 static int qs_run_stmt(struct qb *b, sqlite3_stmt *st, const char *what, bool rollback)
 {
@@ -421,13 +511,16 @@ static int qs_run_stmt(struct qb *b, sqlite3_stmt *st, const char *what, bool ro
 
 	if (!b->in_tx && !rollback && st != b->st[QS_BEGIN] && st != b->st[QS_PING_WRITE]) {
 		/* every write belongs to the engine's group transaction: none commits on its own */
-		snprintf(b->err, sizeof(b->err), "%.60s: no transaction is open", what);
+		if (b->debug != NULL)
+			b->debug(b->debug_arg, what);
+		snprintf(b->err, sizeof(b->err), "%s: a write outside a transaction", b->path);
 		return -1;
 	}
 	if (b->in_tx && !rollback && sqlite3_get_autocommit(b->db)) {
 		/* SQLite rolled the transaction back (I/O error, full disk): write nothing on its own */
-		snprintf(b->err, sizeof(b->err), "%.60s: the transaction was rolled back by an earlier error",
-			 what);
+		(void)what;
+		snprintf(b->err, sizeof(b->err), "%s: the transaction was rolled back by an earlier error",
+			 b->path);
 		if (!b->poisoned) {
 			b->poisoned = true;
 			snprintf(b->poison, sizeof(b->poison), "%s", b->err);
@@ -1000,7 +1093,8 @@ static sqlite3_stmt *qs_search_stmt(struct qb *b, const char *cols, const char *
 	rc = sqlite3_prepare_v2(b->db, sql, -1, &st, NULL);
 	free(sql);
 	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "search: %s", sqlite3_errmsg(b->db));
+		qs_fail(b, "preparing a search");
+		snprintf(err, errlen, "%s", b->err);
 #ifdef QS_HAVE_SEARCH
 		if (have)
 			search_sql_free(&ssql);
@@ -1253,6 +1347,7 @@ const struct queue_ops queue_sqlite_ops = {
     .open = qs_open,
     .close = qs_close,
     .error = qs_error,
+    .set_debug = qs_set_debug,
     .begin = qs_begin,
     .commit = qs_commit,
     .rollback = qs_rollback,

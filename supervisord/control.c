@@ -424,7 +424,6 @@ static void control_dispatch(struct conn *c, const struct proto_hdr *hdr, const 
 	log_debug("control: %s from pid %ld", proto_msg_name(hdr->type), (long)c->pid);
 	/* CHECK answers the process checks without the engine (handlers_task.c opens it for the rest) */
 	if (task && hdr->type != MSG_CHECK && daemon_engine(c->ctl->d, err, sizeof(err)) == NULL) {
-		log_error("engine: %s", err);
 		conn_reply_error(c, 1, "task database: %s", err);
 		return;
 	}

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -42,14 +43,61 @@ static bool daemon_wants_engine(const struct daemon *d)
 	       access(engine_db_path(d->conf), F_OK) == 0;
 }
 
+/* Task inputs are not for every user: create the database 0600 (0640 with chown='s group); SQLite
+ * gives its -wal and -shm the database's mode. A database (or -wal, -shm) that others may read,
+ * as older versions made it, loses that access; the owner's and group's are the operator's. */
+static void daemon_db_perms(struct daemon *d)
+{
+	const char *path = engine_db_path(d->conf);
+	static const char *const sfx[] = {"", "-wal", "-shm"};
+	mode_t mode;
+	gid_t gid;
+	struct stat st;
+	char p[4096];
+
+	conf_file_perms(d->conf, &mode, &gid);
+	if (stat(path, &st) < 0 && errno == ENOENT) {
+		int fd = log_open_append(path, mode, gid, false);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 007) == 0)
+			continue;
+		if (chmod(p, st.st_mode & 0770) == 0)
+			log_warnx("%s: mode %04o: others' access removed (task inputs)", p,
+				  (unsigned)(st.st_mode & 07777));
+		else
+			log_warn("%s: chmod", p);
+	}
+}
+
 struct engine *daemon_engine(struct daemon *d, char *err, size_t errlen)
 {
-	if (d->engine == NULL) {
-		d->engine = engine_new(d, err, errlen);
-		if (d->engine != NULL)
-			log_info("engine: task database %s opened", engine_db_path(d->conf));
+	char why[sizeof(d->engine_err)];
+
+	if (d->engine != NULL)
+		return d->engine;
+	if (d->engine_err[0] != '\0' && ev_now(d->loop) - d->engine_failed_at < DAEMON_ENGINE_RETRY_S) {
+		snprintf(err, errlen, "%s", d->engine_err);
+		return NULL;
 	}
-	return d->engine;
+	daemon_db_perms(d);
+	d->engine = engine_new(d, why, sizeof(why));
+	if (d->engine != NULL) {
+		log_info("engine: task database %s opened", engine_db_path(d->conf));
+		d->engine_err[0] = '\0';
+		return d->engine;
+	}
+	/* one line per new reason, not one per task command */
+	if (strcmp(why, d->engine_err) != 0)
+		log_error("engine: %s: task commands fail until it opens; programs are supervised", why);
+	snprintf(d->engine_err, sizeof(d->engine_err), "%s", why);
+	d->engine_failed_at = ev_now(d->loop);
+	snprintf(err, errlen, "%s", why);
+	return NULL;
 }
 
 /* After a reload or an update: the engine learns the new task types, or opens if they appeared. */
@@ -59,8 +107,8 @@ static void daemon_engine_config(struct daemon *d)
 
 	if (d->engine != NULL)
 		engine_config_changed(d->engine);
-	else if (daemon_wants_engine(d) && daemon_engine(d, err, sizeof(err)) == NULL)
-		log_error("engine: %s", err);
+	else if (daemon_wants_engine(d))
+		daemon_engine(d, err, sizeof(err)); /* logs why it failed */
 }
 
 static void daemon_on_exit(void *arg, struct proc *p, pid_t pid, int wstatus, bool oom_killed)
@@ -135,6 +183,11 @@ static void daemon_apply_log(struct daemon *d)
 		else
 			log_warnx("loglevel: unknown level \"%s\"", d->conf->loglevel);
 	}
+	mode_t mode;
+	gid_t gid;
+
+	conf_file_perms(d->conf, &mode, &gid);
+	log_set_file_perms(mode, gid);
 	if (d->conf->logfile != NULL && log_open_file(d->conf->logfile) < 0)
 		log_warn("%s", d->conf->logfile);
 }
@@ -300,8 +353,10 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 	d->control = control_new(d, err, errlen);
 	if (d->control == NULL)
 		goto fail;
-	if (daemon_wants_engine(d) && daemon_engine(d, err, errlen) == NULL)
-		goto fail;
+	/* A database that cannot be opened disables task commands, not supervision (logged). */
+	if (daemon_wants_engine(d))
+		daemon_engine(d, err, errlen);
+	err[0] = '\0';
 	d->sv = daemon_sv_new(d);
 	if (d->sv == NULL) {
 		snprintf(err, errlen, "cannot create the supervisor");

@@ -40,6 +40,8 @@ struct daemon {
 	int nsig_watchers;
 	ev_timer reload_timer;	 /* adopts reload_conf once all processes stopped */
 	ev_timer watchdog_timer; /* WATCHDOG=1 at half of systemd's WatchdogSec */
+	char engine_err[512];	 /* why the engine last failed to open ("" = it did not) */
+	double engine_failed_at; /* when (loop time): retried at most every DAEMON_ENGINE_RETRY_S */
 };
 
 /* Begin an orderly shutdown: stop programs (descending priority), then leave the loop. */
@@ -58,8 +60,12 @@ void daemon_reopen_logs(struct daemon *d);
  * The task engine, opened on first use: a daemon that only supervises
  * programs (no [task:] or [recurring:] sections and no database file yet)
  * neither creates the database nor loads SQLite's pages. NULL with a
- * message in err when the database cannot be opened.
+ * message in err when the database cannot be opened ("PATH: file is not a
+ * database"); programs are supervised all the same. A failed open is tried
+ * again by the next caller at most every DAEMON_ENGINE_RETRY_S seconds (until
+ * then the same message), so a restored file needs no restart.
  */
+#define DAEMON_ENGINE_RETRY_S 2.0
 struct engine *daemon_engine(struct daemon *d, char *err, size_t errlen);
 
 /* Set up everything after the config is loaded (socket, engine, supervisor,

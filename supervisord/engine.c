@@ -970,6 +970,14 @@ const char *engine_db_path(const struct conf *c)
 	return c != NULL && c->database != NULL ? c->database : "taskvisor.db";
 }
 
+/* The store's details of a failure (the statement, its own message): debug log only, the
+ * words of e->ops->error() are what operators and clients see. */
+static void engine_db_debug(void *arg, const char *detail)
+{
+	(void)arg;
+	log_debug("engine: database: %s", detail);
+}
+
 struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof(*e));
@@ -997,8 +1005,10 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 		free(e);
 		return NULL;
 	}
+	if (e->ops->set_debug != NULL)
+		e->ops->set_debug(e->b, engine_db_debug, e);
 	if (e->ops->max_rowids(e->b, &e->next_task, &e->next_step) < 0) {
-		snprintf(err, errlen, "%s: %s", path, e->ops->error(e->b));
+		snprintf(err, errlen, "%s", e->ops->error(e->b)); /* "PATH: words" */
 		e->ops->close(e->b);
 		free(e);
 		return NULL;
@@ -1024,7 +1034,7 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 		e->retry_w.data = e;
 	}
 	if (e->ops->tasks_active(e->b, engine_load_active, e) < 0) {
-		snprintf(err, errlen, "%s: loading tasks: %s", path, e->ops->error(e->b));
+		snprintf(err, errlen, "%s", e->ops->error(e->b));
 		engine_free(e);
 		return NULL;
 	}
@@ -1108,8 +1118,7 @@ int engine_ping_db(struct engine *e, char *msg, size_t len)
 		return -1;
 	}
 	if (e->failing || e->retry_ms != 0) { /* retry_ms: no write has succeeded since */
-		snprintf(msg, len, "database: %s: refusing writes for %.0f s: %s",
-			 engine_db_path(e->d != NULL ? e->d->conf : NULL),
+		snprintf(msg, len, "database refusing writes for %.0f s: %s",
 			 (double)(engine_now() - e->failing_since) / 1000.0, e->failing_why);
 		return -1;
 	}

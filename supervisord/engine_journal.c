@@ -611,8 +611,8 @@ int engine_writable(struct engine *e, char *err, size_t errlen)
 		return 0;
 	in = (double)(e->retry_at - engine_now()) / 1000.0;
 	snprintf(err, errlen,
-		 "task database: %s: %s; task changes are refused until it takes writes again (next try "
-		 "in %.1f s)",
-		 engine_db_path(e->d != NULL ? e->d->conf : NULL), e->failing_why, in > 0 ? in : 0.0);
+		 "task database: %s; task changes are refused until it takes writes again (next try in "
+		 "%.1f s)",
+		 e->failing_why, in > 0 ? in : 0.0);
 	return -1;
 }

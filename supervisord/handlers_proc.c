@@ -968,7 +968,7 @@ static void handlers_ping(struct daemon *d, struct conn *c, json_t *req)
 	json_t *checks = json_array();
 	size_t np, running = 0;
 	struct proc **procs = sv_procs(d->sv, &np);
-	char up[64], msg[256];
+	char up[64], msg[256], dberr[512];
 
 	(void)req;
 	for (size_t i = 0; i < np; i++)
@@ -979,7 +979,11 @@ static void handlers_ping(struct daemon *d, struct conn *c, json_t *req)
 		 running, np, d->shutting_down ? ", shutting down" : "");
 	json_array_append_new(
 	    checks, json_pack("{s:s, s:b, s:s}", "name", "daemon", "ok", !d->shutting_down, "message", msg));
-	if (d->engine != NULL) /* database and worker checks (engine.c) */
+	/* a database that failed to open is tried again (at most every few seconds) */
+	if (d->engine == NULL && d->engine_err[0] != '\0' && daemon_engine(d, dberr, sizeof(dberr)) == NULL)
+		json_array_append_new(checks, json_pack("{s:s, s:b, s:s+}", "name", "database", "ok", 0,
+							"message", "task database: ", dberr));
+	else if (d->engine != NULL) /* database and worker checks (engine.c) */
 		engine_ping_checks(d->engine, checks);
 	else
 		json_array_append_new(checks,

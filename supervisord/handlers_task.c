@@ -707,13 +707,16 @@ static void handlers_worker_hello(struct daemon *d, struct conn *c, json_t *req)
 				   w->supervised ? 0.0 : (double)e->lease_ms / 1000.0));
 }
 
-/* The worker this connection said hello as; NULL (logged) before hello. */
+/* The worker this connection said hello as; NULL before hello (the sender, who may wait for an
+ * answer, gets an error frame). */
 static struct worker *handlers_worker(struct conn *c)
 {
 	struct worker *w = conn_get_data(c);
 
-	if (w == NULL)
+	if (w == NULL) {
 		log_warnx("engine: pid %ld sent a worker message before hello", (long)conn_pid(c));
+		conn_reply_error(c, 1, "send hello first");
+	}
 	return w;
 }
 

@@ -144,6 +144,8 @@ int main(int argc, char **argv)
 	const char *conf_arg = DEFAULT_CONF;
 	bool foreground = false;
 	enum log_level lvl = LOG_LVL_INFO;
+	mode_t fmode;
+	gid_t fgid;
 	char err[1024];
 	pid_t other;
 	int ch, rc;
@@ -205,6 +207,8 @@ int main(int argc, char **argv)
 	main_minfds(d.conf->minfds);
 	if (!foreground && !d.conf->nodaemon)
 		main_daemonize();
+	conf_file_perms(d.conf, &fmode, &fgid);
+	log_set_file_perms(fmode, fgid);
 	if (d.conf->logfile != NULL && log_open_file(d.conf->logfile) < 0)
 		log_warn("%s: cannot open the log file, logging to stderr", d.conf->logfile);
 	/* Like supervisord -n: in the foreground the log also goes to the terminal. */

@@ -53,11 +53,22 @@ extern char **environ;
 #define RSS_SAMPLE_SECS 1.0	/* memory_limit without a cgroup: how often RSS is sampled */
 #define RSS_OVER_SAMPLES 2	/* ... and how many samples in a row over the limit restart it */
 
-enum proc_timer { TIMER_NONE = 0, TIMER_STARTSECS, TIMER_BACKOFF, TIMER_STOPWAIT, TIMER_FATAL_RETRY };
+#define SPAWN_RETRY_SECS 1.0 /* a spawn that failed for lack of resources is retried this often */
+
+enum proc_timer {
+	TIMER_NONE = 0,
+	TIMER_STARTSECS,
+	TIMER_BACKOFF,
+	TIMER_STOPWAIT,
+	TIMER_FATAL_RETRY,
+	TIMER_RATE_LIMIT,  /* BACKOFF: automatic restarts came too fast (start_limit_*) */
+	TIMER_SPAWN_RETRY, /* BACKOFF: the spawn failed for lack of resources (EMFILE...) */
+};
 
 struct proc_priv {
 	ev_timer timer; /* one of enum proc_timer */
 	enum proc_timer timer_kind;
+	time_t retry_at; /* TIMER_RATE_LIMIT: wall clock of the next start (status), else 0 */
 	ev_timer gpoll; /* a stop waits for the process group to empty */
 	double spawn_mono;
 	pid_t pgid;	      /* process group of the last child; 0 once it is gone */
@@ -85,6 +96,12 @@ struct proc_priv {
 	ev_timer watchdog;    /* watchdog_sec: restart when WATCHDOG=1 stops coming */
 	ev_periodic cron;     /* restart_cron: scheduled restarts (wall clock) */
 	struct cron cron_line;
+
+	/* start_limit_burst/start_limit_interval: automatic restarts counted in a window. */
+	double rl_begin;   /* when the window began (monotonic) */
+	int rl_exits;	   /* exits followed by an automatic restart in it */
+	int rl_backoff;	   /* consecutive rate-limited restarts: the back-off's 1 s, 2 s, 3 s ... */
+	int spawn_retries; /* consecutive spawns failed for lack of resources (logged once) */
 };
 
 struct supervisor {
@@ -108,6 +125,7 @@ struct supervisor {
 	void (*stop_done)(void *arg);
 	void *stop_arg;
 	bool in_step, step_again;
+	spawn_fn *spawn; /* spawn_fork, or a test's replacement */
 };
 
 static void proc_transition(struct proc *p, enum proc_state to, const char *why);
@@ -221,6 +239,7 @@ static void proc_timer_stop(struct proc *p)
 {
 	ev_timer_stop(p->sv->loop, &p->priv->timer);
 	p->priv->timer_kind = TIMER_NONE;
+	p->priv->retry_at = 0;
 }
 
 static void proc_timer_set(struct proc *p, enum proc_timer kind, double secs)
@@ -311,17 +330,21 @@ static void proc_logs_open(struct proc *p)
 		}
 		pp->logs_stale = false;
 	}
+	mode_t mode;
+	gid_t gid;
+	conf_file_perms(p->sv->conf, &mode, &gid);
 	for (int i = 0; i < 2; i++) {
 		if (pp->log[i] != NULL)
 			continue;
 		long long maxb = i == 0 ? p->prog->stdout_logfile_maxbytes : p->prog->stderr_logfile_maxbytes;
 		int backups = i == 0 ? p->prog->stdout_logfile_backups : p->prog->stderr_logfile_backups;
 		char err[256];
-		pp->log[i] =
-		    proclog_open(pp->logpath[i], maxb, backups, p->prog->log_timestamps, err, sizeof(err));
+		pp->log[i] = proclog_open_perms(pp->logpath[i], maxb, backups, p->prog->log_timestamps, mode,
+						gid, err, sizeof(err));
 		if (pp->log[i] == NULL) {
 			log_warnx("%s: %s (output discarded)", p->fullname, err);
 			pp->log[i] = proclog_open(NULL, 0, 0, false, err, sizeof(err));
+			pp->logs_stale = true; /* tried again at the next spawn (out of fds, say) */
 		}
 	}
 }
@@ -408,8 +431,9 @@ static int proc_user(const char *user, struct passwd *pw, char *buf, size_t bufl
 	return 0;
 }
 
-/* Build everything and fork. pid, or -1 with the spawn error in err. */
-static pid_t proc_fork(struct proc *p, char *err, size_t errlen)
+/* Build everything and fork. pid, or -1 with the spawn error in err and, when a system
+ * call failed, its errno in *errnum (else 0). */
+static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 {
 	const struct conf_program *pr = p->prog;
 	const struct conf *c = p->sv->conf;
@@ -424,6 +448,7 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen)
 	int ngroups = 256;
 	bool set_user = false;
 
+	*errnum = 0;
 	if (spawn_split(p->cp->command ? p->cp->command : pr->command, &argv, err, errlen) < 0)
 		goto done;
 
@@ -469,6 +494,7 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen)
 
 	proc_logs_open(p);
 	if (pipe2(out, O_CLOEXEC) < 0 || (!pr->redirect_stderr && pipe2(errp, O_CLOEXEC) < 0)) {
+		*errnum = errno;
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto done;
 	}
@@ -509,7 +535,9 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen)
 	    .stderr_fd = pr->redirect_stderr ? out[1] : errp[1],
 	    .cgroup_procs = cgprocs,
 	};
-	pid = spawn_fork(&r, err, errlen);
+	pid = p->sv->spawn(&r, err, errlen);
+	if (pid < 0)
+		*errnum = errno;
 	if (pid > 0) {
 		p->priv->pipe[0] = proclog_pipe_new(p->sv->loop, out[0], p->priv->log[0]);
 		out[0] = -1;
@@ -611,6 +639,53 @@ static void proc_backoff(struct proc *p, const char *why)
 	proc_timer_set(p, TIMER_BACKOFF, d);
 }
 
+/* An exit about to be followed by an automatic restart: 0 to restart now, or the seconds to
+ * wait when more than start_limit_burst came within start_limit_interval (the reason is
+ * then in spawn_err). The window restarts with each held-back start, so only a program
+ * that stays up for a whole interval gets its burst back. */
+static int proc_rate_limit(struct proc *p)
+{
+	const struct conf_program *pr = p->prog;
+	struct proc_priv *pp = p->priv;
+	if (pr->start_limit_interval <= 0 || pr->start_limit_burst <= 0)
+		return 0;
+	double now = proc_mono();
+	if (pp->rl_exits == 0 || now - pp->rl_begin >= pr->start_limit_interval) {
+		pp->rl_begin = now;
+		pp->rl_exits = 0;
+		pp->rl_backoff = 0;
+	}
+	if (++pp->rl_exits <= pr->start_limit_burst)
+		return 0;
+	pp->rl_backoff++;
+	snprintf(p->spawn_err, sizeof(p->spawn_err), "restart rate limited: %d exits in %d s", pp->rl_exits,
+		 pr->start_limit_interval);
+	return proc_backoff_delay(pp->rl_backoff, pr->backoff_max);
+}
+
+/* Hold an automatic restart back for secs: STARTING -> BACKOFF as a start refused before the
+ * spawn (supervisord's path for a spawn error), without counting toward startretries. */
+static void proc_hold(struct proc *p, const char *why, const char *reason, enum proc_timer kind, double secs)
+{
+	proc_timer_stop(p);
+	proc_transition(p, PROC_STARTING, why);
+	if (p->state != PROC_STARTING)
+		return;
+	proc_transition(p, PROC_BACKOFF, reason);
+	if (p->state != PROC_BACKOFF || p->priv->removed || p->sv->stopping_all)
+		return;
+	proc_timer_set(p, kind, secs);
+	if (kind == TIMER_RATE_LIMIT)
+		p->priv->retry_at = time(NULL) + (time_t)secs;
+}
+
+/* Lack of resources: the same spawn may well work a moment later. */
+static bool proc_spawn_transient(int errnum)
+{
+	return errnum == EMFILE || errnum == ENFILE || errnum == EAGAIN || errnum == ENOMEM ||
+	       errnum == ENOBUFS;
+}
+
 /* RUNNING comes from READY=1 rather than startsecs. */
 static bool proc_notify_ready(const struct proc *p)
 {
@@ -621,11 +696,23 @@ static bool proc_notify_ready(const struct proc *p)
 static enum sv_result proc_spawn(struct proc *p, const char *why)
 {
 	char err[256];
+	int errnum;
 	proc_timer_stop(p);
 	p->spawn_err[0] = '\0';
 	proc_cache_conf(p);
-	pid_t pid = proc_fork(p, err, sizeof(err));
+	pid_t pid = proc_fork(p, err, sizeof(err), &errnum);
+	if (pid < 0 && proc_spawn_transient(errnum)) {
+		snprintf(p->spawn_err, sizeof(p->spawn_err), "spawn error: %s (retrying)", strerror(errnum));
+		if (p->priv->spawn_retries++ == 0)
+			log_warnx("%s: spawn error: %s (retrying every %.0f s)", p->fullname, err,
+				  SPAWN_RETRY_SECS);
+		else
+			log_debug("%s: spawn error: %s (retry %d)", p->fullname, err, p->priv->spawn_retries);
+		proc_hold(p, why, p->spawn_err, TIMER_SPAWN_RETRY, SPAWN_RETRY_SECS);
+		return SV_SPAWN_ERROR;
+	}
 	if (pid < 0) {
+		p->priv->spawn_retries = 0;
 		snprintf(p->spawn_err, sizeof(p->spawn_err), "%s", err);
 		log_warnx("%s: spawn error: %s", p->fullname, err);
 		proc_transition(p, PROC_STARTING, why);
@@ -633,6 +720,9 @@ static enum sv_result proc_spawn(struct proc *p, const char *why)
 			proc_backoff(p, err);
 		return SV_SPAWN_ERROR;
 	}
+	if (p->priv->spawn_retries > 0)
+		log_info("%s: spawned after %d failed attempts", p->fullname, p->priv->spawn_retries);
+	p->priv->spawn_retries = 0;
 	p->pid = pid;
 	p->priv->pgid = pid;
 	p->priv->group_signalled = false;
@@ -929,7 +1019,13 @@ static void proc_reaped(struct proc *p, int st)
 	bool again = ar == AUTORESTART_TRUE || (ar == AUTORESTART_UNEXPECTED && !p->last_exit_expected);
 	if (again && p->state == PROC_EXITED && !sv->stopping_all && !p->priv->removed) {
 		p->restarts++;
-		proc_start_internal(p, "autorestart");
+		int d = proc_rate_limit(p);
+		if (d > 0) {
+			log_warnx("%s: %s; next start in %d s", p->fullname, p->spawn_err, d);
+			proc_hold(p, "autorestart", p->spawn_err, TIMER_RATE_LIMIT, d);
+		} else {
+			proc_start_internal(p, "autorestart");
+		}
 	}
 }
 
@@ -977,6 +1073,18 @@ static void proc_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			p->restarts++;
 			proc_start_internal(p, "back-off elapsed");
 		}
+		break;
+	case TIMER_RATE_LIMIT:
+		if (p->state == PROC_BACKOFF) {
+			/* the window starts again here: a quick exit is held back again */
+			pp->rl_begin = proc_mono();
+			pp->rl_exits = p->prog->start_limit_burst;
+			proc_start_internal(p, "restart rate limit elapsed");
+		}
+		break;
+	case TIMER_SPAWN_RETRY:
+		if (p->state == PROC_BACKOFF)
+			proc_start_internal(p, "spawn retry");
 		break;
 	case TIMER_FATAL_RETRY:
 		if (p->state == PROC_FATAL) {
@@ -1153,6 +1261,8 @@ enum sv_result proc_start(struct proc *p)
 	}
 	proc_timer_stop(p); /* a pending fatal_retry_after */
 	p->backoff = 0;
+	p->priv->rl_exits = 0; /* an operator's start gets the whole burst again */
+	p->priv->rl_backoff = 0;
 	p->last_reason[0] = '\0';
 	return proc_start_internal(p, "start requested");
 }
@@ -1223,6 +1333,11 @@ void proc_restart(struct proc *p, const char *reason)
 	}
 }
 
+void sv_set_spawn(struct supervisor *sv, spawn_fn *fn)
+{
+	sv->spawn = fn != NULL ? fn : spawn_fork;
+}
+
 /* ---- Description ---- */
 
 void proc_describe(const struct proc *p, time_t now, char *buf, size_t len)
@@ -1262,7 +1377,11 @@ void proc_describe(const struct proc *p, time_t now, char *buf, size_t len)
 		break;
 	case PROC_BACKOFF:
 	case PROC_FATAL:
-		if (p->spawn_err[0] != '\0')
+		if (p->spawn_err[0] != '\0' && p->state == PROC_BACKOFF && p->priv != NULL &&
+		    p->priv->retry_at != 0) {
+			long long in = (long long)(p->priv->retry_at - now);
+			snprintf(buf, len, "%s, next start in %lld s", p->spawn_err, in < 0 ? 0 : in);
+		} else if (p->spawn_err[0] != '\0')
 			snprintf(buf, len, "%s", p->spawn_err);
 		else
 			snprintf(buf, len, "unknown error (try \"tail %s\")", p->fullname ? p->fullname : "");
@@ -1386,6 +1505,7 @@ struct supervisor *sv_new(struct ev_loop *loop, const struct conf *conf, const s
 	if (sv == NULL)
 		return NULL;
 	sv->loop = loop;
+	sv->spawn = spawn_fork;
 	sv->conf = conf;
 	if (hooks != NULL)
 		sv->hooks = *hooks;

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "spawn.h"
 
 /* supervisord's states and numeric codes, exactly. */
 enum proc_state {
@@ -84,6 +85,8 @@ enum sv_result {
 
 struct supervisor *sv_new(struct ev_loop *loop, const struct conf *conf, const struct sv_hooks *hooks);
 void sv_free(struct supervisor *sv); /* kills nothing: call sv_stop_all first */
+/* Test seam: fork children with fn instead of spawn_fork (NULL: spawn_fork again). */
+void sv_set_spawn(struct supervisor *sv, spawn_fn *fn);
 
 /* Start every autostart process in ascending priority (depends_on honoured). */
 void sv_start_autostart(struct supervisor *sv);

@@ -26,6 +26,8 @@ struct proclog {
 	bool timestamps;
 	bool at_bol; /* next byte starts a line (timestamp due) */
 	bool warned; /* a write error was already reported */
+	mode_t mode; /* of a file it creates (after a rotation too) */
+	gid_t gid;
 };
 
 struct proclog_pipe {
@@ -56,7 +58,7 @@ int proclog_mkdirs(const char *dir, mode_t mode)
 
 static int proclog_openfd(struct proclog *l, bool trunc)
 {
-	l->fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (trunc ? O_TRUNC : 0), 0644);
+	l->fd = log_open_append(l->path, l->mode, l->gid, trunc);
 	if (l->fd < 0)
 		return -1;
 	struct stat st;
@@ -67,12 +69,20 @@ static int proclog_openfd(struct proclog *l, bool trunc)
 struct proclog *proclog_open(const char *path, long long maxbytes, int backups, bool timestamps, char *err,
 			     size_t errlen)
 {
+	return proclog_open_perms(path, maxbytes, backups, timestamps, 0600, (gid_t)-1, err, errlen);
+}
+
+struct proclog *proclog_open_perms(const char *path, long long maxbytes, int backups, bool timestamps,
+				   mode_t mode, gid_t gid, char *err, size_t errlen)
+{
 	struct proclog *l = calloc(1, sizeof(*l));
 	if (l == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	l->fd = -1;
+	l->mode = mode;
+	l->gid = gid;
 	l->maxbytes = maxbytes;
 	l->backups = backups < 0 ? 0 : backups;
 	l->timestamps = timestamps;

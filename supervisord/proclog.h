@@ -20,6 +20,10 @@ struct proclog_pipe; /* one pipe read end feeding a proclog */
  * maxbytes 0 = never rotate; backups 0 = truncate instead of keeping old files. */
 struct proclog *proclog_open(const char *path, long long maxbytes, int backups, bool timestamps, char *err,
 			     size_t errlen);
+/* The same, creating a missing file with mode and group (gid_t -1: the daemon's); proclog_open
+ * uses 0600. */
+struct proclog *proclog_open_perms(const char *path, long long maxbytes, int backups, bool timestamps,
+				   mode_t mode, gid_t gid, char *err, size_t errlen);
 void proclog_free(struct proclog *l);
 const char *proclog_path(const struct proclog *l); /* NULL when discarding */
 /* Append captured bytes (timestamps and rotation applied). */

@@ -338,7 +338,9 @@ pid_t spawn_fork(const struct spawn_req *r, char *err, size_t errlen)
 	int e = errno;
 #endif
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (pid < 0)
+	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(e));
+		errno = e;
+	}
 	return pid;
 }

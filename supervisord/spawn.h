@@ -48,8 +48,11 @@ struct spawn_req {
 };
 
 /* Fork and exec. The child leads its own process group (pgid = pid). Returns the
- * pid, or -1 with the reason in err. Exec failures are reported by the child on
+ * pid, or -1 with the reason in err and errno set. Exec failures are reported by the child on
  * its stderr and exit status 127. */
 pid_t spawn_fork(const struct spawn_req *r, char *err, size_t errlen);
+
+/* spawn_fork's type, for a replacement that injects failures (errno set when it fails). */
+typedef pid_t spawn_fn(const struct spawn_req *r, char *err, size_t errlen);
 
 #endif

@@ -288,6 +288,8 @@ try:
     if left:
         problems.append("processes left behind: %s" % left)
 except BaseException as ex:
+    import traceback
+    traceback.print_exc()
     problems.append("stress driver: %r" % ex)
 finally:
     if problems:

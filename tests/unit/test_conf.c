@@ -1090,6 +1090,36 @@ static void test_sample(void **state)
 	conf_free(c);
 }
 
+/* A NUL byte is refused with file:line, not taken as the end of the file; so is the byte the
+ * long-line reader uses as its own marker. start_limit_* defaults and values. */
+static void test_bad_bytes(void **state)
+{
+	(void)state;
+	static const char text[] = "[program:before]\ncommand = sleep 1\n; x\0y\n[program:after]\ncommand = "
+				   "sleep 2\n";
+	FILE *fp = fopen("main.conf", "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, fp), sizeof(text) - 1);
+	fclose(fp);
+	char err[1024] = "";
+	struct conf *c = conf_load("main.conf", err, sizeof(err));
+	if (c != NULL) {
+		conf_free(c);
+		fail_msg("a file with a NUL byte loaded");
+	}
+	assert_string_equal(err, "main.conf:3: a NUL byte: the file must be text");
+	load_err_text("[program:a]\ncommand = sleep 1\nstartsecs = 1\001\n",
+		      "main.conf:3: a control character (0x01): the file must be text");
+
+	c = load_text("[program:a]\ncommand = sleep 1\n[program:b]\ncommand = sleep 1\n"
+		      "start_limit_burst = 2\nstart_limit_interval = 1m\n");
+	assert_int_equal(c->programs[0].start_limit_burst, 5);
+	assert_int_equal(c->programs[0].start_limit_interval, 10);
+	assert_int_equal(c->programs[1].start_limit_burst, 2);
+	assert_int_equal(c->programs[1].start_limit_interval, 60);
+	conf_free(c);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1112,6 +1142,7 @@ int main(void)
 	    T(test_warnings),
 	    T(test_fingerprint),
 	    T(test_sample),
+	    T(test_bad_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -297,6 +298,80 @@ static void test_spawn_error(void **state)
 	freeconf(c);
 }
 
+/* The spawn seam: fail with EAGAIN (fork out of processes) while fake_fails > 0. */
+static int fake_fails, fake_calls;
+static pid_t fake_spawn(const struct spawn_req *r, char *err, size_t errlen)
+{
+	fake_calls++;
+	if (fake_fails > 0) {
+		fake_fails--;
+		snprintf(err, errlen, "fork: %s", strerror(EAGAIN));
+		errno = EAGAIN;
+		return -1;
+	}
+	return spawn_fork(r, err, errlen);
+}
+
+/* A spawn that fails for lack of resources is retried every second without counting toward
+ * startretries (here 0: the first counted failure would be FATAL). */
+static void test_spawn_retry_resources(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	struct conf_program *pr = addprog(c, "res", "sleep 1000");
+	pr->startretries = 0;
+	pr->startsecs = 0;
+	pr->autorestart = AUTORESTART_TRUE;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
+	sv_set_spawn(sv, fake_spawn);
+	fake_fails = 3;
+	fake_calls = 0;
+	sv_start_autostart(sv);
+	struct proc *p = sv_find(sv, "res");
+	assert_int_equal(p->state, PROC_BACKOFF);
+	char d[256];
+	proc_describe(p, time(NULL), d, sizeof(d));
+	assert_string_equal(d, "spawn error: Resource temporarily unavailable (retrying)");
+	double t0 = now_mono();
+	assert_true(wait_state(p, PROC_RUNNING, 5));
+	double el = now_mono() - t0;
+	assert_true(el > 2.5 && el < 4); /* retried at +1 s, +2 s, +3 s */
+	assert_int_equal(fake_calls, 4);
+	assert_int_equal(p->backoff, 0);
+	assert_null(strstr(trace, "FATAL"));
+
+	/* the real thing: no descriptor left for the pipes when the program is killed */
+	sv_set_spawn(sv, NULL);
+	struct rlimit rl, low;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = rl;
+	low.rlim_cur = 256;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int fds[256], nfd = 0;
+	while (nfd < 256 && (fds[nfd] = dup(0)) >= 0)
+		nfd++;
+	assert_int_equal(errno, EMFILE);
+	oldpid = p->pid;
+	kill(p->pid, SIGKILL);
+	assert_true(wait_state(p, PROC_BACKOFF, 2));
+	proc_describe(p, time(NULL), d, sizeof(d));
+	assert_string_equal(d, "spawn error: Too many open files (retrying)");
+	/* still retrying, never FATAL, while the descriptors are gone */
+	double end = now_mono() + 1.5;
+	while (now_mono() < end) {
+		ev_run(ev_default_loop(0), EVRUN_NOWAIT);
+		assert_int_not_equal(p->state, PROC_FATAL);
+		usleep(5000);
+	}
+	while (nfd > 0)
+		close(fds[--nfd]);
+	setrlimit(RLIMIT_NOFILE, &rl);
+	assert_true(run_until(p, new_pid, 3));
+	assert_true(wait_state(p, PROC_RUNNING, 1));
+	teardown_sv(sv);
+	freeconf(c);
+}
+
 static void test_exitcodes_unexpected(void **state)
 {
 	(void)state;
@@ -567,6 +642,7 @@ int main(void)
 		cmocka_unit_test_setup(test_crash_restart, setup),
 		cmocka_unit_test_setup(test_backoff_fatal, setup),
 		cmocka_unit_test_setup(test_spawn_error, setup),
+		cmocka_unit_test_setup(test_spawn_retry_resources, setup),
 		cmocka_unit_test_setup(test_fatal_retry_and_backoff_max, setup),
 		cmocka_unit_test_setup(test_reopen_logs, setup),
 		cmocka_unit_test_setup(test_exitcodes_unexpected, setup),

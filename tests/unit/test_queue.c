@@ -284,7 +284,7 @@ static void test_failed_write_poisons(void **state)
 	(void)state;
 	fill_task(&t, "abc00000-0000-4000-8000-000000000001");
 	assert_int_equal(ops->task_insert(b, &t), -1); /* no transaction */
-	assert_non_null(strstr(ops->error(b), "no transaction"));
+	assert_non_null(strstr(ops->error(b), "outside a transaction"));
 	assert_int_equal(ops->begin(b), 0);
 	assert_int_equal(ops->task_insert(b, &t), 0);
 	assert_int_equal(ops->savepoint(b), 0);
@@ -415,6 +415,47 @@ static void test_names(void **state)
 	assert_int_equal(q_task_state_parse("bogus"), -1);
 }
 
+/* Storage failures in words with the path, never SQL text: a read-only database (root is not
+ * stopped by chmod: the file is opened read-only through an SQLite URI), a corrupt one. */
+static void test_errors_in_words(void **state)
+{
+	char err[512], uri[128];
+	char *path = tmpdb();
+	struct qb *b;
+	struct q_task t;
+
+	(void)state;
+	open_close(path, DURABILITY_NORMAL);
+	sqlite3_shutdown();
+	sqlite3_config(SQLITE_CONFIG_URI, 1);
+	snprintf(uri, sizeof(uri), "file:%s?mode=ro", path);
+	b = ops->open(uri, DURABILITY_NORMAL, err, sizeof(err));
+	assert_non_null(b);
+	fill_task(&t, "aaaaaaaa-0000-4000-8000-000000000009");
+	/* BEGIN IMMEDIATE itself may be what is refused */
+	assert_true(ops->begin(b) != 0 || ops->task_insert(b, &t) != 0);
+	const char *msg = ops->error(b);
+	assert_non_null(strstr(msg, "database is read-only"));
+	assert_non_null(strstr(msg, path));
+	assert_null(strstr(msg, "INSERT"));
+	assert_null(strstr(msg, "tasks ("));
+	ops->close(b);
+	sqlite3_shutdown();
+	sqlite3_config(SQLITE_CONFIG_URI, 0);
+
+	/* garbage over the header: the open fails naming the file and the cause */
+	FILE *f = fopen(path, "r+");
+	assert_non_null(f);
+	for (int i = 0; i < 100; i++)
+		fputc('x', f);
+	fclose(f);
+	b = ops->open(path, DURABILITY_NORMAL, err, sizeof(err));
+	assert_null(b);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "file is not a database"));
+	rmdb(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +469,7 @@ int main(void)
 	    cmocka_unit_test(test_crash_mid_transaction),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_failed_write_poisons),
+	    cmocka_unit_test(test_errors_in_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
