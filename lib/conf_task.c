@@ -27,6 +27,7 @@ void conf_task_free(struct conf_task *t)
 	for (size_t i = 0; i < t->nsteps; i++) {
 		free(t->steps[i].name);
 		free(t->steps[i].command);
+		argv_free(&t->steps[i].argv);
 		free(t->steps[i].handler);
 	}
 	free(t->steps);
@@ -182,9 +183,14 @@ static int conf_task_steps(struct conf_ld *L, const struct conf_sec *s, struct c
 			}
 			st->handler = strdup(h);
 		} else {
+			char why[512];
 			if (conf_template(L, s, k, &st->command) != 0) {
 				conf_strv_free(names);
 				return -1;
+			}
+			if (argv_parse(st->command, &st->argv, why, sizeof(why)) != 0) {
+				conf_strv_free(names);
+				return conf_fail(L, s->file, k->line, "%s: %s", key, why);
 			}
 		}
 		if (st->handler == NULL && st->command == NULL) {
