@@ -4,6 +4,8 @@
  * checked here and only %(here)s, %(host_node_name)s and %(ENV_X)s are expanded
  * (a '%' they bring in is doubled); %(input.repo)s, %(triggered_by)s and %% are
  * left as written for the engine, which expands them when a task is submitted.
+ * A step command is then split and checked (lib/argv.c): a substitution where a
+ * shell or interpreter would read it as code is refused here, with file:line.
  * Part of the loader: see conf_int.h.
  */
 #include <jansson.h>

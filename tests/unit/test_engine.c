@@ -362,6 +362,28 @@ static void test_plan_errors(void **state)
 			    "for an option; the template must put \"--\" before it, or join it to its option "
 			    "(--opt=%(...)s)");
 	json_decref(req);
+	/* what the kernel or the protocol would refuse at hand-out is refused at submit */
+	{
+		size_t n = 200 * 1024, big = 17 * 1024 * 1024;
+		char *v = malloc(big + 1);
+
+		assert_non_null(v);
+		memset(v, 'x', big);
+		v[n] = '\0';
+		req = json_pack("{s:s, s:{s:s}}", "label", "two", "input", "repo", v);
+		assert_null(engine_plan(e, req, "u", NULL, -1, err, sizeof(err)));
+		assert_string_equal(
+		    err, "step fetch: argument 2 would be 204800 bytes, over the 128 KiB one may hold");
+		json_decref(req);
+		v[n] = 'x';
+		v[big] = '\0';
+		req = json_pack("{s:s, s:{s:s}}", "label", "canc", "input", "big", v);
+		assert_null(engine_plan(e, req, "u", NULL, -1, err, sizeof(err)));
+		assert_true(strncmp(err, "input too large: step only's message would be 1782", 50) == 0);
+		assert_non_null(strstr(err, " bytes, over the 16 MiB frame limit"));
+		json_decref(req);
+		free(v);
+	}
 	engine_free(e);
 }
 

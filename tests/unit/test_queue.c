@@ -151,7 +151,8 @@ static void test_migrate_from_v1(void **state)
 			 2);
 	assert_int_equal(
 	    count(path, "SELECT count(*) FROM pragma_table_info('recurring') WHERE name = 'name'"), 1);
-	assert_int_equal(count(path, "SELECT count(*) FROM pragma_table_info('steps') WHERE name = 'argv'"), 1);
+	assert_int_equal(count(path, "SELECT count(*) FROM pragma_table_info('steps') WHERE name = 'argv'"),
+			 1);
 	assert_int_equal(count(path, "SELECT count(*) FROM tasks"), 1);
 	rmdb(path);
 }
