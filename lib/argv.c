@@ -335,10 +335,13 @@ static int argv_code_word(struct argv_tmpl *t, size_t i, const struct argv_inter
 			 (int)n, sub, prog);
 		return -1;
 	}
-	if (opt != 0)
-		snprintf(what, sizeof(what), "%s (%s %s)", in->shell ? "shell code" : "code", prog,
-			 t->w[opt].text);
-	else
+	if (opt != 0) {
+		/* the option alone, also when the code is glued to it (-cCODE, --eval=CODE) */
+		const char *o = t->w[opt].text;
+		int olen = (int)(o[1] == '-' ? strcspn(o, "=") : 1 + strcspn(o + 1, in->code) + 1);
+		snprintf(what, sizeof(what), "%s (%s %.*s)", in->shell ? "shell code" : "code", prog, olen,
+			 o);
+	} else
 		snprintf(what, sizeof(what), "code (the program of %s)", prog);
 	return argv_refuse_code(sub, n, in->shell, what, err, errlen);
 }

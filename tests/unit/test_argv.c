@@ -124,8 +124,8 @@ static void test_refusals(void **state)
 	refused("python3 -c 'print(\"%(input.v)s\")'",
 		"%(input.v)s inside code (python3 -c); read the environment variable TASK_INPUT_v instead");
 	refused("python3.12 -c%(input.v)s",
-		"%(input.v)s inside code (python3.12 -c%(input.v)s); read the environment variable "
-		"TASK_INPUT_v instead");
+		"%(input.v)s inside code (python3.12 -c); read the environment variable TASK_INPUT_v "
+		"instead");
 	refused("perl -ne 'print \"%(input.v)s\"' f",
 		"%(input.v)s inside code (perl -ne); read the environment variable TASK_INPUT_v instead");
 	refused("awk -F: '{print \"%(input.v)s\"}' f",
@@ -144,6 +144,17 @@ static void test_refusals(void **state)
 	refused("sh %(input.script)s",
 		"%(input.script)s as the program of sh; input may not choose what runs");
 	refused("sh -%(input.o)s x", "%(input.o)s inside an option of sh; input may not choose its options");
+	refused("find . -exec sh -c 'rm %(input.v)s' \\;",
+		"%(input.v)s inside shell code (sh -c); use \"$TASK_INPUT_v\" instead");
+	refused("env -S 'run %(input.v)s'",
+		"%(input.v)s inside code (env -S); read the environment variable TASK_INPUT_v instead");
+	refused("node --eval='x(%(input.v)s)'",
+		"%(input.v)s inside code (node --eval); read the environment variable TASK_INPUT_v instead");
+	refused("perl -Mfeature=say -e 'say %(input.v)s'",
+		"%(input.v)s inside code (perl -e); read the environment variable TASK_INPUT_v instead");
+	refused("sh -c 'x %(input.my-key)s'",
+		"%(input.my-key)s inside shell code (sh -c); pass it as an argument instead: sh -c '... "
+		"\"$1\"' sh %(input.my-key)s");
 	refused("echo 'open", "unclosed ' quote");
 	refused("echo \"open", "unclosed \" quote");
 	refused("echo x\\", "ends with a backslash");
@@ -161,6 +172,9 @@ static void test_allowed(void **state)
 	words("awk -v x=%(input.v)s '{print x}' f", "awk|-v|x=%(input.v)s|{print x}|f");
 	words("grep -e %(input.pat)s -- f", "grep|-e|%(input.pat)s|--|f");
 	words("/bin/echo \"%%(input.v)s\"", "/bin/echo|%%(input.v)s");
+	words("perl -Mstrict -e 'print @ARGV' %(input.v)s", "perl|-Mstrict|-e|print @ARGV|%(input.v)s");
+	words("sudo -u app /usr/bin/ssh-keygen -f %(input.f)s",
+	      "sudo|-u|app|/usr/bin/ssh-keygen|-f|%(input.f)s");
 }
 
 static void test_flags(void **state)
@@ -175,6 +189,8 @@ static void test_flags(void **state)
 	assert_int_equal(flags("sh -c 'echo \"$1\"' sh %(input.f)s", 4), ARGV_SUBST | ARGV_LEAD | ARGV_DATA);
 	assert_int_equal(flags("python3 -c 'x' %(input.f)s", 3), ARGV_SUBST | ARGV_LEAD | ARGV_DATA);
 	assert_int_equal(flags("sh -c 'x'", 2), ARGV_CODE);
+	assert_int_equal(flags("sh -c 'x' -- %(input.f)s", 4), ARGV_SUBST | ARGV_LEAD | ARGV_DATA);
+	assert_int_equal(flags("perl -e 'x' %(input.f)s", 3), ARGV_SUBST | ARGV_LEAD);
 }
 
 static void test_quote_join(void **state)
