@@ -43,23 +43,54 @@ struct argv_interp {
 	bool positional; /* the words after the code are positional parameters */
 	bool all_code;	 /* every later word is code (a remote shell's command) */
 	bool shell;	 /* its code is shell code */
+	bool permute;	 /* options may follow operands (GNU getopt): su USER -c CODE */
 };
 
 static const struct argv_interp argv_interps[] = {
-    {" sh bash dash zsh ksh mksh lksh ash yash posh rbash ", "c", "", "o", "", "", "", ARGV_OP_SCRIPT, true,
-     false, true},
-    {" python pypy ", "", "c", "WX", "", "m", "", ARGV_OP_SCRIPT, true, false, false},
-    {" perl ", "", "eE", "", "ilx0CdDFIMm", "", "", ARGV_OP_SCRIPT, false, false, false},
-    {" ruby ", "", "e", "Cr", "EFIKTWx0l", "", "", ARGV_OP_SCRIPT, false, false, false},
-    {" node nodejs ", "", "ep", "r", "", "", " --eval --print ", ARGV_OP_SCRIPT, false, false, false},
-    {" php ", "", "rBRE", "cdz", "", "fF", "", ARGV_OP_SCRIPT, false, false, false},
-    {" lua luajit Rscript ", "", "e", "l", "", "", "", ARGV_OP_SCRIPT, false, false, false},
-    {" expect tclsh wish ", "", "c", "", "", "f", "", ARGV_OP_SCRIPT, false, false, false},
-    {" awk gawk mawk nawk ", "", "e", "Fv", "", "f", " --source ", ARGV_OP_CODE, false, false, false},
-    {" sed ", "", "e", "l", "i", "f", " --expression ", ARGV_OP_CODE, false, false, false},
-    {" env ", "", "S", "uC", "", "", " --split-string ", ARGV_OP_NONE, false, false, false},
-    {" su runuser flock script ", "", "c", "gGswET", "", "", " --command ", ARGV_OP_NONE, false, false, true},
-    {" ssh watch ", "", "", "", "", "", "", ARGV_OP_NONE, false, true, true},
+    {.names = " sh bash dash zsh ksh mksh lksh ash yash posh rbash ",
+     .flag = "c",
+     .args = "o",
+     .operand = ARGV_OP_SCRIPT,
+     .positional = true,
+     .shell = true},
+    {.names = " python pypy ",
+     .code = "c",
+     .args = "WX",
+     .prog = "m",
+     .operand = ARGV_OP_SCRIPT,
+     .positional = true},
+    {.names = " perl ", .code = "eE", .glued = "ilx0CdDFIMm", .operand = ARGV_OP_SCRIPT},
+    {.names = " ruby ", .code = "e", .args = "Cr", .glued = "EFIKTWx0l", .operand = ARGV_OP_SCRIPT},
+    {.names = " node nodejs ",
+     .code = "ep",
+     .args = "r",
+     .longcode = " --eval --print ",
+     .operand = ARGV_OP_SCRIPT},
+    {.names = " php ", .code = "rBRE", .args = "cdz", .prog = "fF", .operand = ARGV_OP_SCRIPT},
+    {.names = " lua luajit Rscript ", .code = "e", .args = "l", .operand = ARGV_OP_SCRIPT},
+    {.names = " expect ", .code = "c", .prog = "f", .operand = ARGV_OP_SCRIPT},
+    {.names = " awk gawk mawk nawk ",
+     .code = "e",
+     .args = "Fv",
+     .prog = "f",
+     .longcode = " --source ",
+     .operand = ARGV_OP_CODE},
+    {.names = " sed ",
+     .code = "e",
+     .args = "l",
+     .glued = "i",
+     .prog = "f",
+     .longcode = " --expression ",
+     .operand = ARGV_OP_CODE},
+    {.names = " env ", .code = "S", .args = "uC", .longcode = " --split-string ", .operand = ARGV_OP_NONE},
+    {.names = " su runuser flock script ",
+     .code = "c",
+     .args = "gGswET",
+     .longcode = " --command ",
+     .operand = ARGV_OP_NONE,
+     .shell = true,
+     .permute = true},
+    {.names = " ssh watch ", .operand = ARGV_OP_NONE, .all_code = true, .shell = true},
 };
 
 /* Shell keywords and special built-ins: a first word that only a shell can run. */
@@ -298,6 +329,12 @@ static const char *argv_base(const char *w)
 	return s != NULL ? s + 1 : w;
 }
 
+/* Is c one of the letters (a NULL list has none)? */
+static bool argv_letter(const char *letters, char c)
+{
+	return letters != NULL && c != '\0' && strchr(letters, c) != NULL;
+}
+
 /* The interpreter named by word w (a literal word), or NULL. */
 static const struct argv_interp *argv_interp_of(const struct argv_word *w)
 {
@@ -338,7 +375,8 @@ static int argv_code_word(struct argv_tmpl *t, size_t i, const struct argv_inter
 	if (opt != 0) {
 		/* the option alone, also when the code is glued to it (-cCODE, --eval=CODE) */
 		const char *o = t->w[opt].text;
-		int olen = (int)(o[1] == '-' ? strcspn(o, "=") : 1 + strcspn(o + 1, in->code) + 1);
+		int olen = (int)(o[1] == '-' ? strcspn(o, "=")
+					     : 1 + strcspn(o + 1, in->code != NULL ? in->code : "") + 1);
 		snprintf(what, sizeof(what), "%s (%s %.*s)", in->shell ? "shell code" : "code", prog, olen,
 			 o);
 	} else
@@ -384,12 +422,15 @@ static int argv_interp_words(struct argv_tmpl *t, size_t i, const struct argv_in
 			j++;
 			break;
 		}
-		if (!((w[0] == '-' || (in->shell && w[0] == '+')) && w[1] != '\0'))
+		if (!((w[0] == '-' || (in->shell && w[0] == '+')) && w[1] != '\0')) {
+			if (in->permute)
+				continue;
 			break;
+		}
 		if (w[1] == '-') {
 			const char *eq = strchr(w, '=');
 			size_t ln = eq != NULL ? (size_t)(eq - w) : strlen(w);
-			if (argv_in_list(in->longcode, w, ln)) {
+			if (in->longcode != NULL && argv_in_list(in->longcode, w, ln)) {
 				code = true;
 				next = eq != NULL ? 0 : 1;
 				if (eq != NULL && argv_code_word(t, i, in, j, j, err, errlen) < 0)
@@ -398,20 +439,20 @@ static int argv_interp_words(struct argv_tmpl *t, size_t i, const struct argv_in
 		}
 		for (size_t k = 1; w[1] != '-' && w[k] != '\0'; k++) {
 			const char *L = &w[k];
-			if (strchr(in->flag, *L) != NULL) {
+			if (argv_letter(in->flag, *L)) {
 				flag = j;
-			} else if (strchr(in->code, *L) != NULL || strchr(in->prog, *L) != NULL) {
-				int prog = strchr(in->prog, *L) != NULL;
+			} else if (argv_letter(in->code, *L) || argv_letter(in->prog, *L)) {
+				int prog = argv_letter(in->prog, *L);
 				code = true;
 				next = L[1] == '\0' ? (prog ? 2 : 1) : 0;
 				if (next == 0 && (prog ? argv_prog_word(t, i, j, err, errlen)
 						       : argv_code_word(t, i, in, j, j, err, errlen)) < 0)
 					return -1;
 				break;
-			} else if (strchr(in->args, *L) != NULL) {
+			} else if (argv_letter(in->args, *L)) {
 				next = L[1] == '\0' ? 3 : 0;
 				break;
-			} else if (strchr(in->glued, *L) != NULL) {
+			} else if (argv_letter(in->glued, *L)) {
 				break;
 			}
 		}

@@ -155,6 +155,10 @@ static void test_refusals(void **state)
 	refused("sh -c 'x %(input.my-key)s'",
 		"%(input.my-key)s inside shell code (sh -c); pass it as an argument instead: sh -c '... "
 		"\"$1\"' sh %(input.my-key)s");
+	refused("flock /run/x.lock -c 'run %(input.v)s'",
+		"%(input.v)s inside shell code (flock -c); use \"$TASK_INPUT_v\" instead");
+	refused("su app -c 'run %(input.v)s'",
+		"%(input.v)s inside shell code (su -c); use \"$TASK_INPUT_v\" instead");
 	refused("echo 'open", "unclosed ' quote");
 	refused("echo \"open", "unclosed \" quote");
 	refused("echo x\\", "ends with a backslash");
