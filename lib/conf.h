@@ -18,6 +18,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "argv.h"
+
 #define CONF_NO_VALUE (-2147483647 - 1) /* an int option that was not set */
 #define CONF_START_LIMIT_BURST 5	/* [program:x] start_limit_burst default */
 #define CONF_START_LIMIT_INTERVAL 10	/* [program:x] start_limit_interval default (seconds) */
@@ -113,8 +115,9 @@ struct conf_group {
 /* One step of a task type. */
 struct conf_step {
 	char *name;
-	char *command; /* for the exec worker (may hold %(input.x)s), or NULL */
-	char *handler; /* "handler:NAME" given: NAME, or NULL */
+	char *command;	       /* for the exec worker (may hold %(input.x)s), or NULL */
+	char *handler;	       /* "handler:NAME" given: NAME, or NULL */
+	struct argv_tmpl argv; /* command split (lib/argv.h): argv words, or a shell template */
 };
 
 /* [task:LABEL] — see DESIGN.md "Task type syntax". */

@@ -4,6 +4,8 @@
  * checked here and only %(here)s, %(host_node_name)s and %(ENV_X)s are expanded
  * (a '%' they bring in is doubled); %(input.repo)s, %(triggered_by)s and %% are
  * left as written for the engine, which expands them when a task is submitted.
+ * A step command is then split and checked (lib/argv.c): a substitution where a
+ * shell or interpreter would read it as code is refused here, with file:line.
  * Part of the loader: see conf_int.h.
  */
 #include <jansson.h>
@@ -27,6 +29,7 @@ void conf_task_free(struct conf_task *t)
 	for (size_t i = 0; i < t->nsteps; i++) {
 		free(t->steps[i].name);
 		free(t->steps[i].command);
+		argv_free(&t->steps[i].argv);
 		free(t->steps[i].handler);
 	}
 	free(t->steps);
@@ -182,9 +185,14 @@ static int conf_task_steps(struct conf_ld *L, const struct conf_sec *s, struct c
 			}
 			st->handler = strdup(h);
 		} else {
+			char why[512];
 			if (conf_template(L, s, k, &st->command) != 0) {
 				conf_strv_free(names);
 				return -1;
+			}
+			if (argv_parse(st->command, &st->argv, why, sizeof(why)) != 0) {
+				conf_strv_free(names);
+				return conf_fail(L, s->file, k->line, "%s: %s", key, why);
 			}
 		}
 		if (st->handler == NULL && st->command == NULL) {

@@ -98,8 +98,8 @@ enum msgtype {
 	 *    "cancellable":bool,"on_error":"pause|stop|skip","delayed":bool,
 	 *    "input":{...},"output":{...}}
 	 * MSG_TASK_SHOW (and MSG_TASK_WAIT's final OK) add:
-	 *   "steps":[{"index":0,"name","command"|"handler" (one of them, the other
-	 *             absent),"state":"pending|ready|running|success|suspended|
+	 *   "steps":[{"index":0,"name","command" (with "argv":[...])|"handler" (one
+	 *             of them, the other absent),"state":"pending|ready|running|success|suspended|
 	 *             skipped|error|cancelled","worker":"name"|null,"pid":N|null,
 	 *             "attempts":N,"started_at","ended_at"}],
 	 *   "errors":[{"step":"name"|null,"index":N|null,"message","output_tail","at"}],
@@ -200,7 +200,8 @@ enum msgtype {
 	 *   it (pid from SO_PEERCRED), else hello "name", else "pid-N".
 	 * STEP d->w {"step_id":"ROWID.ATTEMPT" (a string; echo it back verbatim),
 	 *   "task_id":"uuid","label","name" (task name),"step":"fetch","index":0,
-	 *   "command":"expanded; input values shell-quoted" | "handler":"publish",
+	 *   "command":"display text" with "argv":["prog","arg",...] (what runs: each
+	 *   input value one element, no shell) | "handler":"publish",
 	 *   "input":{...},"attempt":N,"lease":S (seconds; 0 = no lease)
 	 *   [,"children":[{output},...]]}: a chord's callback (the step right after
 	 *   one that spawned children) gets their outputs in spawn order; the exec

@@ -111,6 +111,7 @@ void q_step_clear(struct q_step *s)
 {
 	free(s->name);
 	free(s->command);
+	free(s->argv);
 	free(s->handler);
 	free(s->worker);
 	memset(s, 0, sizeof(*s));

@@ -66,6 +66,8 @@ struct q_step {
 	int64_t task; /* tasks.rowid */
 	int idx;
 	char *name, *command, *handler; /* one of command/handler */
+	char *argv;			/* with command: what runs, a JSON array of strings; NULL in
+					   rows older than schema 4 (run as /bin/sh -c command) */
 	enum q_step_state state;
 	char *worker; /* name of the worker that holds/held it, or NULL */
 	pid_t pid;

@@ -129,6 +129,12 @@ static const char *const qs_migrations[] = {
     "DROP INDEX tasks_ended_at;"
     "CREATE INDEX tasks_started_at ON tasks(started_at) WHERE started_at IS NOT NULL;"
     "CREATE INDEX tasks_ended_at ON tasks(ended_at) WHERE ended_at IS NOT NULL;",
+    /*
+     * 4: what a command step runs, as a JSON array of argv strings: an input
+     * value is one element, never text a shell parses (DESIGN.md promise 2).
+     * steps.command stays the display text.
+     */
+    "ALTER TABLE steps ADD COLUMN argv TEXT;",
 };
 
 #define TASK_COLS                                                                                            \
@@ -137,7 +143,7 @@ static const char *const qs_migrations[] = {
 	"ended_at, steps_total, steps_done, flags, on_error, retry_on_worker_loss"
 #define STEP_COLS                                                                                            \
 	"num, task, idx, name, command, handler, state, worker, worker_pid, lease_until, attempts, "         \
-	"started_at, ended_at"
+	"started_at, ended_at, argv"
 
 #define REC_COLS                                                                                             \
 	"num, id, label, cron, input, triggered_by, iteration, iterations, until, last_at, next_at, state, " \
@@ -152,9 +158,9 @@ static const char *const qs_migrations[] = {
 #define QS_TASK_ROW "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 #define QS_STEP_INSERT_COLS                                                                                  \
 	"task, idx, name, command, handler, state, worker, worker_pid, lease_until, attempts, started_at, "  \
-	"ended_at, num"
-#define QS_STEP_NPARAM 13
-#define QS_STEP_ROW "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+	"ended_at, argv, num"
+#define QS_STEP_NPARAM 14
+#define QS_STEP_ROW "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 /* Rows per multi-row INSERT: one statement's overhead shared (4.8 -> 2.9 us a task row here). */
 #define QS_BATCH 32
 
@@ -686,6 +692,7 @@ static void qs_read_step(sqlite3_stmt *st, struct q_step *s)
 	s->attempts = sqlite3_column_int(st, 10);
 	s->started_at = sqlite3_column_int64(st, 11);
 	s->ended_at = sqlite3_column_int64(st, 12);
+	s->argv = qs_col_text(st, 13);
 }
 
 /* ---- writes ---- */
@@ -736,7 +743,8 @@ static void qs_bind_step(sqlite3_stmt *st, int o, const struct q_step *s)
 	sqlite3_bind_int(st, o + 10, s->attempts);
 	qs_bind_time(st, o + 11, s->started_at);
 	qs_bind_time(st, o + 12, s->ended_at);
-	qs_bind_time(st, o + 13, s->rowid);
+	qs_bind_text(st, o + 13, s->argv);
+	qs_bind_time(st, o + 14, s->rowid);
 }
 
 static int qs_task_insert(struct qb *b, struct q_task *t)

@@ -129,10 +129,13 @@ const char *tv_step_task_name(const struct tv_step *s); /* the task's name (from
 int tv_step_attempt(const struct tv_step *s);		/* 1 the first time, more after a rescue */
 const char *tv_step_name(const struct tv_step *s);	/* the step's name */
 int tv_step_index(const struct tv_step *s);		/* 0-based, as sent by the daemon */
-const char *tv_step_command(const struct tv_step *s);	/* expanded command, or NULL */
-const char *tv_step_handler(const struct tv_step *s);	/* handler name, or NULL */
-json_t *tv_step_input(const struct tv_step *s);		/* the task's input (borrowed; {} if none) */
-json_t *tv_step_message(const struct tv_step *s);	/* the whole MSG_WORKER_STEP body (borrowed) */
+const char *tv_step_command(const struct tv_step *s);	/* the command as text, for display, or NULL */
+/* What a command step runs: NULL-terminated argv, each input value one element (borrowed);
+ * NULL for a handler step. */
+char *const *tv_step_argv(const struct tv_step *s);
+const char *tv_step_handler(const struct tv_step *s); /* handler name, or NULL */
+json_t *tv_step_input(const struct tv_step *s);	      /* the task's input (borrowed; {} if none) */
+json_t *tv_step_message(const struct tv_step *s);     /* the whole MSG_WORKER_STEP body (borrowed) */
 /* A chord's callback (the step after one that spawned children): the children's outputs in
  * spawn order, an array (borrowed); NULL for any other step. */
 json_t *tv_step_children(const struct tv_step *s);

@@ -31,6 +31,7 @@ struct tv_step {
 	char *id_json;	 /* step_id as JSON text, for fast replies */
 	char idbuf[32];	 /* step_id as text when it is a number */
 	const char *id, *task_id, *label, *task_name, *name, *command, *handler;
+	const char **argv; /* NULL-terminated, strings borrowed from msg; NULL if none */
 	int index, attempt;
 	json_t *input;
 	double lease_until; /* CLOCK_MONOTONIC seconds; 0 = none */
@@ -115,6 +116,7 @@ struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int 
 static void tv_step_free(struct tv_step *s)
 {
 	json_decref(s->msg);
+	free(s->argv);
 	free(s->id_json);
 	free(s->errmsg);
 	free(s);
@@ -375,7 +377,7 @@ static const char *tv_json_str(json_t *o, const char *key)
 static int tv_worker_take_step(struct tv_worker *w, const char *payload)
 {
 	json_error_t je;
-	json_t *msg = json_loads(payload, 0, &je), *lease;
+	json_t *msg = json_loads(payload, 0, &je), *lease, *argv;
 	struct tv_step *s;
 
 	if (msg == NULL || !json_is_object(msg) || json_object_get(msg, "step_id") == NULL) {
@@ -407,6 +409,15 @@ static int tv_worker_take_step(struct tv_worker *w, const char *payload)
 	s->name = tv_json_str(msg, "step");
 	s->command = tv_json_str(msg, "command");
 	s->handler = tv_json_str(msg, "handler");
+	argv = json_object_get(msg, "argv");
+	if (json_is_array(argv) && json_array_size(argv) > 0 &&
+	    (s->argv = calloc(json_array_size(argv) + 1, sizeof(*s->argv))) != NULL)
+		for (size_t i = 0; i < json_array_size(argv); i++)
+			if ((s->argv[i] = json_string_value(json_array_get(argv, i))) == NULL) {
+				free(s->argv); /* not all strings: no argv */
+				s->argv = NULL;
+				break;
+			}
 	s->index = (int)json_integer_value(json_object_get(msg, "index"));
 	s->input = json_object_get(msg, "input");
 	if (s->input == NULL || json_is_null(s->input)) {
@@ -673,6 +684,10 @@ int tv_step_index(const struct tv_step *s)
 const char *tv_step_command(const struct tv_step *s)
 {
 	return s->command;
+}
+char *const *tv_step_argv(const struct tv_step *s)
+{
+	return (char *const *)s->argv;
 }
 const char *tv_step_handler(const struct tv_step *s)
 {

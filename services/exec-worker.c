@@ -4,13 +4,14 @@
  *   exec-worker --queue NAME [--socket PATH] [--prefetch N] [--kill-after SECS]
  *
  * Serves command steps ("*") of one queue, up to --prefetch at a time. Each
- * step runs in its own process group: through /bin/sh -c only when the
- * command has shell syntax, else split on whitespace and execvp'd. The task
- * input JSON is its stdin (one line) — except for a chord's callback, the
- * step after one that spawned children, whose stdin is the children's
- * outputs as one JSON array in spawn order; TASK_ID, TASK_LABEL, TASK_ATTEMPT, STEP_NAME,
- * STEP_INDEX and TASKVISOR_FD (3) are in its environment. On fd 3 it may
- * write lines:
+ * step runs in its own process group: the step's argv, as the daemon planned
+ * it, execvp'd — never a shell this worker picks (a template with shell syntax
+ * arrives as /bin/sh -c TEMPLATE, holding no input value). The task input
+ * JSON is its stdin (one line) — except for a chord's callback, the step after
+ * one that spawned children, whose stdin is the children's outputs as one
+ * JSON array in spawn order; TASK_ID, TASK_LABEL, TASK_ATTEMPT, STEP_NAME,
+ * STEP_INDEX, TASKVISOR_FD (3) and TASK_INPUT_<KEY> for each top-level key of
+ * the input are in its environment. On fd 3 it may write lines:
  *
  *   progress {"items_total":37,"items_done":31}   merged into the task's progress
  *   output {"key":"value"}                        merged into the task's output
@@ -73,26 +74,72 @@ struct exec_step {
 	bool term_sent;
 };
 
-/* Does cmd need a shell? (shell syntax characters or a newline) */
-static bool exec_needs_shell(const char *cmd)
+/* A single environment value the worker sets at most (longer ones: read stdin). */
+#define EXEC_ENV_VALUE_MAX (64 * 1024)
+/* All TASK_INPUT_ values of a step together at most. */
+#define EXEC_ENV_TOTAL_MAX (512 * 1024)
+
+/* Is key usable in TASK_INPUT_<key>? ([A-Za-z_][A-Za-z0-9_]*) */
+static bool exec_env_name(const char *key)
 {
-	return strpbrk(cmd, "|&;<>()$`\\\"'*?[#~=%\n") != NULL;
+	if (!(*key == '_' || (*key >= 'A' && *key <= 'Z') || (*key >= 'a' && *key <= 'z')))
+		return false;
+	for (; *key != '\0'; key++)
+		if (!(*key == '_' || (*key >= 'A' && *key <= 'Z') || (*key >= 'a' && *key <= 'z') ||
+		      (*key >= '0' && *key <= '9')))
+			return false;
+	return true;
 }
 
-/* Split cmd on blanks into a NULL-terminated argv (one malloc'd block). */
-static char **exec_split(const char *cmd)
+/*
+ * In the child: TASK_INPUT_<key> for each top-level key of the input whose name is an
+ * environment name: strings as they are, numbers and booleans as text, null empty,
+ * objects and arrays as compact JSON. What a shell template reads instead of a
+ * substitution. Too long values are left out (the input is on stdin).
+ */
+static void exec_input_env(json_t *input)
 {
-	size_t n = 0, len = strlen(cmd);
-	char **argv = malloc((len / 2 + 2) * sizeof(char *) + len + 1), *buf, *p;
+	const char *key;
+	json_t *v;
+	size_t total = 0;
 
-	if (argv == NULL)
-		return NULL;
-	buf = (char *)(argv + len / 2 + 2);
-	memcpy(buf, cmd, len + 1);
-	for (p = strtok(buf, " \t"); p != NULL; p = strtok(NULL, " \t"))
-		argv[n++] = p;
-	argv[n] = NULL;
-	return argv;
+	json_object_foreach(input, key, v)
+	{
+		char name[256], num[64], *dump = NULL;
+		const char *text = num;
+
+		if (!exec_env_name(key) || strlen(key) > sizeof(name) - 12)
+			continue;
+		switch (json_typeof(v)) {
+		case JSON_STRING:
+			text = json_string_value(v);
+			break;
+		case JSON_INTEGER:
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			break;
+		case JSON_REAL:
+			snprintf(num, sizeof(num), "%.17g", json_real_value(v));
+			break;
+		case JSON_TRUE:
+			text = "true";
+			break;
+		case JSON_FALSE:
+			text = "false";
+			break;
+		case JSON_NULL:
+			text = "";
+			break;
+		default:
+			text = dump = json_dumps(v, JSON_COMPACT);
+		}
+		if (text != NULL && strlen(text) <= EXEC_ENV_VALUE_MAX &&
+		    total + strlen(text) <= EXEC_ENV_TOTAL_MAX) {
+			snprintf(name, sizeof(name), "TASK_INPUT_%s", key);
+			setenv(name, text, 1);
+			total += strlen(text);
+		}
+		free(dump);
+	}
 }
 
 /* Keep the last TV_TAIL_MAX bytes of the step's stderr. */
@@ -405,7 +452,7 @@ static void exec_keeper(pid_t parent, pid_t cmd)
 /* In the child: set up fds, signals, environment; fork the command under a keeper. Never returns. */
 static void exec_child(struct tv_step *s, pid_t parent, int in_r, int err_w, int ctl_w)
 {
-	const char *cmd = tv_step_command(s);
+	char *const *argv = tv_step_argv(s);
 	char idx[16], att[16], fdn[8];
 	sigset_t none;
 	pid_t pid;
@@ -426,6 +473,7 @@ static void exec_child(struct tv_step *s, pid_t parent, int in_r, int err_w, int
 	setenv("STEP_NAME", tv_step_name(s) != NULL ? tv_step_name(s) : "", 1);
 	setenv("STEP_INDEX", idx, 1);
 	setenv("TASKVISOR_FD", fdn, 1);
+	exec_input_env(tv_step_input(s));
 	pid = fork(); /* signals are still blocked here: the keeper sets its own up first */
 	if (pid < 0)
 		_exit(127);
@@ -433,17 +481,8 @@ static void exec_child(struct tv_step *s, pid_t parent, int in_r, int err_w, int
 		exec_keeper(parent, pid);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (exec_needs_shell(cmd)) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		dprintf(2, "exec-worker: cannot run /bin/sh: %s\n", strerror(errno));
-	} else {
-		char **argv = exec_split(cmd);
-		if (argv != NULL && argv[0] != NULL) {
-			execvp(argv[0], argv);
-			dprintf(2, "exec-worker: cannot run %s: %s\n", argv[0], strerror(errno));
-		} else
-			dprintf(2, "exec-worker: empty command\n");
-	}
+	execvp(argv[0], argv);
+	dprintf(2, "exec-worker: cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
@@ -460,8 +499,8 @@ static int exec_step_start(struct tv_step *s, void *arg)
 		tv_step_set_error(s, "exec-worker pid %ld is stopping", (long)getpid());
 		return TV_STEP_FAILED;
 	}
-	if (tv_step_command(s) == NULL || *tv_step_command(s) == '\0') {
-		tv_step_set_error(s, "step %s has no command (the exec worker runs commands only)",
+	if (tv_step_argv(s) == NULL) {
+		tv_step_set_error(s, "step %s has no argv (the exec worker runs commands only)",
 				  tv_step_name(s) != NULL ? tv_step_name(s) : "?");
 		return TV_STEP_FAILED;
 	}

@@ -888,6 +888,11 @@ static int engine_step_json(void *arg, struct q_step *s)
 	json_object_set_new(j, "name", json_string(s->name != NULL ? s->name : ""));
 	if (s->command != NULL)
 		json_object_set_new(j, "command", json_string(s->command));
+	if (s->argv != NULL) {
+		json_t *a = json_loads(s->argv, 0, NULL);
+		if (a != NULL)
+			json_object_set_new(j, "argv", a);
+	}
 	if (s->handler != NULL)
 		json_object_set_new(j, "handler", json_string(s->handler));
 	json_object_set_new(j, "state", json_string(q_step_state_name(s->state)));

@@ -291,8 +291,6 @@ int engine_plan_check(struct engine *e, json_t *req, char *err, size_t errlen);
 int engine_plan_relock(struct engine *e, const struct q_task *row, char *err, size_t errlen);
 /* A new random (version 4) uuid, lower case. */
 void engine_new_id(struct engine *e, char out[Q_ID_LEN]);
-/* Shell-quote s for /bin/sh when it holds anything but safe characters (malloc'd). */
-char *engine_shell_quote(const char *s);
 
 /* engine_dispatch.c */
 void engine_fifo_push(struct estep *s, bool front);

@@ -161,9 +161,16 @@ static bool step_message(struct engine *e, struct worker *w, struct estep *s, co
 	n = snprintf(lease, sizeof(lease), ",\"lease\":%.3f",
 		     w->supervised ? 0.0 : (double)e->lease_ms / 1000.0);
 	ob_raw(b, lease, (size_t)n);
-	if (s->row.command != NULL)
+	if (s->row.command != NULL && s->row.argv != NULL) {
 		ob_key_str(b, ",\"command\":", s->row.command);
-	else
+		ob_raw(b, ",\"argv\":", 8);
+		ob_raw(b, s->row.argv, strlen(s->row.argv));
+	} else if (s->row.command != NULL) {
+		/* a row planned before schema 4: its command was written for /bin/sh -c */
+		ob_key_str(b, ",\"command\":", s->row.command);
+		ob_key_str(b, ",\"argv\":[\"/bin/sh\",\"-c\",", s->row.command);
+		ob_raw(b, "]", 1);
+	} else
 		ob_key_str(b, ",\"handler\":", s->row.handler);
 	if (children != NULL) { /* a chord's callback: the children's outputs, JSON text */
 		ob_raw(b, ",\"children\":", 12);

@@ -6,9 +6,12 @@
  * savepoint when the task takes locks, else the task row is deleted on a
  * failure). It never sends anything: replies wait for the commit (engine.c).
  *
- * Values substituted into step commands are shell-quoted when they hold
- * anything but plainly safe characters: the exec worker hands a command with
- * shell syntax to /bin/sh -c, and an input value must never become syntax.
+ * A step's command is planned as an argv (lib/argv.h, split at config load):
+ * each word expanded into exactly one element, never quoted, re-split or
+ * globbed; a shell template (no substitution, by construction) becomes
+ * /bin/sh -c TEMPLATE. An input value is data, never code (DESIGN.md promise 2).
+ * A value that would start an element with '-' outside "--" is refused here,
+ * as is a step whose argv or STEP message could not be handed out.
  */
 #define ENGINE_INTERNAL 1
 
@@ -171,41 +174,9 @@ int engine_parse_time(json_t *v, int64_t now, int64_t *ms)
 
 /* ---- templates ---- */
 
-char *engine_shell_quote(const char *s)
-{
-	size_t n = 3;
-	bool safe = *s != '\0';
-	char *out, *p;
-
-	for (const char *c = s; *c != '\0'; c++) {
-		if (!isalnum((unsigned char)*c) && strchr("_./:@%+=,-", *c) == NULL)
-			safe = false;
-		n += *c == '\'' ? 4 : 1;
-	}
-	if (safe)
-		return strdup(s);
-	out = calloc(n, 1);
-	if (out == NULL)
-		return NULL;
-	p = out;
-	*p++ = '\'';
-	for (; *s != '\0'; s++) {
-		if (*s == '\'') {
-			memcpy(p, "'\\''", 4);
-			p += 4;
-		} else {
-			*p++ = *s;
-		}
-	}
-	*p++ = '\'';
-	*p = '\0';
-	return out;
-}
-
 struct plan_lookup {
 	json_t *input;
 	const char *label, *user;
-	bool quote;
 	char *missing; /* the first name not found */
 	char **scratch;
 	size_t nscratch, cscratch;
@@ -279,12 +250,6 @@ static const char *plan_lookup_fn(void *arg, const char *name)
 			x->missing = strdup(name);
 		return NULL;
 	}
-	if (x->quote) {
-		char *q = engine_shell_quote(text);
-
-		free(text);
-		text = q;
-	}
 	return plan_keep(x, text);
 }
 
@@ -297,12 +262,10 @@ static void plan_lookup_free(struct plan_lookup *x)
 }
 
 /* Expand tmpl; on failure "WHAT: input has no key 'k'" (or expand's reason) in err. */
-static char *plan_expand(struct plan_lookup *x, const char *tmpl, bool quote, const char *what, char *err,
-			 size_t errlen)
+static char *plan_expand(struct plan_lookup *x, const char *tmpl, const char *what, char *err, size_t errlen)
 {
 	char *out = NULL, why[256];
 
-	x->quote = quote;
 	free(x->missing);
 	x->missing = NULL;
 	if (expand(tmpl, plan_lookup_fn, x, &out, why, sizeof(why)) < 0) {
@@ -315,14 +278,148 @@ static char *plan_expand(struct plan_lookup *x, const char *tmpl, bool quote, co
 	return out;
 }
 
+/* ---- step commands ---- */
+
+/* The kernel's limit on one argv string (MAX_ARG_STRLEN), and ours on a step's whole argv. */
+#define PLAN_ARG_MAX (128 * 1024)
+#define PLAN_ARGS_MAX (1024 * 1024)
+
+/* s's length as a JSON string (the STEP writer's escapes). */
+static size_t plan_json_len(const char *s)
+{
+	size_t n = 2;
+
+	for (; *s != '\0'; s++)
+		n += (unsigned char)*s < 0x20 ? 6 : (*s == '"' || *s == '\\') ? 2 : 1;
+	return n;
+}
+
+/* A word's first substitution, for messages: "input value 'k'" or "%(name)s". */
+static void plan_word_sub(const char *text, char *out, size_t outlen)
+{
+	const char *p = text;
+
+	while ((p = strstr(p, "%(")) != NULL && p > text && p[-1] == '%')
+		p += 2;
+	if (p == NULL) {
+		snprintf(out, outlen, "a value");
+		return;
+	}
+	p += 2;
+	if (strncmp(p, "input.", 6) == 0)
+		snprintf(out, outlen, "input value '%.*s'", (int)strcspn(p + 6, ")"), p + 6);
+	else
+		snprintf(out, outlen, "%%(%.*s)s", (int)strcspn(p, ")"), p);
+}
+
+/*
+ * Expand step st's command over the input: *argvj the argv as JSON text, *command the
+ * display text. Refused: a value that would start an element with '-' (an option) where
+ * the template did not say so, an argv the kernel would not take.
+ */
+static int plan_step(struct plan_lookup *x, const struct conf_step *st, char **command, char **argvj,
+		     char *err, size_t errlen)
+{
+	const struct argv_tmpl *t = &st->argv;
+	char what[160], **v = NULL;
+	size_t n = t->shell ? 3 : t->n, total = 0;
+	json_t *a = json_array();
+	int rc = -1;
+
+	*command = *argvj = NULL;
+	snprintf(what, sizeof(what), "step %s", st->name);
+	if (a == NULL || (v = calloc(n + 1, sizeof(*v))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (t->shell) { /* no substitution (refused at load): this only turns %% into % */
+		v[0] = strdup("/bin/sh");
+		v[1] = strdup("-c");
+		if ((v[2] = plan_expand(x, st->command, what, err, errlen)) == NULL)
+			goto out;
+	}
+	for (size_t i = 0; !t->shell && i < n; i++) {
+		if ((v[i] = plan_expand(x, t->w[i].text, what, err, errlen)) == NULL)
+			goto out;
+		if ((t->w[i].flags & (ARGV_LEAD | ARGV_DATA)) == ARGV_LEAD && v[i][0] == '-') {
+			char sub[160];
+
+			plan_word_sub(t->w[i].text, sub, sizeof(sub));
+			snprintf(
+			    err, errlen,
+			    "%s: %s (\"%.32s\") begins with '-' and %s would take it for an option; the "
+			    "template must put \"--\" before it, or join it to its option (--opt=%%(...)s)",
+			    what, sub, v[i], v[0]);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = v[i] != NULL ? strlen(v[i]) : 0;
+
+		if (v[i] == NULL || json_array_append_new(a, json_string(v[i])) < 0) {
+			snprintf(err, errlen,
+				 v[i] == NULL ? "out of memory" : "%s: argument %zu is not UTF-8", what, i);
+			goto out;
+		}
+		if (len >= PLAN_ARG_MAX) {
+			snprintf(err, errlen,
+				 "%s: argument %zu would be %zu bytes, over the %d KiB one may hold", what, i,
+				 len, PLAN_ARG_MAX / 1024);
+			goto out;
+		}
+		total += len + 1;
+	}
+	if (total > PLAN_ARGS_MAX) {
+		snprintf(err, errlen, "%s: its arguments would be %zu bytes, over the %d MiB limit", what,
+			 total, PLAN_ARGS_MAX / (1024 * 1024));
+		goto out;
+	}
+	*argvj = json_dumps(a, JSON_COMPACT);
+	*command = t->shell ? strdup(v[2]) : argv_join(v, n);
+	if (*argvj == NULL || *command == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+	json_decref(a);
+	if (rc < 0) {
+		free(*command);
+		free(*argvj);
+		*command = *argvj = NULL;
+	}
+	return rc;
+}
+
+/* Would step i's STEP message pass the protocol's frame limit? (else: refused at submit) */
+static int plan_step_fits(const char *input, const char *label, const char *name, const struct conf_step *st,
+			  const char *command, const char *argvj, char *err, size_t errlen)
+{
+	/* the fixed keys and numbers of the message (engine_dispatch.c step_message) */
+	size_t size = 256 + strlen(input) + plan_json_len(label) + plan_json_len(name) +
+		      plan_json_len(st->name) + plan_json_len(command) + strlen(argvj);
+
+	if (size <= PROTO_MAX_PAYLOAD)
+		return 0;
+	snprintf(err, errlen,
+		 "input too large: step %s's message would be %zu bytes, over the %u MiB frame limit",
+		 st->name, size, PROTO_MAX_PAYLOAD / (1024u * 1024u));
+	return -1;
+}
+
 /* ---- the plan ---- */
 
 struct plan {
 	const struct conf_task *type;
-	json_t *input; /* borrowed from the request, or a new {} */
+	json_t *input;	  /* borrowed from the request, or a new {} */
+	char *input_text; /* input as compact JSON, as stored and sent */
 	int64_t start_at, start_before;
 	char *name;
-	char **commands; /* per step, NULL for handler steps */
+	char **commands; /* per step, NULL for handler steps: the display text */
+	char **argvs;	 /* per step, NULL for handler steps: the argv, JSON text */
 	char *locks[PLAN_MAX_LOCKS];
 	bool exclusive[PLAN_MAX_LOCKS];
 	size_t nlocks;
@@ -334,8 +431,13 @@ static void plan_free(struct plan *p)
 	if (p->commands != NULL)
 		for (size_t i = 0; i < p->type->nsteps; i++)
 			free(p->commands[i]);
+	if (p->argvs != NULL)
+		for (size_t i = 0; i < p->type->nsteps; i++)
+			free(p->argvs[i]);
 	free(p->commands);
+	free(p->argvs);
 	free(p->name);
+	free(p->input_text);
 	for (size_t i = 0; i < p->nlocks; i++)
 		free(p->locks[i]);
 	json_decref(p->input);
@@ -345,7 +447,7 @@ static int plan_add_locks(struct plan *p, struct plan_lookup *x, char **tmpls, b
 			  size_t errlen)
 {
 	for (size_t i = 0; tmpls != NULL && tmpls[i] != NULL; i++) {
-		char *r = plan_expand(x, tmpls[i], false, exclusive ? "lock" : "link", err, errlen);
+		char *r = plan_expand(x, tmpls[i], exclusive ? "lock" : "link", err, errlen);
 		bool dup = false;
 
 		if (r == NULL)
@@ -428,27 +530,28 @@ static int plan_build(struct engine *e, json_t *req, const char *user, struct pl
 	x.label = p->type->label;
 	x.user = user;
 	p->name = plan_expand(&x, p->type->name_template != NULL ? p->type->name_template : p->type->label,
-			      false, "name", err, errlen);
+			      "name", err, errlen);
 	if (p->name == NULL)
 		goto out;
 	if (p->type->nsteps == 0) {
 		snprintf(err, errlen, "task type '%s' has no steps", label);
 		goto out;
 	}
+	p->input_text = json_dumps(p->input, JSON_COMPACT);
 	p->commands = calloc(p->type->nsteps, sizeof(*p->commands));
-	if (p->commands == NULL) {
+	p->argvs = calloc(p->type->nsteps, sizeof(*p->argvs));
+	if (p->input_text == NULL || p->commands == NULL || p->argvs == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < p->type->nsteps; i++) {
 		const struct conf_step *st = &p->type->steps[i];
-		char what[160];
 
 		if (st->command == NULL)
 			continue;
-		snprintf(what, sizeof(what), "step %s", st->name);
-		p->commands[i] = plan_expand(&x, st->command, true, what, err, errlen);
-		if (p->commands[i] == NULL)
+		if (plan_step(&x, st, &p->commands[i], &p->argvs[i], err, errlen) < 0 ||
+		    plan_step_fits(p->input_text, p->type->label, p->name, st, p->commands[i], p->argvs[i],
+				   err, errlen) < 0)
 			goto out;
 	}
 	if (plan_add_locks(p, &x, p->type->locks, true, err, errlen) < 0 ||
@@ -572,7 +675,8 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 	t->row.name = p.name;
 	p.name = NULL;
 	t->row.queue = strdup(p.type->queue != NULL ? p.type->queue : "default");
-	t->row.input = json_dumps(p.input, JSON_COMPACT);
+	t->row.input = p.input_text;
+	p.input_text = NULL;
 	t->row.state = QT_PLANNED;
 	t->row.result = QR_PENDING;
 	t->row.triggered_by = user != NULL ? strdup(user) : NULL;
@@ -628,7 +732,8 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 		s->row.idx = (int)i;
 		s->row.name = strdup(cs->name);
 		s->row.command = p.commands[i];
-		p.commands[i] = NULL;
+		s->row.argv = p.argvs[i];
+		p.commands[i] = p.argvs[i] = NULL;
 		s->row.handler = cs->command == NULL && cs->handler != NULL ? strdup(cs->handler) : NULL;
 		s->row.state = i == 0 && !delayed && !conflict ? QS_READY : QS_PENDING;
 		if (!t->unsaved && e->ops->step_insert(e->b, &s->row) < 0)

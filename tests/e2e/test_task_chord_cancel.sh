@@ -12,7 +12,7 @@ startsecs = 0
 [task:fan]
 steps = split, join
 cancellable = true
-step.split = sh -c 'for n in 1 2 3; do echo "spawn %(input.kind)s {\"n\":\$n}"; done >&\$TASKVISOR_FD'
+step.split = sh -c 'for n in 1 2 3; do echo "spawn \$TASK_INPUT_kind {\"n\":\$n}"; done >&\$TASKVISOR_FD'
 step.join = true
 
 [task:leaf]
@@ -46,7 +46,9 @@ out=$(ctl task cancel "$id2" 2>&1) && fail "cancel should be refused: $out"
 assert_contains "$out" "Cancel Not Implemented for Task:" "refusal"
 assert_contains "$out" "a sub-task of $id2" "refusal names the parent"
 assert_eq "$(state "$id2")" running "parent still running"
+# (a task row is written up to ENGINE_LATE_MS after its step started: wait for it)
+running() { [ "$(state "$1")" = running ]; }
 for c in $(cat "$T/stubborn"); do
-	assert_eq "$(state "$c")" running "stubborn child $c"
+	wait_for 5 running "$c" || assert_eq "$(state "$c")" running "stubborn child $c"
 done
 echo "ok $TEST_NAME"

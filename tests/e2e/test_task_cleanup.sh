@@ -18,7 +18,7 @@ startsecs = 0
 
 [task:gone]
 steps = run
-step.run = sh -c 'test %(input.n)s != fail || exit 4; test %(input.n)s != pause || exit 5; test %(input.n)s != run || while [ ! -f $T/go ]; do sleep 0.1; done'
+step.run = sh -c 'n=\$TASK_INPUT_n; test "\$n" != fail || exit 4; test "\$n" != pause || exit 5; test "\$n" != run || while [ ! -f $T/go ]; do sleep 0.1; done'
 lock = item:%(input.n)s
 cleanup_after = 2h
 

@@ -13,7 +13,7 @@ startsecs = 0
 
 [task:sync]
 steps = run
-step.run = sh -c 'echo %(input.repo)s >> $T/ran; test -f $T/ok'
+step.run = sh -c 'echo "\$TASK_INPUT_repo" >> $T/ran; test -f $T/ok'
 lock = repository:%(input.repo)s
 link = user:%(triggered_by)s
 

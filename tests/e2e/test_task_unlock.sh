@@ -16,7 +16,7 @@ startsecs = 0
 
 [task:sync]
 steps = run
-step.run = sh -c 'test -f $T/ok-%(input.repo)s || exit 3; while [ ! -f $T/go-%(input.repo)s ]; do sleep 0.1; done; echo %(input.repo)s >> $T/done'
+step.run = sh -c 'test -f "$T/ok-\$1" || exit 3; while [ ! -f "$T/go-\$1" ]; do sleep 0.1; done; echo "\$1" >> $T/done' sh %(input.repo)s
 lock = repository:%(input.repo)s
 EOF2
 tv_start

@@ -956,6 +956,50 @@ static void test_task_templates(void **state)
 		      "main.conf:3: step.a: cannot expand %(ENV_TV_SURELY_UNSET_VAR)s: no such name");
 }
 
+/* A step command is split at load; a substitution where a shell or interpreter reads code is refused. */
+static void test_task_step_argv(void **state)
+{
+	char err[1024] = "";
+	struct conf *c;
+	const struct conf_task *t;
+
+	(void)state;
+	put("conf.d/x.conf", "; injection-proof templates\n"
+			     "[task:x]\n"
+			     "steps = a, b, c\n"
+			     "step.a = /bin/echo \"%(input.v)s\" --opt=%(input.w)s\n"
+			     "step.b = sh -c 'echo \"$TASK_INPUT_v\" >> out'\n"
+			     "step.c = echo hi | cat\n");
+	c = load_text("[include]\nfiles = conf.d/*.conf\n");
+	t = conf_task_find(c, "x");
+	assert_false(t->steps[0].argv.shell);
+	assert_int_equal(t->steps[0].argv.n, 3);
+	assert_string_equal(t->steps[0].argv.w[1].text, "%(input.v)s");
+	assert_string_equal(t->steps[0].argv.w[2].text, "--opt=%(input.w)s");
+	assert_false(t->steps[1].argv.shell);
+	assert_string_equal(t->steps[1].argv.w[2].text, "echo \"$TASK_INPUT_v\" >> out");
+	assert_true(t->steps[2].argv.shell);
+	conf_free(c);
+
+	put("conf.d/x.conf", "[task:x]\n"
+			     "steps = x\n"
+			     "\n"
+			     "step.x = sh -c \"echo %(input.v)s >> out\"\n");
+	put("main.conf", "[include]\nfiles = conf.d/*.conf\n");
+	assert_null(conf_load("main.conf", err, sizeof(err)));
+	assert_string_equal(err, "conf.d/x.conf:4: step.x: %(input.v)s inside shell code (sh -c); use "
+				 "\"$TASK_INPUT_v\" instead");
+	unlink("conf.d/x.conf");
+	load_err_text("[task:t]\nsteps=a\nstep.a=echo '%(input.v)s' >> out\n",
+		      "main.conf:3: step.a: %(input.v)s inside shell code; use \"$TASK_INPUT_v\" instead");
+	load_err_text("[task:t]\nsteps=a\nstep.a=python3 -c 'print(%(input.n)d)'\n",
+		      "main.conf:3: step.a: %(input.n)d inside code (python3 -c); read the environment "
+		      "variable TASK_INPUT_n instead");
+	load_err_text("[task:t]\nsteps=a\nstep.a=%(input.cmd)s x\n",
+		      "main.conf:3: step.a: %(input.cmd)s as the program; input may not choose what runs");
+	load_err_text("[task:t]\nsteps=a\nstep.a=echo 'x\n", "main.conf:3: step.a: unclosed ' quote");
+}
+
 static void test_task_errors(void **state)
 {
 	(void)state;
@@ -1139,6 +1183,7 @@ int main(void)
 	    T(test_tasks),
 	    T(test_task_templates),
 	    T(test_task_errors),
+	    T(test_task_step_argv),
 	    T(test_warnings),
 	    T(test_fingerprint),
 	    T(test_sample),

@@ -100,7 +100,7 @@ static void test_migrate_from_empty(void **state)
 
 	(void)state;
 	open_close(path, DURABILITY_FULL);
-	assert_int_equal(count(path, "SELECT version FROM schema_version"), 3);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 4);
 	assert_int_equal(
 	    count(path, "SELECT count(*) FROM pragma_table_info('recurring') WHERE name = 'name'"), 1);
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -134,15 +134,16 @@ static void test_migrate_from_v1(void **state)
 	assert_int_equal(ops->task_insert(b, &t), 0);
 	assert_int_equal(ops->commit(b), 0);
 	ops->close(b);
-	/* back to version 1's shape: no recurring name, full date indexes, steps_active */
+	/* back to version 1's shape: no recurring name, full date indexes, steps_active, no argv */
 	exec_sql(path, "DROP INDEX recurring_name; ALTER TABLE recurring DROP COLUMN name;"
+		       " ALTER TABLE steps DROP COLUMN argv;"
 		       " DROP INDEX tasks_started_at; DROP INDEX tasks_ended_at;"
 		       " CREATE INDEX tasks_started_at ON tasks(started_at);"
 		       " CREATE INDEX tasks_ended_at ON tasks(ended_at);"
 		       " CREATE INDEX steps_active ON steps(state) WHERE state IN ('ready', 'running');"
 		       " UPDATE schema_version SET version = 1");
 	open_close(path, DURABILITY_FULL);
-	assert_int_equal(count(path, "SELECT version FROM schema_version"), 3);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 4);
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name = 'steps_active'"), 0);
 	/* the date indexes now leave out tasks not yet started or ended */
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -150,6 +151,8 @@ static void test_migrate_from_v1(void **state)
 			 2);
 	assert_int_equal(
 	    count(path, "SELECT count(*) FROM pragma_table_info('recurring') WHERE name = 'name'"), 1);
+	assert_int_equal(count(path, "SELECT count(*) FROM pragma_table_info('steps') WHERE name = 'argv'"),
+			 1);
 	assert_int_equal(count(path, "SELECT count(*) FROM tasks"), 1);
 	rmdb(path);
 }
