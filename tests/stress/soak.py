@@ -98,7 +98,7 @@ def cleanup():
 
 if os.getuid() != 0:
     sys.exit("stress: needs root (a tmpfs for the database)")
-if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", DB]).returncode != 0:
+if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", DB]).returncode != 0:
     sys.exit("stress: cannot mount a tmpfs")
 
 with open(os.path.join(T, "taskvisord.conf"), "w") as f:
