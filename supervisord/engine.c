@@ -578,6 +578,10 @@ void engine_commit(struct engine *e)
 		log_info("engine: trying the database again (refusing writes since %.0f s: %s)",
 			 (double)(engine_now() - e->failing_since) / 1000.0, e->failing_why);
 		engine_journal_replay(e); /* what workers said meanwhile */
+		if (e->sync_pending) {
+			e->sync_pending = false;
+			engine_recurring_sync(e);
+		}
 	}
 	engine_dispatch(e);
 	engine_late_sweep(e, true, false);
@@ -1113,6 +1117,10 @@ void engine_config_changed(struct engine *e)
 {
 	/* Tasks carry what they need (commands expanded, on_error, cancellable) from planning:
 	 * a changed type applies to new submits only. [recurring:NAME] sections may have changed. */
+	if (e->failing) {
+		e->sync_pending = true; /* written once the database takes writes again */
+		return;
+	}
 	engine_recurring_sync(e);
 }
 

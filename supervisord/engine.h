@@ -199,6 +199,7 @@ struct engine {
 	bool replaying;
 	bool closing; /* engine_free: a failed last commit is only logged */
 	bool failing;
+	bool sync_pending; /* [recurring:] sections to apply once writes work again */
 	char failing_why[256];
 	int64_t failing_since, retry_at, retry_ms;
 	ev_timer retry_w;

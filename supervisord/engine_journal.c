@@ -519,6 +519,7 @@ void engine_resync(struct engine *e, const char *why)
 	if (e->ops->tasks_active(e->b, engine_load_active, e) < 0)
 		log_warnx("engine: reloading tasks: %s", e->ops->error(e->b));
 	engine_recurring_load(e);
+	e->sync_pending = true; /* [recurring:] sections against the store, at the retry */
 
 	for (size_t i = 0; i < e->hash_size; i++)
 		for (struct etask *t = e->hash[i]; t != NULL; t = t->hnext)
