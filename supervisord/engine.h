@@ -172,7 +172,15 @@ struct reply {
 };
 
 /* What a worker told the engine in the open group, replayed if its commit fails (engine_journal.c). */
-enum journal_kind { JOURNAL_DONE, JOURNAL_FAIL, JOURNAL_PROGRESS, JOURNAL_SPAWN, JOURNAL_LOST };
+/* PROGRESS: progress details only (may be dropped in a long failure); OUTPUT: with output */
+enum journal_kind {
+	JOURNAL_DONE,
+	JOURNAL_FAIL,
+	JOURNAL_PROGRESS,
+	JOURNAL_OUTPUT,
+	JOURNAL_SPAWN,
+	JOURNAL_LOST
+};
 struct journal_entry {
 	enum journal_kind kind;
 	int worker_id;	   /* the worker that said it (not LOST) */

@@ -35,6 +35,7 @@
 
 #define JOURNAL_RETRY_FIRST_MS 100
 #define JOURNAL_RETRY_MAX_MS 5000
+#define JOURNAL_MAX_PROGRESS 65536 /* entries beyond which progress is not kept */
 
 /* ---- the journal ---- */
 
@@ -45,6 +46,14 @@ static struct journal_entry *journal_add(struct engine *e, enum journal_kind kin
 
 	if (e->replaying)
 		return NULL; /* already in it */
+	if (kind == JOURNAL_PROGRESS && e->njournal >= JOURNAL_MAX_PROGRESS) {
+		/* a long failure with chatty workers: later progress replaces it anyway */
+		if (e->njournal == JOURNAL_MAX_PROGRESS)
+			log_warnx("engine: journal holds %zu entries: progress messages are dropped until "
+				  "the database takes writes again",
+				  e->njournal);
+		return NULL;
+	}
 	if (e->njournal == e->cjournal) {
 		size_t n = e->cjournal != 0 ? e->cjournal * 2 : 64;
 		struct journal_entry *nj = realloc(e->journal, n * sizeof(*nj));
@@ -162,7 +171,8 @@ void engine_worker_progress(struct engine *e, struct worker *w, const char *step
 	if (h->s == NULL)
 		return;
 	if ((json_object_size(progress) > 0 || json_object_size(output) > 0) &&
-	    (j = journal_add(e, JOURNAL_PROGRESS, w, step_id)) != NULL) {
+	    (j = journal_add(e, json_object_size(output) > 0 ? JOURNAL_OUTPUT : JOURNAL_PROGRESS, w,
+			     step_id)) != NULL) {
 		j->a = json_incref(progress);
 		j->b = json_incref(output);
 	}
@@ -433,6 +443,7 @@ static void replay_orphan(struct engine *e, struct resync *x, struct journal_ent
 		engine_step_fail(e, s, j->text, j->tail);
 		break;
 	case JOURNAL_PROGRESS:
+	case JOURNAL_OUTPUT:
 		engine_step_progress(e, s, j->a, j->b);
 		break;
 	case JOURNAL_SPAWN:
@@ -479,6 +490,7 @@ void engine_journal_replay(struct engine *e)
 			engine_worker_fail(e, w, j->step_id, j->text, j->tail);
 			break;
 		case JOURNAL_PROGRESS:
+		case JOURNAL_OUTPUT:
 			engine_worker_progress(e, w, j->step_id, j->a, j->b);
 			break;
 		case JOURNAL_SPAWN:
