@@ -639,6 +639,8 @@ static void proc_backoff(struct proc *p, const char *why)
 	proc_timer_set(p, TIMER_BACKOFF, d);
 }
 
+#define PROC_QUICK_EXIT_S 1.0 /* a run shorter than this counts toward start_limit_burst */
+
 /* An exit about to be followed by an automatic restart: 0 to restart now, or the seconds to
  * wait when more than start_limit_burst came within start_limit_interval (the reason is
  * then in spawn_err). The window restarts with each held-back start, so only a program
@@ -650,6 +652,10 @@ static int proc_rate_limit(struct proc *p)
 	if (pr->start_limit_interval <= 0 || pr->start_limit_burst <= 0)
 		return 0;
 	double now = proc_mono();
+	/* Only quick exits count: a run of a second or more bounds the restart rate by itself (a
+	 * crash after hours, or kill -9 of a program that was up, is restarted at once). */
+	if (pp->spawn_mono != 0 && now - pp->spawn_mono >= PROC_QUICK_EXIT_S)
+		return 0;
 	if (pp->rl_exits == 0 || now - pp->rl_begin >= pr->start_limit_interval) {
 		pp->rl_begin = now;
 		pp->rl_exits = 0;
