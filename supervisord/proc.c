@@ -69,7 +69,7 @@ struct proc_priv {
 	ev_timer timer; /* one of enum proc_timer */
 	enum proc_timer timer_kind;
 	time_t retry_at; /* TIMER_RATE_LIMIT: wall clock of the next start (status), else 0 */
-	ev_timer gpoll; /* a stop waits for the process group to empty */
+	ev_timer gpoll;	 /* a stop waits for the process group to empty */
 	double spawn_mono;
 	pid_t pgid;	      /* process group of the last child; 0 once it is gone */
 	bool group_signalled; /* stopsignal already went to the whole group */
