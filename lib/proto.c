@@ -12,6 +12,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* A buffer emptied after holding a large frame is freed above this: an idle connection holds no MBs. */
+#define PROTO_KEEP_CAP (1024u * 1024u)
+
 const char *proto_msg_name(uint32_t type)
 {
 	static const struct {
@@ -204,6 +207,11 @@ static void proto_rbuf_settle(struct proto_rbuf *rb)
 		rb->len -= rb->off;
 		rb->off = 0;
 	}
+	if (rb->len == 0 && rb->cap > PROTO_KEEP_CAP) {
+		free(rb->buf);
+		rb->buf = NULL;
+		rb->cap = 0;
+	}
 }
 
 ssize_t proto_rbuf_fill(struct proto_rbuf *rb, int fd)
@@ -295,6 +303,11 @@ int proto_wbuf_flush(struct proto_wbuf *wb, int fd)
 		wb->off += (size_t)n;
 	}
 	wb->off = wb->len = 0;
+	if (wb->cap > PROTO_KEEP_CAP) {
+		free(wb->buf);
+		wb->buf = NULL;
+		wb->cap = 0;
+	}
 	return 1;
 }
 
