@@ -55,14 +55,28 @@ void ctl_disconnect(struct ctl *c)
 	c->fd = -1;
 }
 
+/* c->timeout in ms for proto_*_timeout (-1: none). */
+static int ctl_timeout_ms(const struct ctl *c)
+{
+	return c->timeout > 0 ? (int)(c->timeout * 1000 + 0.5) : -1;
+}
+
+static void ctl_no_answer(const struct ctl *c)
+{
+	printf("no answer from %s within %g s\n", c->socket_path, c->timeout);
+}
+
 int ctl_connect(struct ctl *c, char *err, size_t errlen)
 {
 	if (c->fd >= 0)
 		return 0;
-	c->fd = proto_connect(c->socket_path);
+	c->fd = proto_connect_timeout(c->socket_path, ctl_timeout_ms(c));
 	if (c->fd >= 0)
 		return 0;
 	switch (errno) {
+	case ETIMEDOUT:
+		snprintf(err, errlen, "no answer from %s within %g s", c->socket_path, c->timeout);
+		break;
 	case ENOENT:
 		snprintf(err, errlen, "unix://%s no such file", c->socket_path);
 		break;
@@ -79,6 +93,28 @@ int ctl_connect(struct ctl *c, char *err, size_t errlen)
 	return -1;
 }
 
+/* Before a request that waits without a limit: does the daemon answer at all (MSG_VERSION)? */
+static int ctl_probe(struct ctl *c)
+{
+	struct proto_hdr hdr;
+	char *payload;
+
+	if (proto_send(c->fd, MSG_VERSION, "", 0) < 0)
+		return -1;
+	if (proto_recv_timeout(c->fd, &hdr, &payload, ctl_timeout_ms(c)) < 0)
+		return -1;
+	free(payload);
+	return 0;
+}
+
+/* Send a request (text): 0, -1 I/O error (errno), -2 no answer to the probe within c->timeout. */
+static int ctl_send(struct ctl *c, bool waits, uint32_t type, const char *text)
+{
+	if (waits && c->timeout > 0 && ctl_probe(c) < 0)
+		return errno == ETIMEDOUT ? -2 : -1;
+	return proto_send(c->fd, type, text, strlen(text));
+}
+
 /* Send req, then read frames: DATA to on_data, the final OK/ERROR to *reply. */
 static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, void *arg,
 			json_t **reply)
@@ -86,7 +122,8 @@ static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn o
 	char err[512], *text, *payload;
 	struct proto_hdr hdr;
 	json_error_t jerr;
-	int rc = -1;
+	bool waits = on_data != NULL || proto_msg_waits(type);
+	int rc = -1, r;
 
 	*reply = NULL;
 	if (req == NULL)
@@ -102,22 +139,37 @@ static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn o
 		free(text);
 		return -1;
 	}
-	if (proto_send(c->fd, type, text, strlen(text)) < 0) {
+	r = ctl_send(c, waits, type, text);
+	if (r == -1) {
 		/* The daemon may have closed an idle shell connection: try once more. */
 		ctl_disconnect(c);
-		if (ctl_connect(c, err, sizeof(err)) < 0 || proto_send(c->fd, type, text, strlen(text)) < 0) {
+		if (ctl_connect(c, err, sizeof(err)) < 0) {
+			printf("%s\n", err);
+			free(text);
+			return -1;
+		}
+		r = ctl_send(c, waits, type, text);
+		if (r == -1) {
 			printf("unix://%s %s\n", c->socket_path, strerror(errno));
 			ctl_disconnect(c);
 			free(text);
 			return -1;
 		}
 	}
+	if (r == -2) {
+		ctl_no_answer(c);
+		ctl_disconnect(c);
+		free(text);
+		return -1;
+	}
 	free(text);
 	for (;;) {
 		json_t *body;
 
-		if (proto_recv(c->fd, &hdr, &payload) < 0) {
-			if (errno == ECONNRESET)
+		if (proto_recv_timeout(c->fd, &hdr, &payload, waits ? -1 : ctl_timeout_ms(c)) < 0) {
+			if (errno == ETIMEDOUT)
+				ctl_no_answer(c);
+			else if (errno == ECONNRESET)
 				printf("unix://%s closed the connection\n", c->socket_path);
 			else
 				printf("unix://%s %s\n", c->socket_path, strerror(errno));
