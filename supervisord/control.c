@@ -250,7 +250,8 @@ static void control_conn_flush(struct conn *c)
 	}
 	if (control_conn_unsent(c) < before)
 		control_conn_touch(c);
-	if (r == 0 && (c->overflow || control_conn_unsent(c) > CONTROL_OUT_MAX)) {
+	/* Once flagged, something may have been dropped (conn_send): the peer cannot be served on. */
+	if (c->overflow || (r == 0 && control_conn_unsent(c) > CONTROL_OUT_MAX)) {
 		log_warnx("control: pid %ld does not read what it is sent (%zu bytes unsent): connection "
 			  "closed",
 			  (long)c->pid, control_conn_unsent(c));
@@ -701,12 +702,26 @@ static void control_accept_spare(struct control *ctl)
 	ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-static void control_sweep(struct ev_loop *loop, ev_timer *w, int revents);
+/* (Re)start the timeout sweep: a few times per the shorter timeout, at most once a second. */
+static void control_sweep_start(struct control *ctl)
+{
+	const struct conf *cf = ctl->d->conf;
+	double every = (double)cf->request_timeout / 4;
+
+	if (cf->idle_timeout > 0 && (double)cf->idle_timeout / 4 < every)
+		every = (double)cf->idle_timeout / 4;
+	if (every > 1.0)
+		every = 1.0;
+	if (every < 0.25)
+		every = 0.25;
+	ev_timer_stop(ctl->d->loop, &ctl->sweep_w);
+	ev_timer_set(&ctl->sweep_w, every, every);
+	ev_timer_start(ctl->d->loop, &ctl->sweep_w);
+}
 
 static void control_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct control *ctl = w->data;
-	const struct conf *cf = ctl->d->conf;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	struct passwd *pw;
@@ -763,18 +778,8 @@ static void control_accept(struct ev_loop *loop, ev_io *w, int revents)
 	c->rw.data = c->ww.data = c;
 	ev_io_start(loop, &c->rw);
 	control_list_push(c);
-	if (ctl->nconns++ == 0) {
-		/* Timeouts are checked a few times per the shorter of them, at most once a second. */
-		double every = (double)cf->request_timeout / 4;
-		if (cf->idle_timeout > 0 && (double)cf->idle_timeout / 4 < every)
-			every = (double)cf->idle_timeout / 4;
-		if (every > 1.0)
-			every = 1.0;
-		if (every < 0.25)
-			every = 0.25;
-		ev_timer_set(&ctl->sweep_w, every, every);
-		ev_timer_start(loop, &ctl->sweep_w);
-	}
+	if (ctl->nconns++ == 0)
+		control_sweep_start(ctl);
 	log_debug("control: connection from pid %ld uid %ld (%s)", (long)c->pid, (long)c->uid,
 		  c->admin	? "admin"
 		  : c->readonly ? "read-only"
@@ -803,7 +808,9 @@ again:
 			control_conn_close(c);
 			goto again; /* a close may run callbacks that change the list */
 		}
-		if (cf->idle_timeout > 0 && !control_conn_busy(c) && c->rb.len == c->rb.off &&
+		/* Requests left unread because the replies do not drain are no reason to wait. */
+		if (cf->idle_timeout > 0 && !control_conn_busy(c) &&
+		    (c->rb.len == c->rb.off || c->read_paused) &&
 		    now - c->active_at >= (double)cf->idle_timeout) {
 			if (control_conn_unsent(c) > 0)
 				log_warnx("control: pid %ld: its replies unread for %llds (%zu bytes): "
@@ -838,9 +845,11 @@ static void control_limits(struct control *ctl)
 	reserve = CONTROL_FD_MARGIN + CONTROL_FDS_PER_PROC * nprocs;
 	room = nofile - reserve;
 	if (room < 16)
-		log_warnx("control: the open files limit (%ld) is too low for %ld processes (each needs ~%d, "
-			  "and the daemon %d): raise [taskvisord] minfds to at least %ld",
-			  nofile, nprocs, CONTROL_FDS_PER_PROC, CONTROL_FD_MARGIN, reserve + 64);
+		log_warnx(
+		    "control: the open files limit (%ld) is too low for %ld processes (each needs ~%d, "
+		    "and the daemon %d): raise [taskvisord] minfds (and the hard limit: LimitNOFILE=) to "
+		    "at least %ld",
+		    nofile, nprocs, CONTROL_FDS_PER_PROC, CONTROL_FD_MARGIN, reserve + 64);
 	if (cf->max_connections > 0) {
 		ctl->max_conns = cf->max_connections;
 		if (ctl->max_conns > room) {
@@ -861,8 +870,11 @@ static void control_limits(struct control *ctl)
 
 void control_config_changed(struct control *ctl)
 {
-	if (ctl != NULL)
-		control_limits(ctl);
+	if (ctl == NULL)
+		return;
+	control_limits(ctl);
+	if (ctl->nconns > 0)
+		control_sweep_start(ctl); /* the timeouts may have changed */
 }
 
 int control_probe(const char *path)
