@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -107,6 +108,17 @@ static int ctl_probe(struct ctl *c)
 	return 0;
 }
 
+/* After a failed send: did the daemon write something before it closed (a refusal's error frame)? */
+static bool ctl_said_why(struct ctl *c)
+{
+	char b;
+	int e = errno;
+	bool said = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+
+	errno = e;
+	return said;
+}
+
 /* Send a request (text): 0, -1 I/O error (errno), -2 no answer to the probe within c->timeout. */
 static int ctl_send(struct ctl *c, bool waits, uint32_t type, const char *text)
 {
@@ -140,6 +152,8 @@ static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn o
 		return -1;
 	}
 	r = ctl_send(c, waits, type, text);
+	if (r == -1 && ctl_said_why(c))
+		r = 0; /* refused (too many connections): its error frame is read below */
 	if (r == -1) {
 		/* The daemon may have closed an idle shell connection: try once more. */
 		ctl_disconnect(c);
@@ -149,6 +163,8 @@ static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn o
 			return -1;
 		}
 		r = ctl_send(c, waits, type, text);
+		if (r == -1 && ctl_said_why(c))
+			r = 0;
 		if (r == -1) {
 			printf("unix://%s %s\n", c->socket_path, strerror(errno));
 			ctl_disconnect(c);

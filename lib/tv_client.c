@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "proto.h"
@@ -115,6 +117,17 @@ static int tv_client_send_text(struct tv_client *c, uint32_t type, const char *t
 	return proto_send(c->fd, type, text, strlen(text));
 }
 
+/* After a failed send: did the daemon write something before it closed (a refusal's error frame)? */
+static bool tv_client_said_why(struct tv_client *c)
+{
+	char b;
+	int e = errno;
+	bool said = c->fd >= 0 && recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+
+	errno = e;
+	return said;
+}
+
 /* Send req (stolen); 0 or -1. A connection the daemon closed (idle) is opened again once. */
 static int tv_client_send(struct tv_client *c, uint32_t type, json_t *req)
 {
@@ -130,8 +143,11 @@ static int tv_client_send(struct tv_client *c, uint32_t type, json_t *req)
 		return -1;
 	}
 	rc = tv_client_send_text(c, type, text);
-	if (rc < 0 && (errno == EPIPE || errno == ECONNRESET) && tv_client_reconnect(c) == 0)
+	if (rc < 0 && (errno == EPIPE || errno == ECONNRESET) && !tv_client_said_why(c) &&
+	    tv_client_reconnect(c) == 0)
 		rc = tv_client_send_text(c, type, text);
+	if (rc < 0 && tv_client_said_why(c))
+		rc = 0; /* refused (too many connections): the caller reads its error frame as the reply */
 	if (rc < 0 && c->fd >= 0)
 		tv_client_ioerr(c, "");
 	free(text);
