@@ -63,6 +63,8 @@
 #define CONTROL_OUT_LOW (1u * 1024u * 1024u)  /* ... until they drain below this */
 #define CONTROL_OUT_MAX                                                                                      \
 	(2u * PROTO_MAX_PAYLOAD + CONTROL_OUT_HIGH) /* a peer that lets more pile up is closed */
+#define CONTROL_IN_BUDGET (64u * 1024u * 1024u)	    /* requests under way, all connections together */
+#define CONTROL_IN_SMALL (64u * 1024u)		    /* a connection with less under way is always read */
 #define CONTROL_FD_MARGIN 64	 /* descriptors kept from clients: socket, log, database, spawns */
 #define CONTROL_FDS_PER_PROC 4	 /* a process's stdout/stderr pipes and log files */
 #define CONTROL_DEFAULT_MAX 1024 /* the default cap, however high RLIMIT_NOFILE is */
@@ -84,12 +86,14 @@ struct conn {
 	int refs;
 	bool closed;
 	bool close_after_flush;
-	bool queued;	  /* in the control's flush list (holding a reference) */
-	bool read_paused; /* too much unsent output: not read from until it drains */
-	bool peer_eof;	  /* the peer closed its side; requests already read are still answered */
-	bool overflow;	  /* more than CONTROL_OUT_MAX unsent: closed at the next flush */
-	double active_at; /* ev_now of the last byte read or written */
-	double frame_at;  /* ev_now when the incomplete request in rb began; 0 = none */
+	bool queued;	   /* in the control's flush list (holding a reference) */
+	bool read_paused;  /* too much unsent output: not read from until it drains */
+	bool peer_eof;	   /* the peer closed its side; requests already read are still answered */
+	bool overflow;	   /* more than CONTROL_OUT_MAX unsent: closed at the next flush */
+	bool in_paused;	   /* its large request waits: the daemon holds CONTROL_IN_BUDGET of requests */
+	size_t in_counted; /* its unconsumed input, as counted in the control's in_bytes */
+	double active_at;  /* ev_now of the last byte read or written */
+	double frame_at;   /* ev_now when the incomplete request in rb began; 0 = none */
 	struct conn *qnext;
 	void (*on_close)(void *arg, struct conn *c);
 	void *on_close_arg;
@@ -108,6 +112,8 @@ struct control {
 	ev_timer accept_retry; /* accepting paused after accept() failed */
 	double accept_delay;   /* the current pause: 0.1 s doubling to 1 s; 0 after a success */
 	ev_timer sweep_w;      /* request and idle timeouts */
+	size_t in_bytes;       /* unconsumed input of every connection (requests under way) */
+	int in_paused;	       /* connections not read because of CONTROL_IN_BUDGET */
 	ev_prepare flush_w;    /* writes the queued connections before the loop blocks */
 	struct conn *flushq;   /* connections with something to send this iteration */
 	ev_timer trim_w;       /* shortly after a connection closed: hand freed heap back */
@@ -172,6 +178,30 @@ static bool control_conn_idle(const struct conn *c)
 {
 	return !control_conn_busy(c) && c->rb.len == c->rb.off && control_conn_unsent(c) == 0 &&
 	       !c->close_after_flush;
+}
+
+/*
+ * Count c's unconsumed input in the control's total; once the total is back under half the budget,
+ * read again from the connections whose large requests were made to wait.
+ */
+static void control_in_account(struct conn *c, size_t now_have)
+{
+	struct control *ctl = c->ctl;
+
+	ctl->in_bytes = ctl->in_bytes - c->in_counted + now_have;
+	c->in_counted = now_have;
+	if (ctl->in_paused == 0 || ctl->in_bytes > CONTROL_IN_BUDGET / 2)
+		return;
+	for (struct conn *o = ctl->conns; o != NULL; o = o->next) {
+		if (!o->in_paused)
+			continue;
+		o->in_paused = false;
+		ctl->in_paused--;
+		if (!o->read_paused && !o->peer_eof)
+			ev_io_start(ctl->d->loop, &o->rw);
+		if (!o->read_paused)
+			ev_feed_event(ctl->d->loop, &o->rw, EV_READ); /* whole requests already read */
+	}
 }
 
 /* Is any of the names in groups (NULL-terminated) a group this peer belongs to? */
@@ -261,7 +291,7 @@ static void control_conn_flush(struct conn *c)
 	if (c->read_paused && control_conn_unsent(c) < CONTROL_OUT_LOW) {
 		/* Drained: read again, and first answer the requests already read (control_conn_readable). */
 		c->read_paused = false;
-		if (!c->peer_eof)
+		if (!c->peer_eof && !c->in_paused)
 			ev_io_start(loop, &c->rw);
 		ev_feed_event(loop, &c->rw, EV_READ);
 	}
@@ -492,6 +522,11 @@ static void control_conn_close(struct conn *c)
 	c->fd = -1;
 	control_list_unlink(c);
 	ctl->nconns--;
+	if (c->in_paused) {
+		c->in_paused = false;
+		ctl->in_paused--;
+	}
+	control_in_account(c, 0);
 	if (ctl->nconns == 0)
 		ev_timer_stop(ctl->d->loop, &ctl->sweep_w);
 	log_debug("control: connection from pid %ld closed", (long)c->pid);
@@ -590,6 +625,7 @@ static void control_conn_process(struct conn *c)
 	}
 	if (c->closed)
 		return;
+	control_in_account(c, c->rb.len - c->rb.off);
 	/* The request timer runs from the first byte of a request that is not whole yet. */
 	if (c->rb.len == c->rb.off)
 		c->frame_at = 0;
@@ -612,8 +648,18 @@ static void control_conn_readable(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (c->read_paused)
+	if (c->read_paused || c->in_paused)
 		return;
+	if (!c->peer_eof && c->ctl->in_bytes > CONTROL_IN_BUDGET && c->in_counted >= CONTROL_IN_SMALL) {
+		/* Many large requests at once: this one waits (request_timeout still runs) for others to
+		 * complete, so that clients cannot make the daemon hold more than the budget. */
+		log_debug("control: pid %ld: %zu bytes of requests under way: not reading from it for now",
+			  (long)c->pid, c->ctl->in_bytes);
+		c->in_paused = true;
+		c->ctl->in_paused++;
+		ev_io_stop(c->ctl->d->loop, &c->rw);
+		return;
+	}
 	if (!c->peer_eof) {
 		n = proto_rbuf_fill(&c->rb, c->fd);
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))

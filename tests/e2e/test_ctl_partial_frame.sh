@@ -83,3 +83,39 @@ sed -i 's/^idle_timeout = 4s/idle_timeout = soon/' "$T/taskvisord.conf"
 out=$("$TVD" -n -c "$T/taskvisord.conf" 2>&1)
 assert_contains "$out" "taskvisord.conf:" "file named"
 assert_contains "$out" "idle_timeout:" "option named"
+
+# Many large requests under way at once: the daemon holds at most a budget of them (64 MiB), not
+# 12 x 15 MB; the others wait in their sockets and time out like any half-sent request.
+rss() { awk '/^VmRSS/ {print $2}' /proc/$DAEMON_PID/status; }
+rss0=$(rss)
+python3 - "$T/tv.sock" "$T/sent" <<'PY' &
+import socket, struct, sys, time, select
+conns = []
+for i in range(12):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.setblocking(False)
+    conns.append([s, struct.pack("=III", 1, 200, 16 * 1024 * 1024) + b"x" * (15 * 1024 * 1024)])
+end = time.time() + 3
+while time.time() < end and any(len(c[1]) for c in conns):
+    _, w, _ = select.select([], [c[0] for c in conns if c[1]], [], 0.1)
+    for c in conns:
+        if c[0] in w:
+            try:
+                n = c[0].send(c[1][:1 << 20])
+                c[1] = c[1][n:]
+            except OSError:  # closed by the daemon (request_timeout)
+                c[1] = b""
+                c.append("closed")
+open(sys.argv[2], "w").write("%d closed while sending\n" % sum(len(c) > 2 for c in conns))
+time.sleep(5)
+PY
+PY_PID=$!
+max=0
+for i in $(seq 1 20); do
+	r=$(rss); [ "$r" -gt "$max" ] && max=$r
+	sleep 0.15
+done
+grow=$(( (max - rss0) / 1024 ))
+echo "12 requests of 16 MB under way: daemon RSS +${grow} MB ($(cat "$T/sent" 2>/dev/null))"
+[ "$grow" -lt 100 ] || fail "the daemon holds ${grow} MB of half-sent requests"
+assert_eq "$(ctl pid)" "$DAEMON_PID" "daemon serves meanwhile"
+wait "$PY_PID"
