@@ -34,6 +34,9 @@
  *   CONTROL_OUT_LOW; queued output is never dropped, but a peer that lets
  *   more than CONTROL_OUT_MAX pile up (a worker or tail -f that never reads)
  *   is closed with a logged reason, and its owner's on_close applies.
+ * - requests under way (read but not whole) are held up to CONTROL_IN_BUDGET
+ *   for all connections together; past it a connection with a large
+ *   unfinished request is not read from until the total falls to half.
  * - a request begun but not whole after request_timeout, and a connection
  *   idle for idle_timeout that holds nothing (no held request, no worker), is
  *   closed with a logged reason (control_sweep).
