@@ -116,6 +116,11 @@ for i in $(seq 1 20); do
 done
 grow=$(( (max - rss0) / 1024 ))
 echo "12 requests of 16 MB under way: daemon RSS +${grow} MB ($(cat "$T/sent" 2>/dev/null))"
-[ "$grow" -lt 100 ] || fail "the daemon holds ${grow} MB of half-sent requests"
+# Under ASan freed buffers sit in its quarantine and count in RSS: the figure says nothing there.
+if ldd "$TVD" 2>/dev/null | grep -q libasan; then
+	echo "ASan build: RSS not checked"
+else
+	[ "$grow" -lt 100 ] || fail "the daemon holds ${grow} MB of half-sent requests"
+fi
 assert_eq "$(ctl pid)" "$DAEMON_PID" "daemon serves meanwhile"
 wait "$PY_PID"

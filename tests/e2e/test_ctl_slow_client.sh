@@ -55,7 +55,12 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 grow=$(( (max - rss0) / 1024 ))
 echo "daemon RSS: ${rss0} kB idle, at most ${max} kB with the greedy client (+${grow} MB)"
-[ "$grow" -lt 64 ] || fail "the daemon grew by ${grow} MB for one client that does not read"
+# Under ASan freed buffers sit in its quarantine and count in RSS: the figure says nothing there.
+if ldd "$TVD" 2>/dev/null | grep -q libasan; then
+	echo "ASan build: RSS not checked"
+else
+	[ "$grow" -lt 64 ] || fail "the daemon grew by ${grow} MB for one client that does not read"
+fi
 grep -q "pid [0-9]* has [0-9]* bytes unsent: not reading from it" "$T/taskvisord.log" ||
 	fail "back-pressure not logged"
 touch "$T/release"
