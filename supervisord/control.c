@@ -698,7 +698,6 @@ static void control_refuse(int fd, const char *why)
 		(void)proto_wbuf_flush(&wb, fd);
 	proto_wbuf_free(&wb);
 	close(fd);
-	log_warnx("control: %s: connection refused", why);
 }
 
 /* At the cap: close the connection idle the longest, if one is idle. */
@@ -740,7 +739,7 @@ static void control_accept_pause(struct control *ctl)
 /* Out of descriptors: give up the spare one to take the waiting peer and tell it why. */
 static void control_accept_spare(struct control *ctl)
 {
-	int fd;
+	int fd, e = errno;
 
 	if (ctl->spare_fd < 0)
 		return;
@@ -749,6 +748,7 @@ static void control_accept_spare(struct control *ctl)
 	if (fd >= 0)
 		control_refuse(fd, "the daemon is out of file descriptors; try again later");
 	ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	errno = e;
 }
 
 /* (Re)start the timeout sweep: a few times per the shorter timeout, at most once a second. */
@@ -783,9 +783,11 @@ static void control_accept(struct ev_loop *loop, ev_io *w, int revents)
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED)
 			return;
 		/* EMFILE, ENFILE, ENOBUFS, ENOMEM or worse: the same line each time (log.c counts repeats) */
-		log_warn("control: accept, pausing new connections");
-		if (errno == EMFILE || errno == ENFILE)
+		if (errno == EMFILE || errno == ENFILE) {
 			control_accept_spare(ctl);
+			log_warn("control: accept, pausing new connections (a waiting client is told why)");
+		} else
+			log_warn("control: accept, pausing new connections");
 		control_accept_pause(ctl);
 		return;
 	}
@@ -794,6 +796,7 @@ static void control_accept(struct ev_loop *loop, ev_io *w, int revents)
 		char why[128];
 		snprintf(why, sizeof(why), "too many connections (%d); try again later", ctl->nconns);
 		control_refuse(fd, why);
+		log_warnx("control: %s: connection refused", why);
 		return;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {

@@ -102,3 +102,55 @@ wait "$PY_PID"
 wait_for 5 sh -c "[ \$(ls /proc/$DAEMON_PID/fd | wc -l) -le $((idle_fds + 2)) ]" ||
 	fail "the daemon holds $(ls /proc/$DAEMON_PID/fd | wc -l) descriptors, $idle_fds before the clients"
 assert_eq "$(ctl status | awk '{print $2}' | sort -u)" "RUNNING" "everything still RUNNING"
+
+# Descriptors short for another reason (here the limit lowered under the running daemon, below
+# what it holds plus its cap): accept() fails with EMFILE. The daemon pauses accepting instead
+# of spinning, refuses a waiting client with a reason through its spare descriptor, and logs a
+# count rather than a line per failure.
+command -v prlimit >/dev/null || { echo "no prlimit: EMFILE pause not checked"; exit 0; }
+held=$(ls /proc/$DAEMON_PID/fd | wc -l)
+prlimit --pid "$DAEMON_PID" --nofile=$((held + 5)):1024 || { echo "prlimit refused: EMFILE pause not checked"; exit 0; }
+rm -f "$T/opened" "$T/release"
+python3 - "$T/tv.sock" "$T/opened" "$T/release" <<'PY' &
+import os, socket, struct, sys, time
+conns, refused = [], 0
+for i in range(100):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(2)
+    try:
+        s.connect(sys.argv[1])
+        conns.append(s)
+    except OSError:
+        s.close()
+time.sleep(1.5)
+for s in conns:  # who was told why
+    s.settimeout(0.01)
+    try:
+        d = s.recv(4096)
+        if b"out of file descriptors" in d:
+            refused += 1
+    except OSError:
+        pass
+open(sys.argv[2], "w").write("%d %d\n" % (len(conns), refused))
+end = time.time() + 30
+while not os.path.exists(sys.argv[3]) and time.time() < end:
+    time.sleep(0.05)
+PY
+PY_PID=$!
+wait_for 30 test -s "$T/opened" || fail "the client could not connect"
+log0=$(stat -c %s "$T/taskvisord.log")
+cpu0=$(ticks)
+sleep 3
+cpu1=$(ticks)
+log1=$(stat -c %s "$T/taskvisord.log")
+pct=$(( (cpu1 - cpu0) * 100 / (3 * hz) ))
+echo "out of descriptors: $(cat "$T/opened") (connected, told why); CPU ${pct}%, log +$((log1 - log0)) bytes"
+[ "$pct" -lt 10 ] || fail "the daemon spins on EMFILE: ${pct}% CPU"
+[ $((log1 - log0)) -le 4096 ] || fail "the log grew $((log1 - log0)) bytes in 3 s on EMFILE"
+grep -q "control: accept, pausing new connections (a waiting client is told why): Too many open files" "$T/taskvisord.log" ||
+	fail "EMFILE not logged"
+[ "$(awk '{print $2}' "$T/opened")" -ge 1 ] || fail "nobody was told the daemon is out of descriptors"
+touch "$T/release"
+wait "$PY_PID"
+prlimit --pid "$DAEMON_PID" --nofile=1024:1024 || fail "cannot give the descriptors back"
+wait_for 5 ctl status || fail "status once descriptors are back"
