@@ -94,17 +94,21 @@ int ctl_connect(struct ctl *c, char *err, size_t errlen)
 	return -1;
 }
 
-/* Before a request that waits without a limit: does the daemon answer at all (MSG_VERSION)? */
-static int ctl_probe(struct ctl *c)
+/*
+ * Before a request that waits without a limit: does the daemon answer at all (MSG_VERSION)?
+ * 0 yes; 1 it answered with an error (refused, permission denied), left in hdr and payload as the
+ * reply; -1 with errno.
+ */
+static int ctl_probe(struct ctl *c, struct proto_hdr *hdr, char **payload)
 {
-	struct proto_hdr hdr;
-	char *payload;
-
 	if (proto_send(c->fd, MSG_VERSION, "", 0) < 0)
 		return -1;
-	if (proto_recv_timeout(c->fd, &hdr, &payload, ctl_timeout_ms(c)) < 0)
+	if (proto_recv_timeout(c->fd, hdr, payload, ctl_timeout_ms(c)) < 0)
 		return -1;
-	free(payload);
+	if (hdr->type == MSG_ERROR)
+		return 1;
+	free(*payload);
+	*payload = NULL;
 	return 0;
 }
 
@@ -119,11 +123,18 @@ static bool ctl_said_why(struct ctl *c)
 	return said;
 }
 
-/* Send a request (text): 0, -1 I/O error (errno), -2 no answer to the probe within c->timeout. */
-static int ctl_send(struct ctl *c, bool waits, uint32_t type, const char *text)
+/*
+ * Send a request (text): 0, -1 I/O error (errno), -2 no answer to the probe within c->timeout,
+ * 1 the probe was answered with an error, in hdr and payload (the request is not sent).
+ */
+static int ctl_send(struct ctl *c, bool waits, uint32_t type, const char *text, struct proto_hdr *hdr,
+		    char **payload)
 {
-	if (waits && c->timeout > 0 && ctl_probe(c) < 0)
-		return errno == ETIMEDOUT ? -2 : -1;
+	if (waits && c->timeout > 0) {
+		int r = ctl_probe(c, hdr, payload);
+		if (r != 0)
+			return r > 0 ? 1 : errno == ETIMEDOUT ? -2 : -1;
+	}
 	return proto_send(c->fd, type, text, strlen(text));
 }
 
@@ -131,10 +142,10 @@ static int ctl_send(struct ctl *c, bool waits, uint32_t type, const char *text)
 static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, void *arg,
 			json_t **reply)
 {
-	char err[512], *text, *payload;
+	char err[512], *text, *payload = NULL;
 	struct proto_hdr hdr;
 	json_error_t jerr;
-	bool waits = on_data != NULL || proto_msg_waits(type);
+	bool waits = on_data != NULL || proto_msg_waits(type), have;
 	int rc = -1, r;
 
 	*reply = NULL;
@@ -151,7 +162,7 @@ static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn o
 		free(text);
 		return -1;
 	}
-	r = ctl_send(c, waits, type, text);
+	r = ctl_send(c, waits, type, text, &hdr, &payload);
 	if (r == -1 && ctl_said_why(c))
 		r = 0; /* refused (too many connections): its error frame is read below */
 	if (r == -1) {
@@ -162,7 +173,7 @@ static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn o
 			free(text);
 			return -1;
 		}
-		r = ctl_send(c, waits, type, text);
+		r = ctl_send(c, waits, type, text, &hdr, &payload);
 		if (r == -1 && ctl_said_why(c))
 			r = 0;
 		if (r == -1) {
@@ -179,10 +190,11 @@ static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn o
 		return -1;
 	}
 	free(text);
+	have = r == 1; /* the probe's error is the reply */
 	for (;;) {
 		json_t *body;
 
-		if (proto_recv_timeout(c->fd, &hdr, &payload, waits ? -1 : ctl_timeout_ms(c)) < 0) {
+		if (!have && proto_recv_timeout(c->fd, &hdr, &payload, waits ? -1 : ctl_timeout_ms(c)) < 0) {
 			if (errno == ETIMEDOUT)
 				ctl_no_answer(c);
 			else if (errno == ECONNRESET)
@@ -192,6 +204,7 @@ static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn o
 			ctl_disconnect(c);
 			return -1;
 		}
+		have = false;
 		body = hdr.len > 0 ? json_loadb(payload, hdr.len, 0, &jerr) : json_object();
 		free(payload);
 		if (hdr.type == MSG_VERSION_MISMATCH) {

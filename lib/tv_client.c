@@ -102,7 +102,8 @@ static int tv_client_reconnect(struct tv_client *c);
 /*
  * Send one request (text); before one whose reply waits without a limit
  * (proto_msg_waits), first check that the daemon answers a MSG_VERSION within
- * the timeout. 0, or -1 with errno (EPIPE/ECONNRESET: the connection was closed).
+ * the timeout. 0, -1 with errno (EPIPE/ECONNRESET: the connection was closed), or -2 when the
+ * daemon answered that with an error (its text in c->err).
  */
 static int tv_client_send_text(struct tv_client *c, uint32_t type, const char *text)
 {
@@ -112,6 +113,15 @@ static int tv_client_send_text(struct tv_client *c, uint32_t type, const char *t
 		if (proto_send(c->fd, MSG_VERSION, "", 0) < 0 ||
 		    proto_recv_timeout(c->fd, &h, &body, c->timeout_ms) < 0)
 			return -1;
+		if (h.type == MSG_ERROR) { /* refused, or no access: the request would be too */
+			json_t *j = json_loads(body, 0, NULL);
+			const char *e = json_string_value(json_object_get(j, "error"));
+			tv_client_seterr(c, "%s", e != NULL ? e : "error");
+			json_decref(j);
+			free(body);
+			errno = EPROTO;
+			return -2;
+		}
 		free(body);
 	}
 	return proto_send(c->fd, type, text, strlen(text));
@@ -143,9 +153,17 @@ static int tv_client_send(struct tv_client *c, uint32_t type, json_t *req)
 		return -1;
 	}
 	rc = tv_client_send_text(c, type, text);
+	if (rc == -2) { /* the daemon's refusal is in c->err */
+		free(text);
+		return -1;
+	}
 	if (rc < 0 && (errno == EPIPE || errno == ECONNRESET) && !tv_client_said_why(c) &&
 	    tv_client_reconnect(c) == 0)
 		rc = tv_client_send_text(c, type, text);
+	if (rc == -2) {
+		free(text);
+		return -1;
+	}
 	if (rc < 0 && tv_client_said_why(c))
 		rc = 0; /* refused (too many connections): the caller reads its error frame as the reply */
 	if (rc < 0 && c->fd >= 0)

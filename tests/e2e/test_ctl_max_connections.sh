@@ -43,6 +43,8 @@ wait_for 10 test -s "$T/busy" || fail "no answer to the fourth connection"
 assert_eq "$(cat "$T/busy")" '2 {"error":"too many connections (3); try again later","code":1}' "refusal frame"
 out=$(ctl status 2>&1) && fail "status should be refused at the cap: $out"
 assert_contains "$out" "too many connections (3); try again later" "ctl shows the refusal"
+out=$(ctl restart talker 2>&1) && fail "restart should be refused at the cap: $out"
+assert_contains "$out" "too many connections (3); try again later" "a waiting command shows the refusal"
 grep -q "control: too many connections (3); try again later: connection refused" "$T/taskvisord.log" ||
 	fail "refusal not logged"
 touch "$T/release"
