@@ -349,6 +349,7 @@ static int task_follow(struct ctl *c, const char *id)
 		printf("%s\n", err);
 		return CTL_EXIT_UNREACHABLE;
 	}
+	tv_client_set_timeout(tc, c->timeout);
 	rc = tv_follow(tc, id, 1.0, task_follow_cb, &f, &t);
 	if (rc < 0) {
 		fprintf(stderr, "%s\n", tv_client_error(tc));

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -55,14 +56,28 @@ void ctl_disconnect(struct ctl *c)
 	c->fd = -1;
 }
 
+/* c->timeout in ms for proto_*_timeout (-1: none). */
+static int ctl_timeout_ms(const struct ctl *c)
+{
+	return c->timeout > 0 ? (int)(c->timeout * 1000 + 0.5) : -1;
+}
+
+static void ctl_no_answer(const struct ctl *c)
+{
+	printf("no answer from %s within %g s\n", c->socket_path, c->timeout);
+}
+
 int ctl_connect(struct ctl *c, char *err, size_t errlen)
 {
 	if (c->fd >= 0)
 		return 0;
-	c->fd = proto_connect(c->socket_path);
+	c->fd = proto_connect_timeout(c->socket_path, ctl_timeout_ms(c));
 	if (c->fd >= 0)
 		return 0;
 	switch (errno) {
+	case ETIMEDOUT:
+		snprintf(err, errlen, "no answer from %s within %g s", c->socket_path, c->timeout);
+		break;
 	case ENOENT:
 		snprintf(err, errlen, "unix://%s no such file", c->socket_path);
 		break;
@@ -79,14 +94,59 @@ int ctl_connect(struct ctl *c, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * Before a request that waits without a limit: does the daemon answer at all (MSG_VERSION)?
+ * 0 yes; 1 it answered with an error (refused, permission denied), left in hdr and payload as the
+ * reply; -1 with errno.
+ */
+static int ctl_probe(struct ctl *c, struct proto_hdr *hdr, char **payload)
+{
+	if (proto_send(c->fd, MSG_VERSION, "", 0) < 0)
+		return -1;
+	if (proto_recv_timeout(c->fd, hdr, payload, ctl_timeout_ms(c)) < 0)
+		return -1;
+	if (hdr->type == MSG_ERROR)
+		return 1;
+	free(*payload);
+	*payload = NULL;
+	return 0;
+}
+
+/* After a failed send: did the daemon write something before it closed (a refusal's error frame)? */
+static bool ctl_said_why(struct ctl *c)
+{
+	char b;
+	int e = errno;
+	bool said = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+
+	errno = e;
+	return said;
+}
+
+/*
+ * Send a request (text): 0, -1 I/O error (errno), -2 no answer to the probe within c->timeout,
+ * 1 the probe was answered with an error, in hdr and payload (the request is not sent).
+ */
+static int ctl_send(struct ctl *c, bool waits, uint32_t type, const char *text, struct proto_hdr *hdr,
+		    char **payload)
+{
+	if (waits && c->timeout > 0) {
+		int r = ctl_probe(c, hdr, payload);
+		if (r != 0)
+			return r > 0 ? 1 : errno == ETIMEDOUT ? -2 : -1;
+	}
+	return proto_send(c->fd, type, text, strlen(text));
+}
+
 /* Send req, then read frames: DATA to on_data, the final OK/ERROR to *reply. */
 static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, void *arg,
 			json_t **reply)
 {
-	char err[512], *text, *payload;
+	char err[512], *text, *payload = NULL;
 	struct proto_hdr hdr;
 	json_error_t jerr;
-	int rc = -1;
+	bool waits = on_data != NULL || proto_msg_waits(type), have;
+	int rc = -1, r;
 
 	*reply = NULL;
 	if (req == NULL)
@@ -102,28 +162,49 @@ static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn o
 		free(text);
 		return -1;
 	}
-	if (proto_send(c->fd, type, text, strlen(text)) < 0) {
+	r = ctl_send(c, waits, type, text, &hdr, &payload);
+	if (r == -1 && ctl_said_why(c))
+		r = 0; /* refused (too many connections): its error frame is read below */
+	if (r == -1) {
 		/* The daemon may have closed an idle shell connection: try once more. */
 		ctl_disconnect(c);
-		if (ctl_connect(c, err, sizeof(err)) < 0 || proto_send(c->fd, type, text, strlen(text)) < 0) {
+		if (ctl_connect(c, err, sizeof(err)) < 0) {
+			printf("%s\n", err);
+			free(text);
+			return -1;
+		}
+		r = ctl_send(c, waits, type, text, &hdr, &payload);
+		if (r == -1 && ctl_said_why(c))
+			r = 0;
+		if (r == -1) {
 			printf("unix://%s %s\n", c->socket_path, strerror(errno));
 			ctl_disconnect(c);
 			free(text);
 			return -1;
 		}
 	}
+	if (r == -2) {
+		ctl_no_answer(c);
+		ctl_disconnect(c);
+		free(text);
+		return -1;
+	}
 	free(text);
+	have = r == 1; /* the probe's error is the reply */
 	for (;;) {
 		json_t *body;
 
-		if (proto_recv(c->fd, &hdr, &payload) < 0) {
-			if (errno == ECONNRESET)
+		if (!have && proto_recv_timeout(c->fd, &hdr, &payload, waits ? -1 : ctl_timeout_ms(c)) < 0) {
+			if (errno == ETIMEDOUT)
+				ctl_no_answer(c);
+			else if (errno == ECONNRESET)
 				printf("unix://%s closed the connection\n", c->socket_path);
 			else
 				printf("unix://%s %s\n", c->socket_path, strerror(errno));
 			ctl_disconnect(c);
 			return -1;
 		}
+		have = false;
 		body = hdr.len > 0 ? json_loadb(payload, hdr.len, 0, &jerr) : json_object();
 		free(payload);
 		if (hdr.type == MSG_VERSION_MISMATCH) {

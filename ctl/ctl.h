@@ -36,7 +36,10 @@ struct ctl {
 	int fd;			 /* connection to the daemon; -1 until the first request */
 	bool json;		 /* --json: print the daemon's JSON reply */
 	bool interactive;	 /* running inside the "taskvisor> " shell */
+	double timeout;		 /* --timeout SECS: connecting and each reply (default 30); 0 = none */
 };
+
+#define CTL_DEFAULT_TIMEOUT 30.0
 
 struct ctl_cmd {
 	const char *name;  /* "status" */
@@ -66,6 +69,10 @@ int ctl_usage(const struct ctl_cmd *cmd);
 
 /*
  * Send one request and wait for its reply. req is stolen (NULL = {}).
+ * Connecting and the reply are limited to c->timeout ("no answer from SOCKET
+ * within N s", as -1), except for requests that wait for something
+ * (proto_msg_waits: start, stop, task wait...) and streams: for those only a
+ * MSG_VERSION sent first must be answered in time.
  *  0: MSG_OK, *reply = its body (caller json_decref's)
  *  1: MSG_ERROR, *reply = {"error": "text", "code": N}
  * -1: cannot talk to the daemon; the message ("unix:///path no such file") is

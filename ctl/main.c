@@ -17,10 +17,16 @@
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: taskvisorctl [-c CONFIG | -s SOCKET] [--json] [COMMAND [ARGS...]]\n"
+		"usage: taskvisorctl [-c CONFIG | -s SOCKET] [--json] [--timeout SECS] [COMMAND [ARGS...]]\n"
 		"  -c, --configuration FILE  the daemon's configuration (default " DEFAULT_CONF ")\n"
 		"  -s, --socket PATH         the daemon's socket (default: [unix_socket] file of CONFIG)\n"
 		"  -j, --json                print the daemon's JSON replies\n"
+		"  -t, --timeout SECS        give up when the daemon does not answer within SECS\n"
+		"                            (default 30; 0 = never). Commands that wait for\n"
+		"                            something (start, stop, restart, update, tail -f,\n"
+		"                            task wait, task submit --wait, task cleanup) only\n"
+		"                            need the daemon to answer within SECS, then wait\n"
+		"                            as long as it takes\n"
 		"  -h, --help                print this help\n"
 		"Without a command, read commands from stdin (a shell on a terminal).\n"
 		"Commands: taskvisorctl help\n");
@@ -131,15 +137,16 @@ int main(int argc, char **argv)
 	    {"configuration", required_argument, NULL, 'c'},
 	    {"socket", required_argument, NULL, 's'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"timeout", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct ctl c = {DEFAULT_CONF, NULL, -1, false, false};
+	struct ctl c = {DEFAULT_CONF, NULL, -1, false, false, CTL_DEFAULT_TIMEOUT};
 	char *sock = NULL;
 	int ch, rc;
 
 	/* '+': options end at the command word, so "tail -f NAME" keeps its -f. */
-	while ((ch = getopt_long(argc, argv, "+c:s:jh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:s:jt:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			c.conf_path = optarg;
@@ -150,6 +157,18 @@ int main(int argc, char **argv)
 		case 'j':
 			c.json = true;
 			break;
+		case 't': {
+			char *end;
+			c.timeout = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || !(c.timeout >= 0) || c.timeout > 86400) {
+				fprintf(
+				    stderr,
+				    "taskvisorctl: --timeout: not a number of seconds (0-86400): \"%s\"\n",
+				    optarg);
+				return CTL_EXIT_BAD_ARGS;
+			}
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;

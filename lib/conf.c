@@ -625,6 +625,15 @@ static int conf_socket_opt(struct conf_ld *L, const struct conf_sec *s, const st
 			conf_strv_free(*dst);
 			*dst = list;
 		}
+	} else if (strcmp(k, "max_connections") == 0) {
+		rc = conf_opt_int(L, s, kv, v, 1, 1000000, &c->max_connections);
+	} else if (strcmp(k, "idle_timeout") == 0) {
+		rc = conf_opt_dur(L, s, kv, v, &c->idle_timeout);
+	} else if (strcmp(k, "request_timeout") == 0) {
+		rc = conf_opt_dur(L, s, kv, v, &c->request_timeout);
+		if (rc == 0 && c->request_timeout < 1)
+			rc = conf_fail(L, s->file, kv->line, "request_timeout: must be at least 1s: \"%s\"",
+				       v);
 	} else if (strcmp(k, "username") == 0 || strcmp(k, "password") == 0) {
 		rc = conf_warn(L, s->file, kv->line,
 			       "[%s] %s: not supported (access is by the socket's mode and peer "
@@ -747,6 +756,8 @@ static struct conf *conf_new(void)
 	c->durability = DURABILITY_FULL;
 	c->minfds = 1024;
 	c->socket_chmod = 0700;
+	c->idle_timeout = 300;
+	c->request_timeout = 30;
 	c->admin_groups = calloc(1, sizeof(char *));
 	c->readonly_groups = calloc(1, sizeof(char *));
 	c->warnings = calloc(1, sizeof(char *));

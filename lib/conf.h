@@ -169,6 +169,9 @@ struct conf {
 	char *socket_chown;  /* "user[:group]" or NULL */
 	char **admin_groups; /* NULL-terminated */
 	char **readonly_groups;
+	int max_connections;	   /* 0 = derived from RLIMIT_NOFILE (control.c) */
+	long long idle_timeout;	   /* seconds; 300; 0 = never */
+	long long request_timeout; /* seconds a started request may take to arrive whole; 30 */
 
 	/* [tasks] */
 	long long tasks_cleanup_after; /* seconds; 0 = never */

@@ -1,12 +1,21 @@
 /*
  * log.c — the one log module: level filter, optional timestamps, a file that
- * can be reopened for logrotate. Never exits except in fatal()/fatalx().
+ * can be reopened for logrotate, and a limit on repeated lines. Never exits
+ * except in fatal()/fatalx().
+ *
+ * Repeats: a line identical to the one before it (same level, same text) is
+ * not written but counted, as syslogd does; the count is written as "last
+ * message repeated N times" before the next different line, at log_flush(),
+ * and at least every LOG_REPEAT_EVERY seconds while the repeats go on. A loop
+ * that logs the same failure millions of times a second thus writes a line
+ * every half minute instead of filling the disk.
  */
 #include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,6 +31,27 @@ static FILE *log_fp;
 static char *log_path;
 static mode_t log_file_mode = 0600;
 static gid_t log_file_gid = (gid_t)-1;
+
+#define LOG_REPEAT_EVERY 30.0 /* seconds between two "repeated" lines of one endless run */
+
+/* The last line written, to recognise a repeat. */
+static struct {
+	bool set;
+	enum log_level lvl;
+	char text[4096 + 256]; /* the message, with strerror appended for log_warn */
+	unsigned long repeats; /* identical lines not written since */
+	double since;	       /* when the first of them came */
+} log_last;
+
+static double log_clock_real(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+static double (*log_clock)(void) = log_clock_real;
+
+static void log_repeats_out(void);
 
 static const char *const log_names[] = {"CRIT", "ERROR", "WARN", "INFO", "DEBG", "TRAC"};
 
@@ -80,6 +110,7 @@ int log_open_file(const char *path)
 
 int log_reopen(void)
 {
+	log_repeats_out(); /* the count belongs to the file the repeats went to */
 	if (log_path == NULL)
 		return 0;
 	return log_open_file(log_path);
@@ -122,7 +153,7 @@ int log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
-static void log_write(FILE *fp, enum log_level lvl, const char *msg, int with_errno, int saved)
+static void log_write(FILE *fp, enum log_level lvl, const char *text)
 {
 	if (log_stamps) {
 		struct timeval tv;
@@ -131,26 +162,74 @@ static void log_write(FILE *fp, enum log_level lvl, const char *msg, int with_er
 		gettimeofday(&tv, NULL);
 		localtime_r(&tv.tv_sec, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-		fprintf(fp, "%s,%03ld %s %s: ", ts, (long)(tv.tv_usec / 1000), log_names[lvl], log_prog);
+		fprintf(fp, "%s,%03ld %s %s: %s\n", ts, (long)(tv.tv_usec / 1000), log_names[lvl], log_prog,
+			text);
 	} else {
-		fprintf(fp, "%s: ", log_prog);
+		fprintf(fp, "%s: %s\n", log_prog, text);
 	}
-	if (with_errno)
-		fprintf(fp, "%s: %s\n", msg, strerror(saved));
-	else
-		fprintf(fp, "%s\n", msg);
+}
+
+static void log_out(enum log_level lvl, const char *text)
+{
+	log_write(log_fp != NULL ? log_fp : stderr, lvl, text);
+	if (log_fp != NULL && log_echo)
+		log_write(stderr, lvl, text);
+}
+
+/* Write "last message repeated N times" for the repeats counted so far. */
+static void log_repeats_out(void)
+{
+	char text[64];
+
+	if (log_last.repeats == 0)
+		return;
+	snprintf(text, sizeof(text), "last message repeated %lu time%s", log_last.repeats,
+		 log_last.repeats == 1 ? "" : "s");
+	log_last.repeats = 0;
+	log_out(log_last.lvl, text);
 }
 
 static void log_vemit(enum log_level lvl, int with_errno, int saved, const char *fmt, va_list ap)
 {
-	char msg[4096];
+	char text[sizeof(log_last.text)];
+	int n;
 
 	if (lvl > log_lvl)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	log_write(log_fp != NULL ? log_fp : stderr, lvl, msg, with_errno, saved);
-	if (log_fp != NULL && log_echo)
-		log_write(stderr, lvl, msg, with_errno, saved);
+	n = vsnprintf(text, 4096, fmt, ap);
+	if (n < 0)
+		text[0] = '\0';
+	if (with_errno) {
+		size_t len = strlen(text);
+		snprintf(text + len, sizeof(text) - len, ": %s", strerror(saved));
+	}
+	if (lvl != LOG_LVL_CRIT && log_last.set && log_last.lvl == lvl && strcmp(log_last.text, text) == 0) {
+		double now = log_clock();
+		if (log_last.repeats++ == 0)
+			log_last.since = now;
+		else if (now - log_last.since >= LOG_REPEAT_EVERY) {
+			log_repeats_out();
+			log_last.since = now;
+		}
+		return;
+	}
+	log_repeats_out();
+	log_out(lvl, text);
+	log_last.set = true;
+	log_last.lvl = lvl;
+	memcpy(log_last.text, text, strlen(text) + 1);
+}
+
+void log_flush(void)
+{
+	log_repeats_out();
+	if (log_fp != NULL)
+		fflush(log_fp);
+}
+
+void log_set_clock(double (*now)(void))
+{
+	log_clock = now != NULL ? now : log_clock_real;
 }
 
 #define LOG_BODY(lvl, with_errno)                                                                            \
@@ -187,11 +266,13 @@ void log_error(const char *fmt, ...)
 void fatal(const char *fmt, ...)
 {
 	LOG_BODY(LOG_LVL_CRIT, 1);
+	log_flush();
 	exit(1);
 }
 
 void fatalx(const char *fmt, ...)
 {
 	LOG_BODY(LOG_LVL_CRIT, 0);
+	log_flush();
 	exit(1);
 }

@@ -30,6 +30,10 @@ void log_set_echo(int on);
 enum log_level log_get_level(void);
 int log_level_parse(const char *s, enum log_level *out); /* critical,error,warn,info,debug,trace,blather */
 const char *log_level_name(enum log_level level);
+/* Write the pending "last message repeated N times" now (at exit; see log.c). */
+void log_flush(void);
+/* Test seam: the monotonic clock (seconds) the repeat limiter reads; NULL = the real one. */
+void log_set_clock(double (*now)(void));
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

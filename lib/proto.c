@@ -6,11 +6,17 @@
 #include "proto.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+/* A buffer emptied after holding a large frame is freed above this: an idle connection holds no MBs. */
+#define PROTO_KEEP_CAP (1024u * 1024u)
 
 const char *proto_msg_name(uint32_t type)
 {
@@ -72,6 +78,21 @@ const char *proto_msg_name(uint32_t type)
 	return "MSG_?";
 }
 
+bool proto_msg_waits(uint32_t type)
+{
+	switch (type) {
+	case MSG_START:
+	case MSG_STOP:
+	case MSG_RESTART:
+	case MSG_UPDATE:
+	case MSG_TASK_WAIT:
+	case MSG_TASK_CLEANUP:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int proto_write_all(int fd, const void *p, size_t len)
 {
 	const char *c = p;
@@ -88,11 +109,34 @@ static int proto_write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
-static int proto_read_all(int fd, void *p, size_t len)
+/* Wait until fd is readable, at most timeout_ms (< 0: no limit): 0, or -1 with ETIMEDOUT. */
+static int proto_wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+	int n;
+
+	if (timeout_ms < 0)
+		return 0;
+	do
+		n = poll(&p, 1, timeout_ms);
+	while (n < 0 && errno == EINTR); /* a signal restarts the wait: close enough */
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return 0;
+}
+
+static int proto_read_all(int fd, void *p, size_t len, int timeout_ms)
 {
 	char *c = p;
 	while (len > 0) {
-		ssize_t n = read(fd, c, len);
+		ssize_t n;
+		if (proto_wait_readable(fd, timeout_ms) < 0)
+			return -1;
+		n = read(fd, c, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -138,10 +182,15 @@ int proto_send(int fd, uint32_t type, const char *payload, size_t len)
 
 int proto_recv(int fd, struct proto_hdr *hdr, char **payload)
 {
+	return proto_recv_timeout(fd, hdr, payload, -1);
+}
+
+int proto_recv_timeout(int fd, struct proto_hdr *hdr, char **payload, int timeout_ms)
+{
 	char *p;
 
 	*payload = NULL;
-	if (proto_read_all(fd, hdr, sizeof(*hdr)) < 0)
+	if (proto_read_all(fd, hdr, sizeof(*hdr), timeout_ms) < 0)
 		return -1;
 	if (hdr->version != PROTO_VERSION && hdr->type != MSG_VERSION_MISMATCH) {
 		errno = EPROTO;
@@ -154,7 +203,7 @@ int proto_recv(int fd, struct proto_hdr *hdr, char **payload)
 	p = malloc(hdr->len + 1);
 	if (p == NULL)
 		return -1;
-	if (proto_read_all(fd, p, hdr->len) < 0) {
+	if (proto_read_all(fd, p, hdr->len, timeout_ms) < 0) {
 		free(p);
 		return -1;
 	}
@@ -203,6 +252,11 @@ static void proto_rbuf_settle(struct proto_rbuf *rb)
 		memmove(rb->buf, rb->buf + rb->off, rb->len - rb->off);
 		rb->len -= rb->off;
 		rb->off = 0;
+	}
+	if (rb->len == 0 && rb->cap > PROTO_KEEP_CAP) {
+		free(rb->buf);
+		rb->buf = NULL;
+		rb->cap = 0;
 	}
 }
 
@@ -305,29 +359,55 @@ int proto_wbuf_flush(struct proto_wbuf *wb, int fd)
 		wb->off += (size_t)n;
 	}
 	wb->off = wb->len = 0;
+	if (wb->cap > PROTO_KEEP_CAP) {
+		free(wb->buf);
+		wb->buf = NULL;
+		wb->cap = 0;
+	}
 	return 1;
 }
 
 int proto_connect(const char *path)
 {
+	return proto_connect_timeout(path, -1);
+}
+
+int proto_connect_timeout(const char *path, int timeout_ms)
+{
 	struct sockaddr_un sun;
-	int fd;
+	struct timespec t0, t1;
+	int fd, r;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (timeout_ms >= 0 ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0)
 		return -1;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	strcpy(sun.sun_path, path);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* A non-blocking connect to a Unix socket whose backlog is full fails with EAGAIN: retry. */
+	while ((r = connect(fd, (struct sockaddr *)&sun, sizeof(sun))) < 0 &&
+	       (errno == EINTR || (errno == EAGAIN && timeout_ms >= 0))) {
+		if (errno == EINTR)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= timeout_ms) {
+			errno = ETIMEDOUT;
+			break;
+		}
+		usleep(10000);
+	}
+	if (r < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;
 		return -1;
 	}
+	if (timeout_ms >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;
 }

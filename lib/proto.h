@@ -18,6 +18,7 @@
 #ifndef TV_PROTO_H
 #define TV_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -238,6 +239,12 @@ enum msgtype {
 
 /* The name of a message type, for logs ("MSG_STATUS"); "MSG_?" if unknown. */
 const char *proto_msg_name(uint32_t type);
+/*
+ * Is this a request whose reply waits for something to happen (a state, a
+ * task's end, a long cleanup)? Clients wait for it without a time limit, after
+ * checking with a MSG_VERSION that the daemon answers at all.
+ */
+bool proto_msg_waits(uint32_t type);
 
 /*
  * Blocking I/O for clients (ctl, libtaskvisor in blocking mode).
@@ -247,6 +254,8 @@ const char *proto_msg_name(uint32_t type);
  */
 int proto_send(int fd, uint32_t type, const char *payload, size_t len);
 int proto_recv(int fd, struct proto_hdr *hdr, char **payload);
+/* proto_recv waiting at most timeout_ms (< 0: no limit) for each read: -1 with ETIMEDOUT when none came. */
+int proto_recv_timeout(int fd, struct proto_hdr *hdr, char **payload, int timeout_ms);
 
 /*
  * Incremental reader for non-blocking sockets (daemon side, libtaskvisor's
@@ -281,5 +290,7 @@ int proto_wbuf_flush(struct proto_wbuf *wb, int fd);
 
 /* Connect to a Unix socket path: fd or -1 (errno). */
 int proto_connect(const char *path);
+/* The same, giving up after timeout_ms (< 0: no limit) while its backlog is full: ETIMEDOUT. */
+int proto_connect_timeout(const char *path, int timeout_ms);
 
 #endif

@@ -191,6 +191,13 @@ struct tv_submit_opts {
 
 /* Connect to path (NULL: $TASKVISOR_SOCKET). NULL + err on failure. */
 struct tv_client *tv_client_connect(const char *path, char *err, size_t errlen);
+/*
+ * How long connecting and each reply may take (default 30 s; 0 = no limit):
+ * past it a call fails with "no answer from PATH within N s". tv_wait and
+ * tv_follow wait for the task without a limit, once the daemon has answered
+ * a MSG_VERSION in time.
+ */
+void tv_client_set_timeout(struct tv_client *c, double seconds);
 void tv_client_close(struct tv_client *c);
 const char *tv_client_error(const struct tv_client *c);
 

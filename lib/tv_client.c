@@ -9,17 +9,22 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "proto.h"
 
+#define TV_CLIENT_TIMEOUT_MS 30000
+
 struct tv_client {
 	char *path;
 	int fd;
+	int timeout_ms; /* connecting and each reply; -1 = none (tv_client_set_timeout) */
 	char err[TV_ERR_LEN];
 };
 
@@ -48,14 +53,33 @@ struct tv_client *tv_client_connect(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	c->fd = proto_connect(path);
+	c->timeout_ms = TV_CLIENT_TIMEOUT_MS;
+	c->fd = proto_connect_timeout(path, c->timeout_ms);
 	if (c->fd < 0) {
-		snprintf(err, errlen, "unix://%s: %s", path, strerror(errno));
+		if (errno == ETIMEDOUT)
+			snprintf(err, errlen, "no answer from %s within %d s", path, c->timeout_ms / 1000);
+		else
+			snprintf(err, errlen, "unix://%s: %s", path, strerror(errno));
 		free(c->path);
 		free(c);
 		return NULL;
 	}
 	return c;
+}
+
+void tv_client_set_timeout(struct tv_client *c, double seconds)
+{
+	c->timeout_ms = seconds > 0 ? (int)(seconds * 1000 + 0.5) : -1;
+}
+
+/* The I/O error of the last call in words: a timeout is "no answer from PATH within N s". */
+static void tv_client_ioerr(struct tv_client *c, const char *what)
+{
+	if (errno == ETIMEDOUT)
+		tv_client_seterr(c, "no answer from %s within %g s", c->path, c->timeout_ms / 1000.0);
+	else
+		tv_client_seterr(c, "unix://%s: %s%s%s", c->path, what, *what ? ": " : "",
+				 errno == ECONNRESET ? "the daemon closed the connection" : strerror(errno));
 }
 
 void tv_client_close(struct tv_client *c)
@@ -73,7 +97,48 @@ const char *tv_client_error(const struct tv_client *c)
 	return c->err;
 }
 
-/* Send req (stolen); 0 or -1. */
+static int tv_client_reconnect(struct tv_client *c);
+
+/*
+ * Send one request (text); before one whose reply waits without a limit
+ * (proto_msg_waits), first check that the daemon answers a MSG_VERSION within
+ * the timeout. 0, -1 with errno (EPIPE/ECONNRESET: the connection was closed), or -2 when the
+ * daemon answered that with an error (its text in c->err).
+ */
+static int tv_client_send_text(struct tv_client *c, uint32_t type, const char *text)
+{
+	if (proto_msg_waits(type) && c->timeout_ms >= 0) {
+		struct proto_hdr h;
+		char *body;
+		if (proto_send(c->fd, MSG_VERSION, "", 0) < 0 ||
+		    proto_recv_timeout(c->fd, &h, &body, c->timeout_ms) < 0)
+			return -1;
+		if (h.type == MSG_ERROR) { /* refused, or no access: the request would be too */
+			json_t *j = json_loads(body, 0, NULL);
+			const char *e = json_string_value(json_object_get(j, "error"));
+			tv_client_seterr(c, "%s", e != NULL ? e : "error");
+			json_decref(j);
+			free(body);
+			errno = EPROTO;
+			return -2;
+		}
+		free(body);
+	}
+	return proto_send(c->fd, type, text, strlen(text));
+}
+
+/* After a failed send: did the daemon write something before it closed (a refusal's error frame)? */
+static bool tv_client_said_why(struct tv_client *c)
+{
+	char b;
+	int e = errno;
+	bool said = c->fd >= 0 && recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+
+	errno = e;
+	return said;
+}
+
+/* Send req (stolen); 0 or -1. A connection the daemon closed (idle) is opened again once. */
 static int tv_client_send(struct tv_client *c, uint32_t type, json_t *req)
 {
 	char *text;
@@ -87,10 +152,23 @@ static int tv_client_send(struct tv_client *c, uint32_t type, json_t *req)
 		tv_client_seterr(c, "out of memory");
 		return -1;
 	}
-	rc = proto_send(c->fd, type, text, strlen(text));
+	rc = tv_client_send_text(c, type, text);
+	if (rc == -2) { /* the daemon's refusal is in c->err */
+		free(text);
+		return -1;
+	}
+	if (rc < 0 && (errno == EPIPE || errno == ECONNRESET) && !tv_client_said_why(c) &&
+	    tv_client_reconnect(c) == 0)
+		rc = tv_client_send_text(c, type, text);
+	if (rc == -2) {
+		free(text);
+		return -1;
+	}
+	if (rc < 0 && tv_client_said_why(c))
+		rc = 0; /* refused (too many connections): the caller reads its error frame as the reply */
+	if (rc < 0 && c->fd >= 0)
+		tv_client_ioerr(c, "");
 	free(text);
-	if (rc < 0)
-		tv_client_seterr(c, "unix://%s: send: %s", c->path, strerror(errno));
 	return rc;
 }
 
@@ -98,7 +176,8 @@ static int tv_client_send(struct tv_client *c, uint32_t type, json_t *req)
  * Read frames until the final reply; MSG_DATA bodies go to on_data (or are
  * dropped). 0 OK, 1 MSG_ERROR, -1 I/O failure.
  */
-static int tv_client_reply(struct tv_client *c, json_t **reply, int (*on_data)(void *, json_t *), void *arg)
+static int tv_client_reply(struct tv_client *c, json_t **reply, int (*on_data)(void *, json_t *), void *arg,
+			   int timeout_ms)
 {
 	for (;;) {
 		struct proto_hdr h;
@@ -106,10 +185,8 @@ static int tv_client_reply(struct tv_client *c, json_t **reply, int (*on_data)(v
 		json_t *j;
 		json_error_t je;
 
-		if (proto_recv(c->fd, &h, &body) < 0) {
-			tv_client_seterr(c, "unix://%s: %s", c->path,
-					 errno == ECONNRESET ? "the daemon closed the connection"
-							     : strerror(errno));
+		if (proto_recv_timeout(c->fd, &h, &body, timeout_ms) < 0) {
+			tv_client_ioerr(c, "");
 			return -1;
 		}
 		if (h.type == MSG_VERSION_MISMATCH) {
@@ -152,7 +229,7 @@ int tv_request(struct tv_client *c, uint32_t type, json_t *req, json_t **reply)
 		*reply = NULL;
 	if (tv_client_send(c, type, req) < 0)
 		return -1;
-	return tv_client_reply(c, reply, NULL, NULL);
+	return tv_client_reply(c, reply, NULL, NULL, proto_msg_waits(type) ? -1 : c->timeout_ms);
 }
 
 /* One task of a submit request, or NULL with c->err. */
@@ -277,7 +354,7 @@ int tv_wait(struct tv_client *c, const char *id, json_t **task)
 		*task = NULL;
 	if (tv_client_send(c, MSG_TASK_WAIT, json_pack("{s:s}", "id", id)) < 0)
 		return -1;
-	rc = tv_client_reply(c, &reply, NULL, NULL);
+	rc = tv_client_reply(c, &reply, NULL, NULL, -1);
 	if (rc == 0 && task != NULL)
 		*task = tv_client_task_of(reply);
 	json_decref(reply);
@@ -287,10 +364,11 @@ int tv_wait(struct tv_client *c, const char *id, json_t **task)
 /* Reconnect c (after a request whose reply is no longer wanted). */
 static int tv_client_reconnect(struct tv_client *c)
 {
-	close(c->fd);
-	c->fd = proto_connect(c->path);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = proto_connect_timeout(c->path, c->timeout_ms);
 	if (c->fd < 0) {
-		tv_client_seterr(c, "unix://%s: %s", c->path, strerror(errno));
+		tv_client_ioerr(c, "connect");
 		return -1;
 	}
 	return 0;
@@ -329,6 +407,7 @@ int tv_follow(struct tv_client *c, const char *id, double recheck, int (*on_chan
 		tv_client_seterr(c, "%s", err);
 		return -1;
 	}
+	c2->timeout_ms = c->timeout_ms;
 	if (tv_client_send(c, MSG_TASK_WAIT, json_pack("{s:s}", "id", id)) < 0)
 		goto out;
 	for (bool check = true;; check = false) {
@@ -347,10 +426,8 @@ int tv_follow(struct tv_client *c, const char *id, double recheck, int (*on_chan
 			struct proto_hdr h;
 			char *body;
 			json_t *j;
-			if (proto_recv(c->fd, &h, &body) < 0) {
-				tv_client_seterr(c, "unix://%s: %s", c->path,
-						 errno == ECONNRESET ? "the daemon closed the connection"
-								     : strerror(errno));
+			if (proto_recv_timeout(c->fd, &h, &body, c->timeout_ms) < 0) {
+				tv_client_ioerr(c, "");
 				goto out;
 			}
 			j = json_loads(body, 0, NULL);

@@ -19,6 +19,28 @@
  * stops the watchers, closes the fd, runs the conn_on_close callback and drops
  * the socket's reference; the struct is freed when the last reference goes, so
  * a held conn stays valid (conn_closed() says true and replies are discarded).
+ *
+ * Under pressure (DESIGN.md promise 3: clients cannot starve supervision):
+ * - connections are capped (max_connections, by default what RLIMIT_NOFILE
+ *   leaves after a reserve for every process's pipes and logs and the
+ *   database: control_limits). At the cap the connection idle the longest is
+ *   closed to make room; when none is idle the newcomer gets one MSG_ERROR
+ *   "too many connections (N); try again later" and is closed.
+ * - accept() failing for lack of descriptors or memory pauses accepting
+ *   (100 ms doubling to 1 s) instead of spinning; a spare descriptor on
+ *   /dev/null is given up to accept and refuse the waiting peer politely.
+ * - a connection with more than CONTROL_OUT_HIGH bytes of unsent replies is
+ *   not read from (its requests wait in the socket) until they drain below
+ *   CONTROL_OUT_LOW; queued output is never dropped, but a peer that lets
+ *   more than CONTROL_OUT_MAX pile up (a worker or tail -f that never reads)
+ *   is closed with a logged reason, and its owner's on_close applies.
+ * - requests under way (read but not whole) are held up to CONTROL_IN_BUDGET
+ *   for all connections together; past it a connection with a large
+ *   unfinished request is not read from until the total falls to half.
+ * - a request begun but not whole after request_timeout, and a connection
+ *   idle for idle_timeout that holds nothing (no held request, no worker), is
+ *   closed with a logged reason (control_sweep).
+ * The open connections are kept in order of activity, the idle end last.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -39,9 +62,20 @@
 #include "log.h"
 #include "proto.h"
 
+#define CONTROL_OUT_HIGH (4u * 1024u * 1024u) /* unsent bytes above which a peer is not read */
+#define CONTROL_OUT_LOW (1u * 1024u * 1024u)  /* ... until they drain below this */
+#define CONTROL_OUT_MAX                                                                                      \
+	(2u * PROTO_MAX_PAYLOAD + CONTROL_OUT_HIGH) /* a peer that lets more pile up is closed */
+#define CONTROL_IN_BUDGET (64u * 1024u * 1024u)	    /* requests under way, all connections together */
+#define CONTROL_IN_SMALL (64u * 1024u)		    /* a connection with less under way is always read */
+#define CONTROL_FD_MARGIN 64	 /* descriptors kept from clients: socket, log, database, spawns */
+#define CONTROL_FDS_PER_PROC 4	 /* a process's stdout/stderr pipes and log files */
+#define CONTROL_DEFAULT_MAX 1024 /* the default cap, however high RLIMIT_NOFILE is */
+#define CONTROL_MIN_CONNS 4	 /* the cap never goes below this: an operator can always get in */
+
 struct conn {
 	struct control *ctl;
-	struct conn *prev, *next; /* the control's list of open connections */
+	struct conn *prev, *next; /* the control's list of open connections, most recently active first */
 	int fd;
 	ev_io rw, ww;
 	struct proto_rbuf rb;
@@ -55,7 +89,14 @@ struct conn {
 	int refs;
 	bool closed;
 	bool close_after_flush;
-	bool queued; /* in the control's flush list (holding a reference) */
+	bool queued;	   /* in the control's flush list (holding a reference) */
+	bool read_paused;  /* too much unsent output: not read from until it drains */
+	bool peer_eof;	   /* the peer closed its side; requests already read are still answered */
+	bool overflow;	   /* more than CONTROL_OUT_MAX unsent: closed at the next flush */
+	bool in_paused;	   /* its large request waits: the daemon holds CONTROL_IN_BUDGET of requests */
+	size_t in_counted; /* its unconsumed input, as counted in the control's in_bytes */
+	double active_at;  /* ev_now of the last byte read or written */
+	double frame_at;   /* ev_now when the incomplete request in rb began; 0 = none */
 	struct conn *qnext;
 	void (*on_close)(void *arg, struct conn *c);
 	void *on_close_arg;
@@ -67,13 +108,104 @@ struct control {
 	int fd;
 	char *path;
 	ev_io accept_w;
-	struct conn *conns;
-	ev_prepare flush_w;  /* writes the queued connections before the loop blocks */
-	struct conn *flushq; /* connections with something to send this iteration */
-	ev_timer trim_w;     /* shortly after a connection closed: hand freed heap back */
+	struct conn *conns, *conns_tail; /* most recently active first */
+	int nconns;
+	int max_conns;	       /* control_limits */
+	int spare_fd;	       /* /dev/null, given up to refuse a peer when descriptors run out */
+	ev_timer accept_retry; /* accepting paused after accept() failed */
+	double accept_delay;   /* the current pause: 0.1 s doubling to 1 s; 0 after a success */
+	ev_timer sweep_w;      /* request and idle timeouts */
+	size_t in_bytes;       /* unconsumed input of every connection (requests under way) */
+	int in_paused;	       /* connections not read because of CONTROL_IN_BUDGET */
+	ev_prepare flush_w;    /* writes the queued connections before the loop blocks */
+	struct conn *flushq;   /* connections with something to send this iteration */
+	ev_timer trim_w;       /* shortly after a connection closed: hand freed heap back */
 };
 
 static void control_conn_close(struct conn *c);
+
+/* ---- the list of connections, in order of activity ---- */
+
+static void control_list_unlink(struct conn *c)
+{
+	struct control *ctl = c->ctl;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		ctl->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		ctl->conns_tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void control_list_push(struct conn *c)
+{
+	struct control *ctl = c->ctl;
+
+	c->prev = NULL;
+	c->next = ctl->conns;
+	if (ctl->conns != NULL)
+		ctl->conns->prev = c;
+	else
+		ctl->conns_tail = c;
+	ctl->conns = c;
+}
+
+/* Bytes moved: c is the most recently active connection. */
+static void control_conn_touch(struct conn *c)
+{
+	c->active_at = ev_now(c->ctl->d->loop);
+	if (c->ctl->conns != c) {
+		control_list_unlink(c);
+		control_list_push(c);
+	}
+}
+
+static size_t control_conn_unsent(const struct conn *c)
+{
+	return c->wb.len - c->wb.off;
+}
+
+/* Does c hold something that is not idle: a request answered later (start, task wait, tail -f), or a
+ * worker (its owner watches it with on_close)? A queued flush holds a reference too. */
+static bool control_conn_busy(const struct conn *c)
+{
+	return c->on_close != NULL || c->refs > 1 + (c->queued ? 1 : 0);
+}
+
+/* Has c neither a request under way nor anything to send nor a holder? */
+static bool control_conn_idle(const struct conn *c)
+{
+	return !control_conn_busy(c) && c->rb.len == c->rb.off && control_conn_unsent(c) == 0 &&
+	       !c->close_after_flush;
+}
+
+/*
+ * Count c's unconsumed input in the control's total; once the total is back under half the budget,
+ * read again from the connections whose large requests were made to wait.
+ */
+static void control_in_account(struct conn *c, size_t now_have)
+{
+	struct control *ctl = c->ctl;
+
+	ctl->in_bytes = ctl->in_bytes - c->in_counted + now_have;
+	c->in_counted = now_have;
+	if (ctl->in_paused == 0 || ctl->in_bytes > CONTROL_IN_BUDGET / 2)
+		return;
+	for (struct conn *o = ctl->conns; o != NULL; o = o->next) {
+		if (!o->in_paused)
+			continue;
+		o->in_paused = false;
+		ctl->in_paused--;
+		if (!o->read_paused && !o->peer_eof)
+			ev_io_start(ctl->d->loop, &o->rw);
+		if (!o->read_paused)
+			ev_feed_event(ctl->d->loop, &o->rw, EV_READ); /* whole requests already read */
+	}
+}
 
 /* Is any of the names in groups (NULL-terminated) a group this peer belongs to? */
 static bool control_in_groups(const struct conn *c, char **groups)
@@ -137,6 +269,8 @@ static void control_conn_unref(struct conn *c)
 
 static void control_conn_flush(struct conn *c)
 {
+	struct ev_loop *loop = c->ctl->d->loop;
+	size_t before = control_conn_unsent(c);
 	int r;
 
 	if (c->closed)
@@ -147,11 +281,28 @@ static void control_conn_flush(struct conn *c)
 		control_conn_close(c);
 		return;
 	}
-	if (r == 0) {
-		ev_io_start(c->ctl->d->loop, &c->ww);
+	if (control_conn_unsent(c) < before)
+		control_conn_touch(c);
+	/* Once flagged, something may have been dropped (conn_send): the peer cannot be served on. */
+	if (c->overflow || (r == 0 && control_conn_unsent(c) > CONTROL_OUT_MAX)) {
+		log_warnx("control: pid %ld does not read what it is sent (%zu bytes unsent): connection "
+			  "closed",
+			  (long)c->pid, control_conn_unsent(c));
+		control_conn_close(c);
 		return;
 	}
-	ev_io_stop(c->ctl->d->loop, &c->ww);
+	if (c->read_paused && control_conn_unsent(c) < CONTROL_OUT_LOW) {
+		/* Drained: read again, and first answer the requests already read (control_conn_readable). */
+		c->read_paused = false;
+		if (!c->peer_eof && !c->in_paused)
+			ev_io_start(loop, &c->rw);
+		ev_feed_event(loop, &c->rw, EV_READ);
+	}
+	if (r == 0) {
+		ev_io_start(loop, &c->ww);
+		return;
+	}
+	ev_io_stop(loop, &c->ww);
 	if (c->close_after_flush)
 		control_conn_close(c);
 }
@@ -214,12 +365,18 @@ static int control_wbuf_add_json(struct proto_wbuf *wb, uint32_t type, const jso
 	return 0;
 }
 
-/* Queue c for the flush before the loop blocks, unless a writable watcher already waits. */
+/*
+ * Queue c for the flush before the loop blocks, unless a writable watcher already waits.
+ * Past CONTROL_OUT_MAX it is queued anyway: the flush closes it (never here, the caller may still hold
+ * what the close would free).
+ */
 static void control_conn_queue(struct conn *c)
 {
 	struct control *ctl = c->ctl;
 
-	if (!c->queued && !ev_is_active(&c->ww)) {
+	if (control_conn_unsent(c) > CONTROL_OUT_MAX)
+		c->overflow = true;
+	if (!c->queued && (c->overflow || !ev_is_active(&c->ww))) {
 		c->queued = true;
 		c->refs++;
 		c->qnext = ctl->flushq;
@@ -231,7 +388,7 @@ void conn_send(struct conn *c, uint32_t type, json_t *body)
 {
 	int r;
 
-	if (c->closed) {
+	if (c->closed || c->overflow) { /* an overflowing peer is about to be closed: nothing more */
 		json_decref(body);
 		return;
 	}
@@ -249,7 +406,7 @@ void conn_send(struct conn *c, uint32_t type, json_t *body)
 
 void conn_send_frames(struct conn *c, const char *frames, size_t len)
 {
-	if (c->closed || len == 0)
+	if (c->closed || c->overflow || len == 0)
 		return;
 	if (proto_wbuf_reserve(&c->wb, c->wb.len + len) < 0) {
 		/* closed by the flush, not here: the caller may still hold what the close would free */
@@ -370,12 +527,15 @@ static void control_conn_close(struct conn *c)
 	ev_io_stop(ctl->d->loop, &c->ww);
 	close(c->fd);
 	c->fd = -1;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		ctl->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	control_list_unlink(c);
+	ctl->nconns--;
+	if (c->in_paused) {
+		c->in_paused = false;
+		ctl->in_paused--;
+	}
+	control_in_account(c, 0);
+	if (ctl->nconns == 0)
+		ev_timer_stop(ctl->d->loop, &ctl->sweep_w);
 	log_debug("control: connection from pid %ld closed", (long)c->pid);
 	if (!ev_is_active(&ctl->trim_w))
 		ev_timer_start(ctl->d->loop, &ctl->trim_w);
@@ -442,22 +602,16 @@ static void control_dispatch(struct conn *c, const struct proto_hdr *hdr, const 
 	json_decref(req);
 }
 
-static void control_conn_readable(struct ev_loop *loop, ev_io *w, int revents)
+/* Answer the whole requests already read, as long as the unsent replies stay under CONTROL_OUT_HIGH. */
+static void control_conn_process(struct conn *c)
 {
-	struct conn *c = w->data;
 	struct proto_hdr hdr;
 	char *payload;
-	ssize_t n;
+	bool dispatched = false;
 	int r;
 
-	(void)loop;
-	(void)revents;
-	n = proto_rbuf_fill(&c->rb, c->fd);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
-	conn_hold(c);
-	/* Handle every whole frame already read, even when the peer then hung up. */
-	while (!c->closed && !c->close_after_flush && (r = proto_rbuf_next(&c->rb, &hdr, &payload)) != 0) {
+	while (!c->closed && !c->close_after_flush && control_conn_unsent(c) <= CONTROL_OUT_HIGH &&
+	       (r = proto_rbuf_next(&c->rb, &hdr, &payload)) != 0) {
 		if (r < 0) {
 			if (hdr.version != PROTO_VERSION) {
 				log_warnx("control: pid %ld speaks protocol %u, not %u", (long)c->pid,
@@ -472,16 +626,149 @@ static void control_conn_readable(struct ev_loop *loop, ev_io *w, int revents)
 			conn_close_after_flush(c);
 			break;
 		}
+		dispatched = true;
 		control_dispatch(c, &hdr, payload);
 	}
-	if (!c->closed && n <= 0) {
+	if (c->closed)
+		return;
+	control_in_account(c, c->rb.len - c->rb.off);
+	/* The request timer runs from the first byte of a request that is not whole yet. */
+	if (c->rb.len == c->rb.off)
+		c->frame_at = 0;
+	else if (dispatched || c->frame_at == 0)
+		c->frame_at = ev_now(c->ctl->d->loop);
+	if (control_conn_unsent(c) > CONTROL_OUT_HIGH && !c->read_paused) {
+		/* Back-pressure: the peer's further requests wait in the socket, not in our memory. */
+		log_debug("control: pid %ld has %zu bytes unsent: not reading from it until they drain",
+			  (long)c->pid, control_conn_unsent(c));
+		c->read_paused = true;
+		c->frame_at = 0;
+		ev_io_stop(c->ctl->d->loop, &c->rw);
+	}
+}
+
+static void control_conn_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn *c = w->data;
+	ssize_t n = 1; /* 1: nothing read now (a resume after draining) */
+
+	(void)loop;
+	(void)revents;
+	if (c->read_paused || c->in_paused)
+		return;
+	if (!c->peer_eof && c->ctl->in_bytes > CONTROL_IN_BUDGET && c->in_counted >= CONTROL_IN_SMALL) {
+		/* Many large requests at once: this one waits (request_timeout still runs) for others to
+		 * complete, so that clients cannot make the daemon hold more than the budget. */
+		log_debug("control: pid %ld: %zu bytes of requests under way: not reading from it for now",
+			  (long)c->pid, c->ctl->in_bytes);
+		c->in_paused = true;
+		c->ctl->in_paused++;
+		ev_io_stop(c->ctl->d->loop, &c->rw);
+		return;
+	}
+	if (!c->peer_eof) {
+		n = proto_rbuf_fill(&c->rb, c->fd);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			n = 1;
+		else if (n > 0)
+			control_conn_touch(c);
+		else if (n == 0)
+			c->peer_eof = true;
+	}
+	conn_hold(c);
+	/* Handle every whole frame already read, even when the peer then hung up. */
+	control_conn_process(c);
+	if (!c->closed && (n < 0 || (c->peer_eof && !c->read_paused))) {
 		if (n < 0)
 			log_debug("control: read from pid %ld: %s", (long)c->pid, strerror(errno));
 		/* EOF: a held request (start waiting, tail -f) has nobody to answer any more. */
 		control_conn_flush(c); /* but what was answered goes out (a half-closed peer reads it) */
 		control_conn_close(c);
-	}
+	} else if (!c->closed && c->peer_eof)
+		ev_io_stop(c->ctl->d->loop, &c->rw); /* the rest is answered once the replies drain */
 	conn_release(c);
+}
+
+/* Beyond the cap, or out of descriptors: one error frame, then close. Never blocks. */
+static void control_refuse(int fd, const char *why)
+{
+	struct proto_wbuf wb;
+	char body[256];
+
+	snprintf(body, sizeof(body), "{\"error\":\"%s\",\"code\":1}", why);
+	proto_wbuf_init(&wb);
+	if (proto_wbuf_add(&wb, MSG_ERROR, body, strlen(body)) == 0)
+		(void)proto_wbuf_flush(&wb, fd);
+	proto_wbuf_free(&wb);
+	close(fd);
+}
+
+/* At the cap: close the connection idle the longest, if one is idle. */
+static bool control_evict(struct control *ctl)
+{
+	for (struct conn *c = ctl->conns_tail; c != NULL; c = c->prev) {
+		if (!control_conn_idle(c))
+			continue;
+		/* The same words each time: a flood of these is one line and a count (log.c). */
+		log_info("control: max_connections (%d) reached: closing the longest idle connection",
+			 ctl->max_conns);
+		control_conn_close(c);
+		return true;
+	}
+	return false;
+}
+
+static void control_accept_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct control *ctl = w->data;
+
+	(void)revents;
+	ev_io_start(loop, &ctl->accept_w);
+}
+
+/* accept() failed for want of descriptors or memory: stop watching the socket for a while (not spin). */
+static void control_accept_pause(struct control *ctl)
+{
+	struct ev_loop *loop = ctl->d->loop;
+
+	ctl->accept_delay = ctl->accept_delay > 0 ? ctl->accept_delay * 2 : 0.1;
+	if (ctl->accept_delay > 1.0)
+		ctl->accept_delay = 1.0;
+	ev_io_stop(loop, &ctl->accept_w);
+	ev_timer_set(&ctl->accept_retry, ctl->accept_delay, 0);
+	ev_timer_start(loop, &ctl->accept_retry);
+}
+
+/* Out of descriptors: give up the spare one to take the waiting peer and tell it why. */
+static void control_accept_spare(struct control *ctl)
+{
+	int fd, e = errno;
+
+	if (ctl->spare_fd < 0)
+		return;
+	close(ctl->spare_fd);
+	fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0)
+		control_refuse(fd, "the daemon is out of file descriptors; try again later");
+	ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	errno = e;
+}
+
+/* (Re)start the timeout sweep: a few times per the shorter timeout, at most once a second. */
+static void control_sweep_start(struct control *ctl)
+{
+	const struct conf *cf = ctl->d->conf;
+	double every = (double)cf->request_timeout / 4;
+
+	if (cf->idle_timeout > 0 && (double)cf->idle_timeout / 4 < every)
+		every = (double)cf->idle_timeout / 4;
+	if (every > 1.0)
+		every = 1.0;
+	if (every < 0.25)
+		every = 0.25;
+	ev_timer_stop(ctl->d->loop, &ctl->sweep_w);
+	ev_timer_set(&ctl->sweep_w, every, every);
+	ev_timer_start(ctl->d->loop, &ctl->sweep_w);
 }
 
 static void control_accept(struct ev_loop *loop, ev_io *w, int revents)
@@ -496,8 +783,23 @@ static void control_accept(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			log_warn("control: accept");
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED)
+			return;
+		/* EMFILE, ENFILE, ENOBUFS, ENOMEM or worse: the same line each time (log.c counts repeats) */
+		if (errno == EMFILE || errno == ENFILE) {
+			control_accept_spare(ctl);
+			log_warn("control: accept, pausing new connections (a waiting client is told why)");
+		} else
+			log_warn("control: accept, pausing new connections");
+		control_accept_pause(ctl);
+		return;
+	}
+	ctl->accept_delay = 0;
+	if (ctl->nconns >= ctl->max_conns && !control_evict(ctl)) {
+		char why[128];
+		snprintf(why, sizeof(why), "too many connections (%d); try again later", ctl->nconns);
+		control_refuse(fd, why);
+		log_warnx("control: %s: connection refused", why);
 		return;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
@@ -517,6 +819,7 @@ static void control_accept(struct ev_loop *loop, ev_io *w, int revents)
 	c->uid = cred.uid;
 	c->gid = cred.gid;
 	c->refs = 1;
+	c->active_at = ev_now(loop);
 	pw = getpwuid(cred.uid);
 	if (pw != NULL)
 		snprintf(c->user, sizeof(c->user), "%s", pw->pw_name);
@@ -529,14 +832,104 @@ static void control_accept(struct ev_loop *loop, ev_io *w, int revents)
 	ev_io_init(&c->ww, control_conn_writable, fd, EV_WRITE);
 	c->rw.data = c->ww.data = c;
 	ev_io_start(loop, &c->rw);
-	c->next = ctl->conns;
-	if (ctl->conns != NULL)
-		ctl->conns->prev = c;
-	ctl->conns = c;
+	control_list_push(c);
+	if (ctl->nconns++ == 0)
+		control_sweep_start(ctl);
 	log_debug("control: connection from pid %ld uid %ld (%s)", (long)c->pid, (long)c->uid,
 		  c->admin	? "admin"
 		  : c->readonly ? "read-only"
 				: "no access");
+}
+
+/* Close what timed out: a request not whole after request_timeout, a connection idle for idle_timeout. */
+static void control_sweep(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct control *ctl = w->data;
+	const struct conf *cf = ctl->d->conf;
+	double now = ev_now(loop);
+
+	(void)revents;
+again:
+	for (struct conn *c = ctl->conns_tail; c != NULL; c = c->prev) {
+		if (!c->read_paused && c->frame_at > 0 && now - c->frame_at >= (double)cf->request_timeout) {
+			struct proto_hdr h = {0, 0, 0};
+			size_t have = c->rb.len - c->rb.off;
+			if (have >= sizeof(h))
+				memcpy(&h, c->rb.buf + c->rb.off, sizeof(h));
+			log_warnx("control: pid %ld: request incomplete after %llds (%zu of %zu bytes): "
+				  "connection closed",
+				  (long)c->pid, cf->request_timeout, have,
+				  have >= sizeof(h) ? sizeof(h) + h.len : sizeof(h));
+			control_conn_close(c);
+			goto again; /* a close may run callbacks that change the list */
+		}
+		/* Requests left unread because the replies do not drain are no reason to wait. */
+		if (cf->idle_timeout > 0 && !control_conn_busy(c) &&
+		    (c->rb.len == c->rb.off || c->read_paused) &&
+		    now - c->active_at >= (double)cf->idle_timeout) {
+			if (control_conn_unsent(c) > 0)
+				log_warnx("control: pid %ld: its replies unread for %llds (%zu bytes): "
+					  "connection closed",
+					  (long)c->pid, cf->idle_timeout, control_conn_unsent(c));
+			else
+				log_info("control: pid %ld: idle for %llds: connection closed", (long)c->pid,
+					 cf->idle_timeout);
+			control_conn_close(c);
+			goto again;
+		}
+	}
+}
+
+/*
+ * The connection cap: max_connections, else what RLIMIT_NOFILE leaves after
+ * CONTROL_FD_MARGIN and CONTROL_FDS_PER_PROC for each configured process (at most
+ * CONTROL_DEFAULT_MAX). Warns when the limit leaves clients next to nothing.
+ */
+static void control_limits(struct control *ctl)
+{
+	const struct conf *cf = ctl->d->conf;
+	struct rlimit rl;
+	long nofile = 1024, nprocs = 0, reserve, room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		nofile = rl.rlim_cur > 1000000 ? 1000000 : (long)rl.rlim_cur;
+	else if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		nofile = 1000000;
+	for (size_t i = 0; i < cf->nprograms; i++)
+		nprocs += (long)cf->programs[i].nprocs;
+	reserve = CONTROL_FD_MARGIN + CONTROL_FDS_PER_PROC * nprocs;
+	room = nofile - reserve;
+	if (room < 16)
+		log_warnx(
+		    "control: the open files limit (%ld) is too low for %ld processes (each needs ~%d, "
+		    "and the daemon %d): raise [taskvisord] minfds (and the hard limit: LimitNOFILE=) to "
+		    "at least %ld",
+		    nofile, nprocs, CONTROL_FDS_PER_PROC, CONTROL_FD_MARGIN, reserve + 64);
+	if (cf->max_connections > 0) {
+		ctl->max_conns = cf->max_connections;
+		if (ctl->max_conns > room) {
+			ctl->max_conns = room > CONTROL_MIN_CONNS ? (int)room : CONTROL_MIN_CONNS;
+			log_warnx(
+			    "control: max_connections %d leaves too few file descriptors for supervision "
+			    "(open files limit %ld, %ld processes): using %d",
+			    cf->max_connections, nofile, nprocs, ctl->max_conns);
+		}
+	} else {
+		ctl->max_conns = room > CONTROL_DEFAULT_MAX ? CONTROL_DEFAULT_MAX : (int)room;
+		if (ctl->max_conns < CONTROL_MIN_CONNS)
+			ctl->max_conns = CONTROL_MIN_CONNS;
+	}
+	log_info("control: at most %d connections (open files limit %ld, %ld processes)", ctl->max_conns,
+		 nofile, nprocs);
+}
+
+void control_config_changed(struct control *ctl)
+{
+	if (ctl == NULL)
+		return;
+	control_limits(ctl);
+	if (ctl->nconns > 0)
+		control_sweep_start(ctl); /* the timeouts may have changed */
 }
 
 int control_probe(const char *path)
@@ -617,6 +1010,7 @@ struct control *control_new(struct daemon *d, char *err, size_t errlen)
 		return NULL;
 	}
 	ctl->d = d;
+	ctl->spare_fd = -1;
 	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ctl->fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -644,9 +1038,15 @@ struct control *control_new(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: listen: %s", cf->socket_file, strerror(errno));
 		goto fail_unlink;
 	}
+	ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	control_limits(ctl);
 	ev_io_init(&ctl->accept_w, control_accept, ctl->fd, EV_READ);
 	ctl->accept_w.data = ctl;
 	ev_io_start(d->loop, &ctl->accept_w);
+	ev_init(&ctl->accept_retry, control_accept_retry);
+	ctl->accept_retry.data = ctl;
+	ev_init(&ctl->sweep_w, control_sweep);
+	ctl->sweep_w.data = ctl;
 	ev_timer_init(&ctl->trim_w, control_trim_cb, 0.25, 0);
 	ctl->trim_w.data = ctl;
 	ev_prepare_init(&ctl->flush_w, control_flush_cb);
@@ -673,6 +1073,8 @@ void control_free(struct control *ctl)
 	if (ctl == NULL)
 		return;
 	ev_io_stop(ctl->d->loop, &ctl->accept_w);
+	ev_timer_stop(ctl->d->loop, &ctl->accept_retry);
+	ev_timer_stop(ctl->d->loop, &ctl->sweep_w);
 	ev_timer_stop(ctl->d->loop, &ctl->trim_w);
 	ev_ref(ctl->d->loop);
 	ev_prepare_stop(ctl->d->loop, &ctl->flush_w);
@@ -700,6 +1102,8 @@ void control_free(struct control *ctl)
 		control_conn_close(c);
 	}
 	close(ctl->fd);
+	if (ctl->spare_fd >= 0)
+		close(ctl->spare_fd);
 	unlink(ctl->path);
 	free(ctl->path);
 	free(ctl);

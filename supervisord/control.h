@@ -35,6 +35,8 @@ extern const struct control_handler task_handlers[]; /* supervisord/handlers_tas
 
 struct control *control_new(struct daemon *d, char *err, size_t errlen);
 void control_free(struct control *ctl);
+/* The configuration was swapped (reload, update): recompute the connection cap. */
+void control_config_changed(struct control *ctl);
 
 /* Replies. body is stolen (may be NULL = {}). */
 void conn_reply_ok(struct conn *c, json_t *body);

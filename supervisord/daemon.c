@@ -211,6 +211,7 @@ static void daemon_reload_swap(struct ev_loop *loop, ev_timer *w, int revents)
 	daemon_apply_log(d);
 	d->sv = daemon_sv_new(d);
 	conf_free(old);
+	control_config_changed(d->control);
 	daemon_engine_config(d);
 	for (size_t i = 0; i < d->conf->nwarnings; i++)
 		log_warnx("%s", d->conf->warnings[i]);
@@ -261,6 +262,7 @@ void daemon_update(struct daemon *d, struct conf *newconf, char *const *names)
 	d->conf = newconf;
 	conf_free(old);
 	daemon_apply_log(d);
+	control_config_changed(d->control);
 	daemon_engine_config(d);
 	daemon_notify_status(d, "running");
 }
@@ -402,5 +404,6 @@ int daemon_run(struct daemon *d)
 	conf_free(d->reload_conf);
 	d->reload_conf = NULL;
 	log_info("taskvisord exiting with status %d", d->exit_code);
+	log_flush();
 	return d->exit_code;
 }

@@ -298,6 +298,9 @@ static void test_defaults(void **state)
 	assert_string_equal(c->database, "/var/lib/taskvisor/taskvisor.db");
 	assert_int_equal(c->durability, DURABILITY_FULL);
 	assert_false(c->allow_dangerous_actions);
+	assert_int_equal(c->max_connections, 0); /* derived from RLIMIT_NOFILE by the daemon */
+	assert_int_equal(c->idle_timeout, 300);
+	assert_int_equal(c->request_timeout, 30);
 	assert_int_equal(c->minfds, 1024);
 	assert_false(c->nodaemon);
 	assert_string_equal(c->socket_file, "/run/taskvisor.sock");
@@ -383,6 +386,9 @@ static void test_taskvisord_sections(void **state)
 			 "admin_groups = wheel, tv-admin\n"
 			 "readonly_groups = adm\n"
 			 "  staff\n"
+			 "max_connections = 50\n"
+			 "idle_timeout = 10m\n"
+			 "request_timeout = 5s\n"
 			 "[tasks]\n"
 			 "cleanup_after = 30d\n");
 	struct conf *c = load("main.conf");
@@ -402,6 +408,9 @@ static void test_taskvisord_sections(void **state)
 	assert_null(c->admin_groups[2]);
 	assert_string_equal(c->readonly_groups[0], "adm");
 	assert_string_equal(c->readonly_groups[1], "staff");
+	assert_int_equal(c->max_connections, 50);
+	assert_int_equal(c->idle_timeout, 600);
+	assert_int_equal(c->request_timeout, 5);
 	assert_int_equal(c->tasks_cleanup_after, 30 * 86400);
 	assert_int_equal(c->nprograms, 0);
 	assert_true(has_warning(c, "main.conf:11: [taskvisord] colour: unknown option, ignored"));
@@ -475,6 +484,12 @@ static void test_errors(void **state)
 	     "main.conf:2: loglevel: not a level (critical, error, warn, info, debug, trace): \"loud\""},
 	    {"[taskvisord]\nminfds=many\n", "main.conf:2: minfds: not a number: \"many\""},
 	    {"[unix_socket]\nchmod=0999\n", "main.conf:2: chmod: not an octal number: \"0999\""},
+	    {"[unix_socket]\nmax_connections=0\n",
+	     "main.conf:2: max_connections: out of range (1..1000000): \"0\""},
+	    {"[unix_socket]\nidle_timeout=soon\n",
+	     "main.conf:2: idle_timeout: not a duration (e.g. 30s, 10m, 12h, 7d, 1h30m): \"soon\""},
+	    {"[unix_socket]\nrequest_timeout=0\n",
+	     "main.conf:2: request_timeout: must be at least 1s: \"0\""},
 	    {"[tasks]\ncleanup_after=forever\n",
 	     "main.conf:2: cleanup_after: not a duration (e.g. 30s, 10m, 12h, 7d, 1h30m): \"forever\""},
 	    {"[taskvisord]\n[supervisord]\n",

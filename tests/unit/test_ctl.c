@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -114,9 +117,40 @@ static void test_socket_from_conf(void **state)
 	free(sock);
 }
 
+/* A socket that accepts but never answers: the request gives up after c.timeout, and a request that
+ * waits (start) does too, on its MSG_VERSION probe. */
+static void test_no_answer_times_out(void **state)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct ctl c = {"/x", NULL, -1, false, false, 0.3};
+	struct timespec t0, t1;
+	json_t *reply = NULL;
+	int lfd;
+
+	(void)state;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/test_ctl.%ld.sock", (long)getpid());
+	unlink(sun.sun_path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 8), 0);
+	c.socket_path = sun.sun_path;
+	for (int i = 0; i < 2; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		assert_int_equal(ctl_request(&c, i == 0 ? MSG_STATUS : MSG_START, NULL, &reply), -1);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		assert_true(took >= 0.25 && took < 2.0);
+		assert_null(reply);
+		assert_int_equal(c.fd, -1);
+	}
+	close(lfd);
+	unlink(sun.sun_path);
+}
+
 static void test_connect_words(void **state)
 {
-	struct ctl c = {"/x", "/nonexistent/dir/tv.sock", -1, false, false};
+	struct ctl c = {"/x", "/nonexistent/dir/tv.sock", -1, false, false, CTL_DEFAULT_TIMEOUT};
 	char err[256];
 
 	(void)state;
@@ -131,6 +165,7 @@ int main(void)
 	    cmocka_unit_test(test_find),
 	    cmocka_unit_test(test_socket_from_conf),
 	    cmocka_unit_test(test_connect_words),
+	    cmocka_unit_test(test_no_answer_times_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -254,6 +254,80 @@ static void test_wbuf_oversize(void **state)
 	proto_wbuf_free(&wb);
 }
 
+/* No answer within the timeout: ETIMEDOUT, also mid-frame; an answer in time is read whole. */
+static void test_recv_timeout(void **state)
+{
+	struct proto_hdr h = {PROTO_VERSION, MSG_OK, 10};
+	char *p;
+	int sv[2];
+
+	(void)state;
+	pair(sv);
+	assert_int_equal(proto_recv_timeout(sv[1], &h, &p, 50), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_null(p);
+	assert_int_equal(write(sv[0], &h, sizeof(h)), (ssize_t)sizeof(h)); /* a header, no payload */
+	assert_int_equal(proto_recv_timeout(sv[1], &h, &p, 50), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(proto_send(sv[0], MSG_OK, "{}", 2), 0);
+	assert_int_equal(proto_recv_timeout(sv[1], &h, &p, 1000), 0);
+	assert_string_equal(p, "{}");
+	free(p);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A buffer that held a large frame is given back once it is empty; a small one is kept. */
+static void test_buffers_shrink(void **state)
+{
+	struct proto_rbuf rb;
+	struct proto_wbuf wb;
+	struct proto_hdr h;
+	size_t big = 3u * 1024u * 1024u;
+	char *payload = malloc(big), *got;
+	int sv[2];
+
+	(void)state;
+	memset(payload, 'x', big);
+	pair(sv);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
+	proto_rbuf_init(&rb);
+	proto_wbuf_init(&wb);
+	assert_int_equal(proto_wbuf_add(&wb, MSG_DATA, payload, big), 0);
+	assert_true(wb.cap >= big);
+	int got_frame = 0;
+	while (!got_frame) {
+		int r = proto_wbuf_flush(&wb, sv[0]);
+		assert_true(r >= 0);
+		if (proto_rbuf_fill(&rb, sv[1]) < 0)
+			assert_true(errno == EAGAIN);
+		got_frame = proto_rbuf_next(&rb, &h, &got);
+	}
+	assert_int_equal(h.len, big);
+	assert_int_equal(proto_wbuf_flush(&wb, sv[0]), 1);
+	assert_int_equal(wb.cap, 0); /* freed once sent */
+	assert_int_equal(proto_rbuf_next(&rb, &h, &got), 0);
+	assert_int_equal(rb.cap, 0); /* freed once consumed */
+	assert_int_equal(proto_wbuf_add(&wb, MSG_OK, "{}", 2), 0);
+	assert_int_equal(proto_wbuf_flush(&wb, sv[0]), 1);
+	assert_true(wb.cap > 0); /* small: kept for the next message */
+	proto_rbuf_free(&rb);
+	proto_wbuf_free(&wb);
+	free(payload);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void test_waits(void **state)
+{
+	(void)state;
+	assert_true(proto_msg_waits(MSG_START));
+	assert_true(proto_msg_waits(MSG_TASK_WAIT));
+	assert_false(proto_msg_waits(MSG_STATUS));
+	assert_false(proto_msg_waits(MSG_TASK_LIST));
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -270,6 +344,8 @@ int main(void)
 	    cmocka_unit_test(test_rbuf_split),	  cmocka_unit_test(test_rbuf_many),
 	    cmocka_unit_test(test_rbuf_bad),	  cmocka_unit_test(test_wbuf_partial),
 	    cmocka_unit_test(test_wbuf_oversize), cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_recv_timeout),  cmocka_unit_test(test_buffers_shrink),
+	    cmocka_unit_test(test_waits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

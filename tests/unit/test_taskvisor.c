@@ -239,6 +239,11 @@ static void script_client(struct fake *f)
 	assert_int_equal(json_array_size(json_object_get(j, "tasks")), 2);
 	json_decref(j);
 	fake_send(f, MSG_OK, "{\"ids\":[\"a\",\"b\"]}");
+	/* a request that waits without a limit: first, does the daemon answer at all? */
+	j = fake_recv(f, &type);
+	assert_int_equal(type, MSG_VERSION);
+	json_decref(j);
+	fake_send(f, MSG_OK, "{\"version\":\"0.1.0\",\"protocol\":1}");
 	j = fake_recv(f, &type);
 	assert_int_equal(type, MSG_TASK_WAIT);
 	json_decref(j);
@@ -292,7 +297,11 @@ static void script_follow(struct fake *f)
 	int c1 = f->cfd, c2 = accept(f->lfd, NULL, NULL);
 	json_t *j;
 
-	j = fake_recv(f, &type); /* on the first connection */
+	j = fake_recv(f, &type); /* on the first connection: the probe, then the wait */
+	assert_int_equal(type, MSG_VERSION);
+	json_decref(j);
+	fake_send(f, MSG_OK, "{\"version\":\"0.1.0\",\"protocol\":1}");
+	j = fake_recv(f, &type);
 	assert_int_equal(type, MSG_TASK_WAIT);
 	json_decref(j);
 	f->cfd = c2;
