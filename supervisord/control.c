@@ -455,7 +455,7 @@ bool conn_closed(const struct conn *c)
 }
 size_t conn_unsent(const struct conn *c)
 {
-	return c->wb.len - c->wb.off;
+	return control_conn_unsent(c);
 }
 
 void conn_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg)
