@@ -60,23 +60,8 @@ static int task_refused(json_t *err)
 	return CTL_EXIT_ERROR;
 }
 
-/* Send a request; print JSON or let show() print text. Returns the exit status. */
-static int task_call(struct ctl *c, uint32_t type, json_t *req, json_t **reply)
-{
-	int rc = ctl_request(c, type, req, reply);
-
-	if (rc < 0)
-		return CTL_EXIT_UNREACHABLE;
-	if (rc == 1) {
-		int st = task_refused(*reply);
-		json_decref(*reply);
-		*reply = NULL;
-		return st;
-	}
-	return CTL_EXIT_OK;
-}
-
-/* As task_call, the DATA frames of a streamed answer (lists, exports) to on_data as they come. */
+/* Send a request; the DATA frames of a streamed answer (lists, exports) go to on_data (may be
+ * NULL) as they come. Returns the exit status; *reply is the final OK's body. */
 static int task_call_stream(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, void *arg,
 			    json_t **reply)
 {
@@ -91,6 +76,12 @@ static int task_call_stream(struct ctl *c, uint32_t type, json_t *req, ctl_data_
 		return st;
 	}
 	return CTL_EXIT_OK;
+}
+
+/* Send a request; print JSON or let show() print text. Returns the exit status. */
+static int task_call(struct ctl *c, uint32_t type, json_t *req, json_t **reply)
+{
+	return task_call_stream(c, type, req, NULL, NULL, reply);
 }
 
 /* Print a streamed {"tasks": [...]} as one JSON object, a task at a time (n: tasks so far). */

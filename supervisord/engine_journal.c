@@ -111,16 +111,24 @@ void engine_journal_lost(struct engine *e, const struct estep *s, const char *ca
 
 /* ---- what workers say ---- */
 
-void engine_worker_done(struct engine *e, struct worker *w, const char *step_id, json_t *output)
+/* The slot of step_id in w; NULL (logged) when w does not hold it (stale, or never handed out). */
+static struct held *journal_held(struct worker *w, const char *step_id)
 {
 	struct held *h = engine_worker_held(w, step_id);
+
+	if (h == NULL)
+		log_debug("engine: worker %s: unknown step %s", w->name, step_id != NULL ? step_id : "-");
+	return h;
+}
+
+void engine_worker_done(struct engine *e, struct worker *w, const char *step_id, json_t *output)
+{
+	struct held *h = journal_held(w, step_id);
 	struct journal_entry *j;
 	struct estep *s;
 
-	if (h == NULL) {
-		log_debug("engine: worker %s: unknown step %s", w->name, step_id != NULL ? step_id : "-");
+	if (h == NULL)
 		return;
-	}
 	if ((j = journal_add(e, JOURNAL_DONE, w, step_id)) != NULL)
 		j->a = json_incref(output);
 	if (e->failing && !e->replaying)
@@ -134,14 +142,12 @@ void engine_worker_done(struct engine *e, struct worker *w, const char *step_id,
 void engine_worker_fail(struct engine *e, struct worker *w, const char *step_id, const char *msg,
 			const char *tail)
 {
-	struct held *h = engine_worker_held(w, step_id);
+	struct held *h = journal_held(w, step_id);
 	struct journal_entry *j;
 	struct estep *s;
 
-	if (h == NULL) {
-		log_debug("engine: worker %s: unknown step %s", w->name, step_id != NULL ? step_id : "-");
+	if (h == NULL)
 		return;
-	}
 	if ((j = journal_add(e, JOURNAL_FAIL, w, step_id)) != NULL) {
 		j->text = journal_strdup(msg);
 		j->tail = journal_strdup(tail);
