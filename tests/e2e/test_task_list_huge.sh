@@ -52,7 +52,12 @@ python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['tasks
 	fail "export json"
 peak=$(hwm)
 echo "daemon RSS idle ${idle} kB, peak while streaming ${peak} kB ($N tasks)"
-[ $((peak - idle)) -le 51200 ] || fail "daemon grew by $((peak - idle)) kB (> 50 MB) streaming $N tasks"
+# Under ASan freed memory sits in its quarantine and counts in RSS: the figure says nothing there.
+asan=no
+ldd "$TVD" 2>/dev/null | grep -q libasan && asan=yes
+if [ $asan = no ]; then
+	[ $((peak - idle)) -le 51200 ] || fail "daemon grew by $((peak - idle)) kB (> 50 MB) streaming $N tasks"
+fi
 
 # a client that asks for everything and never reads: the daemon stops producing
 python3 - "$T/tv.sock" <<'PY' &
@@ -68,5 +73,5 @@ reader=$!
 sleep 3
 grown=$(( $(rss) - idle ))
 kill "$reader" 2>/dev/null; wait "$reader" 2>/dev/null
-[ "$grown" -le 51200 ] || fail "a client that does not read grew the daemon by $grown kB"
+[ $asan = yes ] || [ "$grown" -le 51200 ] || fail "a client that does not read grew the daemon by $grown kB"
 ctl status >/dev/null; [ $? -le 3 ] || fail "status after the slow client"
