@@ -612,7 +612,78 @@ struct proc_tail {
 	ev_stat st;
 };
 
-/* Send what was appended to the file since the last time (from 0 if it shrank: rotated). */
+/* At most this much of a log per reply (JSON escaping may grow it 6 times: far below a frame). */
+#define TAIL_MAX (1 << 20)
+
+/* The length of the UTF-8 sequence starting at p (n bytes left): 1..4, 0 when invalid, -1 when
+ * valid so far but cut short by the end. */
+static int handlers_utf8_len(const unsigned char *p, size_t n)
+{
+	int len = p[0] < 0x80			 ? 1
+		  : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
+		  : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+		  : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+						 : 0;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (len <= 1)
+		return len;
+	if (p[0] == 0xe0)
+		lo = 0xa0; /* no overlong forms */
+	else if (p[0] == 0xed)
+		hi = 0x9f; /* no surrogates */
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f; /* nothing past U+10FFFF */
+	for (int i = 1; i < len; i++) {
+		if ((size_t)i >= n)
+			return -1;
+		if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
+			return 0;
+	}
+	return len;
+}
+
+/*
+ * A log's bytes as a JSON string: a program may write anything, and JSON text is UTF-8, so an
+ * invalid byte becomes U+FFFD. With more to come (partial), a sequence cut short by the end is
+ * left for the next read; *used says how many bytes were taken.
+ */
+static json_t *handlers_log_text(const char *buf, size_t n, bool partial, size_t *used)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	char *out = malloc(n * 3 + 1);
+	size_t i = 0, o = 0;
+	json_t *s;
+
+	if (out == NULL) {
+		*used = n;
+		return json_string("");
+	}
+	while (i < n) {
+		int len = handlers_utf8_len(p + i, n - i);
+
+		if (len < 0 && partial)
+			break;
+		if (len <= 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(out + o, p + i, (size_t)len);
+		o += (size_t)len;
+		i += (size_t)len;
+	}
+	*used = i;
+	s = json_stringn(out, o);
+	free(out);
+	return s != NULL ? s : json_string("");
+}
+
+/* Send what was appended to the file since the last time (from 0 if it shrank: rotated). A follower
+ * more than TAIL_MAX behind skips to the last TAIL_MAX bytes, and is told so. */
 static void handlers_tail_pump(struct proc_tail *t)
 {
 	char buf[65536];
@@ -622,15 +693,35 @@ static void handlers_tail_pump(struct proc_tail *t)
 	fd = open(t->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (fstat(fd, &sb) == 0 && sb.st_size < t->offset)
-		t->offset = 0;
+	if (fstat(fd, &sb) == 0) {
+		if (sb.st_size < t->offset)
+			t->offset = 0;
+		if (sb.st_size - t->offset > TAIL_MAX) {
+			char note[96];
+
+			snprintf(note, sizeof(note), "\n[taskvisord: %lld bytes of the log skipped]\n",
+				 (long long)(sb.st_size - TAIL_MAX - t->offset));
+			conn_send_data(t->c, json_pack("{s:s}", "text", note));
+			t->offset = sb.st_size - TAIL_MAX;
+		}
+	}
 	for (;;) {
 		ssize_t n = pread(fd, buf, sizeof(buf), t->offset);
+		size_t used;
+		json_t *text;
+
 		if (n <= 0)
 			break;
-		t->offset += n;
-		conn_send_data(t->c, json_pack("{s:s%}", "text", buf, (size_t)n));
-		if (conn_closed(t->c))
+		text = handlers_log_text(buf, (size_t)n, true, &used);
+		if (used == 0 && n < 4) { /* a character cut short: its end comes with the next write */
+			json_decref(text);
+			break;
+		}
+		if (used == 0)
+			used = (size_t)n;
+		t->offset += (off_t)used;
+		conn_send_data(t->c, json_pack("{s:o}", "text", text));
+		if (conn_closed(t->c) || (size_t)n < sizeof(buf))
 			break;
 	}
 	close(fd);
@@ -661,6 +752,7 @@ static json_t *handlers_tail_read(const char *path, long long bytes, off_t *size
 	json_t *s;
 	ssize_t n;
 	off_t from;
+	size_t used;
 	int fd;
 
 	*size = 0;
@@ -670,6 +762,8 @@ static json_t *handlers_tail_read(const char *path, long long bytes, off_t *size
 			close(fd);
 		return json_string("");
 	}
+	if (bytes > TAIL_MAX)
+		bytes = TAIL_MAX;
 	from = sb.st_size > bytes ? sb.st_size - bytes : 0;
 	buf = malloc((size_t)(sb.st_size - from) + 1);
 	if (buf == NULL) {
@@ -681,7 +775,7 @@ static json_t *handlers_tail_read(const char *path, long long bytes, off_t *size
 	if (n < 0)
 		n = 0;
 	*size = from + n;
-	s = json_stringn_nocheck(buf, (size_t)n);
+	s = handlers_log_text(buf, (size_t)n, false, &used);
 	free(buf);
 	return s;
 }
