@@ -458,6 +458,11 @@ size_t conn_unsent(const struct conn *c)
 	return control_conn_unsent(c);
 }
 
+bool conn_watched(const struct conn *c)
+{
+	return c->on_close != NULL;
+}
+
 void conn_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg)
 {
 	c->on_close = fn;

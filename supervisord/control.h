@@ -55,6 +55,8 @@ bool conn_closed(const struct conn *c);
 size_t conn_unsent(const struct conn *c);
 /* Called once when the peer goes away (worker death is noticed here too). */
 void conn_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg);
+/* Has somebody asked to hear of c's close (a worker, a waiter, a tail -f)? */
+bool conn_watched(const struct conn *c);
 
 /* Who is on the other end (SO_PEERCRED). */
 pid_t conn_pid(const struct conn *c);

@@ -820,6 +820,11 @@ static void handlers_tail(struct daemon *d, struct conn *c, json_t *req)
 		conn_reply_ok(c, json_pack("{s:o}", "text", text));
 		return;
 	}
+	if (conn_watched(c)) { /* one follower per connection: a second would orphan the first */
+		json_decref(text);
+		conn_reply_error(c, 1, "this connection already follows (one tail -f per connection)");
+		return;
+	}
 	t = calloc(1, sizeof(*t));
 	if (t == NULL || (t->path = strdup(path)) == NULL) {
 		free(t);

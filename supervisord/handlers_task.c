@@ -659,6 +659,10 @@ static void handlers_task_wait(struct daemon *d, struct conn *c, json_t *req)
 	struct etask *t;
 	struct waiter *w;
 
+	if (conn_watched(c)) { /* one watcher per connection: a second would take the first's place */
+		handlers_reply_error(e, c, "this connection already waits (one task wait per connection)");
+		return;
+	}
 	if (handlers_find(e, c, req, &row) < 0)
 		return;
 	t = engine_task_get(e, row.id);

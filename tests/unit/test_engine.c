@@ -69,6 +69,11 @@ bool conn_closed(const struct conn *c)
 	(void)c;
 	return false;
 }
+bool conn_watched(const struct conn *c)
+{
+	(void)c;
+	return false;
+}
 size_t conn_unsent(const struct conn *c)
 {
 	(void)c;
