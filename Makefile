@@ -21,6 +21,13 @@ ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
+# SAN=fuzz: clang objects instrumented for libFuzzer (make fuzz builds in build-fuzz/ with it).
+ifeq ($(SAN),fuzz)
+CC      = clang
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+           -Wno-format-nonliteral # clang, unlike gcc, warns of log.c's vsnprintf(fmt)
+LDFLAGS += -fsanitize=fuzzer,address,undefined
+endif
 SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 # The daemon loads libsystemd with dlopen() only when systemd asked for notifications
 # (supervisord/sdnotify.c): it and its dependencies are ~1 MB of RSS otherwise unused.
@@ -51,6 +58,8 @@ HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 BINS = $(BUILD)/bin/taskvisord $(BUILD)/bin/taskvisorctl $(SVC_BINS)
 # The SQLite queue backend, loaded by the daemon from ../lib/taskvisor/ beside its bin/ (lib/queue.c).
@@ -58,7 +67,7 @@ BACKEND = $(BUILD)/lib/taskvisor/queue-sqlite.so
 BACKEND_OBJS = $(addprefix $(BUILD)/pic/lib/,queue.o queue_sqlite.o search.o)
 
 .SECONDARY:
-.PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz
+.PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz fuzz-build
 all: $(BINS) $(BACKEND) $(UNIT_BINS) $(HELPER_BINS)
 
 # Install whichever of the Debian packages $(1) is missing (no-op when all are present).
@@ -130,6 +139,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtvd.a $(BUILD)/libtv.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SYSTEMD_LIBS) -lcmocka
 
+# libFuzzer targets (only built with SAN=fuzz, see `make fuzz`).
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/libtvd.a $(BUILD)/libtv.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -165,11 +179,16 @@ install: $(BINS) $(BACKEND)
 	install -m 644 $(BACKEND) $(DESTDIR)$(PREFIX)/lib/taskvisor/
 	install -m 644 taskvisord.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
 
-# Fuzz the search parser with libFuzzer (clang); FUZZ_SECONDS per run.
-fuzz: deps-fuzz
-	tests/fuzz/run.sh $(or $(FUZZ_SECONDS),30)
+# Every libFuzzer target (tests/fuzz/fuzz_*.c) built with clang in build-fuzz/ under ASan+UBSan, then
+# run one after the other for FUZZ_RUNS executions each (default 10 million) or FUZZ_SECONDS seconds;
+# FUZZ_TARGETS="conf cron" picks some.
+fuzz: deps-fuzz fuzz-build
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh build-fuzz $(FUZZ_TARGETS)
+
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz SAN=fuzz $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/fuzz/%)
 
 clean:
-	rm -rf build build-asan var
+	rm -rf build build-asan build-fuzz var
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -378,6 +378,12 @@ static void test_parse_time(void **state)
 	assert_int_equal(tv_parse_time("now", 5, &t), 0);
 	assert_true(t == 5);
 	assert_int_equal(tv_parse_time("", 0, &t), -1);
+	/* found by fuzz_time: not a number jansson can send (json_real(inf) is NULL, so ctl
+	 * submitted without the start time) */
+	assert_int_equal(tv_parse_time("+inf", 0, &t), -1);
+	assert_int_equal(tv_parse_time("@nan", 0, &t), -1);
+	assert_int_equal(tv_parse_time("@-inf", 0, &t), -1);
+	assert_int_equal(tv_parse_time("+1e308d", 0, &t), -1);
 	assert_int_equal(tv_parse_time("tomorrow", 0, &t), -1);
 	assert_int_equal(tv_parse_time("+5x", 0, &t), -1);
 	assert_int_equal(tv_parse_time("2026-11-23 14:00 junk", 0, &t), -1);
