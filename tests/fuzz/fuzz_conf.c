@@ -5,10 +5,9 @@
  *
  * The input up to its first NUL byte is written as DIR/taskvisord.conf, the
  * rest (after the NUL) as DIR/conf.d/a.conf, DIR being a private temporary
- * directory made once per process; then conf_load(DIR/taskvisord.conf) runs
- * and its result is freed (LeakSanitizer checks every iteration). Seeds
- * reach the second file with an [include] of conf.d/ (files = conf.d/a.conf) or
- * "environment_file = conf.d/a.conf".
+ * directory made once per process (in /dev/shm when it can, else /tmp); then conf_load(DIR/taskvisord.conf)
+ * runs and its result is freed (LeakSanitizer checks every iteration). Seeds reach the second file with an
+ * [include] of conf.d/ (files = conf.d/a.conf) or "environment_file = conf.d/a.conf".
  *
  * Nothing outside DIR is read: the fuzzer is linked with -Wl,--wrap=glob
  * -Wl,--wrap=fopen (see the Makefile), and while conf_load() runs a pattern or
@@ -101,11 +100,26 @@ FILE *__wrap_fopen(const char *path, const char *mode)
 	return __real_fopen(path, mode);
 }
 
+/* Remove DIR at exit (libFuzzer exits with exit() after -runs; a crash leaves it). */
+static void fuzz_cleanup(void)
+{
+	char sub[PATH_MAX + 16];
+
+	unlink(fuzz_main);
+	unlink(fuzz_inc);
+	snprintf(sub, sizeof(sub), "%s/conf.d", fuzz_dir);
+	rmdir(sub);
+	rmdir(fuzz_dir);
+}
+
 static void fuzz_setup(void)
 {
-	char tmpl[] = "/tmp/fuzz_conf.XXXXXX", sub[PATH_MAX + 16];
+	/* tmpfs when there is one: on ext4 each rewrite of a truncated file is flushed to disk at
+	 * close (auto_da_alloc), which made this target I/O bound */
+	char tmpl[] = "/dev/shm/fuzz_conf.XXXXXX", tmpl2[] = "/tmp/fuzz_conf.XXXXXX", sub[PATH_MAX + 16];
+	char *t = mkdtemp(tmpl) != NULL ? tmpl : mkdtemp(tmpl2);
 
-	if (mkdtemp(tmpl) == NULL || realpath(tmpl, fuzz_dir) == NULL)
+	if (t == NULL || realpath(t, fuzz_dir) == NULL)
 		fuzz_die("cannot make a temporary directory", strerror(errno));
 	snprintf(fuzz_main, sizeof(fuzz_main), "%s/taskvisord.conf", fuzz_dir);
 	snprintf(sub, sizeof(sub), "%s/conf.d", fuzz_dir);
@@ -117,8 +131,7 @@ static void fuzz_setup(void)
 	setenv("TZ", "Europe/Berlin", 1);
 	setenv("FUZZ", "1", 1);
 	tzset();
-	/* The directory is left behind when libFuzzer exits (it has no exit hook); it holds two
-	 * small files. */
+	atexit(fuzz_cleanup);
 }
 
 static void fuzz_write(const char *path, const uint8_t *p, size_t n)
