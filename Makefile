@@ -3,6 +3,7 @@
 #   make run     install missing build deps, build, run taskvisord -n on ./taskvisord.conf
 #   make test    install missing deps, build, run unit + e2e tests, then again under ASan+UBSan
 #   make bench   run the benchmarks in bench/ (prints ratios against the reference tools)
+#   make fuzz    every libFuzzer target in tests/fuzz/ (clang, ASan+UBSan), 10 million runs each
 #   make lint    clang-format check + cppcheck
 #   make install PREFIX=/usr/local DESTDIR=
 #
@@ -183,9 +184,9 @@ install: $(BINS) $(BACKEND)
 
 # Every libFuzzer target (tests/fuzz/fuzz_*.c) built with clang in build-fuzz/ under ASan+UBSan, then
 # run one after the other for FUZZ_RUNS executions each (default 10 million) or FUZZ_SECONDS seconds;
-# FUZZ_TARGETS="conf cron" picks some.
+# FUZZ_TARGETS="conf cron" picks some; FUZZ_SMOKE=1 only replays the committed seeds.
 fuzz: deps-fuzz fuzz-build
-	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh build-fuzz $(FUZZ_TARGETS)
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SMOKE=$(FUZZ_SMOKE) tests/fuzz/run.sh build-fuzz $(FUZZ_TARGETS)
 
 fuzz-build:
 	$(MAKE) BUILD=build-fuzz SAN=fuzz $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/fuzz/%)

@@ -1,15 +1,12 @@
 /*
  * fuzz_search.c — libFuzzer target for lib/search.c.
  *
- * How to run (no Makefile needed), from the repository root:
+ * How to run, from the repository root:
  *
- *     tests/fuzz/run.sh [SECONDS]          # default 30; builds build/fuzz/fuzz_search
+ *     make fuzz FUZZ_TARGETS=search            # 10 million executions (FUZZ_RUNS=, FUZZ_SECONDS=)
  *
- * or by hand:
- *
- *     clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Ilib \
- *         tests/fuzz/fuzz_search.c lib/search.c lib/log.c -lsqlite3 -o fuzz_search
- *     mkdir -p /tmp/corpus && ./fuzz_search -max_total_time=30 /tmp/corpus tests/fuzz/corpus_search
+ * which builds build-fuzz/fuzz/fuzz_search with clang (libFuzzer + ASan +
+ * UBSan) and runs it through tests/fuzz/run.sh with tests/fuzz/search.dict.
  *
  * For every input: compile it; on failure there must be an error message
  * starting "search: " and a zeroed result. On success the WHERE clause must
