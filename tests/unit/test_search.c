@@ -531,7 +531,7 @@ static void test_errors(void **state)
 	expect_err("sync , x",
 		   "search: at position 6: expected 'and', 'or' or the end of the query, found ','");
 
-	char deep[400];
+	char deep[1024];
 	memset(deep, '(', 100);
 	strcpy(deep + 100, "a");
 	memset(deep + 101, ')', 100);
