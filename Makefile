@@ -3,6 +3,7 @@
 #   make run     install missing build deps, build, run taskvisord -n on ./taskvisord.conf
 #   make test    install missing deps, build, run unit + e2e tests, then again under ASan+UBSan
 #   make bench   run the benchmarks in bench/ (prints ratios against the reference tools)
+#   make fuzz    every libFuzzer target in tests/fuzz/ (clang, ASan+UBSan), 10 million runs each
 #   make lint    clang-format check + cppcheck
 #   make stress  a bounded soak under faults (kills, disk full, floods) and a million-task list
 #   make install PREFIX=/usr/local DESTDIR=
@@ -21,6 +22,13 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Ilib -MMD -MP
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
+endif
+# SAN=fuzz: clang objects instrumented for libFuzzer (make fuzz builds in build-fuzz/ with it).
+ifeq ($(SAN),fuzz)
+CC      = clang
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+           -Wno-format-nonliteral # clang, unlike gcc, warns of log.c's vsnprintf(fmt)
+LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 # The daemon loads libsystemd with dlopen() only when systemd asked for notifications
@@ -52,6 +60,8 @@ HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 BINS = $(BUILD)/bin/taskvisord $(BUILD)/bin/taskvisorctl $(SVC_BINS)
 # The SQLite queue backend, loaded by the daemon from ../lib/taskvisor/ beside its bin/ (lib/queue.c).
@@ -59,7 +69,7 @@ BACKEND = $(BUILD)/lib/taskvisor/queue-sqlite.so
 BACKEND_OBJS = $(addprefix $(BUILD)/pic/lib/,queue.o queue_sqlite.o search.o)
 
 .SECONDARY:
-.PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz stress
+.PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz fuzz-build stress
 all: $(BINS) $(BACKEND) $(UNIT_BINS) $(HELPER_BINS)
 
 # Install whichever of the Debian packages $(1) is missing (no-op when all are present).
@@ -131,6 +141,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtvd.a $(BUILD)/libtv.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SYSTEMD_LIBS) -lcmocka
 
+# libFuzzer targets (only built with SAN=fuzz, see `make fuzz`).
+# fuzz_conf keeps the loader's glob() and fopen() inside its temporary directory (tests/fuzz/fuzz_conf.c).
+$(BUILD)/fuzz/fuzz_conf: LDFLAGS += -Wl,--wrap=glob -Wl,--wrap=fopen
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/libtvd.a $(BUILD)/libtv.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -172,11 +189,16 @@ stress: deps all
 	python3 tests/stress/soak.py --build $(BUILD) --seconds $(or $(STRESS_SECONDS),300)
 	TV_HUGE_N=$(or $(STRESS_HUGE_N),1000000) BUILD=$(abspath $(BUILD)) sh tests/e2e/test_task_list_huge.sh
 
-# Fuzz the search parser with libFuzzer (clang); FUZZ_SECONDS per run.
-fuzz: deps-fuzz
-	tests/fuzz/run.sh $(or $(FUZZ_SECONDS),30)
+# Every libFuzzer target (tests/fuzz/fuzz_*.c) built with clang in build-fuzz/ under ASan+UBSan, then
+# run one after the other for FUZZ_RUNS executions each (default 10 million) or FUZZ_SECONDS seconds;
+# FUZZ_TARGETS="conf cron" picks some; FUZZ_SMOKE=1 only replays the committed seeds.
+fuzz: deps-fuzz fuzz-build
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SMOKE=$(FUZZ_SMOKE) tests/fuzz/run.sh build-fuzz $(FUZZ_TARGETS)
+
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz SAN=fuzz $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/fuzz/%)
 
 clean:
-	rm -rf build build-asan var
+	rm -rf build build-asan build-fuzz var
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -20,9 +20,15 @@
 #include <string.h>
 #include <strings.h>
 
-#define SEARCH_MAX_DEPTH 64
+/* SQLite's parser stack holds 100 entries (YYSTACKDEPTH) and a level of nesting takes up to six
+ * ("(a or b and (" is "(A OR (B AND (": LP expr OR LP expr AND): deeper, prepare() failed with
+ * "parser stack overflow". 12 levels leave room for the condition and the caller's SELECT. */
+#define SEARCH_MAX_DEPTH 12
 /* Keeps every LIKE pattern (value escaped: at most 2x) under SQLite's 50000-byte limit. */
 #define SEARCH_MAX_LEN 8192
+/* SQLite refuses an expression deeper than 1000 (SQLITE_MAX_EXPR_DEPTH) and a chain of n conditions
+ * is n deep: 256 conditions, 12 levels of nesting and a NOT at each stay far below it. */
+#define SEARCH_MAX_CONDS 256
 
 enum search_ftype { SF_TEXT, SF_DATE };
 
@@ -65,6 +71,7 @@ struct search_parser {
 	struct search_param *params;
 	size_t nparams, cap;
 	int depth;
+	int nconds; /* conditions so far, at most SEARCH_MAX_CONDS */
 	char *err;
 	size_t errlen;
 	bool failed;
@@ -650,6 +657,12 @@ static struct search_frag search_cond(struct search_parser *p)
 	const struct search_field *fd;
 	char d[64], *col;
 
+	if (++p->nconds > SEARCH_MAX_CONDS) {
+		search_fail_at(p, t->pos,
+			       "more than %d conditions (put a list of values in one: FIELD in (A, B, ...))",
+			       SEARCH_MAX_CONDS);
+		return f;
+	}
 	if (t->type == TK_STRING || (t->type == TK_WORD && n1->type != TK_OP && !search_is_kw(n1, "in") &&
 				     !(search_is_kw(n1, "not") && search_is_kw(n2, "in")))) {
 		p->i++;
@@ -750,9 +763,10 @@ static struct search_frag search_unary(struct search_parser *p)
 		p->depth++;
 		in = search_unary(p);
 		p->depth--;
-		/* coalesce: NOT of an unknown (NULL column) is true, so `not X` complements X. */
+		/* X is 1, 0 or NULL (a NULL column): IS NOT 1 makes `not X` its complement. (Was
+		 * NOT coalesce(X, 0): same truth, but three times the room in SQLite's parser stack.) */
 		if (in.s != NULL)
-			f.s = search_fmt(p, "NOT coalesce(%s, 0)", in.s);
+			f.s = search_fmt(p, "(%s) IS NOT 1", in.s);
 		free(in.s);
 		return f;
 	}

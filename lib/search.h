@@ -45,7 +45,9 @@
  * condition on the field never matches it; the negations (!=, !~, not in,
  * `not ...`) do match it — `not X` is exactly the complement of `X`.
  *
- * Limits: a query of at most 8192 bytes, nested at most 64 levels (parentheses and `not`).
+ * Limits: a query of at most 8192 bytes, nested at most 12 levels (parentheses and `not`),
+ * at most 256 conditions (a long list of values is one condition: FIELD in (A, B, ...)), so
+ * that SQLite prepares every WHERE this builds.
  *
  * Errors name the 1-based position (a byte offset) and what was expected, e.g.
  *   search: at position 14: expected a value after '='

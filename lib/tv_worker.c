@@ -826,16 +826,23 @@ int tv_step_output(struct tv_step *s, const char *json)
 
 int tv_step_spawn(struct tv_step *s, const char *label, const char *input_json)
 {
-	json_t *in;
+	json_t *in, *l;
 
 	if (label == NULL || *label == '\0') {
 		tv_worker_seterr(s->w, "spawn: no label");
 		return -1;
 	}
-	in = tv_step_parse(s, "spawn input", input_json);
-	if (in == NULL)
+	l = json_string(label);
+	if (l == NULL) {
+		tv_worker_seterr(s->w, "spawn: label is not UTF-8");
 		return -1;
-	return tv_step_tell(s, MSG_WORKER_SPAWN, json_pack("{s:s, s:o}", "label", label, "input", in));
+	}
+	in = tv_step_parse(s, "spawn input", input_json);
+	if (in == NULL) {
+		json_decref(l);
+		return -1;
+	}
+	return tv_step_tell(s, MSG_WORKER_SPAWN, json_pack("{s:o, s:o}", "label", l, "input", in));
 }
 
 /* Mark s finished; free it unless its handler is still on the stack. */

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "stepline.h"
 #include "taskvisor.h"
 
 #define EXEC_FD 3
@@ -160,44 +161,37 @@ static void exec_tail_add(struct exec_step *es, const char *p, size_t n)
 	es->tail_len += n;
 }
 
-/* One line from the step's TASKVISOR_FD. */
+/* One line from the step's TASKVISOR_FD (split by lib/stepline.c). */
 static void exec_ctl_line(struct exec_step *es, char *line)
 {
 	struct tv_step *s = es->step;
-	char *arg, msg[TV_ERR_LEN + 128];
+	struct stepline sl;
+	char msg[TV_ERR_LEN + 128];
 	int rc;
 
-	while (*line == ' ' || *line == '\t')
-		line++;
-	if (*line == '\0')
+	switch (stepline_parse(line, &sl)) {
+	case STEPLINE_EMPTY:
 		return;
-	arg = line + strcspn(line, " \t");
-	if (*arg != '\0')
-		*arg++ = '\0';
-	while (*arg == ' ' || *arg == '\t')
-		arg++;
-	if (strcmp(line, "progress") == 0)
-		rc = tv_step_progress(s, arg);
-	else if (strcmp(line, "output") == 0)
-		rc = tv_step_output(s, arg);
-	else if (strcmp(line, "spawn") == 0) {
-		char *label = arg, *json = arg + strcspn(arg, " \t");
-		if (*json != '\0')
-			*json++ = '\0';
-		while (*json == ' ' || *json == '\t')
-			json++;
-		rc = tv_step_spawn(s, label, *json != '\0' ? json : NULL);
-	} else {
+	case STEPLINE_PROGRESS:
+		rc = tv_step_progress(s, sl.arg);
+		break;
+	case STEPLINE_OUTPUT:
+		rc = tv_step_output(s, sl.arg);
+		break;
+	case STEPLINE_SPAWN:
+		rc = tv_step_spawn(s, sl.label, sl.json);
+		break;
+	default:
 		snprintf(msg, sizeof(msg),
 			 "exec-worker: fd %d: unknown line \"%.64s\" (progress|output|spawn)\n", EXEC_FD,
-			 line);
+			 sl.verb);
 		exec_tail_add(es, msg, strlen(msg));
 		log_warnx("task %s step %s: %.*s", tv_step_task_id(s), tv_step_name(s), (int)strlen(msg) - 1,
 			  msg);
 		return;
 	}
 	if (rc < 0) {
-		snprintf(msg, sizeof(msg), "exec-worker: fd %d: %s: %s\n", EXEC_FD, line,
+		snprintf(msg, sizeof(msg), "exec-worker: fd %d: %s: %s\n", EXEC_FD, sl.verb,
 			 tv_worker_error(es->x->w));
 		exec_tail_add(es, msg, strlen(msg));
 		log_warnx("task %s step %s: %.*s", tv_step_task_id(s), tv_step_name(s), (int)strlen(msg) - 1,

@@ -32,6 +32,9 @@ struct control_handler {
 /* Handler tables, one per module, terminated by { 0 }. control.c walks them all. */
 extern const struct control_handler proc_handlers[]; /* supervisord/handlers_proc.c */
 extern const struct control_handler task_handlers[]; /* supervisord/handlers_task.c */
+/* handlers_task.c: the step id (into id, idlen bytes) of a DONE payload written exactly as
+ * libtaskvisor writes it, {"step_id":"N.N","output":{}}; false for anything else (parsed as JSON). */
+bool handlers_done_step_id(const char *payload, size_t len, char *id, size_t idlen);
 
 struct control *control_new(struct daemon *d, char *err, size_t errlen);
 void control_free(struct control *ctl);

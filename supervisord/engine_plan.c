@@ -83,6 +83,10 @@ void engine_new_id(struct engine *e, char out[Q_ID_LEN])
 
 /* ---- time values ---- */
 
+/* The latest time a request may name: 9999-12-31T23:59:59Z. Beyond it seconds * 1000 would
+ * leave int64_t (undefined behaviour; found by tests/fuzz/fuzz_time.c). */
+#define PLAN_MAX_SEC 253402300799.0
+
 static int plan_parse_text_time(const char *s, int64_t now, int64_t *ms)
 {
 	static const char *const fmts[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
@@ -101,7 +105,7 @@ static int plan_parse_text_time(const char *s, int64_t now, int64_t *ms)
 		double v = strtod(s + 1, &e);
 		double mult = 1000;
 
-		if (e == s + 1 || v < 0)
+		if (e == s + 1 || !(v >= 0 && v <= PLAN_MAX_SEC)) /* also refuses nan */
 			return -1;
 		switch (*e) {
 		case 's':
@@ -120,7 +124,7 @@ static int plan_parse_text_time(const char *s, int64_t now, int64_t *ms)
 		default:
 			return -1;
 		}
-		if (*e != '\0' && e[1] != '\0')
+		if ((*e != '\0' && e[1] != '\0') || v * mult / 1000 > PLAN_MAX_SEC)
 			return -1;
 		*ms = now + (int64_t)(v * mult);
 		return 0;
@@ -162,7 +166,7 @@ int engine_parse_time(json_t *v, int64_t now, int64_t *ms)
 	if (json_is_number(v)) {
 		double sec = json_number_value(v);
 
-		if (sec <= 0)
+		if (!(sec > 0 && sec <= PLAN_MAX_SEC))
 			return -1;
 		*ms = (int64_t)(sec * 1000.0);
 		return 0;

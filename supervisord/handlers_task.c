@@ -762,21 +762,27 @@ static void handlers_worker_done(struct daemon *d, struct conn *c, json_t *req)
  * of the daemon's time per task went to parsing messages). Anything else goes
  * the JSON way.
  */
-static bool handlers_worker_done_raw(struct daemon *d, struct conn *c, const char *p, size_t len)
+bool handlers_done_step_id(const char *p, size_t len, char *id, size_t idlen)
 {
 	static const char head[] = "{\"step_id\":\"", tail[] = "\",\"output\":{}}";
 	size_t hl = sizeof(head) - 1, tl = sizeof(tail) - 1, n;
-	struct worker *w;
-	char id[64];
 
 	if (len <= hl + tl || memcmp(p, head, hl) != 0 || memcmp(p + len - tl, tail, tl) != 0)
 		return false;
 	n = len - hl - tl;
-	if (n >= sizeof(id))
+	if (n >= idlen)
 		return false;
 	memcpy(id, p + hl, n);
 	id[n] = '\0';
-	if (strspn(id, "0123456789.") != n)
+	return strspn(id, "0123456789.") == n;
+}
+
+static bool handlers_worker_done_raw(struct daemon *d, struct conn *c, const char *p, size_t len)
+{
+	struct worker *w;
+	char id[64];
+
+	if (!handlers_done_step_id(p, len, id, sizeof(id)))
 		return false;
 	if ((w = handlers_worker(c)) != NULL)
 		engine_worker_done(d->engine, w, id, NULL);

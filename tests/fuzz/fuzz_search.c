@@ -1,15 +1,12 @@
 /*
  * fuzz_search.c — libFuzzer target for lib/search.c.
  *
- * How to run (no Makefile needed), from the repository root:
+ * How to run, from the repository root:
  *
- *     tests/fuzz/run.sh [SECONDS]          # default 30; builds build/fuzz/fuzz_search
+ *     make fuzz FUZZ_TARGETS=search            # 10 million executions (FUZZ_RUNS=, FUZZ_SECONDS=)
  *
- * or by hand:
- *
- *     clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Ilib \
- *         tests/fuzz/fuzz_search.c lib/search.c lib/log.c -lsqlite3 -o fuzz_search
- *     mkdir -p /tmp/corpus && ./fuzz_search -max_total_time=30 /tmp/corpus tests/fuzz/corpus_search
+ * which builds build-fuzz/fuzz/fuzz_search with clang (libFuzzer + ASan +
+ * UBSan) and runs it through tests/fuzz/run.sh with tests/fuzz/search.dict.
  *
  * For every input: compile it; on failure there must be an error message
  * starting "search: " and a zeroed result. On success the WHERE clause must
@@ -31,6 +28,15 @@
 #include "search.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__asan_default_options(void);
+
+/* SQLite's prepare makes hundreds of small allocations: with ASan's default 30-frame malloc stacks
+ * and 256 MB quarantine this target ran at ~1.6k exec/s; short stacks and a smaller quarantine make
+ * it ~1.5x faster (reports still name the allocating function and its caller). */
+const char *__asan_default_options(void)
+{
+	return "malloc_context_size=4:quarantine_size_mb=32";
+}
 
 static sqlite3 *fuzz_db;
 
@@ -53,6 +59,7 @@ static void fuzz_open(void)
 	setenv("TZ", "Europe/Berlin", 1);
 	tzset();
 	if (sqlite3_open(":memory:", &fuzz_db) != SQLITE_OK ||
+	    sqlite3_db_config(fuzz_db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 512, 4096) != SQLITE_OK ||
 	    sqlite3_exec(fuzz_db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		fuzz_die("cannot create the in-memory table", "", sqlite3_errmsg(fuzz_db));
 }

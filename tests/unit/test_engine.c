@@ -419,6 +419,26 @@ static void test_parse_time(void **state)
 	assert_int_equal(engine_parse_time(v, 0, &ms), 0);
 	assert_int_equal(ms, 1480586400500LL);
 	json_decref(v);
+	/* found by fuzz_time: a time beyond year 9999 overflowed the conversion to ms (UB) */
+	v = json_real(1e300);
+	assert_int_equal(engine_parse_time(v, 0, &ms), -1);
+	json_decref(v);
+	v = json_real(253402300800.0);
+	assert_int_equal(engine_parse_time(v, 0, &ms), -1);
+	json_decref(v);
+	v = json_real(253402300799.0);
+	assert_int_equal(engine_parse_time(v, 0, &ms), 0);
+	assert_int_equal(ms, 253402300799000LL);
+	json_decref(v);
+	v = json_string("+1e300");
+	assert_int_equal(engine_parse_time(v, 0, &ms), -1);
+	json_decref(v);
+	v = json_string("+inf");
+	assert_int_equal(engine_parse_time(v, 0, &ms), -1);
+	json_decref(v);
+	v = json_string("+nan");
+	assert_int_equal(engine_parse_time(v, 0, &ms), -1);
+	json_decref(v);
 }
 
 static void test_result_derivation(void **state)

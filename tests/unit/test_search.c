@@ -418,9 +418,8 @@ static void test_alias_and_offset(void **state)
 
 	assert_int_equal(search_compile_alias("state = stopped and not sync", NOW, "t", &s, err, sizeof(err)),
 			 0);
-	assert_string_equal(s.where,
-			    "(t.state = ? AND NOT coalesce((t.label LIKE '%' || ? || '%' ESCAPE '\\' OR "
-			    "t.name LIKE '%' || ? || '%' ESCAPE '\\'), 0))");
+	assert_string_equal(s.where, "(t.state = ? AND ((t.label LIKE '%' || ? || '%' ESCAPE '\\' OR "
+				     "t.name LIKE '%' || ? || '%' ESCAPE '\\')) IS NOT 1)");
 	/* the caller's own parameter comes first: first_index = 2 */
 	assert_true(asprintf(&sql, "SELECT t.id FROM tasks t WHERE t.id != ? AND %s", s.where) > 0);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
@@ -532,24 +531,80 @@ static void test_errors(void **state)
 	expect_err("sync , x",
 		   "search: at position 6: expected 'and', 'or' or the end of the query, found ','");
 
-	char deep[400];
+	char deep[1024];
 	memset(deep, '(', 100);
 	strcpy(deep + 100, "a");
 	memset(deep + 101, ')', 100);
 	deep[201] = '\0';
-	expect_err(deep, "search: at position 66: nested deeper than 64 levels");
+	expect_err(deep, "search: at position 14: nested deeper than 12 levels");
 	deep[0] = '\0';
 	for (int i = 0; i < 70; i++)
 		strcat(deep, "not ");
 	strcat(deep, "a");
-	expect_err(deep, "search: at position 261: nested deeper than 64 levels");
+	expect_err(deep, "search: at position 53: nested deeper than 12 levels");
 	deep[0] = '\0';
-	for (int i = 0; i < 64; i++)
+	for (int i = 0; i < 12; i++)
 		strcat(deep, "(");
 	strcat(deep, "a");
-	for (int i = 0; i < 64; i++)
+	for (int i = 0; i < 12; i++)
 		strcat(deep, ")");
-	expect_rows(deep, "t3,t4,t5"); /* 64 levels are fine */
+	expect_rows(deep, "t3,t4,t5"); /* 12 levels are fine */
+	/* found by fuzz_search's unit test: 14 levels of "(a or b c ..." compiled, then SQLite's parser
+	 * stack overflowed ("search: parser stack overflow" reached the user) */
+	deep[0] = '\0';
+	for (int i = 0; i < 14; i++)
+		strcat(deep, "(x or y z ");
+	strcat(deep, "a");
+	for (int i = 0; i < 14; i++)
+		strcat(deep, ")");
+	expect_err(deep, "search: at position 122: nested deeper than 12 levels");
+	/* the costliest shapes, as deep as they may go, still prepare */
+	static const struct {
+		const char *shape;
+		int reps; /* 12 levels in all */
+	} shapes[] = {{"(x or y z ", 12},
+		      {"(x or y and not ", 6},
+		      {"not (x or y not ", 4},
+		      {"(not x or not started_at=2016-12-01 and ", 11}};
+	for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		deep[0] = '\0';
+		for (int i = 0; i < shapes[k].reps; i++)
+			strcat(deep, shapes[k].shape);
+		strcat(deep, "a");
+		for (int i = 0; i < shapes[k].reps; i++)
+			strcat(deep, ")");
+		(void)rows(deep);
+	}
+
+	/* found by fuzz_search: ~700 conditions in a row compiled, then SQLite refused the WHERE
+	 * ("Expression tree is too large (maximum depth 1000)") and that text reached the user */
+	char *many = malloc(8192);
+	many[0] = '\0';
+	for (int i = 0; i < 257; i++)
+		strcat(many, "a ");
+	expect_err(many, "search: at position 513: more than 256 conditions (put a list of values in one: "
+			 "FIELD in (A, B, ...))");
+	/* the most a query may be: 256 conditions, 11 levels down, each one a NOT */
+	many[0] = '\0';
+	for (int i = 0; i < 5; i++)
+		strcat(many, "not (");
+	for (int i = 0; i < 256; i++)
+		strcat(many, i % 2 ? "not started_at=2016-12-01 " : "not a ");
+	for (int i = 0; i < 5; i++)
+		strcat(many, ")");
+	assert_true(strlen(many) < 8192);
+	{
+		struct search_sql ms = compile_ok(many);
+		sqlite3_stmt *st;
+		char *sql;
+		assert_true(asprintf(&sql, "SELECT id FROM tasks WHERE %s", ms.where) > 0);
+		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+			fail_msg("prepare: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		free(sql);
+		search_sql_free(&ms);
+	}
+	free(many);
 
 	char *longq = malloc(9000);
 	memset(longq, 'a', 8999);

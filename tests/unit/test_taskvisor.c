@@ -108,9 +108,14 @@ static int h_fail(struct tv_step *s, void *arg)
 
 static int h_out(struct tv_step *s, void *arg)
 {
-	(void)arg;
+	struct tv_worker **w = arg;
+
 	assert_int_equal(tv_step_progress(s, "{\"items_done\":1}"), 0);
 	assert_int_equal(tv_step_progress(s, "not json"), -1);
+	/* a label JSON cannot carry was reported as "out of memory" (exec-worker's fd-3 "spawn"
+	 * line passes any bytes) */
+	assert_int_equal(tv_step_spawn(s, "bad\xff", NULL), -1);
+	assert_string_equal(tv_worker_error(*w), "spawn: label is not UTF-8");
 	assert_int_equal(tv_step_spawn(s, "child", "{\"a\":1}"), 0);
 	return tv_step_done(s, "{\"x\":2}");
 }
@@ -169,7 +174,7 @@ static void test_worker_protocol(void **state)
 	assert_non_null(w);
 	assert_int_equal(tv_worker_handle(w, "noop", h_noop, &runs), 0);
 	assert_int_equal(tv_worker_handle(w, "fail", h_fail, NULL), 0);
-	assert_int_equal(tv_worker_handle(w, "out", h_out, NULL), 0);
+	assert_int_equal(tv_worker_handle(w, "out", h_out, &w), 0);
 	assert_int_equal(tv_worker_run(w), -1);
 	assert_string_equal(tv_worker_error(w), "the daemon closed the connection");
 	assert_string_equal(tv_worker_name(w), "w_00");
@@ -387,6 +392,12 @@ static void test_parse_time(void **state)
 	assert_int_equal(tv_parse_time("now", 5, &t), 0);
 	assert_true(t == 5);
 	assert_int_equal(tv_parse_time("", 0, &t), -1);
+	/* found by fuzz_time: not a number jansson can send (json_real(inf) is NULL, so ctl
+	 * submitted without the start time) */
+	assert_int_equal(tv_parse_time("+inf", 0, &t), -1);
+	assert_int_equal(tv_parse_time("@nan", 0, &t), -1);
+	assert_int_equal(tv_parse_time("@-inf", 0, &t), -1);
+	assert_int_equal(tv_parse_time("+1e308d", 0, &t), -1);
 	assert_int_equal(tv_parse_time("tomorrow", 0, &t), -1);
 	assert_int_equal(tv_parse_time("+5x", 0, &t), -1);
 	assert_int_equal(tv_parse_time("2026-11-23 14:00 junk", 0, &t), -1);
