@@ -107,10 +107,20 @@ static bool argv_in_list(const char *list, const char *w, size_t n)
 	return false;
 }
 
+static const char *argv_first_sub(const char *text, size_t *n);
+
+/*
+ * End the word being read. Its substitution flags come from its final text, read as the
+ * expansion will read it: quotes and backslashes can join a '%' and a '(' that the reading
+ * saw apart ('%'\(input.v\)s is the word %(input.v)s), or part a "%(" it saw (%'%('),
+ * and a value must never be checked against flags that the expansion does not agree with.
+ */
 static int argv_push_word(struct argv_sp *sp)
 {
 	struct argv_tmpl *t = sp->t;
+	const char *sub;
 	char *text;
+	size_t n;
 
 	if (!sp->inword)
 		return 0;
@@ -126,7 +136,10 @@ static int argv_push_word(struct argv_sp *sp)
 	if ((text = strndup(sp->buf, sp->len)) == NULL)
 		return -1;
 	t->w[t->n].text = text;
-	t->w[t->n++].flags = sp->flags;
+	t->w[t->n].flags = sp->flags & ~(ARGV_SUBST | ARGV_LEAD);
+	if ((sub = argv_first_sub(text, &n)) != NULL)
+		t->w[t->n].flags |= ARGV_SUBST | (sub == text ? ARGV_LEAD : 0);
+	t->n++;
 	sp->len = 0;
 	sp->inword = sp->quoted = false;
 	sp->flags = 0;

@@ -195,6 +195,11 @@ static void test_flags(void **state)
 	assert_int_equal(flags("sh -c 'x'", 2), ARGV_CODE);
 	assert_int_equal(flags("sh -c 'x' -- %(input.f)s", 4), ARGV_SUBST | ARGV_LEAD | ARGV_DATA);
 	assert_int_equal(flags("perl -e 'x' %(input.f)s", 3), ARGV_SUBST | ARGV_LEAD);
+	/* found by fuzz_argv: the flags are those of the word as expansion reads it, whatever
+	 * quotes or backslashes built it (the escaped form used to escape the '-' check) */
+	assert_int_equal(flags("rm %\\(input.f\\)s", 1), ARGV_SUBST | ARGV_LEAD);
+	assert_int_equal(flags("rm '%'\\(input.f\\)s", 1), ARGV_SUBST | ARGV_LEAD);
+	assert_int_equal(flags("python3 -c'th(%'%(", 1), ARGV_CODE);
 }
 
 static void test_quote_join(void **state)
