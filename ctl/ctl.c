@@ -157,17 +157,8 @@ static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn o
 		printf("out of memory\n");
 		return -1;
 	}
-	if (ctl_connect(c, err, sizeof(err)) < 0) {
-		printf("%s\n", err);
-		free(text);
-		return -1;
-	}
-	r = ctl_send(c, waits, type, text, &hdr, &payload);
-	if (r == -1 && ctl_said_why(c))
-		r = 0; /* refused (too many connections): its error frame is read below */
-	if (r == -1) {
-		/* The daemon may have closed an idle shell connection: try once more. */
-		ctl_disconnect(c);
+	/* Twice at most: the daemon may have closed an idle shell connection. */
+	for (int attempt = 0;; attempt++) {
 		if (ctl_connect(c, err, sizeof(err)) < 0) {
 			printf("%s\n", err);
 			free(text);
@@ -175,13 +166,16 @@ static int ctl_exchange(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn o
 		}
 		r = ctl_send(c, waits, type, text, &hdr, &payload);
 		if (r == -1 && ctl_said_why(c))
-			r = 0;
-		if (r == -1) {
+			r = 0; /* refused (too many connections): its error frame is read below */
+		if (r != -1)
+			break;
+		if (attempt == 1) {
 			printf("unix://%s %s\n", c->socket_path, strerror(errno));
 			ctl_disconnect(c);
 			free(text);
 			return -1;
 		}
+		ctl_disconnect(c);
 	}
 	if (r == -2) {
 		ctl_no_answer(c);
