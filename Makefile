@@ -8,8 +8,12 @@
 #   make stress  a bounded soak under faults (kills, disk full, floods) and a million-task list
 #   make install PREFIX=/usr/local DESTDIR=
 #
-# Sources are found per folder (lib/, supervisord/, ctl/, services/); each folder is one
-# concern, see README.md "Layout".
+# Sources are found per folder; each folder is one layer, see README.md "Layout":
+#   lib/                 common code (log, protocol, configuration, parsers)
+#   lib/libtaskvisor/    the public C library for clients and workers
+#   supervisord/proc/    process supervision     supervisord/engine/  the task engine
+#   supervisord/store/   the queue store         supervisord/server/  the socket server, handlers
+#   supervisord/         daemon.c joins them; main.c
 
 CC      ?= cc
 BUILD   ?= build
@@ -18,7 +22,8 @@ SAN     ?=
 
 WARN    = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Ilib -MMD -MP
+SRC_DIRS = lib lib/libtaskvisor supervisord supervisord/proc supervisord/engine supervisord/store supervisord/server
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) $(addprefix -I,$(SRC_DIRS)) -MMD -MP
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -46,8 +51,9 @@ DEB_TEST  = sqlite3 python3 procps tzdata util-linux
 DEB_BENCH = supervisor hyperfine strace
 DEB_FUZZ  = clang
 
-LIB_SRCS  := $(sort $(wildcard lib/*.c))
-D_SRCS    := $(sort $(filter-out supervisord/main.c,$(wildcard supervisord/*.c)))
+LIB_SRCS  := $(sort $(wildcard lib/*.c lib/libtaskvisor/*.c supervisord/store/*.c))
+D_SRCS    := $(sort $(filter-out supervisord/main.c,$(wildcard supervisord/*.c supervisord/*/*.c)))
+D_SRCS    := $(filter-out supervisord/store/%,$(D_SRCS))
 CTL_SRCS  := $(sort $(wildcard ctl/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_OBJS    := $(D_SRCS:%.c=$(BUILD)/%.o)
@@ -64,13 +70,23 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 BINS = $(BUILD)/bin/taskvisord $(BUILD)/bin/taskvisorctl $(SVC_BINS)
-# The SQLite queue backend, loaded by the daemon from ../lib/taskvisor/ beside its bin/ (lib/queue.c).
+# The SQLite queue backend, loaded by the daemon from ../lib/taskvisor/ beside its bin/ (store/queue.c).
 BACKEND = $(BUILD)/lib/taskvisor/queue-sqlite.so
-BACKEND_OBJS = $(addprefix $(BUILD)/pic/lib/,queue.o queue_sqlite.o search.o)
+BACKEND_OBJS = $(addprefix $(BUILD)/pic/supervisord/store/,queue.o queue_sqlite.o search.o)
+
+# libtaskvisor, the C library for clients and workers: its own sources plus the protocol code it
+# speaks, as a static archive and a shared object with a soname that exports tv_* only
+# (lib/libtaskvisor/taskvisor.map). Bump TV_SOVERSION when the ABI breaks.
+TV_SOVERSION = 0
+TV_VERSION   = 0.6.0
+LIBTV_SRCS   := $(sort $(wildcard lib/libtaskvisor/*.c)) lib/proto.c
+LIBTV_A      = $(BUILD)/lib/libtaskvisor.a
+LIBTV_SO     = $(BUILD)/lib/libtaskvisor.so.$(TV_VERSION)
+LIBTV_SONAME = libtaskvisor.so.$(TV_SOVERSION)
 
 .SECONDARY:
 .PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz fuzz-build stress
-all: $(BINS) $(BACKEND) $(UNIT_BINS) $(HELPER_BINS)
+all: $(BINS) $(BACKEND) $(LIBTV_A) $(LIBTV_SO) $(UNIT_BINS) $(HELPER_BINS)
 
 # Install whichever of the Debian packages $(1) is missing (no-op when all are present).
 define apt_install
@@ -102,6 +118,21 @@ $(BUILD)/libtv.a: $(LIB_OBJS)
 $(BACKEND): $(BACKEND_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ -lsqlite3 -lm
+
+# One relocatable object whose only globals are tv_*, so a program linking the archive cannot
+# collide with the protocol code inside.
+$(LIBTV_A): $(LIBTV_SRCS:%.c=$(BUILD)/pic/%.o)
+	@mkdir -p $(@D)
+	$(CC) -r -nostdlib -o $(@D)/libtaskvisor-all.o $^
+	objcopy --wildcard --keep-global-symbol='tv_*' $(@D)/libtaskvisor-all.o
+	rm -f $@ && ar rcs $@ $(@D)/libtaskvisor-all.o
+
+$(LIBTV_SO): $(LIBTV_SRCS:%.c=$(BUILD)/pic/%.o) lib/libtaskvisor/taskvisor.map
+	@mkdir -p $(@D)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(LIBTV_SONAME) -Wl,--version-script=lib/libtaskvisor/taskvisor.map \
+	  -o $@ $(filter %.o,$^) -ljansson -lm
+	ln -sf $(@F) $(@D)/$(LIBTV_SONAME)
+	ln -sf $(LIBTV_SONAME) $(@D)/libtaskvisor.so
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(@D)
@@ -174,8 +205,8 @@ bench: deps-bench all $(BENCH_BINS)
 	bench/run.sh $(BUILD)
 
 lint:
-	clang-format --dry-run --Werror $(LIB_SRCS) $(D_SRCS) supervisord/main.c $(CTL_SRCS) $(SVC_SRCS) lib/*.h supervisord/*.h
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Ilib lib supervisord ctl services
+	clang-format --dry-run --Werror $(LIB_SRCS) $(D_SRCS) supervisord/main.c $(CTL_SRCS) $(SVC_SRCS) $(wildcard $(addsuffix /*.h,$(SRC_DIRS)))
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability $(addprefix -I,$(SRC_DIRS)) lib supervisord ctl services
 
 install: $(BINS) $(BACKEND)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/taskvisor

@@ -1,6 +1,6 @@
 /*
  * fuzz_proto.c — libFuzzer target for the protocol reader (lib/proto.c) and
- * the daemon's first look at each payload (supervisord/control.c,
+ * the daemon's first look at each payload (supervisord/server/control.c,
  * handlers_task.c).
  *
  * Input: byte 0 = flags, bytes 1..8 = chunk sizes (cycled; 1..128, or with
@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../supervisord/control.h"
+#include "control.h"
 #include "proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,5 +1,5 @@
 /*
- * fuzz_search.c — libFuzzer target for lib/search.c.
+ * fuzz_search.c — libFuzzer target for supervisord/store/search.c.
  *
  * How to run, from the repository root:
  *

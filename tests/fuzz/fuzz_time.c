@@ -2,8 +2,8 @@
  * fuzz_time.c — libFuzzer target for every time and value parser that does
  * not need a daemon:
  *
- *   tv_parse_time       (lib/tv_client.c: ctl --start-at, --until, ...)
- *   engine_parse_time   (supervisord/engine_plan.c: SUBMIT start_at/start_before,
+ *   tv_parse_time       (lib/libtaskvisor/tv_client.c: ctl --start-at, --until, ...)
+ *   engine_parse_time   (supervisord/engine/engine_plan.c: SUBMIT start_at/start_before,
  *                        SCHEDULE until; the text path and, when the input is a
  *                        number, the number path)
  *   units_bool/int/duration/size/signal/octal (lib/units.c: config options, ctl)
@@ -24,7 +24,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../supervisord/engine.h"
+#include "engine.h"
 #include "taskvisor.h"
 #include "units.h"
 

@@ -21,10 +21,10 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "../../supervisord/control.h"
-#include "../../supervisord/daemon.h"
-#include "../../supervisord/engine.h"
-#include "../../supervisord/proc.h"
+#include "control.h"
+#include "daemon.h"
+#include "engine.h"
+#include "proc.h"
 
 /* ---- stubs for the socket and the supervisor ---- */
 

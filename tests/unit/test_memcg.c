@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../supervisord/memcg.h"
+#include "memcg.h"
 
 /* This machine's shape: v1 memory controller, v2 mounted without it. */
 static const char *hybrid_cgroup = "9:name=systemd:/\n"

@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "../../supervisord/proc.h"
-#include "../../supervisord/proclog.h"
-#include "../../supervisord/spawn.h"
+#include "proc.h"
+#include "proclog.h"
+#include "spawn.h"
 
 static void test_transition_table(void **state)
 {

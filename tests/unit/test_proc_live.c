@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "../../supervisord/proc.h"
+#include "proc.h"
 
 static char tmpdir[64];
 static char trace[4096]; /* "name:STATE " for every transition */

@@ -1,5 +1,5 @@
 /*
- * test_queue.c — the SQLite storage backend (lib/queue_sqlite.c): migrations
+ * test_queue.c — the SQLite storage backend (supervisord/store/queue_sqlite.c): migrations
  * from an empty file, rows written and read back, id prefixes, the exclusive
  * lock index, and crash consistency (a transaction never committed leaves
  * nothing behind, even when the process dies in the middle of it).

@@ -21,7 +21,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "../../supervisord/readiness.h"
+#include "readiness.h"
 
 /* Parse a literal (copied: the parser splits its buffer in place). */
 static int parse(const char *s, struct readiness_event *ev, char *buf)

@@ -1,5 +1,5 @@
 /*
- * test_taskvisor.c — libtaskvisor (lib/tv_worker.c, lib/tv_client.c) against
+ * test_taskvisor.c — libtaskvisor (lib/libtaskvisor/tv_worker.c, tv_client.c) against
  * a fake daemon on a private socket (a thread that speaks proto.h), and the
  * time parser.
  */

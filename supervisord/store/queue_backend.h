@@ -154,7 +154,7 @@ struct queue_ops {
 	int (*task_get)(struct qb *b, int64_t rowid, struct q_task *out); /* 0, 1 none, -1 */
 	/* Every task not stopped, by rowid. */
 	int (*tasks_active)(struct qb *b, q_task_fn fn, void *arg);
-	/* Tasks matching a search query (lib/search.h syntax, NULL = all), ordered, limited (0 = all).
+	/* Tasks matching a search query (search.h syntax, NULL = all), ordered, limited (0 = all).
 	 * -1 with the reason in err for a bad query or order. */
 	int (*task_list)(struct qb *b, const char *search, const char *order, long limit, int64_t now_ms,
 			 q_task_fn fn, void *arg, char *err, size_t errlen);
@@ -186,7 +186,7 @@ extern const struct queue_ops queue_sqlite_ops;
 /*
  * The backend by name (NULL = "sqlite"), loaded on first use from
  * $exe_dir/../lib/taskvisor/queue-NAME.so unless linked into the program
- * (lib/queue.c). NULL with a message in err.
+ * (store/queue.c). NULL with a message in err.
  */
 const struct queue_ops *queue_backend_load(const char *name, char *err, size_t errlen);
 /* The index of s in names[n], or -1. */

@@ -9,7 +9,7 @@
  * idle), so a long-lived reader cannot make the log grow without bound
  * unnoticed and no commit pays for a checkpoint at random.
  *
- * Times are INTEGER milliseconds since the epoch, NULL when unset; lib/search.c
+ * Times are INTEGER milliseconds since the epoch, NULL when unset; supervisord/store/search.c
  * compiles queries against the tasks columns by these names.
  */
 #include <errno.h>
