@@ -161,8 +161,9 @@ int engine_chord_resume_check(struct engine *e, struct etask *p, struct estep *s
 		 "task %s: its child task %s %s and cannot run again, so step %s is not resumed: "
 		 "`task skip %s` goes on without the children (step %s%s skipped), `task cancel %s` "
 		 "stops it",
-		 p->row.id, c->failed_id, c->failed_result == QR_CANCELLED ? "was cancelled" : "stopped in error",
-		 s->row.name, p->row.id, s->row.name, cb, p->row.id);
+		 p->row.id, c->failed_id,
+		 c->failed_result == QR_CANCELLED ? "was cancelled" : "stopped in error", s->row.name,
+		 p->row.id, s->row.name, cb, p->row.id);
 	return -1;
 }
 

@@ -1,8 +1,9 @@
 /*
  * test_queue.c — the SQLite storage backend (lib/queue_sqlite.c): migrations
  * from an empty file and from older versions, rows written and read back, id
- * prefixes, the exclusive lock index, a spawned child's identity, and crash consistency (a transaction never committed leaves
- * nothing behind, even when the process dies in the middle of it).
+ * prefixes, the exclusive lock index, a spawned child's identity, and crash
+ * consistency (a transaction never committed leaves nothing behind, even when
+ * the process dies in the middle of it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -196,16 +197,17 @@ static void test_migrate_from_v4(void **state)
 	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
 	assert_non_null(b);
 	/* version 4's shape, with rows written as version 4 wrote them */
-	exec_sql(path, "DROP INDEX tasks_spawn; ALTER TABLE tasks DROP COLUMN spawn_index;"
-		       " ALTER TABLE steps DROP COLUMN spawned; UPDATE schema_version SET version = 4;"
-		       " INSERT INTO tasks (num, id, label, name, queue, state, result, created_at)"
-		       " VALUES (1, 'p0000000-0000-4000-8000-000000000001', 'fan', 'Fan', 'default',"
-		       " 'paused', 'error', 1);"
-		       " INSERT INTO tasks (num, id, label, name, queue, state, result, created_at,"
-		       " parent_task_id, parent_step) VALUES (2, 'c0000000-0000-4000-8000-000000000001',"
-		       " 'leaf', 'Leaf', 'default', 'stopped', 'success', 1,"
-		       " 'p0000000-0000-4000-8000-000000000001', 0);"
-		       " INSERT INTO steps (num, task, idx, name, state) VALUES (1, 1, 0, 'split', 'error');");
+	exec_sql(path,
+		 "DROP INDEX tasks_spawn; ALTER TABLE tasks DROP COLUMN spawn_index;"
+		 " ALTER TABLE steps DROP COLUMN spawned; UPDATE schema_version SET version = 4;"
+		 " INSERT INTO tasks (num, id, label, name, queue, state, result, created_at)"
+		 " VALUES (1, 'p0000000-0000-4000-8000-000000000001', 'fan', 'Fan', 'default',"
+		 " 'paused', 'error', 1);"
+		 " INSERT INTO tasks (num, id, label, name, queue, state, result, created_at,"
+		 " parent_task_id, parent_step) VALUES (2, 'c0000000-0000-4000-8000-000000000001',"
+		 " 'leaf', 'Leaf', 'default', 'stopped', 'success', 1,"
+		 " 'p0000000-0000-4000-8000-000000000001', 0);"
+		 " INSERT INTO steps (num, task, idx, name, state) VALUES (1, 1, 0, 'split', 'error');");
 	ops->close(b);
 	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
 	assert_non_null(b);
