@@ -368,6 +368,9 @@ json_t *engine_chord_outputs(struct engine *e, struct etask *p, int idx);
  * (parent, step, spawn index) when a run of the step made it before, else a new one planned.
  * 0, or -1 + err (no child). */
 int engine_chord_spawn(struct engine *e, struct estep *s, json_t *req, char *err, size_t errlen);
+/* Step s runs again: its counters from the children it has (its spawns find them again and
+ * count nothing; after a restart the counters start from 0). */
+void engine_chord_rerun(struct engine *e, struct estep *s);
 /* Before `task resume` of p whose step s is in error: its children counted into c; -1 + err
  * (what to do instead) when one of them stopped in error or cancelled: nothing changes. */
 int engine_chord_resume_check(struct engine *e, struct etask *p, struct estep *s, struct engine_chord *c,

@@ -140,6 +140,17 @@ int engine_chord_spawn(struct engine *e, struct estep *s, json_t *req, char *err
 	return child != NULL ? 0 : -1;
 }
 
+void engine_chord_rerun(struct engine *e, struct estep *s)
+{
+	struct engine_chord c;
+
+	engine_chord_count(e, s->t, s->row.idx, &c);
+	s->children_open = c.open;
+	s->children_total = c.total;
+	s->child_failed = c.failed > 0;
+	s->child_paused = c.paused > 0; /* decided when the step is done */
+}
+
 int engine_chord_resume_check(struct engine *e, struct etask *p, struct estep *s, struct engine_chord *c,
 			      char *err, size_t errlen)
 {

@@ -215,6 +215,8 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 	s->row.pid = w->pid;
 	s->row.attempts++;
 	s->row.spawned = 0; /* a re-run spawns index 0, 1, ... again: the same children */
+	if (s->row.attempts > 1)
+		engine_chord_rerun(e, s);
 	s->row.started_at = now;
 	s->row.ended_at = 0;
 	s->row.lease_until = w->supervised ? 0 : now + e->lease_ms;

@@ -1005,6 +1005,52 @@ static void test_chord_identity(void **state)
 	engine_free(e);
 }
 
+/* The daemon restarts while a spawning step runs: the step is re-queued (retry_on_worker_loss) and
+ * its re-run finds its 2 children again; it still waits for them (its counters are recounted, not
+ * left at the 0 of a fresh start). */
+static void test_chord_restart(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 1);
+	struct etask *p = submit(e, "fanretry", "{\"repo\":\"p\"}");
+	char pid[Q_ID_LEN];
+	struct estep *s;
+	int64_t prow;
+	json_t *outs;
+
+	(void)state;
+	memcpy(pid, p->row.id, Q_ID_LEN);
+	engine_commit(e);
+	spawn_n(e, w, &p->steps[0], 0);
+	spawn_n(e, w, &p->steps[0], 1);
+	engine_commit(e);
+	engine_free(e); /* the daemon dies */
+
+	e = mk();
+	w = worker(e, 1);
+	engine_commit(e); /* the lost step is re-queued in front: handed out first */
+	p = engine_task_get(e, pid);
+	prow = p->row.rowid;
+	s = &p->steps[0];
+	assert_int_equal(s->row.state, QS_RUNNING);
+	assert_int_equal(s->row.attempts, 2);
+	assert_int_equal(s->children_open, 2);
+	spawn_n(e, w, s, 0);
+	spawn_n(e, w, s, 1);
+	finish(e, w, true);
+	assert_int_equal(s->row.state, QS_SUSPENDED); /* not the callback with no children */
+	assert_int_equal(p->steps[1].row.state, QS_PENDING);
+	finish(e, w, true);
+	finish(e, w, true);
+	assert_int_equal(s->row.state, QS_SUCCESS);
+	outs = engine_chord_outputs(e, p, 0);
+	assert_int_equal(json_array_size(outs), 2);
+	json_decref(outs);
+	finish(e, w, true);
+	assert_string_equal(status(e, prow), "stopped/success");
+	engine_free(e);
+}
+
 /* A spawn in a group whose commit fails is replayed at the retry with the index it had in that
  * group (steps.spawned comes back from the store): one child per index. */
 static void test_chord_spawn_replay(void **state)
@@ -1496,6 +1542,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_chord_callback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_chord_identity, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_chord_spawn_replay, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chord_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cleanup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lease_expiry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_check, setup, teardown),
