@@ -636,8 +636,13 @@ static void engine_child_stopped(struct engine *e, struct etask *child)
 		children = json_object();
 		json_object_set_new(engine_task_output(p), "children", children);
 	}
+	if (json_object_get(children, child->row.id) == NULL) {
+		engine_chord_stopped(e, p); /* marks p's json dirty */
+	} else {
+		p->json_dirty = true; /* stopped before (unlocked, then resumed): counted once */
+		engine_task_dirty(e, p);
+	}
 	json_object_set(children, child->row.id, engine_task_output(child));
-	engine_chord_stopped(e, p); /* marks p's json dirty */
 	if (child->row.result == QR_ERROR || child->row.result == QR_CANCELLED)
 		s->child_failed = true;
 	if (s->children_open > 0)

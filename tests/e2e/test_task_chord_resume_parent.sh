@@ -9,8 +9,12 @@
 # 2. the spawning step itself fails after 2 of its 3 spawns: `task resume`
 #    runs it again; its spawns 0 and 1 get the children it has, spawn 2 is
 #    new: 3 children, and the callback gets each of them once.
+# 3. a child paused in error is unlocked (stopped, resumable): `task resume
+#    PARENT` is refused and says to resume the child; `task resume CHILD`
+#    lets the parent go on by itself: 3 children, the callback gets each once.
 . "$(dirname "$0")/lib.sh"
 tv_init
+sed -i 's/^\[taskvisord\]$/[taskvisord]\nallow_dangerous_actions = true/' "$T/taskvisord.conf"
 tv_program exec <<EOF2
 [program:exec-worker]
 command = $BUILD/bin/exec-worker --queue default --prefetch 4
@@ -34,6 +38,15 @@ step.join = sh -c 'cat > $T/join2.json'
 [task:ok]
 steps = work
 step.work = sh -c 'read in; echo "output {\"n\":\$in}" >&3'
+
+[task:fan3]
+steps = split, join
+step.split = sh -c 'echo run >> $T/split3-runs; for n in 1 2 3; do echo "spawn flaky {\"n\":\$n}"; done >&\$TASKVISOR_FD'
+step.join = sh -c 'cat > $T/join3.json'
+
+[task:flaky]
+steps = work
+step.work = sh -c 'read in; case "\$in" in *2*) [ -e $T/fixed3 ] || { echo "\$TASK_ID" > $T/flaky.id; exit 3; };; esac; echo "output {\"n\":\$in}" >&3'
 EOF2
 tv_start
 wait_state exec-worker RUNNING
@@ -76,6 +89,25 @@ wait_for 30 done_ok "$id2" || fail "fan2 did not complete: $(ctl task show "$id2
 assert_eq "$(wc -l < "$T/split2-runs" | tr -d ' ')" 2 "fan2's spawning step ran twice"
 assert_eq "$(children "$id2")" 3 "children after the re-run"
 python3 - "$T/join2.json" <<'PY' || fail "callback input: $(cat "$T/join2.json")"
+import json, sys
+outs = json.load(open(sys.argv[1]))
+assert [o["n"]["n"] for o in outs] == [1, 2, 3], outs
+PY
+
+# 3. an unlocked child
+id3=$(ctl task submit fan3) || fail "submit: $id3"
+wait_for 30 paused "$id3" || fail "fan3 not paused: $(ctl task show "$id3")"
+child3=$(cat "$T/flaky.id")
+ctl task unlock "$child3" >/dev/null || fail "unlock child"
+out=$(ctl task resume "$id3" 2>&1) && fail "resume of fan3 accepted: $out"
+assert_contains "$out" "task resume $child3" "resume says to resume the child"
+touch "$T/fixed3"
+ctl task resume "$child3" >/dev/null || fail "resume child"
+wait_for 30 done_ok "$id3" || fail "fan3 did not complete: $(ctl task show "$id3")"
+assert_eq "$(wc -l < "$T/split3-runs" | tr -d ' ')" 1 "fan3's spawning step ran once"
+assert_eq "$(children "$id3")" 3 "fan3's children"
+assert_contains "$(ctl task show "$id3")" "2/2, 3/3 children stopped" "each child counted once"
+python3 - "$T/join3.json" <<'PY' || fail "callback input: $(cat "$T/join3.json")"
 import json, sys
 outs = json.load(open(sys.argv[1]))
 assert [o["n"]["n"] for o in outs] == [1, 2, 3], outs
