@@ -222,7 +222,10 @@ enum msgtype {
 	 *   or stops in error or cancelled, pauses the parent (its step is in
 	 *   error, the message names the child); resuming the child or skipping its
 	 *   step lets the parent go on by itself (RESUME of the parent waits for
-	 *   the children again). CANCEL of a parent cancels its open children
+	 *   paused children again, and is refused when a child stopped in error or
+	 *   cancelled). A child is (parent, step, spawn index): a re-run of the step
+	 *   re-spawning index i gets the child it has. SKIP of a spawning step
+	 *   skips its callback too. CANCEL of a parent cancels its open children
 	 *   (refused as a whole when one of them cannot be cancelled).
 	 * CANCEL d->w {"step_id"}: stop running it. The step is already recorded
 	 *   cancelled; the worker still answers DONE or FAIL to free its slot.

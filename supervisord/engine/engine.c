@@ -866,6 +866,8 @@ json_t *engine_row_json(const struct q_task *row, bool with_io)
 			    row->triggered_by != NULL ? json_string(row->triggered_by) : json_null());
 	json_object_set_new(j, "parent_task_id",
 			    row->parent_task_id != NULL ? json_string(row->parent_task_id) : json_null());
+	if (row->parent_task_id != NULL && row->parent_step >= 0 && row->spawn_index >= 0)
+		json_object_set_new(j, "spawn_index", json_integer(row->spawn_index));
 	json_object_set_new(j, "start_at", engine_time_json(row->start_at));
 	json_object_set_new(j, "start_before", engine_time_json(row->start_before));
 	json_object_set_new(j, "created_at", engine_time_json(row->created_at));

@@ -243,6 +243,8 @@ struct engine {
 	struct list_job *lists;	       /* lists and exports being streamed (engine_list.c) */
 	struct erec *recs;	       /* active recurring logics (engine_recurring.c) */
 	int64_t plan_recurring_id;     /* set around the engine_plan() of an occurrence */
+	bool plan_spawn;	       /* set around the engine_plan() of a spawn (engine_chord.c): */
+	int plan_spawn_index;	       /* the child's spawn index */
 	unsigned char rand_pool[4097]; /* random bytes for task ids (engine_plan.c) */
 	size_t rand_used;
 	uint64_t id_last_ms; /* the newest task id's time and sequence (engine_plan.c) */
@@ -356,10 +358,26 @@ bool engine_task_stuck_why(struct engine *e, const struct etask *t, char *why, s
 struct engine_chord {
 	int total, open, paused, failed; /* children of one step; paused/failed: by their state now */
 	char paused_id[Q_ID_LEN], failed_id[Q_ID_LEN]; /* the first of each, for messages */
+	enum q_result failed_result;		       /* the first failed one's result and flags */
+	int failed_flags;
 };
 void engine_chord_count(struct engine *e, struct etask *p, int idx, struct engine_chord *c);
 /* The outputs of step idx's children in spawn order (a new array), NULL when it spawned none. */
 json_t *engine_chord_outputs(struct engine *e, struct etask *p, int idx);
+/* A spawn from step s's running attempt (req: {"label","input"}): the child with its identity
+ * (parent, step, spawn index) when a run of the step made it before, else a new one planned.
+ * 0, or -1 + err (no child). */
+int engine_chord_spawn(struct engine *e, struct estep *s, json_t *req, char *err, size_t errlen);
+/* Step s runs again: its counters from the children it has (its spawns find them again and
+ * count nothing; after a restart the counters start from 0). */
+void engine_chord_rerun(struct engine *e, struct estep *s);
+/* Before `task resume` of p whose step s is in error: its children counted into c; -1 + err
+ * (what to do instead) when one of them stopped in error or cancelled: nothing changes. */
+int engine_chord_resume_check(struct engine *e, struct etask *p, struct estep *s, struct engine_chord *c,
+			      char *err, size_t errlen);
+/* Step s was skipped: when it spawned children its callback (the next step, still pending) is
+ * skipped too, never run with a partial set of outputs. */
+void engine_chord_skipped(struct engine *e, struct estep *s);
 /* Progress details of the parent: "children_total" / "children_stopped" counted up. */
 void engine_chord_spawned(struct engine *e, struct etask *p);
 void engine_chord_stopped(struct engine *e, struct etask *p);

@@ -6,6 +6,17 @@
  * parent's progress details; a child's resume or skip letting its paused
  * parent go on; and a parent's cancel taking its children with it.
  *
+ * Exactly once: a child is identified by (parent task, step, spawn index),
+ * the index counting the spawns of the step's current attempt
+ * (steps.spawned). A re-run of the step (its worker lost and the step
+ * re-queued, or `task resume`) that spawns index i again gets the child it
+ * already has: the store's unique index on the three makes a second one
+ * impossible, so the callback sees each child once. A parent whose child
+ * stopped in error is not re-run by `task resume` (it would collect the same
+ * failed child again): the resume is refused with what to do. A skipped
+ * spawning step skips its callback too: never a callback on part of the
+ * outputs.
+ *
  * The counters on struct estep (children_open, ...) decide the common case in
  * engine_dispatch.c inside the transaction that stops the last child; this
  * file recounts only on operator actions, on failures (to name the child) and
@@ -49,6 +60,8 @@ static int chord_row(void *arg, struct q_task *row)
 				snprintf(x->c->paused_id, sizeof(x->c->paused_id), "%s", row->id);
 		} else if ((res == QR_ERROR || res == QR_CANCELLED) && x->c->failed++ == 0) {
 			snprintf(x->c->failed_id, sizeof(x->c->failed_id), "%s", row->id);
+			x->c->failed_result = res;
+			x->c->failed_flags = m != NULL ? m->row.flags : row->flags;
 		}
 	}
 	if (x->outputs != NULL) {
@@ -94,6 +107,98 @@ json_t *engine_chord_outputs(struct engine *e, struct etask *p, int idx)
 		return NULL;
 	}
 	return x.outputs;
+}
+
+int engine_chord_spawn(struct engine *e, struct estep *s, json_t *req, char *err, size_t errlen)
+{
+	struct etask *p = s->t, *child;
+	struct q_task row;
+	int idx = s->row.spawned, rc;
+
+	if (engine_tx(e) < 0) {
+		snprintf(err, errlen, "database: %s", e->ops->error(e->b));
+		return -1;
+	}
+	memset(&row, 0, sizeof(row));
+	rc = e->ops->child_find(e->b, p->row.id, s->row.idx, idx, &row);
+	if (rc < 0) {
+		snprintf(err, errlen, "database: %s", e->ops->error(e->b));
+		return -1;
+	}
+	s->row.spawned++; /* the index is taken, whatever becomes of the spawn */
+	engine_step_dirty(e, s);
+	if (rc == 0) {
+		log_info("task %s (%s): step %s: spawn %d is task %s (%s), spawned by an earlier run",
+			 p->row.id, p->row.label, s->row.name, idx, row.id, q_task_state_name(row.state));
+		q_task_clear(&row);
+		return 0;
+	}
+	e->plan_spawn = true;
+	e->plan_spawn_index = idx;
+	child = engine_plan(e, req, p->row.triggered_by, p, s->row.idx, err, errlen);
+	e->plan_spawn = false;
+	return child != NULL ? 0 : -1;
+}
+
+void engine_chord_rerun(struct engine *e, struct estep *s)
+{
+	struct engine_chord c;
+
+	engine_chord_count(e, s->t, s->row.idx, &c);
+	s->children_open = c.open;
+	s->children_total = c.total;
+	s->child_failed = c.failed > 0;
+	s->child_paused = c.paused > 0; /* decided when the step is done */
+}
+
+int engine_chord_resume_check(struct engine *e, struct etask *p, struct estep *s, struct engine_chord *c,
+			      char *err, size_t errlen)
+{
+	char cb[128] = "";
+
+	engine_chord_count(e, p, s->row.idx, c);
+	if (c->failed == 0)
+		return 0;
+	if (c->failed_result == QR_ERROR && (c->failed_flags & QF_UNLOCKED)) {
+		snprintf(err, errlen,
+			 "task %s: its child task %s was unlocked (stopped, resumable): `task resume %s`, "
+			 "and this task goes on by itself",
+			 p->row.id, c->failed_id, c->failed_id);
+		return -1;
+	}
+	if ((size_t)s->row.idx + 1 < p->nsteps)
+		snprintf(cb, sizeof(cb), " and its callback %s", p->steps[s->row.idx + 1].row.name);
+	snprintf(err, errlen,
+		 "task %s: its child task %s %s and cannot run again, so step %s is not resumed: "
+		 "`task skip %s` goes on without the children (step %s%s skipped), `task cancel %s` "
+		 "stops it",
+		 p->row.id, c->failed_id,
+		 c->failed_result == QR_CANCELLED ? "was cancelled" : "stopped in error", s->row.name,
+		 p->row.id, s->row.name, cb, p->row.id);
+	return -1;
+}
+
+void engine_chord_skipped(struct engine *e, struct estep *s)
+{
+	struct etask *t = s->t;
+	struct engine_chord c;
+	struct estep *cb;
+	char msg[256];
+
+	if ((size_t)s->row.idx + 1 >= t->nsteps)
+		return;
+	cb = &t->steps[s->row.idx + 1];
+	if (cb->row.state != QS_PENDING)
+		return;
+	engine_chord_count(e, t, s->row.idx, &c);
+	if (c.total == 0)
+		return; /* no chord: the next step is an ordinary one */
+	snprintf(msg, sizeof(msg),
+		 "skipped: step %s, whose %d child task%s it would collect, was skipped (%d not stopped)",
+		 s->row.name, c.total, c.total == 1 ? "" : "s", c.open);
+	engine_error(e, t, cb->row.idx, msg, NULL);
+	cb->row.state = QS_SKIPPED;
+	engine_step_dirty(e, cb);
 }
 
 /* The chord's progress in the parent's progress details (shown by task show/list). */

@@ -214,6 +214,9 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 	s->row.worker = strdup(w->name);
 	s->row.pid = w->pid;
 	s->row.attempts++;
+	s->row.spawned = 0; /* a re-run spawns index 0, 1, ... again: the same children */
+	if (s->row.attempts > 1)
+		engine_chord_rerun(e, s);
 	s->row.started_at = now;
 	s->row.ended_at = 0;
 	s->row.lease_until = w->supervised ? 0 : now + e->lease_ms;
@@ -529,6 +532,7 @@ void engine_step_fail(struct engine *e, struct estep *s, const char *msg, const 
 	switch (t->row.on_error) {
 	case ON_ERROR_SKIP:
 		s->row.state = QS_SKIPPED;
+		engine_chord_skipped(e, s);
 		engine_task_advance(e, t);
 		break;
 	case ON_ERROR_STOP:
@@ -632,8 +636,13 @@ static void engine_child_stopped(struct engine *e, struct etask *child)
 		children = json_object();
 		json_object_set_new(engine_task_output(p), "children", children);
 	}
+	if (json_object_get(children, child->row.id) == NULL) {
+		engine_chord_stopped(e, p); /* marks p's json dirty */
+	} else {
+		p->json_dirty = true; /* stopped before (unlocked, then resumed): counted once */
+		engine_task_dirty(e, p);
+	}
 	json_object_set(children, child->row.id, engine_task_output(child));
-	engine_chord_stopped(e, p); /* marks p's json dirty */
 	if (child->row.result == QR_ERROR || child->row.result == QR_CANCELLED)
 		s->child_failed = true;
 	if (s->children_open > 0)
@@ -694,38 +703,31 @@ static int engine_need_paused(struct etask *t, char *err, size_t errlen)
 int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errlen)
 {
 	struct estep *s;
+	struct engine_chord c;
 
 	if (engine_need_paused(t, err, errlen) < 0)
+		return -1;
+	memset(&c, 0, sizeof(c));
+	s = engine_error_step(t);
+	/* a child stopped in error: a re-run would collect it again; refused with what to do */
+	if (s != NULL && engine_chord_resume_check(e, t, s, &c, err, errlen) < 0)
 		return -1;
 	engine_tx(e);
 	t->row.state = QT_RUNNING;
 	t->row.result = QR_PENDING;
-	s = engine_error_step(t);
-	if (s != NULL && json_object_size(json_object_get(t->output, "children")) > 0) {
-		struct engine_chord c; /* recount: the counters may predate a restart */
-
-		engine_chord_count(e, t, s->row.idx, &c);
-		if (c.total > 0) {
-			s->children_open = c.open;
-			s->children_total = c.total > s->children_total ? c.total : s->children_total;
-			s->child_failed = c.failed > 0;
-		}
+	if (s != NULL && c.total > 0) { /* recount: the counters may predate a restart */
+		s->children_open = c.open;
+		s->children_total = c.total > s->children_total ? c.total : s->children_total;
+		s->child_failed = false;
 	}
 	if (s == NULL) {
 		engine_task_advance(e, t);
-	} else if (s->children_open > 0) {
-		s->row.state = QS_SUSPENDED; /* wait for the children again */
-		s->child_failed = false;
+	} else if (c.paused > 0) {
+		s->row.state = QS_SUSPENDED; /* wait for the children again (resume or skip the paused one) */
 		s->child_paused = false;
 		engine_step_dirty(e, s);
-	} else if (s->children_total > 0 && !s->child_failed) {
-		s->row.state = QS_SUCCESS; /* its children have finished meanwhile */
-		engine_step_dirty(e, s);
-		engine_task_dirty(e, t);
-		engine_task_advance(e, t);
-		engine_chord_child_resumed(e, t);
-		return 0;
 	} else {
+		/* the step's own run failed: run it again; its spawns get the children it has */
 		s->row.state = QS_READY;
 		s->child_failed = false;
 		s->row.ended_at = 0;
@@ -756,6 +758,7 @@ int engine_task_skip(struct engine *e, struct etask *t, char *err, size_t errlen
 	t->row.result = QR_PENDING;
 	engine_task_dirty(e, t);
 	log_info("task %s (%s): step %s skipped", t->row.id, t->row.label, s->row.name);
+	engine_chord_skipped(e, s);
 	engine_task_advance(e, t);
 	engine_chord_child_resumed(e, t);
 	return 0;

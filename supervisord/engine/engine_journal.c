@@ -208,14 +208,14 @@ void engine_worker_spawn(struct engine *e, struct worker *w, const char *step_id
 	journal_spawn(e, h->s, label, input);
 }
 
-/* A spawn onto step s: plan the child (its failure fails the chord). */
+/* A spawn onto step s: its child, planned or found again (its failure fails the chord). */
 static void journal_spawn(struct engine *e, struct estep *s, json_t *label, json_t *input)
 {
 	json_t *sub;
 	char err[1400];
 
 	sub = json_pack("{s:O?, s:O?}", "label", label, "input", input);
-	if (engine_plan(e, sub, s->t->row.triggered_by, s->t, s->row.idx, err, sizeof(err)) == NULL) {
+	if (engine_chord_spawn(e, s, sub, err, sizeof(err)) < 0) {
 		char msg[1500];
 
 		snprintf(msg, sizeof(msg), "spawn: %s", err);

@@ -689,6 +689,7 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 	else if (p.parent_id[0] != '\0')
 		t->row.parent_task_id = strdup(p.parent_id);
 	t->row.parent_step = parent != NULL ? parent_step : -1;
+	t->row.spawn_index = parent != NULL && e->plan_spawn ? e->plan_spawn_index : -1;
 	t->row.recurring_id = e->plan_recurring_id;
 	t->row.start_at = p.start_at;
 	t->row.start_before = p.start_before;

@@ -59,6 +59,9 @@ struct q_task {
 	int flags;		     /* QF_* */
 	enum conf_on_error on_error; /* pause | stop | skip */
 	int retry_on_worker_loss;
+	/* the i-th spawn (0, 1, ...) of the parent's step: with parent_task_id and parent_step, the
+	 * child's identity (unique); -1 none (no parent, or a child submitted by hand) */
+	int spawn_index;
 };
 
 struct q_step {
@@ -74,6 +77,7 @@ struct q_step {
 	int64_t lease_until;
 	int attempts;
 	int64_t started_at, ended_at;
+	int spawned; /* children spawned by its current attempt (the next one gets this index) */
 };
 
 /* A recurring logic: a task type submitted on a cron line. */
@@ -163,6 +167,9 @@ struct queue_ops {
 	int (*task_nums)(struct qb *b, const char *search, const char *order, long limit, int64_t now_ms,
 			 int64_t **out, size_t *n, char *err, size_t errlen);
 	int (*children_of)(struct qb *b, const char *id, q_task_fn fn, void *arg);
+	/* The child that step `step` of task parent_id spawned as its spawn_index-th: 0 found (*out
+	 * filled), 1 none, -1 error. */
+	int (*child_find)(struct qb *b, const char *parent_id, int step, int spawn_index, struct q_task *out);
 	int (*steps_of)(struct qb *b, int64_t task, q_step_fn fn, void *arg);
 	int (*errors_of)(struct qb *b, int64_t task, q_error_fn fn, void *arg);
 

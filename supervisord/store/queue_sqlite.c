@@ -135,15 +135,26 @@ static const char *const qs_migrations[] = {
      * steps.command stays the display text.
      */
     "ALTER TABLE steps ADD COLUMN argv TEXT;",
+    /*
+     * 5: a child's identity (parent task, step, spawn index): the i-th spawn
+     * of a step's attempt. A re-run of the step (worker lost, resume) spawns
+     * index 0, 1, ... again and gets the children it already has: never a
+     * second child for one index. steps.spawned counts the spawns of the
+     * current attempt. Children submitted by hand (--parent) have no index.
+     */
+    "ALTER TABLE tasks ADD COLUMN spawn_index INTEGER;"
+    "ALTER TABLE steps ADD COLUMN spawned INTEGER NOT NULL DEFAULT 0;"
+    "CREATE UNIQUE INDEX tasks_spawn ON tasks(parent_task_id, parent_step, spawn_index)"
+    " WHERE spawn_index IS NOT NULL;",
 };
 
 #define TASK_COLS                                                                                            \
 	"num, id, label, name, queue, input, output, progress, state, result, triggered_by, "                \
 	"parent_task_id, parent_step, recurring_id, start_at, start_before, created_at, started_at, "        \
-	"ended_at, steps_total, steps_done, flags, on_error, retry_on_worker_loss"
+	"ended_at, steps_total, steps_done, flags, on_error, retry_on_worker_loss, spawn_index"
 #define STEP_COLS                                                                                            \
 	"num, task, idx, name, command, handler, state, worker, worker_pid, lease_until, attempts, "         \
-	"started_at, ended_at, argv"
+	"started_at, ended_at, argv, spawned"
 
 #define REC_COLS                                                                                             \
 	"num, id, label, cron, input, triggered_by, iteration, iterations, until, last_at, next_at, state, " \
@@ -153,14 +164,14 @@ static const char *const qs_migrations[] = {
 #define QS_TASK_INSERT_COLS                                                                                  \
 	"id, label, name, queue, input, output, progress, state, result, triggered_by, parent_task_id, "     \
 	"parent_step, recurring_id, start_at, start_before, created_at, started_at, ended_at, steps_total, " \
-	"steps_done, flags, on_error, retry_on_worker_loss, num"
-#define QS_TASK_NPARAM 24
-#define QS_TASK_ROW "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+	"steps_done, flags, on_error, retry_on_worker_loss, num, spawn_index"
+#define QS_TASK_NPARAM 25
+#define QS_TASK_ROW "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 #define QS_STEP_INSERT_COLS                                                                                  \
 	"task, idx, name, command, handler, state, worker, worker_pid, lease_until, attempts, started_at, "  \
-	"ended_at, argv, num"
-#define QS_STEP_NPARAM 14
-#define QS_STEP_ROW "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+	"ended_at, argv, num, spawned"
+#define QS_STEP_NPARAM 15
+#define QS_STEP_ROW "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 /* Rows per multi-row INSERT: one statement's overhead shared (4.8 -> 2.9 us a task row here). */
 #define QS_BATCH 32
 
@@ -186,6 +197,7 @@ enum qs_stmt {
 	QS_TASK_GET,
 	QS_TASKS_ACTIVE,
 	QS_CHILDREN_OF,
+	QS_CHILD_FIND,
 	QS_STEPS_OF,
 	QS_ERRORS_OF,
 	QS_REC_INSERT,
@@ -221,7 +233,7 @@ static const char *const qs_sql[QS_NSTMT] = {
 		       "steps_done = ?6, progress = ?7, output = ?8, flags = ?9 WHERE num = ?1",
     [QS_STEP_INSERT] = "INSERT OR FAIL INTO steps (" QS_STEP_INSERT_COLS ") VALUES (" QS_STEP_ROW ")",
     [QS_STEP_UPDATE] = "UPDATE OR FAIL steps SET state = ?2, worker = ?3, worker_pid = ?4, lease_until = ?5, "
-		       "attempts = ?6, started_at = ?7, ended_at = ?8 WHERE num = ?1",
+		       "attempts = ?6, started_at = ?7, ended_at = ?8, spawned = ?9 WHERE num = ?1",
     [QS_ERROR_INSERT] =
 	"INSERT INTO errors (task, step, message, output_tail, at) VALUES (?1, ?2, ?3, ?4, ?5)",
     [QS_LOCK_HOLDERS] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
@@ -240,6 +252,8 @@ static const char *const qs_sql[QS_NSTMT] = {
     [QS_TASKS_ACTIVE] = "SELECT " TASK_COLS " FROM tasks WHERE state IN ('planning', 'planned', 'running', "
 			"'paused') ORDER BY num",
     [QS_CHILDREN_OF] = "SELECT " TASK_COLS " FROM tasks WHERE parent_task_id = ?1 ORDER BY num",
+    [QS_CHILD_FIND] = "SELECT " TASK_COLS " FROM tasks WHERE parent_task_id = ?1 AND parent_step = ?2 AND "
+		      "spawn_index = ?3",
     [QS_STEPS_OF] = "SELECT " STEP_COLS " FROM steps WHERE task = ?1 ORDER BY idx",
     [QS_ERRORS_OF] = "SELECT task, step, message, output_tail, at FROM errors WHERE task = ?1 ORDER BY num",
     [QS_REC_INSERT] =
@@ -674,6 +688,7 @@ static void qs_read_task(sqlite3_stmt *st, struct q_task *t)
 		t->on_error = oe < 0 ? ON_ERROR_PAUSE : (enum conf_on_error)oe;
 	}
 	t->retry_on_worker_loss = sqlite3_column_int(st, 23);
+	t->spawn_index = sqlite3_column_type(st, 24) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 24);
 }
 
 static void qs_read_step(sqlite3_stmt *st, struct q_step *s)
@@ -693,6 +708,7 @@ static void qs_read_step(sqlite3_stmt *st, struct q_step *s)
 	s->started_at = sqlite3_column_int64(st, 11);
 	s->ended_at = sqlite3_column_int64(st, 12);
 	s->argv = qs_col_text(st, 13);
+	s->spawned = sqlite3_column_int(st, 14);
 }
 
 /* ---- writes ---- */
@@ -727,6 +743,10 @@ static void qs_bind_task(sqlite3_stmt *st, int o, const struct q_task *t)
 	qs_bind_text(st, o + 22, q_on_error_name(t->on_error));
 	sqlite3_bind_int(st, o + 23, t->retry_on_worker_loss);
 	qs_bind_time(st, o + 24, t->rowid);
+	if (t->parent_task_id != NULL && t->parent_step >= 0 && t->spawn_index >= 0)
+		sqlite3_bind_int(st, o + 25, t->spawn_index);
+	else
+		sqlite3_bind_null(st, o + 25);
 }
 
 static void qs_bind_step(sqlite3_stmt *st, int o, const struct q_step *s)
@@ -745,6 +765,7 @@ static void qs_bind_step(sqlite3_stmt *st, int o, const struct q_step *s)
 	qs_bind_time(st, o + 12, s->ended_at);
 	qs_bind_text(st, o + 13, s->argv);
 	qs_bind_time(st, o + 14, s->rowid);
+	sqlite3_bind_int(st, o + 15, s->spawned);
 }
 
 static int qs_task_insert(struct qb *b, struct q_task *t)
@@ -845,6 +866,7 @@ static int qs_step_update(struct qb *b, const struct q_step *s)
 	sqlite3_bind_int(st, 6, s->attempts);
 	qs_bind_time(st, 7, s->started_at);
 	qs_bind_time(st, 8, s->ended_at);
+	sqlite3_bind_int(st, 9, s->spawned);
 	return qs_run(b, QS_STEP_UPDATE);
 }
 
@@ -1028,6 +1050,24 @@ static int qs_children_of(struct qb *b, const char *id, q_task_fn fn, void *arg)
 {
 	qs_bind_text(b->st[QS_CHILDREN_OF], 1, id);
 	return qs_task_rows(b, b->st[QS_CHILDREN_OF], fn, arg);
+}
+
+static int qs_child_find(struct qb *b, const char *parent_id, int step, int spawn_index, struct q_task *out)
+{
+	sqlite3_stmt *st = b->st[QS_CHILD_FIND];
+	int rc;
+
+	qs_bind_text(st, 1, parent_id);
+	sqlite3_bind_int(st, 2, step);
+	sqlite3_bind_int(st, 3, spawn_index);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		qs_read_task(st, out);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : qs_fail(b, "finding a spawned task");
 }
 
 /* Check an ORDER BY text against the searchable columns: "col [asc|desc]". */
@@ -1383,6 +1423,7 @@ const struct queue_ops queue_sqlite_ops = {
     .tasks_active = qs_tasks_active,
     .task_list = qs_task_list,
     .children_of = qs_children_of,
+    .child_find = qs_child_find,
     .task_nums = qs_task_nums,
     .steps_of = qs_steps_of,
     .errors_of = qs_errors_of,

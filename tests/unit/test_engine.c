@@ -141,6 +141,7 @@ static struct conf_task types[] = {
     {.label = "canc", .queue = "default", .steps = steps_one, .nsteps = 1, .cancellable = true},
     {.label = "retry", .queue = "default", .steps = steps_one, .nsteps = 1, .retry_on_worker_loss = 1},
     {.label = "locked", .queue = "default", .steps = steps_one, .nsteps = 1, .locks = locks_repo},
+    {.label = "fanretry", .queue = "default", .steps = steps_two, .nsteps = 2, .retry_on_worker_loss = 1},
 };
 static struct conf conf = {.tasks = types, .ntasks = sizeof(types) / sizeof(types[0])};
 static struct daemon d;
@@ -890,6 +891,201 @@ static void test_chord_callback(void **state)
 	engine_free(e);
 }
 
+struct identity_walk {
+	int n;
+	int idx[8];
+};
+
+static int identity_row(void *arg, struct q_task *row)
+{
+	struct identity_walk *x = arg;
+
+	if (x->n < 8)
+		x->idx[x->n] = row->spawn_index;
+	x->n++;
+	return 0;
+}
+
+/* The worker holding step s of p says SPAWN canc {"n": n}. */
+static void spawn_n(struct engine *e, struct worker *w, struct estep *s, int n)
+{
+	json_t *label = json_string("canc"), *input = json_pack("{s:i}", "n", n);
+
+	for (int i = 0; i < w->nheld; i++)
+		if (w->held[i].s == s) {
+			engine_worker_spawn(e, w, w->held[i].step_id, label, input);
+			json_decref(label);
+			json_decref(input);
+			return;
+		}
+	fail_msg("step not held");
+}
+
+/*
+ * Chords exactly once: a child is (parent, step, spawn index). The spawning
+ * step's worker is lost after 2 spawns and the step re-queued
+ * (retry_on_worker_loss); its second run spawns 3: the first two are the
+ * children it has, only the third is new, and the callback gets 3 outputs.
+ * A resume of the parent after the step's own failure does the same.
+ */
+static void test_chord_identity(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 4);
+	struct etask *p = submit(e, "fanretry", "{\"repo\":\"p\"}");
+	struct identity_walk x;
+	int64_t prow = p->row.rowid;
+	char pid[Q_ID_LEN], err[256];
+	struct estep *s = &p->steps[0];
+	json_t *outs;
+
+	(void)state;
+	memcpy(pid, p->row.id, Q_ID_LEN);
+	engine_commit(e);
+	assert_ptr_equal(w->held[0].s, s);
+	spawn_n(e, w, s, 0);
+	spawn_n(e, w, s, 1);
+	engine_commit(e);
+	assert_int_equal(s->row.spawned, 2);
+	assert_int_equal(s->children_total, 2);
+	/* the worker is lost: the step is re-queued and handed out again */
+	for (int i = 0; i < w->nheld; i++)
+		if (w->held[i].s == s)
+			engine_worker_release(w, &w->held[i]);
+	engine_step_lost(e, s, "worker tw pid 1 was killed by signal 9");
+	engine_commit(e);
+	assert_int_equal(s->row.state, QS_RUNNING);
+	assert_int_equal(s->row.attempts, 2);
+	assert_int_equal(s->row.spawned, 0);
+	for (int n = 0; n < 3; n++)
+		spawn_n(e, w, s, n);
+	engine_commit(e);
+	assert_int_equal(s->row.spawned, 3);
+	assert_int_equal(s->children_total, 3);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(e->ops->children_of(e->b, pid, identity_row, &x), 0);
+	assert_int_equal(x.n, 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(x.idx[i], i);
+	/* the step fails by itself: resume runs it again, its spawns find the same children */
+	for (int i = 0; i < w->nheld; i++)
+		if (w->held[i].s == s) {
+			engine_worker_release(w, &w->held[i]);
+			break;
+		}
+	engine_step_fail(e, s, "exited 3", NULL);
+	engine_commit(e);
+	assert_int_equal(p->row.state, QT_PAUSED);
+	assert_int_equal(engine_task_resume(e, p, err, sizeof(err)), 0);
+	engine_commit(e);
+	while (s->row.state != QS_RUNNING) { /* the children hold the slots first */
+		assert_true(w->nheld > 0 && w->held[0].s != s);
+		finish(e, w, true);
+	}
+	for (int n = 0; n < 3; n++)
+		spawn_n(e, w, s, n);
+	engine_commit(e);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(e->ops->children_of(e->b, pid, identity_row, &x), 0);
+	assert_int_equal(x.n, 3);
+	while (w->nheld > 0 && w->held[0].s != s)
+		finish(e, w, true);
+	finish_task(e, w, p, NULL); /* the spawning step is done */
+	engine_commit(e);
+	while (s->row.state == QS_SUSPENDED)
+		finish(e, w, true);
+	assert_int_equal(p->steps[1].row.state, QS_RUNNING); /* the callback */
+	outs = engine_chord_outputs(e, p, 0);
+	assert_int_equal(json_array_size(outs), 3);
+	json_decref(outs);
+	assert_int_equal(json_integer_value(json_object_get(p->progress, "children_total")), 3);
+	finish_task(e, w, p, NULL);
+	engine_commit(e);
+	assert_string_equal(status(e, prow), "stopped/success");
+	engine_free(e);
+}
+
+/* The daemon restarts while a spawning step runs: the step is re-queued (retry_on_worker_loss) and
+ * its re-run finds its 2 children again; it still waits for them (its counters are recounted, not
+ * left at the 0 of a fresh start). */
+static void test_chord_restart(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 1);
+	struct etask *p = submit(e, "fanretry", "{\"repo\":\"p\"}");
+	char pid[Q_ID_LEN];
+	struct estep *s;
+	int64_t prow;
+	json_t *outs;
+
+	(void)state;
+	memcpy(pid, p->row.id, Q_ID_LEN);
+	engine_commit(e);
+	spawn_n(e, w, &p->steps[0], 0);
+	spawn_n(e, w, &p->steps[0], 1);
+	engine_commit(e);
+	engine_free(e); /* the daemon dies */
+
+	e = mk();
+	w = worker(e, 1);
+	engine_commit(e); /* the lost step is re-queued in front: handed out first */
+	p = engine_task_get(e, pid);
+	prow = p->row.rowid;
+	s = &p->steps[0];
+	assert_int_equal(s->row.state, QS_RUNNING);
+	assert_int_equal(s->row.attempts, 2);
+	assert_int_equal(s->children_open, 2);
+	spawn_n(e, w, s, 0);
+	spawn_n(e, w, s, 1);
+	finish(e, w, true);
+	assert_int_equal(s->row.state, QS_SUSPENDED); /* not the callback with no children */
+	assert_int_equal(p->steps[1].row.state, QS_PENDING);
+	finish(e, w, true);
+	finish(e, w, true);
+	assert_int_equal(s->row.state, QS_SUCCESS);
+	outs = engine_chord_outputs(e, p, 0);
+	assert_int_equal(json_array_size(outs), 2);
+	json_decref(outs);
+	finish(e, w, true);
+	assert_string_equal(status(e, prow), "stopped/success");
+	engine_free(e);
+}
+
+/* A spawn in a group whose commit fails is replayed at the retry with the index it had in that
+ * group (steps.spawned comes back from the store): one child per index. */
+static void test_chord_spawn_replay(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 4);
+	struct etask *p = submit(e, "fanretry", "{\"repo\":\"p\"}");
+	struct identity_walk x;
+	char pid[Q_ID_LEN];
+
+	(void)state;
+	memcpy(pid, p->row.id, Q_ID_LEN);
+	engine_commit(e);
+	spawn_n(e, w, &p->steps[0], 0);
+	engine_commit(e);
+	spawn_n(e, w, &p->steps[0], 1);
+	snprintf(e->flush_error, sizeof(e->flush_error), "disk full");
+	engine_commit(e);
+	assert_true(e->failing);
+	p = engine_task_get(e, pid); /* reloaded */
+	assert_int_equal(p->steps[0].row.spawned, 1);
+	q_now_override = e->retry_at + 1;
+	engine_commit(e); /* the retry replays the spawn */
+	q_now_override = 0;
+	assert_false(e->failing);
+	p = engine_task_get(e, pid);
+	assert_int_equal(p->steps[0].row.spawned, 2);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(e->ops->children_of(e->b, pid, identity_row, &x), 0);
+	assert_int_equal(x.n, 2);
+	assert_int_equal(x.idx[0], 0);
+	assert_int_equal(x.idx[1], 1);
+	engine_free(e);
+}
+
 /* cleanup deletes only stopped tasks, with their steps; noop only counts */
 static void test_cleanup(void **state)
 {
@@ -1344,6 +1540,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unlock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_children, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_chord_callback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chord_identity, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chord_spawn_replay, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chord_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cleanup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lease_expiry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_check, setup, teardown),

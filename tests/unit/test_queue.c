@@ -1,8 +1,9 @@
 /*
  * test_queue.c — the SQLite storage backend (supervisord/store/queue_sqlite.c): migrations
- * from an empty file, rows written and read back, id prefixes, the exclusive
- * lock index, and crash consistency (a transaction never committed leaves
- * nothing behind, even when the process dies in the middle of it).
+ * from an empty file and from older versions, rows written and read back, id
+ * prefixes, the exclusive lock index, a spawned child's identity, and crash
+ * consistency (a transaction never committed leaves nothing behind, even when
+ * the process dies in the middle of it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -90,6 +91,7 @@ static void fill_task(struct q_task *t, const char *id)
 	t->state = QT_PLANNED;
 	t->result = QR_PENDING;
 	t->parent_step = -1;
+	t->spawn_index = -1;
 	t->created_at = 1700000000000;
 	t->steps_total = 2;
 }
@@ -100,7 +102,7 @@ static void test_migrate_from_empty(void **state)
 
 	(void)state;
 	open_close(path, DURABILITY_FULL);
-	assert_int_equal(count(path, "SELECT version FROM schema_version"), 4);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 5);
 	assert_int_equal(
 	    count(path, "SELECT count(*) FROM pragma_table_info('recurring') WHERE name = 'name'"), 1);
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -135,7 +137,9 @@ static void test_migrate_from_v1(void **state)
 	assert_int_equal(ops->commit(b), 0);
 	ops->close(b);
 	/* back to version 1's shape: no recurring name, full date indexes, steps_active, no argv */
-	exec_sql(path, "DROP INDEX recurring_name; ALTER TABLE recurring DROP COLUMN name;"
+	exec_sql(path, "DROP INDEX tasks_spawn; ALTER TABLE tasks DROP COLUMN spawn_index;"
+		       " ALTER TABLE steps DROP COLUMN spawned;"
+		       " DROP INDEX recurring_name; ALTER TABLE recurring DROP COLUMN name;"
 		       " ALTER TABLE steps DROP COLUMN argv;"
 		       " DROP INDEX tasks_started_at; DROP INDEX tasks_ended_at;"
 		       " CREATE INDEX tasks_started_at ON tasks(started_at);"
@@ -143,7 +147,7 @@ static void test_migrate_from_v1(void **state)
 		       " CREATE INDEX steps_active ON steps(state) WHERE state IN ('ready', 'running');"
 		       " UPDATE schema_version SET version = 1");
 	open_close(path, DURABILITY_FULL);
-	assert_int_equal(count(path, "SELECT version FROM schema_version"), 4);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 5);
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name = 'steps_active'"), 0);
 	/* the date indexes now leave out tasks not yet started or ended */
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -154,6 +158,153 @@ static void test_migrate_from_v1(void **state)
 	assert_int_equal(count(path, "SELECT count(*) FROM pragma_table_info('steps') WHERE name = 'argv'"),
 			 1);
 	assert_int_equal(count(path, "SELECT count(*) FROM tasks"), 1);
+	rmdb(path);
+}
+
+/* Insert a step of task (rowid) at idx, state s. */
+static void add_step(struct qb *b, int64_t task, int idx, enum q_step_state st, struct q_step *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->task = task;
+	s->idx = idx;
+	s->name = "split";
+	s->command = "/bin/true";
+	s->state = st;
+	assert_int_equal(ops->step_insert(b, s), 0);
+}
+
+static int spawned_cb(void *arg, struct q_step *s)
+{
+	*(int *)arg = s->spawned;
+	return 0;
+}
+
+/*
+ * Version 4 -> 5: a database with a parent and children of before (no spawn
+ * index) is upgraded in place: the old children keep no index (read back as
+ * -1, found by no spawn), steps count 0 spawns, and new spawned children get
+ * their identity.
+ */
+static void test_migrate_from_v4(void **state)
+{
+	char err[256];
+	char *path = tmpdb();
+	struct qb *b;
+	struct q_task c, got;
+	int spawned = -1;
+
+	(void)state;
+	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
+	assert_non_null(b);
+	/* version 4's shape, with rows written as version 4 wrote them */
+	exec_sql(path,
+		 "DROP INDEX tasks_spawn; ALTER TABLE tasks DROP COLUMN spawn_index;"
+		 " ALTER TABLE steps DROP COLUMN spawned; UPDATE schema_version SET version = 4;"
+		 " INSERT INTO tasks (num, id, label, name, queue, state, result, created_at)"
+		 " VALUES (1, 'p0000000-0000-4000-8000-000000000001', 'fan', 'Fan', 'default',"
+		 " 'paused', 'error', 1);"
+		 " INSERT INTO tasks (num, id, label, name, queue, state, result, created_at,"
+		 " parent_task_id, parent_step) VALUES (2, 'c0000000-0000-4000-8000-000000000001',"
+		 " 'leaf', 'Leaf', 'default', 'stopped', 'success', 1,"
+		 " 'p0000000-0000-4000-8000-000000000001', 0);"
+		 " INSERT INTO steps (num, task, idx, name, state) VALUES (1, 1, 0, 'split', 'error');");
+	ops->close(b);
+	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
+	assert_non_null(b);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 5);
+	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+				     "name = 'tasks_spawn' AND sql LIKE '%UNIQUE%'"),
+			 1);
+	assert_int_equal(ops->task_get(b, 2, &got), 0);
+	assert_int_equal(got.parent_step, 0);
+	assert_int_equal(got.spawn_index, -1);
+	q_task_clear(&got);
+	assert_int_equal(ops->steps_of(b, 1, spawned_cb, &spawned), 0);
+	assert_int_equal(spawned, 0);
+	assert_int_equal(ops->child_find(b, "p0000000-0000-4000-8000-000000000001", 0, 0, &got), 1);
+	/* a child spawned after the upgrade has its identity */
+	fill_task(&c, "c0000000-0000-4000-8000-000000000002");
+	c.parent_task_id = "p0000000-0000-4000-8000-000000000001";
+	c.parent_step = 0;
+	c.spawn_index = 0;
+	assert_int_equal(ops->begin(b), 0);
+	assert_int_equal(ops->task_insert(b, &c), 0);
+	assert_int_equal(ops->commit(b), 0);
+	assert_int_equal(ops->child_find(b, "p0000000-0000-4000-8000-000000000001", 0, 0, &got), 0);
+	assert_string_equal(got.id, "c0000000-0000-4000-8000-000000000002");
+	q_task_clear(&got);
+	ops->close(b);
+	rmdb(path);
+}
+
+/*
+ * A child's identity: (parent, step, spawn index) finds it, and a second
+ * child with the same identity is refused by the store; children by hand
+ * (no index) are not limited; steps.spawned is written and read back.
+ */
+static void test_spawn_identity(void **state)
+{
+	char err[256];
+	char *path = tmpdb();
+	struct qb *b = ops->open(path, DURABILITY_NORMAL, err, sizeof(err));
+	struct q_task p, c, got;
+	struct q_step s;
+	int spawned = -1;
+	const char *pid = "aaaaaaaa-0000-4000-8000-0000000000aa";
+
+	(void)state;
+	assert_non_null(b);
+	fill_task(&p, pid);
+	assert_int_equal(ops->begin(b), 0);
+	assert_int_equal(ops->task_insert(b, &p), 0);
+	add_step(b, p.rowid, 0, QS_RUNNING, &s);
+	for (int i = 0; i < 2; i++) {
+		char id[Q_ID_LEN];
+
+		snprintf(id, sizeof(id), "cccccccc-0000-4000-8000-00000000000%d", i);
+		fill_task(&c, id);
+		c.parent_task_id = (char *)pid;
+		c.parent_step = 0;
+		c.spawn_index = i;
+		assert_int_equal(ops->task_insert(b, &c), 0);
+	}
+	s.spawned = 2;
+	assert_int_equal(ops->step_update(b, &s), 0);
+	assert_int_equal(ops->commit(b), 0);
+
+	assert_int_equal(ops->child_find(b, pid, 0, 1, &got), 0);
+	assert_string_equal(got.id, "cccccccc-0000-4000-8000-000000000001");
+	assert_int_equal(got.spawn_index, 1);
+	assert_int_equal(got.parent_step, 0);
+	q_task_clear(&got);
+	assert_int_equal(ops->child_find(b, pid, 0, 2, &got), 1);
+	assert_int_equal(ops->child_find(b, pid, 1, 0, &got), 1);
+	assert_int_equal(ops->steps_of(b, p.rowid, spawned_cb, &spawned), 0);
+	assert_int_equal(spawned, 2);
+
+	/* the same identity twice: refused, nothing written */
+	fill_task(&c, "cccccccc-0000-4000-8000-000000000009");
+	c.parent_task_id = (char *)pid;
+	c.parent_step = 0;
+	c.spawn_index = 1;
+	assert_int_equal(ops->begin(b), 0);
+	assert_int_equal(ops->task_insert(b, &c), -1);
+	assert_int_equal(ops->rollback(b), 0);
+	/* children by hand (--parent): no index, as many as submitted */
+	assert_int_equal(ops->begin(b), 0);
+	for (int i = 0; i < 2; i++) {
+		char id[Q_ID_LEN];
+
+		snprintf(id, sizeof(id), "dddddddd-0000-4000-8000-00000000000%d", i);
+		fill_task(&c, id);
+		c.parent_task_id = (char *)pid;
+		c.parent_step = 0;
+		assert_int_equal(ops->task_insert(b, &c), 0);
+	}
+	assert_int_equal(ops->commit(b), 0);
+	ops->close(b);
+	assert_int_equal(count(path, "SELECT count(*) FROM tasks WHERE parent_task_id IS NOT NULL"), 4);
+	assert_int_equal(count(path, "SELECT count(*) FROM tasks WHERE spawn_index IS NULL"), 3);
 	rmdb(path);
 }
 
@@ -464,6 +615,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_migrate_from_empty),
 	    cmocka_unit_test(test_migrate_from_v1),
+	    cmocka_unit_test(test_migrate_from_v4),
+	    cmocka_unit_test(test_spawn_identity),
 	    cmocka_unit_test(test_newer_schema_refused),
 	    cmocka_unit_test(test_insert_claim_complete),
 	    cmocka_unit_test(test_find_prefix),
