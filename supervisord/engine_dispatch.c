@@ -721,12 +721,6 @@ int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errl
 	if (engine_need_paused(t, err, errlen) < 0)
 		return -1;
 	engine_tx(e);
-	if (engine_state_task(e, t, QT_RUNNING, "resumed") < 0) {
-		snprintf(err, errlen, "task %s cannot be resumed from %s", t->row.id,
-			 q_task_state_name(t->row.state));
-		return -1;
-	}
-	t->row.result = QR_PENDING;
 	s = engine_error_step(t);
 	if (s != NULL && json_object_size(json_object_get(t->output, "children")) > 0) {
 		struct engine_chord c; /* recount: the counters may predate a restart */
@@ -738,23 +732,36 @@ int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errl
 			s->child_failed = c.failed > 0;
 		}
 	}
+	/* the step first: refused (a bug, logged), nothing has changed */
+	if (s != NULL) {
+		enum q_step_state to = s->children_open > 0			   ? QS_SUSPENDED
+				       : s->children_total > 0 && !s->child_failed ? QS_SUCCESS
+										   : QS_READY;
+
+		if (engine_state_step(e, s, to,
+				      to == QS_SUSPENDED ? "resumed: waits for its children again"
+				      : to == QS_SUCCESS ? "resumed: its children have finished meanwhile"
+							 : "resumed") < 0) {
+			snprintf(err, errlen, "task %s: step %s cannot be resumed", t->row.id, s->row.name);
+			return -1;
+		}
+	}
+	/* from paused (checked above): in the table */
+	(void)engine_state_task(e, t, QT_RUNNING, "resumed");
+	t->row.result = QR_PENDING;
 	if (s == NULL) {
 		engine_task_advance(e, t);
-	} else if (s->children_open > 0) {
-		/* from error, as every move below: in the table */
-		(void)engine_state_step(e, s, QS_SUSPENDED, "resumed: waits for its children again");
+	} else if (s->row.state == QS_SUSPENDED) {
 		s->child_failed = false;
 		s->child_paused = false;
 		engine_step_dirty(e, s);
-	} else if (s->children_total > 0 && !s->child_failed) {
-		(void)engine_state_step(e, s, QS_SUCCESS, "resumed: its children have finished meanwhile");
+	} else if (s->row.state == QS_SUCCESS) {
 		engine_step_dirty(e, s);
 		engine_task_dirty(e, t);
 		engine_task_advance(e, t);
 		engine_chord_child_resumed(e, t);
 		return 0;
 	} else {
-		(void)engine_state_step(e, s, QS_READY, "resumed");
 		s->child_failed = false;
 		s->row.ended_at = 0;
 		engine_step_dirty(e, s);
