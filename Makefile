@@ -158,7 +158,7 @@ run: deps all
 
 test-unit: all
 	@tests/unit/run.sh $(BUILD)
-	@sh tests/lint/state_doors.sh
+	@sh tests/lint/state_doors.sh && sh tests/lint/test_state_doors.sh
 
 test-e2e: all
 	@tests/e2e/run.sh $(BUILD)

@@ -29,7 +29,8 @@ files=$(find supervisord lib ctl services -name '*.[ch]' 2>/dev/null | sort)
 [ -n "$files" ] || { echo "state_doors: no sources under $root" >&2; exit 2; }
 
 # Each hit with the function it is in: the last line before it that starts a definition
-# at column 0 (an identifier, a parenthesis, no closing semicolon).
+# at column 0 (an identifier, a parenthesis, no closing semicolon), until the brace at
+# column 0 that ends it.
 hits=$(for f in $files; do
 	awk -v file="$f" '
 		/^[A-Za-z_].*[A-Za-z_0-9][[:space:]]*\(/ && !/;[[:space:]]*$/ {
@@ -37,6 +38,7 @@ hits=$(for f in $files; do
 			sub(/\(.*/, "", fn)
 			sub(/.*[^A-Za-z_0-9]/, "", fn)
 		}
+		/^}/ { fn = "" }
 		/(\.|->)state[[:space:]]*=[^=]/ {
 			text = $0
 			gsub(/^[[:space:]]+/, "", text)
