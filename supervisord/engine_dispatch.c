@@ -516,9 +516,9 @@ void engine_task_advance(struct engine *e, struct etask *t)
 				return;
 			engine_step_dirty(e, s);
 			engine_fifo_push(s, false);
+			/* a refusal (from stopped: a bug) is logged; the step goes on regardless */
 			if (t->row.state != QT_RUNNING && t->row.started_at != 0)
-				(void)engine_state_task(e, t, QT_RUNNING,
-							"next step ready"); /* refusal logged */
+				(void)engine_state_task(e, t, QT_RUNNING, "next step ready");
 			engine_task_dirty(e, t);
 			return;
 		default:
