@@ -189,6 +189,7 @@ run: deps all
 
 test-unit: all
 	@tests/unit/run.sh $(BUILD)
+	@sh tests/lint/state_doors.sh && sh tests/lint/test_state_doors.sh
 
 test-e2e: all
 	@tests/e2e/run.sh $(BUILD)
@@ -205,6 +206,7 @@ bench: deps-bench all $(BENCH_BINS)
 	bench/run.sh $(BUILD)
 
 lint:
+	sh tests/lint/state_doors.sh
 	clang-format --dry-run --Werror $(LIB_SRCS) $(D_SRCS) supervisord/main.c $(CTL_SRCS) $(SVC_SRCS) $(wildcard $(addsuffix /*.h,$(SRC_DIRS)))
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability $(addprefix -I,$(SRC_DIRS)) lib supervisord ctl services
 

@@ -153,7 +153,7 @@ enum msgtype {
 	 *   unlimited),"until":T} -> OK {"id","recurring":{...}} (checked like a
 	 *   submit; cron errors as lib/cron.h words them). A recurring object:
 	 *   {"id","label","cron","input","triggered_by","iteration","iterations",
-	 *    "until","last_at","next_at","state":"active|disabled|finished|
+	 *    "until","last_at","next_at","state":"active|finished|
 	 *    cancelled|failed","created_at"}; its tasks carry its recurring_id.
 	 * RECURRING_LIST: {} -> {"recurring":[...]}; RECURRING_SHOW / _CANCEL:
 	 *   {"id"} (prefix ok) -> {"recurring":{...}}; cancel of a finished or

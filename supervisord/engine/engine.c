@@ -717,7 +717,7 @@ static void engine_check_times(struct engine *e)
 				for (size_t k = 0; k < t->nsteps; k++)
 					if (t->steps[k].queued)
 						engine_fifo_remove(&t->steps[k]);
-				engine_task_stop(e, t, QR_ERROR);
+				engine_task_stop_why(e, t, QR_ERROR, "start_before passed");
 				t->timed = false;
 				e->ntimed--;
 				continue;
@@ -725,9 +725,10 @@ static void engine_check_times(struct engine *e)
 			if (t->row.start_at != 0 && t->row.start_at <= now && t->nsteps > 0 &&
 			    t->steps[0].row.state == QS_PENDING) {
 				engine_tx(e);
-				t->steps[0].row.state = QS_READY;
-				engine_step_dirty(e, &t->steps[0]);
-				engine_fifo_push(&t->steps[0], false);
+				if (engine_state_step(e, &t->steps[0], QS_READY, "start_at reached") == 0) {
+					engine_step_dirty(e, &t->steps[0]);
+					engine_fifo_push(&t->steps[0], false);
+				}
 			}
 			if (t->row.start_at > now && (next == 0 || t->row.start_at < next))
 				next = t->row.start_at;

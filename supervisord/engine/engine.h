@@ -315,7 +315,9 @@ void engine_step_done(struct engine *e, struct estep *s, json_t *output);
 void engine_step_fail(struct engine *e, struct estep *s, const char *msg, const char *tail);
 void engine_step_progress(struct engine *e, struct estep *s, json_t *progress, json_t *output);
 void engine_task_advance(struct engine *e, struct etask *t);
-void engine_task_stop(struct engine *e, struct etask *t, enum q_result result);
+int engine_task_stop(struct engine *e, struct etask *t, enum q_result result);
+/* The same with the reason its log line gives (NULL: the result's name); -1: refused (a bug). */
+int engine_task_stop_why(struct engine *e, struct etask *t, enum q_result result, const char *why);
 enum q_result engine_derive_result(const struct etask *t);
 /* Operator actions: 0, or -1 with the reason in err (nothing changed). */
 int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errlen);
@@ -400,7 +402,7 @@ struct erec *engine_recurring_schedule(struct engine *e, json_t *req, const char
 /* Make the [recurring:NAME] sections of the configuration active logics (new or changed ones
  * replace the old; removed ones are cancelled). */
 void engine_recurring_sync(struct engine *e);
-/* Cancel an active (or disabled) logic by id prefix; 0, or -1 + err. row gets its final state. */
+/* Cancel an active logic by id prefix; 0, or -1 + err. row gets its final state. */
 int engine_recurring_cancel(struct engine *e, const char *id, struct q_recurring *row, char *err,
 			    size_t errlen);
 json_t *engine_recurring_json(const struct q_recurring *r);
@@ -435,6 +437,17 @@ void engine_step_lost(struct engine *e, struct estep *s, const char *cause);
 void engine_worker_closed(void *arg, struct conn *c);
 void engine_rescue_leases(struct engine *e, int64_t now);
 void engine_recover(struct engine *e);
+
+/* engine_state.c: the one door for task, step and recurring logic states (see the file). */
+/* Move to `to` and log "task ID: from -> to (why)" (why may be NULL): 0; a move not in the
+ * table is a bug: logged, nothing changed, -1. */
+int engine_state_task(struct engine *e, struct etask *t, enum q_task_state to, const char *why);
+int engine_state_step(struct engine *e, struct estep *s, enum q_step_state to, const char *why);
+int engine_state_recurring(struct engine *e, struct q_recurring *r, enum q_rec_state to, const char *why);
+/* The tables alone (stopped -> paused also needs the task's QF_UNLOCKED). */
+bool engine_state_task_allowed(enum q_task_state from, enum q_task_state to);
+bool engine_state_step_allowed(enum q_step_state from, enum q_step_state to);
+bool engine_state_recurring_allowed(enum q_rec_state from, enum q_rec_state to);
 #endif
 
 #endif

@@ -196,8 +196,9 @@ void engine_chord_skipped(struct engine *e, struct estep *s)
 	snprintf(msg, sizeof(msg),
 		 "skipped: step %s, whose %d child task%s it would collect, was skipped (%d not stopped)",
 		 s->row.name, c.total, c.total == 1 ? "" : "s", c.open);
+	if (engine_state_step(e, cb, QS_SKIPPED, "its spawning step was skipped") < 0)
+		return;
 	engine_error(e, t, cb->row.idx, msg, NULL);
-	cb->row.state = QS_SKIPPED;
 	engine_step_dirty(e, cb);
 }
 
@@ -244,15 +245,15 @@ void engine_chord_child_resumed(struct engine *e, struct etask *child)
 		s->children_total = c.total;
 	s->child_failed = false;
 	s->child_paused = false;
-	p->row.state = QT_RUNNING;
+	if (engine_state_task(e, p, QT_RUNNING, "its child task was resumed") < 0)
+		return; /* from paused: in the table */
 	p->row.result = QR_PENDING;
-	log_info("task %s (%s) goes on: its child task %s was resumed", p->row.id, p->row.label,
-		 child->row.id);
 	if (c.open > 0) {
-		s->row.state = QS_SUSPENDED; /* waits for the rest of its children */
+		/* waits for the rest of its children; from error, as below: in the table */
+		(void)engine_state_step(e, s, QS_SUSPENDED, "waits for the rest of its children");
 		engine_step_dirty(e, s);
 	} else {
-		s->row.state = QS_SUCCESS;
+		(void)engine_state_step(e, s, QS_SUCCESS, "its children stopped");
 		engine_step_dirty(e, s);
 		engine_task_advance(e, p);
 	}

@@ -209,7 +209,10 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 	bool ok;
 
 	engine_fifo_remove(s);
-	s->row.state = QS_RUNNING;
+	if (engine_state_step(e, s, QS_RUNNING, w->name) < 0) {
+		w->nheld--; /* the slot taken above */
+		return;
+	}
 	free(s->row.worker);
 	s->row.worker = strdup(w->name);
 	s->row.pid = w->pid;
@@ -225,7 +228,7 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 	h->s = s;
 	h->gen = e->n_commits;
 	if (t->row.state == QT_PLANNED)
-		t->row.state = QT_RUNNING;
+		(void)engine_state_task(e, t, QT_RUNNING, "a step was claimed"); /* allowed from planned */
 	if (t->row.started_at == 0)
 		t->row.started_at = now;
 	engine_step_claimed(e, s);
@@ -256,7 +259,7 @@ static bool dispatch_expired(struct engine *e, struct estep *s, int64_t now)
 	engine_fifo_remove(s);
 	engine_tx(e);
 	engine_error(e, t, -1, "start_before passed", NULL);
-	engine_task_stop(e, t, QR_ERROR);
+	engine_task_stop_why(e, t, QR_ERROR, "start_before passed");
 	return true;
 }
 
@@ -473,11 +476,21 @@ enum q_result engine_derive_result(const struct etask *t)
 static void engine_child_stopped(struct engine *e, struct etask *child);
 static void engine_child_paused(struct engine *e, struct etask *child, struct estep *cs);
 
-void engine_task_stop(struct engine *e, struct etask *t, enum q_result result)
+int engine_task_stop(struct engine *e, struct etask *t, enum q_result result)
 {
+	return engine_task_stop_why(e, t, result, NULL);
+}
+
+int engine_task_stop_why(struct engine *e, struct etask *t, enum q_result result, const char *why)
+{
+	enum q_result was = t->row.result;
+
 	engine_tx(e);
-	t->row.state = QT_STOPPED;
-	t->row.result = result;
+	t->row.result = result; /* before the move: its log line depends on it */
+	if (engine_state_task(e, t, QT_STOPPED, why) < 0) {
+		t->row.result = was;
+		return -1;
+	}
 	t->row.ended_at = engine_now();
 	for (size_t i = 0; i < t->nsteps; i++)
 		if (t->steps[i].queued)
@@ -486,9 +499,9 @@ void engine_task_stop(struct engine *e, struct etask *t, enum q_result result)
 		log_warnx("engine: task %s: releasing locks: %s", t->row.id, e->ops->error(e->b));
 	engine_task_dirty(e, t);
 	e->n_done++;
-	log_debug("task %s (%s) stopped: %s", t->row.id, t->row.label, q_result_name(result));
 	if (t->row.parent_task_id != NULL && t->row.parent_step >= 0)
 		engine_child_stopped(e, t);
+	return 0;
 }
 
 /* Make the next pending step ready, or finish the task. */
@@ -502,11 +515,13 @@ void engine_task_advance(struct engine *e, struct etask *t)
 		case QS_SKIPPED:
 			continue;
 		case QS_PENDING:
-			s->row.state = QS_READY;
+			if (engine_state_step(e, s, QS_READY, "next in order") < 0)
+				return;
 			engine_step_dirty(e, s);
 			engine_fifo_push(s, false);
+			/* a refusal (from stopped: a bug) is logged; the step goes on regardless */
 			if (t->row.state != QT_RUNNING && t->row.started_at != 0)
-				t->row.state = QT_RUNNING;
+				(void)engine_state_task(e, t, QT_RUNNING, "next step ready");
 			engine_task_dirty(e, t);
 			return;
 		default:
@@ -520,30 +535,34 @@ void engine_task_advance(struct engine *e, struct etask *t)
 void engine_step_fail(struct engine *e, struct estep *s, const char *msg, const char *tail)
 {
 	struct etask *t = s->t;
+	char why[160];
 
 	engine_tx(e);
-	engine_error(e, t, s->row.idx, msg != NULL && *msg != '\0' ? msg : "step failed", tail);
+	if (engine_state_step(e, s, QS_ERROR, msg != NULL && *msg != '\0' ? msg : "step failed") < 0)
+		return; /* not running nor waiting: nothing to fail (logged as a bug) */
 	if (s->queued)
 		engine_fifo_remove(s);
-	s->row.state = QS_ERROR;
+	engine_error(e, t, s->row.idx, msg != NULL && *msg != '\0' ? msg : "step failed", tail);
 	s->row.ended_at = engine_now();
 	s->w = NULL;
 	engine_step_dirty(e, s);
+	snprintf(why, sizeof(why), "step %s failed", s->row.name != NULL ? s->row.name : "?");
 	switch (t->row.on_error) {
 	case ON_ERROR_SKIP:
-		s->row.state = QS_SKIPPED;
-		engine_chord_skipped(e, s);
-		engine_task_advance(e, t);
+		if (engine_state_step(e, s, QS_SKIPPED, "on_error = skip") == 0) {
+			engine_chord_skipped(e, s);
+			engine_task_advance(e, t);
+		}
 		break;
 	case ON_ERROR_STOP:
-		engine_task_stop(e, t, QR_ERROR);
+		engine_task_stop_why(e, t, QR_ERROR, why);
 		break;
 	case ON_ERROR_PAUSE:
 	default:
-		t->row.state = QT_PAUSED;
+		if (engine_state_task(e, t, QT_PAUSED, why) < 0)
+			break;
 		t->row.result = QR_ERROR;
 		engine_task_dirty(e, t);
-		log_info("task %s (%s) paused: step %s failed", t->row.id, t->row.label, s->row.name);
 		engine_child_paused(e, t, s);
 		break;
 	}
@@ -567,11 +586,12 @@ static void engine_child_paused(struct engine *e, struct etask *child, struct es
 	if (s->row.state != QS_SUSPENDED)
 		return;
 	snprintf(msg, sizeof(msg), "child task %s paused: step %s failed", child->row.id, cs->row.name);
+	if (engine_state_step(e, s, QS_ERROR, msg) < 0) /* from suspended: in the table */
+		return;
 	engine_error(e, p, s->row.idx, msg, NULL);
-	s->row.state = QS_ERROR;
 	engine_step_dirty(e, s);
-	p->row.state = QT_PAUSED;
-	p->row.result = QR_ERROR;
+	if (engine_state_task(e, p, QT_PAUSED, msg) == 0)
+		p->row.result = QR_ERROR;
 	engine_task_dirty(e, p);
 	engine_child_paused(e, p, s);
 }
@@ -588,7 +608,9 @@ void engine_step_done(struct engine *e, struct estep *s, json_t *output)
 	s->w = NULL;
 	s->row.ended_at = engine_now();
 	if (s->children_open > 0) {
-		s->row.state = QS_SUSPENDED; /* waits for its children (engine_child_stopped) */
+		/* waits for its children (engine_child_stopped) */
+		if (engine_state_step(e, s, QS_SUSPENDED, "waits for its children") < 0)
+			return;
 		engine_step_dirty(e, s);
 		if (s->child_paused) {
 			struct engine_chord c;
@@ -599,9 +621,9 @@ void engine_step_done(struct engine *e, struct estep *s, json_t *output)
 			snprintf(msg, sizeof(msg), "child task %s paused in error",
 				 c.paused_id[0] != '\0' ? c.paused_id : "?");
 			engine_error(e, t, s->row.idx, msg, NULL);
-			s->row.state = QS_ERROR;
-			t->row.state = QT_PAUSED;
-			t->row.result = QR_ERROR;
+			if (engine_state_step(e, s, QS_ERROR, msg) == 0 &&
+			    engine_state_task(e, t, QT_PAUSED, msg) == 0)
+				t->row.result = QR_ERROR;
 			engine_task_dirty(e, t);
 		}
 		return;
@@ -616,7 +638,8 @@ void engine_step_done(struct engine *e, struct estep *s, json_t *output)
 		engine_step_fail(e, s, msg, NULL);
 		return;
 	}
-	s->row.state = QS_SUCCESS;
+	if (engine_state_step(e, s, QS_SUCCESS, "done") < 0)
+		return;
 	engine_step_dirty(e, s);
 	engine_task_advance(e, t);
 }
@@ -659,7 +682,8 @@ static void engine_child_stopped(struct engine *e, struct etask *child)
 		engine_step_fail(e, s, msg, NULL);
 		return;
 	}
-	s->row.state = QS_SUCCESS;
+	if (engine_state_step(e, s, QS_SUCCESS, "its children stopped") < 0)
+		return;
 	engine_step_dirty(e, s);
 	engine_task_advance(e, p);
 }
@@ -704,6 +728,7 @@ int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errl
 {
 	struct estep *s;
 	struct engine_chord c;
+	enum q_step_state to;
 
 	if (engine_need_paused(t, err, errlen) < 0)
 		return -1;
@@ -713,29 +738,38 @@ int engine_task_resume(struct engine *e, struct etask *t, char *err, size_t errl
 	if (s != NULL && engine_chord_resume_check(e, t, s, &c, err, errlen) < 0)
 		return -1;
 	engine_tx(e);
-	t->row.state = QT_RUNNING;
-	t->row.result = QR_PENDING;
-	if (s != NULL && c.total > 0) { /* recount: the counters may predate a restart */
-		s->children_open = c.open;
-		s->children_total = c.total > s->children_total ? c.total : s->children_total;
-		s->child_failed = false;
+	/* the step first: refused (a bug, logged), nothing has changed */
+	if (s != NULL) {
+		/* a paused child: wait for the children again (resume or skip the paused one); else the
+		 * step's own run failed: run it again, its spawns get the children it has */
+		to = c.paused > 0 ? QS_SUSPENDED : QS_READY;
+		if (engine_state_step(e, s, to,
+				      to == QS_SUSPENDED ? "resumed: waits for its children again"
+							 : "resumed") < 0) {
+			snprintf(err, errlen, "task %s: step %s cannot be resumed", t->row.id, s->row.name);
+			return -1;
+		}
+		if (c.total > 0) { /* recount: the counters may predate a restart */
+			s->children_open = c.open;
+			s->children_total = c.total > s->children_total ? c.total : s->children_total;
+			s->child_failed = false;
+		}
 	}
+	/* from paused (checked above): in the table */
+	(void)engine_state_task(e, t, QT_RUNNING, "resumed");
+	t->row.result = QR_PENDING;
 	if (s == NULL) {
 		engine_task_advance(e, t);
-	} else if (c.paused > 0) {
-		s->row.state = QS_SUSPENDED; /* wait for the children again (resume or skip the paused one) */
+	} else if (s->row.state == QS_SUSPENDED) {
 		s->child_paused = false;
 		engine_step_dirty(e, s);
 	} else {
-		/* the step's own run failed: run it again; its spawns get the children it has */
-		s->row.state = QS_READY;
 		s->child_failed = false;
 		s->row.ended_at = 0;
 		engine_step_dirty(e, s);
 		engine_fifo_push(s, false);
 	}
 	engine_task_dirty(e, t);
-	log_info("task %s (%s) resumed", t->row.id, t->row.label);
 	engine_chord_child_resumed(e, t);
 	return 0;
 }
@@ -752,12 +786,14 @@ int engine_task_skip(struct engine *e, struct etask *t, char *err, size_t errlen
 		return -1;
 	}
 	engine_tx(e);
-	s->row.state = QS_SKIPPED;
+	if (engine_state_step(e, s, QS_SKIPPED, "task skip") < 0 ||
+	    engine_state_task(e, t, QT_RUNNING, "its failed step skipped") < 0) {
+		snprintf(err, errlen, "task %s: its step cannot be skipped", t->row.id);
+		return -1; /* cannot happen from paused with a step in error (logged as a bug) */
+	}
 	engine_step_dirty(e, s);
-	t->row.state = QT_RUNNING;
 	t->row.result = QR_PENDING;
 	engine_task_dirty(e, t);
-	log_info("task %s (%s): step %s skipped", t->row.id, t->row.label, s->row.name);
 	engine_chord_skipped(e, s);
 	engine_task_advance(e, t);
 	engine_chord_child_resumed(e, t);
@@ -806,7 +842,7 @@ int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errl
 		case QS_SUSPENDED:
 			if (s->queued)
 				engine_fifo_remove(s);
-			s->row.state = QS_CANCELLED;
+			(void)engine_state_step(e, s, QS_CANCELLED, "task cancel"); /* from these: allowed */
 			s->row.ended_at = engine_now();
 			engine_step_dirty(e, s);
 			break;
@@ -814,8 +850,7 @@ int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errl
 			break;
 		}
 	}
-	log_info("task %s (%s) cancelled", t->row.id, t->row.label);
-	engine_task_stop(e, t, QR_CANCELLED);
+	engine_task_stop_why(e, t, QR_CANCELLED, "cancelled");
 	engine_chord_cancel_children(e, t); /* after its stop: they do not pause it on the way */
 	return 0;
 }
@@ -847,7 +882,7 @@ int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char
 
 		if (s->queued) {
 			engine_fifo_remove(s);
-			s->row.state = QS_PENDING;
+			(void)engine_state_step(e, s, QS_PENDING, "task unlock"); /* queued: ready */
 			engine_step_dirty(e, s);
 		}
 		if (s->row.state == QS_RUNNING && s->w != NULL) {
@@ -855,7 +890,7 @@ int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char
 				if (s->w->held[k].s == s)
 					s->w->held[k].s = NULL; /* no cancel: it runs on, unheard */
 			s->w = NULL;
-			s->row.state = QS_ERROR;
+			(void)engine_state_step(e, s, QS_ERROR, "task force-unlock"); /* from running */
 			s->row.ended_at = engine_now();
 			engine_step_dirty(e, s);
 		}
@@ -865,6 +900,6 @@ int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char
 	engine_error(e, t, -1, msg, NULL);
 	if (!force)
 		t->row.flags |= QF_UNLOCKED;
-	engine_task_stop(e, t, QR_ERROR);
+	engine_task_stop_why(e, t, QR_ERROR, msg);
 	return 0;
 }

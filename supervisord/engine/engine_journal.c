@@ -551,7 +551,8 @@ void engine_resync(struct engine *e, const char *why)
 				/* a claimed task whose row had not followed yet (etask.row_write) */
 				if (t->row.state == QT_PLANNED && s->row.state != QS_PENDING &&
 				    s->row.state != QS_READY) {
-					t->row.state = QT_RUNNING;
+					(void)engine_state_task(e, t, QT_RUNNING,
+								"claimed before the failed commit");
 					if (t->row.started_at == 0 ||
 					    (s->row.started_at != 0 && s->row.started_at < t->row.started_at))
 						t->row.started_at = s->row.started_at;

@@ -681,8 +681,7 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 	t->row.queue = strdup(p.type->queue != NULL ? p.type->queue : "default");
 	t->row.input = p.input_text;
 	p.input_text = NULL;
-	t->row.state = QT_PLANNED;
-	t->row.result = QR_PENDING;
+	t->row.result = QR_PENDING; /* state: planning (calloc) until the locks are decided */
 	t->row.triggered_by = user != NULL ? strdup(user) : NULL;
 	if (parent != NULL)
 		t->row.parent_task_id = strdup(parent->row.id);
@@ -714,9 +713,14 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 	conflict = conf.n > 0;
 	delayed = p.start_at > now;
 	if (conflict) {
-		t->row.state = QT_STOPPED;
+		char why[1100];
+
+		snprintf(why, sizeof(why), "lock conflict with %s", conf.text);
 		t->row.result = QR_ERROR;
+		(void)engine_state_task(e, t, QT_STOPPED, why); /* from planning: in the table */
 		t->row.ended_at = now;
+	} else {
+		(void)engine_state_task(e, t, QT_PLANNED, delayed ? "delayed" : "submitted");
 	}
 	/*
 	 * The engine numbers the rows itself, so a task can be referred to before
@@ -740,7 +744,8 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 		s->row.argv = p.argvs[i];
 		p.commands[i] = p.argvs[i] = NULL;
 		s->row.handler = cs->command == NULL && cs->handler != NULL ? strdup(cs->handler) : NULL;
-		s->row.state = i == 0 && !delayed && !conflict ? QS_READY : QS_PENDING;
+		if (i == 0 && !delayed && !conflict) /* pending (calloc) -> ready: in the table */
+			(void)engine_state_step(e, s, QS_READY, "planned");
 		if (!t->unsaved && e->ops->step_insert(e->b, &s->row) < 0)
 			goto dberr;
 	}
@@ -778,7 +783,6 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 	}
 	if (conflict) {
 		engine_task_dirty(e, t); /* freed after the commit */
-		log_info("task %s (%s) planned: lock conflict with %s", t->row.id, t->row.label, conf.text);
 		return t;
 	}
 	if (t->steps[0].row.state == QS_READY)
@@ -791,7 +795,6 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 		engine_chord_spawned(e, parent);
 	}
 	engine_kick(e);
-	log_debug("task %s (%s) planned%s", t->row.id, t->row.label, delayed ? ", delayed" : "");
 	return t;
 
 dberr:

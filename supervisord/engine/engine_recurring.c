@@ -66,22 +66,14 @@ void engine_recurring_free(struct engine *e)
 	}
 }
 
-static void recurring_set_state(struct q_recurring *row, const char *state)
-{
-	free(row->state);
-	row->state = strdup(state);
-}
-
-/* The next occurrence after now (ms), or 0 when the logic is over (state set). */
+/* The next occurrence after now (ms), or 0 when the logic is over. */
 static int64_t recurring_next(struct erec *r, int64_t now)
 {
 	int64_t next = clock_cron_next_ms(&r->cron, now);
 
 	if (next < 0 || (r->row.iterations > 0 && r->row.iteration >= r->row.iterations) ||
-	    (r->row.until != 0 && next > r->row.until)) {
-		recurring_set_state(&r->row, "finished");
+	    (r->row.until != 0 && next > r->row.until))
 		return 0;
-	}
 	return next;
 }
 
@@ -117,15 +109,18 @@ static void recurring_fire(struct engine *e, struct erec *r, int64_t now)
 	r->row.last_at = now;
 	if (t == NULL) {
 		log_warnx("engine: recurring logic %s (%s): %s", r->row.id, r->row.label, err);
-		recurring_set_state(&r->row, "failed");
+		(void)engine_state_recurring(e, &r->row, QREC_FAILED, err); /* from active: allowed */
 		r->row.next_at = 0;
 	} else {
 		log_info("engine: recurring logic %s: iteration %d: task %s", r->row.id, r->row.iteration,
 			 t->row.id);
 		r->row.next_at = recurring_next(r, now);
-		if (r->row.next_at == 0)
-			log_info("engine: recurring logic %s finished after %d iterations", r->row.id,
-				 r->row.iteration);
+		if (r->row.next_at == 0) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "after %d iterations", r->row.iteration);
+			(void)engine_state_recurring(e, &r->row, QREC_FINISHED, why); /* from active */
+		}
 	}
 	if (engine_tx(e) < 0 || e->ops->recurring_update(e->b, &r->row) < 0)
 		log_warnx("engine: recurring logic %s: %s", r->row.id, e->ops->error(e->b));
@@ -141,7 +136,7 @@ int64_t engine_recurring_run(struct engine *e, int64_t now)
 
 		if (r->row.next_at != 0 && r->row.next_at <= now)
 			recurring_fire(e, r, now);
-		if (r->row.state == NULL || strcmp(r->row.state, "active") != 0) {
+		if (r->row.state != QREC_ACTIVE) {
 			*pp = r->next; /* over: only the store keeps it */
 			q_recurring_clear(&r->row);
 			free(r);
@@ -200,8 +195,7 @@ struct erec *engine_recurring_schedule(struct engine *e, json_t *req, const char
 	row.triggered_by = user != NULL ? strdup(user) : NULL;
 	row.iterations = iterations > 0 ? (int)iterations : 0;
 	row.until = until;
-	row.created_at = now;
-	row.state = strdup("active");
+	row.created_at = now; /* state: active (memset) */
 	row.name = name != NULL ? strdup(name) : NULL;
 	r = recurring_add(e, &row, err, errlen);
 	if (r == NULL) {
@@ -241,14 +235,13 @@ int engine_recurring_cancel(struct engine *e, const char *id, struct q_recurring
 			 id != NULL ? id : "");
 		return -1;
 	}
-	if (row->state == NULL ||
-	    (strcmp(row->state, "active") != 0 && strcmp(row->state, "disabled") != 0)) {
+	if (row->state != QREC_ACTIVE) { /* the operator's mistake, not a bug: checked before the door */
 		snprintf(err, errlen, "recurring logic %s is already %s", row->id,
-			 row->state != NULL ? row->state : "?");
+			 q_rec_state_name(row->state));
 		q_recurring_clear(row);
 		return -1;
 	}
-	recurring_set_state(row, "cancelled");
+	(void)engine_state_recurring(e, row, QREC_CANCELLED, "cancelled"); /* from active: allowed */
 	row->next_at = 0;
 	if (engine_tx(e) < 0 || e->ops->recurring_update(e->b, row) < 0) {
 		snprintf(err, errlen, "database: %s", e->ops->error(e->b));
@@ -264,7 +257,6 @@ int engine_recurring_cancel(struct engine *e, const char *id, struct q_recurring
 			free(r);
 			break;
 		}
-	log_info("engine: recurring logic %s cancelled", row->id);
 	return 0;
 }
 
@@ -282,7 +274,7 @@ json_t *engine_recurring_json(const struct q_recurring *r)
 			 "input", input != NULL ? input : json_object(), "triggered_by", r->triggered_by,
 			 "iteration", r->iteration, "iterations", r->iterations, "until",
 			 recurring_time(r->until), "last_at", recurring_time(r->last_at), "next_at",
-			 recurring_time(r->next_at), "state", r->state != NULL ? r->state : "?", "created_at",
+			 recurring_time(r->next_at), "state", q_rec_state_name(r->state), "created_at",
 			 recurring_time(r->created_at));
 }
 
@@ -321,8 +313,7 @@ void engine_recurring_sync(struct engine *e)
 			q_recurring_clear(&row); /* unchanged: it keeps its state and schedule */
 			continue;
 		}
-		if (rc == 0 && row.state != NULL &&
-		    (strcmp(row.state, "active") == 0 || strcmp(row.state, "disabled") == 0)) {
+		if (rc == 0 && row.state == QREC_ACTIVE) {
 			memset(&gone, 0, sizeof(gone));
 			if (engine_recurring_cancel(e, row.id, &gone, err, sizeof(err)) == 0)
 				q_recurring_clear(&gone);

@@ -44,8 +44,9 @@ void engine_step_lost(struct engine *e, struct estep *s, const char *cause)
 
 		snprintf(msg, sizeof(msg), "%s (re-queued: attempt %d of %d)", cause, s->row.attempts + 1,
 			 t->row.retry_on_worker_loss + 1);
+		if (engine_state_step(e, s, QS_READY, msg) < 0) /* from running: in the table */
+			return;
 		engine_error(e, t, s->row.idx, msg, NULL);
-		s->row.state = QS_READY;
 		s->row.ended_at = 0;
 		s->row.lease_until = 0;
 		engine_step_dirty(e, s);
@@ -207,6 +208,19 @@ void engine_recover(struct engine *e)
 	for (size_t k = 0; k < n; k++) {
 		struct etask *t = all[k];
 
+		/* a claimed task whose row had not followed when the daemon stopped (etask.row_write):
+		 * it was running (its lost step pauses or stops it from there) */
+		for (size_t i = 0; t->row.state == QT_PLANNED && i < t->nsteps; i++) {
+			const struct estep *s = &t->steps[i];
+
+			if (s->row.state == QS_PENDING || s->row.state == QS_READY)
+				continue;
+			engine_tx(e);
+			(void)engine_state_task(e, t, QT_RUNNING, "claimed before the restart");
+			if (t->row.started_at == 0)
+				t->row.started_at = s->row.started_at;
+			engine_task_dirty(e, t);
+		}
 		for (size_t i = 0; i < t->nsteps; i++) {
 			struct estep *s = &t->steps[i];
 
@@ -236,8 +250,8 @@ void engine_recover(struct engine *e)
 							 "child task %s ended in error or cancelled",
 							 x.failed_id);
 						engine_step_fail(e, s, msg, NULL);
-					} else {
-						s->row.state = QS_SUCCESS;
+					} else if (engine_state_step(e, s, QS_SUCCESS,
+								     "its children had all stopped") == 0) {
 						engine_step_dirty(e, s);
 						engine_task_advance(e, t);
 					}

@@ -216,11 +216,12 @@ static void handlers_action(struct daemon *d, struct conn *c, json_t *req, handl
 			return;
 		}
 
-		row.flags &= ~QF_UNLOCKED;
-		row.state = QT_PAUSED;
 		t = engine_task_load(e, &row); /* takes row's strings */
 		row.rowid = rowid;
-		if (t != NULL && t->row.ended_at != 0) {
+		/* stopped -> paused: the table allows it while QF_UNLOCKED is set; refused, t stays
+		 * stopped and is answered as such below */
+		if (t != NULL && engine_state_task(e, t, QT_PAUSED, "unlocked task resumed") == 0) {
+			t->row.flags &= ~QF_UNLOCKED;
 			t->row.ended_at = 0;
 			engine_task_dirty(e, t);
 		}

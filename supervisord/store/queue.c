@@ -36,6 +36,7 @@ static const char *const qs_task_states[] = {"planning", "planned", "running", "
 static const char *const qs_results[] = {"pending", "success", "error", "warning", "cancelled"};
 static const char *const qs_step_states[] = {"pending",	  "ready",   "running", "success",
 					     "suspended", "skipped", "error",	"cancelled"};
+static const char *const qs_rec_states[] = {"active", "finished", "cancelled", "failed"};
 static const char *const qs_on_errors[] = {"pause", "stop", "skip"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -60,6 +61,10 @@ const char *q_step_state_name(enum q_step_state s)
 {
 	return (unsigned)s < NELEM(qs_step_states) ? qs_step_states[s] : "?";
 }
+const char *q_rec_state_name(enum q_rec_state s)
+{
+	return (unsigned)s < NELEM(qs_rec_states) ? qs_rec_states[s] : "?";
+}
 const char *q_on_error_name(enum conf_on_error e)
 {
 	return (unsigned)e < NELEM(qs_on_errors) ? qs_on_errors[e] : "pause";
@@ -72,6 +77,10 @@ int q_on_error_parse(const char *s)
 int q_task_state_parse(const char *s)
 {
 	return q_name_index(qs_task_states, NELEM(qs_task_states), s);
+}
+int q_rec_state_parse(const char *s)
+{
+	return q_name_index(qs_rec_states, NELEM(qs_rec_states), s);
 }
 int q_result_parse(const char *s)
 {
@@ -102,7 +111,6 @@ void q_recurring_clear(struct q_recurring *r)
 	free(r->cron);
 	free(r->input);
 	free(r->triggered_by);
-	free(r->state);
 	free(r->name);
 	memset(r, 0, sizeof(*r));
 }

@@ -12,6 +12,14 @@
  * q_task_clear()/q_step_clear(); rows passed in are borrowed.
  *
  * Never carry a backend handle across fork(): open it in the process that uses it.
+ *
+ * A backend never changes a state on its own. task_update, step_update and
+ * recurring_update persist what the engine decided through its transition
+ * functions (supervisord/engine_state.c); recovery at start-up (steps whose
+ * workers are gone, a planned task whose step was claimed, a chord left
+ * waiting), the rescue of lost steps and the start_before expiry are the
+ * engine's, through the same functions (engine_rescue.c, engine.c); cleanup
+ * only deletes stopped tasks; rows read back carry the stored state as is.
  */
 #ifndef TV_QUEUE_BACKEND_H
 #define TV_QUEUE_BACKEND_H
@@ -36,6 +44,8 @@ enum q_step_state {
 	QS_ERROR,
 	QS_CANCELLED,
 };
+/* Foreman's recurring logic states (no `disabled`: nothing would set it). */
+enum q_rec_state { QREC_ACTIVE = 0, QREC_FINISHED, QREC_CANCELLED, QREC_FAILED };
 
 /* tasks.flags */
 #define QF_CANCELLABLE 0x1
@@ -87,8 +97,8 @@ struct q_recurring {
 	char *label, *cron, *input, *triggered_by;
 	int iteration, iterations; /* iterations 0 = unlimited */
 	int64_t until, last_at, next_at, created_at;
-	char *state; /* active | disabled | finished | cancelled | failed */
-	char *name;  /* [recurring:NAME] of the configuration, or NULL (task schedule) */
+	enum q_rec_state state; /* changed only by engine_state_recurring() */
+	char *name;		/* [recurring:NAME] of the configuration, or NULL (task schedule) */
 };
 
 struct q_error {
@@ -205,6 +215,8 @@ const char *q_step_state_name(enum q_step_state s);
 int q_task_state_parse(const char *s); /* -1 unknown */
 int q_result_parse(const char *s);
 int q_step_state_parse(const char *s);
+const char *q_rec_state_name(enum q_rec_state s);
+int q_rec_state_parse(const char *s); /* -1 unknown */
 const char *q_on_error_name(enum conf_on_error e);
 int q_on_error_parse(const char *s); /* -1 unknown */
 

@@ -11,6 +11,10 @@
  *
  * Times are INTEGER milliseconds since the epoch, NULL when unset; supervisord/store/search.c
  * compiles queries against the tasks columns by these names.
+ *
+ * No statement here changes a state by itself: the UPDATEs write the states
+ * the engine's transition functions set (queue_backend.h), DELETE removes
+ * stopped tasks (cleanup), and the qs_read_* functions load what is stored.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -1272,7 +1276,11 @@ static void qs_read_rec(sqlite3_stmt *st, struct q_recurring *r)
 	r->until = sqlite3_column_int64(st, 8);
 	r->last_at = sqlite3_column_int64(st, 9);
 	r->next_at = sqlite3_column_int64(st, 10);
-	r->state = qs_col_text(st, 11);
+	{ /* read from the store, not a transition; a state this version does not know: failed */
+		int rs = q_rec_state_parse((const char *)sqlite3_column_text(st, 11));
+
+		r->state = rs < 0 ? QREC_FAILED : (enum q_rec_state)rs;
+	}
 	r->created_at = sqlite3_column_int64(st, 12);
 	r->name = qs_col_text(st, 13);
 }
@@ -1291,7 +1299,7 @@ static int qs_rec_insert(struct qb *b, struct q_recurring *r)
 	qs_bind_time(st, 8, r->until);
 	qs_bind_time(st, 9, r->last_at);
 	qs_bind_time(st, 10, r->next_at);
-	qs_bind_text(st, 11, r->state != NULL ? r->state : "active");
+	qs_bind_text(st, 11, q_rec_state_name(r->state));
 	sqlite3_bind_int64(st, 12, r->created_at);
 	qs_bind_text(st, 13, r->name);
 	if (qs_run(b, QS_REC_INSERT) < 0)
@@ -1308,7 +1316,7 @@ static int qs_rec_update(struct qb *b, const struct q_recurring *r)
 	sqlite3_bind_int(st, 2, r->iteration);
 	qs_bind_time(st, 3, r->last_at);
 	qs_bind_time(st, 4, r->next_at);
-	qs_bind_text(st, 5, r->state != NULL ? r->state : "active");
+	qs_bind_text(st, 5, q_rec_state_name(r->state));
 	return qs_run(b, QS_REC_UPDATE);
 }
 

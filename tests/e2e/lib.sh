@@ -56,6 +56,7 @@ tagged_pids() {
 }
 
 tv_cleanup() {
+	bug=""
 	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
 		kill -TERM "$DAEMON_PID" 2>/dev/null
 		i=0
@@ -65,7 +66,14 @@ tv_cleanup() {
 	for p in $(tagged_pids); do
 		[ "$p" = "$$" ] || kill -KILL "$p" 2>/dev/null
 	done
+	# a state change refused by supervisord/engine_state.c is a bug, whatever the test checked
+	if [ -n "$T" ] && grep -q ' bug: ' "$T/taskvisord.log" 2>/dev/null; then
+		echo "FAIL $TEST_NAME: the daemon logged a refused state change:" >&2
+		grep ' bug: ' "$T/taskvisord.log" | head -n 5 >&2
+		bug=1
+	fi
 	[ -n "$T" ] && [ -d "$T" ] && [ -z "${TV_KEEP:-}" ] && rm -rf "$T"
+	[ -z "$bug" ] || exit 1
 }
 trap tv_cleanup EXIT
 trap 'exit 1' INT TERM

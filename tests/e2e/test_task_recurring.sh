@@ -38,7 +38,7 @@ assert_eq "$(count tick)" 3 "three tasks"
 wait_for 30 succeeded tick 3 || fail "tick tasks: $(ctl task list --search 'label = tick')"
 assert_eq "$(wc -l <"$T/ticks")" 3 "three runs"
 assert_contains "$(ctl recurring list)" "finished" "list shows it finished"
-grep -q "recurring logic $rid finished after 3 iterations" "$T/taskvisord.log" || fail "no finish log line"
+grep -q "recurring logic $rid: active -> finished (after 3 iterations)" "$T/taskvisord.log" || fail "no finish log line"
 # each task carries its logic: triggered by the scheduler's user, one per iteration
 grep -c "recurring logic $rid: iteration" "$T/taskvisord.log" | grep -qx 3 || fail "iteration log lines"
 

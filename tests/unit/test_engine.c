@@ -1211,7 +1211,7 @@ static void test_recurring(void **state)
 	assert_null(e->recs); /* over: only the store keeps it */
 	memset(&row, 0, sizeof(row));
 	assert_int_equal(e->ops->recurring_find(e->b, id, &row), 0);
-	assert_string_equal(row.state, "finished");
+	assert_int_equal(row.state, QREC_FINISHED);
 	assert_int_equal(row.iteration, 2);
 	q_recurring_clear(&row);
 	assert_int_equal(engine_recurring_cancel(e, id, &row, err, sizeof(err)), -1);
