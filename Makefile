@@ -51,6 +51,11 @@ D_SRCS    := $(sort $(filter-out supervisord/main.c,$(wildcard supervisord/*.c))
 CTL_SRCS  := $(sort $(wildcard ctl/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_OBJS    := $(D_SRCS:%.c=$(BUILD)/%.o)
+# The daemon's objects by layer (README "Layout"); a unit test links only the layer it tests.
+ENGINE_OBJS := $(filter $(BUILD)/supervisord/engine%,$(D_OBJS))
+PROC_OBJS   := $(addprefix $(BUILD)/supervisord/,proc.o spawn.o proclog.o memcg.o readiness.o sdnotify.o)
+SERVER_OBJS := $(filter $(BUILD)/supervisord/control.o $(BUILD)/supervisord/handlers_%,$(D_OBJS))
+DAEMON_OBJS := $(BUILD)/supervisord/daemon.o
 CTL_OBJS  := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 SVC_SRCS  := $(sort $(wildcard services/*.c))
 SVC_BINS  := $(SVC_SRCS:services/%.c=$(BUILD)/bin/%)
@@ -137,9 +142,15 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS) $(SYSTEMD_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtvd.a $(BUILD)/libtv.a
+# Unit tests: the test, the objects of the layer it tests (below), then lib/ (libtv.a).
+# test_engine links no socket, daemon or supervisor object (the engine's hooks are stubbed).
+$(BUILD)/tests/test_engine: $(ENGINE_OBJS)
+$(BUILD)/tests/test_proc $(BUILD)/tests/test_proc_live: $(PROC_OBJS)
+$(BUILD)/tests/test_memcg: $(BUILD)/supervisord/memcg.o
+$(BUILD)/tests/test_readiness: $(BUILD)/supervisord/readiness.o
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtv.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SYSTEMD_LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libtv.a $(LDLIBS) $(SYSTEMD_LIBS) -lcmocka
 
 # libFuzzer targets (only built with SAN=fuzz, see `make fuzz`).
 # fuzz_conf keeps the loader's glob() and fopen() inside its temporary directory (tests/fuzz/fuzz_conf.c).

@@ -29,10 +29,13 @@ struct control_handler {
 	bool (*raw)(struct daemon *d, struct conn *c, const char *payload, size_t len);
 };
 
-/* Handler tables, one per module, terminated by { 0 }. control.c walks them all. */
-extern const struct control_handler proc_handlers[]; /* supervisord/handlers_proc.c */
-extern const struct control_handler task_handlers[]; /* supervisord/handlers_task.c */
-/* handlers_task.c: the step id (into id, idlen bytes) of a DONE payload written exactly as
+/* Handler tables, one per file, terminated by { 0 }. control.c walks them all (control_tables). */
+extern const struct control_handler proc_handlers[];   /* handlers_proc.c: processes */
+extern const struct control_handler daemon_handlers[]; /* handlers_daemon.c: the whole daemon */
+extern const struct control_handler check_handlers[];  /* handlers_check.c: `check` */
+extern const struct control_handler task_handlers[];   /* handlers_task.c: tasks (opens the engine) */
+extern const struct control_handler worker_handlers[]; /* handlers_worker.c: workers (opens the engine) */
+/* handlers_worker.c: the step id (into id, idlen bytes) of a DONE payload written exactly as
  * libtaskvisor writes it, {"step_id":"N.N","output":{}}; false for anything else (parsed as JSON). */
 bool handlers_done_step_id(const char *payload, size_t len, char *id, size_t idlen);
 

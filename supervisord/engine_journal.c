@@ -22,15 +22,11 @@
  * step is handed out. It never touches the socket itself beyond the
  * replies it queues.
  */
-#define ENGINE_INTERNAL 1
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "control.h"
-#include "daemon.h"
-#include "engine.h"
+#include "engine_int.h"
 #include "log.h"
 
 #define JOURNAL_RETRY_FIRST_MS 100
@@ -594,8 +590,8 @@ void engine_resync(struct engine *e, const char *why)
 		if (e->ops->task_find(e->b, x.waiters[i].id, &row) == 0)
 			engine_reply_task_read(e, w->c, row.rowid, true);
 		q_task_clear(&row);
-		conn_on_close(w->c, NULL, NULL);
-		conn_release(w->c);
+		e->hooks.on_close(w->c, NULL, NULL);
+		e->hooks.release(w->c);
 		free(w);
 	}
 
