@@ -4,7 +4,7 @@
 #   make test    install missing deps, build, run unit + e2e tests, then again under ASan+UBSan
 #   make bench   run the benchmarks in bench/ (prints ratios against the reference tools)
 #   make fuzz    every libFuzzer target in tests/fuzz/ (clang, ASan+UBSan), 10 million runs each
-#   make lint    clang-format check + cppcheck
+#   make lint    include graph (no cycle, layers point down) + clang-format check + cppcheck
 #   make stress  a bounded soak under faults (kills, disk full, floods) and a million-task list
 #   make install PREFIX=/usr/local DESTDIR=
 #
@@ -167,8 +167,10 @@ run: deps all
 	@mkdir -p var/log var/run
 	$(BUILD)/bin/taskvisord -n -c taskvisord.conf
 
+# The include graph is checked here too (milliseconds), so CI runs it with the unit tests.
 test-unit: all
 	@tests/unit/run.sh $(BUILD)
+	@sh tests/lint/test_include_graph.sh
 
 test-e2e: all
 	@tests/e2e/run.sh $(BUILD)
@@ -184,7 +186,9 @@ asan:
 bench: deps-bench all $(BENCH_BINS)
 	bench/run.sh $(BUILD)
 
+# include_graph.py: no include cycle, and layers point down (README "Layout").
 lint:
+	python3 tests/lint/include_graph.py
 	clang-format --dry-run --Werror $(LIB_SRCS) $(D_SRCS) supervisord/main.c $(CTL_SRCS) $(SVC_SRCS) lib/*.h supervisord/*.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Ilib lib supervisord ctl services
 
