@@ -565,7 +565,7 @@ static const struct {
 static const struct control_handler *control_find(uint32_t type, bool *task)
 {
 	for (size_t t = 0; t < sizeof(control_tables) / sizeof(control_tables[0]); t++)
-		for (const struct control_handler *h = control_tables[t].tab; h->handle != NULL; h++)
+		for (const struct control_handler *h = control_tables[t].tab; h->type != 0; h++)
 			if (h->type == type) {
 				*task = control_tables[t].engine;
 				return h;
@@ -609,7 +609,10 @@ static void control_dispatch(struct conn *c, const struct proto_hdr *hdr, const 
 		conn_reply_error(c, 1, "malformed request");
 		return;
 	}
-	h->handle(c->ctl->d, c, req);
+	if (h->engine != NULL)
+		h->engine(c->ctl->d->engine, c, req);
+	else
+		h->handle(c->ctl->d, c, req);
 	json_decref(req);
 }
 

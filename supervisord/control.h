@@ -19,6 +19,7 @@
 struct daemon;
 struct control;
 struct conn;
+struct engine;
 
 /* A request handler. req is the parsed JSON payload (never NULL; {} when empty). */
 struct control_handler {
@@ -27,6 +28,9 @@ struct control_handler {
 	void (*handle)(struct daemon *d, struct conn *c, json_t *req);
 	/* Optional: the payload as it came; true = handled, false = parse it and call handle. */
 	bool (*raw)(struct daemon *d, struct conn *c, const char *payload, size_t len);
+	/* Instead of handle: a request the task engine answers itself (engine_request.c), called
+	 * with the engine (its table opens it first). */
+	void (*engine)(struct engine *e, struct conn *c, json_t *req);
 };
 
 /* Handler tables, one per file, terminated by { 0 }. control.c walks them all (control_tables). */

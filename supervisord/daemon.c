@@ -58,6 +58,7 @@ static const struct engine_hooks daemon_engine_hooks = {
     .closed = conn_closed,
     .unsent = conn_unsent,
     .pid = conn_pid,
+    .user = conn_user,
     .on_close = conn_on_close,
     .set_data = conn_set_data,
     .program = daemon_program_of,

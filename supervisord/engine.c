@@ -1056,6 +1056,37 @@ struct engine *engine_new(struct ev_loop *loop, const struct conf *conf, const s
 	return e;
 }
 
+void engine_tasks_free(struct engine *e, void (*each)(struct engine *e, struct etask *t, void *arg),
+		       void *arg)
+{
+	for (size_t i = 0; i < e->hash_size; i++) {
+		struct etask *t, *next;
+
+		for (t = e->hash[i]; t != NULL; t = next) {
+			next = t->hnext;
+			if (each != NULL)
+				each(e, t, arg);
+			engine_task_free(t);
+		}
+		e->hash[i] = NULL;
+	}
+}
+
+/* engine_free: the task's waiters are let go (their connections stay open). */
+static void engine_free_waiters(struct engine *e, struct etask *t, void *arg)
+{
+	(void)arg;
+	for (struct waiter *w = t->waiters, *wn; w != NULL; w = wn) {
+		wn = w->next;
+		if (w->c != NULL) {
+			e->hooks.on_close(w->c, NULL, NULL);
+			e->hooks.release(w->c);
+		}
+		free(w);
+	}
+	t->waiters = NULL;
+}
+
 void engine_free(struct engine *e)
 {
 	if (e == NULL)
@@ -1079,22 +1110,7 @@ void engine_free(struct engine *e)
 	}
 	engine_journal_clear(e);
 	free(e->journal);
-	for (size_t i = 0; i < e->hash_size; i++) {
-		struct etask *t, *next;
-
-		for (t = e->hash[i]; t != NULL; t = next) {
-			next = t->hnext;
-			for (struct waiter *w = t->waiters, *wn; w != NULL; w = wn) {
-				wn = w->next;
-				if (w->c != NULL) {
-					e->hooks.on_close(w->c, NULL, NULL);
-					e->hooks.release(w->c);
-				}
-				free(w);
-			}
-			engine_task_free(t);
-		}
-	}
+	engine_tasks_free(e, engine_free_waiters, NULL);
 	engine_recurring_free(e);
 	for (size_t i = 0; i < e->nseen; i++)
 		free(e->seen[i]);

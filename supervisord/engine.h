@@ -49,6 +49,7 @@ struct engine_hooks {
 	pid_t (*pid)(const struct conn *c);	/* its process (peer credentials), 0 unknown */
 	/* fn(arg, c) once when the peer goes away (NULL: no longer) */
 	void (*on_close)(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg);
+	const char *(*user)(const struct conn *c); /* who the peer is: a user name, or the uid */
 	/* The peer's slot for the engine's worker record (the handlers read it back). */
 	void (*set_data)(struct conn *c, void *data);
 	/* The supervised process whose pid this is: its name, and its "group:name" in *fullname;
@@ -93,19 +94,21 @@ void engine_reply_read(struct engine *e, struct conn *c, uint32_t type, json_t *
 int engine_writable(struct engine *e, char *err, size_t errlen);
 
 /* engine_request.c: the task (200 block) requests of proto.h, each replied through
- * engine_reply*(); user: who asked (conn_user). */
-void engine_request_submit(struct engine *e, struct conn *c, json_t *req, const char *user);
+ * engine_reply*(); they are entries of handlers_task.c's table. */
+void engine_request_submit(struct engine *e, struct conn *c, json_t *req);
 void engine_request_list(struct engine *e, struct conn *c, json_t *req);
 void engine_request_show(struct engine *e, struct conn *c, json_t *req);
 void engine_request_resume(struct engine *e, struct conn *c, json_t *req);
 void engine_request_skip(struct engine *e, struct conn *c, json_t *req);
 void engine_request_cancel(struct engine *e, struct conn *c, json_t *req);
-void engine_request_unlock(struct engine *e, struct conn *c, json_t *req, bool force, const char *user);
+/* unlock, force-unlock: refused unless [taskvisord] allow_dangerous_actions = true */
+void engine_request_unlock(struct engine *e, struct conn *c, json_t *req);
+void engine_request_force_unlock(struct engine *e, struct conn *c, json_t *req);
 void engine_request_locks(struct engine *e, struct conn *c, json_t *req);
 /* The tasks of search (text, NULL = all) with their steps; stream: DATA pages (engine_list.c), rows:
  * the task rows only. */
 void engine_request_export(struct engine *e, struct conn *c, const char *search, bool stream, bool rows);
-void engine_request_schedule(struct engine *e, struct conn *c, json_t *req, const char *user);
+void engine_request_schedule(struct engine *e, struct conn *c, json_t *req);
 void engine_request_recurring_list(struct engine *e, struct conn *c, json_t *req);
 void engine_request_recurring_show(struct engine *e, struct conn *c, json_t *req);
 void engine_request_recurring_cancel(struct engine *e, struct conn *c, json_t *req);

@@ -233,6 +233,9 @@ void engine_task_add(struct engine *e, struct etask *t);
 void engine_task_dirty(struct engine *e, struct etask *t);
 void engine_step_dirty(struct engine *e, struct estep *s);
 void engine_task_free(struct etask *t);
+/* Free every task in memory (engine_free, a resync); each (may be NULL) sees each one first. */
+void engine_tasks_free(struct engine *e, void (*each)(struct engine *e, struct etask *t, void *arg),
+		       void *arg);
 void engine_reply_task(struct engine *e, struct conn *c, uint32_t type, int64_t rowid, bool full);
 /* Queue a reply (read: sent even when the commit fails). */
 struct reply *engine_reply_add(struct engine *e, struct conn *c, uint32_t type, json_t *body, bool read);

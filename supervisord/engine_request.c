@@ -58,8 +58,9 @@ static bool request_writable(struct engine *e, struct conn *c)
 	return false;
 }
 
-void engine_request_submit(struct engine *e, struct conn *c, json_t *req, const char *user)
+void engine_request_submit(struct engine *e, struct conn *c, json_t *req)
 {
+	const char *user = e->hooks.user(c);
 	json_t *tasks = json_object_get(req, "tasks");
 	char err[1400];
 	size_t i;
@@ -245,24 +246,40 @@ void engine_request_cancel(struct engine *e, struct conn *c, json_t *req)
 	request_action(e, c, req, engine_task_cancel, "cancel");
 }
 
-void engine_request_unlock(struct engine *e, struct conn *c, json_t *req, bool force, const char *user)
+static void request_unlock(struct engine *e, struct conn *c, json_t *req, bool force)
 {
 	struct q_task row;
 	struct etask *t;
 	char err[512];
 
+	if (e->conf == NULL || !e->conf->allow_dangerous_actions) {
+		request_error(
+		    e, c,
+		    "dangerous actions are disabled: set allow_dangerous_actions = true in [taskvisord]");
+		return;
+	}
 	if (!request_writable(e, c) || request_find(e, c, req, &row) < 0)
 		return;
 	t = engine_task_get(e, row.id);
 	if (t == NULL) {
 		snprintf(err, sizeof(err), "task %s is already stopped", row.id);
 		request_error(e, c, err);
-	} else if (engine_task_unlock(e, t, force, user, err, sizeof(err)) < 0) {
+	} else if (engine_task_unlock(e, t, force, e->hooks.user(c), err, sizeof(err)) < 0) {
 		request_error(e, c, err);
 	} else {
 		engine_reply_task(e, c, MSG_OK, row.rowid, true);
 	}
 	q_task_clear(&row);
+}
+
+void engine_request_unlock(struct engine *e, struct conn *c, json_t *req)
+{
+	request_unlock(e, c, req, false);
+}
+
+void engine_request_force_unlock(struct engine *e, struct conn *c, json_t *req)
+{
+	request_unlock(e, c, req, true);
 }
 
 static int request_lock_row(void *arg, const char *resource, bool exclusive, const char *task_id)
@@ -321,14 +338,14 @@ void engine_request_export(struct engine *e, struct conn *c, const char *search,
 	engine_reply_read(e, c, MSG_OK, json_pack("{s:o}", "tasks", x.tasks));
 }
 
-void engine_request_schedule(struct engine *e, struct conn *c, json_t *req, const char *user)
+void engine_request_schedule(struct engine *e, struct conn *c, json_t *req)
 {
 	char err[1400];
 	struct erec *r;
 
 	if (!request_writable(e, c))
 		return;
-	r = engine_recurring_schedule(e, req, user, NULL, err, sizeof(err));
+	r = engine_recurring_schedule(e, req, e->hooks.user(c), NULL, err, sizeof(err));
 	if (r == NULL) {
 		request_error(e, c, err);
 		return;

@@ -87,6 +87,6 @@ static void handlers_check(struct daemon *d, struct conn *c, json_t *req)
 }
 
 const struct control_handler check_handlers[] = {
-    {MSG_CHECK, false, handlers_check, NULL},
-    {0, false, NULL, NULL},
+    {.type = MSG_CHECK, .handle = handlers_check},
+    {.type = 0},
 };

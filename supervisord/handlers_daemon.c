@@ -121,10 +121,10 @@ static void handlers_reopen_logs(struct daemon *d, struct conn *c, json_t *req)
 }
 
 const struct control_handler daemon_handlers[] = {
-    {MSG_RELOAD, true, handlers_reload, NULL},
-    {MSG_SHUTDOWN, true, handlers_shutdown, NULL},
-    {MSG_PING, false, handlers_ping, NULL},
-    {MSG_VERSION, false, handlers_version, NULL},
-    {MSG_REOPEN_LOGS, true, handlers_reopen_logs, NULL},
-    {0, false, NULL, NULL},
+    {.type = MSG_RELOAD, .admin = true, .handle = handlers_reload},
+    {.type = MSG_SHUTDOWN, .admin = true, .handle = handlers_shutdown},
+    {.type = MSG_PING, .handle = handlers_ping},
+    {.type = MSG_VERSION, .handle = handlers_version},
+    {.type = MSG_REOPEN_LOGS, .admin = true, .handle = handlers_reopen_logs},
+    {.type = 0},
 };

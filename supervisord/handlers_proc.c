@@ -1024,15 +1024,15 @@ static void handlers_update(struct daemon *d, struct conn *c, json_t *req)
 }
 
 const struct control_handler proc_handlers[] = {
-    {MSG_STATUS, false, handlers_status, NULL},
-    {MSG_START, true, handlers_start, NULL},
-    {MSG_STOP, true, handlers_stop, NULL},
-    {MSG_RESTART, true, handlers_restart, NULL},
-    {MSG_SIGNAL, true, handlers_signal, NULL},
-    {MSG_PID, false, handlers_pid, NULL},
-    {MSG_TAIL, false, handlers_tail, NULL},
-    {MSG_AVAIL, false, handlers_avail, NULL},
-    {MSG_REREAD, false, handlers_reread, NULL},
-    {MSG_UPDATE, true, handlers_update, NULL},
-    {0, false, NULL, NULL},
+    {.type = MSG_STATUS, .handle = handlers_status},
+    {.type = MSG_START, .admin = true, .handle = handlers_start},
+    {.type = MSG_STOP, .admin = true, .handle = handlers_stop},
+    {.type = MSG_RESTART, .admin = true, .handle = handlers_restart},
+    {.type = MSG_SIGNAL, .admin = true, .handle = handlers_signal},
+    {.type = MSG_PID, .handle = handlers_pid},
+    {.type = MSG_TAIL, .handle = handlers_tail},
+    {.type = MSG_AVAIL, .handle = handlers_avail},
+    {.type = MSG_REREAD, .handle = handlers_reread},
+    {.type = MSG_UPDATE, .admin = true, .handle = handlers_update},
+    {.type = 0},
 };

@@ -1,10 +1,10 @@
 /*
  * handlers_task.c — the task messages (the 200 block of proto.h) of the
- * control socket: each handler passes its request on to the engine
+ * control socket. Most are table entries that go straight to the engine
  * (engine_request.c), which queues the reply for after the group commit that
- * records what it acknowledges. What belongs to the daemon stays here: who
- * asked (conn_user), allow_dangerous_actions, the cleanup rules of the
- * configuration.
+ * records what it acknowledges; the few handlers here only turn a request's
+ * words into the engine's arguments (cleanup's "after", export's search) or
+ * answer from the configuration (cleanup rules).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,61 +29,6 @@ static bool handlers_writable(struct engine *e, struct conn *c)
 		return true;
 	handlers_reply_error(e, c, err);
 	return false;
-}
-
-static void handlers_task_submit(struct daemon *d, struct conn *c, json_t *req)
-{
-	engine_request_submit(d->engine, c, req, conn_user(c));
-}
-
-static void handlers_task_list(struct daemon *d, struct conn *c, json_t *req)
-{
-	engine_request_list(d->engine, c, req);
-}
-
-static void handlers_task_show(struct daemon *d, struct conn *c, json_t *req)
-{
-	engine_request_show(d->engine, c, req);
-}
-
-static void handlers_task_resume(struct daemon *d, struct conn *c, json_t *req)
-{
-	engine_request_resume(d->engine, c, req);
-}
-
-static void handlers_task_skip(struct daemon *d, struct conn *c, json_t *req)
-{
-	engine_request_skip(d->engine, c, req);
-}
-
-static void handlers_task_cancel(struct daemon *d, struct conn *c, json_t *req)
-{
-	engine_request_cancel(d->engine, c, req);
-}
-
-static void handlers_unlock(struct daemon *d, struct conn *c, json_t *req, bool force)
-{
-	if (d->conf == NULL || !d->conf->allow_dangerous_actions) {
-		handlers_reply_error(
-		    d->engine, c,
-		    "dangerous actions are disabled: set allow_dangerous_actions = true in [taskvisord]");
-		return;
-	}
-	engine_request_unlock(d->engine, c, req, force, conn_user(c));
-}
-
-static void handlers_task_unlock(struct daemon *d, struct conn *c, json_t *req)
-{
-	handlers_unlock(d, c, req, false);
-}
-static void handlers_task_force_unlock(struct daemon *d, struct conn *c, json_t *req)
-{
-	handlers_unlock(d, c, req, true);
-}
-
-static void handlers_task_locks(struct daemon *d, struct conn *c, json_t *req)
-{
-	engine_request_locks(d->engine, c, req);
 }
 
 /* "after": seconds, or text with a unit (30d, 12h, 90m, 3600s, 2w). -1 when malformed. */
@@ -213,26 +158,6 @@ static void handlers_cleanup_config(struct daemon *d, struct conn *c, json_t *re
 	engine_reply_read(d->engine, c, MSG_OK, json_pack("{s:o}", "rules", rules));
 }
 
-static void handlers_task_schedule(struct daemon *d, struct conn *c, json_t *req)
-{
-	engine_request_schedule(d->engine, c, req, conn_user(c));
-}
-
-static void handlers_recurring_list(struct daemon *d, struct conn *c, json_t *req)
-{
-	engine_request_recurring_list(d->engine, c, req);
-}
-
-static void handlers_recurring_show(struct daemon *d, struct conn *c, json_t *req)
-{
-	engine_request_recurring_show(d->engine, c, req);
-}
-
-static void handlers_recurring_cancel(struct daemon *d, struct conn *c, json_t *req)
-{
-	engine_request_recurring_cancel(d->engine, c, req);
-}
-
 static void handlers_task_wait(struct daemon *d, struct conn *c, json_t *req)
 {
 	if (conn_watched(c)) { /* one watcher per connection: a second would take the first's place */
@@ -243,23 +168,24 @@ static void handlers_task_wait(struct daemon *d, struct conn *c, json_t *req)
 	engine_request_wait(d->engine, c, req);
 }
 
+/* Most task requests are the engine's own (engine_request.c): no handler in between. */
 const struct control_handler task_handlers[] = {
-    {MSG_TASK_SUBMIT, true, handlers_task_submit, NULL},
-    {MSG_TASK_LIST, false, handlers_task_list, NULL},
-    {MSG_TASK_SHOW, false, handlers_task_show, NULL},
-    {MSG_TASK_RESUME, true, handlers_task_resume, NULL},
-    {MSG_TASK_SKIP, true, handlers_task_skip, NULL},
-    {MSG_TASK_CANCEL, true, handlers_task_cancel, NULL},
-    {MSG_TASK_UNLOCK, true, handlers_task_unlock, NULL},
-    {MSG_TASK_FORCE_UNLOCK, true, handlers_task_force_unlock, NULL},
-    {MSG_TASK_WAIT, false, handlers_task_wait, NULL},
-    {MSG_TASK_LOCKS, false, handlers_task_locks, NULL},
-    {MSG_TASK_CLEANUP, true, handlers_task_cleanup, NULL},
-    {MSG_TASK_EXPORT, false, handlers_task_export, NULL},
-    {MSG_CLEANUP_CONFIG, false, handlers_cleanup_config, NULL},
-    {MSG_TASK_SCHEDULE, true, handlers_task_schedule, NULL},
-    {MSG_RECURRING_LIST, false, handlers_recurring_list, NULL},
-    {MSG_RECURRING_SHOW, false, handlers_recurring_show, NULL},
-    {MSG_RECURRING_CANCEL, true, handlers_recurring_cancel, NULL},
-    {0, false, NULL, NULL},
+    {.type = MSG_TASK_SUBMIT, .admin = true, .engine = engine_request_submit},
+    {.type = MSG_TASK_LIST, .engine = engine_request_list},
+    {.type = MSG_TASK_SHOW, .engine = engine_request_show},
+    {.type = MSG_TASK_RESUME, .admin = true, .engine = engine_request_resume},
+    {.type = MSG_TASK_SKIP, .admin = true, .engine = engine_request_skip},
+    {.type = MSG_TASK_CANCEL, .admin = true, .engine = engine_request_cancel},
+    {.type = MSG_TASK_UNLOCK, .admin = true, .engine = engine_request_unlock},
+    {.type = MSG_TASK_FORCE_UNLOCK, .admin = true, .engine = engine_request_force_unlock},
+    {.type = MSG_TASK_WAIT, .handle = handlers_task_wait},
+    {.type = MSG_TASK_LOCKS, .engine = engine_request_locks},
+    {.type = MSG_TASK_CLEANUP, .admin = true, .handle = handlers_task_cleanup},
+    {.type = MSG_TASK_EXPORT, .handle = handlers_task_export},
+    {.type = MSG_CLEANUP_CONFIG, .handle = handlers_cleanup_config},
+    {.type = MSG_TASK_SCHEDULE, .admin = true, .engine = engine_request_schedule},
+    {.type = MSG_RECURRING_LIST, .engine = engine_request_recurring_list},
+    {.type = MSG_RECURRING_SHOW, .engine = engine_request_recurring_show},
+    {.type = MSG_RECURRING_CANCEL, .admin = true, .engine = engine_request_recurring_cancel},
+    {.type = 0},
 };

@@ -150,11 +150,11 @@ static void handlers_worker_spawn(struct daemon *d, struct conn *c, json_t *req)
 
 const struct control_handler worker_handlers[] = {
     /* Workers may run as any user the configuration names (user=): not admin-only. */
-    {MSG_WORKER_HELLO, false, handlers_worker_hello, NULL},
-    {MSG_WORKER_PROGRESS, false, handlers_worker_progress, NULL},
-    {MSG_WORKER_OUTPUT, false, handlers_worker_output, NULL},
-    {MSG_WORKER_DONE, false, handlers_worker_done, handlers_worker_done_raw},
-    {MSG_WORKER_FAIL, false, handlers_worker_fail, NULL},
-    {MSG_WORKER_SPAWN, false, handlers_worker_spawn, NULL},
-    {0, false, NULL, NULL},
+    {.type = MSG_WORKER_HELLO, .handle = handlers_worker_hello},
+    {.type = MSG_WORKER_PROGRESS, .handle = handlers_worker_progress},
+    {.type = MSG_WORKER_OUTPUT, .handle = handlers_worker_output},
+    {.type = MSG_WORKER_DONE, .handle = handlers_worker_done, .raw = handlers_worker_done_raw},
+    {.type = MSG_WORKER_FAIL, .handle = handlers_worker_fail},
+    {.type = MSG_WORKER_SPAWN, .handle = handlers_worker_spawn},
+    {.type = 0},
 };

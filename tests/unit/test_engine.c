@@ -55,6 +55,11 @@ static pid_t stub_pid(const struct conn *c)
 	(void)c;
 	return 0;
 }
+static const char *stub_user(const struct conn *c)
+{
+	(void)c;
+	return "tester";
+}
 static void stub_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg)
 {
 	(void)c;
@@ -85,6 +90,7 @@ static const struct engine_hooks hooks = {
     .closed = stub_closed,
     .unsent = stub_unsent,
     .pid = stub_pid,
+    .user = stub_user,
     .on_close = stub_on_close,
     .set_data = stub_set_data,
     .program = stub_program,
