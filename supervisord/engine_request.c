@@ -3,8 +3,9 @@
  * proto.h) that read or change its tasks and recurring logics: find a task by
  * id or prefix, act through the engine, queue the reply with engine_reply*()
  * so it leaves only after the group commit that recorded what it
- * acknowledges. The handlers (handlers_task.c) only pass requests on; this
- * file never touches the socket but through the engine's hooks.
+ * acknowledges. Each is an entry of handlers_task.c's table, which control.c
+ * calls with the engine; this file reaches the socket only through the
+ * engine's hooks (engine_hooks).
  */
 #include <stdio.h>
 #include <stdlib.h>
