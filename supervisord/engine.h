@@ -72,8 +72,6 @@ void engine_free(struct engine *e);
 void engine_config_changed(struct engine *e, const struct conf *conf);
 /* A supervised child was reaped (from sv_hooks.on_exit). */
 void engine_proc_exit(struct engine *e, pid_t pid, int wstatus, bool oom_killed);
-/* A write and a read on the database: 0 or -1, a line for `ping` in msg. */
-int engine_ping_db(struct engine *e, char *msg, size_t len);
 /* ping's checks: database and workers, each {"name","ok","message"} appended to checks. */
 void engine_ping_checks(struct engine *e, json_t *checks);
 /*
@@ -124,12 +122,6 @@ long engine_cleanup(struct engine *e, const char *search, long long after_s, boo
  * {"deleted","matched","noop","ids"} after the last batch. -1 (err) when the search is refused. */
 int engine_cleanup_start(struct engine *e, const char *search, long long after_s, size_t batch,
 			 struct conn *c, bool want_ids, char *err, size_t errlen);
-
-/* engine_list.c */
-/* Stream the tasks of search (order, limit 0 = all) to c as DATA frames of {"tasks": [...]} and a
- * final OK {"count": N}; full: as `task show` renders them (export). -1 + err: a bad search. */
-int engine_list_start(struct engine *e, struct conn *c, const char *search, const char *order, long limit,
-		      bool full, char *err, size_t errlen);
 
 /* Workers (the 300 block). hello: c's worker (the peer's slot holds it from now on), NULL + err. */
 struct worker *engine_worker_hello(struct engine *e, struct conn *c, json_t *req, char *err, size_t errlen);

@@ -219,6 +219,8 @@ struct engine {
 };
 
 /* engine.c */
+/* A write and a read on the database: 0 or -1, a line for `ping` in msg. */
+int engine_ping_db(struct engine *e, char *msg, size_t len);
 int engine_tx(struct engine *e); /* make sure the group transaction is open */
 void engine_kick(struct engine *e);
 /* Insert t's rows now if they wait for the flush (before anything refers to them). */
@@ -302,6 +304,10 @@ void engine_cleanup_free(struct engine *e);
 void engine_cleanup_abort(struct engine *e, const char *msg);
 
 /* engine_list.c */
+/* Stream the tasks of search (order, limit 0 = all) to c as DATA frames of {"tasks": [...]} and a
+ * final OK {"count": N}; full: as `task show` renders them (export). -1 + err: a bad search. */
+int engine_list_start(struct engine *e, struct conn *c, const char *search, const char *order, long limit,
+		      bool full, char *err, size_t errlen);
 void engine_list_free(struct engine *e);
 
 /* engine_check.c */
