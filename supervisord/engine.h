@@ -88,8 +88,11 @@ int engine_check(struct engine *e, const char *check, double warn, double crit, 
  * read's reply (engine_reply_read) is sent even when that commit failed. */
 void engine_reply(struct engine *e, struct conn *c, uint32_t type, json_t *body);
 void engine_reply_read(struct engine *e, struct conn *c, uint32_t type, json_t *body);
-/* 0 when task changes may be asked now; -1 with the reason while the database refuses writes. */
-int engine_writable(struct engine *e, char *err, size_t errlen);
+/* Task changes may be asked now: else false, the refusal (the database refuses writes) queued as
+ * c's reply. */
+bool engine_request_writable(struct engine *e, struct conn *c);
+/* Reply MSG_ERROR {"error": msg, "code": 1} after the commit. */
+void engine_request_error(struct engine *e, struct conn *c, const char *msg);
 
 /* engine_request.c: the task (200 block) requests of proto.h, each replied through
  * engine_reply*(); they are entries of handlers_task.c's table. */

@@ -351,6 +351,8 @@ int engine_recurring_cancel(struct engine *e, const char *id, struct q_recurring
 json_t *engine_recurring_json(const struct q_recurring *r);
 
 /* engine_journal.c */
+/* 0 when task changes may be asked now; -1 with the reason while the database refuses writes. */
+int engine_writable(struct engine *e, char *err, size_t errlen);
 /* A step lost its worker (engine_step_lost): remembered for a replay. */
 void engine_journal_lost(struct engine *e, const struct estep *s, const char *cause);
 /* The group committed: forget its journal. */

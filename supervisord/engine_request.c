@@ -17,7 +17,7 @@
 
 #define REQUEST_LIST_DEFAULT 100
 
-static void request_error(struct engine *e, struct conn *c, const char *msg)
+void engine_request_error(struct engine *e, struct conn *c, const char *msg)
 {
 	engine_reply(e, c, MSG_ERROR, json_pack("{s:s, s:i}", "error", msg, "code", 1));
 }
@@ -48,14 +48,13 @@ static int request_find(struct engine *e, struct conn *c, json_t *req, struct q_
 	return -1;
 }
 
-/* A task change may be asked: else the refusal is the reply (the database refuses writes). */
-static bool request_writable(struct engine *e, struct conn *c)
+bool engine_request_writable(struct engine *e, struct conn *c)
 {
 	char err[512];
 
 	if (engine_writable(e, err, sizeof(err)) == 0)
 		return true;
-	request_error(e, c, err);
+	engine_request_error(e, c, err);
 	return false;
 }
 
@@ -67,19 +66,19 @@ void engine_request_submit(struct engine *e, struct conn *c, json_t *req)
 	size_t i;
 	json_t *v, *ids, *errors;
 
-	if (!request_writable(e, c))
+	if (!engine_request_writable(e, c))
 		return;
 	if (tasks == NULL) {
 		struct etask *t = engine_plan(e, req, user, NULL, -1, err, sizeof(err));
 
 		if (t == NULL || t->row.state == QT_STOPPED)
-			request_error(e, c, err);
+			engine_request_error(e, c, err);
 		else
 			engine_reply(e, c, MSG_OK, json_pack("{s:s}", "id", t->row.id));
 		return;
 	}
 	if (!json_is_array(tasks)) {
-		request_error(e, c, "tasks must be an array");
+		engine_request_error(e, c, "tasks must be an array");
 		return;
 	}
 	json_array_foreach(tasks, i, v)
@@ -88,7 +87,7 @@ void engine_request_submit(struct engine *e, struct conn *c, json_t *req)
 
 		if (engine_plan_check(e, v, why, sizeof(why)) < 0) {
 			snprintf(err, sizeof(err), "task %zu: %s", i + 1, why);
-			request_error(e, c, err);
+			engine_request_error(e, c, err);
 			return;
 		}
 	}
@@ -158,7 +157,7 @@ void engine_request_list(struct engine *e, struct conn *c, json_t *req)
 		json_decref(x.arr);
 		if (engine_list_start(e, c, search, json_string_value(json_object_get(req, "order")), limit,
 				      false, err, sizeof(err)) < 0)
-			request_error(e, c, err);
+			engine_request_error(e, c, err);
 		return;
 	}
 	if (x.stuck)
@@ -170,7 +169,7 @@ void engine_request_list(struct engine *e, struct conn *c, json_t *req)
 				      engine_now(), request_list_row, &x, err, sizeof(err));
 	if (r < 0) {
 		json_decref(x.arr);
-		request_error(e, c, err);
+		engine_request_error(e, c, err);
 		return;
 	}
 	engine_reply_read(e, c, MSG_OK, json_pack("{s:o}", "tasks", x.arr));
@@ -195,7 +194,7 @@ static void request_action(struct engine *e, struct conn *c, json_t *req, reques
 	struct etask *t;
 	char err[512];
 
-	if (!request_writable(e, c) || request_find(e, c, req, &row) < 0)
+	if (!engine_request_writable(e, c) || request_find(e, c, req, &row) < 0)
 		return;
 	t = engine_task_get(e, row.id);
 	if (t == NULL && fn == engine_task_resume && row.state == QT_STOPPED && (row.flags & QF_UNLOCKED)) {
@@ -204,7 +203,7 @@ static void request_action(struct engine *e, struct conn *c, json_t *req, reques
 		int64_t rowid = row.rowid;
 
 		if (engine_plan_relock(e, &row, err, sizeof(err)) < 0) {
-			request_error(e, c, err);
+			engine_request_error(e, c, err);
 			q_task_clear(&row);
 			return;
 		}
@@ -223,9 +222,9 @@ static void request_action(struct engine *e, struct conn *c, json_t *req, reques
 			snprintf(err, sizeof(err), "task %s is already stopped", row.id);
 		else
 			snprintf(err, sizeof(err), "task %s is stopped, not paused", row.id);
-		request_error(e, c, err);
+		engine_request_error(e, c, err);
 	} else if (fn(e, t, err, sizeof(err)) < 0) {
-		request_error(e, c, err);
+		engine_request_error(e, c, err);
 	} else {
 		engine_reply_task(e, c, MSG_OK, row.rowid, true);
 	}
@@ -254,19 +253,19 @@ static void request_unlock(struct engine *e, struct conn *c, json_t *req, bool f
 	char err[512];
 
 	if (e->conf == NULL || !e->conf->allow_dangerous_actions) {
-		request_error(
+		engine_request_error(
 		    e, c,
 		    "dangerous actions are disabled: set allow_dangerous_actions = true in [taskvisord]");
 		return;
 	}
-	if (!request_writable(e, c) || request_find(e, c, req, &row) < 0)
+	if (!engine_request_writable(e, c) || request_find(e, c, req, &row) < 0)
 		return;
 	t = engine_task_get(e, row.id);
 	if (t == NULL) {
 		snprintf(err, sizeof(err), "task %s is already stopped", row.id);
-		request_error(e, c, err);
+		engine_request_error(e, c, err);
 	} else if (engine_task_unlock(e, t, force, e->hooks.user(c), err, sizeof(err)) < 0) {
-		request_error(e, c, err);
+		engine_request_error(e, c, err);
 	} else {
 		engine_reply_task(e, c, MSG_OK, row.rowid, true);
 	}
@@ -325,7 +324,7 @@ void engine_request_export(struct engine *e, struct conn *c, const char *search,
 		/* "rows": the task rows only (a CSV export needs no steps, errors or locks) */
 		/* creation order: the rows come off the index as they are, no sort of every row */
 		if (engine_list_start(e, c, search, "num asc", 0, !rows, err, sizeof(err)) < 0)
-			request_error(e, c, err);
+			engine_request_error(e, c, err);
 		return;
 	}
 	x.tasks = json_array();
@@ -333,7 +332,7 @@ void engine_request_export(struct engine *e, struct conn *c, const char *search,
 			      sizeof(err));
 	if (r < 0) {
 		json_decref(x.tasks);
-		request_error(e, c, err);
+		engine_request_error(e, c, err);
 		return;
 	}
 	engine_reply_read(e, c, MSG_OK, json_pack("{s:o}", "tasks", x.tasks));
@@ -344,11 +343,11 @@ void engine_request_schedule(struct engine *e, struct conn *c, json_t *req)
 	char err[1400];
 	struct erec *r;
 
-	if (!request_writable(e, c))
+	if (!engine_request_writable(e, c))
 		return;
 	r = engine_recurring_schedule(e, req, e->hooks.user(c), NULL, err, sizeof(err));
 	if (r == NULL) {
-		request_error(e, c, err);
+		engine_request_error(e, c, err);
 		return;
 	}
 	engine_reply(e, c, MSG_OK,
@@ -368,7 +367,7 @@ void engine_request_recurring_list(struct engine *e, struct conn *c, json_t *req
 	(void)req;
 	if (e->ops->recurring_list(e->b, false, request_recurring_row, arr) < 0) {
 		json_decref(arr);
-		request_error(e, c, e->ops->error(e->b));
+		engine_request_error(e, c, e->ops->error(e->b));
 		return;
 	}
 	engine_reply_read(e, c, MSG_OK, json_pack("{s:o}", "recurring", arr));
@@ -387,7 +386,7 @@ void engine_request_recurring_show(struct engine *e, struct conn *c, json_t *req
 		snprintf(err, sizeof(err),
 			 rc == 2 ? "ambiguous recurring logic id prefix: %s" : "no such recurring logic: %s",
 			 id != NULL ? id : "");
-		request_error(e, c, err);
+		engine_request_error(e, c, err);
 		return;
 	}
 	engine_reply_read(e, c, MSG_OK, json_pack("{s:o}", "recurring", engine_recurring_json(&row)));
@@ -399,12 +398,12 @@ void engine_request_recurring_cancel(struct engine *e, struct conn *c, json_t *r
 	struct q_recurring row;
 	char err[256];
 
-	if (!request_writable(e, c))
+	if (!engine_request_writable(e, c))
 		return;
 	memset(&row, 0, sizeof(row));
 	if (engine_recurring_cancel(e, json_string_value(json_object_get(req, "id")), &row, err,
 				    sizeof(err)) < 0) {
-		request_error(e, c, err);
+		engine_request_error(e, c, err);
 		return;
 	}
 	engine_reply(e, c, MSG_OK, json_pack("{s:o}", "recurring", engine_recurring_json(&row)));

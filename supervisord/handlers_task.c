@@ -15,22 +15,6 @@
 #include "engine.h"
 #include "proto.h"
 
-static void handlers_reply_error(struct engine *e, struct conn *c, const char *msg)
-{
-	engine_reply(e, c, MSG_ERROR, json_pack("{s:s, s:i}", "error", msg, "code", 1));
-}
-
-/* A task change may be asked: else the refusal is the reply (the database refuses writes). */
-static bool handlers_writable(struct engine *e, struct conn *c)
-{
-	char err[512];
-
-	if (engine_writable(e, err, sizeof(err)) == 0)
-		return true;
-	handlers_reply_error(e, c, err);
-	return false;
-}
-
 /* "after": seconds, or text with a unit (30d, 12h, 90m, 3600s, 2w). -1 when malformed. */
 static long long handlers_duration(json_t *v)
 {
@@ -75,20 +59,20 @@ static void handlers_task_cleanup(struct daemon *d, struct conn *c, json_t *req)
 	size_t i;
 	long n;
 
-	if (!noop && !handlers_writable(e, c)) {
+	if (!noop && !engine_request_writable(e, c)) {
 		json_decref(ids);
 		return;
 	}
 	if (after < 0) {
 		json_decref(ids);
-		handlers_reply_error(e, c, "after: not a duration (e.g. 30d, 12h, 3600)");
+		engine_request_error(e, c, "after: not a duration (e.g. 30d, 12h, 3600)");
 		return;
 	}
 	json_array_foreach(states, i, v)
 	{
 		if (json_string_value(v) == NULL || strcmp(json_string_value(v), "stopped") != 0) {
 			json_decref(ids);
-			handlers_reply_error(e, c, "only stopped tasks can be cleaned up (states = stopped)");
+			engine_request_error(e, c, "only stopped tasks can be cleaned up (states = stopped)");
 			return;
 		}
 	}
@@ -102,14 +86,14 @@ static void handlers_task_cleanup(struct daemon *d, struct conn *c, json_t *req)
 					     ? (size_t)json_integer_value(bs)
 					     : 0,
 					 c, true, err, sizeof(err)) < 0)
-			handlers_reply_error(e, c, err);
+			engine_request_error(e, c, err);
 		return;
 	}
 	n = engine_cleanup(e, json_string_value(json_object_get(req, "search")), after, noop, ids, err,
 			   sizeof(err));
 	if (n < 0) {
 		json_decref(ids);
-		handlers_reply_error(e, c, err);
+		engine_request_error(e, c, err);
 		return;
 	}
 	engine_reply_read(e, c, MSG_OK,
@@ -134,7 +118,7 @@ static void handlers_task_export(struct daemon *d, struct conn *c, json_t *req)
 	else /* Foreman's default: the last 7 days, and what did not succeed in the last 60 */
 		r = asprintf(&q, "started_at > 7d or (result != success and started_at > 60d)");
 	if (r < 0) {
-		handlers_reply_error(e, c, "out of memory");
+		engine_request_error(e, c, "out of memory");
 		return;
 	}
 	engine_request_export(e, c, q, json_is_true(json_object_get(req, "stream")),
@@ -161,7 +145,7 @@ static void handlers_cleanup_config(struct daemon *d, struct conn *c, json_t *re
 static void handlers_task_wait(struct daemon *d, struct conn *c, json_t *req)
 {
 	if (conn_watched(c)) { /* one watcher per connection: a second would take the first's place */
-		handlers_reply_error(d->engine, c,
+		engine_request_error(d->engine, c,
 				     "this connection already waits (one task wait per connection)");
 		return;
 	}
