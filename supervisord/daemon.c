@@ -102,6 +102,15 @@ static void daemon_db_perms(struct daemon *d)
 	}
 }
 
+/* engine_new with the daemon's hooks. */
+static struct engine *daemon_engine_open(struct daemon *d, char *err, size_t errlen)
+{
+	struct engine_hooks hooks = daemon_engine_hooks;
+
+	hooks.arg = d;
+	return engine_new(d->loop, d->conf, &hooks, err, errlen);
+}
+
 struct engine *daemon_engine(struct daemon *d, char *err, size_t errlen)
 {
 	char why[sizeof(d->engine_err)];
@@ -113,12 +122,7 @@ struct engine *daemon_engine(struct daemon *d, char *err, size_t errlen)
 		return NULL;
 	}
 	daemon_db_perms(d);
-	{
-		struct engine_hooks hooks = daemon_engine_hooks;
-
-		hooks.arg = d;
-		d->engine = engine_new(d->loop, d->conf, &hooks, why, sizeof(why));
-	}
+	d->engine = daemon_engine_open(d, why, sizeof(why));
 	if (d->engine != NULL) {
 		log_info("engine: task database %s opened", engine_db_path(d->conf));
 		d->engine_err[0] = '\0';
