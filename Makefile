@@ -4,7 +4,7 @@
 #   make test    install missing deps, build, run unit + e2e tests, then again under ASan+UBSan
 #   make bench   run the benchmarks in bench/ (prints ratios against the reference tools)
 #   make fuzz    every libFuzzer target in tests/fuzz/ (clang, ASan+UBSan), 10 million runs each
-#   make lint    clang-format check + cppcheck
+#   make lint    include graph (no cycle, layers point down) + clang-format check + cppcheck
 #   make stress  a bounded soak under faults (kills, disk full, floods) and a million-task list
 #   make install PREFIX=/usr/local DESTDIR=
 #
@@ -57,6 +57,11 @@ D_SRCS    := $(filter-out supervisord/store/%,$(D_SRCS))
 CTL_SRCS  := $(sort $(wildcard ctl/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_OBJS    := $(D_SRCS:%.c=$(BUILD)/%.o)
+# The daemon's objects by layer (README "Layout"); a unit test links only the layer it tests.
+ENGINE_OBJS := $(filter $(BUILD)/supervisord/engine/%,$(D_OBJS))
+PROC_OBJS   := $(filter $(BUILD)/supervisord/proc/%,$(D_OBJS))
+SERVER_OBJS := $(filter $(BUILD)/supervisord/server/%,$(D_OBJS))
+DAEMON_OBJS := $(BUILD)/supervisord/daemon.o
 CTL_OBJS  := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 SVC_SRCS  := $(sort $(wildcard services/*.c))
 SVC_BINS  := $(SVC_SRCS:services/%.c=$(BUILD)/bin/%)
@@ -168,9 +173,15 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS) $(SYSTEMD_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtvd.a $(BUILD)/libtv.a
+# Unit tests: the test, the objects of the layer it tests (below), then lib/ (libtv.a).
+# test_engine links no socket, daemon or supervisor object (the engine's hooks are stubbed).
+$(BUILD)/tests/test_engine $(BUILD)/tests/test_engine_state: $(ENGINE_OBJS)
+$(BUILD)/tests/test_proc $(BUILD)/tests/test_proc_live: $(PROC_OBJS)
+$(BUILD)/tests/test_memcg: $(BUILD)/supervisord/proc/memcg.o
+$(BUILD)/tests/test_readiness: $(BUILD)/supervisord/proc/readiness.o
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtv.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SYSTEMD_LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libtv.a $(LDLIBS) $(SYSTEMD_LIBS) -lcmocka
 
 # libFuzzer targets (only built with SAN=fuzz, see `make fuzz`).
 # fuzz_conf keeps the loader's glob() and fopen() inside its temporary directory (tests/fuzz/fuzz_conf.c).
@@ -187,9 +198,11 @@ run: deps all
 	@mkdir -p var/log var/run
 	$(BUILD)/bin/taskvisord -n -c taskvisord.conf
 
+# The include graph is checked here too (milliseconds), so CI runs it with the unit tests.
 test-unit: all
 	@tests/unit/run.sh $(BUILD)
 	@sh tests/lint/state_doors.sh && sh tests/lint/test_state_doors.sh
+	@sh tests/lint/test_include_graph.sh
 
 test-e2e: all
 	@tests/e2e/run.sh $(BUILD)
@@ -205,7 +218,9 @@ asan:
 bench: deps-bench all $(BENCH_BINS)
 	bench/run.sh $(BUILD)
 
+# include_graph.py: no include cycle, and layers point down (README "Layout").
 lint:
+	python3 tests/lint/include_graph.py
 	sh tests/lint/state_doors.sh
 	clang-format --dry-run --Werror $(LIB_SRCS) $(D_SRCS) supervisord/main.c $(CTL_SRCS) $(SVC_SRCS) $(wildcard $(addsuffix /*.h,$(SRC_DIRS)))
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability $(addprefix -I,$(SRC_DIRS)) lib supervisord ctl services

@@ -36,6 +36,34 @@ static void daemon_on_state(void *arg, struct proc *p, enum proc_state from, enu
 
 /* ---- the task engine ---- */
 
+/* engine_hooks.program: which supervised process has this pid. */
+static const char *daemon_program_of(void *arg, pid_t pid, const char **fullname)
+{
+	struct daemon *d = arg;
+	struct proc *p = d->sv != NULL && pid > 0 ? sv_find_pid(d->sv, pid) : NULL;
+
+	if (p == NULL)
+		return NULL;
+	if (fullname != NULL)
+		*fullname = p->fullname;
+	return p->name;
+}
+
+/* What the engine gets from the layers above it: the socket's peers, the supervisor's pids. */
+static const struct engine_hooks daemon_engine_hooks = {
+    .send = conn_send,
+    .send_frames = conn_send_frames,
+    .hold = conn_hold,
+    .release = conn_release,
+    .closed = conn_closed,
+    .unsent = conn_unsent,
+    .pid = conn_pid,
+    .user = conn_user,
+    .on_close = conn_on_close,
+    .set_data = conn_set_data,
+    .program = daemon_program_of,
+};
+
 /* Whether the engine opens at start: tasks configured, or a database already there to recover. */
 static bool daemon_wants_engine(const struct daemon *d)
 {
@@ -74,6 +102,15 @@ static void daemon_db_perms(struct daemon *d)
 	}
 }
 
+/* engine_new with the daemon's hooks. */
+static struct engine *daemon_engine_open(struct daemon *d, char *err, size_t errlen)
+{
+	struct engine_hooks hooks = daemon_engine_hooks;
+
+	hooks.arg = d;
+	return engine_new(d->loop, d->conf, &hooks, err, errlen);
+}
+
 struct engine *daemon_engine(struct daemon *d, char *err, size_t errlen)
 {
 	char why[sizeof(d->engine_err)];
@@ -85,7 +122,7 @@ struct engine *daemon_engine(struct daemon *d, char *err, size_t errlen)
 		return NULL;
 	}
 	daemon_db_perms(d);
-	d->engine = engine_new(d, why, sizeof(why));
+	d->engine = daemon_engine_open(d, why, sizeof(why));
 	if (d->engine != NULL) {
 		log_info("engine: task database %s opened", engine_db_path(d->conf));
 		d->engine_err[0] = '\0';
@@ -106,7 +143,7 @@ static void daemon_engine_config(struct daemon *d)
 	char err[512];
 
 	if (d->engine != NULL)
-		engine_config_changed(d->engine);
+		engine_config_changed(d->engine, d->conf);
 	else if (daemon_wants_engine(d))
 		daemon_engine(d, err, sizeof(err)); /* logs why it failed */
 }
@@ -115,8 +152,9 @@ static void daemon_on_exit(void *arg, struct proc *p, pid_t pid, int wstatus, bo
 {
 	struct daemon *d = arg;
 
+	(void)p;
 	if (d->engine != NULL)
-		engine_proc_exit(d->engine, p, pid, wstatus, oom_killed);
+		engine_proc_exit(d->engine, pid, wstatus, oom_killed);
 }
 
 static void daemon_on_fatal_shutdown(void *arg, struct proc *p)
@@ -210,9 +248,9 @@ static void daemon_reload_swap(struct ev_loop *loop, ev_timer *w, int revents)
 			  d->conf->socket_file);
 	daemon_apply_log(d);
 	d->sv = daemon_sv_new(d);
+	daemon_engine_config(d); /* before old is freed: the engine holds the configuration */
 	conf_free(old);
 	control_config_changed(d->control);
-	daemon_engine_config(d);
 	for (size_t i = 0; i < d->conf->nwarnings; i++)
 		log_warnx("%s", d->conf->warnings[i]);
 	log_info("reload: configuration %s adopted, starting processes", d->conf_path);
@@ -260,10 +298,10 @@ void daemon_update(struct daemon *d, struct conf *newconf, char *const *names)
 	handlers_proc_abort(d);
 	sv_apply(d->sv, newconf, names);
 	d->conf = newconf;
-	conf_free(old);
 	daemon_apply_log(d);
+	daemon_engine_config(d); /* before old is freed: the engine holds the configuration */
+	conf_free(old);
 	control_config_changed(d->control);
-	daemon_engine_config(d);
 	daemon_notify_status(d, "running");
 }
 

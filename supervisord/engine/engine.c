@@ -33,17 +33,13 @@
  * above). In process (tests/unit/test_engine.c, no socket, full) the engine
  * plans 53k tasks/s and plans + runs 25k tasks/s with batches of 256.
  */
-#define ENGINE_INTERNAL 1
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "control.h"
-#include "daemon.h"
-#include "engine.h"
+#include "engine_int.h"
 #include "log.h"
 #include "proto.h"
 
@@ -252,7 +248,7 @@ struct reply *engine_reply_add(struct engine *e, struct conn *c, uint32_t type, 
 	r->body = body;
 	r->read = read;
 	if (c != NULL)
-		conn_hold(c);
+		e->hooks.hold(c);
 	*e->replies_tail = r;
 	e->replies_tail = &r->next;
 	engine_kick(e);
@@ -461,13 +457,14 @@ static void engine_send_replies(struct engine *e, const char *failed)
 		e->replies = r->next;
 		if (e->replies == NULL)
 			e->replies_tail = &e->replies;
-		if (r->c != NULL && !conn_closed(r->c) && failed != NULL && r->type == MSG_OK && !r->read) {
+		if (r->c != NULL && !e->hooks.closed(r->c) && failed != NULL && r->type == MSG_OK &&
+		    !r->read) {
 			json_decref(r->body);
-			conn_send(r->c, MSG_ERROR,
-				  json_pack("{s:s+, s:i}", "error",
-					    "database commit failed, nothing was recorded: ", failed, "code",
-					    1));
-		} else if (r->c != NULL && !conn_closed(r->c)) {
+			e->hooks.send(r->c, MSG_ERROR,
+				      json_pack("{s:s+, s:i}", "error",
+						"database commit failed, nothing was recorded: ", failed,
+						"code", 1));
+		} else if (r->c != NULL && !e->hooks.closed(r->c)) {
 			json_t *body = r->body;
 
 			if (body == NULL) {
@@ -475,12 +472,12 @@ static void engine_send_replies(struct engine *e, const char *failed)
 
 				body = json_pack("{s:o*}", "task", tj);
 			}
-			conn_send(r->c, r->type, body);
+			e->hooks.send(r->c, r->type, body);
 		} else {
 			json_decref(r->body);
 		}
 		if (r->c != NULL)
-			conn_release(r->c);
+			e->hooks.release(r->c);
 		free(r);
 	}
 }
@@ -513,20 +510,20 @@ static void engine_notify_waiters(struct engine *e)
 		for (w = t->waiters, k = 0; w != NULL; w = next) {
 			next = w->next;
 			conns[k++] = w->c;
-			conn_hold(w->c);
+			e->hooks.hold(w->c);
 			if (stopped) { /* the wait is over: forget the waiter before anything is sent */
-				conn_on_close(w->c, NULL, NULL);
-				conn_release(w->c); /* its own hold; ours keeps the conn until sent */
+				e->hooks.on_close(w->c, NULL, NULL);
+				e->hooks.release(w->c); /* its own hold; ours keeps the conn until sent */
 				free(w);
 			}
 		}
 		if (stopped)
 			t->waiters = NULL;
 		for (k = 0; k < n; k++) {
-			if (!conn_closed(conns[k]))
-				conn_send(conns[k], stopped ? MSG_OK : MSG_DATA,
-					  json_pack("{s:O}", "task", tj));
-			conn_release(conns[k]);
+			if (!e->hooks.closed(conns[k]))
+				e->hooks.send(conns[k], stopped ? MSG_OK : MSG_DATA,
+					      json_pack("{s:O}", "task", tj));
+			e->hooks.release(conns[k]);
 		}
 		free(conns);
 		json_decref(tj);
@@ -534,15 +531,16 @@ static void engine_notify_waiters(struct engine *e)
 	e->nnotify = 0;
 }
 
-/* Hand each worker the messages of this group (conn_send_frames copies them and never closes
+/* Hand each worker the messages of this group (hooks.send_frames copies them and never closes
  * at once, so the worker and its outbox, kept for the next group, stay valid). */
 static void engine_send_outboxes(struct engine *e)
 {
 	for (struct worker *w = e->workers; w != NULL; w = w->next) {
 		if (w->outbox.len == w->outbox.off)
 			continue;
-		if (w->c != NULL && !conn_closed(w->c))
-			conn_send_frames(w->c, w->outbox.buf + w->outbox.off, w->outbox.len - w->outbox.off);
+		if (w->c != NULL && !e->hooks.closed(w->c))
+			e->hooks.send_frames(w->c, w->outbox.buf + w->outbox.off,
+					     w->outbox.len - w->outbox.off);
 		w->outbox.off = w->outbox.len = 0;
 	}
 }
@@ -990,17 +988,19 @@ static void engine_db_debug(void *arg, const char *detail)
 	log_debug("engine: database: %s", detail);
 }
 
-struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
+struct engine *engine_new(struct ev_loop *loop, const struct conf *conf, const struct engine_hooks *hooks,
+			  char *err, size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof(*e));
-	const char *path = engine_db_path(d->conf);
+	const char *path = engine_db_path(conf);
 
 	if (e == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	e->d = d;
-	e->loop = d->loop;
+	e->conf = conf;
+	e->hooks = *hooks;
+	e->loop = loop;
 	e->ops = queue_backend_load("sqlite", err, errlen);
 	if (e->ops == NULL) {
 		free(e);
@@ -1012,7 +1012,7 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 	/* first run a minute after start, or sooner when cleanup_after is that short */
 	e->next_cleanup_ms =
 	    engine_now() + (engine_cleanup_every_ms(e) < 60 * 1000 ? engine_cleanup_every_ms(e) : 60 * 1000);
-	e->b = e->ops->open(path, d->conf != NULL ? d->conf->durability : DURABILITY_FULL, err, errlen);
+	e->b = e->ops->open(path, conf != NULL ? conf->durability : DURABILITY_FULL, err, errlen);
 	if (e->b == NULL) {
 		free(e);
 		return NULL;
@@ -1059,6 +1059,37 @@ struct engine *engine_new(struct daemon *d, char *err, size_t errlen)
 	return e;
 }
 
+void engine_tasks_free(struct engine *e, void (*each)(struct engine *e, struct etask *t, void *arg),
+		       void *arg)
+{
+	for (size_t i = 0; i < e->hash_size; i++) {
+		struct etask *t, *next;
+
+		for (t = e->hash[i]; t != NULL; t = next) {
+			next = t->hnext;
+			if (each != NULL)
+				each(e, t, arg);
+			engine_task_free(t);
+		}
+		e->hash[i] = NULL;
+	}
+}
+
+/* engine_free: the task's waiters are let go (their connections stay open). */
+static void engine_free_waiters(struct engine *e, struct etask *t, void *arg)
+{
+	(void)arg;
+	for (struct waiter *w = t->waiters, *wn; w != NULL; w = wn) {
+		wn = w->next;
+		if (w->c != NULL) {
+			e->hooks.on_close(w->c, NULL, NULL);
+			e->hooks.release(w->c);
+		}
+		free(w);
+	}
+	t->waiters = NULL;
+}
+
 void engine_free(struct engine *e)
 {
 	if (e == NULL)
@@ -1082,23 +1113,11 @@ void engine_free(struct engine *e)
 	}
 	engine_journal_clear(e);
 	free(e->journal);
-	for (size_t i = 0; i < e->hash_size; i++) {
-		struct etask *t, *next;
-
-		for (t = e->hash[i]; t != NULL; t = next) {
-			next = t->hnext;
-			for (struct waiter *w = t->waiters, *wn; w != NULL; w = wn) {
-				wn = w->next;
-				if (w->c != NULL) {
-					conn_on_close(w->c, NULL, NULL);
-					conn_release(w->c);
-				}
-				free(w);
-			}
-			engine_task_free(t);
-		}
-	}
+	engine_tasks_free(e, engine_free_waiters, NULL);
 	engine_recurring_free(e);
+	for (size_t i = 0; i < e->nseen; i++)
+		free(e->seen[i]);
+	free(e->seen);
 	free(e->hash);
 	free(e->notify);
 	while (e->queues != NULL) {
@@ -1116,8 +1135,9 @@ void engine_free(struct engine *e)
 	free(e);
 }
 
-void engine_config_changed(struct engine *e)
+void engine_config_changed(struct engine *e, const struct conf *conf)
 {
+	e->conf = conf;
 	/* Tasks carry what they need (commands expanded, on_error, cancellable) from planning:
 	 * a changed type applies to new submits only. [recurring:NAME] sections may have changed. */
 	if (e->failing) {

@@ -3,19 +3,16 @@
  * conventions: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN and one status line with
  * perfdata) and of `task list --stuck`. Reads only the engine's memory.
  */
-#define ENGINE_INTERNAL 1
-
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon.h"
-#include "engine.h"
+#include "engine_int.h"
 
 /* Stuck (DESIGN.md): a running step with no live worker, a step past its type's timeout,
  * a parent whose children have all stopped while its step still waits. */
 bool engine_task_stuck_why(struct engine *e, const struct etask *t, char *why, size_t len)
 {
-	const struct conf_task *type = e->d->conf != NULL ? conf_task_find(e->d->conf, t->row.label) : NULL;
+	const struct conf_task *type = e->conf != NULL ? conf_task_find(e->conf, t->row.label) : NULL;
 	int64_t now = engine_now();
 
 	for (size_t i = 0; i < t->nsteps; i++) {

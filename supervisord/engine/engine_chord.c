@@ -22,13 +22,11 @@
  * file recounts only on operator actions, on failures (to name the child) and
  * when a callback step is handed out. Never: polls.
  */
-#define ENGINE_INTERNAL 1
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_int.h"
 #include "log.h"
 
 struct chord_walk {

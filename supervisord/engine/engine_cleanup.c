@@ -7,16 +7,12 @@
  * batch per loop iteration (a zero timer), so each commit holds the write
  * lock only for one batch and workers are served between batches.
  */
-#define ENGINE_INTERNAL 1
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "control.h"
-#include "daemon.h"
-#include "engine.h"
+#include "engine_int.h"
 #include "log.h"
 #include "proto.h"
 
@@ -136,7 +132,7 @@ static void cleanup_job_free(struct cleanup_job *j)
 	if (j->e->loop != NULL)
 		ev_timer_stop(j->e->loop, &j->w);
 	if (j->c != NULL)
-		conn_release(j->c);
+		j->e->hooks.release(j->c);
 	json_decref(j->ids);
 	free(j->rowids);
 	free(j);
@@ -236,7 +232,7 @@ int engine_cleanup_start(struct engine *e, const char *search, long long after_s
 	}
 	free(x.ids);
 	if (c != NULL) {
-		conn_hold(c);
+		e->hooks.hold(c);
 		j->c = c;
 	}
 	ev_timer_init(&j->w, cleanup_job_cb, 0., 0.);
@@ -267,7 +263,7 @@ void engine_cleanup_free(struct engine *e)
 
 int64_t engine_cleanup_every_ms(const struct engine *e)
 {
-	const struct conf *c = e->d != NULL ? e->d->conf : NULL;
+	const struct conf *c = e->conf;
 	int64_t every = 3600 * 1000;
 
 	for (size_t i = 0; c != NULL && i < c->ntasks; i++) {
@@ -283,7 +279,7 @@ int64_t engine_cleanup_every_ms(const struct engine *e)
 /* The scheduled run: each type's cleanup_after, else the global one. */
 void engine_cleanup_scheduled(struct engine *e)
 {
-	const struct conf *c = e->d->conf;
+	const struct conf *c = e->conf;
 	char err[512], search[300];
 
 	if (c == NULL)

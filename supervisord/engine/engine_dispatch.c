@@ -7,17 +7,12 @@
  * and cancel. Everything is written in the open group transaction; messages
  * to workers wait in each worker's outbox until the commit (engine.c).
  */
-#define ENGINE_INTERNAL 1
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "control.h"
-#include "daemon.h"
-#include "engine.h"
+#include "engine_int.h"
 #include "log.h"
-#include "proc.h"
 #include "proto.h"
 
 #define DISPATCH_MAX_SKIP 4096 /* ready steps looked past per round when no worker serves them */
@@ -315,8 +310,8 @@ struct worker *engine_worker_hello(struct engine *e, struct conn *c, json_t *req
 	const char *queue = json_string_value(json_object_get(req, "queue"));
 	json_t *handlers = json_object_get(req, "handlers"), *v;
 	json_int_t prefetch = json_integer_value(json_object_get(req, "prefetch"));
-	pid_t pid = c != NULL ? conn_pid(c) : 0;
-	struct proc *p = NULL;
+	pid_t pid = c != NULL ? e->hooks.pid(c) : 0;
+	const char *program = NULL, *fullname = NULL;
 	size_t i;
 
 	if (queue == NULL || *queue == '\0')
@@ -357,12 +352,12 @@ struct worker *engine_worker_hello(struct engine *e, struct conn *c, json_t *req
 	}
 	if (json_array_size(handlers) == 0)
 		w->commands = true;
-	if (e->d->sv != NULL && pid > 0)
-		p = sv_find_pid(e->d->sv, pid);
-	w->supervised = p != NULL;
-	if (p != NULL) {
-		p->worker = true; /* `ping` reports this program from now on, running or not */
-		w->name = strdup(p->name);
+	if (pid > 0)
+		program = e->hooks.program(e->hooks.arg, pid, &fullname);
+	w->supervised = program != NULL;
+	if (program != NULL) {
+		engine_worker_seen_add(e, fullname); /* `ping` reports this program from now on */
+		w->name = strdup(program);
 	} else if (json_string_value(json_object_get(req, "name")) != NULL) {
 		w->name = strdup(json_string_value(json_object_get(req, "name")));
 	} else {
@@ -383,8 +378,8 @@ struct worker *engine_worker_hello(struct engine *e, struct conn *c, json_t *req
 	w->next = e->workers;
 	e->workers = w;
 	if (c != NULL) {
-		conn_set_data(c, w);
-		conn_on_close(c, engine_worker_closed, w);
+		e->hooks.set_data(c, w);
+		e->hooks.on_close(c, engine_worker_closed, w);
 	}
 	log_info("engine: worker %s (pid %ld, %s) serves queue %s, prefetch %d", w->name, (long)pid,
 		 w->supervised ? "supervised" : "unsupervised", queue, w->prefetch);
@@ -418,8 +413,8 @@ void engine_worker_free(struct worker *w)
 	if (e->loop != NULL)
 		ev_timer_stop(e->loop, &w->grace);
 	if (w->c != NULL) {
-		conn_on_close(w->c, NULL, NULL);
-		conn_set_data(w->c, NULL);
+		e->hooks.on_close(w->c, NULL, NULL);
+		e->hooks.set_data(w->c, NULL);
 	}
 	for (size_t i = 0; i < w->nhandlers; i++)
 		free(w->handlers[i]);
@@ -902,4 +897,42 @@ int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char
 		t->row.flags |= QF_UNLOCKED;
 	engine_task_stop_why(e, t, QR_ERROR, msg);
 	return 0;
+}
+
+void engine_worker_seen_add(struct engine *e, const char *fullname)
+{
+	char **n;
+
+	if (fullname == NULL || engine_worker_seen(e, fullname))
+		return;
+	n = realloc(e->seen, (e->nseen + 1) * sizeof(*n));
+	if (n == NULL || (n[e->nseen] = strdup(fullname)) == NULL)
+		fatalx("engine: out of memory");
+	e->seen = n;
+	e->nseen++;
+}
+
+bool engine_worker_seen(const struct engine *e, const char *fullname)
+{
+	for (size_t i = 0; e != NULL && i < e->nseen; i++)
+		if (strcmp(e->seen[i], fullname) == 0)
+			return true;
+	return false;
+}
+
+json_t *engine_worker_json(const struct engine *e, const struct worker *w)
+{
+	return json_pack("{s:i, s:s, s:f}", "worker_id", w->id, "name", w->name, "lease",
+			 w->supervised ? 0.0 : (double)e->lease_ms / 1000.0);
+}
+
+pid_t engine_worker_pid(const struct worker *w)
+{
+	return w->supervised ? w->pid : 0;
+}
+
+void engine_worker_output(struct engine *e, struct worker *w, const char *step_id, json_t *output)
+{
+	if (engine_worker_held(w, step_id) != NULL)
+		engine_worker_progress(e, w, step_id, NULL, output);
 }

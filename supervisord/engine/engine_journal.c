@@ -22,15 +22,11 @@
  * step is handed out. It never touches the socket itself beyond the
  * replies it queues.
  */
-#define ENGINE_INTERNAL 1
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "control.h"
-#include "daemon.h"
-#include "engine.h"
+#include "engine_int.h"
 #include "log.h"
 
 #define JOURNAL_RETRY_FIRST_MS 100
@@ -266,32 +262,32 @@ struct resync {
 		}                                                                                            \
 	} while (0)
 
+/* resync_forget, for each task: detach its waiters, note which of its steps had children. */
+static void resync_forget_task(struct engine *e, struct etask *t, void *arg)
+{
+	struct resync *x = arg;
+
+	(void)e;
+	for (struct waiter *w = t->waiters, *wn; w != NULL; w = wn) {
+		wn = w->next;
+		RESYNC_PUSH(x->waiters, x->nwaiters, x->cwaiters);
+		memcpy(x->waiters[x->nwaiters].id, t->row.id, Q_ID_LEN);
+		x->waiters[x->nwaiters++].w = w;
+		w->next = NULL;
+	}
+	t->waiters = NULL;
+	for (size_t k = 0; k < t->nsteps; k++)
+		if (t->steps[k].children_total > 0 || t->steps[k].children_open > 0) {
+			RESYNC_PUSH(x->chords, x->nchords, x->cchords);
+			memcpy(x->chords[x->nchords].id, t->row.id, Q_ID_LEN);
+			x->chords[x->nchords++].idx = (int)k;
+		}
+}
+
 /* Before the reload: detach waiters, note which steps had children, free every task. */
 static void resync_forget(struct engine *e, struct resync *x)
 {
-	for (size_t i = 0; i < e->hash_size; i++) {
-		struct etask *t, *next;
-
-		for (t = e->hash[i]; t != NULL; t = next) {
-			next = t->hnext;
-			for (struct waiter *w = t->waiters, *wn; w != NULL; w = wn) {
-				wn = w->next;
-				RESYNC_PUSH(x->waiters, x->nwaiters, x->cwaiters);
-				memcpy(x->waiters[x->nwaiters].id, t->row.id, Q_ID_LEN);
-				x->waiters[x->nwaiters++].w = w;
-				w->next = NULL;
-			}
-			t->waiters = NULL;
-			for (size_t k = 0; k < t->nsteps; k++)
-				if (t->steps[k].children_total > 0 || t->steps[k].children_open > 0) {
-					RESYNC_PUSH(x->chords, x->nchords, x->cchords);
-					memcpy(x->chords[x->nchords].id, t->row.id, Q_ID_LEN);
-					x->chords[x->nchords++].idx = (int)k;
-				}
-			engine_task_free(t);
-		}
-		e->hash[i] = NULL;
-	}
+	engine_tasks_free(e, resync_forget_task, x);
 	e->ntasks = 0;
 	e->dirty = e->late = e->unsaved = e->stopped = NULL;
 	e->nnotify = 0;
@@ -595,8 +591,8 @@ void engine_resync(struct engine *e, const char *why)
 		if (e->ops->task_find(e->b, x.waiters[i].id, &row) == 0)
 			engine_reply_task_read(e, w->c, row.rowid, true);
 		q_task_clear(&row);
-		conn_on_close(w->c, NULL, NULL);
-		conn_release(w->c);
+		e->hooks.on_close(w->c, NULL, NULL);
+		e->hooks.release(w->c);
 		free(w);
 	}
 

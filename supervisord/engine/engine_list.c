@@ -12,15 +12,12 @@
  * A task deleted meanwhile (cleanup) is left out. Pages are read only
  * between group transactions, so they never show a change not yet committed.
  */
-#define ENGINE_INTERNAL 1
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "control.h"
-#include "engine.h"
+#include "engine_int.h"
 #include "log.h"
 #include "proto.h"
 
@@ -52,7 +49,7 @@ static void list_job_free(struct list_job *j)
 		}
 	if (j->e->loop != NULL)
 		ev_timer_stop(j->e->loop, &j->w);
-	conn_release(j->c);
+	j->e->hooks.release(j->c);
 	free(j->nums);
 	free(j);
 }
@@ -106,16 +103,16 @@ static void list_job_run(struct list_job *j)
 		json_t *page;
 		size_t bytes = 0;
 
-		if (conn_closed(j->c)) {
+		if (e->hooks.closed(j->c)) {
 			log_debug("engine: list for pid %ld: client gone after %zu of %zu tasks",
-				  (long)conn_pid(j->c), j->sent, j->n);
+				  (long)e->hooks.pid(j->c), j->sent, j->n);
 			list_job_free(j);
 			return;
 		}
-		if (e->loop != NULL &&
-		    (e->in_tx || conn_unsent(j->c) > LIST_MAX_UNSENT || list_us_since(&t0) > LIST_SLICE_US)) {
-			ev_timer_set(&j->w, conn_unsent(j->c) > LIST_MAX_UNSENT || e->in_tx ? LIST_WAIT_S : 0,
-				     0);
+		if (e->loop != NULL && (e->in_tx || e->hooks.unsent(j->c) > LIST_MAX_UNSENT ||
+					list_us_since(&t0) > LIST_SLICE_US)) {
+			ev_timer_set(
+			    &j->w, e->hooks.unsent(j->c) > LIST_MAX_UNSENT || e->in_tx ? LIST_WAIT_S : 0, 0);
 			ev_timer_start(e->loop, &j->w);
 			return;
 		}
@@ -136,12 +133,13 @@ static void list_job_run(struct list_job *j)
 			j->sent++;
 		}
 		if (json_array_size(page) > 0)
-			conn_send(j->c, MSG_DATA, json_pack("{s:o}", "tasks", page));
+			e->hooks.send(j->c, MSG_DATA, json_pack("{s:o}", "tasks", page));
 		else
 			json_decref(page);
 	}
-	if (!conn_closed(j->c))
-		conn_send(j->c, MSG_OK, json_pack("{s:I, s:b}", "count", (json_int_t)j->sent, "streamed", 1));
+	if (!e->hooks.closed(j->c))
+		e->hooks.send(j->c, MSG_OK,
+			      json_pack("{s:I, s:b}", "count", (json_int_t)j->sent, "streamed", 1));
 	list_job_free(j);
 }
 
@@ -181,7 +179,7 @@ int engine_list_start(struct engine *e, struct conn *c, const char *search, cons
 	j->e = e;
 	j->c = c;
 	j->full = full;
-	conn_hold(c);
+	e->hooks.hold(c);
 	ev_timer_init(&j->w, list_job_cb, 0, 0);
 	j->w.data = j;
 	j->jnext = e->lists;

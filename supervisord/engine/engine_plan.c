@@ -13,8 +13,6 @@
  * A value that would start an element with '-' outside "--" is refused here,
  * as is a step whose argv or STEP message could not be handed out.
  */
-#define ENGINE_INTERNAL 1
-
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +22,7 @@
 #include <sys/random.h>
 #include <uuid/uuid.h>
 
-#include "daemon.h"
-#include "engine.h"
+#include "engine_int.h"
 #include "expand.h"
 #include "log.h"
 
@@ -491,7 +488,7 @@ static int plan_build(struct engine *e, json_t *req, const char *user, struct pl
 		snprintf(err, errlen, "missing task type (\"label\")");
 		return -1;
 	}
-	p->type = e->d->conf != NULL ? conf_task_find(e->d->conf, label) : NULL;
+	p->type = e->conf != NULL ? conf_task_find(e->conf, label) : NULL;
 	if (p->type == NULL) {
 		snprintf(err, errlen, "unknown task type '%s'", label);
 		return -1;

@@ -9,15 +9,12 @@
  * schedules from now. Times come from the cron clock (lib/clock.c: the
  * daemon's local time, DST-safe, with its test seam).
  */
-#define ENGINE_INTERNAL 1
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
-#include "daemon.h"
-#include "engine.h"
+#include "engine_int.h"
 #include "log.h"
 
 static struct erec *recurring_add(struct engine *e, struct q_recurring *row, char *err, size_t errlen)
@@ -298,7 +295,7 @@ static bool recurring_same(const struct q_recurring *row, const struct conf_recu
 
 void engine_recurring_sync(struct engine *e)
 {
-	const struct conf *c = e->d->conf;
+	const struct conf *c = e->conf;
 	char err[1400];
 
 	for (size_t i = 0; c != NULL && i < c->nrecurring; i++) {

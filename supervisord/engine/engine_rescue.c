@@ -9,18 +9,13 @@
  * connection closes or their lease expires; after a daemon restart every step
  * still recorded as running has lost its worker.
  */
-#define ENGINE_INTERNAL 1
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
-#include "control.h"
-#include "daemon.h"
-#include "engine.h"
+#include "engine_int.h"
 #include "log.h"
-#include "proc.h"
 
 #define RESCUE_GRACE_S 1.0 /* how long a closed worker's steps wait for its exit status */
 
@@ -106,8 +101,7 @@ void engine_worker_closed(void *arg, struct conn *c)
 		return;
 	}
 	/* Our child, not reaped yet: its exit status is probably on its way. */
-	alive_child =
-	    w->supervised && e->d->sv != NULL && w->pid > 0 && sv_find_pid(e->d->sv, w->pid) != NULL;
+	alive_child = w->supervised && w->pid > 0 && e->hooks.program(e->hooks.arg, w->pid, NULL) != NULL;
 	if (alive_child && e->loop != NULL) {
 		ev_timer_init(&w->grace, rescue_grace_cb, RESCUE_GRACE_S, 0);
 		w->grace.data = w;
@@ -118,12 +112,11 @@ void engine_worker_closed(void *arg, struct conn *c)
 	engine_worker_free(w);
 }
 
-void engine_proc_exit(struct engine *e, struct proc *p, pid_t pid, int wstatus, bool oom_killed)
+void engine_proc_exit(struct engine *e, pid_t pid, int wstatus, bool oom_killed)
 {
 	struct worker *w, *next;
 	char why[96];
 
-	(void)p;
 	if (e == NULL)
 		return;
 	if (oom_killed)

@@ -16,11 +16,11 @@
  * the callers, as they were. Never assign a task's, step's or logic's state
  * anywhere else (tests/lint/state_doors.sh checks).
  */
-#define ENGINE_INTERNAL 1
+
 
 #include <stdbool.h>
 
-#include "engine.h"
+#include "engine_int.h"
 #include "log.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

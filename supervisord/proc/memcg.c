@@ -855,6 +855,17 @@ long long memcg_pgrp_rss(pid_t pgid)
 	return memcg_pgrp_rss_many(&pgid, &rss, 1) < 0 ? -1 : rss;
 }
 
+long long memcg_program_memory(const struct memcg *m, pid_t pgid)
+{
+	long long v;
+
+	if (pgid <= 0)
+		return 0;
+	if (m != NULL && (v = memcg_usage(m)) >= 0)
+		return v;
+	return memcg_pgrp_rss(pgid);
+}
+
 /* ---- the kernel log ---- */
 
 /* Seconds since boot at wall time `since` (kmsg stamps count from boot on CLOCK_MONOTONIC). */

@@ -74,6 +74,13 @@ int memcg_kill(const struct memcg *m, int sig);
 /* rmdir the cgroup (after its processes are gone) and free m. Safe with NULL. */
 void memcg_destroy(struct memcg *m);
 
+/*
+ * A program's memory, the one definition (`check memory` and whatever else reports it): the
+ * charge of its cgroup (v2 memory.current, v1 memory.usage_in_bytes) when it has one, else the
+ * RSS of every process of its process group pgid, so that children count. 0 when pgid <= 0
+ * (nothing of it runs), -1 unknown.
+ */
+long long memcg_program_memory(const struct memcg *m, pid_t pgid);
 /* RSS bytes of every process in process group pgid (from /proc/PID/stat); 0 when the group
  * has no process, -1 when /proc cannot be read. */
 long long memcg_pgrp_rss(pid_t pgid);

@@ -967,6 +967,19 @@ bool proc_oom_since(struct proc *p)
 	return oom;
 }
 
+long long proc_memory(const struct proc *p)
+{
+	return memcg_program_memory(p->priv->memcg, p->pid > 0 ? p->priv->pgid : 0);
+}
+
+bool proc_is_down(const struct proc *p)
+{
+	return p->state == PROC_FATAL || p->state == PROC_BACKOFF || p->state == PROC_UNKNOWN ||
+	       (p->state == PROC_EXITED && !p->last_exit_expected) ||
+	       ((p->state == PROC_STOPPED || p->state == PROC_EXITED) && p->prog != NULL &&
+		p->prog->autostart && p->prog->autorestart != AUTORESTART_FALSE);
+}
+
 /* The child p->pid ended with wait status st. */
 static void proc_reaped(struct proc *p, int st)
 {

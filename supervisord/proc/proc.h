@@ -55,7 +55,6 @@ struct proc {
 	char spawn_err[256];	 /* why the last start failed ("" if it did not) */
 	char status_text[256];	 /* STATUS= from a ready=notify program */
 	char last_reason[128];	 /* why it was last restarted/stopped by the daemon (memory_limit...) */
-	bool worker;		 /* said HELLO as a task worker since the daemon started (ping) */
 
 	struct proc_priv *priv;
 };
@@ -119,6 +118,12 @@ void proc_restart(struct proc *p, const char *reason);
 const char *proc_state_name(enum proc_state s);
 /* The OOM killer took something in p's memory cgroup since the last look (consumes it). */
 bool proc_oom_since(struct proc *p);
+/* The program's memory in bytes (memcg_program_memory: its cgroup, else its process group);
+ * 0 when nothing of it runs, -1 unknown. */
+long long proc_memory(const struct proc *p);
+/* Down when it should run: FATAL, BACKOFF, UNKNOWN, EXITED unexpectedly, or STOPPED/EXITED while
+ * autostart and autorestart say it should be up (`check processes`). */
+bool proc_is_down(const struct proc *p);
 /* Whether supervisord's state machine allows from -> to (the table in proc.c). */
 bool proc_transition_allowed(enum proc_state from, enum proc_state to);
 /* Seconds to wait in BACKOFF after the backoff-th consecutive failed start: 1, 2, 3 …,

@@ -3,7 +3,7 @@
  * listens on [unix_socket] file, takes the peer's credentials (SO_PEERCRED),
  * reads frames without blocking, checks version and size, parses the JSON
  * payload, enforces admin/read-only access and calls the handler found in
- * proc_handlers[] or task_handlers[]. It never blocks and never decides what a
+ * the handler tables (control_tables). It never blocks and never decides what a
  * request means.
  *
  * Replies are serialised straight into the connection's write buffer and sent
@@ -552,15 +552,22 @@ static void control_conn_close(struct conn *c)
 	control_conn_unref(c);
 }
 
-/* The handler of a message type; *task says it is the task engine's (handlers_task.c). */
+/* Every handler table; engine: its handlers need the task engine, opened before they run. */
+static const struct {
+	const struct control_handler *tab;
+	bool engine;
+} control_tables[] = {
+    {proc_handlers, false}, {daemon_handlers, false}, {check_handlers, false},
+    {task_handlers, true},  {worker_handlers, true},
+};
+
+/* The handler of a message type; *task says it needs the task engine. */
 static const struct control_handler *control_find(uint32_t type, bool *task)
 {
-	const struct control_handler *tabs[] = {proc_handlers, task_handlers};
-
-	for (size_t t = 0; t < sizeof(tabs) / sizeof(tabs[0]); t++)
-		for (const struct control_handler *h = tabs[t]; h->handle != NULL; h++)
+	for (size_t t = 0; t < sizeof(control_tables) / sizeof(control_tables[0]); t++)
+		for (const struct control_handler *h = control_tables[t].tab; h->type != 0; h++)
 			if (h->type == type) {
-				*task = tabs[t] == task_handlers;
+				*task = control_tables[t].engine;
 				return h;
 			}
 	return NULL;
@@ -587,8 +594,7 @@ static void control_dispatch(struct conn *c, const struct proto_hdr *hdr, const 
 		return;
 	}
 	log_debug("control: %s from pid %ld", proto_msg_name(hdr->type), (long)c->pid);
-	/* CHECK answers the process checks without the engine (handlers_task.c opens it for the rest) */
-	if (task && hdr->type != MSG_CHECK && daemon_engine(c->ctl->d, err, sizeof(err)) == NULL) {
+	if (task && daemon_engine(c->ctl->d, err, sizeof(err)) == NULL) {
 		conn_reply_error(c, 1, "task database: %s", err);
 		return;
 	}
@@ -603,7 +609,10 @@ static void control_dispatch(struct conn *c, const struct proto_hdr *hdr, const 
 		conn_reply_error(c, 1, "malformed request");
 		return;
 	}
-	h->handle(c->ctl->d, c, req);
+	if (h->engine != NULL)
+		h->engine(c->ctl->d->engine, c, req);
+	else
+		h->handle(c->ctl->d, c, req);
 	json_decref(req);
 }
 

@@ -19,6 +19,7 @@
 struct daemon;
 struct control;
 struct conn;
+struct engine;
 
 /* A request handler. req is the parsed JSON payload (never NULL; {} when empty). */
 struct control_handler {
@@ -27,12 +28,18 @@ struct control_handler {
 	void (*handle)(struct daemon *d, struct conn *c, json_t *req);
 	/* Optional: the payload as it came; true = handled, false = parse it and call handle. */
 	bool (*raw)(struct daemon *d, struct conn *c, const char *payload, size_t len);
+	/* Instead of handle: a request the task engine answers itself (engine_request.c), called
+	 * with the engine (its table opens it first). */
+	void (*engine)(struct engine *e, struct conn *c, json_t *req);
 };
 
-/* Handler tables, one per module, terminated by { 0 }. control.c walks them all. */
-extern const struct control_handler proc_handlers[]; /* supervisord/handlers_proc.c */
-extern const struct control_handler task_handlers[]; /* supervisord/handlers_task.c */
-/* handlers_task.c: the step id (into id, idlen bytes) of a DONE payload written exactly as
+/* Handler tables, one per file, terminated by { 0 }. control.c walks them all (control_tables). */
+extern const struct control_handler proc_handlers[];   /* handlers_proc.c: processes */
+extern const struct control_handler daemon_handlers[]; /* handlers_daemon.c: the whole daemon */
+extern const struct control_handler check_handlers[];  /* handlers_check.c: `check` */
+extern const struct control_handler task_handlers[];   /* handlers_task.c: tasks (opens the engine) */
+extern const struct control_handler worker_handlers[]; /* handlers_worker.c: workers (opens the engine) */
+/* handlers_worker.c: the step id (into id, idlen bytes) of a DONE payload written exactly as
  * libtaskvisor writes it, {"step_id":"N.N","output":{}}; false for anything else (parsed as JSON). */
 bool handlers_done_step_id(const char *payload, size_t len, char *id, size_t idlen);
 

@@ -2,7 +2,8 @@
  * handlers_proc.c — the daemon's answers to process-control requests (the
  * 100 block of proto.h): status, start/stop/restart (held until the process
  * reaches its state), signal, pid, tail (-f streams as the log grows), avail,
- * reread, update, reload, shutdown, ping, version, reopen-logs.
+ * reread, update. The whole daemon's (reload, shutdown, ping, version,
+ * reopen-logs) are in handlers_daemon.c, `check` in handlers_check.c.
  *
  * It turns names ("web", "grp:web", "grp:*", "all") into processes and
  * sv_result codes into supervisorctl's words; the client only prints them.
@@ -25,7 +26,6 @@
 
 #include "control.h"
 #include "daemon.h"
-#include "engine.h"
 #include "log.h"
 #include "proc.h"
 #include "proto.h"
@@ -1023,123 +1023,16 @@ static void handlers_update(struct daemon *d, struct conn *c, json_t *req)
 	conn_reply_ok(c, json_pack("{s:o}", "results", results));
 }
 
-/* {} -> {} and every program restarts under the re-read config; a bad config is refused
- * ({"error": "file:line: ..."}) and the running one kept. */
-static void handlers_reload(struct daemon *d, struct conn *c, json_t *req)
-{
-	char err[1024];
-
-	(void)req;
-	if (d->shutting_down) {
-		conn_reply_error(c, 1, "already shutting down");
-		return;
-	}
-	if (daemon_reload(d, err, sizeof(err)) < 0) {
-		conn_reply_error(c, 1, "CANT_REREAD: %s", err);
-		return;
-	}
-	conn_reply_ok(c, NULL);
-}
-
-/* {} -> {} then every program stops and the daemon exits */
-static void handlers_shutdown(struct daemon *d, struct conn *c, json_t *req)
-{
-	(void)req;
-	if (d->shutting_down) {
-		conn_reply_error(c, 0, "already shutting down");
-		return;
-	}
-	log_info("shutdown requested by %s (pid %ld)", conn_user(c), (long)conn_pid(c));
-	conn_reply_ok(c, NULL);
-	daemon_shutdown(d, 0);
-}
-
-/* ---- ping, version, reopen-logs ---- */
-
-static void handlers_uptime(time_t secs, char *buf, size_t len)
-{
-	snprintf(buf, len, "%ld:%02ld:%02ld", (long)(secs / 3600), (long)(secs / 60 % 60), (long)(secs % 60));
-}
-
-/* {} -> {"checks": [{"name","ok","message"}]}: the daemon, then whatever the engine adds. */
-static void handlers_ping(struct daemon *d, struct conn *c, json_t *req)
-{
-	json_t *checks = json_array();
-	size_t np, running = 0;
-	struct proc **procs = sv_procs(d->sv, &np);
-	char up[64], msg[256], dberr[512];
-
-	(void)req;
-	for (size_t i = 0; i < np; i++)
-		if (procs[i]->state == PROC_RUNNING)
-			running++;
-	handlers_uptime(time(NULL) - d->start_time, up, sizeof(up));
-	snprintf(msg, sizeof(msg), "pid %ld, uptime %s, %zu of %zu processes running%s", (long)getpid(), up,
-		 running, np, d->shutting_down ? ", shutting down" : "");
-	json_array_append_new(
-	    checks, json_pack("{s:s, s:b, s:s}", "name", "daemon", "ok", !d->shutting_down, "message", msg));
-	/* a database that failed to open is tried again (at most every few seconds) */
-	if (d->engine == NULL && d->engine_err[0] != '\0' && daemon_engine(d, dberr, sizeof(dberr)) == NULL)
-		json_array_append_new(checks, json_pack("{s:s, s:b, s:s+}", "name", "database", "ok", 0,
-							"message", "task database: ", dberr));
-	else if (d->engine != NULL) /* database and worker checks (engine.c) */
-		engine_ping_checks(d->engine, checks);
-	else
-		json_array_append_new(checks,
-				      json_pack("{s:s, s:b, s:s}", "name", "database", "ok", 1, "message",
-						"not opened yet: no task types, opens on first use"));
-	/* Every worker program (a process that said HELLO as a worker) and every other program
-	 * meant to run (autostart), so a worker that never came up (FATAL from its first start)
-	 * fails the ping too: down unless RUNNING. */
-	for (size_t i = 0; i < np; i++) {
-		const struct proc *p = procs[i];
-		char name[300], wmsg[300];
-
-		if (!p->worker && (p->prog == NULL || !p->prog->autostart))
-			continue;
-		snprintf(name, sizeof(name), "%s %s", p->worker ? "worker" : "program", p->fullname);
-		if (p->state == PROC_RUNNING)
-			snprintf(wmsg, sizeof(wmsg), "RUNNING, pid %ld", (long)p->pid);
-		else
-			snprintf(wmsg, sizeof(wmsg), "%s%s%s", proc_state_name(p->state),
-				 p->spawn_err[0] ? ": " : "", p->spawn_err);
-		json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", name, "ok",
-							p->state == PROC_RUNNING, "message", wmsg));
-	}
-	conn_reply_ok(c, json_pack("{s:o}", "checks", checks));
-}
-
-/* {} -> {"version": "x.y.z", "protocol": N} */
-static void handlers_version(struct daemon *d, struct conn *c, json_t *req)
-{
-	(void)d;
-	(void)req;
-	conn_reply_ok(c, json_pack("{s:s, s:i}", "version", TASKVISOR_VERSION, "protocol", PROTO_VERSION));
-}
-
-/* {} -> {} */
-static void handlers_reopen_logs(struct daemon *d, struct conn *c, json_t *req)
-{
-	(void)req;
-	daemon_reopen_logs(d);
-	conn_reply_ok(c, NULL);
-}
-
 const struct control_handler proc_handlers[] = {
-    {MSG_STATUS, false, handlers_status, NULL},
-    {MSG_START, true, handlers_start, NULL},
-    {MSG_STOP, true, handlers_stop, NULL},
-    {MSG_RESTART, true, handlers_restart, NULL},
-    {MSG_SIGNAL, true, handlers_signal, NULL},
-    {MSG_PID, false, handlers_pid, NULL},
-    {MSG_TAIL, false, handlers_tail, NULL},
-    {MSG_AVAIL, false, handlers_avail, NULL},
-    {MSG_REREAD, false, handlers_reread, NULL},
-    {MSG_UPDATE, true, handlers_update, NULL},
-    {MSG_RELOAD, true, handlers_reload, NULL},
-    {MSG_SHUTDOWN, true, handlers_shutdown, NULL},
-    {MSG_PING, false, handlers_ping, NULL},
-    {MSG_VERSION, false, handlers_version, NULL},
-    {MSG_REOPEN_LOGS, true, handlers_reopen_logs, NULL},
-    {0, false, NULL, NULL},
+    {.type = MSG_STATUS, .handle = handlers_status},
+    {.type = MSG_START, .admin = true, .handle = handlers_start},
+    {.type = MSG_STOP, .admin = true, .handle = handlers_stop},
+    {.type = MSG_RESTART, .admin = true, .handle = handlers_restart},
+    {.type = MSG_SIGNAL, .admin = true, .handle = handlers_signal},
+    {.type = MSG_PID, .handle = handlers_pid},
+    {.type = MSG_TAIL, .handle = handlers_tail},
+    {.type = MSG_AVAIL, .handle = handlers_avail},
+    {.type = MSG_REREAD, .handle = handlers_reread},
+    {.type = MSG_UPDATE, .admin = true, .handle = handlers_update},
+    {.type = 0},
 };

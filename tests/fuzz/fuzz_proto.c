@@ -1,7 +1,7 @@
 /*
  * fuzz_proto.c — libFuzzer target for the protocol reader (lib/proto.c) and
  * the daemon's first look at each payload (supervisord/server/control.c,
- * handlers_task.c).
+ * handlers_worker.c).
  *
  * Input: byte 0 = flags, bytes 1..8 = chunk sizes (cycled; 1..128, or with
  * the high bit set 64..8192), the rest = the byte stream a peer sends (at most

@@ -14,7 +14,6 @@
  * accepts returns a value inside its range; tv_parse_time never gives inf
  * or nan. UBSan catches overflowing conversions. Built and run by `make fuzz` (tests/fuzz/run.sh).
  */
-#define ENGINE_INTERNAL 1 /* engine_parse_time is the engine's own */
 
 #include <jansson.h>
 #include <math.h>
@@ -24,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine.h"
+#include "engine_int.h" /* engine_parse_time is the engine's own */
 #include "taskvisor.h"
 #include "units.h"
 

@@ -1,12 +1,11 @@
 /*
  * test_engine.c — the task engine without a socket: plans tasks, hands steps
  * to workers, applies results and rescue rules, checks the operator actions'
- * state rules and recovery after a restart. conn_* and sv_find_pid are
- * replaced by stubs below (a worker here has no connection); one
+ * state rules and recovery after a restart. It links no socket, daemon or
+ * supervisor code: the engine's hooks are stubs below (a worker here has no
+ * connection); one
  * engine_commit() stands for one loop iteration's group commit.
  */
-#define ENGINE_INTERNAL 1
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,108 +20,81 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "control.h"
-#include "daemon.h"
-#include "engine.h"
-#include "proc.h"
+#include "engine_int.h"
 
-/* ---- stubs for the socket and the supervisor ---- */
+/* ---- the hooks: no socket, a supervisor that knows one pid ---- */
 
-void conn_reply_ok(struct conn *c, json_t *body)
-{
-	(void)c;
-	json_decref(body);
-}
-void conn_reply_error(struct conn *c, int code, const char *fmt, ...)
-{
-	(void)c;
-	(void)code;
-	(void)fmt;
-}
-void conn_send_data(struct conn *c, json_t *body)
-{
-	(void)c;
-	json_decref(body);
-}
-void conn_send(struct conn *c, uint32_t type, json_t *body)
+static void stub_send(struct conn *c, uint32_t type, json_t *body)
 {
 	(void)c;
 	(void)type;
 	json_decref(body);
 }
-void conn_send_frames(struct conn *c, const char *frames, size_t len)
+static void stub_send_frames(struct conn *c, const char *frames, size_t len)
 {
 	(void)c;
 	(void)frames;
 	(void)len;
 }
-void conn_hold(struct conn *c)
+static void stub_conn(struct conn *c)
 {
 	(void)c;
 }
-void conn_release(struct conn *c)
-{
-	(void)c;
-}
-bool conn_closed(const struct conn *c)
+static bool stub_closed(const struct conn *c)
 {
 	(void)c;
 	return false;
 }
-bool conn_watched(const struct conn *c)
-{
-	(void)c;
-	return false;
-}
-size_t conn_unsent(const struct conn *c)
+static size_t stub_unsent(const struct conn *c)
 {
 	(void)c;
 	return 0;
 }
-void conn_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg)
+static pid_t stub_pid(const struct conn *c)
+{
+	(void)c;
+	return 0;
+}
+static const char *stub_user(const struct conn *c)
+{
+	(void)c;
+	return "tester";
+}
+static void stub_on_close(struct conn *c, void (*fn)(void *arg, struct conn *c), void *arg)
 {
 	(void)c;
 	(void)fn;
 	(void)arg;
 }
-pid_t conn_pid(const struct conn *c)
-{
-	(void)c;
-	return 0;
-}
-uid_t conn_uid(const struct conn *c)
-{
-	(void)c;
-	return 0;
-}
-const char *conn_user(const struct conn *c)
-{
-	(void)c;
-	return "tester";
-}
-bool conn_is_admin(const struct conn *c)
-{
-	(void)c;
-	return true;
-}
-void conn_set_data(struct conn *c, void *data)
+static void stub_set_data(struct conn *c, void *data)
 {
 	(void)c;
 	(void)data;
 }
-void *conn_get_data(const struct conn *c)
-{
-	(void)c;
-	return NULL;
-}
-/* A supervised process for the grace-timer test: sv_find_pid knows one pid. */
-static struct proc fake_proc = {.name = "exec_07"};
+/* A supervised process for the grace-timer test: the supervisor knows one pid. */
 static pid_t fake_pid;
-struct proc *sv_find_pid(struct supervisor *sv, pid_t pid)
+static const char *stub_program(void *arg, pid_t pid, const char **fullname)
 {
-	(void)sv;
-	return pid != 0 && pid == fake_pid ? &fake_proc : NULL;
+	(void)arg;
+	if (pid == 0 || pid != fake_pid)
+		return NULL;
+	if (fullname != NULL)
+		*fullname = "exec_07";
+	return "exec_07";
 }
+static const struct engine_hooks hooks = {
+    .send = stub_send,
+    .send_frames = stub_send_frames,
+    .hold = stub_conn,
+    .release = stub_conn,
+    .closed = stub_closed,
+    .unsent = stub_unsent,
+    .pid = stub_pid,
+    .user = stub_user,
+    .on_close = stub_on_close,
+    .set_data = stub_set_data,
+    .program = stub_program,
+};
 
 /* ---- fixtures ---- */
 
@@ -144,7 +116,7 @@ static struct conf_task types[] = {
     {.label = "fanretry", .queue = "default", .steps = steps_two, .nsteps = 2, .retry_on_worker_loss = 1},
 };
 static struct conf conf = {.tasks = types, .ntasks = sizeof(types) / sizeof(types[0])};
-static struct daemon d;
+static struct ev_loop *test_loop; /* the loop engine_new gets (NULL: none) */
 static char dbpath[64];
 
 static struct engine *mk(void)
@@ -152,28 +124,24 @@ static struct engine *mk(void)
 	char err[256];
 	struct engine *e;
 
-	d.conf = &conf;
-	d.loop = NULL;
+	test_loop = NULL;
 	conf.database = dbpath;
-	e = engine_new(&d, err, sizeof(err));
+	e = engine_new(test_loop, &conf, &hooks, err, sizeof(err));
 	if (e == NULL)
 		fail_msg("engine_new: %s", err);
-	d.engine = e;
 	return e;
 }
 
-/* As mk(), on the loop the test set in d.loop. */
+/* As mk(), on the loop the test set in test_loop. */
 static struct engine *mk_keep_loop(void)
 {
 	char err[256];
 	struct engine *e;
 
-	d.conf = &conf;
 	conf.database = dbpath;
-	e = engine_new(&d, err, sizeof(err));
+	e = engine_new(test_loop, &conf, &hooks, err, sizeof(err));
 	if (e == NULL)
 		fail_msg("engine_new: %s", err);
-	d.engine = e;
 	return e;
 }
 
@@ -583,7 +551,7 @@ static void test_worker_death(void **state)
 	w->name = strdup("exec_03");
 	engine_commit(e);
 	assert_int_equal(t->steps[0].row.state, QS_RUNNING);
-	engine_proc_exit(e, NULL, 4711, 9 /* killed by SIGKILL */, false);
+	engine_proc_exit(e, 4711, 9 /* killed by SIGKILL */, false);
 	engine_commit(e);
 	assert_string_equal(status(e, rt), "paused/error");
 	j = engine_task_json(e, rt, true);
@@ -599,7 +567,7 @@ static void test_worker_death(void **state)
 	w->pid = 4712;
 	engine_commit(e);
 	assert_int_equal(r->steps[0].row.state, QS_RUNNING);
-	engine_proc_exit(e, NULL, 4712, 9, false);
+	engine_proc_exit(e, 4712, 9, false);
 	engine_commit(e);
 	assert_int_equal(r->steps[0].row.state, QS_READY);
 	w = worker(e, 1);
@@ -609,7 +577,7 @@ static void test_worker_death(void **state)
 	w->name = strdup("exec_04");
 	engine_commit(e);
 	assert_int_equal(r->steps[0].row.attempts, 2);
-	engine_proc_exit(e, NULL, 4713, 9, true);
+	engine_proc_exit(e, 4713, 9, true);
 	engine_commit(e);
 	assert_int_equal(r->row.state, QT_PAUSED);
 	snprintf(want, sizeof(want), "worker exec_04 pid 4713 was killed by the OOM killer");
@@ -1232,8 +1200,7 @@ static void test_close_before_reap(void **state)
 	json_t *j;
 
 	(void)state;
-	d.loop = ev_loop_new(EVFLAG_AUTO);
-	d.sv = (struct supervisor *)&fake_proc; /* any non-NULL: only the stub sees it */
+	test_loop = ev_loop_new(EVFLAG_AUTO);
 	fake_pid = 4800;
 	e = mk_keep_loop();
 	w = worker(e, 1);
@@ -1244,7 +1211,7 @@ static void test_close_before_reap(void **state)
 	assert_int_equal(t->steps[0].row.state, QS_RUNNING);
 	engine_worker_closed(w, NULL); /* the connection first */
 	assert_int_equal(t->steps[0].row.state, QS_RUNNING);
-	engine_proc_exit(e, NULL, 4800, 9, true); /* then the reap: the cause is known */
+	engine_proc_exit(e, 4800, 9, true); /* then the reap: the cause is known */
 	engine_commit(e);
 	assert_int_equal(t->row.state, QT_PAUSED);
 	j = engine_task_json(e, t->row.rowid, true);
@@ -1263,7 +1230,7 @@ static void test_close_before_reap(void **state)
 	assert_int_equal(t2->steps[0].row.state, QS_RUNNING);
 	engine_worker_closed(w, NULL);
 	for (int i = 0; i < 300 && t2->row.state != QT_PAUSED; i++)
-		ev_run(d.loop, EVRUN_ONCE); /* the grace timer, then the commit (prepare) */
+		ev_run(test_loop, EVRUN_ONCE); /* the grace timer, then the commit (prepare) */
 	assert_int_equal(t2->row.state, QT_PAUSED);
 	j = engine_task_json(e, t2->row.rowid, true);
 	assert_string_equal(
@@ -1271,9 +1238,8 @@ static void test_close_before_reap(void **state)
 	    "worker tw pid 4801 disconnected");
 	json_decref(j);
 	engine_free(e);
-	ev_loop_destroy(d.loop);
-	d.loop = NULL;
-	d.sv = NULL;
+	ev_loop_destroy(test_loop);
+	test_loop = NULL;
 	fake_pid = 0;
 }
 
@@ -1367,8 +1333,9 @@ static const char *step_status(int64_t rowid)
 
 	buf[0] = '\0';
 	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT state, attempts FROM steps WHERE num = ?", -1, &st, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "SELECT state, attempts FROM steps WHERE num = ?", -1, &st, NULL),
+	    SQLITE_OK);
 	sqlite3_bind_int64(st, 1, rowid);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		snprintf(buf, sizeof(buf), "%s/%d", sqlite3_column_text(st, 0), sqlite3_column_int(st, 1));
@@ -1422,7 +1389,7 @@ static void test_commit_failure_resync(void **state)
 	/* memory equals the store: the DONE waits in the journal for the retry */
 	assert_int_equal(engine_task_get(e, id1)->steps[0].row.state, QS_RUNNING);
 	assert_int_equal(engine_task_get(e, id1)->steps[1].row.state, QS_PENDING);
-	assert_int_equal(w->nheld, 2); /* t1's fetch and t2's step, as the store says */
+	assert_int_equal(w->nheld, 2);			    /* t1's fetch and t2's step, as the store says */
 	assert_string_equal(step_status(s1a), "running/1"); /* the store: as before the group */
 	assert_string_equal(step_status(s1b), "pending/0");
 	assert_int_equal(engine_task_json(e, r3, false), NULL);

@@ -16,8 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ENGINE_INTERNAL 1
-#include "engine.h"
+#include "engine_int.h"
 #include "log.h"
 
 static char test_path[64];

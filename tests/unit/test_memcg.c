@@ -227,6 +227,69 @@ static void test_pgrp_rss(void **state)
 	assert_int_equal(rs[1], 0);
 }
 
+/* Start a process group (its leader small) whose second process touches 40 MB, optionally in
+ * cgroup m; returns the leader's pid once the memory is held. */
+static pid_t start_family(const struct memcg *m)
+{
+	int fds[2];
+	char c;
+
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		if (m != NULL && memcg_attach(m, 0) < 0)
+			_exit(3);
+		if (fork() == 0) {
+			char *mem = touch_mb(40);
+			(void)mem;
+			if (write(fds[1], "x", 1) != 1)
+				_exit(1);
+		}
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	return pid;
+}
+
+/* A program's memory (memcg_program_memory): its child's 40 MB count, with or without a cgroup. */
+static void test_program_memory(void **state)
+{
+	(void)state;
+	char err[512];
+	pid_t pid = start_family(NULL);
+	long long bytes = memcg_program_memory(NULL, pid);
+
+	kill(-pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	print_message("# process group %d: %lld MB\n", (int)pid, bytes >> 20);
+	assert_true(bytes >= (40LL << 20));
+	assert_int_equal(memcg_program_memory(NULL, 0), 0); /* nothing runs */
+
+	struct memcg_root *r = memcg_root_open(NULL, err, sizeof(err));
+	if (r == NULL) {
+		print_message("# no usable memory cgroup here (%s): cgroup half skipped\n", err);
+		return;
+	}
+	struct memcg *m = memcg_create(r, "program-memory", 0, err, sizeof(err));
+	if (m == NULL)
+		fail_msg("memcg_create: %s", err);
+	pid = start_family(m);
+	bytes = memcg_program_memory(m, pid);
+	kill(-pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	print_message("# cgroup %s: %lld MB\n", memcg_path(m), bytes >> 20);
+	assert_true(bytes >= (40LL << 20));
+	for (int i = 0; i < 100 && memcg_kill(m, SIGKILL) > 0; i++)
+		usleep(10000);
+	memcg_destroy(m);
+	memcg_root_close(r);
+}
+
 static void test_root_none(void **state)
 {
 	(void)state;
@@ -348,8 +411,8 @@ int main(void)
 	    cmocka_unit_test(test_parse_self_cgroup), cmocka_unit_test(test_resolve_dir),
 	    cmocka_unit_test(test_parse_key),	      cmocka_unit_test(test_list_and_sanitize),
 	    cmocka_unit_test(test_parse_stat),	      cmocka_unit_test(test_kmsg_is_oom),
-	    cmocka_unit_test(test_pgrp_rss),	      cmocka_unit_test(test_root_none),
-	    cmocka_unit_test(test_real_oom_kill),
+	    cmocka_unit_test(test_pgrp_rss),	      cmocka_unit_test(test_program_memory),
+	    cmocka_unit_test(test_root_none),	      cmocka_unit_test(test_real_oom_kill),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
