@@ -17,7 +17,6 @@
  * anywhere else (tests/lint/state_doors.sh checks).
  */
 
-
 #include <stdbool.h>
 
 #include "engine_int.h"
