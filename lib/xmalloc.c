@@ -4,6 +4,7 @@
  */
 #include "xmalloc.h"
 
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,11 @@ static void xmalloc_fail(const char *where, size_t n)
 	log_error("%s: out of memory (%zu bytes)", where, n);
 	log_flush();
 	_exit(111);
+}
+
+void xmalloc_failed_at(size_t n, const char *where)
+{
+	xmalloc_fail(where, n);
 }
 
 void *xmalloc_at(size_t n, const char *where)
@@ -95,4 +101,14 @@ int xasprintf_at(const char *where, char **out, const char *fmt, ...)
 		xmalloc_fail(where, 0);
 	}
 	return n;
+}
+
+static void *xmalloc_json_alloc(size_t n)
+{
+	return xmalloc_at(n, "json");
+}
+
+void xmalloc_json(void)
+{
+	json_set_alloc_funcs(xmalloc_json_alloc, free);
 }

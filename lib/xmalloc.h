@@ -8,8 +8,6 @@
  * overcommits, so such a failure means the address space is gone; nothing sensible can go on, and
  * the store holds every acknowledged task for the next start.
  *
- * jansson keeps returning NULL (its callers already pass NULL along safely: a refused reply).
- *
  * Code under lib/ (shared with libtaskvisor and the queue backend) never calls these: it returns
  * an error (STYLE.md rule 4). tests/lint/include_graph.py refuses lib/ files that include this one.
  */
@@ -33,6 +31,13 @@ char *xstrdup_at(const char *s, const char *where);
 char *xstrndup_at(const char *s, size_t n, const char *where);
 /* asprintf; returns the length. */
 int xasprintf_at(const char *where, char **out, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An allocation inside a call that returns errors (jansson, proto_wbuf_*) failed where the
+ * caller has no recovery: the same log line and exit. */
+#define xmalloc_failed(n) xmalloc_failed_at((n), __func__)
+void xmalloc_failed_at(size_t n, const char *where);
+/* Make jansson allocate through xmalloc too: a program's json_object() never returns NULL
+ * (each program's main calls it once; libtaskvisor leaves jansson as its caller set it). */
+void xmalloc_json(void);
 /* Test seam: the exit on failure (NULL = exit(111) after the log line). */
 void xmalloc_set_fail(void (*fail)(const char *where, size_t n));
 

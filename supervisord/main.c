@@ -19,6 +19,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "xmalloc.h"
 
 #define DEFAULT_CONF "/etc/taskvisor/taskvisord.conf"
 
@@ -152,6 +153,7 @@ int main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	log_init("taskvisord", LOG_LVL_INFO, 1);
+	xmalloc_json(); /* README "Errors": jansson allocates through xmalloc too */
 	while ((ch = getopt_long(argc, argv, "c:nhv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -218,7 +220,7 @@ int main(int argc, char **argv)
 		if (main_pidfile_write(d.conf->pidfile) < 0)
 			log_warn("%s: cannot write the pidfile", d.conf->pidfile);
 		else
-			d.pidfile = strdup(d.conf->pidfile);
+			d.pidfile = xstrdup(d.conf->pidfile);
 	}
 	if (daemon_init(&d, err, sizeof(err)) < 0) {
 		log_error("%s", err);

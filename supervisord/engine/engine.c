@@ -41,6 +41,7 @@
 
 #include "engine_int.h"
 #include "log.h"
+#include "xmalloc.h"
 #include "proto.h"
 
 #define ENGINE_TICK_S 5.0	     /* fallback re-check of delays, deadlines, leases */
@@ -127,15 +128,15 @@ static void engine_task_remove(struct engine *e, struct etask *t)
 
 json_t *engine_task_output(struct etask *t)
 {
-	if (t->output == NULL && (t->output = json_object()) == NULL)
-		fatalx("engine: out of memory");
+	if (t->output == NULL)
+		t->output = json_object(); /* xmalloc_json: never NULL */
 	return t->output;
 }
 
 json_t *engine_task_progress(struct etask *t)
 {
-	if (t->progress == NULL && (t->progress = json_object()) == NULL)
-		fatalx("engine: out of memory");
+	if (t->progress == NULL)
+		t->progress = json_object();
 	return t->progress;
 }
 
@@ -159,9 +160,8 @@ struct equeue *engine_queue(struct engine *e, const char *name)
 	for (q = e->queues; q != NULL; q = q->next)
 		if (strcmp(q->name, name) == 0)
 			return q;
-	q = calloc(1, sizeof(*q));
-	if (q == NULL || (q->name = strdup(name)) == NULL)
-		fatalx("engine: out of memory");
+	q = xcalloc(1, sizeof(*q));
+	q->name = xstrdup(name);
 	q->next = e->queues;
 	e->queues = q;
 	return q;
@@ -175,7 +175,7 @@ void engine_kick(struct engine *e)
 		ev_idle_start(e->loop, &e->kick);
 }
 
-int engine_tx(struct engine *e)
+int engine_tx_open(struct engine *e)
 {
 	if (e->in_tx)
 		return 0;
@@ -190,6 +190,12 @@ int engine_tx(struct engine *e)
 	e->in_tx = true;
 	engine_kick(e);
 	return 0;
+}
+
+void engine_tx(struct engine *e)
+{
+	if (engine_tx_open(e) < 0)
+		return; /* the group counts as failed: engine_commit reloads memory from the store */
 }
 
 /* Put t on this group's dirty list; row says its task row must be written too. */
@@ -229,7 +235,7 @@ void engine_error(struct engine *e, struct etask *t, int idx, const char *msg, c
 	struct q_error er = {
 	    .task = t->row.rowid, .idx = idx, .message = msg, .output_tail = tail, .at = engine_now()};
 
-	if (engine_tx(e) < 0 || engine_task_save(e, t) < 0 || e->ops->error_insert(e->b, &er) < 0)
+	if (engine_tx_open(e) < 0 || engine_task_save(e, t) < 0 || e->ops->error_insert(e->b, &er) < 0)
 		log_warnx("engine: task %s: recording error \"%s\": %s", t->row.id, msg, e->ops->error(e->b));
 	if (idx >= 0 && (size_t)idx < t->nsteps)
 		log_info("task %s (%s): step %s: %s", t->row.id, t->row.label, t->steps[idx].row.name, msg);
@@ -239,10 +245,8 @@ void engine_error(struct engine *e, struct etask *t, int idx, const char *msg, c
 
 struct reply *engine_reply_add(struct engine *e, struct conn *c, uint32_t type, json_t *body, bool read)
 {
-	struct reply *r = calloc(1, sizeof(*r));
+	struct reply *r = xcalloc(1, sizeof(*r));
 
-	if (r == NULL)
-		fatalx("engine: out of memory");
 	r->c = c;
 	r->type = type;
 	r->body = body;
@@ -311,10 +315,8 @@ static void engine_save_planned(struct engine *e)
 			mt++;
 			ms += t->nsteps;
 		}
-	tasks = calloc(mt + 1, sizeof(*tasks));
-	steps = calloc(ms + 1, sizeof(*steps));
-	if (tasks == NULL || steps == NULL)
-		fatalx("engine: out of memory");
+	tasks = xcalloc(mt + 1, sizeof(*tasks));
+	steps = xcalloc(ms + 1, sizeof(*steps));
 	for (t = e->unsaved; t != NULL; t = next) {
 		next = t->unext;
 		t->unext = NULL;
@@ -392,10 +394,8 @@ static void engine_flush(struct engine *e)
 		if (t->changed && t->waiters != NULL && !t->notify) {
 			if (e->nnotify == e->cnotify) {
 				size_t n = e->cnotify != 0 ? e->cnotify * 2 : 64;
-				struct etask **nn = realloc(e->notify, n * sizeof(*nn));
+				struct etask **nn = xreallocarray(e->notify, n, sizeof(*nn));
 
-				if (nn == NULL)
-					fatalx("engine: out of memory");
 				e->notify = nn;
 				e->cnotify = n;
 			}
@@ -504,9 +504,7 @@ static void engine_notify_waiters(struct engine *e)
 		t->notify = false;
 		for (w = t->waiters; w != NULL; w = w->next)
 			n++;
-		conns = calloc(n + 1, sizeof(*conns));
-		if (conns == NULL)
-			fatalx("engine: out of memory");
+		conns = xcalloc(n + 1, sizeof(*conns));
 		for (w = t->waiters, k = 0; w != NULL; w = next) {
 			next = w->next;
 			conns[k++] = w->c;
@@ -583,7 +581,7 @@ void engine_commit(struct engine *e)
 	}
 	engine_dispatch(e);
 	engine_late_sweep(e, true, false);
-	if ((e->dirty != NULL || e->unsaved != NULL) && engine_tx(e) == 0)
+	if ((e->dirty != NULL || e->unsaved != NULL) && engine_tx_open(e) == 0)
 		engine_flush(e);
 	if (e->in_tx || e->flush_error[0] != '\0') {
 		bool was_tx = e->in_tx;

@@ -113,7 +113,7 @@ int engine_chord_spawn(struct engine *e, struct estep *s, json_t *req, char *err
 	struct q_task row;
 	int idx = s->row.spawned, rc;
 
-	if (engine_tx(e) < 0) {
+	if (engine_tx_open(e) < 0) {
 		snprintf(err, errlen, "database: %s", e->ops->error(e->b));
 		return -1;
 	}

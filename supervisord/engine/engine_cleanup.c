@@ -107,7 +107,7 @@ long engine_cleanup(struct engine *e, const char *search, long long after_s, boo
 			json_array_append_new(ids, json_string(x.ids[i]));
 		if (noop)
 			continue;
-		if (engine_tx(e) < 0 || e->ops->task_delete(e->b, x.rowids[i]) < 0) {
+		if (engine_tx_open(e) < 0 || e->ops->task_delete(e->b, x.rowids[i]) < 0) {
 			snprintf(err, errlen, "database: %s", e->ops->error(e->b));
 			free(x.rowids);
 			free(x.ids);
@@ -153,7 +153,7 @@ static void cleanup_job_step(struct engine *e, struct cleanup_job *j)
 			    CLEANUP_BATCH_MAX_US)
 				break; /* a slow disk or a loaded machine: the rest in the next batch */
 		}
-		if (engine_tx(e) < 0 || e->ops->task_delete(e->b, j->rowids[j->next]) < 0) {
+		if (engine_tx_open(e) < 0 || e->ops->task_delete(e->b, j->rowids[j->next]) < 0) {
 			char err[300];
 
 			snprintf(err, sizeof(err), "database: %s", e->ops->error(e->b));

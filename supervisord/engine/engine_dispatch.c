@@ -13,6 +13,7 @@
 
 #include "engine_int.h"
 #include "log.h"
+#include "xmalloc.h"
 #include "proto.h"
 
 #define DISPATCH_MAX_SKIP 4096 /* ready steps looked past per round when no worker serves them */
@@ -73,7 +74,7 @@ void engine_worker_send(struct worker *w, uint32_t type, json_t *body)
 
 	json_decref(body);
 	if (text == NULL || proto_wbuf_add(&w->outbox, type, text, strlen(text)) < 0)
-		fatalx("engine: out of memory");
+		xmalloc_failed(text != NULL ? strlen(text) : 0);
 	free(text);
 	engine_kick(w->e);
 }
@@ -81,13 +82,13 @@ void engine_worker_send(struct worker *w, uint32_t type, json_t *body)
 /*
  * The STEP message is the one every task gets, so it is written as text
  * straight into the outbox: building it as a jansson object and dumping it
- * was a tenth of the daemon's time per task. ob_* append to the outbox and
- * die on ENOMEM as the rest of the engine does.
+ * was a tenth of the daemon's time per task. ob_* append to the outbox; an
+ * allocation failure there follows README "Errors" (xmalloc.h).
  */
 static void ob_raw(struct proto_wbuf *b, const char *s, size_t n)
 {
 	if (proto_wbuf_reserve(b, b->len + n) < 0)
-		fatalx("engine: out of memory");
+		xmalloc_failed(b->len + n);
 	memcpy(b->buf + b->len, s, n);
 	b->len += n;
 }
@@ -209,7 +210,7 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 		return;
 	}
 	free(s->row.worker);
-	s->row.worker = strdup(w->name);
+	s->row.worker = xstrdup(w->name);
 	s->row.pid = w->pid;
 	s->row.attempts++;
 	s->row.spawned = 0; /* a re-run spawns index 0, 1, ... again: the same children */
@@ -290,7 +291,7 @@ static void dispatch_queue(struct engine *e, struct equeue *q)
 			skipped++;
 			continue;
 		}
-		if (engine_tx(e) < 0)
+		if (engine_tx_open(e) < 0)
 			return;
 		dispatch_claim(e, w, s);
 	}
@@ -336,8 +337,8 @@ struct worker *engine_worker_hello(struct engine *e, struct conn *c, json_t *req
 	w->id = e->next_worker_id++;
 	w->pid = pid;
 	w->prefetch = (int)prefetch;
-	w->held = calloc((size_t)prefetch, sizeof(*w->held));
-	w->handlers = calloc(json_array_size(handlers) + 1, sizeof(char *));
+	w->held = xcalloc((size_t)prefetch, sizeof(*w->held));
+	w->handlers = xcalloc(json_array_size(handlers) + 1, sizeof(char *));
 	proto_wbuf_init(&w->outbox);
 	json_array_foreach(handlers, i, v)
 	{
@@ -348,7 +349,7 @@ struct worker *engine_worker_hello(struct engine *e, struct conn *c, json_t *req
 		if (strcmp(h, "*") == 0)
 			w->commands = true;
 		else
-			w->handlers[w->nhandlers++] = strdup(h);
+			w->handlers[w->nhandlers++] = xstrdup(h);
 	}
 	if (json_array_size(handlers) == 0)
 		w->commands = true;
@@ -357,21 +358,19 @@ struct worker *engine_worker_hello(struct engine *e, struct conn *c, json_t *req
 	w->supervised = program != NULL;
 	if (program != NULL) {
 		engine_worker_seen_add(e, fullname); /* `ping` reports this program from now on */
-		w->name = strdup(program);
+		w->name = xstrdup(program);
 	} else if (json_string_value(json_object_get(req, "name")) != NULL) {
-		w->name = strdup(json_string_value(json_object_get(req, "name")));
+		w->name = xstrdup(json_string_value(json_object_get(req, "name")));
 	} else {
 		char buf[32];
 
 		snprintf(buf, sizeof(buf), "pid-%ld", (long)pid);
-		w->name = strdup(buf);
+		w->name = xstrdup(buf);
 	}
 	w->q = engine_queue(e, queue);
 	{
-		struct worker **nw = realloc(w->q->workers, (w->q->nworkers + 1) * sizeof(*nw));
+		struct worker **nw = xreallocarray(w->q->workers, w->q->nworkers + 1, sizeof(*nw));
 
-		if (nw == NULL)
-			fatalx("engine: out of memory");
 		w->q->workers = nw;
 		nw[w->q->nworkers++] = w;
 	}
@@ -905,9 +904,8 @@ void engine_worker_seen_add(struct engine *e, const char *fullname)
 
 	if (fullname == NULL || engine_worker_seen(e, fullname))
 		return;
-	n = realloc(e->seen, (e->nseen + 1) * sizeof(*n));
-	if (n == NULL || (n[e->nseen] = strdup(fullname)) == NULL)
-		fatalx("engine: out of memory");
+	n = xreallocarray(e->seen, e->nseen + 1, sizeof(*n));
+	n[e->nseen] = xstrdup(fullname);
 	e->seen = n;
 	e->nseen++;
 }

@@ -223,7 +223,12 @@ struct engine {
 /* engine.c */
 /* A write and a read on the database: 0 or -1, a line for `ping` in msg. */
 int engine_ping_db(struct engine *e, char *msg, size_t len);
-int engine_tx(struct engine *e); /* make sure the group transaction is open */
+/* Make sure the group transaction is open: 0, or -1 when BEGIN failed, which also fails the
+ * whole group (engine_commit then reloads memory from the store, engine_journal.c). */
+int engine_tx_open(struct engine *e) __attribute__((warn_unused_result));
+/* The same for a caller that goes on changing memory either way: a failed BEGIN is handled by
+ * the group's failure at commit, never by the caller. */
+void engine_tx(struct engine *e);
 void engine_kick(struct engine *e);
 /* Insert t's rows now if they wait for the flush (before anything refers to them). */
 int engine_task_save(struct engine *e, struct etask *t);

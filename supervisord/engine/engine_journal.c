@@ -28,6 +28,7 @@
 
 #include "engine_int.h"
 #include "log.h"
+#include "xmalloc.h"
 
 #define JOURNAL_RETRY_FIRST_MS 100
 #define JOURNAL_RETRY_MAX_MS 5000
@@ -52,10 +53,8 @@ static struct journal_entry *journal_add(struct engine *e, enum journal_kind kin
 	}
 	if (e->njournal == e->cjournal) {
 		size_t n = e->cjournal != 0 ? e->cjournal * 2 : 64;
-		struct journal_entry *nj = realloc(e->journal, n * sizeof(*nj));
+		struct journal_entry *nj = xreallocarray(e->journal, n, sizeof(*nj));
 
-		if (nj == NULL)
-			fatalx("engine: out of memory");
 		e->journal = nj;
 		e->cjournal = n;
 	}
@@ -70,10 +69,8 @@ static struct journal_entry *journal_add(struct engine *e, enum journal_kind kin
 
 static char *journal_strdup(const char *s)
 {
-	char *d = s != NULL ? strdup(s) : NULL;
+	char *d = s != NULL ? xstrdup(s) : NULL;
 
-	if (s != NULL && d == NULL)
-		fatalx("engine: out of memory");
 	return d;
 }
 
@@ -254,9 +251,7 @@ struct resync {
 	do {                                                                                                 \
 		if ((n) == (cap)) {                                                                          \
 			size_t nc_ = (cap) != 0 ? (cap)*2 : 16;                                              \
-			void *np_ = realloc((arr), nc_ * sizeof(*(arr)));                                    \
-			if (np_ == NULL)                                                                     \
-				fatalx("engine: out of memory");                                             \
+			void *np_ = xreallocarray((arr), nc_, sizeof(*(arr)));                               \
 			(arr) = np_;                                                                         \
 			(cap) = nc_;                                                                         \
 		}                                                                                            \
@@ -385,10 +380,8 @@ static void resync_holds(struct engine *e, struct resync *x)
 			if (h == NULL) {
 				if (w->nheld >= w->prefetch) {
 					struct held *nh =
-					    realloc(w->held, (size_t)(w->nheld + 1) * sizeof(*nh));
+					    xreallocarray(w->held, (size_t)w->nheld + 1, sizeof(*nh));
 
-					if (nh == NULL)
-						fatalx("engine: out of memory");
 					w->held = nh;
 				}
 				h = &w->held[w->nheld++];

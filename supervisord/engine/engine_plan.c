@@ -25,6 +25,7 @@
 #include "engine_int.h"
 #include "expand.h"
 #include "log.h"
+#include "xmalloc.h"
 
 #define PLAN_MAX_LOCKS 64
 
@@ -189,12 +190,8 @@ static const char *plan_keep(struct plan_lookup *x, char *s)
 		return NULL;
 	if (x->nscratch == x->cscratch) {
 		size_t n = x->cscratch != 0 ? x->cscratch * 2 : 8;
-		char **ns = realloc(x->scratch, n * sizeof(*ns));
+		char **ns = xreallocarray(x->scratch, n, sizeof(*ns));
 
-		if (ns == NULL) {
-			free(s);
-			return NULL;
-		}
 		x->scratch = ns;
 		x->cscratch = n;
 	}
@@ -208,19 +205,19 @@ static char *plan_value_text(json_t *v)
 
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		return strdup(json_string_value(v));
+		return xstrdup(json_string_value(v));
 	case JSON_INTEGER:
 		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return strdup(buf);
+		return xstrdup(buf);
 	case JSON_REAL:
 		snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
-		return strdup(buf);
+		return xstrdup(buf);
 	case JSON_TRUE:
-		return strdup("true");
+		return xstrdup("true");
 	case JSON_FALSE:
-		return strdup("false");
+		return xstrdup("false");
 	case JSON_NULL:
-		return strdup("");
+		return xstrdup("");
 	default:
 		return json_dumps(v, JSON_COMPACT);
 	}
@@ -242,13 +239,13 @@ static const char *plan_lookup_fn(void *arg, const char *name)
 		if (v != NULL)
 			text = plan_value_text(v);
 	} else if (strcmp(name, "triggered_by") == 0 || strcmp(name, "user") == 0) {
-		text = strdup(x->user != NULL ? x->user : "");
+		text = xstrdup(x->user != NULL ? x->user : "");
 	} else if (strcmp(name, "label") == 0) {
-		text = strdup(x->label);
+		text = xstrdup(x->label);
 	}
 	if (text == NULL) {
 		if (x->missing == NULL)
-			x->missing = strdup(name);
+			x->missing = xstrdup(name);
 		return NULL;
 	}
 	return plan_keep(x, text);
@@ -334,8 +331,8 @@ static int plan_step(struct plan_lookup *x, const struct conf_step *st, char **c
 		goto out;
 	}
 	if (t->shell) { /* no substitution (refused at load): this only turns %% into % */
-		v[0] = strdup("/bin/sh");
-		v[1] = strdup("-c");
+		v[0] = xstrdup("/bin/sh");
+		v[1] = xstrdup("-c");
 		if ((v[2] = plan_expand(x, st->command, what, err, errlen)) == NULL)
 			goto out;
 	}
@@ -539,8 +536,8 @@ static int plan_build(struct engine *e, json_t *req, const char *user, struct pl
 		goto out;
 	}
 	p->input_text = json_dumps(p->input, JSON_COMPACT);
-	p->commands = calloc(p->type->nsteps, sizeof(*p->commands));
-	p->argvs = calloc(p->type->nsteps, sizeof(*p->argvs));
+	p->commands = xcalloc(p->type->nsteps, sizeof(*p->commands));
+	p->argvs = xcalloc(p->type->nsteps, sizeof(*p->argvs));
 	if (p->input_text == NULL || p->commands == NULL || p->argvs == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -657,7 +654,7 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 	 * task touches into a statement journal: ~15 % of the daemon's CPU per task.
 	 */
 	sp = p.nlocks > 0;
-	if (engine_tx(e) < 0 || (sp && e->ops->savepoint(e->b) < 0)) {
+	if (engine_tx_open(e) < 0 || (sp && e->ops->savepoint(e->b) < 0)) {
 		snprintf(err, errlen, "database: %s", e->ops->error(e->b));
 		plan_free(&p);
 		return NULL;
@@ -672,18 +669,18 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 		return NULL;
 	}
 	engine_new_id(e, t->row.id);
-	t->row.label = strdup(p.type->label);
+	t->row.label = xstrdup(p.type->label);
 	t->row.name = p.name;
 	p.name = NULL;
-	t->row.queue = strdup(p.type->queue != NULL ? p.type->queue : "default");
+	t->row.queue = xstrdup(p.type->queue != NULL ? p.type->queue : "default");
 	t->row.input = p.input_text;
 	p.input_text = NULL;
 	t->row.result = QR_PENDING; /* state: planning (calloc) until the locks are decided */
-	t->row.triggered_by = user != NULL ? strdup(user) : NULL;
+	t->row.triggered_by = user != NULL ? xstrdup(user) : NULL;
 	if (parent != NULL)
-		t->row.parent_task_id = strdup(parent->row.id);
+		t->row.parent_task_id = xstrdup(parent->row.id);
 	else if (p.parent_id[0] != '\0')
-		t->row.parent_task_id = strdup(p.parent_id);
+		t->row.parent_task_id = xstrdup(p.parent_id);
 	t->row.parent_step = parent != NULL ? parent_step : -1;
 	t->row.spawn_index = parent != NULL && e->plan_spawn ? e->plan_spawn_index : -1;
 	t->row.recurring_id = e->plan_recurring_id;
@@ -736,11 +733,11 @@ struct etask *engine_plan(struct engine *e, json_t *req, const char *user, struc
 		s->row.rowid = e->next_step++;
 		s->row.task = t->row.rowid;
 		s->row.idx = (int)i;
-		s->row.name = strdup(cs->name);
+		s->row.name = xstrdup(cs->name);
 		s->row.command = p.commands[i];
 		s->row.argv = p.argvs[i];
 		p.commands[i] = p.argvs[i] = NULL;
-		s->row.handler = cs->command == NULL && cs->handler != NULL ? strdup(cs->handler) : NULL;
+		s->row.handler = cs->command == NULL && cs->handler != NULL ? xstrdup(cs->handler) : NULL;
 		if (i == 0 && !delayed && !conflict) /* pending (calloc) -> ready: in the table */
 			(void)engine_state_step(e, s, QS_READY, "planned");
 		if (!t->unsaved && e->ops->step_insert(e->b, &s->row) < 0)
@@ -828,7 +825,7 @@ int engine_plan_relock(struct engine *e, const struct q_task *row, char *err, si
 		return -1;
 	}
 	json_decref(req);
-	if (engine_tx(e) < 0 || e->ops->savepoint(e->b) < 0)
+	if (engine_tx_open(e) < 0 || e->ops->savepoint(e->b) < 0)
 		goto dberr;
 	memset(&conf, 0, sizeof(conf));
 	conf.e = e;

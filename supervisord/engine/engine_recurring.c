@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "engine_int.h"
 #include "log.h"
+#include "xmalloc.h"
 
 static struct erec *recurring_add(struct engine *e, struct q_recurring *row, char *err, size_t errlen)
 {
@@ -119,7 +120,7 @@ static void recurring_fire(struct engine *e, struct erec *r, int64_t now)
 			(void)engine_state_recurring(e, &r->row, QREC_FINISHED, why); /* from active */
 		}
 	}
-	if (engine_tx(e) < 0 || e->ops->recurring_update(e->b, &r->row) < 0)
+	if (engine_tx_open(e) < 0 || e->ops->recurring_update(e->b, &r->row) < 0)
 		log_warnx("engine: recurring logic %s: %s", r->row.id, e->ops->error(e->b));
 }
 
@@ -185,15 +186,15 @@ struct erec *engine_recurring_schedule(struct engine *e, json_t *req, const char
 	json_decref(probe);
 	memset(&row, 0, sizeof(row));
 	engine_new_id(e, row.id);
-	row.label = strdup(label);
-	row.cron = strdup(cron);
+	row.label = xstrdup(label);
+	row.cron = xstrdup(cron);
 	row.input = json_dumps(input, JSON_COMPACT);
 	json_decref(input);
-	row.triggered_by = user != NULL ? strdup(user) : NULL;
+	row.triggered_by = user != NULL ? xstrdup(user) : NULL;
 	row.iterations = iterations > 0 ? (int)iterations : 0;
 	row.until = until;
 	row.created_at = now; /* state: active (memset) */
-	row.name = name != NULL ? strdup(name) : NULL;
+	row.name = name != NULL ? xstrdup(name) : NULL;
 	r = recurring_add(e, &row, err, errlen);
 	if (r == NULL) {
 		q_recurring_clear(&row);
@@ -207,7 +208,7 @@ struct erec *engine_recurring_schedule(struct engine *e, json_t *req, const char
 		free(r);
 		return NULL;
 	}
-	if (engine_tx(e) < 0 || e->ops->recurring_insert(e->b, &r->row) < 0) {
+	if (engine_tx_open(e) < 0 || e->ops->recurring_insert(e->b, &r->row) < 0) {
 		snprintf(err, errlen, "database: %s", e->ops->error(e->b));
 		e->recs = r->next;
 		q_recurring_clear(&r->row);
@@ -240,7 +241,7 @@ int engine_recurring_cancel(struct engine *e, const char *id, struct q_recurring
 	}
 	(void)engine_state_recurring(e, row, QREC_CANCELLED, "cancelled"); /* from active: allowed */
 	row->next_at = 0;
-	if (engine_tx(e) < 0 || e->ops->recurring_update(e->b, row) < 0) {
+	if (engine_tx_open(e) < 0 || e->ops->recurring_update(e->b, row) < 0) {
 		snprintf(err, errlen, "database: %s", e->ops->error(e->b));
 		q_recurring_clear(row);
 		return -1;

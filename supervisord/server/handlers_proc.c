@@ -27,6 +27,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "xmalloc.h"
 #include "proc.h"
 #include "proto.h"
 
@@ -260,9 +261,7 @@ static void handlers_wait_item_add(struct proc_wait *w, struct proc *p, json_t *
 {
 	if (w->nitems == w->cap) {
 		size_t ncap = w->cap ? w->cap * 2 : 16;
-		struct proc_wait_item *ni = realloc(w->items, ncap * sizeof(*ni));
-		if (ni == NULL)
-			fatal("realloc");
+		struct proc_wait_item *ni = xreallocarray(w->items, ncap, sizeof(*ni));
 		w->items = ni;
 		w->cap = ncap;
 	}
@@ -394,9 +393,7 @@ static void handlers_wait_phase(struct proc_wait *w)
 			continue;
 		if (strcmp(name, "all") == 0) {
 			struct proc **procs = sv_procs(sv, &np);
-			struct proc **copy = malloc((np + 1) * sizeof(*copy));
-			if (copy == NULL)
-				fatal("malloc");
+			struct proc **copy = xreallocarray(NULL, np + 1, sizeof(*copy));
 			memcpy(copy, procs, np * sizeof(*copy));
 			for (size_t k = 0; k < np; k++)
 				handlers_wait_one(w, copy[k], false);
@@ -408,9 +405,7 @@ static void handlers_wait_phase(struct proc_wait *w)
 										  "ERROR (no such group)"));
 				continue;
 			}
-			struct proc **copy = malloc((np + 1) * sizeof(*copy));
-			if (copy == NULL)
-				fatal("malloc");
+			struct proc **copy = xreallocarray(NULL, np + 1, sizeof(*copy));
 			memcpy(copy, members, np * sizeof(*copy));
 			for (size_t k = 0; k < np; k++)
 				handlers_wait_one(w, copy[k], false);

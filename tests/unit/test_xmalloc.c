@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,12 +90,47 @@ static void test_real_failure_exits(void **state)
 	assert_non_null(strstr(buf, "test_real_failure_exits: out of memory (1073741824 bytes)"));
 }
 
+/* After xmalloc_json(), jansson's allocations follow the same policy: exit 111, never NULL. */
+static void test_json_follows(void **state)
+{
+	int fds[2], status;
+	char buf[256] = "";
+	pid_t pid;
+	(void)state;
+#if defined(__SANITIZE_ADDRESS__)
+	skip();
+#endif
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = {256u << 20, 256u << 20};
+		json_t *a;
+		dup2(fds[1], 2);
+		log_init("test_xmalloc", LOG_LVL_INFO, 0);
+		xmalloc_json();
+		setrlimit(RLIMIT_AS, &rl);
+		a = json_array();
+		for (;;)
+			if (json_array_append_new(a, json_string("a string that takes room")) < 0)
+				_exit(3); /* jansson said no: the policy was not followed */
+	}
+	close(fds[1]);
+	assert_true(read(fds[0], buf, sizeof(buf) - 1) > 0);
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 111);
+	assert_non_null(strstr(buf, "json: out of memory"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ok),
 	    cmocka_unit_test(test_overflow),
 	    cmocka_unit_test(test_real_failure_exits),
+	    cmocka_unit_test(test_json_follows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
