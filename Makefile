@@ -66,7 +66,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BINS = $(BUILD)/bin/taskvisord $(BUILD)/bin/taskvisorctl $(SVC_BINS)
 # The SQLite queue backend, loaded by the daemon from ../lib/taskvisor/ beside its bin/ (lib/queue.c).
 BACKEND = $(BUILD)/lib/taskvisor/queue-sqlite.so
-BACKEND_OBJS = $(addprefix $(BUILD)/pic/lib/,queue.o queue_sqlite.o search.o)
+BACKEND_OBJS = $(addprefix $(BUILD)/pic/lib/,queue.o queue_sqlite.o search.o when.o)
 
 .SECONDARY:
 .PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz fuzz-build stress

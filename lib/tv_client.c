@@ -5,7 +5,6 @@
  */
 #include "taskvisor.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -14,11 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "proto.h"
+#include "when.h"
 
 #define TV_CLIENT_TIMEOUT_MS 30000
 
@@ -477,128 +476,15 @@ out:
 
 /* ---- Times ---- */
 
-/* Parse a zone suffix: "", "Z", "+01:00", "-0530". 1 with *off seconds east, 0 none, -1 bad. */
-static int tv_parse_zone(const char *s, long *off)
-{
-	int h, m = 0;
-
-	while (*s == ' ')
-		s++;
-	if (*s == '\0')
-		return 0;
-	if ((s[0] == 'Z' || s[0] == 'z') && s[1] == '\0') {
-		*off = 0;
-		return 1;
-	}
-	if ((s[0] == '+' || s[0] == '-') && isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2])) {
-		h = (s[1] - '0') * 10 + (s[2] - '0');
-		const char *p = s + 3;
-		if (*p == ':')
-			p++;
-		if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1])) {
-			m = (p[0] - '0') * 10 + (p[1] - '0');
-			p += 2;
-		}
-		if (*p != '\0' || h > 23 || m > 59)
-			return -1;
-		*off = (h * 3600L + m * 60L) * (s[0] == '-' ? -1 : 1);
-		return 1;
-	}
-	return -1;
-}
-
-/* tv_parse_time without the check that the result is a number JSON can carry. */
-static int tv_parse_time_any(const char *s, double now, double *out)
-{
-	static const char *const fmts[] = {
-	    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d",
-	};
-	char *end;
-
-	if (s == NULL)
-		return -1;
-	while (*s == ' ')
-		s++;
-	if (*s == '\0')
-		return -1;
-	if (strcmp(s, "now") == 0) {
-		*out = now;
-		return 0;
-	}
-	if (*s == '+') {
-		double v = strtod(s + 1, &end), mul = 1;
-		if (end == s + 1 || v < 0)
-			return -1;
-		switch (*end) {
-		case '\0':
-		case 's':
-			break;
-		case 'm':
-			mul = 60;
-			break;
-		case 'h':
-			mul = 3600;
-			break;
-		case 'd':
-			mul = 86400;
-			break;
-		case 'w':
-			mul = 7 * 86400;
-			break;
-		default:
-			return -1;
-		}
-		if (*end != '\0' && end[1] != '\0')
-			return -1;
-		*out = now + v * mul;
-		return 0;
-	}
-	if (*s == '@' || isdigit((unsigned char)*s)) {
-		const char *p = *s == '@' ? s + 1 : s;
-		double v = strtod(p, &end);
-		if (end != p && *end == '\0' && (*s == '@' || strchr(p, '-') == NULL)) {
-			*out = v;
-			return 0;
-		}
-	}
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		struct tm tm;
-		long off = 0;
-		int z;
-		double frac = 0;
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, fmts[i], &tm);
-		if (end == NULL)
-			continue;
-		if (*end == '.' && i < 2) { /* fractional seconds */
-			frac = strtod(end, &end);
-		}
-		z = tv_parse_zone(end, &off);
-		if (z < 0)
-			continue;
-		if (z == 1) {
-			*out = (double)timegm(&tm) - (double)off + frac;
-		} else {
-			time_t t;
-			tm.tm_isdst = -1;
-			t = mktime(&tm);
-			if (t == (time_t)-1)
-				return -1;
-			*out = (double)t + frac;
-		}
-		return 0;
-	}
-	return -1;
-}
-
-/* inf and nan have no JSON form (json_real() refuses them): the request would go without the time.
- * Found by tests/fuzz/fuzz_time.c. */
+/* The shared grammar (lib/when.h), in seconds; the start of a day or minute. Never inf or nan:
+ * json_real() refuses them (found by tests/fuzz/fuzz_time.c). */
 int tv_parse_time(const char *s, double now, double *out)
 {
-	double t;
+	struct when w;
 
-	if (tv_parse_time_any(s, now, &t) < 0 || !isfinite(t))
+	if (!(fabs(now) <= (double)WHEN_MAX_MS / 1000.0) ||
+	    when_parse(s, (int64_t)llround(now * 1000.0), 0, &w) < 0)
 		return -1;
-	*out = t;
+	*out = (double)w.start_ms / 1000.0;
 	return 0;
 }

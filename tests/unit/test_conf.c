@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "when.h"
 
 static char tmpdir[PATH_MAX];
 static char oldcwd[PATH_MAX];
@@ -1048,8 +1049,7 @@ static void test_task_errors(void **state)
 	assert_null(conf_load("main.conf", err, sizeof(err)));
 	assert_true(strncmp(err, "main.conf:7: input: not JSON: ", 30) == 0);
 	snprintf(text, sizeof(text), "%s[recurring:r]\nlabel=t\ncron=* * * * *\nuntil=2026-02-30\n", task);
-	load_err_text(text,
-		      "main.conf:7: until: not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM): \"2026-02-30\"");
+	load_err_text(text, "main.conf:7: until: not a time (" WHEN_FORMS "): \"2026-02-30\"");
 	snprintf(text, sizeof(text), "%s[recurring:r]\nlabel=t\ncron=* * * * *\niterations=x\n", task);
 	load_err_text(text, "main.conf:7: iterations: not a number: \"x\"");
 	snprintf(text, sizeof(text), "%s[recurring:r]\nlabel=t\n", task);
