@@ -161,7 +161,7 @@ static int cmd_shutdown(struct ctl *c, int argc, char **argv)
 
 	if (cmd_misc_no_args(argc, argv) < 0)
 		return CTL_EXIT_ERROR;
-	if (ctl_connect(c, err, sizeof(err)) < 0) {
+	if (ctl_connect(c, err, sizeof(err)) == NULL) {
 		printf("ERROR: %s (already shut down?)\n", err);
 		return CTL_EXIT_ERROR;
 	}

@@ -335,16 +335,14 @@ static int task_follow(struct ctl *c, const char *id)
 	const char *result;
 	int rc;
 
-	tc = tv_client_connect(c->socket_path, err, sizeof(err));
+	tc = ctl_connect(c, err, sizeof(err));
 	if (tc == NULL) {
 		printf("%s\n", err);
 		return CTL_EXIT_UNREACHABLE;
 	}
-	tv_client_set_timeout(tc, c->timeout);
 	rc = tv_follow(tc, id, 1.0, task_follow_cb, &f, &t);
 	if (rc < 0) {
 		fprintf(stderr, "%s\n", tv_client_error(tc));
-		tv_client_close(tc);
 		return CTL_EXIT_ERROR;
 	}
 	/* The whole task (steps, errors) for the last word. */
@@ -352,7 +350,6 @@ static int task_follow(struct ctl *c, const char *id)
 		json_decref(t);
 		t = full;
 	}
-	tv_client_close(tc);
 	result = task_str(t, "result");
 	if (c->json) {
 		json_t *j = json_pack("{s:O}", "task", t);
