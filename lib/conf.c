@@ -797,28 +797,34 @@ static void conf_ld_free(struct conf_ld *L)
 	}
 }
 
+/* Start loading path: L ready (err cleared, hostname, an empty struct conf), real = its real
+ * path. 0, or -1 with err. */
+static int conf_ld_begin(struct conf_ld *L, const char *path, char real[PATH_MAX], char *err, size_t errlen)
+{
+	struct utsname un;
+
+	memset(L, 0, sizeof(*L));
+	L->err = err;
+	L->errlen = errlen;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (uname(&un) == 0)
+		snprintf(L->hostname, sizeof(L->hostname), "%s", un.nodename);
+	if (realpath(path, real) == NULL)
+		return conf_fail(L, path, 0, "%s", strerror(errno));
+	L->c = conf_new();
+	if (L->c == NULL)
+		return conf_fail(L, path, 0, "out of memory");
+	return 0;
+}
+
 struct conf *conf_load(const char *path, char *err, size_t errlen)
 {
 	struct conf_ld L;
 	char real[PATH_MAX];
-	struct utsname un;
 
-	memset(&L, 0, sizeof(L));
-	L.err = err;
-	L.errlen = errlen;
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (uname(&un) == 0)
-		snprintf(L.hostname, sizeof(L.hostname), "%s", un.nodename);
-	if (realpath(path, real) == NULL) {
-		conf_fail(&L, path, 0, "%s", strerror(errno));
+	if (conf_ld_begin(&L, path, real, err, errlen) != 0)
 		return NULL;
-	}
-	L.c = conf_new();
-	if (L.c == NULL) {
-		conf_fail(&L, path, 0, "out of memory");
-		return NULL;
-	}
 	L.c->path = strdup(real);
 	char *slash = strrchr(real, '/');
 	if (slash == real)
@@ -875,25 +881,10 @@ char *conf_socket(const char *path, char *err, size_t errlen)
 {
 	struct conf_ld L;
 	char real[PATH_MAX], *file = NULL, *url = NULL, *sock;
-	struct utsname un;
 	int rc;
 
-	memset(&L, 0, sizeof(L));
-	L.err = err;
-	L.errlen = errlen;
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (uname(&un) == 0)
-		snprintf(L.hostname, sizeof(L.hostname), "%s", un.nodename);
-	if (realpath(path, real) == NULL) {
-		conf_fail(&L, path, 0, "%s", strerror(errno));
+	if (conf_ld_begin(&L, path, real, err, errlen) != 0)
 		return NULL;
-	}
-	L.c = conf_new();
-	if (L.c == NULL) {
-		conf_fail(&L, path, 0, "out of memory");
-		return NULL;
-	}
 	rc = conf_read_file(&L, path, real, NULL, 0);
 	if (rc != 0 && L.nsecs == 0) {
 		conf_ld_free(&L);

@@ -29,14 +29,21 @@ struct tv_client {
 	char err[TV_ERR_LEN];
 };
 
+static void tv_client_vseterr(struct tv_client *c, bool proto_err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void tv_client_vseterr(struct tv_client *c, bool proto_err, const char *fmt, va_list ap)
+{
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	c->proto_err = proto_err;
+}
+
 static void tv_client_seterr(struct tv_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void tv_client_seterr(struct tv_client *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	tv_client_vseterr(c, false, fmt, ap);
 	va_end(ap);
-	c->proto_err = false;
 }
 
 const char *tv_client_default_socket(void)
@@ -67,26 +74,25 @@ struct tv_client *tv_client_new(const char *path, char *err, size_t errlen)
  * file", "... refused connection", "... closed the connection", "no answer from PATH within N s". */
 static void tv_client_ioerr(struct tv_client *c)
 {
-	switch (errno) {
-	case ETIMEDOUT:
+	static const struct {
+		int err;
+		const char *words;
+	} words[] = {
+	    {ENOENT, "no such file"},
+	    {ECONNREFUSED, "refused connection"},
+	    {EACCES, "access denied"},
+	    {ECONNRESET, "closed the connection"},
+	};
+	const char *w = strerror(errno);
+
+	if (errno == ETIMEDOUT) {
 		tv_client_seterr(c, "no answer from %s within %g s", c->path, c->timeout_ms / 1000.0);
-		break;
-	case ENOENT:
-		tv_client_seterr(c, "unix://%s no such file", c->path);
-		break;
-	case ECONNREFUSED:
-		tv_client_seterr(c, "unix://%s refused connection", c->path);
-		break;
-	case EACCES:
-		tv_client_seterr(c, "unix://%s access denied", c->path);
-		break;
-	case ECONNRESET:
-		tv_client_seterr(c, "unix://%s closed the connection", c->path);
-		break;
-	default:
-		tv_client_seterr(c, "unix://%s %s", c->path, strerror(errno));
-		break;
+		return;
 	}
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (words[i].err == errno)
+			w = words[i].words;
+	tv_client_seterr(c, "unix://%s %s", c->path, w);
 }
 
 int tv_client_open(struct tv_client *c)
@@ -150,9 +156,8 @@ static int tv_client_badreply(struct tv_client *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	tv_client_vseterr(c, true, fmt, ap);
 	va_end(ap);
-	c->proto_err = true;
 	tv_client_disconnect(c);
 	return -1;
 }

@@ -256,11 +256,12 @@ static void test_caller_search(void **state)
 
 int main(void)
 {
+#define T(f) cmocka_unit_test(f)
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_absolute),	  cmocka_unit_test(test_epoch_and_words),
-	    cmocka_unit_test(test_relative),	  cmocka_unit_test(test_caller_tv_parse_time),
-	    cmocka_unit_test(test_caller_engine), cmocka_unit_test(test_caller_conf_until),
-	    cmocka_unit_test(test_caller_search),
+	    T(test_absolute),	   T(test_epoch_and_words),
+	    T(test_relative),	   T(test_caller_tv_parse_time),
+	    T(test_caller_engine), T(test_caller_conf_until),
+	    T(test_caller_search),
 	};
 
 	setenv("TZ", "Europe/Berlin", 1);
