@@ -125,6 +125,28 @@ int ctl_ask(struct ctl *c, uint32_t type, json_t *req, json_t **reply, int unrea
 	return CTL_EXIT_OK;
 }
 
+int ctl_results(struct ctl *c, json_t *reply, ctl_result_fn fn, void *arg)
+{
+	json_t *v;
+	size_t i;
+	int rc = CTL_EXIT_OK;
+
+	json_array_foreach(json_object_get(reply, "results"), i, v)
+	{
+		const char *name = json_string_value(json_object_get(v, "name"));
+		const char *status = json_string_value(json_object_get(v, "status"));
+		const char *msg = json_string_value(json_object_get(v, "message"));
+		int r;
+
+		if (name == NULL || status == NULL || msg == NULL)
+			continue;
+		r = fn(c, name, status, msg, arg);
+		if (r != CTL_EXIT_OK)
+			rc = r;
+	}
+	return rc;
+}
+
 const char *ctl_error_text(json_t *err)
 {
 	const char *s = json_string_value(json_object_get(err, "error"));

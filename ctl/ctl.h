@@ -100,6 +100,13 @@ int ctl_ask(struct ctl *c, uint32_t type, json_t *req, json_t **reply, int unrea
 typedef int (*ctl_data_fn)(void *arg, json_t *data);
 int ctl_stream(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, void *arg, json_t **reply);
 
+/*
+ * Each entry of reply's "results" ({"name", "status", "message"}: start, stop, update...) in
+ * turn to fn, which prints it and returns its exit status; the last non-zero one is returned.
+ */
+typedef int (*ctl_result_fn)(struct ctl *c, const char *name, const char *status, const char *msg, void *arg);
+int ctl_results(struct ctl *c, json_t *reply, ctl_result_fn fn, void *arg);
+
 /* The "error" text of an error reply ("" if none). */
 const char *ctl_error_text(json_t *err);
 
