@@ -263,10 +263,12 @@ int tv_request_stream(struct tv_client *c, uint32_t type, json_t *req,
 /* ==== Helpers ============================================================= */
 
 /*
- * Parse a time for --start-at and friends into epoch seconds: "2026-11-23
- * 14:00[:SS]", ISO 8601 ("2026-11-23T14:00:00[Z|+01:00]"), a bare date,
- * epoch seconds ("1795442400" or "@1795442400"), or relative "+10s", "+5m",
- * "+2h", "+1d" (from now). Local time unless a zone is given. 0 or -1.
+ * Parse a time for --start-at and friends into epoch seconds, in the grammar
+ * the daemon, its configuration and its search language share (README
+ * "Times"): "2026-11-23 14:00[:SS]", ISO 8601 ("2026-11-23T14:00:00[Z|+01:00]"),
+ * a bare date (its midnight), epoch seconds ("1795442400" or "@1795442400"),
+ * now/today/yesterday, or relative to now: "+10s", "+5m", "+2h", "+1d", "+1w",
+ * "-2h", "3 days ago". Local time unless a zone is given. 0 or -1.
  */
 int tv_parse_time(const char *s, double now, double *out);
 

@@ -1,7 +1,8 @@
 /*
- * tv_client.c — libtaskvisor's client side (taskvisor.h): submit tasks, read
- * and wait for them over the daemon's socket (blocking), and the time parser
- * shared with taskvisorctl. Never exits, never prints.
+ * tv_client.c — libtaskvisor's client side (taskvisor.h): any request to the
+ * daemon over its socket (blocking), with one path for sending and one for
+ * reading frames, used by taskvisorctl too; submitting, reading and waiting
+ * for tasks on top; tv_parse_time over lib/when.c. Never exits, never prints.
  */
 #include "taskvisor.h"
 
