@@ -7,7 +7,6 @@
 #include "taskvisor.h"
 
 #include <errno.h>
-#include <math.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -587,8 +586,11 @@ int tv_parse_time(const char *s, double now, double *out)
 {
 	struct when w;
 
-	if (!(fabs(now) <= (double)WHEN_MAX_MS / 1000.0) ||
-	    when_parse(s, (int64_t)llround(now * 1000.0), 0, &w) < 0)
+	double now_ms = now * 1000.0;
+
+	/* in range (also refuses nan), rounded to the ms without libm: ctl links no libm */
+	if (!(now_ms >= (double)-WHEN_MAX_MS && now_ms <= (double)WHEN_MAX_MS) ||
+	    when_parse(s, (int64_t)(now_ms + (now_ms >= 0 ? 0.5 : -0.5)), 0, &w) < 0)
 		return -1;
 	*out = (double)w.start_ms / 1000.0;
 	return 0;
