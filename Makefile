@@ -77,14 +77,14 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BINS = $(BUILD)/bin/taskvisord $(BUILD)/bin/taskvisorctl $(SVC_BINS)
 # The SQLite queue backend, loaded by the daemon from ../lib/taskvisor/ beside its bin/ (store/queue.c).
 BACKEND = $(BUILD)/lib/taskvisor/queue-sqlite.so
-BACKEND_OBJS = $(addprefix $(BUILD)/pic/supervisord/store/,queue.o queue_sqlite.o search.o)
+BACKEND_OBJS = $(addprefix $(BUILD)/pic/supervisord/store/,queue.o queue_sqlite.o search.o) $(BUILD)/pic/lib/when.o
 
-# libtaskvisor, the C library for clients and workers: its own sources plus the protocol code it
-# speaks, as a static archive and a shared object with a soname that exports tv_* only
-# (lib/libtaskvisor/taskvisor.map). Bump TV_SOVERSION when the ABI breaks.
+# libtaskvisor, the C library for clients and workers: its own sources plus the protocol and
+# time code it speaks, as a static archive and a shared object with a soname that exports tv_*
+# only (lib/libtaskvisor/taskvisor.map). Bump TV_SOVERSION when the ABI breaks.
 TV_SOVERSION = 0
 TV_VERSION   = 0.6.0
-LIBTV_SRCS   := $(sort $(wildcard lib/libtaskvisor/*.c)) lib/proto.c
+LIBTV_SRCS   := $(sort $(wildcard lib/libtaskvisor/*.c)) lib/proto.c lib/when.c
 LIBTV_A      = $(BUILD)/lib/libtaskvisor.a
 LIBTV_SO     = $(BUILD)/lib/libtaskvisor.so.$(TV_VERSION)
 LIBTV_SONAME = libtaskvisor.so.$(TV_SOVERSION)
@@ -175,7 +175,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 
 # Unit tests: the test, the objects of the layer it tests (below), then lib/ (libtv.a).
 # test_engine links no socket, daemon or supervisor object (the engine's hooks are stubbed).
-$(BUILD)/tests/test_engine $(BUILD)/tests/test_engine_state: $(ENGINE_OBJS)
+$(BUILD)/tests/test_engine $(BUILD)/tests/test_engine_state $(BUILD)/tests/test_when: $(ENGINE_OBJS)
 $(BUILD)/tests/test_proc $(BUILD)/tests/test_proc_live: $(PROC_OBJS)
 $(BUILD)/tests/test_memcg: $(BUILD)/supervisord/proc/memcg.o
 $(BUILD)/tests/test_readiness: $(BUILD)/supervisord/proc/readiness.o

@@ -107,30 +107,30 @@ static int cmd_reread(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/* One group's update: "NAME: message", or "ERROR: no such group: NAME" (exit 1). */
+static int cmd_update_result(struct ctl *c, const char *name, const char *status, const char *msg, void *arg)
+{
+	(void)arg;
+	if (strcmp(status, "no_such_group") == 0) {
+		if (!c->json)
+			printf("ERROR: no such group: %s\n", name);
+		return CTL_EXIT_ERROR;
+	}
+	if (!c->json)
+		printf("%s: %s\n", name, msg);
+	return CTL_EXIT_OK;
+}
+
 static int cmd_update(struct ctl *c, int argc, char **argv)
 {
-	json_t *names = json_array(), *reply, *v;
-	int rc = CTL_EXIT_OK;
-	size_t i;
+	json_t *names = json_array(), *reply;
+	int rc;
 
 	for (int k = 1; k < argc; k++)
 		json_array_append_new(names, json_string(argv[k]));
 	if (cmd_misc_ask(c, MSG_UPDATE, json_pack("{s:o}", "names", names), &reply) != CTL_EXIT_OK)
 		return CTL_EXIT_ERROR;
-	json_array_foreach(json_object_get(reply, "results"), i, v)
-	{
-		const char *name = json_string_value(json_object_get(v, "name"));
-		const char *status = json_string_value(json_object_get(v, "status"));
-		const char *msg = json_string_value(json_object_get(v, "message"));
-		if (name == NULL || status == NULL || msg == NULL)
-			continue;
-		if (strcmp(status, "no_such_group") == 0) {
-			if (!c->json)
-				printf("ERROR: no such group: %s\n", name);
-			rc = CTL_EXIT_ERROR;
-		} else if (!c->json)
-			printf("%s: %s\n", name, msg);
-	}
+	rc = ctl_results(c, reply, cmd_update_result, NULL);
 	json_decref(reply);
 	return rc;
 }
@@ -161,7 +161,7 @@ static int cmd_shutdown(struct ctl *c, int argc, char **argv)
 
 	if (cmd_misc_no_args(argc, argv) < 0)
 		return CTL_EXIT_ERROR;
-	if (ctl_connect(c, err, sizeof(err)) < 0) {
+	if (ctl_connect(c, err, sizeof(err)) == NULL) {
 		printf("ERROR: %s (already shut down?)\n", err);
 		return CTL_EXIT_ERROR;
 	}

@@ -79,35 +79,31 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
 
 /* ---- start, stop, restart, signal ---- */
 
-/* Print "NAME: message" for each result; the exit status from the last failure
- * (supervisorctl's set_exitstatus_from_xmlrpc_fault): dead-program faults 7, others 1. */
+/* One result: "NAME: message"; its exit status (supervisorctl's set_exitstatus_from_xmlrpc_fault):
+ * dead-program faults 7, others 1, 0 for ok and the (up to) two statuses in ignore. */
+static int cmd_proc_result(struct ctl *c, const char *name, const char *status, const char *msg, void *ignore)
+{
+	if (!c->json)
+		printf("%s: %s\n", name, msg);
+	if (strcmp(status, "ok") == 0)
+		return CTL_EXIT_OK;
+	for (int i = 0; i < 2; i++)
+		if (((const char **)ignore)[i] != NULL && strcmp(status, ((const char **)ignore)[i]) == 0)
+			return CTL_EXIT_OK;
+	if (strcmp(status, "no_such_group") == 0)
+		return CTL_EXIT_BAD_ARGS;
+	if (strcmp(status, "spawn_error") == 0 || strcmp(status, "abnormal_termination") == 0 ||
+	    strcmp(status, "not_running") == 0)
+		return CTL_EXIT_SPAWN_ERROR;
+	return CTL_EXIT_ERROR;
+}
+
+/* Print each result; the exit status from the last failure. */
 static int cmd_proc_results(struct ctl *c, json_t *reply, const char *ignore1, const char *ignore2)
 {
-	json_t *v;
-	size_t i;
-	int rc = CTL_EXIT_OK;
+	const char *ignore[] = {ignore1, ignore2};
 
-	json_array_foreach(json_object_get(reply, "results"), i, v)
-	{
-		const char *name = json_string_value(json_object_get(v, "name"));
-		const char *status = json_string_value(json_object_get(v, "status"));
-		const char *msg = json_string_value(json_object_get(v, "message"));
-		if (name == NULL || status == NULL || msg == NULL)
-			continue;
-		if (!c->json)
-			printf("%s: %s\n", name, msg);
-		if (strcmp(status, "ok") == 0 || (ignore1 != NULL && strcmp(status, ignore1) == 0) ||
-		    (ignore2 != NULL && strcmp(status, ignore2) == 0))
-			continue;
-		if (strcmp(status, "no_such_group") == 0)
-			rc = CTL_EXIT_BAD_ARGS;
-		else if (strcmp(status, "spawn_error") == 0 || strcmp(status, "abnormal_termination") == 0 ||
-			 strcmp(status, "not_running") == 0)
-			rc = CTL_EXIT_SPAWN_ERROR;
-		else
-			rc = CTL_EXIT_ERROR;
-	}
-	return rc;
+	return ctl_results(c, reply, cmd_proc_result, ignore);
 }
 
 static const char *const cmd_start_help[] = {

@@ -152,6 +152,15 @@ static int task_bad(const char *sub, const char *fmt, ...)
 	return CTL_EXIT_BAD_ARGS;
 }
 
+/* The last word of a flag loop on argv[i], arg: a flag without its value (bad), or an argument
+ * the command does not take. An exit status. */
+static int task_unexpected(const char *sub, const char *arg, bool bad, const char *usage)
+{
+	if (bad)
+		return task_bad(sub, "%s needs a value", arg);
+	return task_bad(sub, "unexpected argument \"%s\" (usage: %s)", arg, usage);
+}
+
 /* Parse a time flag into req[key]; 0 or an exit status. */
 static int task_time_flag(const char *sub, const char *flag, const char *val, json_t *req, const char *key)
 {
@@ -335,16 +344,14 @@ static int task_follow(struct ctl *c, const char *id)
 	const char *result;
 	int rc;
 
-	tc = tv_client_connect(c->socket_path, err, sizeof(err));
+	tc = ctl_connect(c, err, sizeof(err));
 	if (tc == NULL) {
 		printf("%s\n", err);
 		return CTL_EXIT_UNREACHABLE;
 	}
-	tv_client_set_timeout(tc, c->timeout);
 	rc = tv_follow(tc, id, 1.0, task_follow_cb, &f, &t);
 	if (rc < 0) {
 		fprintf(stderr, "%s\n", tv_client_error(tc));
-		tv_client_close(tc);
 		return CTL_EXIT_ERROR;
 	}
 	/* The whole task (steps, errors) for the last word. */
@@ -352,7 +359,6 @@ static int task_follow(struct ctl *c, const char *id)
 		json_decref(t);
 		t = full;
 	}
-	tv_client_close(tc);
 	result = task_str(t, "result");
 	if (c->json) {
 		json_t *j = json_pack("{s:O}", "task", t);
@@ -548,20 +554,16 @@ static int task_list(struct ctl *c, int argc, char **argv)
 			}
 			snprintf(order, sizeof(order), "%s%s%s", v, *dir ? " " : "", dir);
 			json_object_set_new(req, "order", json_string(order));
-		} else if (bad) {
-			json_decref(req);
-			return task_bad(sub, "%s needs a value", argv[i2]);
 		} else if (strcmp(argv[i2], "--stuck") == 0) {
 			json_object_set_new(req, "stuck", json_true());
 		} else if (strcmp(argv[i2], "--json") == 0) {
 			c->json = true;
 		} else {
 			json_decref(req);
-			return task_bad(
-			    sub,
-			    "unexpected argument \"%s\" (usage: task list [--search Q] [--limit N] "
-			    "[--order FIELD [asc|desc]] [--stuck] [--json])",
-			    argv[i2]);
+			return task_unexpected(
+			    sub, argv[i2], bad,
+			    "task list [--search Q] [--limit N] [--order FIELD [asc|desc]] "
+			    "[--stuck] [--json]");
 		}
 	}
 	if (json_is_true(json_object_get(req, "stuck"))) {
@@ -923,8 +925,6 @@ static int task_cleanup(struct ctl *c, int argc, char **argv)
 				st = task_bad(sub, "--batch-size: not a number > 0: \"%s\"", v);
 			else
 				json_object_set_new(req, "batch_size", json_integer(n));
-		} else if (bad) {
-			st = task_bad(sub, "%s needs a value", argv[i]);
 		} else if (strcmp(argv[i], "--noop") == 0) {
 			noop = true;
 		} else if (strcmp(argv[i], "--config") == 0) {
@@ -934,11 +934,9 @@ static int task_cleanup(struct ctl *c, int argc, char **argv)
 		} else if (strcmp(argv[i], "--json") == 0) {
 			c->json = true;
 		} else {
-			st = task_bad(
-			    sub,
-			    "unexpected argument \"%s\" (usage: task cleanup [--search Q] [--after 30d] "
-			    "[--states stopped] [--noop] [--verbose] [--batch-size N] | --config)",
-			    argv[i]);
+			st = task_unexpected(sub, argv[i], bad,
+					     "task cleanup [--search Q] [--after 30d] [--states stopped] "
+					     "[--noop] [--verbose] [--batch-size N] | --config");
 		}
 	}
 	if (st != 0) {
@@ -1225,21 +1223,13 @@ static int task_export(struct ctl *c, int argc, char **argv)
 			format = v;
 		} else if ((v = task_flag(argc, argv, &i, "--file", &bad)) != NULL) {
 			file = v;
-		} else if (bad) {
-			st = task_bad(sub, "%s needs a value", argv[i]);
 		} else if (strcmp(argv[i], "--json") == 0) {
 			format = "json";
 		} else {
-			st =
-			    task_bad(sub,
-				     "unexpected argument \"%s\" (usage: task export [--search Q] [--days N] "
-				     "[--format csv|html|json] [--file F])",
-				     argv[i]);
+			st = task_unexpected(sub, argv[i], bad,
+					     "task export [--search Q] [--days N] [--format csv|html|json] "
+					     "[--file F]");
 		}
-	}
-	if (st != 0) {
-		json_decref(req);
-		return st;
 	}
 	if (st == 0 && strcmp(format, "html") == 0 && file == NULL)
 		st = task_bad(sub, "--format html writes a .tar.gz: give --file F.tar.gz");

@@ -6,8 +6,9 @@
  *
  * A command's exec gets argv as main() would (argv[0] = the command word)
  * and returns the process exit status (supervisorctl's codes, below). It talks
- * to the daemon only through ctl_request()/ctl_stream(), which connect lazily,
- * so "help" works without a daemon. With c->json set, a command prints the
+ * to the daemon only through ctl_request()/ctl_stream() (libtaskvisor's client:
+ * tv_request, tv_request_stream), which connect lazily, so "help" works
+ * without a daemon. With c->json set, a command prints the
  * daemon's JSON reply (ctl_print_json) instead of text, with the same exit code.
  *
  * Nothing here calls exit(): the interactive shell runs many commands in one process.
@@ -30,10 +31,12 @@ enum ctl_exit {
 	CTL_EXIT_SPAWN_ERROR = 7, /* spawn error; pid of a stopped process */
 };
 
+struct tv_client;
+
 struct ctl {
 	const char *conf_path;	 /* -c FILE (default /etc/taskvisor/taskvisord.conf) */
-	const char *socket_path; /* -s PATH, else [unix_socket] file= of conf_path */
-	int fd;			 /* connection to the daemon; -1 until the first request */
+	const char *socket_path; /* -s PATH, else conf_socket(conf_path) (lib/conf.h) */
+	struct tv_client *tc;	 /* libtaskvisor's client; NULL until the first request */
 	bool json;		 /* --json: print the daemon's JSON reply */
 	bool interactive;	 /* running inside the "taskvisor> " shell */
 	double timeout;		 /* --timeout SECS: connecting and each reply (default 30); 0 = none */
@@ -97,6 +100,13 @@ int ctl_ask(struct ctl *c, uint32_t type, json_t *req, json_t **reply, int unrea
 typedef int (*ctl_data_fn)(void *arg, json_t *data);
 int ctl_stream(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, void *arg, json_t **reply);
 
+/*
+ * Each entry of reply's "results" ({"name", "status", "message"}: start, stop, update...) in
+ * turn to fn, which prints it and returns its exit status; the last non-zero one is returned.
+ */
+typedef int (*ctl_result_fn)(struct ctl *c, const char *name, const char *status, const char *msg, void *arg);
+int ctl_results(struct ctl *c, json_t *reply, ctl_result_fn fn, void *arg);
+
 /* The "error" text of an error reply ("" if none). */
 const char *ctl_error_text(json_t *err);
 
@@ -105,15 +115,11 @@ void ctl_print_json(json_t *j);
 
 /* Close the connection (the next request reconnects). */
 void ctl_disconnect(struct ctl *c);
+/* Close the connection and free the client (at exit). */
+void ctl_close(struct ctl *c);
 
-/* Connect now if not connected: 0, or -1 with supervisorctl's words in err
- * ("unix:///run/taskvisor.sock no such file"). ctl_request calls it itself. */
-int ctl_connect(struct ctl *c, char *err, size_t errlen);
-
-/* The socket named by a config file: [unix_socket] file= (or supervisord's
- * [unix_http_server] file=, or [supervisorctl] serverurl=unix://...), read
- * without validating the rest, so a broken program section does not lock the
- * client out of a running daemon. Malloc'd; the default when none is named. */
-char *ctl_socket_from_conf(const char *conf_path);
+/* Connect now if not connected: the client, or NULL with supervisorctl's words in err
+ * ("unix:///run/taskvisor.sock no such file"). ctl_request does it itself. */
+struct tv_client *ctl_connect(struct ctl *c, char *err, size_t errlen);
 
 #endif

@@ -4,13 +4,16 @@
  * command lines from stdin ("taskvisor> " prompt on a terminal).
  */
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "ctl.h"
+#include "proto.h"
 
 #define DEFAULT_CONF "/etc/taskvisor/taskvisord.conf"
 
@@ -19,7 +22,8 @@ static void usage(FILE *fp)
 	fprintf(fp,
 		"usage: taskvisorctl [-c CONFIG | -s SOCKET] [--json] [--timeout SECS] [COMMAND [ARGS...]]\n"
 		"  -c, --configuration FILE  the daemon's configuration (default " DEFAULT_CONF ")\n"
-		"  -s, --socket PATH         the daemon's socket (default: [unix_socket] file of CONFIG)\n"
+		"  -s, --socket PATH         the daemon's socket (default: the [unix_http_server] file\n"
+		"                            of CONFIG, else " PROTO_DEFAULT_SOCKET ")\n"
 		"  -j, --json                print the daemon's JSON replies\n"
 		"  -t, --timeout SECS        give up when the daemon does not answer within SECS\n"
 		"                            (default 30; 0 = never). Commands that wait for\n"
@@ -141,8 +145,9 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct ctl c = {DEFAULT_CONF, NULL, -1, false, false, CTL_DEFAULT_TIMEOUT};
+	struct ctl c = {DEFAULT_CONF, NULL, NULL, false, false, CTL_DEFAULT_TIMEOUT};
 	char *sock = NULL;
+	bool conf_given = false;
 	int ch, rc;
 
 	/* '+': options end at the command word, so "tail -f NAME" keeps its -f. */
@@ -150,6 +155,7 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 'c':
 			c.conf_path = optarg;
+			conf_given = true;
 			break;
 		case 's':
 			c.socket_path = optarg;
@@ -186,18 +192,26 @@ int main(int argc, char **argv)
 			i--;
 		}
 	if (c.socket_path == NULL) {
-		sock = ctl_socket_from_conf(c.conf_path);
+		char err[1024] = "";
+
+		/* No -c and no /etc/taskvisor/taskvisord.conf: the default socket, as the daemon's. */
+		if (!conf_given && access(c.conf_path, F_OK) != 0 && errno == ENOENT)
+			sock = strdup(PROTO_DEFAULT_SOCKET);
+		else
+			sock = conf_socket(c.conf_path, err, sizeof(err));
 		if (sock == NULL) {
-			fprintf(stderr, "taskvisorctl: out of memory\n");
-			return CTL_EXIT_ERROR;
+			fprintf(stderr, "taskvisorctl: %s\n", err[0] != '\0' ? err : "out of memory");
+			return CTL_EXIT_BAD_ARGS;
 		}
+		if (err[0] != '\0')
+			fprintf(stderr, "taskvisorctl: %s (using %s)\n", err, sock);
 		c.socket_path = sock;
 	}
 	if (optind < argc)
 		rc = ctl_run(&c, argc - optind, argv + optind);
 	else
 		rc = ctl_shell(&c);
-	ctl_disconnect(&c);
+	ctl_close(&c);
 	free(sock);
 	return rc;
 }

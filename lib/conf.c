@@ -24,6 +24,7 @@
 #include "conf_int.h"
 #include "ini_long.h"
 #include "log.h"
+#include "proto.h"
 #include "units.h"
 
 /* ---- messages ---- */
@@ -752,7 +753,7 @@ static struct conf *conf_new(void)
 	c->loglevel = strdup("info");
 	c->logdir = strdup("/var/log/taskvisor");
 	c->database = strdup("/var/lib/taskvisor/taskvisor.db");
-	c->socket_file = strdup("/run/taskvisor.sock");
+	c->socket_file = strdup(PROTO_DEFAULT_SOCKET);
 	c->durability = DURABILITY_FULL;
 	c->minfds = 1024;
 	c->socket_chmod = 0700;
@@ -796,28 +797,34 @@ static void conf_ld_free(struct conf_ld *L)
 	}
 }
 
+/* Start loading path: L ready (err cleared, hostname, an empty struct conf), real = its real
+ * path. 0, or -1 with err. */
+static int conf_ld_begin(struct conf_ld *L, const char *path, char real[PATH_MAX], char *err, size_t errlen)
+{
+	struct utsname un;
+
+	memset(L, 0, sizeof(*L));
+	L->err = err;
+	L->errlen = errlen;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (uname(&un) == 0)
+		snprintf(L->hostname, sizeof(L->hostname), "%s", un.nodename);
+	if (realpath(path, real) == NULL)
+		return conf_fail(L, path, 0, "%s", strerror(errno));
+	L->c = conf_new();
+	if (L->c == NULL)
+		return conf_fail(L, path, 0, "out of memory");
+	return 0;
+}
+
 struct conf *conf_load(const char *path, char *err, size_t errlen)
 {
 	struct conf_ld L;
 	char real[PATH_MAX];
-	struct utsname un;
 
-	memset(&L, 0, sizeof(L));
-	L.err = err;
-	L.errlen = errlen;
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (uname(&un) == 0)
-		snprintf(L.hostname, sizeof(L.hostname), "%s", un.nodename);
-	if (realpath(path, real) == NULL) {
-		conf_fail(&L, path, 0, "%s", strerror(errno));
+	if (conf_ld_begin(&L, path, real, err, errlen) != 0)
 		return NULL;
-	}
-	L.c = conf_new();
-	if (L.c == NULL) {
-		conf_fail(&L, path, 0, "out of memory");
-		return NULL;
-	}
 	L.c->path = strdup(real);
 	char *slash = strrchr(real, '/');
 	if (slash == real)
@@ -842,6 +849,69 @@ fail:
 	conf_ld_free(&L);
 	conf_free(L.c);
 	return NULL;
+}
+
+/* The socket named by one [unix_socket] / [unix_http_server] / [supervisorctl] section, or NULL. */
+static char *conf_socket_of(struct conf_ld *L, const struct conf_sec *s)
+{
+	bool server = strcmp(s->name, "unix_socket") == 0 || strcmp(s->name, "unix_http_server") == 0;
+	char *v = NULL;
+
+	if (!server && strcmp(s->name, "supervisorctl") != 0)
+		return NULL;
+	for (size_t i = s->nkv; i-- > 0;) { /* the last one counts, as in conf_load */
+		const struct conf_kv *kv = &s->kv[i];
+
+		if (strcmp(kv->key, server ? "file" : "serverurl") != 0)
+			continue;
+		if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
+			return NULL;
+		if (!server && strncmp(v, "unix://", 7) != 0) { /* http:// is not ours */
+			free(v);
+			return NULL;
+		}
+		if (!server)
+			memmove(v, v + 7, strlen(v + 7) + 1);
+		return v;
+	}
+	return NULL;
+}
+
+char *conf_socket(const char *path, char *err, size_t errlen)
+{
+	struct conf_ld L;
+	char real[PATH_MAX], *file = NULL, *url = NULL, *sock;
+	int rc;
+
+	if (conf_ld_begin(&L, path, real, err, errlen) != 0)
+		return NULL;
+	rc = conf_read_file(&L, path, real, NULL, 0);
+	if (rc != 0 && L.nsecs == 0) {
+		conf_ld_free(&L);
+		conf_free(L.c);
+		return NULL;
+	}
+	for (size_t i = 0; i < L.nsecs; i++) {
+		char *v = conf_socket_of(&L, &L.secs[i]);
+		char **dst = strcmp(L.secs[i].name, "supervisorctl") == 0 ? &url : &file;
+
+		if (v != NULL) {
+			free(*dst);
+			*dst = v;
+		}
+	}
+	sock = url != NULL ? url : file != NULL ? file : strdup(PROTO_DEFAULT_SOCKET);
+	if (sock != url)
+		free(url);
+	if (sock != file)
+		free(file);
+	if (sock != NULL && (url != NULL || file != NULL) && err != NULL && errlen > 0)
+		err[0] = '\0'; /* the rest does not matter here */
+	if (sock == NULL && err != NULL)
+		snprintf(err, errlen, "%s: out of memory", path);
+	conf_ld_free(&L);
+	conf_free(L.c);
+	return sock;
 }
 
 void conf_file_perms(const struct conf *c, mode_t *mode, gid_t *gid)

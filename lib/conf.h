@@ -164,7 +164,7 @@ struct conf {
 	bool nodaemon;			 /* false (supervisord's nodaemon=) */
 
 	/* [unix_socket] (or [unix_http_server]) */
-	char *socket_file;   /* default /run/taskvisor.sock */
+	char *socket_file;   /* default PROTO_DEFAULT_SOCKET */
 	mode_t socket_chmod; /* 0700 */
 	char *socket_chown;  /* "user[:group]" or NULL */
 	char **admin_groups; /* NULL-terminated */
@@ -192,6 +192,17 @@ struct conf {
 /* Parse path and all it includes. NULL on error with "file:line: message" in err. */
 struct conf *conf_load(const char *path, char *err, size_t errlen);
 void conf_free(struct conf *c);
+/*
+ * The socket a client should use (taskvisorctl -c): [unix_socket] / [unix_http_server] file=,
+ * expanded as conf_load does (%(here)s, %(ENV_X)s, %(host_node_name)s), or supervisorctl's
+ * [supervisorctl] serverurl=unix://PATH, which wins; PROTO_DEFAULT_SOCKET when none names one.
+ * Reads the includes; nothing else is interpreted, so a section the daemon would refuse (a bad
+ * program) does not keep a client from a running daemon. Malloc'd, or NULL with "file: reason"
+ * in err when path cannot be read at all. When it is returned and err is not empty, a part of the
+ * files could not be read ("file:line: reason") before any socket was named: the default is a
+ * guess the caller should mention.
+ */
+char *conf_socket(const char *path, char *err, size_t errlen);
 /* Mode and group for the files the daemon creates (database, logs): 0640 with the group of
  * [unix_socket] chown= when one is set (a user's primary group for chown=USER), else 0600 and
  * gid_t -1. */

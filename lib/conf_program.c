@@ -546,43 +546,6 @@ static int conf_env_parse(const char *s, char ***vars, char *why, size_t len)
 
 /* ---- fingerprints ---- */
 
-struct conf_sb {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-static void conf_sb_add(struct conf_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void conf_sb_add(struct conf_sb *b, const char *fmt, ...)
-{
-	va_list ap;
-	if (b->failed)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->failed = 1;
-			return;
-		}
-		if (b->p != NULL && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = (b->cap ? b->cap : 256);
-		while (cap <= b->len + (size_t)n)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (np == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-}
-
 static const char *conf_s(const char *s)
 {
 	return s != NULL ? s : "";
@@ -590,47 +553,51 @@ static const char *conf_s(const char *s)
 
 static char *conf_fingerprint(const struct conf_program *p, const struct conf_proc *cp)
 {
-	struct conf_sb b = {0};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len); /* libc's growing buffer */
 
-	conf_sb_add(&b, "name=%s\ngroup=%s\nprocess_num=%d\ncommand=%s\n", cp->name, p->group,
-		    cp->process_num, cp->command);
-	conf_sb_add(&b, "stdout_logfile=%s\nstderr_logfile=%s\n", conf_s(cp->stdout_logfile),
-		    conf_s(cp->stderr_logfile));
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "name=%s\ngroup=%s\nprocess_num=%d\ncommand=%s\n", cp->name, p->group, cp->process_num,
+		cp->command);
+	fprintf(f, "stdout_logfile=%s\nstderr_logfile=%s\n", conf_s(cp->stdout_logfile),
+		conf_s(cp->stderr_logfile));
 	for (char **e = cp->environment; e != NULL && *e != NULL; e++)
-		conf_sb_add(&b, "environment=%s\n", *e);
-	conf_sb_add(&b, "priority=%d\nautostart=%d\nstartsecs=%d\nstartretries=%d\nautorestart=%d\n",
-		    p->priority, p->autostart, p->startsecs, p->startretries, (int)p->autorestart);
+		fprintf(f, "environment=%s\n", *e);
+	fprintf(f, "priority=%d\nautostart=%d\nstartsecs=%d\nstartretries=%d\nautorestart=%d\n", p->priority,
+		p->autostart, p->startsecs, p->startretries, (int)p->autorestart);
 	for (size_t i = 0; i < p->nexitcodes; i++)
-		conf_sb_add(&b, "exitcode=%d\n", p->exitcodes[i]);
-	conf_sb_add(&b, "stopsignal=%d\nstopwaitsecs=%d\nstopasgroup=%d\nkillasgroup=%d\n", p->stopsignal,
-		    p->stopwaitsecs, p->stopasgroup, p->killasgroup);
-	conf_sb_add(&b, "user=%s\ndirectory=%s\numask=%d\nredirect_stderr=%d\n", conf_s(p->user),
-		    conf_s(p->directory), p->umask, p->redirect_stderr);
-	conf_sb_add(&b, "stdout_logfile_maxbytes=%lld\nstdout_logfile_backups=%d\n",
-		    p->stdout_logfile_maxbytes, p->stdout_logfile_backups);
-	conf_sb_add(&b, "stderr_logfile_maxbytes=%lld\nstderr_logfile_backups=%d\n",
-		    p->stderr_logfile_maxbytes, p->stderr_logfile_backups);
-	conf_sb_add(&b, "memory_limit=%lld\n", p->memory_limit);
+		fprintf(f, "exitcode=%d\n", p->exitcodes[i]);
+	fprintf(f, "stopsignal=%d\nstopwaitsecs=%d\nstopasgroup=%d\nkillasgroup=%d\n", p->stopsignal,
+		p->stopwaitsecs, p->stopasgroup, p->killasgroup);
+	fprintf(f, "user=%s\ndirectory=%s\numask=%d\nredirect_stderr=%d\n", conf_s(p->user),
+		conf_s(p->directory), p->umask, p->redirect_stderr);
+	fprintf(f, "stdout_logfile_maxbytes=%lld\nstdout_logfile_backups=%d\n", p->stdout_logfile_maxbytes,
+		p->stdout_logfile_backups);
+	fprintf(f, "stderr_logfile_maxbytes=%lld\nstderr_logfile_backups=%d\n", p->stderr_logfile_maxbytes,
+		p->stderr_logfile_backups);
+	fprintf(f, "memory_limit=%lld\n", p->memory_limit);
 	for (char **d = p->depends_on; d != NULL && *d != NULL; d++)
-		conf_sb_add(&b, "depends_on=%s\n", *d);
-	conf_sb_add(&b, "ready=%d\nwatchdog_sec=%d\nrestart_cron=%s\nbackoff_max=%d\n", (int)p->ready,
-		    p->watchdog_sec, conf_s(p->restart_cron), p->backoff_max);
-	conf_sb_add(&b, "start_limit_burst=%d\nstart_limit_interval=%d\n", p->start_limit_burst,
-		    p->start_limit_interval);
-	conf_sb_add(&b, "fatal_retry_after=%d\nfatal_action=%d\noom_score_adj=%d\n", p->fatal_retry_after,
-		    (int)p->fatal_action, p->oom_score_adj);
+		fprintf(f, "depends_on=%s\n", *d);
+	fprintf(f, "ready=%d\nwatchdog_sec=%d\nrestart_cron=%s\nbackoff_max=%d\n", (int)p->ready,
+		p->watchdog_sec, conf_s(p->restart_cron), p->backoff_max);
+	fprintf(f, "start_limit_burst=%d\nstart_limit_interval=%d\n", p->start_limit_burst,
+		p->start_limit_interval);
+	fprintf(f, "fatal_retry_after=%d\nfatal_action=%d\noom_score_adj=%d\n", p->fatal_retry_after,
+		(int)p->fatal_action, p->oom_score_adj);
 	for (size_t i = 0; i < p->nrlimits; i++)
-		conf_sb_add(&b, "rlimit=%d:%llu:%llu\n", p->rlimits[i].resource,
-			    (unsigned long long)p->rlimits[i].soft, (unsigned long long)p->rlimits[i].hard);
-	conf_sb_add(&b, "environment_file=%s\nlog_timestamps=%d\n", conf_s(p->environment_file),
-		    p->log_timestamps);
-	if (b.failed) {
-		free(b.p);
+		fprintf(f, "rlimit=%d:%llu:%llu\n", p->rlimits[i].resource,
+			(unsigned long long)p->rlimits[i].soft, (unsigned long long)p->rlimits[i].hard);
+	fprintf(f, "environment_file=%s\nlog_timestamps=%d\n", conf_s(p->environment_file),
+		p->log_timestamps);
+	if ((ferror(f) | fclose(f)) != 0) {
+		free(text);
 		return NULL;
 	}
 	/* kept for the daemon's life, one per process: no doubling slack (100 programs, 100 KB) */
-	char *fit = realloc(b.p, b.len + 1);
-	return fit != NULL ? fit : b.p;
+	char *fit = realloc(text, len + 1);
+	return fit != NULL ? fit : text;
 }
 
 /* ---- one program ---- */

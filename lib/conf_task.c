@@ -19,6 +19,7 @@
 #include "conf_int.h"
 #include "cron.h"
 #include "units.h"
+#include "when.h"
 
 void conf_task_free(struct conf_task *t)
 {
@@ -285,44 +286,16 @@ static int conf_task_load(struct conf_ld *L, const struct conf_sec *s, struct co
 	return 0;
 }
 
-/* "2026-12-01", "2026-12-01 13:00[:ss]" or "2026-12-01T13:00[:ss]", local time. */
+/* The shared time grammar (lib/when.h), relative forms from the time of loading; epoch seconds. */
 static int conf_parse_until(const char *v, long long *out)
 {
-	struct tm tm;
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-	char sep;
+	struct timespec ts;
+	struct when w;
 
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(v, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (when_parse(v, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, 0, &w) < 0)
 		return -1;
-	const char *p = v + n;
-	if (*p != '\0') {
-		int m = 0;
-		sep = *p++;
-		if (sep != ' ' && sep != 'T')
-			return -1;
-		if (sscanf(p, "%2d:%2d%n", &h, &mi, &m) != 2)
-			return -1;
-		p += m;
-		if (*p == ':') {
-			if (sscanf(p + 1, "%2d%n", &sec, &m) != 1)
-				return -1;
-			p += 1 + m;
-		}
-		if (*p != '\0')
-			return -1;
-	}
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	tm.tm_isdst = -1;
-	time_t t = mktime(&tm);
-	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != mo - 1 || h > 23 || mi > 59 || sec > 59)
-		return -1;
-	*out = (long long)t;
+	*out = (long long)(w.start_ms / 1000);
 	return 0;
 }
 
@@ -369,8 +342,7 @@ static int conf_recurring_load(struct conf_ld *L, const struct conf_sec *s, stru
 		} else if (strcmp(k, "until") == 0) {
 			if (conf_parse_until(v, &r->until) != 0)
 				rc = conf_fail(L, s->file, kv->line,
-					       "until: not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM): \"%s\"",
-					       v);
+					       "until: not a time (" WHEN_FORMS "): \"%s\"", v);
 		} else {
 			rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
 		}

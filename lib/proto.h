@@ -25,6 +25,9 @@
 
 #define PROTO_VERSION 1
 #define PROTO_MAX_PAYLOAD (16u * 1024u * 1024u)
+/* The daemon's socket when the config names none ([unix_http_server] file=), and where
+ * taskvisorctl and libtaskvisor look when told nothing else: the one definition. */
+#define PROTO_DEFAULT_SOCKET "/run/taskvisor.sock"
 
 struct proto_hdr {
 	uint32_t version;

@@ -29,7 +29,6 @@
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +41,7 @@
 #include "log.h"
 #include "stepline.h"
 #include "taskvisor.h"
+#include "workeropt.h"
 
 #define EXEC_FD 3
 #define EXEC_LINE_MAX (1024 * 1024)
@@ -634,67 +634,36 @@ static void exec_sig_cb(struct ev_loop *loop, ev_signal *sg, int revents)
 		ev_break(loop, EVBREAK_ALL);
 }
 
-static void exec_usage(void)
+/* --kill-after SECS */
+static int exec_kill_after(void *arg, const char *v)
 {
-	fprintf(stderr,
-		"usage: exec-worker --queue NAME [--socket PATH] [--prefetch N] [--kill-after SECS]\n");
+	struct exec *x = arg;
+	char *end;
+
+	x->kill_after = strtod(v, &end);
+	if (end == v || *end != '\0' || !(x->kill_after >= 0)) {
+		fprintf(stderr, "exec-worker: --kill-after: not a number of seconds: \"%s\"\n", v);
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"queue", required_argument, NULL, 'q'},	{"socket", required_argument, NULL, 's'},
-	    {"prefetch", required_argument, NULL, 'p'}, {"kill-after", required_argument, NULL, 'k'},
-	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
-	};
-	const char *queue = NULL, *sock = NULL;
-	int prefetch = 1, c;
-	char err[TV_ERR_LEN], *end;
 	struct exec x;
+	struct workeropt o = {"exec-worker", NULL, {"kill-after", "SECS", 'k', exec_kill_after, &x}, NULL, 1};
+	const char *queue, *sock;
+	int prefetch, status;
+	char err[TV_ERR_LEN];
 
 	memset(&x, 0, sizeof(x));
 	x.kill_after = 5;
 	log_init("exec-worker", LOG_LVL_INFO, 1);
-	while ((c = getopt_long(argc, argv, "q:s:p:k:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			queue = optarg;
-			break;
-		case 's':
-			sock = optarg;
-			break;
-		case 'p':
-			errno = 0;
-			prefetch = (int)strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || prefetch < 1) {
-				fprintf(stderr, "exec-worker: --prefetch: not a positive number: \"%s\"\n",
-					optarg);
-				return 100;
-			}
-			break;
-		case 'k':
-			x.kill_after = strtod(optarg, &end);
-			if (*end != '\0' || x.kill_after < 0) {
-				fprintf(stderr,
-					"exec-worker: --kill-after: not a number of seconds: \"%s\"\n",
-					optarg);
-				return 100;
-			}
-			break;
-		case 'h':
-			exec_usage();
-			return 0;
-		default:
-			exec_usage();
-			return 100;
-		}
-	}
-	if (queue == NULL || optind != argc) {
-		if (queue == NULL)
-			fprintf(stderr, "exec-worker: --queue is required\n");
-		exec_usage();
-		return 100;
-	}
+	if (workeropt_parse(&o, argc, argv, &status) < 0)
+		return status;
+	queue = o.queue;
+	sock = o.socket;
+	prefetch = o.prefetch;
 	signal(SIGPIPE, SIG_IGN);
 	x.w = tv_worker_new(sock, queue, prefetch, err, sizeof(err));
 	if (x.w == NULL) {

@@ -10,7 +10,6 @@
  * start is appended to FILE as "TASK_ID CLOCK_REALTIME_NS" (benchmark latency).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 
 #include "log.h"
 #include "taskvisor.h"
+#include "workeropt.h"
 
 static struct tv_worker *noop_w;
 static FILE *noop_stamp;
@@ -79,56 +79,28 @@ static void noop_on_term(int sig)
 	tv_worker_stop(noop_w);
 }
 
-static void noop_usage(void)
+/* --stamp FILE */
+static int noop_stamp_opt(void *arg, const char *v)
 {
-	fprintf(stderr, "usage: noop-worker [--queue NAME] [--socket PATH] [--prefetch N] [--stamp FILE]\n");
+	*(const char **)arg = v;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"queue", required_argument, NULL, 'q'},	{"socket", required_argument, NULL, 's'},
-	    {"prefetch", required_argument, NULL, 'p'}, {"stamp", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
-	};
-	const char *queue = "default", *sock = NULL, *stamp = NULL;
-	int prefetch = 1, c, rc;
-	char err[TV_ERR_LEN], *end;
+	const char *queue, *sock, *stamp = NULL;
+	struct workeropt o = {
+	    "noop-worker", "default", {"stamp", "FILE", 't', noop_stamp_opt, &stamp}, NULL, 1};
+	int prefetch, rc;
+	char err[TV_ERR_LEN];
 	struct sigaction sa;
 
 	log_init("noop-worker", LOG_LVL_INFO, 1);
-	while ((c = getopt_long(argc, argv, "q:s:p:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			queue = optarg;
-			break;
-		case 's':
-			sock = optarg;
-			break;
-		case 't':
-			stamp = optarg;
-			break;
-		case 'p':
-			errno = 0;
-			prefetch = (int)strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || prefetch < 1) {
-				fprintf(stderr, "noop-worker: --prefetch: not a positive number: \"%s\"\n",
-					optarg);
-				return 100;
-			}
-			break;
-		case 'h':
-			noop_usage();
-			return 0;
-		default:
-			noop_usage();
-			return 100;
-		}
-	}
-	if (optind != argc) {
-		noop_usage();
-		return 100;
-	}
+	if (workeropt_parse(&o, argc, argv, &rc) < 0)
+		return rc;
+	queue = o.queue;
+	sock = o.socket;
+	prefetch = o.prefetch;
 	if (stamp != NULL && (noop_stamp = fopen(stamp, "a")) == NULL) {
 		log_warn("%s", stamp);
 		return 111;

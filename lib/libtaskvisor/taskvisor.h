@@ -78,7 +78,7 @@ typedef void (*tv_cancel_fn)(struct tv_step *step, void *arg);
 
 /*
  * A worker for queue, taking up to prefetch steps at once (>= 1).
- * socket_path NULL: $TASKVISOR_SOCKET. Does not connect yet. NULL + err on failure.
+ * socket_path NULL: tv_client_default_socket(). Does not connect yet. NULL + err on failure.
  */
 struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int prefetch, char *err,
 				size_t errlen);
@@ -189,8 +189,23 @@ struct tv_submit_opts {
 	const char *parent;  /* parent task id */
 };
 
-/* Connect to path (NULL: $TASKVISOR_SOCKET). NULL + err on failure. */
+/* The socket used when none is given: $TASKVISOR_SOCKET (the daemon sets it for its programs),
+ * else the daemon's default, /run/taskvisor.sock. */
+const char *tv_client_default_socket(void);
+/* Connect to path (NULL: tv_client_default_socket()). NULL + err on failure. */
 struct tv_client *tv_client_connect(const char *path, char *err, size_t errlen);
+/* A client for path that connects on its first request (so tv_client_set_timeout applies to
+ * connecting too). NULL + err only when out of memory. */
+struct tv_client *tv_client_new(const char *path, char *err, size_t errlen);
+/* Connect now unless connected: 0, or -1 with tv_client_error in supervisorctl's words
+ * ("unix:///run/taskvisor.sock no such file", "... refused connection", "... access denied"). */
+int tv_client_open(struct tv_client *c);
+/* Close the connection; the next request connects again. */
+void tv_client_disconnect(struct tv_client *c);
+/* After a -1: true when the daemon answered something this client cannot read (another
+ * protocol version, a malformed or unexpected reply), false when it could not be reached or
+ * went silent ("unix://PATH closed the connection", "no answer from PATH within N s"). */
+bool tv_client_protocol_error(const struct tv_client *c);
 /*
  * How long connecting and each reply may take (default 30 s; 0 = no limit):
  * past it a call fails with "no answer from PATH within N s". tv_wait and
@@ -229,17 +244,31 @@ int tv_follow(struct tv_client *c, const char *id, double recheck, int (*on_chan
 /*
  * Any request (proto.h msgtype). req is stolen (NULL = {}). 0: OK, *reply its
  * body; 1: the daemon's MSG_ERROR, *reply {"error","code"} and the text in
- * tv_client_error; -1: I/O failure (*reply NULL).
+ * tv_client_error; -1: I/O failure (*reply NULL). A request that waits for
+ * something (start, stop, task wait...) waits without a limit once the daemon
+ * has answered a MSG_VERSION in time; a refusal of that is the reply (1).
+ * Connects first when needed; a connection the daemon closed as idle is opened
+ * again once.
  */
 int tv_request(struct tv_client *c, uint32_t type, json_t *req, json_t **reply);
+/*
+ * tv_request for a streamed answer (tail -f, task list, export): on_data(arg,
+ * data) for every MSG_DATA body (borrowed) until the final reply, which may
+ * take as long as it takes. A non-zero return from on_data stops: the
+ * connection is closed and the call returns 0 with *reply NULL.
+ */
+int tv_request_stream(struct tv_client *c, uint32_t type, json_t *req,
+		      int (*on_data)(void *arg, json_t *data), void *arg, json_t **reply);
 
 /* ==== Helpers ============================================================= */
 
 /*
- * Parse a time for --start-at and friends into epoch seconds: "2026-11-23
- * 14:00[:SS]", ISO 8601 ("2026-11-23T14:00:00[Z|+01:00]"), a bare date,
- * epoch seconds ("1795442400" or "@1795442400"), or relative "+10s", "+5m",
- * "+2h", "+1d" (from now). Local time unless a zone is given. 0 or -1.
+ * Parse a time for --start-at and friends into epoch seconds, in the grammar
+ * the daemon, its configuration and its search language share (README
+ * "Times"): "2026-11-23 14:00[:SS]", ISO 8601 ("2026-11-23T14:00:00[Z|+01:00]"),
+ * a bare date (its midnight), epoch seconds ("1795442400" or "@1795442400"),
+ * now/today/yesterday, or relative to now: "+10s", "+5m", "+2h", "+1d", "+1w",
+ * "-2h", "3 days ago". Local time unless a zone is given. 0 or -1.
  */
 int tv_parse_time(const char *s, double now, double *out);
 

@@ -1,68 +1,118 @@
 /*
- * tv_client.c — libtaskvisor's client side (taskvisor.h): submit tasks, read
- * and wait for them over the daemon's socket (blocking), and the time parser
- * shared with taskvisorctl. Never exits, never prints.
+ * tv_client.c — libtaskvisor's client side (taskvisor.h): any request to the
+ * daemon over its socket (blocking), with one path for sending and one for
+ * reading frames, used by taskvisorctl too; submitting, reading and waiting
+ * for tasks on top; tv_parse_time over lib/when.c. Never exits, never prints.
  */
 #include "taskvisor.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "proto.h"
+#include "when.h"
 
 #define TV_CLIENT_TIMEOUT_MS 30000
 
 struct tv_client {
 	char *path;
-	int fd;
+	int fd;		/* -1 until the first request, and after tv_client_disconnect */
 	int timeout_ms; /* connecting and each reply; -1 = none (tv_client_set_timeout) */
+	bool proto_err; /* the last failure was an unreadable answer, not an unreachable daemon */
 	char err[TV_ERR_LEN];
 };
+
+static void tv_client_vseterr(struct tv_client *c, bool proto_err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void tv_client_vseterr(struct tv_client *c, bool proto_err, const char *fmt, va_list ap)
+{
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	c->proto_err = proto_err;
+}
 
 static void tv_client_seterr(struct tv_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void tv_client_seterr(struct tv_client *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	tv_client_vseterr(c, false, fmt, ap);
 	va_end(ap);
 }
 
-struct tv_client *tv_client_connect(const char *path, char *err, size_t errlen)
+const char *tv_client_default_socket(void)
+{
+	const char *env = getenv("TASKVISOR_SOCKET");
+
+	return env != NULL && *env != '\0' ? env : PROTO_DEFAULT_SOCKET;
+}
+
+struct tv_client *tv_client_new(const char *path, char *err, size_t errlen)
 {
 	struct tv_client *c;
 
-	if (path == NULL)
-		path = getenv("TASKVISOR_SOCKET");
-	if (path == NULL || *path == '\0') {
-		snprintf(err, errlen, "no socket: give one or set TASKVISOR_SOCKET");
-		return NULL;
-	}
+	if (path == NULL || *path == '\0')
+		path = tv_client_default_socket();
 	c = calloc(1, sizeof(*c));
 	if (c == NULL || (c->path = strdup(path)) == NULL) {
 		free(c);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	c->fd = -1;
 	c->timeout_ms = TV_CLIENT_TIMEOUT_MS;
-	c->fd = proto_connect_timeout(path, c->timeout_ms);
-	if (c->fd < 0) {
-		if (errno == ETIMEDOUT)
-			snprintf(err, errlen, "no answer from %s within %d s", path, c->timeout_ms / 1000);
-		else
-			snprintf(err, errlen, "unix://%s: %s", path, strerror(errno));
-		free(c->path);
-		free(c);
+	return c;
+}
+
+/* The I/O error of the last call in supervisorctl's words: "unix:///run/taskvisor.sock no such
+ * file", "... refused connection", "... closed the connection", "no answer from PATH within N s". */
+static void tv_client_ioerr(struct tv_client *c)
+{
+	static const struct {
+		int err;
+		const char *words;
+	} words[] = {
+	    {ENOENT, "no such file"},
+	    {ECONNREFUSED, "refused connection"},
+	    {EACCES, "access denied"},
+	    {ECONNRESET, "closed the connection"},
+	};
+	const char *w = strerror(errno);
+
+	if (errno == ETIMEDOUT) {
+		tv_client_seterr(c, "no answer from %s within %g s", c->path, c->timeout_ms / 1000.0);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (words[i].err == errno)
+			w = words[i].words;
+	tv_client_seterr(c, "unix://%s %s", c->path, w);
+}
+
+int tv_client_open(struct tv_client *c)
+{
+	if (c->fd >= 0)
+		return 0;
+	c->fd = proto_connect_timeout(c->path, c->timeout_ms);
+	if (c->fd >= 0)
+		return 0;
+	tv_client_ioerr(c);
+	return -1;
+}
+
+struct tv_client *tv_client_connect(const char *path, char *err, size_t errlen)
+{
+	struct tv_client *c = tv_client_new(path, err, errlen);
+
+	if (c != NULL && tv_client_open(c) < 0) {
+		snprintf(err, errlen, "%s", c->err);
+		tv_client_close(c);
 		return NULL;
 	}
 	return c;
@@ -73,22 +123,18 @@ void tv_client_set_timeout(struct tv_client *c, double seconds)
 	c->timeout_ms = seconds > 0 ? (int)(seconds * 1000 + 0.5) : -1;
 }
 
-/* The I/O error of the last call in words: a timeout is "no answer from PATH within N s". */
-static void tv_client_ioerr(struct tv_client *c, const char *what)
+void tv_client_disconnect(struct tv_client *c)
 {
-	if (errno == ETIMEDOUT)
-		tv_client_seterr(c, "no answer from %s within %g s", c->path, c->timeout_ms / 1000.0);
-	else
-		tv_client_seterr(c, "unix://%s: %s%s%s", c->path, what, *what ? ": " : "",
-				 errno == ECONNRESET ? "the daemon closed the connection" : strerror(errno));
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
 }
 
 void tv_client_close(struct tv_client *c)
 {
 	if (c == NULL)
 		return;
-	if (c->fd >= 0)
-		close(c->fd);
+	tv_client_disconnect(c);
 	free(c->path);
 	free(c);
 }
@@ -98,32 +144,90 @@ const char *tv_client_error(const struct tv_client *c)
 	return c->err;
 }
 
-static int tv_client_reconnect(struct tv_client *c);
+bool tv_client_protocol_error(const struct tv_client *c)
+{
+	return c->proto_err;
+}
+
+/* The daemon answered something this client cannot read: c->err, the connection dropped. */
+static int tv_client_badreply(struct tv_client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int tv_client_badreply(struct tv_client *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	tv_client_vseterr(c, true, fmt, ap);
+	va_end(ap);
+	tv_client_disconnect(c);
+	return -1;
+}
 
 /*
- * Send one request (text); before one whose reply waits without a limit
- * (proto_msg_waits), first check that the daemon answers a MSG_VERSION within
- * the timeout. 0, -1 with errno (EPIPE/ECONNRESET: the connection was closed), or -2 when the
- * daemon answered that with an error (its text in c->err).
+ * Read one frame within timeout_ms (-1: no limit): its type and JSON body ({} when empty).
+ * 0, or -1 with c->err (I/O, a version mismatch, a body that is not JSON) and the connection
+ * dropped: the one place frames from the daemon are read.
  */
-static int tv_client_send_text(struct tv_client *c, uint32_t type, const char *text)
+static int tv_client_frame(struct tv_client *c, int timeout_ms, uint32_t *type, json_t **body)
 {
-	if (proto_msg_waits(type) && c->timeout_ms >= 0) {
-		struct proto_hdr h;
-		char *body;
-		if (proto_send(c->fd, MSG_VERSION, "", 0) < 0 ||
-		    proto_recv_timeout(c->fd, &h, &body, c->timeout_ms) < 0)
+	struct proto_hdr h;
+	json_error_t je;
+	char *payload;
+
+	if (proto_recv_timeout(c->fd, &h, &payload, timeout_ms) < 0) {
+		int e = errno;
+
+		tv_client_ioerr(c);
+		tv_client_disconnect(c);
+		errno = e;
+		return -1;
+	}
+	*body = h.len > 0 ? json_loadb(payload, h.len, 0, &je) : json_object();
+	free(payload);
+	if (h.type == MSG_VERSION_MISMATCH) {
+		json_t *v = json_object_get(*body, "daemon");
+		long long dv = json_is_integer(v) ? (long long)json_integer_value(v) : -1LL;
+
+		json_decref(*body);
+		*body = NULL;
+		return tv_client_badreply(c, "the daemon speaks protocol %lld, this client %d", dv,
+					  PROTO_VERSION);
+	}
+	if (*body == NULL)
+		return tv_client_badreply(c, "malformed reply from the daemon: %s", je.text);
+	*type = h.type;
+	return 0;
+}
+
+/* The "error" text of a MSG_ERROR body into c->err. */
+static void tv_client_refused(struct tv_client *c, json_t *body)
+{
+	const char *e = json_string_value(json_object_get(body, "error"));
+
+	tv_client_seterr(c, "%s", e != NULL ? e : "error");
+}
+
+/*
+ * Send one request (text); before one whose reply waits without a limit, first check that the
+ * daemon answers a MSG_VERSION within the timeout. 0 sent; 1 the check was answered with an
+ * error (refused, permission denied), its body in *early: that is the reply; -1 with errno;
+ * -2 the check went unanswered in time or unreadable (c->err).
+ */
+static int tv_client_send_text(struct tv_client *c, bool waits, uint32_t type, const char *text,
+			       json_t **early)
+{
+	if (waits && c->timeout_ms >= 0) {
+		uint32_t t;
+		json_t *body;
+
+		if (proto_send(c->fd, MSG_VERSION, "", 0) < 0)
 			return -1;
-		if (h.type == MSG_ERROR) { /* refused, or no access: the request would be too */
-			json_t *j = json_loads(body, 0, NULL);
-			const char *e = json_string_value(json_object_get(j, "error"));
-			tv_client_seterr(c, "%s", e != NULL ? e : "error");
-			json_decref(j);
-			free(body);
-			errno = EPROTO;
-			return -2;
+		if (tv_client_frame(c, c->timeout_ms, &t, &body) < 0)
+			return c->proto_err || errno == ETIMEDOUT ? -2 : -1; /* -1: closed, try again */
+		if (t == MSG_ERROR) {
+			*early = body;
+			return 1;
 		}
-		free(body);
+		json_decref(body);
 	}
 	return proto_send(c->fd, type, text, strlen(text));
 }
@@ -139,12 +243,17 @@ static bool tv_client_said_why(struct tv_client *c)
 	return said;
 }
 
-/* Send req (stolen); 0 or -1. A connection the daemon closed (idle) is opened again once. */
-static int tv_client_send(struct tv_client *c, uint32_t type, json_t *req)
+/*
+ * Send req (stolen, NULL = {}), connecting first when needed. A connection the daemon closed
+ * (idle) is opened again once. 0 sent, 1 refused before sending (*early is the error reply),
+ * -1 with c->err and the connection dropped.
+ */
+static int tv_client_send(struct tv_client *c, uint32_t type, json_t *req, bool waits, json_t **early)
 {
 	char *text;
-	int rc;
+	int r;
 
+	*early = NULL;
 	if (req == NULL)
 		req = json_object();
 	text = json_dumps(req, JSON_COMPACT);
@@ -153,84 +262,93 @@ static int tv_client_send(struct tv_client *c, uint32_t type, json_t *req)
 		tv_client_seterr(c, "out of memory");
 		return -1;
 	}
-	rc = tv_client_send_text(c, type, text);
-	if (rc == -2) { /* the daemon's refusal is in c->err */
-		free(text);
-		return -1;
+	for (int attempt = 0;; attempt++) {
+		if (tv_client_open(c) < 0)
+			break;
+		r = tv_client_send_text(c, waits, type, text, early);
+		if (r == -2) /* the check went unanswered or unreadable: c->err says which */
+			break;
+		if (r == -1 && tv_client_said_why(c))
+			r = 0; /* refused (too many connections): its error frame is read as the reply */
+		if (r >= 0) {
+			free(text);
+			return r;
+		}
+		if (attempt == 1) {
+			tv_client_ioerr(c);
+			break;
+		}
+		tv_client_disconnect(c);
 	}
-	if (rc < 0 && (errno == EPIPE || errno == ECONNRESET) && !tv_client_said_why(c) &&
-	    tv_client_reconnect(c) == 0)
-		rc = tv_client_send_text(c, type, text);
-	if (rc == -2) {
-		free(text);
-		return -1;
-	}
-	if (rc < 0 && tv_client_said_why(c))
-		rc = 0; /* refused (too many connections): the caller reads its error frame as the reply */
-	if (rc < 0 && c->fd >= 0)
-		tv_client_ioerr(c, "");
+	tv_client_disconnect(c);
 	free(text);
-	return rc;
+	return -1;
 }
 
 /*
- * Read frames until the final reply; MSG_DATA bodies go to on_data (or are
- * dropped). 0 OK, 1 MSG_ERROR, -1 I/O failure.
+ * Read frames until the final reply: MSG_DATA bodies to on_data (or dropped); a non-zero
+ * return from on_data stops (the connection is dropped; 0 with *reply NULL). 0 MSG_OK,
+ * 1 MSG_ERROR (its text in c->err), *reply the body (NULL: dropped); -1 failure (c->err).
  */
-static int tv_client_reply(struct tv_client *c, json_t **reply, int (*on_data)(void *, json_t *), void *arg,
-			   int timeout_ms)
+static int tv_client_reply(struct tv_client *c, int timeout_ms, int (*on_data)(void *, json_t *), void *arg,
+			   json_t *early, json_t **reply)
 {
 	for (;;) {
-		struct proto_hdr h;
-		char *body;
-		json_t *j;
-		json_error_t je;
+		uint32_t type = MSG_ERROR;
+		json_t *j = early;
 
-		if (proto_recv_timeout(c->fd, &h, &body, timeout_ms) < 0) {
-			tv_client_ioerr(c, "");
+		early = NULL;
+		if (j == NULL && tv_client_frame(c, timeout_ms, &type, &j) < 0)
 			return -1;
-		}
-		if (h.type == MSG_VERSION_MISMATCH) {
-			free(body);
-			tv_client_seterr(c, "the daemon speaks another protocol version");
-			return -1;
-		}
-		j = json_loads(body, 0, &je);
-		free(body);
-		if (j == NULL) {
-			tv_client_seterr(c, "bad reply from the daemon: %s", je.text);
-			return -1;
-		}
-		if (h.type == MSG_DATA) {
-			if (on_data != NULL)
-				on_data(arg, j);
+		if (type == MSG_DATA) {
+			int stop = on_data != NULL ? on_data(arg, j) : 0;
+
 			json_decref(j);
+			if (stop != 0) {
+				tv_client_disconnect(c);
+				return 0;
+			}
 			continue;
 		}
-		if (h.type == MSG_ERROR) {
-			const char *t = json_string_value(json_object_get(j, "error"));
-			tv_client_seterr(c, "%s", t != NULL ? t : "error");
-			if (reply != NULL)
-				*reply = j;
-			else
-				json_decref(j);
-			return 1;
+		if (type != MSG_OK && type != MSG_ERROR) {
+			json_decref(j);
+			return tv_client_badreply(c, "unexpected %s from the daemon", proto_msg_name(type));
 		}
+		if (type == MSG_ERROR)
+			tv_client_refused(c, j);
 		if (reply != NULL)
 			*reply = j;
 		else
 			json_decref(j);
-		return 0;
+		return type == MSG_OK ? 0 : 1;
 	}
+}
+
+/* tv_request and tv_request_stream: a stream waits without a limit once the daemon answered. */
+static int tv_client_exchange(struct tv_client *c, uint32_t type, json_t *req, bool stream,
+			      int (*on_data)(void *, json_t *), void *arg, json_t **reply)
+{
+	bool waits = stream || proto_msg_waits(type);
+	json_t *early;
+	int r;
+
+	if (reply != NULL)
+		*reply = NULL;
+	r = tv_client_send(c, type, req, waits, &early);
+	if (r < 0)
+		return -1;
+	return tv_client_reply(c, waits ? -1 : c->timeout_ms, on_data, arg, early, reply);
 }
 
 int tv_request(struct tv_client *c, uint32_t type, json_t *req, json_t **reply)
 {
-	if (reply != NULL)
-		*reply = NULL;
-	if (tv_client_send(c, type, req) < 0)
-		return -1;
-	return tv_client_reply(c, reply, NULL, NULL, proto_msg_waits(type) ? -1 : c->timeout_ms);
+	return tv_client_exchange(c, type, req, false, NULL, NULL, reply);
+}
+
+int tv_request_stream(struct tv_client *c, uint32_t type, json_t *req,
+		      int (*on_data)(void *arg, json_t *data), void *arg, json_t **reply)
+{
+	return tv_client_exchange(c, type, req, true, on_data, arg, reply);
 }
 
 /* One task of a submit request, or NULL with c->err. */
@@ -349,30 +467,12 @@ int tv_get(struct tv_client *c, const char *id, json_t **task)
 int tv_wait(struct tv_client *c, const char *id, json_t **task)
 {
 	json_t *reply = NULL;
-	int rc;
+	int rc = tv_request(c, MSG_TASK_WAIT, json_pack("{s:s}", "id", id), &reply);
 
 	if (task != NULL)
-		*task = NULL;
-	if (tv_client_send(c, MSG_TASK_WAIT, json_pack("{s:s}", "id", id)) < 0)
-		return -1;
-	rc = tv_client_reply(c, &reply, NULL, NULL, -1);
-	if (rc == 0 && task != NULL)
-		*task = tv_client_task_of(reply);
+		*task = rc == 0 ? tv_client_task_of(reply) : NULL;
 	json_decref(reply);
 	return rc == 0 ? 0 : -1;
-}
-
-/* Reconnect c (after a request whose reply is no longer wanted). */
-static int tv_client_reconnect(struct tv_client *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = proto_connect_timeout(c->path, c->timeout_ms);
-	if (c->fd < 0) {
-		tv_client_ioerr(c, "connect");
-		return -1;
-	}
-	return 0;
 }
 
 /* Hand one state to on_change; stop (1) when it says so or the task stopped (0 then). */
@@ -398,18 +498,27 @@ int tv_follow(struct tv_client *c, const char *id, double recheck, int (*on_chan
 {
 	struct tv_client *c2;
 	char err[TV_ERR_LEN];
-	json_t *t = NULL;
+	json_t *t = NULL, *early;
 	bool stopped = false;
-	int rc = -1;
+	int rc = -1, r;
 
 	*final = NULL;
-	c2 = tv_client_connect(c->path, err, sizeof(err));
+	c2 = tv_client_new(c->path, err, sizeof(err));
 	if (c2 == NULL) {
 		tv_client_seterr(c, "%s", err);
 		return -1;
 	}
 	c2->timeout_ms = c->timeout_ms;
-	if (tv_client_send(c, MSG_TASK_WAIT, json_pack("{s:s}", "id", id)) < 0)
+	if (tv_client_open(c2) < 0) { /* the checks' connection first, as before the wait */
+		tv_client_seterr(c, "%s", tv_client_error(c2));
+		goto out;
+	}
+	r = tv_client_send(c, MSG_TASK_WAIT, json_pack("{s:s}", "id", id), true, &early);
+	if (r == 1) {
+		tv_client_refused(c, early);
+		json_decref(early);
+	}
+	if (r != 0)
 		goto out;
 	for (bool check = true;; check = false) {
 		struct pollfd p = {c->fd, POLLIN, 0};
@@ -424,24 +533,18 @@ int tv_follow(struct tv_client *c, const char *id, double recheck, int (*on_chan
 		}
 		if (n > 0) {
 			/* The daemon's word: one DATA (a change) or the final reply. */
-			struct proto_hdr h;
-			char *body;
+			uint32_t type;
 			json_t *j;
-			if (proto_recv_timeout(c->fd, &h, &body, c->timeout_ms) < 0) {
-				tv_client_ioerr(c, "");
+
+			if (tv_client_frame(c, c->timeout_ms, &type, &j) < 0)
 				goto out;
-			}
-			j = json_loads(body, 0, NULL);
-			free(body);
-			if (h.type == MSG_ERROR) {
-				const char *e = json_string_value(json_object_get(j, "error"));
-				tv_client_seterr(c, "%s", e != NULL ? e : "error");
+			if (type == MSG_ERROR) {
+				tv_client_refused(c, j);
 				json_decref(j);
-				rc = -1;
 				goto out;
 			}
 			t = json_object_get(j, "task");
-			if (h.type == MSG_OK) {
+			if (type == MSG_OK) {
 				*final = json_incref(t);
 				if (on_change != NULL && t != NULL)
 					on_change(arg, t);
@@ -466,10 +569,10 @@ int tv_follow(struct tv_client *c, const char *id, double recheck, int (*on_chan
 		if (n)
 			break;
 	}
-	/* Stopped following before the daemon's final reply: that reply is not wanted. */
+	/* Stopped following before the daemon's final reply: that reply is not wanted (the next
+	 * request connects again). */
 	rc = stopped ? 0 : 1;
-	if (tv_client_reconnect(c) < 0)
-		rc = -1;
+	tv_client_disconnect(c);
 out:
 	tv_client_close(c2);
 	return rc;
@@ -477,128 +580,18 @@ out:
 
 /* ---- Times ---- */
 
-/* Parse a zone suffix: "", "Z", "+01:00", "-0530". 1 with *off seconds east, 0 none, -1 bad. */
-static int tv_parse_zone(const char *s, long *off)
-{
-	int h, m = 0;
-
-	while (*s == ' ')
-		s++;
-	if (*s == '\0')
-		return 0;
-	if ((s[0] == 'Z' || s[0] == 'z') && s[1] == '\0') {
-		*off = 0;
-		return 1;
-	}
-	if ((s[0] == '+' || s[0] == '-') && isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2])) {
-		h = (s[1] - '0') * 10 + (s[2] - '0');
-		const char *p = s + 3;
-		if (*p == ':')
-			p++;
-		if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1])) {
-			m = (p[0] - '0') * 10 + (p[1] - '0');
-			p += 2;
-		}
-		if (*p != '\0' || h > 23 || m > 59)
-			return -1;
-		*off = (h * 3600L + m * 60L) * (s[0] == '-' ? -1 : 1);
-		return 1;
-	}
-	return -1;
-}
-
-/* tv_parse_time without the check that the result is a number JSON can carry. */
-static int tv_parse_time_any(const char *s, double now, double *out)
-{
-	static const char *const fmts[] = {
-	    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d",
-	};
-	char *end;
-
-	if (s == NULL)
-		return -1;
-	while (*s == ' ')
-		s++;
-	if (*s == '\0')
-		return -1;
-	if (strcmp(s, "now") == 0) {
-		*out = now;
-		return 0;
-	}
-	if (*s == '+') {
-		double v = strtod(s + 1, &end), mul = 1;
-		if (end == s + 1 || v < 0)
-			return -1;
-		switch (*end) {
-		case '\0':
-		case 's':
-			break;
-		case 'm':
-			mul = 60;
-			break;
-		case 'h':
-			mul = 3600;
-			break;
-		case 'd':
-			mul = 86400;
-			break;
-		case 'w':
-			mul = 7 * 86400;
-			break;
-		default:
-			return -1;
-		}
-		if (*end != '\0' && end[1] != '\0')
-			return -1;
-		*out = now + v * mul;
-		return 0;
-	}
-	if (*s == '@' || isdigit((unsigned char)*s)) {
-		const char *p = *s == '@' ? s + 1 : s;
-		double v = strtod(p, &end);
-		if (end != p && *end == '\0' && (*s == '@' || strchr(p, '-') == NULL)) {
-			*out = v;
-			return 0;
-		}
-	}
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		struct tm tm;
-		long off = 0;
-		int z;
-		double frac = 0;
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, fmts[i], &tm);
-		if (end == NULL)
-			continue;
-		if (*end == '.' && i < 2) { /* fractional seconds */
-			frac = strtod(end, &end);
-		}
-		z = tv_parse_zone(end, &off);
-		if (z < 0)
-			continue;
-		if (z == 1) {
-			*out = (double)timegm(&tm) - (double)off + frac;
-		} else {
-			time_t t;
-			tm.tm_isdst = -1;
-			t = mktime(&tm);
-			if (t == (time_t)-1)
-				return -1;
-			*out = (double)t + frac;
-		}
-		return 0;
-	}
-	return -1;
-}
-
-/* inf and nan have no JSON form (json_real() refuses them): the request would go without the time.
- * Found by tests/fuzz/fuzz_time.c. */
+/* The shared grammar (lib/when.h), in seconds; the start of a day or minute. Never inf or nan:
+ * json_real() refuses them (found by tests/fuzz/fuzz_time.c). */
 int tv_parse_time(const char *s, double now, double *out)
 {
-	double t;
+	struct when w;
 
-	if (tv_parse_time_any(s, now, &t) < 0 || !isfinite(t))
+	double now_ms = now * 1000.0;
+
+	/* in range (also refuses nan), rounded to the ms without libm: ctl links no libm */
+	if (!(now_ms >= (double)-WHEN_MAX_MS && now_ms <= (double)WHEN_MAX_MS) ||
+	    when_parse(s, (int64_t)(now_ms + (now_ms >= 0 ? 0.5 : -0.5)), 0, &w) < 0)
 		return -1;
-	*out = t;
+	*out = (double)w.start_ms / 1000.0;
 	return 0;
 }

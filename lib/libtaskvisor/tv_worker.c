@@ -84,12 +84,8 @@ struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int 
 {
 	struct tv_worker *w;
 
-	if (socket_path == NULL)
-		socket_path = getenv("TASKVISOR_SOCKET");
-	if (socket_path == NULL || *socket_path == '\0') {
-		snprintf(err, errlen, "no socket: give one or set TASKVISOR_SOCKET");
-		return NULL;
-	}
+	if (socket_path == NULL || *socket_path == '\0')
+		socket_path = tv_client_default_socket();
 	if (queue == NULL || *queue == '\0') {
 		snprintf(err, errlen, "no queue given");
 		return NULL;

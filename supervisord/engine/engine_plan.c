@@ -26,6 +26,7 @@
 #include "expand.h"
 #include "log.h"
 #include "xmalloc.h"
+#include "when.h"
 
 #define PLAN_MAX_LOCKS 64
 
@@ -83,77 +84,17 @@ void engine_new_id(struct engine *e, char out[Q_ID_LEN])
 
 /* The latest time a request may name: 9999-12-31T23:59:59Z. Beyond it seconds * 1000 would
  * leave int64_t (undefined behaviour; found by tests/fuzz/fuzz_time.c). */
-#define PLAN_MAX_SEC 253402300799.0
+#define PLAN_MAX_SEC ((double)WHEN_MAX_MS / 1000.0)
 
+/* Text: the shared grammar (lib/when.h); a day or a minute means its start. */
 static int plan_parse_text_time(const char *s, int64_t now, int64_t *ms)
 {
-	static const char *const fmts[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
-					   "%Y-%m-%d %H:%M", "%Y-%m-%d"};
-	struct tm tm;
-	const char *end = NULL;
-	char *e;
+	struct when w;
 
-	while (isspace((unsigned char)*s))
-		s++;
-	if (strcmp(s, "now") == 0) {
-		*ms = now;
-		return 0;
-	}
-	if (*s == '+') {
-		double v = strtod(s + 1, &e);
-		double mult = 1000;
-
-		if (e == s + 1 || !(v >= 0 && v <= PLAN_MAX_SEC)) /* also refuses nan */
-			return -1;
-		switch (*e) {
-		case 's':
-		case '\0':
-			mult = 1000;
-			break;
-		case 'm':
-			mult = 60000;
-			break;
-		case 'h':
-			mult = 3600000;
-			break;
-		case 'd':
-			mult = 86400000;
-			break;
-		default:
-			return -1;
-		}
-		if ((*e != '\0' && e[1] != '\0') || v * mult / 1000 > PLAN_MAX_SEC)
-			return -1;
-		*ms = now + (int64_t)(v * mult);
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, fmts[i], &tm);
-		if (end != NULL)
-			break;
-	}
-	if (end == NULL)
+	if (when_parse(s, now, 0, &w) < 0)
 		return -1;
-	if (*end == '\0') {
-		tm.tm_isdst = -1;
-		*ms = (int64_t)mktime(&tm) * 1000;
-		return 0;
-	}
-	if ((end[0] == 'Z' || end[0] == 'z') && end[1] == '\0') {
-		*ms = (int64_t)timegm(&tm) * 1000;
-		return 0;
-	}
-	if ((end[0] == '+' || end[0] == '-') && isdigit((unsigned char)end[1])) {
-		int hh = 0, mm = 0;
-
-		if (sscanf(end + 1, "%2d:%2d", &hh, &mm) < 1 && sscanf(end + 1, "%2d%2d", &hh, &mm) < 1)
-			return -1;
-		*ms =
-		    ((int64_t)timegm(&tm) - (end[0] == '+' ? 1 : -1) * (int64_t)(hh * 3600 + mm * 60)) * 1000;
-		return 0;
-	}
-	return -1;
+	*ms = w.start_ms;
+	return 0;
 }
 
 int engine_parse_time(json_t *v, int64_t now, int64_t *ms)

@@ -43,6 +43,7 @@
 #include "memcg.h"
 #include "proc.h"
 #include "proclog.h"
+#include "proto.h"
 #include "readiness.h"
 #include "spawn.h"
 
@@ -1187,7 +1188,7 @@ static void sv_notify_ensure(struct supervisor *sv)
 		return;
 	free(sv->notify_path);
 	sv->notify_path = NULL;
-	const char *sock = sv->conf->socket_file ? sv->conf->socket_file : "/run/taskvisor.sock";
+	const char *sock = sv->conf->socket_file ? sv->conf->socket_file : PROTO_DEFAULT_SOCKET;
 	if (asprintf(&sv->notify_path, "%s.notify", sock) < 0) {
 		sv->notify_path = NULL;
 		return;

@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+#include "when.h"
 
 /* SQLite's parser stack holds 100 entries (YYSTACKDEPTH) and a level of nesting takes up to six
  * ("(a or b and (" is "(A OR (B AND (": LP expr OR LP expr AND): deeper, prepare() failed with
@@ -336,157 +339,17 @@ static char *search_col(struct search_parser *p, const char *name)
 
 /* ---- dates ----------------------------------------------------------------- */
 
-static int search_days_in(int y, int m)
-{
-	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 && leap ? 29 : d[m - 1];
-}
-
-/* Read exactly n digits at *s. */
-static bool search_digits(const char **s, int n, int *out)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)(*s)[i]))
-			return false;
-		v = v * 10 + ((*s)[i] - '0');
-	}
-	*s += n;
-	*out = v;
-	return true;
-}
-
-static long long search_mktime(int y, int mo, int d, int h, int mi, int sec, bool utc)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	tm.tm_isdst = -1;
-	return (long long)(utc ? timegm(&tm) : mktime(&tm));
-}
-
-/* An absolute date: [*start, *end) in ms. */
-static bool search_date_abs(const char *s, long long *start, long long *end)
-{
-	int y, mo, d, h = 0, mi = 0, sec = 0;
-	enum { P_DAY, P_MIN, P_SEC } prec = P_DAY;
-	bool utc = false;
-	long long t0, t1;
-
-	if (!search_digits(&s, 4, &y) || *s++ != '-' || !search_digits(&s, 2, &mo) || *s++ != '-' ||
-	    !search_digits(&s, 2, &d))
-		return false;
-	if (y < 1000 || mo < 1 || mo > 12 || d < 1 || d > search_days_in(y, mo))
-		return false;
-	if (*s == ' ' || *s == 'T' || *s == 't') {
-		s++;
-		if (!search_digits(&s, 2, &h) || *s++ != ':' || !search_digits(&s, 2, &mi))
-			return false;
-		prec = P_MIN;
-		if (*s == ':') {
-			s++;
-			if (!search_digits(&s, 2, &sec))
-				return false;
-			prec = P_SEC;
-		}
-		if (h > 23 || mi > 59 || sec > 59)
-			return false;
-	}
-	if (*s == 'Z' || *s == 'z') {
-		utc = true;
-		s++;
-	}
-	if (*s != '\0')
-		return false;
-	t0 = search_mktime(y, mo, d, h, mi, sec, utc);
-	if (prec == P_DAY)
-		t1 = search_mktime(y, mo, d + 1, 0, 0, 0, utc);
-	else
-		t1 = t0 + (prec == P_MIN ? 60 : 1);
-	*start = t0 * 1000;
-	*end = t1 * 1000;
-	return true;
-}
-
-static const struct search_unit {
-	const char *name;
-	long long secs;
-} search_units[] = {
-    {"s", 1},	    {"sec", 1},	     {"second", 1}, {"seconds", 1},   {"m", 60},	 {"min", 60},
-    {"minute", 60}, {"minutes", 60}, {"h", 3600},   {"hour", 3600},   {"hours", 3600},	 {"d", 86400},
-    {"day", 86400}, {"days", 86400}, {"w", 604800}, {"week", 604800}, {"weeks", 604800},
-};
-
-static long long search_unit_secs(const char *s, size_t len)
-{
-	for (size_t i = 0; i < sizeof(search_units) / sizeof(search_units[0]); i++)
-		if (strlen(search_units[i].name) == len && strncasecmp(s, search_units[i].name, len) == 0)
-			return search_units[i].secs;
-	return 0;
-}
-
-/* "7d", "7 days", "7 days ago" (blanks between parts optional before the unit). */
-static bool search_date_rel(const char *s, time_t now, long long *start, long long *end)
-{
-	long long n = 0, unit;
-	const char *u;
-	size_t ulen = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return false;
-	while (isdigit((unsigned char)*s)) {
-		n = n * 10 + (*s++ - '0');
-		if (n > 100000000LL)
-			return false;
-	}
-	while (*s == ' ')
-		s++;
-	u = s;
-	while (isalpha((unsigned char)u[ulen]))
-		ulen++;
-	unit = search_unit_secs(u, ulen);
-	if (unit == 0)
-		return false;
-	s = u + ulen;
-	while (*s == ' ')
-		s++;
-	if (strncasecmp(s, "ago", 3) == 0)
-		s += 3;
-	if (*s != '\0')
-		return false;
-	if (n > 10000LL * 366 * 86400 / unit) /* beyond 10000 years */
-		return false;
-	*start = ((long long)now - n * unit) * 1000;
-	*end = *start + 1;
-	return true;
-}
-
+/* A date value: the shared grammar (lib/when.h) with the search language's bare ages ("7d" =
+ * 7 days ago); [*start, *end) in ms, a day or a minute covering its whole span. */
 static bool search_date(const char *s, time_t now, long long *start, long long *end)
 {
-	if (strcasecmp(s, "now") == 0) {
-		*start = (long long)now * 1000;
-		*end = *start + 1;
-		return true;
-	}
-	if (strcasecmp(s, "today") == 0 || strcasecmp(s, "yesterday") == 0) {
-		struct tm tm;
-		localtime_r(&now, &tm);
-		int back = strcasecmp(s, "yesterday") == 0;
-		*start =
-		    search_mktime(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - back, 0, 0, 0, false) * 1000;
-		*end =
-		    search_mktime(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - back + 1, 0, 0, 0, false) *
-		    1000;
-		return true;
-	}
-	return search_date_abs(s, start, end) || search_date_rel(s, now, start, end);
+	struct when w;
+
+	if (when_parse(s, (int64_t)now * 1000, WHEN_AGE, &w) < 0)
+		return false;
+	*start = w.start_ms;
+	*end = w.end_ms;
+	return true;
 }
 
 /* ---- grammar --------------------------------------------------------------- */
@@ -533,7 +396,7 @@ static char *search_date_value(struct search_parser *p)
 	}
 	if (n1->type == TK_WORD && isdigit((unsigned char)t->text[0]) &&
 	    strspn(t->text, "0123456789") == strlen(t->text) &&
-	    search_unit_secs(n1->text, strlen(n1->text)) != 0) {
+	    when_unit_secs(n1->text, strlen(n1->text)) != 0) {
 		p->i++;
 		if (search_is_kw(n2, "ago")) {
 			p->i++;
@@ -556,12 +419,10 @@ static struct search_frag search_date_cond(struct search_parser *p, const struct
 	if (v == NULL)
 		return f;
 	if (!search_date(v, p->now, &start, &end)) {
-		search_fail_at(
-		    p, pos,
-		    "'%.40s' is not a date for field '%s' (expected YYYY-MM-DD[ HH:MM[:SS]], "
-		    "YYYY-MM-DDTHH:MM[:SS], today, yesterday, now, or an age like 7d, 12h, 30m, 2w, "
-		    "'3 days ago')",
-		    v, fd->name);
+		search_fail_at(p, pos,
+			       "'%.40s' is not a date for field '%s' (expected " WHEN_FORMS
+			       ", or an age like 7d, 12h, 30m, 2w)",
+			       v, fd->name);
 		free(v);
 		return f;
 	}

@@ -2,17 +2,18 @@
  * fuzz_time.c — libFuzzer target for every time and value parser that does
  * not need a daemon:
  *
+ *   when_parse          (lib/when.c: the one time grammar, with and without WHEN_AGE)
  *   tv_parse_time       (lib/libtaskvisor/tv_client.c: ctl --start-at, --until, ...)
  *   engine_parse_time   (supervisord/engine/engine_plan.c: SUBMIT start_at/start_before,
  *                        SCHEDULE until; the text path and, when the input is a
  *                        number, the number path)
  *   units_bool/int/duration/size/signal/octal (lib/units.c: config options, ctl)
  *
- * (search_mktime is covered by fuzz_search, conf_parse_until by fuzz_conf.)
+ * (search_date is also covered by fuzz_search, conf_parse_until by fuzz_conf.)
  * Each parser gets the whole input as a string, in Europe/Berlin. Checks: a
  * units parser that refuses leaves *out alone and writes a reason; one that
- * accepts returns a value inside its range; tv_parse_time never gives inf
- * or nan. UBSan catches overflowing conversions. Built and run by `make fuzz` (tests/fuzz/run.sh).
+ * accepts returns a value inside its range; when_parse gives a span
+ * start < end within +-WHEN_MAX_MS; tv_parse_time never gives inf or nan. UBSan catches overflowing conversions. Built and run by `make fuzz` (tests/fuzz/run.sh).
  */
 
 #include <jansson.h>
@@ -26,6 +27,7 @@
 #include "engine_int.h" /* engine_parse_time is the engine's own */
 #include "taskvisor.h"
 #include "units.h"
+#include "when.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -108,6 +110,16 @@ static void fuzz_times(const char *s)
 	char *end;
 	json_t *j;
 
+	for (int flags = 0; flags <= WHEN_AGE; flags += WHEN_AGE) {
+		struct when w = {1, 0};
+
+		if (when_parse(s, now_ms, flags, &w) == 0) {
+			if (!(w.start_ms < w.end_ms) || w.start_ms < -WHEN_MAX_MS || w.start_ms > WHEN_MAX_MS)
+				fuzz_die("when_parse gave an empty or out-of-range span", s);
+		} else if (w.start_ms != 1 || w.end_ms != 0) {
+			fuzz_die("a refused time wrote *out", s);
+		}
+	}
 	if (tv_parse_time(s, 1795442400.0, &out) == 0 && !isfinite(out))
 		fuzz_die("tv_parse_time gave a number JSON cannot carry", s);
 	j = json_string(s); /* NULL when s is not UTF-8: the daemon never sees such a string */

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "proto.h"
+#include "when.h"
 
 static char tmpdir[PATH_MAX];
 static char oldcwd[PATH_MAX];
@@ -1048,8 +1050,7 @@ static void test_task_errors(void **state)
 	assert_null(conf_load("main.conf", err, sizeof(err)));
 	assert_true(strncmp(err, "main.conf:7: input: not JSON: ", 30) == 0);
 	snprintf(text, sizeof(text), "%s[recurring:r]\nlabel=t\ncron=* * * * *\nuntil=2026-02-30\n", task);
-	load_err_text(text,
-		      "main.conf:7: until: not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM): \"2026-02-30\"");
+	load_err_text(text, "main.conf:7: until: not a time (" WHEN_FORMS "): \"2026-02-30\"");
 	snprintf(text, sizeof(text), "%s[recurring:r]\nlabel=t\ncron=* * * * *\niterations=x\n", task);
 	load_err_text(text, "main.conf:7: iterations: not a number: \"x\"");
 	snprintf(text, sizeof(text), "%s[recurring:r]\nlabel=t\n", task);
@@ -1179,6 +1180,68 @@ static void test_bad_bytes(void **state)
 	conf_free(c);
 }
 
+/* conf_socket (taskvisorctl -c): the socket alone, expanded as the daemon does, whatever else the
+ * files hold. */
+static void test_socket(void **state)
+{
+	char err[1024], here[PATH_MAX], want[PATH_MAX + 32], *sock;
+
+	(void)state;
+	assert_non_null(getcwd(here, sizeof(here)));
+	/* A program the daemon would refuse, in the main file and in an include: not our business. */
+	put("main.conf", "[taskvisord]\nlogfile=/x\n[unix_socket]\nfile = /run/x.sock\n"
+			 "[program:bad]\nstartsecs = abc\n[include]\nfiles = conf.d/*.conf\n");
+	put("conf.d/app.conf", "[program:app]\nstartretries = many\n");
+	sock = conf_socket("main.conf", err, sizeof(err));
+	assert_non_null(sock);
+	assert_string_equal(sock, "/run/x.sock");
+	assert_string_equal(err, "");
+	free(sock);
+	/* %(here)s and %(ENV_X)s as conf_load expands them; the section in an included file. */
+	put("main.conf", "[include]\nfiles = sub/sock.conf\n");
+	put("sub/sock.conf", "[unix_http_server]\nfile=%(here)s/%(ENV_TEST_CONF_SOCK)s.sock\n");
+	setenv("TEST_CONF_SOCK", "sv", 1);
+	sock = conf_socket("main.conf", err, sizeof(err));
+	snprintf(want, sizeof(want), "%s/sub/sv.sock", here);
+	assert_string_equal(sock, want);
+	free(sock);
+	/* supervisorctl's serverurl wins over the server's file; http:// is not ours. */
+	put("main.conf", "[unix_http_server]\nfile=/a.sock\n[supervisorctl]\nserverurl=unix:///b.sock\n");
+	sock = conf_socket("main.conf", err, sizeof(err));
+	assert_string_equal(sock, "/b.sock");
+	free(sock);
+	put("main.conf", "[unix_http_server]\nfile=/a.sock\n[supervisorctl]\nserverurl=http://h:9001\n");
+	sock = conf_socket("main.conf", err, sizeof(err));
+	assert_string_equal(sock, "/a.sock");
+	free(sock);
+	/* None named: the daemon's default. */
+	put("main.conf", "[taskvisord]\nlogfile=/x\n");
+	sock = conf_socket("main.conf", err, sizeof(err));
+	assert_string_equal(sock, PROTO_DEFAULT_SOCKET);
+	assert_string_equal(err, "");
+	free(sock);
+	/* An include that cannot be read after the socket was named: the socket, no word. */
+	put("main.conf", "[unix_socket]\nfile=/c.sock\n[include]\nfiles=sub/nope.conf\n");
+	put("sub/nope.conf", "no section\n");
+	sock = conf_socket("main.conf", err, sizeof(err));
+	assert_string_equal(sock, "/c.sock");
+	assert_string_equal(err, "");
+	free(sock);
+	/* ... before any socket was named: the default, and why it is a guess. */
+	put("main.conf", "[include]\nfiles=sub/nope.conf\n[unix_socket]\nfile=/c.sock\n");
+	sock = conf_socket("main.conf", err, sizeof(err));
+	assert_non_null(sock);
+	free(sock);
+	put("main.conf", "[taskvisord]\nx\n");
+	sock = conf_socket("main.conf", err, sizeof(err));
+	assert_string_equal(sock, PROTO_DEFAULT_SOCKET);
+	assert_non_null(strstr(err, "main.conf:2:"));
+	free(sock);
+	/* No file: NULL and why. */
+	assert_null(conf_socket("nope.conf", err, sizeof(err)));
+	assert_string_equal(err, "nope.conf: No such file or directory");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1203,6 +1266,7 @@ int main(void)
 	    T(test_fingerprint),
 	    T(test_sample),
 	    T(test_bad_bytes),
+	    T(test_socket),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

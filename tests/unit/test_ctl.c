@@ -1,8 +1,8 @@
 /*
  * test_ctl.c — taskvisorctl's framework (ctl/ctl.c): command lookup by name,
- * alias and unique prefix, and the socket path read from a config file
- * without validating the rest of it. ctl.c is compiled into this test
- * directly: the unit-test link has the daemon's libraries, not the client's.
+ * alias and unique prefix, and its requests through libtaskvisor's client (the
+ * words for an absent daemon, the timeout). ctl.c is compiled into this test
+ * directly. The socket read from a config file is conf_socket's (test_conf.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -73,56 +73,12 @@ static void test_find(void **state)
 	assert_false(amb);
 }
 
-static char *write_conf(const char *text)
-{
-	char *path = strdup("/tmp/test_ctl.XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	return path;
-}
-
-static void test_socket_from_conf(void **state)
-{
-	char *path, *sock, want[512];
-
-	(void)state;
-	/* A broken program section must not hide the socket. */
-	path = write_conf("[taskvisord]\nlogfile=/x\n[unix_socket]\nfile = /run/x.sock\n"
-			  "[program:bad]\nstartsecs = abc\nnot an ini line\n");
-	sock = ctl_socket_from_conf(path);
-	assert_string_equal(sock, "/run/x.sock");
-	free(sock);
-	unlink(path);
-	free(path);
-
-	path = write_conf("[unix_http_server]\nfile=%(here)s/sv.sock\n");
-	sock = ctl_socket_from_conf(path);
-	snprintf(want, sizeof(want), "/tmp/sv.sock");
-	assert_string_equal(sock, want);
-	free(sock);
-	unlink(path);
-	free(path);
-
-	path = write_conf("[unix_http_server]\nfile=/a.sock\n[supervisorctl]\nserverurl=unix:///b.sock\n");
-	sock = ctl_socket_from_conf(path);
-	assert_string_equal(sock, "/b.sock");
-	free(sock);
-	unlink(path);
-	free(path);
-
-	sock = ctl_socket_from_conf("/nonexistent/taskvisord.conf");
-	assert_string_equal(sock, CTL_DEFAULT_SOCKET);
-	free(sock);
-}
-
 /* A socket that accepts but never answers: the request gives up after c.timeout, and a request that
  * waits (start) does too, on its MSG_VERSION probe. */
 static void test_no_answer_times_out(void **state)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	struct ctl c = {"/x", NULL, -1, false, false, 0.3};
+	struct ctl c = {"/x", NULL, NULL, false, false, 0.3};
 	struct timespec t0, t1;
 	json_t *reply = NULL;
 	int lfd;
@@ -142,28 +98,28 @@ static void test_no_answer_times_out(void **state)
 		double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		assert_true(took >= 0.25 && took < 2.0);
 		assert_null(reply);
-		assert_int_equal(c.fd, -1);
+		assert_int_equal(tv_client_open(c.tc), 0); /* it had given up on that connection */
 	}
+	ctl_close(&c);
 	close(lfd);
 	unlink(sun.sun_path);
 }
 
 static void test_connect_words(void **state)
 {
-	struct ctl c = {"/x", "/nonexistent/dir/tv.sock", -1, false, false, CTL_DEFAULT_TIMEOUT};
+	struct ctl c = {"/x", "/nonexistent/dir/tv.sock", NULL, false, false, CTL_DEFAULT_TIMEOUT};
 	char err[256];
 
 	(void)state;
-	assert_int_equal(ctl_connect(&c, err, sizeof(err)), -1);
+	assert_null(ctl_connect(&c, err, sizeof(err)));
 	assert_string_equal(err, "unix:///nonexistent/dir/tv.sock no such file");
-	assert_int_equal(c.fd, -1);
+	ctl_close(&c);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_find),
-	    cmocka_unit_test(test_socket_from_conf),
 	    cmocka_unit_test(test_connect_words),
 	    cmocka_unit_test(test_no_answer_times_out),
 	};

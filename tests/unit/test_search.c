@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "search.h"
+#include "when.h"
 
 /* 2016-12-08 12:00:00 UTC */
 #define NOW ((time_t)1481198400)
@@ -485,8 +486,7 @@ static void test_errors(void **state)
 		   "(use =, !=, <, >, <=, >=)");
 	expect_err("created_at not in (a)", "search: at position 12: 'not in' does not apply to date field "
 					    "'created_at' (use =, !=, <, >, <=, >=)");
-	const char *date_hint = "(expected YYYY-MM-DD[ HH:MM[:SS]], YYYY-MM-DDTHH:MM[:SS], today, yesterday, "
-				"now, or an age like 7d, 12h, 30m, 2w, '3 days ago')";
+	const char *date_hint = "(expected " WHEN_FORMS ", or an age like 7d, 12h, 30m, 2w)";
 	char want[512];
 	snprintf(want, sizeof(want),
 		 "search: at position 14: 'paused' is not a date for field 'started_at' %s", date_hint);

@@ -213,8 +213,16 @@ static void test_worker_errors(void **state)
 
 	(void)state;
 	unsetenv("TASKVISOR_SOCKET");
-	assert_null(tv_worker_new(NULL, "q", 1, err, sizeof(err)));
-	assert_non_null(strstr(err, "TASKVISOR_SOCKET"));
+	assert_string_equal(tv_client_default_socket(), "/run/taskvisor.sock");
+	setenv("TASKVISOR_SOCKET", "/nonexistent/env", 1);
+	assert_string_equal(tv_client_default_socket(), "/nonexistent/env");
+	w = tv_worker_new(NULL, "q", 1, err, sizeof(err));
+	assert_non_null(w);
+	tv_worker_handle(w, "noop", h_fail, NULL);
+	assert_int_equal(tv_worker_connect(w), -1);
+	assert_non_null(strstr(tv_worker_error(w), "unix:///nonexistent/env"));
+	tv_worker_free(w);
+	unsetenv("TASKVISOR_SOCKET");
 	assert_null(tv_worker_new("/nonexistent/s", "q", 0, err, sizeof(err)));
 	assert_non_null(strstr(err, "prefetch"));
 	w = tv_worker_new("/nonexistent/s", "q", 1, err, sizeof(err));
