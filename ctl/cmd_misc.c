@@ -8,6 +8,7 @@
 
 #include "ctl.h"
 #include "proto.h"
+#include "xmalloc.h"
 
 /* One request with no arguments; prints the JSON reply with --json. -1 unreachable, 0 ok, 1 error. */
 static int cmd_misc_simple(struct ctl *c, uint32_t type, json_t *req, json_t **reply)
@@ -88,8 +89,8 @@ static int cmd_reread(struct ctl *c, int argc, char **argv)
 		return CTL_EXIT_ERROR;
 	for (size_t k = 0; k < 3; k++)
 		cap += json_array_size(json_object_get(reply, kinds[k].key));
-	ch = calloc(cap + 1, sizeof(*ch));
-	for (size_t k = 0; ch != NULL && k < 3; k++)
+	ch = xcalloc(cap + 1, sizeof(*ch));
+	for (size_t k = 0; k < 3; k++)
 		json_array_foreach(json_object_get(reply, kinds[k].key), i, v) if (json_is_string(v))
 		{
 			ch[n].name = json_string_value(v);

@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "proto.h"
 #include "taskvisor.h"
+#include "xmalloc.h"
 
 /* ---- small helpers ---- */
 
@@ -914,7 +915,7 @@ static int task_cleanup(struct ctl *c, int argc, char **argv)
 				json_object_set_new(req, "after", json_string(v));
 		} else if ((v = task_flag(argc, argv, &i, "--states", &bad)) != NULL) {
 			json_t *states = json_array();
-			char *copy = strdup(v), *save = NULL;
+			char *copy = xstrdup(v), *save = NULL;
 			for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
 				json_array_append_new(states, json_string(t));
 			free(copy);

@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "proto.h"
+#include "xmalloc.h"
 
 #define DEFAULT_CONF "/etc/taskvisor/taskvisord.conf"
 
@@ -150,6 +151,7 @@ int main(int argc, char **argv)
 	bool conf_given = false;
 	int ch, rc;
 
+	xmalloc_json(); /* README "Errors" */
 	/* '+': options end at the command word, so "tail -f NAME" keeps its -f. */
 	while ((ch = getopt_long(argc, argv, "+c:s:jt:h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -196,7 +198,7 @@ int main(int argc, char **argv)
 
 		/* No -c and no /etc/taskvisor/taskvisord.conf: the default socket, as the daemon's. */
 		if (!conf_given && access(c.conf_path, F_OK) != 0 && errno == ENOENT)
-			sock = strdup(PROTO_DEFAULT_SOCKET);
+			sock = xstrdup(PROTO_DEFAULT_SOCKET);
 		else
 			sock = conf_socket(c.conf_path, err, sizeof(err));
 		if (sock == NULL) {

@@ -92,8 +92,14 @@ int log_open_file(const char *path)
 	int fd = log_open_append(path, log_file_mode, log_file_gid, false);
 	if (fd < 0)
 		return -1;
+	char *keep = path != log_path ? strdup(path) : NULL;
+	if (path != log_path && keep == NULL) {
+		close(fd);
+		return -1; /* errno ENOMEM: without the path SIGUSR2 could not reopen it */
+	}
 	FILE *fp = fdopen(fd, "a");
 	if (fp == NULL) {
+		free(keep);
 		close(fd);
 		return -1;
 	}
@@ -103,7 +109,7 @@ int log_open_file(const char *path)
 	log_fp = fp;
 	if (path != log_path) {
 		free(log_path);
-		log_path = strdup(path);
+		log_path = keep;
 	}
 	return 0;
 }

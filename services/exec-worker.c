@@ -41,6 +41,7 @@
 #include "log.h"
 #include "stepline.h"
 #include "taskvisor.h"
+#include "xmalloc.h"
 #include "workeropt.h"
 
 #define EXEC_FD 3
@@ -659,6 +660,7 @@ int main(int argc, char **argv)
 	memset(&x, 0, sizeof(x));
 	x.kill_after = 5;
 	log_init("exec-worker", LOG_LVL_INFO, 1);
+	xmalloc_json(); /* README "Errors" */
 	if (workeropt_parse(&o, argc, argv, &status) < 0)
 		return status;
 	queue = o.queue;

@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "taskvisor.h"
+#include "xmalloc.h"
 #include "workeropt.h"
 
 static struct tv_worker *noop_w;
@@ -96,6 +97,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 
 	log_init("noop-worker", LOG_LVL_INFO, 1);
+	xmalloc_json(); /* README "Errors" */
 	if (workeropt_parse(&o, argc, argv, &rc) < 0)
 		return rc;
 	queue = o.queue;

@@ -294,6 +294,11 @@ int tv_worker_connect(struct tv_worker *w)
 		      ? strdup(json_string_value(json_object_get(reply, "name")))
 		      : NULL;
 	w->worker_id = (long long)json_integer_value(json_object_get(reply, "worker_id"));
+	if (w->name == NULL && json_string_value(json_object_get(reply, "name")) != NULL) {
+		json_decref(reply);
+		tv_worker_seterr(w, "out of memory");
+		goto fail;
+	}
 	json_decref(reply);
 	if (fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK) < 0) {
 		tv_worker_seterr(w, "fcntl: %s", strerror(errno));
