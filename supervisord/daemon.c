@@ -379,6 +379,17 @@ static void daemon_watchdog_start(struct daemon *d)
 
 /* ---- set up, run, tear down ---- */
 
+/* The socket server's hooks (control.h): the daemon's configuration and engine. */
+static const struct conf *daemon_conf_of(void *arg)
+{
+	return ((struct daemon *)arg)->conf;
+}
+
+static struct engine *daemon_engine_of(void *arg, char *err, size_t errlen)
+{
+	return daemon_engine(arg, err, errlen);
+}
+
 int daemon_init(struct daemon *d, char *err, size_t errlen)
 {
 	d->start_time = time(NULL);
@@ -390,7 +401,11 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 	daemon_signals(d);
 	ev_init(&d->reload_timer, daemon_reload_swap);
 	daemon_watchdog_start(d);
-	d->control = control_new(d, err, errlen);
+	{
+		const struct control_hooks ch = {daemon_conf_of, daemon_engine_of, d};
+
+		d->control = control_new(d->loop, &ch, err, errlen);
+	}
 	if (d->control == NULL)
 		goto fail;
 	/* A database that cannot be opened disables task commands, not supervision (logged). */

@@ -43,6 +43,7 @@
  * The open connections are kept in order of activity, the idle end last.
  */
 #include <errno.h>
+#include <ev.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <malloc.h>
@@ -58,7 +59,7 @@
 #include <unistd.h>
 
 #include "control.h"
-#include "daemon.h"
+#include "conf.h"
 #include "log.h"
 #include "proto.h"
 
@@ -104,7 +105,8 @@ struct conn {
 };
 
 struct control {
-	struct daemon *d;
+	struct ev_loop *loop;
+	struct control_hooks hooks; /* the daemon's: its configuration, its engine (control.h) */
 	int fd;
 	char *path;
 	ev_io accept_w;
@@ -157,7 +159,7 @@ static void control_list_push(struct conn *c)
 /* Bytes moved: c is the most recently active connection. */
 static void control_conn_touch(struct conn *c)
 {
-	c->active_at = ev_now(c->ctl->d->loop);
+	c->active_at = ev_now(c->ctl->loop);
 	if (c->ctl->conns != c) {
 		control_list_unlink(c);
 		control_list_push(c);
@@ -201,9 +203,9 @@ static void control_in_account(struct conn *c, size_t now_have)
 		o->in_paused = false;
 		ctl->in_paused--;
 		if (!o->read_paused && !o->peer_eof)
-			ev_io_start(ctl->d->loop, &o->rw);
+			ev_io_start(ctl->loop, &o->rw);
 		if (!o->read_paused)
-			ev_feed_event(ctl->d->loop, &o->rw, EV_READ); /* whole requests already read */
+			ev_feed_event(ctl->loop, &o->rw, EV_READ); /* whole requests already read */
 	}
 }
 
@@ -250,7 +252,7 @@ static bool control_in_groups(const struct conn *c, char **groups)
  */
 static void control_conn_access(struct control *ctl, struct conn *c)
 {
-	const struct conf *cf = ctl->d->conf;
+	const struct conf *cf = ctl->hooks.conf(ctl->hooks.arg);
 	bool configured = (cf->admin_groups != NULL && cf->admin_groups[0] != NULL) ||
 			  (cf->readonly_groups != NULL && cf->readonly_groups[0] != NULL);
 
@@ -269,7 +271,7 @@ static void control_conn_unref(struct conn *c)
 
 static void control_conn_flush(struct conn *c)
 {
-	struct ev_loop *loop = c->ctl->d->loop;
+	struct ev_loop *loop = c->ctl->loop;
 	size_t before = control_conn_unsent(c);
 	int r;
 
@@ -495,7 +497,7 @@ void *conn_get_data(const struct conn *c)
 }
 struct daemon *conn_daemon(const struct conn *c)
 {
-	return c->ctl->d;
+	return c->ctl->hooks.arg;
 }
 
 void conn_close_after_flush(struct conn *c)
@@ -528,8 +530,8 @@ static void control_conn_close(struct conn *c)
 	if (c->closed)
 		return;
 	c->closed = true;
-	ev_io_stop(ctl->d->loop, &c->rw);
-	ev_io_stop(ctl->d->loop, &c->ww);
+	ev_io_stop(ctl->loop, &c->rw);
+	ev_io_stop(ctl->loop, &c->ww);
 	close(c->fd);
 	c->fd = -1;
 	control_list_unlink(c);
@@ -540,10 +542,10 @@ static void control_conn_close(struct conn *c)
 	}
 	control_in_account(c, 0);
 	if (ctl->nconns == 0)
-		ev_timer_stop(ctl->d->loop, &ctl->sweep_w);
+		ev_timer_stop(ctl->loop, &ctl->sweep_w);
 	log_debug("control: connection from pid %ld closed", (long)c->pid);
 	if (!ev_is_active(&ctl->trim_w))
-		ev_timer_start(ctl->d->loop, &ctl->trim_w);
+		ev_timer_start(ctl->loop, &ctl->trim_w);
 	if (c->on_close != NULL) {
 		void (*fn)(void *, struct conn *) = c->on_close;
 		c->on_close = NULL;
@@ -581,6 +583,7 @@ static void control_dispatch(struct conn *c, const struct proto_hdr *hdr, const 
 	json_error_t jerr;
 	char err[512];
 	bool task = false;
+	struct engine *e = NULL;
 
 	h = control_find(hdr->type, &task);
 	if (h == NULL) {
@@ -594,11 +597,11 @@ static void control_dispatch(struct conn *c, const struct proto_hdr *hdr, const 
 		return;
 	}
 	log_debug("control: %s from pid %ld", proto_msg_name(hdr->type), (long)c->pid);
-	if (task && daemon_engine(c->ctl->d, err, sizeof(err)) == NULL) {
+	if (task && (e = c->ctl->hooks.engine(c->ctl->hooks.arg, err, sizeof(err))) == NULL) {
 		conn_reply_error(c, 1, "task database: %s", err);
 		return;
 	}
-	if (h->raw != NULL && hdr->len > 0 && h->raw(c->ctl->d, c, payload, hdr->len))
+	if (h->raw != NULL && hdr->len > 0 && h->raw(c->ctl->hooks.arg, c, payload, hdr->len))
 		return;
 	if (hdr->len == 0)
 		req = json_object();
@@ -610,9 +613,9 @@ static void control_dispatch(struct conn *c, const struct proto_hdr *hdr, const 
 		return;
 	}
 	if (h->engine != NULL)
-		h->engine(c->ctl->d->engine, c, req);
+		h->engine(e, c, req);
 	else
-		h->handle(c->ctl->d, c, req);
+		h->handle(c->ctl->hooks.arg, c, req);
 	json_decref(req);
 }
 
@@ -650,14 +653,14 @@ static void control_conn_process(struct conn *c)
 	if (c->rb.len == c->rb.off)
 		c->frame_at = 0;
 	else if (dispatched || c->frame_at == 0)
-		c->frame_at = ev_now(c->ctl->d->loop);
+		c->frame_at = ev_now(c->ctl->loop);
 	if (control_conn_unsent(c) > CONTROL_OUT_HIGH && !c->read_paused) {
 		/* Back-pressure: the peer's further requests wait in the socket, not in our memory. */
 		log_debug("control: pid %ld has %zu bytes unsent: not reading from it until they drain",
 			  (long)c->pid, control_conn_unsent(c));
 		c->read_paused = true;
 		c->frame_at = 0;
-		ev_io_stop(c->ctl->d->loop, &c->rw);
+		ev_io_stop(c->ctl->loop, &c->rw);
 	}
 }
 
@@ -677,7 +680,7 @@ static void control_conn_readable(struct ev_loop *loop, ev_io *w, int revents)
 			  (long)c->pid, c->ctl->in_bytes);
 		c->in_paused = true;
 		c->ctl->in_paused++;
-		ev_io_stop(c->ctl->d->loop, &c->rw);
+		ev_io_stop(c->ctl->loop, &c->rw);
 		return;
 	}
 	if (!c->peer_eof) {
@@ -699,7 +702,7 @@ static void control_conn_readable(struct ev_loop *loop, ev_io *w, int revents)
 		control_conn_flush(c); /* but what was answered goes out (a half-closed peer reads it) */
 		control_conn_close(c);
 	} else if (!c->closed && c->peer_eof)
-		ev_io_stop(c->ctl->d->loop, &c->rw); /* the rest is answered once the replies drain */
+		ev_io_stop(c->ctl->loop, &c->rw); /* the rest is answered once the replies drain */
 	conn_release(c);
 }
 
@@ -743,7 +746,7 @@ static void control_accept_retry(struct ev_loop *loop, ev_timer *w, int revents)
 /* accept() failed for want of descriptors or memory: stop watching the socket for a while (not spin). */
 static void control_accept_pause(struct control *ctl)
 {
-	struct ev_loop *loop = ctl->d->loop;
+	struct ev_loop *loop = ctl->loop;
 
 	ctl->accept_delay = ctl->accept_delay > 0 ? ctl->accept_delay * 2 : 0.1;
 	if (ctl->accept_delay > 1.0)
@@ -771,7 +774,7 @@ static void control_accept_spare(struct control *ctl)
 /* (Re)start the timeout sweep: a few times per the shorter timeout, at most once a second. */
 static void control_sweep_start(struct control *ctl)
 {
-	const struct conf *cf = ctl->d->conf;
+	const struct conf *cf = ctl->hooks.conf(ctl->hooks.arg);
 	double every = (double)cf->request_timeout / 4;
 
 	if (cf->idle_timeout > 0 && (double)cf->idle_timeout / 4 < every)
@@ -780,9 +783,9 @@ static void control_sweep_start(struct control *ctl)
 		every = 1.0;
 	if (every < 0.25)
 		every = 0.25;
-	ev_timer_stop(ctl->d->loop, &ctl->sweep_w);
+	ev_timer_stop(ctl->loop, &ctl->sweep_w);
 	ev_timer_set(&ctl->sweep_w, every, every);
-	ev_timer_start(ctl->d->loop, &ctl->sweep_w);
+	ev_timer_start(ctl->loop, &ctl->sweep_w);
 }
 
 static void control_accept(struct ev_loop *loop, ev_io *w, int revents)
@@ -859,7 +862,7 @@ static void control_accept(struct ev_loop *loop, ev_io *w, int revents)
 static void control_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct control *ctl = w->data;
-	const struct conf *cf = ctl->d->conf;
+	const struct conf *cf = ctl->hooks.conf(ctl->hooks.arg);
 	double now = ev_now(loop);
 
 	(void)revents;
@@ -901,7 +904,7 @@ again:
  */
 static void control_limits(struct control *ctl)
 {
-	const struct conf *cf = ctl->d->conf;
+	const struct conf *cf = ctl->hooks.conf(ctl->hooks.arg);
 	struct rlimit rl;
 	long nofile = 1024, nprocs = 0, reserve, room;
 
@@ -992,9 +995,9 @@ static int control_chown(const char *path, const char *spec, char *err, size_t e
 	return 0;
 }
 
-struct control *control_new(struct daemon *d, char *err, size_t errlen)
+struct control *control_new(struct ev_loop *loop, const struct control_hooks *hooks, char *err, size_t errlen)
 {
-	const struct conf *cf = d->conf;
+	const struct conf *cf = hooks->conf(hooks->arg);
 	struct sockaddr_un sun;
 	struct control *ctl;
 	struct stat st;
@@ -1023,7 +1026,8 @@ struct control *control_new(struct daemon *d, char *err, size_t errlen)
 		free(ctl);
 		return NULL;
 	}
-	ctl->d = d;
+	ctl->loop = loop;
+	ctl->hooks = *hooks;
 	ctl->spare_fd = -1;
 	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ctl->fd < 0) {
@@ -1056,7 +1060,7 @@ struct control *control_new(struct daemon *d, char *err, size_t errlen)
 	control_limits(ctl);
 	ev_io_init(&ctl->accept_w, control_accept, ctl->fd, EV_READ);
 	ctl->accept_w.data = ctl;
-	ev_io_start(d->loop, &ctl->accept_w);
+	ev_io_start(loop, &ctl->accept_w);
 	ev_init(&ctl->accept_retry, control_accept_retry);
 	ctl->accept_retry.data = ctl;
 	ev_init(&ctl->sweep_w, control_sweep);
@@ -1066,8 +1070,8 @@ struct control *control_new(struct daemon *d, char *err, size_t errlen)
 	ev_prepare_init(&ctl->flush_w, control_flush_cb);
 	ctl->flush_w.data = ctl;
 	ev_set_priority(&ctl->flush_w, EV_MINPRI); /* after the engine's commit in the same iteration */
-	ev_prepare_start(d->loop, &ctl->flush_w);
-	ev_unref(d->loop); /* the flusher alone does not keep the loop running */
+	ev_prepare_start(loop, &ctl->flush_w);
+	ev_unref(loop); /* the flusher alone does not keep the loop running */
 	log_info("control: listening on %s", ctl->path);
 	return ctl;
 
@@ -1086,12 +1090,12 @@ void control_free(struct control *ctl)
 {
 	if (ctl == NULL)
 		return;
-	ev_io_stop(ctl->d->loop, &ctl->accept_w);
-	ev_timer_stop(ctl->d->loop, &ctl->accept_retry);
-	ev_timer_stop(ctl->d->loop, &ctl->sweep_w);
-	ev_timer_stop(ctl->d->loop, &ctl->trim_w);
-	ev_ref(ctl->d->loop);
-	ev_prepare_stop(ctl->d->loop, &ctl->flush_w);
+	ev_io_stop(ctl->loop, &ctl->accept_w);
+	ev_timer_stop(ctl->loop, &ctl->accept_retry);
+	ev_timer_stop(ctl->loop, &ctl->sweep_w);
+	ev_timer_stop(ctl->loop, &ctl->trim_w);
+	ev_ref(ctl->loop);
+	ev_prepare_stop(ctl->loop, &ctl->flush_w);
 	while (ctl->flushq != NULL) { /* the queued bytes stay in the buffers, written below */
 		struct conn *c = ctl->flushq;
 		ctl->flushq = c->qnext;

@@ -43,7 +43,20 @@ extern const struct control_handler worker_handlers[]; /* handlers_worker.c: wor
  * libtaskvisor writes it, {"step_id":"N.N","output":{}}; false for anything else (parsed as JSON). */
 bool handlers_done_step_id(const char *payload, size_t len, char *id, size_t idlen);
 
-struct control *control_new(struct daemon *d, char *err, size_t errlen);
+/*
+ * What the socket server needs of the daemon, handed by it (control.c never includes daemon.h):
+ * the current configuration (swapped at reload), the task engine opened on first use (NULL + err
+ * when the database cannot be opened), and arg, given to every handler as its struct daemon.
+ */
+struct control_hooks {
+	const struct conf *(*conf)(void *arg);
+	struct engine *(*engine)(void *arg, char *err, size_t errlen);
+	struct daemon *arg;
+};
+struct ev_loop;
+struct conf;
+struct control *control_new(struct ev_loop *loop, const struct control_hooks *hooks, char *err,
+			    size_t errlen);
 void control_free(struct control *ctl);
 /* The configuration was swapped (reload, update): recompute the connection cap. */
 void control_config_changed(struct control *ctl);

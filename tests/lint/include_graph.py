@@ -5,7 +5,8 @@ Reads every .c/.h under lib/, supervisord/, ctl/ and services/ (any depth),
 resolves each `#include "x.h"` (the including file's folder first, then the
 -I folders of the Makefile's CFLAGS, then a unique file of that name anywhere
 in the tree), and fails (exit 1, one line per problem) when
-  - the graph has a cycle (printed as a -> b -> a), or
+  - the graph has a cycle (printed as a -> b -> a): between files, between modules (x.c with
+    x.h and x_int.h), or between layers, or
   - a file includes across the layer rule (README "Layout"; the rule below), or
   - a header private to a layer is included from outside it, or
   - an include cannot be resolved to a project file.
@@ -31,7 +32,8 @@ LAYER_OF = [
     ("lib/*", "lib"),                        # common code of the daemon, ctl and the workers
     ("supervisord/store/*", "store"),        # the queue backend (built as its own .so)
     ("supervisord/engine/*", "engine"),      # the task engine
-    ("supervisord/server/*", "server"),      # the socket server and its request handlers
+    ("supervisord/server/control.[ch]", "server"),  # the socket server
+    ("supervisord/server/handlers_*", "handlers"),  # the request handlers: above the daemon
     ("supervisord/proc/*", "proc"),          # process supervision
     ("supervisord/*", "daemon"),             # main.c, daemon.c: join the layers
     ("ctl/*", "ctl"),
@@ -46,7 +48,8 @@ MAY_INCLUDE = {
     "store": {"store", "lib"},
     "proc": {"proc", "lib"},
     "engine": {"engine", "lib", "queue_backend.h"},
-    "server": {"server", "lib", "engine.h", "proc.h", "daemon.h"},
+    "server": {"server", "lib"},
+    "handlers": {"handlers", "server", "lib", "engine.h", "proc.h", "memcg.h", "daemon.h"},
     "daemon": {"daemon", "server", "engine", "proc", "store", "lib"},
     "ctl": {"ctl", "lib", "libtaskvisor"},
     "services": {"services", "lib", "libtaskvisor"},
@@ -155,6 +158,34 @@ def find_cycles(graph):
     return cycles
 
 
+def module_of(path):
+    """A module: x.c, x.h and its private x_int.h together."""
+    base = os.path.splitext(path)[0]
+    return base[:-4] if base.endswith("_int") else base
+
+
+def module_graph(graph):
+    mg = {}
+    for f, targets in graph.items():
+        a = module_of(f)
+        mg.setdefault(a, set())
+        for t in targets:
+            if module_of(t) != a:
+                mg[a].add(module_of(t))
+    return {k: sorted(v) for k, v in mg.items()}
+
+
+def layer_graph(graph):
+    lg = {}
+    for f, targets in graph.items():
+        a = layer_of(f)
+        lg.setdefault(a, set())
+        for t in targets:
+            if layer_of(t) != a:
+                lg[a].add(layer_of(t))
+    return {k: sorted(v) for k, v in lg.items() if k is not None}
+
+
 def check_layers(graph):
     problems = []
     for f in sorted(graph):
@@ -194,6 +225,10 @@ def main(argv):
         return 0
     for cyc in find_cycles(graph):
         problems.append("include cycle: " + " -> ".join(cyc))
+    for cyc in find_cycles(module_graph(graph)):
+        problems.append("module cycle (a .c and its .h as one): " + " -> ".join(cyc))
+    for cyc in find_cycles(layer_graph(graph)):
+        problems.append("layer cycle: " + " -> ".join(cyc))
     problems += check_layers(graph)
     for p in problems:
         print("include_graph: " + p, file=sys.stderr)

@@ -44,6 +44,12 @@ printf '#include "proc.h"\n' >>"$tmp/t/supervisord/store/queue.c"
 expect_fail "store includes proc.h" "supervisord/store/queue.c (store) includes supervisord/proc/proc.h (proc)"
 
 copy
+printf '#include "daemon.h"\n' >>"$tmp/t/supervisord/server/control.c"
+expect_fail "the socket server includes the daemon" \
+	"module cycle (a .c and its .h as one): supervisord/daemon -> supervisord/server/control -> supervisord/daemon"
+expect_fail "the socket server includes the daemon (layers)" "layer cycle: daemon -> server -> daemon"
+
+copy
 printf '#include "cycle_b.h"\n' >"$tmp/t/lib/cycle_a.h"
 printf '#include "cycle_a.h"\n' >"$tmp/t/lib/cycle_b.h"
 expect_fail "a cycle" "include cycle: lib/cycle_a.h -> lib/cycle_b.h -> lib/cycle_a.h"
