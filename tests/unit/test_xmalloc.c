@@ -39,6 +39,7 @@ static void test_ok(void **state)
 	assert_int_equal(v[3], 0);
 	v = xreallocarray(v, 8, sizeof(*v));
 	v[7] = 7;
+	free(s);
 	assert_int_equal(xasprintf(&s, "%s-%d", t, 5), 4);
 	assert_string_equal(s, "ab-5");
 	free(s);
