@@ -905,7 +905,7 @@ static void qs_bind_opt(sqlite3_stmt *st, int i, int64_t v, bool set)
 		sqlite3_bind_null(st, i);
 }
 
-static void qs_bind_col(sqlite3_stmt *st, int i, const struct qs_col *c, const void *row)
+static inline void qs_bind_col(sqlite3_stmt *st, int i, const struct qs_col *c, const void *row)
 {
 	const void *m = (const char *)row + c->off;
 	const char *s;
@@ -978,7 +978,7 @@ static char *qs_col_text(sqlite3_stmt *st, int i)
 	return s != NULL ? strdup((const char *)s) : NULL;
 }
 
-static void qs_read_col(sqlite3_stmt *st, int i, const struct qs_col *c, void *row)
+static inline void qs_read_col(sqlite3_stmt *st, int i, const struct qs_col *c, void *row)
 {
 	void *m = (char *)row + c->off;
 	const char *s;

@@ -426,6 +426,209 @@ static void test_find_prefix(void **state)
 	rmdb(path);
 }
 
+static int rec_cb(void *arg, struct q_recurring *r)
+{
+	struct q_recurring *out = arg;
+
+	*out = *r;
+	memset(r, 0, sizeof(*r)); /* taken: the walk frees nothing */
+	return 1;
+}
+
+static int error_cb(void *arg, const struct q_error *er)
+{
+	char *out = arg;
+
+	snprintf(out, 128, "%lld %d [%s] [%s] %lld", (long long)er->task, er->idx, er->message,
+		 er->output_tail != NULL ? er->output_tail : "(null)", (long long)er->at);
+	return 0;
+}
+
+static int step_copy_cb(void *arg, struct q_step *s)
+{
+	struct q_step *out = arg;
+
+	*out = *s;
+	memset(s, 0, sizeof(*s));
+	return 1;
+}
+
+/*
+ * Every column of every row type, written and read back with values of its own (a member bound
+ * to the wrong parameter or read from the wrong column shows), and an UPDATE that writes its
+ * columns and no other.
+ */
+static void test_rows_round_trip(void **state)
+{
+	char err[256], line[128] = "";
+	char *path = tmpdb();
+	struct qb *b = ops->open(path, DURABILITY_NORMAL, err, sizeof(err));
+	struct q_task t, got;
+	struct q_step s, sgot;
+	struct q_recurring r, rgot;
+	struct q_error er = {0};
+
+	(void)state;
+	assert_non_null(b);
+	memset(&t, 0, sizeof(t));
+	snprintf(t.id, sizeof(t.id), "%s", "a1000000-0000-4000-8000-000000000001");
+	t.label = "lbl", t.name = "nm", t.queue = "q1", t.input = "{\"i\":1}", t.output = "{\"o\":2}";
+	t.progress = "{\"p\":3}", t.state = QT_PAUSED, t.result = QR_WARNING, t.triggered_by = "who";
+	t.parent_task_id = "p0000000-0000-4000-8000-000000000000", t.parent_step = 4, t.recurring_id = 5;
+	t.start_at = 6, t.start_before = 7, t.created_at = 8, t.started_at = 9, t.ended_at = 10;
+	t.steps_total = 11, t.steps_done = 12, t.flags = 13, t.on_error = ON_ERROR_SKIP;
+	t.retry_on_worker_loss = 14, t.spawn_index = 15, t.rowid = 77;
+	assert_int_equal(ops->begin(b), 0);
+	assert_int_equal(ops->task_insert(b, &t), 0);
+	assert_int_equal(t.rowid, 77);
+	assert_int_equal(ops->task_get(b, 77, &got), 0);
+	assert_string_equal(got.id, t.id);
+	assert_string_equal(got.label, "lbl");
+	assert_string_equal(got.name, "nm");
+	assert_string_equal(got.queue, "q1");
+	assert_string_equal(got.input, "{\"i\":1}");
+	assert_string_equal(got.output, "{\"o\":2}");
+	assert_string_equal(got.progress, "{\"p\":3}");
+	assert_int_equal(got.state, QT_PAUSED);
+	assert_int_equal(got.result, QR_WARNING);
+	assert_string_equal(got.triggered_by, "who");
+	assert_string_equal(got.parent_task_id, t.parent_task_id);
+	assert_int_equal(got.parent_step, 4);
+	assert_int_equal(got.recurring_id, 5);
+	assert_int_equal(got.start_at, 6);
+	assert_int_equal(got.start_before, 7);
+	assert_int_equal(got.created_at, 8);
+	assert_int_equal(got.started_at, 9);
+	assert_int_equal(got.ended_at, 10);
+	assert_int_equal(got.steps_total, 11);
+	assert_int_equal(got.steps_done, 12);
+	assert_int_equal(got.flags, 13);
+	assert_int_equal(got.on_error, ON_ERROR_SKIP);
+	assert_int_equal(got.retry_on_worker_loss, 14);
+	assert_int_equal(got.spawn_index, 15);
+	q_task_clear(&got);
+
+	/* the update writes output, progress, state, result, started_at, ended_at, steps_done, flags */
+	t.label = "x", t.input = "{}", t.output = NULL, t.progress = "{\"p\":4}", t.state = QT_STOPPED;
+	t.result = QR_ERROR, t.started_at = 0, t.ended_at = 20, t.steps_done = 21, t.flags = 22;
+	t.steps_total = 99, t.created_at = 99, t.start_at = 99, t.parent_step = 98, t.spawn_index = 98;
+	assert_int_equal(ops->task_update(b, &t), 0);
+	assert_int_equal(ops->task_find(b, "a1", &got), 0);
+	assert_string_equal(got.label, "lbl");
+	assert_string_equal(got.input, "{\"i\":1}");
+	assert_string_equal(got.output, "{}");
+	assert_string_equal(got.progress, "{\"p\":4}");
+	assert_int_equal(got.state, QT_STOPPED);
+	assert_int_equal(got.result, QR_ERROR);
+	assert_int_equal(got.started_at, 0);
+	assert_int_equal(got.ended_at, 20);
+	assert_int_equal(got.steps_done, 21);
+	assert_int_equal(got.flags, 22);
+	assert_int_equal(got.steps_total, 11);
+	assert_int_equal(got.created_at, 8);
+	assert_int_equal(got.start_at, 6);
+	assert_int_equal(got.parent_step, 4);
+	assert_int_equal(got.spawn_index, 15);
+	q_task_clear(&got);
+
+	memset(&s, 0, sizeof(s));
+	s.task = 77, s.idx = 1, s.name = "sn", s.command = "cmd", s.handler = "h", s.state = QS_SUSPENDED;
+	s.worker = "w", s.pid = 31, s.lease_until = 32, s.attempts = 33, s.started_at = 34, s.ended_at = 35;
+	s.argv = "[\"a\"]", s.spawned = 36;
+	assert_int_equal(ops->step_insert(b, &s), 0);
+	assert_true(s.rowid > 0);
+	assert_int_equal(ops->steps_of(b, 77, step_copy_cb, &sgot), 0);
+	assert_int_equal(sgot.rowid, s.rowid);
+	assert_int_equal(sgot.task, 77);
+	assert_int_equal(sgot.idx, 1);
+	assert_string_equal(sgot.name, "sn");
+	assert_string_equal(sgot.command, "cmd");
+	assert_string_equal(sgot.handler, "h");
+	assert_int_equal(sgot.state, QS_SUSPENDED);
+	assert_string_equal(sgot.worker, "w");
+	assert_int_equal(sgot.pid, 31);
+	assert_int_equal(sgot.lease_until, 32);
+	assert_int_equal(sgot.attempts, 33);
+	assert_int_equal(sgot.started_at, 34);
+	assert_int_equal(sgot.ended_at, 35);
+	assert_string_equal(sgot.argv, "[\"a\"]");
+	assert_int_equal(sgot.spawned, 36);
+	q_step_clear(&sgot);
+	/* the update writes state, worker, pid, lease_until, attempts, started_at, ended_at, spawned */
+	s.name = "x", s.command = "x", s.argv = "x", s.idx = 9, s.state = QS_SUCCESS, s.worker = NULL;
+	s.pid = 0, s.lease_until = 42, s.attempts = 43, s.started_at = 44, s.ended_at = 45, s.spawned = 46;
+	assert_int_equal(ops->step_update(b, &s), 0);
+	assert_int_equal(ops->steps_of(b, 77, step_copy_cb, &sgot), 0);
+	assert_string_equal(sgot.name, "sn");
+	assert_string_equal(sgot.command, "cmd");
+	assert_string_equal(sgot.argv, "[\"a\"]");
+	assert_int_equal(sgot.idx, 1);
+	assert_int_equal(sgot.state, QS_SUCCESS);
+	assert_null(sgot.worker);
+	assert_int_equal(sgot.pid, 0);
+	assert_int_equal(sgot.lease_until, 42);
+	assert_int_equal(sgot.attempts, 43);
+	assert_int_equal(sgot.started_at, 44);
+	assert_int_equal(sgot.ended_at, 45);
+	assert_int_equal(sgot.spawned, 46);
+	q_step_clear(&sgot);
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "%s", "r1000000-0000-4000-8000-000000000001");
+	r.label = "rl", r.cron = "* * * * *", r.input = NULL, r.triggered_by = "rt", r.iteration = 51;
+	r.iterations = 52, r.until = 53, r.last_at = 54, r.next_at = 55, r.state = QREC_FINISHED;
+	r.created_at = 56, r.name = "rn";
+	assert_int_equal(ops->recurring_insert(b, &r), 0);
+	assert_true(r.rowid > 0);
+	assert_int_equal(ops->recurring_find(b, "r1", &rgot), 0);
+	assert_int_equal(rgot.rowid, r.rowid);
+	assert_string_equal(rgot.id, r.id);
+	assert_string_equal(rgot.label, "rl");
+	assert_string_equal(rgot.cron, "* * * * *");
+	assert_string_equal(rgot.input, "{}");
+	assert_string_equal(rgot.triggered_by, "rt");
+	assert_int_equal(rgot.iteration, 51);
+	assert_int_equal(rgot.iterations, 52);
+	assert_int_equal(rgot.until, 53);
+	assert_int_equal(rgot.last_at, 54);
+	assert_int_equal(rgot.next_at, 55);
+	assert_int_equal(rgot.state, QREC_FINISHED);
+	assert_int_equal(rgot.created_at, 56);
+	assert_string_equal(rgot.name, "rn");
+	q_recurring_clear(&rgot);
+	/* the update writes iteration, last_at, next_at, state */
+	r.label = "x", r.iterations = 9, r.until = 9, r.iteration = 61, r.last_at = 62, r.next_at = 0;
+	r.state = QREC_CANCELLED;
+	assert_int_equal(ops->recurring_update(b, &r), 0);
+	assert_int_equal(ops->recurring_list(b, false, rec_cb, &rgot), 0);
+	assert_string_equal(rgot.label, "rl");
+	assert_int_equal(rgot.iterations, 52);
+	assert_int_equal(rgot.until, 53);
+	assert_int_equal(rgot.iteration, 61);
+	assert_int_equal(rgot.last_at, 62);
+	assert_int_equal(rgot.next_at, 0);
+	assert_int_equal(rgot.state, QREC_CANCELLED);
+	q_recurring_clear(&rgot);
+	assert_int_equal(ops->recurring_by_name(b, "rn", &rgot), 0);
+	assert_string_equal(rgot.id, r.id);
+	q_recurring_clear(&rgot);
+
+	er.task = 77, er.idx = -1, er.message = NULL, er.output_tail = NULL, er.at = 71;
+	assert_int_equal(ops->error_insert(b, &er), 0);
+	assert_int_equal(ops->errors_of(b, 77, error_cb, line), 0);
+	assert_string_equal(line, "77 -1 [] [(null)] 71");
+	assert_int_equal(ops->commit(b), 0);
+	ops->close(b);
+	/* unset values are NULL in the store, not 0 */
+	assert_int_equal(count(path, "SELECT count(*) FROM tasks WHERE started_at IS NULL"), 1);
+	assert_int_equal(
+	    count(path, "SELECT count(*) FROM steps WHERE worker IS NULL AND worker_pid IS NULL"), 1);
+	assert_int_equal(count(path, "SELECT count(*) FROM recurring WHERE next_at IS NULL"), 1);
+	assert_int_equal(
+	    count(path, "SELECT count(*) FROM errors WHERE step IS NULL AND output_tail IS NULL"), 1);
+	rmdb(path);
+}
+
 /* A write that fails inside a transaction poisons it: its commit is refused (nothing of the group
  * is kept), a savepoint rolled back takes its failure with it, and no write runs outside one. */
 static void test_failed_write_poisons(void **state)
@@ -620,6 +823,7 @@ int main(void)
 	    cmocka_unit_test(test_newer_schema_refused),
 	    cmocka_unit_test(test_insert_claim_complete),
 	    cmocka_unit_test(test_find_prefix),
+	    cmocka_unit_test(test_rows_round_trip),
 	    cmocka_unit_test(test_locks),
 	    cmocka_unit_test(test_close_without_commit),
 	    cmocka_unit_test(test_crash_mid_transaction),
