@@ -426,201 +426,158 @@ static void test_find_prefix(void **state)
 	rmdb(path);
 }
 
-static int rec_cb(void *arg, struct q_recurring *r)
+static const char *nz(const char *s)
 {
-	struct q_recurring *out = arg;
-
-	*out = *r;
-	memset(r, 0, sizeof(*r)); /* taken: the walk frees nothing */
-	return 1;
+	return s != NULL ? s : "-";
 }
 
-static int error_cb(void *arg, const struct q_error *er)
+/* Every member of a row, in struct order, as one line. */
+static char *task_text(const struct q_task *t, char *buf)
 {
-	char *out = arg;
-
-	snprintf(out, 128, "%lld %d [%s] [%s] %lld", (long long)er->task, er->idx, er->message,
-		 er->output_tail != NULL ? er->output_tail : "(null)", (long long)er->at);
-	return 0;
+	snprintf(buf, 512,
+		 "%lld %s %s %s %s %s %s %s %d %d %s %s %d %lld %lld %lld %lld %lld %lld %d %d %d %d %d %d",
+		 (long long)t->rowid, t->id, nz(t->label), nz(t->name), nz(t->queue), nz(t->input),
+		 nz(t->output), nz(t->progress), (int)t->state, (int)t->result, nz(t->triggered_by),
+		 nz(t->parent_task_id), t->parent_step, (long long)t->recurring_id, (long long)t->start_at,
+		 (long long)t->start_before, (long long)t->created_at, (long long)t->started_at,
+		 (long long)t->ended_at, t->steps_total, t->steps_done, t->flags, (int)t->on_error,
+		 t->retry_on_worker_loss, t->spawn_index);
+	return buf;
 }
 
-static int step_copy_cb(void *arg, struct q_step *s)
+static char *step_text(const struct q_step *s, char *buf)
 {
-	struct q_step *out = arg;
+	snprintf(buf, 512, "%lld %lld %d %s %s %s %s %d %s %d %lld %d %lld %lld %d", (long long)s->rowid,
+		 (long long)s->task, s->idx, nz(s->name), nz(s->command), nz(s->handler), nz(s->argv),
+		 (int)s->state, nz(s->worker), (int)s->pid, (long long)s->lease_until, s->attempts,
+		 (long long)s->started_at, (long long)s->ended_at, s->spawned);
+	return buf;
+}
 
-	*out = *s;
+static char *rec_text(const struct q_recurring *r, char *buf)
+{
+	snprintf(buf, 512, "%lld %s %s %s %s %s %d %d %lld %lld %lld %lld %d %s", (long long)r->rowid, r->id,
+		 nz(r->label), nz(r->cron), nz(r->input), nz(r->triggered_by), r->iteration, r->iterations,
+		 (long long)r->until, (long long)r->last_at, (long long)r->next_at, (long long)r->created_at,
+		 (int)r->state, nz(r->name));
+	return buf;
+}
+
+/* The one step (or recurring logic) a walk finds, taken from it. */
+static int step_take_cb(void *arg, struct q_step *s)
+{
+	*(struct q_step *)arg = *s;
 	memset(s, 0, sizeof(*s));
 	return 1;
 }
 
+static int rec_take_cb(void *arg, struct q_recurring *r)
+{
+	*(struct q_recurring *)arg = *r;
+	memset(r, 0, sizeof(*r));
+	return 1;
+}
+
+static int error_text_cb(void *arg, const struct q_error *er)
+{
+	snprintf(arg, 128, "%lld %d [%s] %s %lld", (long long)er->task, er->idx, er->message,
+		 nz(er->output_tail), (long long)er->at);
+	return 0;
+}
+
 /*
- * Every column of every row type, written and read back with values of its own (a member bound
- * to the wrong parameter or read from the wrong column shows), and an UPDATE that writes its
- * columns and no other.
+ * Every column of every row type, written and read back with a value of its own (a member bound
+ * to another column's parameter, or read from another column, shows), each UPDATE writing its
+ * columns and no other, and unset values stored as NULL.
  */
 static void test_rows_round_trip(void **state)
 {
-	char err[256], line[128] = "";
+	char err[256], want[512], have[512];
 	char *path = tmpdb();
 	struct qb *b = ops->open(path, DURABILITY_NORMAL, err, sizeof(err));
-	struct q_task t, got;
-	struct q_step s, sgot;
-	struct q_recurring r, rgot;
-	struct q_error er = {0};
+	struct q_task t = {.rowid = 77, .id = "a1000000-0000-4000-8000-000000000001"}, u = {.rowid = 77};
+	struct q_step s = {.task = 77, .idx = 1, .name = "sn", .command = "cmd", .handler = "h"};
+	struct q_step su;
+	struct q_recurring r = {
+	    .id = "r1000000-0000-4000-8000-000000000001", .label = "rl", .cron = "* * * * *"};
+	struct q_recurring ru;
+	struct q_error er = {77, -1, NULL, NULL, 71};
+	struct q_task got;
+	struct q_step sgot;
+	struct q_recurring rgot;
+	char line[128] = "";
 
 	(void)state;
 	assert_non_null(b);
-	memset(&t, 0, sizeof(t));
-	snprintf(t.id, sizeof(t.id), "%s", "a1000000-0000-4000-8000-000000000001");
-	t.label = "lbl", t.name = "nm", t.queue = "q1", t.input = "{\"i\":1}", t.output = "{\"o\":2}";
-	t.progress = "{\"p\":3}", t.state = QT_PAUSED, t.result = QR_WARNING, t.triggered_by = "who";
-	t.parent_task_id = "p0000000-0000-4000-8000-000000000000", t.parent_step = 4, t.recurring_id = 5;
-	t.start_at = 6, t.start_before = 7, t.created_at = 8, t.started_at = 9, t.ended_at = 10;
-	t.steps_total = 11, t.steps_done = 12, t.flags = 13, t.on_error = ON_ERROR_SKIP;
-	t.retry_on_worker_loss = 14, t.spawn_index = 15, t.rowid = 77;
+	/* a value of its own for every member */
+	t.label = "lbl", t.name = "nm", t.queue = "q1", t.triggered_by = "who";
+	t.input = "{\"i\":1}", t.output = "{\"o\":2}", t.progress = "{\"p\":3}";
+	t.state = QT_PAUSED, t.result = QR_WARNING, t.on_error = ON_ERROR_SKIP;
+	t.parent_task_id = "b1000000-0000-4000-8000-000000000001", t.parent_step = 4, t.spawn_index = 15;
+	t.recurring_id = 5, t.start_at = 6, t.start_before = 7, t.created_at = 8;
+	t.started_at = 9, t.ended_at = 10, t.steps_total = 11, t.steps_done = 12, t.flags = 13;
+	t.retry_on_worker_loss = 14;
+	/* and for the update, every member changed: only the updated columns may reach the store */
+	u.label = u.name = u.queue = u.triggered_by = u.parent_task_id = "x";
+	u.input = "{}", u.progress = "{\"p\":4}", u.state = QT_STOPPED, u.result = QR_ERROR;
+	u.on_error = ON_ERROR_STOP, u.parent_step = u.spawn_index = 98;
+	u.recurring_id = u.start_at = u.start_before = u.created_at = 98, u.ended_at = 20;
+	u.steps_total = u.retry_on_worker_loss = 98, u.steps_done = 21, u.flags = 22;
+	s.argv = "[\"a\"]", s.state = QS_SUSPENDED, s.worker = "w", s.pid = 31, s.lease_until = 32;
+	s.attempts = 33, s.started_at = 34, s.ended_at = 35, s.spawned = 36;
+	r.triggered_by = "rt", r.iteration = 51, r.iterations = 52, r.until = 53, r.last_at = 54;
+	r.next_at = 55, r.created_at = 56, r.state = QREC_FINISHED, r.name = "rn";
 	assert_int_equal(ops->begin(b), 0);
 	assert_int_equal(ops->task_insert(b, &t), 0);
-	assert_int_equal(t.rowid, 77);
 	assert_int_equal(ops->task_get(b, 77, &got), 0);
-	assert_string_equal(got.id, t.id);
-	assert_string_equal(got.label, "lbl");
-	assert_string_equal(got.name, "nm");
-	assert_string_equal(got.queue, "q1");
-	assert_string_equal(got.input, "{\"i\":1}");
-	assert_string_equal(got.output, "{\"o\":2}");
-	assert_string_equal(got.progress, "{\"p\":3}");
-	assert_int_equal(got.state, QT_PAUSED);
-	assert_int_equal(got.result, QR_WARNING);
-	assert_string_equal(got.triggered_by, "who");
-	assert_string_equal(got.parent_task_id, t.parent_task_id);
-	assert_int_equal(got.parent_step, 4);
-	assert_int_equal(got.recurring_id, 5);
-	assert_int_equal(got.start_at, 6);
-	assert_int_equal(got.start_before, 7);
-	assert_int_equal(got.created_at, 8);
-	assert_int_equal(got.started_at, 9);
-	assert_int_equal(got.ended_at, 10);
-	assert_int_equal(got.steps_total, 11);
-	assert_int_equal(got.steps_done, 12);
-	assert_int_equal(got.flags, 13);
-	assert_int_equal(got.on_error, ON_ERROR_SKIP);
-	assert_int_equal(got.retry_on_worker_loss, 14);
-	assert_int_equal(got.spawn_index, 15);
+	assert_string_equal(task_text(&got, have), task_text(&t, want));
 	q_task_clear(&got);
-
 	/* the update writes output, progress, state, result, started_at, ended_at, steps_done, flags */
-	t.label = "x", t.input = "{}", t.output = NULL, t.progress = "{\"p\":4}", t.state = QT_STOPPED;
-	t.result = QR_ERROR, t.started_at = 0, t.ended_at = 20, t.steps_done = 21, t.flags = 22;
-	t.steps_total = 99, t.created_at = 99, t.start_at = 99, t.parent_step = 98, t.spawn_index = 98;
-	assert_int_equal(ops->task_update(b, &t), 0);
+	assert_int_equal(ops->task_update(b, &u), 0);
 	assert_int_equal(ops->task_find(b, "a1", &got), 0);
-	assert_string_equal(got.label, "lbl");
-	assert_string_equal(got.input, "{\"i\":1}");
-	assert_string_equal(got.output, "{}");
-	assert_string_equal(got.progress, "{\"p\":4}");
-	assert_int_equal(got.state, QT_STOPPED);
-	assert_int_equal(got.result, QR_ERROR);
-	assert_int_equal(got.started_at, 0);
-	assert_int_equal(got.ended_at, 20);
-	assert_int_equal(got.steps_done, 21);
-	assert_int_equal(got.flags, 22);
-	assert_int_equal(got.steps_total, 11);
-	assert_int_equal(got.created_at, 8);
-	assert_int_equal(got.start_at, 6);
-	assert_int_equal(got.parent_step, 4);
-	assert_int_equal(got.spawn_index, 15);
+	assert_string_equal(task_text(&got, have),
+			    "77 a1000000-0000-4000-8000-000000000001 lbl nm q1 {\"i\":1} {} "
+			    "{\"p\":4} 4 2 who b1000000-0000-4000-8000-000000000001 4 5 6 7 8 "
+			    "0 20 11 21 22 2 14 15");
 	q_task_clear(&got);
 
-	memset(&s, 0, sizeof(s));
-	s.task = 77, s.idx = 1, s.name = "sn", s.command = "cmd", s.handler = "h", s.state = QS_SUSPENDED;
-	s.worker = "w", s.pid = 31, s.lease_until = 32, s.attempts = 33, s.started_at = 34, s.ended_at = 35;
-	s.argv = "[\"a\"]", s.spawned = 36;
 	assert_int_equal(ops->step_insert(b, &s), 0);
 	assert_true(s.rowid > 0);
-	assert_int_equal(ops->steps_of(b, 77, step_copy_cb, &sgot), 0);
-	assert_int_equal(sgot.rowid, s.rowid);
-	assert_int_equal(sgot.task, 77);
-	assert_int_equal(sgot.idx, 1);
-	assert_string_equal(sgot.name, "sn");
-	assert_string_equal(sgot.command, "cmd");
-	assert_string_equal(sgot.handler, "h");
-	assert_int_equal(sgot.state, QS_SUSPENDED);
-	assert_string_equal(sgot.worker, "w");
-	assert_int_equal(sgot.pid, 31);
-	assert_int_equal(sgot.lease_until, 32);
-	assert_int_equal(sgot.attempts, 33);
-	assert_int_equal(sgot.started_at, 34);
-	assert_int_equal(sgot.ended_at, 35);
-	assert_string_equal(sgot.argv, "[\"a\"]");
-	assert_int_equal(sgot.spawned, 36);
+	assert_int_equal(ops->steps_of(b, 77, step_take_cb, &sgot), 0);
+	assert_string_equal(step_text(&sgot, have), step_text(&s, want));
 	q_step_clear(&sgot);
 	/* the update writes state, worker, pid, lease_until, attempts, started_at, ended_at, spawned */
-	s.name = "x", s.command = "x", s.argv = "x", s.idx = 9, s.state = QS_SUCCESS, s.worker = NULL;
-	s.pid = 0, s.lease_until = 42, s.attempts = 43, s.started_at = 44, s.ended_at = 45, s.spawned = 46;
-	assert_int_equal(ops->step_update(b, &s), 0);
-	assert_int_equal(ops->steps_of(b, 77, step_copy_cb, &sgot), 0);
-	assert_string_equal(sgot.name, "sn");
-	assert_string_equal(sgot.command, "cmd");
-	assert_string_equal(sgot.argv, "[\"a\"]");
-	assert_int_equal(sgot.idx, 1);
-	assert_int_equal(sgot.state, QS_SUCCESS);
-	assert_null(sgot.worker);
-	assert_int_equal(sgot.pid, 0);
-	assert_int_equal(sgot.lease_until, 42);
-	assert_int_equal(sgot.attempts, 43);
-	assert_int_equal(sgot.started_at, 44);
-	assert_int_equal(sgot.ended_at, 45);
-	assert_int_equal(sgot.spawned, 46);
+	su = (struct q_step){s.rowid, 98, 98, "x", "x", "x", "x", QS_SUCCESS, NULL, 0, 42, 43, 44, 45, 46};
+	assert_int_equal(ops->step_update(b, &su), 0);
+	assert_int_equal(ops->steps_of(b, 77, step_take_cb, &sgot), 0);
+	snprintf(want, sizeof(want), "%lld 77 1 sn cmd h [\"a\"] 3 - 0 42 43 44 45 46", (long long)s.rowid);
+	assert_string_equal(step_text(&sgot, have), want);
 	q_step_clear(&sgot);
 
-	memset(&r, 0, sizeof(r));
-	snprintf(r.id, sizeof(r.id), "%s", "r1000000-0000-4000-8000-000000000001");
-	r.label = "rl", r.cron = "* * * * *", r.input = NULL, r.triggered_by = "rt", r.iteration = 51;
-	r.iterations = 52, r.until = 53, r.last_at = 54, r.next_at = 55, r.state = QREC_FINISHED;
-	r.created_at = 56, r.name = "rn";
 	assert_int_equal(ops->recurring_insert(b, &r), 0);
 	assert_true(r.rowid > 0);
 	assert_int_equal(ops->recurring_find(b, "r1", &rgot), 0);
-	assert_int_equal(rgot.rowid, r.rowid);
-	assert_string_equal(rgot.id, r.id);
-	assert_string_equal(rgot.label, "rl");
-	assert_string_equal(rgot.cron, "* * * * *");
-	assert_string_equal(rgot.input, "{}");
-	assert_string_equal(rgot.triggered_by, "rt");
-	assert_int_equal(rgot.iteration, 51);
-	assert_int_equal(rgot.iterations, 52);
-	assert_int_equal(rgot.until, 53);
-	assert_int_equal(rgot.last_at, 54);
-	assert_int_equal(rgot.next_at, 55);
-	assert_int_equal(rgot.state, QREC_FINISHED);
-	assert_int_equal(rgot.created_at, 56);
-	assert_string_equal(rgot.name, "rn");
+	r.input = "{}"; /* stored for NULL */
+	assert_string_equal(rec_text(&rgot, have), rec_text(&r, want));
 	q_recurring_clear(&rgot);
 	/* the update writes iteration, last_at, next_at, state */
-	r.label = "x", r.iterations = 9, r.until = 9, r.iteration = 61, r.last_at = 62, r.next_at = 0;
-	r.state = QREC_CANCELLED;
-	assert_int_equal(ops->recurring_update(b, &r), 0);
-	assert_int_equal(ops->recurring_list(b, false, rec_cb, &rgot), 0);
-	assert_string_equal(rgot.label, "rl");
-	assert_int_equal(rgot.iterations, 52);
-	assert_int_equal(rgot.until, 53);
-	assert_int_equal(rgot.iteration, 61);
-	assert_int_equal(rgot.last_at, 62);
-	assert_int_equal(rgot.next_at, 0);
-	assert_int_equal(rgot.state, QREC_CANCELLED);
-	q_recurring_clear(&rgot);
-	assert_int_equal(ops->recurring_by_name(b, "rn", &rgot), 0);
-	assert_string_equal(rgot.id, r.id);
+	ru =
+	    (struct q_recurring){r.rowid, "", "x", "x", "x", "x", 61, 98, 98, 62, 0, 98, QREC_CANCELLED, "x"};
+	assert_int_equal(ops->recurring_update(b, &ru), 0);
+	assert_int_equal(ops->recurring_list(b, false, rec_take_cb, &rgot), 0);
+	snprintf(want, sizeof(want),
+		 "%lld r1000000-0000-4000-8000-000000000001 rl * * * * * {} rt 61 52 53 62 0 56 2 rn",
+		 (long long)r.rowid);
+	assert_string_equal(rec_text(&rgot, have), want);
 	q_recurring_clear(&rgot);
 
-	er.task = 77, er.idx = -1, er.message = NULL, er.output_tail = NULL, er.at = 71;
 	assert_int_equal(ops->error_insert(b, &er), 0);
-	assert_int_equal(ops->errors_of(b, 77, error_cb, line), 0);
-	assert_string_equal(line, "77 -1 [] [(null)] 71");
+	assert_int_equal(ops->errors_of(b, 77, error_text_cb, line), 0);
+	assert_string_equal(line, "77 -1 [] - 71");
 	assert_int_equal(ops->commit(b), 0);
 	ops->close(b);
-	/* unset values are NULL in the store, not 0 */
-	assert_int_equal(count(path, "SELECT count(*) FROM tasks WHERE started_at IS NULL"), 1);
+	assert_int_equal(count(path, "SELECT count(*) FROM tasks WHERE started_at IS NULL AND output = '{}'"),
+			 1);
 	assert_int_equal(
 	    count(path, "SELECT count(*) FROM steps WHERE worker IS NULL AND worker_pid IS NULL"), 1);
 	assert_int_equal(count(path, "SELECT count(*) FROM recurring WHERE next_at IS NULL"), 1);
