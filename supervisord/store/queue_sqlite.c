@@ -14,7 +14,12 @@
  *
  * No statement here changes a state by itself: the UPDATEs write the states
  * the engine's transition functions set (queue_backend.h), DELETE removes
- * stopped tasks (cleanup), and the qs_read_* functions load what is stored.
+ * stopped tasks (cleanup), and qs_read_row loads what is stored.
+ *
+ * Each row type is a table of its columns (qs_task_cols, qs_step_cols, ...: the
+ * member, how it is stored, whether the UPDATE writes it): qs_bind_row and
+ * qs_read_row serve every type, as do one walk (qs_each), one single-row read
+ * (qs_first), one id-prefix lookup, one insert, batch insert and update.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -327,9 +332,10 @@ struct qs_visit {
 };
 
 /*
- * A row type: its columns in the order of its SELECTs and INSERT (cols, in the
- * statements' column list names), what reads rows of it (select: checked
- * against the table at open), how a walk hands a row to the caller and frees it.
+ * A row type: its table and columns (names: the column list of its SELECTs and
+ * INSERT, in the order of cols), the statements that read (checked against cols
+ * at open), insert and update its rows, and how a walk hands a row to the
+ * caller's function and frees it.
  */
 struct qs_type {
 	const char *table, *names;
