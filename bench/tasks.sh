@@ -20,6 +20,7 @@ set -u
 build=${BUILD:-build}
 build=$(cd "$build" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../tests/e2e/tvconf.sh"
 N=${TASKS_N:-50000}
 BATCH=${TASKS_BATCH:-500}
 LAT_N=${TASKS_LAT_N:-500}
@@ -70,17 +71,7 @@ HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 run_tv() {
 	TDIR=$(mktemp -d "${TMPDIR:-/tmp}/tv-bench.XXXXXX")
 	mkdir -p "$TDIR/log"
-	cat >"$TDIR/taskvisord.conf" <<CONF
-[taskvisord]
-logfile = $TDIR/taskvisord.log
-loglevel = warn
-pidfile = $TDIR/taskvisord.pid
-logdir = $TDIR/log
-database = $TDIR/tasks.db
-durability = $1
-
-[unix_socket]
-file = $TDIR/tv.sock
+	{ tv_conf_main "$TDIR" warn "$1"; cat <<CONF
 
 [program:noop]
 command = $build/bin/noop-worker --queue bench --prefetch $PREFETCH --stamp $TDIR/stamps_%(process_num)02d
@@ -94,14 +85,10 @@ queue = bench
 steps = run
 step.run = handler:noop
 CONF
+	} >"$TDIR/taskvisord.conf"
 	"$TVD" -n -c "$TDIR/taskvisord.conf" >"$TDIR/daemon.out" 2>&1 &
 	DPID=$!
-	i=0
-	while [ ! -S "$TDIR/tv.sock" ]; do
-		kill -0 "$DPID" 2>/dev/null || { echo "tasks: daemon exited: $(tail -5 "$TDIR/daemon.out")"; return 1; }
-		[ $i -ge 200 ] && { echo "tasks: no daemon socket"; return 1; }
-		sleep 0.05; i=$((i + 1))
-	done
+	why=$(tv_wait_socket "$DPID" "$TDIR/tv.sock" 200) || { echo "tasks: $why: $(tail -5 "$TDIR/daemon.out")"; return 1; }
 	sleep 1 # let both workers connect
 	if [ "$WARMUP" -gt 0 ]; then
 		"$BENCH" throughput "$TDIR/tv.sock" noop "$WARMUP" "$BATCH" >/dev/null || { tail -5 "$TDIR/daemon.out"; return 1; }

@@ -14,10 +14,16 @@
  *
  * No statement here changes a state by itself: the UPDATEs write the states
  * the engine's transition functions set (queue_backend.h), DELETE removes
- * stopped tasks (cleanup), and the qs_read_* functions load what is stored.
+ * stopped tasks (cleanup), and qs_read_row loads what is stored.
+ *
+ * Each row type is a table of its columns (qs_task_cols, qs_step_cols, ...: the
+ * member, how it is stored, whether the UPDATE writes it): qs_bind_row and
+ * qs_read_row serve every type, as do one walk (qs_each), one single-row read
+ * (qs_first), one id-prefix lookup, one insert, batch insert and update.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,19 +169,13 @@ static const char *const qs_migrations[] = {
 #define REC_COLS                                                                                             \
 	"num, id, label, cron, input, triggered_by, iteration, iterations, until, last_at, next_at, state, " \
 	"created_at, name"
+#define ERROR_COLS "task, step, message, output_tail, at"
+#define LOCK_COLS "l.resource, l.exclusive, t.id"
 
-/* Insert columns in bind order (qs_bind_task, qs_bind_step); one row's parameters. */
-#define QS_TASK_INSERT_COLS                                                                                  \
-	"id, label, name, queue, input, output, progress, state, result, triggered_by, parent_task_id, "     \
-	"parent_step, recurring_id, start_at, start_before, created_at, started_at, ended_at, steps_total, " \
-	"steps_done, flags, on_error, retry_on_worker_loss, num, spawn_index"
-#define QS_TASK_NPARAM 25
+/* One row's parameters: an INSERT names the columns of the SELECTs, in their order (qs_bind_row). */
 #define QS_TASK_ROW "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
-#define QS_STEP_INSERT_COLS                                                                                  \
-	"task, idx, name, command, handler, state, worker, worker_pid, lease_until, attempts, started_at, "  \
-	"ended_at, argv, num, spawned"
-#define QS_STEP_NPARAM 15
 #define QS_STEP_ROW "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+#define QS_REC_ROW "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 /* Rows per multi-row INSERT: one statement's overhead shared (4.8 -> 2.9 us a task row here). */
 #define QS_BATCH 32
 
@@ -231,23 +231,26 @@ static const char *const qs_sql[QS_NSTMT] = {
      * whole transaction: qs_run then refuses every statement until the commit,
      * which fails, so nothing is acknowledged that was not stored.
      */
-    /* num (?24) NULL: SQLite picks the rowid; the engine gives its own (engine.next_task) */
-    [QS_TASK_INSERT] = "INSERT OR FAIL INTO tasks (" QS_TASK_INSERT_COLS ") VALUES (" QS_TASK_ROW ")",
-    [QS_TASK_UPDATE] = "UPDATE OR FAIL tasks SET state = ?2, result = ?3, started_at = ?4, ended_at = ?5, "
-		       "steps_done = ?6, progress = ?7, output = ?8, flags = ?9 WHERE num = ?1",
-    [QS_STEP_INSERT] = "INSERT OR FAIL INTO steps (" QS_STEP_INSERT_COLS ") VALUES (" QS_STEP_ROW ")",
+    /*
+     * num NULL: SQLite picks the rowid; the engine gives its own (engine.next_task).
+     * An UPDATE's parameters: ?1 the key (num), then the columns it writes, in the
+     * order of the row's table (qs_task_cols, qs_step_cols, qs_rec_cols: `updated`).
+     */
+    [QS_TASK_INSERT] = "INSERT OR FAIL INTO tasks (" TASK_COLS ") VALUES (" QS_TASK_ROW ")",
+    [QS_TASK_UPDATE] = "UPDATE OR FAIL tasks SET output = ?2, progress = ?3, state = ?4, result = ?5, "
+		       "started_at = ?6, ended_at = ?7, steps_done = ?8, flags = ?9 WHERE num = ?1",
+    [QS_STEP_INSERT] = "INSERT OR FAIL INTO steps (" STEP_COLS ") VALUES (" QS_STEP_ROW ")",
     [QS_STEP_UPDATE] = "UPDATE OR FAIL steps SET state = ?2, worker = ?3, worker_pid = ?4, lease_until = ?5, "
 		       "attempts = ?6, started_at = ?7, ended_at = ?8, spawned = ?9 WHERE num = ?1",
-    [QS_ERROR_INSERT] =
-	"INSERT INTO errors (task, step, message, output_tail, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [QS_LOCK_HOLDERS] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
+    [QS_ERROR_INSERT] = "INSERT INTO errors (" ERROR_COLS ") VALUES (?1, ?2, ?3, ?4, ?5)",
+    [QS_LOCK_HOLDERS] = "SELECT " LOCK_COLS " FROM locks l JOIN tasks t ON t.num = l.task "
 			"WHERE l.resource = ?1 AND l.exclusive",
     [QS_LOCK_INSERT] = "INSERT INTO locks (task, resource, exclusive) VALUES (?1, ?2, ?3)",
     [QS_LOCKS_RELEASE] = "DELETE FROM locks WHERE task = ?1",
-    [QS_LOCKS_OF] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
+    [QS_LOCKS_OF] = "SELECT " LOCK_COLS " FROM locks l JOIN tasks t ON t.num = l.task "
 		    "WHERE l.task = ?1 ORDER BY l.num",
     /* ?1 NULL: every lock (the table holds only what live tasks hold, so a scan is small) */
-    [QS_LOCKS_ON] = "SELECT l.resource, l.exclusive, t.id FROM locks l JOIN tasks t ON t.num = l.task "
+    [QS_LOCKS_ON] = "SELECT " LOCK_COLS " FROM locks l JOIN tasks t ON t.num = l.task "
 		    "WHERE ?1 IS NULL OR l.resource = ?1 ORDER BY l.resource, l.num",
     [QS_TASK_DELETE] = "DELETE FROM tasks WHERE num = ?1",
     /* A prefix range on the unique index: ids are lowercase hex and '-', all below '~'. */
@@ -259,11 +262,8 @@ static const char *const qs_sql[QS_NSTMT] = {
     [QS_CHILD_FIND] = "SELECT " TASK_COLS " FROM tasks WHERE parent_task_id = ?1 AND parent_step = ?2 AND "
 		      "spawn_index = ?3",
     [QS_STEPS_OF] = "SELECT " STEP_COLS " FROM steps WHERE task = ?1 ORDER BY idx",
-    [QS_ERRORS_OF] = "SELECT task, step, message, output_tail, at FROM errors WHERE task = ?1 ORDER BY num",
-    [QS_REC_INSERT] =
-	"INSERT INTO recurring (id, label, cron, input, triggered_by, iteration, iterations, until, "
-	"last_at, next_at, state, created_at, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	"?12, ?13)",
+    [QS_ERRORS_OF] = "SELECT " ERROR_COLS " FROM errors WHERE task = ?1 ORDER BY num",
+    [QS_REC_INSERT] = "INSERT INTO recurring (" REC_COLS ") VALUES (" QS_REC_ROW ")",
     [QS_REC_UPDATE] =
 	"UPDATE recurring SET iteration = ?2, last_at = ?3, next_at = ?4, state = ?5 WHERE num = ?1",
     [QS_REC_ALL] = "SELECT " REC_COLS " FROM recurring ORDER BY num",
@@ -275,6 +275,232 @@ static const char *const qs_sql[QS_NSTMT] = {
 		      "schema_version LIMIT 1",
     [QS_PING_READ] = "SELECT count(*) FROM tasks WHERE state IN ('running', 'paused')",
 };
+
+/* ---- rows: one table per row type ---- */
+
+/* How a member of a row struct is stored in its column. */
+enum qs_kind {
+	QK_TEXT,  /* char *: malloc'd on read */
+	QK_VIEW,  /* const char *: on read, it points into the statement's row (valid during a walk's call) */
+	QK_ID,	  /* char[Q_ID_LEN] */
+	QK_INT,	  /* int */
+	QK_INT64, /* int64_t */
+	QK_OPT,	  /* int64_t, 0 (unset) stored as NULL: times, a rowid SQLite is to pick */
+	QK_PID,	  /* pid_t, 0 stored as NULL */
+	QK_INDEX, /* int, negative (none) stored as NULL, read as -1 */
+	QK_SPAWN, /* a task's spawn_index: as QK_INDEX, stored only with its parent and step */
+	QK_TASK_STATE, /* the enums are stored by name */
+	QK_RESULT,
+	QK_ON_ERROR, /* a name this version does not know reads as pause */
+	QK_STEP_STATE,
+	QK_REC_STATE, /* ... as failed */
+};
+
+struct qs_col {
+	enum qs_kind kind;
+	size_t off;	       /* of the member in the row struct */
+	const char *null_text; /* QK_TEXT, QK_VIEW: what a NULL member is stored as (NULL: NULL) */
+	bool updated;	       /* written by the row type's UPDATE */
+};
+
+/* A lock row as a walk reads it. */
+struct qs_lock {
+	const char *resource;
+	int exclusive;
+	const char *task_id;
+};
+
+/* Any row a walk reads. */
+union qs_row {
+	struct q_task task;
+	struct q_step step;
+	struct q_recurring rec;
+	struct q_error error;
+	struct qs_lock lock;
+};
+
+/* The caller's function of a walk, of the row type's kind, and its argument. */
+struct qs_visit {
+	union {
+		q_task_fn task;
+		q_step_fn step;
+		q_error_fn error;
+		q_recurring_fn rec;
+		q_lock_fn lock;
+	} fn;
+	void *arg;
+};
+
+/*
+ * A row type: its table and columns (names: the column list of its SELECTs and
+ * INSERT, in the order of cols), the statements that read (checked against cols
+ * at open), insert and update its rows, and how a walk hands a row to the
+ * caller's function and frees it.
+ */
+struct qs_type {
+	const char *table, *names;
+	const struct qs_col *cols; /* cols[0] the key (num) of tasks, steps and recurring logics */
+	size_t ncols, size;
+	size_t id_off;			     /* the QK_ID member: found by id prefix */
+	enum qs_stmt select, insert, update; /* QS_NSTMT: none */
+	int (*call)(const struct qs_visit *v, union qs_row *row);
+	void (*clear)(union qs_row *row); /* frees what a read allocated; NULL: nothing */
+	const char *what;		  /* the rows, in debug lines: "tasks" */
+};
+
+static int qs_call_task(const struct qs_visit *v, union qs_row *row)
+{
+	return v->fn.task(v->arg, &row->task);
+}
+static void qs_clear_task(union qs_row *row)
+{
+	q_task_clear(&row->task);
+}
+
+#define QT(m) offsetof(struct q_task, m)
+static const struct qs_col qs_task_cols[] = {
+    {QK_OPT, QT(rowid), NULL, false},	      {QK_ID, QT(id), NULL, false},
+    {QK_TEXT, QT(label), NULL, false},	      {QK_TEXT, QT(name), NULL, false},
+    {QK_TEXT, QT(queue), NULL, false},	      {QK_TEXT, QT(input), "{}", false},
+    {QK_TEXT, QT(output), "{}", true},	      {QK_TEXT, QT(progress), "{}", true},
+    {QK_TASK_STATE, QT(state), NULL, true},   {QK_RESULT, QT(result), NULL, true},
+    {QK_TEXT, QT(triggered_by), NULL, false}, {QK_TEXT, QT(parent_task_id), NULL, false},
+    {QK_INDEX, QT(parent_step), NULL, false}, {QK_OPT, QT(recurring_id), NULL, false},
+    {QK_OPT, QT(start_at), NULL, false},      {QK_OPT, QT(start_before), NULL, false},
+    {QK_INT64, QT(created_at), NULL, false},  {QK_OPT, QT(started_at), NULL, true},
+    {QK_OPT, QT(ended_at), NULL, true},	      {QK_INT, QT(steps_total), NULL, false},
+    {QK_INT, QT(steps_done), NULL, true},     {QK_INT, QT(flags), NULL, true},
+    {QK_ON_ERROR, QT(on_error), NULL, false}, {QK_INT, QT(retry_on_worker_loss), NULL, false},
+    {QK_SPAWN, QT(spawn_index), NULL, false},
+};
+static const struct qs_type qs_task_type = {.table = "tasks",
+					    .names = TASK_COLS,
+					    .cols = qs_task_cols,
+					    .ncols = NELEM(qs_task_cols),
+					    .size = sizeof(struct q_task),
+					    .id_off = QT(id),
+					    .select = QS_TASK_GET,
+					    .insert = QS_TASK_INSERT,
+					    .update = QS_TASK_UPDATE,
+					    .call = qs_call_task,
+					    .clear = qs_clear_task,
+					    .what = "tasks"};
+
+static int qs_call_step(const struct qs_visit *v, union qs_row *row)
+{
+	return v->fn.step(v->arg, &row->step);
+}
+static void qs_clear_step(union qs_row *row)
+{
+	q_step_clear(&row->step);
+}
+
+#define QST(m) offsetof(struct q_step, m)
+static const struct qs_col qs_step_cols[] = {
+    {QK_OPT, QST(rowid), NULL, false},	     {QK_INT64, QST(task), NULL, false},
+    {QK_INT, QST(idx), NULL, false},	     {QK_TEXT, QST(name), NULL, false},
+    {QK_TEXT, QST(command), NULL, false},    {QK_TEXT, QST(handler), NULL, false},
+    {QK_STEP_STATE, QST(state), NULL, true}, {QK_TEXT, QST(worker), NULL, true},
+    {QK_PID, QST(pid), NULL, true},	     {QK_OPT, QST(lease_until), NULL, true},
+    {QK_INT, QST(attempts), NULL, true},     {QK_OPT, QST(started_at), NULL, true},
+    {QK_OPT, QST(ended_at), NULL, true},     {QK_TEXT, QST(argv), NULL, false},
+    {QK_INT, QST(spawned), NULL, true},
+};
+static const struct qs_type qs_step_type = {.table = "steps",
+					    .names = STEP_COLS,
+					    .cols = qs_step_cols,
+					    .ncols = NELEM(qs_step_cols),
+					    .size = sizeof(struct q_step),
+					    .id_off = 0,
+					    .select = QS_STEPS_OF,
+					    .insert = QS_STEP_INSERT,
+					    .update = QS_STEP_UPDATE,
+					    .call = qs_call_step,
+					    .clear = qs_clear_step,
+					    .what = "steps"};
+
+static int qs_call_rec(const struct qs_visit *v, union qs_row *row)
+{
+	return v->fn.rec(v->arg, &row->rec);
+}
+static void qs_clear_rec(union qs_row *row)
+{
+	q_recurring_clear(&row->rec);
+}
+
+#define QR(m) offsetof(struct q_recurring, m)
+static const struct qs_col qs_rec_cols[] = {
+    {QK_OPT, QR(rowid), NULL, false},	     {QK_ID, QR(id), NULL, false},
+    {QK_TEXT, QR(label), NULL, false},	     {QK_TEXT, QR(cron), NULL, false},
+    {QK_TEXT, QR(input), "{}", false},	     {QK_TEXT, QR(triggered_by), NULL, false},
+    {QK_INT, QR(iteration), NULL, true},     {QK_INT, QR(iterations), NULL, false},
+    {QK_OPT, QR(until), NULL, false},	     {QK_OPT, QR(last_at), NULL, true},
+    {QK_OPT, QR(next_at), NULL, true},	     {QK_REC_STATE, QR(state), NULL, true},
+    {QK_INT64, QR(created_at), NULL, false}, {QK_TEXT, QR(name), NULL, false},
+};
+static const struct qs_type qs_rec_type = {.table = "recurring",
+					   .names = REC_COLS,
+					   .cols = qs_rec_cols,
+					   .ncols = NELEM(qs_rec_cols),
+					   .size = sizeof(struct q_recurring),
+					   .id_off = QR(id),
+					   .select = QS_REC_ALL,
+					   .insert = QS_REC_INSERT,
+					   .update = QS_REC_UPDATE,
+					   .call = qs_call_rec,
+					   .clear = qs_clear_rec,
+					   .what = "recurring logics"};
+
+static int qs_call_error(const struct qs_visit *v, union qs_row *row)
+{
+	return v->fn.error(v->arg, &row->error);
+}
+
+#define QE(m) offsetof(struct q_error, m)
+static const struct qs_col qs_error_cols[] = {
+    {QK_INT64, QE(task), NULL, false}, {QK_INDEX, QE(idx), NULL, false},
+    {QK_VIEW, QE(message), "", false}, {QK_VIEW, QE(output_tail), NULL, false},
+    {QK_INT64, QE(at), NULL, false},
+};
+static const struct qs_type qs_error_type = {.table = "errors",
+					     .names = ERROR_COLS,
+					     .cols = qs_error_cols,
+					     .ncols = NELEM(qs_error_cols),
+					     .size = sizeof(struct q_error),
+					     .id_off = 0,
+					     .select = QS_ERRORS_OF,
+					     .insert = QS_ERROR_INSERT,
+					     .update = QS_NSTMT,
+					     .call = qs_call_error,
+					     .clear = NULL,
+					     .what = "errors"};
+
+static int qs_call_lock(const struct qs_visit *v, union qs_row *row)
+{
+	return v->fn.lock(v->arg, row->lock.resource, row->lock.exclusive != 0, row->lock.task_id);
+}
+
+#define QL(m) offsetof(struct qs_lock, m)
+static const struct qs_col qs_lock_cols[] = {
+    {QK_VIEW, QL(resource), NULL, false},
+    {QK_INT, QL(exclusive), NULL, false},
+    {QK_VIEW, QL(task_id), NULL, false},
+};
+static const struct qs_type qs_lock_type = {.table = "locks",
+					    .names = LOCK_COLS,
+					    .cols = qs_lock_cols,
+					    .ncols = NELEM(qs_lock_cols),
+					    .size = sizeof(struct qs_lock),
+					    .id_off = 0,
+					    .select = QS_LOCKS_OF,
+					    .insert = QS_NSTMT,
+					    .update = QS_NSTMT,
+					    .call = qs_call_lock,
+					    .clear = NULL,
+					    .what = "locks"};
+
+static const struct qs_type *const qs_types[] = {&qs_task_type, &qs_step_type, &qs_rec_type, &qs_error_type,
+						 &qs_lock_type};
 
 struct qb {
 	sqlite3 *db;
@@ -296,22 +522,29 @@ struct qb {
 	void *debug_arg;
 };
 
+/* SQLite's primary result codes that say it all in a few words. */
+static const struct {
+	int rc;
+	const char *words;
+} qs_plain_words[] = {
+    {SQLITE_READONLY, "database is read-only"}, {SQLITE_FULL, "disk full"},
+    {SQLITE_BUSY, "database is locked"},	{SQLITE_LOCKED, "database is locked"},
+    {SQLITE_NOTADB, "file is not a database"},	{SQLITE_CORRUPT, "database is corrupt"},
+    {SQLITE_PERM, "permission denied"},		{SQLITE_AUTH, "permission denied"},
+};
+
 /* SQLite's result code in an operator's words (never SQL text). */
 static void qs_words(sqlite3 *db, int rc, char *buf, size_t len)
 {
 	int sys = db != NULL ? sqlite3_system_errno(db) : 0;
 
+	for (size_t i = 0; i < NELEM(qs_plain_words); i++) {
+		if ((rc & 0xff) == qs_plain_words[i].rc) {
+			snprintf(buf, len, "%s", qs_plain_words[i].words);
+			return;
+		}
+	}
 	switch (rc & 0xff) {
-	case SQLITE_READONLY:
-		snprintf(buf, len, "database is read-only");
-		break;
-	case SQLITE_FULL:
-		snprintf(buf, len, "disk full");
-		break;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		snprintf(buf, len, "database is locked");
-		break;
 	case SQLITE_IOERR:
 		if (sys == ENOSPC || sys == EDQUOT)
 			snprintf(buf, len, "disk full");
@@ -322,21 +555,11 @@ static void qs_words(sqlite3 *db, int rc, char *buf, size_t len)
 		else
 			snprintf(buf, len, "I/O error");
 		break;
-	case SQLITE_NOTADB:
-		snprintf(buf, len, "file is not a database");
-		break;
-	case SQLITE_CORRUPT:
-		snprintf(buf, len, "database is corrupt");
-		break;
 	case SQLITE_CANTOPEN:
 		if (sys != 0)
 			snprintf(buf, len, "unable to open the database file (%s)", strerror(sys));
 		else
 			snprintf(buf, len, "unable to open the database file");
-		break;
-	case SQLITE_PERM:
-	case SQLITE_AUTH:
-		snprintf(buf, len, "permission denied");
 		break;
 	case SQLITE_CONSTRAINT: /* "UNIQUE constraint failed: tasks.id": words, no statement */
 		snprintf(buf, len, "%s", db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -435,22 +658,51 @@ static int qs_migrate(struct qb *b)
 	return 0;
 }
 
-/* INSERT OR FAIL INTO table (cols) VALUES (row), ... QS_BATCH times. */
-static int qs_prepare_many(struct qb *b, const char *table, const char *cols, const char *row,
-			   sqlite3_stmt **st)
+/* INSERT OR FAIL INTO table (cols) VALUES (?, ...), ... QS_BATCH rows. */
+static int qs_prepare_many(struct qb *b, const struct qs_type *type, sqlite3_stmt **st)
 {
-	size_t cap = strlen(cols) + 64 + (strlen(row) + 4) * QS_BATCH, n;
+	size_t cap = strlen(type->names) + 64 + (type->ncols * 3 + 4) * QS_BATCH, n;
 	char *sql = malloc(cap);
 	int rc;
 
 	if (sql == NULL)
 		return -1;
-	n = (size_t)snprintf(sql, cap, "INSERT OR FAIL INTO %s (%s) VALUES ", table, cols);
+	n = (size_t)snprintf(sql, cap, "INSERT OR FAIL INTO %s (%s) VALUES ", type->table, type->names);
 	for (int i = 0; i < QS_BATCH; i++)
-		n += (size_t)snprintf(sql + n, cap - n, "%s(%s)", i > 0 ? ", " : "", row);
+		for (size_t c = 0; c < type->ncols; c++)
+			n += (size_t)snprintf(sql + n, cap - n, "%s?%s",
+					      c > 0   ? ", "
+					      : i > 0 ? ", ("
+						      : "(",
+					      c + 1 == type->ncols ? ")" : "");
 	rc = sqlite3_prepare_v3(b->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
 	free(sql);
 	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/*
+ * Each row table against its statements (a column added to a statement and not
+ * to the table, or the other way): the SELECT yields a column per entry, the
+ * INSERT takes a parameter per entry, the UPDATE the key and the updated ones.
+ */
+static int qs_check_types(struct qb *b)
+{
+	for (size_t i = 0; i < NELEM(qs_types); i++) {
+		const struct qs_type *t = qs_types[i];
+		int updated = 1;
+
+		for (size_t c = 0; c < t->ncols; c++)
+			updated += t->cols[c].updated;
+		if ((size_t)sqlite3_column_count(b->st[t->select]) != t->ncols ||
+		    (t->insert != QS_NSTMT &&
+		     (size_t)sqlite3_bind_parameter_count(b->st[t->insert]) != t->ncols) ||
+		    (t->update != QS_NSTMT && sqlite3_bind_parameter_count(b->st[t->update]) != updated)) {
+			snprintf(b->err, sizeof(b->err), "%s: the %s statements do not match their row table",
+				 b->path, t->table);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void qs_close(struct qb *b)
@@ -506,8 +758,13 @@ static struct qb *qs_open(const char *path, enum conf_durability dur, char *err,
 			return NULL;
 		}
 	}
-	if (qs_prepare_many(b, "tasks", QS_TASK_INSERT_COLS, QS_TASK_ROW, &b->task_many) < 0 ||
-	    qs_prepare_many(b, "steps", QS_STEP_INSERT_COLS, QS_STEP_ROW, &b->step_many) < 0) {
+	if (qs_check_types(b) < 0) {
+		snprintf(err, errlen, "%s", b->err);
+		qs_close(b);
+		return NULL;
+	}
+	if (qs_prepare_many(b, &qs_task_type, &b->task_many) < 0 ||
+	    qs_prepare_many(b, &qs_step_type, &b->step_many) < 0) {
 		qs_fail(b, "preparing the batch inserts");
 		snprintf(err, errlen, "%s", b->err);
 		qs_close(b);
@@ -635,7 +892,7 @@ static int qs_wal_pages(struct qb *b)
 	return b->wal_pages;
 }
 
-/* ---- binding helpers ---- */
+/* ---- binding and reading rows (the tables above) ---- */
 
 static void qs_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
@@ -645,12 +902,79 @@ static void qs_bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
-static void qs_bind_time(sqlite3_stmt *st, int i, int64_t v)
+/* v, or NULL when it is not set */
+static void qs_bind_opt(sqlite3_stmt *st, int i, int64_t v, bool set)
 {
-	if (v == 0)
-		sqlite3_bind_null(st, i);
-	else
+	if (set)
 		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static inline void qs_bind_col(sqlite3_stmt *st, int i, const struct qs_col *c, const void *row)
+{
+	const void *m = (const char *)row + c->off;
+	const char *s;
+	int v;
+
+	switch (c->kind) {
+	case QK_TEXT:
+		s = *(char *const *)m;
+		qs_bind_text(st, i, s != NULL ? s : c->null_text);
+		break;
+	case QK_VIEW:
+		s = *(const char *const *)m;
+		qs_bind_text(st, i, s != NULL ? s : c->null_text);
+		break;
+	case QK_ID:
+		qs_bind_text(st, i, m);
+		break;
+	case QK_INT:
+		sqlite3_bind_int(st, i, *(const int *)m);
+		break;
+	case QK_INT64:
+		sqlite3_bind_int64(st, i, *(const int64_t *)m);
+		break;
+	case QK_OPT:
+		qs_bind_opt(st, i, *(const int64_t *)m, *(const int64_t *)m != 0);
+		break;
+	case QK_PID:
+		qs_bind_opt(st, i, *(const pid_t *)m, *(const pid_t *)m != 0);
+		break;
+	case QK_INDEX:
+		qs_bind_opt(st, i, *(const int *)m, *(const int *)m >= 0);
+		break;
+	case QK_SPAWN: {
+		const struct q_task *t = row;
+
+		v = *(const int *)m;
+		qs_bind_opt(st, i, v, v >= 0 && t->parent_task_id != NULL && t->parent_step >= 0);
+		break;
+	}
+	case QK_TASK_STATE:
+		qs_bind_text(st, i, q_task_state_name(*(const enum q_task_state *)m));
+		break;
+	case QK_RESULT:
+		qs_bind_text(st, i, q_result_name(*(const enum q_result *)m));
+		break;
+	case QK_ON_ERROR:
+		qs_bind_text(st, i, q_on_error_name(*(const enum conf_on_error *)m));
+		break;
+	case QK_STEP_STATE:
+		qs_bind_text(st, i, q_step_state_name(*(const enum q_step_state *)m));
+		break;
+	case QK_REC_STATE:
+		qs_bind_text(st, i, q_rec_state_name(*(const enum q_rec_state *)m));
+		break;
+	}
+}
+
+/* row as parameters o + 1, ...: every column (INSERT), or the key and the updated ones (UPDATE). */
+static void qs_bind_row(sqlite3_stmt *st, int o, const struct qs_type *type, const void *row, bool update)
+{
+	for (size_t c = 0; c < type->ncols; c++)
+		if (!update || c == 0 || type->cols[c].updated)
+			qs_bind_col(st, ++o, &type->cols[c], row);
 }
 
 static char *qs_col_text(sqlite3_stmt *st, int i)
@@ -660,160 +984,121 @@ static char *qs_col_text(sqlite3_stmt *st, int i)
 	return s != NULL ? strdup((const char *)s) : NULL;
 }
 
-static void qs_read_task(sqlite3_stmt *st, struct q_task *t)
+static inline void qs_read_col(sqlite3_stmt *st, int i, const struct qs_col *c, void *row)
 {
-	const unsigned char *id = sqlite3_column_text(st, 1);
+	void *m = (char *)row + c->off;
+	const char *s;
+	int v;
 
-	memset(t, 0, sizeof(*t));
-	t->rowid = sqlite3_column_int64(st, 0);
-	snprintf(t->id, sizeof(t->id), "%s", id != NULL ? (const char *)id : "");
-	t->label = qs_col_text(st, 2);
-	t->name = qs_col_text(st, 3);
-	t->queue = qs_col_text(st, 4);
-	t->input = qs_col_text(st, 5);
-	t->output = qs_col_text(st, 6);
-	t->progress = qs_col_text(st, 7);
-	t->state = (enum q_task_state)q_task_state_parse((const char *)sqlite3_column_text(st, 8));
-	t->result = (enum q_result)q_result_parse((const char *)sqlite3_column_text(st, 9));
-	t->triggered_by = qs_col_text(st, 10);
-	t->parent_task_id = qs_col_text(st, 11);
-	t->parent_step = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 12);
-	t->recurring_id = sqlite3_column_int64(st, 13);
-	t->start_at = sqlite3_column_int64(st, 14);
-	t->start_before = sqlite3_column_int64(st, 15);
-	t->created_at = sqlite3_column_int64(st, 16);
-	t->started_at = sqlite3_column_int64(st, 17);
-	t->ended_at = sqlite3_column_int64(st, 18);
-	t->steps_total = sqlite3_column_int(st, 19);
-	t->steps_done = sqlite3_column_int(st, 20);
-	t->flags = sqlite3_column_int(st, 21);
-	{
-		int oe = q_on_error_parse((const char *)sqlite3_column_text(st, 22));
-		t->on_error = oe < 0 ? ON_ERROR_PAUSE : (enum conf_on_error)oe;
+	switch (c->kind) {
+	case QK_TEXT:
+		*(char **)m = qs_col_text(st, i);
+		break;
+	case QK_VIEW:
+		*(const char **)m = (const char *)sqlite3_column_text(st, i);
+		break;
+	case QK_ID:
+		s = (const char *)sqlite3_column_text(st, i);
+		snprintf(m, Q_ID_LEN, "%s", s != NULL ? s : "");
+		break;
+	case QK_INT:
+		*(int *)m = sqlite3_column_int(st, i);
+		break;
+	case QK_INT64:
+	case QK_OPT:
+		*(int64_t *)m = sqlite3_column_int64(st, i);
+		break;
+	case QK_PID:
+		*(pid_t *)m = (pid_t)sqlite3_column_int(st, i);
+		break;
+	case QK_INDEX:
+	case QK_SPAWN:
+		*(int *)m = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int(st, i);
+		break;
+	case QK_TASK_STATE:
+		*(enum q_task_state *)m =
+		    (enum q_task_state)q_task_state_parse((const char *)sqlite3_column_text(st, i));
+		break;
+	case QK_RESULT:
+		*(enum q_result *)m = (enum q_result)q_result_parse((const char *)sqlite3_column_text(st, i));
+		break;
+	case QK_ON_ERROR:
+		v = q_on_error_parse((const char *)sqlite3_column_text(st, i));
+		*(enum conf_on_error *)m = v < 0 ? ON_ERROR_PAUSE : (enum conf_on_error)v;
+		break;
+	case QK_STEP_STATE:
+		*(enum q_step_state *)m =
+		    (enum q_step_state)q_step_state_parse((const char *)sqlite3_column_text(st, i));
+		break;
+	case QK_REC_STATE: /* read from the store, not a transition */
+		v = q_rec_state_parse((const char *)sqlite3_column_text(st, i));
+		*(enum q_rec_state *)m = v < 0 ? QREC_FAILED : (enum q_rec_state)v;
+		break;
 	}
-	t->retry_on_worker_loss = sqlite3_column_int(st, 23);
-	t->spawn_index = sqlite3_column_type(st, 24) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 24);
 }
 
-static void qs_read_step(sqlite3_stmt *st, struct q_step *s)
+static void qs_read_row(sqlite3_stmt *st, const struct qs_type *type, void *row)
 {
-	memset(s, 0, sizeof(*s));
-	s->rowid = sqlite3_column_int64(st, 0);
-	s->task = sqlite3_column_int64(st, 1);
-	s->idx = sqlite3_column_int(st, 2);
-	s->name = qs_col_text(st, 3);
-	s->command = qs_col_text(st, 4);
-	s->handler = qs_col_text(st, 5);
-	s->state = (enum q_step_state)q_step_state_parse((const char *)sqlite3_column_text(st, 6));
-	s->worker = qs_col_text(st, 7);
-	s->pid = (pid_t)sqlite3_column_int(st, 8);
-	s->lease_until = sqlite3_column_int64(st, 9);
-	s->attempts = sqlite3_column_int(st, 10);
-	s->started_at = sqlite3_column_int64(st, 11);
-	s->ended_at = sqlite3_column_int64(st, 12);
-	s->argv = qs_col_text(st, 13);
-	s->spawned = sqlite3_column_int(st, 14);
+	memset(row, 0, type->size);
+	for (size_t c = 0; c < type->ncols; c++)
+		qs_read_col(st, (int)c, &type->cols[c], row);
+}
+
+static void qs_reset(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
 /* ---- writes ---- */
 
-/* t's insert parameters, o + 1 .. o + QS_TASK_NPARAM (num NULL when t->rowid is 0). */
-static void qs_bind_task(sqlite3_stmt *st, int o, const struct q_task *t)
+/* One row; its key 0: SQLite picks it, and the row gets it. */
+static int qs_insert(struct qb *b, const struct qs_type *type, void *row)
 {
-	qs_bind_text(st, o + 1, t->id);
-	qs_bind_text(st, o + 2, t->label);
-	qs_bind_text(st, o + 3, t->name);
-	qs_bind_text(st, o + 4, t->queue);
-	qs_bind_text(st, o + 5, t->input != NULL ? t->input : "{}");
-	qs_bind_text(st, o + 6, t->output != NULL ? t->output : "{}");
-	qs_bind_text(st, o + 7, t->progress != NULL ? t->progress : "{}");
-	qs_bind_text(st, o + 8, q_task_state_name(t->state));
-	qs_bind_text(st, o + 9, q_result_name(t->result));
-	qs_bind_text(st, o + 10, t->triggered_by);
-	qs_bind_text(st, o + 11, t->parent_task_id);
-	if (t->parent_step >= 0)
-		sqlite3_bind_int(st, o + 12, t->parent_step);
-	else
-		sqlite3_bind_null(st, o + 12);
-	qs_bind_time(st, o + 13, t->recurring_id);
-	qs_bind_time(st, o + 14, t->start_at);
-	qs_bind_time(st, o + 15, t->start_before);
-	sqlite3_bind_int64(st, o + 16, t->created_at);
-	qs_bind_time(st, o + 17, t->started_at);
-	qs_bind_time(st, o + 18, t->ended_at);
-	sqlite3_bind_int(st, o + 19, t->steps_total);
-	sqlite3_bind_int(st, o + 20, t->steps_done);
-	sqlite3_bind_int(st, o + 21, t->flags);
-	qs_bind_text(st, o + 22, q_on_error_name(t->on_error));
-	sqlite3_bind_int(st, o + 23, t->retry_on_worker_loss);
-	qs_bind_time(st, o + 24, t->rowid);
-	if (t->parent_task_id != NULL && t->parent_step >= 0 && t->spawn_index >= 0)
-		sqlite3_bind_int(st, o + 25, t->spawn_index);
-	else
-		sqlite3_bind_null(st, o + 25);
+	qs_bind_row(b->st[type->insert], 0, type, row, false);
+	if (qs_run(b, type->insert) < 0)
+		return -1;
+	*(int64_t *)(void *)((char *)row + type->cols[0].off) = sqlite3_last_insert_rowid(b->db);
+	return 0;
 }
 
-static void qs_bind_step(sqlite3_stmt *st, int o, const struct q_step *s)
+/* Rows whose rowid the caller chose, QS_BATCH per statement (many), the rest one by one. */
+static int qs_insert_many(struct qb *b, const struct qs_type *type, sqlite3_stmt *many, void *const *rows,
+			  size_t n)
 {
-	sqlite3_bind_int64(st, o + 1, s->task);
-	sqlite3_bind_int(st, o + 2, s->idx);
-	qs_bind_text(st, o + 3, s->name);
-	qs_bind_text(st, o + 4, s->command);
-	qs_bind_text(st, o + 5, s->handler);
-	qs_bind_text(st, o + 6, q_step_state_name(s->state));
-	qs_bind_text(st, o + 7, s->worker);
-	qs_bind_time(st, o + 8, s->pid);
-	qs_bind_time(st, o + 9, s->lease_until);
-	sqlite3_bind_int(st, o + 10, s->attempts);
-	qs_bind_time(st, o + 11, s->started_at);
-	qs_bind_time(st, o + 12, s->ended_at);
-	qs_bind_text(st, o + 13, s->argv);
-	qs_bind_time(st, o + 14, s->rowid);
-	sqlite3_bind_int(st, o + 15, s->spawned);
+	size_t i = 0;
+
+	for (; n - i >= QS_BATCH; i += QS_BATCH) {
+		for (int k = 0; k < QS_BATCH; k++)
+			qs_bind_row(many, k * (int)type->ncols, type, rows[i + (size_t)k], false);
+		if (qs_run_stmt(b, many, type->what, false) < 0)
+			return -1;
+	}
+	for (; i < n; i++)
+		if (qs_insert(b, type, rows[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int qs_update(struct qb *b, const struct qs_type *type, const void *row)
+{
+	qs_bind_row(b->st[type->update], 0, type, row, true);
+	return qs_run(b, type->update);
 }
 
 static int qs_task_insert(struct qb *b, struct q_task *t)
 {
-	qs_bind_task(b->st[QS_TASK_INSERT], 0, t);
-	if (qs_run(b, QS_TASK_INSERT) < 0)
-		return -1;
-	t->rowid = sqlite3_last_insert_rowid(b->db);
-	return 0;
+	return qs_insert(b, &qs_task_type, t);
 }
 
-/* Rows whose rowid the caller chose, QS_BATCH per statement, the rest one by one. */
 static int qs_task_insert_many(struct qb *b, struct q_task *const *rows, size_t n)
 {
-	size_t i = 0;
-
-	for (; n - i >= QS_BATCH; i += QS_BATCH) {
-		for (int k = 0; k < QS_BATCH; k++)
-			qs_bind_task(b->task_many, k * QS_TASK_NPARAM, rows[i + (size_t)k]);
-		if (qs_run_stmt(b, b->task_many, "INSERT INTO tasks (batch)", false) < 0)
-			return -1;
-	}
-	for (; i < n; i++)
-		if (qs_task_insert(b, rows[i]) < 0)
-			return -1;
-	return 0;
+	return qs_insert_many(b, &qs_task_type, b->task_many, (void *const *)rows, n);
 }
 
 static int qs_step_insert_many(struct qb *b, struct q_step *const *rows, size_t n)
 {
-	size_t i = 0;
-
-	for (; n - i >= QS_BATCH; i += QS_BATCH) {
-		for (int k = 0; k < QS_BATCH; k++)
-			qs_bind_step(b->step_many, k * QS_STEP_NPARAM, rows[i + (size_t)k]);
-		if (qs_run_stmt(b, b->step_many, "INSERT INTO steps (batch)", false) < 0)
-			return -1;
-	}
-	for (; i < n; i++) {
-		qs_bind_step(b->st[QS_STEP_INSERT], 0, rows[i]);
-		if (qs_run(b, QS_STEP_INSERT) < 0)
-			return -1;
-	}
-	return 0;
+	return qs_insert_many(b, &qs_step_type, b->step_many, (void *const *)rows, n);
 }
 
 static int qs_max_rowids(struct qb *b, int64_t *task, int64_t *step)
@@ -835,83 +1120,23 @@ static int qs_max_rowids(struct qb *b, int64_t *task, int64_t *step)
 
 static int qs_task_update(struct qb *b, const struct q_task *t)
 {
-	sqlite3_stmt *st = b->st[QS_TASK_UPDATE];
-
-	sqlite3_bind_int64(st, 1, t->rowid);
-	qs_bind_text(st, 2, q_task_state_name(t->state));
-	qs_bind_text(st, 3, q_result_name(t->result));
-	qs_bind_time(st, 4, t->started_at);
-	qs_bind_time(st, 5, t->ended_at);
-	sqlite3_bind_int(st, 6, t->steps_done);
-	qs_bind_text(st, 7, t->progress != NULL ? t->progress : "{}");
-	qs_bind_text(st, 8, t->output != NULL ? t->output : "{}");
-	sqlite3_bind_int(st, 9, t->flags);
-	return qs_run(b, QS_TASK_UPDATE);
+	return qs_update(b, &qs_task_type, t);
 }
 
 static int qs_step_insert(struct qb *b, struct q_step *s)
 {
-	qs_bind_step(b->st[QS_STEP_INSERT], 0, s);
-	if (qs_run(b, QS_STEP_INSERT) < 0)
-		return -1;
-	s->rowid = sqlite3_last_insert_rowid(b->db);
-	return 0;
+	return qs_insert(b, &qs_step_type, s);
 }
 
 static int qs_step_update(struct qb *b, const struct q_step *s)
 {
-	sqlite3_stmt *st = b->st[QS_STEP_UPDATE];
-
-	sqlite3_bind_int64(st, 1, s->rowid);
-	qs_bind_text(st, 2, q_step_state_name(s->state));
-	qs_bind_text(st, 3, s->worker);
-	qs_bind_time(st, 4, s->pid);
-	qs_bind_time(st, 5, s->lease_until);
-	sqlite3_bind_int(st, 6, s->attempts);
-	qs_bind_time(st, 7, s->started_at);
-	qs_bind_time(st, 8, s->ended_at);
-	sqlite3_bind_int(st, 9, s->spawned);
-	return qs_run(b, QS_STEP_UPDATE);
+	return qs_update(b, &qs_step_type, s);
 }
 
 static int qs_error_insert(struct qb *b, const struct q_error *er)
 {
-	sqlite3_stmt *st = b->st[QS_ERROR_INSERT];
-
-	sqlite3_bind_int64(st, 1, er->task);
-	if (er->idx >= 0)
-		sqlite3_bind_int(st, 2, er->idx);
-	else
-		sqlite3_bind_null(st, 2);
-	qs_bind_text(st, 3, er->message != NULL ? er->message : "");
-	qs_bind_text(st, 4, er->output_tail);
-	sqlite3_bind_int64(st, 5, er->at);
+	qs_bind_row(b->st[QS_ERROR_INSERT], 0, &qs_error_type, er, false);
 	return qs_run(b, QS_ERROR_INSERT);
-}
-
-/* Walk the rows of a lock query. */
-static int qs_lock_rows(struct qb *b, enum qs_stmt which, q_lock_fn fn, void *arg)
-{
-	sqlite3_stmt *st = b->st[which];
-	int rc, stop = 0;
-
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		stop = fn(arg, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1) != 0,
-			  (const char *)sqlite3_column_text(st, 2));
-	if (!stop && rc != SQLITE_DONE) {
-		qs_fail(b, qs_sql[which]);
-		sqlite3_reset(st);
-		return -1;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return 0;
-}
-
-static int qs_lock_holders(struct qb *b, const char *resource, q_lock_fn fn, void *arg)
-{
-	qs_bind_text(b->st[QS_LOCK_HOLDERS], 1, resource);
-	return qs_lock_rows(b, QS_LOCK_HOLDERS, fn, arg);
 }
 
 static int qs_lock_insert(struct qb *b, int64_t task, const char *resource, bool exclusive)
@@ -930,6 +1155,87 @@ static int qs_locks_release(struct qb *b, int64_t task)
 	return qs_run(b, QS_LOCKS_RELEASE);
 }
 
+/* Steps, errors and locks go with it (ON DELETE CASCADE). */
+static int qs_task_delete(struct qb *b, int64_t task)
+{
+	sqlite3_bind_int64(b->st[QS_TASK_DELETE], 1, task);
+	return qs_run(b, QS_TASK_DELETE);
+}
+
+/* ---- reads ---- */
+
+/* Walk the rows of st (bound): each is read, handed to v's function (non-0 stops) and freed. */
+static int qs_each(struct qb *b, sqlite3_stmt *st, const struct qs_type *type, const struct qs_visit *v)
+{
+	union qs_row row;
+	int rc, stop = 0;
+
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		qs_read_row(st, type, &row);
+		stop = type->call(v, &row);
+		if (type->clear != NULL)
+			type->clear(&row);
+	}
+	if (!stop && rc != SQLITE_DONE)
+		qs_fail(b, type->what);
+	qs_reset(st);
+	return !stop && rc != SQLITE_DONE ? -1 : 0;
+}
+
+/* The first row of st (bound) into out: 0, 1 none, -1 error. */
+static int qs_first(struct qb *b, sqlite3_stmt *st, const struct qs_type *type, void *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		qs_read_row(st, type, out);
+	else if (rc != SQLITE_DONE)
+		qs_fail(b, type->what);
+	qs_reset(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+/*
+ * The one row whose id is id or starts with it (st yields rows in id order, so an exact match
+ * sorts first; a second row means ambiguous): 0 found (read into out), 1 none, 2 ambiguous,
+ * -1 error.
+ */
+static int qs_find_prefix(struct qb *b, sqlite3_stmt *st, const struct qs_type *type, const char *id,
+			  void *out)
+{
+	int rc, n = 0;
+	bool failed;
+
+	if (id == NULL || *id == '\0')
+		return 1;
+	qs_bind_text(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && ++n == 1) {
+		qs_read_row(st, type, out);
+		if (strcmp((const char *)out + type->id_off, id) == 0)
+			break;
+	}
+	failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+	if (failed)
+		qs_fail(b, type->what);
+	qs_reset(st);
+	if (n > 0 && (failed || n == 2))
+		type->clear(out);
+	return failed ? -1 : n == 2 ? 2 : n == 1 ? 0 : 1;
+}
+
+static int qs_lock_rows(struct qb *b, enum qs_stmt which, q_lock_fn fn, void *arg)
+{
+	struct qs_visit v = {.fn.lock = fn, .arg = arg};
+
+	return qs_each(b, b->st[which], &qs_lock_type, &v);
+}
+
+static int qs_lock_holders(struct qb *b, const char *resource, q_lock_fn fn, void *arg)
+{
+	qs_bind_text(b->st[QS_LOCK_HOLDERS], 1, resource);
+	return qs_lock_rows(b, QS_LOCK_HOLDERS, fn, arg);
+}
+
 static int qs_locks_of(struct qb *b, int64_t task, q_lock_fn fn, void *arg)
 {
 	sqlite3_bind_int64(b->st[QS_LOCKS_OF], 1, task);
@@ -942,107 +1248,22 @@ static int qs_locks_on(struct qb *b, const char *resource, q_lock_fn fn, void *a
 	return qs_lock_rows(b, QS_LOCKS_ON, fn, arg);
 }
 
-/* Steps, errors and locks go with it (ON DELETE CASCADE). */
-static int qs_task_delete(struct qb *b, int64_t task)
-{
-	sqlite3_bind_int64(b->st[QS_TASK_DELETE], 1, task);
-	return qs_run(b, QS_TASK_DELETE);
-}
-
-/* ---- reads ---- */
-
-/* Walk task rows of st (already bound); the row is cleared after each call. */
 static int qs_task_rows(struct qb *b, sqlite3_stmt *st, q_task_fn fn, void *arg)
 {
-	int rc, stop = 0;
-	struct q_task t;
+	struct qs_visit v = {.fn.task = fn, .arg = arg};
 
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		qs_read_task(st, &t);
-		stop = fn(arg, &t);
-		q_task_clear(&t);
-	}
-	if (!stop && rc != SQLITE_DONE) {
-		qs_fail(b, "reading tasks");
-		sqlite3_reset(st);
-		return -1;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return 0;
-}
-
-/*
- * Find the one row whose id is id or starts with it (st yields rows in id order, so an exact
- * match sorts first; a second row means ambiguous): 0 found (read into out), 1 none,
- * 2 ambiguous, -1 error. read/clear/id_of are the row type's; what names it in errors.
- */
-static int qs_find_prefix(struct qb *b, sqlite3_stmt *st, const char *id, void *out,
-			  void (*read)(sqlite3_stmt *, void *), void (*clear)(void *),
-			  const char *(*id_of)(const void *), const char *what)
-{
-	int rc, n = 0;
-
-	if (id == NULL || *id == '\0')
-		return 1;
-	qs_bind_text(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (++n == 1) {
-			read(st, out);
-			if (strcmp(id_of(out), id) == 0)
-				break;
-		} else {
-			clear(out);
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return 2;
-		}
-	}
-	if (rc == SQLITE_ROW)
-		rc = SQLITE_DONE;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		if (n > 0)
-			clear(out);
-		return qs_fail(b, what);
-	}
-	return n > 0 ? 0 : 1;
-}
-
-static void qs_read_task_any(sqlite3_stmt *st, void *t)
-{
-	qs_read_task(st, t);
-}
-static void qs_clear_task_any(void *t)
-{
-	q_task_clear(t);
-}
-static const char *qs_task_id_of(const void *t)
-{
-	return ((const struct q_task *)t)->id;
+	return qs_each(b, st, &qs_task_type, &v);
 }
 
 static int qs_task_find(struct qb *b, const char *id, struct q_task *out)
 {
-	return qs_find_prefix(b, b->st[QS_TASK_FIND], id, out, qs_read_task_any, qs_clear_task_any,
-			      qs_task_id_of, "finding a task");
+	return qs_find_prefix(b, b->st[QS_TASK_FIND], &qs_task_type, id, out);
 }
 
 static int qs_task_get(struct qb *b, int64_t rowid, struct q_task *out)
 {
-	sqlite3_stmt *st = b->st[QS_TASK_GET];
-	int rc;
-
-	sqlite3_bind_int64(st, 1, rowid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		qs_read_task(st, out);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? 1 : qs_fail(b, "reading a task");
+	sqlite3_bind_int64(b->st[QS_TASK_GET], 1, rowid);
+	return qs_first(b, b->st[QS_TASK_GET], &qs_task_type, out);
 }
 
 static int qs_tasks_active(struct qb *b, q_task_fn fn, void *arg)
@@ -1059,19 +1280,11 @@ static int qs_children_of(struct qb *b, const char *id, q_task_fn fn, void *arg)
 static int qs_child_find(struct qb *b, const char *parent_id, int step, int spawn_index, struct q_task *out)
 {
 	sqlite3_stmt *st = b->st[QS_CHILD_FIND];
-	int rc;
 
 	qs_bind_text(st, 1, parent_id);
 	sqlite3_bind_int(st, 2, step);
 	sqlite3_bind_int(st, 3, spawn_index);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		qs_read_task(st, out);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? 1 : qs_fail(b, "finding a spawned task");
+	return qs_first(b, st, &qs_task_type, out);
 }
 
 /* Check an ORDER BY text against the searchable columns: "col [asc|desc]". */
@@ -1219,157 +1432,48 @@ static int qs_task_nums(struct qb *b, const char *search, const char *order, lon
 
 static int qs_steps_of(struct qb *b, int64_t task, q_step_fn fn, void *arg)
 {
-	sqlite3_stmt *st = b->st[QS_STEPS_OF];
-	struct q_step s;
-	int rc, stop = 0;
+	struct qs_visit v = {.fn.step = fn, .arg = arg};
 
-	sqlite3_bind_int64(st, 1, task);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		qs_read_step(st, &s);
-		stop = fn(arg, &s);
-		q_step_clear(&s);
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (!stop && rc != SQLITE_DONE)
-		return qs_fail(b, "reading steps");
-	return 0;
+	sqlite3_bind_int64(b->st[QS_STEPS_OF], 1, task);
+	return qs_each(b, b->st[QS_STEPS_OF], &qs_step_type, &v);
 }
 
 static int qs_errors_of(struct qb *b, int64_t task, q_error_fn fn, void *arg)
 {
-	sqlite3_stmt *st = b->st[QS_ERRORS_OF];
-	struct q_error er;
-	int rc, stop = 0;
+	struct qs_visit v = {.fn.error = fn, .arg = arg};
 
-	sqlite3_bind_int64(st, 1, task);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		er.task = sqlite3_column_int64(st, 0);
-		er.idx = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 1);
-		er.message = (const char *)sqlite3_column_text(st, 2);
-		er.output_tail = (const char *)sqlite3_column_text(st, 3);
-		er.at = sqlite3_column_int64(st, 4);
-		stop = fn(arg, &er);
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (!stop && rc != SQLITE_DONE)
-		return qs_fail(b, "reading errors");
-	return 0;
+	sqlite3_bind_int64(b->st[QS_ERRORS_OF], 1, task);
+	return qs_each(b, b->st[QS_ERRORS_OF], &qs_error_type, &v);
 }
 
 /* ---- recurring logics ---- */
 
-static void qs_read_rec(sqlite3_stmt *st, struct q_recurring *r)
-{
-	const unsigned char *id = sqlite3_column_text(st, 1);
-
-	memset(r, 0, sizeof(*r));
-	r->rowid = sqlite3_column_int64(st, 0);
-	snprintf(r->id, sizeof(r->id), "%s", id != NULL ? (const char *)id : "");
-	r->label = qs_col_text(st, 2);
-	r->cron = qs_col_text(st, 3);
-	r->input = qs_col_text(st, 4);
-	r->triggered_by = qs_col_text(st, 5);
-	r->iteration = sqlite3_column_int(st, 6);
-	r->iterations = sqlite3_column_int(st, 7);
-	r->until = sqlite3_column_int64(st, 8);
-	r->last_at = sqlite3_column_int64(st, 9);
-	r->next_at = sqlite3_column_int64(st, 10);
-	{ /* read from the store, not a transition; a state this version does not know: failed */
-		int rs = q_rec_state_parse((const char *)sqlite3_column_text(st, 11));
-
-		r->state = rs < 0 ? QREC_FAILED : (enum q_rec_state)rs;
-	}
-	r->created_at = sqlite3_column_int64(st, 12);
-	r->name = qs_col_text(st, 13);
-}
-
 static int qs_rec_insert(struct qb *b, struct q_recurring *r)
 {
-	sqlite3_stmt *st = b->st[QS_REC_INSERT];
-
-	qs_bind_text(st, 1, r->id);
-	qs_bind_text(st, 2, r->label);
-	qs_bind_text(st, 3, r->cron);
-	qs_bind_text(st, 4, r->input != NULL ? r->input : "{}");
-	qs_bind_text(st, 5, r->triggered_by);
-	sqlite3_bind_int(st, 6, r->iteration);
-	sqlite3_bind_int(st, 7, r->iterations);
-	qs_bind_time(st, 8, r->until);
-	qs_bind_time(st, 9, r->last_at);
-	qs_bind_time(st, 10, r->next_at);
-	qs_bind_text(st, 11, q_rec_state_name(r->state));
-	sqlite3_bind_int64(st, 12, r->created_at);
-	qs_bind_text(st, 13, r->name);
-	if (qs_run(b, QS_REC_INSERT) < 0)
-		return -1;
-	r->rowid = sqlite3_last_insert_rowid(b->db);
-	return 0;
+	return qs_insert(b, &qs_rec_type, r);
 }
 
 static int qs_rec_update(struct qb *b, const struct q_recurring *r)
 {
-	sqlite3_stmt *st = b->st[QS_REC_UPDATE];
-
-	sqlite3_bind_int64(st, 1, r->rowid);
-	sqlite3_bind_int(st, 2, r->iteration);
-	qs_bind_time(st, 3, r->last_at);
-	qs_bind_time(st, 4, r->next_at);
-	qs_bind_text(st, 5, q_rec_state_name(r->state));
-	return qs_run(b, QS_REC_UPDATE);
+	return qs_update(b, &qs_rec_type, r);
 }
 
 static int qs_rec_list(struct qb *b, bool active_only, q_recurring_fn fn, void *arg)
 {
-	sqlite3_stmt *st = b->st[active_only ? QS_REC_ACTIVE : QS_REC_ALL];
-	struct q_recurring r;
-	int rc, stop = 0;
+	struct qs_visit v = {.fn.rec = fn, .arg = arg};
 
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		qs_read_rec(st, &r);
-		stop = fn(arg, &r);
-		q_recurring_clear(&r);
-	}
-	sqlite3_reset(st);
-	if (!stop && rc != SQLITE_DONE)
-		return qs_fail(b, "reading recurring logics");
-	return 0;
-}
-
-static void qs_read_rec_any(sqlite3_stmt *st, void *r)
-{
-	qs_read_rec(st, r);
-}
-static void qs_clear_rec_any(void *r)
-{
-	q_recurring_clear(r);
-}
-static const char *qs_rec_id_of(const void *r)
-{
-	return ((const struct q_recurring *)r)->id;
+	return qs_each(b, b->st[active_only ? QS_REC_ACTIVE : QS_REC_ALL], &qs_rec_type, &v);
 }
 
 static int qs_rec_find(struct qb *b, const char *id, struct q_recurring *out)
 {
-	return qs_find_prefix(b, b->st[QS_REC_FIND], id, out, qs_read_rec_any, qs_clear_rec_any, qs_rec_id_of,
-			      "finding a recurring logic");
+	return qs_find_prefix(b, b->st[QS_REC_FIND], &qs_rec_type, id, out);
 }
 
 static int qs_rec_by_name(struct qb *b, const char *name, struct q_recurring *out)
 {
-	sqlite3_stmt *st = b->st[QS_REC_BY_NAME];
-	int rc;
-
-	qs_bind_text(st, 1, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		qs_read_rec(st, out);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? 1 : qs_fail(b, "finding a recurring logic by name");
+	qs_bind_text(b->st[QS_REC_BY_NAME], 1, name);
+	return qs_first(b, b->st[QS_REC_BY_NAME], &qs_rec_type, out);
 }
 
 /* A write and a read in a savepoint that is rolled back: proves both work, changes nothing. */

@@ -17,6 +17,7 @@
 
 set -u
 : "${BUILD:?BUILD must be set}"
+. "$(dirname "$0")/tvconf.sh"
 TVD="$BUILD/bin/taskvisord"
 TVCTL="$BUILD/bin/taskvisorctl"
 TEST_NAME=$(basename "$0" .sh)
@@ -81,21 +82,10 @@ trap 'exit 1' INT TERM
 tv_init() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/tv-e2e.XXXXXX")
 	mkdir -p "$T/conf.d" "$T/log"
-	cat >"$T/taskvisord.conf" <<CONF
-[taskvisord]
-logfile = $T/taskvisord.log
-loglevel = debug
-pidfile = $T/taskvisord.pid
-logdir = $T/log
-database = $T/tasks.db
-durability = normal
-
-[unix_socket]
-file = $T/tv.sock
-
-[include]
-files = conf.d/*.conf
-CONF
+	{
+		tv_conf_main "$T" debug normal
+		printf '\n[include]\nfiles = conf.d/*.conf\n'
+	} >"$T/taskvisord.conf"
 }
 
 tv_program() { cat >"$T/conf.d/$1.conf"; }
@@ -103,12 +93,7 @@ tv_program() { cat >"$T/conf.d/$1.conf"; }
 tv_start() {
 	"$TVD" -n -c "$T/taskvisord.conf" "$@" >"$T/daemon.out" 2>&1 &
 	DAEMON_PID=$!
-	i=0
-	while [ ! -S "$T/tv.sock" ]; do
-		kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon exited at start: $(cat "$T/daemon.out")"
-		[ $i -ge 100 ] && fail "daemon socket did not appear"
-		sleep 0.05; i=$((i + 1))
-	done
+	why=$(tv_wait_socket "$DAEMON_PID" "$T/tv.sock" 100) || fail "$why: $(cat "$T/daemon.out")"
 }
 
 ctl() { "$TVCTL" -c "$T/taskvisord.conf" "$@"; }

@@ -426,6 +426,166 @@ static void test_find_prefix(void **state)
 	rmdb(path);
 }
 
+static const char *nz(const char *s)
+{
+	return s != NULL ? s : "-";
+}
+
+/* Every member of a row, in struct order, as one line. */
+static char *task_text(const struct q_task *t, char *buf)
+{
+	snprintf(buf, 512,
+		 "%lld %s %s %s %s %s %s %s %d %d %s %s %d %lld %lld %lld %lld %lld %lld %d %d %d %d %d %d",
+		 (long long)t->rowid, t->id, nz(t->label), nz(t->name), nz(t->queue), nz(t->input),
+		 nz(t->output), nz(t->progress), (int)t->state, (int)t->result, nz(t->triggered_by),
+		 nz(t->parent_task_id), t->parent_step, (long long)t->recurring_id, (long long)t->start_at,
+		 (long long)t->start_before, (long long)t->created_at, (long long)t->started_at,
+		 (long long)t->ended_at, t->steps_total, t->steps_done, t->flags, (int)t->on_error,
+		 t->retry_on_worker_loss, t->spawn_index);
+	return buf;
+}
+
+static char *step_text(const struct q_step *s, char *buf)
+{
+	snprintf(buf, 512, "%lld %lld %d %s %s %s %s %d %s %d %lld %d %lld %lld %d", (long long)s->rowid,
+		 (long long)s->task, s->idx, nz(s->name), nz(s->command), nz(s->handler), nz(s->argv),
+		 (int)s->state, nz(s->worker), (int)s->pid, (long long)s->lease_until, s->attempts,
+		 (long long)s->started_at, (long long)s->ended_at, s->spawned);
+	return buf;
+}
+
+static char *rec_text(const struct q_recurring *r, char *buf)
+{
+	snprintf(buf, 512, "%lld %s %s %s %s %s %d %d %lld %lld %lld %lld %d %s", (long long)r->rowid, r->id,
+		 nz(r->label), nz(r->cron), nz(r->input), nz(r->triggered_by), r->iteration, r->iterations,
+		 (long long)r->until, (long long)r->last_at, (long long)r->next_at, (long long)r->created_at,
+		 (int)r->state, nz(r->name));
+	return buf;
+}
+
+/* The one step (or recurring logic) a walk finds, taken from it. */
+static int step_take_cb(void *arg, struct q_step *s)
+{
+	*(struct q_step *)arg = *s;
+	memset(s, 0, sizeof(*s));
+	return 1;
+}
+
+static int rec_take_cb(void *arg, struct q_recurring *r)
+{
+	*(struct q_recurring *)arg = *r;
+	memset(r, 0, sizeof(*r));
+	return 1;
+}
+
+static int error_text_cb(void *arg, const struct q_error *er)
+{
+	snprintf(arg, 128, "%lld %d [%s] %s %lld", (long long)er->task, er->idx, er->message,
+		 nz(er->output_tail), (long long)er->at);
+	return 0;
+}
+
+/*
+ * Every column of every row type, written and read back with a value of its own (a member bound
+ * to another column's parameter, or read from another column, shows), each UPDATE writing its
+ * columns and no other, and unset values stored as NULL.
+ */
+static void test_rows_round_trip(void **state)
+{
+	char err[256], want[512], have[512];
+	char *path = tmpdb();
+	struct qb *b = ops->open(path, DURABILITY_NORMAL, err, sizeof(err));
+	struct q_task t = {.rowid = 77, .id = "a1000000-0000-4000-8000-000000000001"}, u = {.rowid = 77};
+	struct q_step s = {.task = 77, .idx = 1, .name = "sn", .command = "cmd", .handler = "h"};
+	struct q_step su;
+	struct q_recurring r = {
+	    .id = "r1000000-0000-4000-8000-000000000001", .label = "rl", .cron = "* * * * *"};
+	struct q_recurring ru;
+	struct q_error er = {77, -1, NULL, NULL, 71};
+	struct q_task got;
+	struct q_step sgot;
+	struct q_recurring rgot;
+	char line[128] = "";
+
+	(void)state;
+	assert_non_null(b);
+	/* a value of its own for every member */
+	t.label = "lbl", t.name = "nm", t.queue = "q1", t.triggered_by = "who";
+	t.input = "{\"i\":1}", t.output = "{\"o\":2}", t.progress = "{\"p\":3}";
+	t.state = QT_PAUSED, t.result = QR_WARNING, t.on_error = ON_ERROR_SKIP;
+	t.parent_task_id = "b1000000-0000-4000-8000-000000000001", t.parent_step = 4, t.spawn_index = 15;
+	t.recurring_id = 5, t.start_at = 6, t.start_before = 7, t.created_at = 8;
+	t.started_at = 9, t.ended_at = 10, t.steps_total = 11, t.steps_done = 12, t.flags = 13;
+	t.retry_on_worker_loss = 14;
+	/* and for the update, every member changed: only the updated columns may reach the store */
+	u.label = u.name = u.queue = u.triggered_by = u.parent_task_id = "x";
+	u.input = "{}", u.progress = "{\"p\":4}", u.state = QT_STOPPED, u.result = QR_ERROR;
+	u.on_error = ON_ERROR_STOP, u.parent_step = u.spawn_index = 98;
+	u.recurring_id = u.start_at = u.start_before = u.created_at = 98, u.ended_at = 20;
+	u.steps_total = u.retry_on_worker_loss = 98, u.steps_done = 21, u.flags = 22;
+	s.argv = "[\"a\"]", s.state = QS_SUSPENDED, s.worker = "w", s.pid = 31, s.lease_until = 32;
+	s.attempts = 33, s.started_at = 34, s.ended_at = 35, s.spawned = 36;
+	r.triggered_by = "rt", r.iteration = 51, r.iterations = 52, r.until = 53, r.last_at = 54;
+	r.next_at = 55, r.created_at = 56, r.state = QREC_FINISHED, r.name = "rn";
+	assert_int_equal(ops->begin(b), 0);
+	assert_int_equal(ops->task_insert(b, &t), 0);
+	assert_int_equal(ops->task_get(b, 77, &got), 0);
+	assert_string_equal(task_text(&got, have), task_text(&t, want));
+	q_task_clear(&got);
+	/* the update writes output, progress, state, result, started_at, ended_at, steps_done, flags */
+	assert_int_equal(ops->task_update(b, &u), 0);
+	assert_int_equal(ops->task_find(b, "a1", &got), 0);
+	assert_string_equal(task_text(&got, have),
+			    "77 a1000000-0000-4000-8000-000000000001 lbl nm q1 {\"i\":1} {} "
+			    "{\"p\":4} 4 2 who b1000000-0000-4000-8000-000000000001 4 5 6 7 8 "
+			    "0 20 11 21 22 2 14 15");
+	q_task_clear(&got);
+
+	assert_int_equal(ops->step_insert(b, &s), 0);
+	assert_true(s.rowid > 0);
+	assert_int_equal(ops->steps_of(b, 77, step_take_cb, &sgot), 0);
+	assert_string_equal(step_text(&sgot, have), step_text(&s, want));
+	q_step_clear(&sgot);
+	/* the update writes state, worker, pid, lease_until, attempts, started_at, ended_at, spawned */
+	su = (struct q_step){s.rowid, 98, 98, "x", "x", "x", "x", QS_SUCCESS, NULL, 0, 42, 43, 44, 45, 46};
+	assert_int_equal(ops->step_update(b, &su), 0);
+	assert_int_equal(ops->steps_of(b, 77, step_take_cb, &sgot), 0);
+	snprintf(want, sizeof(want), "%lld 77 1 sn cmd h [\"a\"] 3 - 0 42 43 44 45 46", (long long)s.rowid);
+	assert_string_equal(step_text(&sgot, have), want);
+	q_step_clear(&sgot);
+
+	assert_int_equal(ops->recurring_insert(b, &r), 0);
+	assert_true(r.rowid > 0);
+	assert_int_equal(ops->recurring_find(b, "r1", &rgot), 0);
+	r.input = "{}"; /* stored for NULL */
+	assert_string_equal(rec_text(&rgot, have), rec_text(&r, want));
+	q_recurring_clear(&rgot);
+	/* the update writes iteration, last_at, next_at, state */
+	ru =
+	    (struct q_recurring){r.rowid, "", "x", "x", "x", "x", 61, 98, 98, 62, 0, 98, QREC_CANCELLED, "x"};
+	assert_int_equal(ops->recurring_update(b, &ru), 0);
+	assert_int_equal(ops->recurring_list(b, false, rec_take_cb, &rgot), 0);
+	snprintf(want, sizeof(want),
+		 "%lld r1000000-0000-4000-8000-000000000001 rl * * * * * {} rt 61 52 53 62 0 56 2 rn",
+		 (long long)r.rowid);
+	assert_string_equal(rec_text(&rgot, have), want);
+	q_recurring_clear(&rgot);
+
+	assert_int_equal(ops->error_insert(b, &er), 0);
+	assert_int_equal(ops->errors_of(b, 77, error_text_cb, line), 0);
+	assert_string_equal(line, "77 -1 [] - 71");
+	assert_int_equal(ops->commit(b), 0);
+	ops->close(b);
+	assert_int_equal(count(path, "SELECT count(*) FROM tasks WHERE started_at IS NULL AND output = '{}'"),
+			 1);
+	assert_int_equal(
+	    count(path, "SELECT count(*) FROM steps WHERE worker IS NULL AND worker_pid IS NULL"), 1);
+	assert_int_equal(count(path, "SELECT count(*) FROM recurring WHERE next_at IS NULL"), 1);
+	assert_int_equal(
+	    count(path, "SELECT count(*) FROM errors WHERE step IS NULL AND output_tail IS NULL"), 1);
+	rmdb(path);
+}
+
 /* A write that fails inside a transaction poisons it: its commit is refused (nothing of the group
  * is kept), a savepoint rolled back takes its failure with it, and no write runs outside one. */
 static void test_failed_write_poisons(void **state)
@@ -620,6 +780,7 @@ int main(void)
 	    cmocka_unit_test(test_newer_schema_refused),
 	    cmocka_unit_test(test_insert_claim_complete),
 	    cmocka_unit_test(test_find_prefix),
+	    cmocka_unit_test(test_rows_round_trip),
 	    cmocka_unit_test(test_locks),
 	    cmocka_unit_test(test_close_without_commit),
 	    cmocka_unit_test(test_crash_mid_transaction),
