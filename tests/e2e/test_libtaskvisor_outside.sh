@@ -80,6 +80,8 @@ int main(int argc, char **argv)
 }
 EOC
 CFL="-std=c11 -Wall -Wextra -Werror -I$SRC/lib/libtaskvisor"
+# a sanitizer build (make asan): the library's objects need the same runtime in the program
+readelf -d "$LIBDIR/libtaskvisor.so" | grep -q 'libasan' && CFL="$CFL -fsanitize=address,undefined"
 cc $CFL -o "$W/worker-so" "$W/worker.c" -L"$LIBDIR" -ltaskvisor -ljansson || fail "worker does not build against the .so"
 cc $CFL -o "$W/client-so" "$W/client.c" -L"$LIBDIR" -ltaskvisor -ljansson || fail "client does not build against the .so"
 cc $CFL -o "$W/client-a" "$W/client.c" "$LIBDIR/libtaskvisor.a" -ljansson -lm || fail "client does not build against the .a"
