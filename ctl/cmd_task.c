@@ -1427,72 +1427,249 @@ static int recurring_exec(struct ctl *c, int argc, char **argv)
 
 /* ---- check: Nagios-style plugin (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, one line) ---- */
 
+#define CHECK_USAGE                                                                                          \
+	"check processes|memory|queue|paused|stuck|canary [--warn N] [--crit N] [--restarts-warn N] "        \
+	"[--restarts-crit N] [--window SECS] [--label L] [--json]"
+#define CHECK_CANARY_LABEL "taskvisor.canary"
+#define CHECK_CANARY_WARN 5.0  /* seconds of round trip */
+#define CHECK_CANARY_CRIT 30.0 /* ... and the most it waits */
+
+static const char *check_word(int code)
+{
+	return code == 0 ? "OK" : code == 1 ? "WARNING" : code == 2 ? "CRITICAL" : "UNKNOWN";
+}
+
+/* "a=1;2;3 b=4MB;5;6" -> {"a": {"value": 1, "warn": 2, "crit": 3}, "b": {..., "unit": "MB"}} */
+static json_t *check_perfdata(const char *perf)
+{
+	json_t *o = json_object();
+	char *copy = xstrdup(perf), *save = NULL;
+
+	for (char *item = strtok_r(copy, " ", &save); item != NULL; item = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(item, '='), *end, *f[3] = {NULL, NULL, NULL}, *semi;
+		static const char *const keys[] = {"value", "warn", "crit"};
+		json_t *one;
+
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		one = json_object();
+		f[0] = eq + 1;
+		for (int k = 1; k < 3 && (semi = strchr(f[k - 1], ';')) != NULL; k++) {
+			*semi = '\0';
+			f[k] = semi + 1;
+		}
+		if ((semi = strchr(f[2] != NULL ? f[2] : f[1] != NULL ? f[1] : f[0], ';')) != NULL)
+			*semi = '\0';
+		for (int k = 0; k < 3; k++) {
+			double v;
+			if (f[k] == NULL || *f[k] == '\0')
+				continue;
+			v = strtod(f[k], &end);
+			if (end == f[k])
+				continue;
+			json_object_set_new(one, keys[k], json_real(v));
+			if (k == 0 && *end != '\0')
+				json_object_set_new(one, "unit", json_string(end));
+		}
+		json_object_set_new(o, item, one);
+	}
+	free(copy);
+	return o;
+}
+
+/* Print the result of a check (line "WORDS STATUS - message | perfdata"), and its fields under
+ * --json ({"code","line","status","message","perfdata":{...}}); returns code. */
+static int check_print(struct ctl *c, int code, const char *line)
+{
+	const char *bar = strstr(line, " | ");
+	json_t *j;
+
+	if (!c->json) {
+		printf("%s\n", line);
+		return code;
+	}
+	j = json_pack("{s:i, s:s, s:s, s:s%}", "code", code, "line", line, "status", check_word(code),
+		      "message", line, bar != NULL ? (size_t)(bar - line) : strlen(line));
+	json_object_set_new(j, "perfdata", check_perfdata(bar != NULL ? bar + 3 : ""));
+	ctl_print_json(j);
+	json_decref(j);
+	return code;
+}
+
+/* One check's reply: CRITICAL when the daemon cannot be reached (Nagios: a dead service), UNKNOWN
+ * when it refuses. */
+static int check_ask(struct ctl *c, uint32_t type, json_t *req, json_t **reply)
+{
+	char err[TV_ERR_LEN], line[TV_ERR_LEN + 64];
+	int rc;
+
+	*reply = NULL;
+	if (ctl_connect(c, err, sizeof(err)) == NULL) {
+		json_decref(req);
+		snprintf(line, sizeof(line), "CRITICAL: taskvisord is not running (%s)", err);
+		check_print(c, 2, line);
+		return 2;
+	}
+	rc = tv_request(c->tc, type, req, reply);
+	if (rc < 0) {
+		snprintf(line, sizeof(line), "CRITICAL: taskvisord does not answer (%s)",
+			 tv_client_error(c->tc));
+		check_print(c, 2, line);
+		return 2;
+	}
+	if (rc == 1) {
+		snprintf(line, sizeof(line), "CHECK UNKNOWN - %s%s", ctl_error_text(*reply),
+			 type == MSG_TASK_SUBMIT ? " (check canary submits a task of type --label, default "
+						   "\"" CHECK_CANARY_LABEL "\": define it as a [task:...] "
+						   "section with one no-op step, README \"check canary\")"
+						 : "");
+		check_print(c, 3, line);
+		json_decref(*reply);
+		*reply = NULL;
+		return 3;
+	}
+	return 0;
+}
+
+/* check canary: a task of type label (a no-op) submitted and followed until it stops: its round
+ * trip through a real worker, WARNING past warn seconds, CRITICAL past crit (then cancelled). */
+static int check_canary(struct ctl *c, const char *label, double warn, double crit)
+{
+	char line[1024], id[TV_ID_LEN];
+	json_t *reply = NULL, *t = NULL;
+	double t0 = task_now(), rtt = 0;
+	const char *state = "planned", *result = "pending";
+	int rc, code;
+
+	if (warn <= 0)
+		warn = CHECK_CANARY_WARN;
+	if (crit <= 0)
+		crit = CHECK_CANARY_CRIT;
+	rc = check_ask(c, MSG_TASK_SUBMIT, json_pack("{s:s, s:{}}", "label", label, "input"), &reply);
+	if (rc != 0)
+		return rc;
+	snprintf(id, sizeof(id), "%s", task_str(reply, "id"));
+	json_decref(reply);
+	for (;;) {
+		rc = check_ask(c, MSG_TASK_SHOW, json_pack("{s:s}", "id", id), &reply);
+		if (rc != 0)
+			return rc;
+		rtt = task_now() - t0;
+		t = json_object_get(reply, "task");
+		state = task_str(t, "state");
+		result = task_str(t, "result");
+		if (strcmp(state, "stopped") == 0 || strcmp(state, "paused") == 0 || rtt >= crit)
+			break;
+		json_decref(reply);
+		usleep(rtt < 1 ? 10000 : 100000);
+	}
+	if (strcmp(state, "stopped") == 0 && strcmp(result, "success") == 0) {
+		code = rtt >= crit ? 2 : rtt >= warn ? 1 : 0;
+		snprintf(line, sizeof(line), "CANARY %s - task %s round trip %.3f s | rtt=%.3fs;%g;%g",
+			 check_word(code), id, rtt, rtt, warn, crit);
+	} else {
+		json_t *r2 = NULL;
+		code = 2;
+		if (strcmp(state, "stopped") != 0) /* leave no canary behind */
+			(void)tv_request(c->tc, MSG_TASK_CANCEL, json_pack("{s:s}", "id", id), &r2);
+		json_decref(r2);
+		if (strcmp(state, "stopped") == 0 || strcmp(state, "paused") == 0)
+			snprintf(line, sizeof(line),
+				 "CANARY CRITICAL - task %s %s with result %s after %.3f s (task show %s) | "
+				 "rtt=%.3fs;%g;%g",
+				 id, state, result, rtt, id, rtt, warn, crit);
+		else
+			snprintf(
+			    line, sizeof(line),
+			    "CANARY CRITICAL - task %s still %s after %.0f s: no worker ran it (cancelled) | "
+			    "rtt=%.3fs;%g;%g",
+			    id, state, rtt, rtt, warn, crit);
+	}
+	json_decref(reply);
+	return check_print(c, code, line);
+}
+
 static int check_exec(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {"processes", "memory", "queue", "paused", "stuck"};
-	const char *what = NULL, *v;
+	static const char *const names[] = {"processes", "memory", "queue", "paused", "stuck", "canary"};
+	static const char *const numeric[] = {"--warn", "--crit", "--restarts-warn", "--restarts-crit",
+					      "--window"};
+	const char *what = NULL, *label = CHECK_CANARY_LABEL, *v;
 	json_t *req = json_object(), *reply = NULL, *code;
-	bool bad = false, known = false;
+	bool bad = false, known = false, taken;
+	char line[1200];
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		const char *flag = argv[i];
-		if ((v = task_flag(argc, argv, &i, "--warn", &bad)) != NULL ||
-		    (v = task_flag(argc, argv, &i, "--crit", &bad)) != NULL) {
+		taken = false;
+		for (size_t k = 0; !taken && k < sizeof(numeric) / sizeof(numeric[0]); k++) {
 			char *end;
-			double n = strtod(v, &end);
+			double n;
+			if ((v = task_flag(argc, argv, &i, numeric[k], &bad)) == NULL)
+				continue;
+			taken = true;
+			n = strtod(v, &end);
 			if (end == v || *end != '\0' || n < 0) {
-				printf("CHECK UNKNOWN - %.6s: not a number: \"%s\"\n", flag + 2, v);
+				snprintf(line, sizeof(line), "CHECK UNKNOWN - %s: not a number: \"%s\"",
+					 flag + 2, v);
 				json_decref(req);
-				return 3;
+				return check_print(c, 3, line);
 			}
-			json_object_set_new(req, strncmp(flag, "--warn", 6) == 0 ? "warn" : "crit",
-					    json_real(n));
+			/* "--restarts-warn" -> "restarts_warn" */
+			char key[32];
+			snprintf(key, sizeof(key), "%s", numeric[k] + 2);
+			for (char *p = key; *p != '\0'; p++)
+				if (*p == '-')
+					*p = '_';
+			json_object_set_new(req, key, json_real(n));
+		}
+		if (taken)
+			continue;
+		if (!bad && (v = task_flag(argc, argv, &i, "--label", &bad)) != NULL) {
+			label = v;
 		} else if (bad) {
-			printf("CHECK UNKNOWN - %s needs a value\n", argv[i]);
+			snprintf(line, sizeof(line), "CHECK UNKNOWN - %s needs a value", argv[i]);
 			json_decref(req);
-			return 3;
+			return check_print(c, 3, line);
 		} else if (strcmp(argv[i], "--json") == 0) {
 			c->json = true;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: check processes|memory|queue|paused|stuck [--warn N] [--crit N] "
-			       "[--json]\n");
+			printf("usage: " CHECK_USAGE "\n");
 			json_decref(req);
 			return 0;
 		} else if (what == NULL) {
 			what = argv[i];
 		} else {
-			printf("CHECK UNKNOWN - one check at a time (got %s and %s)\n", what, argv[i]);
+			snprintf(line, sizeof(line), "CHECK UNKNOWN - one check at a time (got %s and %s)",
+				 what, argv[i]);
 			json_decref(req);
-			return 3;
+			return check_print(c, 3, line);
 		}
 	}
 	for (size_t i = 0; what != NULL && i < sizeof(names) / sizeof(names[0]); i++)
 		known = known || strcmp(what, names[i]) == 0;
 	if (!known) {
-		printf("CHECK UNKNOWN - %s%s%s (usage: check processes|memory|queue|paused|stuck [--warn N] "
-		       "[--crit N])\n",
-		       what != NULL ? "unknown check " : "no check given", what != NULL ? what : "", "");
+		snprintf(line, sizeof(line), "CHECK UNKNOWN - %s%s (usage: " CHECK_USAGE ")",
+			 what != NULL ? "unknown check " : "no check given", what != NULL ? what : "");
 		json_decref(req);
-		return 3;
+		return check_print(c, 3, line);
+	}
+	if (strcmp(what, "canary") == 0) {
+		double w = json_number_value(json_object_get(req, "warn"));
+		double cr = json_number_value(json_object_get(req, "crit"));
+		json_decref(req);
+		return check_canary(c, label, w, cr);
 	}
 	json_object_set_new(req, "check", json_string(what));
-	rc = ctl_request(c, MSG_CHECK, req, &reply);
-	if (rc < 0)
-		return 3; /* the message is printed; Nagios: UNKNOWN */
-	if (rc == 1) {
-		printf("CHECK UNKNOWN - %s\n", ctl_error_text(reply));
-		json_decref(reply);
-		return 3;
-	}
-	if (c->json)
-		ctl_print_json(reply);
-	else
-		printf("%s\n", task_str(reply, "line"));
+	if ((rc = check_ask(c, MSG_CHECK, req, &reply)) != 0)
+		return rc;
 	code = json_object_get(reply, "code");
 	rc = json_is_integer(code) && json_integer_value(code) >= 0 && json_integer_value(code) <= 3
 		 ? (int)json_integer_value(code)
 		 : 3;
+	check_print(c, rc, task_str(reply, "line"));
 	json_decref(reply);
 	return rc;
 }
@@ -1503,7 +1680,7 @@ const struct ctl_cmd task_cmds[] = {
      "the task engine (task --help)", task_exec},
     {"recurring", NULL, "recurring list|show ID|cancel ID", "recurring logics (task schedule)",
      recurring_exec},
-    {"check", NULL, "check processes|memory|queue|paused|stuck [--warn N] [--crit N]",
+    {"check", NULL, CHECK_USAGE,
      "Nagios-style check: one status line, exit 0 OK / 1 WARNING / 2 CRITICAL / 3 UNKNOWN", check_exec},
     {NULL, NULL, NULL, NULL, NULL},
 };
