@@ -876,10 +876,10 @@ static void sv_after_state(struct supervisor *sv, struct proc *p, enum proc_stat
 void proc_exit_words(const struct proc *p, char *buf, size_t len)
 {
 	buf[0] = '\0';
-	if (!p->exited_once)
-		return;
 	if (p->oom_killed)
 		snprintf(buf, len, "OOM killed");
+	else if (!p->exited_once)
+		return;
 	else if (WIFEXITED(p->last_wstatus))
 		snprintf(buf, len, "exit status %d", WEXITSTATUS(p->last_wstatus));
 	else if (WIFSIGNALED(p->last_wstatus)) {
@@ -1494,6 +1494,10 @@ void proc_describe(const struct proc *p, time_t now, char *buf, size_t len)
 			snprintf(buf, len, "%s", p->spawn_err);
 		else
 			snprintf(buf, len, "unknown error (try \"tail %s\")", p->fullname ? p->fullname : "");
+		/* a spawn error is its own cause; after an exit, say how it ended */
+		if (p->spawn_err[0] != '\0' && strncmp(p->spawn_err, "Exited too quickly", 18) != 0 &&
+		    strncmp(p->spawn_err, "restart rate limited", 20) != 0)
+			return;
 		if (recent)
 			proc_describe_add(buf, len, "%u restart%s", p->restarts, p->restarts == 1 ? "" : "s");
 		proc_exit_words(p, cause, sizeof(cause));
