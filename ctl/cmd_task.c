@@ -1762,6 +1762,9 @@ static int check_print(struct ctl *c, int code, const char *line)
 	j = json_pack("{s:i, s:s, s:s, s:s%}", "code", code, "line", line, "status", check_word(code),
 		      "message", line, bar != NULL ? (size_t)(bar - line) : strlen(line));
 	json_object_set_new(j, "perfdata", check_perfdata(bar != NULL ? bar + 3 : ""));
+	/* not a measure but a failure to take it (daemon down, bad argument): an error too */
+	if (strncmp(line, "CRITICAL: ", 10) == 0 || strncmp(line, "CHECK UNKNOWN - ", 16) == 0)
+		json_object_set_new(j, "error", json_string(line));
 	ctl_print_json(j);
 	json_decref(j);
 	return code;

@@ -79,7 +79,7 @@ assert_eq "$rc" 2 "check with the daemon down ($out)"
 assert_contains "$out" "CRITICAL: taskvisord is not running (unix://" "check's line"
 out=$(ctl check queue --json); rc=$?
 assert_eq "$rc" 2 "check --json with the daemon down"
-echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["status"] == "CRITICAL" and d["code"] == 2, d' || fail "check --json down: $out"
+echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["status"] == "CRITICAL" and d["code"] == 2 and d["error"], d' || fail "check --json down: $out"
 ctl task list --json | isjson || fail "task list --json with the daemon down: $(ctl task list --json)"
 ctl status --json | isjson || fail "status --json with the daemon down: $(ctl status --json)"
 echo "ok"
