@@ -485,7 +485,10 @@ static void task_list_rows(struct task_list_out *o, json_t *tasks)
 	size_t i;
 
 	if (o->ids) {
-		json_array_foreach(tasks, i, t) printf("%s\n", task_str(t, "id"));
+		json_array_foreach(tasks, i, t)
+		{
+			printf("%s\n", task_str(t, "id"));
+		}
 		o->header = true;
 		return;
 	}
@@ -762,7 +765,10 @@ static int task_action(struct ctl *c, int argc, char **argv, const char *sub, ui
 			json_decref(ids);
 			return st;
 		}
-		json_array_foreach(tasks, i, t) json_array_append_new(ids, json_string(task_str(t, "id")));
+		json_array_foreach(tasks, i, t)
+		{
+			json_array_append_new(ids, json_string(task_str(t, "id")));
+		}
 	}
 	n = json_array_size(ids);
 	if (noop) {
@@ -773,8 +779,10 @@ static int task_action(struct ctl *c, int argc, char **argv, const char *sub, ui
 			json_decref(j);
 		} else {
 			json_array_foreach(tasks, i, t)
-			    printf("[noop] would %s task %s (%s, %s)\n", sub, task_str(t, "id"),
-				   task_str(t, "label"), task_str(t, "state"));
+			{
+				printf("[noop] would %s task %s (%s, %s)\n", sub, task_str(t, "id"),
+				       task_str(t, "label"), task_str(t, "state"));
+			}
 			printf("[noop] %zu task%s would be %s\n", n, n == 1 ? "" : "s",
 			       strcmp(sub, "resume") == 0 ? "resumed"
 			       : strcmp(sub, "skip") == 0 ? "skipped"
