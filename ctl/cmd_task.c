@@ -51,11 +51,14 @@ static const char *task_str(json_t *o, const char *key)
 	return s != NULL ? s : "-";
 }
 
-/* Print the daemon's refusal and turn it into an exit status. */
-static int task_refused(json_t *err)
+/* Print the daemon's refusal (its JSON on stdout under --json) and turn it into an exit status. */
+static int task_refused(struct ctl *c, json_t *err)
 {
 	json_t *code = json_object_get(err, "code");
-	fprintf(stderr, "%s\n", ctl_error_text(err));
+	if (c->json)
+		ctl_print_json(err);
+	else
+		fprintf(stderr, "%s\n", ctl_error_text(err));
 	if (json_is_integer(code) && json_integer_value(code) > 0 && json_integer_value(code) < 126)
 		return (int)json_integer_value(code);
 	return CTL_EXIT_ERROR;
@@ -71,7 +74,7 @@ static int task_call_stream(struct ctl *c, uint32_t type, json_t *req, ctl_data_
 	if (rc < 0)
 		return CTL_EXIT_UNREACHABLE;
 	if (rc == 1) {
-		int st = task_refused(*reply);
+		int st = task_refused(c, *reply);
 		json_decref(*reply);
 		*reply = NULL;
 		return st;
@@ -230,6 +233,8 @@ static void task_print_show(json_t *t)
 	printf("%-14s%s\n", "Result:", task_str(t, "result"));
 	printf("%-14s%s\n", "Triggered by:", task_str(t, "triggered_by"));
 	printf("%-14s%s\n", "Parent task:", task_str(t, "parent_task_id"));
+	if (json_object_get(t, "recurring_id") != NULL) /* made by a recurring logic (recurring show ID) */
+		printf("%-14s%s\n", "Recurring:", task_str(t, "recurring_id"));
 	printf("%-14s%s\n", "Created at:", task_time(json_object_get(t, "created_at"), b1, sizeof(b1)));
 	printf("%-14s%s\n", "Start at:", task_time(json_object_get(t, "start_at"), b1, sizeof(b1)));
 	printf("%-14s%s\n", "Start before:", task_time(json_object_get(t, "start_before"), b1, sizeof(b1)));
@@ -438,10 +443,14 @@ static int task_submit(struct ctl *c, int argc, char **argv)
 	json_object_set_new(req, "label", json_string(label));
 	json_object_set_new(req, "input", in != NULL ? in : json_object());
 	in = NULL;
-	st = task_call(c, MSG_TASK_SUBMIT, req, &reply);
+	st = ctl_request(c, MSG_TASK_SUBMIT, req, &reply);
 	req = NULL;
-	if (st != 0)
+	if (st != 0) { /* a lock conflict's task exists (stopped, error): its id on stdout too */
+		if (st > 0 && !c->json && json_string_value(json_object_get(reply, "id")) != NULL)
+			printf("%s\n", task_str(reply, "id"));
+		st = st < 0 ? CTL_EXIT_UNREACHABLE : task_refused(c, reply);
 		goto out;
+	}
 	if (c->json && !wait)
 		ctl_print_json(reply);
 	else if (!c->json) {
@@ -465,6 +474,7 @@ out:
 /* The table of `task list`, printed page by page: the widths come from the first page. */
 struct task_list_out {
 	struct ctl *c;
+	bool ids; /* --ids: one id a line, nothing else (for scripts) */
 	bool header;
 	size_t n, w_id, w_label, w_state, w_result;
 };
@@ -473,6 +483,15 @@ static void task_list_rows(struct task_list_out *o, json_t *tasks)
 {
 	json_t *t;
 	size_t i;
+
+	if (o->ids) {
+		json_array_foreach(tasks, i, t)
+		{
+			printf("%s\n", task_str(t, "id"));
+		}
+		o->header = true;
+		return;
+	}
 
 	if (!o->header) {
 		o->w_id = 36, o->w_label = 5, o->w_state = 8, o->w_result = 9;
@@ -513,7 +532,7 @@ static int task_list_page(void *arg, json_t *body)
 {
 	struct task_list_out *o = arg;
 
-	if (o->c->json)
+	if (o->c->json && !o->ids)
 		task_json_stream(stdout, json_object_get(body, "tasks"), &o->n);
 	else
 		task_list_rows(o, json_object_get(body, "tasks"));
@@ -557,6 +576,8 @@ static int task_list(struct ctl *c, int argc, char **argv)
 			json_object_set_new(req, "order", json_string(order));
 		} else if (strcmp(argv[i2], "--stuck") == 0) {
 			json_object_set_new(req, "stuck", json_true());
+		} else if (strcmp(argv[i2], "--ids") == 0) {
+			lp.ids = true;
 		} else if (strcmp(argv[i2], "--json") == 0) {
 			c->json = true;
 		} else {
@@ -564,14 +585,14 @@ static int task_list(struct ctl *c, int argc, char **argv)
 			return task_unexpected(
 			    sub, argv[i2], bad,
 			    "task list [--search Q] [--limit N] [--order FIELD [asc|desc]] "
-			    "[--stuck] [--json]");
+			    "[--stuck] [--ids] [--json]");
 		}
 	}
 	if (json_is_true(json_object_get(req, "stuck"))) {
 		st = task_call(c, MSG_TASK_LIST, req, &reply);
 		if (st != 0)
 			return st;
-		if (task_json_only(c, reply))
+		if (!lp.ids && task_json_only(c, reply))
 			return 0;
 		task_list_rows(&lp, json_object_get(reply, "tasks"));
 		if (!lp.header)
@@ -582,7 +603,9 @@ static int task_list(struct ctl *c, int argc, char **argv)
 	/* streamed: pages of rows as they come, whatever their number (the daemon's memory stays flat) */
 	json_object_set_new(req, "stream", json_true());
 	st = task_call_stream(c, MSG_TASK_LIST, req, task_list_page, &lp, &reply);
-	if (st == CTL_EXIT_OK && c->json)
+	if (st == CTL_EXIT_OK && lp.ids)
+		; /* ids only: nothing more */
+	else if (st == CTL_EXIT_OK && c->json)
 		task_json_stream_end(stdout, lp.n);
 	else if (st == CTL_EXIT_OK && !lp.header)
 		task_list_rows(&lp, NULL); /* no task: the header alone */
@@ -632,23 +655,168 @@ static int task_show(struct ctl *c, int argc, char **argv)
 }
 
 /* An action on one task: print "VERB task ID: state STATE, result RESULT". */
-static int task_action(struct ctl *c, int argc, char **argv, const char *sub, uint32_t type, const char *verb)
+static int task_action_one(struct ctl *c, const char *id, uint32_t type, const char *verb, json_t *results)
 {
-	const char *id;
 	json_t *reply = NULL, *t;
-	int st = task_id_arg(c, sub, argc, argv, &id);
+	int rc = ctl_request(c, type, json_pack("{s:s}", "id", id), &reply);
 
-	if (st != 0 || (st = task_call(c, type, json_pack("{s:s}", "id", id), &reply)) != 0)
-		return st;
+	if (rc < 0)
+		return CTL_EXIT_UNREACHABLE;
+	if (rc > 0) {
+		if (results != NULL)
+			json_array_append_new(results, json_pack("{s:s, s:O}", "id", id, "error",
+								 json_object_get(reply, "error")));
+		else if (c->json)
+			ctl_print_json(reply);
+		if (!c->json)
+			fprintf(stderr, "%s\n", ctl_error_text(reply));
+		rc = json_integer_value(json_object_get(reply, "code")) > 0 &&
+			     json_integer_value(json_object_get(reply, "code")) < 126
+			 ? (int)json_integer_value(json_object_get(reply, "code"))
+			 : CTL_EXIT_ERROR;
+		json_decref(reply);
+		return rc;
+	}
 	t = json_object_get(reply, "task");
-	if (c->json)
+	if (results != NULL)
+		json_array_append_new(results, json_pack("{s:s, s:O}", "id", id, "task", t));
+	else if (c->json)
 		ctl_print_json(reply);
-	else
+	if (!c->json)
 		printf("%s task %s: state %s, result %s\n", verb,
 		       json_string_value(json_object_get(t, "id")) != NULL ? task_str(t, "id") : id,
 		       task_str(t, "state"), task_str(t, "result"));
 	json_decref(reply);
+	return CTL_EXIT_OK;
+}
+
+/* The ids of the tasks matching search that the action applies to (resume, skip: paused ones;
+ * cancel: those not stopped), with their labels and states for --noop. */
+static int task_action_search(struct ctl *c, const char *search, const char *sub, json_t **tasks)
+{
+	json_t *reply = NULL;
+	char *q;
+	const char *only = strcmp(sub, "cancel") == 0 ? "state != stopped" : "state = paused";
+	int st;
+
+	*tasks = NULL;
+	if (xasprintf(&q, "(%s) and %s", search, only) < 0)
+		return CTL_EXIT_ERROR;
+	st = task_call(c, MSG_TASK_LIST,
+		       json_pack("{s:s, s:i, s:s}", "search", q, "limit", 0, "order", "created_at asc"),
+		       &reply);
+	free(q);
+	if (st != 0)
+		return st;
+	*tasks = json_incref(json_object_get(reply, "tasks"));
+	json_decref(reply);
 	return 0;
+}
+
+/*
+ * task resume|skip|cancel|unlock|force-unlock ID [ID...] | --search Q [--noop]: one action on
+ * several tasks, each in turn ("VERB task ID: state ..." or the refusal), then a count; --search
+ * takes the tasks the action applies to (resume, skip: paused; cancel: not stopped), --noop only
+ * lists them. One ID alone answers as it always did.
+ */
+static int task_action(struct ctl *c, int argc, char **argv, const char *sub, uint32_t type, const char *verb)
+{
+	const char *search = NULL, *v;
+	bool noop = false, bad = false,
+	     bulk_ok = type == MSG_TASK_RESUME || type == MSG_TASK_SKIP || type == MSG_TASK_CANCEL;
+	json_t *ids = json_array(), *tasks = NULL, *results, *t;
+	size_t i, n, done = 0;
+	int st = 0, r;
+	char usage[160];
+
+	snprintf(usage, sizeof(usage), "task %s ID [ID...]%s [--json]", sub,
+		 bulk_ok ? " | --search Q [--noop]" : "");
+	for (int k = 1; k < argc && st == 0; k++) {
+		if (bulk_ok && (v = task_flag(argc, argv, &k, "--search", &bad)) != NULL)
+			search = v;
+		else if (bad)
+			st = task_bad(sub, "%s needs a value (usage: %s)", argv[k], usage);
+		else if (bulk_ok && strcmp(argv[k], "--noop") == 0)
+			noop = true;
+		else if (strcmp(argv[k], "--json") == 0)
+			c->json = true;
+		else if (argv[k][0] == '-' && argv[k][1] != '\0')
+			st = task_bad(sub, "unknown option %s (usage: %s)", argv[k], usage);
+		else
+			json_array_append_new(ids, json_string(argv[k]));
+	}
+	if (st == 0 && search == NULL && json_array_size(ids) == 0)
+		st = task_bad(sub, "no id given (usage: %s)", usage);
+	if (st == 0 && search != NULL && json_array_size(ids) > 0)
+		st = task_bad(sub, "ids or --search, not both (usage: %s)", usage);
+	if (st == 0 && noop && search == NULL)
+		st = task_bad(sub, "--noop goes with --search (usage: %s)", usage);
+	if (st != 0) {
+		json_decref(ids);
+		return st;
+	}
+	if (search == NULL && json_array_size(ids) == 1) {
+		st = task_action_one(c, json_string_value(json_array_get(ids, 0)), type, verb, NULL);
+		json_decref(ids);
+		return st;
+	}
+	if (search != NULL) {
+		if ((st = task_action_search(c, search, sub, &tasks)) != 0) {
+			json_decref(ids);
+			return st;
+		}
+		json_array_foreach(tasks, i, t)
+		{
+			json_array_append_new(ids, json_string(task_str(t, "id")));
+		}
+	}
+	n = json_array_size(ids);
+	if (noop) {
+		if (c->json) {
+			json_t *j = json_pack("{s:b, s:s, s:I, s:O}", "noop", 1, "action", sub, "matched",
+					      (json_int_t)n, "tasks", tasks);
+			ctl_print_json(j);
+			json_decref(j);
+		} else {
+			json_array_foreach(tasks, i, t)
+			{
+				printf("[noop] would %s task %s (%s, %s)\n", sub, task_str(t, "id"),
+				       task_str(t, "label"), task_str(t, "state"));
+			}
+			printf("[noop] %zu task%s would be %s\n", n, n == 1 ? "" : "s",
+			       strcmp(sub, "resume") == 0 ? "resumed"
+			       : strcmp(sub, "skip") == 0 ? "skipped"
+							  : "cancelled");
+		}
+		json_decref(tasks);
+		json_decref(ids);
+		return 0;
+	}
+	results = json_array();
+	for (i = 0; i < n; i++) {
+		r = task_action_one(c, json_string_value(json_array_get(ids, i)), type, verb, results);
+		if (r == CTL_EXIT_UNREACHABLE) {
+			st = r;
+			break;
+		}
+		if (r == 0)
+			done++;
+		else
+			st = r;
+	}
+	if (c->json) {
+		json_t *j = json_pack("{s:s, s:I, s:I, s:o}", "action", sub, "done", (json_int_t)done,
+				      "failed", (json_int_t)(n - done), "results", results);
+		ctl_print_json(j);
+		json_decref(j);
+	} else {
+		json_decref(results);
+		printf("%s %zu of %zu task%s\n", strncmp(verb, "Skipped", 7) == 0 ? "Skipped" : verb, done, n,
+		       n == 1 ? "" : "s");
+	}
+	json_decref(tasks);
+	json_decref(ids);
+	return st;
 }
 
 static int task_resume(struct ctl *c, int argc, char **argv)
@@ -850,9 +1018,58 @@ static int recurring_one(struct ctl *c, int argc, char **argv, const char *sub, 
 	return 0;
 }
 
+#define RECURRING_SHOW_TASKS 10 /* the tasks `recurring show` lists, newest first */
+
+/* recurring show ID [--tasks N]: the logic, then its last N tasks (--json: "tasks" beside it). */
 static int recurring_show(struct ctl *c, int argc, char **argv)
 {
-	return recurring_one(c, argc, argv, "recurring show", MSG_RECURRING_SHOW);
+	const char *sub = "recurring show", *id = NULL, *v;
+	json_t *reply = NULL, *list = NULL, *tasks;
+	struct task_list_out lp = {.c = c};
+	bool bad = false;
+	long n = RECURRING_SHOW_TASKS;
+	char q[128];
+	int st;
+
+	for (int i = 1; i < argc; i++) {
+		if ((v = task_flag(argc, argv, &i, "--tasks", &bad)) != NULL) {
+			if ((n = task_count(v)) < 0)
+				return task_bad(sub, "--tasks: not a number >= 0: \"%s\"", v);
+		} else if (bad || (argv[i][0] == '-' && argv[i][1] != '\0' && strcmp(argv[i], "--json") != 0))
+			return task_unexpected(sub, argv[i], bad, "recurring show ID [--tasks N] [--json]");
+		else if (strcmp(argv[i], "--json") == 0)
+			c->json = true;
+		else if (id == NULL)
+			id = argv[i];
+		else
+			return task_bad(sub, "one id only (usage: recurring show ID [--tasks N] [--json])");
+	}
+	if (id == NULL)
+		return task_bad(sub, "no id given (usage: recurring show ID [--tasks N] [--json])");
+	if ((st = task_call(c, MSG_RECURRING_SHOW, json_pack("{s:s}", "id", id), &reply)) != 0)
+		return st;
+	snprintf(q, sizeof(q), "recurring_id = \"%s\"", task_str(json_object_get(reply, "recurring"), "id"));
+	if (n > 0 && (st = task_call(c, MSG_TASK_LIST,
+				     json_pack("{s:s, s:i, s:s}", "search", q, "limit", (int)n, "order",
+					       "created_at desc"),
+				     &list)) != 0) {
+		json_decref(reply);
+		return st;
+	}
+	tasks = list != NULL ? json_object_get(list, "tasks") : NULL;
+	if (c->json) {
+		json_object_set_new(reply, "tasks", tasks != NULL ? json_incref(tasks) : json_array());
+		ctl_print_json(reply);
+	} else {
+		task_print_recurring(json_object_get(reply, "recurring"));
+		if (n > 0) {
+			printf("Tasks (last %ld, newest first; all: task list --search '%s'):\n", n, q);
+			task_list_rows(&lp, tasks);
+		}
+	}
+	json_decref(list);
+	json_decref(reply);
+	return 0;
 }
 
 static int recurring_cancel(struct ctl *c, int argc, char **argv)
@@ -1321,14 +1538,15 @@ static int task_locks(struct ctl *c, int argc, char **argv)
 static const struct ctl_cmd task_sub_cmds[] = {
     {"submit", NULL, "task submit LABEL [--input JSON] [--start-at T] [--start-before T] [--wait]",
      "create a task; prints its id at once (--wait: follow it, exit 0 only on success)", task_submit},
-    {"list", NULL, "task list [--search Q] [--limit N] [--order FIELD [asc|desc]] [--stuck]",
+    {"list", NULL, "task list [--search Q] [--limit N] [--order FIELD [asc|desc]] [--stuck] [--ids]",
      "list tasks (id, label, state, result, started, ended, progress)", task_list},
     {"show", NULL, "task show ID", "a task's details, steps, errors, locks, input and output", task_show},
-    {"resume", NULL, "task resume ID", "re-run the failed step of a paused task", task_resume},
-    {"skip", NULL, "task skip ID", "skip the failed step of a paused task and go on (result warning)",
-     task_skip},
-    {"cancel", NULL, "task cancel ID", "cancel a waiting or paused task, or a running cancellable one",
-     task_cancel},
+    {"resume", NULL, "task resume ID [ID...] | --search Q [--noop]",
+     "re-run the failed step of paused tasks (--search: every paused task matching Q)", task_resume},
+    {"skip", NULL, "task skip ID [ID...] | --search Q [--noop]",
+     "skip the failed step of a paused task and go on (result warning)", task_skip},
+    {"cancel", NULL, "task cancel ID [ID...] | --search Q [--noop]",
+     "cancel a waiting or paused task, or a running cancellable one", task_cancel},
     {"unlock", NULL, "task unlock ID", "paused task -> stopped, locks freed (allow_dangerous_actions)",
      task_unlock},
     {"schedule", NULL,
@@ -1363,7 +1581,60 @@ static void task_help(FILE *fp)
 		    "ID: a task id or any unique prefix of one.\n");
 }
 
+/*
+ * Under --json every error is JSON on stdout ({"error": "...", "code": N}): a command's own
+ * refusals (a bad flag, an id missing) are written to stderr from many places, so while a
+ * task/recurring command runs under --json its stderr goes to a temporary file; a failed command
+ * that wrote there prints it as JSON, a successful one passes it on to stderr.
+ */
+static int task_json_errors(struct ctl *c, int (*fn)(struct ctl *, int, char **), int argc, char **argv)
+{
+	FILE *tmp;
+	int saved, rc;
+	long len;
+	char *text;
+
+	if (!c->json || (tmp = tmpfile()) == NULL)
+		return fn(c, argc, argv);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	if (saved < 0 || dup2(fileno(tmp), STDERR_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		fclose(tmp);
+		return fn(c, argc, argv);
+	}
+	rc = fn(c, argc, argv);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	len = ftell(tmp);
+	text = len > 0 ? xmalloc((size_t)len + 1) : NULL;
+	if (text != NULL) {
+		rewind(tmp);
+		len = (long)fread(text, 1, (size_t)len, tmp);
+		text[len] = '\0';
+		while (len > 0 && text[len - 1] == '\n')
+			text[--len] = '\0';
+		if (rc != CTL_EXIT_OK) {
+			json_t *j = json_pack("{s:s, s:i}", "error", text, "code", rc);
+			ctl_print_json(j);
+			json_decref(j);
+		} else
+			fprintf(stderr, "%s\n", text);
+		free(text);
+	}
+	fclose(tmp);
+	return rc;
+}
+
+static int task_exec_one(struct ctl *c, int argc, char **argv);
 static int task_exec(struct ctl *c, int argc, char **argv)
+{
+	return task_json_errors(c, task_exec_one, argc, argv);
+}
+
+static int task_exec_one(struct ctl *c, int argc, char **argv)
 {
 	static const struct ctl_cmd *const tables[] = {task_sub_cmds, NULL};
 	const struct ctl_cmd *sub;
@@ -1396,13 +1667,20 @@ static int task_exec(struct ctl *c, int argc, char **argv)
 static const struct ctl_cmd recurring_sub_cmds[] = {
     {"list", NULL, "recurring list", "recurring logics (id, label, cron, state, iteration, last, next)",
      recurring_list},
-    {"show", NULL, "recurring show ID", "one recurring logic", recurring_show},
+    {"show", NULL, "recurring show ID [--tasks N]", "one recurring logic and its last N tasks (default 10)",
+     recurring_show},
     {"cancel", NULL, "recurring cancel ID", "cancel a recurring logic (no more occurrences)",
      recurring_cancel},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+static int recurring_exec_one(struct ctl *c, int argc, char **argv);
 static int recurring_exec(struct ctl *c, int argc, char **argv)
+{
+	return task_json_errors(c, recurring_exec_one, argc, argv);
+}
+
+static int recurring_exec_one(struct ctl *c, int argc, char **argv)
 {
 	static const struct ctl_cmd *const tables[] = {recurring_sub_cmds, NULL};
 	const struct ctl_cmd *sub;
@@ -1427,72 +1705,252 @@ static int recurring_exec(struct ctl *c, int argc, char **argv)
 
 /* ---- check: Nagios-style plugin (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, one line) ---- */
 
+#define CHECK_USAGE                                                                                          \
+	"check processes|memory|queue|paused|stuck|canary [--warn N] [--crit N] [--restarts-warn N] "        \
+	"[--restarts-crit N] [--window SECS] [--label L] [--json]"
+#define CHECK_CANARY_LABEL "taskvisor.canary"
+#define CHECK_CANARY_WARN 5.0  /* seconds of round trip */
+#define CHECK_CANARY_CRIT 30.0 /* ... and the most it waits */
+
+static const char *check_word(int code)
+{
+	return code == 0 ? "OK" : code == 1 ? "WARNING" : code == 2 ? "CRITICAL" : "UNKNOWN";
+}
+
+/* "a=1;2;3 b=4MB;5;6" -> {"a": {"value": 1, "warn": 2, "crit": 3}, "b": {..., "unit": "MB"}} */
+static json_t *check_perfdata(const char *perf)
+{
+	json_t *o = json_object();
+	char *copy = xstrdup(perf), *save = NULL;
+
+	for (char *item = strtok_r(copy, " ", &save); item != NULL; item = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(item, '='), *end, *f[3] = {NULL, NULL, NULL}, *semi;
+		static const char *const keys[] = {"value", "warn", "crit"};
+		json_t *one;
+
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		one = json_object();
+		f[0] = eq + 1;
+		for (int k = 1; k < 3 && (semi = strchr(f[k - 1], ';')) != NULL; k++) {
+			*semi = '\0';
+			f[k] = semi + 1;
+		}
+		if ((semi = strchr(f[2] != NULL ? f[2] : f[1] != NULL ? f[1] : f[0], ';')) != NULL)
+			*semi = '\0';
+		for (int k = 0; k < 3; k++) {
+			double v;
+			if (f[k] == NULL || *f[k] == '\0')
+				continue;
+			v = strtod(f[k], &end);
+			if (end == f[k])
+				continue;
+			json_object_set_new(one, keys[k], json_real(v));
+			if (k == 0 && *end != '\0')
+				json_object_set_new(one, "unit", json_string(end));
+		}
+		json_object_set_new(o, item, one);
+	}
+	free(copy);
+	return o;
+}
+
+/* Print the result of a check (line "WORDS STATUS - message | perfdata"), and its fields under
+ * --json ({"code","line","status","message","perfdata":{...}}); returns code. */
+static int check_print(struct ctl *c, int code, const char *line)
+{
+	const char *bar = strstr(line, " | ");
+	json_t *j;
+
+	if (!c->json) {
+		printf("%s\n", line);
+		return code;
+	}
+	j = json_pack("{s:i, s:s, s:s, s:s%}", "code", code, "line", line, "status", check_word(code),
+		      "message", line, bar != NULL ? (size_t)(bar - line) : strlen(line));
+	json_object_set_new(j, "perfdata", check_perfdata(bar != NULL ? bar + 3 : ""));
+	/* not a measure but a failure to take it (daemon down, bad argument): an error too */
+	if (strncmp(line, "CRITICAL: ", 10) == 0 || strncmp(line, "CHECK UNKNOWN - ", 16) == 0)
+		json_object_set_new(j, "error", json_string(line));
+	ctl_print_json(j);
+	json_decref(j);
+	return code;
+}
+
+/* One check's reply: CRITICAL when the daemon cannot be reached (Nagios: a dead service), UNKNOWN
+ * when it refuses. */
+static int check_ask(struct ctl *c, uint32_t type, json_t *req, json_t **reply)
+{
+	char err[TV_ERR_LEN], line[TV_ERR_LEN + 64];
+	int rc;
+
+	*reply = NULL;
+	if (ctl_connect(c, err, sizeof(err)) == NULL) {
+		json_decref(req);
+		snprintf(line, sizeof(line), "CRITICAL: taskvisord is not running (%s)", err);
+		check_print(c, 2, line);
+		return 2;
+	}
+	rc = tv_request(c->tc, type, req, reply);
+	if (rc < 0) {
+		snprintf(line, sizeof(line), "CRITICAL: taskvisord does not answer (%s)",
+			 tv_client_error(c->tc));
+		check_print(c, 2, line);
+		return 2;
+	}
+	if (rc == 1) {
+		snprintf(line, sizeof(line), "CHECK UNKNOWN - %s%s", ctl_error_text(*reply),
+			 type == MSG_TASK_SUBMIT ? " (check canary submits a task of type --label, default "
+						   "\"" CHECK_CANARY_LABEL "\": define it as a [task:...] "
+						   "section with one no-op step, README \"check canary\")"
+						 : "");
+		check_print(c, 3, line);
+		json_decref(*reply);
+		*reply = NULL;
+		return 3;
+	}
+	return 0;
+}
+
+/* check canary: a task of type label (a no-op) submitted and followed until it stops: its round
+ * trip through a real worker, WARNING past warn seconds, CRITICAL past crit (then cancelled). */
+static int check_canary(struct ctl *c, const char *label, double warn, double crit)
+{
+	char line[1024], id[TV_ID_LEN];
+	json_t *reply = NULL, *t = NULL;
+	double t0 = task_now(), rtt = 0;
+	const char *state = "planned", *result = "pending";
+	int rc, code;
+
+	if (warn <= 0)
+		warn = CHECK_CANARY_WARN;
+	if (crit <= 0)
+		crit = CHECK_CANARY_CRIT;
+	rc = check_ask(c, MSG_TASK_SUBMIT, json_pack("{s:s, s:{}}", "label", label, "input"), &reply);
+	if (rc != 0)
+		return rc;
+	snprintf(id, sizeof(id), "%s", task_str(reply, "id"));
+	json_decref(reply);
+	for (;;) {
+		rc = check_ask(c, MSG_TASK_SHOW, json_pack("{s:s}", "id", id), &reply);
+		if (rc != 0)
+			return rc;
+		rtt = task_now() - t0;
+		t = json_object_get(reply, "task");
+		state = task_str(t, "state");
+		result = task_str(t, "result");
+		if (strcmp(state, "stopped") == 0 || strcmp(state, "paused") == 0 || rtt >= crit)
+			break;
+		json_decref(reply);
+		usleep(rtt < 1 ? 10000 : 100000);
+	}
+	if (strcmp(state, "stopped") == 0 && strcmp(result, "success") == 0) {
+		code = rtt >= crit ? 2 : rtt >= warn ? 1 : 0;
+		snprintf(line, sizeof(line), "CANARY %s - task %s round trip %.3f s | rtt=%.3fs;%g;%g",
+			 check_word(code), id, rtt, rtt, warn, crit);
+	} else {
+		json_t *r2 = NULL;
+		code = 2;
+		if (strcmp(state, "stopped") != 0) /* leave no canary behind */
+			(void)tv_request(c->tc, MSG_TASK_CANCEL, json_pack("{s:s}", "id", id), &r2);
+		json_decref(r2);
+		if (strcmp(state, "stopped") == 0 || strcmp(state, "paused") == 0)
+			snprintf(line, sizeof(line),
+				 "CANARY CRITICAL - task %s %s with result %s after %.3f s (task show %s) | "
+				 "rtt=%.3fs;%g;%g",
+				 id, state, result, rtt, id, rtt, warn, crit);
+		else
+			snprintf(
+			    line, sizeof(line),
+			    "CANARY CRITICAL - task %s still %s after %.0f s: no worker ran it (cancelled) | "
+			    "rtt=%.3fs;%g;%g",
+			    id, state, rtt, rtt, warn, crit);
+	}
+	json_decref(reply);
+	return check_print(c, code, line);
+}
+
 static int check_exec(struct ctl *c, int argc, char **argv)
 {
-	static const char *const names[] = {"processes", "memory", "queue", "paused", "stuck"};
-	const char *what = NULL, *v;
+	static const char *const names[] = {"processes", "memory", "queue", "paused", "stuck", "canary"};
+	static const char *const numeric[] = {"--warn", "--crit", "--restarts-warn", "--restarts-crit",
+					      "--window"};
+	const char *what = NULL, *label = CHECK_CANARY_LABEL, *v;
 	json_t *req = json_object(), *reply = NULL, *code;
-	bool bad = false, known = false;
+	bool bad = false, known = false, taken;
+	char line[1200];
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		const char *flag = argv[i];
-		if ((v = task_flag(argc, argv, &i, "--warn", &bad)) != NULL ||
-		    (v = task_flag(argc, argv, &i, "--crit", &bad)) != NULL) {
+		taken = false;
+		for (size_t k = 0; !taken && k < sizeof(numeric) / sizeof(numeric[0]); k++) {
 			char *end;
-			double n = strtod(v, &end);
+			double n;
+			if ((v = task_flag(argc, argv, &i, numeric[k], &bad)) == NULL)
+				continue;
+			taken = true;
+			n = strtod(v, &end);
 			if (end == v || *end != '\0' || n < 0) {
-				printf("CHECK UNKNOWN - %.6s: not a number: \"%s\"\n", flag + 2, v);
+				snprintf(line, sizeof(line), "CHECK UNKNOWN - %s: not a number: \"%s\"",
+					 flag + 2, v);
 				json_decref(req);
-				return 3;
+				return check_print(c, 3, line);
 			}
-			json_object_set_new(req, strncmp(flag, "--warn", 6) == 0 ? "warn" : "crit",
-					    json_real(n));
+			/* "--restarts-warn" -> "restarts_warn" */
+			char key[32];
+			snprintf(key, sizeof(key), "%s", numeric[k] + 2);
+			for (char *p = key; *p != '\0'; p++)
+				if (*p == '-')
+					*p = '_';
+			json_object_set_new(req, key, json_real(n));
+		}
+		if (taken)
+			continue;
+		if (!bad && (v = task_flag(argc, argv, &i, "--label", &bad)) != NULL) {
+			label = v;
 		} else if (bad) {
-			printf("CHECK UNKNOWN - %s needs a value\n", argv[i]);
+			snprintf(line, sizeof(line), "CHECK UNKNOWN - %s needs a value", argv[i]);
 			json_decref(req);
-			return 3;
+			return check_print(c, 3, line);
 		} else if (strcmp(argv[i], "--json") == 0) {
 			c->json = true;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: check processes|memory|queue|paused|stuck [--warn N] [--crit N] "
-			       "[--json]\n");
+			printf("usage: " CHECK_USAGE "\n");
 			json_decref(req);
 			return 0;
 		} else if (what == NULL) {
 			what = argv[i];
 		} else {
-			printf("CHECK UNKNOWN - one check at a time (got %s and %s)\n", what, argv[i]);
+			snprintf(line, sizeof(line), "CHECK UNKNOWN - one check at a time (got %s and %s)",
+				 what, argv[i]);
 			json_decref(req);
-			return 3;
+			return check_print(c, 3, line);
 		}
 	}
 	for (size_t i = 0; what != NULL && i < sizeof(names) / sizeof(names[0]); i++)
 		known = known || strcmp(what, names[i]) == 0;
 	if (!known) {
-		printf("CHECK UNKNOWN - %s%s%s (usage: check processes|memory|queue|paused|stuck [--warn N] "
-		       "[--crit N])\n",
-		       what != NULL ? "unknown check " : "no check given", what != NULL ? what : "", "");
+		snprintf(line, sizeof(line), "CHECK UNKNOWN - %s%s (usage: " CHECK_USAGE ")",
+			 what != NULL ? "unknown check " : "no check given", what != NULL ? what : "");
 		json_decref(req);
-		return 3;
+		return check_print(c, 3, line);
+	}
+	if (strcmp(what, "canary") == 0) {
+		double w = json_number_value(json_object_get(req, "warn"));
+		double cr = json_number_value(json_object_get(req, "crit"));
+		json_decref(req);
+		return check_canary(c, label, w, cr);
 	}
 	json_object_set_new(req, "check", json_string(what));
-	rc = ctl_request(c, MSG_CHECK, req, &reply);
-	if (rc < 0)
-		return 3; /* the message is printed; Nagios: UNKNOWN */
-	if (rc == 1) {
-		printf("CHECK UNKNOWN - %s\n", ctl_error_text(reply));
-		json_decref(reply);
-		return 3;
-	}
-	if (c->json)
-		ctl_print_json(reply);
-	else
-		printf("%s\n", task_str(reply, "line"));
+	if ((rc = check_ask(c, MSG_CHECK, req, &reply)) != 0)
+		return rc;
 	code = json_object_get(reply, "code");
 	rc = json_is_integer(code) && json_integer_value(code) >= 0 && json_integer_value(code) <= 3
 		 ? (int)json_integer_value(code)
 		 : 3;
+	check_print(c, rc, task_str(reply, "line"));
 	json_decref(reply);
 	return rc;
 }
@@ -1503,7 +1961,7 @@ const struct ctl_cmd task_cmds[] = {
      "the task engine (task --help)", task_exec},
     {"recurring", NULL, "recurring list|show ID|cancel ID", "recurring logics (task schedule)",
      recurring_exec},
-    {"check", NULL, "check processes|memory|queue|paused|stuck [--warn N] [--crit N]",
+    {"check", NULL, CHECK_USAGE,
      "Nagios-style check: one status line, exit 0 OK / 1 WARNING / 2 CRITICAL / 3 UNKNOWN", check_exec},
     {NULL, NULL, NULL, NULL, NULL},
 };

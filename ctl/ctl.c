@@ -82,6 +82,17 @@ struct tv_client *ctl_connect(struct ctl *c, char *err, size_t errlen)
 	return tc;
 }
 
+/* The daemon could not be asked: supervisorctl's words on stdout, {"error", "code": 4} under --json. */
+static void ctl_print_error(struct ctl *c, const char *text, const char *prefix)
+{
+	if (c->json) {
+		json_t *j = json_pack("{s:s, s:i}", "error", text, "code", CTL_EXIT_UNREACHABLE);
+		ctl_print_json(j);
+		json_decref(j);
+	} else
+		printf("%s%s\n", prefix, text);
+}
+
 int ctl_stream(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, void *arg, json_t **reply)
 {
 	char err[TV_ERR_LEN];
@@ -91,7 +102,7 @@ int ctl_stream(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, v
 	*reply = NULL;
 	if (tc == NULL) {
 		json_decref(req);
-		printf("%s\n", err);
+		ctl_print_error(c, err, "");
 		return -1;
 	}
 	if (on_data != NULL)
@@ -99,7 +110,7 @@ int ctl_stream(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, v
 	else
 		r = tv_request(tc, type, req, reply);
 	if (r < 0)
-		printf("%s%s\n", tv_client_protocol_error(tc) ? "ERROR: " : "", tv_client_error(tc));
+		ctl_print_error(c, tv_client_error(tc), tv_client_protocol_error(tc) ? "ERROR: " : "");
 	return r;
 }
 

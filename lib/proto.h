@@ -51,7 +51,9 @@ enum msgtype {
 	 * ("started", "stopped", "signalled", "ERROR (spawn error)"). A proc is
 	 * {"name","group","fullname","statename","state" (supervisord's code),"pid",
 	 * "start","stop","now" (epoch s),"description" (status column),"restarts",
-	 * "oom_killed","oom_kills","spawnerr","status_text"[,"exitstatus"|"signal"]}.
+	 * "oom_killed","oom_kills","spawnerr","status_text","last_restart" (epoch s|null),
+	 * "last_cause" ("OOM killed", "exit status 3"...),"next_restart" (restart_cron: epoch s|null)
+	 * [,"exitstatus"|"signal"]}.
 	 * "all" and "group:*" act only on the processes that need it (start skips
 	 * running ones, stop/signal stopped ones), as supervisord does.
 	 */
@@ -79,8 +81,9 @@ enum msgtype {
 				  (engine_ping_checks), then "worker NAME" per worker program */
 	MSG_VERSION = 113,     /* {} -> {"version": "x.y.z", "protocol": N} */
 	MSG_REOPEN_LOGS = 114, /* {} -> {} (same as SIGUSR2) */
-	MSG_CHECK =
-	    115, /* {"check": "processes|memory|queue|paused|stuck", "warn", "crit"} -> {"code","line"} */
+	/* {"check": "processes|memory|queue|paused|stuck", "warn", "crit"} -> {"code","line"};
+	 * processes also takes "restarts_warn", "restarts_crit", "window" (s): restart storms */
+	MSG_CHECK = 115,
 
 	/*
 	 * Tasks, 200-299 (taskvisorctl, libtaskvisor clients). Payloads exactly:
@@ -91,7 +94,8 @@ enum msgtype {
 	 * "2026-11-23 16:00[:00]", "2026-11-23" (midnight local). In replies every
 	 * time is a number of epoch seconds with millisecond fraction, or null.
 	 * An ID argument may be any unique prefix of a task id (like git);
-	 * "no such task: X" / "ambiguous task id prefix: X" otherwise.
+	 * "no such task: X" / "ambiguous task id prefix: X (matches: ID, ... [and N more])"
+	 * (up to 10 candidates) otherwise.
 	 *
 	 * A task object ("task" below), as list/show/wait/resume/skip/cancel return it:
 	 *   {"id":"uuid","label","name","queue","state":"planned|running|paused|stopped",
@@ -109,6 +113,7 @@ enum msgtype {
 	 *   "errors":[{"step":"name"|null,"index":N|null,"message","output_tail","at"}],
 	 *   "locks":[{"resource":"repository:base","exclusive":bool}],
 	 *   "children":["uuid",...]   (sub-tasks spawned by this task)
+	 *   "recurring_id":"uuid"     (only for a task a recurring logic made)
 	 *
 	 * SUBMIT: one task {"label":"repo.sync","input":{...} (object, default {}),
 	 *   "start_at":T,"start_before":T,"parent":"ID"} -> OK {"id":"uuid"};
@@ -125,7 +130,7 @@ enum msgtype {
 	 *   answers MSG_ERROR "Required lock is already taken by other running
 	 *   tasks. Please inspect their state, fix their errors and resume them.
 	 *   Conflicts with tasks: ID1, ID2" (the new task's id is in the text's
-	 *   first line: "task ID: ..."). The OK is sent only after the commit.
+	 *   first line: "task ID: ...", and in the error's "id"). The OK is sent only after the commit.
 	 * LIST: {"search":"state = paused","limit":N (default 100, 0 = all),
 	 *   "order":"created_at desc" (any search column, asc|desc),"stuck":bool}
 	 *   -> OK {"tasks":[task without steps/errors/locks/input/output]}.
@@ -133,7 +138,8 @@ enum msgtype {
 	 *   RESUME: paused only (re-runs the failed step). SKIP: paused with a step
 	 *   in error (skips it and goes on; final result warning). CANCEL: planned
 	 *   or paused tasks always; running ones only when the type is cancellable
-	 *   (else "Cancel Not Implemented for Task: ID"). Wrong state: "task ID is
+	 *   (else "Cancel Not Implemented for Task: ID. Its type is not cancellable
+	 *   ... (what to do)"). Wrong state: "task ID is
 	 *   running, not paused" / "task ID is already stopped"; nothing changes.
 	 *   UNLOCK: paused -> stopped (result error), locks released, still
 	 *   resumable (RESUME takes it back; its locks are not re-taken).

@@ -941,6 +941,22 @@ static int engine_child_json(void *arg, struct q_task *t)
 	return 0;
 }
 
+/* The recurring logic that made a task: its id for `task show` ("recurring_id"). */
+struct engine_rec_find {
+	int64_t rowid;
+	char id[Q_ID_LEN];
+};
+
+static int engine_rec_find(void *arg, struct q_recurring *r)
+{
+	struct engine_rec_find *x = arg;
+
+	if (r->rowid != x->rowid)
+		return 0;
+	snprintf(x->id, sizeof(x->id), "%s", r->id);
+	return 1;
+}
+
 json_t *engine_task_json(struct engine *e, int64_t rowid, bool full)
 {
 	struct q_task row;
@@ -966,6 +982,12 @@ json_t *engine_task_json(struct engine *e, int64_t rowid, bool full)
 		json_object_set_new(j, "errors", errors);
 		json_object_set_new(j, "locks", locks);
 		json_object_set_new(j, "children", children);
+		if (row.recurring_id != 0) {
+			struct engine_rec_find rf = {.rowid = row.recurring_id};
+			(void)e->ops->recurring_list(e->b, false, engine_rec_find, &rf);
+			json_object_set_new(j, "recurring_id",
+					    rf.id[0] != 0 ? json_string(rf.id) : json_null());
+		}
 	}
 	q_task_clear(&row);
 	return j;

@@ -16,10 +16,57 @@
 #include "proto.h"
 
 #define REQUEST_LIST_DEFAULT 100
+#define REQUEST_CANDIDATES 10 /* the ids an ambiguous prefix names */
 
 void engine_request_error(struct engine *e, struct conn *c, const char *msg)
 {
 	engine_reply(e, c, MSG_ERROR, json_pack("{s:s, s:i}", "error", msg, "code", 1));
+}
+
+/* The tasks whose id starts with an ambiguous prefix, for the error that names them. */
+struct request_candidates {
+	const char *prefix;
+	size_t n;
+	char text[REQUEST_CANDIDATES * (Q_ID_LEN + 2) + 64];
+};
+
+static int request_candidate(void *arg, struct q_task *t)
+{
+	struct request_candidates *x = arg;
+	size_t l = strlen(x->text);
+
+	if (strncmp(t->id, x->prefix, strlen(x->prefix)) != 0)
+		return 0;
+	if (x->n < REQUEST_CANDIDATES)
+		snprintf(x->text + l, sizeof(x->text) - l, "%s%s", x->n > 0 ? ", " : "", t->id);
+	x->n++;
+	return 0;
+}
+
+/* "ambiguous task id prefix: ab (matches: ID, ID, ... and N more)": up to REQUEST_CANDIDATES. */
+static json_t *request_ambiguous(struct engine *e, const char *id)
+{
+	struct request_candidates x = {.prefix = id};
+	char q[128], err[256];
+	json_t *j;
+
+	if (strlen(id) < 40 && strspn(id, "0123456789abcdefABCDEF-") == strlen(id)) {
+		snprintf(q, sizeof(q), "id ~ \"%s\"", id);
+		if (e->ops->task_list(e->b, q, "id asc", 0, engine_now(), request_candidate, &x, err,
+				      sizeof(err)) < 0)
+			x.n = 0;
+	}
+	if (x.n == 0)
+		return json_pack("{s:s+, s:i}", "error", "ambiguous task id prefix: ", id, "code", 1);
+	j = json_pack("{s:s++++, s:i}", "error", "ambiguous task id prefix: ", id, " (matches: ", x.text,
+		      x.n > REQUEST_CANDIDATES ? "" : ")", "code", 1);
+	if (j != NULL && x.n > REQUEST_CANDIDATES) {
+		char more[64];
+		snprintf(more, sizeof(more), " and %zu more)", x.n - REQUEST_CANDIDATES);
+		json_object_set_new(
+		    j, "error", json_pack("s++", json_string_value(json_object_get(j, "error")), more, ""));
+	}
+	return j;
 }
 
 /* Find a task by id or unique prefix; on failure reply the error and return -1. */
@@ -37,8 +84,7 @@ static int request_find(struct engine *e, struct conn *c, json_t *req, struct q_
 	if (r == 0)
 		return 0;
 	if (r == 2)
-		engine_reply(e, c, MSG_ERROR,
-			     json_pack("{s:s+, s:i}", "error", "ambiguous task id prefix: ", id, "code", 1));
+		engine_reply(e, c, MSG_ERROR, request_ambiguous(e, id));
 	else if (r == 1)
 		engine_reply(e, c, MSG_ERROR,
 			     json_pack("{s:s+, s:i}", "error", "no such task: ", id, "code", 1));
@@ -71,8 +117,11 @@ void engine_request_submit(struct engine *e, struct conn *c, json_t *req)
 	if (tasks == NULL) {
 		struct etask *t = engine_plan(e, req, user, NULL, -1, err, sizeof(err));
 
-		if (t == NULL || t->row.state == QT_STOPPED)
+		if (t == NULL)
 			engine_request_error(e, c, err);
+		else if (t->row.state == QT_STOPPED) /* a lock conflict: the task exists, say which */
+			engine_reply(e, c, MSG_ERROR,
+				     json_pack("{s:s, s:i, s:s}", "error", err, "code", 1, "id", t->row.id));
 		else
 			engine_reply(e, c, MSG_OK, json_pack("{s:s}", "id", t->row.id));
 		return;
@@ -225,6 +274,13 @@ static void request_action(struct engine *e, struct conn *c, json_t *req, reques
 			snprintf(err, sizeof(err), "task %s is stopped, not paused", row.id);
 		engine_request_error(e, c, err);
 	} else if (fn(e, t, err, sizeof(err)) < 0) {
+		if (strncmp(err, "Cancel Not Implemented", 22) == 0) /* no dead end: what can be done */
+			snprintf(
+			    err + strlen(err), sizeof(err) - strlen(err),
+			    ". Its type is not cancellable while a step runs: let it finish (task show %s), "
+			    "or stop it with task force-unlock %s (allow_dangerous_actions; its running "
+			    "step is cancelled at its worker)",
+			    row.id, row.id);
 		engine_request_error(e, c, err);
 	} else {
 		engine_reply_task(e, c, MSG_OK, row.rowid, true);

@@ -30,6 +30,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,10 @@ struct proc_priv {
 	int rl_exits;	   /* exits followed by an automatic restart in it */
 	int rl_backoff;	   /* consecutive rate-limited restarts: the back-off's 1 s, 2 s, 3 s ... */
 	int spawn_retries; /* consecutive spawns failed for lack of resources (logged once) */
+
+	/* The monotonic times of the last PROC_RESTART_RING automatic restarts (`check processes`). */
+	double restart_mono[PROC_RESTART_RING];
+	unsigned restart_next; /* the slot the next one goes to; restarts counted: p->restarts */
 };
 
 struct supervisor {
@@ -866,6 +871,64 @@ static void sv_after_state(struct supervisor *sv, struct proc *p, enum proc_stat
 		sv_stop_step(sv);
 }
 
+/* ---- Restarts: how many, and what ended the process before each ---- */
+
+void proc_exit_words(const struct proc *p, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (p->oom_killed)
+		snprintf(buf, len, "OOM killed");
+	else if (!p->exited_once)
+		return;
+	else if (WIFEXITED(p->last_wstatus))
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(p->last_wstatus));
+	else if (WIFSIGNALED(p->last_wstatus)) {
+		const char *abbr = sigabbrev_np(WTERMSIG(p->last_wstatus));
+		if (abbr != NULL)
+			snprintf(buf, len, "terminated by SIG%s%s", abbr,
+				 WCOREDUMP(p->last_wstatus) ? " (core dumped)" : "");
+		else
+			snprintf(buf, len, "terminated by signal %d", WTERMSIG(p->last_wstatus));
+	}
+}
+
+/* An automatic restart is about to happen: count it, with its cause (why = the daemon's own
+ * reason, NULL = how the last exit ended, else the spawn error). */
+static void proc_count_restart(struct proc *p, const char *why)
+{
+	struct proc_priv *pp = p->priv;
+
+	p->restarts++;
+	p->last_restart = time(NULL);
+	pp->restart_mono[pp->restart_next % PROC_RESTART_RING] = proc_mono();
+	pp->restart_next++;
+	if (why != NULL)
+		snprintf(p->last_cause, sizeof(p->last_cause), "%s", why);
+	else if (p->exited_once)
+		proc_exit_words(p, p->last_cause, sizeof(p->last_cause));
+	else
+		snprintf(p->last_cause, sizeof(p->last_cause), "%.127s", p->spawn_err);
+}
+
+unsigned proc_restarts_within(const struct proc *p, double window)
+{
+	const struct proc_priv *pp = p->priv;
+	unsigned n = 0, kept = pp->restart_next < PROC_RESTART_RING ? pp->restart_next : PROC_RESTART_RING;
+	double now = proc_mono();
+
+	for (unsigned i = 0; i < kept; i++)
+		if (now - pp->restart_mono[i] <= window)
+			n++;
+	return n;
+}
+
+time_t proc_next_cron(const struct proc *p)
+{
+	if (p->priv == NULL || !ev_is_active(&p->priv->cron))
+		return 0;
+	return (time_t)ev_periodic_at(&p->priv->cron);
+}
+
 /* ---- Reaping and stopping ---- */
 
 static void proc_stop_done(struct proc *p)
@@ -881,7 +944,7 @@ static void proc_stop_done(struct proc *p)
 	proc_transition(p, PROC_STOPPED, "stopped");
 	if (pp->restart_after_stop && p->state == PROC_STOPPED && !pp->removed && !p->sv->stopping_all) {
 		pp->restart_after_stop = false;
-		p->restarts++;
+		proc_count_restart(p, p->last_reason[0] ? p->last_reason : "restart");
 		proc_start_internal(p, p->last_reason[0] ? p->last_reason : "restart");
 	}
 	pp->restart_after_stop = false;
@@ -1038,7 +1101,7 @@ static void proc_reaped(struct proc *p, int st)
 	enum conf_autorestart ar = p->prog->autorestart;
 	bool again = ar == AUTORESTART_TRUE || (ar == AUTORESTART_UNEXPECTED && !p->last_exit_expected);
 	if (again && p->state == PROC_EXITED && !sv->stopping_all && !p->priv->removed) {
-		p->restarts++;
+		proc_count_restart(p, NULL);
 		int d = proc_rate_limit(p);
 		if (d > 0) {
 			log_warnx("%s: %s; next start in %d s", p->fullname, p->spawn_err, d);
@@ -1090,7 +1153,7 @@ static void proc_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		break;
 	case TIMER_BACKOFF:
 		if (p->state == PROC_BACKOFF) {
-			p->restarts++;
+			proc_count_restart(p, NULL);
 			proc_start_internal(p, "back-off elapsed");
 		}
 		break;
@@ -1108,7 +1171,7 @@ static void proc_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		break;
 	case TIMER_FATAL_RETRY:
 		if (p->state == PROC_FATAL) {
-			p->restarts++;
+			proc_count_restart(p, NULL);
 			proc_start_internal(p, "fatal_retry_after elapsed");
 		}
 		break;
@@ -1347,7 +1410,7 @@ void proc_restart(struct proc *p, const char *reason)
 	} else {
 		if (p->state == PROC_BACKOFF)
 			proc_stop(p);
-		p->restarts++;
+		proc_count_restart(p, p->last_reason);
 		proc_timer_stop(p);
 		proc_start_internal(p, p->last_reason);
 	}
@@ -1360,8 +1423,31 @@ void sv_set_spawn(struct supervisor *sv, spawn_fn *fn)
 
 /* ---- Description ---- */
 
+/* Append ", fmt..." to the description in buf (or fmt alone when buf is empty). */
+static void proc_describe_add(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void proc_describe_add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t l = strlen(buf);
+	va_list ap;
+
+	if (l > 0 && l + 2 < len) {
+		memcpy(buf + l, ", ", 3);
+		l += 2;
+	}
+	if (l + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + l, len - l, fmt, ap);
+	va_end(ap);
+}
+
 void proc_describe(const struct proc *p, time_t now, char *buf, size_t len)
 {
+	bool recent =
+	    p->restarts > 0 && p->last_restart != 0 && now - p->last_restart <= PROC_RESTART_RECENT_SECS;
+	char cause[128];
+
 	buf[0] = '\0';
 	switch (p->state) {
 	case PROC_RUNNING: {
@@ -1374,16 +1460,14 @@ void proc_describe(const struct proc *p, time_t now, char *buf, size_t len)
 			snprintf(d, sizeof(d), "%lld day%s, ", days, days == 1 ? "" : "s");
 		snprintf(buf, len, "pid %d, uptime %s%lld:%02lld:%02lld", (int)p->pid, d, rest / 3600,
 			 rest % 3600 / 60, rest % 60);
-		if (p->status_text[0] != '\0') { /* STATUS= from a ready=notify program */
-			size_t l = strlen(buf);
-			snprintf(buf + l, len - l, ", status: %s", p->status_text);
-		}
-		return;
+		if (p->status_text[0] != '\0') /* STATUS= from a ready=notify program */
+			proc_describe_add(buf, len, "status: %s", p->status_text);
+		break;
 	}
 	case PROC_STARTING:
 		if (p->status_text[0] != '\0')
 			snprintf(buf, len, "status: %s", p->status_text);
-		return;
+		break;
 	case PROC_STOPPED:
 	case PROC_EXITED:
 		if (p->start_time == 0) {
@@ -1394,7 +1478,12 @@ void proc_describe(const struct proc *p, time_t now, char *buf, size_t len)
 			localtime_r(&t, &tm);
 			strftime(buf, len, "%b %d %I:%M %p", &tm);
 		}
-		break;
+		if (p->state == PROC_EXITED) {
+			proc_exit_words(p, cause, sizeof(cause));
+			if (cause[0] != '\0')
+				proc_describe_add(buf, len, "%s", cause);
+		}
+		return;
 	case PROC_BACKOFF:
 	case PROC_FATAL:
 		if (p->spawn_err[0] != '\0' && p->state == PROC_BACKOFF && p->priv != NULL &&
@@ -1405,13 +1494,31 @@ void proc_describe(const struct proc *p, time_t now, char *buf, size_t len)
 			snprintf(buf, len, "%s", p->spawn_err);
 		else
 			snprintf(buf, len, "unknown error (try \"tail %s\")", p->fullname ? p->fullname : "");
-		break;
+		/* a spawn error is its own cause; after an exit, say how it ended */
+		if (p->spawn_err[0] != '\0' && strncmp(p->spawn_err, "Exited too quickly", 18) != 0 &&
+		    strncmp(p->spawn_err, "restart rate limited", 20) != 0)
+			return;
+		if (recent)
+			proc_describe_add(buf, len, "%u restart%s", p->restarts, p->restarts == 1 ? "" : "s");
+		proc_exit_words(p, cause, sizeof(cause));
+		if (cause[0] != '\0')
+			proc_describe_add(buf, len, "last: %s", cause);
+		return;
 	default:
 		return;
 	}
-	if (p->oom_killed && p->state != PROC_STOPPED) {
-		size_t l = strlen(buf);
-		snprintf(buf + l, len - l, " (OOM killed)");
+	/* RUNNING, STARTING: a crash loop shows even while the process is up for a moment */
+	if (recent)
+		proc_describe_add(buf, len, "%u restart%s, last: %s", p->restarts,
+				  p->restarts == 1 ? "" : "s",
+				  p->last_cause[0] != '\0' ? p->last_cause : "?");
+	if (proc_next_cron(p) != 0) {
+		struct tm tm;
+		char when[32];
+		time_t t = proc_next_cron(p);
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		proc_describe_add(buf, len, "next restart %s", when);
 	}
 }
 
@@ -1945,6 +2052,9 @@ void sv_apply(struct supervisor *sv, const struct conf *nc, char *const *names)
 	for (size_t i = 0; i < nrestart; i++) {
 		struct proc *p = restart[i];
 		p->restarts = 0;
+		p->last_restart = 0;
+		p->last_cause[0] = '\0';
+		p->priv->restart_next = 0;
 		p->backoff = 0;
 		if (p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_STOPPING) {
 			if (p->state != PROC_STOPPING)

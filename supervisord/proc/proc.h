@@ -55,6 +55,9 @@ struct proc {
 	char spawn_err[256];	 /* why the last start failed ("" if it did not) */
 	char status_text[256];	 /* STATUS= from a ready=notify program */
 	char last_reason[128];	 /* why it was last restarted/stopped by the daemon (memory_limit...) */
+	time_t last_restart;	 /* wall clock of the last automatic restart; 0 = none */
+	char last_cause[128];	 /* what ended it before that restart: "OOM killed", "exit status 3",
+				    "terminated by SIGSEGV", "memory_limit: ..." ("" = none) */
 
 	struct proc_priv *priv;
 };
@@ -129,8 +132,19 @@ bool proc_transition_allowed(enum proc_state from, enum proc_state to);
 /* Seconds to wait in BACKOFF after the backoff-th consecutive failed start: 1, 2, 3 …,
  * capped at backoff_max when that is > 0. */
 int proc_backoff_delay(int backoff, int backoff_max);
-/* supervisorctl's description column: "pid 123, uptime 0:01:05", "Not started", ... */
+/* supervisorctl's description column: "pid 123, uptime 0:01:05", "Not started", ...; a program
+ * restarted in the last PROC_RESTART_RECENT_SECS adds ", 47 restarts, last: OOM killed", an
+ * EXITED one its exit ("Dec 07 12:00 PM, exit status 3"), BACKOFF/FATAL ", last: exit status 3". */
 void proc_describe(const struct proc *p, time_t now, char *buf, size_t len);
+#define PROC_RESTART_RECENT_SECS 3600
+/* How the last exit ended, in words: "OOM killed", "exit status 3", "terminated by SIGSEGV"
+ * ("" when it never exited). */
+void proc_exit_words(const struct proc *p, char *buf, size_t len);
+/* Automatic restarts in the last `window` seconds (the last PROC_RESTART_RING are kept). */
+unsigned proc_restarts_within(const struct proc *p, double window);
+#define PROC_RESTART_RING 256
+/* restart_cron: wall clock of the next scheduled restart, 0 when none. */
+time_t proc_next_cron(const struct proc *p);
 /* Path of the captured stdout (stream 1) or stderr (stream 2) log, or NULL if discarded. */
 const char *proc_log_path(const struct proc *p, int stream);
 

@@ -3,7 +3,9 @@
  * line with perfdata. `check processes` and `check memory` ask the supervisor
  * (proc.h: which processes are down, how much memory a program holds);
  * `check queue|paused|stuck` ask the task engine (engine_check.c), opened on
- * first use. Thresholds <= 0 take each check's defaults.
+ * first use. Thresholds <= 0 take each check's defaults. `check processes` also
+ * counts restart storms: the automatic restarts of the worst program within a
+ * window (restarts_warn/restarts_crit/window, CHECK_RESTARTS_* below).
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,15 +16,26 @@
 #include "proc.h"
 #include "proto.h"
 
+/* `check processes`: restarts of one program within the window that warn / are critical. */
+#define CHECK_RESTARTS_WARN 3
+#define CHECK_RESTARTS_CRIT 10
+#define CHECK_RESTARTS_WINDOW 300 /* seconds */
+
 static const char *handlers_check_word(int code)
 {
 	return code == 2 ? "CRITICAL" : code == 1 ? "WARNING" : "OK";
 }
 
 /* `check processes|memory` for the supervised side. */
-static int handlers_check_procs(struct daemon *d, const char *check, double warn, double crit, char *line,
-				size_t len)
+static int handlers_check_procs(struct daemon *d, const char *check, double warn, double crit, json_t *req,
+				char *line, size_t len)
 {
+	double rwarn = json_number_value(json_object_get(req, "restarts_warn"));
+	double rcrit = json_number_value(json_object_get(req, "restarts_crit"));
+	double window = json_number_value(json_object_get(req, "window"));
+	unsigned storm = 0;
+	const char *stormy = NULL;
+	int rcode;
 	size_t n = 0;
 	struct proc **procs = d->sv != NULL ? sv_procs(d->sv, &n) : NULL;
 	double value = 0;
@@ -42,10 +55,17 @@ static int handlers_check_procs(struct daemon *d, const char *check, double warn
 				value = mb;
 				worst = p->fullname;
 			}
-		} else if (proc_is_down(p)) {
-			value++;
-			if (worst == NULL)
-				worst = p->fullname;
+		} else {
+			unsigned r = proc_restarts_within(p, window > 0 ? window : CHECK_RESTARTS_WINDOW);
+			if (r > storm) {
+				storm = r;
+				stormy = p->fullname;
+			}
+			if (proc_is_down(p)) {
+				value++;
+				if (worst == NULL)
+					worst = p->fullname;
+			}
 		}
 	}
 	if (warn <= 0)
@@ -58,10 +78,26 @@ static int handlers_check_procs(struct daemon *d, const char *check, double warn
 	if (memory)
 		snprintf(line, len, "PROCESSES MEMORY %s - largest RSS %.0f MB%s | rss_mb=%.0f;%.0f;%.0f",
 			 handlers_check_word(code), value, who, value, warn, crit);
-	else
+	else {
+		char restarts[300] = "";
+		if (window <= 0)
+			window = CHECK_RESTARTS_WINDOW;
+		if (rwarn <= 0)
+			rwarn = CHECK_RESTARTS_WARN;
+		if (rcrit <= 0)
+			rcrit = CHECK_RESTARTS_CRIT;
+		rcode = storm >= rcrit ? 2 : storm >= rwarn ? 1 : 0;
+		if (rcode > code)
+			code = rcode;
+		if (rcode > 0)
+			snprintf(restarts, sizeof(restarts), ", %s restarted %u times in %.0f s", stormy,
+				 storm, window);
 		snprintf(line, len,
-			 "PROCESSES %s - %.0f of %zu processes not running%s | down=%.0f;%.0f;%.0f",
-			 handlers_check_word(code), value, n, who, value, warn, crit);
+			 "PROCESSES %s - %.0f of %zu processes not running%s%s | down=%.0f;%.0f;%.0f "
+			 "restarts=%u;%.0f;%.0f",
+			 handlers_check_word(code), value, n, who, restarts, value, warn, crit, storm, rwarn,
+			 rcrit);
+	}
 	return code;
 }
 
@@ -74,7 +110,7 @@ static void handlers_check(struct daemon *d, struct conn *c, json_t *req)
 	int code;
 
 	if (check != NULL && (strcmp(check, "processes") == 0 || strcmp(check, "memory") == 0)) {
-		code = handlers_check_procs(d, check, warn, crit, line, sizeof(line));
+		code = handlers_check_procs(d, check, warn, crit, req, line, sizeof(line));
 		conn_reply_ok(c, json_pack("{s:i, s:s}", "code", code, "line", line));
 		return;
 	}

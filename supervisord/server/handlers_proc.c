@@ -134,6 +134,15 @@ static json_t *handlers_proc_json(const struct proc *p, time_t now)
 		      "description", desc, "restarts", (int)p->restarts, "oom_killed", p->oom_killed,
 		      "oom_kills", (int)p->oom_kills, "spawnerr", p->spawn_err, "status_text",
 		      p->status_text);
+	if (o != NULL) { /* crash loops and restart_cron (README "Crash loops and stuck tasks") */
+		time_t next = proc_next_cron(p);
+		json_object_set_new(o, "last_restart",
+				    p->last_restart != 0 ? json_integer((json_int_t)p->last_restart)
+							 : json_null());
+		json_object_set_new(o, "last_cause", json_string(p->last_cause));
+		json_object_set_new(o, "next_restart",
+				    next != 0 ? json_integer((json_int_t)next) : json_null());
+	}
 	if (o != NULL && p->exited_once) {
 		if (WIFEXITED(p->last_wstatus))
 			json_object_set_new(o, "exitstatus", json_integer(WEXITSTATUS(p->last_wstatus)));

@@ -39,14 +39,23 @@ static const struct search_field {
 	const char *name;
 	enum search_ftype type;
 } search_fields[] = {
-    {"id", SF_TEXT},	     {"label", SF_TEXT},	{"name", SF_TEXT},	     {"state", SF_TEXT},
-    {"result", SF_TEXT},     {"triggered_by", SF_TEXT}, {"parent_task_id", SF_TEXT}, {"start_at", SF_DATE},
-    {"started_at", SF_DATE}, {"ended_at", SF_DATE},	{"created_at", SF_DATE},
+    {"id", SF_TEXT},
+    {"label", SF_TEXT},
+    {"name", SF_TEXT},
+    {"state", SF_TEXT},
+    {"result", SF_TEXT},
+    {"triggered_by", SF_TEXT},
+    {"parent_task_id", SF_TEXT},
+    {"start_at", SF_DATE},
+    {"started_at", SF_DATE},
+    {"ended_at", SF_DATE},
+    {"created_at", SF_DATE},
+    {"recurring_id", SF_TEXT}, /* the id of the recurring logic that made it (search_col) */
 };
 #define SEARCH_NFIELDS (sizeof(search_fields) / sizeof(search_fields[0]))
 #define SEARCH_FIELD_LIST                                                                                    \
 	"id, label, name, state, result, triggered_by, parent_task_id, start_at, started_at, ended_at, "     \
-	"created_at"
+	"created_at, recurring_id"
 
 enum search_op { OP_EQ, OP_NE, OP_LT, OP_GT, OP_LE, OP_GE, OP_LIKE, OP_NLIKE };
 static const char *const search_op_names[] = {"=", "!=", "<", ">", "<=", ">=", "~", "!~"};
@@ -330,6 +339,9 @@ static int search_param_like(struct search_parser *p, const char *text)
 /* Column reference, possibly alias-qualified. */
 static char *search_col(struct search_parser *p, const char *name)
 {
+	if (strcmp(name, "recurring_id") == 0) /* the column holds the logic's row number */
+		return search_fmt(p, "(SELECT rl.id FROM recurring rl WHERE rl.num = %s%srecurring_id)",
+				  p->alias != NULL ? p->alias : "", p->alias != NULL ? "." : "");
 	if (p->alias != NULL)
 		return search_fmt(p, "%s.%s", p->alias, name);
 	return search_fmt(p, "%s", name);

@@ -19,7 +19,7 @@
  * "and" binds tighter than "or". A bare word ends at a blank or one of ( ) , = < > ~ ! ' "
  * so `state=paused` needs no blanks.
  *
- * Fields: id, label, name, state, result, triggered_by, parent_task_id (text)
+ * Fields: id, label, name, state, result, triggered_by, parent_task_id, recurring_id (text)
  * and start_at, started_at, ended_at, created_at (dates; the columns hold
  * INTEGER milliseconds since the Unix epoch).
  *

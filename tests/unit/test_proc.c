@@ -124,11 +124,38 @@ static void test_describe(void **state)
 	p.oom_killed = true;
 	p.state = PROC_EXITED;
 	proc_describe(&p, 0, buf, sizeof(buf));
-	assert_string_equal(buf, "Nov 23 02:12 PM (OOM killed)");
+	assert_string_equal(buf, "Nov 23 02:12 PM, OOM killed");
 	p.state = PROC_FATAL;
 	snprintf(p.spawn_err, sizeof(p.spawn_err), "Exited too quickly (process log may have details)");
 	proc_describe(&p, 0, buf, sizeof(buf));
-	assert_string_equal(buf, "Exited too quickly (process log may have details) (OOM killed)");
+	assert_string_equal(buf, "Exited too quickly (process log may have details), last: OOM killed");
+
+	/* The last exit in words; a crash loop's restarts while they are recent. */
+	p.oom_killed = false;
+	p.exited_once = true;
+	p.last_wstatus = 3 << 8; /* exited 3 */
+	proc_describe(&p, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "Exited too quickly (process log may have details), last: exit status 3");
+	p.state = PROC_EXITED;
+	proc_describe(&p, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "Nov 23 02:12 PM, exit status 3");
+	p.last_wstatus = SIGSEGV;
+	proc_describe(&p, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "Nov 23 02:12 PM, terminated by SIGSEGV");
+	p.state = PROC_RUNNING;
+	p.restarts = 47;
+	p.last_restart = 5000;
+	snprintf(p.last_cause, sizeof(p.last_cause), "OOM killed");
+	p.start_time = 5000;
+	proc_describe(&p, 5003, buf, sizeof(buf));
+	assert_string_equal(buf, "pid 123, uptime 0:00:03, 47 restarts, last: OOM killed");
+	proc_describe(&p, 5000 + PROC_RESTART_RECENT_SECS + 1, buf, sizeof(buf)); /* not recent */
+	assert_string_equal(buf, "pid 123, uptime 1:00:01");
+	p.restarts = 1;
+	proc_describe(&p, 5003, buf, sizeof(buf));
+	assert_string_equal(buf, "pid 123, uptime 0:00:03, 1 restart, last: OOM killed");
+	p.restarts = 0;
+	p.exited_once = false;
 
 	p.state = PROC_STARTING;
 	proc_describe(&p, 0, buf, sizeof(buf));

@@ -453,11 +453,12 @@ static void test_errors(void **state)
 	expect_err("state = (paused)", "search: at position 9: expected a value after '='");
 	expect_err("stat = paused",
 		   "search: unknown field 'stat' at position 1 (fields: id, label, name, state, "
-		   "result, triggered_by, parent_task_id, start_at, started_at, ended_at, created_at)");
+		   "result, triggered_by, parent_task_id, start_at, started_at, ended_at, created_at, "
+		   "recurring_id)");
 	expect_err("sync and foo in (a)",
 		   "search: unknown field 'foo' at position 10 (fields: id, label, name, "
 		   "state, result, triggered_by, parent_task_id, start_at, started_at, ended_at, "
-		   "created_at)");
+		   "created_at, recurring_id)");
 	expect_err("sync (state = x", "search: unbalanced parenthesis at position 6");
 	expect_err("(state = paused or (result = error)", "search: unbalanced parenthesis at position 1");
 	expect_err("state = paused)", "search: unbalanced parenthesis at position 15");
