@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "proto.h"
 #include "taskvisor.h"
+#include "when.h"
 #include "xmalloc.h"
 
 /* ---- small helpers ---- */
@@ -227,6 +228,8 @@ static void task_print_show(json_t *t)
 	printf("%-14s%s\n", "Name:", task_str(t, "name"));
 	printf("%-14s%s\n", "Queue:", task_str(t, "queue"));
 	printf("%-14s%s\n", "State:", task_str(t, "state"));
+	if (json_string_value(json_object_get(t, "waiting")) != NULL) /* why no worker has it yet */
+		printf("%-14s%s\n", "Waiting:", task_str(t, "waiting"));
 	printf("%-14s%s\n", "Result:", task_str(t, "result"));
 	printf("%-14s%s\n", "Triggered by:", task_str(t, "triggered_by"));
 	printf("%-14s%s\n", "Parent task:", task_str(t, "parent_task_id"));
@@ -442,6 +445,8 @@ static int task_submit(struct ctl *c, int argc, char **argv)
 	req = NULL;
 	if (st != 0)
 		goto out;
+	if (json_string_value(json_object_get(reply, "warning")) != NULL) /* e.g. no worker serves it */
+		fprintf(stderr, "warning: %s\n", task_str(reply, "warning"));
 	if (c->json && !wait)
 		ctl_print_json(reply);
 	else if (!c->json) {
@@ -1441,13 +1446,19 @@ static int check_exec(struct ctl *c, int argc, char **argv)
 		    (v = task_flag(argc, argv, &i, "--crit", &bad)) != NULL) {
 			char *end;
 			double n = strtod(v, &end);
-			if (end == v || *end != '\0' || n < 0) {
-				printf("CHECK UNKNOWN - %.6s: not a number: \"%s\"\n", flag + 2, v);
+			/* a duration (5m, 90s, 1h): a threshold on check queue's oldest wait */
+			int64_t unit = end != v && *end != '\0' ? when_unit_secs(end, strlen(end)) : 0;
+			if (end == v || (*end != '\0' && unit == 0) || n < 0) {
+				printf("CHECK UNKNOWN - %.6s: not a number or duration: \"%s\"\n", flag + 2, v);
 				json_decref(req);
 				return 3;
 			}
-			json_object_set_new(req, strncmp(flag, "--warn", 6) == 0 ? "warn" : "crit",
-					    json_real(n));
+			if (unit > 0)
+				json_object_set_new(req, strncmp(flag, "--warn", 6) == 0 ? "warn_wait" : "crit_wait",
+						    json_real(n * (double)unit));
+			else
+				json_object_set_new(req, strncmp(flag, "--warn", 6) == 0 ? "warn" : "crit",
+						    json_real(n));
 		} else if (bad) {
 			printf("CHECK UNKNOWN - %s needs a value\n", argv[i]);
 			json_decref(req);
@@ -1456,7 +1467,9 @@ static int check_exec(struct ctl *c, int argc, char **argv)
 			c->json = true;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			printf("usage: check processes|memory|queue|paused|stuck [--warn N] [--crit N] "
-			       "[--json]\n");
+			       "[--json]\n"
+			       "  check queue also takes durations (--warn 5m --crit 15m): thresholds on the "
+			       "oldest wait\n");
 			json_decref(req);
 			return 0;
 		} else if (what == NULL) {

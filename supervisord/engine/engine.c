@@ -941,6 +941,16 @@ static int engine_child_json(void *arg, struct q_task *t)
 	return 0;
 }
 
+/* Why a planned or running task waits for a worker (engine_queue.c): "waiting" in j. */
+static void engine_task_json_waiting(struct engine *e, const struct q_task *row, json_t *j)
+{
+	const struct etask *t = engine_task_get(e, row->id);
+	char why[256];
+
+	if (t != NULL && engine_queue_waiting(e, t, why, sizeof(why)))
+		json_object_set_new(j, "waiting", json_string(why));
+}
+
 json_t *engine_task_json(struct engine *e, int64_t rowid, bool full)
 {
 	struct q_task row;
@@ -966,6 +976,7 @@ json_t *engine_task_json(struct engine *e, int64_t rowid, bool full)
 		json_object_set_new(j, "errors", errors);
 		json_object_set_new(j, "locks", locks);
 		json_object_set_new(j, "children", children);
+		engine_task_json_waiting(e, &row, j);
 	}
 	q_task_clear(&row);
 	return j;
