@@ -107,7 +107,8 @@ static void cmd_worker_held(json_t *w, const char *indent)
 			       cmd_worker_str(h, "note"));
 		else
 			printf("%stask %s step %s (#%lld, %s) for %s\n", indent, cmd_worker_str(h, "task_id"),
-			       cmd_worker_str(h, "step"), (long long)json_integer_value(json_object_get(h, "index")),
+			       cmd_worker_str(h, "step"),
+			       (long long)json_integer_value(json_object_get(h, "index")),
 			       cmd_worker_str(h, "label"),
 			       cmd_worker_ago(json_object_get(h, "since"), ago, sizeof(ago)));
 	}
@@ -135,7 +136,8 @@ static int cmd_worker_list(struct ctl *c, int argc, char **argv)
 		if (strcmp(argv[k], "--json") == 0)
 			c->json = true;
 		else {
-			fprintf(stderr, "worker list: unexpected argument \"%s\" (usage: worker list [--json])\n",
+			fprintf(stderr,
+				"worker list: unexpected argument \"%s\" (usage: worker list [--json])\n",
 				argv[k]);
 			return CTL_EXIT_BAD_ARGS;
 		}
@@ -152,13 +154,15 @@ static int cmd_worker_list(struct ctl *c, int argc, char **argv)
 		char pid[24] = "-", slots[32], handlers[128], conn[32], seen[32];
 
 		if (json_is_integer(json_object_get(w, "pid")))
-			snprintf(pid, sizeof(pid), "%lld", (long long)json_integer_value(json_object_get(w, "pid")));
+			snprintf(pid, sizeof(pid), "%lld",
+				 (long long)json_integer_value(json_object_get(w, "pid")));
 		snprintf(slots, sizeof(slots), "%zu/%lld", json_array_size(json_object_get(w, "held")),
 			 (long long)json_integer_value(json_object_get(w, "prefetch")));
 		cmd_worker_handlers(w, handlers, sizeof(handlers));
 		printf("%-24s %-8s %-30s %-12s %-12s %-6s %-7lld %-7lld %-10s %s ago%s\n",
-		       cmd_worker_str(w, "name"), pid, cmd_worker_str(w, "program"), cmd_worker_str(w, "queue"),
-		       handlers, slots, (long long)json_integer_value(json_object_get(w, "done")),
+		       cmd_worker_str(w, "name"), pid, cmd_worker_str(w, "program"),
+		       cmd_worker_str(w, "queue"), handlers, slots,
+		       (long long)json_integer_value(json_object_get(w, "done")),
 		       (long long)json_integer_value(json_object_get(w, "failed")),
 		       cmd_worker_ago(json_object_get(w, "connected_at"), conn, sizeof(conn)),
 		       cmd_worker_ago(json_object_get(w, "last_seen"), seen, sizeof(seen)),
@@ -192,7 +196,8 @@ static int cmd_worker_show(struct ctl *c, int argc, char **argv)
 				"`worker list` shows it, its program's group:name, or its pid)\n");
 		return CTL_EXIT_BAD_ARGS;
 	}
-	if ((st = cmd_worker_ask(c, MSG_WORKER_SHOW, json_pack("{s:s}", "name", name), &reply)) != CTL_EXIT_OK)
+	if ((st = cmd_worker_ask(c, MSG_WORKER_SHOW, json_pack("{s:s}", "name", name), &reply)) !=
+	    CTL_EXIT_OK)
 		return st < 0 ? CTL_EXIT_OK : st;
 	w = json_object_get(reply, "worker");
 	cmd_worker_handlers(w, handlers, sizeof(handlers));
@@ -210,9 +215,11 @@ static int cmd_worker_show(struct ctl *c, int argc, char **argv)
 	printf("%-14s%lld\n", "Prefetch:", (long long)json_integer_value(json_object_get(w, "prefetch")));
 	printf("%-14s%lld\n", "Done:", (long long)json_integer_value(json_object_get(w, "done")));
 	printf("%-14s%lld\n", "Failed:", (long long)json_integer_value(json_object_get(w, "failed")));
-	printf("%-14s%s (%s ago)\n", "Connected:", cmd_worker_time(json_object_get(w, "connected_at"), b1, sizeof(b1)),
+	printf("%-14s%s (%s ago)\n",
+	       "Connected:", cmd_worker_time(json_object_get(w, "connected_at"), b1, sizeof(b1)),
 	       cmd_worker_ago(json_object_get(w, "connected_at"), b2, sizeof(b2)));
-	printf("%-14s%s (%s ago)\n", "Last seen:", cmd_worker_time(json_object_get(w, "last_seen"), b1, sizeof(b1)),
+	printf("%-14s%s (%s ago)\n",
+	       "Last seen:", cmd_worker_time(json_object_get(w, "last_seen"), b1, sizeof(b1)),
 	       cmd_worker_ago(json_object_get(w, "last_seen"), b2, sizeof(b2)));
 	if (json_is_true(json_object_get(w, "gone")))
 		printf("%-14s%s\n", "Connection:", "closed; its steps wait for its exit status");
@@ -290,18 +297,19 @@ static int cmd_queue_list(struct ctl *c, int argc, char **argv)
 
 		if (json_is_number(m))
 			snprintf(mean, sizeof(mean), "%.3fs", json_number_value(m));
-		printf("%-16s %-7lld %-5lld %-7lld %-7lld %-6lld %-11s %-9lld %-9lld %-9lld %-9lld %s%s\n",
-		       cmd_worker_str(q, "name"), nw, (long long)json_integer_value(json_object_get(q, "busy")),
-		       (long long)json_integer_value(json_object_get(q, "ready")),
-		       (long long)json_integer_value(json_object_get(q, "running")),
-		       (long long)json_integer_value(json_object_get(q, "paused")),
-		       cmd_worker_span(json_object_get(q, "oldest_wait"), wait, sizeof(wait)),
-		       (long long)json_integer_value(json_object_get(q, "done_1m")),
-		       (long long)json_integer_value(json_object_get(q, "failed_1m")),
-		       (long long)json_integer_value(json_object_get(q, "done_1h")),
-		       (long long)json_integer_value(json_object_get(q, "failed_1h")), mean,
-		       nw == 0 && json_integer_value(json_object_get(q, "ready")) > 0 ? "  (no worker serves it)"
-										      : "");
+		printf(
+		    "%-16s %-7lld %-5lld %-7lld %-7lld %-6lld %-11s %-9lld %-9lld %-9lld %-9lld %s%s\n",
+		    cmd_worker_str(q, "name"), nw, (long long)json_integer_value(json_object_get(q, "busy")),
+		    (long long)json_integer_value(json_object_get(q, "ready")),
+		    (long long)json_integer_value(json_object_get(q, "running")),
+		    (long long)json_integer_value(json_object_get(q, "paused")),
+		    cmd_worker_span(json_object_get(q, "oldest_wait"), wait, sizeof(wait)),
+		    (long long)json_integer_value(json_object_get(q, "done_1m")),
+		    (long long)json_integer_value(json_object_get(q, "failed_1m")),
+		    (long long)json_integer_value(json_object_get(q, "done_1h")),
+		    (long long)json_integer_value(json_object_get(q, "failed_1h")), mean,
+		    nw == 0 && json_integer_value(json_object_get(q, "ready")) > 0 ? "  (no worker serves it)"
+										   : "");
 	}
 	json_decref(reply);
 	return CTL_EXIT_OK;

@@ -85,38 +85,40 @@ int64_t engine_queue_ready_since(const struct estep *s)
 	return since;
 }
 
-/* Does a live worker of the step's queue take this kind of step (command or its handler)? */
-static bool engine_queue_handled(const struct equeue *q, const struct estep *s)
+/* Does live worker w take this kind of step (a command, or its handler)? */
+static bool engine_queue_takes(const struct worker *w, const struct estep *s)
 {
-	for (size_t i = 0; i < q->nworkers; i++) {
-		const struct worker *w = q->workers[i];
-
-		if (w->gone)
-			continue;
-		if (s->row.handler == NULL) {
-			if (w->commands)
-				return true;
-			continue;
-		}
-		for (size_t k = 0; k < w->nhandlers; k++)
-			if (strcmp(w->handlers[k], s->row.handler) == 0)
-				return true;
-	}
+	if (w->gone)
+		return false;
+	if (s->row.handler == NULL)
+		return w->commands;
+	for (size_t k = 0; k < w->nhandlers; k++)
+		if (strcmp(w->handlers[k], s->row.handler) == 0)
+			return true;
 	return false;
 }
 
-/* Why s (queued) waits: no worker, none for its kind, all busy, or its place in line. */
+/* Why s (queued) waits: no worker, none for its kind, all of those busy, or its place in line. */
 static void engine_queue_why(const struct estep *s, char *buf, size_t len)
 {
 	const struct equeue *q = s->t->q;
-	size_t served = engine_queue_served(q), busy = 0, pos = 1;
+	size_t able = 0, busy = 0, pos = 1;
 	const char *name = s->row.name != NULL ? s->row.name : "?";
 
-	if (served == 0) {
+	if (engine_queue_served(q) == 0) {
 		snprintf(buf, len, "no worker serves queue \"%s\"", q->name);
 		return;
 	}
-	if (!engine_queue_handled(q, s)) {
+	for (size_t i = 0; i < q->nworkers; i++) {
+		const struct worker *w = q->workers[i];
+
+		if (!engine_queue_takes(w, s))
+			continue;
+		able++;
+		if (w->nheld >= w->prefetch)
+			busy++;
+	}
+	if (able == 0) {
 		if (s->row.handler != NULL)
 			snprintf(buf, len, "no worker of queue \"%s\" serves handler \"%s\" (step %s)",
 				 q->name, s->row.handler, name);
@@ -127,10 +129,7 @@ static void engine_queue_why(const struct estep *s, char *buf, size_t len)
 	}
 	for (const struct estep *x = q->head; x != NULL && x != s; x = x->qnext)
 		pos++;
-	for (size_t i = 0; i < q->nworkers; i++)
-		if (!q->workers[i]->gone && q->workers[i]->nheld >= q->workers[i]->prefetch)
-			busy++;
-	if (busy == served)
+	if (busy == able)
 		snprintf(buf, len, "%zu worker%s busy; step %s is #%zu of %zu ready on queue \"%s\"", busy,
 			 busy == 1 ? "" : "s", name, pos, q->nready, q->name);
 	else
@@ -214,18 +213,19 @@ static json_t *engine_queue_json(struct engine *e, struct equeue *q, int64_t now
 	j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "name", q->name, "workers",
 		      (json_int_t)engine_queue_served(q), "busy", (json_int_t)busy, "ready",
 		      (json_int_t)q->nready, "running", (json_int_t)running, "paused", (json_int_t)paused);
-	json_object_set_new(j, "oldest_wait", q->head != NULL ? json_real((double)oldest / 1000.0) : json_null());
+	json_object_set_new(j, "oldest_wait",
+			    q->head != NULL ? json_real((double)oldest / 1000.0) : json_null());
 	json_object_set_new(j, "done_1m", json_integer((json_int_t)sums.done_1m));
 	json_object_set_new(j, "failed_1m", json_integer((json_int_t)sums.failed_1m));
 	json_object_set_new(j, "done_1h", json_integer((json_int_t)sums.done_1h));
 	json_object_set_new(j, "failed_1h", json_integer((json_int_t)sums.failed_1h));
 	json_object_set_new(j, "done", json_integer((json_int_t)q->done));
 	json_object_set_new(j, "failed", json_integer((json_int_t)q->failed));
-	json_object_set_new(j, "mean_step",
-			    sums.done_1h + sums.failed_1h > 0
-				? json_real((double)sums.run_ms_1h / 1000.0 /
-					    (double)(sums.done_1h + sums.failed_1h))
-				: json_null());
+	json_object_set_new(
+	    j, "mean_step",
+	    sums.done_1h + sums.failed_1h > 0
+		? json_real((double)sums.run_ms_1h / 1000.0 / (double)(sums.done_1h + sums.failed_1h))
+		: json_null());
 	return j;
 }
 

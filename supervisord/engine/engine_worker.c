@@ -48,13 +48,15 @@ static json_t *engine_worker_held_json(const struct worker *w)
 		json_object_set_new(j, "since", engine_worker_time(h->since));
 		if (s != NULL) {
 			json_object_set_new(j, "task_id", json_string(s->t->row.id));
-			json_object_set_new(j, "label", json_string(s->t->row.label != NULL ? s->t->row.label : ""));
+			json_object_set_new(j, "label",
+					    json_string(s->t->row.label != NULL ? s->t->row.label : ""));
 			json_object_set_new(j, "step", json_string(s->row.name != NULL ? s->row.name : ""));
 			json_object_set_new(j, "index", json_integer(s->row.idx));
 		} else {
 			json_object_set_new(j, "task_id", json_null());
-			json_object_set_new(j, "note", json_string("no longer the task's (cancelled, unlocked or "
-								   "lease expired): still running at the worker"));
+			json_object_set_new(j, "note",
+					    json_string("no longer the task's (cancelled, unlocked or "
+							"lease expired): still running at the worker"));
 		}
 		json_array_append_new(arr, j);
 	}
@@ -111,7 +113,8 @@ void engine_worker_show(struct engine *e, struct conn *c, json_t *req)
 	const struct worker *found = NULL;
 
 	if (name == NULL || *name == '\0') {
-		engine_reply_read(e, c, MSG_ERROR, json_pack("{s:s, s:i}", "error", "missing worker name", "code", 2));
+		engine_reply_read(e, c, MSG_ERROR,
+				  json_pack("{s:s, s:i}", "error", "missing worker name", "code", 2));
 		return;
 	}
 	/* its name, its program's "group:name", or its pid */
