@@ -10,11 +10,15 @@
  * writes the store. Everything else is computed when asked, from memory.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine_int.h"
 #include "log.h"
 #include "xmalloc.h"
+
+/* How far `task show` looks for a step's place in line: a task export renders every task's wait. */
+#define QUEUE_POS_MAX 100
 
 static void engine_queue_bucket(struct equeue_bucket *b, int64_t at, bool ok, int64_t run_ms)
 {
@@ -104,6 +108,7 @@ static void engine_queue_why(const struct estep *s, char *buf, size_t len)
 	const struct equeue *q = s->t->q;
 	size_t able = 0, busy = 0, pos = 1;
 	const char *name = s->row.name != NULL ? s->row.name : "?";
+	char place[48];
 
 	if (engine_queue_served(q) == 0) {
 		snprintf(buf, len, "no worker serves queue \"%s\"", q->name);
@@ -127,13 +132,17 @@ static void engine_queue_why(const struct estep *s, char *buf, size_t len)
 				 name);
 		return;
 	}
-	for (const struct estep *x = q->head; x != NULL && x != s; x = x->qnext)
+	for (const struct estep *x = q->head; x != NULL && x != s && pos <= QUEUE_POS_MAX; x = x->qnext)
 		pos++;
-	if (busy == able)
-		snprintf(buf, len, "%zu worker%s busy; step %s is #%zu of %zu ready on queue \"%s\"", busy,
-			 busy == 1 ? "" : "s", name, pos, q->nready, q->name);
+	if (pos <= QUEUE_POS_MAX)
+		snprintf(place, sizeof(place), "#%zu", pos);
 	else
-		snprintf(buf, len, "step %s is #%zu of %zu ready on queue \"%s\"", name, pos, q->nready,
+		snprintf(place, sizeof(place), "behind %d others", QUEUE_POS_MAX);
+	if (busy == able)
+		snprintf(buf, len, "%zu worker%s busy; step %s is %s of %zu ready on queue \"%s\"", busy,
+			 busy == 1 ? "" : "s", name, place, q->nready, q->name);
+	else
+		snprintf(buf, len, "step %s is %s of %zu ready on queue \"%s\"", name, place, q->nready,
 			 q->name);
 }
 
@@ -183,10 +192,10 @@ bool engine_queue_stuck(struct engine *e, const struct estep *s, char *why, size
 
 /* ---- queue list ---- */
 
-static json_t *engine_queue_json(struct engine *e, struct equeue *q, int64_t now)
+static json_t *engine_queue_json(const struct equeue *q, size_t paused, int64_t now)
 {
 	struct equeue_sums sums;
-	size_t running = 0, busy = 0, paused = 0;
+	size_t running = 0, busy = 0;
 	int64_t oldest = 0;
 	json_t *j;
 
@@ -199,10 +208,6 @@ static json_t *engine_queue_json(struct engine *e, struct equeue *q, int64_t now
 		if (!w->gone && w->nheld >= w->prefetch)
 			busy++;
 	}
-	for (size_t i = 0; i < e->hash_size; i++)
-		for (const struct etask *t = e->hash[i]; t != NULL; t = t->hnext)
-			if (t->q == q && t->row.state == QT_PAUSED)
-				paused++;
 	for (const struct estep *s = q->head; s != NULL; s = s->qnext) {
 		int64_t w = now - engine_queue_ready_since(s);
 
@@ -238,7 +243,7 @@ void engine_queue_list(struct engine *e, struct conn *c, json_t *req)
 {
 	json_t *arr = json_array();
 	struct equeue **qs;
-	size_t n = 0, i = 0;
+	size_t n = 0, i = 0, *paused;
 	int64_t now = engine_now();
 
 	(void)req;
@@ -252,8 +257,19 @@ void engine_queue_list(struct engine *e, struct conn *c, json_t *req)
 	for (struct equeue *q = e->queues; q != NULL; q = q->next)
 		qs[i++] = q;
 	qsort(qs, n, sizeof(*qs), engine_queue_cmp);
+	/* paused tasks by queue, in one pass over the tasks in memory */
+	paused = xcalloc(n + 1, sizeof(*paused));
+	for (size_t h = 0; h < e->hash_size; h++)
+		for (const struct etask *t = e->hash[h]; t != NULL; t = t->hnext)
+			if (t->row.state == QT_PAUSED) {
+				struct equeue **hit = bsearch(&t->q, qs, n, sizeof(*qs), engine_queue_cmp);
+
+				if (hit != NULL)
+					paused[hit - qs]++;
+			}
 	for (i = 0; i < n; i++)
-		json_array_append_new(arr, engine_queue_json(e, qs[i], now));
+		json_array_append_new(arr, engine_queue_json(qs[i], paused[i], now));
+	free(paused);
 	free(qs);
 	engine_reply_read(e, c, MSG_OK, json_pack("{s:o}", "queues", arr));
 }
