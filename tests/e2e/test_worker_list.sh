@@ -3,9 +3,11 @@
 # slots, counters) and --json has every field; `worker show NAME` has one worker's details and
 # refuses an unknown name (exit 1); `task show` of a task behind the busy worker says so; `queue
 # list` counts workers, ready, running, paused, and the steps done and failed. A read-only user
-# (nobody in a readonly_groups group, when run as root) may run all three.
+# (nobody in a readonly_groups group, when run as root) may run all three. A step force-unlocked
+# while its worker still runs it stays visible in `worker list`.
 . "$(dirname "$0")/lib.sh"
 tv_init
+sed -i 's/^\[taskvisord\]$/[taskvisord]\nallow_dangerous_actions = true/' "$T/taskvisord.conf"
 ro_group=""
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && ro_group=$(id -gn nobody 2>/dev/null); then
 	chmod 755 "$T"
@@ -108,4 +110,8 @@ if [ -n "$ro_group" ]; then
 else
 	echo "(read-only part skipped: needs root, setpriv and a user nobody)"
 fi
+ctl task force-unlock "$id" >/dev/null || fail "force-unlock"
+out=$(ctl worker list)
+assert_contains "$out" "no longer the task's (cancelled, unlocked or lease expired): still running at the worker" "a force-unlocked step still running is listed"
+assert_contains "$(ctl worker list)" " 1/1 " "its slot stays taken"
 echo "ok $TEST_NAME"
