@@ -1449,13 +1449,15 @@ static int check_exec(struct ctl *c, int argc, char **argv)
 			/* a duration (5m, 90s, 1h): a threshold on check queue's oldest wait */
 			int64_t unit = end != v && *end != '\0' ? when_unit_secs(end, strlen(end)) : 0;
 			if (end == v || (*end != '\0' && unit == 0) || n < 0) {
-				printf("CHECK UNKNOWN - %.6s: not a number or duration: \"%s\"\n", flag + 2, v);
+				printf("CHECK UNKNOWN - %.6s: not a number or duration: \"%s\"\n", flag + 2,
+				       v);
 				json_decref(req);
 				return 3;
 			}
 			if (unit > 0)
-				json_object_set_new(req, strncmp(flag, "--warn", 6) == 0 ? "warn_wait" : "crit_wait",
-						    json_real(n * (double)unit));
+				json_object_set_new(
+				    req, strncmp(flag, "--warn", 6) == 0 ? "warn_wait" : "crit_wait",
+				    json_real(n * (double)unit));
 			else
 				json_object_set_new(req, strncmp(flag, "--warn", 6) == 0 ? "warn" : "crit",
 						    json_real(n));

@@ -136,9 +136,11 @@ struct worker {
 	int nheld;
 	struct proto_wbuf outbox; /* framed messages, sent after the commit */
 	ev_timer grace;		  /* closed before its reap: wait for the exit status */
-	int64_t connected_at, last_seen; /* hello; its last message (ms) */
-	unsigned long long done, failed; /* steps it answered since hello (engine_worker.c) */
 	struct worker *next;
+	/* for `worker list` (engine_worker.c): hello and its last message (ms); the steps it
+	 * answered since hello */
+	int64_t connected_at, last_seen;
+	unsigned long long done, failed;
 };
 
 struct reply {

@@ -83,9 +83,9 @@ static void handlers_check(struct daemon *d, struct conn *c, json_t *req)
 		return;
 	}
 	if (check != NULL && strcmp(check, "queue") == 0) /* and thresholds on the oldest wait, in s */
-		code = engine_check_queue(d->engine, warn, crit,
-					  json_number_value(json_object_get(req, "warn_wait")),
-					  json_number_value(json_object_get(req, "crit_wait")), line, sizeof(line));
+		code = engine_check_queue(
+		    d->engine, warn, crit, json_number_value(json_object_get(req, "warn_wait")),
+		    json_number_value(json_object_get(req, "crit_wait")), line, sizeof(line));
 	else
 		code = engine_check(d->engine, check, warn, crit, line, sizeof(line));
 	engine_reply_read(d->engine, c, MSG_OK, json_pack("{s:i, s:s}", "code", code, "line", line));
