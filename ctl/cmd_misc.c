@@ -243,7 +243,7 @@ static int cmd_reopen_logs(struct ctl *c, int argc, char **argv)
 
 static int cmd_help(struct ctl *c, int argc, char **argv)
 {
-	const struct ctl_cmd *const tables[] = {proc_cmds, misc_cmds, task_cmds, NULL};
+	const struct ctl_cmd *const tables[] = {proc_cmds, misc_cmds, task_cmds, worker_cmds, NULL};
 	const struct ctl_cmd *cmd;
 	bool ambiguous;
 

@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "proto.h"
 #include "taskvisor.h"
+#include "when.h"
 #include "xmalloc.h"
 
 /* ---- small helpers ---- */
@@ -230,6 +231,8 @@ static void task_print_show(json_t *t)
 	printf("%-14s%s\n", "Name:", task_str(t, "name"));
 	printf("%-14s%s\n", "Queue:", task_str(t, "queue"));
 	printf("%-14s%s\n", "State:", task_str(t, "state"));
+	if (json_string_value(json_object_get(t, "waiting")) != NULL) /* why no worker has it yet */
+		printf("%-14s%s\n", "Waiting:", task_str(t, "waiting"));
 	printf("%-14s%s\n", "Result:", task_str(t, "result"));
 	printf("%-14s%s\n", "Triggered by:", task_str(t, "triggered_by"));
 	printf("%-14s%s\n", "Parent task:", task_str(t, "parent_task_id"));
@@ -451,6 +454,8 @@ static int task_submit(struct ctl *c, int argc, char **argv)
 		st = st < 0 ? CTL_EXIT_UNREACHABLE : task_refused(c, reply);
 		goto out;
 	}
+	if (json_string_value(json_object_get(reply, "warning")) != NULL) /* e.g. no worker serves it */
+		fprintf(stderr, "warning: %s\n", task_str(reply, "warning"));
 	if (c->json && !wait)
 		ctl_print_json(reply);
 	else if (!c->json) {
@@ -1888,15 +1893,23 @@ static int check_exec(struct ctl *c, int argc, char **argv)
 		for (size_t k = 0; !taken && k < sizeof(numeric) / sizeof(numeric[0]); k++) {
 			char *end;
 			double n;
+			int64_t unit;
 			if ((v = task_flag(argc, argv, &i, numeric[k], &bad)) == NULL)
 				continue;
 			taken = true;
 			n = strtod(v, &end);
-			if (end == v || *end != '\0' || n < 0) {
-				snprintf(line, sizeof(line), "CHECK UNKNOWN - %s: not a number: \"%s\"",
-					 flag + 2, v);
+			/* --warn/--crit may be a duration (5m, 90s, 1h): check queue's oldest wait */
+			unit = k < 2 && end != v && *end != '\0' ? when_unit_secs(end, strlen(end)) : 0;
+			if (end == v || (*end != '\0' && unit == 0) || n < 0) {
+				snprintf(line, sizeof(line), "CHECK UNKNOWN - %s: not a number%s: \"%s\"",
+					 flag + 2, k < 2 ? " or duration" : "", v);
 				json_decref(req);
 				return check_print(c, 3, line);
+			}
+			if (unit > 0) {
+				json_object_set_new(req, k == 0 ? "warn_wait" : "crit_wait",
+						    json_real(n * (double)unit));
+				continue;
 			}
 			/* "--restarts-warn" -> "restarts_warn" */
 			char key[32];
@@ -1917,7 +1930,9 @@ static int check_exec(struct ctl *c, int argc, char **argv)
 		} else if (strcmp(argv[i], "--json") == 0) {
 			c->json = true;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: " CHECK_USAGE "\n");
+			printf("usage: " CHECK_USAGE "\n"
+			       "  check queue also takes durations (--warn 5m --crit 15m): thresholds on the "
+			       "oldest wait\n");
 			json_decref(req);
 			return 0;
 		} else if (what == NULL) {

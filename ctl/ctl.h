@@ -1,7 +1,8 @@
 /*
  * ctl.h — taskvisorctl's command framework (tmux-style): every command is a
  * const struct ctl_cmd entry in a table, one table per command family and one
- * file per family (ctl/cmd_proc.c, ctl/cmd_misc.c, ctl/cmd_task.c). main.c
+ * file per family (ctl/cmd_proc.c, ctl/cmd_misc.c, ctl/cmd_task.c,
+ * ctl/cmd_worker.c). main.c
  * finds a command by exact name, alias or unique prefix across all tables.
  *
  * A command's exec gets argv as main() would (argv[0] = the command word)
@@ -58,6 +59,7 @@ extern const struct ctl_cmd
     misc_cmds[]; /* ctl/cmd_misc.c: avail reread update reload shutdown ping version reopen-logs help */
 extern const struct ctl_cmd task_cmds[]; /* ctl/cmd_task.c: "task", "recurring", "check" ... each may
 					  * dispatch its own subcommand table with ctl_cmd_find() */
+extern const struct ctl_cmd worker_cmds[]; /* ctl/cmd_worker.c: "worker" (list, show), "queue" */
 
 /*
  * Find name in the given tables (NULL-terminated array of tables): exact name

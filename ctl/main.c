@@ -39,7 +39,7 @@ static void usage(FILE *fp)
 
 static int ctl_run(struct ctl *c, int argc, char **argv)
 {
-	const struct ctl_cmd *const tables[] = {proc_cmds, misc_cmds, task_cmds, NULL};
+	const struct ctl_cmd *const tables[] = {proc_cmds, misc_cmds, task_cmds, worker_cmds, NULL};
 	const struct ctl_cmd *cmd;
 	bool ambiguous;
 	int rc;

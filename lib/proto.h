@@ -196,6 +196,22 @@ enum msgtype {
 	MSG_RECURRING_SHOW = 214,   /* {"id"} -> {"recurring": {...}} */
 	MSG_RECURRING_CANCEL = 215, /* {"id"} -> {"recurring": {...}} */
 	MSG_CLEANUP_CONFIG = 216,   /* {} -> {"rules": [{"label","after"}]} */
+	/*
+	 * Workers and queues, for the operator (read-only users may ask), 220-224. A worker:
+	 *   {"id","name","pid"|null,"program":"group:name"|null,"supervised","queue",
+	 *    "handlers":["*" (command steps),"publish",...],"prefetch","done","failed" (steps it
+	 *    answered since hello),"connected_at","last_seen","gone",
+	 *    "held":[{"step_id","since","task_id","label","step","index"} | {"step_id","since",
+	 *            "task_id":null,"note"} (taken from it, still running at the worker)]}
+	 * A queue: {"name","workers" (connected),"busy" (with no free slot),"ready","running",
+	 *   "paused" (tasks),"oldest_wait":S|null,"done_1m","failed_1m","done_1h","failed_1h",
+	 *   "done","failed" (since the daemon started),"mean_step":S|null (the last hour)}.
+	 * A submit to a queue no worker serves answers OK {"id","warning":"no worker serves queue
+	 * \"q\"; ..."}; SHOW of a task with a ready step adds "waiting": "why, in words".
+	 */
+	MSG_WORKER_LIST = 220, /* {} -> {"workers": [worker...]} (in the order they connected) */
+	MSG_WORKER_SHOW = 221, /* {"name": NAME|"group:name"|PID} -> {"worker"}; "no such worker: X" */
+	MSG_QUEUE_LIST = 222,  /* {} -> {"queues": [queue...]} (by name; the task types' too) */
 
 	/*
 	 * Workers, 300-399 (libtaskvisor <-> daemon). After HELLO's OK the

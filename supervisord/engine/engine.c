@@ -957,6 +957,16 @@ static int engine_rec_find(void *arg, struct q_recurring *r)
 	return 1;
 }
 
+/* Why a planned or running task waits for a worker (engine_queue.c): "waiting" in j. */
+static void engine_task_json_waiting(struct engine *e, const struct q_task *row, json_t *j)
+{
+	const struct etask *t = engine_task_get(e, row->id);
+	char why[256];
+
+	if (t != NULL && engine_queue_waiting(e, t, why, sizeof(why)))
+		json_object_set_new(j, "waiting", json_string(why));
+}
+
 json_t *engine_task_json(struct engine *e, int64_t rowid, bool full)
 {
 	struct q_task row;
@@ -988,6 +998,7 @@ json_t *engine_task_json(struct engine *e, int64_t rowid, bool full)
 			json_object_set_new(j, "recurring_id",
 					    rf.id[0] != 0 ? json_string(rf.id) : json_null());
 		}
+		engine_task_json_waiting(e, &row, j);
 	}
 	q_task_clear(&row);
 	return j;

@@ -14,7 +14,9 @@
  * Files: engine.c (context, group commit, timers, task cache), engine_plan.c
  * (submit: validation, templates, locks), engine_dispatch.c (workers, hand-out,
  * step results, results of tasks), engine_rescue.c (worker death, leases,
- * restart recovery), engine_request.c (the task requests the handlers pass on).
+ * restart recovery), engine_request.c (the task requests the handlers pass on),
+ * engine_worker.c and engine_queue.c (what workers hold and queues did: worker
+ * list, queue list, a task's wait, check queue).
  */
 #ifndef TV_ENGINE_H
 #define TV_ENGINE_H
@@ -145,5 +147,16 @@ void engine_worker_progress(struct engine *e, struct worker *w, const char *step
 void engine_worker_output(struct engine *e, struct worker *w, const char *step_id, json_t *output);
 void engine_worker_spawn(struct engine *e, struct worker *w, const char *step_id, json_t *label,
 			 json_t *input);
+
+/* Visibility (engine_worker.c, engine_queue.c): read-only requests, answered from memory.
+ * MSG_WORKER_LIST {} -> {"workers": [worker...]}; MSG_WORKER_SHOW {"name"} -> {"worker"};
+ * MSG_QUEUE_LIST {} -> {"queues": [queue...]} (proto.h has the objects). */
+void engine_worker_list(struct engine *e, struct conn *c, json_t *req);
+void engine_worker_show(struct engine *e, struct conn *c, json_t *req);
+void engine_queue_list(struct engine *e, struct conn *c, json_t *req);
+/* `check queue` with thresholds on the steps ready (warn, crit) and on the oldest wait in seconds
+ * (warn_wait, crit_wait; <= 0: none); ready steps on a queue no worker serves are CRITICAL. */
+int engine_check_queue(struct engine *e, double warn, double crit, double warn_wait, double crit_wait,
+		       char *line, size_t len);
 
 #endif

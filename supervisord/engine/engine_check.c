@@ -8,8 +8,9 @@
 
 #include "engine_int.h"
 
-/* Stuck (DESIGN.md): a running step with no live worker, a step past its type's timeout,
- * a parent whose children have all stopped while its step still waits. */
+/* Stuck (DESIGN.md): a running step with no live worker, a step past its type's timeout
+ * (running, or ready and not handed out: engine_queue_stuck), a parent whose children have all
+ * stopped while its step still waits. */
 bool engine_task_stuck_why(struct engine *e, const struct etask *t, char *why, size_t len)
 {
 	const struct conf_task *type = e->conf != NULL ? conf_task_find(e->conf, t->row.label) : NULL;
@@ -34,6 +35,8 @@ bool engine_task_stuck_why(struct engine *e, const struct etask *t, char *why, s
 					 (long long)type->timeout);
 			return true;
 		}
+		if (s->queued && engine_queue_stuck(e, s, why, len)) /* waits past its timeout */
+			return true;
 		if (s->row.state == QS_SUSPENDED && s->children_open == 0) {
 			if (why != NULL)
 				snprintf(why, len, "step %s: waits for children that have all stopped", name);
@@ -48,47 +51,19 @@ bool engine_task_stuck(struct engine *e, const struct etask *t)
 	return engine_task_stuck_why(e, t, NULL, 0);
 }
 
-/* Since when a queued step has been ready (ms): the end of the step before it, else the
- * task's creation or its start_at. */
-static int64_t engine_check_ready_since(const struct estep *s)
-{
-	const struct etask *t = s->t;
-	int64_t since = t->row.start_at > t->row.created_at ? t->row.start_at : t->row.created_at;
-
-	if (s->row.idx > 0 && (size_t)s->row.idx <= t->nsteps &&
-	    t->steps[s->row.idx - 1].row.ended_at > since)
-		since = t->steps[s->row.idx - 1].row.ended_at;
-	return since;
-}
-
 int engine_check(struct engine *e, const char *check, double warn, double crit, char *line, size_t len)
 {
 	const char *what, *unit;
-	double n = 0, oldest = -1;
+	double n = 0;
 	int code;
 
 	if (e == NULL || check == NULL) {
 		snprintf(line, len, "TASKS UNKNOWN - no task engine");
 		return 3;
 	}
-	if (strcmp(check, "queue") == 0) {
-		what = "QUEUE";
-		unit = "steps ready";
-		if (warn <= 0)
-			warn = 100;
-		if (crit <= 0)
-			crit = 1000;
-		oldest = 0;
-		for (struct equeue *q = e->queues; q != NULL; q = q->next) {
-			n += (double)q->nready;
-			for (const struct estep *s = q->head; s != NULL; s = s->qnext) {
-				double w = (double)(engine_now() - engine_check_ready_since(s)) / 1000.0;
-
-				if (w > oldest)
-					oldest = w;
-			}
-		}
-	} else if (strcmp(check, "paused") == 0 || strcmp(check, "stuck") == 0) {
+	if (strcmp(check, "queue") == 0)
+		return engine_check_queue(e, warn, crit, 0, 0, line, len); /* engine_queue.c */
+	if (strcmp(check, "paused") == 0 || strcmp(check, "stuck") == 0) {
 		bool stuck = check[1] == 't';
 
 		what = stuck ? "STUCK" : "PAUSED";
@@ -111,16 +86,5 @@ int engine_check(struct engine *e, const char *check, double warn, double crit, 
 		 : code == 1 ? "WARNING"
 			     : "OK",
 		 n, unit, check, n, warn, crit);
-	if (oldest >= 0) { /* queue: the oldest ready step's wait, in the text and as perfdata */
-		char *bar = strstr(line, " | ");
-
-		if (bar != NULL) {
-			char perf[128];
-
-			snprintf(perf, sizeof(perf), "%s", bar);
-			snprintf(bar, len - (size_t)(bar - line),
-				 ", oldest waiting %.0f s%s oldest_wait=%.0fs", oldest, perf, oldest);
-		}
-	}
 	return code;
 }

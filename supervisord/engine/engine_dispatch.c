@@ -223,6 +223,7 @@ static void dispatch_claim(struct engine *e, struct worker *w, struct estep *s)
 	snprintf(h->step_id, sizeof(h->step_id), "%lld.%d", (long long)s->row.rowid, s->row.attempts);
 	h->s = s;
 	h->gen = e->n_commits;
+	h->since = now;
 	if (t->row.state == QT_PLANNED)
 		(void)engine_state_task(e, t, QT_RUNNING, "a step was claimed"); /* allowed from planned */
 	if (t->row.started_at == 0)
@@ -356,8 +357,10 @@ struct worker *engine_worker_hello(struct engine *e, struct conn *c, json_t *req
 	if (pid > 0)
 		program = e->hooks.program(e->hooks.arg, pid, &fullname);
 	w->supervised = program != NULL;
+	w->connected_at = w->last_seen = engine_now();
 	if (program != NULL) {
 		engine_worker_seen_add(e, fullname); /* `ping` reports this program from now on */
+		w->program = fullname != NULL ? xstrdup(fullname) : NULL;
 		w->name = xstrdup(program);
 	} else if (json_string_value(json_object_get(req, "name")) != NULL) {
 		w->name = xstrdup(json_string_value(json_object_get(req, "name")));
@@ -368,6 +371,7 @@ struct worker *engine_worker_hello(struct engine *e, struct conn *c, json_t *req
 		w->name = xstrdup(buf);
 	}
 	w->q = engine_queue(e, queue);
+	w->q->unserved_logged = false; /* served again: a later lack is logged again */
 	{
 		struct worker **nw = xreallocarray(w->q->workers, w->q->nworkers + 1, sizeof(*nw));
 
@@ -420,6 +424,7 @@ void engine_worker_free(struct worker *w)
 	free(w->handlers);
 	free(w->held);
 	free(w->name);
+	free(w->program);
 	proto_wbuf_free(&w->outbox);
 	free(w);
 }

@@ -54,12 +54,25 @@ struct waiter {
 	struct waiter *next;
 };
 
+/* Steps that ended on a queue in one second (or one minute) (engine_queue.c): counted in
+ * memory as each step ends, never read back from the store. */
+struct equeue_bucket {
+	int64_t at; /* the second (or minute) since the epoch it counts; another: stale */
+	unsigned done, failed;
+	int64_t run_ms; /* the steps' run times, summed */
+};
+#define EQUEUE_BUCKETS 60
+
 struct equeue {
 	char *name;
 	struct estep *head, *tail;
 	size_t nready;
 	struct worker **workers;
 	size_t nworkers, rr;
+	bool unserved_logged; /* "no worker serves queue" logged since its last worker left */
+	/* the last minute by second, the last hour by minute; totals since the daemon started */
+	struct equeue_bucket secs[EQUEUE_BUCKETS], mins[EQUEUE_BUCKETS];
+	unsigned long long done, failed;
 	struct equeue *next;
 };
 
@@ -102,6 +115,7 @@ struct held {
 	/* engine.n_commits when it was handed out: equal after a failed commit means its STEP
 	 * message never left (engine_journal.c drops the slot) */
 	unsigned long long gen;
+	int64_t since; /* handed out at (ms) */
 };
 
 struct worker {
@@ -112,6 +126,7 @@ struct worker {
 	char *name;
 	pid_t pid;
 	bool supervised;
+	char *program; /* "group:name" when supervised, else NULL */
 	struct equeue *q;
 	char **handlers;
 	size_t nhandlers;
@@ -122,6 +137,10 @@ struct worker {
 	struct proto_wbuf outbox; /* framed messages, sent after the commit */
 	ev_timer grace;		  /* closed before its reap: wait for the exit status */
 	struct worker *next;
+	/* for `worker list` (engine_worker.c): hello and its last message (ms); the steps it
+	 * answered since hello */
+	int64_t connected_at, last_seen;
+	unsigned long long done, failed;
 };
 
 struct reply {
@@ -323,6 +342,34 @@ void engine_list_free(struct engine *e);
 bool engine_task_stuck(struct engine *e, const struct etask *t);
 /* The same, writing why ("step fetch: running 75 s, over its timeout of 60 s") into why. */
 bool engine_task_stuck_why(struct engine *e, const struct etask *t, char *why, size_t len);
+
+/* engine_queue.c: what each queue holds and did (`queue list`, `task show`'s waiting, check queue) */
+/* A ready step taking longer than this to be handed out is stuck when its type has no timeout. */
+#define ENGINE_WAIT_STUCK_S 600
+/* A step ended on q (ok: done, else failed or lost) after run_ms: the counters of now_ms. */
+void engine_queue_count(struct equeue *q, bool ok, int64_t run_ms, int64_t now_ms);
+/* Sums of q's counters over the last minute and hour (ms now). */
+struct equeue_sums {
+	unsigned long long done_1m, failed_1m, done_1h, failed_1h;
+	int64_t run_ms_1h;
+};
+void engine_queue_sums(const struct equeue *q, int64_t now_ms, struct equeue_sums *out);
+/* Workers connected to q and not gone. */
+size_t engine_queue_served(const struct equeue *q);
+/* Since when a queued step has been ready (ms). */
+int64_t engine_queue_ready_since(const struct estep *s);
+/* Why t waits, in words (`no worker serves queue "reports"`), or false when it is not waiting for
+ * a worker (no step of it is ready). */
+bool engine_queue_waiting(struct engine *e, const struct etask *t, char *buf, size_t len);
+/* A step of q was just queued by a submit: log once that no worker serves q. The submit's warning
+ * into buf (false: q is served). */
+bool engine_queue_unserved(struct equeue *q, char *buf, size_t len);
+/* A queued step's wait past its type's timeout (or ENGINE_WAIT_STUCK_S): true with why. */
+bool engine_queue_stuck(struct engine *e, const struct estep *s, char *why, size_t len);
+
+/* engine_worker.c: what each worker holds and did (`worker list`, `worker show`) */
+/* w answered a held step: its counters and its queue's (ok: DONE, else FAIL or lost). */
+void engine_worker_count(struct engine *e, struct worker *w, const struct held *h, bool ok);
 
 /* engine_chord.c: sub-tasks beyond the hot path (see the file's header). */
 struct engine_chord {

@@ -122,6 +122,7 @@ void engine_worker_done(struct engine *e, struct worker *w, const char *step_id,
 
 	if (h == NULL)
 		return;
+	engine_worker_count(e, w, h, true); /* engine_worker.c: not again at a replay */
 	if ((j = journal_add(e, JOURNAL_DONE, w, step_id)) != NULL)
 		j->a = json_incref(output);
 	if (e->failing && !e->replaying)
@@ -141,6 +142,7 @@ void engine_worker_fail(struct engine *e, struct worker *w, const char *step_id,
 
 	if (h == NULL)
 		return;
+	engine_worker_count(e, w, h, false);
 	if ((j = journal_add(e, JOURNAL_FAIL, w, step_id)) != NULL) {
 		j->text = journal_strdup(msg);
 		j->tail = journal_strdup(tail);
@@ -159,6 +161,7 @@ void engine_worker_progress(struct engine *e, struct worker *w, const char *step
 	struct held *h = engine_worker_held(w, step_id);
 	struct journal_entry *j;
 
+	w->last_seen = engine_now();
 	if (h == NULL) {
 		/* no step named (or one it no longer holds): a heartbeat for everything it holds;
 		 * leases live in memory only, so there is nothing to replay */
@@ -190,6 +193,7 @@ void engine_worker_spawn(struct engine *e, struct worker *w, const char *step_id
 	struct held *h = engine_worker_held(w, step_id);
 	struct journal_entry *j;
 
+	w->last_seen = engine_now();
 	if (h == NULL || h->s == NULL)
 		return;
 	if ((j = journal_add(e, JOURNAL_SPAWN, w, step_id)) != NULL) {

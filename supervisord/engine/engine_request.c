@@ -117,11 +117,15 @@ void engine_request_submit(struct engine *e, struct conn *c, json_t *req)
 	if (tasks == NULL) {
 		struct etask *t = engine_plan(e, req, user, NULL, -1, err, sizeof(err));
 
+		char warn[256];
+
 		if (t == NULL)
 			engine_request_error(e, c, err);
 		else if (t->row.state == QT_STOPPED) /* a lock conflict: the task exists, say which */
 			engine_reply(e, c, MSG_ERROR,
 				     json_pack("{s:s, s:i, s:s}", "error", err, "code", 1, "id", t->row.id));
+		else if (engine_queue_unserved(t->q, warn, sizeof(warn))) /* engine_queue.c */
+			engine_reply(e, c, MSG_OK, json_pack("{s:s, s:s}", "id", t->row.id, "warning", warn));
 		else
 			engine_reply(e, c, MSG_OK, json_pack("{s:s}", "id", t->row.id));
 		return;
@@ -209,8 +213,8 @@ void engine_request_list(struct engine *e, struct conn *c, json_t *req)
 			engine_request_error(e, c, err);
 		return;
 	}
-	if (x.stuck)
-		r = e->ops->task_list(e->b, "state = running",
+	if (x.stuck) /* planned: a step waiting past its timeout for a worker is stuck too */
+		r = e->ops->task_list(e->b, "state = running or state = planned",
 				      json_string_value(json_object_get(req, "order")), 0, engine_now(),
 				      request_list_row, &x, err, sizeof(err));
 	else

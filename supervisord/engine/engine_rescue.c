@@ -60,6 +60,8 @@ static void rescue_worker_steps(struct engine *e, struct worker *w, const char *
 	for (int i = 0; i < w->nheld; i++) {
 		struct estep *s = w->held[i].s;
 
+		if (s != NULL)
+			engine_worker_count(e, w, &w->held[i], false); /* a lost step: failed on its queue */
 		w->held[i].s = NULL;
 		if (s != NULL && s->w == w)
 			engine_step_lost(e, s, cause);

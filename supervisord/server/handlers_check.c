@@ -118,7 +118,12 @@ static void handlers_check(struct daemon *d, struct conn *c, json_t *req)
 		conn_reply_error(c, 1, "task database: %s", err);
 		return;
 	}
-	code = engine_check(d->engine, check, warn, crit, line, sizeof(line));
+	if (check != NULL && strcmp(check, "queue") == 0) /* and thresholds on the oldest wait, in s */
+		code = engine_check_queue(
+		    d->engine, warn, crit, json_number_value(json_object_get(req, "warn_wait")),
+		    json_number_value(json_object_get(req, "crit_wait")), line, sizeof(line));
+	else
+		code = engine_check(d->engine, check, warn, crit, line, sizeof(line));
 	engine_reply_read(d->engine, c, MSG_OK, json_pack("{s:i, s:s}", "code", code, "line", line));
 }
 

@@ -4,6 +4,8 @@
  * output, done, fail and spawn, each passed on to the engine with the worker
  * the connection said hello as (the engine keeps it in the connection's slot).
  * The DONE every task ends with is read without building a JSON object.
+ * Also the operator's worker list, worker show and queue list, which go
+ * straight to the engine.
  */
 #include <stdio.h>
 #include <string.h>
@@ -156,5 +158,10 @@ const struct control_handler worker_handlers[] = {
     {.type = MSG_WORKER_DONE, .handle = handlers_worker_done, .raw = handlers_worker_done_raw},
     {.type = MSG_WORKER_FAIL, .handle = handlers_worker_fail},
     {.type = MSG_WORKER_SPAWN, .handle = handlers_worker_spawn},
+    /* For the operator, read-only users too: answered from the engine's memory (engine_worker.c,
+     * engine_queue.c). */
+    {.type = MSG_WORKER_LIST, .engine = engine_worker_list},
+    {.type = MSG_WORKER_SHOW, .engine = engine_worker_show},
+    {.type = MSG_QUEUE_LIST, .engine = engine_queue_list},
     {.type = 0},
 };

@@ -1123,19 +1123,33 @@ static void test_check(void **state)
 {
 	struct engine *e = mk();
 	struct worker *w;
+	struct etask *t2;
 	char line[256];
 
 	(void)state;
 	submit(e, "two", "{\"repo\":\"a\"}");
-	submit(e, "two", "{\"repo\":\"b\"}");
+	t2 = submit(e, "two", "{\"repo\":\"b\"}");
 	engine_commit(e);
-	assert_int_equal(engine_check(e, "queue", 2, 5, line, sizeof(line)), 1);
+	/* no worker serves the queue: CRITICAL whatever the thresholds, naming the queue */
+	assert_int_equal(engine_check(e, "queue", 2, 5, line, sizeof(line)), 2);
 	/* the oldest wait is a few ms here, but a loaded machine may round it up */
-	assert_true(strncmp(line, "TASKS QUEUE WARNING - 2 steps ready, oldest waiting ", 52) == 0);
-	assert_non_null(strstr(line, " s | queue=2;2;5 oldest_wait="));
+	assert_true(strncmp(line, "TASKS QUEUE CRITICAL - 2 steps ready, oldest waiting ", 53) == 0);
+	assert_non_null(strstr(
+	    line, " s, no worker serves queue \"default\" (2 steps ready) | queue=2;2;5 oldest_wait="));
+	assert_non_null(strstr(line, "s unserved=2"));
 	assert_int_equal(engine_check(e, "paused", 0, 0, line, sizeof(line)), 0);
 	w = worker(e, 1);
 	engine_commit(e);
+	/* served: the thresholds on steps ready, then on the oldest wait (t2 waits 120 s) */
+	assert_int_equal(engine_check(e, "queue", 1, 5, line, sizeof(line)), 1);
+	assert_true(strncmp(line, "TASKS QUEUE WARNING - 1 steps ready, oldest waiting ", 52) == 0);
+	t2->row.created_at -= 120000;
+	assert_int_equal(engine_check_queue(e, 0, 0, 60, 300, line, sizeof(line)), 1);
+	assert_string_equal(line, "TASKS QUEUE WARNING - 1 steps ready, oldest waiting 120 s | "
+				  "queue=1;100;1000 oldest_wait=120s;60;300 unserved=0");
+	assert_int_equal(engine_check_queue(e, 0, 0, 60, 100, line, sizeof(line)), 2);
+	assert_int_equal(engine_check_queue(e, 0, 0, 200, 300, line, sizeof(line)), 0);
+	t2->row.created_at += 120000;
 	finish(e, w, false);
 	assert_int_equal(engine_check(e, "paused", 0, 0, line, sizeof(line)), 1);
 	assert_string_equal(line, "TASKS PAUSED WARNING - 1 tasks paused | paused=1;1;10");
@@ -1144,6 +1158,103 @@ static void test_check(void **state)
 	w->gone = true; /* its worker vanished without a word: the running step is stuck */
 	assert_int_equal(engine_check(e, "stuck", 0, 0, line, sizeof(line)), 1);
 	assert_int_equal(engine_check(e, "bogus", 0, 0, line, sizeof(line)), 3);
+	engine_free(e);
+}
+
+/* What `worker list` and `queue list` count: a worker's answers, its queue's minute and hour;
+ * a replay after a failed commit counts nothing twice; a lost step is a failure. */
+static void test_worker_counters(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 3);
+	struct equeue_sums sums;
+	char ids[3][40];
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		submit(e, "canc", "{}");
+	engine_commit(e);
+	assert_int_equal(w->nheld, 3);
+	for (int i = 0; i < 3; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "%s", w->held[i].step_id);
+		assert_true(w->held[i].since > 0);
+		w->held[i].since -= 2000; /* each ran 2 s */
+	}
+	assert_int_equal(w->connected_at, w->last_seen);
+	engine_worker_done(e, w, ids[0], NULL);
+	engine_worker_fail(e, w, ids[1], "exited 1", NULL);
+	engine_worker_done(e, w, "999.1", NULL); /* not one it holds: nothing counted */
+	engine_commit(e);
+	assert_int_equal(w->done, 1);
+	assert_int_equal(w->failed, 1);
+	assert_int_equal(w->q->done, 1);
+	assert_int_equal(w->q->failed, 1);
+	engine_queue_sums(w->q, engine_now(), &sums);
+	assert_int_equal(sums.done_1m, 1);
+	assert_int_equal(sums.failed_1m, 1);
+	assert_int_equal(sums.done_1h, 1);
+	assert_int_equal(sums.failed_1h, 1);
+	assert_true(sums.run_ms_1h >= 4000 && sums.run_ms_1h < 6000);
+	/* a replay (engine_journal.c) applies again what was counted once */
+	e->replaying = true;
+	engine_worker_count(e, w, &w->held[0], true);
+	e->replaying = false;
+	assert_int_equal(w->done, 1);
+	assert_int_equal(w->q->done, 1);
+	/* the worker dies holding the third: lost, a failure of its queue */
+	engine_proc_exit(e, 4242, 9, false); /* not its pid: nothing */
+	assert_int_equal(w->q->failed, 1);
+	w->pid = 4242;
+	w->supervised = true;
+	engine_proc_exit(e, 4242, 9, false);
+	engine_commit(e);
+	engine_queue_sums(engine_queue(e, "default"), engine_now(), &sums);
+	assert_int_equal(sums.failed_1m, 2);
+	assert_int_equal(engine_queue(e, "default")->failed, 2);
+	engine_free(e);
+}
+
+/* Why a task waits (task show's "waiting"), and a ready step waiting past its timeout is stuck. */
+static void test_queue_waiting(void **state)
+{
+	struct engine *e = mk();
+	struct etask *t1, *t2;
+	struct worker *w;
+	char why[256], err[256];
+	json_t *req;
+
+	(void)state;
+	t1 = submit(e, "canc", "{}");
+	engine_commit(e);
+	assert_true(engine_queue_waiting(e, t1, why, sizeof(why)));
+	assert_string_equal(why, "no worker serves queue \"default\"");
+	assert_true(engine_queue_unserved(t1->q, why, sizeof(why)));
+	assert_string_equal(why, "no worker serves queue \"default\"; the task waits until one connects");
+	/* a worker of the queue that takes only handler steps */
+	req = json_pack("{s:s, s:[s], s:i}", "queue", "default", "handlers", "publish", "prefetch", 1);
+	w = engine_worker_hello(e, NULL, req, err, sizeof(err));
+	json_decref(req);
+	assert_non_null(w);
+	engine_commit(e);
+	assert_false(engine_queue_unserved(t1->q, why, sizeof(why)));
+	assert_true(engine_queue_waiting(e, t1, why, sizeof(why)));
+	assert_string_equal(why, "no worker of queue \"default\" runs command steps (step only)");
+	/* one that takes it, busy with t1: t2 waits behind it */
+	w = worker(e, 1);
+	engine_commit(e);
+	assert_false(engine_queue_waiting(e, t1, why, sizeof(why))); /* running: waits for nothing */
+	t2 = submit(e, "canc", "{}");
+	engine_commit(e);
+	assert_true(engine_queue_waiting(e, t2, why, sizeof(why)));
+	assert_string_equal(why, "1 worker busy; step only is #1 of 1 ready on queue \"default\"");
+	/* not stuck yet; past ENGINE_WAIT_STUCK_S (the type has no timeout) it is */
+	assert_false(engine_task_stuck_why(e, t2, why, sizeof(why)));
+	t2->row.created_at -= (ENGINE_WAIT_STUCK_S + 5) * 1000;
+	assert_true(engine_task_stuck_why(e, t2, why, sizeof(why)));
+	assert_non_null(strstr(why, "step only: waiting 60"));
+	assert_non_null(strstr(why,
+			       "(1 worker busy; step only is #1 of 1 ready on queue \"default\"), over its "
+			       "timeout of 600 s"));
 	engine_free(e);
 }
 
@@ -1513,6 +1624,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cleanup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lease_expiry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_check, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_worker_counters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_queue_waiting, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recurring, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_close_before_reap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_insert, setup, teardown),
