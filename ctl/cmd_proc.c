@@ -1,6 +1,6 @@
 /*
  * cmd_proc.c — process commands: status, start, stop, restart, signal, pid,
- * tail. Text and exit codes are supervisorctl 4.2.5's (DESIGN.md); the daemon
+ * tail, maintail, clear. Text and exit codes are supervisorctl 4.2.5's (DESIGN.md); the daemon
  * sends the words, these print them and pick the exit status.
  */
 #include <signal.h>
@@ -338,6 +338,86 @@ static int cmd_tail(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/* ---- maintail: the daemon's own log, as tail does a program's ---- */
+
+static void cmd_maintail_help(void)
+{
+	printf("maintail -f \tContinuous tail of supervisor main log file (Ctrl-C to exit)\n"
+	       "maintail -100\tlast 100 *bytes* of supervisord main log file\n"
+	       "maintail\tlast 1600 *bytes* of supervisor main log file\n\n");
+}
+
+static int cmd_maintail(struct ctl *c, int argc, char **argv)
+{
+	long long bytes = 1600;
+	bool follow = false;
+	json_t *req, *reply, *t;
+	int r;
+
+	if (argc > 2) {
+		printf("Error: too many arguments\n");
+		cmd_maintail_help();
+		return CTL_EXIT_ERROR;
+	}
+	if (argc == 2) {
+		char *end;
+
+		if (strcmp(argv[1], "-f") == 0)
+			follow = true;
+		else if (argv[1][0] == '-' && (bytes = strtoll(argv[1] + 1, &end, 10), end != argv[1] + 1) &&
+			 *end == '\0')
+			;
+		else {
+			printf("Error: bad argument %s\n", argv[1]);
+			return CTL_EXIT_ERROR;
+		}
+	}
+	req = json_pack("{s:I, s:b}", "bytes", (json_int_t)(bytes < 0 ? 0 : bytes), "follow", follow);
+	if (follow) {
+		signal(SIGINT, SIG_DFL); /* Ctrl-C leaves, as supervisorctl's */
+		r = ctl_stream(c, MSG_MAINTAIL, req, cmd_tail_data, c, &reply);
+	} else
+		r = ctl_request(c, MSG_MAINTAIL, req, &reply);
+	if (r < 0)
+		return CTL_EXIT_ERROR;
+	cmd_proc_json(c, reply);
+	if (r > 0) {
+		if (!c->json)
+			printf("supervisord: ERROR (%s)\n", ctl_error_text(reply));
+		json_decref(reply);
+		return CTL_EXIT_ERROR;
+	}
+	t = json_object_get(reply, "text");
+	if (!c->json && json_is_string(t)) {
+		fwrite(json_string_value(t), 1, json_string_length(t), stdout);
+		printf("\n");
+	}
+	json_decref(reply);
+	return CTL_EXIT_OK;
+}
+
+/* ---- clear: empty programs' logs ---- */
+
+static int cmd_clear(struct ctl *c, int argc, char **argv)
+{
+	json_t *reply;
+	int r, rc;
+
+	if (argc < 2) {
+		printf("Error: clear requires a process name\n");
+		printf("clear <name>\t\tClear a process' log files.\n"
+		       "clear <name> <name>\tClear multiple process' log files\n"
+		       "clear all\t\tClear all process' log files\n");
+		return CTL_EXIT_ERROR;
+	}
+	r = ctl_ask(c, MSG_CLEAR_LOG, cmd_proc_names(argc, argv, 1), &reply, CTL_EXIT_ERROR, CTL_EXIT_ERROR);
+	if (r != CTL_EXIT_OK)
+		return r;
+	rc = cmd_proc_results(c, reply, NULL, NULL);
+	json_decref(reply);
+	return rc;
+}
+
 const struct ctl_cmd proc_cmds[] = {
     {"status", NULL, "status [NAME|GROUP:*|all]...", "Get process status info", cmd_status},
     {"start", NULL, "start NAME|GROUP:*|all...", "Start processes (waits until RUNNING)", cmd_start},
@@ -346,5 +426,7 @@ const struct ctl_cmd proc_cmds[] = {
     {"signal", NULL, "signal SIG NAME|GROUP:*|all...", "Send a signal to processes", cmd_signal},
     {"pid", NULL, "pid [NAME...|all]", "Get the pid of the daemon or of processes", cmd_pid},
     {"tail", NULL, "tail [-f] [-BYTES] NAME [stdout|stderr]", "Show the end of a process log", cmd_tail},
+    {"maintail", NULL, "maintail [-f|-BYTES]", "Show the end of the daemon's own log", cmd_maintail},
+    {"clear", NULL, "clear NAME...|all", "Empty processes' stdout and stderr logs", cmd_clear},
     {NULL, NULL, NULL, NULL, NULL},
 };
