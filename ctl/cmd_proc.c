@@ -1,12 +1,14 @@
 /*
  * cmd_proc.c — process commands: status, start, stop, restart, signal, pid,
- * tail, maintail, clear. Text and exit codes are supervisorctl 4.2.5's (DESIGN.md); the daemon
+ * tail, maintail, clear, fg. Text and exit codes are supervisorctl 4.2.5's (DESIGN.md); the daemon
  * sends the words, these print them and pick the exit status.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -418,6 +420,91 @@ static int cmd_clear(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
+/* ---- fg: a running program's output live, until Ctrl-C or the end of stdin ---- */
+
+static volatile sig_atomic_t cmd_fg_interrupted;
+
+static void cmd_fg_sigint(int sig)
+{
+	(void)sig;
+	cmd_fg_interrupted = 1;
+}
+
+/*
+ * supervisorctl's checks and words; then a child follows the program's stdout (tail -f from now
+ * on) while this process reads stdin. taskvisord gives its programs /dev/null as stdin, so a line
+ * typed is not passed on: it is refused once with a note. Ctrl-C or EOF: "Exiting foreground".
+ */
+static int cmd_fg(struct ctl *c, int argc, char **argv)
+{
+	json_t *reply, *procs;
+	const char *st;
+	struct sigaction sa, old;
+	bool noted = false;
+	char *line = NULL;
+	size_t cap = 0;
+	pid_t child;
+	int r;
+
+	if (argc < 2) {
+		printf("ERROR: no process name supplied\n"
+		       "fg <process>\tConnect to a process in foreground mode\n\t\tCtrl-C to exit\n");
+		return CTL_EXIT_ERROR;
+	}
+	if (argc > 2) {
+		printf("ERROR: too many process names supplied\n");
+		return CTL_EXIT_ERROR;
+	}
+	r = ctl_request(c, MSG_STATUS, cmd_proc_names(argc, argv, 1), &reply);
+	if (r < 0)
+		return CTL_EXIT_ERROR;
+	procs = json_object_get(reply, "processes");
+	if (r > 0 || json_array_size(json_object_get(reply, "errors")) > 0 || json_array_size(procs) != 1) {
+		printf("ERROR: bad process name supplied\n");
+		json_decref(reply);
+		return CTL_EXIT_ERROR;
+	}
+	st = json_string_value(json_object_get(json_array_get(procs, 0), "statename"));
+	if (st == NULL || strcmp(st, "RUNNING") != 0) {
+		printf("ERROR: process not running\n");
+		json_decref(reply);
+		return CTL_EXIT_ERROR;
+	}
+	json_decref(reply);
+	printf("==> Press Ctrl-C to exit <==\n");
+	fflush(stdout);
+	ctl_disconnect(c); /* the child follows on its own connection */
+	child = fork();
+	if (child < 0) {
+		printf("ERROR: fork: %s\n", strerror(errno));
+		return CTL_EXIT_ERROR;
+	}
+	if (child == 0) {
+		json_t *req = json_pack("{s:s, s:s, s:I, s:b}", "name", argv[1], "stream", "stdout", "bytes",
+					(json_int_t)0, "follow", 1);
+		signal(SIGINT, SIG_DFL);
+		r = ctl_stream(c, MSG_TAIL, req, cmd_tail_data, c, &reply);
+		json_decref(reply);
+		_exit(r == 0 ? 0 : 1);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cmd_fg_sigint; /* no SA_RESTART: getline returns on Ctrl-C */
+	sigaction(SIGINT, &sa, &old);
+	cmd_fg_interrupted = 0;
+	while (!cmd_fg_interrupted && getline(&line, &cap, stdin) >= 0)
+		if (!noted) {
+			printf("(taskvisord gives its programs no stdin: input is not passed on)\n");
+			fflush(stdout);
+			noted = true;
+		}
+	free(line);
+	kill(child, SIGTERM);
+	waitpid(child, NULL, 0);
+	sigaction(SIGINT, &old, NULL);
+	printf("Exiting foreground\n");
+	return CTL_EXIT_OK;
+}
+
 const struct ctl_cmd proc_cmds[] = {
     {"status", NULL, "status [NAME|GROUP:*|all]...", "Get process status info", cmd_status},
     {"start", NULL, "start NAME|GROUP:*|all...", "Start processes (waits until RUNNING)", cmd_start},
@@ -428,5 +515,6 @@ const struct ctl_cmd proc_cmds[] = {
     {"tail", NULL, "tail [-f] [-BYTES] NAME [stdout|stderr]", "Show the end of a process log", cmd_tail},
     {"maintail", NULL, "maintail [-f|-BYTES]", "Show the end of the daemon's own log", cmd_maintail},
     {"clear", NULL, "clear NAME...|all", "Empty processes' stdout and stderr logs", cmd_clear},
+    {"fg", NULL, "fg NAME", "Show a running process's output live until Ctrl-C or EOF", cmd_fg},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -21,10 +21,12 @@
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: taskvisorctl [-c CONFIG | -s unix:///SOCKET] [--json] [--timeout SECS] [COMMAND [ARGS...]]\n"
+		"usage: taskvisorctl [-c CONFIG | -s unix:///SOCKET] [--json] [--timeout SECS] [COMMAND "
+		"[ARGS...]]\n"
 		"  -c, --configuration FILE  the daemon's configuration (default " DEFAULT_CONF ")\n"
 		"  -s, --serverurl URL       the daemon's socket: unix:///PATH or PATH (default: the\n"
-		"                            [unix_http_server] file of CONFIG, else " PROTO_DEFAULT_SOCKET ")\n"
+		"                            [unix_http_server] file of CONFIG, else " PROTO_DEFAULT_SOCKET
+		")\n"
 		"  -j, --json                print the daemon's JSON replies\n"
 		"  -t, --timeout SECS        give up when the daemon does not answer within SECS\n"
 		"                            (default 30; 0 = never). Commands that wait for\n"

@@ -812,7 +812,8 @@ static void handlers_tail(struct daemon *d, struct conn *c, json_t *req)
 }
 
 /* The last bytes of path as the reply, or with follow as DATA now and whenever it grows. */
-static void handlers_tail_file(struct daemon *d, struct conn *c, const char *path, long long bytes, bool follow)
+static void handlers_tail_file(struct daemon *d, struct conn *c, const char *path, long long bytes,
+			       bool follow)
 {
 	struct proc_tail *t;
 	json_t *text;
@@ -871,7 +872,8 @@ static void handlers_clear_one(json_t *results, struct proc *p)
 	enum sv_result r = proc_clear_logs(p);
 
 	handlers_sv_words(r, &status, &message);
-	json_array_append_new(results, handlers_result(p->fullname, status, r == SV_OK ? "cleared" : message));
+	json_array_append_new(results,
+			      handlers_result(p->fullname, status, r == SV_OK ? "cleared" : message));
 }
 
 /* {"names": [NAME...|"all"]} -> {"results": [...]}: each process's stdout and stderr logs emptied
@@ -901,8 +903,8 @@ static void handlers_clear(struct daemon *d, struct conn *c, json_t *req)
 		}
 		p = strchr(name, '*') != NULL ? NULL : sv_find(d->sv, name);
 		if (p == NULL)
-			json_array_append_new(results, handlers_result(name, "no_such_process",
-								       "ERROR (no such process)"));
+			json_array_append_new(
+			    results, handlers_result(name, "no_such_process", "ERROR (no such process)"));
 		else
 			handlers_clear_one(results, p);
 	}
@@ -1109,8 +1111,8 @@ static void handlers_add(struct daemon *d, struct conn *c, json_t *req)
 	if (d->shutting_down) {
 		results = json_array();
 		for (size_t k = 0; k < nn; k++)
-			json_array_append_new(results,
-					      handlers_result(names[k], "shutting_down", "ERROR: shutting down"));
+			json_array_append_new(
+			    results, handlers_result(names[k], "shutting_down", "ERROR: shutting down"));
 		free(names);
 		conn_reply_ok(c, json_pack("{s:o}", "results", results));
 		return;
@@ -1126,8 +1128,9 @@ static void handlers_add(struct daemon *d, struct conn *c, json_t *req)
 	results = json_array();
 	for (size_t k = 0; k < nn; k++) {
 		if (sv_group(d->sv, names[k], &np) != NULL && np > 0)
-			json_array_append_new(results, handlers_result(names[k], "already_added",
-								       "ERROR: process group already active"));
+			json_array_append_new(results,
+					      handlers_result(names[k], "already_added",
+							      "ERROR: process group already active"));
 		else if (!handlers_strv_has(diff.added, names[k]))
 			json_array_append_new(results, handlers_result(names[k], "no_such_group",
 								       "ERROR: no such process/group"));
@@ -1167,8 +1170,9 @@ static void handlers_remove(struct daemon *d, struct conn *c, json_t *req)
 		const char *status, *message;
 
 		handlers_sv_words(r, &status, &message);
-		json_array_append_new(results, handlers_result(names[k], status,
-							       r == SV_OK ? "removed process group" : message));
+		json_array_append_new(
+		    results,
+		    handlers_result(names[k], status, r == SV_OK ? "removed process group" : message));
 	}
 	free(names);
 	conn_reply_ok(c, json_pack("{s:o}", "results", results));

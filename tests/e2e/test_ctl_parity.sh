@@ -93,6 +93,24 @@ assert_eq "$out" "web: added process group" "add"
 assert_eq "$rc" 0 "add exit"
 wait_state web RUNNING
 
+# fg: the output live until EOF on stdin (Ctrl-C too); a line typed is not passed on (no stdin)
+tv_program talker <<EOF2
+[program:talker]
+command = sh -c 'while :; do echo tick; sleep 0.2; done'
+startsecs = 0
+EOF2
+ctl update >/dev/null
+wait_state talker RUNNING
+out=$( (sleep 1; echo hello) | ctl fg talker); rc=$?
+assert_contains "$out" "==> Press Ctrl-C to exit <==" "fg banner"
+assert_contains "$out" "tick" "fg shows the output live"
+assert_contains "$out" "input is not passed on" "fg says stdin is not passed"
+assert_contains "$out" "Exiting foreground" "fg ends at EOF"
+assert_eq "$rc" 0 "fg exit"
+ctl stop idle >/dev/null
+out=$(ctl fg idle); rc=$?
+assert_eq "$out" "ERROR: process not running" "fg stopped"
+
 # quit/exit alone do nothing (an empty line, exit 0)
 assert_eq "$(ctl quit; echo "rc=$?")" "$(printf '\nrc=0')" "quit alone"
 assert_eq "$(ctl exit; echo "rc=$?")" "$(printf '\nrc=0')" "exit alone"

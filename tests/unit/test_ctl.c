@@ -107,7 +107,8 @@ static void test_no_answer_times_out(void **state)
 
 static void test_connect_words(void **state)
 {
-	struct ctl c = {.conf_path = "/x", .socket_path = "/nonexistent/dir/tv.sock", .timeout = CTL_DEFAULT_TIMEOUT};
+	struct ctl c = {
+	    .conf_path = "/x", .socket_path = "/nonexistent/dir/tv.sock", .timeout = CTL_DEFAULT_TIMEOUT};
 	char err[256];
 
 	(void)state;
@@ -159,12 +160,9 @@ static void test_split(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_find),
-	    cmocka_unit_test(test_exact),
-	    cmocka_unit_test(test_set_socket),
-	    cmocka_unit_test(test_split),
-	    cmocka_unit_test(test_connect_words),
-	    cmocka_unit_test(test_no_answer_times_out),
+	    cmocka_unit_test(test_find),	  cmocka_unit_test(test_exact),
+	    cmocka_unit_test(test_set_socket),	  cmocka_unit_test(test_split),
+	    cmocka_unit_test(test_connect_words), cmocka_unit_test(test_no_answer_times_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
