@@ -385,7 +385,7 @@ static int cmd_maintail(struct ctl *c, int argc, char **argv)
 	cmd_proc_json(c, reply);
 	if (r > 0) {
 		if (!c->json)
-			printf("supervisord: ERROR (%s)\n", ctl_error_text(reply));
+			printf("taskvisord: ERROR (%s)\n", ctl_error_text(reply));
 		json_decref(reply);
 		return CTL_EXIT_ERROR;
 	}
@@ -431,9 +431,10 @@ static void cmd_fg_sigint(int sig)
 }
 
 /*
- * supervisorctl's checks and words; then a child follows the program's stdout (tail -f from now
- * on) while this process reads stdin. taskvisord gives its programs /dev/null as stdin, so a line
- * typed is not passed on: it is refused once with a note. Ctrl-C or EOF: "Exiting foreground".
+ * supervisorctl's checks and words; then two children follow the program's stdout and stderr
+ * (tail -f from now on, both to stdout, as supervisorctl's fgthread) while this process reads stdin.
+ * taskvisord gives its programs /dev/null as stdin, so a line typed is not passed on: it is refused once with
+ * a note. Ctrl-C or EOF: "Exiting foreground".
  */
 static int cmd_fg(struct ctl *c, int argc, char **argv)
 {
@@ -443,7 +444,7 @@ static int cmd_fg(struct ctl *c, int argc, char **argv)
 	bool noted = false;
 	char *line = NULL;
 	size_t cap = 0;
-	pid_t child;
+	pid_t child[2] = {-1, -1};
 	int r;
 
 	if (argc < 2) {
@@ -473,19 +474,23 @@ static int cmd_fg(struct ctl *c, int argc, char **argv)
 	json_decref(reply);
 	printf("==> Press Ctrl-C to exit <==\n");
 	fflush(stdout);
-	ctl_disconnect(c); /* the child follows on its own connection */
-	child = fork();
-	if (child < 0) {
-		printf("ERROR: fork: %s\n", strerror(errno));
-		return CTL_EXIT_ERROR;
-	}
-	if (child == 0) {
-		json_t *req = json_pack("{s:s, s:s, s:I, s:b}", "name", argv[1], "stream", "stdout", "bytes",
-					(json_int_t)0, "follow", 1);
-		signal(SIGINT, SIG_DFL);
-		r = ctl_stream(c, MSG_TAIL, req, cmd_tail_data, c, &reply);
-		json_decref(reply);
-		_exit(r == 0 ? 0 : 1);
+	ctl_disconnect(c); /* each child follows on its own connection */
+	for (int k = 0; k < 2; k++) {
+		child[k] = fork();
+		if (child[k] < 0) {
+			printf("ERROR: fork: %s\n", strerror(errno));
+			break;
+		}
+		if (child[k] == 0) {
+			json_t *req =
+			    json_pack("{s:s, s:s, s:I, s:b}", "name", argv[1], "stream",
+				      k == 0 ? "stdout" : "stderr", "bytes", (json_int_t)0, "follow", 1);
+			signal(SIGINT, SIG_DFL);
+			/* an error reply (stderr redirected: no log of its own) ends it quietly */
+			r = ctl_stream(c, MSG_TAIL, req, cmd_tail_data, c, &reply);
+			json_decref(reply);
+			_exit(r == 0 ? 0 : 1);
+		}
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = cmd_fg_sigint; /* no SA_RESTART: getline returns on Ctrl-C */
@@ -498,8 +503,11 @@ static int cmd_fg(struct ctl *c, int argc, char **argv)
 			noted = true;
 		}
 	free(line);
-	kill(child, SIGTERM);
-	waitpid(child, NULL, 0);
+	for (int k = 0; k < 2; k++)
+		if (child[k] > 0) {
+			kill(child[k], SIGTERM);
+			waitpid(child[k], NULL, 0);
+		}
 	sigaction(SIGINT, &old, NULL);
 	printf("Exiting foreground\n");
 	return CTL_EXIT_OK;

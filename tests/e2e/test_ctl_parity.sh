@@ -96,7 +96,7 @@ wait_state web RUNNING
 # fg: the output live until EOF on stdin (Ctrl-C too); a line typed is not passed on (no stdin)
 tv_program talker <<EOF2
 [program:talker]
-command = sh -c 'while :; do echo tick; sleep 0.2; done'
+command = sh -c 'while :; do echo tick; echo tock >&2; sleep 0.2; done'
 startsecs = 0
 EOF2
 ctl update >/dev/null
@@ -104,6 +104,7 @@ wait_state talker RUNNING
 out=$( (sleep 1; echo hello) | ctl fg talker); rc=$?
 assert_contains "$out" "==> Press Ctrl-C to exit <==" "fg banner"
 assert_contains "$out" "tick" "fg shows the output live"
+assert_contains "$out" "tock" "fg shows stderr too"
 assert_contains "$out" "input is not passed on" "fg says stdin is not passed"
 assert_contains "$out" "Exiting foreground" "fg ends at EOF"
 assert_eq "$rc" 0 "fg exit"
