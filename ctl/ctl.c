@@ -118,7 +118,9 @@ int ctl_set_socket(struct ctl *c, const char *url)
 
 	if (strncmp(url, "unix://", 7) == 0)
 		url += 7;
-	else if (strstr(url, "://") != NULL || url[0] == '\0') {
+	else if (strstr(url, "://") != NULL)
+		url = "";
+	if (url[0] == '\0') {
 		printf("ERROR: url must be unix:///path or a path\n");
 		return -1;
 	}

@@ -139,6 +139,7 @@ static void test_set_socket(void **state)
 	assert_int_equal(ctl_set_socket(&c, "/run/b.sock"), 0);
 	assert_string_equal(c.socket_path, "/run/b.sock");
 	assert_int_equal(ctl_set_socket(&c, "http://localhost:9001"), -1);
+	assert_int_equal(ctl_set_socket(&c, "unix://"), -1);
 	assert_string_equal(c.socket_path, "/run/b.sock");
 	ctl_free(&c);
 }
