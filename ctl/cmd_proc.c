@@ -249,6 +249,64 @@ static int cmd_pid(struct ctl *c, int argc, char **argv)
 
 /* ---- tail ---- */
 
+static volatile sig_atomic_t cmd_proc_interrupted; /* Ctrl-C while the shell waits (fg, a follow) */
+
+static void cmd_proc_sigint(int sig)
+{
+	(void)sig;
+	cmd_proc_interrupted = 1;
+}
+
+/* Catch Ctrl-C into cmd_proc_interrupted (no SA_RESTART: a blocking call returns EINTR). */
+static void cmd_proc_catch_sigint(struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cmd_proc_sigint;
+	cmd_proc_interrupted = 0;
+	sigaction(SIGINT, &sa, old);
+}
+
+/*
+ * In the shell a follow (tail -f, maintail -f) runs in a child, so that Ctrl-C ends it and the
+ * prompt comes back, as in supervisorctl's shell; alone, Ctrl-C ends taskvisorctl. The child's
+ * exit status is the command's.
+ */
+static int cmd_proc_follow_child(struct ctl *c, int argc, char **argv,
+				 int (*exec)(struct ctl *c, int argc, char **argv))
+{
+	struct sigaction old;
+	pid_t pid;
+	int st = 0;
+
+	fflush(stdout);
+	ctl_disconnect(c); /* the child follows on its own connection */
+	pid = fork();
+	if (pid < 0) {
+		printf("ERROR: fork: %s\n", strerror(errno));
+		return CTL_EXIT_ERROR;
+	}
+	if (pid == 0) {
+		c->interactive = false;
+		st = exec(c, argc, argv);
+		fflush(stdout);
+		_exit(st);
+	}
+	cmd_proc_catch_sigint(&old);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno == EINTR && cmd_proc_interrupted)
+			kill(pid, SIGTERM);
+		else if (errno != EINTR)
+			break;
+	sigaction(SIGINT, &old, NULL);
+	if (cmd_proc_interrupted) {
+		printf("\n");
+		return CTL_EXIT_OK;
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : CTL_EXIT_ERROR;
+}
+
 static void cmd_tail_help(void)
 {
 	printf("tail [-f] <name> [stdout|stderr] (default stdout)\n"
@@ -283,6 +341,9 @@ static int cmd_tail(struct ctl *c, int argc, char **argv)
 	json_t *req, *reply, *t;
 	int npos = 0, r;
 
+	for (int i = 1; c->interactive && i < argc; i++)
+		if (strcmp(argv[i], "-f") == 0)
+			return cmd_proc_follow_child(c, argc, argv, cmd_tail);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-f") == 0)
 			follow = true;
@@ -364,6 +425,8 @@ static int cmd_maintail(struct ctl *c, int argc, char **argv)
 	if (argc == 2) {
 		char *end;
 
+		if (strcmp(argv[1], "-f") == 0 && c->interactive)
+			return cmd_proc_follow_child(c, argc, argv, cmd_maintail);
 		if (strcmp(argv[1], "-f") == 0)
 			follow = true;
 		else if (argv[1][0] == '-' && (bytes = strtoll(argv[1] + 1, &end, 10), end != argv[1] + 1) &&
@@ -422,14 +485,6 @@ static int cmd_clear(struct ctl *c, int argc, char **argv)
 
 /* ---- fg: a running program's output live, until Ctrl-C or the end of stdin ---- */
 
-static volatile sig_atomic_t cmd_fg_interrupted;
-
-static void cmd_fg_sigint(int sig)
-{
-	(void)sig;
-	cmd_fg_interrupted = 1;
-}
-
 /*
  * supervisorctl's checks and words; then two children follow the program's stdout and stderr
  * (tail -f from now on, both to stdout, as supervisorctl's fgthread) while this process reads stdin.
@@ -440,7 +495,7 @@ static int cmd_fg(struct ctl *c, int argc, char **argv)
 {
 	json_t *reply, *procs;
 	const char *st;
-	struct sigaction sa, old;
+	struct sigaction old;
 	bool noted = false;
 	char *line = NULL;
 	size_t cap = 0;
@@ -492,17 +547,15 @@ static int cmd_fg(struct ctl *c, int argc, char **argv)
 			_exit(r == 0 ? 0 : 1);
 		}
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = cmd_fg_sigint; /* no SA_RESTART: getline returns on Ctrl-C */
-	sigaction(SIGINT, &sa, &old);
-	cmd_fg_interrupted = 0;
-	while (!cmd_fg_interrupted && getline(&line, &cap, stdin) >= 0)
+	cmd_proc_catch_sigint(&old); /* getline returns on Ctrl-C */
+	while (!cmd_proc_interrupted && getline(&line, &cap, stdin) >= 0)
 		if (!noted) {
 			printf("(taskvisord gives its programs no stdin: input is not passed on)\n");
 			fflush(stdout);
 			noted = true;
 		}
 	free(line);
+	clearerr(stdin); /* after Ctrl-C the shell reads on */
 	for (int k = 0; k < 2; k++)
 		if (child[k] > 0) {
 			kill(child[k], SIGTERM);

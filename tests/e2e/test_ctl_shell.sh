@@ -30,6 +30,13 @@ out=$(printf 'open unix:///nonexistent/tv.sock\nopen unix://%s/tv.sock\nopen htt
 assert_contains "$out" "unix:///nonexistent/tv.sock no such file" "open: unreachable"
 assert_eq "$(echo "$out" | grep -c "^$row")" 1 "open unix://: status of the new daemon"
 assert_contains "$out" "ERROR: url must be unix:///path or a path" "open http refused"
+# In the shell Ctrl-C ends a tail -f (or maintail -f) and the shell reads on, as supervisorctl's
+{ echo 'tail -f sh1'; sleep 1.5; echo version; } | "$TVCTL" -c "$T/taskvisord.conf" >"$T/intr.out" 2>&1 &
+spid=$!
+wait_for 10 grep -q "MSG_TAIL from pid" "$T/taskvisord.log" || fail "tail -f in the shell did not start"
+kill -INT "$spid"
+wait_for 10 sh -c "! kill -0 $spid" || fail "the shell did not end after tail -f was interrupted"
+assert_contains "$(cat "$T/intr.out")" "$(ctl version)" "the shell read on after Ctrl-C in tail -f"
 out=$(ctl s); rc=$?
 assert_eq "$out" "*** Unknown syntax: s" "prefix refused"
 assert_eq "$rc" 1 "unknown exit"
