@@ -46,8 +46,8 @@ LDFLAGS += -Wl,--as-needed
 
 # Debian packages the build and the tests need (installed by `make deps` when missing).
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
-            libjansson-dev uuid-dev libcmocka-dev
-DEB_TEST  = sqlite3 python3 procps tzdata util-linux
+            libjansson-dev uuid-dev libcmocka-dev libedit-dev
+DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor
 DEB_BENCH = supervisor hyperfine strace
 DEB_FUZZ  = clang
 
@@ -151,9 +151,10 @@ $(BUILD)/bin/taskvisord: $(BUILD)/supervisord/main.o $(BUILD)/libtvd.a $(BUILD)/
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Only taskvisorctl links libedit (its shell's line editing, history and completion).
 $(BUILD)/bin/taskvisorctl: $(CTL_OBJS) $(BUILD)/libtv.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ledit
 
 $(BUILD)/bin/%: $(BUILD)/services/%.o $(BUILD)/libtv.a
 	@mkdir -p $(@D)
@@ -179,6 +180,8 @@ $(BUILD)/tests/test_engine $(BUILD)/tests/test_engine_queue $(BUILD)/tests/test_
 $(BUILD)/tests/test_proc $(BUILD)/tests/test_proc_live: $(PROC_OBJS)
 $(BUILD)/tests/test_memcg: $(BUILD)/supervisord/proc/memcg.o
 $(BUILD)/tests/test_readiness: $(BUILD)/supervisord/proc/readiness.o
+$(BUILD)/tests/test_shell: $(filter-out $(BUILD)/ctl/main.o,$(CTL_OBJS))
+$(BUILD)/tests/test_shell: LDLIBS += -ledit
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtv.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libtv.a $(LDLIBS) $(SYSTEMD_LIBS) -lcmocka

@@ -1,6 +1,7 @@
 /*
- * cmd_misc.c — daemon-wide commands: avail, reread, update, reload, shutdown,
- * ping, version, reopen-logs, help. supervisorctl 4.2.5's words and exit codes.
+ * cmd_misc.c — daemon-wide commands: avail, reread, update, add, remove,
+ * reload, shutdown, ping, version, reopen-logs, help, and the shell's own
+ * (quit, exit, open). supervisorctl 4.2.5's words and exit codes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,28 +242,172 @@ static int cmd_reopen_logs(struct ctl *c, int argc, char **argv)
 	return cmd_misc_ack(c, argc, argv, MSG_REOPEN_LOGS, "Reopened log files");
 }
 
+/* supervisorctl 4.2.5's help texts (its help_NAME methods), word for word. */
+static const struct {
+	const char *name, *text;
+} cmd_help_texts[] = {
+    {"add", "add <name> [...]\tActivates any updates in config for process/group"},
+    {"avail", "avail\t\t\tDisplay all configured processes"},
+    {"clear", "clear <name>\t\tClear a process' log files.\n"
+	      "clear <name> <name>\tClear multiple process' log files\n"
+	      "clear all\t\tClear all process' log files"},
+    {"exit", "exit\tExit the supervisor shell."},
+    {"fg", "fg <process>\tConnect to a process in foreground mode\n\t\tCtrl-C to exit"},
+    {"help", "help\t\tPrint a list of available actions\nhelp <action>\tPrint help for <action>"},
+    {"maintail", "maintail -f \tContinuous tail of supervisor main log file (Ctrl-C to exit)\n"
+		 "maintail -100\tlast 100 *bytes* of supervisord main log file\n"
+		 "maintail\tlast 1600 *bytes* of supervisor main log file\n"},
+    {"open", "open <url>\tConnect to a remote supervisord process.\n"
+	     "\t\t(for UNIX domain socket, use unix:///socket/path)"},
+    {"pid", "pid\t\t\tGet the PID of supervisord.\n"
+	    "pid <name>\t\tGet the PID of a single child process by name.\n"
+	    "pid all\t\t\tGet the PID of every child process, one per line."},
+    {"quit", "quit\tExit the supervisor shell."},
+    {"reload", "reload \t\tRestart the remote supervisord."},
+    {"remove", "remove <name> [...]\tRemoves process/group from active config"},
+    {"reread", "reread \t\t\tReload the daemon's configuration files without add/remove"},
+    {"restart", "restart <name>\t\tRestart a process\n"
+		"restart <gname>:*\tRestart all processes in a group\n"
+		"restart <name> <name>\tRestart multiple processes or groups\n"
+		"restart all\t\tRestart all processes\n"
+		"Note: restart does not reread config files. For that, see reread and update."},
+    {"shutdown", "shutdown \tShut the remote supervisord down."},
+    {"signal", "signal <signal name> <name>\t\tSignal a process\n"
+	       "signal <signal name> <gname>:*\t\tSignal all processes in a group\n"
+	       "signal <signal name> <name> <name>\tSignal multiple processes or groups\n"
+	       "signal <signal name> all\t\tSignal all processes"},
+    {"start", "start <name>\t\tStart a process\n"
+	      "start <gname>:*\t\tStart all processes in a group\n"
+	      "start <name> <name>\tStart multiple processes or groups\n"
+	      "start all\t\tStart all processes"},
+    {"status", "status <name>\t\tGet status for a single process\n"
+	       "status <gname>:*\tGet status for all processes in a group\n"
+	       "status <name> <name>\tGet status for multiple named processes\n"
+	       "status\t\t\tGet all process status info"},
+    {"stop", "stop <name>\t\tStop a process\n"
+	     "stop <gname>:*\t\tStop all processes in a group\n"
+	     "stop <name> <name>\tStop multiple processes or groups\n"
+	     "stop all\t\tStop all processes"},
+    {"tail", "tail [-f] <name> [stdout|stderr] (default stdout)\n"
+	     "Ex:\n"
+	     "tail -f <name>\t\tContinuous tail of named process stdout\n"
+	     "\t\t\tCtrl-C to exit.\n"
+	     "tail -100 <name>\tlast 100 *bytes* of process stdout\n"
+	     "tail <name> stderr\tlast 1600 *bytes* of process stderr"},
+    {"update", "update\t\t\tReload config and add/remove as necessary, and will restart affected programs\n"
+	       "update all\t\tReload config and add/remove as necessary, and will restart affected programs\n"
+	       "update <gname> [...]\tUpdate specific groups"},
+    {"version", "version\t\t\tShow the version of the remote supervisord process"},
+};
+
+/* help [COMMAND]: always exit 0, as supervisorctl ("*** No help on X" for an unknown one). Where
+ * supervisorctl has the command, its text; else our usage line and summary. */
 static int cmd_help(struct ctl *c, int argc, char **argv)
 {
-	const struct ctl_cmd *const tables[] = {proc_cmds, misc_cmds, task_cmds, worker_cmds, NULL};
 	const struct ctl_cmd *cmd;
-	bool ambiguous;
 
 	(void)c;
 	if (argc > 1) {
-		cmd = ctl_cmd_find(tables, argv[1], &ambiguous);
+		cmd = ctl_cmd_exact(ctl_tables, argv[1]);
 		if (cmd == NULL) {
 			printf("*** No help on %s\n", argv[1]);
-			return CTL_EXIT_ERROR;
+			return CTL_EXIT_OK;
 		}
+		for (size_t i = 0; i < sizeof(cmd_help_texts) / sizeof(cmd_help_texts[0]); i++)
+			if (strcmp(cmd_help_texts[i].name, cmd->name) == 0) {
+				printf("%s\n", cmd_help_texts[i].text);
+				return CTL_EXIT_OK;
+			}
 		printf("%s\n\t%s\n", cmd->usage, cmd->help);
 		return CTL_EXIT_OK;
 	}
 	printf("\ncommands (type help <topic>):\n=============================\n");
-	for (size_t t = 0; tables[t] != NULL; t++)
-		for (cmd = tables[t]; cmd->name != NULL; cmd++)
+	for (size_t t = 0; ctl_tables[t] != NULL; t++)
+		for (cmd = ctl_tables[t]; cmd->name != NULL; cmd++)
 			printf("  %-40s %s\n", cmd->usage, cmd->help);
-	printf("  %-40s %s\n\n", "exit|quit", "Leave the shell");
+	printf("\n");
 	return CTL_EXIT_OK;
+}
+
+/* ---- the shell's own: quit, exit, open ---- */
+
+/* quit, exit: the shell ends (alone: nothing to do; supervisorctl prints an empty line). */
+static int cmd_quit(struct ctl *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (!c->interactive)
+		printf("\n");
+	c->quit = true;
+	return CTL_EXIT_OK;
+}
+
+/* open unix:///path: talk to that daemon from now on, and show its status. */
+static int cmd_open(struct ctl *c, int argc, char **argv)
+{
+	char *status[] = {"status", NULL};
+
+	if (argc != 2) {
+		printf("ERROR: url must be unix:///path or a path\n");
+		return CTL_EXIT_ERROR;
+	}
+	if (ctl_set_socket(c, argv[1]) < 0)
+		return CTL_EXIT_ERROR;
+	ctl_run(c, 1, status);
+	return CTL_EXIT_OK; /* supervisorctl keeps the exit status of before */
+}
+
+/* ---- add, remove: a group of the config becomes active, or leaves ---- */
+
+static int cmd_group_result(struct ctl *c, const char *name, const char *status, const char *msg, void *arg)
+{
+	(void)arg;
+	if (strcmp(status, "ok") == 0) {
+		if (!c->json)
+			printf("%s: %s\n", name, msg);
+		return CTL_EXIT_OK;
+	}
+	if (c->json)
+		return strcmp(status, "already_added") == 0 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
+	if (strcmp(status, "already_added") == 0) {
+		printf("ERROR: process group already active\n");
+		return CTL_EXIT_OK; /* supervisorctl: not a failure */
+	}
+	if (strcmp(status, "shutting_down") == 0)
+		printf("ERROR: shutting down\n");
+	else if (strcmp(status, "still_running") == 0)
+		printf("ERROR: process/group still running: %s\n", name);
+	else if (strcmp(status, "no_such_group") == 0)
+		printf("ERROR: no such process/group: %s\n", name);
+	else
+		printf("ERROR: %s: %s\n", name, msg);
+	return CTL_EXIT_ERROR;
+}
+
+static int cmd_group_change(struct ctl *c, int argc, char **argv, uint32_t type)
+{
+	json_t *names = json_array(), *reply;
+	int rc;
+
+	if (argc < 2)
+		return CTL_EXIT_OK; /* supervisorctl: nothing named, nothing done */
+	for (int k = 1; k < argc; k++)
+		json_array_append_new(names, json_string(argv[k]));
+	if (cmd_misc_ask(c, type, json_pack("{s:o}", "names", names), &reply) != CTL_EXIT_OK)
+		return CTL_EXIT_ERROR;
+	rc = ctl_results(c, reply, cmd_group_result, NULL);
+	json_decref(reply);
+	return rc;
+}
+
+static int cmd_add(struct ctl *c, int argc, char **argv)
+{
+	return cmd_group_change(c, argc, argv, MSG_ADD_GROUP);
+}
+
+static int cmd_remove(struct ctl *c, int argc, char **argv)
+{
+	return cmd_group_change(c, argc, argv, MSG_REMOVE_GROUP);
 }
 
 const struct ctl_cmd misc_cmds[] = {
@@ -275,6 +420,11 @@ const struct ctl_cmd misc_cmds[] = {
     {"ping", NULL, "ping", "Check the daemon (and its database and workers)", cmd_ping},
     {"version", NULL, "version", "Show the daemon's version", cmd_version},
     {"reopen-logs", NULL, "reopen-logs", "Reopen the daemon's and the processes' log files", cmd_reopen_logs},
-    {"help", "?", "help [COMMAND]", "Show commands, or one command's usage", cmd_help},
+    {"add", NULL, "add GROUP...", "Activate a group of the config that is not running yet", cmd_add},
+    {"remove", NULL, "remove GROUP...", "Take a stopped group out of the running set", cmd_remove},
+    {"open", NULL, "open unix:///PATH", "Talk to the daemon at another socket (shell)", cmd_open},
+    {"help", "?", "help [COMMAND]", "Show commands, or one command's help", cmd_help},
+    {"quit", NULL, "quit", "Leave the shell", cmd_quit},
+    {"exit", NULL, "exit", "Leave the shell", cmd_quit},
     {NULL, NULL, NULL, NULL, NULL},
 };

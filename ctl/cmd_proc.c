@@ -1,12 +1,14 @@
 /*
  * cmd_proc.c — process commands: status, start, stop, restart, signal, pid,
- * tail. Text and exit codes are supervisorctl 4.2.5's (DESIGN.md); the daemon
+ * tail, maintail, clear, fg. Text and exit codes are supervisorctl 4.2.5's (DESIGN.md); the daemon
  * sends the words, these print them and pick the exit status.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -247,6 +249,64 @@ static int cmd_pid(struct ctl *c, int argc, char **argv)
 
 /* ---- tail ---- */
 
+static volatile sig_atomic_t cmd_proc_interrupted; /* Ctrl-C while the shell waits (fg, a follow) */
+
+static void cmd_proc_sigint(int sig)
+{
+	(void)sig;
+	cmd_proc_interrupted = 1;
+}
+
+/* Catch Ctrl-C into cmd_proc_interrupted (no SA_RESTART: a blocking call returns EINTR). */
+static void cmd_proc_catch_sigint(struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cmd_proc_sigint;
+	cmd_proc_interrupted = 0;
+	sigaction(SIGINT, &sa, old);
+}
+
+/*
+ * In the shell a follow (tail -f, maintail -f) runs in a child, so that Ctrl-C ends it and the
+ * prompt comes back, as in supervisorctl's shell; alone, Ctrl-C ends taskvisorctl. The child's
+ * exit status is the command's.
+ */
+static int cmd_proc_follow_child(struct ctl *c, int argc, char **argv,
+				 int (*exec)(struct ctl *c, int argc, char **argv))
+{
+	struct sigaction old;
+	pid_t pid;
+	int st = 0;
+
+	fflush(stdout);
+	ctl_disconnect(c); /* the child follows on its own connection */
+	pid = fork();
+	if (pid < 0) {
+		printf("ERROR: fork: %s\n", strerror(errno));
+		return CTL_EXIT_ERROR;
+	}
+	if (pid == 0) {
+		c->interactive = false;
+		st = exec(c, argc, argv);
+		fflush(stdout);
+		_exit(st);
+	}
+	cmd_proc_catch_sigint(&old);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno == EINTR && cmd_proc_interrupted)
+			kill(pid, SIGTERM);
+		else if (errno != EINTR)
+			break;
+	sigaction(SIGINT, &old, NULL);
+	if (cmd_proc_interrupted) {
+		printf("\n");
+		return CTL_EXIT_OK;
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : CTL_EXIT_ERROR;
+}
+
 static void cmd_tail_help(void)
 {
 	printf("tail [-f] <name> [stdout|stderr] (default stdout)\n"
@@ -281,6 +341,9 @@ static int cmd_tail(struct ctl *c, int argc, char **argv)
 	json_t *req, *reply, *t;
 	int npos = 0, r;
 
+	for (int i = 1; c->interactive && i < argc; i++)
+		if (strcmp(argv[i], "-f") == 0)
+			return cmd_proc_follow_child(c, argc, argv, cmd_tail);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-f") == 0)
 			follow = true;
@@ -338,6 +401,171 @@ static int cmd_tail(struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/* ---- maintail: the daemon's own log, as tail does a program's ---- */
+
+static void cmd_maintail_help(void)
+{
+	printf("maintail -f \tContinuous tail of supervisor main log file (Ctrl-C to exit)\n"
+	       "maintail -100\tlast 100 *bytes* of supervisord main log file\n"
+	       "maintail\tlast 1600 *bytes* of supervisor main log file\n\n");
+}
+
+static int cmd_maintail(struct ctl *c, int argc, char **argv)
+{
+	long long bytes = 1600;
+	bool follow = false;
+	json_t *req, *reply, *t;
+	int r;
+
+	if (argc > 2) {
+		printf("Error: too many arguments\n");
+		cmd_maintail_help();
+		return CTL_EXIT_ERROR;
+	}
+	if (argc == 2) {
+		char *end;
+
+		if (strcmp(argv[1], "-f") == 0 && c->interactive)
+			return cmd_proc_follow_child(c, argc, argv, cmd_maintail);
+		if (strcmp(argv[1], "-f") == 0)
+			follow = true;
+		else if (argv[1][0] == '-' && (bytes = strtoll(argv[1] + 1, &end, 10), end != argv[1] + 1) &&
+			 *end == '\0')
+			;
+		else {
+			printf("Error: bad argument %s\n", argv[1]);
+			return CTL_EXIT_ERROR;
+		}
+	}
+	req = json_pack("{s:I, s:b}", "bytes", (json_int_t)(bytes < 0 ? 0 : bytes), "follow", follow);
+	if (follow) {
+		signal(SIGINT, SIG_DFL); /* Ctrl-C leaves, as supervisorctl's */
+		r = ctl_stream(c, MSG_MAINTAIL, req, cmd_tail_data, c, &reply);
+	} else
+		r = ctl_request(c, MSG_MAINTAIL, req, &reply);
+	if (r < 0)
+		return CTL_EXIT_ERROR;
+	cmd_proc_json(c, reply);
+	if (r > 0) {
+		if (!c->json)
+			printf("taskvisord: ERROR (%s)\n", ctl_error_text(reply));
+		json_decref(reply);
+		return CTL_EXIT_ERROR;
+	}
+	t = json_object_get(reply, "text");
+	if (!c->json && json_is_string(t)) {
+		fwrite(json_string_value(t), 1, json_string_length(t), stdout);
+		printf("\n");
+	}
+	json_decref(reply);
+	return CTL_EXIT_OK;
+}
+
+/* ---- clear: empty programs' logs ---- */
+
+static int cmd_clear(struct ctl *c, int argc, char **argv)
+{
+	json_t *reply;
+	int r, rc;
+
+	if (argc < 2) {
+		printf("Error: clear requires a process name\n");
+		printf("clear <name>\t\tClear a process' log files.\n"
+		       "clear <name> <name>\tClear multiple process' log files\n"
+		       "clear all\t\tClear all process' log files\n");
+		return CTL_EXIT_ERROR;
+	}
+	r = ctl_ask(c, MSG_CLEAR_LOG, cmd_proc_names(argc, argv, 1), &reply, CTL_EXIT_ERROR, CTL_EXIT_ERROR);
+	if (r != CTL_EXIT_OK)
+		return r;
+	rc = cmd_proc_results(c, reply, NULL, NULL);
+	json_decref(reply);
+	return rc;
+}
+
+/* ---- fg: a running program's output live, until Ctrl-C or the end of stdin ---- */
+
+/*
+ * supervisorctl's checks and words; then two children follow the program's stdout and stderr
+ * (tail -f from now on, both to stdout, as supervisorctl's fgthread) while this process reads stdin.
+ * taskvisord gives its programs /dev/null as stdin, so a line typed is not passed on: it is refused once with
+ * a note. Ctrl-C or EOF: "Exiting foreground".
+ */
+static int cmd_fg(struct ctl *c, int argc, char **argv)
+{
+	json_t *reply, *procs;
+	const char *st;
+	struct sigaction old;
+	bool noted = false;
+	char *line = NULL;
+	size_t cap = 0;
+	pid_t child[2] = {-1, -1};
+	int r;
+
+	if (argc < 2) {
+		printf("ERROR: no process name supplied\n"
+		       "fg <process>\tConnect to a process in foreground mode\n\t\tCtrl-C to exit\n");
+		return CTL_EXIT_ERROR;
+	}
+	if (argc > 2) {
+		printf("ERROR: too many process names supplied\n");
+		return CTL_EXIT_ERROR;
+	}
+	r = ctl_request(c, MSG_STATUS, cmd_proc_names(argc, argv, 1), &reply);
+	if (r < 0)
+		return CTL_EXIT_ERROR;
+	procs = json_object_get(reply, "processes");
+	if (r > 0 || json_array_size(json_object_get(reply, "errors")) > 0 || json_array_size(procs) != 1) {
+		printf("ERROR: bad process name supplied\n");
+		json_decref(reply);
+		return CTL_EXIT_ERROR;
+	}
+	st = json_string_value(json_object_get(json_array_get(procs, 0), "statename"));
+	if (st == NULL || strcmp(st, "RUNNING") != 0) {
+		printf("ERROR: process not running\n");
+		json_decref(reply);
+		return CTL_EXIT_ERROR;
+	}
+	json_decref(reply);
+	printf("==> Press Ctrl-C to exit <==\n");
+	fflush(stdout);
+	ctl_disconnect(c); /* each child follows on its own connection */
+	for (int k = 0; k < 2; k++) {
+		child[k] = fork();
+		if (child[k] < 0) {
+			printf("ERROR: fork: %s\n", strerror(errno));
+			break;
+		}
+		if (child[k] == 0) {
+			json_t *req =
+			    json_pack("{s:s, s:s, s:I, s:b}", "name", argv[1], "stream",
+				      k == 0 ? "stdout" : "stderr", "bytes", (json_int_t)0, "follow", 1);
+			signal(SIGINT, SIG_DFL);
+			/* an error reply (stderr redirected: no log of its own) ends it quietly */
+			r = ctl_stream(c, MSG_TAIL, req, cmd_tail_data, c, &reply);
+			json_decref(reply);
+			_exit(r == 0 ? 0 : 1);
+		}
+	}
+	cmd_proc_catch_sigint(&old); /* getline returns on Ctrl-C */
+	while (!cmd_proc_interrupted && getline(&line, &cap, stdin) >= 0)
+		if (!noted) {
+			printf("(taskvisord gives its programs no stdin: input is not passed on)\n");
+			fflush(stdout);
+			noted = true;
+		}
+	free(line);
+	clearerr(stdin); /* after Ctrl-C the shell reads on */
+	for (int k = 0; k < 2; k++)
+		if (child[k] > 0) {
+			kill(child[k], SIGTERM);
+			waitpid(child[k], NULL, 0);
+		}
+	sigaction(SIGINT, &old, NULL);
+	printf("Exiting foreground\n");
+	return CTL_EXIT_OK;
+}
+
 const struct ctl_cmd proc_cmds[] = {
     {"status", NULL, "status [NAME|GROUP:*|all]...", "Get process status info", cmd_status},
     {"start", NULL, "start NAME|GROUP:*|all...", "Start processes (waits until RUNNING)", cmd_start},
@@ -346,5 +574,8 @@ const struct ctl_cmd proc_cmds[] = {
     {"signal", NULL, "signal SIG NAME|GROUP:*|all...", "Send a signal to processes", cmd_signal},
     {"pid", NULL, "pid [NAME...|all]", "Get the pid of the daemon or of processes", cmd_pid},
     {"tail", NULL, "tail [-f] [-BYTES] NAME [stdout|stderr]", "Show the end of a process log", cmd_tail},
+    {"maintail", NULL, "maintail [-f|-BYTES]", "Show the end of the daemon's own log", cmd_maintail},
+    {"clear", NULL, "clear NAME...|all", "Empty processes' stdout and stderr logs", cmd_clear},
+    {"fg", NULL, "fg NAME", "Show a running process's output live until Ctrl-C or EOF", cmd_fg},
     {NULL, NULL, NULL, NULL, NULL},
 };

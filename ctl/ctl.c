@@ -4,6 +4,7 @@
  * (the one request path: tv_request, tv_request_stream) and printing what it
  * says. Never frames a message itself.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,102 @@ const struct ctl_cmd *ctl_cmd_find(const struct ctl_cmd *const *tables, const ch
 	return found;
 }
 
+const struct ctl_cmd *const ctl_tables[] = {proc_cmds, misc_cmds, task_cmds, worker_cmds, NULL};
+
+const struct ctl_cmd *ctl_cmd_exact(const struct ctl_cmd *const *tables, const char *name)
+{
+	for (size_t t = 0; tables[t] != NULL; t++)
+		for (const struct ctl_cmd *cmd = tables[t]; cmd->name != NULL; cmd++)
+			if (strcmp(cmd->name, name) == 0 ||
+			    (cmd->alias != NULL && strcmp(cmd->alias, name) == 0))
+				return cmd;
+	return NULL;
+}
+
+int ctl_run(struct ctl *c, int argc, char **argv)
+{
+	const struct ctl_cmd *cmd = ctl_cmd_exact(ctl_tables, argv[0]);
+	int rc;
+
+	if (cmd == NULL) {
+		/* supervisorctl echoes the whole line */
+		printf("*** Unknown syntax:");
+		for (int i = 0; i < argc; i++)
+			printf(" %s", argv[i]);
+		printf("\n");
+		fflush(stdout);
+		return CTL_EXIT_ERROR;
+	}
+	rc = cmd->exec(c, argc, argv);
+	fflush(stdout);
+	return rc;
+}
+
+int ctl_split(char *line, char ***argvp)
+{
+	char **argv = NULL, *p = line, *out;
+	int argc = 0, cap = 0;
+
+	*argvp = NULL;
+	for (;;) {
+		char q = 0;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		if (argc + 2 > cap) {
+			cap = cap ? cap * 2 : 8;
+			char **nargv = realloc(argv, (size_t)cap * sizeof(*argv));
+			if (nargv == NULL) {
+				free(argv);
+				return -1;
+			}
+			argv = nargv;
+		}
+		argv[argc++] = out = p;
+		while (*p != '\0' && (q != 0 || !isspace((unsigned char)*p))) {
+			if (q == 0 && (*p == '\'' || *p == '"'))
+				q = *p++;
+			else if (q != 0 && *p == q) {
+				q = 0;
+				p++;
+			} else
+				*out++ = *p++;
+		}
+		if (*p != '\0')
+			p++;
+		*out = '\0';
+	}
+	if (argv != NULL)
+		argv[argc] = NULL;
+	*argvp = argv;
+	return argc;
+}
+
+int ctl_set_socket(struct ctl *c, const char *url)
+{
+	char *path;
+
+	if (strncmp(url, "unix://", 7) == 0)
+		url += 7;
+	else if (strstr(url, "://") != NULL)
+		url = "";
+	if (url[0] == '\0') {
+		printf("ERROR: url must be unix:///path or a path\n");
+		return -1;
+	}
+	path = strdup(url);
+	if (path == NULL) {
+		printf("ERROR: out of memory\n");
+		return -1;
+	}
+	ctl_close(c);
+	free(c->socket_owned);
+	c->socket_owned = path;
+	c->socket_path = path;
+	return 0;
+}
+
 int ctl_usage(const struct ctl_cmd *cmd)
 {
 	fprintf(stderr, "usage: %s\n", cmd->usage);
@@ -67,6 +164,13 @@ void ctl_close(struct ctl *c)
 {
 	tv_client_close(c->tc);
 	c->tc = NULL;
+}
+
+void ctl_free(struct ctl *c)
+{
+	ctl_close(c);
+	free(c->socket_owned);
+	c->socket_owned = NULL;
 }
 
 struct tv_client *ctl_connect(struct ctl *c, char *err, size_t errlen)

@@ -37,9 +37,11 @@ struct tv_client;
 struct ctl {
 	const char *conf_path;	 /* -c FILE (default /etc/taskvisor/taskvisord.conf) */
 	const char *socket_path; /* -s PATH, else conf_socket(conf_path) (lib/conf.h) */
+	char *socket_owned;	 /* socket_path when ctl_set_socket made it (freed by ctl_close) */
 	struct tv_client *tc;	 /* libtaskvisor's client; NULL until the first request */
 	bool json;		 /* --json: print the daemon's JSON reply */
 	bool interactive;	 /* running inside the "taskvisor> " shell */
+	bool quit;		 /* quit/exit was typed: the shell ends */
 	double timeout;		 /* --timeout SECS: connecting and each reply (default 30); 0 = none */
 };
 
@@ -68,6 +70,24 @@ extern const struct ctl_cmd worker_cmds[]; /* ctl/cmd_worker.c: "worker" (list, 
  * "*** Unknown syntax: NAME").
  */
 const struct ctl_cmd *ctl_cmd_find(const struct ctl_cmd *const *tables, const char *name, bool *ambiguous);
+
+/*
+ * A top-level command word: exact name or alias only, as supervisorctl (Python's cmd) matches:
+ * "stat" is not "status" but "*** Unknown syntax: stat". NULL when none. Subcommands of a
+ * family (task, recurring) keep ctl_cmd_find's unique prefix: no supervisorctl habit to surprise.
+ */
+const struct ctl_cmd *ctl_cmd_exact(const struct ctl_cmd *const *tables, const char *name);
+/* Every table of top-level commands, NULL-terminated (help, the shell's completion). */
+extern const struct ctl_cmd *const ctl_tables[];
+/* Run one command line already split into words (argv[0] the command): its exit status;
+ * an unknown word prints "*** Unknown syntax: WORD" and returns CTL_EXIT_ERROR. */
+int ctl_run(struct ctl *c, int argc, char **argv);
+/* Split a line into words (whitespace; '…' and "…" quote), in place. Returns argc (-1 out of
+ * memory); *argvp is malloc'd and NULL-terminated (NULL when argc is 0). */
+int ctl_split(char *line, char ***argvp);
+/* Point c at another socket ("unix:///path" or a path; open, -s): 0, or -1 with the message
+ * printed ("ERROR: url must be unix:///path or a path"). The old connection is closed. */
+int ctl_set_socket(struct ctl *c, const char *url);
 
 /* Print "usage: <cmd->usage>" to stderr; returns CTL_EXIT_BAD_ARGS. */
 int ctl_usage(const struct ctl_cmd *cmd);
@@ -117,8 +137,10 @@ void ctl_print_json(json_t *j);
 
 /* Close the connection (the next request reconnects). */
 void ctl_disconnect(struct ctl *c);
-/* Close the connection and free the client (at exit). */
+/* Close the connection and free the client. */
 void ctl_close(struct ctl *c);
+/* ctl_close, and free what ctl_set_socket made (at exit). */
+void ctl_free(struct ctl *c);
 
 /* Connect now if not connected: the client, or NULL with supervisorctl's words in err
  * ("unix:///run/taskvisor.sock no such file"). ctl_request does it itself. */

@@ -1,9 +1,8 @@
 /*
  * main.c — taskvisorctl: options, where the daemon's socket is, then one
- * command from the tables (ctl.h) or, without a command, a shell reading
- * command lines from stdin ("taskvisor> " prompt on a terminal).
+ * command from the tables (ctl.h) or, without a command, the shell
+ * (ctl/shell.c: status first, then command lines from stdin).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "proto.h"
+#include "shell.h"
 #include "xmalloc.h"
 
 #define DEFAULT_CONF "/etc/taskvisor/taskvisord.conf"
@@ -21,10 +21,12 @@
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: taskvisorctl [-c CONFIG | -s SOCKET] [--json] [--timeout SECS] [COMMAND [ARGS...]]\n"
+		"usage: taskvisorctl [-c CONFIG | -s unix:///SOCKET] [--json] [--timeout SECS] [COMMAND "
+		"[ARGS...]]\n"
 		"  -c, --configuration FILE  the daemon's configuration (default " DEFAULT_CONF ")\n"
-		"  -s, --socket PATH         the daemon's socket (default: the [unix_http_server] file\n"
-		"                            of CONFIG, else " PROTO_DEFAULT_SOCKET ")\n"
+		"  -s, --serverurl URL       the daemon's socket: unix:///PATH or PATH (default: the\n"
+		"                            [unix_http_server] file of CONFIG, else " PROTO_DEFAULT_SOCKET
+		")\n"
 		"  -j, --json                print the daemon's JSON replies\n"
 		"  -t, --timeout SECS        give up when the daemon does not answer within SECS\n"
 		"                            (default 30; 0 = never). Commands that wait for\n"
@@ -33,107 +35,8 @@ static void usage(FILE *fp)
 		"                            need the daemon to answer within SECS, then wait\n"
 		"                            as long as it takes\n"
 		"  -h, --help                print this help\n"
-		"Without a command, read commands from stdin (a shell on a terminal).\n"
+		"Without a command: the status, then commands from stdin (a shell on a terminal).\n"
 		"Commands: taskvisorctl help\n");
-}
-
-static int ctl_run(struct ctl *c, int argc, char **argv)
-{
-	const struct ctl_cmd *const tables[] = {proc_cmds, misc_cmds, task_cmds, worker_cmds, NULL};
-	const struct ctl_cmd *cmd;
-	bool ambiguous;
-	int rc;
-
-	cmd = ctl_cmd_find(tables, argv[0], &ambiguous);
-	if (cmd == NULL) {
-		if (ambiguous)
-			printf("*** Ambiguous command: %s\n", argv[0]);
-		else
-			printf("*** Unknown syntax: %s\n", argv[0]);
-		return CTL_EXIT_ERROR;
-	}
-	rc = cmd->exec(c, argc, argv);
-	fflush(stdout);
-	return rc;
-}
-
-/* Split a line into words (whitespace; '…' and "…" quote). Returns argc; argv is malloc'd. */
-static int ctl_split(char *line, char ***argvp)
-{
-	char **argv = NULL, *p = line, *out;
-	int argc = 0, cap = 0;
-
-	for (;;) {
-		char q = 0;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '\0')
-			break;
-		if (argc + 2 > cap) {
-			cap = cap ? cap * 2 : 8;
-			char **nargv = realloc(argv, (size_t)cap * sizeof(*argv));
-			if (nargv == NULL) {
-				free(argv);
-				return -1;
-			}
-			argv = nargv;
-		}
-		argv[argc++] = out = p;
-		while (*p != '\0' && (q != 0 || !isspace((unsigned char)*p))) {
-			if (q == 0 && (*p == '\'' || *p == '"'))
-				q = *p++;
-			else if (q != 0 && *p == q) {
-				q = 0;
-				p++;
-			} else
-				*out++ = *p++;
-		}
-		if (*p != '\0')
-			p++;
-		*out = '\0';
-	}
-	if (argv != NULL)
-		argv[argc] = NULL;
-	*argvp = argv;
-	return argc;
-}
-
-/* The shell: one command per line until exit, quit or EOF. */
-static int ctl_shell(struct ctl *c)
-{
-	bool tty = isatty(STDIN_FILENO);
-	char *line = NULL;
-	size_t cap = 0;
-	int rc = CTL_EXIT_OK;
-
-	c->interactive = true;
-	for (;;) {
-		char **argv = NULL;
-		int argc;
-
-		if (tty) {
-			printf("taskvisor> ");
-			fflush(stdout);
-		}
-		if (getline(&line, &cap, stdin) < 0) {
-			if (tty)
-				printf("\n");
-			break;
-		}
-		argc = ctl_split(line, &argv);
-		if (argc <= 0) {
-			free(argv);
-			continue;
-		}
-		if (strcmp(argv[0], "exit") == 0 || strcmp(argv[0], "quit") == 0) {
-			free(argv);
-			break;
-		}
-		rc = ctl_run(c, argc, argv);
-		free(argv);
-	}
-	free(line);
-	return tty ? CTL_EXIT_OK : rc;
 }
 
 int main(int argc, char **argv)
@@ -141,12 +44,13 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"configuration", required_argument, NULL, 'c'},
 	    {"socket", required_argument, NULL, 's'},
+	    {"serverurl", required_argument, NULL, 's'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct ctl c = {DEFAULT_CONF, NULL, NULL, false, false, CTL_DEFAULT_TIMEOUT};
+	struct ctl c = {.conf_path = DEFAULT_CONF, .timeout = CTL_DEFAULT_TIMEOUT};
 	char *sock = NULL;
 	bool conf_given = false;
 	int ch, rc;
@@ -159,8 +63,9 @@ int main(int argc, char **argv)
 			c.conf_path = optarg;
 			conf_given = true;
 			break;
-		case 's':
-			c.socket_path = optarg;
+		case 's': /* supervisorctl's -s unix:///path, or the path */
+			if (ctl_set_socket(&c, optarg) < 0)
+				return CTL_EXIT_BAD_ARGS;
 			break;
 		case 'j':
 			c.json = true;
@@ -212,8 +117,8 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		rc = ctl_run(&c, argc - optind, argv + optind);
 	else
-		rc = ctl_shell(&c);
-	ctl_close(&c);
+		rc = shell_run(&c);
+	ctl_free(&c);
 	free(sock);
 	return rc;
 }

@@ -84,6 +84,15 @@ enum msgtype {
 	/* {"check": "processes|memory|queue|paused|stuck", "warn", "crit"} -> {"code","line"};
 	 * processes also takes "restarts_warn", "restarts_crit", "window" (s): restart storms */
 	MSG_CHECK = 115,
+	/* supervisorctl parity (120-129) */
+	MSG_MAINTAIL = 120,	/* {"bytes": 1600, "follow": bool} -> {"text"} (the daemon's own log file);
+				 * follow: DATA {"text"} now and as it grows; ERROR "no log file" without one */
+	MSG_CLEAR_LOG = 121,	/* {"names": [NAME...|"all"]} -> {"results": [result...]}: logs emptied
+				 * ("cleared"; no_such_process) */
+	MSG_ADD_GROUP = 122,	/* {"names": [GROUP...]} -> {"results": [result...]}: a group of the config
+				 * on disk becomes active (ok, already_added, no_such_group, shutting_down) */
+	MSG_REMOVE_GROUP = 123, /* {"names": [GROUP...]} -> {"results": [result...]}: a stopped group leaves
+				 * (ok, still_running, no_such_group) */
 
 	/*
 	 * Tasks, 200-299 (taskvisorctl, libtaskvisor clients). Payloads exactly:

@@ -1853,6 +1853,17 @@ void sv_reopen_logs(struct supervisor *sv)
 	log_info("reopened process logs");
 }
 
+enum sv_result proc_clear_logs(struct proc *p)
+{
+	for (int k = 0; k < 2; k++)
+		if (proclog_clear(p->priv->log[k]) < 0) {
+			log_warn("%s: clear %s", p->fullname, proclog_path(p->priv->log[k]));
+			return SV_FAILED;
+		}
+	log_info("%s: logs cleared", p->fullname);
+	return SV_OK;
+}
+
 /* ---- reread / update ---- */
 
 static int sv_strv_add(char ***v, size_t *n, const char *s)
@@ -2070,4 +2081,43 @@ void sv_apply(struct supervisor *sv, const struct conf *nc, char *const *names)
 		}
 	}
 	free(restart);
+}
+
+/* supervisord's STOPPED_STATES: what `remove` accepts. */
+static bool proc_is_stopped(const struct proc *p)
+{
+	return p->state == PROC_STOPPED || p->state == PROC_EXITED || p->state == PROC_FATAL ||
+	       p->state == PROC_UNKNOWN;
+}
+
+enum sv_result sv_remove_group(struct supervisor *sv, const char *group)
+{
+	struct proc **keep;
+	size_t n = 0, nkeep = 0;
+
+	for (size_t i = 0; i < sv->nprocs; i++)
+		if (strcmp(sv->procs[i]->group, group) == 0) {
+			if (!proc_is_stopped(sv->procs[i]))
+				return SV_STILL_RUNNING;
+			n++;
+		}
+	if (n == 0)
+		return SV_NO_SUCH_GROUP;
+	keep = calloc(sv->nprocs - n + 1, sizeof(*keep));
+	if (keep == NULL)
+		return SV_FAILED;
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct proc *p = sv->procs[i];
+		if (strcmp(p->group, group) != 0) {
+			keep[nkeep++] = p;
+			continue;
+		}
+		log_info("%s: removed from the running processes", p->fullname);
+		sv_remove(sv, p);
+	}
+	free(sv->procs);
+	sv->procs = keep;
+	sv->nprocs = nkeep;
+	sv_notify_ensure(sv);
+	return SV_OK;
 }

@@ -83,6 +83,8 @@ enum sv_result {
 	SV_NO_SUCH_GROUP,
 	SV_SPAWN_ERROR,
 	SV_BAD_SIGNAL,
+	SV_STILL_RUNNING, /* sv_remove_group: a member is not stopped */
+	SV_FAILED,	  /* a system call failed (errno set) */
 };
 
 struct supervisor *sv_new(struct ev_loop *loop, const struct conf *conf, const struct sv_hooks *hooks);
@@ -165,5 +167,12 @@ void sv_apply(struct supervisor *sv, const struct conf *newconf, char *const *na
 
 /* Reopen every captured log (SIGUSR2, reopen-logs). */
 void sv_reopen_logs(struct supervisor *sv);
+
+/* Empty p's stdout and stderr logs (supervisorctl's clear): SV_OK, or SV_FAILED (errno set). */
+enum sv_result proc_clear_logs(struct proc *p);
+/* Take a group out of the running set while the configuration keeps it (supervisorctl's remove;
+ * `add` or `update` brings it back): SV_OK, SV_NO_SUCH_GROUP, or SV_STILL_RUNNING when one of its
+ * processes is not down (STOPPED, EXITED, FATAL, UNKNOWN). */
+enum sv_result sv_remove_group(struct supervisor *sv, const char *group);
 
 #endif

@@ -145,6 +145,19 @@ int proclog_reopen(struct proclog *l)
 	return 0;
 }
 
+int proclog_clear(struct proclog *l)
+{
+	if (l == NULL || l->path == NULL)
+		return 0;
+	if (l->fd >= 0 && ftruncate(l->fd, 0) < 0)
+		return -1;
+	if (l->fd < 0 && truncate(l->path, 0) < 0 && errno != ENOENT)
+		return -1;
+	l->size = 0;
+	l->at_bol = true;
+	return 0;
+}
+
 void proclog_rotate(struct proclog *l)
 {
 	if (l->path == NULL)

@@ -30,6 +30,8 @@ const char *proclog_path(const struct proclog *l); /* NULL when discarding */
 void proclog_write(struct proclog *l, const char *buf, size_t len);
 /* Close and reopen the file (logrotate moved it away). 0 or -1. */
 int proclog_reopen(struct proclog *l);
+/* Empty the file (supervisorctl's clear): 0, or -1 with errno set. Discarding logs: 0. */
+int proclog_clear(struct proclog *l);
 /* Move the file and its backups aside: NAME.log -> NAME.log.1 ... (exposed for tests). */
 void proclog_rotate(struct proclog *l);
 

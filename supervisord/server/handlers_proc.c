@@ -75,6 +75,10 @@ static void handlers_sv_words(enum sv_result r, const char **status, const char 
 		*status = "bad_signal";
 		*message = "ERROR (bad signal name)";
 		break;
+	case SV_STILL_RUNNING:
+		*status = "still_running";
+		*message = "ERROR (still running)";
+		break;
 	default:
 		*status = "failed";
 		*message = "ERROR (failed)";
@@ -784,6 +788,9 @@ static json_t *handlers_tail_read(const char *path, long long bytes, off_t *size
 	return s;
 }
 
+static void handlers_tail_file(struct daemon *d, struct conn *c, const char *path, long long bytes,
+			       bool follow);
+
 /* {"name", "stream": "stdout|stderr", "bytes": 1600, "follow": false}
  *   -> {"text"}; with follow: DATA {"text"} now and whenever the log grows, until the client leaves. */
 static void handlers_tail(struct daemon *d, struct conn *c, json_t *req)
@@ -794,10 +801,7 @@ static void handlers_tail(struct daemon *d, struct conn *c, json_t *req)
 	long long bytes = json_is_integer(jb) ? json_integer_value(jb) : 1600;
 	bool follow = json_is_true(json_object_get(req, "follow"));
 	const char *path;
-	struct proc_tail *t;
 	struct proc *p;
-	json_t *text;
-	off_t size;
 
 	if (name == NULL) {
 		conn_reply_error(c, 2, "tail requires process name");
@@ -813,6 +817,17 @@ static void handlers_tail(struct daemon *d, struct conn *c, json_t *req)
 		return;
 	}
 	path = proc_log_path(p, stream != NULL && strcmp(stream, "stderr") == 0 ? 2 : 1);
+	handlers_tail_file(d, c, path, bytes, follow);
+}
+
+/* The last bytes of path as the reply, or with follow as DATA now and whenever it grows. */
+static void handlers_tail_file(struct daemon *d, struct conn *c, const char *path, long long bytes,
+			       bool follow)
+{
+	struct proc_tail *t;
+	json_t *text;
+	off_t size;
+
 	if (path == NULL) {
 		conn_reply_error(c, 1, "no log file");
 		return;
@@ -846,6 +861,63 @@ static void handlers_tail(struct daemon *d, struct conn *c, json_t *req)
 	ev_stat_init(&t->st, handlers_tail_changed, t->path, 0.5);
 	t->st.data = t;
 	ev_stat_start(d->loop, &t->st);
+}
+
+/* {"bytes": 1600, "follow": false} -> {"text"}: the daemon's own log file ([taskvisord] logfile),
+ * as tail does a program's; "no log file" when the daemon logs to stderr. */
+static void handlers_maintail(struct daemon *d, struct conn *c, json_t *req)
+{
+	json_t *jb = json_object_get(req, "bytes");
+
+	handlers_tail_file(d, c, d->conf->logfile, json_is_integer(jb) ? json_integer_value(jb) : 1600,
+			   json_is_true(json_object_get(req, "follow")));
+}
+
+/* ---- clear ---- */
+
+static void handlers_clear_one(json_t *results, struct proc *p)
+{
+	const char *status, *message;
+	enum sv_result r = proc_clear_logs(p);
+
+	handlers_sv_words(r, &status, &message);
+	json_array_append_new(results,
+			      handlers_result(p->fullname, status, r == SV_OK ? "cleared" : message));
+}
+
+/* {"names": [NAME...|"all"]} -> {"results": [...]}: each process's stdout and stderr logs emptied
+ * ("cleared"). As supervisord's clearProcessLogs, a name is one process ("grp:*" is not). */
+static void handlers_clear(struct daemon *d, struct conn *c, json_t *req)
+{
+	json_t *names = json_object_get(req, "names"), *v, *results;
+	size_t i, np;
+
+	if (!json_is_array(names) || json_array_size(names) == 0) {
+		conn_reply_error(c, 2, "clear requires a process name");
+		return;
+	}
+	results = json_array();
+	json_array_foreach(names, i, v)
+	{
+		const char *name = json_string_value(v);
+		struct proc *p;
+
+		if (name == NULL)
+			continue;
+		if (strcmp(name, "all") == 0) {
+			struct proc **procs = sv_procs(d->sv, &np);
+			for (size_t k = 0; k < np; k++)
+				handlers_clear_one(results, procs[k]);
+			continue;
+		}
+		p = strchr(name, '*') != NULL ? NULL : sv_find(d->sv, name);
+		if (p == NULL)
+			json_array_append_new(
+			    results, handlers_result(name, "no_such_process", "ERROR (no such process)"));
+		else
+			handlers_clear_one(results, p);
+	}
+	conn_reply_ok(c, json_pack("{s:o}", "results", results));
 }
 
 /* ---- configuration: avail, reread, update, reload ---- */
@@ -1027,6 +1099,94 @@ static void handlers_update(struct daemon *d, struct conn *c, json_t *req)
 	conn_reply_ok(c, json_pack("{s:o}", "results", results));
 }
 
+/* ---- add, remove (supervisorctl's addProcessGroup, removeProcessGroup) ---- */
+
+/* {"names": [GROUP...]} -> {"results": [result...]}: each group of the configuration on disk that
+ * is not running yet becomes active (its autostart processes start); status ok ("added process
+ * group"), already_added (running already), no_such_group (not in the config), shutting_down. */
+static void handlers_add(struct daemon *d, struct conn *c, json_t *req)
+{
+	size_t nn, np, nadd = 0;
+	const char **names = handlers_names(req, "names", &nn);
+	struct sv_diff diff;
+	struct conf *nc;
+	char **add;
+	json_t *results;
+
+	if (names == NULL) {
+		conn_reply_error(c, 1, "out of memory");
+		return;
+	}
+	if (d->shutting_down) {
+		results = json_array();
+		for (size_t k = 0; k < nn; k++)
+			json_array_append_new(
+			    results, handlers_result(names[k], "shutting_down", "ERROR: shutting down"));
+		free(names);
+		conn_reply_ok(c, json_pack("{s:o}", "results", results));
+		return;
+	}
+	nc = handlers_conf_load(d, c);
+	if (nc == NULL) {
+		free(names);
+		return;
+	}
+	memset(&diff, 0, sizeof(diff));
+	sv_diff(d->sv, nc, &diff);
+	add = xcalloc(nn + 1, sizeof(*add));
+	results = json_array();
+	for (size_t k = 0; k < nn; k++) {
+		if (sv_group(d->sv, names[k], &np) != NULL && np > 0)
+			json_array_append_new(results,
+					      handlers_result(names[k], "already_added",
+							      "ERROR: process group already active"));
+		else if (!handlers_strv_has(diff.added, names[k]))
+			json_array_append_new(results, handlers_result(names[k], "no_such_group",
+								       "ERROR: no such process/group"));
+		else {
+			if (!handlers_strv_has(add, names[k]))
+				add[nadd++] = (char *)names[k];
+			json_array_append_new(results,
+					      handlers_result(names[k], "ok", "added process group"));
+		}
+	}
+	sv_diff_free(&diff);
+	if (nadd > 0)
+		daemon_update(d, nc, add); /* takes nc */
+	else
+		conf_free(nc);
+	free(add);
+	free(names);
+	conn_reply_ok(c, json_pack("{s:o}", "results", results));
+}
+
+/* {"names": [GROUP...]} -> {"results": [result...]}: each stopped group leaves the running set
+ * (the configuration keeps it: `add` or `update` brings it back); status ok ("removed process
+ * group"), still_running, no_such_group. */
+static void handlers_remove(struct daemon *d, struct conn *c, json_t *req)
+{
+	size_t nn;
+	const char **names = handlers_names(req, "names", &nn);
+	json_t *results;
+
+	if (names == NULL) {
+		conn_reply_error(c, 1, "out of memory");
+		return;
+	}
+	results = json_array();
+	for (size_t k = 0; k < nn; k++) {
+		enum sv_result r = sv_remove_group(d->sv, names[k]);
+		const char *status, *message;
+
+		handlers_sv_words(r, &status, &message);
+		json_array_append_new(
+		    results,
+		    handlers_result(names[k], status, r == SV_OK ? "removed process group" : message));
+	}
+	free(names);
+	conn_reply_ok(c, json_pack("{s:o}", "results", results));
+}
+
 const struct control_handler proc_handlers[] = {
     {.type = MSG_STATUS, .handle = handlers_status},
     {.type = MSG_START, .admin = true, .handle = handlers_start},
@@ -1038,5 +1198,9 @@ const struct control_handler proc_handlers[] = {
     {.type = MSG_AVAIL, .handle = handlers_avail},
     {.type = MSG_REREAD, .handle = handlers_reread},
     {.type = MSG_UPDATE, .admin = true, .handle = handlers_update},
+    {.type = MSG_MAINTAIL, .handle = handlers_maintail},
+    {.type = MSG_CLEAR_LOG, .admin = true, .handle = handlers_clear},
+    {.type = MSG_ADD_GROUP, .admin = true, .handle = handlers_add},
+    {.type = MSG_REMOVE_GROUP, .admin = true, .handle = handlers_remove},
     {.type = 0},
 };

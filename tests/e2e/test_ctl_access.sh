@@ -34,3 +34,12 @@ assert_eq "$rc" 1 "permission denied exit"
 assert_eq "$(ctl status p | awk '{print $2}')" STOPPED "nothing started by the refused request"
 out=$(ctl start p); rc=$?
 assert_eq "$out" "p: started" "root may start"
+# supervisorctl parity commands: maintail only looks; clear, add, remove change something
+out=$(asnobody maintail -200); rc=$?
+assert_eq "$rc" 0 "read-only user may run maintail"
+for cmd in "clear p" "remove p" "add p"; do
+	# shellcheck disable=SC2086 # the words of cmd
+	out=$(asnobody $cmd); rc=$?
+	assert_eq "$out" "ERROR: permission denied" "read-only user may not $cmd"
+	assert_eq "$rc" 1 "$cmd: permission denied exit"
+done

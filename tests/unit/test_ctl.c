@@ -36,6 +36,10 @@ const struct ctl_cmd task_cmds[] = {
     {"task", NULL, "task", "", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
+const struct ctl_cmd worker_cmds[] = {
+    {"worker", NULL, "worker", "", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
 
 static const struct ctl_cmd *find(const char *name, bool *amb)
 {
@@ -78,7 +82,7 @@ static void test_find(void **state)
 static void test_no_answer_times_out(void **state)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	struct ctl c = {"/x", NULL, NULL, false, false, 0.3};
+	struct ctl c = {.conf_path = "/x", .timeout = 0.3};
 	struct timespec t0, t1;
 	json_t *reply = NULL;
 	int lfd;
@@ -107,7 +111,8 @@ static void test_no_answer_times_out(void **state)
 
 static void test_connect_words(void **state)
 {
-	struct ctl c = {"/x", "/nonexistent/dir/tv.sock", NULL, false, false, CTL_DEFAULT_TIMEOUT};
+	struct ctl c = {
+	    .conf_path = "/x", .socket_path = "/nonexistent/dir/tv.sock", .timeout = CTL_DEFAULT_TIMEOUT};
 	char err[256];
 
 	(void)state;
@@ -116,12 +121,53 @@ static void test_connect_words(void **state)
 	ctl_close(&c);
 }
 
+/* A top-level word is exact (name or alias), as supervisorctl's: "stat" is not "status". */
+static void test_exact(void **state)
+{
+	(void)state;
+	assert_string_equal(ctl_cmd_exact(ctl_tables, "status")->name, "status");
+	assert_string_equal(ctl_cmd_exact(ctl_tables, "?")->name, "help");
+	assert_null(ctl_cmd_exact(ctl_tables, "stat"));
+	assert_null(ctl_cmd_exact(ctl_tables, "ta"));
+	assert_null(ctl_cmd_exact(ctl_tables, ""));
+}
+
+/* -s and open take supervisorctl's unix:///path or a path; nothing else changes the socket. */
+static void test_set_socket(void **state)
+{
+	struct ctl c = {.conf_path = "/x", .socket_path = "/old.sock"};
+
+	(void)state;
+	assert_int_equal(ctl_set_socket(&c, "unix:///run/a.sock"), 0);
+	assert_string_equal(c.socket_path, "/run/a.sock");
+	assert_int_equal(ctl_set_socket(&c, "/run/b.sock"), 0);
+	assert_string_equal(c.socket_path, "/run/b.sock");
+	assert_int_equal(ctl_set_socket(&c, "http://localhost:9001"), -1);
+	assert_int_equal(ctl_set_socket(&c, "unix://"), -1);
+	assert_string_equal(c.socket_path, "/run/b.sock");
+	ctl_free(&c);
+}
+
+/* Words split as a shell would, quotes removed. */
+static void test_split(void **state)
+{
+	char line[] = "  task submit 'a b' \"c\"d  \n";
+	char **argv;
+
+	(void)state;
+	assert_int_equal(ctl_split(line, &argv), 4);
+	assert_string_equal(argv[2], "a b");
+	assert_string_equal(argv[3], "cd");
+	assert_null(argv[4]);
+	free(argv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_find),
-	    cmocka_unit_test(test_connect_words),
-	    cmocka_unit_test(test_no_answer_times_out),
+	    cmocka_unit_test(test_find),	  cmocka_unit_test(test_exact),
+	    cmocka_unit_test(test_set_socket),	  cmocka_unit_test(test_split),
+	    cmocka_unit_test(test_connect_words), cmocka_unit_test(test_no_answer_times_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
