@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "proto.h"
+#include "tv_steplog.h"
 
 struct tv_handler {
 	char *name;
@@ -40,6 +41,7 @@ struct tv_step {
 	bool cancelled, finished, in_handler, queued;
 	char *errmsg;
 	void *data;
+	struct tv_steplog *log;	     /* what it printed (tv_step_log*); NULL: nothing */
 	struct tv_step *prev, *next; /* w->steps: every step held */
 	struct tv_step *qnext;	     /* w->q_head: received, handler not run yet */
 };
@@ -58,6 +60,7 @@ struct tv_worker {
 	struct tv_step *steps;
 	struct tv_step *q_head, *q_tail;
 	int nsteps;
+	size_t log_tail; /* bytes of each stream a step keeps (tv_worker_set_log_tail) */
 	volatile sig_atomic_t stop;
 	bool dead; /* the connection is gone */
 	char err[TV_ERR_LEN];
@@ -77,6 +80,25 @@ static void tv_worker_seterr(struct tv_worker *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(w->err, sizeof(w->err), fmt, ap);
 	va_end(ap);
+}
+
+/* $TASKVISOR_OUTPUT_TAIL: bytes of each stream a step keeps ("64K", "1M", "0"); else the default. */
+static size_t tv_worker_env_tail(void)
+{
+	const char *v = getenv("TASKVISOR_OUTPUT_TAIL");
+	char *end;
+	unsigned long long n;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return TV_LOG_TAIL_DEFAULT;
+	n = strtoull(v, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		n *= 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		n *= 1024 * 1024, end++;
+	if ((*end != '\0' && strcmp(end, "B") != 0 && strcmp(end, "iB") != 0) || n > 64ULL * 1024 * 1024)
+		return TV_LOG_TAIL_DEFAULT;
+	return (size_t)n;
 }
 
 struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int prefetch, char *err,
@@ -103,6 +125,7 @@ struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int 
 		return NULL;
 	}
 	w->prefetch = prefetch;
+	w->log_tail = tv_worker_env_tail();
 	w->fd = -1;
 	proto_rbuf_init(&w->rb);
 	proto_wbuf_init(&w->wb);
@@ -112,6 +135,7 @@ struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int 
 static void tv_step_free(struct tv_step *s)
 {
 	json_decref(s->msg);
+	tv_steplog_free(s->log);
 	free(s->argv);
 	free(s->id_json);
 	free(s->errmsg);
@@ -339,6 +363,25 @@ static int tv_worker_send_json(struct tv_worker *w, uint32_t type, json_t *j)
 	rc = tv_worker_send(w, type, text, strlen(text));
 	free(text);
 	return rc;
+}
+
+/* Queue the log lines a step has not sent yet (MSG_WORKER_LOG). */
+static void tv_step_send_log(struct tv_step *s)
+{
+	json_t *body;
+
+	if (s->log == NULL || (body = tv_steplog_take(s->log)) == NULL)
+		return;
+	json_object_set(body, "step_id", s->step_id);
+	tv_worker_send_json(s->w, MSG_WORKER_LOG, body);
+}
+
+/* Before a flush: every step's unsent log lines. */
+static void tv_worker_send_logs(struct tv_worker *w)
+{
+	for (struct tv_step *s = w->steps; s != NULL; s = s->next)
+		if (s->log != NULL && !s->finished)
+			tv_step_send_log(s);
 }
 
 /* Write out everything queued, waiting for the socket when it is full. */
@@ -609,6 +652,7 @@ int tv_worker_dispatch(struct tv_worker *w)
 		if (w->stop)
 			break;
 	}
+	tv_worker_send_logs(w);
 	if (proto_wbuf_flush(&w->wb, w->fd) < 0) {
 		tv_worker_seterr(w, "unix://%s: send: %s", w->path, strerror(errno));
 		w->dead = true;
@@ -623,6 +667,7 @@ int tv_worker_flush(struct tv_worker *w)
 		tv_worker_seterr(w, "not connected to the daemon");
 		return -1;
 	}
+	tv_worker_send_logs(w);
 	if (proto_wbuf_flush(&w->wb, w->fd) < 0) {
 		tv_worker_seterr(w, "unix://%s: send: %s", w->path, strerror(errno));
 		w->dead = true;
@@ -854,10 +899,19 @@ static void tv_step_finish(struct tv_step *s)
 		tv_step_release(s);
 }
 
+/* The step ends: its last live lines go first, its tails with the DONE/FAIL body. */
+static void tv_step_log_end(struct tv_step *s, json_t *body)
+{
+	if (s->log == NULL)
+		return;
+	tv_step_send_log(s);
+	json_object_set_new(body, "log", tv_steplog_tails(s->log));
+}
+
 int tv_step_done(struct tv_step *s, const char *output_json)
 {
 	struct tv_worker *w = s->w;
-	json_t *out;
+	json_t *out, *body;
 	int rc;
 
 	if (s->finished) {
@@ -866,7 +920,7 @@ int tv_step_done(struct tv_step *s, const char *output_json)
 	}
 	if (s->cancelled) /* the daemon gave up on it: say so rather than "done" */
 		return tv_step_fail(s, "cancelled", NULL);
-	if (output_json == NULL) {
+	if (output_json == NULL && s->log == NULL) {
 		/* The common case, built without a JSON round trip. */
 		char buf[256];
 		int n = snprintf(buf, sizeof(buf), "{\"step_id\":%s,\"output\":{}}", s->id_json);
@@ -883,8 +937,9 @@ int tv_step_done(struct tv_step *s, const char *output_json)
 		tv_step_fail(s, msg, output_json);
 		return -1;
 	}
-	rc = tv_worker_send_json(w, MSG_WORKER_DONE,
-				 json_pack("{s:O, s:o}", "step_id", s->step_id, "output", out));
+	body = json_pack("{s:O, s:o}", "step_id", s->step_id, "output", out);
+	tv_step_log_end(s, body);
+	rc = tv_worker_send_json(w, MSG_WORKER_DONE, body);
 	tv_step_finish(s);
 	return rc;
 }
@@ -921,7 +976,42 @@ int tv_step_fail(struct tv_step *s, const char *message, const char *output_tail
 			js = json_string("(output tail is not UTF-8)");
 		json_object_set_new(body, "output_tail", js);
 	}
+	tv_step_log_end(s, body);
 	rc = tv_worker_send_json(w, MSG_WORKER_FAIL, body);
 	tv_step_finish(s);
 	return rc;
+}
+
+void tv_worker_set_log_tail(struct tv_worker *w, size_t bytes)
+{
+	w->log_tail = bytes;
+}
+
+int tv_step_log_stream(struct tv_step *s, int stream, const char *line, size_t len)
+{
+	char clean[TV_LOG_LINE_MAX + 64];
+	size_t n;
+	int dropped;
+
+	if (s->finished) {
+		tv_worker_seterr(s->w, "step %s is already finished", s->id);
+		return -1;
+	}
+	if (s->log == NULL && (s->log = tv_steplog_new(s->w->log_tail)) == NULL) {
+		tv_worker_seterr(s->w, "out of memory");
+		return -1;
+	}
+	n = tv_log_clean(line, len, clean, sizeof(clean));
+	dropped = tv_steplog_add(s->log, stream, clean, n, tv_worker_now());
+	if (s->in_handler || tv_steplog_full(s->log)) {
+		tv_step_send_log(s);
+		if (s->in_handler && tv_worker_flush_all(s->w) < 0)
+			return -1;
+	}
+	return dropped;
+}
+
+int tv_step_log(struct tv_step *s, const char *line)
+{
+	return tv_step_log_stream(s, 1, line, line != NULL ? strlen(line) : 0);
 }

@@ -81,6 +81,8 @@ static void handlers_worker_done(struct daemon *d, struct conn *c, json_t *req)
 {
 	struct worker *w = handlers_worker(c);
 
+	if (w != NULL && json_object_get(req, "log") != NULL)
+		engine_worker_log_end(d->engine, w, handlers_step_id(req), json_object_get(req, "log"));
 	if (w != NULL)
 		engine_worker_done(d->engine, w, handlers_step_id(req), json_object_get(req, "output"));
 }
@@ -135,6 +137,8 @@ static void handlers_worker_fail(struct daemon *d, struct conn *c, json_t *req)
 		snprintf(oom, sizeof(oom), "%s (OOM killed: memory_limit of %s)", msg, p->fullname);
 		msg = oom;
 	}
+	if (json_object_get(req, "log") != NULL)
+		engine_worker_log_end(d->engine, w, handlers_step_id(req), json_object_get(req, "log"));
 	engine_worker_fail(d->engine, w, handlers_step_id(req), msg,
 			   json_string_value(json_object_get(req, "output_tail")));
 }
@@ -148,6 +152,14 @@ static void handlers_worker_spawn(struct daemon *d, struct conn *c, json_t *req)
 				    json_object_get(req, "input"));
 }
 
+static void handlers_worker_log(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct worker *w = handlers_worker(c);
+
+	if (w != NULL)
+		engine_worker_log(d->engine, w, handlers_step_id(req), req);
+}
+
 const struct control_handler worker_handlers[] = {
     /* Workers may run as any user the configuration names (user=): not admin-only. */
     {.type = MSG_WORKER_HELLO, .handle = handlers_worker_hello},
@@ -156,5 +168,6 @@ const struct control_handler worker_handlers[] = {
     {.type = MSG_WORKER_DONE, .handle = handlers_worker_done, .raw = handlers_worker_done_raw},
     {.type = MSG_WORKER_FAIL, .handle = handlers_worker_fail},
     {.type = MSG_WORKER_SPAWN, .handle = handlers_worker_spawn},
+    {.type = MSG_WORKER_LOG, .handle = handlers_worker_log},
     {.type = 0},
 };
