@@ -862,7 +862,7 @@ int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errl
 int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char *user, char *err,
 		       size_t errlen)
 {
-	char msg[256];
+	char msg[256], killed[160] = "";
 
 	if (t->row.state == QT_STOPPED) {
 		snprintf(err, errlen, "task %s is already stopped", t->row.id);
@@ -892,14 +892,17 @@ int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char
 				}
 			log_info("task %s: step %s cancelled at worker %s (force-unlock)", t->row.id,
 				 s->row.name != NULL ? s->row.name : "?", s->w->name);
+			snprintf(killed + strlen(killed), sizeof(killed) - strlen(killed),
+				 "; running step %.40s cancelled at worker %.40s",
+				 s->row.name != NULL ? s->row.name : "?", s->w->name);
 			s->w = NULL;
 			(void)engine_state_step(e, s, QS_ERROR, "task force-unlock"); /* from running */
 			s->row.ended_at = engine_now();
 			engine_step_dirty(e, s);
 		}
 	}
-	snprintf(msg, sizeof(msg), "%s by %s: locks released", force ? "force-unlocked" : "unlocked",
-		 user != NULL ? user : "?");
+	snprintf(msg, sizeof(msg), "%s by %s: locks released%s", force ? "force-unlocked" : "unlocked",
+		 user != NULL ? user : "?", killed);
 	engine_error(e, t, -1, msg, NULL);
 	if (!force)
 		t->row.flags |= QF_UNLOCKED;
