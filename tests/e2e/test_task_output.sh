@@ -4,7 +4,7 @@
 # seen before the step ends) and exits 0 when it succeeded, non-zero when it
 # failed; `task show` shows the stdout and stderr tails of a finished step;
 # output over the tail's size is cut with a note; the exec-worker's own log
-# has the lines tagged "[task ID step NAME]".
+# has the lines tagged "[task ID step NAME]"; a flood is rate capped live, and said.
 . "$(dirname "$0")/lib.sh"
 tv_init
 tv_program exec <<EOF2
@@ -26,7 +26,7 @@ step.talk = sh -c 'echo out-one; echo out-two; echo err-one >&2; echo "caf\\303\
 
 [task:big]
 steps = flood
-step.flood = sh -c 'i=0; while [ \$i -lt 2000 ]; do echo "big line \$i padding padding padding"; i=\$((i+1)); done'
+step.flood = sh -c 'i=0; while [ \$i -lt 10000 ]; do echo "big line \$i padding padding padding"; i=\$((i+1)); done'
 
 [task:quiet]
 steps = nothing
@@ -80,12 +80,21 @@ assert_contains "$log" "step talk] out-two" "tagged stdout line in the worker's 
 assert_contains "$log" "step talk] err-one" "tagged stderr line in the worker's log"
 
 # Over the tail's size (4K here): cut, with a note.
-id=$(ctl task submit big) || fail "submit big"
+# A flood, followed from before it starts: the worker's rate cap drops lines live, says so, and
+# the stored tail still has the end.
+id=$(ctl task submit big --start-at +1s) || fail "submit big"
+ctl task tail -f "$id" flood >"$T/flood.out" 2>"$T/flood.err"; rc=$?
+assert_eq "$rc" 0 "tail -f of a flood ($(tail -3 "$T/flood.err"))"
+assert_contains "$(cat "$T/flood.out")" "big line 0 padding" "the flood's first lines live"
+assert_contains "$(cat "$T/flood.err")" "lines dropped by the worker: over 200 lines a second" "dropped lines said"
+n=$(wc -l <"$T/flood.out")
+[ "$n" -lt 10000 ] || fail "the rate cap let all $n lines through"
 wait_for 10 sh -c "\"$TVCTL\" -c \"$T/taskvisord.conf\" task show $id | grep -q 'Result:       success'" ||
 	fail "big did not succeed: $(ctl task show "$id")"
 show=$(ctl task show "$id")
 assert_contains "$show" "cut: the last" "a cut tail says so"
-assert_contains "$show" "      | big line 1999 padding" "the end of the output kept"
+assert_contains "$show" "      | big line 9999 padding" "the end of the output kept"
+assert_contains "$show" "lines were not sent live" "show says lines were not sent live"
 out=$(ctl task tail "$id" 2>&1 >/dev/null)
 assert_contains "$out" "stdout had" "task tail says the tail was cut"
 
