@@ -77,8 +77,8 @@ size_t tv_log_clean(const char *in, size_t n, char *out, size_t outlen)
 		n--;
 	room = outlen - 1 < TV_LOG_LINE_MAX ? outlen - 1 : TV_LOG_LINE_MAX;
 	snprintf(note, sizeof(note), " [line cut: %zu bytes]", n);
-	if (n > room)
-		room -= strlen(note) < room ? strlen(note) : room;
+	if (n > room && strlen(note) < room) /* room for the note, when it fits at all */
+		room -= strlen(note);
 	while (i < n) {
 		int len = tv_steplog_utf8_len(p + i, n - i);
 		const char *c = (const char *)p + i;
