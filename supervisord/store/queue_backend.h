@@ -123,7 +123,7 @@ typedef int (*q_task_fn)(void *arg, struct q_task *t); /* row valid during the c
 typedef int (*q_step_fn)(void *arg, struct q_step *s);
 typedef int (*q_error_fn)(void *arg, const struct q_error *er);
 typedef int (*q_steplog_fn)(void *arg, const struct q_steplog *l); /* valid during the call */
-typedef int (*q_recurring_fn)(void *arg, struct q_recurring *r); /* row valid during the call */
+typedef int (*q_recurring_fn)(void *arg, struct q_recurring *r);   /* row valid during the call */
 typedef int (*q_lock_fn)(void *arg, const char *resource, bool exclusive, const char *task_id);
 
 struct queue_ops {

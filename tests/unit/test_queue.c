@@ -137,18 +137,19 @@ static void test_migrate_from_v1(void **state)
 	assert_int_equal(ops->commit(b), 0);
 	ops->close(b);
 	/* back to version 1's shape: no recurring name, full date indexes, steps_active, no argv */
-	exec_sql(path, "DROP INDEX tasks_spawn; ALTER TABLE tasks DROP COLUMN spawn_index;"
-		       " ALTER TABLE steps DROP COLUMN spawned;"
-		       " ALTER TABLE steps DROP COLUMN stdout_tail; ALTER TABLE steps DROP COLUMN stderr_tail;"
-		       " ALTER TABLE steps DROP COLUMN stdout_bytes; ALTER TABLE steps DROP COLUMN stderr_bytes;"
-		       " ALTER TABLE steps DROP COLUMN log_dropped; ALTER TABLE steps DROP COLUMN log_attempt;"
-		       " DROP INDEX recurring_name; ALTER TABLE recurring DROP COLUMN name;"
-		       " ALTER TABLE steps DROP COLUMN argv;"
-		       " DROP INDEX tasks_started_at; DROP INDEX tasks_ended_at;"
-		       " CREATE INDEX tasks_started_at ON tasks(started_at);"
-		       " CREATE INDEX tasks_ended_at ON tasks(ended_at);"
-		       " CREATE INDEX steps_active ON steps(state) WHERE state IN ('ready', 'running');"
-		       " UPDATE schema_version SET version = 1");
+	exec_sql(path,
+		 "DROP INDEX tasks_spawn; ALTER TABLE tasks DROP COLUMN spawn_index;"
+		 " ALTER TABLE steps DROP COLUMN spawned;"
+		 " ALTER TABLE steps DROP COLUMN stdout_tail; ALTER TABLE steps DROP COLUMN stderr_tail;"
+		 " ALTER TABLE steps DROP COLUMN stdout_bytes; ALTER TABLE steps DROP COLUMN stderr_bytes;"
+		 " ALTER TABLE steps DROP COLUMN log_dropped; ALTER TABLE steps DROP COLUMN log_attempt;"
+		 " DROP INDEX recurring_name; ALTER TABLE recurring DROP COLUMN name;"
+		 " ALTER TABLE steps DROP COLUMN argv;"
+		 " DROP INDEX tasks_started_at; DROP INDEX tasks_ended_at;"
+		 " CREATE INDEX tasks_started_at ON tasks(started_at);"
+		 " CREATE INDEX tasks_ended_at ON tasks(ended_at);"
+		 " CREATE INDEX steps_active ON steps(state) WHERE state IN ('ready', 'running');"
+		 " UPDATE schema_version SET version = 1");
 	open_close(path, DURABILITY_FULL);
 	assert_int_equal(count(path, "SELECT version FROM schema_version"), 6);
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name = 'steps_active'"), 0);
@@ -268,8 +269,12 @@ static void test_migrate_from_v5(void **state)
 	char err[256];
 	char *path = tmpdb();
 	struct qb *b;
-	struct q_steplog got, l = {.attempt = 2, .stdout_tail = "one\ntwo\n", .stderr_tail = NULL,
-				   .stdout_bytes = 70000, .stderr_bytes = 0, .dropped = 3};
+	struct q_steplog got, l = {.attempt = 2,
+				   .stdout_tail = "one\ntwo\n",
+				   .stderr_tail = NULL,
+				   .stdout_bytes = 70000,
+				   .stderr_bytes = 0,
+				   .dropped = 3};
 
 	(void)state;
 	memset(&got, 0, sizeof(got));
@@ -278,20 +283,21 @@ static void test_migrate_from_v5(void **state)
 	assert_non_null(b);
 	ops->close(b);
 	/* version 5's shape, with rows written as version 5 wrote them */
-	exec_sql(path, "ALTER TABLE steps DROP COLUMN stdout_tail; ALTER TABLE steps DROP COLUMN stderr_tail;"
-		       " ALTER TABLE steps DROP COLUMN stdout_bytes; ALTER TABLE steps DROP COLUMN stderr_bytes;"
-		       " ALTER TABLE steps DROP COLUMN log_dropped; ALTER TABLE steps DROP COLUMN log_attempt;"
-		       " UPDATE schema_version SET version = 5;"
-		       " INSERT INTO tasks (num, id, label, name, queue, state, result, created_at)"
-		       " VALUES (1, 'a0000000-0000-4000-8000-000000000005', 'two', 'Two', 'default',"
-		       " 'running', 'pending', 1);"
-		       " INSERT INTO steps (num, task, idx, name, state) VALUES (1, 1, 0, 'a', 'success');"
-		       " INSERT INTO steps (num, task, idx, name, state) VALUES (2, 1, 1, 'b', 'running');");
+	exec_sql(path,
+		 "ALTER TABLE steps DROP COLUMN stdout_tail; ALTER TABLE steps DROP COLUMN stderr_tail;"
+		 " ALTER TABLE steps DROP COLUMN stdout_bytes; ALTER TABLE steps DROP COLUMN stderr_bytes;"
+		 " ALTER TABLE steps DROP COLUMN log_dropped; ALTER TABLE steps DROP COLUMN log_attempt;"
+		 " UPDATE schema_version SET version = 5;"
+		 " INSERT INTO tasks (num, id, label, name, queue, state, result, created_at)"
+		 " VALUES (1, 'a0000000-0000-4000-8000-000000000005', 'two', 'Two', 'default',"
+		 " 'running', 'pending', 1);"
+		 " INSERT INTO steps (num, task, idx, name, state) VALUES (1, 1, 0, 'a', 'success');"
+		 " INSERT INTO steps (num, task, idx, name, state) VALUES (2, 1, 1, 'b', 'running');");
 	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
 	assert_non_null(b);
 	assert_int_equal(count(path, "SELECT version FROM schema_version"), 6);
-	assert_int_equal(count(path, "SELECT count(*) FROM steps WHERE stdout_tail IS NULL AND log_attempt IS NULL"),
-			 2);
+	assert_int_equal(
+	    count(path, "SELECT count(*) FROM steps WHERE stdout_tail IS NULL AND log_attempt IS NULL"), 2);
 	assert_int_equal(ops->step_logs_of(b, 1, steplog_cb, &got), 0);
 	assert_int_equal(got.idx, -1); /* none has output yet */
 	assert_int_equal(ops->begin(b), 0);
