@@ -96,9 +96,13 @@ static void steplog_follower_closed(void *arg, struct conn *c)
 /* Send lines (borrowed) to each follower that keeps up; count them for the others. */
 static void steplog_fan_out(struct engine *e, struct steplive *l, json_t *lines, long long dropped)
 {
-	for (struct stepfollow *f = l->followers; f != NULL; f = f->next) {
+	struct stepfollow *f, *next;
+
+	/* next first: a send that fails closes the peer, whose on_close frees its follower */
+	for (f = l->followers; f != NULL; f = next) {
 		json_t *body;
 
+		next = f->next;
 		if (e->hooks.closed(f->c))
 			continue;
 		if (e->hooks.unsent(f->c) > STEPLIVE_UNSENT) {
@@ -190,15 +194,15 @@ void engine_worker_log_end(struct engine *e, struct worker *w, const char *step_
 			  e->ops->error(e->b));
 }
 
-/* End l: its followers get OK {"state","dropped"}; l is freed. */
-static void steplog_end(struct engine *e, struct steplive *l, const struct estep *s)
+/* End l: its followers get OK {"state","dropped"} (unless !say: the engine closes); l is freed. */
+static void steplog_end(struct engine *e, struct steplive *l, const struct estep *s, bool say)
 {
 	struct stepfollow *f;
 
 	while ((f = l->followers) != NULL) {
 		l->followers = f->next;
 		e->hooks.on_close(f->c, NULL, NULL);
-		if (!e->hooks.closed(f->c)) {
+		if (say && !e->hooks.closed(f->c)) {
 			json_t *body = json_pack("{s:s, s:I}", "state",
 						 s != NULL ? q_step_state_name(s->row.state) : "gone",
 						 "dropped", (json_int_t)l->dropped);
@@ -232,7 +236,7 @@ void engine_steplog_sweep(struct engine *e)
 			continue;
 		}
 		*pp = l->next;
-		steplog_end(e, l, s);
+		steplog_end(e, l, s, true);
 	}
 }
 
@@ -242,7 +246,7 @@ void engine_steplog_free(struct engine *e)
 
 	while ((l = e->steplogs) != NULL) {
 		e->steplogs = l->next;
-		steplog_end(e, l, steplog_step(e, l));
+		steplog_end(e, l, NULL, false);
 	}
 }
 
