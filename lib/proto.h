@@ -245,7 +245,8 @@ enum msgtype {
 	 *   skips its callback too. CANCEL of a parent cancels its open children
 	 *   (refused as a whole when one of them cannot be cancelled).
 	 * CANCEL d->w {"step_id"}: stop running it. The step is already recorded
-	 *   cancelled; the worker still answers DONE or FAIL to free its slot.
+	 *   cancelled (or in error by a force-unlock, or re-queued after its lease
+	 *   expired); the worker still answers DONE or FAIL to free its slot.
 	 */
 	MSG_WORKER_HELLO = 300,	   /* see above */
 	MSG_WORKER_STEP = 301,	   /* d->w */
