@@ -189,7 +189,8 @@ void tv_step_set_error(struct tv_step *s, const char *fmt, ...) __attribute__((f
  * them. A step that logs nothing costs nothing. 0, 1 when the line was kept
  * in the tail but not sent live (rate cap), or -1 (step finished, out of
  * memory, connection lost). The tail's size may also come from the
- * environment: TASKVISOR_OUTPUT_TAIL=256K (bytes, K or M; 0 = none).
+ * environment: TASKVISOR_OUTPUT_TAIL=256K (a size, at most 64M; 0 = none;
+ * tv_worker_new refuses a bad one).
  */
 #define TV_LOG_LINE_MAX 4096		/* bytes of one line kept; longer ones are cut, with a note */
 #define TV_LOG_TAIL_DEFAULT (64 * 1024) /* bytes of each stream kept per step */

@@ -18,6 +18,7 @@
 
 #include "proto.h"
 #include "tv_steplog.h"
+#include "units.h"
 
 struct tv_handler {
 	char *name;
@@ -82,29 +83,30 @@ static void tv_worker_seterr(struct tv_worker *w, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* $TASKVISOR_OUTPUT_TAIL: bytes of each stream a step keeps ("64K", "1M", "0"); else the default. */
-static size_t tv_worker_env_tail(void)
+/* $TASKVISOR_OUTPUT_TAIL: bytes of each stream a step keeps ("64K", "1MiB", "0"; lib/units.c's
+ * sizes), at most 64 MiB; unset: the default. -1 + err when it is not a size. */
+static int tv_worker_env_tail(size_t *out, char *err, size_t errlen)
 {
 	const char *v = getenv("TASKVISOR_OUTPUT_TAIL");
-	char *end;
-	unsigned long long n;
+	char why[128];
+	long long n;
 
-	if (v == NULL || *v < '0' || *v > '9')
-		return TV_LOG_TAIL_DEFAULT;
-	n = strtoull(v, &end, 10);
-	if (*end == 'K' || *end == 'k')
-		n *= 1024, end++;
-	else if (*end == 'M' || *end == 'm')
-		n *= 1024 * 1024, end++;
-	if ((*end != '\0' && strcmp(end, "B") != 0 && strcmp(end, "iB") != 0) || n > 64ULL * 1024 * 1024)
-		return TV_LOG_TAIL_DEFAULT;
-	return (size_t)n;
+	*out = TV_LOG_TAIL_DEFAULT;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (units_size(v, &n, why, sizeof(why)) < 0 || n < 0 || n > 64LL * 1024 * 1024) {
+		snprintf(err, errlen, "TASKVISOR_OUTPUT_TAIL: not a size from 0 to 64M: \"%.64s\"", v);
+		return -1;
+	}
+	*out = (size_t)n;
+	return 0;
 }
 
 struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int prefetch, char *err,
 				size_t errlen)
 {
 	struct tv_worker *w;
+	size_t tail;
 
 	if (socket_path == NULL || *socket_path == '\0')
 		socket_path = tv_client_default_socket();
@@ -116,6 +118,8 @@ struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int 
 		snprintf(err, errlen, "prefetch must be at least 1, not %d", prefetch);
 		return NULL;
 	}
+	if (tv_worker_env_tail(&tail, err, errlen) < 0)
+		return NULL;
 	w = calloc(1, sizeof(*w));
 	if (w == NULL || (w->path = strdup(socket_path)) == NULL || (w->queue = strdup(queue)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -125,7 +129,7 @@ struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int 
 		return NULL;
 	}
 	w->prefetch = prefetch;
-	w->log_tail = tv_worker_env_tail();
+	w->log_tail = tail;
 	w->fd = -1;
 	proto_rbuf_init(&w->rb);
 	proto_wbuf_init(&w->wb);
