@@ -241,7 +241,8 @@ static void exec_out_data(struct exec_step *es, int stream, const char *buf, siz
 			memcpy(es->part[k] + es->part_len[k], buf + start, take);
 			exec_out_line(es, stream, es->part[k], EXEC_PART_MAX);
 			es->part_len[k] = 0;
-			start = n; /* the rest of an overlong line is dropped with it */
+			start = n; /* the rest of this read goes (the line is cut anyway); what follows
+				    * up to its newline is taken as a further line */
 		} else {
 			memcpy(es->part[k] + es->part_len[k], buf + start, n - start);
 			es->part_len[k] += n - start;
