@@ -79,12 +79,12 @@ BINS = $(BUILD)/bin/taskvisord $(BUILD)/bin/taskvisorctl $(SVC_BINS)
 BACKEND = $(BUILD)/lib/taskvisor/queue-sqlite.so
 BACKEND_OBJS = $(addprefix $(BUILD)/pic/supervisord/store/,queue.o queue_sqlite.o search.o) $(BUILD)/pic/lib/when.o
 
-# libtaskvisor, the C library for clients and workers: its own sources plus the protocol and
-# time code it speaks, as a static archive and a shared object with a soname that exports tv_*
+# libtaskvisor, the C library for clients and workers: its own sources plus the protocol, time
+# and size code it speaks, as a static archive and a shared object with a soname that exports tv_*
 # only (lib/libtaskvisor/taskvisor.map). Bump TV_SOVERSION when the ABI breaks.
 TV_SOVERSION = 0
 TV_VERSION   = 0.6.0
-LIBTV_SRCS   := $(sort $(wildcard lib/libtaskvisor/*.c)) lib/proto.c lib/when.c
+LIBTV_SRCS   := $(sort $(wildcard lib/libtaskvisor/*.c)) lib/proto.c lib/when.c lib/units.c
 LIBTV_A      = $(BUILD)/lib/libtaskvisor.a
 LIBTV_SO     = $(BUILD)/lib/libtaskvisor.so.$(TV_VERSION)
 LIBTV_SONAME = libtaskvisor.so.$(TV_SOVERSION)

@@ -218,6 +218,78 @@ static void task_print_duration(json_t *from, json_t *to, char *buf, size_t len)
 		snprintf(buf, len, "%dm%02ds", (int)(d / 60), (int)d % 60);
 }
 
+/* Lines of a step's output tail `task show` prints of each stream (`task tail` has them all). */
+#define TASK_SHOW_LINES 10
+
+/* The last n lines of text, each as "      | line". */
+static void task_print_last_lines(const char *text, int n)
+{
+	const char *p = text + strlen(text);
+	int lines = 0;
+
+	if (p > text && p[-1] == '\n')
+		p--;
+	while (p > text && lines < n) {
+		p--;
+		if (*p == '\n')
+			lines++;
+	}
+	if (*p == '\n')
+		p++;
+	while (*p != '\0') {
+		size_t len = strcspn(p, "\n");
+		printf("      | %.*s\n", (int)len, p);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+}
+
+/* One stream of a step's stored output, with what was cut said. */
+static void task_print_stream(json_t *st, const char *name)
+{
+	char key[32];
+	const char *text = json_string_value(json_object_get(st, name));
+	long long bytes, kept;
+
+	if (text == NULL)
+		return;
+	snprintf(key, sizeof(key), "%s_bytes", name);
+	bytes = (long long)json_integer_value(json_object_get(st, key));
+	kept = (long long)strlen(text);
+	if (bytes > kept)
+		printf("    %s (%lld bytes; cut: the last %lld kept), last %d lines:\n", name, bytes, kept,
+		       TASK_SHOW_LINES);
+	else
+		printf("    %s (%lld bytes), last %d lines:\n", name, bytes, TASK_SHOW_LINES);
+	task_print_last_lines(text, TASK_SHOW_LINES);
+}
+
+/* "Step output:": each step's stored stdout and stderr tails (README "A step's output"). */
+static void task_print_step_output(json_t *t, json_t *steps)
+{
+	json_t *v;
+	size_t i;
+	bool any = false;
+
+	for (i = 0; i < json_array_size(steps) && (v = json_array_get(steps, i)) != NULL; i++) {
+		long long dropped = (long long)json_integer_value(json_object_get(v, "output_dropped"));
+
+		if (json_object_get(v, "output_attempt") == NULL)
+			continue;
+		if (!any)
+			printf("Step output (task tail %.8s STEP for all that is kept):\n",
+			       task_str(t, "id"));
+		any = true;
+		printf("  step %s (attempt %lld):\n", task_str(v, "name"),
+		       (long long)json_integer_value(json_object_get(v, "output_attempt")));
+		task_print_stream(v, "stdout");
+		task_print_stream(v, "stderr");
+		if (dropped > 0)
+			printf("    (%lld lines were not sent live: over the worker's rate cap)\n", dropped);
+	}
+}
+
 static void task_print_show(json_t *t)
 {
 	char b1[32], prog[64];
@@ -292,6 +364,7 @@ static void task_print_show(json_t *t)
 			}
 		}
 	}
+	task_print_step_output(t, steps);
 	if (json_array_size(locks) > 0) {
 		printf("Locks:\n");
 		for (i = 0; i < json_array_size(locks) && (v = json_array_get(locks, i)) != NULL; i++)
@@ -657,6 +730,138 @@ static int task_show(struct ctl *c, int argc, char **argv)
 		task_print_show(json_object_get(reply, "task"));
 	json_decref(reply);
 	return 0;
+}
+
+/* ---- tail: a step's own output ---- */
+
+/* Lines [["stdout"|"stderr","text"],...] to our stdout / stderr. */
+static void task_tail_lines(json_t *lines)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(lines, i, v)
+	{
+		const char *stream = json_string_value(json_array_get(v, 0));
+		const char *text = json_string_value(json_array_get(v, 1));
+
+		if (text != NULL)
+			fprintf(stream != NULL && strcmp(stream, "stderr") == 0 ? stderr : stdout, "%s\n",
+				text);
+	}
+	fflush(stdout);
+	fflush(stderr);
+}
+
+static int task_tail_data(void *arg, json_t *data)
+{
+	struct ctl *c = arg;
+	json_t *n;
+
+	if (c->json) {
+		ctl_print_json(data);
+		fflush(stdout);
+		return 0;
+	}
+	task_tail_lines(json_object_get(data, "lines"));
+	if (json_integer_value(n = json_object_get(data, "skipped")) > 0)
+		fprintf(stderr, "[taskvisord: %lld lines skipped: this follower read too slowly]\n",
+			(long long)json_integer_value(n));
+	if (json_integer_value(n = json_object_get(data, "dropped")) > 0)
+		fprintf(stderr, "[taskvisord: %lld lines dropped by the worker: over %d lines a second]\n",
+			(long long)json_integer_value(n), TV_LOG_RATE);
+	return 0;
+}
+
+/* The stored tails of a finished step: stdout to stdout, stderr to stderr, with what was cut. */
+static void task_tail_stored(json_t *r)
+{
+	static const char *const names[] = {"stdout", "stderr"};
+
+	for (int k = 0; k < 2; k++) {
+		char key[32];
+		const char *text = json_string_value(json_object_get(r, names[k]));
+		long long bytes;
+
+		snprintf(key, sizeof(key), "%s_bytes", names[k]);
+		bytes = (long long)json_integer_value(json_object_get(r, key));
+		if (text == NULL)
+			continue;
+		if (bytes > (long long)strlen(text))
+			fprintf(stderr, "[taskvisord: %s had %lld bytes; the last %zu are kept]\n", names[k],
+				bytes, strlen(text));
+		fputs(text, k == 0 ? stdout : stderr);
+	}
+	fflush(stdout);
+}
+
+/* Exit status of a step by its state: 0 when it succeeded (or waits for its children). */
+static int task_tail_status(const char *state)
+{
+	return strcmp(state, "success") == 0 || strcmp(state, "suspended") == 0 ? CTL_EXIT_OK
+										: CTL_EXIT_ERROR;
+}
+
+static int task_tail(struct ctl *c, int argc, char **argv)
+{
+	static const char usage[] = "usage: task tail [-f] ID [STEP]";
+	const char *id = NULL, *step = NULL, *state;
+	bool follow = false;
+	json_t *req, *reply = NULL;
+	int st;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			c->json = true;
+		else if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0)
+			follow = true;
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return task_bad("tail", "unknown option %s (%s)", argv[i], usage);
+		else if (id == NULL)
+			id = argv[i];
+		else if (step == NULL)
+			step = argv[i];
+		else
+			return task_bad("tail", "too many arguments (%s)", usage);
+	}
+	if (id == NULL)
+		return task_bad("tail", "no id given (%s)", usage);
+	req = json_pack("{s:s, s:b}", "id", id, "follow", follow);
+	if (step != NULL) {
+		char *end;
+		long n = strtol(step, &end, 10);
+		json_object_set_new(req, "step",
+				    *end == '\0' && end != step ? json_integer(n) : json_string(step));
+	}
+	st = task_call_stream(c, MSG_TASK_TAIL, req, follow ? task_tail_data : NULL, c, &reply);
+	if (st != 0)
+		return st;
+	if (reply == NULL) /* the connection closed under a follow */
+		return CTL_EXIT_ERROR;
+	if (c->json) {
+		ctl_print_json(reply);
+		state = task_str(reply, "state");
+		st = follow ? task_tail_status(state) : 0;
+		json_decref(reply);
+		return st;
+	}
+	state = task_str(reply, "state");
+	if (json_object_get(reply, "lines") != NULL)
+		task_tail_lines(json_object_get(reply, "lines"));
+	else if (json_object_get(reply, "running") != NULL)
+		task_tail_stored(reply);
+	if (follow) {
+		long long skipped = (long long)json_integer_value(json_object_get(reply, "skipped"));
+
+		if (skipped > 0)
+			fprintf(stderr, "[taskvisord: %lld lines skipped: this follower read too slowly]\n",
+				skipped);
+		if (json_object_get(reply, "running") == NULL) /* the end of a followed attempt */
+			fprintf(stderr, "[step ended: %s]\n", state);
+		st = task_tail_status(state);
+	}
+	json_decref(reply);
+	return st;
 }
 
 /* An action on one task: print "VERB task ID: state STATE, result RESULT". */
@@ -1546,6 +1751,10 @@ static const struct ctl_cmd task_sub_cmds[] = {
     {"list", NULL, "task list [--search Q] [--limit N] [--order FIELD [asc|desc]] [--stuck] [--ids]",
      "list tasks (id, label, state, result, started, ended, progress)", task_list},
     {"show", NULL, "task show ID", "a task's details, steps, errors, locks, input and output", task_show},
+    {"tail", NULL, "task tail [-f] ID [STEP]",
+     "what a step printed (default: the running step, else the last that ran); -f follows it live "
+     "until it ends (exit 0 when it succeeded)",
+     task_tail},
     {"resume", NULL, "task resume ID [ID...] | --search Q [--noop]",
      "re-run the failed step of paused tasks (--search: every paused task matching Q)", task_resume},
     {"skip", NULL, "task skip ID [ID...] | --search Q [--noop]",

@@ -65,6 +65,7 @@ const char *proto_msg_name(uint32_t type)
 	    N(MSG_WORKER_LIST),
 	    N(MSG_WORKER_SHOW),
 	    N(MSG_QUEUE_LIST),
+	    N(MSG_TASK_TAIL),
 	    N(MSG_WORKER_HELLO),
 	    N(MSG_WORKER_STEP),
 	    N(MSG_WORKER_PROGRESS),
@@ -73,6 +74,7 @@ const char *proto_msg_name(uint32_t type)
 	    N(MSG_WORKER_FAIL),
 	    N(MSG_WORKER_SPAWN),
 	    N(MSG_WORKER_CANCEL),
+	    N(MSG_WORKER_LOG),
 #undef N
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -221,6 +221,20 @@ enum msgtype {
 	MSG_WORKER_LIST = 220, /* {} -> {"workers": [worker...]} (in the order they connected) */
 	MSG_WORKER_SHOW = 221, /* {"name": NAME|"group:name"|PID} -> {"worker"}; "no such worker: X" */
 	MSG_QUEUE_LIST = 222,  /* {} -> {"queues": [queue...]} (by name; the task types' too) */
+	/*
+	 * A step's own output (README "A step's output"). TASK_TAIL {"id","step":
+	 * "name"|index (absent: the running step, else the last one that printed),
+	 * "follow":bool}: not following, or a step not running and not waiting to
+	 * -> OK {"task_id","step","index","state","attempt","running":bool,
+	 * "lines":[["stdout"|"stderr","text"],...] (a running step: what the daemon
+	 * holds of it, at most 64 KiB) | "stdout","stderr","stdout_bytes",
+	 * "stderr_bytes","dropped" (a finished one: the stored tails)}. Following
+	 * a running or waiting step: DATA {"lines":[...]} now and as its worker
+	 * sends them ({"skipped":N}: lines this follower missed reading too
+	 * slowly; {"dropped":N}: lines the worker did not send, rate cap), then
+	 * OK {"state","dropped"} after the commit that ends its attempt.
+	 */
+	MSG_TASK_TAIL = 225,
 
 	/*
 	 * Workers, 300-399 (libtaskvisor <-> daemon). After HELLO's OK the
@@ -262,7 +276,8 @@ enum msgtype {
 	 *   skips its callback too. CANCEL of a parent cancels its open children
 	 *   (refused as a whole when one of them cannot be cancelled).
 	 * CANCEL d->w {"step_id"}: stop running it. The step is already recorded
-	 *   cancelled; the worker still answers DONE or FAIL to free its slot.
+	 *   cancelled (or in error by a force-unlock, or re-queued after its lease
+	 *   expired); the worker still answers DONE or FAIL to free its slot.
 	 */
 	MSG_WORKER_HELLO = 300,	   /* see above */
 	MSG_WORKER_STEP = 301,	   /* d->w */
@@ -272,6 +287,15 @@ enum msgtype {
 	MSG_WORKER_FAIL = 305,	   /* w->d */
 	MSG_WORKER_SPAWN = 306,	   /* w->d */
 	MSG_WORKER_CANCEL = 307,   /* d->w */
+	/*
+	 * LOG w->d {"step_id","lines":[["stdout"|"stderr","text"],...],"dropped":N}:
+	 * lines a running step printed (UTF-8, each at most TV_LOG_LINE_MAX), for
+	 * followers (MSG_TASK_TAIL); "dropped": lines since the last LOG that the
+	 * worker's rate cap kept back. Not stored: the tails come with the DONE or
+	 * FAIL that ends the step, as "log":{"stdout","stderr" (the last bytes of
+	 * each stream),"stdout_bytes","stderr_bytes" (all it printed),"dropped"}.
+	 */
+	MSG_WORKER_LOG = 310, /* w->d */
 };
 
 /* The name of a message type, for logs ("MSG_STATUS"); "MSG_?" if unknown. */

@@ -18,7 +18,11 @@
  *   spawn LABEL {"input":"json"}                  a child task (input optional)
  *
  * Exit 0 = done; else failed with "exited N" / "killed by signal N" and the
- * last 4 KB of its stderr (stderr is also copied to the worker's stderr).
+ * last 4 KB of its stderr. Its stdout and stderr are read line by line
+ * (README "A step's output"): each line goes to libtaskvisor (tv_step_log_stream:
+ * the step's stored tails, `task tail -f`) and, tagged "[task ID step NAME] line",
+ * into the worker's own stdout or stderr (`taskvisorctl tail exec-worker`),
+ * both under libtaskvisor's rate cap (lines over it are counted, and said).
  * A cancel sends SIGTERM to the step's group, SIGKILL --kill-after seconds
  * later. A keeper process per step takes the step's whole group down when the
  * worker dies (PR_SET_PDEATHSIG). Leases are renewed while steps run. SIGTERM to the worker stops its
@@ -65,7 +69,7 @@ struct exec_step {
 	struct exec_step *next;
 	pid_t pid;
 	ev_child child;
-	ev_io in_w, err_w, ctl_w;
+	ev_io in_w, out_w, err_w, ctl_w;
 	ev_timer kill_t, beat_t;
 	char *in_buf;
 	size_t in_len, in_off;
@@ -74,6 +78,10 @@ struct exec_step {
 	char *line;
 	size_t line_len, line_cap;
 	bool term_sent;
+	/* stdout [0] and stderr [1]: the line begun, and lines kept from the worker's log */
+	char *part[2];
+	size_t part_len[2];
+	long long hidden[2];
 };
 
 /* A single environment value the worker sets at most (longer ones: read stdin). */
@@ -162,6 +170,90 @@ static void exec_tail_add(struct exec_step *es, const char *p, size_t n)
 	es->tail_len += n;
 }
 
+/* A partial line longer than this is taken as a line (and cut by tv_log_clean). */
+#define EXEC_PART_MAX (2 * TV_LOG_LINE_MAX)
+
+/* Write all of buf to fd (the worker's own log); a lost log is not the step's failure. */
+static void exec_write_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		buf += w;
+		n -= (size_t)w;
+	}
+}
+
+/* One line the step printed on stream (1 stdout, 2 stderr): to its task, and tagged into the
+ * worker's log on the same stream while under the rate cap. */
+static void exec_out_line(struct exec_step *es, int stream, const char *p, size_t n)
+{
+	char clean[TV_LOG_LINE_MAX + 64], tagged[TV_LOG_LINE_MAX + 256];
+	size_t len = tv_log_clean(p, n, clean, sizeof(clean));
+	int k = stream == 2 ? 1 : 0, t;
+
+	if (tv_step_log_stream(es->step, stream, clean, len) != 0) {
+		es->hidden[k]++;
+		return;
+	}
+	if (es->hidden[k] > 0) {
+		t = snprintf(tagged, sizeof(tagged),
+			     "[task %s step %s] (%lld lines not shown: over %d lines a second; the "
+			     "step's stored tail has its end)\n",
+			     tv_step_task_id(es->step), tv_step_name(es->step), es->hidden[k], TV_LOG_RATE);
+		exec_write_all(stream, tagged, (size_t)t < sizeof(tagged) ? (size_t)t : sizeof(tagged) - 1);
+		es->hidden[k] = 0;
+	}
+	t = snprintf(tagged, sizeof(tagged), "[task %s step %s] %s\n", tv_step_task_id(es->step),
+		     tv_step_name(es->step), clean);
+	exec_write_all(stream, tagged, (size_t)t < sizeof(tagged) ? (size_t)t : sizeof(tagged) - 1);
+}
+
+/* Split what a step's stdout/stderr gave into lines; at eof also the last partial one. */
+static void exec_out_data(struct exec_step *es, int stream, const char *buf, size_t n, bool eof)
+{
+	int k = stream == 2 ? 1 : 0;
+	size_t start = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (es->part_len[k] > 0) {
+			size_t room = EXEC_PART_MAX - es->part_len[k];
+			size_t take = i - start < room ? i - start : room;
+
+			memcpy(es->part[k] + es->part_len[k], buf + start, take);
+			exec_out_line(es, stream, es->part[k], es->part_len[k] + take);
+			es->part_len[k] = 0;
+		} else
+			exec_out_line(es, stream, buf + start, i - start);
+		start = i + 1;
+	}
+	if (start < n) {
+		if (es->part[k] == NULL)
+			es->part[k] = xmalloc(EXEC_PART_MAX);
+		if (es->part_len[k] + (n - start) > EXEC_PART_MAX) { /* too long a line: taken as one */
+			size_t take = EXEC_PART_MAX - es->part_len[k];
+
+			memcpy(es->part[k] + es->part_len[k], buf + start, take);
+			exec_out_line(es, stream, es->part[k], EXEC_PART_MAX);
+			es->part_len[k] = 0;
+			start = n; /* the rest of this read goes (the line is cut anyway); what follows
+				    * up to its newline is taken as a further line */
+		} else {
+			memcpy(es->part[k] + es->part_len[k], buf + start, n - start);
+			es->part_len[k] += n - start;
+		}
+	}
+	if (eof && es->part_len[k] > 0) {
+		exec_out_line(es, stream, es->part[k], es->part_len[k]);
+		es->part_len[k] = 0;
+	}
+}
+
 /* One line from the step's TASKVISOR_FD (split by lib/stepline.c). */
 static void exec_ctl_line(struct exec_step *es, char *line)
 {
@@ -222,10 +314,12 @@ static void exec_ctl_lines(struct exec_step *es, bool eof)
 	}
 }
 
-/* Read what a pipe has; 1 open, 0 closed (eof or error). */
-static int exec_read_pipe(struct exec_step *es, int fd, bool ctl)
+/* Read what a pipe has (stream 1 stdout, 2 stderr, 3 TASKVISOR_FD); 1 open, 0 closed (eof or
+ * error). */
+static int exec_read_pipe(struct exec_step *es, int fd, int stream)
 {
 	char buf[8192];
+	bool ctl = stream == EXEC_FD;
 
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
@@ -236,13 +330,14 @@ static int exec_read_pipe(struct exec_step *es, int fd, bool ctl)
 		if (n <= 0) {
 			if (ctl)
 				exec_ctl_lines(es, true);
+			else
+				exec_out_data(es, stream, buf, 0, true);
 			return 0;
 		}
 		if (!ctl) {
-			exec_tail_add(es, buf, (size_t)n);
-			if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
-				/* the worker's own log is gone: the tail is still kept */
-			}
+			if (stream == 2)
+				exec_tail_add(es, buf, (size_t)n);
+			exec_out_data(es, stream, buf, (size_t)n, false);
 			continue;
 		}
 		if (es->line_len + (size_t)n + 1 > es->line_cap) {
@@ -282,7 +377,7 @@ static void exec_err_cb(struct ev_loop *loop, ev_io *io, int revents)
 	struct exec_step *es = io->data;
 	(void)loop;
 	(void)revents;
-	if (exec_read_pipe(es, io->fd, false) == 0)
+	if (exec_read_pipe(es, io->fd, io == &es->out_w ? 1 : 2) == 0)
 		exec_close_io(es->x, io);
 }
 
@@ -291,7 +386,7 @@ static void exec_ctl_cb(struct ev_loop *loop, ev_io *io, int revents)
 	struct exec_step *es = io->data;
 	(void)loop;
 	(void)revents;
-	if (exec_read_pipe(es, io->fd, true) == 0)
+	if (exec_read_pipe(es, io->fd, EXEC_FD) == 0)
 		exec_close_io(es->x, io);
 }
 
@@ -356,12 +451,18 @@ static void exec_child_cb(struct ev_loop *loop, ev_child *c, int revents)
 	ev_child_stop(loop, c);
 	/* What the step wrote is in the pipes: take it all, then nothing of it may linger. */
 	if (es->ctl_w.fd >= 0)
-		exec_read_pipe(es, es->ctl_w.fd, true);
+		exec_read_pipe(es, es->ctl_w.fd, EXEC_FD);
+	if (es->out_w.fd >= 0)
+		exec_read_pipe(es, es->out_w.fd, 1);
 	if (es->err_w.fd >= 0)
-		exec_read_pipe(es, es->err_w.fd, false);
+		exec_read_pipe(es, es->err_w.fd, 2);
+	for (int k = 0; k < 2; k++) /* a last line without its newline (the pipe may stay open) */
+		if (es->part_len[k] > 0)
+			exec_out_data(es, k + 1, "", 0, true);
 	kill(-es->pid, SIGKILL);
 	es->pid = 0;
 	exec_close_io(x, &es->in_w);
+	exec_close_io(x, &es->out_w);
 	exec_close_io(x, &es->err_w);
 	exec_close_io(x, &es->ctl_w);
 	ev_timer_stop(loop, &es->kill_t);
@@ -384,6 +485,8 @@ static void exec_child_cb(struct ev_loop *loop, ev_child *c, int revents)
 	x->running--;
 	free(es->in_buf);
 	free(es->line);
+	free(es->part[0]);
+	free(es->part[1]);
 	free(es);
 	if (x->stopping && x->running == 0)
 		ev_break(loop, EVBREAK_ALL);
@@ -445,18 +548,19 @@ static void exec_keeper(pid_t parent, pid_t cmd)
 }
 
 /* In the child: set up fds, signals, environment; fork the command under a keeper. Never returns. */
-static void exec_child(struct tv_step *s, pid_t parent, int in_r, int err_w, int ctl_w)
+static void exec_child(struct tv_step *s, pid_t parent, int in_r, int out_w, int err_w, int ctl_w)
 {
 	char *const *argv = tv_step_argv(s);
 	char idx[16], att[16], fdn[8];
 	sigset_t none;
 	pid_t pid;
-	int a = exec_high(in_r), b = exec_high(err_w), c = exec_high(ctl_w);
+	int a = exec_high(in_r), o = exec_high(out_w), b = exec_high(err_w), c = exec_high(ctl_w);
 
 	setpgid(0, 0);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
-	if (a < 0 || b < 0 || c < 0 || dup2(a, 0) < 0 || dup2(b, 2) < 0 || dup2(c, EXEC_FD) < 0)
+	if (a < 0 || o < 0 || b < 0 || c < 0 || dup2(a, 0) < 0 || dup2(o, 1) < 0 || dup2(b, 2) < 0 ||
+	    dup2(c, EXEC_FD) < 0)
 		_exit(127);
 	close_range(EXEC_FD + 1, ~0U, 0);
 	snprintf(idx, sizeof(idx), "%d", tv_step_index(s));
@@ -486,7 +590,7 @@ static int exec_step_start(struct tv_step *s, void *arg)
 {
 	struct exec *x = arg;
 	struct exec_step *es;
-	int in[2] = {-1, -1}, err[2] = {-1, -1}, ctl[2] = {-1, -1};
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, ctl[2] = {-1, -1};
 	sigset_t all, old;
 	pid_t pid, parent;
 
@@ -500,8 +604,8 @@ static int exec_step_start(struct tv_step *s, void *arg)
 		return TV_STEP_FAILED;
 	}
 	es = calloc(1, sizeof(*es));
-	if (es == NULL || pipe2(in, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-	    pipe2(ctl, O_CLOEXEC) < 0) {
+	if (es == NULL || pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(err, O_CLOEXEC) < 0 || pipe2(ctl, O_CLOEXEC) < 0) {
 		tv_step_set_error(s, "exec-worker: pipe: %s", strerror(errno));
 		goto fail;
 	}
@@ -520,7 +624,7 @@ static int exec_step_start(struct tv_step *s, void *arg)
 	parent = getpid();
 	pid = fork();
 	if (pid == 0)
-		exec_child(s, parent, in[0], err[1], ctl[1]);
+		exec_child(s, parent, in[0], out[1], err[1], ctl[1]);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		tv_step_set_error(s, "exec-worker: fork: %s", strerror(errno));
@@ -528,9 +632,11 @@ static int exec_step_start(struct tv_step *s, void *arg)
 	}
 	setpgid(pid, pid); /* also here: no race with a kill(-pid) before the child ran */
 	close(in[0]);
+	close(out[1]);
 	close(err[1]);
 	close(ctl[1]);
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
 	fcntl(ctl[0], F_SETFL, O_NONBLOCK);
 	es->x = x;
@@ -539,14 +645,16 @@ static int exec_step_start(struct tv_step *s, void *arg)
 	tv_step_set_data(s, es);
 	ev_child_init(&es->child, exec_child_cb, pid, 0);
 	ev_io_init(&es->in_w, exec_in_cb, in[1], EV_WRITE);
+	ev_io_init(&es->out_w, exec_err_cb, out[0], EV_READ);
 	ev_io_init(&es->err_w, exec_err_cb, err[0], EV_READ);
 	ev_io_init(&es->ctl_w, exec_ctl_cb, ctl[0], EV_READ);
 	ev_timer_init(&es->kill_t, exec_kill_cb, 0, 0);
 	ev_timer_init(&es->beat_t, exec_beat_cb, 1, 1);
-	es->child.data = es->in_w.data = es->err_w.data = es->ctl_w.data = es->kill_t.data = es->beat_t.data =
-	    es;
+	es->child.data = es->in_w.data = es->out_w.data = es->err_w.data = es->ctl_w.data = es->kill_t.data =
+	    es->beat_t.data = es;
 	ev_child_start(x->loop, &es->child);
 	ev_io_start(x->loop, &es->in_w);
+	ev_io_start(x->loop, &es->out_w);
 	ev_io_start(x->loop, &es->err_w);
 	ev_io_start(x->loop, &es->ctl_w);
 	ev_timer_start(x->loop, &es->beat_t);
@@ -558,6 +666,8 @@ fail:
 	for (int i = 0; i < 2; i++) {
 		if (in[i] >= 0)
 			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
 		if (err[i] >= 0)
 			close(err[i]);
 		if (ctl[i] >= 0)

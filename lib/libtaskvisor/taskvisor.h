@@ -178,6 +178,39 @@ int tv_step_fail(struct tv_step *s, const char *message, const char *output_tail
 /* The message a handler returning TV_STEP_FAILED fails with (printf-style). */
 void tv_step_set_error(struct tv_step *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * What a running step prints (README "A step's output"): one line at a time,
+ * kept as tv_log_clean() makes it. The worker keeps the last
+ * tv_worker_set_log_tail() bytes of each stream (default TV_LOG_TAIL_DEFAULT),
+ * sent with DONE/FAIL and stored with the step (`task show`), and sends the
+ * lines live to the daemon (`task tail -f`) at most TV_LOG_RATE lines
+ * (bursts of TV_LOG_BURST) and TV_LOG_RATE_BYTES bytes a second per step:
+ * lines over it are counted as dropped (followers are told), the tails keep
+ * them. A step that logs nothing costs nothing. 0, 1 when the line was kept
+ * in the tail but not sent live (rate cap), or -1 (step finished, out of
+ * memory, connection lost). The tail's size may also come from the
+ * environment: TASKVISOR_OUTPUT_TAIL=256K (a size, at most 64M; 0 = none;
+ * tv_worker_new refuses a bad one).
+ */
+#define TV_LOG_LINE_MAX 4096		/* bytes of one line kept; longer ones are cut, with a note */
+#define TV_LOG_TAIL_DEFAULT (64 * 1024) /* bytes of each stream kept per step */
+#define TV_LOG_RATE 200			/* lines a second sent live per step ... */
+#define TV_LOG_BURST 2000		/* ... after a burst of this many */
+#define TV_LOG_RATE_BYTES (256 * 1024)	/* bytes a second sent live per step */
+int tv_step_log(struct tv_step *s, const char *line); /* a line of its stdout */
+/* A line of stream (1 stdout, 2 stderr), len bytes (a trailing newline is dropped). */
+int tv_step_log_stream(struct tv_step *s, int stream, const char *line, size_t len);
+/* Bytes of each stream kept per step (0: no tails, lines are still sent live); overrides
+ * $TASKVISOR_OUTPUT_TAIL. Before steps run. */
+void tv_worker_set_log_tail(struct tv_worker *w, size_t bytes);
+/*
+ * A line as it is kept: invalid UTF-8 and control characters (but tab) become
+ * U+FFFD, a trailing newline is dropped, and past TV_LOG_LINE_MAX bytes (or
+ * outlen - 1) it is cut with " [line cut: N bytes]". Its length (out is
+ * NUL-terminated).
+ */
+size_t tv_log_clean(const char *in, size_t n, char *out, size_t outlen);
+
 /* ==== Clients ============================================================= */
 
 struct tv_client;

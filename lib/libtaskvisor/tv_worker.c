@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "proto.h"
+#include "tv_steplog.h"
+#include "units.h"
 
 struct tv_handler {
 	char *name;
@@ -40,6 +42,7 @@ struct tv_step {
 	bool cancelled, finished, in_handler, queued;
 	char *errmsg;
 	void *data;
+	struct tv_steplog *log;	     /* what it printed (tv_step_log*); NULL: nothing */
 	struct tv_step *prev, *next; /* w->steps: every step held */
 	struct tv_step *qnext;	     /* w->q_head: received, handler not run yet */
 };
@@ -58,6 +61,7 @@ struct tv_worker {
 	struct tv_step *steps;
 	struct tv_step *q_head, *q_tail;
 	int nsteps;
+	size_t log_tail; /* bytes of each stream a step keeps (tv_worker_set_log_tail) */
 	volatile sig_atomic_t stop;
 	bool dead; /* the connection is gone */
 	char err[TV_ERR_LEN];
@@ -79,10 +83,30 @@ static void tv_worker_seterr(struct tv_worker *w, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* $TASKVISOR_OUTPUT_TAIL: bytes of each stream a step keeps ("64K", "1MiB", "0"; lib/units.c's
+ * sizes), at most 64 MiB; unset: the default. -1 + err when it is not a size. */
+static int tv_worker_env_tail(size_t *out, char *err, size_t errlen)
+{
+	const char *v = getenv("TASKVISOR_OUTPUT_TAIL");
+	char why[128];
+	long long n;
+
+	*out = TV_LOG_TAIL_DEFAULT;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (units_size(v, &n, why, sizeof(why)) < 0 || n < 0 || n > 64LL * 1024 * 1024) {
+		snprintf(err, errlen, "TASKVISOR_OUTPUT_TAIL: not a size from 0 to 64M: \"%.64s\"", v);
+		return -1;
+	}
+	*out = (size_t)n;
+	return 0;
+}
+
 struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int prefetch, char *err,
 				size_t errlen)
 {
 	struct tv_worker *w;
+	size_t tail;
 
 	if (socket_path == NULL || *socket_path == '\0')
 		socket_path = tv_client_default_socket();
@@ -94,6 +118,8 @@ struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int 
 		snprintf(err, errlen, "prefetch must be at least 1, not %d", prefetch);
 		return NULL;
 	}
+	if (tv_worker_env_tail(&tail, err, errlen) < 0)
+		return NULL;
 	w = calloc(1, sizeof(*w));
 	if (w == NULL || (w->path = strdup(socket_path)) == NULL || (w->queue = strdup(queue)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -103,6 +129,7 @@ struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int 
 		return NULL;
 	}
 	w->prefetch = prefetch;
+	w->log_tail = tail;
 	w->fd = -1;
 	proto_rbuf_init(&w->rb);
 	proto_wbuf_init(&w->wb);
@@ -112,6 +139,7 @@ struct tv_worker *tv_worker_new(const char *socket_path, const char *queue, int 
 static void tv_step_free(struct tv_step *s)
 {
 	json_decref(s->msg);
+	tv_steplog_free(s->log);
 	free(s->argv);
 	free(s->id_json);
 	free(s->errmsg);
@@ -339,6 +367,25 @@ static int tv_worker_send_json(struct tv_worker *w, uint32_t type, json_t *j)
 	rc = tv_worker_send(w, type, text, strlen(text));
 	free(text);
 	return rc;
+}
+
+/* Queue the log lines a step has not sent yet (MSG_WORKER_LOG). */
+static void tv_step_send_log(struct tv_step *s)
+{
+	json_t *body;
+
+	if (s->log == NULL || (body = tv_steplog_take(s->log)) == NULL)
+		return;
+	json_object_set(body, "step_id", s->step_id);
+	tv_worker_send_json(s->w, MSG_WORKER_LOG, body);
+}
+
+/* Before a flush: every step's unsent log lines. */
+static void tv_worker_send_logs(struct tv_worker *w)
+{
+	for (struct tv_step *s = w->steps; s != NULL; s = s->next)
+		if (s->log != NULL && !s->finished)
+			tv_step_send_log(s);
 }
 
 /* Write out everything queued, waiting for the socket when it is full. */
@@ -609,6 +656,7 @@ int tv_worker_dispatch(struct tv_worker *w)
 		if (w->stop)
 			break;
 	}
+	tv_worker_send_logs(w);
 	if (proto_wbuf_flush(&w->wb, w->fd) < 0) {
 		tv_worker_seterr(w, "unix://%s: send: %s", w->path, strerror(errno));
 		w->dead = true;
@@ -623,6 +671,7 @@ int tv_worker_flush(struct tv_worker *w)
 		tv_worker_seterr(w, "not connected to the daemon");
 		return -1;
 	}
+	tv_worker_send_logs(w);
 	if (proto_wbuf_flush(&w->wb, w->fd) < 0) {
 		tv_worker_seterr(w, "unix://%s: send: %s", w->path, strerror(errno));
 		w->dead = true;
@@ -854,10 +903,19 @@ static void tv_step_finish(struct tv_step *s)
 		tv_step_release(s);
 }
 
+/* The step ends: its last live lines go first, its tails with the DONE/FAIL body. */
+static void tv_step_log_end(struct tv_step *s, json_t *body)
+{
+	if (s->log == NULL)
+		return;
+	tv_step_send_log(s);
+	json_object_set_new(body, "log", tv_steplog_tails(s->log));
+}
+
 int tv_step_done(struct tv_step *s, const char *output_json)
 {
 	struct tv_worker *w = s->w;
-	json_t *out;
+	json_t *out, *body;
 	int rc;
 
 	if (s->finished) {
@@ -866,7 +924,7 @@ int tv_step_done(struct tv_step *s, const char *output_json)
 	}
 	if (s->cancelled) /* the daemon gave up on it: say so rather than "done" */
 		return tv_step_fail(s, "cancelled", NULL);
-	if (output_json == NULL) {
+	if (output_json == NULL && s->log == NULL) {
 		/* The common case, built without a JSON round trip. */
 		char buf[256];
 		int n = snprintf(buf, sizeof(buf), "{\"step_id\":%s,\"output\":{}}", s->id_json);
@@ -883,8 +941,9 @@ int tv_step_done(struct tv_step *s, const char *output_json)
 		tv_step_fail(s, msg, output_json);
 		return -1;
 	}
-	rc = tv_worker_send_json(w, MSG_WORKER_DONE,
-				 json_pack("{s:O, s:o}", "step_id", s->step_id, "output", out));
+	body = json_pack("{s:O, s:o}", "step_id", s->step_id, "output", out);
+	tv_step_log_end(s, body);
+	rc = tv_worker_send_json(w, MSG_WORKER_DONE, body);
 	tv_step_finish(s);
 	return rc;
 }
@@ -921,7 +980,42 @@ int tv_step_fail(struct tv_step *s, const char *message, const char *output_tail
 			js = json_string("(output tail is not UTF-8)");
 		json_object_set_new(body, "output_tail", js);
 	}
+	tv_step_log_end(s, body);
 	rc = tv_worker_send_json(w, MSG_WORKER_FAIL, body);
 	tv_step_finish(s);
 	return rc;
+}
+
+void tv_worker_set_log_tail(struct tv_worker *w, size_t bytes)
+{
+	w->log_tail = bytes;
+}
+
+int tv_step_log_stream(struct tv_step *s, int stream, const char *line, size_t len)
+{
+	char clean[TV_LOG_LINE_MAX + 64];
+	size_t n;
+	int dropped;
+
+	if (s->finished) {
+		tv_worker_seterr(s->w, "step %s is already finished", s->id);
+		return -1;
+	}
+	if (s->log == NULL && (s->log = tv_steplog_new(s->w->log_tail)) == NULL) {
+		tv_worker_seterr(s->w, "out of memory");
+		return -1;
+	}
+	n = tv_log_clean(line, len, clean, sizeof(clean));
+	dropped = tv_steplog_add(s->log, stream, clean, n, tv_worker_now());
+	if (s->in_handler || tv_steplog_full(s->log)) {
+		tv_step_send_log(s);
+		if (s->in_handler && tv_worker_flush_all(s->w) < 0)
+			return -1;
+	}
+	return dropped;
+}
+
+int tv_step_log(struct tv_step *s, const char *line)
+{
+	return tv_step_log_stream(s, 1, line, line != NULL ? strlen(line) : 0);
 }

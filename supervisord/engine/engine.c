@@ -624,6 +624,8 @@ void engine_commit(struct engine *e)
 	engine_journal_clear(e); /* recorded, or nothing to record */
 	engine_send_replies(e, NULL);
 	engine_notify_waiters(e);
+	if (e->steplogs != NULL)
+		engine_steplog_sweep(e);
 	engine_send_outboxes(e);
 	engine_late_sweep(e, false, false);
 	engine_free_stopped(e);
@@ -967,6 +969,30 @@ static void engine_task_json_waiting(struct engine *e, const struct q_task *row,
 		json_object_set_new(j, "waiting", json_string(why));
 }
 
+/* A step's stored output (engine_steplog.c) into its object of steps: "stdout", "stderr" (the
+ * tails), "stdout_bytes", "stderr_bytes" (all it printed), "output_dropped", "output_attempt". */
+static int engine_steplog_json(void *arg, const struct q_steplog *l)
+{
+	json_t *steps = arg, *st;
+	size_t i;
+
+	json_array_foreach(steps, i, st)
+	{
+		if (json_integer_value(json_object_get(st, "index")) != l->idx)
+			continue;
+		json_object_set_new(st, "stdout",
+				    l->stdout_tail != NULL ? json_string(l->stdout_tail) : json_null());
+		json_object_set_new(st, "stderr",
+				    l->stderr_tail != NULL ? json_string(l->stderr_tail) : json_null());
+		json_object_set_new(st, "stdout_bytes", json_integer(l->stdout_bytes));
+		json_object_set_new(st, "stderr_bytes", json_integer(l->stderr_bytes));
+		json_object_set_new(st, "output_dropped", json_integer(l->dropped));
+		json_object_set_new(st, "output_attempt", json_integer(l->attempt));
+		break;
+	}
+	return 0;
+}
+
 json_t *engine_task_json(struct engine *e, int64_t rowid, bool full)
 {
 	struct q_task row;
@@ -983,6 +1009,7 @@ json_t *engine_task_json(struct engine *e, int64_t rowid, bool full)
 		locks = json_array();
 		children = json_array();
 		e->ops->steps_of(e->b, rowid, engine_step_json, steps);
+		e->ops->step_logs_of(e->b, rowid, engine_steplog_json, steps);
 		x.arr = errors;
 		x.steps = steps;
 		e->ops->errors_of(e->b, rowid, engine_error_json, &x);
@@ -1129,6 +1156,7 @@ void engine_free(struct engine *e)
 		engine_worker_free(e->workers);
 	engine_cleanup_free(e);
 	engine_list_free(e);
+	engine_steplog_free(e);
 	engine_late_sweep(e, true, true);
 	e->retry_at = 0; /* a last try, whatever the database said before */
 	e->closing = true;

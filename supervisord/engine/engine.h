@@ -147,6 +147,12 @@ void engine_worker_progress(struct engine *e, struct worker *w, const char *step
 void engine_worker_output(struct engine *e, struct worker *w, const char *step_id, json_t *output);
 void engine_worker_spawn(struct engine *e, struct worker *w, const char *step_id, json_t *label,
 			 json_t *input);
+/* engine_steplog.c: LOG {"lines","dropped"} of a step w holds (to its followers); the "log" of a
+ * DONE/FAIL (its output tails, stored; call before engine_worker_done/_fail). */
+void engine_worker_log(struct engine *e, struct worker *w, const char *step_id, json_t *req);
+void engine_worker_log_end(struct engine *e, struct worker *w, const char *step_id, json_t *log);
+/* MSG_TASK_TAIL {"id","step","follow"} (proto.h). */
+void engine_request_tail(struct engine *e, struct conn *c, json_t *req);
 
 /* Visibility (engine_worker.c, engine_queue.c): read-only requests, answered from memory.
  * MSG_WORKER_LIST {} -> {"workers": [worker...]}; MSG_WORKER_SHOW {"name"} -> {"worker"};

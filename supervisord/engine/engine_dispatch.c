@@ -856,15 +856,18 @@ int engine_task_cancel(struct engine *e, struct etask *t, char *err, size_t errl
 
 /*
  * `task unlock` (paused -> stopped, locks freed, still resumable) and
- * `task force-unlock` (any state but stopped -> stopped in error, locks freed;
- * a running step is left to finish at its worker, as in Foreman: its slot stays
- * taken until the worker answers, and that late answer is dropped). The caller
- * checks allow_dangerous_actions.
+ * `task force-unlock` (any state but stopped -> stopped in error, locks freed).
+ * A running step is cancelled at its worker (MSG_WORKER_CANCEL: the exec
+ * worker sends SIGTERM to its process group, SIGKILL --kill-after later):
+ * unlike Foreman, where it ran on unseen while another task could take the
+ * locks it worked under. Its slot stays taken until the worker answers; that
+ * answer's result is dropped, its output tails are stored. The caller checks
+ * allow_dangerous_actions.
  */
 int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char *user, char *err,
 		       size_t errlen)
 {
-	char msg[256];
+	char msg[256], killed[160] = "";
 
 	if (t->row.state == QT_STOPPED) {
 		snprintf(err, errlen, "task %s is already stopped", t->row.id);
@@ -886,16 +889,25 @@ int engine_task_unlock(struct engine *e, struct etask *t, bool force, const char
 		}
 		if (s->row.state == QS_RUNNING && s->w != NULL) {
 			for (int k = 0; k < s->w->nheld; k++)
-				if (s->w->held[k].s == s)
-					s->w->held[k].s = NULL; /* no cancel: it runs on, unheard */
+				if (s->w->held[k].s == s) {
+					engine_worker_send(
+					    s->w, MSG_WORKER_CANCEL,
+					    json_pack("{s:s}", "step_id", s->w->held[k].step_id));
+					s->w->held[k].s = NULL; /* the slot stays taken until it answers */
+				}
+			log_info("task %s: step %s cancelled at worker %s (force-unlock)", t->row.id,
+				 s->row.name != NULL ? s->row.name : "?", s->w->name);
+			snprintf(killed + strlen(killed), sizeof(killed) - strlen(killed),
+				 "; running step %.40s cancelled at worker %.40s",
+				 s->row.name != NULL ? s->row.name : "?", s->w->name);
 			s->w = NULL;
 			(void)engine_state_step(e, s, QS_ERROR, "task force-unlock"); /* from running */
 			s->row.ended_at = engine_now();
 			engine_step_dirty(e, s);
 		}
 	}
-	snprintf(msg, sizeof(msg), "%s by %s: locks released", force ? "force-unlocked" : "unlocked",
-		 user != NULL ? user : "?");
+	snprintf(msg, sizeof(msg), "%s by %s: locks released%s", force ? "force-unlocked" : "unlocked",
+		 user != NULL ? user : "?", killed);
 	engine_error(e, t, -1, msg, NULL);
 	if (!force)
 		t->row.flags |= QF_UNLOCKED;

@@ -235,6 +235,8 @@ struct engine {
 	uint64_t id_last_ms; /* the newest task id's time and sequence (engine_plan.c) */
 	unsigned id_seq;
 
+	struct steplive *steplogs; /* running steps with output or followers (engine_steplog.c) */
+
 	/* figures for ping/logs */
 	unsigned long long n_commits, n_claims, n_done;
 };
@@ -442,6 +444,11 @@ void engine_step_lost(struct engine *e, struct estep *s, const char *cause);
 void engine_worker_closed(void *arg, struct conn *c);
 void engine_rescue_leases(struct engine *e, int64_t now);
 void engine_recover(struct engine *e);
+
+/* engine_steplog.c: a step's own output (lines, followers, stored tails) */
+/* After a commit: followers of steps whose attempt ended get their OK; those logs are freed. */
+void engine_steplog_sweep(struct engine *e);
+void engine_steplog_free(struct engine *e);
 
 /* engine_state.c: the one door for task, step and recurring logic states (see the file). */
 /* Move to `to` and log "task ID: from -> to (why)" (why may be NULL): 0; a move not in the

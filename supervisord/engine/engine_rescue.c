@@ -159,6 +159,10 @@ void engine_rescue_leases(struct engine *e, int64_t now)
 				continue;
 			snprintf(cause, sizeof(cause), "worker %s pid %ld lease expired", w->name,
 				 (long)w->pid);
+			/* the worker may only be slow: it stops the step when it reads this, rather than
+			 * run it on unseen beside its re-run (README "A step's output") */
+			engine_worker_send(w, MSG_WORKER_CANCEL,
+					   json_pack("{s:s}", "step_id", w->held[i].step_id));
 			w->held[i].s = NULL; /* a late answer frees the slot and is ignored */
 			if (s->w == w)
 				engine_step_lost(e, s, cause);

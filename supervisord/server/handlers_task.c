@@ -152,6 +152,16 @@ static void handlers_task_wait(struct daemon *d, struct conn *c, json_t *req)
 	engine_request_wait(d->engine, c, req);
 }
 
+static void handlers_task_tail(struct daemon *d, struct conn *c, json_t *req)
+{
+	if (json_is_true(json_object_get(req, "follow")) && conn_watched(c)) {
+		engine_request_error(d->engine, c,
+				     "this connection already follows (one task tail -f per connection)");
+		return;
+	}
+	engine_request_tail(d->engine, c, req);
+}
+
 /* Most task requests are the engine's own (engine_request.c): no handler in between. */
 const struct control_handler task_handlers[] = {
     {.type = MSG_TASK_SUBMIT, .admin = true, .engine = engine_request_submit},
@@ -171,5 +181,6 @@ const struct control_handler task_handlers[] = {
     {.type = MSG_RECURRING_LIST, .engine = engine_request_recurring_list},
     {.type = MSG_RECURRING_SHOW, .engine = engine_request_recurring_show},
     {.type = MSG_RECURRING_CANCEL, .admin = true, .engine = engine_request_recurring_cancel},
+    {.type = MSG_TASK_TAIL, .handle = handlers_task_tail},
     {.type = 0},
 };

@@ -83,6 +83,8 @@ static void handlers_worker_done(struct daemon *d, struct conn *c, json_t *req)
 {
 	struct worker *w = handlers_worker(c);
 
+	if (w != NULL && json_object_get(req, "log") != NULL)
+		engine_worker_log_end(d->engine, w, handlers_step_id(req), json_object_get(req, "log"));
 	if (w != NULL)
 		engine_worker_done(d->engine, w, handlers_step_id(req), json_object_get(req, "output"));
 }
@@ -137,6 +139,8 @@ static void handlers_worker_fail(struct daemon *d, struct conn *c, json_t *req)
 		snprintf(oom, sizeof(oom), "%s (OOM killed: memory_limit of %s)", msg, p->fullname);
 		msg = oom;
 	}
+	if (json_object_get(req, "log") != NULL)
+		engine_worker_log_end(d->engine, w, handlers_step_id(req), json_object_get(req, "log"));
 	engine_worker_fail(d->engine, w, handlers_step_id(req), msg,
 			   json_string_value(json_object_get(req, "output_tail")));
 }
@@ -148,6 +152,14 @@ static void handlers_worker_spawn(struct daemon *d, struct conn *c, json_t *req)
 	if (w != NULL)
 		engine_worker_spawn(d->engine, w, handlers_step_id(req), json_object_get(req, "label"),
 				    json_object_get(req, "input"));
+}
+
+static void handlers_worker_log(struct daemon *d, struct conn *c, json_t *req)
+{
+	struct worker *w = handlers_worker(c);
+
+	if (w != NULL)
+		engine_worker_log(d->engine, w, handlers_step_id(req), req);
 }
 
 const struct control_handler worker_handlers[] = {
@@ -163,5 +175,6 @@ const struct control_handler worker_handlers[] = {
     {.type = MSG_WORKER_LIST, .engine = engine_worker_list},
     {.type = MSG_WORKER_SHOW, .engine = engine_worker_show},
     {.type = MSG_QUEUE_LIST, .engine = engine_queue_list},
+    {.type = MSG_WORKER_LOG, .handle = handlers_worker_log},
     {.type = 0},
 };

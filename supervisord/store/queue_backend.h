@@ -108,12 +108,22 @@ struct q_error {
 	int64_t at;
 };
 
+/* A step's own output (migration 6): the tails its worker kept of one attempt. */
+struct q_steplog {
+	int idx;			       /* step index (read back) */
+	int attempt;			       /* the attempt that printed it */
+	const char *stdout_tail, *stderr_tail; /* the last bytes of each stream, or NULL */
+	int64_t stdout_bytes, stderr_bytes;    /* bytes each stream had in all (> tail: cut) */
+	int64_t dropped;		       /* lines not sent live (rate cap) */
+};
+
 struct qb; /* a backend's open handle */
 
 typedef int (*q_task_fn)(void *arg, struct q_task *t); /* row valid during the call; non-0 stops */
 typedef int (*q_step_fn)(void *arg, struct q_step *s);
 typedef int (*q_error_fn)(void *arg, const struct q_error *er);
-typedef int (*q_recurring_fn)(void *arg, struct q_recurring *r); /* row valid during the call */
+typedef int (*q_steplog_fn)(void *arg, const struct q_steplog *l); /* valid during the call */
+typedef int (*q_recurring_fn)(void *arg, struct q_recurring *r);   /* row valid during the call */
 typedef int (*q_lock_fn)(void *arg, const char *resource, bool exclusive, const char *task_id);
 
 struct queue_ops {
@@ -182,6 +192,10 @@ struct queue_ops {
 	int (*child_find)(struct qb *b, const char *parent_id, int step, int spawn_index, struct q_task *out);
 	int (*steps_of)(struct qb *b, int64_t task, q_step_fn fn, void *arg);
 	int (*errors_of)(struct qb *b, int64_t task, q_error_fn fn, void *arg);
+	/* A step's output tails (replacing an earlier attempt's), and the steps of task that have
+	 * some, by index. */
+	int (*step_log_set)(struct qb *b, int64_t step, const struct q_steplog *l);
+	int (*step_logs_of)(struct qb *b, int64_t task, q_steplog_fn fn, void *arg);
 
 	int (*recurring_insert)(struct qb *b, struct q_recurring *r); /* sets r->rowid */
 	/* iteration, last_at, next_at, state */

@@ -156,6 +156,19 @@ static const char *const qs_migrations[] = {
     "ALTER TABLE steps ADD COLUMN spawned INTEGER NOT NULL DEFAULT 0;"
     "CREATE UNIQUE INDEX tasks_spawn ON tasks(parent_task_id, parent_step, spawn_index)"
     " WHERE spawn_index IS NOT NULL;",
+    /*
+     * 6: a step's own output (README "A step's output"): the last bytes of its
+     * stdout and stderr as its worker kept them, how many bytes each stream
+     * had in all (more than the tail: it was cut), the lines its worker did
+     * not send live (rate cap), and the attempt they belong to. Written once
+     * per attempt that printed something; NULL for a step that printed nothing.
+     */
+    "ALTER TABLE steps ADD COLUMN stdout_tail TEXT;"
+    "ALTER TABLE steps ADD COLUMN stderr_tail TEXT;"
+    "ALTER TABLE steps ADD COLUMN stdout_bytes INTEGER;"
+    "ALTER TABLE steps ADD COLUMN stderr_bytes INTEGER;"
+    "ALTER TABLE steps ADD COLUMN log_dropped INTEGER;"
+    "ALTER TABLE steps ADD COLUMN log_attempt INTEGER;",
 };
 
 #define TASK_COLS                                                                                            \
@@ -204,6 +217,8 @@ enum qs_stmt {
 	QS_CHILD_FIND,
 	QS_STEPS_OF,
 	QS_ERRORS_OF,
+	QS_STEP_LOG_SET,
+	QS_STEP_LOGS_OF,
 	QS_REC_INSERT,
 	QS_REC_UPDATE,
 	QS_REC_ALL,
@@ -263,6 +278,10 @@ static const char *const qs_sql[QS_NSTMT] = {
 		      "spawn_index = ?3",
     [QS_STEPS_OF] = "SELECT " STEP_COLS " FROM steps WHERE task = ?1 ORDER BY idx",
     [QS_ERRORS_OF] = "SELECT " ERROR_COLS " FROM errors WHERE task = ?1 ORDER BY num",
+    [QS_STEP_LOG_SET] = "UPDATE OR FAIL steps SET stdout_tail = ?2, stderr_tail = ?3, stdout_bytes = ?4, "
+			"stderr_bytes = ?5, log_dropped = ?6, log_attempt = ?7 WHERE num = ?1",
+    [QS_STEP_LOGS_OF] = "SELECT idx, log_attempt, stdout_tail, stderr_tail, stdout_bytes, stderr_bytes, "
+			"log_dropped FROM steps WHERE task = ?1 AND log_attempt IS NOT NULL ORDER BY idx",
     [QS_REC_INSERT] = "INSERT INTO recurring (" REC_COLS ") VALUES (" QS_REC_ROW ")",
     [QS_REC_UPDATE] =
 	"UPDATE recurring SET iteration = ?2, last_at = ?3, next_at = ?4, state = ?5 WHERE num = ?1",
@@ -1438,6 +1457,44 @@ static int qs_steps_of(struct qb *b, int64_t task, q_step_fn fn, void *arg)
 	return qs_each(b, b->st[QS_STEPS_OF], &qs_step_type, &v);
 }
 
+static int qs_step_log_set(struct qb *b, int64_t step, const struct q_steplog *l)
+{
+	sqlite3_stmt *st = b->st[QS_STEP_LOG_SET];
+
+	sqlite3_bind_int64(st, 1, step);
+	qs_bind_text(st, 2, l->stdout_tail);
+	qs_bind_text(st, 3, l->stderr_tail);
+	sqlite3_bind_int64(st, 4, l->stdout_bytes);
+	sqlite3_bind_int64(st, 5, l->stderr_bytes);
+	sqlite3_bind_int64(st, 6, l->dropped);
+	sqlite3_bind_int(st, 7, l->attempt);
+	return qs_run(b, QS_STEP_LOG_SET);
+}
+
+static int qs_step_logs_of(struct qb *b, int64_t task, q_steplog_fn fn, void *arg)
+{
+	sqlite3_stmt *st = b->st[QS_STEP_LOGS_OF];
+	struct q_steplog l;
+	int rc, stop = 0;
+
+	sqlite3_bind_int64(st, 1, task);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		l.idx = sqlite3_column_int(st, 0);
+		l.attempt = sqlite3_column_int(st, 1);
+		l.stdout_tail = (const char *)sqlite3_column_text(st, 2);
+		l.stderr_tail = (const char *)sqlite3_column_text(st, 3);
+		l.stdout_bytes = sqlite3_column_int64(st, 4);
+		l.stderr_bytes = sqlite3_column_int64(st, 5);
+		l.dropped = sqlite3_column_int64(st, 6);
+		stop = fn(arg, &l);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (!stop && rc != SQLITE_DONE)
+		return qs_fail(b, "reading step output");
+	return 0;
+}
+
 static int qs_errors_of(struct qb *b, int64_t task, q_error_fn fn, void *arg)
 {
 	struct qs_visit v = {.fn.error = fn, .arg = arg};
@@ -1539,6 +1596,8 @@ const struct queue_ops queue_sqlite_ops = {
     .task_nums = qs_task_nums,
     .steps_of = qs_steps_of,
     .errors_of = qs_errors_of,
+    .step_log_set = qs_step_log_set,
+    .step_logs_of = qs_step_logs_of,
     .recurring_insert = qs_rec_insert,
     .recurring_update = qs_rec_update,
     .recurring_list = qs_rec_list,

@@ -82,10 +82,11 @@ print(pre + v + "]")' "$label")
 		assert_eq "$(cat "$T/out")" "$want" "$label $input: the value as one literal argument"
 	done <"$T/payloads"
 done
-# /bin/echo: its stdout goes to the worker's log, the value as it was
+# /bin/echo: its stdout goes to the worker's log (tagged "[task ID step a] "), the value as it was
 ctl task submit echo --input '{"v":"$(touch '"$T"'/PWN) `id` *"}' --wait >/dev/null || fail "echo task"
 [ -e "$T/PWN" ] && fail "echo: the input ran as code"
-wait_for 10 grep -qxF "\$(touch $T/PWN) \`id\` *" "$T/worker.out" || fail "echo output: $(cat "$T/worker.out")"
+wait_for 10 sh -c 'sed -n "s/^\[task [0-9a-f-]* step a\] //p" "$1" | grep -qxF "$2"' sh "$T/worker.out" \
+	"\$(touch $T/PWN) \`id\` *" || fail "echo output: $(cat "$T/worker.out")"
 
 # A dash value: refused at submit where it would start an argument, nothing created.
 n0=$(ctl task list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["tasks"]))')

@@ -4,7 +4,8 @@
 # stops a paused task and frees its locks, keeping its result; a resume re-takes the
 # locks, or, while another task holds one, fails with the planning conflict message
 # and the holder's id, changing nothing. force-unlock frees a running task's locks
-# and leaves its running step to finish.
+# and cancels its running step at the worker: the step's process is gone (never left
+# running unseen beside the next holder of the lock), and `task show` says so.
 . "$(dirname "$0")/lib.sh"
 tv_init
 tv_program exec <<EOF2
@@ -16,7 +17,7 @@ startsecs = 0
 
 [task:sync]
 steps = run
-step.run = sh -c 'test -f "$T/ok-\$1" || exit 3; while [ ! -f "$T/go-\$1" ]; do sleep 0.1; done; echo "\$1" >> $T/done' sh %(input.repo)s
+step.run = sh -c 'echo \$\$ > "$T/pid-\$1"; test -f "$T/ok-\$1" || exit 3; while [ ! -f "$T/go-\$1" ]; do sleep 0.1; done; echo "\$1" >> $T/done' sh %(input.repo)s
 lock = repository:%(input.repo)s
 EOF2
 tv_start
@@ -85,9 +86,14 @@ assert_eq "$(field "$f" State)" stopped "force-unlocked task is stopped"
 assert_contains "$(ctl task locks repository:f)" "no locks" "force-unlock frees the lock"
 out=$(ctl task force-unlock "$f" 2>&1); rc=$?
 [ $rc -ne 0 ] || fail "force-unlock of a stopped task accepted"
-# its running step is left to finish at the worker; the task stays stopped in error
+# its running step is cancelled at the worker: the process is gone, and show says so
+spid=$(cat "$T/pid-f")
+gone() { ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+wait_for 10 gone "$spid" || fail "the force-unlocked task's step process $spid still runs"
+assert_contains "$(ctl task show "$f")" "running step run cancelled at worker exec-worker_0" "show names the cancelled step"
 touch "$T/go-f"
-wait_for 30 grep -qx f "$T/done" || fail "the force-unlocked task's running step did not finish"
+sleep 0.5
+grep -qx f "$T/done" 2>/dev/null && fail "the force-unlocked task's step went on to finish"
 assert_eq "$(field "$f" State)" stopped "force-unlocked task still stopped after its step ended"
 assert_eq "$(field "$f" Result)" error "force-unlocked task result"
 # and the worker serves the next task on that resource

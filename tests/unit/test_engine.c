@@ -746,6 +746,13 @@ static void test_unlock(void **state)
 	assert_int_equal(u->steps[0].row.state, QS_RUNNING);
 	assert_int_equal(engine_task_unlock(e, u, true, "op", err, sizeof(err)), 0);
 	assert_null(w->held[0].s); /* cancelled at the worker, slot kept until it answers */
+	{ /* the worker is told: a CANCEL frame waits for the commit */
+		struct proto_hdr h;
+
+		assert_true(w->outbox.len - w->outbox.off >= sizeof(h));
+		memcpy(&h, w->outbox.buf + w->outbox.off, sizeof(h));
+		assert_int_equal(h.type, MSG_WORKER_CANCEL);
+	}
 	engine_commit(e);
 	engine_worker_release(w, &w->held[0]);
 	engine_free(e);
@@ -1083,7 +1090,8 @@ static void test_cleanup(void **state)
 	engine_free(e);
 }
 
-/* An unsupervised worker's step is rescued when its lease expires; progress renews it. */
+/* An unsupervised worker's step is rescued when its lease expires (and cancelled at the worker);
+ * progress renews it. */
 static void test_lease_expiry(void **state)
 {
 	struct engine *e = mk();
@@ -1106,6 +1114,13 @@ static void test_lease_expiry(void **state)
 	engine_rescue_leases(e, lease + 1);
 	assert_int_equal(s->row.state, QS_RUNNING);
 	engine_rescue_leases(e, s->row.lease_until + 1);
+	{ /* the worker is told to stop the step (it may only be slow), after the commit */
+		struct proto_hdr h;
+
+		assert_true(w->outbox.len - w->outbox.off >= sizeof(h));
+		memcpy(&h, w->outbox.buf + w->outbox.off, sizeof(h));
+		assert_int_equal(h.type, MSG_WORKER_CANCEL);
+	}
 	engine_commit(e);
 	assert_int_equal(t->row.state, QT_PAUSED);
 	assert_null(w->held[0].s); /* the slot waits for the late answer */

@@ -102,7 +102,7 @@ static void test_migrate_from_empty(void **state)
 
 	(void)state;
 	open_close(path, DURABILITY_FULL);
-	assert_int_equal(count(path, "SELECT version FROM schema_version"), 5);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 6);
 	assert_int_equal(
 	    count(path, "SELECT count(*) FROM pragma_table_info('recurring') WHERE name = 'name'"), 1);
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -137,17 +137,21 @@ static void test_migrate_from_v1(void **state)
 	assert_int_equal(ops->commit(b), 0);
 	ops->close(b);
 	/* back to version 1's shape: no recurring name, full date indexes, steps_active, no argv */
-	exec_sql(path, "DROP INDEX tasks_spawn; ALTER TABLE tasks DROP COLUMN spawn_index;"
-		       " ALTER TABLE steps DROP COLUMN spawned;"
-		       " DROP INDEX recurring_name; ALTER TABLE recurring DROP COLUMN name;"
-		       " ALTER TABLE steps DROP COLUMN argv;"
-		       " DROP INDEX tasks_started_at; DROP INDEX tasks_ended_at;"
-		       " CREATE INDEX tasks_started_at ON tasks(started_at);"
-		       " CREATE INDEX tasks_ended_at ON tasks(ended_at);"
-		       " CREATE INDEX steps_active ON steps(state) WHERE state IN ('ready', 'running');"
-		       " UPDATE schema_version SET version = 1");
+	exec_sql(path,
+		 "DROP INDEX tasks_spawn; ALTER TABLE tasks DROP COLUMN spawn_index;"
+		 " ALTER TABLE steps DROP COLUMN spawned;"
+		 " ALTER TABLE steps DROP COLUMN stdout_tail; ALTER TABLE steps DROP COLUMN stderr_tail;"
+		 " ALTER TABLE steps DROP COLUMN stdout_bytes; ALTER TABLE steps DROP COLUMN stderr_bytes;"
+		 " ALTER TABLE steps DROP COLUMN log_dropped; ALTER TABLE steps DROP COLUMN log_attempt;"
+		 " DROP INDEX recurring_name; ALTER TABLE recurring DROP COLUMN name;"
+		 " ALTER TABLE steps DROP COLUMN argv;"
+		 " DROP INDEX tasks_started_at; DROP INDEX tasks_ended_at;"
+		 " CREATE INDEX tasks_started_at ON tasks(started_at);"
+		 " CREATE INDEX tasks_ended_at ON tasks(ended_at);"
+		 " CREATE INDEX steps_active ON steps(state) WHERE state IN ('ready', 'running');"
+		 " UPDATE schema_version SET version = 1");
 	open_close(path, DURABILITY_FULL);
-	assert_int_equal(count(path, "SELECT version FROM schema_version"), 5);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 6);
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name = 'steps_active'"), 0);
 	/* the date indexes now leave out tasks not yet started or ended */
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -200,6 +204,9 @@ static void test_migrate_from_v4(void **state)
 	exec_sql(path,
 		 "DROP INDEX tasks_spawn; ALTER TABLE tasks DROP COLUMN spawn_index;"
 		 " ALTER TABLE steps DROP COLUMN spawned; UPDATE schema_version SET version = 4;"
+		 " ALTER TABLE steps DROP COLUMN stdout_tail; ALTER TABLE steps DROP COLUMN stderr_tail;"
+		 " ALTER TABLE steps DROP COLUMN stdout_bytes; ALTER TABLE steps DROP COLUMN stderr_bytes;"
+		 " ALTER TABLE steps DROP COLUMN log_dropped; ALTER TABLE steps DROP COLUMN log_attempt;"
 		 " INSERT INTO tasks (num, id, label, name, queue, state, result, created_at)"
 		 " VALUES (1, 'p0000000-0000-4000-8000-000000000001', 'fan', 'Fan', 'default',"
 		 " 'paused', 'error', 1);"
@@ -211,7 +218,7 @@ static void test_migrate_from_v4(void **state)
 	ops->close(b);
 	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
 	assert_non_null(b);
-	assert_int_equal(count(path, "SELECT version FROM schema_version"), 5);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 6);
 	assert_int_equal(count(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
 				     "name = 'tasks_spawn' AND sql LIKE '%UNIQUE%'"),
 			 1);
@@ -233,6 +240,77 @@ static void test_migrate_from_v4(void **state)
 	assert_int_equal(ops->child_find(b, "p0000000-0000-4000-8000-000000000001", 0, 0, &got), 0);
 	assert_string_equal(got.id, "c0000000-0000-4000-8000-000000000002");
 	q_task_clear(&got);
+	ops->close(b);
+	rmdb(path);
+}
+
+static int steplog_cb(void *arg, const struct q_steplog *l)
+{
+	struct q_steplog *out = arg;
+
+	out->idx = l->idx;
+	out->attempt = l->attempt;
+	out->stdout_bytes = l->stdout_bytes;
+	out->stderr_bytes = l->stderr_bytes;
+	out->dropped = l->dropped;
+	out->stdout_tail = l->stdout_tail != NULL ? strdup(l->stdout_tail) : NULL;
+	out->stderr_tail = l->stderr_tail != NULL ? strdup(l->stderr_tail) : NULL;
+	return 0;
+}
+
+/*
+ * Version 5 -> 6: a database of before step output (its steps, finished and
+ * running) upgrades in place: the old steps have no output, the step of an old
+ * task gets output tails written and read back, and a step without any is not
+ * listed.
+ */
+static void test_migrate_from_v5(void **state)
+{
+	char err[256];
+	char *path = tmpdb();
+	struct qb *b;
+	struct q_steplog got, l = {.attempt = 2,
+				   .stdout_tail = "one\ntwo\n",
+				   .stderr_tail = NULL,
+				   .stdout_bytes = 70000,
+				   .stderr_bytes = 0,
+				   .dropped = 3};
+
+	(void)state;
+	memset(&got, 0, sizeof(got));
+	got.idx = -1;
+	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
+	assert_non_null(b);
+	ops->close(b);
+	/* version 5's shape, with rows written as version 5 wrote them */
+	exec_sql(path,
+		 "ALTER TABLE steps DROP COLUMN stdout_tail; ALTER TABLE steps DROP COLUMN stderr_tail;"
+		 " ALTER TABLE steps DROP COLUMN stdout_bytes; ALTER TABLE steps DROP COLUMN stderr_bytes;"
+		 " ALTER TABLE steps DROP COLUMN log_dropped; ALTER TABLE steps DROP COLUMN log_attempt;"
+		 " UPDATE schema_version SET version = 5;"
+		 " INSERT INTO tasks (num, id, label, name, queue, state, result, created_at)"
+		 " VALUES (1, 'a0000000-0000-4000-8000-000000000005', 'two', 'Two', 'default',"
+		 " 'running', 'pending', 1);"
+		 " INSERT INTO steps (num, task, idx, name, state) VALUES (1, 1, 0, 'a', 'success');"
+		 " INSERT INTO steps (num, task, idx, name, state) VALUES (2, 1, 1, 'b', 'running');");
+	b = ops->open(path, DURABILITY_FULL, err, sizeof(err));
+	assert_non_null(b);
+	assert_int_equal(count(path, "SELECT version FROM schema_version"), 6);
+	assert_int_equal(
+	    count(path, "SELECT count(*) FROM steps WHERE stdout_tail IS NULL AND log_attempt IS NULL"), 2);
+	assert_int_equal(ops->step_logs_of(b, 1, steplog_cb, &got), 0);
+	assert_int_equal(got.idx, -1); /* none has output yet */
+	assert_int_equal(ops->begin(b), 0);
+	assert_int_equal(ops->step_log_set(b, 2, &l), 0);
+	assert_int_equal(ops->commit(b), 0);
+	assert_int_equal(ops->step_logs_of(b, 1, steplog_cb, &got), 0);
+	assert_int_equal(got.idx, 1);
+	assert_int_equal(got.attempt, 2);
+	assert_string_equal(got.stdout_tail, "one\ntwo\n");
+	assert_null(got.stderr_tail);
+	assert_int_equal(got.stdout_bytes, 70000);
+	assert_int_equal(got.dropped, 3);
+	free((char *)got.stdout_tail);
 	ops->close(b);
 	rmdb(path);
 }
@@ -776,6 +854,7 @@ int main(void)
 	    cmocka_unit_test(test_migrate_from_empty),
 	    cmocka_unit_test(test_migrate_from_v1),
 	    cmocka_unit_test(test_migrate_from_v4),
+	    cmocka_unit_test(test_migrate_from_v5),
 	    cmocka_unit_test(test_spawn_identity),
 	    cmocka_unit_test(test_newer_schema_refused),
 	    cmocka_unit_test(test_insert_claim_complete),

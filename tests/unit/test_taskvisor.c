@@ -206,6 +206,96 @@ static void test_worker_protocol(void **state)
 	fake_cleanup(&f);
 }
 
+/* A step's output: lines sent live (LOG, at once inside a synchronous handler), the tails with
+ * the DONE, cut to the worker's tail size on a whole line, the byte counts whole. */
+static int h_log(struct tv_step *s, void *arg)
+{
+	(void)arg;
+	assert_int_equal(tv_step_log(s, "first line"), 0);
+	assert_int_equal(tv_step_log(s, "second line\n"), 0);
+	assert_int_equal(tv_step_log_stream(s, 2, "bad \xff byte", 10), 0);
+	return tv_step_done(s, NULL);
+}
+
+static void script_log(struct fake *f)
+{
+	uint32_t type;
+	json_t *j = fake_recv(f, &type);
+
+	json_decref(j);
+	fake_send(f, MSG_OK, "{\"worker_id\":1,\"name\":\"w_00\",\"lease\":0}");
+	fake_send(f, MSG_WORKER_STEP, "{\"step_id\":\"9.1\",\"task_id\":\"t9\",\"handler\":\"log\"}");
+	for (int i = 0; i < 4; i++) {
+		j = fake_recv(f, &type);
+		assert_non_null(j);
+		json_decref(j);
+	}
+}
+
+static void test_worker_log(void **state)
+{
+	struct fake f;
+	char err[TV_ERR_LEN];
+	struct tv_worker *w;
+	json_t *g, *log;
+
+	(void)state;
+	fake_start(&f, script_log);
+	w = tv_worker_new(f.path, "q1", 1, err, sizeof(err));
+	assert_non_null(w);
+	tv_worker_set_log_tail(w, 16);
+	assert_int_equal(tv_worker_handle(w, "log", h_log, NULL), 0);
+	assert_int_equal(tv_worker_run(w), -1);
+	tv_worker_free(w);
+	pthread_join(f.th, NULL);
+	g = f.got;
+	assert_int_equal(json_array_size(g), 5);
+#define T(i) json_integer_value(json_object_get(json_array_get(g, i), "type"))
+#define B(i, k) json_object_get(json_object_get(json_array_get(g, i), "body"), k)
+	assert_int_equal(T(1), MSG_WORKER_LOG);
+	assert_string_equal(json_string_value(B(1, "step_id")), "9.1");
+	assert_string_equal(json_string_value(json_array_get(json_array_get(B(1, "lines"), 0), 0)), "stdout");
+	assert_string_equal(json_string_value(json_array_get(json_array_get(B(1, "lines"), 0), 1)),
+			    "first line");
+	assert_string_equal(json_string_value(json_array_get(json_array_get(B(2, "lines"), 0), 1)),
+			    "second line");
+	assert_string_equal(json_string_value(json_array_get(json_array_get(B(3, "lines"), 0), 0)), "stderr");
+	assert_string_equal(json_string_value(json_array_get(json_array_get(B(3, "lines"), 0), 1)),
+			    "bad \xef\xbf\xbd byte");
+	assert_int_equal(T(4), MSG_WORKER_DONE);
+	log = B(4, "log");
+	assert_non_null(log);
+	/* 23 bytes printed on stdout, 16 kept: from the first whole line */
+	assert_string_equal(json_string_value(json_object_get(log, "stdout")), "second line\n");
+	assert_int_equal(json_integer_value(json_object_get(log, "stdout_bytes")), 23);
+	assert_string_equal(json_string_value(json_object_get(log, "stderr")), "bad \xef\xbf\xbd byte\n");
+	assert_int_equal(json_integer_value(json_object_get(log, "dropped")), 0);
+#undef T
+#undef B
+	fake_cleanup(&f);
+}
+
+/* tv_log_clean: UTF-8 kept, invalid bytes and control characters replaced, long lines cut. */
+static void test_log_clean(void **state)
+{
+	char out[TV_LOG_LINE_MAX + 64], *big = malloc(10000);
+	size_t n;
+
+	(void)state;
+	n = tv_log_clean("caf\xc3\xa9\tok\r\n", 10, out, sizeof(out));
+	assert_string_equal(out, "caf\xc3\xa9\tok");
+	assert_int_equal(n, strlen(out));
+	tv_log_clean("a\x1b[31mb\xc3", 8, out, sizeof(out));
+	assert_string_equal(out, "a\xef\xbf\xbd[31mb\xef\xbf\xbd");
+	memset(big, 'x', 10000);
+	n = tv_log_clean(big, 10000, out, sizeof(out));
+	assert_true(n <= TV_LOG_LINE_MAX);
+	assert_non_null(strstr(out, " [line cut: 10000 bytes]"));
+	n = tv_log_clean(big, 10000, out, 8);
+	assert_int_equal(n, 7);
+	free(big);
+}
+
 static void test_worker_errors(void **state)
 {
 	char err[TV_ERR_LEN];
@@ -417,7 +507,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_worker_protocol), cmocka_unit_test(test_worker_errors),
 	    cmocka_unit_test(test_client),	    cmocka_unit_test(test_follow),
-	    cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_parse_time),	    cmocka_unit_test(test_worker_log),
+	    cmocka_unit_test(test_log_clean),
 	};
 	return cmocka_run_group_tests_name("taskvisor", tests, NULL, NULL);
 }
