@@ -55,7 +55,10 @@ struct engine_hooks {
 	/* The supervised process whose pid this is: its name, and its "group:name" in *fullname;
 	 * NULL when the pid is none of the supervisor's. */
 	const char *(*program)(void *arg, pid_t pid, const char **fullname);
-	void *arg; /* program's */
+	/* A draining worker (engine_worker_drain) of process pid holds no step any more: it may be
+	 * stopped now. May be NULL. */
+	void (*drained)(void *arg, pid_t pid);
+	void *arg; /* program's and drained's */
 };
 
 /* The database file of a configuration ([taskvisord] database=, default taskvisor.db). */
@@ -145,5 +148,17 @@ void engine_worker_progress(struct engine *e, struct worker *w, const char *step
 void engine_worker_output(struct engine *e, struct worker *w, const char *step_id, json_t *output);
 void engine_worker_spawn(struct engine *e, struct worker *w, const char *step_id, json_t *label,
 			 json_t *input);
+
+/* Draining (README "Draining workers", engine_drain.c). The workers of process pid are being
+ * stopped: they get no step from now on and MSG_WORKER_DRAIN {"timeout":timeout_s}; returns how
+ * many steps they still hold (0: stop them at once; hooks.drained follows when it reaches 0),
+ * or -1 when pid is no connected worker. */
+int engine_worker_drain(struct engine *e, pid_t pid, int timeout_s);
+/* The drain deadline passed: the steps pid's workers still hold are lost with the cause
+ * `stopped by "BY" before the step finished` (re-queued while retry_on_worker_loss allows, else
+ * failed: the task pauses with that cause); their late DONE/FAIL is ignored. */
+void engine_worker_drain_expired(struct engine *e, pid_t pid, const char *by);
+/* Is worker w draining (it gets no step)? */
+bool engine_worker_draining(const struct worker *w);
 
 #endif

@@ -112,6 +112,7 @@ struct worker {
 	char *name;
 	pid_t pid;
 	bool supervised;
+	bool draining; /* its process is being stopped: give it nothing (engine_drain.c) */
 	struct equeue *q;
 	char **handlers;
 	size_t nhandlers;
@@ -388,6 +389,9 @@ void engine_resync(struct engine *e, const char *why);
 void engine_journal_replay(struct engine *e);
 /* A read's reply: sent after the commit, whether or not it succeeded. */
 void engine_reply_task_read(struct engine *e, struct conn *c, int64_t rowid, bool full);
+
+/* engine_drain.c: a draining worker that holds no live step any more: hooks.drained. */
+void engine_drain_check(struct worker *w);
 
 /* engine_rescue.c */
 /* The step lost its worker (cause): re-queue while attempts allow, else fail it. */

@@ -61,6 +61,7 @@ enum proc_timer {
 	TIMER_STARTSECS,
 	TIMER_BACKOFF,
 	TIMER_STOPWAIT,
+	TIMER_DRAIN, /* STOPPING, PROC_STOP_DRAIN: drain_timeout */
 	TIMER_FATAL_RETRY,
 	TIMER_RATE_LIMIT,  /* BACKOFF: automatic restarts came too fast (start_limit_*) */
 	TIMER_SPAWN_RETRY, /* BACKOFF: the spawn failed for lack of resources (EMFILE...) */
@@ -83,6 +84,8 @@ struct proc_priv {
 
 	/* Copied from the configuration so that a removed process can still be stopped. */
 	int stopsignal, stopwaitsecs;
+	int drain_timeout; /* proc_drain_timeout() of its program */
+	char stop_by[128]; /* who stopped it (proc_stop_by), for a drained worker's lost steps */
 	bool stopasgroup, killasgroup;
 	int level_group, level_prog; /* start/stop order */
 	char *logpath[2];	     /* stdout, stderr; NULL = discard */
@@ -123,6 +126,7 @@ struct supervisor {
 	char *notify_path;
 
 	bool stopping_all;
+	char stop_by[64]; /* sv_stop_all_by's why */
 	void (*stop_done)(void *arg);
 	void *stop_arg;
 	bool in_step, step_again;
@@ -130,6 +134,7 @@ struct supervisor {
 };
 
 static void proc_transition(struct proc *p, enum proc_state to, const char *why);
+static void proc_stop_signal(struct proc *p, const char *why);
 static enum sv_result proc_spawn(struct proc *p, const char *why);
 static enum sv_result proc_start_internal(struct proc *p, const char *why);
 static void sv_after_state(struct supervisor *sv, struct proc *p, enum proc_state to);
@@ -193,6 +198,42 @@ bool proc_transition_allowed(enum proc_state from, enum proc_state to)
 	return false;
 }
 
+/* STOPPING's sub-states (proc.h): a stop either drains first or signals at once, and a drain
+ * ends in the signal; nothing goes back. */
+static const struct {
+	enum proc_stop_phase from, to;
+} proc_table_phase[] = {
+    {PROC_STOP_DRAIN, PROC_STOP_SIGNAL},
+};
+
+bool proc_phase_allowed(enum proc_stop_phase from, enum proc_stop_phase to)
+{
+	for (size_t i = 0; i < sizeof(proc_table_phase) / sizeof(proc_table_phase[0]); i++)
+		if (proc_table_phase[i].from == from && proc_table_phase[i].to == to)
+			return true;
+	return false;
+}
+
+const char *proc_stop_phase_name(enum proc_stop_phase ph)
+{
+	switch (ph) {
+	case PROC_STOP_NONE:
+		return "none";
+	case PROC_STOP_DRAIN:
+		return "draining";
+	case PROC_STOP_SIGNAL:
+		return "signalled";
+	}
+	return "none";
+}
+
+int proc_drain_timeout(const struct conf_program *pr)
+{
+	if (pr == NULL)
+		return 0;
+	return pr->drain_timeout >= 0 ? pr->drain_timeout : pr->stopwaitsecs;
+}
+
 int proc_backoff_delay(int backoff, int backoff_max)
 {
 	int d = backoff < 1 ? 1 : backoff;
@@ -222,6 +263,8 @@ static void proc_transition(struct proc *p, enum proc_state to, const char *why)
 		log_error("%s: transition %s -> %s is not in the table (%s)", p->fullname,
 			  proc_state_name(from), proc_state_name(to), why);
 	p->state = to;
+	if (to != PROC_STOPPING)
+		p->stop_phase = PROC_STOP_NONE;
 	if (to == PROC_RUNNING && p->prog != NULL && p->prog->watchdog_sec > 0) {
 		p->priv->watchdog.repeat = p->prog->watchdog_sec;
 		ev_timer_again(p->sv->loop, &p->priv->watchdog);
@@ -232,6 +275,19 @@ static void proc_transition(struct proc *p, enum proc_state to, const char *why)
 	if (p->sv->hooks.on_state != NULL)
 		p->sv->hooks.on_state(p->sv->hooks.arg, p, from, to);
 	sv_after_state(p->sv, p, to);
+}
+
+/* Move STOPPING's sub-state (entering STOPPING sets it before proc_transition). */
+static void proc_phase(struct proc *p, enum proc_stop_phase to, const char *why)
+{
+	enum proc_stop_phase from = p->stop_phase;
+
+	if (p->state != PROC_STOPPING || !proc_phase_allowed(from, to))
+		log_error("%s: %s %s -> %s is not in the table (%s)", p->fullname, proc_state_name(p->state),
+			  proc_stop_phase_name(from), proc_stop_phase_name(to), why);
+	p->stop_phase = to;
+	log_info("%s: STOPPING %s -> %s (%s)", p->fullname, proc_stop_phase_name(from),
+		 proc_stop_phase_name(to), why);
 }
 
 /* ---- Timers ---- */
@@ -589,6 +645,7 @@ static void proc_cache_conf(struct proc *p)
 	const struct conf_program *pr = p->prog;
 	pp->stopsignal = pr->stopsignal > 0 ? pr->stopsignal : SIGTERM;
 	pp->stopwaitsecs = pr->stopwaitsecs;
+	pp->drain_timeout = proc_drain_timeout(pr);
 	pp->stopasgroup = pr->stopasgroup;
 	pp->killasgroup = pr->killasgroup || pr->stopasgroup;
 	pp->level_prog = pr->priority;
@@ -909,6 +966,8 @@ static void proc_gpoll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void proc_stop_continue(struct proc *p)
 {
 	struct proc_priv *pp = p->priv;
+	if (p->stop_phase == PROC_STOP_DRAIN)
+		proc_phase(p, PROC_STOP_SIGNAL, "the worker exited");
 	if (!proc_group_alive(pp->pgid)) {
 		proc_stop_done(p);
 		return;
@@ -1129,6 +1188,16 @@ static void proc_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			ev_timer_again(p->sv->loop, &pp->gpoll);
 		}
 		break;
+	case TIMER_DRAIN:
+		if (p->state != PROC_STOPPING || p->stop_phase != PROC_STOP_DRAIN)
+			break;
+		log_warnx("%s: still holds steps after drain_timeout %d s: giving them up", p->fullname,
+			  pp->drain_timeout);
+		if (p->sv->hooks.on_drain_expired != NULL)
+			p->sv->hooks.on_drain_expired(p->sv->hooks.arg, p, pp->stop_by);
+		if (p->state == PROC_STOPPING && p->stop_phase == PROC_STOP_DRAIN)
+			proc_stop_signal(p, "drain_timeout passed");
+		break;
 	case TIMER_NONE:
 		break;
 	}
@@ -1287,9 +1356,46 @@ enum sv_result proc_start(struct proc *p)
 	return proc_start_internal(p, "start requested");
 }
 
-enum sv_result proc_stop(struct proc *p)
+/* Send the stop signal (stopasgroup: to the group). */
+static void proc_kill_stop(struct proc *p)
 {
 	struct proc_priv *pp = p->priv;
+	pid_t target = pp->stopasgroup ? -pp->pgid : p->pid;
+
+	if (pp->stopasgroup)
+		pp->group_signalled = true;
+	log_info("%s: sending signal %d to %s %d", p->fullname, pp->stopsignal,
+		 pp->stopasgroup ? "process group" : "pid", (int)p->pid);
+	if (kill(target, pp->stopsignal) < 0)
+		log_warn("%s: kill %d", p->fullname, (int)target);
+}
+
+/* A drain ended (why): STOPPING draining -> signalled, the stop signal, stopwaitsecs. */
+static void proc_stop_signal(struct proc *p, const char *why)
+{
+	struct proc_priv *pp = p->priv;
+
+	proc_timer_stop(p);
+	proc_phase(p, PROC_STOP_SIGNAL, why);
+	proc_kill_stop(p);
+	proc_timer_set(p, TIMER_STOPWAIT, pp->stopwaitsecs > 0 ? pp->stopwaitsecs : 0.001);
+}
+
+void proc_drained(struct proc *p)
+{
+	if (p->state == PROC_STOPPING && p->stop_phase == PROC_STOP_DRAIN)
+		proc_stop_signal(p, "the worker holds no step");
+}
+
+enum sv_result proc_stop(struct proc *p)
+{
+	return proc_stop_by(p, NULL);
+}
+
+enum sv_result proc_stop_by(struct proc *p, const char *by)
+{
+	struct proc_priv *pp = p->priv;
+	struct sv_hooks *h = &p->sv->hooks;
 	pp->restart_after_stop = false;
 	switch (p->state) {
 	case PROC_BACKOFF:
@@ -1300,13 +1406,22 @@ enum sv_result proc_stop(struct proc *p)
 	case PROC_STARTING:
 	case PROC_RUNNING: {
 		proc_timer_stop(p);
-		pid_t target = pp->stopasgroup ? -pp->pgid : p->pid;
-		if (pp->stopasgroup)
-			pp->group_signalled = true;
-		log_info("%s: sending signal %d to %s %d", p->fullname, pp->stopsignal,
-			 pp->stopasgroup ? "process group" : "pid", (int)p->pid);
-		if (kill(target, pp->stopsignal) < 0)
-			log_warn("%s: kill %d", p->fullname, (int)target);
+		snprintf(pp->stop_by, sizeof(pp->stop_by), "%s", by != NULL && *by != '\0' ? by : "stop");
+		/* A worker holding steps drains first: no signal until it holds none (proc_drained)
+		 * or drain_timeout passed (TIMER_DRAIN). Any other process is signalled at once. */
+		if (pp->drain_timeout > 0 && p->pid > 0 && h->on_drain != NULL &&
+		    h->on_drain(h->arg, p, pp->drain_timeout, pp->stop_by)) {
+			log_info("%s: draining: stop signal once it holds no step, in at most %d s",
+				 p->fullname, pp->drain_timeout);
+			p->stop_phase = PROC_STOP_DRAIN;
+			proc_transition(p, PROC_STOPPING, "stop requested: drain first");
+			if (p->state == PROC_STOPPING && p->stop_phase == PROC_STOP_DRAIN &&
+			    pp->timer_kind == TIMER_NONE)
+				proc_timer_set(p, TIMER_DRAIN, pp->drain_timeout);
+			return SV_OK;
+		}
+		proc_kill_stop(p);
+		p->stop_phase = PROC_STOP_SIGNAL;
 		proc_transition(p, PROC_STOPPING, "stop requested");
 		if (p->state == PROC_STOPPING && p->priv->timer_kind == TIMER_NONE)
 			proc_timer_set(p, TIMER_STOPWAIT, pp->stopwaitsecs > 0 ? pp->stopwaitsecs : 0.001);
@@ -1340,7 +1455,7 @@ void proc_restart(struct proc *p, const char *reason)
 	snprintf(p->last_reason, sizeof(p->last_reason), "%s", reason ? reason : "restart");
 	log_info("%s: restarting (%s)", p->fullname, p->last_reason);
 	if (p->state == PROC_STARTING || p->state == PROC_RUNNING) {
-		proc_stop(p);
+		proc_stop_by(p, p->last_reason);
 		p->priv->restart_after_stop = true;
 	} else if (p->state == PROC_STOPPING) {
 		p->priv->restart_after_stop = true;
@@ -1383,6 +1498,13 @@ void proc_describe(const struct proc *p, time_t now, char *buf, size_t len)
 	case PROC_STARTING:
 		if (p->status_text[0] != '\0')
 			snprintf(buf, len, "status: %s", p->status_text);
+		return;
+	case PROC_STOPPING:
+		if (p->stop_phase == PROC_STOP_DRAIN && p->priv != NULL) {
+			double left = ev_timer_remaining(p->sv->loop, &p->priv->timer);
+			snprintf(buf, len, "draining: finishing its steps, stop signal in at most %.0f s",
+				 left > 0 ? left : 0);
+		}
 		return;
 	case PROC_STOPPED:
 	case PROC_EXITED:
@@ -1650,11 +1772,11 @@ static void sv_stop_step(struct supervisor *sv)
 					struct proc *q = sv->procs[k];
 					if (proc_is_up(q) && q->state != PROC_STOPPING &&
 					    proc_depends_on(q, p) && !sv_has_up_dependents(sv, q))
-						proc_stop(q);
+						proc_stop_by(q, sv->stop_by);
 				}
 				continue;
 			}
-			proc_stop(p);
+			proc_stop_by(p, sv->stop_by);
 		}
 	} while (sv->step_again);
 	sv->in_step = false;
@@ -1662,6 +1784,12 @@ static void sv_stop_step(struct supervisor *sv)
 
 void sv_stop_all(struct supervisor *sv, void (*done)(void *arg), void *arg)
 {
+	sv_stop_all_by(sv, "stop all", done, arg);
+}
+
+void sv_stop_all_by(struct supervisor *sv, const char *by, void (*done)(void *arg), void *arg)
+{
+	snprintf(sv->stop_by, sizeof(sv->stop_by), "%s", by != NULL ? by : "stop all");
 	sv->stopping_all = true;
 	sv->stop_done = done;
 	sv->stop_arg = arg;
@@ -1871,7 +1999,7 @@ static void sv_remove(struct supervisor *sv, struct proc *p)
 	if (p->state == PROC_FATAL || p->state == PROC_BACKOFF)
 		proc_timer_stop(p);
 	if (p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_BACKOFF)
-		proc_stop(p);
+		proc_stop_by(p, "update");
 	p->prog = NULL;
 	p->cp = NULL;
 	if (sv_add(&sv->dying, &sv->ndying, p) < 0)
@@ -1948,7 +2076,7 @@ void sv_apply(struct supervisor *sv, const struct conf *nc, char *const *names)
 		p->backoff = 0;
 		if (p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_STOPPING) {
 			if (p->state != PROC_STOPPING)
-				proc_stop(p);
+				proc_stop_by(p, "update");
 			p->priv->restart_after_stop = p->prog->autostart;
 			snprintf(p->last_reason, sizeof(p->last_reason), "configuration changed");
 		} else {
