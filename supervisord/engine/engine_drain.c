@@ -54,7 +54,8 @@ void engine_worker_drain_expired(struct engine *e, pid_t pid, const char *by)
 
 	if (e == NULL || pid <= 0)
 		return;
-	snprintf(cause, sizeof(cause), "stopped by \"%s\" before the step finished", by != NULL ? by : "stop");
+	snprintf(cause, sizeof(cause), "stopped by \"%s\" before the step finished",
+		 by != NULL ? by : "stop");
 	for (struct worker *w = e->workers; w != NULL; w = w->next) {
 		if (w->pid != pid || !w->draining)
 			continue;

@@ -55,19 +55,19 @@ struct proc {
 
 	enum proc_state state;
 	enum proc_stop_phase stop_phase; /* which part of STOPPING; PROC_STOP_NONE in other states */
-	pid_t pid;		 /* 0 when not running */
-	time_t start_time;	 /* wall clock of the last spawn */
-	time_t stop_time;	 /* wall clock of the last exit/stop; 0 = never */
-	int backoff;		 /* consecutive failed starts */
-	unsigned restarts;	 /* automatic restarts since the daemon started */
-	bool exited_once;	 /* last_wstatus is meaningful */
-	int last_wstatus;	 /* raw wait status of the last exit */
-	bool last_exit_expected; /* exit code was in exitcodes */
-	bool oom_killed;	 /* the last exit was the kernel's OOM killer */
-	unsigned oom_kills;	 /* OOM kills counted since the daemon started */
-	char spawn_err[256];	 /* why the last start failed ("" if it did not) */
-	char status_text[256];	 /* STATUS= from a ready=notify program */
-	char last_reason[128];	 /* why it was last restarted/stopped by the daemon (memory_limit...) */
+	pid_t pid;			 /* 0 when not running */
+	time_t start_time;		 /* wall clock of the last spawn */
+	time_t stop_time;		 /* wall clock of the last exit/stop; 0 = never */
+	int backoff;			 /* consecutive failed starts */
+	unsigned restarts;		 /* automatic restarts since the daemon started */
+	bool exited_once;		 /* last_wstatus is meaningful */
+	int last_wstatus;		 /* raw wait status of the last exit */
+	bool last_exit_expected;	 /* exit code was in exitcodes */
+	bool oom_killed;		 /* the last exit was the kernel's OOM killer */
+	unsigned oom_kills;		 /* OOM kills counted since the daemon started */
+	char spawn_err[256];		 /* why the last start failed ("" if it did not) */
+	char status_text[256];		 /* STATUS= from a ready=notify program */
+	char last_reason[128]; /* why it was last restarted/stopped by the daemon (memory_limit...) */
 
 	struct proc_priv *priv;
 };

@@ -247,9 +247,9 @@ enum wait_phase { WAIT_STOP, WAIT_START, WAIT_ROLL };
 
 struct proc_wait_item {
 	struct proc *p;
-	size_t slot;		/* index in results */
-	bool waiting;		/* still waiting for a state */
-	enum wait_phase phase;	/* what it waits for: WAIT_STOP or WAIT_START */
+	size_t slot;	       /* index in results */
+	bool waiting;	       /* still waiting for a state */
+	enum wait_phase phase; /* what it waits for: WAIT_STOP or WAIT_START */
 };
 
 struct proc_wait {
@@ -262,8 +262,8 @@ struct proc_wait {
 	enum wait_phase phase;
 	struct proc_wait_item *items;
 	size_t nitems, cap, npending;
-	ev_timer later; /* restart: the start phase runs from the loop, not inside a state hook */
-	char by[160];	/* the operator's command, for steps a drained worker loses */
+	ev_timer later;	    /* restart: the start phase runs from the loop, not inside a state hook */
+	char by[160];	    /* the operator's command, for steps a drained worker loses */
 	struct proc **roll; /* restart: the worker processes, restarted one by one at the end */
 	size_t nroll, roll_i;
 	bool roll_started; /* roll[roll_i] was stopped: start it next */
@@ -534,7 +534,10 @@ static void handlers_startstop(struct daemon *d, struct conn *c, json_t *req, en
 		size_t i, len;
 		json_t *v;
 
-		snprintf(w->by, sizeof(w->by), "%s", restart ? "restart" : phase == WAIT_START ? "start" : "stop");
+		snprintf(w->by, sizeof(w->by), "%s",
+			 restart	       ? "restart"
+			 : phase == WAIT_START ? "start"
+					       : "stop");
 		json_array_foreach(names, i, v)
 		{
 			len = strlen(w->by);

@@ -617,8 +617,9 @@ static void test_worker_drain(void **state)
 	assert_int_equal(r->steps[0].row.state, QS_READY);
 	j = engine_task_json(e, r->row.rowid, true);
 	errs = json_object_get(j, "errors");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "message")),
-			    "stopped by \"restart exec:*\" before the step finished (re-queued: attempt 2 of 2)");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(errs, 0), "message")),
+	    "stopped by \"restart exec:*\" before the step finished (re-queued: attempt 2 of 2)");
 	json_decref(j);
 	/* The worker's late FAIL (SIGTERM killed the command) only frees the slot. */
 	engine_worker_fail(e, w2, msg, "killed by signal 15", NULL);
@@ -1596,7 +1597,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_on_error_stop_and_skip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_worker_death, setup, teardown),
-cmocka_unit_test_setup_teardown(test_worker_drain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_worker_drain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart_recovery, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_conflict, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_delayed_and_deadline, setup, teardown),
