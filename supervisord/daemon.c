@@ -173,8 +173,7 @@ static bool daemon_on_drain(void *arg, struct proc *p, int timeout_s, const char
 {
 	struct daemon *d = arg;
 
-	(void)by;
-	return d->engine != NULL && engine_worker_drain(d->engine, p->pid, timeout_s) > 0;
+	return d->engine != NULL && engine_worker_drain(d->engine, p->pid, timeout_s, by) > 0;
 }
 
 static void daemon_on_drain_expired(void *arg, struct proc *p, const char *by)
@@ -183,6 +182,14 @@ static void daemon_on_drain_expired(void *arg, struct proc *p, const char *by)
 
 	if (d->engine != NULL)
 		engine_worker_drain_expired(d->engine, p->pid, by);
+}
+
+/* sv_hooks.is_worker: a process of p's program said WORKER_HELLO (rolling update). */
+static bool daemon_is_worker(void *arg, const struct proc *p)
+{
+	struct daemon *d = arg;
+
+	return d->engine != NULL && engine_worker_seen(d->engine, p->fullname);
 }
 
 static void daemon_on_fatal_shutdown(void *arg, struct proc *p)
@@ -202,6 +209,7 @@ static struct supervisor *daemon_sv_new(struct daemon *d)
 	    .on_fatal_shutdown = daemon_on_fatal_shutdown,
 	    .on_drain = daemon_on_drain,
 	    .on_drain_expired = daemon_on_drain_expired,
+	    .is_worker = daemon_is_worker,
 	};
 
 	return sv_new(d->loop, d->conf, &hooks);

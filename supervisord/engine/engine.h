@@ -153,7 +153,7 @@ void engine_worker_spawn(struct engine *e, struct worker *w, const char *step_id
  * stopped: they get no step from now on and MSG_WORKER_DRAIN {"timeout":timeout_s}; returns how
  * many steps they still hold (0: stop them at once; hooks.drained follows when it reaches 0),
  * or -1 when pid is no connected worker. */
-int engine_worker_drain(struct engine *e, pid_t pid, int timeout_s);
+int engine_worker_drain(struct engine *e, pid_t pid, int timeout_s, const char *by);
 /* The drain deadline passed: the steps pid's workers still hold are lost with the cause
  * `stopped by "BY" before the step finished` (re-queued while retry_on_worker_loss allows, else
  * failed: the task pauses with that cause); their late DONE/FAIL is ignored. */

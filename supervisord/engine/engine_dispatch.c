@@ -418,6 +418,7 @@ void engine_worker_free(struct worker *w)
 	for (size_t i = 0; i < w->nhandlers; i++)
 		free(w->handlers[i]);
 	free(w->handlers);
+	free(w->drain_by);
 	free(w->held);
 	free(w->name);
 	proto_wbuf_free(&w->outbox);

@@ -10,10 +10,13 @@
  * It never signals a process itself: the supervisor does, through the daemon.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "engine_int.h"
 #include "log.h"
 #include "xmalloc.h"
+
+#define DRAIN_EXIT_GRACE_S 1.0 /* a reaped draining worker's last results: how long to wait */
 
 /* Does w still hold a step that runs (not cancelled, not given up)? */
 static bool drain_holds(const struct worker *w)
@@ -24,7 +27,7 @@ static bool drain_holds(const struct worker *w)
 	return false;
 }
 
-int engine_worker_drain(struct engine *e, pid_t pid, int timeout_s)
+int engine_worker_drain(struct engine *e, pid_t pid, int timeout_s, const char *by)
 {
 	int held = -1;
 
@@ -41,6 +44,8 @@ int engine_worker_drain(struct engine *e, pid_t pid, int timeout_s)
 		if (w->draining)
 			continue;
 		w->draining = true;
+		free(w->drain_by);
+		w->drain_by = xstrdup(by != NULL ? by : "stop");
 		log_info("engine: worker %s (pid %ld) drains: %d step(s) held, at most %d s", w->name,
 			 (long)pid, w->nheld, timeout_s);
 		engine_worker_send(w, MSG_WORKER_DRAIN, json_pack("{s:i}", "timeout", timeout_s));
@@ -71,6 +76,49 @@ void engine_worker_drain_expired(struct engine *e, pid_t pid, const char *by)
 				engine_step_lost(e, s, cause);
 		}
 	}
+}
+
+static void drain_exit_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct worker *w = t->data;
+
+	(void)loop;
+	(void)revents;
+	engine_drain_exit_lost(w->e, w);
+	w->prefetch = 0; /* dead: nothing more until its connection closes */
+}
+
+/*
+ * The process of a draining worker was reaped. A worker that finished its steps and exited at
+ * once (exec-worker) may have its DONE still unread in the socket, and the child watcher can run
+ * before the socket's: read it first (until the connection closes, at most DRAIN_EXIT_GRACE_S).
+ */
+bool engine_drain_exited(struct engine *e, struct worker *w, const char *why)
+{
+	if (!w->draining || w->gone || w->c == NULL || e->loop == NULL || !drain_holds(w))
+		return false;
+	snprintf(w->exit_why, sizeof(w->exit_why), "%s", why);
+	w->prefetch = 0;
+	ev_timer_init(&w->grace, drain_exit_cb, DRAIN_EXIT_GRACE_S, 0);
+	w->grace.data = w;
+	ev_timer_start(e->loop, &w->grace);
+	return true;
+}
+
+void engine_drain_exit_lost(struct engine *e, struct worker *w)
+{
+	char cause[320];
+
+	snprintf(cause, sizeof(cause), "stopped by \"%s\" before the step finished (worker %s pid %ld %s)",
+		 w->drain_by != NULL ? w->drain_by : "stop", w->name, (long)w->pid, w->exit_why);
+	for (int i = 0; i < w->nheld; i++) {
+		struct estep *s = w->held[i].s;
+
+		w->held[i].s = NULL;
+		if (s != NULL && s->w == w)
+			engine_step_lost(e, s, cause);
+	}
+	w->nheld = 0;
 }
 
 bool engine_worker_draining(const struct worker *w)

@@ -127,6 +127,12 @@ struct supervisor {
 
 	bool stopping_all;
 	char stop_by[64]; /* sv_stop_all_by's why */
+
+	/* Rolling update: changed worker programs restart one at a time (sv_roll_next). */
+	struct proc **roll; /* waiting their turn */
+	size_t nroll;
+	struct proc *roll_cur; /* being restarted: the next waits until it is up (or failed) */
+	ev_timer roll_timer;   /* the next one is stopped from the loop, not inside a hook */
 	void (*stop_done)(void *arg);
 	void *stop_arg;
 	bool in_step, step_again;
@@ -913,8 +919,61 @@ static void sv_kick_pending(struct supervisor *sv)
 	free(o);
 }
 
+/* A changed process restarts with its new configuration: stop it (a worker drains), start
+ * again once down (autostart), or at once when it is not running. */
+static void sv_restart_changed(struct proc *p)
+{
+	p->restarts = 0;
+	p->backoff = 0;
+	if (p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_STOPPING) {
+		if (p->state != PROC_STOPPING)
+			proc_stop_by(p, "update");
+		p->priv->restart_after_stop = p->prog->autostart;
+		snprintf(p->last_reason, sizeof(p->last_reason), "configuration changed");
+	} else {
+		if (p->state == PROC_BACKOFF)
+			proc_stop(p);
+		proc_timer_stop(p);
+		if (p->prog->autostart)
+			proc_start_internal(p, p->start_time ? "configuration changed" : "autostart");
+	}
+}
+
+/* Restart the next worker of a rolling update (README "Draining workers"). */
+static void sv_roll_next(struct supervisor *sv)
+{
+	while (sv->roll_cur == NULL && sv->nroll > 0) {
+		struct proc *p = sv->roll[0];
+
+		memmove(sv->roll, sv->roll + 1, (sv->nroll - 1) * sizeof(*sv->roll));
+		sv->nroll--;
+		if (p->priv->removed || p->prog == NULL)
+			continue;
+		if (p->state == PROC_STARTING || p->state == PROC_RUNNING) {
+			log_info("%s: rolling update: drain and restart (%zu more after it)", p->fullname,
+				 sv->nroll);
+			sv->roll_cur = p;
+		}
+		sv_restart_changed(p);
+	}
+}
+
+static void sv_roll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	sv_roll_next(w->data);
+}
+
 static void sv_after_state(struct supervisor *sv, struct proc *p, enum proc_state to)
 {
+	/* The worker being rolled is up again (or will not be): the next one's turn. */
+	if (p == sv->roll_cur && to != PROC_STOPPING && to != PROC_STARTING &&
+	    !(to == PROC_STOPPED && p->priv->restart_after_stop)) {
+		sv->roll_cur = NULL;
+		ev_timer_set(&sv->roll_timer, 0., 0.);
+		ev_timer_start(sv->loop, &sv->roll_timer);
+	}
 	if (p->priv->removed && !proc_is_up(p))
 		ev_idle_start(sv->loop, &sv->freer);
 	if (to == PROC_RUNNING)
@@ -1675,6 +1734,8 @@ struct supervisor *sv_new(struct ev_loop *loop, const struct conf *conf, const s
 	ev_unref(loop); /* the watcher alone does not keep the loop running */
 	ev_idle_init(&sv->freer, sv_freer_cb);
 	sv->freer.data = sv;
+	ev_timer_init(&sv->roll_timer, sv_roll_cb, 0., 0.);
+	sv->roll_timer.data = sv;
 
 	clock_seam_active(); /* logs the cron clock's test seam now, when one is set */
 	char err[256];
@@ -1698,6 +1759,8 @@ void sv_free(struct supervisor *sv)
 		ev_child_stop(sv->loop, &sv->child);
 	}
 	ev_idle_stop(sv->loop, &sv->freer);
+	ev_timer_stop(sv->loop, &sv->roll_timer);
+	free(sv->roll);
 	if (ev_is_active(&sv->rss_timer)) {
 		ev_ref(sv->loop);
 		ev_timer_stop(sv->loop, &sv->rss_timer);
@@ -1791,6 +1854,9 @@ void sv_stop_all_by(struct supervisor *sv, const char *by, void (*done)(void *ar
 {
 	snprintf(sv->stop_by, sizeof(sv->stop_by), "%s", by != NULL ? by : "stop all");
 	sv->stopping_all = true;
+	sv->nroll = 0; /* a rolling update ends here: everything stops */
+	sv->roll_cur = NULL;
+	ev_timer_stop(sv->loop, &sv->roll_timer);
 	sv->stop_done = done;
 	sv->stop_arg = arg;
 	for (size_t i = 0; i < sv->nprocs; i++) {
@@ -1994,6 +2060,8 @@ static void sv_remove(struct supervisor *sv, struct proc *p)
 	struct proc_priv *pp = p->priv;
 	pp->removed = true;
 	pp->pending_start = false;
+	if (sv->roll_cur == p)
+		sv->roll_cur = NULL; /* the rolling update goes on without it */
 	ev_periodic_stop(sv->loop, &pp->cron);
 	pp->restart_after_stop = false;
 	if (p->state == PROC_FATAL || p->state == PROC_BACKOFF)
@@ -2067,25 +2135,23 @@ void sv_apply(struct supervisor *sv, const struct conf *nc, char *const *names)
 	sv_notify_ensure(sv);
 	(void)old;
 
-	/* Changed ones restart (stop, then start if autostart); added ones start. */
+	/* Changed ones restart (stop, then start if autostart); added ones start. Worker programs
+	 * restart one at a time, each drained and up again before the next (sv_roll_next); a
+	 * rolling update still under way when another comes is finished at once. */
 	if (nrestart > 1)
 		qsort(restart, nrestart, sizeof(*restart), proc_cmp_start);
+	while (sv->nroll > 0) {
+		struct proc *p = sv->roll[--sv->nroll];
+		if (!p->priv->removed && p->prog != NULL)
+			sv_restart_changed(p);
+	}
 	for (size_t i = 0; i < nrestart; i++) {
 		struct proc *p = restart[i];
-		p->restarts = 0;
-		p->backoff = 0;
-		if (p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_STOPPING) {
-			if (p->state != PROC_STOPPING)
-				proc_stop_by(p, "update");
-			p->priv->restart_after_stop = p->prog->autostart;
-			snprintf(p->last_reason, sizeof(p->last_reason), "configuration changed");
-		} else {
-			if (p->state == PROC_BACKOFF)
-				proc_stop(p);
-			proc_timer_stop(p);
-			if (p->prog->autostart)
-				proc_start_internal(p, p->start_time ? "configuration changed" : "autostart");
-		}
+		if ((p->state == PROC_STARTING || p->state == PROC_RUNNING) && sv->hooks.is_worker != NULL &&
+		    sv->hooks.is_worker(sv->hooks.arg, p) && sv_add(&sv->roll, &sv->nroll, p) == 0)
+			continue;
+		sv_restart_changed(p);
 	}
 	free(restart);
+	sv_roll_next(sv);
 }

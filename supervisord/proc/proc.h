@@ -89,6 +89,9 @@ struct sv_hooks {
 	/* The drain timed out: the steps p still holds are given up (re-queued or failed with a
 	 * cause naming by), before the stop signal goes out. */
 	void (*on_drain_expired)(void *arg, struct proc *p, const char *by);
+	/* Is p a worker (a process of its program said WORKER_HELLO)? sv_apply restarts changed
+	 * workers one at a time (rolling update). */
+	bool (*is_worker)(void *arg, const struct proc *p);
 };
 
 /* Results of the control operations, mapped by the control module to supervisorctl's text. */

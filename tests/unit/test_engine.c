@@ -579,8 +579,8 @@ static void test_worker_drain(void **state)
 	w->pid = 4711;
 	engine_commit(e);
 	assert_int_equal(a->steps[0].row.state, QS_RUNNING);
-	assert_int_equal(engine_worker_drain(e, 9999, 5), -1); /* no such worker */
-	assert_int_equal(engine_worker_drain(e, 4711, 5), 1);
+	assert_int_equal(engine_worker_drain(e, 9999, 5, "stop"), -1); /* no such worker */
+	assert_int_equal(engine_worker_drain(e, 4711, 5, "stop"), 1);
 	assert_true(engine_worker_draining(w));
 	assert_int_equal(last_frame_type(w), MSG_WORKER_DRAIN);
 	assert_int_equal(drained_calls, 0);
@@ -601,7 +601,7 @@ static void test_worker_drain(void **state)
 	engine_commit(e);
 	assert_int_equal(b->steps[0].row.state, QS_RUNNING);
 	assert_int_equal(r->steps[0].row.state, QS_RUNNING);
-	assert_int_equal(engine_worker_drain(e, 4712, 5), 2);
+	assert_int_equal(engine_worker_drain(e, 4712, 5, "restart exec:*"), 2);
 	snprintf(msg, sizeof(msg), "%s", w2->held[0].step_id);
 	engine_worker_drain_expired(e, 4712, "restart exec:*");
 	engine_commit(e);
