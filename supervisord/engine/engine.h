@@ -14,7 +14,8 @@
  * Files: engine.c (context, group commit, timers, task cache), engine_plan.c
  * (submit: validation, templates, locks), engine_dispatch.c (workers, hand-out,
  * step results, results of tasks), engine_rescue.c (worker death, leases,
- * restart recovery), engine_request.c (the task requests the handlers pass on).
+ * restart recovery), engine_drain.c (workers drained before their stop), engine_request.c
+ * (the task requests the handlers pass on).
  */
 #ifndef TV_ENGINE_H
 #define TV_ENGINE_H
