@@ -53,7 +53,7 @@ static const char *daemon_program_of(void *arg, pid_t pid, const char **fullname
 static void daemon_drained(void *arg, pid_t pid)
 {
 	struct daemon *d = arg;
-	struct proc *p = d->sv != NULL ? sv_find_pid(d->sv, pid) : NULL;
+	struct proc *p = d->sv != NULL ? sv_find_pid_any(d->sv, pid) : NULL;
 
 	if (p != NULL)
 		proc_drained(p);

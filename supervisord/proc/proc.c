@@ -141,6 +141,8 @@ struct supervisor {
 
 static void proc_transition(struct proc *p, enum proc_state to, const char *why);
 static void proc_stop_signal(struct proc *p, const char *why);
+static enum sv_result proc_stop_how(struct proc *p, const char *by, bool drain);
+static void proc_restart_how(struct proc *p, const char *reason, bool drain);
 static enum sv_result proc_spawn(struct proc *p, const char *why);
 static enum sv_result proc_start_internal(struct proc *p, const char *why);
 static void sv_after_state(struct supervisor *sv, struct proc *p, enum proc_state to);
@@ -1167,7 +1169,7 @@ static void proc_reaped(struct proc *p, int st)
 	}
 }
 
-static struct proc *sv_find_pid_any(struct supervisor *sv, pid_t pid)
+struct proc *sv_find_pid_any(struct supervisor *sv, pid_t pid)
 {
 	struct proc *p = sv_find_pid(sv, pid);
 	for (size_t i = 0; p == NULL && i < sv->ndying; i++)
@@ -1271,7 +1273,7 @@ static void proc_watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	char why[96];
 	snprintf(why, sizeof(why), "watchdog: no WATCHDOG=1 for %.0f s", w->repeat);
-	proc_restart(p, why);
+	proc_restart_how(p, why, false);
 }
 
 /* ---- NOTIFY_SOCKET and memory_limit sampling ---- */
@@ -1300,7 +1302,7 @@ static void sv_notify_cb(void *arg, const struct readiness_event *ev)
 		proc_transition(p, PROC_RUNNING, "READY=1");
 	}
 	if (ev->watchdog_trigger && p->state == PROC_RUNNING)
-		proc_restart(p, "watchdog: WATCHDOG=trigger");
+		proc_restart_how(p, "watchdog: WATCHDOG=trigger", false);
 }
 
 /* Open the NOTIFY_SOCKET once some program needs it (beside the control socket). */
@@ -1384,7 +1386,7 @@ static void sv_rss_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		char why[128];
 		snprintf(why, sizeof(why), "memory_limit: RSS %lld MB over %lld MB", rss[i] >> 20,
 			 p->prog->memory_limit >> 20);
-		proc_restart(p, why);
+		proc_restart_how(p, why, false);
 	}
 out:
 	free(ps);
@@ -1453,6 +1455,12 @@ enum sv_result proc_stop(struct proc *p)
 
 enum sv_result proc_stop_by(struct proc *p, const char *by)
 {
+	return proc_stop_how(p, by, true);
+}
+
+/* Stop p; drain: a worker holding steps drains first (a hung or oversized one is not waited for). */
+static enum sv_result proc_stop_how(struct proc *p, const char *by, bool drain)
+{
 	struct proc_priv *pp = p->priv;
 	struct sv_hooks *h = &p->sv->hooks;
 	pp->restart_after_stop = false;
@@ -1468,7 +1476,7 @@ enum sv_result proc_stop_by(struct proc *p, const char *by)
 		snprintf(pp->stop_by, sizeof(pp->stop_by), "%s", by != NULL && *by != '\0' ? by : "stop");
 		/* A worker holding steps drains first: no signal until it holds none (proc_drained)
 		 * or drain_timeout passed (TIMER_DRAIN). Any other process is signalled at once. */
-		if (pp->drain_timeout > 0 && p->pid > 0 && h->on_drain != NULL &&
+		if (drain && pp->drain_timeout > 0 && p->pid > 0 && h->on_drain != NULL &&
 		    h->on_drain(h->arg, p, pp->drain_timeout, pp->stop_by)) {
 			log_info("%s: draining: stop signal once it holds no step, in at most %d s",
 				 p->fullname, pp->drain_timeout);
@@ -1511,10 +1519,17 @@ enum sv_result proc_signal(struct proc *p, int sig)
 
 void proc_restart(struct proc *p, const char *reason)
 {
+	proc_restart_how(p, reason, true);
+}
+
+/* Restart with a logged reason; drain: let a worker finish its steps first (restart_cron), not
+ * for a hung program (watchdog) or one over its memory_limit. */
+static void proc_restart_how(struct proc *p, const char *reason, bool drain)
+{
 	snprintf(p->last_reason, sizeof(p->last_reason), "%s", reason ? reason : "restart");
 	log_info("%s: restarting (%s)", p->fullname, p->last_reason);
 	if (p->state == PROC_STARTING || p->state == PROC_RUNNING) {
-		proc_stop_by(p, p->last_reason);
+		proc_stop_how(p, p->last_reason, drain);
 		p->priv->restart_after_stop = true;
 	} else if (p->state == PROC_STOPPING) {
 		p->priv->restart_after_stop = true;

@@ -123,6 +123,8 @@ struct proc **sv_procs(struct supervisor *sv, size_t *n);
 /* "name", "group:name" or "group:*" (the latter fills several). */
 struct proc *sv_find(struct supervisor *sv, const char *name);
 struct proc *sv_find_pid(struct supervisor *sv, pid_t pid);
+/* The same, also among processes removed from the configuration that are still stopping. */
+struct proc *sv_find_pid_any(struct supervisor *sv, pid_t pid);
 /* Members of a group in start order; n = 0 and NULL when there is no such group. */
 struct proc **sv_group(struct supervisor *sv, const char *group, size_t *n);
 
