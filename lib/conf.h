@@ -72,6 +72,7 @@ struct conf_program {
 	size_t nexitcodes;
 	int stopsignal;			   /* SIGTERM */
 	int stopwaitsecs;		   /* 10 */
+	int drain_timeout;		   /* -1: stopwaitsecs; 0: a worker is not drained */
 	bool stopasgroup;		   /* false */
 	bool killasgroup;		   /* false (true when stopasgroup) */
 	char *user;			   /* NULL: the daemon's */

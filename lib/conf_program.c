@@ -414,6 +414,7 @@ static const struct conf_popt {
     {"exitcodes", PK_FN, 0, 0, 0, conf_p_exitcodes},
     {"stopsignal", PK_FN, 0, 0, 0, conf_p_signal},
     {"stopwaitsecs", PK_INT, offsetof(struct conf_program, stopwaitsecs), 0, INT_MAX, NULL},
+    {"drain_timeout", PK_INT, offsetof(struct conf_program, drain_timeout), 0, INT_MAX, NULL},
     {"stopasgroup", PK_BOOL, offsetof(struct conf_program, stopasgroup), 0, 0, NULL},
     {"killasgroup", PK_BOOL, offsetof(struct conf_program, killasgroup), 0, 0, NULL},
     {"user", PK_STR, offsetof(struct conf_program, user), 0, 0, NULL},
@@ -577,6 +578,7 @@ static char *conf_fingerprint(const struct conf_program *p, const struct conf_pr
 		p->stdout_logfile_backups);
 	fprintf(f, "stderr_logfile_maxbytes=%lld\nstderr_logfile_backups=%d\n", p->stderr_logfile_maxbytes,
 		p->stderr_logfile_backups);
+	fprintf(f, "drain_timeout=%d\n", p->drain_timeout);
 	fprintf(f, "memory_limit=%lld\n", p->memory_limit);
 	for (char **d = p->depends_on; d != NULL && *d != NULL; d++)
 		fprintf(f, "depends_on=%s\n", *d);
@@ -746,6 +748,7 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 	p->autorestart = AUTORESTART_UNEXPECTED;
 	p->stopsignal = SIGTERM;
 	p->stopwaitsecs = 10;
+	p->drain_timeout = -1;
 	p->umask = -1;
 	p->stdout_logfile_maxbytes = p->stderr_logfile_maxbytes = 50LL * 1024 * 1024;
 	p->stdout_logfile_backups = p->stderr_logfile_backups = 10;

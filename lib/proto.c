@@ -75,6 +75,7 @@ const char *proto_msg_name(uint32_t type)
 	    N(MSG_WORKER_SPAWN),
 	    N(MSG_WORKER_CANCEL),
 	    N(MSG_WORKER_LOG),
+	    N(MSG_WORKER_DRAIN),
 #undef N
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

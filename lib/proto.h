@@ -296,6 +296,11 @@ enum msgtype {
 	 * each stream),"stdout_bytes","stderr_bytes" (all it printed),"dropped"}.
 	 */
 	MSG_WORKER_LOG = 310, /* w->d */
+	/* DRAIN d->w {"timeout":S}: the worker's program is being stopped (stop, restart, update,
+	 * shutdown). Take no new step (the daemon hands it none from now on), finish the held ones
+	 * (DONE/FAIL as usual), then exit 0. After S seconds the stop signal comes anyway and the
+	 * steps still held are re-queued or failed by the daemon (README "Draining workers"). */
+	MSG_WORKER_DRAIN = 315,
 };
 
 /* The name of a message type, for logs ("MSG_STATUS"); "MSG_?" if unknown. */

@@ -27,6 +27,8 @@
  * later. A keeper process per step takes the step's whole group down when the
  * worker dies (PR_SET_PDEATHSIG). Leases are renewed while steps run. SIGTERM to the worker stops its
  * steps the same way and exits once they are gone.
+ * A drain request (the daemon stops this worker's program: stop, restart, update, shutdown)
+ * lets the running steps finish and exits 0 once none runs (README "Draining workers").
  *
  * It never writes the database and never outlives its daemon connection.
  */
@@ -59,6 +61,7 @@ struct exec {
 	ev_signal sigterm, sigint;
 	double kill_after;
 	bool stopping;
+	bool draining; /* MSG_WORKER_DRAIN: exit 0 once the running steps are done */
 	int running;
 	struct exec_step *steps;
 };
@@ -488,7 +491,7 @@ static void exec_child_cb(struct ev_loop *loop, ev_child *c, int revents)
 	free(es->part[0]);
 	free(es->part[1]);
 	free(es);
-	if (x->stopping && x->running == 0)
+	if ((x->stopping || x->draining) && x->running == 0)
 		ev_break(loop, EVBREAK_ALL);
 }
 
@@ -745,6 +748,18 @@ static void exec_sig_cb(struct ev_loop *loop, ev_signal *sg, int revents)
 		ev_break(loop, EVBREAK_ALL);
 }
 
+/* The daemon stops this worker: no new step comes; let the running ones finish, then exit 0. */
+static void exec_drain(struct tv_worker *w, int timeout_s, void *arg)
+{
+	struct exec *x = arg;
+
+	(void)w;
+	x->draining = true;
+	log_info("drain requested: finishing %d running step(s) (at most %d s)", x->running, timeout_s);
+	if (x->running == 0)
+		ev_break(x->loop, EVBREAK_ALL);
+}
+
 /* --kill-after SECS */
 static int exec_kill_after(void *arg, const char *v)
 {
@@ -784,6 +799,7 @@ int main(int argc, char **argv)
 	}
 	tv_worker_handle(x.w, "*", exec_step_start, &x);
 	tv_worker_on_cancel(x.w, exec_cancel, &x);
+	tv_worker_on_drain(x.w, exec_drain, &x);
 	if (tv_worker_connect(x.w) < 0) {
 		log_warnx("%s", tv_worker_error(x.w));
 		tv_worker_free(x.w);
@@ -804,9 +820,9 @@ int main(int argc, char **argv)
 	/* Steps may already be waiting in the socket. */
 	if (tv_worker_dispatch(x.w) < 0)
 		exec_gone(&x);
-	else
+	else if (!x.draining || x.running > 0)
 		ev_run(x.loop, 0);
 	tv_worker_flush(x.w);
 	tv_worker_free(x.w);
-	return x.stopping ? 0 : 111;
+	return x.stopping || x.draining ? 0 : 111;
 }

@@ -49,6 +49,16 @@ static const char *daemon_program_of(void *arg, pid_t pid, const char **fullname
 	return p->name;
 }
 
+/* engine_hooks.drained: a draining worker holds no step any more: its stop signal now. */
+static void daemon_drained(void *arg, pid_t pid)
+{
+	struct daemon *d = arg;
+	struct proc *p = d->sv != NULL ? sv_find_pid_any(d->sv, pid) : NULL;
+
+	if (p != NULL)
+		proc_drained(p);
+}
+
 /* What the engine gets from the layers above it: the socket's peers, the supervisor's pids. */
 static const struct engine_hooks daemon_engine_hooks = {
     .send = conn_send,
@@ -62,6 +72,7 @@ static const struct engine_hooks daemon_engine_hooks = {
     .on_close = conn_on_close,
     .set_data = conn_set_data,
     .program = daemon_program_of,
+    .drained = daemon_drained,
 };
 
 /* Whether the engine opens at start: tasks configured, or a database already there to recover. */
@@ -157,6 +168,30 @@ static void daemon_on_exit(void *arg, struct proc *p, pid_t pid, int wstatus, bo
 		engine_proc_exit(d->engine, pid, wstatus, oom_killed);
 }
 
+/* sv_hooks.on_drain: a worker program is being stopped; the engine knows whether it holds steps. */
+static bool daemon_on_drain(void *arg, struct proc *p, int timeout_s, const char *by)
+{
+	struct daemon *d = arg;
+
+	return d->engine != NULL && engine_worker_drain(d->engine, p->pid, timeout_s, by) > 0;
+}
+
+static void daemon_on_drain_expired(void *arg, struct proc *p, const char *by)
+{
+	struct daemon *d = arg;
+
+	if (d->engine != NULL)
+		engine_worker_drain_expired(d->engine, p->pid, by);
+}
+
+/* sv_hooks.is_worker: a process of p's program said WORKER_HELLO (rolling update). */
+static bool daemon_is_worker(void *arg, const struct proc *p)
+{
+	struct daemon *d = arg;
+
+	return d->engine != NULL && engine_worker_seen(d->engine, p->fullname);
+}
+
 static void daemon_on_fatal_shutdown(void *arg, struct proc *p)
 {
 	struct daemon *d = arg;
@@ -172,6 +207,9 @@ static struct supervisor *daemon_sv_new(struct daemon *d)
 	    .on_state = daemon_on_state,
 	    .on_exit = daemon_on_exit,
 	    .on_fatal_shutdown = daemon_on_fatal_shutdown,
+	    .on_drain = daemon_on_drain,
+	    .on_drain_expired = daemon_on_drain_expired,
+	    .is_worker = daemon_is_worker,
 	};
 
 	return sv_new(d->loop, d->conf, &hooks);
@@ -205,7 +243,7 @@ void daemon_shutdown(struct daemon *d, int exit_code)
 	log_info("shutting down: stopping all processes");
 	sdnotify("STOPPING=1\nSTATUS=stopping all processes");
 	handlers_proc_abort(d);
-	sv_stop_all(d->sv, daemon_shutdown_done, d);
+	sv_stop_all_by(d->sv, "shutdown", daemon_shutdown_done, d);
 }
 
 /* ---- reload, update ---- */
@@ -287,7 +325,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	sdnotify("RELOADING=1\nSTATUS=reloading");
 	d->reload_conf = nc;
 	handlers_proc_abort(d);
-	sv_stop_all(d->sv, daemon_reload_stopped, d);
+	sv_stop_all_by(d->sv, "reload", daemon_reload_stopped, d);
 	return 0;
 }
 

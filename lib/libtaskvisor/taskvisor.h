@@ -88,6 +88,18 @@ void tv_worker_free(struct tv_worker *w);
 int tv_worker_handle(struct tv_worker *w, const char *name, tv_handler_fn fn, void *arg);
 /* Be told about cancelled steps (else a cancelled step is only flagged: tv_step_cancelled). */
 void tv_worker_on_cancel(struct tv_worker *w, tv_cancel_fn fn, void *arg);
+/*
+ * Draining (MSG_WORKER_DRAIN): the daemon is stopping this worker's program (stop, restart,
+ * update, shutdown) and gives it no new step; it waits up to timeout_s seconds for the held
+ * ones before the stop signal. fn (may be NULL) is called once when the request arrives, from
+ * tv_worker_dispatch(). Whatever fn does, the held steps still run to their end, and
+ * tv_worker_run() returns 0 once none is held (an event-driven worker checks
+ * tv_worker_draining() and tv_worker_busy() == 0, then exits 0).
+ */
+typedef void (*tv_drain_fn)(struct tv_worker *w, int timeout_s, void *arg);
+void tv_worker_on_drain(struct tv_worker *w, tv_drain_fn fn, void *arg);
+/* The daemon asked this worker to drain. */
+bool tv_worker_draining(const struct tv_worker *w);
 /* The last error's text. */
 const char *tv_worker_error(const struct tv_worker *w);
 /* Name sent in the hello for an unsupervised worker (before connecting; default "pid-N"). */
@@ -99,9 +111,9 @@ long long tv_worker_id(const struct tv_worker *w);
 /* Connect and say hello (blocking until the daemon's OK). 0 or -1. */
 int tv_worker_connect(struct tv_worker *w);
 /*
- * Serve steps until tv_worker_stop() or the daemon closes the connection
- * (connects first when needed). 0 after tv_worker_stop(), -1 on error or
- * when the daemon went away (tv_worker_error says which).
+ * Serve steps until tv_worker_stop(), a drain request once no step is held, or the daemon
+ * closes the connection (connects first when needed). 0 after tv_worker_stop() or a finished
+ * drain, -1 on error or when the daemon went away (tv_worker_error says which).
  */
 int tv_worker_run(struct tv_worker *w);
 /* Make tv_worker_run return after the current step (safe from a signal handler). */

@@ -55,6 +55,9 @@ struct tv_worker {
 	size_t nhandlers;
 	tv_cancel_fn cancel_fn;
 	void *cancel_arg;
+	tv_drain_fn drain_fn;
+	void *drain_arg;
+	bool draining; /* MSG_WORKER_DRAIN came: tv_worker_run returns once nothing is held */
 	int fd;
 	struct proto_rbuf rb;
 	struct proto_wbuf wb;
@@ -223,6 +226,17 @@ void tv_worker_on_cancel(struct tv_worker *w, tv_cancel_fn fn, void *arg)
 {
 	w->cancel_fn = fn;
 	w->cancel_arg = arg;
+}
+
+void tv_worker_on_drain(struct tv_worker *w, tv_drain_fn fn, void *arg)
+{
+	w->drain_fn = fn;
+	w->drain_arg = arg;
+}
+
+bool tv_worker_draining(const struct tv_worker *w)
+{
+	return w->draining;
 }
 
 const char *tv_worker_error(const struct tv_worker *w)
@@ -504,6 +518,20 @@ static int tv_worker_take_step(struct tv_worker *w, const char *payload)
 	return 0;
 }
 
+/* MSG_WORKER_DRAIN: no new step comes; the held ones finish (tv_worker_on_drain). */
+static void tv_worker_take_drain(struct tv_worker *w, const char *payload)
+{
+	json_t *msg = json_loads(payload, 0, NULL);
+	int timeout = (int)json_integer_value(json_object_get(msg, "timeout"));
+
+	json_decref(msg);
+	if (w->draining)
+		return;
+	w->draining = true;
+	if (w->drain_fn != NULL)
+		w->drain_fn(w, timeout, w->drain_arg);
+}
+
 static void tv_worker_take_cancel(struct tv_worker *w, const char *payload)
 {
 	json_t *msg = json_loads(payload, 0, NULL);
@@ -552,6 +580,9 @@ static int tv_worker_read(struct tv_worker *w)
 				break;
 			case MSG_WORKER_CANCEL:
 				tv_worker_take_cancel(w, payload);
+				break;
+			case MSG_WORKER_DRAIN:
+				tv_worker_take_drain(w, payload);
 				break;
 			case MSG_ERROR: {
 				json_t *e = json_loads(payload, 0, NULL);
@@ -689,7 +720,7 @@ int tv_worker_run(struct tv_worker *w)
 		struct pollfd p = {w->fd, POLLIN, 0};
 		if (tv_worker_dispatch(w) < 0)
 			return -1;
-		if (w->stop)
+		if (w->stop || (w->draining && w->nsteps == 0))
 			break;
 		if (tv_worker_want_write(w))
 			p.events |= POLLOUT;

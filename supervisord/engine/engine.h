@@ -14,9 +14,9 @@
  * Files: engine.c (context, group commit, timers, task cache), engine_plan.c
  * (submit: validation, templates, locks), engine_dispatch.c (workers, hand-out,
  * step results, results of tasks), engine_rescue.c (worker death, leases,
- * restart recovery), engine_request.c (the task requests the handlers pass on),
- * engine_worker.c and engine_queue.c (what workers hold and queues did: worker
- * list, queue list, a task's wait, check queue).
+ * restart recovery), engine_drain.c (workers drained before their stop), engine_request.c
+ * (the task requests the handlers pass on), engine_worker.c and engine_queue.c (what workers
+ * hold and queues did: worker list, queue list, a task's wait, check queue).
  */
 #ifndef TV_ENGINE_H
 #define TV_ENGINE_H
@@ -57,7 +57,10 @@ struct engine_hooks {
 	/* The supervised process whose pid this is: its name, and its "group:name" in *fullname;
 	 * NULL when the pid is none of the supervisor's. */
 	const char *(*program)(void *arg, pid_t pid, const char **fullname);
-	void *arg; /* program's */
+	/* A draining worker (engine_worker_drain) of process pid holds no step any more: it may be
+	 * stopped now. May be NULL. */
+	void (*drained)(void *arg, pid_t pid);
+	void *arg; /* program's and drained's */
 };
 
 /* The database file of a configuration ([taskvisord] database=, default taskvisor.db). */
@@ -164,5 +167,17 @@ void engine_queue_list(struct engine *e, struct conn *c, json_t *req);
  * (warn_wait, crit_wait; <= 0: none); ready steps on a queue no worker serves are CRITICAL. */
 int engine_check_queue(struct engine *e, double warn, double crit, double warn_wait, double crit_wait,
 		       char *line, size_t len);
+
+/* Draining (README "Draining workers", engine_drain.c). The workers of process pid are being
+ * stopped: they get no step from now on and MSG_WORKER_DRAIN {"timeout":timeout_s}; returns how
+ * many steps they still hold (0: stop them at once; hooks.drained follows when it reaches 0),
+ * or -1 when pid is no connected worker. */
+int engine_worker_drain(struct engine *e, pid_t pid, int timeout_s, const char *by);
+/* The drain deadline passed: the steps pid's workers still hold are lost with the cause
+ * `stopped by "BY" before the step finished` (re-queued while retry_on_worker_loss allows, else
+ * failed: the task pauses with that cause); their late DONE/FAIL is ignored. */
+void engine_worker_drain_expired(struct engine *e, pid_t pid, const char *by);
+/* Is worker w draining (it gets no step)? */
+bool engine_worker_draining(const struct worker *w);
 
 #endif

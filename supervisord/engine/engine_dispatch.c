@@ -185,7 +185,7 @@ static bool step_message(struct engine *e, struct worker *w, struct estep *s, co
 
 static bool worker_serves(const struct worker *w, const struct estep *s)
 {
-	if (w->gone || w->nheld >= w->prefetch)
+	if (w->gone || w->draining || w->nheld >= w->prefetch)
 		return false;
 	if (s->row.handler == NULL)
 		return w->commands;
@@ -278,7 +278,7 @@ static void dispatch_queue(struct engine *e, struct equeue *q)
 		for (size_t k = 0; k < q->nworkers; k++) {
 			struct worker *c = q->workers[(q->rr + k) % q->nworkers];
 
-			if (!c->gone && c->nheld < c->prefetch)
+			if (!c->gone && !c->draining && c->nheld < c->prefetch)
 				any_free = true;
 			if (worker_serves(c, s)) {
 				w = c;
@@ -422,6 +422,7 @@ void engine_worker_free(struct worker *w)
 	for (size_t i = 0; i < w->nhandlers; i++)
 		free(w->handlers[i]);
 	free(w->handlers);
+	free(w->drain_by);
 	free(w->held);
 	free(w->name);
 	free(w->program);
@@ -446,6 +447,7 @@ void engine_worker_release(struct worker *w, struct held *h)
 	if (h->s != NULL && h->s->w == w)
 		h->s->w = NULL;
 	w->held[i] = w->held[--w->nheld];
+	engine_drain_check(w);
 	engine_kick(w->e); /* a free slot: hand out more */
 }
 

@@ -127,6 +127,9 @@ struct worker {
 	pid_t pid;
 	bool supervised;
 	char *program; /* "group:name" when supervised, else NULL */
+	bool draining;	   /* its process is being stopped: give it nothing (engine_drain.c) */
+	char *drain_by;	   /* who stops it ("restart exec-worker:*"), while draining */
+	char exit_why[96]; /* reaped while draining, its connection still open: "exited 0" */
 	struct equeue *q;
 	char **handlers;
 	size_t nhandlers;
@@ -437,6 +440,14 @@ void engine_resync(struct engine *e, const char *why);
 void engine_journal_replay(struct engine *e);
 /* A read's reply: sent after the commit, whether or not it succeeded. */
 void engine_reply_task_read(struct engine *e, struct conn *c, int64_t rowid, bool full);
+
+/* engine_drain.c: a draining worker that holds no live step any more: hooks.drained. */
+void engine_drain_check(struct worker *w);
+/* A draining worker's process was reaped (why) while its connection may still hold the results
+ * it sent last: true when its steps wait for that (grace timer, engine_drain_exit_lost). */
+bool engine_drain_exited(struct engine *e, struct worker *w, const char *why);
+/* Lose the steps a draining worker still holds, naming who stopped it and how it ended. */
+void engine_drain_exit_lost(struct engine *e, struct worker *w);
 
 /* engine_rescue.c */
 /* The step lost its worker (cause): re-queue while attempts allow, else fail it. */

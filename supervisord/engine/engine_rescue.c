@@ -97,6 +97,11 @@ void engine_worker_closed(void *arg, struct conn *c)
 	w->c = NULL;
 	w->gone = true;
 	w->outbox.off = w->outbox.len = 0;
+	if (w->exit_why[0] != '\0' && rescue_holds_steps(w)) { /* reaped while draining */
+		engine_drain_exit_lost(e, w);
+		engine_worker_free(w);
+		return;
+	}
 	if (!rescue_holds_steps(w)) {
 		log_info("engine: worker %s (pid %ld) disconnected", w->name, (long)w->pid);
 		engine_worker_free(w);
@@ -133,6 +138,8 @@ void engine_proc_exit(struct engine *e, pid_t pid, int wstatus, bool oom_killed)
 		next = w->next;
 		if (w->pid != pid)
 			continue;
+		if (engine_drain_exited(e, w, why))
+			continue; /* its last DONE/FAIL may still be in the socket */
 		if (rescue_holds_steps(w))
 			log_info("engine: worker %s pid %ld %s holding steps", w->name, (long)pid, why);
 		rescue_worker_steps(e, w, why);

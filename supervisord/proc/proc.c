@@ -62,6 +62,7 @@ enum proc_timer {
 	TIMER_STARTSECS,
 	TIMER_BACKOFF,
 	TIMER_STOPWAIT,
+	TIMER_DRAIN, /* STOPPING, PROC_STOP_DRAIN: drain_timeout */
 	TIMER_FATAL_RETRY,
 	TIMER_RATE_LIMIT,  /* BACKOFF: automatic restarts came too fast (start_limit_*) */
 	TIMER_SPAWN_RETRY, /* BACKOFF: the spawn failed for lack of resources (EMFILE...) */
@@ -84,6 +85,8 @@ struct proc_priv {
 
 	/* Copied from the configuration so that a removed process can still be stopped. */
 	int stopsignal, stopwaitsecs;
+	int drain_timeout; /* proc_drain_timeout() of its program */
+	char stop_by[128]; /* who stopped it (proc_stop_by), for a drained worker's lost steps */
 	bool stopasgroup, killasgroup;
 	int level_group, level_prog; /* start/stop order */
 	char *logpath[2];	     /* stdout, stderr; NULL = discard */
@@ -128,6 +131,13 @@ struct supervisor {
 	char *notify_path;
 
 	bool stopping_all;
+	char stop_by[64]; /* sv_stop_all_by's why */
+
+	/* Rolling update: changed worker programs restart one at a time (sv_roll_next). */
+	struct proc **roll; /* waiting their turn */
+	size_t nroll;
+	struct proc *roll_cur; /* being restarted: the next waits until it is up (or failed) */
+	ev_timer roll_timer;   /* the next one is stopped from the loop, not inside a hook */
 	void (*stop_done)(void *arg);
 	void *stop_arg;
 	bool in_step, step_again;
@@ -135,6 +145,9 @@ struct supervisor {
 };
 
 static void proc_transition(struct proc *p, enum proc_state to, const char *why);
+static void proc_stop_signal(struct proc *p, const char *why);
+static enum sv_result proc_stop_how(struct proc *p, const char *by, bool drain);
+static void proc_restart_how(struct proc *p, const char *reason, bool drain);
 static enum sv_result proc_spawn(struct proc *p, const char *why);
 static enum sv_result proc_start_internal(struct proc *p, const char *why);
 static void sv_after_state(struct supervisor *sv, struct proc *p, enum proc_state to);
@@ -198,6 +211,42 @@ bool proc_transition_allowed(enum proc_state from, enum proc_state to)
 	return false;
 }
 
+/* STOPPING's sub-states (proc.h): a stop either drains first or signals at once, and a drain
+ * ends in the signal; nothing goes back. */
+static const struct {
+	enum proc_stop_phase from, to;
+} proc_table_phase[] = {
+    {PROC_STOP_DRAIN, PROC_STOP_SIGNAL},
+};
+
+bool proc_phase_allowed(enum proc_stop_phase from, enum proc_stop_phase to)
+{
+	for (size_t i = 0; i < sizeof(proc_table_phase) / sizeof(proc_table_phase[0]); i++)
+		if (proc_table_phase[i].from == from && proc_table_phase[i].to == to)
+			return true;
+	return false;
+}
+
+const char *proc_stop_phase_name(enum proc_stop_phase ph)
+{
+	switch (ph) {
+	case PROC_STOP_NONE:
+		return "none";
+	case PROC_STOP_DRAIN:
+		return "draining";
+	case PROC_STOP_SIGNAL:
+		return "signalled";
+	}
+	return "none";
+}
+
+int proc_drain_timeout(const struct conf_program *pr)
+{
+	if (pr == NULL)
+		return 0;
+	return pr->drain_timeout >= 0 ? pr->drain_timeout : pr->stopwaitsecs;
+}
+
 int proc_backoff_delay(int backoff, int backoff_max)
 {
 	int d = backoff < 1 ? 1 : backoff;
@@ -227,6 +276,8 @@ static void proc_transition(struct proc *p, enum proc_state to, const char *why)
 		log_error("%s: transition %s -> %s is not in the table (%s)", p->fullname,
 			  proc_state_name(from), proc_state_name(to), why);
 	p->state = to;
+	if (to != PROC_STOPPING)
+		p->stop_phase = PROC_STOP_NONE;
 	if (to == PROC_RUNNING && p->prog != NULL && p->prog->watchdog_sec > 0) {
 		p->priv->watchdog.repeat = p->prog->watchdog_sec;
 		ev_timer_again(p->sv->loop, &p->priv->watchdog);
@@ -237,6 +288,19 @@ static void proc_transition(struct proc *p, enum proc_state to, const char *why)
 	if (p->sv->hooks.on_state != NULL)
 		p->sv->hooks.on_state(p->sv->hooks.arg, p, from, to);
 	sv_after_state(p->sv, p, to);
+}
+
+/* Move STOPPING's sub-state (entering STOPPING sets it before proc_transition). */
+static void proc_phase(struct proc *p, enum proc_stop_phase to, const char *why)
+{
+	enum proc_stop_phase from = p->stop_phase;
+
+	if (p->state != PROC_STOPPING || !proc_phase_allowed(from, to))
+		log_error("%s: %s %s -> %s is not in the table (%s)", p->fullname, proc_state_name(p->state),
+			  proc_stop_phase_name(from), proc_stop_phase_name(to), why);
+	p->stop_phase = to;
+	log_info("%s: STOPPING %s -> %s (%s)", p->fullname, proc_stop_phase_name(from),
+		 proc_stop_phase_name(to), why);
 }
 
 /* ---- Timers ---- */
@@ -594,6 +658,7 @@ static void proc_cache_conf(struct proc *p)
 	const struct conf_program *pr = p->prog;
 	pp->stopsignal = pr->stopsignal > 0 ? pr->stopsignal : SIGTERM;
 	pp->stopwaitsecs = pr->stopwaitsecs;
+	pp->drain_timeout = proc_drain_timeout(pr);
 	pp->stopasgroup = pr->stopasgroup;
 	pp->killasgroup = pr->killasgroup || pr->stopasgroup;
 	pp->level_prog = pr->priority;
@@ -861,8 +926,64 @@ static void sv_kick_pending(struct supervisor *sv)
 	free(o);
 }
 
+/* A changed process restarts with its new configuration: stop it (a worker drains), start
+ * again once down (autostart), or at once when it is not running. */
+static void sv_restart_changed(struct proc *p)
+{
+	p->restarts = 0;
+	p->last_restart = 0;
+	p->last_cause[0] = '\0';
+	p->priv->restart_next = 0;
+	p->backoff = 0;
+	if (p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_STOPPING) {
+		if (p->state != PROC_STOPPING)
+			proc_stop_by(p, "update");
+		p->priv->restart_after_stop = p->prog->autostart;
+		snprintf(p->last_reason, sizeof(p->last_reason), "configuration changed");
+	} else {
+		if (p->state == PROC_BACKOFF)
+			proc_stop(p);
+		proc_timer_stop(p);
+		if (p->prog->autostart)
+			proc_start_internal(p, p->start_time ? "configuration changed" : "autostart");
+	}
+}
+
+/* Restart the next worker of a rolling update (README "Draining workers"). */
+static void sv_roll_next(struct supervisor *sv)
+{
+	while (sv->roll_cur == NULL && sv->nroll > 0) {
+		struct proc *p = sv->roll[0];
+
+		memmove(sv->roll, sv->roll + 1, (sv->nroll - 1) * sizeof(*sv->roll));
+		sv->nroll--;
+		if (p->priv->removed || p->prog == NULL)
+			continue;
+		if (p->state == PROC_STARTING || p->state == PROC_RUNNING) {
+			log_info("%s: rolling update: drain and restart (%zu more after it)", p->fullname,
+				 sv->nroll);
+			sv->roll_cur = p;
+		}
+		sv_restart_changed(p);
+	}
+}
+
+static void sv_roll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	sv_roll_next(w->data);
+}
+
 static void sv_after_state(struct supervisor *sv, struct proc *p, enum proc_state to)
 {
+	/* The worker being rolled is up again (or will not be): the next one's turn. */
+	if (p == sv->roll_cur && to != PROC_STOPPING && to != PROC_STARTING &&
+	    !(to == PROC_STOPPED && p->priv->restart_after_stop)) {
+		sv->roll_cur = NULL;
+		ev_timer_set(&sv->roll_timer, 0., 0.);
+		ev_timer_start(sv->loop, &sv->roll_timer);
+	}
 	if (p->priv->removed && !proc_is_up(p))
 		ev_idle_start(sv->loop, &sv->freer);
 	if (to == PROC_RUNNING)
@@ -972,6 +1093,8 @@ static void proc_gpoll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void proc_stop_continue(struct proc *p)
 {
 	struct proc_priv *pp = p->priv;
+	if (p->stop_phase == PROC_STOP_DRAIN)
+		proc_phase(p, PROC_STOP_SIGNAL, "the worker exited");
 	if (!proc_group_alive(pp->pgid)) {
 		proc_stop_done(p);
 		return;
@@ -1112,7 +1235,7 @@ static void proc_reaped(struct proc *p, int st)
 	}
 }
 
-static struct proc *sv_find_pid_any(struct supervisor *sv, pid_t pid)
+struct proc *sv_find_pid_any(struct supervisor *sv, pid_t pid)
 {
 	struct proc *p = sv_find_pid(sv, pid);
 	for (size_t i = 0; p == NULL && i < sv->ndying; i++)
@@ -1192,6 +1315,16 @@ static void proc_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			ev_timer_again(p->sv->loop, &pp->gpoll);
 		}
 		break;
+	case TIMER_DRAIN:
+		if (p->state != PROC_STOPPING || p->stop_phase != PROC_STOP_DRAIN)
+			break;
+		log_warnx("%s: still holds steps after drain_timeout %d s: giving them up", p->fullname,
+			  pp->drain_timeout);
+		if (p->sv->hooks.on_drain_expired != NULL)
+			p->sv->hooks.on_drain_expired(p->sv->hooks.arg, p, pp->stop_by);
+		if (p->state == PROC_STOPPING && p->stop_phase == PROC_STOP_DRAIN)
+			proc_stop_signal(p, "drain_timeout passed");
+		break;
 	case TIMER_NONE:
 		break;
 	}
@@ -1206,7 +1339,7 @@ static void proc_watchdog_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	char why[96];
 	snprintf(why, sizeof(why), "watchdog: no WATCHDOG=1 for %.0f s", w->repeat);
-	proc_restart(p, why);
+	proc_restart_how(p, why, false);
 }
 
 /* ---- NOTIFY_SOCKET and memory_limit sampling ---- */
@@ -1235,7 +1368,7 @@ static void sv_notify_cb(void *arg, const struct readiness_event *ev)
 		proc_transition(p, PROC_RUNNING, "READY=1");
 	}
 	if (ev->watchdog_trigger && p->state == PROC_RUNNING)
-		proc_restart(p, "watchdog: WATCHDOG=trigger");
+		proc_restart_how(p, "watchdog: WATCHDOG=trigger", false);
 }
 
 /* Open the NOTIFY_SOCKET once some program needs it (beside the control socket). */
@@ -1319,7 +1452,7 @@ static void sv_rss_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		char why[128];
 		snprintf(why, sizeof(why), "memory_limit: RSS %lld MB over %lld MB", rss[i] >> 20,
 			 p->prog->memory_limit >> 20);
-		proc_restart(p, why);
+		proc_restart_how(p, why, false);
 	}
 out:
 	free(ps);
@@ -1350,9 +1483,52 @@ enum sv_result proc_start(struct proc *p)
 	return proc_start_internal(p, "start requested");
 }
 
-enum sv_result proc_stop(struct proc *p)
+/* Send the stop signal (stopasgroup: to the group). */
+static void proc_kill_stop(struct proc *p)
 {
 	struct proc_priv *pp = p->priv;
+	pid_t target = pp->stopasgroup ? -pp->pgid : p->pid;
+
+	if (pp->stopasgroup)
+		pp->group_signalled = true;
+	log_info("%s: sending signal %d to %s %d", p->fullname, pp->stopsignal,
+		 pp->stopasgroup ? "process group" : "pid", (int)p->pid);
+	if (kill(target, pp->stopsignal) < 0)
+		log_warn("%s: kill %d", p->fullname, (int)target);
+}
+
+/* A drain ended (why): STOPPING draining -> signalled, the stop signal, stopwaitsecs. */
+static void proc_stop_signal(struct proc *p, const char *why)
+{
+	struct proc_priv *pp = p->priv;
+
+	proc_timer_stop(p);
+	proc_phase(p, PROC_STOP_SIGNAL, why);
+	proc_kill_stop(p);
+	proc_timer_set(p, TIMER_STOPWAIT, pp->stopwaitsecs > 0 ? pp->stopwaitsecs : 0.001);
+}
+
+void proc_drained(struct proc *p)
+{
+	if (p->state == PROC_STOPPING && p->stop_phase == PROC_STOP_DRAIN)
+		proc_stop_signal(p, "the worker holds no step");
+}
+
+enum sv_result proc_stop(struct proc *p)
+{
+	return proc_stop_by(p, NULL);
+}
+
+enum sv_result proc_stop_by(struct proc *p, const char *by)
+{
+	return proc_stop_how(p, by, true);
+}
+
+/* Stop p; drain: a worker holding steps drains first (a hung or oversized one is not waited for). */
+static enum sv_result proc_stop_how(struct proc *p, const char *by, bool drain)
+{
+	struct proc_priv *pp = p->priv;
+	struct sv_hooks *h = &p->sv->hooks;
 	pp->restart_after_stop = false;
 	switch (p->state) {
 	case PROC_BACKOFF:
@@ -1363,13 +1539,22 @@ enum sv_result proc_stop(struct proc *p)
 	case PROC_STARTING:
 	case PROC_RUNNING: {
 		proc_timer_stop(p);
-		pid_t target = pp->stopasgroup ? -pp->pgid : p->pid;
-		if (pp->stopasgroup)
-			pp->group_signalled = true;
-		log_info("%s: sending signal %d to %s %d", p->fullname, pp->stopsignal,
-			 pp->stopasgroup ? "process group" : "pid", (int)p->pid);
-		if (kill(target, pp->stopsignal) < 0)
-			log_warn("%s: kill %d", p->fullname, (int)target);
+		snprintf(pp->stop_by, sizeof(pp->stop_by), "%s", by != NULL && *by != '\0' ? by : "stop");
+		/* A worker holding steps drains first: no signal until it holds none (proc_drained)
+		 * or drain_timeout passed (TIMER_DRAIN). Any other process is signalled at once. */
+		if (drain && pp->drain_timeout > 0 && p->pid > 0 && h->on_drain != NULL &&
+		    h->on_drain(h->arg, p, pp->drain_timeout, pp->stop_by)) {
+			log_info("%s: draining: stop signal once it holds no step, in at most %d s",
+				 p->fullname, pp->drain_timeout);
+			p->stop_phase = PROC_STOP_DRAIN;
+			proc_transition(p, PROC_STOPPING, "stop requested: drain first");
+			if (p->state == PROC_STOPPING && p->stop_phase == PROC_STOP_DRAIN &&
+			    pp->timer_kind == TIMER_NONE)
+				proc_timer_set(p, TIMER_DRAIN, pp->drain_timeout);
+			return SV_OK;
+		}
+		proc_kill_stop(p);
+		p->stop_phase = PROC_STOP_SIGNAL;
 		proc_transition(p, PROC_STOPPING, "stop requested");
 		if (p->state == PROC_STOPPING && p->priv->timer_kind == TIMER_NONE)
 			proc_timer_set(p, TIMER_STOPWAIT, pp->stopwaitsecs > 0 ? pp->stopwaitsecs : 0.001);
@@ -1400,10 +1585,17 @@ enum sv_result proc_signal(struct proc *p, int sig)
 
 void proc_restart(struct proc *p, const char *reason)
 {
+	proc_restart_how(p, reason, true);
+}
+
+/* Restart with a logged reason; drain: let a worker finish its steps first (restart_cron), not
+ * for a hung program (watchdog) or one over its memory_limit. */
+static void proc_restart_how(struct proc *p, const char *reason, bool drain)
+{
 	snprintf(p->last_reason, sizeof(p->last_reason), "%s", reason ? reason : "restart");
 	log_info("%s: restarting (%s)", p->fullname, p->last_reason);
 	if (p->state == PROC_STARTING || p->state == PROC_RUNNING) {
-		proc_stop(p);
+		proc_stop_how(p, p->last_reason, drain);
 		p->priv->restart_after_stop = true;
 	} else if (p->state == PROC_STOPPING) {
 		p->priv->restart_after_stop = true;
@@ -1467,6 +1659,13 @@ void proc_describe(const struct proc *p, time_t now, char *buf, size_t len)
 	case PROC_STARTING:
 		if (p->status_text[0] != '\0')
 			snprintf(buf, len, "status: %s", p->status_text);
+		break;
+	case PROC_STOPPING:
+		if (p->stop_phase == PROC_STOP_DRAIN && p->priv != NULL) {
+			double left = ev_timer_remaining(p->sv->loop, &p->priv->timer);
+			snprintf(buf, len, "draining: finishing its steps, stop signal in at most %.0f s",
+				 left > 0 ? left : 0);
+		}
 		break;
 	case PROC_STOPPED:
 	case PROC_EXITED:
@@ -1660,6 +1859,8 @@ struct supervisor *sv_new(struct ev_loop *loop, const struct conf *conf, const s
 	ev_unref(loop); /* the watcher alone does not keep the loop running */
 	ev_idle_init(&sv->freer, sv_freer_cb);
 	sv->freer.data = sv;
+	ev_timer_init(&sv->roll_timer, sv_roll_cb, 0., 0.);
+	sv->roll_timer.data = sv;
 
 	clock_seam_active(); /* logs the cron clock's test seam now, when one is set */
 	char err[256];
@@ -1683,6 +1884,8 @@ void sv_free(struct supervisor *sv)
 		ev_child_stop(sv->loop, &sv->child);
 	}
 	ev_idle_stop(sv->loop, &sv->freer);
+	ev_timer_stop(sv->loop, &sv->roll_timer);
+	free(sv->roll);
 	if (ev_is_active(&sv->rss_timer)) {
 		ev_ref(sv->loop);
 		ev_timer_stop(sv->loop, &sv->rss_timer);
@@ -1757,11 +1960,11 @@ static void sv_stop_step(struct supervisor *sv)
 					struct proc *q = sv->procs[k];
 					if (proc_is_up(q) && q->state != PROC_STOPPING &&
 					    proc_depends_on(q, p) && !sv_has_up_dependents(sv, q))
-						proc_stop(q);
+						proc_stop_by(q, sv->stop_by);
 				}
 				continue;
 			}
-			proc_stop(p);
+			proc_stop_by(p, sv->stop_by);
 		}
 	} while (sv->step_again);
 	sv->in_step = false;
@@ -1769,7 +1972,16 @@ static void sv_stop_step(struct supervisor *sv)
 
 void sv_stop_all(struct supervisor *sv, void (*done)(void *arg), void *arg)
 {
+	sv_stop_all_by(sv, "stop all", done, arg);
+}
+
+void sv_stop_all_by(struct supervisor *sv, const char *by, void (*done)(void *arg), void *arg)
+{
+	snprintf(sv->stop_by, sizeof(sv->stop_by), "%s", by != NULL ? by : "stop all");
 	sv->stopping_all = true;
+	sv->nroll = 0; /* a rolling update ends here: everything stops */
+	sv->roll_cur = NULL;
+	ev_timer_stop(sv->loop, &sv->roll_timer);
 	sv->stop_done = done;
 	sv->stop_arg = arg;
 	for (size_t i = 0; i < sv->nprocs; i++) {
@@ -1984,12 +2196,14 @@ static void sv_remove(struct supervisor *sv, struct proc *p)
 	struct proc_priv *pp = p->priv;
 	pp->removed = true;
 	pp->pending_start = false;
+	if (sv->roll_cur == p)
+		sv->roll_cur = NULL; /* the rolling update goes on without it */
 	ev_periodic_stop(sv->loop, &pp->cron);
 	pp->restart_after_stop = false;
 	if (p->state == PROC_FATAL || p->state == PROC_BACKOFF)
 		proc_timer_stop(p);
 	if (p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_BACKOFF)
-		proc_stop(p);
+		proc_stop_by(p, "update");
 	p->prog = NULL;
 	p->cp = NULL;
 	if (sv_add(&sv->dying, &sv->ndying, p) < 0)
@@ -2057,30 +2271,25 @@ void sv_apply(struct supervisor *sv, const struct conf *nc, char *const *names)
 	sv_notify_ensure(sv);
 	(void)old;
 
-	/* Changed ones restart (stop, then start if autostart); added ones start. */
+	/* Changed ones restart (stop, then start if autostart); added ones start. Worker programs
+	 * restart one at a time, each drained and up again before the next (sv_roll_next); a
+	 * rolling update still under way when another comes is finished at once. */
 	if (nrestart > 1)
 		qsort(restart, nrestart, sizeof(*restart), proc_cmp_start);
+	while (sv->nroll > 0) {
+		struct proc *p = sv->roll[--sv->nroll];
+		if (!p->priv->removed && p->prog != NULL)
+			sv_restart_changed(p);
+	}
 	for (size_t i = 0; i < nrestart; i++) {
 		struct proc *p = restart[i];
-		p->restarts = 0;
-		p->last_restart = 0;
-		p->last_cause[0] = '\0';
-		p->priv->restart_next = 0;
-		p->backoff = 0;
-		if (p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_STOPPING) {
-			if (p->state != PROC_STOPPING)
-				proc_stop(p);
-			p->priv->restart_after_stop = p->prog->autostart;
-			snprintf(p->last_reason, sizeof(p->last_reason), "configuration changed");
-		} else {
-			if (p->state == PROC_BACKOFF)
-				proc_stop(p);
-			proc_timer_stop(p);
-			if (p->prog->autostart)
-				proc_start_internal(p, p->start_time ? "configuration changed" : "autostart");
-		}
+		if ((p->state == PROC_STARTING || p->state == PROC_RUNNING) && sv->hooks.is_worker != NULL &&
+		    sv->hooks.is_worker(sv->hooks.arg, p) && sv_add(&sv->roll, &sv->nroll, p) == 0)
+			continue;
+		sv_restart_changed(p);
 	}
 	free(restart);
+	sv_roll_next(sv);
 }
 
 /* supervisord's STOPPED_STATES: what `remove` accepts. */

@@ -30,6 +30,18 @@ enum proc_state {
 	PROC_UNKNOWN = 1000,
 };
 
+/*
+ * STOPPING's sub-states (README "Draining workers"). A process that said WORKER_HELLO (the
+ * daemon knows, sv_hooks.on_drain) is first asked to drain: no stop signal until it holds no
+ * step or drain_timeout passed; then the stop signal and stopwaitsecs as for any process.
+ * Only DRAIN -> SIGNAL is a move inside STOPPING (proc_table_phase in proc.c).
+ */
+enum proc_stop_phase {
+	PROC_STOP_NONE = 0, /* not STOPPING */
+	PROC_STOP_DRAIN,    /* the worker drains: no signal sent yet */
+	PROC_STOP_SIGNAL,   /* the stop signal went out: SIGKILL after stopwaitsecs */
+};
+
 struct supervisor;
 struct proc_priv; /* watchers, log capture: private to proc.c and friends */
 
@@ -42,19 +54,20 @@ struct proc {
 	char *fullname;			 /* "group:name", or "name" when group == program == name */
 
 	enum proc_state state;
-	pid_t pid;		 /* 0 when not running */
-	time_t start_time;	 /* wall clock of the last spawn */
-	time_t stop_time;	 /* wall clock of the last exit/stop; 0 = never */
-	int backoff;		 /* consecutive failed starts */
-	unsigned restarts;	 /* automatic restarts since the daemon started */
-	bool exited_once;	 /* last_wstatus is meaningful */
-	int last_wstatus;	 /* raw wait status of the last exit */
-	bool last_exit_expected; /* exit code was in exitcodes */
-	bool oom_killed;	 /* the last exit was the kernel's OOM killer */
-	unsigned oom_kills;	 /* OOM kills counted since the daemon started */
-	char spawn_err[256];	 /* why the last start failed ("" if it did not) */
-	char status_text[256];	 /* STATUS= from a ready=notify program */
-	char last_reason[128];	 /* why it was last restarted/stopped by the daemon (memory_limit...) */
+	enum proc_stop_phase stop_phase; /* which part of STOPPING; PROC_STOP_NONE in other states */
+	pid_t pid;			 /* 0 when not running */
+	time_t start_time;		 /* wall clock of the last spawn */
+	time_t stop_time;		 /* wall clock of the last exit/stop; 0 = never */
+	int backoff;			 /* consecutive failed starts */
+	unsigned restarts;		 /* automatic restarts since the daemon started */
+	bool exited_once;		 /* last_wstatus is meaningful */
+	int last_wstatus;		 /* raw wait status of the last exit */
+	bool last_exit_expected;	 /* exit code was in exitcodes */
+	bool oom_killed;		 /* the last exit was the kernel's OOM killer */
+	unsigned oom_kills;		 /* OOM kills counted since the daemon started */
+	char spawn_err[256];		 /* why the last start failed ("" if it did not) */
+	char status_text[256];		 /* STATUS= from a ready=notify program */
+	char last_reason[128]; /* why it was last restarted/stopped by the daemon (memory_limit...) */
 	time_t last_restart;	 /* wall clock of the last automatic restart; 0 = none */
 	char last_cause[128];	 /* what ended it before that restart: "OOM killed", "exit status 3",
 				    "terminated by SIGSEGV", "memory_limit: ..." ("" = none) */
@@ -72,6 +85,16 @@ struct sv_hooks {
 	void (*on_exit)(void *arg, struct proc *p, pid_t pid, int wstatus, bool oom_killed);
 	/* A fatal_action=shutdown program went FATAL: the daemon should exit non-zero. */
 	void (*on_fatal_shutdown)(void *arg, struct proc *p);
+	/* p is being stopped (by: the operator's command, "restart exec-worker:*"): if it is a
+	 * worker holding steps, ask it to drain within timeout_s seconds and return true (the stop
+	 * signal waits for proc_drained or the timeout); false stops it at once. */
+	bool (*on_drain)(void *arg, struct proc *p, int timeout_s, const char *by);
+	/* The drain timed out: the steps p still holds are given up (re-queued or failed with a
+	 * cause naming by), before the stop signal goes out. */
+	void (*on_drain_expired)(void *arg, struct proc *p, const char *by);
+	/* Is p a worker (a process of its program said WORKER_HELLO)? sv_apply restarts changed
+	 * workers one at a time (rolling update). */
+	bool (*is_worker)(void *arg, const struct proc *p);
 };
 
 /* Results of the control operations, mapped by the control module to supervisorctl's text. */
@@ -96,6 +119,8 @@ void sv_set_spawn(struct supervisor *sv, spawn_fn *fn);
 void sv_start_autostart(struct supervisor *sv);
 /* Stop all in descending priority; done(arg) runs once every process is down. */
 void sv_stop_all(struct supervisor *sv, void (*done)(void *arg), void *arg);
+/* The same, naming why (workers drain in parallel: "shutdown", "reload"). */
+void sv_stop_all_by(struct supervisor *sv, const char *by, void (*done)(void *arg), void *arg);
 
 /* All processes sorted by group then name; the array is owned by sv, valid until the next call
  * that changes the process set (sv_apply). */
@@ -103,6 +128,8 @@ struct proc **sv_procs(struct supervisor *sv, size_t *n);
 /* "name", "group:name" or "group:*" (the latter fills several). */
 struct proc *sv_find(struct supervisor *sv, const char *name);
 struct proc *sv_find_pid(struct supervisor *sv, pid_t pid);
+/* The same, also among processes removed from the configuration that are still stopping. */
+struct proc *sv_find_pid_any(struct supervisor *sv, pid_t pid);
 /* Members of a group in start order; n = 0 and NULL when there is no such group. */
 struct proc **sv_group(struct supervisor *sv, const char *group, size_t *n);
 
@@ -116,6 +143,16 @@ struct proc **sv_group(struct supervisor *sv, const char *group, size_t *n);
  * pid only. */
 enum sv_result proc_start(struct proc *p);
 enum sv_result proc_stop(struct proc *p);
+/* proc_stop naming who stopped it (the operator's command, "update", "shutdown"): a draining
+ * worker's steps lost at the deadline say `stopped by "BY" before the step finished`. */
+enum sv_result proc_stop_by(struct proc *p, const char *by);
+/* The draining worker p holds no step any more: send the stop signal now (no-op otherwise). */
+void proc_drained(struct proc *p);
+/* The drain deadline of a program: drain_timeout, else stopwaitsecs (0: no drain). */
+int proc_drain_timeout(const struct conf_program *pr);
+/* Whether STOPPING's sub-state may move from -> to (only DRAIN -> SIGNAL). */
+bool proc_phase_allowed(enum proc_stop_phase from, enum proc_stop_phase to);
+const char *proc_stop_phase_name(enum proc_stop_phase ph);
 enum sv_result proc_signal(struct proc *p, int sig);
 /* Restart with a logged reason (memory_limit, restart_cron, watchdog...). */
 void proc_restart(struct proc *p, const char *reason);

@@ -26,6 +26,7 @@
 
 #include "control.h"
 #include "daemon.h"
+#include "engine.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "proc.h"
@@ -249,12 +250,19 @@ static void handlers_pid(struct daemon *d, struct conn *c, json_t *req)
 
 /* ---- start, stop, restart: held until every process got where it was sent ---- */
 
-enum wait_phase { WAIT_STOP, WAIT_START };
+/*
+ * A restart stops every named process, then starts them again. Worker programs (a process of
+ * theirs said WORKER_HELLO) are left out of both phases and restarted after them one at a
+ * time, each drained, stopped and started before the next is touched (WAIT_ROLL): the queue
+ * keeps being served while a deploy restarts its workers (README "Draining workers").
+ */
+enum wait_phase { WAIT_STOP, WAIT_START, WAIT_ROLL };
 
 struct proc_wait_item {
 	struct proc *p;
-	size_t slot;  /* index in results */
-	bool waiting; /* still waiting for a state */
+	size_t slot;	       /* index in results */
+	bool waiting;	       /* still waiting for a state */
+	enum wait_phase phase; /* what it waits for: WAIT_STOP or WAIT_START */
 };
 
 struct proc_wait {
@@ -267,7 +275,11 @@ struct proc_wait {
 	enum wait_phase phase;
 	struct proc_wait_item *items;
 	size_t nitems, cap, npending;
-	ev_timer later; /* restart: the start phase runs from the loop, not inside a state hook */
+	ev_timer later;	    /* restart: the start phase runs from the loop, not inside a state hook */
+	char by[160];	    /* the operator's command, for steps a drained worker loses */
+	struct proc **roll; /* restart: the worker processes, restarted one by one at the end */
+	size_t nroll, roll_i;
+	bool roll_started; /* roll[roll_i] was stopped: start it next */
 };
 
 static void handlers_wait_item_add(struct proc_wait *w, struct proc *p, json_t *result, bool waiting)
@@ -281,6 +293,7 @@ static void handlers_wait_item_add(struct proc_wait *w, struct proc *p, json_t *
 	w->items[w->nitems].p = p;
 	w->items[w->nitems].slot = json_array_size(w->results);
 	w->items[w->nitems].waiting = waiting;
+	w->items[w->nitems].phase = w->phase;
 	w->nitems++;
 	if (waiting)
 		w->npending++;
@@ -292,7 +305,7 @@ static bool handlers_wait_check(struct proc_wait *w, struct proc_wait_item *it, 
 {
 	const char *status = NULL, *message = NULL;
 
-	if (w->phase == WAIT_START) {
+	if (it->phase == WAIT_START) {
 		if (st == PROC_RUNNING) {
 			status = "ok";
 			message = "started";
@@ -334,6 +347,7 @@ static void handlers_wait_finish(struct proc_wait *w)
 	json_decref(w->results);
 	json_decref(w->names);
 	free(w->items);
+	free(w->roll);
 	free(w);
 }
 
@@ -346,7 +360,10 @@ static void handlers_wait_start_phase(struct ev_loop *loop, ev_timer *t, int rev
 	handlers_wait_phase(w);
 }
 
-/* A phase ended: a restart goes on to start (from the loop), anything else replies. */
+static void handlers_roll_step(struct ev_loop *loop, ev_timer *t, int revents);
+
+/* A phase ended: a restart goes on to start (from the loop), then restarts its workers one by
+ * one (WAIT_ROLL); anything else replies. */
 static void handlers_wait_next(struct proc_wait *w)
 {
 	if (w->npending > 0)
@@ -360,21 +377,44 @@ static void handlers_wait_next(struct proc_wait *w)
 		ev_timer_start(w->d->loop, &w->later);
 		return;
 	}
+	if (w->roll_i < w->nroll) {
+		w->phase = WAIT_ROLL;
+		w->nitems = 0;
+		w->npending = 1;
+		ev_timer_init(&w->later, handlers_roll_step, 0., 0.);
+		w->later.data = w;
+		ev_timer_start(w->d->loop, &w->later);
+		return;
+	}
 	handlers_wait_finish(w);
 }
 
-/* Act on one process for this phase. explicit: named directly (errors are reported). */
-static void handlers_wait_one(struct proc_wait *w, struct proc *p, bool explicit)
+/* A worker program's process (drained before it stops): a restart rolls it. */
+static bool handlers_is_worker(struct proc_wait *w, const struct proc *p)
+{
+	return w->d->engine != NULL && engine_worker_seen(w->d->engine, p->fullname) &&
+	       (p->state == PROC_STARTING || p->state == PROC_RUNNING);
+}
+
+static bool handlers_in_roll(const struct proc_wait *w, const struct proc *p)
+{
+	for (size_t i = 0; i < w->nroll; i++)
+		if (w->roll[i] == p)
+			return true;
+	return false;
+}
+
+/* Start or stop p (phase) and wait for its state; report an immediate error. */
+static void handlers_wait_act(struct proc_wait *w, struct proc *p, enum wait_phase phase)
 {
 	const char *status, *message;
 	enum sv_result r;
 	size_t idx;
 
-	if (!explicit && (w->phase == WAIT_START) == proc_is_running(p))
-		return; /* "all" and "grp:*" only touch those that need it, as supervisord does */
 	handlers_wait_item_add(w, p, json_null(), true);
 	idx = w->nitems - 1;
-	r = w->phase == WAIT_START ? proc_start(p) : proc_stop(p);
+	w->items[idx].phase = phase;
+	r = phase == WAIT_START ? proc_start(p) : proc_stop_by(p, w->by);
 	if (!w->items[idx].waiting)
 		return; /* a hook already settled it */
 	if (r == SV_OK) {
@@ -385,6 +425,47 @@ static void handlers_wait_one(struct proc_wait *w, struct proc *p, bool explicit
 	json_array_set_new(w->results, w->items[idx].slot, handlers_result(p->fullname, status, message));
 	w->items[idx].waiting = false;
 	w->npending--;
+}
+
+/* Act on one process for this phase. explicit: named directly (errors are reported). */
+static void handlers_wait_one(struct proc_wait *w, struct proc *p, bool explicit)
+{
+	if (w->restart && w->phase == WAIT_STOP && handlers_is_worker(w, p)) {
+		if (!handlers_in_roll(w, p)) {
+			w->roll = xreallocarray(w->roll, w->nroll + 1, sizeof(*w->roll));
+			w->roll[w->nroll++] = p;
+		}
+		return; /* restarted alone, after the others (handlers_roll_step) */
+	}
+	if (w->phase == WAIT_START && handlers_in_roll(w, p))
+		return;
+	if (!explicit && (w->phase == WAIT_START) == proc_is_running(p))
+		return; /* "all" and "grp:*" only touch those that need it, as supervisord does */
+	handlers_wait_act(w, p, w->phase);
+}
+
+/* The next move of a rolling restart: stop the current worker (it drains), or start it again
+ * once stopped; the next worker waits until this one is RUNNING (or failed to start). */
+static void handlers_roll_step(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct proc_wait *w = t->data;
+	struct proc *p = w->roll[w->roll_i];
+
+	(void)loop;
+	(void)revents;
+	w->npending = 1; /* held while acting */
+	if (!w->roll_started) {
+		w->roll_started = true;
+		log_info("%s: rolling restart (%zu of %zu): drain and stop", p->fullname, w->roll_i + 1,
+			 w->nroll);
+		handlers_wait_act(w, p, WAIT_STOP);
+	} else {
+		w->roll_started = false;
+		w->roll_i++;
+		handlers_wait_act(w, p, WAIT_START);
+	}
+	w->npending--;
+	handlers_wait_next(w);
 }
 
 /* Start (or stop) every name of the request; results in request order. */
@@ -462,6 +543,21 @@ static void handlers_startstop(struct daemon *d, struct conn *c, json_t *req, en
 	w->results = json_array();
 	w->restart = restart;
 	w->phase = phase;
+	{ /* "restart exec-worker:*": named in the cause of steps a drained worker loses */
+		size_t i, len;
+		json_t *v;
+
+		snprintf(w->by, sizeof(w->by), "%s",
+			 restart	       ? "restart"
+			 : phase == WAIT_START ? "start"
+					       : "stop");
+		json_array_foreach(names, i, v)
+		{
+			len = strlen(w->by);
+			if (json_is_string(v))
+				snprintf(w->by + len, sizeof(w->by) - len, " %s", json_string_value(v));
+		}
+	}
 	w->next = d->waits;
 	d->waits = w;
 	handlers_wait_phase(w);

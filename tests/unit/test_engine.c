@@ -82,6 +82,14 @@ static const char *stub_program(void *arg, pid_t pid, const char **fullname)
 		*fullname = "exec_07";
 	return "exec_07";
 }
+static int drained_calls;
+static pid_t drained_pid;
+static void stub_drained(void *arg, pid_t pid)
+{
+	(void)arg;
+	drained_calls++;
+	drained_pid = pid;
+}
 static const struct engine_hooks hooks = {
     .send = stub_send,
     .send_frames = stub_send_frames,
@@ -94,6 +102,7 @@ static const struct engine_hooks hooks = {
     .on_close = stub_on_close,
     .set_data = stub_set_data,
     .program = stub_program,
+    .drained = stub_drained,
 };
 
 /* ---- fixtures ---- */
@@ -531,6 +540,94 @@ static void test_cancel_rules(void **state)
 	assert_int_equal(w->nheld, 1);
 	assert_null(w->held[0].s);
 	engine_worker_release(w, &w->held[0]);
+	engine_free(e);
+}
+
+/* The last frame in w's outbox is of this type. */
+static uint32_t last_frame_type(const struct worker *w)
+{
+	struct proto_hdr h;
+	size_t off = w->outbox.off, last = (size_t)-1;
+
+	while (off + sizeof(h) <= w->outbox.len) {
+		memcpy(&h, w->outbox.buf + off, sizeof(h));
+		last = off;
+		off += sizeof(h) + h.len;
+	}
+	if (last == (size_t)-1)
+		return 0;
+	memcpy(&h, w->outbox.buf + last, sizeof(h));
+	return h.type;
+}
+
+/* Draining (engine_drain.c): no new step, drained told when the last held step ends, and at the
+ * deadline the held steps are re-queued or fail with a cause naming the operator's command. */
+static void test_worker_drain(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 1);
+	struct etask *a = submit(e, "canc", "{}");
+	struct etask *b = submit(e, "canc", "{}");
+	struct etask *r = submit(e, "retry", "{}");
+	int64_t arow = a->row.rowid, brow = b->row.rowid;
+	json_t *j, *errs;
+	char msg[128];
+
+	(void)state;
+	drained_calls = 0;
+	w->supervised = true;
+	w->pid = 4711;
+	engine_commit(e);
+	assert_int_equal(a->steps[0].row.state, QS_RUNNING);
+	assert_int_equal(engine_worker_drain(e, 9999, 5, "stop"), -1); /* no such worker */
+	assert_int_equal(engine_worker_drain(e, 4711, 5, "stop"), 1);
+	assert_true(engine_worker_draining(w));
+	assert_int_equal(last_frame_type(w), MSG_WORKER_DRAIN);
+	assert_int_equal(drained_calls, 0);
+	finish(e, w, true); /* its step ends: drained, and it gets no other */
+	assert_int_equal(drained_calls, 1);
+	assert_int_equal(drained_pid, 4711);
+	assert_string_equal(status(e, arow), "stopped/success");
+	engine_dispatch(e);
+	engine_commit(e);
+	assert_int_equal(w->nheld, 0);
+	assert_int_equal(b->steps[0].row.state, QS_READY);
+
+	/* The deadline: a step without retry fails (the task pauses) with the cause. */
+	struct worker *w2 = worker(e, 2);
+	w2->supervised = true;
+	w2->pid = 4712;
+	engine_dispatch(e);
+	engine_commit(e);
+	assert_int_equal(b->steps[0].row.state, QS_RUNNING);
+	assert_int_equal(r->steps[0].row.state, QS_RUNNING);
+	assert_int_equal(engine_worker_drain(e, 4712, 5, "restart exec:*"), 2);
+	snprintf(msg, sizeof(msg), "%s", w2->held[0].step_id);
+	engine_worker_drain_expired(e, 4712, "restart exec:*");
+	engine_commit(e);
+	assert_int_equal(drained_calls, 1); /* the daemon signals it anyway */
+	assert_string_equal(status(e, brow), "paused/error");
+	j = engine_task_json(e, brow, true);
+	errs = json_object_get(j, "errors");
+	assert_int_equal(json_array_size(errs), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "message")),
+			    "stopped by \"restart exec:*\" before the step finished");
+	json_decref(j);
+	/* retry_on_worker_loss = 1: re-queued, not to the draining worker */
+	assert_int_equal(r->steps[0].row.state, QS_READY);
+	j = engine_task_json(e, r->row.rowid, true);
+	errs = json_object_get(j, "errors");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(errs, 0), "message")),
+	    "stopped by \"restart exec:*\" before the step finished (re-queued: attempt 2 of 2)");
+	json_decref(j);
+	/* The worker's late FAIL (SIGTERM killed the command) only frees the slot. */
+	engine_worker_fail(e, w2, msg, "killed by signal 15", NULL);
+	engine_commit(e);
+	assert_string_equal(status(e, brow), "paused/error");
+	j = engine_task_json(e, brow, true);
+	assert_int_equal(json_array_size(json_object_get(j, "errors")), 1);
+	json_decref(j);
 	engine_free(e);
 }
 
@@ -1626,6 +1723,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_on_error_stop_and_skip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_worker_death, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_worker_drain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart_recovery, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_conflict, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_delayed_and_deadline, setup, teardown),

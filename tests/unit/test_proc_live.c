@@ -62,7 +62,30 @@ static void on_fatal(void *arg, struct proc *p)
 	fatal_shutdowns++;
 }
 
-static const struct sv_hooks hooks = { NULL, on_state, on_exit_hook, on_fatal };
+static const struct sv_hooks hooks = { NULL, on_state, on_exit_hook, on_fatal, NULL, NULL, NULL };
+
+/* Draining: the daemon's answer (a worker holding steps or not) and what it was told. */
+static bool drain_answer;
+static int drain_asked, drain_expired, drain_timeout_seen;
+static char drain_by[128];
+static bool on_drain(void *arg, struct proc *p, int timeout_s, const char *by)
+{
+	(void)arg;
+	(void)p;
+	drain_asked++;
+	drain_timeout_seen = timeout_s;
+	snprintf(drain_by, sizeof(drain_by), "%s", by);
+	return drain_answer;
+}
+static void on_drain_expired(void *arg, struct proc *p, const char *by)
+{
+	(void)arg;
+	(void)p;
+	drain_expired++;
+	snprintf(drain_by, sizeof(drain_by), "expired: %s", by);
+}
+static const struct sv_hooks drain_hooks = { NULL, on_state, on_exit_hook, on_fatal, on_drain,
+					     on_drain_expired, NULL };
 static int exitcode0[] = { 0 };
 
 /* A conf with room for 8 programs, each with one process. */
@@ -443,6 +466,118 @@ static void test_stop_escalation(void **state)
 	freeconf(c);
 }
 
+static void test_drain_phase_table(void **state)
+{
+	(void)state;
+	assert_true(proc_phase_allowed(PROC_STOP_DRAIN, PROC_STOP_SIGNAL));
+	assert_false(proc_phase_allowed(PROC_STOP_SIGNAL, PROC_STOP_DRAIN));
+	assert_false(proc_phase_allowed(PROC_STOP_NONE, PROC_STOP_DRAIN));
+	assert_false(proc_phase_allowed(PROC_STOP_DRAIN, PROC_STOP_NONE));
+	assert_string_equal(proc_stop_phase_name(PROC_STOP_DRAIN), "draining");
+	struct conf_program pr = {.stopwaitsecs = 7, .drain_timeout = -1};
+	assert_int_equal(proc_drain_timeout(&pr), 7);
+	pr.drain_timeout = 0;
+	assert_int_equal(proc_drain_timeout(&pr), 0);
+	pr.drain_timeout = 30;
+	assert_int_equal(proc_drain_timeout(&pr), 30);
+}
+
+/* A worker holding steps gets no signal until proc_drained; then it stops at once. */
+static void test_drain_until_drained(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	struct conf_program *pr = addprog(c, "worker", "sleep 1000");
+	pr->drain_timeout = 5;
+	pr->startsecs = 0;
+	drain_answer = true;
+	drain_asked = drain_expired = 0;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &drain_hooks);
+	sv_start_autostart(sv);
+	struct proc *p = sv_find(sv, "worker");
+	assert_true(wait_state(p, PROC_RUNNING, 2));
+	assert_int_equal(proc_stop_by(p, "restart worker"), SV_OK);
+	assert_int_equal(drain_asked, 1);
+	assert_int_equal(drain_timeout_seen, 5);
+	assert_string_equal(drain_by, "restart worker");
+	assert_int_equal(p->state, PROC_STOPPING);
+	assert_int_equal(p->stop_phase, PROC_STOP_DRAIN);
+	char desc[256];
+	proc_describe(p, time(NULL), desc, sizeof(desc));
+	assert_non_null(strstr(desc, "draining"));
+	assert_false(wait_state(p, PROC_STOPPED, 0.5)); /* no signal while it drains */
+	assert_int_equal(kill(p->pid, 0), 0);
+	double t0 = now_mono();
+	proc_drained(p);
+	assert_int_equal(p->stop_phase, PROC_STOP_SIGNAL);
+	assert_true(wait_state(p, PROC_STOPPED, 2));
+	assert_true(now_mono() - t0 < 1);
+	assert_int_equal(p->stop_phase, PROC_STOP_NONE);
+	assert_int_equal(drain_expired, 0);
+	sv_free(sv);
+	freeconf(c);
+}
+
+/* drain_timeout passes: on_drain_expired (the steps are given up), then the stop signal. */
+static void test_drain_timeout(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	struct conf_program *pr = addprog(c, "worker", "sleep 1000");
+	pr->drain_timeout = 1;
+	pr->startsecs = 0;
+	drain_answer = true;
+	drain_asked = drain_expired = 0;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &drain_hooks);
+	sv_start_autostart(sv);
+	struct proc *p = sv_find(sv, "worker");
+	assert_true(wait_state(p, PROC_RUNNING, 2));
+	double t0 = now_mono();
+	assert_int_equal(proc_stop_by(p, "update"), SV_OK);
+	assert_true(wait_state(p, PROC_STOPPED, 4));
+	double el = now_mono() - t0;
+	assert_true(el > 0.9 && el < 2);
+	assert_int_equal(drain_expired, 1);
+	assert_string_equal(drain_by, "expired: update");
+	assert_true(WIFSIGNALED(p->last_wstatus));
+	assert_int_equal(WTERMSIG(p->last_wstatus), SIGTERM);
+	sv_free(sv);
+	freeconf(c);
+}
+
+/* A worker holding nothing (on_drain says false) is signalled at once; so is any program
+ * when the daemon stops everything. */
+static void test_drain_nothing_held(void **state)
+{
+	(void)state;
+	struct conf *c = mkconf();
+	struct conf_program *pr = addprog(c, "worker", "sleep 1000");
+	pr->drain_timeout = 5;
+	pr->startsecs = 0;
+	drain_answer = false;
+	drain_asked = drain_expired = 0;
+	struct supervisor *sv = sv_new(ev_default_loop(0), c, &drain_hooks);
+	sv_start_autostart(sv);
+	struct proc *p = sv_find(sv, "worker");
+	assert_true(wait_state(p, PROC_RUNNING, 2));
+	double t0 = now_mono();
+	assert_int_equal(proc_stop(p), SV_OK);
+	assert_int_equal(p->stop_phase, PROC_STOP_SIGNAL);
+	assert_true(wait_state(p, PROC_STOPPED, 2));
+	assert_true(now_mono() - t0 < 0.5);
+	assert_int_equal(drain_asked, 1);
+	assert_string_equal(drain_by, "stop");
+	/* sv_stop_all_by names its reason */
+	assert_int_equal(proc_start(p), SV_OK);
+	assert_true(wait_state(p, PROC_RUNNING, 2));
+	stop_done_flag = false;
+	sv_stop_all_by(sv, "shutdown", stop_done, NULL);
+	assert_true(run_until(NULL, is_stop_done, 3));
+	assert_string_equal(drain_by, "shutdown");
+	sv_free(sv);
+	freeconf(c);
+}
+
 static void test_leader_exits_group_remains(void **state)
 {
 	(void)state;
@@ -648,6 +783,10 @@ int main(void)
 		cmocka_unit_test_setup(test_exitcodes_unexpected, setup),
 		cmocka_unit_test_setup(test_stop_escalation, setup),
 		cmocka_unit_test_setup(test_leader_exits_group_remains, setup),
+		cmocka_unit_test_setup(test_drain_phase_table, setup),
+		cmocka_unit_test_setup(test_drain_until_drained, setup),
+		cmocka_unit_test_setup(test_drain_timeout, setup),
+		cmocka_unit_test_setup(test_drain_nothing_held, setup),
 		cmocka_unit_test_setup(test_priority_order, setup),
 		cmocka_unit_test_setup(test_depends_on, setup),
 		cmocka_unit_test_setup(test_logs_and_env, setup),
