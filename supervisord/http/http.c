@@ -66,6 +66,7 @@ struct http_server {
 	struct http_peer pending; /* the peer being handed to MHD_add_connection */
 	ev_timer defer_w;	  /* a native request sent a moment after its reply */
 	uint32_t deferred;
+	struct http_req *reqs; /* requests under way (suspended ones are resumed before a stop) */
 };
 
 /* Per connection (MHD's socket context). */
@@ -85,6 +86,7 @@ struct http_tail {
 /* Per request (MHD's con_cls). */
 struct http_req {
 	struct http_server *s;
+	struct http_req *prev, *next; /* the server's requests under way */
 	struct MHD_Connection *conn;
 	enum http_role role;
 	int kind; /* 'r' RPC2, 't' log tail, 0 refused */
@@ -98,6 +100,7 @@ struct http_req {
 	bool answered;
 	bool suspended;
 	bool peer_gone; /* hung up while suspended: the request ends without an answer */
+	struct http_listener *listener;
 	struct http_tail tail;
 	ev_stat st;    /* the log changed */
 	ev_io hup;     /* the peer hung up while suspended */
@@ -125,7 +128,7 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	s->ops.log(s->ops.arg, 3, msg);
+	s->ops.log(s->ops.arg, 4, msg); /* MHD's own words (TCP options on a Unix socket...): debug */
 }
 
 /* ---- SHA-1, for supervisord's password = {SHA}hex ---- */
@@ -520,7 +523,12 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 			return MHD_NO;
 		q->s = s;
 		q->conn = conn;
+		q->listener = l;
 		q->tail.fd = -1;
+		q->next = s->reqs;
+		if (s->reqs != NULL)
+			s->reqs->prev = q;
+		s->reqs = q;
 		*con_cls = q;
 		q->role = http_access(s, conn, &auth_failed);
 		if (auth_failed || q->role == HTTP_ROLE_NONE) {
@@ -571,6 +579,12 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	(void)toe;
 	if (q == NULL)
 		return;
+	if (q->prev != NULL)
+		q->prev->next = q->next;
+	else
+		q->s->reqs = q->next;
+	if (q->next != NULL)
+		q->next->prev = q->prev;
 	ev_io_stop(q->s->ops.loop, &q->hup);
 	ev_stat_stop(q->s->ops.loop, &q->st);
 	ev_timer_stop(q->s->ops.loop, &q->poll);
@@ -671,8 +685,23 @@ static void http_defer(void *darg, uint32_t type)
 
 static void http_listener_stop(struct http_listener *l)
 {
+	bool resumed = false;
+
 	if (l->mhd == NULL)
 		return;
+	/* MHD may not stop with suspended connections: wake them, they end (peer_gone) */
+	for (struct http_req *q = l->s->reqs; q != NULL; q = q->next)
+		if (q->suspended && q->listener == l) {
+			q->peer_gone = true;
+			q->suspended = false;
+			ev_io_stop(l->s->ops.loop, &q->hup);
+			ev_stat_stop(l->s->ops.loop, &q->st);
+			ev_timer_stop(l->s->ops.loop, &q->poll);
+			MHD_resume_connection(q->conn);
+			resumed = true;
+		}
+	if (resumed)
+		MHD_run(l->mhd);
 	ev_io_stop(l->s->ops.loop, &l->io);
 	MHD_stop_daemon(l->mhd);
 	l->mhd = NULL;

@@ -42,6 +42,7 @@ struct http_proc {
 	char name[256], group[256], fullname[512];
 	int state; /* supervisord's code: 0 STOPPED, 10 STARTING, 20 RUNNING ... */
 	pid_t pid;
+	bool autostart;
 };
 
 /* What the daemon lends the module. Every function is called on the loop's thread. */

@@ -31,7 +31,7 @@ struct rpc_call;
 typedef void rpc_next_fn(struct rpc_call *c, uint32_t type, json_t *body);
 
 struct rpc_call {
-	const struct rpc_env *env;
+	struct rpc_env *env;
 	const struct http_ops *ops;
 	enum http_role role;
 	rpc_done_fn *done;
@@ -461,6 +461,10 @@ static void rpc_reload_config_done(struct rpc_call *c, uint32_t type, json_t *bo
 		rpc_finish(c, NULL, RPC_CANT_REREAD, rpc_native_error(body));
 		return;
 	}
+	json_decref(c->env->reread_changed);
+	json_decref(c->env->reread_removed);
+	c->env->reread_changed = json_copy(json_object_get(body, "changed"));
+	c->env->reread_removed = json_copy(json_object_get(body, "removed"));
 	rpc_return(c, json_pack("[[O,O,O]]", json_object_get(body, "added"), json_object_get(body, "changed"),
 				json_object_get(body, "removed")));
 }
@@ -478,6 +482,13 @@ static bool rpc_in(json_t *list, const char *s)
 
 	json_array_foreach(list, i, v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return true;
 	return false;
+}
+
+static void rpc_list_remove(json_t *list, const char *s)
+{
+	for (size_t i = 0; i < json_array_size(list); i++)
+		if (strcmp(json_string_value(json_array_get(list, i)) ?: "", s) == 0)
+			json_array_remove(list, i--);
 }
 
 static void rpc_update_done(struct rpc_call *c, uint32_t type, json_t *body)
@@ -506,10 +517,24 @@ static void rpc_add_group_diff(struct rpc_call *c, uint32_t type, json_t *body)
 		return;
 	}
 	if (rpc_in(json_object_get(body, "added"), c->name) || rpc_in(json_object_get(body, "changed"), c->name)) {
+		rpc_list_remove(c->env->reread_changed, c->name);
 		rpc_group_update(c);
 		return;
 	}
 	members = c->ops->procs(c->ops->arg, c->name, &n);
+	if (members != NULL && rpc_in(c->env->reread_changed, c->name)) {
+		/* re-read as changed, and already adopted by an update of another group (which takes the
+		 * whole file): bring it up as supervisord's new group would come up */
+		rpc_list_remove(c->env->reread_changed, c->name);
+		for (size_t i = 0; i < n; i++) {
+			const char *why;
+			if (members[i].autostart && !rpc_is_running(members[i].state))
+				(void)c->ops->act_nowait(c->ops->arg, members[i].fullname, 'b', &why);
+		}
+		free(members);
+		rpc_return(c, json_true());
+		return;
+	}
 	free(members);
 	if (members != NULL)
 		rpc_fault(c, RPC_ALREADY_ADDED, "%s", c->name);
@@ -541,6 +566,11 @@ static void rpc_remove_process_group(struct rpc_call *c, json_t *params)
 
 	snprintf(c->name, sizeof(c->name), "%s", rpc_str(params, 0));
 	members = c->ops->procs(c->ops->arg, c->name, &n);
+	if (members == NULL && rpc_in(c->env->reread_removed, c->name)) {
+		rpc_list_remove(c->env->reread_removed, c->name); /* an earlier update took it out */
+		rpc_return(c, json_true());
+		return;
+	}
 	if (members == NULL) {
 		rpc_fault(c, RPC_BAD_NAME, "%s", c->name);
 		return;
@@ -1206,7 +1236,7 @@ static void rpc_dispatch(struct rpc_call *c, const char *method, json_t *params)
 	json_decref(params);
 }
 
-struct rpc_call *rpc_start(const struct rpc_env *env, enum http_role role, const char *method, json_t *params,
+struct rpc_call *rpc_start(struct rpc_env *env, enum http_role role, const char *method, json_t *params,
 			   rpc_done_fn *done, void *arg)
 {
 	struct rpc_call *c = calloc(1, sizeof(*c));

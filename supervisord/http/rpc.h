@@ -48,6 +48,9 @@ struct rpc_env {
 	 * the call; darg is the server's. */
 	void (*defer)(void *darg, uint32_t type);
 	void *darg;
+	/* What the last reloadConfig found (group names), as supervisord keeps the configs it re-read:
+	 * a group of it that an earlier update already brought in is not "already added". */
+	json_t *reread_changed, *reread_removed;
 };
 
 /* The answer: an XML-RPC body (malloc'd, taken), or NULL = HTTP 500. */
@@ -56,7 +59,7 @@ typedef void rpc_done_fn(void *arg, char *xml, size_t len);
 struct rpc_call;
 /* Run method(params) (params taken). done may run before this returns; free with rpc_free after
  * done, or before to cancel (done is then never called). */
-struct rpc_call *rpc_start(const struct rpc_env *env, enum http_role role, const char *method, json_t *params,
+struct rpc_call *rpc_start(struct rpc_env *env, enum http_role role, const char *method, json_t *params,
 			   rpc_done_fn *done, void *arg);
 void rpc_free(struct rpc_call *c);
 

@@ -103,6 +103,7 @@ static void handlers_http_fill(const struct proc *p, struct http_proc *out)
 		snprintf(out->fullname, sizeof(out->fullname), "%s:%s", p->group, p->name);
 	out->state = (int)p->state;
 	out->pid = p->pid;
+	out->autostart = p->prog != NULL && p->prog->autostart;
 }
 
 static bool handlers_http_proc(void *arg, const char *name, struct http_proc *out)
