@@ -251,9 +251,9 @@ static void rpc_finish(struct rpc_call *c, json_t *value, int code, const char *
 		return;
 	}
 	c->finished = true;
-	if (c->parent != NULL) { /* a multicall's sub-call: [value] or {faultCode, faultString} */
-		json_t *r = value != NULL ? json_pack("[o]", value)
-					  : json_pack("{s:i, s:s}", "faultCode", code, "faultString", text);
+	if (c->parent != NULL) { /* a multicall's sub-call: the value (not [value], whatever the
+				  * docstring says) or {faultCode, faultString}, as supervisord answers */
+		json_t *r = value != NULL ? value : json_pack("{s:i, s:s}", "faultCode", code, "faultString", text);
 		json_array_append_new(c->parent->results, r);
 		rpc_later(c->parent, rpc_multicall_next, 0.);
 		return;
@@ -261,7 +261,9 @@ static void rpc_finish(struct rpc_call *c, json_t *value, int code, const char *
 	if (value != NULL) {
 		xml = xmlrpc_response(value, &len);
 		json_decref(value);
-	} else
+	} else if (code == 0)
+		xml = NULL; /* HTTP 500, where supervisord's Python raises */
+	else
 		xml = xmlrpc_fault(code, text, &len);
 	c->done(c->arg, xml, len);
 }
@@ -1148,14 +1150,11 @@ static void rpc_multicall(struct rpc_call *c, json_t *params)
 	json_t *calls = json_array_get(params, 0);
 	size_t i;
 	json_t *v;
+	bool ok = json_is_array(calls);
 
-	if (!json_is_array(calls)) {
-		rpc_fault(c, RPC_INCORRECT_PARAMETERS, NULL);
-		return;
-	}
-	json_array_foreach(calls, i, v) if (!json_is_object(v))
-	{
-		rpc_fault(c, RPC_INCORRECT_PARAMETERS, NULL);
+	json_array_foreach(calls, i, v) ok = ok && json_is_object(v);
+	if (!ok) { /* supervisord's multi() raises outside its try (AttributeError): HTTP 500 */
+		rpc_finish(c, NULL, 0, NULL);
 		return;
 	}
 	c->calls = json_incref(calls);
