@@ -89,7 +89,8 @@ struct http_req {
 	struct http_req *prev, *next; /* the server's requests under way */
 	struct MHD_Connection *conn;
 	enum http_role role;
-	int kind; /* 'r' RPC2, 't' log tail, 0 refused */
+	int kind;   /* 'r' RPC2, 't' log tail */
+	int refuse; /* the HTTP status that answers it instead (401, 400, 404); 0 = served */
 	char *body;
 	size_t len;
 	bool too_large;
@@ -128,6 +129,10 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
+	/* TCP options tried on a Unix socket: said for every handed-over connection, meaningless */
+	if (strstr(msg, "TCP_NODELAY") != NULL || strstr(msg, "TCP_CORK") != NULL ||
+	    strstr(msg, "push the data from buffers") != NULL)
+		return;
 	s->ops.log(s->ops.arg, 4, msg); /* MHD's own words (TCP options on a Unix socket...): debug */
 }
 
@@ -531,26 +536,33 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 		s->reqs = q;
 		*con_cls = q;
 		q->role = http_access(s, conn, &auth_failed);
+		/* Refusals are answered once the body is read: an early answer closes the connection
+		 * under a client still writing it (a broken pipe instead of the 401). */
 		if (auth_failed || q->role == HTTP_ROLE_NONE) {
 			http_logf(s, 3, "http: %s %s: %s", method, url,
 				  auth_failed ? "wrong or missing credentials" : "permission denied");
-			return http_unauthorized(conn);
-		}
-		if (strcmp(method, "POST") == 0 && strncmp(url, "/RPC2", 5) == 0)
+			q->refuse = 401;
+		} else if (strcmp(method, "POST") == 0 && strncmp(url, "/RPC2", 5) == 0)
 			q->kind = 'r';
 		else if (strcmp(method, "GET") == 0 &&
 			 (strncmp(url, "/logtail/", 9) == 0 || strncmp(url, "/mainlogtail", 12) == 0))
 			q->kind = 't';
 		else if (strncmp(url, "/RPC2", 5) == 0 || strncmp(url, "/logtail", 8) == 0)
-			return http_error(conn, 400, "Bad Request");
+			q->refuse = 400;
 		else
-			return http_error(conn, 404, "Not Found");
+			q->refuse = 404;
 		return MHD_YES;
 	}
 	if (q->peer_gone)
 		return MHD_NO; /* closes the connection */
-	if (q->kind == 0)
-		return MHD_YES; /* already answered (refused); MHD discards the rest of the body */
+	if (q->refuse != 0 && *upload_size > 0) {
+		*upload_size = 0; /* read and dropped */
+		return MHD_YES;
+	}
+	if (q->refuse == 401)
+		return http_unauthorized(conn);
+	if (q->refuse != 0)
+		return http_error(conn, (unsigned)q->refuse, q->refuse == 400 ? "Bad Request" : "Not Found");
 	if (*upload_size > 0) {
 		if (!q->too_large && q->len + *upload_size <= HTTP_BODY_MAX) {
 			char *nb = realloc(q->body, q->len + *upload_size + 1);
