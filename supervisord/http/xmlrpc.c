@@ -405,13 +405,17 @@ static void xmlrpc_puts(struct xmlrpc_buf *b, const char *s)
 	xmlrpc_put(b, s, strlen(s));
 }
 
-/* xmlrpclib's escape(): & < > only. */
+/* xmlrpclib's escape() (& < >), and \r as a reference so that a parser does not make it \n. */
 static void xmlrpc_escaped(struct xmlrpc_buf *b, const char *s, size_t n)
 {
 	size_t from = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *rep = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;" : NULL;
+		const char *rep = s[i] == '&'	 ? "&amp;"
+				  : s[i] == '<'	 ? "&lt;"
+				  : s[i] == '>'	 ? "&gt;"
+				  : s[i] == '\r' ? "&#13;"
+						 : NULL;
 		if (rep == NULL)
 			continue;
 		xmlrpc_put(b, s + from, i - from);
