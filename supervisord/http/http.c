@@ -110,7 +110,8 @@ struct http_req {
 
 static void http_run(struct http_server *s);
 
-static void http_logf(struct http_server *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void http_logf(struct http_server *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void http_logf(struct http_server *s, int level, const char *fmt, ...)
 {
 	char msg[1024];
@@ -241,10 +242,11 @@ static enum MHD_Result http_queue(struct MHD_Connection *conn, unsigned status, 
 static enum MHD_Result http_error(struct MHD_Connection *conn, unsigned status, const char *reason)
 {
 	char *page = NULL;
-	int n = asprintf(&page,
-			 "<head>\r\n<title>Error response</title>\r\n</head>\r\n<body>\r\n<h1>Error response</h1>\r\n"
-			 "<p>Error code %u.\r\n<p>Message: %s.\r\n</body>\r\n",
-			 status, reason);
+	int n = asprintf(
+	    &page,
+	    "<head>\r\n<title>Error response</title>\r\n</head>\r\n<body>\r\n<h1>Error response</h1>\r\n"
+	    "<p>Error code %u.\r\n<p>Message: %s.\r\n</body>\r\n",
+	    status, reason);
 
 	if (n < 0)
 		return MHD_NO;
@@ -253,9 +255,11 @@ static enum MHD_Result http_error(struct MHD_Connection *conn, unsigned status, 
 
 static enum MHD_Result http_unauthorized(struct MHD_Connection *conn)
 {
-	static char page[] = "<head>\r\n<title>Unauthorized</title>\r\n</head>\r\n<body>\r\n<h1>Unauthorized</h1>\r\n"
-			     "</body>\r\n";
-	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(page) - 1, page, MHD_RESPMEM_PERSISTENT);
+	static char page[] =
+	    "<head>\r\n<title>Unauthorized</title>\r\n</head>\r\n<body>\r\n<h1>Unauthorized</h1>\r\n"
+	    "</body>\r\n";
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(sizeof(page) - 1, page, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (r == NULL)
@@ -313,7 +317,8 @@ static void http_tail_poll(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void http_suspend(struct http_req *q)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 
 	if (q->suspended)
 		return;
@@ -489,7 +494,8 @@ static enum MHD_Result http_tail(struct http_req *q, const char *url)
 /* Basic auth when a username is configured for this side; the role of the peer. */
 static enum http_role http_access(struct http_server *s, struct MHD_Connection *conn, bool *auth_failed)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	struct http_sock *sk = ci != NULL ? ci->socket_context : NULL;
 	bool local = sk != NULL && sk->local;
 	const char *user = local ? s->unix_user : s->inet_user, *pass = local ? s->unix_pass : s->inet_pass;
@@ -509,12 +515,14 @@ static enum http_role http_access(struct http_server *s, struct MHD_Connection *
 		}
 	}
 	if (!local)
-		return HTTP_ROLE_ADMIN; /* supervisord's rule: whoever gets past the password may do anything */
+		return HTTP_ROLE_ADMIN; /* supervisord's rule: whoever gets past the password may do anything
+					 */
 	return s->ops.role(s->ops.arg, &sk->peer);
 }
 
-static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-				   const char *version, const char *upload, size_t *upload_size, void **con_cls)
+static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *url,
+				   const char *method, const char *version, const char *upload,
+				   size_t *upload_size, void **con_cls)
 {
 	struct http_listener *l = cls;
 	struct http_server *s = l->s;
@@ -582,7 +590,8 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 	return http_rpc(q);
 }
 
-static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			   enum MHD_RequestTerminationCode toe)
 {
 	struct http_req *q = *con_cls;
 
@@ -873,7 +882,8 @@ static int http_configure(struct http_server *s, const struct http_conf *cf, cha
 	/* Handed-over connections under way keep their daemon; a new cap or timeout takes a new one
 	 * once nobody uses the old (simplest: only when it serves nothing, i.e. at the next start). */
 	if (local_changed && s->local.mhd != NULL) {
-		const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->local.mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		const union MHD_DaemonInfo *di =
+		    MHD_get_daemon_info(s->local.mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 		if (di != NULL && di->num_connections == 0)
 			http_listener_stop(&s->local);
 	}
@@ -906,7 +916,8 @@ static int http_adopt(struct http_server *s, int fd, const struct http_peer *pee
 	sun.sun_family = AF_UNIX;
 	s->pending = *peer;
 	if (MHD_add_connection(s->local.mhd, fd, (const struct sockaddr *)&sun, sizeof(sun)) != MHD_YES) {
-		http_logf(s, 2, "http: connection from pid %ld refused (at most %u)", (long)peer->pid, s->max_conns);
+		http_logf(s, 2, "http: connection from pid %ld refused (at most %u)", (long)peer->pid,
+			  s->max_conns);
 		return -1; /* MHD closed fd */
 	}
 	http_run(s);
@@ -925,4 +936,5 @@ static void http_destroy(struct http_server *s)
 	free(s);
 }
 
-const struct http_module http_module = {HTTP_MODULE_ABI, http_create, http_configure, http_adopt, http_destroy};
+const struct http_module http_module = {HTTP_MODULE_ABI, http_create, http_configure, http_adopt,
+					http_destroy};

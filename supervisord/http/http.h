@@ -84,13 +84,13 @@ struct http_ops {
 
 /* Settings from the configuration, given again after each reload. */
 struct http_conf {
-	const char *inet_port;		     /* "host:port", ":port", NULL = no TCP listener */
-	const char *inet_user, *inet_pass;   /* Basic auth on TCP; NULL = none */
-	const char *unix_user, *unix_pass;   /* Basic auth on the Unix socket; NULL = none */
-	const char *identifier;		     /* getIdentification; "supervisor" */
-	const char *version;		     /* getSupervisorVersion */
-	unsigned max_conns;		     /* connection cap (control.c's) */
-	unsigned timeout;		     /* seconds a connection may stay silent (request_timeout) */
+	const char *inet_port;		   /* "host:port", ":port", NULL = no TCP listener */
+	const char *inet_user, *inet_pass; /* Basic auth on TCP; NULL = none */
+	const char *unix_user, *unix_pass; /* Basic auth on the Unix socket; NULL = none */
+	const char *identifier;		   /* getIdentification; "supervisor" */
+	const char *version;		   /* getSupervisorVersion */
+	unsigned max_conns;		   /* connection cap (control.c's) */
+	unsigned timeout;		   /* seconds a connection may stay silent (request_timeout) */
 };
 
 struct http_server;

@@ -36,9 +36,9 @@ struct rpc_call {
 	enum http_role role;
 	rpc_done_fn *done;
 	void *arg;
-	struct rpc_call *root;	/* the request this belongs to (itself, or a multicall) */
-	struct rpc_call *subs;	/* root: multicall's sub-calls, freed with it */
-	struct rpc_call *snext; /* in root->subs */
+	struct rpc_call *root;	 /* the request this belongs to (itself, or a multicall) */
+	struct rpc_call *subs;	 /* root: multicall's sub-calls, freed with it */
+	struct rpc_call *snext;	 /* in root->subs */
 	struct rpc_call *parent; /* a multicall sub-call: the multicall */
 	bool finished;
 
@@ -98,7 +98,8 @@ const char *rpc_fault_name(int code)
 }
 
 /* supervisord's RPCError(code, extra): "NAME" or "NAME: extra". */
-static void rpc_fault(struct rpc_call *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void rpc_fault(struct rpc_call *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void rpc_fault(struct rpc_call *c, int code, const char *fmt, ...)
 {
 	char extra[1024], text[1100];
@@ -253,7 +254,8 @@ static void rpc_finish(struct rpc_call *c, json_t *value, int code, const char *
 	c->finished = true;
 	if (c->parent != NULL) { /* a multicall's sub-call: the value (not [value], whatever the
 				  * docstring says) or {faultCode, faultString}, as supervisord answers */
-		json_t *r = value != NULL ? value : json_pack("{s:i, s:s}", "faultCode", code, "faultString", text);
+		json_t *r =
+		    value != NULL ? value : json_pack("{s:i, s:s}", "faultCode", code, "faultString", text);
 		json_array_append_new(c->parent->results, r);
 		rpc_later(c->parent, rpc_multicall_next, 0.);
 		return;
@@ -482,7 +484,8 @@ static bool rpc_in(json_t *list, const char *s)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(list, i, v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return true;
+	json_array_foreach(list, i,
+			   v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return true;
 	return false;
 }
 
@@ -518,7 +521,8 @@ static void rpc_add_group_diff(struct rpc_call *c, uint32_t type, json_t *body)
 		rpc_finish(c, NULL, RPC_CANT_REREAD, rpc_native_error(body));
 		return;
 	}
-	if (rpc_in(json_object_get(body, "added"), c->name) || rpc_in(json_object_get(body, "changed"), c->name)) {
+	if (rpc_in(json_object_get(body, "added"), c->name) ||
+	    rpc_in(json_object_get(body, "changed"), c->name)) {
 		rpc_list_remove(c->env->reread_changed, c->name);
 		rpc_group_update(c);
 		return;
@@ -603,7 +607,8 @@ static void rpc_result_text(int code, const char *name, const char *sig, char *b
 	if (code == RPC_SUCCESS)
 		snprintf(buf, len, "OK");
 	else
-		snprintf(buf, len, "%s: %s", rpc_fault_name(code), code == RPC_BAD_SIGNAL && sig ? sig : name);
+		snprintf(buf, len, "%s: %s", rpc_fault_name(code),
+			 code == RPC_BAD_SIGNAL && sig ? sig : name);
 }
 
 static const char *rpc_signal_text(json_t *params, size_t i, char *buf, size_t len)
@@ -709,7 +714,7 @@ static void rpc_group_op(struct rpc_call *c, const char *group, int op, bool wai
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		bool pick = op == 'b' ? !rpc_is_running(all[i].state)
+		bool pick = op == 'b'	? !rpc_is_running(all[i].state)
 			    : op == 'e' ? rpc_is_running(all[i].state)
 					: rpc_is_signallable(all[i].state);
 		if (pick)
@@ -784,7 +789,8 @@ static void rpc_one_op(struct rpc_call *c, json_t *params, int op)
 			rpc_fault(c, rpc_status_code(why), "%s", name);
 		return;
 	}
-	rpc_native(c, op == 'b' ? MSG_START : MSG_STOP, json_pack("{s:[s]}", "names", p.fullname), rpc_single_done);
+	rpc_native(c, op == 'b' ? MSG_START : MSG_STOP, json_pack("{s:[s]}", "names", p.fullname),
+		   rpc_single_done);
 }
 
 static void rpc_start_process(struct rpc_call *c, json_t *params)
@@ -1129,7 +1135,8 @@ static void rpc_multicall_next(struct rpc_call *mc)
 		rpc_fault(mc, RPC_FAILED, "out of memory");
 		return;
 	}
-	*sub = (struct rpc_call){.env = mc->env, .ops = mc->ops, .role = mc->role, .root = mc->root, .parent = mc};
+	*sub = (struct rpc_call){
+	    .env = mc->env, .ops = mc->ops, .role = mc->role, .root = mc->root, .parent = mc};
 	sub->snext = mc->root->subs;
 	mc->root->subs = sub;
 	name = json_string_value(json_object_get(call, "methodName"));
@@ -1183,7 +1190,7 @@ static const struct rpc_method rpc_methods[] = {
     {"supervisor.clearLog", rpc_clear_log, 0, 0, true},
     {"supervisor.shutdown", rpc_shutdown, 0, 0, true},
     {"supervisor.restart", rpc_restart, 0, 0, true},
-    {"supervisor.reloadConfig", rpc_reload_config, 0, 0, true},
+    {"supervisor.reloadConfig", rpc_reload_config, 0, 0, false}, /* only reads, as reread */
     {"supervisor.addProcessGroup", rpc_add_process_group, 1, 1, true},
     {"supervisor.removeProcessGroup", rpc_remove_process_group, 1, 1, true},
     {"supervisor.startProcess", rpc_start_process, 1, 2, true},

@@ -18,9 +18,9 @@
 enum xmlrpc_type { XT_NONE, XT_INT, XT_BOOL, XT_STRING, XT_DOUBLE, XT_DATE, XT_BASE64, XT_NIL };
 
 struct xmlrpc_frame {
-	json_t *c;   /* the container: params, array or struct */
-	char *name;  /* struct: the member name read last */
-	int vdepth;  /* the <value> depth this container belongs to (0: params) */
+	json_t *c;  /* the container: params, array or struct */
+	char *name; /* struct: the member name read last */
+	int vdepth; /* the <value> depth this container belongs to (0: params) */
 };
 
 struct xmlrpc_val {
@@ -105,7 +105,8 @@ static const char *xmlrpc_trimmed(struct xmlrpc_parser *p, size_t *n)
 		s++;
 		len--;
 	}
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == '\t'))
+	while (len > 0 &&
+	       (s[len - 1] == ' ' || s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == '\t'))
 		len--;
 	*n = len;
 	return s;
@@ -157,9 +158,15 @@ static enum xmlrpc_type xmlrpc_type_of(const char *name)
 	static const struct {
 		const char *name;
 		enum xmlrpc_type t;
-	} types[] = {{"int", XT_INT},	      {"i4", XT_INT},	       {"i8", XT_INT},
-		     {"boolean", XT_BOOL},    {"string", XT_STRING},   {"double", XT_DOUBLE},
-		     {"dateTime.iso8601", XT_DATE}, {"base64", XT_BASE64}, {"nil", XT_NIL}};
+	} types[] = {{"int", XT_INT},
+		     {"i4", XT_INT},
+		     {"i8", XT_INT},
+		     {"boolean", XT_BOOL},
+		     {"string", XT_STRING},
+		     {"double", XT_DOUBLE},
+		     {"dateTime.iso8601", XT_DATE},
+		     {"base64", XT_BASE64},
+		     {"nil", XT_NIL}};
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (strcmp(types[i].name, name) == 0)
@@ -199,7 +206,8 @@ static void XMLCALL xmlrpc_start(void *ud, const XML_Char *name, const XML_Char 
 		xmlrpc_push_frame(p, json_incref(p->params));
 	} else if (strcmp(name, "value") == 0) {
 		if (p->nframes == 0 || p->nvals >= XMLRPC_MAX_DEPTH) {
-			xmlrpc_fail(p, p->nframes == 0 ? "<value> outside <params>" : "values nested too deep");
+			xmlrpc_fail(p,
+				    p->nframes == 0 ? "<value> outside <params>" : "values nested too deep");
 			return;
 		}
 		p->vals[p->nvals].type = XT_NONE;
@@ -314,8 +322,8 @@ static void XMLCALL xmlrpc_chars(void *ud, const XML_Char *s, int len)
 }
 
 /* No DTD: an entity declaration (billion laughs) or DOCTYPE is refused outright. */
-static void XMLCALL xmlrpc_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char *pubid,
-				   int has_internal)
+static void XMLCALL xmlrpc_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
+				   const XML_Char *pubid, int has_internal)
 {
 	(void)name;
 	(void)sysid;
@@ -347,7 +355,8 @@ int xmlrpc_parse(const char *body, size_t len, char **method, json_t **params, c
 	XML_SetStartDoctypeDeclHandler(p.xp, xmlrpc_doctype);
 	ok = XML_Parse(p.xp, body, (int)len, XML_TRUE) == XML_STATUS_OK && p.err[0] == '\0';
 	if (!ok && p.err[0] == '\0')
-		snprintf(p.err, sizeof(p.err), "not XML: %s at line %lu", XML_ErrorString(XML_GetErrorCode(p.xp)),
+		snprintf(p.err, sizeof(p.err), "not XML: %s at line %lu",
+			 XML_ErrorString(XML_GetErrorCode(p.xp)),
 			 (unsigned long)XML_GetCurrentLineNumber(p.xp));
 	if (ok && (p.method == NULL || p.method[0] == '\0')) {
 		ok = 0;
@@ -435,7 +444,8 @@ static void xmlrpc_value(struct xmlrpc_buf *b, const json_t *v, int depth)
 	}
 	switch (json_typeof(v)) {
 	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "<value><int>%lld</int></value>", (long long)json_integer_value(v));
+		snprintf(num, sizeof(num), "<value><int>%lld</int></value>",
+			 (long long)json_integer_value(v));
 		xmlrpc_puts(b, num);
 		break;
 	case JSON_REAL:

@@ -101,8 +101,8 @@ struct conn {
 	void (*on_close)(void *arg, struct conn *c);
 	void *on_close_arg;
 	void *data;
-	bool sniffed;	    /* its first byte was looked at (HTTP or frames) */
-	bool inner;	    /* no socket: replies go to sink (control_inner_new) */
+	bool sniffed; /* its first byte was looked at (HTTP or frames) */
+	bool inner;   /* no socket: replies go to sink (control_inner_new) */
 	conn_sink_fn *sink;
 	void *sink_arg;
 };
@@ -124,7 +124,8 @@ struct control {
 	ev_prepare flush_w;    /* writes the queued connections before the loop blocks */
 	struct conn *flushq;   /* connections with something to send this iteration */
 	ev_timer trim_w;       /* shortly after a connection closed: hand freed heap back */
-	struct handlers_http *http; /* the HTTP module's server, once loaded (handlers_http.c) */
+	/* the HTTP module's server, once loaded (handlers_http.c) */
+	struct handlers_http *http;
 };
 
 static void control_conn_close(struct conn *c);

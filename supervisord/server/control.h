@@ -43,7 +43,8 @@ bool handlers_done_step_id(const char *payload, size_t len, char *id, size_t idl
  */
 struct handlers_http;
 int handlers_http_config(struct daemon *d, struct handlers_http **hp, char *err, size_t errlen);
-bool handlers_http_adopt(struct daemon *d, struct handlers_http **hp, int fd, pid_t pid, uid_t uid, gid_t gid);
+bool handlers_http_adopt(struct daemon *d, struct handlers_http **hp, int fd, pid_t pid, uid_t uid,
+			 gid_t gid);
 void handlers_http_free(struct handlers_http *h);
 
 /* A connection without a socket, for requests that come another way (XML-RPC): the handlers answer

@@ -149,8 +149,8 @@ static void handlers_http_describe(const struct proc *p, time_t now, char *buf, 
 		if (days > 0)
 			snprintf(dd, sizeof(dd), "%lld day%s, ", days, days == 1 ? "" : "s");
 		up %= 86400;
-		snprintf(buf, len, "pid %ld, uptime %s%lld:%02lld:%02lld", (long)p->pid, dd, up / 3600, up % 3600 / 60,
-			 up % 60);
+		snprintf(buf, len, "pid %ld, uptime %s%lld:%02lld:%02lld", (long)p->pid, dd, up / 3600,
+			 up % 3600 / 60, up % 60);
 	} else if (p->state == PROC_FATAL || p->state == PROC_BACKOFF) {
 		if (p->spawn_err[0] != '\0')
 			snprintf(buf, len, "%s", p->spawn_err);
@@ -182,19 +182,20 @@ static json_t *handlers_http_process_info(void *arg, const char *name)
 	if (p->exited_once)
 		exitstatus = WIFEXITED(p->last_wstatus) ? WEXITSTATUS(p->last_wstatus) : -1;
 	handlers_http_describe(p, now, desc, sizeof(desc));
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:s}", "name", p->name,
-			 "group", p->group, "start", (json_int_t)p->start_time, "stop", (json_int_t)p->stop_time,
-			 "now", (json_int_t)now, "state", (int)p->state, "statename", proc_state_name(p->state),
-			 "spawnerr", p->spawn_err, "exitstatus", exitstatus, "logfile", out ? out : "",
-			 "stdout_logfile", out ? out : "", "stderr_logfile", err ? err : "", "pid", (json_int_t)p->pid,
-			 "description", desc);
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:s}", "name",
+			 p->name, "group", p->group, "start", (json_int_t)p->start_time, "stop",
+			 (json_int_t)p->stop_time, "now", (json_int_t)now, "state", (int)p->state,
+			 "statename", proc_state_name(p->state), "spawnerr", p->spawn_err, "exitstatus",
+			 exitstatus, "logfile", out ? out : "", "stdout_logfile", out ? out : "",
+			 "stderr_logfile", err ? err : "", "pid", (json_int_t)p->pid, "description", desc);
 }
 
 static int handlers_http_cfg_cmp(const void *a, const void *b)
 {
 	json_t *const *x = a, *const *y = b;
 
-	return strcmp(json_string_value(json_object_get(*x, "name")), json_string_value(json_object_get(*y, "name")));
+	return strcmp(json_string_value(json_object_get(*x, "name")),
+		      json_string_value(json_object_get(*y, "name")));
 }
 
 static json_t *handlers_http_logfile(const char *v)
@@ -234,18 +235,21 @@ static json_t *handlers_http_config_info(void *arg)
 			for (size_t e = 0; e < pg->nexitcodes; e++)
 				json_array_append_new(codes, json_integer(pg->exitcodes[e]));
 			rows[n++] = json_pack(
-			    "{s:b, s:s, s:s, s:s, s:o, s:s, s:i, s:b, s:b, s:s, s:i, s:b, s:i, s:i, s:i, s:b, s:o, "
+			    "{s:b, s:s, s:s, s:s, s:o, s:s, s:i, s:b, s:b, s:s, s:i, s:b, s:i, s:i, s:i, "
+			    "s:b, s:o, "
 			    "s:i, s:I, s:b, s:i, s:i, s:i, s:b, s:o, s:i, s:I, s:b, s:s}",
-			    "autostart", pg->autostart, "directory", pg->directory ? pg->directory : "none", "uid",
-			    "none", "command", cp->command, "exitcodes", codes, "group", pg->group, "group_prio",
-			    gprio, "inuse", inuse, "killasgroup", pg->killasgroup, "name", cp->name, "process_prio",
-			    pg->priority, "redirect_stderr", pg->redirect_stderr, "startretries", pg->startretries,
-			    "startsecs", pg->startsecs, "stdout_capture_maxbytes", 0, "stdout_events_enabled", 0,
-			    "stdout_logfile", handlers_http_logfile(cp->stdout_logfile), "stdout_logfile_backups",
+			    "autostart", pg->autostart, "directory", pg->directory ? pg->directory : "none",
+			    "uid", "none", "command", cp->command, "exitcodes", codes, "group", pg->group,
+			    "group_prio", gprio, "inuse", inuse, "killasgroup", pg->killasgroup, "name",
+			    cp->name, "process_prio", pg->priority, "redirect_stderr", pg->redirect_stderr,
+			    "startretries", pg->startretries, "startsecs", pg->startsecs,
+			    "stdout_capture_maxbytes", 0, "stdout_events_enabled", 0, "stdout_logfile",
+			    handlers_http_logfile(cp->stdout_logfile), "stdout_logfile_backups",
 			    pg->stdout_logfile_backups, "stdout_logfile_maxbytes",
-			    (json_int_t)pg->stdout_logfile_maxbytes, "stdout_syslog", 0, "stopsignal", pg->stopsignal,
-			    "stopwaitsecs", pg->stopwaitsecs, "stderr_capture_maxbytes", 0, "stderr_events_enabled",
-			    0, "stderr_logfile", handlers_http_logfile(cp->stderr_logfile), "stderr_logfile_backups",
+			    (json_int_t)pg->stdout_logfile_maxbytes, "stdout_syslog", 0, "stopsignal",
+			    pg->stopsignal, "stopwaitsecs", pg->stopwaitsecs, "stderr_capture_maxbytes", 0,
+			    "stderr_events_enabled", 0, "stderr_logfile",
+			    handlers_http_logfile(cp->stderr_logfile), "stderr_logfile_backups",
 			    pg->stderr_logfile_backups, "stderr_logfile_maxbytes",
 			    (json_int_t)pg->stderr_logfile_maxbytes, "stderr_syslog", 0, "serverurl", "AUTO");
 			if (rows[n - 1] == NULL)
@@ -377,7 +381,8 @@ static void handlers_http_conf(struct daemon *d, struct http_conf *hc)
 }
 
 /* Load the module and make the server once. */
-static struct handlers_http *handlers_http_get(struct daemon *d, struct handlers_http **hp, char *err, size_t errlen)
+static struct handlers_http *handlers_http_get(struct daemon *d, struct handlers_http **hp, char *err,
+					       size_t errlen)
 {
 	struct handlers_http *h = *hp;
 	struct http_conf hc;

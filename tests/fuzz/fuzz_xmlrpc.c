@@ -35,8 +35,10 @@ static char *fuzz_as_call(const char *resp)
 	if (from == NULL || to == NULL || to < from)
 		return NULL;
 	from += strlen("<param>\n");
-	if (asprintf(&out, "<methodCall><methodName>m</methodName><params><param>%.*s</param></params></methodCall>",
-		     (int)(to - from), from) < 0)
+	if (asprintf(
+		&out,
+		"<methodCall><methodName>m</methodName><params><param>%.*s</param></params></methodCall>",
+		(int)(to - from), from) < 0)
 		return NULL;
 	return out;
 }
@@ -69,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_die("our own response does not parse");
 	}
 	if (!json_equal(json_array_get(p2, 0), params)) {
-		char *a = json_dumps(params, JSON_ENCODE_ANY), *b = json_dumps(json_array_get(p2, 0), JSON_ENCODE_ANY);
+		char *a = json_dumps(params, JSON_ENCODE_ANY),
+		     *b = json_dumps(json_array_get(p2, 0), JSON_ENCODE_ANY);
 		fprintf(stderr, "sent %s\ngot  %s\n", a ? a : "?", b ? b : "?");
 		fuzz_die("parameters changed on the way back");
 	}
