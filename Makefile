@@ -182,6 +182,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtvd.a $(BUILD)/libtv.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SYSTEMD_LIBS) -lcmocka
 
+# test_xmlrpc: the HTTP module's XML-RPC bodies, linked in (the daemon loads them with the module).
+$(BUILD)/tests/test_xmlrpc: $(BUILD)/supervisord/http/xmlrpc.o
+$(BUILD)/tests/test_xmlrpc: LDLIBS += -lexpat
+
 # libFuzzer targets (only built with SAN=fuzz, see `make fuzz`).
 # fuzz_conf keeps the loader's glob() and fopen() inside its temporary directory (tests/fuzz/fuzz_conf.c).
 $(BUILD)/fuzz/fuzz_conf: LDFLAGS += -Wl,--wrap=glob -Wl,--wrap=fopen

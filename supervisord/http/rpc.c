@@ -492,7 +492,7 @@ static bool rpc_in(json_t *list, const char *s)
 static void rpc_list_remove(json_t *list, const char *s)
 {
 	for (size_t i = 0; i < json_array_size(list); i++)
-		if (strcmp(json_string_value(json_array_get(list, i)) ?: "", s) == 0)
+		if (json_is_string(json_array_get(list, i)) && strcmp(json_string_value(json_array_get(list, i)), s) == 0)
 			json_array_remove(list, i--);
 }
 
@@ -550,6 +550,10 @@ static void rpc_add_group_diff(struct rpc_call *c, uint32_t type, json_t *body)
 
 static void rpc_add_process_group(struct rpc_call *c, json_t *params)
 {
+	if (rpc_str(params, 0) == NULL) {
+		rpc_fault(c, RPC_INCORRECT_PARAMETERS, NULL);
+		return;
+	}
 	snprintf(c->name, sizeof(c->name), "%s", rpc_str(params, 0));
 	rpc_native(c, MSG_REREAD, json_object(), rpc_add_group_diff);
 }
@@ -570,6 +574,10 @@ static void rpc_remove_process_group(struct rpc_call *c, json_t *params)
 	size_t n = 0;
 	struct http_proc *members;
 
+	if (rpc_str(params, 0) == NULL) {
+		rpc_fault(c, RPC_INCORRECT_PARAMETERS, NULL);
+		return;
+	}
 	snprintf(c->name, sizeof(c->name), "%s", rpc_str(params, 0));
 	members = c->ops->procs(c->ops->arg, c->name, &n);
 	if (members == NULL && rpc_in(c->env->reread_removed, c->name)) {
