@@ -932,6 +932,8 @@ static void http_destroy(struct http_server *s)
 	http_listener_stop(&s->inet);
 	ev_timer_stop(s->ops.loop, &s->tick);
 	ev_timer_stop(s->ops.loop, &s->defer_w);
+	json_decref(s->env.reread_changed);
+	json_decref(s->env.reread_removed);
 	http_free_conf(s);
 	free(s);
 }

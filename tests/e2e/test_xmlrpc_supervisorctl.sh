@@ -84,11 +84,12 @@ norm() {
 }
 NORM_EXTRA='s/^$//'
 diffs=""
+SORT=cat
 same() {
 	want=$(sctl "$@" 2>&1; echo "exit $?")
 	got=$(vctl "$@" 2>&1; echo "exit $?")
-	want=$(printf '%s\n' "$want" | norm)
-	got=$(printf '%s\n' "$got" | norm)
+	want=$(printf '%s\n' "$want" | norm | $SORT)
+	got=$(printf '%s\n' "$got" | norm | $SORT)
 	if [ "$want" != "$got" ]; then
 		diffs="$diffs
 --- supervisorctl $*
@@ -114,13 +115,18 @@ same signal BOGUS sleeper
 same signal USR1 sleeper
 same pid sleeper
 same pid nosuch
+# supervisord lists the results of a group or "all" as each process gets there (any order)
+SORT=sort
 same start worker:*
+SORT=cat
 same status worker:*
 same stop worker:worker_01
 same status
+SORT=sort
 same stop worker:*
 same start all
 same stop all
+SORT=cat
 same start sleeper
 same tail sleeper
 same tail -5 sleeper
