@@ -65,6 +65,7 @@ struct http_server {
 	unsigned max_conns, timeout;
 	struct http_peer pending; /* the peer being handed to MHD_add_connection */
 	ev_timer defer_w;	  /* a native request sent a moment after its reply */
+	ev_timer reconf_w;	  /* the TCP listener moves (http_reconf_cb) */
 	uint32_t deferred;
 	struct http_req *reqs; /* requests under way (suspended ones are resumed before a stop) */
 };
@@ -822,6 +823,8 @@ static bool http_same(const char *a, const char *b)
 	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+static void http_reconf_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
 static struct http_server *http_create(const struct http_ops *ops, char *err, size_t errlen)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
@@ -842,6 +845,8 @@ static struct http_server *http_create(const struct http_ops *ops, char *err, si
 	s->tick.data = s;
 	ev_init(&s->defer_w, http_defer_cb);
 	s->defer_w.data = s;
+	ev_init(&s->reconf_w, http_reconf_cb);
+	s->reconf_w.data = s;
 	return s;
 }
 
@@ -856,37 +861,44 @@ static void http_free_conf(struct http_server *s)
 	free(s->unix_pass);
 }
 
+/* Open the TCP listener on s->inet_port (none when NULL). */
+static int http_inet_open(struct http_server *s, char *err, size_t errlen)
+{
+	int fd;
+
+	if (s->inet_port == NULL)
+		return 0;
+	fd = http_listen(s->inet_port, err, errlen);
+	if (fd < 0 || http_listener_start(s, &s->inet, fd, err, errlen) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	http_logf(s, 3, "http: XML-RPC listening on %s", s->inet_port);
+	return 0;
+}
+
+/* The port changed while a listener serves (maybe the very request that reloaded): swap it from
+ * the loop, not from inside its own request. */
+static void http_reconf_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct http_server *s = w->data;
+	char err[512];
+
+	(void)loop;
+	(void)revents;
+	http_listener_stop(&s->inet);
+	if (http_inet_open(s, err, sizeof(err)) < 0)
+		http_logf(s, 2, "http: %s: no XML-RPC over TCP until the next reload", err);
+	else if (s->inet_port == NULL)
+		http_logf(s, 3, "http: XML-RPC over TCP closed");
+}
+
+/* Settings; the connection cap and the timeout are taken when a listener starts. */
 static int http_configure(struct http_server *s, const struct http_conf *cf, char *err, size_t errlen)
 {
-	bool port_changed = !http_same(s->inet_port, cf->inet_port) || s->max_conns != cf->max_conns ||
-			    s->timeout != cf->timeout;
-	bool local_changed = s->max_conns != cf->max_conns || s->timeout != cf->timeout;
+	bool port_changed = !http_same(s->inet_port, cf->inet_port);
 
-	if (port_changed) {
-		http_listener_stop(&s->inet);
-		if (cf->inet_port != NULL) {
-			int fd = http_listen(cf->inet_port, err, errlen);
-			unsigned mc = s->max_conns, to = s->timeout;
-			s->max_conns = cf->max_conns > 0 ? cf->max_conns : 64;
-			s->timeout = cf->timeout;
-			if (fd < 0 || http_listener_start(s, &s->inet, fd, err, errlen) < 0) {
-				if (fd >= 0)
-					close(fd);
-				s->max_conns = mc;
-				s->timeout = to;
-				return -1;
-			}
-			http_logf(s, 3, "http: XML-RPC listening on %s", cf->inet_port);
-		}
-	}
-	/* Handed-over connections under way keep their daemon; a new cap or timeout takes a new one
-	 * once nobody uses the old (simplest: only when it serves nothing, i.e. at the next start). */
-	if (local_changed && s->local.mhd != NULL) {
-		const union MHD_DaemonInfo *di =
-		    MHD_get_daemon_info(s->local.mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (di != NULL && di->num_connections == 0)
-			http_listener_stop(&s->local);
-	}
 	http_free_conf(s);
 	s->identifier = http_dup(cf->identifier != NULL ? cf->identifier : "supervisor");
 	s->version = http_dup(cf->version != NULL ? cf->version : "");
@@ -899,6 +911,13 @@ static int http_configure(struct http_server *s, const struct http_conf *cf, cha
 	s->timeout = cf->timeout;
 	s->env.identifier = s->identifier;
 	s->env.version = s->version;
+	if (!port_changed)
+		return 0;
+	if (s->inet.mhd == NULL)
+		return http_inet_open(s, err, errlen);
+	ev_timer_stop(s->ops.loop, &s->reconf_w);
+	ev_timer_set(&s->reconf_w, 0., 0.);
+	ev_timer_start(s->ops.loop, &s->reconf_w);
 	return 0;
 }
 
@@ -932,6 +951,7 @@ static void http_destroy(struct http_server *s)
 	http_listener_stop(&s->inet);
 	ev_timer_stop(s->ops.loop, &s->tick);
 	ev_timer_stop(s->ops.loop, &s->defer_w);
+	ev_timer_stop(s->ops.loop, &s->reconf_w);
 	json_decref(s->env.reread_changed);
 	json_decref(s->env.reread_removed);
 	http_free_conf(s);
