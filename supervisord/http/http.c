@@ -384,7 +384,14 @@ static enum MHD_Result http_rpc(struct http_req *q)
 	}
 	free(q->body);
 	q->body = NULL;
-	http_logf(q->s, 4, "http: XML-RPC method called: %s()", method);
+	{
+		char shown[128]; /* a client's bytes in the log: printable, one line */
+		snprintf(shown, sizeof(shown), "%s", method);
+		for (char *p = shown; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		http_logf(q->s, 4, "http: XML-RPC method called: %s()", shown);
+	}
 	q->call = rpc_start(&q->s->env, q->role, method, params, http_rpc_done, q);
 	free(method);
 	if (q->call == NULL)
