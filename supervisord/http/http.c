@@ -961,6 +961,7 @@ static void http_destroy(struct http_server *s)
 	ev_timer_stop(s->ops.loop, &s->reconf_w);
 	json_decref(s->env.reread_changed);
 	json_decref(s->env.reread_removed);
+	json_decref(s->env.taken_out);
 	http_free_conf(s);
 	free(s);
 }

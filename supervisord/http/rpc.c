@@ -492,7 +492,8 @@ static bool rpc_in(json_t *list, const char *s)
 static void rpc_list_remove(json_t *list, const char *s)
 {
 	for (size_t i = 0; i < json_array_size(list); i++)
-		if (json_is_string(json_array_get(list, i)) && strcmp(json_string_value(json_array_get(list, i)), s) == 0)
+		if (json_is_string(json_array_get(list, i)) &&
+		    strcmp(json_string_value(json_array_get(list, i)), s) == 0)
 			json_array_remove(list, i--);
 }
 
@@ -528,10 +529,13 @@ static void rpc_add_group_diff(struct rpc_call *c, uint32_t type, json_t *body)
 		return;
 	}
 	members = c->ops->procs(c->ops->arg, c->name, &n);
-	if (members != NULL && rpc_in(c->env->reread_changed, c->name)) {
+	if (members != NULL &&
+	    (rpc_in(c->env->reread_changed, c->name) || rpc_in(c->env->taken_out, c->name))) {
 		/* re-read as changed, and already adopted by an update of another group (which takes the
-		 * whole file): bring it up as supervisord's new group would come up */
+		 * whole file), or taken out by removeProcessGroup: bring it up as supervisord's new group
+		 * would come up */
 		rpc_list_remove(c->env->reread_changed, c->name);
+		rpc_list_remove(c->env->taken_out, c->name);
 		for (size_t i = 0; i < n; i++) {
 			const char *why;
 			if (members[i].autostart && !rpc_is_running(members[i].state))
@@ -565,6 +569,12 @@ static void rpc_remove_group_diff(struct rpc_call *c, uint32_t type, json_t *bod
 	if (type == MSG_OK && rpc_in(json_object_get(body, "removed"), c->name)) {
 		rpc_group_update(c);
 		return;
+	}
+	if (type == MSG_OK && !rpc_in(json_object_get(body, "changed"), c->name) &&
+	    !rpc_in(c->env->taken_out, c->name)) {
+		if (c->env->taken_out == NULL)
+			c->env->taken_out = json_array();
+		json_array_append_new(c->env->taken_out, json_string(c->name));
 	}
 	rpc_return(c, json_true());
 }

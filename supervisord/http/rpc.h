@@ -51,6 +51,9 @@ struct rpc_env {
 	/* What the last reloadConfig found (group names), as supervisord keeps the configs it re-read:
 	 * a group of it that an earlier update already brought in is not "already added". */
 	json_t *reread_changed, *reread_removed;
+	/* Groups removeProcessGroup took out while still configured (they stay listed, stopped, until
+	 * addProcessGroup brings them back). */
+	json_t *taken_out;
 };
 
 /* The answer: an XML-RPC body (malloc'd, taken), or NULL = HTTP 500. */

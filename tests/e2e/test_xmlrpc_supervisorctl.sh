@@ -50,6 +50,13 @@ autostart=false
 stdout_logfile=$D/log/idle.log
 stderr_logfile=$D/log/idle-err.log
 
+[program:crash]
+command=/bin/false
+autostart=false
+startretries=0
+stdout_logfile=$D/log/crash.log
+stderr_logfile=$D/log/crash-err.log
+
 [program:worker]
 command=/bin/sleep 1000
 process_name=%(program_name)s_%(process_num)02d
@@ -128,12 +135,27 @@ same start all
 same stop all
 SORT=cat
 same start sleeper
+same start crash
+same status crash
+same pid all
+SORT=sort
+same restart all
+same signal HUP worker:*
+SORT=cat
 same tail sleeper
 same tail -5 sleeper
 same tail sleeper stderr
 same tail nosuch
 same clear sleeper
 same tail sleeper
+SORT=sort
+same clear all
+SORT=cat
+same remove sleeper
+same stop idle
+same remove idle
+same add idle
+same add nosuch
 same avail
 same reread
 same update
@@ -164,7 +186,7 @@ echo "$v" | grep -Eqx '[0-9]+\.[0-9]+\.[0-9]+' || fail "version: [$v]"
 
 # maintail: the main logs differ in their words, not in how they are served.
 m=$(vctl maintail 2>&1) || fail "maintail: exit $?: $m"
-assert_contains "$m" "sleeper" "maintail shows the main log"
+assert_contains "$m" "extra: STARTING -> RUNNING" "maintail shows the end of the main log"
 m=$(vctl maintail -200 2>&1) || fail "maintail -200: exit $?"
 [ "$(printf %s "$m" | wc -c)" -le 200 ] || fail "maintail -200 gave more than 200 bytes"
 
