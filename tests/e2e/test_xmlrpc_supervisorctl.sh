@@ -173,6 +173,9 @@ EOF
 done
 same reread
 same update
+extra_running() { "$1" status extra 2>/dev/null | grep -q RUNNING; }
+wait_for 10 extra_running sctl || fail "extra not RUNNING under supervisord"
+wait_for 10 extra_running vctl || fail "extra not RUNNING under taskvisord: $(vctl status 2>&1)"
 # supervisord makes new process objects for a changed group ("Not started"); taskvisord keeps the
 # processes and their last stop time (README "XML-RPC").
 NORM_EXTRA='s/Not started/DATE/'
@@ -186,7 +189,7 @@ echo "$v" | grep -Eqx '[0-9]+\.[0-9]+\.[0-9]+' || fail "version: [$v]"
 
 # maintail: the main logs differ in their words, not in how they are served.
 m=$(vctl maintail 2>&1) || fail "maintail: exit $?: $m"
-assert_contains "$m" "extra: STARTING -> RUNNING" "maintail shows the end of the main log"
+assert_contains "$m" "extra: added to the configuration" "maintail shows the end of the main log"
 m=$(vctl maintail -200 2>&1) || fail "maintail -200: exit $?"
 [ "$(printf %s "$m" | wc -c)" -le 200 ] || fail "maintail -200 gave more than 200 bytes"
 
