@@ -22,7 +22,8 @@ SAN     ?=
 
 WARN    = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-SRC_DIRS = lib lib/libtaskvisor supervisord supervisord/proc supervisord/engine supervisord/store supervisord/server
+SRC_DIRS = lib lib/libtaskvisor supervisord supervisord/proc supervisord/engine supervisord/store supervisord/server \
+           supervisord/http
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) $(addprefix -I,$(SRC_DIRS)) -MMD -MP
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -46,14 +47,19 @@ LDFLAGS += -Wl,--as-needed
 
 # Debian packages the build and the tests need (installed by `make deps` when missing).
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
-            libjansson-dev uuid-dev libcmocka-dev libedit-dev
+            libjansson-dev uuid-dev libcmocka-dev libedit-dev libmicrohttpd-dev libexpat1-dev
 DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor
 DEB_BENCH = supervisor hyperfine strace
 DEB_FUZZ  = clang
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c lib/libtaskvisor/*.c supervisord/store/*.c))
 D_SRCS    := $(sort $(filter-out supervisord/main.c,$(wildcard supervisord/*.c supervisord/*/*.c)))
-D_SRCS    := $(filter-out supervisord/store/%,$(D_SRCS))
+D_SRCS    := $(filter-out supervisord/store/% supervisord/http/%,$(D_SRCS))
+# supervisord's XML-RPC over HTTP: a module the daemon loads with dlopen() only when a peer speaks
+# HTTP or an [inet_http_server] is configured (supervisord/http/http_module.h), so libmicrohttpd and expat
+# cost a daemon that never sees HTTP nothing.
+HTTP_SRCS := $(sort $(wildcard supervisord/http/*.c))
+HTTP_MOD  = $(BUILD)/lib/taskvisor/http.so
 CTL_SRCS  := $(sort $(wildcard ctl/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 D_OBJS    := $(D_SRCS:%.c=$(BUILD)/%.o)
@@ -91,7 +97,7 @@ LIBTV_SONAME = libtaskvisor.so.$(TV_SOVERSION)
 
 .SECONDARY:
 .PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz fuzz-build stress
-all: $(BINS) $(BACKEND) $(LIBTV_A) $(LIBTV_SO) $(UNIT_BINS) $(HELPER_BINS)
+all: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(UNIT_BINS) $(HELPER_BINS)
 
 # Install whichever of the Debian packages $(1) is missing (no-op when all are present).
 define apt_install
@@ -123,6 +129,10 @@ $(BUILD)/libtv.a: $(LIB_OBJS)
 $(BACKEND): $(BACKEND_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ -lsqlite3 -lm
+
+$(HTTP_MOD): $(HTTP_SRCS:%.c=$(BUILD)/pic/%.o)
+	@mkdir -p $(@D)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ -lmicrohttpd -lexpat -ljansson -lev
 
 # One relocatable object whose only globals are tv_*, so a program linking the archive cannot
 # collide with the protocol code inside.
@@ -186,9 +196,17 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtv.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libtv.a $(LDLIBS) $(SYSTEMD_LIBS) -lcmocka
 
+# test_xmlrpc: the HTTP module's XML-RPC bodies, linked in (the daemon loads them with the module).
+$(BUILD)/tests/test_xmlrpc: $(BUILD)/supervisord/http/xmlrpc.o
+$(BUILD)/tests/test_xmlrpc: LDLIBS += -lexpat
+
 # libFuzzer targets (only built with SAN=fuzz, see `make fuzz`).
 # fuzz_conf keeps the loader's glob() and fopen() inside its temporary directory (tests/fuzz/fuzz_conf.c).
 $(BUILD)/fuzz/fuzz_conf: LDFLAGS += -Wl,--wrap=glob -Wl,--wrap=fopen
+# fuzz_xmlrpc: the module's request parser (supervisord/http/xmlrpc.c) and expat.
+$(BUILD)/fuzz/fuzz_xmlrpc: $(BUILD)/tests/fuzz/fuzz_xmlrpc.o $(BUILD)/supervisord/http/xmlrpc.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lexpat -ljansson
 $(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/libtvd.a $(BUILD)/libtv.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -225,13 +243,13 @@ bench: deps-bench all $(BENCH_BINS)
 lint:
 	python3 tests/lint/include_graph.py
 	sh tests/lint/state_doors.sh
-	clang-format --dry-run --Werror $(LIB_SRCS) $(D_SRCS) supervisord/main.c $(CTL_SRCS) $(SVC_SRCS) $(wildcard $(addsuffix /*.h,$(SRC_DIRS)))
+	clang-format --dry-run --Werror $(LIB_SRCS) $(D_SRCS) $(HTTP_SRCS) supervisord/main.c $(CTL_SRCS) $(SVC_SRCS) $(wildcard $(addsuffix /*.h,$(SRC_DIRS)))
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability $(addprefix -I,$(SRC_DIRS)) lib supervisord ctl services
 
-install: $(BINS) $(BACKEND)
+install: $(BINS) $(BACKEND) $(HTTP_MOD)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/taskvisor
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(BACKEND) $(DESTDIR)$(PREFIX)/lib/taskvisor/
+	install -m 644 $(BACKEND) $(HTTP_MOD) $(DESTDIR)$(PREFIX)/lib/taskvisor/
 	install -m 644 taskvisord.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
 
 # A bounded soak under faults (tests/stress/soak.py, STRESS_SECONDS, at most 600), then lists

@@ -582,7 +582,9 @@ static int conf_main_opt(struct conf_ld *L, const struct conf_sec *s, const stru
 		rc = conf_opt_int(L, s, kv, v, 1, INT_MAX, &c->minfds);
 	} else if (strcmp(k, "nodaemon") == 0) {
 		rc = conf_opt_bool(L, s, kv, v, &c->nodaemon);
-	} else if (strcmp(k, "user") == 0 || strcmp(k, "identifier") == 0 || strcmp(k, "minprocs") == 0 ||
+	} else if (strcmp(k, "identifier") == 0) {
+		rc = conf_opt_str(L, &c->identifier, v);
+	} else if (strcmp(k, "user") == 0 || strcmp(k, "minprocs") == 0 ||
 		   strcmp(k, "logfile_maxbytes") == 0 || strcmp(k, "logfile_backups") == 0 ||
 		   strcmp(k, "umask") == 0 || strcmp(k, "strip_ansi") == 0 || strcmp(k, "nocleanup") == 0 ||
 		   strcmp(k, "directory") == 0 || strcmp(k, "environment") == 0 || strcmp(k, "silent") == 0) {
@@ -635,11 +637,10 @@ static int conf_socket_opt(struct conf_ld *L, const struct conf_sec *s, const st
 		if (rc == 0 && c->request_timeout < 1)
 			rc = conf_fail(L, s->file, kv->line, "request_timeout: must be at least 1s: \"%s\"",
 				       v);
-	} else if (strcmp(k, "username") == 0 || strcmp(k, "password") == 0) {
-		rc = conf_warn(L, s->file, kv->line,
-			       "[%s] %s: not supported (access is by the socket's mode and peer "
-			       "credentials), ignored",
-			       s->name, k);
+	} else if (strcmp(k, "username") == 0) {
+		rc = conf_opt_str(L, &c->socket_username, v);
+	} else if (strcmp(k, "password") == 0) {
+		rc = conf_opt_str(L, &c->socket_password, v);
 	} else {
 		rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
 	}
@@ -649,6 +650,38 @@ static int conf_socket_opt(struct conf_ld *L, const struct conf_sec *s, const st
 static int conf_socket_section(struct conf_ld *L, const struct conf_sec *s)
 {
 	return conf_section_each(L, s, conf_socket_opt);
+}
+
+/* [inet_http_server] port = host:port | :port, username, password (supervisord's XML-RPC over TCP). */
+static int conf_inet_opt(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv, const char *v)
+{
+	struct conf *c = L->c;
+	const char *k = kv->key, *colon;
+	char *end;
+	long port;
+
+	if (strcmp(k, "port") == 0) {
+		colon = strrchr(v, ':');
+		port = strtol(colon != NULL ? colon + 1 : v, &end, 10);
+		if (*end != '\0' || end == (colon != NULL ? colon + 1 : v) || port < 1 || port > 65535)
+			return conf_fail(L, s->file, kv->line,
+					 "port: expected host:port or :port with a port 1-65535: \"%s\"", v);
+		return conf_opt_str(L, &c->inet_port, v);
+	}
+	if (strcmp(k, "username") == 0)
+		return conf_opt_str(L, &c->inet_username, v);
+	if (strcmp(k, "password") == 0)
+		return conf_opt_str(L, &c->inet_password, v);
+	return conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+}
+
+static int conf_inet_section(struct conf_ld *L, const struct conf_sec *s)
+{
+	if (conf_section_each(L, s, conf_inet_opt) != 0)
+		return -1;
+	if (L->c->inet_port == NULL)
+		return conf_fail(L, s->file, s->line, "[%s]: port is required", s->name);
+	return 0;
 }
 
 static int conf_tasks_opt(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv,
@@ -686,7 +719,7 @@ static const struct conf_sec_type {
     {"group:", SEC_LATER, NULL},
     {"task:", SEC_LATER, NULL},
     {"recurring:", SEC_LATER, NULL},
-    {"inet_http_server", SEC_IGNORE, NULL},
+    {"inet_http_server", SEC_FN, conf_inet_section},
     {"supervisorctl", SEC_IGNORE, NULL},
     {"rpcinterface:", SEC_IGNORE, NULL},
     {"ctlplugin:", SEC_IGNORE, NULL},
@@ -957,6 +990,12 @@ void conf_free(struct conf *c)
 	free(c->database);
 	free(c->socket_file);
 	free(c->socket_chown);
+	free(c->socket_username);
+	free(c->socket_password);
+	free(c->inet_port);
+	free(c->inet_username);
+	free(c->inet_password);
+	free(c->identifier);
 	conf_strv_free(c->admin_groups);
 	conf_strv_free(c->readonly_groups);
 	for (size_t i = 0; i < c->nprograms; i++)

@@ -173,6 +173,14 @@ struct conf {
 	int max_connections;	   /* 0 = derived from RLIMIT_NOFILE (control.c) */
 	long long idle_timeout;	   /* seconds; 300; 0 = never */
 	long long request_timeout; /* seconds a started request may take to arrive whole; 30 */
+	char *socket_username;	   /* HTTP Basic auth on the socket (XML-RPC); NULL = none */
+	char *socket_password;	   /* clear text, or "{SHA}" + 40 hex digits */
+
+	/* [inet_http_server]: supervisord's XML-RPC over TCP (supervisord/http/) */
+	char *inet_port;     /* "host:port" or ":port" (all interfaces); NULL = no such section */
+	char *inet_username; /* Basic auth; NULL = none */
+	char *inet_password;
+	char *identifier; /* [supervisord] identifier (getIdentification); "supervisor" */
 
 	/* [tasks] */
 	long long tasks_cleanup_after; /* seconds; 0 = never */

@@ -444,6 +444,11 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 
 		d->control = control_new(d->loop, &ch, err, errlen);
 	}
+	/* the HTTP module asks d->control for the connection cap: after it is set */
+	if (d->control != NULL && handlers_http_config(d, control_http(d->control), err, errlen) < 0) {
+		control_free(d->control);
+		d->control = NULL;
+	}
 	if (d->control == NULL)
 		goto fail;
 	/* A database that cannot be opened disables task commands, not supervision (logged). */

@@ -68,9 +68,9 @@ struct proc {
 	char spawn_err[256];		 /* why the last start failed ("" if it did not) */
 	char status_text[256];		 /* STATUS= from a ready=notify program */
 	char last_reason[128]; /* why it was last restarted/stopped by the daemon (memory_limit...) */
-	time_t last_restart;	 /* wall clock of the last automatic restart; 0 = none */
-	char last_cause[128];	 /* what ended it before that restart: "OOM killed", "exit status 3",
-				    "terminated by SIGSEGV", "memory_limit: ..." ("" = none) */
+	time_t last_restart;   /* wall clock of the last automatic restart; 0 = none */
+	char last_cause[128];  /* what ended it before that restart: "OOM killed", "exit status 3",
+				  "terminated by SIGSEGV", "memory_limit: ..." ("" = none) */
 
 	struct proc_priv *priv;
 };

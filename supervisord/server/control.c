@@ -102,6 +102,10 @@ struct conn {
 	void (*on_close)(void *arg, struct conn *c);
 	void *on_close_arg;
 	void *data;
+	bool sniffed; /* its first byte was looked at (HTTP or frames) */
+	bool inner;   /* no socket: replies go to sink (control_inner_new) */
+	conn_sink_fn *sink;
+	void *sink_arg;
 };
 
 struct control {
@@ -122,6 +126,8 @@ struct control {
 	ev_prepare flush_w;    /* writes the queued connections before the loop blocks */
 	struct conn *flushq;   /* connections with something to send this iteration */
 	ev_timer trim_w;       /* shortly after a connection closed: hand freed heap back */
+	/* the HTTP module's server, once loaded (handlers_http.c) */
+	struct handlers_http *http;
 };
 
 static void control_conn_close(struct conn *c);
@@ -396,6 +402,12 @@ void conn_send(struct conn *c, uint32_t type, json_t *body)
 	}
 	if (body == NULL)
 		body = json_object();
+	if (c->inner) {
+		if (c->sink != NULL)
+			c->sink(c->sink_arg, type, body);
+		json_decref(body);
+		return;
+	}
 	r = control_wbuf_add_json(&c->wb, type, body);
 	json_decref(body);
 	if (r < 0) {
@@ -408,7 +420,7 @@ void conn_send(struct conn *c, uint32_t type, json_t *body)
 
 void conn_send_frames(struct conn *c, const char *frames, size_t len)
 {
-	if (c->closed || c->overflow || len == 0)
+	if (c->closed || c->overflow || len == 0 || c->inner)
 		return;
 	if (proto_wbuf_reserve(&c->wb, c->wb.len + len) < 0) {
 		/* closed by the flush, not here: the caller may still hold what the close would free */
@@ -530,9 +542,19 @@ static void control_conn_close(struct conn *c)
 	if (c->closed)
 		return;
 	c->closed = true;
+	if (c->inner) { /* no socket, not in the list: only its owner's callback and the reference */
+		if (c->on_close != NULL) {
+			void (*fn)(void *, struct conn *) = c->on_close;
+			c->on_close = NULL;
+			fn(c->on_close_arg, c);
+		}
+		control_conn_unref(c);
+		return;
+	}
 	ev_io_stop(ctl->loop, &c->rw);
 	ev_io_stop(ctl->loop, &c->ww);
-	close(c->fd);
+	if (c->fd >= 0)
+		close(c->fd);
 	c->fd = -1;
 	control_list_unlink(c);
 	ctl->nconns--;
@@ -664,6 +686,31 @@ static void control_conn_process(struct conn *c)
 	}
 }
 
+/*
+ * The first byte of a connection: a frame begins with PROTO_VERSION (a small number), an HTTP
+ * request with a method's capital letter ("POST /RPC2 HTTP/1.1"). HTTP goes to the HTTP module
+ * with the peer's credentials and leaves this list (its descriptor with it). true: handed over.
+ */
+static bool control_conn_sniff(struct conn *c)
+{
+	unsigned char b;
+	ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	int fd = c->fd;
+
+	if (n <= 0)
+		return false; /* nothing yet (read below), or EOF/error found by the read */
+	c->sniffed = true;
+	if (b < 'A' || b > 'Z')
+		return false;
+	/* Out of the list without closing the descriptor: it is the module's now (or refused there). */
+	c->fd = -1;
+	log_debug("control: pid %ld speaks HTTP", (long)c->pid);
+	if (!handlers_http_adopt(c->ctl->hooks.arg, &c->ctl->http, fd, c->pid, c->uid, c->gid))
+		close(fd);
+	control_conn_close(c);
+	return true;
+}
+
 static void control_conn_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct conn *c = w->data;
@@ -683,6 +730,8 @@ static void control_conn_readable(struct ev_loop *loop, ev_io *w, int revents)
 		ev_io_stop(c->ctl->loop, &c->rw);
 		return;
 	}
+	if (!c->sniffed && !c->peer_eof && control_conn_sniff(c))
+		return;
 	if (!c->peer_eof) {
 		n = proto_rbuf_fill(&c->rb, c->fd);
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -858,6 +907,69 @@ static void control_accept(struct ev_loop *loop, ev_io *w, int revents)
 				: "no access");
 }
 
+int control_role(struct control *ctl, uid_t uid, gid_t gid)
+{
+	struct conn tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.uid = uid;
+	tmp.gid = gid;
+	control_conn_access(ctl, &tmp);
+	return tmp.admin ? 2 : tmp.readonly ? 1 : 0;
+}
+
+int control_max_connections(const struct control *ctl)
+{
+	return ctl->max_conns;
+}
+
+struct conn *control_inner_new(struct control *ctl, int role, conn_sink_fn *sink, void *sarg)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->ctl = ctl;
+	c->fd = -1;
+	c->refs = 1;
+	c->inner = true;
+	c->sniffed = true;
+	c->sink = sink;
+	c->sink_arg = sarg;
+	c->admin = role >= 2;
+	c->readonly = role >= 1;
+	c->pid = getpid();
+	snprintf(c->user, sizeof(c->user), "http");
+	proto_rbuf_init(&c->rb);
+	proto_wbuf_init(&c->wb);
+	return c;
+}
+
+void control_inner_request(struct conn *c, uint32_t type, json_t *req)
+{
+	struct proto_hdr hdr = {PROTO_VERSION, type, 0};
+	char *payload = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
+
+	json_decref(req);
+	if (c->closed)
+		return;
+	if (payload == NULL) {
+		conn_reply_error(c, 1, "out of memory");
+		return;
+	}
+	hdr.len = (uint32_t)strlen(payload);
+	conn_hold(c);
+	control_dispatch(c, &hdr, payload);
+	conn_release(c);
+	free(payload);
+}
+
+void control_inner_close(struct conn *c)
+{
+	if (c != NULL)
+		control_conn_close(c);
+}
+
 /* Close what timed out: a request not whole after request_timeout, a connection idle for idle_timeout. */
 static void control_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -942,9 +1054,13 @@ static void control_limits(struct control *ctl)
 
 void control_config_changed(struct control *ctl)
 {
+	char err[512];
+
 	if (ctl == NULL)
 		return;
 	control_limits(ctl);
+	if (handlers_http_config(ctl->hooks.arg, &ctl->http, err, sizeof(err)) < 0)
+		log_warnx("http: %s (the running HTTP settings are kept)", err);
 	if (ctl->nconns > 0)
 		control_sweep_start(ctl); /* the timeouts may have changed */
 }
@@ -1086,10 +1202,17 @@ fail:
 }
 
 /* Close every connection (their pending replies get a last blocking chance), remove the socket. */
+struct handlers_http **control_http(struct control *ctl)
+{
+	return &ctl->http;
+}
+
 void control_free(struct control *ctl)
 {
 	if (ctl == NULL)
 		return;
+	handlers_http_free(ctl->http);
+	ctl->http = NULL;
 	ev_io_stop(ctl->loop, &ctl->accept_w);
 	ev_timer_stop(ctl->loop, &ctl->accept_retry);
 	ev_timer_stop(ctl->loop, &ctl->sweep_w);

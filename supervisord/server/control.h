@@ -44,6 +44,30 @@ extern const struct control_handler worker_handlers[]; /* handlers_worker.c: wor
 bool handlers_done_step_id(const char *payload, size_t len, char *id, size_t idlen);
 
 /*
+ * supervisord's XML-RPC over HTTP (handlers_http.c, the module in supervisord/http/): a connection
+ * whose first byte is an HTTP request line's is handed over (fd and credentials) instead of being
+ * read as frames; an [inet_http_server] is opened with the socket and re-applied on reload.
+ */
+struct handlers_http;
+int handlers_http_config(struct daemon *d, struct handlers_http **hp, char *err, size_t errlen);
+bool handlers_http_adopt(struct daemon *d, struct handlers_http **hp, int fd, pid_t pid, uid_t uid,
+			 gid_t gid);
+void handlers_http_free(struct handlers_http *h);
+
+/* A connection without a socket, for requests that come another way (XML-RPC): the handlers answer
+ * it exactly as a socket peer, every reply goes to sink(sarg, type, body) (body borrowed; sink
+ * NULL = dropped). role: 2 admin, 1 read-only, 0 none (control_role). */
+typedef void conn_sink_fn(void *sarg, uint32_t type, json_t *body);
+struct conn *control_inner_new(struct control *ctl, int role, conn_sink_fn *sink, void *sarg);
+void control_inner_request(struct conn *c, uint32_t type, json_t *req); /* req taken */
+/* The requester left: whatever waits for it (a start, a tail) lets go; the conn goes. */
+void control_inner_close(struct conn *c);
+/* The role of a local peer by its credentials: 2 admin, 1 read-only, 0 none (README "Access"). */
+int control_role(struct control *ctl, uid_t uid, gid_t gid);
+/* The connection cap in force. */
+int control_max_connections(const struct control *ctl);
+
+/*
  * What the socket server needs of the daemon, handed by it (control.c never includes daemon.h):
  * the current configuration (swapped at reload), the task engine opened on first use (NULL + err
  * when the database cannot be opened), and arg, given to every handler as its struct daemon.
@@ -57,6 +81,9 @@ struct ev_loop;
 struct conf;
 struct control *control_new(struct ev_loop *loop, const struct control_hooks *hooks, char *err,
 			    size_t errlen);
+/* Where the HTTP surface of this socket lives (handlers_http_config, called by the daemon once the
+ * socket is open and at each reload). */
+struct handlers_http **control_http(struct control *ctl);
 void control_free(struct control *ctl);
 /* The configuration was swapped (reload, update): recompute the connection cap. */
 void control_config_changed(struct control *ctl);

@@ -35,6 +35,7 @@ LAYER_OF = [
     ("supervisord/server/control.[ch]", "server"),  # the socket server
     ("supervisord/server/handlers_*", "handlers"),  # the request handlers: above the daemon
     ("supervisord/proc/*", "proc"),          # process supervision
+    ("supervisord/http/*", "http"),          # the XML-RPC module (http.so), behind http_module.h
     ("supervisord/*", "daemon"),             # main.c, daemon.c: join the layers
     ("ctl/*", "ctl"),
     ("services/*", "services"),
@@ -49,7 +50,8 @@ MAY_INCLUDE = {
     "proc": {"proc", "lib"},
     "engine": {"engine", "lib", "queue_backend.h"},
     "server": {"server", "lib"},
-    "handlers": {"handlers", "server", "lib", "engine.h", "proc.h", "memcg.h", "daemon.h"},
+    "handlers": {"handlers", "server", "lib", "engine.h", "proc.h", "memcg.h", "daemon.h", "http_module.h"},
+    "http": {"http", "lib"},
     "daemon": {"daemon", "server", "engine", "proc", "store", "lib"},
     "ctl": {"ctl", "lib", "libtaskvisor"},
     "services": {"services", "lib", "libtaskvisor"},

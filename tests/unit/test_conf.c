@@ -264,10 +264,13 @@ static void test_supervisord_file(void **state)
 	assert_string_equal(c->groups[0].programs[0], "cat");
 	assert_null(c->groups[0].programs[1]);
 
-	assert_true(has_warning(c,
-				"main.conf:6: [unix_http_server] username: not supported (access is by the "
-				"socket's mode and peer credentials), ignored"));
-	assert_true(has_warning(c, "main.conf:9: [inet_http_server]: not used by taskvisord, ignored"));
+	/* supervisord's XML-RPC (supervisord/http/): the HTTP sections are read, not ignored */
+	assert_string_equal(c->socket_username, "user");
+	assert_string_equal(c->socket_password, "123");
+	assert_string_equal(c->inet_port, "127.0.0.1:9001");
+	assert_null(c->inet_username);
+	assert_string_equal(c->identifier, "supervisor");
+	assert_false(has_warning(c, "main.conf:9: [inet_http_server]: not used by taskvisord, ignored"));
 	assert_true(has_warning(c, "main.conf:14: [supervisord] logfile_maxbytes: not supported by "
 				   "taskvisord, ignored"));
 	assert_true(has_warning(c, "main.conf:23: [supervisord] user: not supported by taskvisord, ignored"));
