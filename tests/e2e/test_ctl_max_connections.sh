@@ -20,7 +20,7 @@ b = json.dumps({"name": "talker", "follow": True}).encode()
 conns = []
 for i in range(3):
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-    s.sendall(struct.pack("=III", 1, 106, len(b)) + b)
+    s.sendall(struct.pack("=III", 2, 106, len(b)) + b)
     conns.append(s)
 time.sleep(0.5)
 # a fourth, raw: one error frame, then the end

@@ -20,7 +20,7 @@ python3 - "$T/tv.sock" "$id" <<'PY' || fail "second watch on one connection"
 import json, socket, struct, sys
 def frame(t, body):
     b = json.dumps(body).encode()
-    return struct.pack("=III", 1, t, len(b)) + b
+    return struct.pack("=III", 2, t, len(b)) + b
 def read(s):
     h = b""
     while len(h) < 12:

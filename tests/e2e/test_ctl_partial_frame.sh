@@ -33,9 +33,9 @@ import json, socket, struct, sys, time
 def conn():
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); return s
 def frame(t, body):
-    b = json.dumps(body).encode(); return struct.pack("=III", 1, t, len(b)) + b
+    b = json.dumps(body).encode(); return struct.pack("=III", 2, t, len(b)) + b
 t0 = time.time()
-partial = conn(); partial.sendall(struct.pack("=III", 1, 100, 16 * 1024 * 1024) + b"x" * 1000)
+partial = conn(); partial.sendall(struct.pack("=III", 2, 100, 16 * 1024 * 1024) + b"x" * 1000)
 idle = conn()
 follow = conn(); follow.sendall(frame(106, {"name": "talker", "follow": True}))
 chatty = conn()
@@ -93,7 +93,7 @@ import socket, struct, sys, time, select
 conns = []
 for i in range(12):
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.setblocking(False)
-    conns.append([s, struct.pack("=III", 1, 200, 16 * 1024 * 1024) + b"x" * (15 * 1024 * 1024)])
+    conns.append([s, struct.pack("=III", 2, 200, 16 * 1024 * 1024) + b"x" * (15 * 1024 * 1024)])
 end = time.time() + 3
 while time.time() < end and any(len(c[1]) for c in conns):
     _, w, _ = select.select([], [c[0] for c in conns if c[1]], [], 0.1)

@@ -66,7 +66,7 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
 body = json.dumps({"limit": 0, "stream": True}).encode()
 for _ in range(20):
-    s.sendall(struct.pack("=III", 1, 201, len(body)) + body)
+    s.sendall(struct.pack("=III", 2, 201, len(body)) + body)
 time.sleep(4)
 PY
 reader=$!

@@ -32,7 +32,7 @@ s = socket.socket(socket.AF_UNIX)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.connect(sys.argv[1])
 b = json.dumps({"id": sys.argv[2], "step": "spew", "follow": True}).encode()
-s.sendall(struct.pack("=III", 1, 225, len(b)) + b)
+s.sendall(struct.pack("=III", 2, 225, len(b)) + b)
 time.sleep(6)
 buf = b""
 lines = skipped = 0

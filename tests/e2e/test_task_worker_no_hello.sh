@@ -13,7 +13,7 @@ out=$(python3 - "$T/tv.sock" <<'PY'
 import json, socket, struct, sys
 
 def frame(mtype, payload):
-    return struct.pack("=III", 1, mtype, len(payload)) + payload
+    return struct.pack("=III", 2, mtype, len(payload)) + payload
 
 def recv(s):
     hdr = b""

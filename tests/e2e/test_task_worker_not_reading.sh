@@ -17,7 +17,7 @@ python3 - "$T/tv.sock" "$T/hello" <<'PY' &
 import json, socket, struct, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 b = json.dumps({"queue": "default", "handlers": ["*"], "prefetch": 100, "name": "deaf"}).encode()
-s.sendall(struct.pack("=III", 1, 300, len(b)) + b)
+s.sendall(struct.pack("=III", 2, 300, len(b)) + b)
 h = s.recv(12)
 open(sys.argv[2], "w").write("%d\n" % struct.unpack("=III", h)[1])
 time.sleep(60)
@@ -40,7 +40,7 @@ def recv():
 for i in range(5):
     tasks = [{"label": "big", "input": {"blob": "x" * (1 << 20), "n": i * 10 + k}} for k in range(10)]
     b = json.dumps({"tasks": tasks}).encode()
-    s.sendall(struct.pack("=III", 1, 200, len(b)) + b)
+    s.sendall(struct.pack("=III", 2, 200, len(b)) + b)
     t, body = recv()
     assert t == 1, body[:200]
 PY
