@@ -91,7 +91,7 @@ BACKEND_OBJS = $(addprefix $(BUILD)/pic/supervisord/store/,queue.o queue_sqlite.
 TV_SOVERSION = 0
 # TV_VERSION follows TASKVISOR_VERSION (supervisord/daemon.h)
 TV_VERSION   = 0.1.0
-LIBTV_SRCS   := $(sort $(wildcard lib/libtaskvisor/*.c)) lib/proto.c lib/when.c lib/units.c
+LIBTV_SRCS   := $(sort $(wildcard lib/libtaskvisor/*.c)) lib/proto.c lib/when.c lib/units.c lib/utf8.c
 LIBTV_A      = $(BUILD)/lib/libtaskvisor.a
 LIBTV_SO     = $(BUILD)/lib/libtaskvisor.so.$(TV_VERSION)
 LIBTV_SONAME = libtaskvisor.so.$(TV_SOVERSION)
@@ -131,7 +131,7 @@ $(BACKEND): $(BACKEND_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ -lsqlite3 -lm
 
-$(HTTP_MOD): $(HTTP_SRCS:%.c=$(BUILD)/pic/%.o)
+$(HTTP_MOD): $(HTTP_SRCS:%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/lib/utf8.o
 	@mkdir -p $(@D)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ -lmicrohttpd -lexpat -ljansson -lev
 

@@ -25,27 +25,6 @@
 
 /* ---- small helpers ---- */
 
-static double task_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* "2026-11-23 14:00:05" in local time, or "-" for null. */
-static const char *task_time(json_t *v, char *buf, size_t len)
-{
-	time_t t;
-	struct tm tm;
-
-	if (!json_is_number(v))
-		return "-";
-	t = (time_t)json_number_value(v);
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
-}
-
 static const char *task_str(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -171,7 +150,7 @@ static int task_time_flag(const char *sub, const char *flag, const char *val, js
 {
 	double t;
 
-	if (tv_parse_time(val, task_now(), &t) < 0)
+	if (tv_parse_time(val, ctl_now(), &t) < 0)
 		return task_bad(sub,
 				"%s: cannot parse time \"%s\" (use \"2026-11-23 14:00\", ISO 8601, "
 				"epoch seconds or +10s/+5m/+2h/+1d)",
@@ -211,7 +190,7 @@ static void task_print_duration(json_t *from, json_t *to, char *buf, size_t len)
 		snprintf(buf, len, "-");
 		return;
 	}
-	d = (json_is_number(to) ? json_number_value(to) : task_now()) - json_number_value(from);
+	d = (json_is_number(to) ? json_number_value(to) : ctl_now()) - json_number_value(from);
 	if (d < 60)
 		snprintf(buf, len, "%.3fs", d);
 	else
@@ -310,11 +289,11 @@ static void task_print_show(json_t *t)
 	printf("%-14s%s\n", "Parent task:", task_str(t, "parent_task_id"));
 	if (json_object_get(t, "recurring_id") != NULL) /* made by a recurring logic (recurring show ID) */
 		printf("%-14s%s\n", "Recurring:", task_str(t, "recurring_id"));
-	printf("%-14s%s\n", "Created at:", task_time(json_object_get(t, "created_at"), b1, sizeof(b1)));
-	printf("%-14s%s\n", "Start at:", task_time(json_object_get(t, "start_at"), b1, sizeof(b1)));
-	printf("%-14s%s\n", "Start before:", task_time(json_object_get(t, "start_before"), b1, sizeof(b1)));
-	printf("%-14s%s\n", "Started at:", task_time(json_object_get(t, "started_at"), b1, sizeof(b1)));
-	printf("%-14s%s\n", "Ended at:", task_time(json_object_get(t, "ended_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Created at:", ctl_time(json_object_get(t, "created_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Start at:", ctl_time(json_object_get(t, "start_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Start before:", ctl_time(json_object_get(t, "start_before"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Started at:", ctl_time(json_object_get(t, "started_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Ended at:", ctl_time(json_object_get(t, "ended_at"), b1, sizeof(b1)));
 	printf("%-14s%s\n", "Cancellable:", json_is_true(json_object_get(t, "cancellable")) ? "yes" : "no");
 	printf("%-14s%s\n", "Progress:", prog);
 	if (json_object_size(json_object_get(t, "progress")) > 0)
@@ -337,8 +316,8 @@ static void task_print_show(json_t *t)
 			       (long long)json_integer_value(json_object_get(v, "index")),
 			       task_str(v, "name"), task_str(v, "state"), wk,
 			       (long long)json_integer_value(json_object_get(v, "attempts")),
-			       task_time(json_object_get(v, "started_at"), st, sizeof(st)),
-			       task_time(json_object_get(v, "ended_at"), en, sizeof(en)), du);
+			       ctl_time(json_object_get(v, "started_at"), st, sizeof(st)),
+			       ctl_time(json_object_get(v, "ended_at"), en, sizeof(en)), du);
 			if (json_object_get(v, "command") != NULL)
 				printf("      command: %s\n", task_str(v, "command"));
 			else if (json_object_get(v, "handler") != NULL)
@@ -349,7 +328,7 @@ static void task_print_show(json_t *t)
 		printf("Errors:\n");
 		for (i = 0; i < json_array_size(errors) && (v = json_array_get(errors, i)) != NULL; i++) {
 			const char *tail = json_string_value(json_object_get(v, "output_tail"));
-			printf("  %s step %s: %s\n", task_time(json_object_get(v, "at"), b1, sizeof(b1)),
+			printf("  %s step %s: %s\n", ctl_time(json_object_get(v, "at"), b1, sizeof(b1)),
 			       task_str(v, "step"), task_str(v, "message"));
 			if (tail != NULL && *tail != '\0') {
 				const char *p = tail;
@@ -596,8 +575,8 @@ static void task_list_rows(struct task_list_out *o, json_t *tasks)
 		printf("%-*s  %-*s  %-*s  %-*s  %-19s  %-19s  %s", (int)o->w_id, task_str(t, "id"),
 		       (int)o->w_label, task_str(t, "label"), (int)o->w_state, task_str(t, "state"),
 		       (int)o->w_result, task_str(t, "result"),
-		       task_time(json_object_get(t, "started_at"), s1, sizeof(s1)),
-		       task_time(json_object_get(t, "ended_at"), s2, sizeof(s2)), prog);
+		       ctl_time(json_object_get(t, "started_at"), s1, sizeof(s1)),
+		       ctl_time(json_object_get(t, "ended_at"), s2, sizeof(s2)), prog);
 		/* --stuck: why the task counts as stuck (engine_task_stuck_why) */
 		if (json_string_value(json_object_get(t, "stuck_reason")) != NULL)
 			printf("  STUCK: %s", task_str(t, "stuck_reason"));
@@ -1088,11 +1067,11 @@ static void task_print_recurring(json_t *r)
 	printf("%-14s%s\n", "Cron:", task_str(r, "cron"));
 	printf("%-14s%s\n", "State:", task_str(r, "state"));
 	printf("%-14s%s\n", "Iteration:", it);
-	printf("%-14s%s\n", "Until:", task_time(json_object_get(r, "until"), b1, sizeof(b1)));
-	printf("%-14s%s\n", "Last at:", task_time(json_object_get(r, "last_at"), b1, sizeof(b1)));
-	printf("%-14s%s\n", "Next at:", task_time(json_object_get(r, "next_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Until:", ctl_time(json_object_get(r, "until"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Last at:", ctl_time(json_object_get(r, "last_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Next at:", ctl_time(json_object_get(r, "next_at"), b1, sizeof(b1)));
 	printf("%-14s%s\n", "Triggered by:", task_str(r, "triggered_by"));
-	printf("%-14s%s\n", "Created at:", task_time(json_object_get(r, "created_at"), b1, sizeof(b1)));
+	printf("%-14s%s\n", "Created at:", ctl_time(json_object_get(r, "created_at"), b1, sizeof(b1)));
 	printf("%-14s%s\n", "Input:", in != NULL ? in : "{}");
 	free(in);
 }
@@ -1162,7 +1141,7 @@ static int task_schedule(struct ctl *c, int argc, char **argv)
 		char b1[32];
 		printf("%s\n", task_str(reply, "id"));
 		printf("Next at: %s\n",
-		       task_time(json_object_get(json_object_get(reply, "recurring"), "next_at"), b1,
+		       ctl_time(json_object_get(json_object_get(reply, "recurring"), "next_at"), b1,
 				 sizeof(b1)));
 	}
 	json_decref(reply);
@@ -1201,8 +1180,8 @@ static int recurring_list(struct ctl *c, int argc, char **argv)
 		printf("%-*s  %-*s  %-*s  %-9s  %-9lld  %-19s  %s\n", (int)w_id, task_str(r, "id"),
 		       (int)w_label, task_str(r, "label"), (int)w_cron, task_str(r, "cron"),
 		       task_str(r, "state"), (long long)json_integer_value(json_object_get(r, "iteration")),
-		       task_time(json_object_get(r, "last_at"), b1, sizeof(b1)),
-		       task_time(json_object_get(r, "next_at"), b2, sizeof(b2)));
+		       ctl_time(json_object_get(r, "last_at"), b1, sizeof(b1)),
+		       ctl_time(json_object_get(r, "next_at"), b2, sizeof(b2)));
 	}
 	json_decref(reply);
 	return 0;
@@ -1495,8 +1474,8 @@ static void task_export_html_tasks(struct task_export_out *o, json_t *tasks)
 		fputs("</a></td><td>", idx);
 		task_html_text(idx, task_str(t, "label"));
 		fprintf(idx, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", task_str(t, "state"),
-			task_str(t, "result"), task_time(json_object_get(t, "started_at"), b1, sizeof(b1)),
-			task_time(json_object_get(t, "ended_at"), b2, sizeof(b2)));
+			task_str(t, "result"), ctl_time(json_object_get(t, "started_at"), b1, sizeof(b1)),
+			ctl_time(json_object_get(t, "ended_at"), b2, sizeof(b2)));
 		snprintf(path, sizeof(path), "%s/%s.html", o->dir, id);
 		if ((fp = fopen(path, "w")) == NULL) {
 			fprintf(stderr, "task export: %s: %s\n", path, strerror(errno));
@@ -1516,8 +1495,8 @@ static void task_export_html_tasks(struct task_export_out *o, json_t *tasks)
 		fprintf(fp,
 			"<tr><th>started_at</th><td>%s</td></tr>\n<tr><th>ended_at</th><td>%s</td></tr>\n</"
 			"table>\n",
-			task_time(json_object_get(t, "started_at"), b1, sizeof(b1)),
-			task_time(json_object_get(t, "ended_at"), b2, sizeof(b2)));
+			ctl_time(json_object_get(t, "started_at"), b1, sizeof(b1)),
+			ctl_time(json_object_get(t, "ended_at"), b2, sizeof(b2)));
 		fputs("<h2>Steps</h2>\n", fp);
 		task_html_json(fp, json_object_get(t, "steps"));
 		fputs("<h2>Errors</h2>\n", fp);
@@ -1602,10 +1581,10 @@ static void task_export_csv(struct task_export_out *o, json_t *tasks)
 		task_csv_field(fp, task_str(t, "label"));
 		fprintf(fp, ",%s,%s,%s,%s\n", task_str(t, "result"), parent != NULL ? parent : "",
 			json_is_number(json_object_get(t, "started_at"))
-			    ? task_time(json_object_get(t, "started_at"), b1, sizeof(b1))
+			    ? ctl_time(json_object_get(t, "started_at"), b1, sizeof(b1))
 			    : "",
 			json_is_number(json_object_get(t, "ended_at"))
-			    ? task_time(json_object_get(t, "ended_at"), b2, sizeof(b2))
+			    ? ctl_time(json_object_get(t, "ended_at"), b2, sizeof(b2))
 			    : "");
 		o->n++;
 	}
@@ -2033,7 +2012,7 @@ static int check_canary(struct ctl *c, const char *label, double warn, double cr
 {
 	char line[1024], id[TV_ID_LEN];
 	json_t *reply = NULL, *t = NULL;
-	double t0 = task_now(), rtt = 0;
+	double t0 = ctl_now(), rtt = 0;
 	const char *state = "planned", *result = "pending";
 	int rc, code;
 
@@ -2050,7 +2029,7 @@ static int check_canary(struct ctl *c, const char *label, double warn, double cr
 		rc = check_ask(c, MSG_TASK_SHOW, json_pack("{s:s}", "id", id), &reply);
 		if (rc != 0)
 			return rc;
-		rtt = task_now() - t0;
+		rtt = ctl_now() - t0;
 		t = json_object_get(reply, "task");
 		state = task_str(t, "state");
 		result = task_str(t, "result");

@@ -18,14 +18,6 @@ static const char *cmd_worker_str(json_t *o, const char *key)
 	return s != NULL ? s : "-";
 }
 
-static double cmd_worker_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* A span of seconds as "12s", "5m02s", "3h04m", "2d03h"; "-" for none. */
 static const char *cmd_worker_span(json_t *secs, char *buf, size_t len)
 {
@@ -54,23 +46,10 @@ static const char *cmd_worker_ago(json_t *at, char *buf, size_t len)
 
 	if (!json_is_number(at))
 		return "-";
-	d = json_real(cmd_worker_now() - json_number_value(at));
+	d = json_real(ctl_now() - json_number_value(at));
 	r = cmd_worker_span(d, buf, len);
 	json_decref(d);
 	return r;
-}
-
-static const char *cmd_worker_time(json_t *v, char *buf, size_t len)
-{
-	time_t t;
-	struct tm tm;
-
-	if (!json_is_number(v))
-		return "-";
-	t = (time_t)json_number_value(v);
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
 }
 
 static void cmd_worker_handlers(json_t *w, char *buf, size_t len)
@@ -216,10 +195,10 @@ static int cmd_worker_show(struct ctl *c, int argc, char **argv)
 	printf("%-14s%lld\n", "Done:", (long long)json_integer_value(json_object_get(w, "done")));
 	printf("%-14s%lld\n", "Failed:", (long long)json_integer_value(json_object_get(w, "failed")));
 	printf("%-14s%s (%s ago)\n",
-	       "Connected:", cmd_worker_time(json_object_get(w, "connected_at"), b1, sizeof(b1)),
+	       "Connected:", ctl_time(json_object_get(w, "connected_at"), b1, sizeof(b1)),
 	       cmd_worker_ago(json_object_get(w, "connected_at"), b2, sizeof(b2)));
 	printf("%-14s%s (%s ago)\n",
-	       "Last seen:", cmd_worker_time(json_object_get(w, "last_seen"), b1, sizeof(b1)),
+	       "Last seen:", ctl_time(json_object_get(w, "last_seen"), b1, sizeof(b1)),
 	       cmd_worker_ago(json_object_get(w, "last_seen"), b2, sizeof(b2)));
 	if (json_is_true(json_object_get(w, "gone")))
 		printf("%-14s%s\n", "Connection:", "closed; its steps wait for its exit status");

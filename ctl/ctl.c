@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 #include "proto.h"
@@ -277,4 +278,25 @@ void ctl_print_json(json_t *j)
 		free(s);
 	}
 	fflush(stdout);
+}
+
+double ctl_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *ctl_time(json_t *v, char *buf, size_t len)
+{
+	time_t t;
+	struct tm tm;
+
+	if (!json_is_number(v))
+		return "-";
+	t = (time_t)json_number_value(v);
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
 }

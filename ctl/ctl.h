@@ -146,4 +146,9 @@ void ctl_free(struct ctl *c);
  * ("unix:///run/taskvisor.sock no such file"). ctl_request does it itself. */
 struct tv_client *ctl_connect(struct ctl *c, char *err, size_t errlen);
 
+/* Now, as epoch seconds with a fraction (CLOCK_REALTIME). */
+double ctl_now(void);
+/* "2026-11-23 14:00:05" in local time into buf, or "-" for a JSON value that is not a number. */
+const char *ctl_time(json_t *v, char *buf, size_t len);
+
 #endif

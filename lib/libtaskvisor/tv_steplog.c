@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "taskvisor.h"
 #include "tv_steplog.h"
 
@@ -36,32 +37,6 @@ struct tv_steplog {
 	long long dropped, dropped_unsaid; /* not sent live: in all, since the last batch */
 };
 
-/* The length of the UTF-8 sequence at p (n bytes left): 1..4, 0 when invalid or cut short. */
-static int tv_steplog_utf8_len(const unsigned char *p, size_t n)
-{
-	int len = p[0] < 0x80			 ? 1
-		  : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
-		  : p[0] >= 0xe0 && p[0] <= 0xef ? 3
-		  : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
-						 : 0;
-	unsigned lo = 0x80, hi = 0xbf;
-
-	if (len <= 1)
-		return len;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	for (int i = 1; i < len; i++)
-		if ((size_t)i >= n || p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
-			return 0;
-	return len;
-}
-
 size_t tv_log_clean(const char *in, size_t n, char *out, size_t outlen)
 {
 	const unsigned char *p = (const unsigned char *)in;
@@ -80,7 +55,10 @@ size_t tv_log_clean(const char *in, size_t n, char *out, size_t outlen)
 	if (n > room && strlen(note) < room) /* room for the note, when it fits at all */
 		room -= strlen(note);
 	while (i < n) {
-		int len = tv_steplog_utf8_len(p + i, n - i);
+		int len = utf8_len(p + i, n - i);
+
+		if (len < 0)
+			len = 0; /* cut short: invalid here */
 		const char *c = (const char *)p + i;
 
 		if (len == 1 && (p[i] < 0x20 || p[i] == 0x7f) && p[i] != '\t') {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "xmlrpc.h"
 
 /* ---- parsing ---- */
@@ -530,38 +531,6 @@ char *xmlrpc_fault(int code, const char *text, size_t *len)
 	return xmlrpc_finish(&b, len);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t xmlrpc_utf8_len(const unsigned char *s, size_t n)
-{
-	size_t need;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		need = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		need = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		need = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (need > n)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
-		return 0;
-	return need;
-}
-
 json_t *xmlrpc_text(const char *buf, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)buf;
@@ -572,7 +541,11 @@ json_t *xmlrpc_text(const char *buf, size_t len)
 	if (out == NULL)
 		return NULL;
 	for (size_t i = 0; i < len;) {
-		size_t k = xmlrpc_utf8_len(s + i, len - i);
+		int l = utf8_len(s + i, len - i);
+		/* U+FFFE and U+FFFF are valid UTF-8 but no XML character */
+		size_t k = l > 0 && !(l == 3 && s[i] == 0xef && s[i + 1] == 0xbf && s[i + 2] >= 0xbe)
+			       ? (size_t)l
+			       : 0;
 		if (k == 0) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "utf8.h"
 #include "control.h"
 #include "daemon.h"
 #include "engine.h"
@@ -719,36 +720,6 @@ struct proc_tail {
 /* At most this much of a log per reply (JSON escaping may grow it 6 times: far below a frame). */
 #define TAIL_MAX (1 << 20)
 
-/* The length of the UTF-8 sequence starting at p (n bytes left): 1..4, 0 when invalid, -1 when
- * valid so far but cut short by the end. */
-static int handlers_utf8_len(const unsigned char *p, size_t n)
-{
-	int len = p[0] < 0x80			 ? 1
-		  : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
-		  : p[0] >= 0xe0 && p[0] <= 0xef ? 3
-		  : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
-						 : 0;
-	unsigned lo = 0x80, hi = 0xbf;
-
-	if (len <= 1)
-		return len;
-	if (p[0] == 0xe0)
-		lo = 0xa0; /* no overlong forms */
-	else if (p[0] == 0xed)
-		hi = 0x9f; /* no surrogates */
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f; /* nothing past U+10FFFF */
-	for (int i = 1; i < len; i++) {
-		if ((size_t)i >= n)
-			return -1;
-		if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
-			return 0;
-	}
-	return len;
-}
-
 /*
  * A log's bytes as a JSON string: a program may write anything, and JSON text is UTF-8, so an
  * invalid byte becomes U+FFFD. With more to come (partial), a sequence cut short by the end is
@@ -766,7 +737,7 @@ static json_t *handlers_log_text(const char *buf, size_t n, bool partial, size_t
 		return json_string("");
 	}
 	while (i < n) {
-		int len = handlers_utf8_len(p + i, n - i);
+		int len = utf8_len(p + i, n - i);
 
 		if (len < 0 && partial)
 			break;
