@@ -1142,7 +1142,7 @@ static int task_schedule(struct ctl *c, int argc, char **argv)
 		printf("%s\n", task_str(reply, "id"));
 		printf("Next at: %s\n",
 		       ctl_time(json_object_get(json_object_get(reply, "recurring"), "next_at"), b1,
-				 sizeof(b1)));
+				sizeof(b1)));
 	}
 	json_decref(reply);
 	return 0;

@@ -197,8 +197,7 @@ static int cmd_worker_show(struct ctl *c, int argc, char **argv)
 	printf("%-14s%s (%s ago)\n",
 	       "Connected:", ctl_time(json_object_get(w, "connected_at"), b1, sizeof(b1)),
 	       cmd_worker_ago(json_object_get(w, "connected_at"), b2, sizeof(b2)));
-	printf("%-14s%s (%s ago)\n",
-	       "Last seen:", ctl_time(json_object_get(w, "last_seen"), b1, sizeof(b1)),
+	printf("%-14s%s (%s ago)\n", "Last seen:", ctl_time(json_object_get(w, "last_seen"), b1, sizeof(b1)),
 	       cmd_worker_ago(json_object_get(w, "last_seen"), b2, sizeof(b2)));
 	if (json_is_true(json_object_get(w, "gone")))
 		printf("%-14s%s\n", "Connection:", "closed; its steps wait for its exit status");

@@ -59,8 +59,8 @@ struct ctl_cmd {
 extern const struct ctl_cmd proc_cmds[]; /* ctl/cmd_proc.c: status start stop restart signal pid tail */
 extern const struct ctl_cmd
     misc_cmds[]; /* ctl/cmd_misc.c: avail reread update reload shutdown ping version reopen-logs help */
-extern const struct ctl_cmd task_cmds[]; /* ctl/cmd_task.c: "task", "recurring", "check" ... each may
-					  * dispatch its own subcommand table with ctl_cmd_find() */
+extern const struct ctl_cmd task_cmds[];   /* ctl/cmd_task.c: "task", "recurring", "check" ... each may
+					    * dispatch its own subcommand table with ctl_cmd_find() */
 extern const struct ctl_cmd worker_cmds[]; /* ctl/cmd_worker.c: "worker" (list, show), "queue" */
 
 /*
