@@ -59,8 +59,12 @@ struct ctl_cmd {
 extern const struct ctl_cmd proc_cmds[]; /* ctl/cmd_proc.c: status start stop restart signal pid tail */
 extern const struct ctl_cmd
     misc_cmds[]; /* ctl/cmd_misc.c: avail reread update reload shutdown ping version reopen-logs help */
-extern const struct ctl_cmd task_cmds[]; /* ctl/cmd_task.c: "task", "recurring", "check" ... each may
-					  * dispatch its own subcommand table with ctl_cmd_find() */
+/* {"names": argv[from..]}: the request of a command naming processes or groups (ctl/cmd_proc.c). */
+json_t *cmd_proc_names(int argc, char **argv, int from);
+/* Print supervisorctl's help text of the command name (ctl/cmd_misc.c): false when it has none. */
+bool cmd_misc_help(const char *name);
+extern const struct ctl_cmd task_cmds[];   /* ctl/cmd_task.c: "task", "recurring", "check" ... each may
+					    * dispatch its own subcommand table with ctl_cmd_find() */
 extern const struct ctl_cmd worker_cmds[]; /* ctl/cmd_worker.c: "worker" (list, show), "queue" */
 
 /*
@@ -128,6 +132,9 @@ int ctl_stream(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, v
  */
 typedef int (*ctl_result_fn)(struct ctl *c, const char *name, const char *status, const char *msg, void *arg);
 int ctl_results(struct ctl *c, json_t *reply, ctl_result_fn fn, void *arg);
+/* ctl_ask (req stolen), then ctl_results on its reply, freed: the exit code of either. */
+int ctl_ask_results(struct ctl *c, uint32_t type, json_t *req, int unreach, int failed, ctl_result_fn fn,
+		    void *arg);
 
 /* The "error" text of an error reply ("" if none). */
 const char *ctl_error_text(json_t *err);
