@@ -59,10 +59,6 @@ struct ctl_cmd {
 extern const struct ctl_cmd proc_cmds[]; /* ctl/cmd_proc.c: status start stop restart signal pid tail */
 extern const struct ctl_cmd
     misc_cmds[]; /* ctl/cmd_misc.c: avail reread update reload shutdown ping version reopen-logs help */
-/* {"names": argv[from..]}: the request of a command naming processes or groups (ctl/cmd_proc.c). */
-json_t *cmd_proc_names(int argc, char **argv, int from);
-/* Print supervisorctl's help text of the command name (ctl/cmd_misc.c): false when it has none. */
-bool cmd_misc_help(const char *name);
 extern const struct ctl_cmd task_cmds[];   /* ctl/cmd_task.c: "task", "recurring", "check" ... each may
 					    * dispatch its own subcommand table with ctl_cmd_find() */
 extern const struct ctl_cmd worker_cmds[]; /* ctl/cmd_worker.c: "worker" (list, show), "queue" */
@@ -95,6 +91,10 @@ int ctl_set_socket(struct ctl *c, const char *url);
 
 /* Print "usage: <cmd->usage>" to stderr; returns CTL_EXIT_BAD_ARGS. */
 int ctl_usage(const struct ctl_cmd *cmd);
+/* {"names": argv[from..]}: the request of a command naming processes or groups (ctl/cmd_proc.c). */
+json_t *cmd_proc_names(int argc, char **argv, int from);
+/* Print supervisorctl's help text of the command name (ctl/cmd_misc.c): false when it has none. */
+bool cmd_misc_help(const char *name);
 
 /*
  * Send one request and wait for its reply. req is stolen (NULL = {}).
