@@ -71,14 +71,9 @@ HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 run_tv() {
 	TDIR=$(mktemp -d "${TMPDIR:-/tmp}/tv-bench.XXXXXX")
 	mkdir -p "$TDIR/log"
-	{ tv_conf_main "$TDIR" warn "$1"; cat <<CONF
-
-[program:noop]
-command = $build/bin/noop-worker --queue bench --prefetch $PREFETCH --stamp $TDIR/stamps_%(process_num)02d
-process_name = %(program_name)s_%(process_num)02d
-numprocs = 2
-startsecs = 0
-stopwaitsecs = 10
+	{ tv_conf_main "$TDIR" warn "$1"; echo
+	tv_conf_workers noop 2 0 10 "$build/bin/noop-worker --queue bench --prefetch $PREFETCH --stamp $TDIR/stamps_%(process_num)02d"
+	cat <<CONF
 
 [task:noop]
 queue = bench

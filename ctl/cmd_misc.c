@@ -123,18 +123,16 @@ static int cmd_update_result(struct ctl *c, const char *name, const char *status
 	return CTL_EXIT_OK;
 }
 
+/* A request naming the groups of argv[1..]; each group's result to fn. */
+static int cmd_misc_groups(struct ctl *c, int argc, char **argv, uint32_t type, ctl_result_fn fn)
+{
+	return ctl_ask_results(c, type, cmd_proc_names(argc, argv, 1), CTL_EXIT_ERROR, CTL_EXIT_ERROR, fn,
+			       NULL);
+}
+
 static int cmd_update(struct ctl *c, int argc, char **argv)
 {
-	json_t *names = json_array(), *reply;
-	int rc;
-
-	for (int k = 1; k < argc; k++)
-		json_array_append_new(names, json_string(argv[k]));
-	if (cmd_misc_ask(c, MSG_UPDATE, json_pack("{s:o}", "names", names), &reply) != CTL_EXIT_OK)
-		return CTL_EXIT_ERROR;
-	rc = ctl_results(c, reply, cmd_update_result, NULL);
-	json_decref(reply);
-	return rc;
+	return cmd_misc_groups(c, argc, argv, MSG_UPDATE, cmd_update_result);
 }
 
 /* A no-argument request whose success is one line of text: reload, reopen-logs. */
@@ -300,6 +298,16 @@ static const struct {
     {"version", "version\t\t\tShow the version of the remote supervisord process"},
 };
 
+bool cmd_misc_help(const char *name)
+{
+	for (size_t i = 0; i < sizeof(cmd_help_texts) / sizeof(cmd_help_texts[0]); i++)
+		if (strcmp(cmd_help_texts[i].name, name) == 0) {
+			printf("%s\n", cmd_help_texts[i].text);
+			return true;
+		}
+	return false;
+}
+
 /* help [COMMAND]: always exit 0, as supervisorctl ("*** No help on X" for an unknown one). Where
  * supervisorctl has the command, its text; else our usage line and summary. */
 static int cmd_help(struct ctl *c, int argc, char **argv)
@@ -313,12 +321,8 @@ static int cmd_help(struct ctl *c, int argc, char **argv)
 			printf("*** No help on %s\n", argv[1]);
 			return CTL_EXIT_OK;
 		}
-		for (size_t i = 0; i < sizeof(cmd_help_texts) / sizeof(cmd_help_texts[0]); i++)
-			if (strcmp(cmd_help_texts[i].name, cmd->name) == 0) {
-				printf("%s\n", cmd_help_texts[i].text);
-				return CTL_EXIT_OK;
-			}
-		printf("%s\n\t%s\n", cmd->usage, cmd->help);
+		if (!cmd_misc_help(cmd->name))
+			printf("%s\n\t%s\n", cmd->usage, cmd->help);
 		return CTL_EXIT_OK;
 	}
 	printf("\ncommands (type help <topic>):\n=============================\n");
@@ -386,18 +390,9 @@ static int cmd_group_result(struct ctl *c, const char *name, const char *status,
 
 static int cmd_group_change(struct ctl *c, int argc, char **argv, uint32_t type)
 {
-	json_t *names = json_array(), *reply;
-	int rc;
-
 	if (argc < 2)
 		return CTL_EXIT_OK; /* supervisorctl: nothing named, nothing done */
-	for (int k = 1; k < argc; k++)
-		json_array_append_new(names, json_string(argv[k]));
-	if (cmd_misc_ask(c, type, json_pack("{s:o}", "names", names), &reply) != CTL_EXIT_OK)
-		return CTL_EXIT_ERROR;
-	rc = ctl_results(c, reply, cmd_group_result, NULL);
-	json_decref(reply);
-	return rc;
+	return cmd_misc_groups(c, argc, argv, type, cmd_group_result);
 }
 
 static int cmd_add(struct ctl *c, int argc, char **argv)

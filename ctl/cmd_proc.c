@@ -14,8 +14,7 @@
 #include "ctl.h"
 #include "proto.h"
 
-/* {"names": argv[from..]} */
-static json_t *cmd_proc_names(int argc, char **argv, int from)
+json_t *cmd_proc_names(int argc, char **argv, int from)
 {
 	json_t *names = json_array();
 
@@ -100,67 +99,25 @@ static int cmd_proc_result(struct ctl *c, const char *name, const char *status, 
 	return CTL_EXIT_ERROR;
 }
 
-/* Print each result; the exit status from the last failure. */
-static int cmd_proc_results(struct ctl *c, json_t *reply, const char *ignore1, const char *ignore2)
+/* Ask, then print each result; the exit status from the last failure (unreach: the daemon not asked). */
+static int cmd_proc_ask(struct ctl *c, uint32_t type, json_t *req, int unreach, const char *ignore1,
+			const char *ignore2)
 {
 	const char *ignore[] = {ignore1, ignore2};
 
-	return ctl_results(c, reply, cmd_proc_result, ignore);
-}
-
-static const char *const cmd_start_help[] = {
-    "start <name>\t\tStart a process",
-    "start <gname>:*\t\tStart all processes in a group",
-    "start <name> <name>\tStart multiple processes or groups",
-    "start all\t\tStart all processes",
-    NULL,
-};
-static const char *const cmd_stop_help[] = {
-    "stop <name>\t\tStop a process",
-    "stop <gname>:*\t\tStop all processes in a group",
-    "stop <name> <name>\tStop multiple processes or groups",
-    "stop all\t\tStop all processes",
-    NULL,
-};
-static const char *const cmd_restart_help[] = {
-    "restart <name>\t\tRestart a process",
-    "restart <gname>:*\tRestart all processes in a group",
-    "restart <name> <name>\tRestart multiple processes or groups",
-    "restart all\t\tRestart all processes",
-    "Note: restart does not reread config files. For that, see reread and update.",
-    NULL,
-};
-static const char *const cmd_signal_help[] = {
-    "signal <signal name> <name>\t\tSignal a process",
-    "signal <signal name> <gname>:*\t\tSignal all processes in a group",
-    "signal <signal name> <name> <name>\tSignal multiple processes or groups",
-    "signal <signal name> all\t\tSignal all processes",
-    NULL,
-};
-
-static void cmd_proc_help(const char *const *lines)
-{
-	for (size_t i = 0; lines[i] != NULL; i++)
-		printf("%s\n", lines[i]);
+	return ctl_ask_results(c, type, req, unreach, CTL_EXIT_ERROR, cmd_proc_result, ignore);
 }
 
 static int cmd_proc_action(struct ctl *c, int argc, char **argv, uint32_t type)
 {
 	const char *ign1 = NULL, *ign2 = NULL;
-	json_t *reply;
-	int r, rc;
 
 	if (argc < 2) {
 		printf("Error: %s requires a process name\n", argv[0]);
-		cmd_proc_help(type == MSG_START	 ? cmd_start_help
-			      : type == MSG_STOP ? cmd_stop_help
-						 : cmd_restart_help);
+		cmd_misc_help(type == MSG_START ? "start" : type == MSG_STOP ? "stop" : "restart");
 		/* supervisorctl: 2 for start, 1 for stop and restart */
 		return type == MSG_START ? CTL_EXIT_BAD_ARGS : CTL_EXIT_ERROR;
 	}
-	r = ctl_ask(c, type, cmd_proc_names(argc, argv, 1), &reply, CTL_EXIT_SPAWN_ERROR, CTL_EXIT_ERROR);
-	if (r != CTL_EXIT_OK)
-		return r;
 	if (type == MSG_START)
 		ign1 = "already_started";
 	else if (type == MSG_STOP)
@@ -169,9 +126,7 @@ static int cmd_proc_action(struct ctl *c, int argc, char **argv, uint32_t type)
 		ign1 = "already_started";
 		ign2 = "not_running";
 	}
-	rc = cmd_proc_results(c, reply, ign1, ign2);
-	json_decref(reply);
-	return rc;
+	return cmd_proc_ask(c, type, cmd_proc_names(argc, argv, 1), CTL_EXIT_SPAWN_ERROR, ign1, ign2);
 }
 
 static int cmd_start(struct ctl *c, int argc, char **argv)
@@ -189,22 +144,16 @@ static int cmd_restart(struct ctl *c, int argc, char **argv)
 
 static int cmd_signal(struct ctl *c, int argc, char **argv)
 {
-	json_t *req, *reply;
-	int r, rc;
+	json_t *req;
 
 	if (argc < 3) {
 		printf("Error: signal requires a signal name and a process name\n");
-		cmd_proc_help(cmd_signal_help);
+		cmd_misc_help("signal");
 		return CTL_EXIT_ERROR;
 	}
 	req = cmd_proc_names(argc, argv, 2);
 	json_object_set_new(req, "signal", json_string(argv[1]));
-	r = ctl_ask(c, MSG_SIGNAL, req, &reply, CTL_EXIT_SPAWN_ERROR, CTL_EXIT_ERROR);
-	if (r != CTL_EXIT_OK)
-		return r;
-	rc = cmd_proc_results(c, reply, NULL, NULL);
-	json_decref(reply);
-	return rc;
+	return cmd_proc_ask(c, MSG_SIGNAL, req, CTL_EXIT_SPAWN_ERROR, NULL, NULL);
 }
 
 /* ---- pid ---- */
@@ -307,16 +256,6 @@ static int cmd_proc_follow_child(struct ctl *c, int argc, char **argv,
 	return WIFEXITED(st) ? WEXITSTATUS(st) : CTL_EXIT_ERROR;
 }
 
-static void cmd_tail_help(void)
-{
-	printf("tail [-f] <name> [stdout|stderr] (default stdout)\n"
-	       "Ex:\n"
-	       "tail -f <name>\t\tContinuous tail of named process stdout\n"
-	       "\t\t\tCtrl-C to exit.\n"
-	       "tail -100 <name>\tlast 100 *bytes* of process stdout\n"
-	       "tail <name> stderr\tlast 1600 *bytes* of process stderr\n");
-}
-
 static int cmd_tail_data(void *arg, json_t *data)
 {
 	struct ctl *c = arg;
@@ -333,13 +272,46 @@ static int cmd_tail_data(void *arg, json_t *data)
 	return 0;
 }
 
+/*
+ * tail's and maintail's request (req stolen): the log's last bytes, then a newline as supervisorctl;
+ * with follow, each piece as it comes until Ctrl-C. An error reply: "WHO: ERROR (text)", exit 1;
+ * the daemon not asked: unreach.
+ */
+static int cmd_proc_log(struct ctl *c, uint32_t type, json_t *req, bool follow, const char *who, int unreach)
+{
+	json_t *reply, *t;
+	int r;
+
+	if (follow) {
+		signal(SIGINT, SIG_DFL); /* Ctrl-C leaves, as supervisorctl's */
+		r = ctl_stream(c, type, req, cmd_tail_data, c, &reply);
+	} else
+		r = ctl_request(c, type, req, &reply);
+	if (r < 0)
+		return unreach;
+	cmd_proc_json(c, reply);
+	if (r > 0) {
+		if (!c->json)
+			printf("%s: ERROR (%s)\n", who, ctl_error_text(reply));
+		json_decref(reply);
+		return CTL_EXIT_ERROR;
+	}
+	t = json_object_get(reply, "text");
+	if (!c->json && json_is_string(t)) {
+		fwrite(json_string_value(t), 1, json_string_length(t), stdout);
+		printf("\n"); /* supervisorctl prints the bytes, then a newline */
+	}
+	json_decref(reply);
+	return CTL_EXIT_OK;
+}
+
 static int cmd_tail(struct ctl *c, int argc, char **argv)
 {
 	const char *name = NULL, *stream = "stdout";
 	long long bytes = 1600;
 	bool follow = false;
-	json_t *req, *reply, *t;
-	int npos = 0, r;
+	json_t *req;
+	int npos = 0;
 
 	for (int i = 1; c->interactive && i < argc; i++)
 		if (strcmp(argv[i], "-f") == 0)
@@ -359,7 +331,7 @@ static int cmd_tail(struct ctl *c, int argc, char **argv)
 			npos++;
 		} else {
 			printf("Error: too many arguments\n");
-			cmd_tail_help();
+			cmd_misc_help("tail");
 			return CTL_EXIT_ERROR;
 		}
 	}
@@ -368,7 +340,7 @@ static int cmd_tail(struct ctl *c, int argc, char **argv)
 			printf("Error: tail requires process name\n");
 		else {
 			printf("Error: too few arguments\n");
-			cmd_tail_help();
+			cmd_misc_help("tail");
 		}
 		return CTL_EXIT_ERROR;
 	}
@@ -378,48 +350,20 @@ static int cmd_tail(struct ctl *c, int argc, char **argv)
 	}
 	req = json_pack("{s:s, s:s, s:I, s:b}", "name", name, "stream", stream, "bytes", (json_int_t)bytes,
 			"follow", follow);
-	if (follow) {
-		signal(SIGINT, SIG_DFL); /* Ctrl-C leaves, as supervisorctl's */
-		r = ctl_stream(c, MSG_TAIL, req, cmd_tail_data, c, &reply);
-	} else
-		r = ctl_request(c, MSG_TAIL, req, &reply);
-	if (r < 0)
-		return CTL_EXIT_SPAWN_ERROR;
-	cmd_proc_json(c, reply);
-	if (r > 0) {
-		if (!c->json)
-			printf("%s: ERROR (%s)\n", name, ctl_error_text(reply));
-		json_decref(reply);
-		return CTL_EXIT_ERROR;
-	}
-	t = json_object_get(reply, "text");
-	if (!c->json && json_is_string(t)) {
-		fwrite(json_string_value(t), 1, json_string_length(t), stdout);
-		printf("\n"); /* supervisorctl prints the bytes, then a newline */
-	}
-	json_decref(reply);
-	return CTL_EXIT_OK;
+	return cmd_proc_log(c, MSG_TAIL, req, follow, name, CTL_EXIT_SPAWN_ERROR);
 }
 
 /* ---- maintail: the daemon's own log, as tail does a program's ---- */
-
-static void cmd_maintail_help(void)
-{
-	printf("maintail -f \tContinuous tail of supervisor main log file (Ctrl-C to exit)\n"
-	       "maintail -100\tlast 100 *bytes* of supervisord main log file\n"
-	       "maintail\tlast 1600 *bytes* of supervisor main log file\n\n");
-}
 
 static int cmd_maintail(struct ctl *c, int argc, char **argv)
 {
 	long long bytes = 1600;
 	bool follow = false;
-	json_t *req, *reply, *t;
-	int r;
+	json_t *req;
 
 	if (argc > 2) {
 		printf("Error: too many arguments\n");
-		cmd_maintail_help();
+		cmd_misc_help("maintail");
 		return CTL_EXIT_ERROR;
 	}
 	if (argc == 2) {
@@ -438,49 +382,19 @@ static int cmd_maintail(struct ctl *c, int argc, char **argv)
 		}
 	}
 	req = json_pack("{s:I, s:b}", "bytes", (json_int_t)(bytes < 0 ? 0 : bytes), "follow", follow);
-	if (follow) {
-		signal(SIGINT, SIG_DFL); /* Ctrl-C leaves, as supervisorctl's */
-		r = ctl_stream(c, MSG_MAINTAIL, req, cmd_tail_data, c, &reply);
-	} else
-		r = ctl_request(c, MSG_MAINTAIL, req, &reply);
-	if (r < 0)
-		return CTL_EXIT_ERROR;
-	cmd_proc_json(c, reply);
-	if (r > 0) {
-		if (!c->json)
-			printf("taskvisord: ERROR (%s)\n", ctl_error_text(reply));
-		json_decref(reply);
-		return CTL_EXIT_ERROR;
-	}
-	t = json_object_get(reply, "text");
-	if (!c->json && json_is_string(t)) {
-		fwrite(json_string_value(t), 1, json_string_length(t), stdout);
-		printf("\n");
-	}
-	json_decref(reply);
-	return CTL_EXIT_OK;
+	return cmd_proc_log(c, MSG_MAINTAIL, req, follow, "taskvisord", CTL_EXIT_ERROR);
 }
 
 /* ---- clear: empty programs' logs ---- */
 
 static int cmd_clear(struct ctl *c, int argc, char **argv)
 {
-	json_t *reply;
-	int r, rc;
-
 	if (argc < 2) {
 		printf("Error: clear requires a process name\n");
-		printf("clear <name>\t\tClear a process' log files.\n"
-		       "clear <name> <name>\tClear multiple process' log files\n"
-		       "clear all\t\tClear all process' log files\n");
+		cmd_misc_help("clear");
 		return CTL_EXIT_ERROR;
 	}
-	r = ctl_ask(c, MSG_CLEAR_LOG, cmd_proc_names(argc, argv, 1), &reply, CTL_EXIT_ERROR, CTL_EXIT_ERROR);
-	if (r != CTL_EXIT_OK)
-		return r;
-	rc = cmd_proc_results(c, reply, NULL, NULL);
-	json_decref(reply);
-	return rc;
+	return cmd_proc_ask(c, MSG_CLEAR_LOG, cmd_proc_names(argc, argv, 1), CTL_EXIT_ERROR, NULL, NULL);
 }
 
 /* ---- fg: a running program's output live, until Ctrl-C or the end of stdin ---- */

@@ -263,6 +263,19 @@ int ctl_results(struct ctl *c, json_t *reply, ctl_result_fn fn, void *arg)
 	return rc;
 }
 
+int ctl_ask_results(struct ctl *c, uint32_t type, json_t *req, int unreach, int failed, ctl_result_fn fn,
+		    void *arg)
+{
+	json_t *reply;
+	int rc = ctl_ask(c, type, req, &reply, unreach, failed);
+
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	rc = ctl_results(c, reply, fn, arg);
+	json_decref(reply);
+	return rc;
+}
+
 const char *ctl_error_text(json_t *err)
 {
 	const char *s = json_string_value(json_object_get(err, "error"));

@@ -91,6 +91,10 @@ int ctl_set_socket(struct ctl *c, const char *url);
 
 /* Print "usage: <cmd->usage>" to stderr; returns CTL_EXIT_BAD_ARGS. */
 int ctl_usage(const struct ctl_cmd *cmd);
+/* {"names": argv[from..]}: the request of a command naming processes or groups (ctl/cmd_proc.c). */
+json_t *cmd_proc_names(int argc, char **argv, int from);
+/* Print supervisorctl's help text of the command name (ctl/cmd_misc.c): false when it has none. */
+bool cmd_misc_help(const char *name);
 
 /*
  * Send one request and wait for its reply. req is stolen (NULL = {}).
@@ -128,6 +132,9 @@ int ctl_stream(struct ctl *c, uint32_t type, json_t *req, ctl_data_fn on_data, v
  */
 typedef int (*ctl_result_fn)(struct ctl *c, const char *name, const char *status, const char *msg, void *arg);
 int ctl_results(struct ctl *c, json_t *reply, ctl_result_fn fn, void *arg);
+/* ctl_ask (req stolen), then ctl_results on its reply, freed: the exit code of either. */
+int ctl_ask_results(struct ctl *c, uint32_t type, json_t *req, int unreach, int failed, ctl_result_fn fn,
+		    void *arg);
 
 /* The "error" text of an error reply ("" if none). */
 const char *ctl_error_text(json_t *err);

@@ -218,6 +218,9 @@ char *conf_socket(const char *path, char *err, size_t errlen);
 void conf_file_perms(const struct conf *c, mode_t *mode, gid_t *gid);
 
 const struct conf_program *conf_program_find(const struct conf *c, const char *name);
+/* A program's defaults where its section says nothing (priority 999, startsecs 1, stopwaitsecs 10...):
+ * its numbers, flags and signals; names, strings and arrays are left as they are. */
+void conf_program_defaults(struct conf_program *p);
 const struct conf_task *conf_task_find(const struct conf *c, const char *label);
 
 #endif

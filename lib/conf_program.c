@@ -717,6 +717,25 @@ static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
 	return 0;
 }
 
+void conf_program_defaults(struct conf_program *p)
+{
+	p->numprocs = 1;
+	p->priority = 999;
+	p->autostart = true;
+	p->startsecs = 1;
+	p->startretries = 3;
+	p->start_limit_burst = CONF_START_LIMIT_BURST;
+	p->start_limit_interval = CONF_START_LIMIT_INTERVAL;
+	p->autorestart = AUTORESTART_UNEXPECTED;
+	p->stopsignal = SIGTERM;
+	p->stopwaitsecs = 10;
+	p->drain_timeout = -1;
+	p->umask = -1;
+	p->stdout_logfile_maxbytes = p->stderr_logfile_maxbytes = 50LL * 1024 * 1024;
+	p->stdout_logfile_backups = p->stderr_logfile_backups = 10;
+	p->oom_score_adj = CONF_NO_VALUE;
+}
+
 static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct conf_program *p,
 			     struct conf_progx *x)
 {
@@ -738,21 +757,7 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 	if (name[0] == '\0' || strpbrk(name, ": \t/") != NULL)
 		return conf_fail(L, s->file, s->line, "[%s]: bad program name", s->name);
 	p->nexitcodes = 1;
-	p->numprocs = 1;
-	p->priority = 999;
-	p->autostart = true;
-	p->startsecs = 1;
-	p->startretries = 3;
-	p->start_limit_burst = CONF_START_LIMIT_BURST;
-	p->start_limit_interval = CONF_START_LIMIT_INTERVAL;
-	p->autorestart = AUTORESTART_UNEXPECTED;
-	p->stopsignal = SIGTERM;
-	p->stopwaitsecs = 10;
-	p->drain_timeout = -1;
-	p->umask = -1;
-	p->stdout_logfile_maxbytes = p->stderr_logfile_maxbytes = 50LL * 1024 * 1024;
-	p->stdout_logfile_backups = p->stderr_logfile_backups = 10;
-	p->oom_score_adj = CONF_NO_VALUE;
+	conf_program_defaults(p);
 
 	struct expand_kv kv[] = {{"program_name", p->name}, {"group_name", p->group}, {"numprocs", "1"}};
 	struct expand_table base = {kv, 2, NULL};

@@ -660,6 +660,18 @@ static void tv_worker_run_step(struct tv_worker *w, struct tv_step *s)
 	tv_step_release(s);
 }
 
+/* The logs gathered, then all that waits to be sent: 0, or -1 with the connection dead. */
+static int tv_worker_push(struct tv_worker *w)
+{
+	tv_worker_send_logs(w);
+	if (proto_wbuf_flush(&w->wb, w->fd) < 0) {
+		tv_worker_seterr(w, "unix://%s: send: %s", w->path, strerror(errno));
+		w->dead = true;
+		return -1;
+	}
+	return 0;
+}
+
 int tv_worker_dispatch(struct tv_worker *w)
 {
 	int rc;
@@ -687,13 +699,7 @@ int tv_worker_dispatch(struct tv_worker *w)
 		if (w->stop)
 			break;
 	}
-	tv_worker_send_logs(w);
-	if (proto_wbuf_flush(&w->wb, w->fd) < 0) {
-		tv_worker_seterr(w, "unix://%s: send: %s", w->path, strerror(errno));
-		w->dead = true;
-		return -1;
-	}
-	return 0;
+	return tv_worker_push(w);
 }
 
 int tv_worker_flush(struct tv_worker *w)
@@ -702,13 +708,7 @@ int tv_worker_flush(struct tv_worker *w)
 		tv_worker_seterr(w, "not connected to the daemon");
 		return -1;
 	}
-	tv_worker_send_logs(w);
-	if (proto_wbuf_flush(&w->wb, w->fd) < 0) {
-		tv_worker_seterr(w, "unix://%s: send: %s", w->path, strerror(errno));
-		w->dead = true;
-		return -1;
-	}
-	return 0;
+	return tv_worker_push(w);
 }
 
 int tv_worker_run(struct tv_worker *w)

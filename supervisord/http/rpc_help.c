@@ -4,10 +4,62 @@
  * docstrings (supervisor/rpcinterface.py and xmlrpc.py, BSD-style licence,
  * Agendaless Consulting and Contributors), generated from the installed
  * package with its own _listMethods() and gettags(), so they read the same.
+ * Each text stands here once: supervisord's aliases (getVersion, readMainLog,
+ * clearProcessLogs, readProcessLog, tailProcessLog) are the same Python
+ * function as the name they stand for, and the stdout/stderr twins differ
+ * only in the channel's name, put in by a macro.
  */
 #include <stddef.h>
 
 #include "rpc.h"
+
+static const char rpc_help_api_version[] = " Return the version of the RPC API used by supervisord\n"
+					   "\n"
+					   "        @return string version id\n"
+					   "        ";
+static const char rpc_help_clear_process_log[] =
+    " Clear the stdout and stderr logs for the named process and\n"
+    "        reopen them.\n"
+    "\n"
+    "        @param string name   The name of the process (or 'group:name')\n"
+    "        @return boolean result      Always True unless error\n"
+    "        ";
+static const char rpc_help_read_log[] =
+    " Read length bytes from the main log starting at offset\n"
+    "\n"
+    "        @param int offset         offset to start reading from.\n"
+    "        @param int length         number of bytes to read from the log.\n"
+    "        @return string result     Bytes of log\n"
+    "        ";
+
+/* name's stdout or stderr log: ch is the channel's name, Ch the same capitalized */
+#define RPC_HELP_READ_PROCESS_LOG(ch)                                                                        \
+	" Read length bytes from name's " ch " log starting at offset\n"                                     \
+	"\n"                                                                                                 \
+	"        @param string name        the name of the process (or 'group:name')\n"                      \
+	"        @param int offset         offset to start reading from.\n"                                  \
+	"        @param int length         number of bytes to read from the log.\n"                          \
+	"        @return string result     Bytes of log\n"                                                   \
+	"        "
+#define RPC_HELP_TAIL_PROCESS_LOG(ch, Ch)                                                                    \
+	"\n"                                                                                                 \
+	"        Provides a more efficient way to tail the (" ch ") log than\n"                              \
+	"        readProcess" Ch "Log().  Use readProcess" Ch "Log() to read\n"                              \
+	"        chunks and tailProcess" Ch "Log() to tail.\n"                                               \
+	"\n"                                                                                                 \
+	"        Requests (length) bytes from the (name)'s log, starting at\n"                               \
+	"        (offset).  If the total log size is greater than (offset +\n"                               \
+	"        length), the overflow flag is set and the (offset) is\n"                                    \
+	"        automatically increased to position the buffer at the end of\n"                             \
+	"        the log.  If less than (length) bytes are available, the\n"                                 \
+	"        maximum number of available bytes will be returned.  (offset)\n"                            \
+	"        returned is always the last offset in the log +1.\n"                                        \
+	"\n"                                                                                                 \
+	"        @param string name         the name of the process (or 'group:name')\n"                     \
+	"        @param int offset          offset to start reading from\n"                                  \
+	"        @param int length          maximum number of bytes to return\n"                             \
+	"        @return array result       [string bytes, int offset, bool overflow]\n"                     \
+	"        "
 
 const struct rpc_help rpc_help[] = {
     {"supervisor.addProcessGroup", "boolean string",
@@ -18,16 +70,9 @@ const struct rpc_help rpc_help[] = {
      "structs\n        "},
     {"supervisor.clearLog", "boolean",
      " Clear the main log.\n\n        @return boolean result always returns True unless error\n        "},
-    {"supervisor.clearProcessLog", "boolean string",
-     " Clear the stdout and stderr logs for the named process and\n        reopen them.\n\n        @param "
-     "string name   The name of the process (or 'group:name')\n        @return boolean result      Always "
-     "True unless error\n        "},
-    {"supervisor.clearProcessLogs", "boolean string",
-     " Clear the stdout and stderr logs for the named process and\n        reopen them.\n\n        @param "
-     "string name   The name of the process (or 'group:name')\n        @return boolean result      Always "
-     "True unless error\n        "},
-    {"supervisor.getAPIVersion", "string",
-     " Return the version of the RPC API used by supervisord\n\n        @return string version id\n        "},
+    {"supervisor.clearProcessLog", "boolean string", rpc_help_clear_process_log},
+    {"supervisor.clearProcessLogs", "boolean string", rpc_help_clear_process_log},
+    {"supervisor.getAPIVersion", "string", rpc_help_api_version},
     {"supervisor.getAllConfigInfo", "array",
      " Get info about all available process configurations. Each struct\n        represents a single process "
      "(i.e. groups get flattened).\n\n        @return array result  An array of process config info "
@@ -49,31 +94,12 @@ const struct rpc_help rpc_help[] = {
     {"supervisor.getSupervisorVersion", "string",
      " Return the version of the supervisor package in use by supervisord\n\n        @return string version "
      "id\n        "},
-    {"supervisor.getVersion", "string",
-     " Return the version of the RPC API used by supervisord\n\n        @return string version id\n        "},
-    {"supervisor.readLog", "string int int",
-     " Read length bytes from the main log starting at offset\n\n        @param int offset         offset to "
-     "start reading from.\n        @param int length         number of bytes to read from the log.\n        "
-     "@return string result     Bytes of log\n        "},
-    {"supervisor.readMainLog", "string int int",
-     " Read length bytes from the main log starting at offset\n\n        @param int offset         offset to "
-     "start reading from.\n        @param int length         number of bytes to read from the log.\n        "
-     "@return string result     Bytes of log\n        "},
-    {"supervisor.readProcessLog", "string string int int",
-     " Read length bytes from name's stdout log starting at offset\n\n        @param string name        the "
-     "name of the process (or 'group:name')\n        @param int offset         offset to start reading "
-     "from.\n        @param int length         number of bytes to read from the log.\n        @return string "
-     "result     Bytes of log\n        "},
-    {"supervisor.readProcessStderrLog", "string string int int",
-     " Read length bytes from name's stderr log starting at offset\n\n        @param string name        the "
-     "name of the process (or 'group:name')\n        @param int offset         offset to start reading "
-     "from.\n        @param int length         number of bytes to read from the log.\n        @return string "
-     "result     Bytes of log\n        "},
-    {"supervisor.readProcessStdoutLog", "string string int int",
-     " Read length bytes from name's stdout log starting at offset\n\n        @param string name        the "
-     "name of the process (or 'group:name')\n        @param int offset         offset to start reading "
-     "from.\n        @param int length         number of bytes to read from the log.\n        @return string "
-     "result     Bytes of log\n        "},
+    {"supervisor.getVersion", "string", rpc_help_api_version},
+    {"supervisor.readLog", "string int int", rpc_help_read_log},
+    {"supervisor.readMainLog", "string int int", rpc_help_read_log},
+    {"supervisor.readProcessLog", "string string int int", RPC_HELP_READ_PROCESS_LOG("stdout")},
+    {"supervisor.readProcessStderrLog", "string string int int", RPC_HELP_READ_PROCESS_LOG("stderr")},
+    {"supervisor.readProcessStdoutLog", "string string int int", RPC_HELP_READ_PROCESS_LOG("stdout")},
     {"supervisor.reloadConfig", "array",
      "\n        Reload the configuration.\n\n        The result contains three arrays containing names of "
      "process\n        groups:\n\n        * `added` gives the process groups that have been added\n        * "
@@ -138,39 +164,11 @@ const struct rpc_help rpc_help[] = {
      " Stop all processes in the process group named 'name'\n\n        @param string name     The group "
      "name\n        @param boolean wait    Wait for each process to be fully stopped\n        @return array "
      "result   An array of process status info structs\n        "},
-    {"supervisor.tailProcessLog", "array string int int",
-     "\n        Provides a more efficient way to tail the (stdout) log than\n        readProcessStdoutLog(). "
-     " Use readProcessStdoutLog() to read\n        chunks and tailProcessStdoutLog() to tail.\n\n        "
-     "Requests (length) bytes from the (name)'s log, starting at\n        (offset).  If the total log size "
-     "is greater than (offset +\n        length), the overflow flag is set and the (offset) is\n        "
-     "automatically increased to position the buffer at the end of\n        the log.  If less than (length) "
-     "bytes are available, the\n        maximum number of available bytes will be returned.  (offset)\n      "
-     "  returned is always the last offset in the log +1.\n\n        @param string name         the name of "
-     "the process (or 'group:name')\n        @param int offset          offset to start reading from\n       "
-     " @param int length          maximum number of bytes to return\n        @return array result       "
-     "[string bytes, int offset, bool overflow]\n        "},
+    {"supervisor.tailProcessLog", "array string int int", RPC_HELP_TAIL_PROCESS_LOG("stdout", "Stdout")},
     {"supervisor.tailProcessStderrLog", "array string int int",
-     "\n        Provides a more efficient way to tail the (stderr) log than\n        readProcessStderrLog(). "
-     " Use readProcessStderrLog() to read\n        chunks and tailProcessStderrLog() to tail.\n\n        "
-     "Requests (length) bytes from the (name)'s log, starting at\n        (offset).  If the total log size "
-     "is greater than (offset +\n        length), the overflow flag is set and the (offset) is\n        "
-     "automatically increased to position the buffer at the end of\n        the log.  If less than (length) "
-     "bytes are available, the\n        maximum number of available bytes will be returned.  (offset)\n      "
-     "  returned is always the last offset in the log +1.\n\n        @param string name         the name of "
-     "the process (or 'group:name')\n        @param int offset          offset to start reading from\n       "
-     " @param int length          maximum number of bytes to return\n        @return array result       "
-     "[string bytes, int offset, bool overflow]\n        "},
+     RPC_HELP_TAIL_PROCESS_LOG("stderr", "Stderr")},
     {"supervisor.tailProcessStdoutLog", "array string int int",
-     "\n        Provides a more efficient way to tail the (stdout) log than\n        readProcessStdoutLog(). "
-     " Use readProcessStdoutLog() to read\n        chunks and tailProcessStdoutLog() to tail.\n\n        "
-     "Requests (length) bytes from the (name)'s log, starting at\n        (offset).  If the total log size "
-     "is greater than (offset +\n        length), the overflow flag is set and the (offset) is\n        "
-     "automatically increased to position the buffer at the end of\n        the log.  If less than (length) "
-     "bytes are available, the\n        maximum number of available bytes will be returned.  (offset)\n      "
-     "  returned is always the last offset in the log +1.\n\n        @param string name         the name of "
-     "the process (or 'group:name')\n        @param int offset          offset to start reading from\n       "
-     " @param int length          maximum number of bytes to return\n        @return array result       "
-     "[string bytes, int offset, bool overflow]\n        "},
+     RPC_HELP_TAIL_PROCESS_LOG("stdout", "Stdout")},
     {"system.listMethods", "array",
      " Return an array listing the available method names\n\n        @return array result  An array of "
      "method names available (strings).\n        "},

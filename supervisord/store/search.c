@@ -91,33 +91,44 @@ struct search_parser {
 
 /* ---- errors -------------------------------------------------------------- */
 
-static void search_fail(struct search_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void search_fail(struct search_parser *p, const char *fmt, ...)
+/* The first failure's message into p->err: fmt's text, after "search: at position N: " when pos is not
+ * SEARCH_NOPOS. */
+#define SEARCH_NOPOS ((size_t)-1)
+static void search_vfail(struct search_parser *p, size_t pos, const char *fmt, va_list ap)
 {
-	va_list ap;
+	int n = 0;
 
 	if (p->failed)
 		return;
 	p->failed = true;
 	if (p->err == NULL || p->errlen == 0)
 		return;
+	if (pos != SEARCH_NOPOS)
+		n = snprintf(p->err, p->errlen, "search: at position %zu: ", pos);
+	if (n >= 0 && (size_t)n < p->errlen)
+		vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+}
+
+static void search_fail(struct search_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void search_fail(struct search_parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
-	vsnprintf(p->err, p->errlen, fmt, ap);
+	search_vfail(p, SEARCH_NOPOS, fmt, ap);
 	va_end(ap);
 }
 
-/* "at position N: msg" */
+/* "search: at position N: msg" */
 static void search_fail_at(struct search_parser *p, size_t pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void search_fail_at(struct search_parser *p, size_t pos, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	search_vfail(p, pos, fmt, ap);
 	va_end(ap);
-	search_fail(p, "search: at position %zu: %s", pos, msg);
 }
 
 /* A short description of a token for messages: 'and', '=', end of query. */

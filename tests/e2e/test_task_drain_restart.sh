@@ -6,18 +6,13 @@
 # were killed and the tasks paused with "worker exec-worker_00 pid N exited 0".
 . "$(dirname "$0")/lib.sh"
 tv_init
-tv_program exec <<EOF2
-[program:exec-worker]
-command = $BUILD/bin/exec-worker --queue default
-process_name = %(program_name)s_%(process_num)02d
-numprocs = 2
-startsecs = 1
-stopwaitsecs = 20
+{ tv_conf_workers exec-worker 2 1 20 "$BUILD/bin/exec-worker --queue default"; cat <<EOF2
 
 [task:slow]
 steps = work
 step.work = sh -c 'touch $T/started.\$TASK_ID; sleep 2; echo \$TASK_ID >> $T/finished'
 EOF2
+} | tv_program exec
 tv_start
 wait_state exec-worker:exec-worker_00 RUNNING
 wait_state exec-worker:exec-worker_01 RUNNING

@@ -3,6 +3,8 @@
 #
 #   tv_conf_main DIR LOGLEVEL DURABILITY   print [taskvisord] and [unix_socket], every file in DIR
 #                                          (taskvisord.log, taskvisord.pid, log/, tasks.db, tv.sock)
+#   tv_conf_workers NAME NUMPROCS STARTSECS STOPWAITSECS COMMAND
+#                                          print [program:NAME], NUMPROCS processes NAME_00, NAME_01...
 #   tv_wait_socket PID SOCK TRIES          wait TRIES x 50 ms for SOCK; 1 and the reason on stdout
 #                                          when PID exits first or the socket does not appear
 
@@ -18,6 +20,17 @@ durability = $3
 
 [unix_socket]
 file = $1/tv.sock
+CONF
+}
+
+tv_conf_workers() {
+	cat <<CONF
+[program:$1]
+command = $5
+process_name = %(program_name)s_%(process_num)02d
+numprocs = $2
+startsecs = $3
+stopwaitsecs = $4
 CONF
 }
 
