@@ -126,7 +126,7 @@ struct worker {
 	char *name;
 	pid_t pid;
 	bool supervised;
-	char *program; /* "group:name" when supervised, else NULL */
+	char *program;	   /* "group:name" when supervised, else NULL */
 	bool draining;	   /* its process is being stopped: give it nothing (engine_drain.c) */
 	char *drain_by;	   /* who stops it ("restart exec-worker:*"), while draining */
 	char exit_why[96]; /* reaped while draining, its connection still open: "exited 0" */

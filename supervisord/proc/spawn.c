@@ -249,12 +249,17 @@ static void __attribute__((noreturn)) spawn_child(const struct spawn_req *r, pid
 
 	setpgid(0, 0);
 
-	int nul = open("/dev/null", O_RDONLY);
-	if (nul < 0)
-		spawn_child_fail("open", "/dev/null", errno);
-	if (nul != 0) {
-		dup2(nul, 0);
-		close(nul);
+	if (r->stdin_fd >= 0) {
+		if (r->stdin_fd != 0 && dup2(r->stdin_fd, 0) < 0)
+			spawn_child_fail("dup2", "stdin", errno);
+	} else {
+		int nul = open("/dev/null", O_RDONLY);
+		if (nul < 0)
+			spawn_child_fail("open", "/dev/null", errno);
+		if (nul != 0) {
+			dup2(nul, 0);
+			close(nul);
+		}
 	}
 	if (r->stdout_fd >= 0 && dup2(r->stdout_fd, 1) < 0)
 		spawn_child_fail("dup2", "stdout", errno);

@@ -22,6 +22,7 @@ proc.c:proc_new                          a new process is STOPPED: made, not cha
 queue_sqlite.c:qs_read_task              a row read from the store: loaded, not changed
 queue_sqlite.c:qs_read_step              likewise
 queue_sqlite.c:qs_read_rec               likewise
+handlers_http.c:handlers_http_fill       a copy for the HTTP module (struct http_proc): read, not changed
 '
 
 cd "$root" || exit 2
