@@ -401,17 +401,17 @@ static int cmd_clear(struct ctl *c, int argc, char **argv)
 
 /*
  * supervisorctl's checks and words; then two children follow the program's stdout and stderr
- * (tail -f from now on, both to stdout, as supervisorctl's fgthread) while this process reads stdin.
- * taskvisord gives its programs /dev/null as stdin, so a line typed is not passed on: it is refused once with
- * a note. Ctrl-C or EOF: "Exiting foreground".
+ * (tail -f from now on, both to stdout, as supervisorctl's fgthread) while this process reads stdin
+ * and passes each line to the program's stdin (MSG_PROC_STDIN, supervisord's sendProcessStdin).
+ * Ctrl-C or EOF: "Exiting foreground"; the program gone: "Process got killed" first.
  */
 static int cmd_fg(struct ctl *c, int argc, char **argv)
 {
 	json_t *reply, *procs;
 	const char *st;
 	struct sigaction old;
-	bool noted = false;
 	char *line = NULL;
+	ssize_t n;
 	size_t cap = 0;
 	pid_t child[2] = {-1, -1};
 	int r;
@@ -462,12 +462,42 @@ static int cmd_fg(struct ctl *c, int argc, char **argv)
 		}
 	}
 	cmd_proc_catch_sigint(&old); /* getline returns on Ctrl-C */
-	while (!cmd_proc_interrupted && getline(&line, &cap, stdin) >= 0)
-		if (!noted) {
-			printf("(taskvisord gives its programs no stdin: input is not passed on)\n");
+	while (!cmd_proc_interrupted && (n = getline(&line, &cap, stdin)) >= 0) {
+		json_t *req = json_pack("{s:s, s:s%}", "name", argv[1], "chars", line, (size_t)n);
+		if (req != NULL && line[n - 1] != '\n') /* a last line without its newline: as raw_input() */
+			json_object_set_new(req, "chars", json_sprintf("%s\n", line));
+		if (req == NULL || !json_is_string(json_object_get(req, "chars"))) {
+			printf("ERROR: the line typed is not UTF-8 text: not sent\n");
 			fflush(stdout);
-			noted = true;
+			json_decref(req);
+			continue;
 		}
+		r = ctl_request(c, MSG_PROC_STDIN, req, &reply);
+		if (r < 0)
+			break;
+		if (r > 0) {
+			const char *e = json_string_value(json_object_get(reply, "error"));
+			if (e != NULL && strncmp(e, "NOT_RUNNING:", 12) == 0)
+				printf("Process got killed\n");
+			else
+				printf("ERROR: %s\n", e != NULL ? e : "?");
+			json_decref(reply);
+			break;
+		}
+		json_decref(reply);
+		r = ctl_request(c, MSG_STATUS, cmd_proc_names(argc, argv, 1), &reply);
+		st = r == 0 ? json_string_value(json_object_get(
+				  json_array_get(json_object_get(reply, "processes"), 0), "statename"))
+			    : NULL;
+		if (r >= 0 && (st == NULL || strcmp(st, "RUNNING") != 0)) {
+			printf("Process got killed\n");
+			json_decref(reply);
+			break;
+		}
+		json_decref(reply);
+		if (r < 0)
+			break;
+	}
 	free(line);
 	clearerr(stdin); /* after Ctrl-C the shell reads on */
 	for (int k = 0; k < 2; k++)

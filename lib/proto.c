@@ -45,6 +45,7 @@ const char *proto_msg_name(uint32_t type)
 	    N(MSG_VERSION),
 	    N(MSG_REOPEN_LOGS),
 	    N(MSG_CHECK),
+	    N(MSG_PROC_STDIN),
 	    N(MSG_TASK_SUBMIT),
 	    N(MSG_TASK_LIST),
 	    N(MSG_TASK_SHOW),

@@ -94,6 +94,11 @@ enum msgtype {
 				 * on disk becomes active (ok, already_added, no_such_group, shutting_down) */
 	MSG_REMOVE_GROUP = 123, /* {"names": [GROUP...]} -> {"results": [result...]}: a stopped group leaves
 				 * (ok, still_running, no_such_group) */
+	/* {"name", "chars"} -> {}: chars written to the program's stdin pipe (supervisord's
+	 * sendProcessStdin; queued when the pipe is full, at most 64 KiB per process). Errors as its
+	 * faults: "BAD_NAME: NAME", "NOT_RUNNING: NAME" (code 3), "NO_FILE: NAME" (it closed its stdin),
+	 * "FAILED: NAME: stdin full ..." (over the cap: nothing taken) */
+	MSG_PROC_STDIN = 124,
 
 	/*
 	 * Tasks, 200-299 (taskvisorctl, libtaskvisor clients). Payloads exactly:

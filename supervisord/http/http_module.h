@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define HTTP_MODULE_ABI 1
+#define HTTP_MODULE_ABI 2
 
 /* Who is on the other end of a connection. */
 struct http_peer {
@@ -80,6 +80,10 @@ struct http_ops {
 	int (*act_nowait)(void *arg, const char *name, int op, const char **why);
 	/* Which groups a re-read would add (true: name is added/changed in the file on disk). */
 	int (*group_diff)(void *arg, const char *group, char *err, size_t errlen);
+	/* Write len bytes to a process's stdin pipe, never blocking (queued up to a cap): 0 ok,
+	 * -1 no such process, -2 not running, -3 no stdin (closed by the program), -4 the queue is
+	 * full (nothing taken; the limit in *why), -5 failed (errno). */
+	int (*send_stdin)(void *arg, const char *name, const char *buf, size_t len, const char **why);
 };
 
 /* Settings from the configuration, given again after each reload. */

@@ -1057,26 +1057,46 @@ static void rpc_clear_all_process_logs(struct rpc_call *c, json_t *params)
 	rpc_return(c, out);
 }
 
-/* The daemon gives programs no stdin pipe (their stdin is /dev/null): NO_FILE, as supervisord says
- * of a stdin the child closed. */
+/* supervisord's sendProcessStdin: chars to the program's stdin pipe. NO_FILE when it closed its
+ * stdin; FAILED when more than the daemon queues for a program that does not read (supervisord
+ * would buffer without end). */
 static void rpc_send_process_stdin(struct rpc_call *c, json_t *params)
 {
-	const char *name = rpc_str(params, 0);
+	const char *name = rpc_str(params, 0), *why = NULL;
+	json_t *chars = json_array_get(params, 1);
 	struct http_proc p;
+	int r;
 
-	if (name == NULL || !json_is_string(json_array_get(params, 1))) {
-		rpc_fault(c, RPC_INCORRECT_PARAMETERS, "%s", name == NULL ? "name" : "chars");
+	if (!json_is_string(chars)) { /* supervisord: the fault names the value, as Python prints it */
+		char *v = json_dumps(chars, JSON_ENCODE_ANY | JSON_COMPACT);
+		rpc_fault(c, RPC_INCORRECT_PARAMETERS, "%s",
+			  json_is_true(chars)	 ? "True"
+			  : json_is_false(chars) ? "False"
+			  : json_is_null(chars)	 ? "None"
+			  : v != NULL		 ? v
+						 : "chars");
+		free(v);
 		return;
 	}
-	if (!c->ops->proc(c->ops->arg, name, &p)) {
-		rpc_fault(c, RPC_BAD_NAME, "%s", name);
+	if (name == NULL || !c->ops->proc(c->ops->arg, name, &p)) {
+		rpc_fault(c, RPC_BAD_NAME, "%s", name != NULL ? name : "None");
 		return;
 	}
 	if (p.pid == 0 || p.state == 40) {
 		rpc_fault(c, RPC_NOT_RUNNING, "%s", name);
 		return;
 	}
-	rpc_fault(c, RPC_NO_FILE, "%s", name);
+	r = c->ops->send_stdin(c->ops->arg, name, json_string_value(chars), json_string_length(chars), &why);
+	if (r == 0)
+		rpc_return(c, json_true());
+	else if (r == -1)
+		rpc_fault(c, RPC_BAD_NAME, "%s", name);
+	else if (r == -2)
+		rpc_fault(c, RPC_NOT_RUNNING, "%s", name);
+	else if (r == -3)
+		rpc_fault(c, RPC_NO_FILE, "%s", name);
+	else
+		rpc_fault(c, RPC_FAILED, "%s: %s", name, why != NULL ? why : "stdin");
 }
 
 static void rpc_send_remote_comm_event(struct rpc_call *c, json_t *params)

@@ -93,6 +93,7 @@ struct proc_priv {
 
 	struct proclog *log[2];
 	struct proclog_pipe *pipe[2];
+	struct procin *in; /* the write end of its stdin pipe while it runs (procin.c) */
 
 	struct memcg *memcg;  /* its memory cgroup (lives across restarts), or NULL */
 	long long oom_before; /* the cgroup's oom_kill counter at spawn */
@@ -361,6 +362,8 @@ static void proc_logs_close_pipes(struct proc *p)
 		proclog_pipe_close(p->priv->pipe[i]);
 		p->priv->pipe[i] = NULL;
 	}
+	procin_close(p->priv->in);
+	p->priv->in = NULL;
 }
 
 static void proc_logs_free(struct proc *p)
@@ -511,7 +514,7 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 	char **argv = NULL;
 	char *path = NULL;
 	pid_t pid = -1;
-	int out[2] = {-1, -1}, errp[2] = {-1, -1};
+	int out[2] = {-1, -1}, errp[2] = {-1, -1}, inp[2] = {-1, -1};
 	struct passwd pw;
 	char pwbuf[4096];
 	gid_t groups[256];
@@ -563,7 +566,8 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 		goto done;
 
 	proc_logs_open(p);
-	if (pipe2(out, O_CLOEXEC) < 0 || (!pr->redirect_stderr && pipe2(errp, O_CLOEXEC) < 0)) {
+	if (pipe2(out, O_CLOEXEC) < 0 || (!pr->redirect_stderr && pipe2(errp, O_CLOEXEC) < 0) ||
+	    pipe2(inp, O_CLOEXEC) < 0) {
 		*errnum = errno;
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto done;
@@ -601,6 +605,7 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 	    .oom_score_adj = pr->oom_score_adj,
 	    .rlimits = pr->rlimits,
 	    .nrlimits = pr->nrlimits,
+	    .stdin_fd = inp[0],
 	    .stdout_fd = out[1],
 	    .stderr_fd = pr->redirect_stderr ? out[1] : errp[1],
 	    .cgroup_procs = cgprocs,
@@ -615,6 +620,11 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 			p->priv->pipe[1] = proclog_pipe_new(p->sv->loop, errp[0], p->priv->log[1]);
 			errp[0] = -1;
 		}
+		procin_close(p->priv->in);
+		p->priv->in = procin_new(p->sv->loop, inp[1]);
+		inp[1] = -1;
+		if (p->priv->in == NULL)
+			log_warnx("%s: no stdin pipe: out of memory", p->fullname);
 	}
 done:
 	for (int i = 0; i < 2; i++) {
@@ -622,6 +632,8 @@ done:
 			close(out[i]);
 		if (errp[i] >= 0)
 			close(errp[i]);
+		if (inp[i] >= 0)
+			close(inp[i]);
 	}
 	free(path);
 	spawn_argv_free(argv);
@@ -2074,6 +2086,25 @@ enum sv_result proc_clear_logs(struct proc *p)
 		}
 	log_info("%s: logs cleared", p->fullname);
 	return SV_OK;
+}
+
+enum sv_result proc_send_stdin(struct proc *p, const char *buf, size_t len)
+{
+	if (p->pid == 0 || p->state == PROC_STOPPING)
+		return SV_NOT_RUNNING;
+	switch (procin_write(p->priv->in, buf, len)) {
+	case PROCIN_OK:
+		return SV_OK;
+	case PROCIN_CLOSED:
+		return SV_NO_FILE;
+	case PROCIN_FULL:
+		log_warnx("%s: stdin: %zu bytes refused, %zu still wait for the program to read", p->fullname,
+			  len, procin_queued(p->priv->in));
+		return SV_STDIN_FULL;
+	default:
+		log_warn("%s: stdin", p->fullname);
+		return SV_FAILED;
+	}
 }
 
 /* ---- reread / update ---- */

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "procin.h"
 #include "spawn.h"
 
 /* supervisord's states and numeric codes, exactly. */
@@ -108,6 +109,8 @@ enum sv_result {
 	SV_BAD_SIGNAL,
 	SV_STILL_RUNNING, /* sv_remove_group: a member is not stopped */
 	SV_FAILED,	  /* a system call failed (errno set) */
+	SV_NO_FILE,	  /* proc_send_stdin: no stdin pipe, or the program closed its stdin */
+	SV_STDIN_FULL,	  /* proc_send_stdin: PROC_STDIN_CAP bytes already wait for the program */
 };
 
 struct supervisor *sv_new(struct ev_loop *loop, const struct conf *conf, const struct sv_hooks *hooks);
@@ -207,6 +210,11 @@ void sv_reopen_logs(struct supervisor *sv);
 
 /* Empty p's stdout and stderr logs (supervisorctl's clear): SV_OK, or SV_FAILED (errno set). */
 enum sv_result proc_clear_logs(struct proc *p);
+/* Write len bytes to p's stdin pipe, as supervisord's sendProcessStdin: never blocks; what the
+ * pipe does not take now is queued (at most PROC_STDIN_CAP bytes per process, all or nothing).
+ * SV_OK, SV_NOT_RUNNING (no pid, or STOPPING), SV_NO_FILE, SV_STDIN_FULL, SV_FAILED (errno). */
+#define PROC_STDIN_CAP PROCIN_CAP
+enum sv_result proc_send_stdin(struct proc *p, const char *buf, size_t len);
 /* Take a group out of the running set while the configuration keeps it (supervisorctl's remove;
  * `add` or `update` brings it back): SV_OK, SV_NO_SUCH_GROUP, or SV_STILL_RUNNING when one of its
  * processes is not down (STOPPED, EXITED, FATAL, UNKNOWN). */

@@ -249,16 +249,27 @@ static void __attribute__((noreturn)) spawn_child(const struct spawn_req *r, pid
 
 	setpgid(0, 0);
 
-	int nul = open("/dev/null", O_RDONLY);
-	if (nul < 0)
-		spawn_child_fail("open", "/dev/null", errno);
-	if (nul != 0) {
-		dup2(nul, 0);
-		close(nul);
+	/* The pipe ends first move above 2 (a daemon started with 0-2 closed may hold them there), so
+	 * that no dup2 below overwrites another's source and each clears close-on-exec. */
+	int src[3] = {r->stdin_fd, r->stdout_fd, r->stderr_fd};
+	for (int i = 0; i < 3; i++)
+		if (src[i] >= 0 && src[i] <= 2 && (src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 3)) < 0)
+			spawn_child_fail("dup", "stdio", errno);
+	if (src[0] >= 0) {
+		if (dup2(src[0], 0) < 0)
+			spawn_child_fail("dup2", "stdin", errno);
+	} else {
+		int nul = open("/dev/null", O_RDONLY);
+		if (nul < 0)
+			spawn_child_fail("open", "/dev/null", errno);
+		if (nul != 0) {
+			dup2(nul, 0);
+			close(nul);
+		}
 	}
-	if (r->stdout_fd >= 0 && dup2(r->stdout_fd, 1) < 0)
+	if (src[1] >= 0 && dup2(src[1], 1) < 0)
 		spawn_child_fail("dup2", "stdout", errno);
-	if (r->stderr_fd >= 0 && dup2(r->stderr_fd, 2) < 0)
+	if (src[2] >= 0 && dup2(src[2], 2) < 0)
 		spawn_child_fail("dup2", "stderr", errno);
 	if (close_range(3, ~0U, 0) < 0) {
 		long max = sysconf(_SC_OPEN_MAX);

@@ -70,7 +70,7 @@
 #define CONTROL_IN_BUDGET (64u * 1024u * 1024u)	    /* requests under way, all connections together */
 #define CONTROL_IN_SMALL (64u * 1024u)		    /* a connection with less under way is always read */
 #define CONTROL_FD_MARGIN 64	 /* descriptors kept from clients: socket, log, database, spawns */
-#define CONTROL_FDS_PER_PROC 4	 /* a process's stdout/stderr pipes and log files */
+#define CONTROL_FDS_PER_PROC 5	 /* a process's stdin/stdout/stderr pipes and log files */
 #define CONTROL_DEFAULT_MAX 1024 /* the default cap, however high RLIMIT_NOFILE is */
 #define CONTROL_MIN_CONNS 4	 /* the cap never goes below this: an operator can always get in */
 

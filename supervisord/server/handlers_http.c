@@ -5,7 +5,8 @@
  *
  * - process operations go through the native handlers (control_inner_*: the
  *   same MSG_START/STOP/SIGNAL/REREAD/UPDATE/RELOAD/SHUTDOWN code the Unix
- *   socket runs, with the peer's role), or straight to proc.h for wait=false;
+ *   socket runs, with the peer's role), or straight to proc.h for wait=false
+ *   and for sendProcessStdin (proc_send_stdin);
  * - reading: supervisord's getProcessInfo and getAllConfigInfo structs built
  *   from proc.h and the configuration, log paths, the main log.
  *
@@ -330,6 +331,33 @@ static int handlers_http_act_nowait(void *arg, const char *name, int op, const c
 	return -1;
 }
 
+static int handlers_http_send_stdin(void *arg, const char *name, const char *buf, size_t len,
+				    const char **why)
+{
+	static char full[128];
+	struct proc *p = handlers_http_find(arg, name);
+
+	if (p == NULL)
+		return -1;
+	switch (proc_send_stdin(p, buf, len)) {
+	case SV_OK:
+		return 0;
+	case SV_NOT_RUNNING:
+		return -2;
+	case SV_NO_FILE:
+		return -3;
+	case SV_STDIN_FULL:
+		snprintf(full, sizeof(full),
+			 "stdin full (at most %d bytes may wait for the program to read): nothing sent",
+			 PROC_STDIN_CAP);
+		*why = full;
+		return -4;
+	default:
+		*why = strerror(errno);
+		return -5;
+	}
+}
+
 /* ---- loading ---- */
 
 static const struct http_module *handlers_http_load(char *err, size_t errlen)
@@ -417,6 +445,7 @@ static struct handlers_http *handlers_http_get(struct daemon *d, struct handlers
 	    .main_log = handlers_http_main_log,
 	    .clear_logs = handlers_http_clear_logs,
 	    .act_nowait = handlers_http_act_nowait,
+	    .send_stdin = handlers_http_send_stdin,
 	};
 	h->srv = h->mod->create(&h->ops, err, errlen);
 	handlers_http_conf(d, &hc);

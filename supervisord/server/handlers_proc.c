@@ -2,8 +2,8 @@
  * handlers_proc.c — the daemon's answers to process-control requests (the
  * 100 block of proto.h): status, start/stop/restart (held until the process
  * reaches its state), signal, pid, tail (-f streams as the log grows), avail,
- * reread, update. The whole daemon's (reload, shutdown, ping, version,
- * reopen-logs) are in handlers_daemon.c, `check` in handlers_check.c.
+ * reread, update, stdin (sendProcessStdin). The whole daemon's (reload, shutdown,
+ * ping, version, reopen-logs) are in handlers_daemon.c, `check` in handlers_check.c.
  *
  * It turns names ("web", "grp:web", "grp:*", "all") into processes and
  * sv_result codes into supervisorctl's words; the client only prints them.
@@ -987,6 +987,47 @@ static void handlers_clear(struct daemon *d, struct conn *c, json_t *req)
 	conn_reply_ok(c, json_pack("{s:o}", "results", results));
 }
 
+/* ---- stdin ---- */
+
+/* {"name", "chars"} -> {}: chars to the program's stdin (supervisord's sendProcessStdin, its
+ * fault words). Never blocks: proc_send_stdin queues what the pipe does not take, up to a cap. */
+static void handlers_stdin(struct daemon *d, struct conn *c, json_t *req)
+{
+	const char *name = json_string_value(json_object_get(req, "name"));
+	json_t *jc = json_object_get(req, "chars");
+	struct proc *p;
+
+	if (name == NULL || !json_is_string(jc)) {
+		conn_reply_error(c, 2, "INCORRECT_PARAMETERS: %s", name == NULL ? "name" : "chars");
+		return;
+	}
+	p = strchr(name, '*') != NULL ? NULL : sv_find(d->sv, name);
+	if (p == NULL) {
+		conn_reply_error(c, 1, "BAD_NAME: %s", name);
+		return;
+	}
+	switch (proc_send_stdin(p, json_string_value(jc), json_string_length(jc))) {
+	case SV_OK:
+		conn_reply_ok(c, json_object());
+		break;
+	case SV_NOT_RUNNING:
+		conn_reply_error(c, 3, "NOT_RUNNING: %s", name);
+		break;
+	case SV_NO_FILE:
+		conn_reply_error(c, 1, "NO_FILE: %s", name);
+		break;
+	case SV_STDIN_FULL:
+		conn_reply_error(c, 1,
+				 "FAILED: %s: stdin full (at most %d bytes may wait for the program to "
+				 "read): nothing sent",
+				 name, PROC_STDIN_CAP);
+		break;
+	default:
+		conn_reply_error(c, 1, "FAILED: %s: stdin: %s", name, strerror(errno));
+		break;
+	}
+}
+
 /* ---- configuration: avail, reread, update, reload ---- */
 
 static struct conf *handlers_conf_load(struct daemon *d, struct conn *c)
@@ -1269,5 +1310,6 @@ const struct control_handler proc_handlers[] = {
     {.type = MSG_CLEAR_LOG, .admin = true, .handle = handlers_clear},
     {.type = MSG_ADD_GROUP, .admin = true, .handle = handlers_add},
     {.type = MSG_REMOVE_GROUP, .admin = true, .handle = handlers_remove},
+    {.type = MSG_PROC_STDIN, .admin = true, .handle = handlers_stdin},
     {.type = 0},
 };

@@ -43,3 +43,7 @@ for cmd in "clear p" "remove p" "add p"; do
 	assert_eq "$out" "ERROR: permission denied" "read-only user may not $cmd"
 	assert_eq "$rc" 1 "$cmd: permission denied exit"
 done
+# fg may follow the output, but a line typed (the program's stdin) is for admins only
+out=$(echo x | timeout 10 setpriv --reuid=nobody --regid="$ro_group" --clear-groups "$TVCTL" -s "$T/tv.sock" fg p 2>&1)
+assert_contains "$out" "ERROR: permission denied" "read-only user may not write to a program's stdin"
+assert_contains "$out" "Exiting foreground" "fg ends after the refusal"

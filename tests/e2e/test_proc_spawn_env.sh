@@ -1,6 +1,6 @@
 #!/bin/sh
 # What a child gets: user (HOME/USER/LOGNAME), directory, umask, oom_score_adj, rlimits,
-# SUPERVISOR_* and TASKVISOR_* variables, environment=, stdin from /dev/null, no fd
+# SUPERVISOR_* and TASKVISOR_* variables, environment=, stdin a pipe (as supervisord's), no fd
 # beyond 0-2, its own process group; and a spawn error for a missing command.
 # (The fds are listed by ls straight into the log: a pipeline would show the shell's own
 # pipe end for as long as the shell holds it, a race.)
@@ -40,7 +40,7 @@ $T/work
 envy $T/tv.sock $T/tasks.db
 hello world
 0, 1, 2
-/dev/null"
+pipe:["
 case "$out" in
 "$exp"*) ;;
 *) fail "child saw:

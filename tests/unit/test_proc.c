@@ -297,7 +297,7 @@ static void test_spawn_child(void **state)
 	char *envp[] = { "FOO=bar", "PATH=/usr/bin:/bin", NULL };
 	struct spawn_req r = {
 		.path = "/bin/sh", .argv = argv, .envp = envp, .umask = -1,
-		.oom_score_adj = CONF_NO_VALUE, .stdout_fd = pfd[1], .stderr_fd = pfd[1],
+		.oom_score_adj = CONF_NO_VALUE, .stdin_fd = -1, .stdout_fd = pfd[1], .stderr_fd = pfd[1],
 	};
 	char err[256];
 	pid_t pid = spawn_fork(&r, err, sizeof(err));
