@@ -23,8 +23,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define PROTO_VERSION                                                                                        \
-	2 /* 2: workers and queues, step output, drain, supervisorctl parity, check fields (issue 12) */
+/* 2: workers and queues, step output, drain, supervisorctl parity, program stdin, check fields */
+#define PROTO_VERSION 2
 #define PROTO_MAX_PAYLOAD (16u * 1024u * 1024u)
 /* The daemon's socket when the config names none ([unix_http_server] file=), and where
  * taskvisorctl and libtaskvisor look when told nothing else: the one definition. */
