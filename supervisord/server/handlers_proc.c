@@ -649,8 +649,10 @@ static int handlers_signal_parse(const char *s)
 	return -1;
 }
 
-static void handlers_signal_one(json_t *results, struct proc *p, int sig)
+static void handlers_signal_one(json_t *results, struct proc *p, void *arg)
 {
+	int sig = *(const int *)arg;
+
 	const char *status, *message;
 	enum sv_result r = sig < 0 ? SV_BAD_SIGNAL : proc_signal(p, sig);
 
@@ -659,16 +661,21 @@ static void handlers_signal_one(json_t *results, struct proc *p, int sig)
 			      handlers_result(p->fullname, status, r == SV_OK ? "signalled" : message));
 }
 
-/* {"signal": "HUP", "names": [...]} -> {"results": [...]} */
-static void handlers_signal(struct daemon *d, struct conn *c, json_t *req)
+/*
+ * The processes req's "names" name, as supervisord resolves them: "all", a process, and where
+ * groups is set "grp:*" or a group's name. fn(results, p, arg) for each (in "all" and in a group
+ * only the running ones when running_only); an unknown name is its own result. Replies
+ * {"results": [...]}; no names at all: `missing`, exit code 2.
+ */
+static void handlers_each_named(struct daemon *d, struct conn *c, json_t *req, const char *missing,
+				bool groups, bool running_only,
+				void (*fn)(json_t *results, struct proc *p, void *arg), void *arg)
 {
-	const char *signame = json_string_value(json_object_get(req, "signal"));
-	int sig = signame != NULL ? handlers_signal_parse(signame) : -1;
 	json_t *names = json_object_get(req, "names"), *v, *results;
 	size_t i, np;
 
 	if (!json_is_array(names) || json_array_size(names) == 0) {
-		conn_reply_error(c, 2, "a signal name and a process name are required");
+		conn_reply_error(c, 2, "%s", missing);
 		return;
 	}
 	results = json_array();
@@ -676,35 +683,38 @@ static void handlers_signal(struct daemon *d, struct conn *c, json_t *req)
 	{
 		const char *name = json_string_value(v);
 		char group[256];
-		struct proc **procs;
+		struct proc **procs, *p;
 
 		if (name == NULL)
 			continue;
-		if (strcmp(name, "all") == 0 || handlers_group_spec(name, group, sizeof(group))) {
-			if (strcmp(name, "all") == 0)
-				procs = sv_procs(d->sv, &np);
-			else
-				procs = sv_group(d->sv, group, &np);
-			if (procs == NULL || np == 0) {
-				if (strcmp(name, "all") != 0)
-					json_array_append_new(
-					    results,
-					    handlers_result(group, "no_such_group", "ERROR (no such group)"));
-				continue;
-			}
-			for (size_t k = 0; k < np; k++)
-				if (proc_is_running(procs[k]))
-					handlers_signal_one(results, procs[k], sig);
-		} else {
-			struct proc *p = sv_find(d->sv, name);
-			if (p == NULL)
-				json_array_append_new(results, handlers_result(name, "no_such_process",
-									       "ERROR (no such process)"));
-			else
-				handlers_signal_one(results, p, sig);
+		if (strcmp(name, "all") == 0 || (groups && handlers_group_spec(name, group, sizeof(group)))) {
+			procs = strcmp(name, "all") == 0 ? sv_procs(d->sv, &np) : sv_group(d->sv, group, &np);
+			if ((procs == NULL || np == 0) && strcmp(name, "all") != 0)
+				json_array_append_new(results, handlers_result(group, "no_such_group",
+									       "ERROR (no such group)"));
+			for (size_t k = 0; procs != NULL && k < np; k++)
+				if (!running_only || proc_is_running(procs[k]))
+					fn(results, procs[k], arg);
+			continue;
 		}
+		p = !groups && strchr(name, '*') != NULL ? NULL : sv_find(d->sv, name);
+		if (p == NULL)
+			json_array_append_new(
+			    results, handlers_result(name, "no_such_process", "ERROR (no such process)"));
+		else
+			fn(results, p, arg);
 	}
 	conn_reply_ok(c, json_pack("{s:o}", "results", results));
+}
+
+/* {"signal": "HUP", "names": [...]} -> {"results": [...]} */
+static void handlers_signal(struct daemon *d, struct conn *c, json_t *req)
+{
+	const char *signame = json_string_value(json_object_get(req, "signal"));
+	int sig = signame != NULL ? handlers_signal_parse(signame) : -1;
+
+	handlers_each_named(d, c, req, "a signal name and a process name are required", true, true,
+			    handlers_signal_one, &sig);
 }
 
 /* ---- tail ---- */
@@ -942,8 +952,10 @@ static void handlers_maintail(struct daemon *d, struct conn *c, json_t *req)
 
 /* ---- clear ---- */
 
-static void handlers_clear_one(json_t *results, struct proc *p)
+static void handlers_clear_one(json_t *results, struct proc *p, void *arg)
 {
+	(void)arg;
+
 	const char *status, *message;
 	enum sv_result r = proc_clear_logs(p);
 
@@ -956,35 +968,8 @@ static void handlers_clear_one(json_t *results, struct proc *p)
  * ("cleared"). As supervisord's clearProcessLogs, a name is one process ("grp:*" is not). */
 static void handlers_clear(struct daemon *d, struct conn *c, json_t *req)
 {
-	json_t *names = json_object_get(req, "names"), *v, *results;
-	size_t i, np;
-
-	if (!json_is_array(names) || json_array_size(names) == 0) {
-		conn_reply_error(c, 2, "clear requires a process name");
-		return;
-	}
-	results = json_array();
-	json_array_foreach(names, i, v)
-	{
-		const char *name = json_string_value(v);
-		struct proc *p;
-
-		if (name == NULL)
-			continue;
-		if (strcmp(name, "all") == 0) {
-			struct proc **procs = sv_procs(d->sv, &np);
-			for (size_t k = 0; k < np; k++)
-				handlers_clear_one(results, procs[k]);
-			continue;
-		}
-		p = strchr(name, '*') != NULL ? NULL : sv_find(d->sv, name);
-		if (p == NULL)
-			json_array_append_new(
-			    results, handlers_result(name, "no_such_process", "ERROR (no such process)"));
-		else
-			handlers_clear_one(results, p);
-	}
-	conn_reply_ok(c, json_pack("{s:o}", "results", results));
+	handlers_each_named(d, c, req, "clear requires a process name", false, false, handlers_clear_one,
+			    NULL);
 }
 
 /* ---- stdin ---- */
