@@ -520,6 +520,7 @@ const struct ctl_cmd proc_cmds[] = {
     {"tail", NULL, "tail [-f] [-BYTES] NAME [stdout|stderr]", "Show the end of a process log", cmd_tail},
     {"maintail", NULL, "maintail [-f|-BYTES]", "Show the end of the daemon's own log", cmd_maintail},
     {"clear", NULL, "clear NAME...|all", "Empty processes' stdout and stderr logs", cmd_clear},
-    {"fg", NULL, "fg NAME", "Show a running process's output live until Ctrl-C or EOF", cmd_fg},
+    {"fg", NULL, "fg NAME",
+     "Show a running process's output live and send it the lines typed, until Ctrl-C or EOF", cmd_fg},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -2160,7 +2160,7 @@ static int check_exec(struct ctl *c, int argc, char **argv)
 
 const struct ctl_cmd task_cmds[] = {
     {"task", "tasks",
-     "task submit|list|show|resume|skip|cancel|schedule|cleanup|export|locks|unlock|force-unlock ...",
+     "task submit|list|show|tail|resume|skip|cancel|schedule|cleanup|export|locks|unlock|force-unlock ...",
      "the task engine (task --help)", task_exec},
     {"recurring", NULL, "recurring list|show ID|cancel ID", "recurring logics (task schedule)",
      recurring_exec},
