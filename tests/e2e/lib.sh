@@ -67,6 +67,16 @@ tv_cleanup() {
 	for p in $(tagged_pids); do
 		[ "$p" = "$$" ] || kill -KILL "$p" 2>/dev/null
 	done
+	# a sanitizer report (ASan, LSan at the daemon's exit, UBSan) in anything the daemon or its
+	# programs wrote fails the test, whatever the test checked
+	if [ -n "$T" ] && [ -d "$T" ]; then
+		san=$(grep -rlE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: ' "$T" 2>/dev/null | head -n 3)
+		if [ -n "$san" ]; then
+			echo "FAIL $TEST_NAME: sanitizer report in $(echo $san | tr '\n' ' '):" >&2
+			for f in $san; do grep -E -A 25 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: ' "$f" | head -n 60 >&2; done
+			bug=1
+		fi
+	fi
 	# a state change refused by supervisord/engine_state.c is a bug, whatever the test checked
 	if [ -n "$T" ] && grep -q ' bug: ' "$T/taskvisord.log" 2>/dev/null; then
 		echo "FAIL $TEST_NAME: the daemon logged a refused state change:" >&2

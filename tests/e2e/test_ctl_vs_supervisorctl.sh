@@ -3,8 +3,8 @@
 # help texts, "stat", add/remove/clear messages and exit codes, maintail's argument errors must be
 # the same bytes. Skips (77) without the supervisor package (make test installs it: DEB_TEST).
 . "$(dirname "$0")/lib.sh"
-command -v supervisord >/dev/null 2>&1 && command -v supervisorctl >/dev/null 2>&1 ||
-	{ echo "SKIP $TEST_NAME: supervisor (supervisord, supervisorctl) not installed"; exit 77; }
+. "$(dirname "$0")/svd.sh"
+svd_require
 tv_init
 cat >"$T/sv.conf" <<EOF2
 [unix_http_server]
@@ -31,14 +31,12 @@ tv_program b <<EOF2
 command = sleep 1000
 autostart = false
 EOF2
-supervisord -c "$T/sv.conf" >"$T/sv.out" 2>&1 &
-SV_PID=$!
-trap 'kill -TERM $SV_PID 2>/dev/null; wait $SV_PID 2>/dev/null; tv_cleanup' EXIT
+svd_start "$T/sv.conf"
 tv_start
 wait_state a RUNNING
 sv() { supervisorctl -c "$T/sv.conf" "$@"; }
 _sv_up() { sv status a | grep -q RUNNING; }
-wait_for 15 _sv_up || fail "supervisord did not start a: $(cat "$T/sv.out")"
+wait_for 15 _sv_up || fail "supervisord did not start a: $(cat "$SUP_OUT")"
 
 # Run the same command line on both; the outputs and exit codes must match.
 same() {

@@ -6,22 +6,11 @@
 # against taskvisord; and a flood to a program that never reads is refused past the 64 KiB queue
 # without stalling the daemon (status answers meanwhile, at once).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/svd.sh"
 
-command -v supervisord >/dev/null 2>&1 || { echo "supervisord not installed (apt-get install supervisor)"; exit 77; }
-PY=""
-for p in /usr/bin/python3 python3; do
-	command -v "$p" >/dev/null 2>&1 && "$p" -c 'import supervisor.xmlrpc' 2>/dev/null && { PY=$p; break; }
-done
-[ -n "$PY" ] || { echo "no python3 with the supervisor package (apt-get install supervisor)"; exit 77; }
+svd_require python
 
 tv_init
-SUP_PID=""
-stop_sup() {
-	[ -n "$SUP_PID" ] && kill -TERM "$SUP_PID" 2>/dev/null
-	i=0
-	while [ -n "$SUP_PID" ] && kill -0 "$SUP_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-}
-trap 'stop_sup; tv_cleanup' EXIT
 
 PROGS='[program:echoer]
 command = cat
@@ -42,25 +31,10 @@ startsecs = 0
 printf '%s' "$PROGS" | tv_program progs
 S="$T/sup"
 mkdir -p "$S/log"
-cat >"$S/supervisord.conf" <<EOF
-[unix_http_server]
-file=$S/sock
-
-[supervisord]
-logfile=$S/main.log
-pidfile=$S/pid
-childlogdir=$S/log
-nodaemon=true
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-$PROGS
-EOF
-supervisord -c "$S/supervisord.conf" >"$S/out" 2>&1 &
-SUP_PID=$!
+{ svd_conf_head "$S"; printf '\n%s' "$PROGS"; } >"$S/supervisord.conf"
+svd_start "$S/supervisord.conf"
 tv_start
-wait_for 10 test -S "$S/sock" || fail "supervisord did not start: $(cat "$S/out")"
+svd_wait "$S/sock"
 for n in echoer closer sink; do wait_state "$n" RUNNING 10; done
 
 # fg: a line typed reaches the program; its echo shows live and in the log; EOF ends fg.

@@ -5,23 +5,12 @@
 # [inet_http_server] with Basic auth ({SHA} password: the right one in, a wrong or missing one 401),
 # a malformed body 400, and the same calls over the Unix socket.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/svd.sh"
 
-command -v supervisord >/dev/null 2>&1 || { echo "supervisord not installed (apt-get install supervisor)"; exit 77; }
-# the Python that has Debian's supervisor package (its Unix socket transport)
-PY=""
-for p in /usr/bin/python3 python3; do
-	command -v "$p" >/dev/null 2>&1 && "$p" -c 'import supervisor.xmlrpc' 2>/dev/null && { PY=$p; break; }
-done
-[ -n "$PY" ] || { echo "no python3 with the supervisor package (apt-get install supervisor)"; exit 77; }
+# PY: the Python that has Debian's supervisor package (its Unix socket transport)
+svd_require python
 
 tv_init
-SUP_PID=""
-stop_sup() {
-	[ -n "$SUP_PID" ] && kill -TERM "$SUP_PID" 2>/dev/null
-	i=0
-	while [ -n "$SUP_PID" ] && kill -0 "$SUP_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-}
-trap 'stop_sup; tv_cleanup' EXIT
 
 ports=$("$PY" -c 'import socket
 ss=[socket.socket() for _ in range(2)]
@@ -78,11 +67,10 @@ V="$T/tvd"
 write_conf "$S" "$SPORT"
 write_conf "$V" "$VPORT"
 
-supervisord -c "$S/supervisord.conf" >"$S/out" 2>&1 &
-SUP_PID=$!
+svd_start "$S/supervisord.conf"
 "$TVD" -n -c "$V/supervisord.conf" >"$T/daemon.out" 2>&1 &
 DAEMON_PID=$!
-wait_for 10 test -S "$S/sock" || fail "supervisord did not start: $(cat "$S/out")"
+svd_wait "$S/sock"
 wait_for 10 test -S "$V/sock" || fail "taskvisord did not start: $(cat "$T/daemon.out")"
 
 out=$("$PY" - "$S" "$V" "$SPORT" "$VPORT" <<'EOF' 2>&1

@@ -5,39 +5,19 @@
 # same exit codes. status, start, stop, restart, signal, pid, tail, tail -f, maintail, avail,
 # reread, update, clear, version, shutdown.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/svd.sh"
 
-command -v supervisorctl >/dev/null 2>&1 || { echo "supervisorctl not installed (apt-get install supervisor)"; exit 77; }
-command -v supervisord >/dev/null 2>&1 || { echo "supervisord not installed (apt-get install supervisor)"; exit 77; }
+svd_require
 command -v python3 >/dev/null 2>&1 || { echo "python3 not installed"; exit 77; }
 
 tv_init
-SUP_PID=""
-stop_sup() {
-	[ -n "$SUP_PID" ] && kill -TERM "$SUP_PID" 2>/dev/null
-	i=0
-	while [ -n "$SUP_PID" ] && kill -0 "$SUP_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-}
-trap 'stop_sup; tv_cleanup' EXIT
 
 # One supervisord.conf, as people write it, for each daemon (D = its directory).
 write_conf() {
 	D=$1
 	mkdir -p "$D/log"
-	cat >"$D/supervisord.conf" <<EOF
-[unix_http_server]
-file=$D/sock
-
-[supervisord]
-logfile=$D/main.log
-pidfile=$D/pid
-childlogdir=$D/log
-nodaemon=true
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[supervisorctl]
-serverurl=unix://$D/sock
+	svd_conf_head "$D" >"$D/supervisord.conf"
+	cat >>"$D/supervisord.conf" <<EOF
 
 [program:sleeper]
 command=/bin/sh -c 'echo hello from sleeper; echo oops >&2; exec sleep 1000'
@@ -71,11 +51,10 @@ V="$T/tvd"
 write_conf "$S"
 write_conf "$V"
 
-supervisord -c "$S/supervisord.conf" >"$S/out" 2>&1 &
-SUP_PID=$!
+svd_start "$S/supervisord.conf"
 "$TVD" -n -c "$V/supervisord.conf" >"$T/daemon.out" 2>&1 &
 DAEMON_PID=$!
-wait_for 10 test -S "$S/sock" || fail "supervisord did not start: $(cat "$S/out")"
+svd_wait "$S/sock"
 wait_for 10 test -S "$V/sock" || fail "taskvisord did not start: $(cat "$T/daemon.out")"
 
 sctl() { supervisorctl -c "$S/supervisord.conf" "$@"; }
