@@ -89,7 +89,7 @@ BACKEND_OBJS = $(addprefix $(BUILD)/pic/supervisord/store/,queue.o queue_sqlite.
 # and size code it speaks, as a static archive and a shared object with a soname that exports tv_*
 # only (lib/libtaskvisor/taskvisor.map). Bump TV_SOVERSION when the ABI breaks.
 TV_SOVERSION = 0
-# TV_VERSION follows TASKVISOR_VERSION (supervisord/daemon.h)
+# TV_VERSION follows TASKVISOR_VERSION (lib/proto.h)
 TV_VERSION   = 0.1.0
 LIBTV_SRCS   := $(sort $(wildcard lib/libtaskvisor/*.c)) lib/proto.c lib/when.c lib/units.c lib/utf8.c
 LIBTV_A      = $(BUILD)/lib/libtaskvisor.a

@@ -874,6 +874,10 @@ struct conf *conf_load(const char *path, char *err, size_t errlen)
 	if (conf_sections(&L) != 0 || conf_groups_load(&L) != 0 || conf_programs_load(&L) != 0 ||
 	    conf_programs_check(&L) != 0 || conf_tasks_load(&L) != 0)
 		goto fail;
+	L.c->files = L.seen; /* taken: conf_ld_free frees only what is left */
+	L.c->nfiles = L.nseen;
+	L.seen = NULL;
+	L.nseen = 0;
 	conf_ld_free(&L);
 	return L.c;
 fail:
@@ -1014,6 +1018,7 @@ void conf_free(struct conf *c)
 		conf_recurring_free(&c->recurring[i]);
 	free(c->recurring);
 	conf_strv_free(c->warnings);
+	conf_strv_free(c->files);
 	free(c);
 }
 

@@ -196,6 +196,10 @@ struct conf {
 
 	char **warnings; /* "file:line: text", NULL-terminated (accepted but ignored options...) */
 	size_t nwarnings;
+
+	/* debug-bundle: the real path of every file read (the main file first, then includes) */
+	char **files;
+	size_t nfiles;
 };
 
 /* Parse path and all it includes. NULL on error with "file:line: message" in err. */

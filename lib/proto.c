@@ -64,6 +64,7 @@ const char *proto_msg_name(uint32_t type)
 	    N(MSG_RECURRING_CANCEL),
 	    N(MSG_CLEANUP_CONFIG),
 	    N(MSG_WORKER_LIST),
+	    N(MSG_DEBUG_INFO),
 	    N(MSG_WORKER_SHOW),
 	    N(MSG_QUEUE_LIST),
 	    N(MSG_TASK_TAIL),

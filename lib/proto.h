@@ -26,6 +26,9 @@
 /* 2: workers and queues, step output, drain, supervisorctl parity, program stdin, check fields */
 #define PROTO_VERSION 2
 #define PROTO_MAX_PAYLOAD (16u * 1024u * 1024u)
+/* The product's version: taskvisord, taskvisorctl, libtaskvisor (Makefile TV_VERSION follows it). */
+#define TASKVISOR_VERSION "0.1.0"
+
 /* The daemon's socket when the config names none ([unix_http_server] file=), and where
  * taskvisorctl and libtaskvisor look when told nothing else: the one definition. */
 #define PROTO_DEFAULT_SOCKET "/run/taskvisor.sock"
@@ -241,6 +244,12 @@ enum msgtype {
 	 * OK {"state","dropped"} after the commit that ends its attempt.
 	 */
 	MSG_TASK_TAIL = 225,
+
+	/* debug-bundle: {} -> {"version", "pid", "uptime", "kernel", "cgroup", "limits": text of
+	 * /proc/self/limits, "config": [{"path", "text" (secrets masked, lib/confmask.h) | "error"}],
+	 * "store": {"schema_version","engine","bytes","wal_bytes","integrity","ok"} | {"integrity"}}.
+	 * Read-only users may ask. */
+	MSG_DEBUG_INFO = 250,
 
 	/*
 	 * Workers, 300-399 (libtaskvisor <-> daemon). After HELLO's OK the

@@ -11,8 +11,7 @@
 #include <time.h>
 
 #include "conf.h"
-
-#define TASKVISOR_VERSION "0.1.0"
+#include "proto.h" /* TASKVISOR_VERSION */
 
 struct supervisor;
 struct control;

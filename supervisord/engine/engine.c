@@ -1220,6 +1220,23 @@ int engine_ping_db(struct engine *e, char *msg, size_t len)
 	return e->ops->ping(e->b, msg, len);
 }
 
+void engine_store_info(struct engine *e, int budget_ms, json_t *out)
+{
+	struct q_info qi;
+
+	if (e == NULL || e->b == NULL || e->ops->info == NULL) {
+		json_object_set_new(out, "integrity", json_string("database not open"));
+		return;
+	}
+	int rc = e->ops->info(e->b, budget_ms, &qi);
+	json_object_set_new(out, "schema_version", json_integer(qi.schema_version));
+	json_object_set_new(out, "engine", json_string(qi.engine_version));
+	json_object_set_new(out, "bytes", json_integer(qi.db_bytes));
+	json_object_set_new(out, "wal_bytes", json_integer(qi.wal_bytes));
+	json_object_set_new(out, "integrity", json_string(qi.integrity));
+	json_object_set_new(out, "ok", json_boolean(rc == 0 && strcmp(qi.integrity, "ok") == 0));
+}
+
 void engine_ping_checks(struct engine *e, json_t *checks)
 {
 	char msg[256];

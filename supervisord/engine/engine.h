@@ -77,6 +77,10 @@ void engine_free(struct engine *e);
 void engine_config_changed(struct engine *e, const struct conf *conf);
 /* A supervised child was reaped (from sv_hooks.on_exit). */
 void engine_proc_exit(struct engine *e, pid_t pid, int wstatus, bool oom_killed);
+/* debug-bundle: into out "schema_version", "engine" ("SQLite 3.40.1"), "bytes", "wal_bytes",
+ * "integrity" (quick_check, at most budget_ms of the loop's time), "ok"; only "integrity" saying
+ * why when the database is not open. */
+void engine_store_info(struct engine *e, int budget_ms, json_t *out);
 /* ping's checks: database and workers, each {"name","ok","message"} appended to checks. */
 void engine_ping_checks(struct engine *e, json_t *checks);
 /*

@@ -2006,6 +2006,14 @@ void sv_stop_all_by(struct supervisor *sv, const char *by, void (*done)(void *ar
 	sv_stop_step(sv);
 }
 
+void sv_memcg_describe(struct supervisor *sv, char *buf, size_t len)
+{
+	if (sv->memcg == NULL)
+		snprintf(buf, len, "none (process groups are counted instead)");
+	else
+		snprintf(buf, len, "%s (%s)", memcg_root_kind(sv->memcg), memcg_root_path(sv->memcg));
+}
+
 struct proc **sv_procs(struct supervisor *sv, size_t *n)
 {
 	*n = sv->nprocs;

@@ -128,6 +128,8 @@ void sv_stop_all_by(struct supervisor *sv, const char *by, void (*done)(void *ar
 /* All processes sorted by group then name; the array is owned by sv, valid until the next call
  * that changes the process set (sv_apply). */
 struct proc **sv_procs(struct supervisor *sv, size_t *n);
+/* The memory cgroups in use, in words: "v1 (/sys/fs/cgroup/memory/...)", "v2 (...)" or "none". */
+void sv_memcg_describe(struct supervisor *sv, char *buf, size_t len);
 /* "name", "group:name" or "group:*" (the latter fills several). */
 struct proc *sv_find(struct supervisor *sv, const char *name);
 struct proc *sv_find_pid(struct supervisor *sv, pid_t pid);

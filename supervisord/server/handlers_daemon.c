@@ -5,10 +5,17 @@
  * daemon.c, the supervisor (proc.h) or the engine (engine.h); nothing here
  * decides more than the words of the reply.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "confmask.h"
 #include "control.h"
 #include "daemon.h"
 #include "engine.h"
@@ -112,6 +119,77 @@ static void handlers_version(struct daemon *d, struct conn *c, json_t *req)
 	conn_reply_ok(c, json_pack("{s:s, s:i}", "version", TASKVISOR_VERSION, "protocol", PROTO_VERSION));
 }
 
+/* ---- debug-bundle ---- */
+
+/* A file's text, at most max bytes (the rest cut with a note): malloc'd, or NULL with errno. */
+static char *handlers_read_text(const char *path, size_t max, size_t *lenp)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (fp == NULL)
+		return NULL;
+	buf = malloc(max + 1);
+	if (buf == NULL) {
+		fclose(fp);
+		errno = ENOMEM;
+		return NULL;
+	}
+	n = fread(buf, 1, max, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	*lenp = n;
+	return buf;
+}
+
+/* {} -> what debug-bundle cannot see from outside (proto.h MSG_DEBUG_INFO). The configuration is
+ * the one in use, every file of it, masked; the store's check gets at most 500 ms of the loop. */
+#define HANDLERS_CONF_MAX (1024 * 1024)
+#define HANDLERS_INTEGRITY_MS 500
+static void handlers_debug_info(struct daemon *d, struct conn *c, json_t *req)
+{
+	json_t *out = json_object(), *config = json_array(), *store = json_object();
+	struct utsname u;
+	char buf[512], up[64];
+	size_t len;
+
+	(void)req;
+	json_object_set_new(out, "version", json_string(TASKVISOR_VERSION));
+	json_object_set_new(out, "pid", json_integer(getpid()));
+	handlers_uptime(time(NULL) - d->start_time, up, sizeof(up));
+	json_object_set_new(out, "uptime", json_string(up));
+	if (uname(&u) == 0) {
+		snprintf(buf, sizeof(buf), "%s %s %s %s", u.sysname, u.release, u.version, u.machine);
+		json_object_set_new(out, "kernel", json_string(buf));
+	}
+	sv_memcg_describe(d->sv, buf, sizeof(buf));
+	json_object_set_new(out, "cgroup", json_string(buf));
+	char *limits = handlers_read_text("/proc/self/limits", 16384, &len);
+	json_object_set_new(out, "limits", limits ? json_stringn(limits, len) : json_string(strerror(errno)));
+	free(limits);
+	for (size_t i = 0; d->conf != NULL && i < d->conf->nfiles; i++) {
+		const char *path = d->conf->files[i];
+		char *text = handlers_read_text(path, HANDLERS_CONF_MAX, &len);
+		char *masked = text ? confmask_text(text, len) : NULL;
+		json_t *js = masked ? json_string(masked) : NULL; /* NULL: not UTF-8 */
+
+		if (js != NULL)
+			json_array_append_new(config, json_pack("{s:s, s:o}", "path", path, "text", js));
+		else
+			json_array_append_new(config, json_pack("{s:s, s:s}", "path", path, "error",
+								text == NULL	 ? strerror(errno)
+								: masked == NULL ? "out of memory"
+										 : "not UTF-8 text"));
+		free(text);
+		free(masked);
+	}
+	json_object_set_new(out, "config", config);
+	engine_store_info(d->engine, HANDLERS_INTEGRITY_MS, store);
+	json_object_set_new(out, "store", store);
+	conn_reply_ok(c, out);
+}
+
 /* {} -> {} */
 static void handlers_reopen_logs(struct daemon *d, struct conn *c, json_t *req)
 {
@@ -125,6 +203,7 @@ const struct control_handler daemon_handlers[] = {
     {.type = MSG_SHUTDOWN, .admin = true, .handle = handlers_shutdown},
     {.type = MSG_PING, .handle = handlers_ping},
     {.type = MSG_VERSION, .handle = handlers_version},
+    {.type = MSG_DEBUG_INFO, .handle = handlers_debug_info},
     {.type = MSG_REOPEN_LOGS, .admin = true, .handle = handlers_reopen_logs},
     {.type = 0},
 };

@@ -117,6 +117,14 @@ struct q_steplog {
 	int64_t dropped;		       /* lines not sent live (rate cap) */
 };
 
+/* What `taskvisorctl debug-bundle` reports of the store (queue_ops.info). */
+struct q_info {
+	int schema_version;	     /* the migration the file is at */
+	char engine_version[32];     /* "SQLite 3.40.1" */
+	int64_t db_bytes, wal_bytes; /* file sizes; -1 unknown */
+	char integrity[512];	     /* "ok", the first problems found, or why it was not finished */
+};
+
 struct qb; /* a backend's open handle */
 
 typedef int (*q_task_fn)(void *arg, struct q_task *t); /* row valid during the call; non-0 stops */
@@ -210,6 +218,9 @@ struct queue_ops {
 
 	/* A write and a read (ping): 0 or -1 with text in msg. */
 	int (*ping)(struct qb *b, char *msg, size_t len);
+	/* Schema version, sizes and a read-only integrity check (SQLite's quick_check) given at most
+	 * budget_ms of the caller's time: past it integrity says it was not finished. 0 or -1. */
+	int (*info)(struct qb *b, int budget_ms, struct q_info *out);
 };
 
 extern const struct queue_ops queue_sqlite_ops;

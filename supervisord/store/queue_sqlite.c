@@ -22,11 +22,13 @@
  * (qs_first), one id-prefix lookup, one insert, batch insert and update.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1533,6 +1535,76 @@ static int qs_rec_by_name(struct qb *b, const char *name, struct q_recurring *ou
 	return qs_first(b, b->st[QS_REC_BY_NAME], &qs_rec_type, out);
 }
 
+/* sqlite3_progress_handler: non-zero interrupts the statement (the budget is spent). */
+static int qs_info_budget(void *arg)
+{
+	const struct timespec *until = arg;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > until->tv_sec || (now.tv_sec == until->tv_sec && now.tv_nsec >= until->tv_nsec);
+}
+
+static int64_t qs_file_bytes(const char *path, const char *suffix)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s%s", path, suffix);
+	return stat(p, &st) == 0 ? (int64_t)st.st_size : -1;
+}
+
+/* Schema version, sizes, and PRAGMA quick_check within budget_ms (a progress handler stops it). */
+static int qs_info(struct qb *b, int budget_ms, struct q_info *out)
+{
+	sqlite3_stmt *st = NULL;
+	struct timespec until;
+	size_t used = 0;
+	int rc, rows = 0;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->engine_version, sizeof(out->engine_version), "SQLite %s", sqlite3_libversion());
+	out->db_bytes = qs_file_bytes(b->path, "");
+	out->wal_bytes = qs_file_bytes(b->path, "-wal");
+	out->schema_version = -1;
+	if (sqlite3_prepare_v2(b->db, "SELECT version FROM schema_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		out->schema_version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += budget_ms / 1000;
+	until.tv_nsec += (long)(budget_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L)
+		until.tv_sec++, until.tv_nsec -= 1000000000L;
+	if (sqlite3_prepare_v2(b->db, "PRAGMA quick_check(20)", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(out->integrity, sizeof(out->integrity), "not checked: %s", sqlite3_errmsg(b->db));
+		return -1;
+	}
+	sqlite3_progress_handler(b->db, 1000, qs_info_budget, &until);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(st, 0);
+
+		if (used < sizeof(out->integrity))
+			used += (size_t)snprintf(out->integrity + used, sizeof(out->integrity) - used, "%s%s",
+						 rows++ ? "; " : "", line ? line : "?");
+	}
+	sqlite3_progress_handler(b->db, 0, NULL, NULL);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_INTERRUPT) {
+		snprintf(out->integrity, sizeof(out->integrity),
+			 "not finished within %d ms (a large file): check it offline with sqlite3 %s "
+			 "'PRAGMA integrity_check'",
+			 budget_ms, b->path);
+		return 0;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(out->integrity, sizeof(out->integrity), "not checked: %s", sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
 /* A write and a read in a savepoint that is rolled back: proves both work, changes nothing. */
 static int qs_ping(struct qb *b, char *msg, size_t len)
 {
@@ -1604,4 +1676,5 @@ const struct queue_ops queue_sqlite_ops = {
     .recurring_find = qs_rec_find,
     .recurring_by_name = qs_rec_by_name,
     .ping = qs_ping,
+    .info = qs_info,
 };
