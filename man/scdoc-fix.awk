@@ -1,7 +1,8 @@
 # man/scdoc-fix.awk — scdoc's output made quiet under `mandoc -T lint`: a paragraph macro that
 # scdoc writes before the end of an indented block (.P .RE) is moved after it, and one where no
 # paragraph begins (after .TH/.SH/.SS/.P, before .SH/.SS/.P or at the end) is dropped ("skipping
-# paragraph macro"). The text is unchanged. Run by the Makefile's man rule.
+# paragraph macro"). scdoc's .nh (no hyphenation) is repeated after .TH, which groff's man
+# macros let undo it. The text is unchanged. Run by the Makefile's man rule.
 function para(l) { return l == ".P" || l == ".PP" }
 function head(l) { return l ~ /^\.(TH|SH|SS) / || para(l) }
 function ends(l) { return l ~ /^\.(SH|SS)( |$)/ || para(l) }
@@ -22,6 +23,8 @@ END {
 				continue
 		}
 		print l
+		if (l ~ /^\.TH /)
+			print ".nh"
 		if (l != "")
 			prev = l
 	}
