@@ -239,7 +239,7 @@ test-unit: all
 	@tests/unit/run.sh $(BUILD)
 	@sh tests/lint/state_doors.sh && sh tests/lint/test_state_doors.sh
 	@sh tests/lint/test_include_graph.sh
-	@sh tests/lint/man.sh $(BUILD) && sh tests/lint/test_man.sh
+	@sh tests/lint/man.sh $(BUILD) && sh tests/lint/test_man.sh $(BUILD)
 
 test-e2e: all
 	@tests/e2e/run.sh $(BUILD)
