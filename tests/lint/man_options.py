@@ -3,7 +3,8 @@
 
 From the sources under ROOT (default: this tree) it takes
   - every configuration section and option key lib/conf*.c reads (the section table, the
-    [program:x] option table, the strcmp()/strncmp()/conf_sec_get() of an option key) and wants
+    [program:x] option table, a "*keys[]" list of names, the strcmp()/strncmp()/conf_sec_get()
+    of an option key) and wants
     each in man/taskvisord.conf.5.scd: a section as "[name]" or "[name:", an option as *name*;
   - every taskvisorctl command of the command tables in ctl/*.c (struct ctl_cmd NAME[]; a table
     NAME_sub_cmds holds the subcommands of NAME), its alias, and every option of ctl/main.c's
@@ -67,6 +68,9 @@ for rel in sorted(f for f in os.listdir(os.path.join(root, "lib")) if re.match(r
     # a prefix compare names a family of keys ("step." for step.NAME), not a key ("stdout")
     keys |= {k for k in re.findall(r'strncmp\(\s*(?:k|kv->key|k->key)\s*,\s*"([a-z_.]+)"', src) if k.endswith(".")}
     keys |= set(re.findall(r'conf_sec_get\(\s*\w+\s*,\s*"([a-z_.]+)"\s*\)', src))
+    # a list of a section's keys: static const char *const conf_X_keys[] = {"a", "b"};
+    for body in re.findall(r'char\s*\*\s*const\s+\w*keys\w*\[\]\s*=\s*\{(.*?)\};', src, flags=re.S):
+        keys |= set(re.findall(r'"([a-z_.]+)"', body))
     for key in sorted(keys):
         found = ("*" + key) in conf if key.endswith(".") else bold(conf, key)
         want("taskvisord.conf.5.scd", conf, "option", key, where, found)
