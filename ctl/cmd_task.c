@@ -1725,7 +1725,8 @@ static int task_locks(struct ctl *c, int argc, char **argv)
 }
 
 static const struct ctl_cmd task_sub_cmds[] = {
-    {"submit", NULL, "task submit LABEL [--input JSON] [--start-at T] [--start-before T] [--wait]",
+    {"submit", NULL,
+     "task submit LABEL [--input JSON] [--start-at T] [--start-before T] [--parent ID] [--wait]",
      "create a task; prints its id at once (--wait: follow it, exit 0 only on success)", task_submit},
     {"list", NULL, "task list [--search Q] [--limit N] [--order FIELD [asc|desc]] [--stuck] [--ids]",
      "list tasks (id, label, state, result, started, ended, progress)", task_list},
