@@ -326,7 +326,7 @@ install: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(DIST_GEN) $(MAN
 	install -m 644 $(BACKEND) $(HTTP_MOD) $(DESTDIR)$(PKGLIBDIR)/
 	install -m 644 lib/libtaskvisor/taskvisor.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 $(LIBTV_A) $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(LIBTV_SO) $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(LIBTV_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(LIBTV_SO)) $(DESTDIR)$(LIBDIR)/$(LIBTV_SONAME)
 	ln -sf $(LIBTV_SONAME) $(DESTDIR)$(LIBDIR)/libtaskvisor.so
 	install -m 644 $(BUILD)/dist/taskvisor.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
