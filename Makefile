@@ -137,7 +137,7 @@ MAN_SRCS  := $(sort $(wildcard man/*.scd))
 MAN_PAGES := $(MAN_SRCS:man/%.scd=$(BUILD)/man/%)
 
 .SECONDARY:
-.PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install uninstall installcheck \
+.PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install install-files uninstall installcheck \
         clean fuzz fuzz-build stress man FORCE
 all: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(UNIT_BINS) $(HELPER_BINS) $(MAN_PAGES)
 
@@ -327,7 +327,10 @@ OWN_DIRS = $(DOCDIR)/examples $(DOCDIR) $(PKGLIBDIR) $(LIBEXECDIR)/taskvisor $(S
            $(SYSCONFDIR)/taskvisor $(LOCALSTATEDIR)/log/taskvisor $(LOCALSTATEDIR)/lib/taskvisor
 CONF_DST = $(DESTDIR)$(SYSCONFDIR)/taskvisor/taskvisord.conf
 
-install: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(DIST_GEN) $(MAN_PAGES)
+# What install installs, built without the tests (a package's build step: debian/rules).
+install-files: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(DIST_GEN) $(MAN_PAGES)
+
+install: install-files
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(LIBEXECDIR)/taskvisor \
 	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
 	  $(DESTDIR)$(SYSCONFDIR)/taskvisor/conf.d $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
