@@ -228,7 +228,7 @@ assert_comp "status start stop" taskvisorctl st
 assert_comp "hello-a hello-so all" taskvisorctl status ""
 assert_comp "hello-so" taskvisorctl tail -f hello-s
 assert_comp "hello.greet hello.static" taskvisorctl task submit ""
-assert_comp "--input --start-at --start-before --wait --json" taskvisorctl task submit hello.greet --
+assert_comp "--input --start-at --start-before --parent --wait --json" taskvisorctl task submit hello.greet --
 assert_comp "csv html json" taskvisorctl task export --format ""
 assert_comp "--config" taskvisorctl task cleanup --co
 assert_comp "" taskvisorctl -s /nonexistent/sock status h
