@@ -158,7 +158,20 @@ static json_t *handlers_proc_json(const struct proc *p, time_t now)
 	return o;
 }
 
-/* {"names": [...]} -> {"processes": [proc...], "errors": [{"name","message"}]}.
+/* "memory": true (the web page) adds each process's memory in bytes (proc_memory: its cgroup's
+ * charge, else the RSS of its process group), null when unknown; without it nothing is read. */
+static json_t *handlers_status_proc(const struct proc *p, time_t now, bool memory)
+{
+	json_t *o = handlers_proc_json(p, now);
+
+	if (o != NULL && memory) {
+		long long bytes = proc_memory(p);
+		json_object_set_new(o, "memory", bytes >= 0 ? json_integer((json_int_t)bytes) : json_null());
+	}
+	return o;
+}
+
+/* {"names": [...], "memory": bool} -> {"processes": [proc...], "errors": [{"name","message"}]}.
  * Matching is supervisorctl's: "g:*" a group, "g:n" one process, "n" = "n:n". */
 static void handlers_status(struct daemon *d, struct conn *c, json_t *req)
 {
@@ -167,6 +180,7 @@ static void handlers_status(struct daemon *d, struct conn *c, json_t *req)
 	struct proc **procs = sv_procs(d->sv, &np);
 	json_t *out = json_array(), *errs = json_array();
 	time_t now = time(NULL);
+	bool memory = json_is_true(json_object_get(req, "memory"));
 
 	if (names == NULL) {
 		conn_reply_error(c, 1, "out of memory");
@@ -174,7 +188,7 @@ static void handlers_status(struct daemon *d, struct conn *c, json_t *req)
 	}
 	if (nn == 0 || handlers_has_all(names)) {
 		for (size_t i = 0; i < np; i++)
-			json_array_append_new(out, handlers_proc_json(procs[i], now));
+			json_array_append_new(out, handlers_status_proc(procs[i], now, memory));
 	} else {
 		for (size_t k = 0; k < nn; k++) {
 			char group[256], pname[256];
@@ -195,7 +209,7 @@ static void handlers_status(struct daemon *d, struct conn *c, json_t *req)
 				if (!whole_group && strcmp(procs[i]->name, pname) != 0)
 					continue;
 				found = true;
-				json_array_append_new(out, handlers_proc_json(procs[i], now));
+				json_array_append_new(out, handlers_status_proc(procs[i], now, memory));
 			}
 			if (!found) {
 				char msg[600];
