@@ -109,6 +109,7 @@ struct http_req {
 	ev_stat st;    /* the log changed */
 	ev_io hup;     /* the peer hung up while suspended */
 	ev_timer poll; /* the log is polled too (a file not there yet, a missed event) */
+
 	struct web_call *web; /* kind 'w': the web page's answer (web.c) */
 };
 
@@ -431,8 +432,8 @@ static enum MHD_Result http_web(struct http_req *q, const char *method, const ch
 	if (q->too_large)
 		return http_error(q->conn, 413, "Request Entity Too Large");
 	if (q->s->web != NULL)
-		q->web = web_start(q->s->web, q->conn, q->role, sk != NULL && sk->local ? &sk->peer : NULL, method,
-				   url, q->body, q->len, http_web_done, q);
+		q->web = web_start(q->s->web, q->conn, q->role, sk != NULL && sk->local ? &sk->peer : NULL,
+				   method, url, q->body, q->len, http_web_done, q);
 	if (q->web == NULL)
 		return http_error(q->conn, 500, "Internal Server Error");
 	if (q->answered)

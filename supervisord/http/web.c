@@ -21,8 +21,8 @@
 #include "web_int.h"
 
 /* The security headers of every answer: no inline script or style, no framing. */
-#define WEB_CSP                                                                                            \
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "    \
+#define WEB_CSP                                                                                              \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "      \
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 struct web *web_new(const struct http_ops *ops)
@@ -48,8 +48,8 @@ void web_destroy(struct web *w)
 }
 
 /* The pages (GET) and actions (POST) web_start serves. */
-static const char *const web_pages[] = {"/", "/tasks", "/task", "/workers", "/tail", "/static/app.css",
-					"/static/app.js", NULL};
+static const char *const web_pages[] = {"/",	 "/tasks",	    "/task",	      "/workers",
+					"/tail", "/static/app.css", "/static/app.js", NULL};
 static const char *const web_actions[] = {"start", "stop", "restart", "resume", "skip", "cancel", NULL};
 
 static int web_index(const char *const *list, const char *s)
@@ -271,7 +271,8 @@ static void web_get(struct web_call *c, const char *url)
 		const char *q = web_arg(c, "q"), *order = web_arg(c, "order");
 		json_t *req;
 		if (page * WEB_PAGE_SIZE > WEB_LIST_MAX) {
-			web_page_tasks(c, q, order, page, NULL, "page out of range: narrow the search instead");
+			web_page_tasks(c, q, order, page, NULL,
+				       "page out of range: narrow the search instead");
 			return web_finish(c, 400);
 		}
 		/* one more than the page: is there a next one? */
@@ -296,8 +297,8 @@ static void web_get(struct web_call *c, const char *url)
 			return web_message(c, 400, "Log", "no process name given (?name=NAME)", true, "/");
 		web_native(c, MSG_TAIL,
 			   json_pack("{s:s, s:s, s:i, s:b}", "name", name, "stream",
-				     stream != NULL && strcmp(stream, "stderr") == 0 ? "stderr" : "stdout", "bytes",
-				     WEB_TAIL_BYTES, "follow", 0),
+				     stream != NULL && strcmp(stream, "stderr") == 0 ? "stderr" : "stdout",
+				     "bytes", WEB_TAIL_BYTES, "follow", 0),
 			   web_tail_next);
 		return;
 	}
@@ -350,7 +351,8 @@ static bool web_same_origin(struct web_call *c)
 {
 	const char *host = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	const char *origin = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Origin");
-	const char *from = origin != NULL ? origin : MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Referer");
+	const char *from =
+	    origin != NULL ? origin : MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "Referer");
 	size_t hl;
 
 	if (from == NULL)
@@ -391,7 +393,8 @@ static void web_proc_done(struct web_call *c, uint32_t type, json_t *body)
 		return web_message(c, 403, "Action refused", web_error_text(body), true, "/");
 	json_array_foreach(json_object_get(body, "results"), i, r)
 	{
-		web_buf_printf(&msg, "%s%s: %s", i > 0 ? "\n" : "", web_str(r, "name"), web_str(r, "message"));
+		web_buf_printf(&msg, "%s%s: %s", i > 0 ? "\n" : "", web_str(r, "name"),
+			       web_str(r, "message"));
 	}
 	web_message(c, 200, "Done", msg.s != NULL ? msg.s : "nothing to do", false, "/");
 	free(msg.s);
@@ -427,19 +430,19 @@ static void web_post(struct web_call *c, const char *url, const char *body, size
 	}
 	if (!web_same_origin(c)) {
 		web_log(c, "cross-site request (Origin/Referer is another site)");
-		return web_message(c, 403, "Forbidden", "cross-site request refused (Origin is not this page)",
-				   true, "/");
+		return web_message(c, 403, "Forbidden",
+				   "cross-site request refused (Origin is not this page)", true, "/");
 	}
 	web_form(body != NULL ? body : "", len, "token", token, sizeof(token));
 	if (len > WEB_FORM_MAX || !web_csrf_equal(token, c->token)) {
 		web_log(c, "missing or wrong CSRF token");
-		return web_message(c, 403, "Forbidden", "missing or wrong CSRF token: reload the page and try again",
-				   true, "/");
+		return web_message(c, 403, "Forbidden",
+				   "missing or wrong CSRF token: reload the page and try again", true, "/");
 	}
 	web_form(body, len, a < 3 ? "name" : "id", arg, sizeof(arg));
 	if (arg[0] == '\0')
-		return web_message(c, 400, "Bad request", a < 3 ? "no process name given" : "no task id given",
-				   true, "/");
+		return web_message(c, 400, "Bad request",
+				   a < 3 ? "no process name given" : "no task id given", true, "/");
 	if (a < 3)
 		web_native(c, types[a], json_pack("{s:[s]}", "names", arg), web_proc_done);
 	else
@@ -447,8 +450,8 @@ static void web_post(struct web_call *c, const char *url, const char *body, size
 }
 
 struct web_call *web_start(struct web *w, struct MHD_Connection *conn, enum http_role role,
-			   const struct http_peer *peer, const char *method, const char *url, const char *body,
-			   size_t len, web_done_fn *done, void *arg)
+			   const struct http_peer *peer, const char *method, const char *url,
+			   const char *body, size_t len, web_done_fn *done, void *arg)
 {
 	struct web_call *c = calloc(1, sizeof(*c));
 	const char *frag;
@@ -468,7 +471,8 @@ struct web_call *web_start(struct web *w, struct MHD_Connection *conn, enum http
 	if (peer != NULL)
 		snprintf(binding, sizeof(binding), "unix uid=%lu", (unsigned long)peer->uid);
 	else {
-		const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+		const char *auth =
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 		snprintf(binding, sizeof(binding), "inet %s", auth != NULL ? auth : "");
 	}
 	web_csrf_token(w->secret, binding, c->token);

@@ -23,8 +23,8 @@ bool web_route(const char *method, const char *url);
 /* Serve it. peer: the Unix socket's peer (its uid binds the CSRF token), NULL over TCP (the
  * Authorization header binds it). NULL when out of memory. */
 struct web_call *web_start(struct web *w, struct MHD_Connection *conn, enum http_role role,
-			   const struct http_peer *peer, const char *method, const char *url, const char *body,
-			   size_t len, web_done_fn *done, void *arg);
+			   const struct http_peer *peer, const char *method, const char *url,
+			   const char *body, size_t len, web_done_fn *done, void *arg);
 /* Queue the answer once done() was called. */
 enum MHD_Result web_answer(struct web_call *c, struct MHD_Connection *conn);
 void web_free(struct web_call *c);

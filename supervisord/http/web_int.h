@@ -13,13 +13,13 @@
 
 #include "web.h"
 
-#define WEB_PAGE_SIZE 50      /* tasks per page */
-#define WEB_LIST_MAX 10000    /* tasks a list may reach into (page * size): past it, refine */
-#define WEB_TAIL_BYTES 16384  /* a log view shows this much of the end */
-#define WEB_JSON_MAX 65536    /* input/output shown at most this long */
-#define WEB_STEPS_MAX 500     /* steps rows shown */
-#define WEB_ERRORS_MAX 20     /* the last errors shown */
-#define WEB_FORM_MAX 4096     /* an action's form body */
+#define WEB_PAGE_SIZE 50     /* tasks per page */
+#define WEB_LIST_MAX 10000   /* tasks a list may reach into (page * size): past it, refine */
+#define WEB_TAIL_BYTES 16384 /* a log view shows this much of the end */
+#define WEB_JSON_MAX 65536   /* input/output shown at most this long */
+#define WEB_STEPS_MAX 500    /* steps rows shown */
+#define WEB_ERRORS_MAX 20    /* the last errors shown */
+#define WEB_FORM_MAX 4096    /* an action's form body */
 
 /* A growing text; on allocation failure it stays failed (oom) and the page is a 500. */
 struct web_buf {
@@ -55,8 +55,8 @@ struct web_call {
 	web_next_fn *next;
 	uint32_t rtype;
 	json_t *rbody;
-	json_t *keep; /* what an earlier reply of the same page brought (workers before queues) */
-	bool fragment; /* ?fragment=1: the live part only (polled by app.js) */
+	json_t *keep;	/* what an earlier reply of the same page brought (workers before queues) */
+	bool fragment;	/* ?fragment=1: the live part only (polled by app.js) */
 	char token[65]; /* this session's CSRF token */
 	struct web_buf out;
 	struct MHD_Response *resp;

@@ -254,16 +254,19 @@ static void web_button(struct web_call *c, const char *action, const char *key, 
 void web_page_head(struct web_call *c, const char *title, const char *nav)
 {
 	struct web_buf *b = &c->out;
-	static const char *const links[][2] = {{"/", "Processes"}, {"/tasks", "Tasks"}, {"/workers", "Workers and queues"}};
+	static const char *const links[][2] = {
+	    {"/", "Processes"}, {"/tasks", "Tasks"}, {"/workers", "Workers and queues"}};
 
 	web_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 			"<meta name=\"viewport\" content=\"width=device-width\"><title>");
 	web_buf_esc(b, title);
-	web_buf_puts(b, " - taskvisord</title><link rel=\"stylesheet\" href=\"/static/app.css\">"
-			"<script src=\"/static/app.js\" defer></script></head>\n<body><header><nav><b>taskvisord</b>");
+	web_buf_puts(
+	    b, " - taskvisord</title><link rel=\"stylesheet\" href=\"/static/app.css\">"
+	       "<script src=\"/static/app.js\" defer></script></head>\n<body><header><nav><b>taskvisord</b>");
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		web_buf_printf(b, " <a href=\"%s\"%s>%s</a>", links[i][0],
-			       nav != NULL && strcmp(nav, links[i][0]) == 0 ? " class=\"here\"" : "", links[i][1]);
+			       nav != NULL && strcmp(nav, links[i][0]) == 0 ? " class=\"here\"" : "",
+			       links[i][1]);
 	web_buf_printf(b, " <span class=\"role\">%s</span></nav></header>\n<main><h1>",
 		       c->role == HTTP_ROLE_ADMIN ? "admin" : "read-only");
 	web_buf_esc(b, title);
@@ -319,9 +322,11 @@ void web_page_processes(struct web_call *c, json_t *procs)
 	if (!c->fragment)
 		web_page_head(c, "Processes", "/");
 	web_live_open(c, "/?fragment=1", 5000);
-	web_buf_printf(b, "<table id=\"processes\"><thead><tr><th>Name</th><th>State</th><th>PID</th><th>Uptime</th>"
-			  "<th>Restarts</th><th>Memory</th><th>Description</th><th>Log</th>%s</tr></thead><tbody>\n",
-		       admin ? "<th>Actions</th>" : "");
+	web_buf_printf(
+	    b,
+	    "<table id=\"processes\"><thead><tr><th>Name</th><th>State</th><th>PID</th><th>Uptime</th>"
+	    "<th>Restarts</th><th>Memory</th><th>Description</th><th>Log</th>%s</tr></thead><tbody>\n",
+	    admin ? "<th>Actions</th>" : "");
 	json_array_foreach(procs, i, p)
 	{
 		const char *name = web_s(p, "fullname");
@@ -344,7 +349,8 @@ void web_page_processes(struct web_call *c, json_t *procs)
 						 json_integer_value(json_object_get(p, "start"))));
 		else
 			web_buf_puts(b, "-");
-		web_buf_printf(b, "</td><td>%lld</td><td>", (long long)json_integer_value(json_object_get(p, "restarts")));
+		web_buf_printf(b, "</td><td>%lld</td><td>",
+			       (long long)json_integer_value(json_object_get(p, "restarts")));
 		if (pid > 0)
 			web_bytes(b, json_object_get(p, "memory"));
 		else
@@ -420,7 +426,8 @@ static void web_task_link(struct web_buf *b, const char *id, bool shortid)
 	web_buf_puts(b, "</a>");
 }
 
-static void web_tasks_link(struct web_buf *b, const char *search, const char *order, long page, const char *text)
+static void web_tasks_link(struct web_buf *b, const char *search, const char *order, long page,
+			   const char *text)
 {
 	web_buf_puts(b, "<a href=\"/tasks?q=");
 	web_buf_url(b, search != NULL ? search : "");
@@ -439,15 +446,20 @@ void web_page_tasks(struct web_call *c, const char *search, const char *order, l
 	json_t *t;
 
 	web_page_head(c, "Tasks", "/tasks");
-	web_buf_puts(b, "<form method=\"get\" action=\"/tasks\" class=\"search\"><input type=\"text\" name=\"q\" "
-			"id=\"q\" size=\"60\" placeholder=\"state = paused and result = error\" value=\"");
+	web_buf_puts(
+	    b, "<form method=\"get\" action=\"/tasks\" class=\"search\"><input type=\"text\" name=\"q\" "
+	       "id=\"q\" size=\"60\" placeholder=\"state = paused and result = error\" value=\"");
 	web_buf_esc(b, search);
-	web_buf_puts(b, "\"> <input type=\"text\" name=\"order\" size=\"18\" placeholder=\"created_at desc\" value=\"");
+	web_buf_puts(
+	    b,
+	    "\"> <input type=\"text\" name=\"order\" size=\"18\" placeholder=\"created_at desc\" value=\"");
 	web_buf_esc(b, order);
-	web_buf_puts(b, "\"> <button type=\"submit\">Search</button></form>\n"
-			"<p class=\"hint\">Fields: id label name state result triggered_by parent_task_id recurring_id "
-			"start_at started_at ended_at created_at; <code>= != ~ !~ in, not in &lt; &gt;</code>, "
-			"<code>and or not ( )</code>, ages <code>30m 12h 7d</code>.</p>\n");
+	web_buf_puts(
+	    b,
+	    "\"> <button type=\"submit\">Search</button></form>\n"
+	    "<p class=\"hint\">Fields: id label name state result triggered_by parent_task_id recurring_id "
+	    "start_at started_at ended_at created_at; <code>= != ~ !~ in, not in &lt; &gt;</code>, "
+	    "<code>and or not ( )</code>, ages <code>30m 12h 7d</code>.</p>\n");
 	if (error != NULL) {
 		web_buf_puts(b, "<pre class=\"error\" id=\"message\">");
 		web_buf_esc(b, error);
@@ -455,9 +467,10 @@ void web_page_tasks(struct web_call *c, const char *search, const char *order, l
 		web_page_foot(c);
 		return;
 	}
-	web_buf_puts(b, "<table id=\"tasks\"><thead><tr><th>ID</th><th>Label</th><th>Name</th><th>State</th>"
-			"<th>Result</th><th>Steps</th><th>Queue</th><th>Created</th><th>Started</th><th>Ended</th>"
-			"<th>Duration</th></tr></thead><tbody>\n");
+	web_buf_puts(
+	    b, "<table id=\"tasks\"><thead><tr><th>ID</th><th>Label</th><th>Name</th><th>State</th>"
+	       "<th>Result</th><th>Steps</th><th>Queue</th><th>Created</th><th>Started</th><th>Ended</th>"
+	       "<th>Duration</th></tr></thead><tbody>\n");
 	for (size_t i = from; i < n && i < from + WEB_PAGE_SIZE; i++) {
 		const char *state;
 		t = json_array_get(tasks, i);
@@ -472,7 +485,8 @@ void web_page_tasks(struct web_call *c, const char *search, const char *order, l
 		web_state(b, state);
 		web_buf_puts(b, "</td><td>");
 		web_state(b, web_s(t, "result"));
-		web_buf_printf(b, "</td><td>%lld/%lld</td><td>", (long long)json_integer_value(json_object_get(t, "steps_done")),
+		web_buf_printf(b, "</td><td>%lld/%lld</td><td>",
+			       (long long)json_integer_value(json_object_get(t, "steps_done")),
 			       (long long)json_integer_value(json_object_get(t, "steps_total")));
 		web_buf_esc(b, web_s(t, "queue"));
 		web_buf_puts(b, "</td><td>");
@@ -490,7 +504,8 @@ void web_page_tasks(struct web_call *c, const char *search, const char *order, l
 	if (n <= from)
 		web_buf_puts(b, "No tasks. ");
 	else
-		web_buf_printf(b, "Tasks %zu-%zu. ", from + 1, n < from + WEB_PAGE_SIZE ? n : from + WEB_PAGE_SIZE);
+		web_buf_printf(b, "Tasks %zu-%zu. ", from + 1,
+			       n < from + WEB_PAGE_SIZE ? n : from + WEB_PAGE_SIZE);
 	if (page > 1)
 		web_tasks_link(b, search, order, page - 1, "&larr; previous");
 	if (n > from + WEB_PAGE_SIZE) {
@@ -556,9 +571,11 @@ void web_page_task(struct web_call *c, json_t *t)
 	web_time(b, json_object_get(t, "ended_at"));
 	web_buf_puts(b, "</dd><dt>Duration</dt><dd>");
 	web_span(b, json_object_get(t, "started_at"), json_object_get(t, "ended_at"), running);
-	web_buf_printf(b, "</dd><dt>Progress</dt><dd><progress id=\"progress\" max=\"%lld\" value=\"%lld\"></progress> "
-			  "%lld/%lld steps</dd></dl>\n",
-		       (long long)(total > 0 ? total : 1), (long long)done, (long long)done, (long long)total);
+	web_buf_printf(
+	    b,
+	    "</dd><dt>Progress</dt><dd><progress id=\"progress\" max=\"%lld\" value=\"%lld\"></progress> "
+	    "%lld/%lld steps</dd></dl>\n",
+	    (long long)(total > 0 ? total : 1), (long long)done, (long long)done, (long long)total);
 	if (waiting != NULL) {
 		web_buf_puts(b, "<p class=\"waiting\">Waiting: ");
 		web_buf_esc(b, waiting);
@@ -579,18 +596,21 @@ void web_page_task(struct web_call *c, json_t *t)
 		web_buf_puts(b, "<h2>Progress details</h2>");
 		web_json(b, v);
 	}
-	web_buf_puts(b, "<h2>Steps</h2><table id=\"steps\"><thead><tr><th>#</th><th>Step</th><th>Runs</th>"
-			"<th>State</th><th>Worker</th><th>Attempts</th><th>Started</th><th>Duration</th></tr></thead>"
-			"<tbody>\n");
+	web_buf_puts(
+	    b, "<h2>Steps</h2><table id=\"steps\"><thead><tr><th>#</th><th>Step</th><th>Runs</th>"
+	       "<th>State</th><th>Worker</th><th>Attempts</th><th>Started</th><th>Duration</th></tr></thead>"
+	       "<tbody>\n");
 	json_array_foreach(steps, i, v)
 	{
 		const char *sst = web_s(v, "state");
 		if (i >= WEB_STEPS_MAX) {
-			web_buf_printf(b, "<tr><td colspan=\"8\">… %zu steps more (taskvisorctl task show)</td></tr>\n",
-				       json_array_size(steps) - i);
+			web_buf_printf(
+			    b, "<tr><td colspan=\"8\">… %zu steps more (taskvisorctl task show)</td></tr>\n",
+			    json_array_size(steps) - i);
 			break;
 		}
-		web_buf_printf(b, "<tr><td>%lld</td><td>", (long long)json_integer_value(json_object_get(v, "index")));
+		web_buf_printf(b, "<tr><td>%lld</td><td>",
+			       (long long)json_integer_value(json_object_get(v, "index")));
 		web_buf_esc(b, web_s(v, "name"));
 		web_buf_puts(b, "</td><td><code>");
 		web_buf_esc(b, web_s(v, "command") != NULL ? web_s(v, "command") : web_s(v, "handler"));
@@ -598,7 +618,8 @@ void web_page_task(struct web_call *c, json_t *t)
 		web_state(b, sst);
 		web_buf_puts(b, "</td><td>");
 		web_buf_esc(b, web_s(v, "worker") != NULL ? web_s(v, "worker") : "-");
-		web_buf_printf(b, "</td><td>%lld</td><td>", (long long)json_integer_value(json_object_get(v, "attempts")));
+		web_buf_printf(b, "</td><td>%lld</td><td>",
+			       (long long)json_integer_value(json_object_get(v, "attempts")));
 		web_time(b, json_object_get(v, "started_at"));
 		web_buf_puts(b, "</td><td>");
 		web_span(b, json_object_get(v, "started_at"), json_object_get(v, "ended_at"),
@@ -637,7 +658,8 @@ void web_page_task(struct web_call *c, json_t *t)
 			web_buf_puts(b, "<li><code>");
 			web_buf_esc(b, web_s(v, "resource"));
 			web_buf_printf(b, "</code> %s</li>",
-				       json_is_true(json_object_get(v, "exclusive")) ? "exclusive" : "shared (link)");
+				       json_is_true(json_object_get(v, "exclusive")) ? "exclusive"
+										     : "shared (link)");
 		}
 		web_buf_puts(b, "</ul>\n");
 	}
@@ -676,14 +698,16 @@ void web_page_workers(struct web_call *c, json_t *workers, json_t *queues)
 	if (!c->fragment)
 		web_page_head(c, "Workers and queues", "/workers");
 	web_live_open(c, "/workers?fragment=1", 5000);
-	web_buf_puts(b, "<h2>Queues</h2><table id=\"queues\"><thead><tr><th>Queue</th><th>Workers</th><th>Busy</th>"
-			"<th>Ready</th><th>Running</th><th>Paused</th><th>Oldest wait</th><th>Done/failed 1m</th>"
-			"<th>Done/failed 1h</th><th>Mean step</th></tr></thead><tbody>\n");
+	web_buf_puts(
+	    b, "<h2>Queues</h2><table id=\"queues\"><thead><tr><th>Queue</th><th>Workers</th><th>Busy</th>"
+	       "<th>Ready</th><th>Running</th><th>Paused</th><th>Oldest wait</th><th>Done/failed 1m</th>"
+	       "<th>Done/failed 1h</th><th>Mean step</th></tr></thead><tbody>\n");
 	json_array_foreach(queues, i, v)
 	{
 		web_buf_puts(b, "<tr><td>");
 		web_buf_esc(b, web_s(v, "name"));
-		web_buf_printf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>",
+		web_buf_printf(b,
+			       "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>",
 			       (long long)json_integer_value(json_object_get(v, "workers")),
 			       (long long)json_integer_value(json_object_get(v, "busy")),
 			       (long long)json_integer_value(json_object_get(v, "ready")),
@@ -704,9 +728,10 @@ void web_page_workers(struct web_call *c, json_t *workers, json_t *queues)
 			web_buf_puts(b, "-");
 		web_buf_puts(b, "</td></tr>\n");
 	}
-	web_buf_puts(b, "</tbody></table>\n<h2>Workers</h2><table id=\"workers\"><thead><tr><th>Name</th><th>PID</th>"
-			"<th>Program</th><th>Queue</th><th>Handlers</th><th>Prefetch</th><th>Done</th><th>Failed</th>"
-			"<th>Holding</th><th>Connected</th><th>Last seen</th></tr></thead><tbody>\n");
+	web_buf_puts(
+	    b, "</tbody></table>\n<h2>Workers</h2><table id=\"workers\"><thead><tr><th>Name</th><th>PID</th>"
+	       "<th>Program</th><th>Queue</th><th>Handlers</th><th>Prefetch</th><th>Done</th><th>Failed</th>"
+	       "<th>Holding</th><th>Connected</th><th>Last seen</th></tr></thead><tbody>\n");
 	json_array_foreach(workers, i, v)
 	{
 		json_t *h, *held = json_object_get(v, "held");
