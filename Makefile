@@ -201,6 +201,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtv.a
 # test_xmlrpc: the HTTP module's XML-RPC bodies, linked in (the daemon loads them with the module).
 $(BUILD)/tests/test_xmlrpc: $(BUILD)/supervisord/http/xmlrpc.o
 $(BUILD)/tests/test_xmlrpc: LDLIBS += -lexpat
+# test_web: the web page's HTML and CSRF pieces (supervisord/http/web_page.c, web_csrf.c).
+$(BUILD)/tests/test_web: $(BUILD)/supervisord/http/web_page.o $(BUILD)/supervisord/http/web_csrf.o
 
 # libFuzzer targets (only built with SAN=fuzz, see `make fuzz`).
 # fuzz_conf keeps the loader's glob() and fopen() inside its temporary directory (tests/fuzz/fuzz_conf.c).

@@ -76,6 +76,7 @@ dom=$(chrome --dump-dom "http://$AUTH@127.0.0.1:$P/")
 assert_contains "$dom" '<td class="name">web1</td><td><span class="state s-RUNNING">RUNNING</span>' "web1 RUNNING"
 assert_contains "$dom" '<td class="name">web2</td><td><span class="state s-STOPPED">STOPPED</span>' "web2 STOPPED"
 assert_contains "$dom" 'action="/action/stop"' "admin sees the stop buttons"
+echo "$dom" | grep -q '<td class="name">web1</td>.*<td>[0-9.]* [KM]iB</td>' || fail "no memory for web1: $dom"
 dom=$(chrome --dump-dom "http://$AUTH@127.0.0.1:$P/task?id=$id")
 for want in '<td>fetch</td>' '<td>check</td>' '<td>publish</td>' 's-success">success' 's-error">error' \
 	's-pending">pending' 'exited 3' 'the cause: &lt;missing&gt; fixed file' 's-paused">paused' 'action="/action/resume"'; do
