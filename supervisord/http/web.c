@@ -433,8 +433,10 @@ static void web_post(struct web_call *c, const char *url, const char *body, size
 		return web_message(c, 403, "Forbidden",
 				   "cross-site request refused (Origin is not this page)", true, "/");
 	}
+	if (len > WEB_FORM_MAX)
+		return web_message(c, 413, "Too large", "the form is larger than 4096 bytes", true, "/");
 	web_form(body != NULL ? body : "", len, "token", token, sizeof(token));
-	if (len > WEB_FORM_MAX || !web_csrf_equal(token, c->token)) {
+	if (!web_csrf_equal(token, c->token)) {
 		web_log(c, "missing or wrong CSRF token");
 		return web_message(c, 403, "Forbidden",
 				   "missing or wrong CSRF token: reload the page and try again", true, "/");
