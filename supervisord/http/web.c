@@ -258,10 +258,22 @@ static void web_workers_next(struct web_call *c, uint32_t type, json_t *body)
 	web_native(c, MSG_QUEUE_LIST, json_object(), web_queues_next);
 }
 
+/* Is s absent or UTF-8 (what a native request can carry)? */
+static bool web_text_ok(const char *s)
+{
+	json_t *j = s != NULL ? json_string(s) : NULL;
+
+	json_decref(j);
+	return s == NULL || j != NULL;
+}
+
 static void web_get(struct web_call *c, const char *url)
 {
 	const char *name = web_arg(c, "name"), *id = web_arg(c, "id");
 
+	if (!web_text_ok(name) || !web_text_ok(id) || !web_text_ok(web_arg(c, "q")) ||
+	    !web_text_ok(web_arg(c, "order")))
+		return web_message(c, 400, "Bad request", "a parameter is not UTF-8 text", true, "/");
 	switch (web_index(web_pages, url)) {
 	case 0:
 		web_native(c, MSG_STATUS, json_pack("{s:b}", "memory", 1), web_processes_next);
@@ -270,7 +282,7 @@ static void web_get(struct web_call *c, const char *url)
 		long page = web_page_number(c);
 		const char *q = web_arg(c, "q"), *order = web_arg(c, "order");
 		json_t *req;
-		if (page * WEB_PAGE_SIZE > WEB_LIST_MAX) {
+		if (page > WEB_LIST_MAX / WEB_PAGE_SIZE) {
 			web_page_tasks(c, q, order, page, NULL,
 				       "page out of range: narrow the search instead");
 			return web_finish(c, 400);
@@ -442,6 +454,8 @@ static void web_post(struct web_call *c, const char *url, const char *body, size
 				   "missing or wrong CSRF token: reload the page and try again", true, "/");
 	}
 	web_form(body, len, a < 3 ? "name" : "id", arg, sizeof(arg));
+	if (!web_text_ok(arg))
+		return web_message(c, 400, "Bad request", "a parameter is not UTF-8 text", true, "/");
 	if (arg[0] == '\0')
 		return web_message(c, 400, "Bad request",
 				   a < 3 ? "no process name given" : "no task id given", true, "/");

@@ -101,6 +101,9 @@ out=$(curl -s -u "$AUTH" "$URL/tasks?q=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E
 assert_not_contains "$out" "<script>alert" "a search is escaped"
 assert_contains "$out" 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' "the search comes back escaped"
 assert_contains "$out" 'class="error"' "a bad search says why"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -u "$AUTH" "$URL/task?id=%FF")" 400 "an id that is not UTF-8"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -u "$AUTH" "$URL/tasks?page=99999999999999999999")" 400 "a huge page number"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -u "$AUTH" "$URL/task?id=nosuch")" 404 "no such task"
 
 # --- CSRF: no token, a wrong one, another Origin: 403, nothing changes ---
 token=$(curl -s -u "$AUTH" "$URL/" | sed -n 's/.*name="token" value="\([0-9a-f]*\)".*/\1/p' | head -n 1)
