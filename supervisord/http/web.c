@@ -32,10 +32,6 @@ struct web *web_new(const struct http_ops *ops)
 	if (w == NULL)
 		return NULL;
 	w->ops = *ops;
-	if (getrandom(w->secret, sizeof(w->secret), 0) != (ssize_t)sizeof(w->secret)) {
-		free(w);
-		return NULL;
-	}
 	return w;
 }
 
@@ -490,6 +486,15 @@ struct web_call *web_start(struct web *w, struct MHD_Connection *conn, enum http
 		const char *auth =
 		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 		snprintf(binding, sizeof(binding), "inet %s", auth != NULL ? auth : "");
+	}
+	/* drawn at the first request, never blocking: a daemon started early at boot must not wait
+	 * for the kernel's pool here (getrandom without GRND_NONBLOCK would) */
+	if (!w->keyed && getrandom(w->secret, sizeof(w->secret), GRND_NONBLOCK) == (ssize_t)sizeof(w->secret))
+		w->keyed = true;
+	if (!w->keyed) {
+		web_message(c, 503, "Not ready",
+			    "the kernel's random pool is not ready yet: try again shortly", true, "/");
+		return c;
 	}
 	web_csrf_token(w->secret, binding, c->token);
 	if (strcmp(method, "POST") == 0)

@@ -15,7 +15,7 @@ struct web;
 struct web_call;
 typedef void web_done_fn(void *arg);
 
-/* One per server: holds the per-daemon CSRF secret. NULL when out of memory or no randomness. */
+/* One per server: holds the per-daemon CSRF secret (drawn at the first request). NULL: out of memory. */
 struct web *web_new(const struct http_ops *ops);
 void web_destroy(struct web *w);
 /* Is this request the web page's (GET of a page or an asset, POST of an action)? */

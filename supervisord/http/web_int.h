@@ -40,6 +40,7 @@ void web_buf_url(struct web_buf *b, const char *s);
 struct web {
 	struct http_ops ops;
 	unsigned char secret[32]; /* per daemon, from getrandom(): CSRF tokens are HMACs under it */
+	bool keyed;		  /* secret drawn (at the first request) */
 };
 
 typedef void web_next_fn(struct web_call *c, uint32_t type, json_t *body);
