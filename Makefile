@@ -82,7 +82,7 @@ LDFLAGS += -Wl,--as-needed
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
             libjansson-dev uuid-dev libcmocka-dev libedit-dev libmicrohttpd-dev libexpat1-dev \
             scdoc
-DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor mandoc man-db zsh
+DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor mandoc man-db zsh chromium curl python3-websocket
 DEB_BENCH = supervisor hyperfine strace
 DEB_FUZZ  = clang
 
@@ -248,6 +248,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtv.a
 # test_xmlrpc: the HTTP module's XML-RPC bodies, linked in (the daemon loads them with the module).
 $(BUILD)/tests/test_xmlrpc: $(BUILD)/supervisord/http/xmlrpc.o
 $(BUILD)/tests/test_xmlrpc: LDLIBS += -lexpat
+# test_web: the web page's HTML and CSRF pieces (supervisord/http/web_page.c, web_csrf.c).
+$(BUILD)/tests/test_web: $(BUILD)/supervisord/http/web_page.o $(BUILD)/supervisord/http/web_csrf.o
 
 # libFuzzer targets (only built with SAN=fuzz, see `make fuzz`).
 # fuzz_conf keeps the loader's glob() and fopen() inside its temporary directory (tests/fuzz/fuzz_conf.c).

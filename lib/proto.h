@@ -62,7 +62,7 @@ enum msgtype {
 	 * running ones, stop/signal stopped ones), as supervisord does.
 	 */
 	MSG_STATUS = 100, /* {"names": [NAME...]} (none = all) -> {"processes": [proc...], "errors":
-			     [{"name","message"}]} */
+			     [{"name","message"}]}; "memory": true adds "memory" (bytes|null) to each proc */
 	MSG_START = 101, /* {"names": [NAME...]} -> {"results": [result...]} once each is RUNNING or failed */
 	MSG_STOP = 102,	 /* as MSG_START; replies once each is down */
 	MSG_RESTART = 103, /* as MSG_START: every stop result, then every start result */

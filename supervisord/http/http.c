@@ -39,6 +39,7 @@
 #include "http_module.h"
 #include "proto.h"
 #include "rpc.h"
+#include "web.h"
 #include "xmlrpc.h"
 
 #define HTTP_BODY_MAX (2u * 1024u * 1024u) /* an XML-RPC request body */
@@ -68,6 +69,7 @@ struct http_server {
 	ev_timer reconf_w;	  /* the TCP listener moves (http_reconf_cb) */
 	uint32_t deferred;
 	struct http_req *reqs; /* requests under way (suspended ones are resumed before a stop) */
+	struct web *web;       /* the web page (web.c): its CSRF secret */
 };
 
 /* Per connection (MHD's socket context). */
@@ -90,7 +92,7 @@ struct http_req {
 	struct http_req *prev, *next; /* the server's requests under way */
 	struct MHD_Connection *conn;
 	enum http_role role;
-	int kind;   /* 'r' RPC2, 't' log tail */
+	int kind;   /* 'r' RPC2, 't' log tail, 'w' the web page */
 	int refuse; /* the HTTP status that answers it instead (401, 400, 404); 0 = served */
 	char *body;
 	size_t len;
@@ -107,6 +109,8 @@ struct http_req {
 	ev_stat st;    /* the log changed */
 	ev_io hup;     /* the peer hung up while suspended */
 	ev_timer poll; /* the log is polled too (a file not there yet, a missed event) */
+
+	struct web_call *web; /* kind 'w': the web page's answer (web.c) */
 };
 
 static void http_run(struct http_server *s);
@@ -402,6 +406,42 @@ static enum MHD_Result http_rpc(struct http_req *q)
 	return MHD_YES;
 }
 
+/* ---- the web page (web.c): pages and actions, answered as XML-RPC is (suspended until ready) ---- */
+
+static void http_web_done(void *arg)
+{
+	struct http_req *q = arg;
+
+	q->answered = true;
+	http_resume(q);
+}
+
+static enum MHD_Result http_web(struct http_req *q, const char *method, const char *url)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct http_sock *sk = ci != NULL ? ci->socket_context : NULL;
+
+	if (q->answered)
+		return web_answer(q->web, q->conn);
+	if (q->started) { /* resumed for a hang-up: wait on (MHD closes it if the peer left) */
+		http_suspend(q);
+		return MHD_YES;
+	}
+	q->started = true;
+	if (q->too_large)
+		return http_error(q->conn, 413, "Request Entity Too Large");
+	if (q->s->web != NULL)
+		q->web = web_start(q->s->web, q->conn, q->role, sk != NULL && sk->local ? &sk->peer : NULL,
+				   method, url, q->body, q->len, http_web_done, q);
+	if (q->web == NULL)
+		return http_error(q->conn, 500, "Internal Server Error");
+	if (q->answered)
+		return web_answer(q->web, q->conn);
+	http_suspend(q);
+	return MHD_YES;
+}
+
 /* ---- log streams ---- */
 
 static void http_tail_open(struct http_tail *t)
@@ -565,6 +605,8 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 			q->kind = 't';
 		else if (strncmp(url, "/RPC2", 5) == 0 || strncmp(url, "/logtail", 8) == 0)
 			q->refuse = 400;
+		else if (web_route(method, url))
+			q->kind = 'w';
 		else
 			q->refuse = 404;
 		return MHD_YES;
@@ -595,6 +637,8 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 	}
 	if (q->kind == 't')
 		return http_tail(q, url);
+	if (q->kind == 'w')
+		return http_web(q, method, url);
 	return http_rpc(q);
 }
 
@@ -618,6 +662,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	ev_stat_stop(q->s->ops.loop, &q->st);
 	ev_timer_stop(q->s->ops.loop, &q->poll);
 	rpc_free(q->call);
+	web_free(q->web);
 	if (q->tail.fd >= 0)
 		close(q->tail.fd);
 	free(q->xml);
@@ -841,6 +886,7 @@ static struct http_server *http_create(const struct http_ops *ops, char *err, si
 		return NULL;
 	}
 	s->ops = *ops;
+	s->web = web_new(ops); /* NULL: the web page answers 500, XML-RPC is served */
 	s->env.ops = &s->ops;
 	s->env.defer = http_defer;
 	s->env.darg = s;
@@ -963,6 +1009,7 @@ static void http_destroy(struct http_server *s)
 	json_decref(s->env.reread_removed);
 	json_decref(s->env.taken_out);
 	http_free_conf(s);
+	web_destroy(s->web);
 	free(s);
 }
 

@@ -866,6 +866,33 @@ long long memcg_program_memory(const struct memcg *m, pid_t pgid)
 	return memcg_pgrp_rss(pgid);
 }
 
+void memcg_program_memory_many(const struct memcg *const *ms, const pid_t *pgids, long long *out, size_t n)
+{
+	pid_t *pg = calloc(n > 0 ? n : 1, sizeof(*pg));
+	long long *rss = calloc(n > 0 ? n : 1, sizeof(*rss));
+	size_t *at = calloc(n > 0 ? n : 1, sizeof(*at)), k = 0;
+	bool ok;
+
+	for (size_t i = 0; i < n; i++) {
+		long long v;
+		out[i] = pgids[i] <= 0 ? 0 : -1;
+		if (pgids[i] <= 0)
+			continue;
+		if (ms[i] != NULL && (v = memcg_usage(ms[i])) >= 0)
+			out[i] = v;
+		else if (pg != NULL && rss != NULL && at != NULL) {
+			pg[k] = pgids[i];
+			at[k++] = i;
+		}
+	}
+	ok = k > 0 && memcg_pgrp_rss_many(pg, rss, k) == 0;
+	for (size_t j = 0; ok && j < k; j++)
+		out[at[j]] = rss[j];
+	free(pg);
+	free(rss);
+	free(at);
+}
+
 /* ---- the kernel log ---- */
 
 /* Seconds since boot at wall time `since` (kmsg stamps count from boot on CLOCK_MONOTONIC). */

@@ -81,6 +81,9 @@ void memcg_destroy(struct memcg *m);
  * (nothing of it runs), -1 unknown.
  */
 long long memcg_program_memory(const struct memcg *m, pid_t pgid);
+/* The same for n programs (out[i] for ms[i], pgids[i]) with one pass over /proc for all of those
+ * without a cgroup, instead of one each (the web page's processes: 100 programs took 0.5 s). */
+void memcg_program_memory_many(const struct memcg *const *ms, const pid_t *pgids, long long *out, size_t n);
 /* RSS bytes of every process in process group pgid (from /proc/PID/stat); 0 when the group
  * has no process, -1 when /proc cannot be read. */
 long long memcg_pgrp_rss(pid_t pgid);

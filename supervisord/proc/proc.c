@@ -1171,6 +1171,25 @@ long long proc_memory(const struct proc *p)
 	return memcg_program_memory(p->priv->memcg, p->pid > 0 ? p->priv->pgid : 0);
 }
 
+void proc_memory_many(struct proc *const *procs, size_t n, long long *out)
+{
+	const struct memcg **ms = calloc(n > 0 ? n : 1, sizeof(*ms));
+	pid_t *pgids = calloc(n > 0 ? n : 1, sizeof(*pgids));
+
+	if (ms == NULL || pgids == NULL) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = -1;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			ms[i] = procs[i]->priv->memcg;
+			pgids[i] = procs[i]->pid > 0 ? procs[i]->priv->pgid : 0;
+		}
+		memcg_program_memory_many(ms, pgids, out, n);
+	}
+	free(ms);
+	free(pgids);
+}
+
 bool proc_is_down(const struct proc *p)
 {
 	return p->state == PROC_FATAL || p->state == PROC_BACKOFF || p->state == PROC_UNKNOWN ||

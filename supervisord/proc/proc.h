@@ -168,6 +168,8 @@ bool proc_oom_since(struct proc *p);
 /* The program's memory in bytes (memcg_program_memory: its cgroup, else its process group);
  * 0 when nothing of it runs, -1 unknown. */
 long long proc_memory(const struct proc *p);
+/* proc_memory of n processes at once (out[i] for procs[i]): one pass over /proc for them all. */
+void proc_memory_many(struct proc *const *procs, size_t n, long long *out);
 /* Down when it should run: FATAL, BACKOFF, UNKNOWN, EXITED unexpectedly, or STOPPED/EXITED while
  * autostart and autorestart say it should be up (`check processes`). */
 bool proc_is_down(const struct proc *p);

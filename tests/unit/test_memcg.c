@@ -263,12 +263,21 @@ static void test_program_memory(void **state)
 	char err[512];
 	pid_t pid = start_family(NULL);
 	long long bytes = memcg_program_memory(NULL, pid);
+	/* the many form (the web page): the same measure, nothing-runs is 0, one pass */
+	const struct memcg *ms[3] = {NULL, NULL, NULL};
+	pid_t pgids[3] = {pid, 0, getpgrp()};
+	long long many[3];
+	memcg_program_memory_many(ms, pgids, many, 3);
 
 	kill(-pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	print_message("# process group %d: %lld MB\n", (int)pid, bytes >> 20);
 	assert_true(bytes >= (40LL << 20));
 	assert_int_equal(memcg_program_memory(NULL, 0), 0); /* nothing runs */
+	assert_true(many[0] >= (40LL << 20));
+	assert_true(many[0] > bytes / 2 && many[0] < bytes * 2);
+	assert_int_equal(many[1], 0);
+	assert_true(many[2] > 0);
 
 	struct memcg_root *r = memcg_root_open(NULL, err, sizeof(err));
 	if (r == NULL) {
