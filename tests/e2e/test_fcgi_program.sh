@@ -219,6 +219,19 @@ wait_for 10 _mode_is 666 || fail "socket_mode after update: $(stat -c %a "$T/tv-
 wait_for 10 _tv_up || fail "after update: $(ctl status)"
 out=$(python3 "$T/cli.py" unix "$T/tv-web.sock" 4) || fail "after update: $out"
 
+# ---- remove / add, reload: the socket goes with the group and comes back with it ----
+ctl stop 'web:*' >/dev/null
+ctl remove web >/dev/null || fail "remove web"
+wait_for 5 _refused "$T/tv-web.sock" || fail "the socket still accepts after remove web"
+ctl add web >/dev/null || fail "add web"
+wait_for 10 _tv_up || fail "after add: $(ctl status)"
+out=$(python3 "$T/cli.py" unix "$T/tv-web.sock" 4) || fail "after add: $out"
+ctl reload >/dev/null || fail "reload"
+wait_for 10 grep -q "reload: configuration .* adopted" "$T/taskvisord.log" || fail "reload not adopted"
+wait_for 10 _tv_up || fail "after reload: $(ctl status)"
+out=$(python3 "$T/cli.py" unix "$T/tv-web.sock" 4) || fail "after reload: $out"
+out=$(python3 "$T/cli.py" tcp "$TV_PORT" 2) || fail "tcp after reload: $out"
+
 # ---- a socket that cannot be made is the spawn error, in supervisord's words ----
 cat >"$T/conf.d/bad.conf" <<EOF
 [fcgi-program:bad]
