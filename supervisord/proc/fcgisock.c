@@ -284,6 +284,17 @@ struct fcgisock *fcgisock_acquire(struct fcgisock_set *set, const struct conf_pr
 	return s;
 }
 
+struct fcgisock *fcgisock_keep(struct fcgisock_set *set, const char *url)
+{
+	for (struct fcgisock *s = set->list; s != NULL; s = s->next)
+		if (strcmp(s->url, url) == 0) {
+			ev_timer_stop(set->loop, &s->linger);
+			s->refs++;
+			return s;
+		}
+	return NULL;
+}
+
 void fcgisock_release(struct fcgisock *s)
 {
 	if (s == NULL || s->refs <= 0)

@@ -5,11 +5,10 @@
  * daemon closes it once no process of the group needs it.
  *
  * A process holds a reference from its spawn until it is down (STOPPED, EXITED,
- * FATAL: proc.c); the socket is created by the first reference and closed
- * FCGISOCK_LINGER_S after the last one is given back, unless a new one comes
- * first: a restart (also supervisorctl's stop + start) never closes it, so no
- * connection is refused while the program restarts. Sockets are kept by URL,
- * so a reload that keeps a group's socket keeps the same listening socket.
+ * FATAL: proc.c), and in BACKOFF, waiting for its next start; the socket is created by the first reference
+ * and closed FCGISOCK_LINGER_S after the last one is given back, unless a new one comes first: a restart
+ * (also supervisorctl's stop + start) never closes it, so no connection is refused while the program
+ * restarts. Sockets are kept by URL, so a reload that keeps a group's socket keeps the same listening socket.
  *
  * Never: block on a client, accept a connection, or exit the daemon.
  */
@@ -36,6 +35,9 @@ void fcgisock_set_free(struct fcgisock_set *set);
  * FastCGI socket URL: why" in err. Give it back with fcgisock_release. */
 struct fcgisock *fcgisock_acquire(struct fcgisock_set *set, const struct conf_program *pr, char *err,
 				  size_t errlen);
+/* Another reference to the open socket at url (one lingering after its last release included), or
+ * NULL when none is open: never creates one. */
+struct fcgisock *fcgisock_keep(struct fcgisock_set *set, const char *url);
 /* Give a reference back; the last one closes the socket FCGISOCK_LINGER_S later. NULL is fine. */
 void fcgisock_release(struct fcgisock *s);
 /* The listening descriptor (close-on-exec, blocking: the children accept() on it). */

@@ -285,6 +285,9 @@ static void proc_transition(struct proc *p, enum proc_state to, const char *why)
 	if (!proc_is_up(p) && p->priv->sock != NULL) { /* down: its fcgi socket may close */
 		fcgisock_release(p->priv->sock);
 		p->priv->sock = NULL;
+	} else if (to == PROC_BACKOFF && p->priv->sock == NULL && p->prog != NULL && p->prog->fcgi) {
+		/* a restart held back (start_limit_burst) keeps the socket its exit just gave back */
+		p->priv->sock = fcgisock_keep(p->sv->fcgi, p->prog->socket);
 	}
 	if (to == PROC_RUNNING && p->prog != NULL && p->prog->watchdog_sec > 0) {
 		p->priv->watchdog.repeat = p->prog->watchdog_sec;

@@ -31,6 +31,8 @@ while True:
     busy = False
     if stop:
         sys.exit(0)
+    if sys.argv[1:] == ["--once"]:  # a crash loop: exit 1 after each answer
+        sys.exit(1)
 EOF
 # A client: connect COUNT times to unix PATH or tcp PORT, print each answer; exit 1 at the first
 # failure. With a duration instead of a count, connect for that many seconds: a refused connection
@@ -231,6 +233,21 @@ wait_for 10 grep -q "reload: configuration .* adopted" "$T/taskvisord.log" || fa
 wait_for 10 _tv_up || fail "after reload: $(ctl status)"
 out=$(python3 "$T/cli.py" unix "$T/tv-web.sock" 4) || fail "after reload: $out"
 out=$(python3 "$T/cli.py" tcp "$TV_PORT" 2) || fail "tcp after reload: $out"
+
+# ---- a crash loop held back by start_limit_burst (1 s, 2 s) keeps its socket: clients wait ----
+cat >"$T/conf.d/once.conf" <<EOF
+[fcgi-program:once]
+command = python3 $T/srv.py --once
+socket = unix://$T/once.sock
+startsecs = 0
+start_limit_burst = 1
+EOF
+ctl update >/dev/null
+_answers() { python3 "$T/cli.py" unix "$1" 1; }
+wait_for 10 _answers "$T/once.sock" || fail "once does not answer: $(ctl status once)"
+out=$(python3 "$T/cli.py" unix "$T/once.sock" 5s 2>&1) || fail "crash loop: connections failed: $out"
+grep -q "once: restart rate limited" "$T/taskvisord.log" || fail "no rate-limited restart in the log"
+ctl stop once >/dev/null
 
 # ---- a socket that cannot be made is the spawn error, in supervisord's words ----
 cat >"$T/conf.d/bad.conf" <<EOF

@@ -2,7 +2,8 @@
  * test_fcgisock.c — fcgisock.c: an [fcgi-program:x]'s socket is created by the first reference
  * (a stale socket file removed, socket_mode applied, listening), shared by URL, kept while a
  * reference is held, closed FCGISOCK_LINGER_S after the last one unless a new one comes first;
- * failures are "Could not create FastCGI socket URL: why"; tcp:// binds with SO_REUSEADDR.
+ * fcgisock_keep takes a lingering one back but never creates one; failures are "Could not create
+ * FastCGI socket URL: why"; tcp:// binds with SO_REUSEADDR.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -134,9 +135,16 @@ static void test_unix_refcount(void **state)
 	run_loop(loop, FCGISOCK_LINGER_S + 0.2);
 	assert_int_equal(try_connect(path), 0);
 
+	/* fcgisock_keep (BACKOFF) takes a lingering socket back, never makes one */
+	fcgisock_release(a);
+	assert_ptr_equal(fcgisock_keep(set, url), a);
+	assert_int_equal(fcgisock_refs(a), 1);
+	run_loop(loop, FCGISOCK_LINGER_S + 0.2);
+	assert_int_equal(try_connect(path), 0);
 	fcgisock_release(a);
 	run_loop(loop, FCGISOCK_LINGER_S + 0.2);
 	assert_int_equal(try_connect(path), ECONNREFUSED);
+	assert_null(fcgisock_keep(set, url));
 	assert_int_equal(stat(path, &st), 0); /* the file stays, as supervisord leaves it */
 	fcgisock_set_free(set);
 	ev_loop_destroy(loop);
