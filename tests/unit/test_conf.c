@@ -1302,6 +1302,41 @@ static void test_fcgi(void **state)
 	assert_true(has_warning(c, "main.conf:3: [program:x] socket: unknown option, ignored"));
 	conf_free(c);
 
+	/* as deployments write them (Django Channels' daphne, uvicorn, an iipsrv behind nginx) */
+	c = load_text("[fcgi-program:asgi]\n"
+		      "socket=tcp://localhost:8000\n"
+		      "directory=/srv/app\n"
+		      "command=daphne -u /run/daphne/daphne%(process_num)d.sock --fd 0 app.asgi:application\n"
+		      "numprocs=4\n"
+		      "process_name=asgi%(process_num)d\n"
+		      "autostart=true\n"
+		      "autorestart=true\n"
+		      "stdout_logfile=/var/log/asgi.log\n"
+		      "redirect_stderr=true\n"
+		      "[fcgi-program:uvicorn]\n"
+		      "socket=tcp://0.0.0.0:8001\n"
+		      "command=venv/bin/uvicorn --fd 0 main:App\n"
+		      "numprocs=2\n"
+		      "process_name=uvicorn-%(process_num)d\n"
+		      "stdout_logfile_maxbytes=0\n"
+		      "[fcgi-program:iipserver]\n"
+		      "command=/usr/local/share/iipimage/iipsrv.fcgi\n"
+		      "socket=unix:///tmp/%(program_name)s.sock\n"
+		      "autorestart=unexpected\n"
+		      "redirect_stdout=true\n"
+		      "environment=JPEG_QUALITY='100',MAX_LAYERS='4'\n");
+	p = conf_program_find(c, "asgi");
+	assert_int_equal(p->nprocs, 4);
+	assert_string_equal(p->procs[3].name, "asgi3");
+	assert_string_equal(p->procs[3].command,
+			    "daphne -u /run/daphne/daphne3.sock --fd 0 app.asgi:application");
+	assert_string_equal(p->socket, "tcp://localhost:8000");
+	assert_string_equal(conf_program_find(c, "uvicorn")->procs[1].name, "uvicorn-1");
+	assert_string_equal(conf_program_find(c, "iipserver")->socket, "unix:///tmp/iipserver.sock");
+	assert_true(has_warning(
+	    c, "main.conf:21: [fcgi-program:iipserver] redirect_stdout: unknown option, ignored"));
+	conf_free(c);
+
 	/* the socket is part of the fingerprint: a changed socket restarts the group on update */
 	char *a = fingerprint_of("[fcgi-program:w]\ncommand=/bin/w\nsocket=unix:///tmp/a.sock\n", "w", 0);
 	char *b = fingerprint_of("[fcgi-program:w]\ncommand=/bin/w\nsocket=unix:///tmp/b.sock\n", "w", 0);

@@ -205,7 +205,7 @@ static void test_tcp(void **state)
 	assert_int_equal(bind(probe, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	assert_int_equal(getsockname(probe, (struct sockaddr *)&sin, &sl), 0);
 	close(probe);
-	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", ntohs(sin.sin_port));
+	snprintf(url, sizeof(url), "tcp://localhost:%d", ntohs(sin.sin_port)); /* as in Channels' docs */
 
 	struct conf_program p = prog(url, 0);
 	p.socket_backlog = 5;
