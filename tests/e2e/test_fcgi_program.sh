@@ -180,7 +180,7 @@ out=$(python3 "$T/cli.py" tcp "$SV_PORT" 3) || fail "supervisord's tcp socket: $
 
 # ---- restarts refuse no connection: one process, the whole group, the tcp program ----
 ino=$(stat -c %i "$T/tv-web.sock")
-python3 "$T/cli.py" unix "$T/tv-web.sock" 5s >"$T/during.out" 2>&1 &
+python3 "$T/cli.py" unix "$T/tv-web.sock" 3s >"$T/during.out" 2>&1 &
 CLI=$!
 sleep 0.3
 old=$(ctl pid web:web_00)
@@ -194,7 +194,7 @@ ctl stop 'web:*' >/dev/null && sleep 0.3 && ctl start 'web:*' >/dev/null || fail
 wait $CLI || fail "connections failed during the restarts: $(cat "$T/during.out")"
 assert_eq "$(stat -c %i "$T/tv-web.sock")" "$ino" "the socket file survives the restarts"
 assert_eq "$(grep -c "creating socket unix://$T/tv-web.sock" "$T/taskvisord.log")" 1 "sockets created"
-python3 "$T/cli.py" tcp "$TV_PORT" 3s >"$T/during.out" 2>&1 &
+python3 "$T/cli.py" tcp "$TV_PORT" 1.5s >"$T/during.out" 2>&1 &
 CLI=$!
 sleep 0.3
 ctl restart api >/dev/null || fail "restart api"
@@ -245,7 +245,7 @@ EOF
 ctl update >/dev/null
 _answers() { python3 "$T/cli.py" unix "$1" 1; }
 wait_for 10 _answers "$T/once.sock" || fail "once does not answer: $(ctl status once)"
-out=$(python3 "$T/cli.py" unix "$T/once.sock" 5s 2>&1) || fail "crash loop: connections failed: $out"
+out=$(python3 "$T/cli.py" unix "$T/once.sock" 3.5s 2>&1) || fail "crash loop: connections failed: $out"
 grep -q "once: restart rate limited" "$T/taskvisord.log" || fail "no rate-limited restart in the log"
 ctl stop once >/dev/null
 
