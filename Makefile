@@ -239,6 +239,7 @@ $(BUILD)/tests/test_proc $(BUILD)/tests/test_proc_live: $(PROC_OBJS)
 $(BUILD)/tests/test_memcg: $(BUILD)/supervisord/proc/memcg.o
 $(BUILD)/tests/test_readiness: $(BUILD)/supervisord/proc/readiness.o
 $(BUILD)/tests/test_procin: $(BUILD)/supervisord/proc/procin.o
+$(BUILD)/tests/test_fcgisock: $(BUILD)/supervisord/proc/fcgisock.o
 $(BUILD)/tests/test_shell: $(filter-out $(BUILD)/ctl/main.o,$(CTL_OBJS))
 $(BUILD)/tests/test_shell: LDLIBS += -ledit
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libtv.a

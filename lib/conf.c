@@ -724,7 +724,7 @@ static const struct conf_sec_type {
     {"rpcinterface:", SEC_IGNORE, NULL},
     {"ctlplugin:", SEC_IGNORE, NULL},
     {"eventlistener:", SEC_UNSUPPORTED, NULL},
-    {"fcgi-program:", SEC_UNSUPPORTED, NULL},
+    {"fcgi-program:", SEC_LATER, NULL},
 };
 
 static const struct conf_sec_type *conf_sec_type(const char *name)

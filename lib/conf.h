@@ -103,6 +103,13 @@ struct conf_program {
 
 	struct conf_proc *procs; /* numprocs entries */
 	size_t nprocs;
+
+	/* [fcgi-program:x] (conf_fcgi_load in conf_program.c; the daemon's side: proc/fcgisock.c) */
+	bool fcgi;	    /* the daemon opens `socket` and gives it to each process as its fd 0 */
+	char *socket;	    /* "unix:///abs/path" or "tcp://host:port", %(program_name)s expanded */
+	int socket_backlog; /* listen() backlog, 1..65535; 0 = SOMAXCONN */
+	char *socket_owner; /* "user[:group]" for a unix socket; NULL = the program's user= if any */
+	int socket_mode;    /* a unix socket's mode; 0700 */
 };
 
 /* [group:NAME] */

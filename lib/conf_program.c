@@ -6,7 +6,9 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/un.h>
 
 #include "conf_int.h"
 #include "cron.h"
@@ -70,14 +73,23 @@ int conf_groups_load(struct conf_ld *L)
 		if (pk == NULL || g->programs == NULL || g->programs[0] == NULL)
 			return conf_fail(L, s->file, s->line, "[%s] has no programs= option", s->name);
 		for (char **p = g->programs; *p != NULL; p++) {
-			char sec[512];
+			char sec[512], fsec[512];
 			snprintf(sec, sizeof(sec), "program:%s", *p);
-			int found = 0;
-			for (size_t j = 0; j < L->nsecs && !found; j++)
-				found = strcmp(L->secs[j].name, sec) == 0;
-			if (!found)
-				return conf_fail(L, s->file, pk->line, "[%s] names unknown program %s",
-						 s->name, *p);
+			snprintf(fsec, sizeof(fsec), "fcgi-program:%s", *p);
+			int found = 0, ffound = 0;
+			for (size_t j = 0; j < L->nsecs; j++) {
+				found |= strcmp(L->secs[j].name, sec) == 0;
+				ffound |= strcmp(L->secs[j].name, fsec) == 0;
+			}
+			if (found && ffound)
+				return conf_fail(
+				    L, s->file, pk->line,
+				    "[%s] name %s is ambiguous (exists as program and fcgi-program)", s->name,
+				    *p);
+			if (!found && !ffound)
+				return conf_fail(L, s->file, pk->line,
+						 "[%s] names unknown program or fcgi-program %s", s->name,
+						 *p);
 			for (char **q = g->programs; q < p; q++)
 				if (strcmp(*q, *p) == 0)
 					return conf_fail(L, s->file, pk->line, "[%s] names program %s twice",
@@ -593,6 +605,9 @@ static char *conf_fingerprint(const struct conf_program *p, const struct conf_pr
 			(unsigned long long)p->rlimits[i].soft, (unsigned long long)p->rlimits[i].hard);
 	fprintf(f, "environment_file=%s\nlog_timestamps=%d\n", conf_s(p->environment_file),
 		p->log_timestamps);
+	if (p->fcgi)
+		fprintf(f, "socket=%s\nsocket_backlog=%d\nsocket_owner=%s\nsocket_mode=%o\n", p->socket,
+			p->socket_backlog, conf_s(p->socket_owner), (unsigned)p->socket_mode);
 	if ((ferror(f) | fclose(f)) != 0) {
 		free(text);
 		return NULL;
@@ -600,6 +615,153 @@ static char *conf_fingerprint(const struct conf_program *p, const struct conf_pr
 	/* kept for the daemon's life, one per process: no doubling slack (100 programs, 100 KB) */
 	char *fit = realloc(text, len + 1);
 	return fit != NULL ? fit : text;
+}
+
+/* ---- [fcgi-program:x] ----
+ *
+ * An [fcgi-program:x] is a [program:x] (every option above, read by conf_program_load) plus a
+ * socket the daemon opens and gives to each of its processes as fd 0 (supervisord's
+ * FastCGIProcessGroup). These are the socket's options, with supervisord 4.2.5's checks
+ * (options.py, process_groups_from_parser and parse_fcgi_socket).
+ */
+
+static const char *const conf_fcgi_keys[] = {"socket", "socket_backlog", "socket_owner", "socket_mode"};
+
+/* Is key one of the socket options conf_fcgi_load reads? */
+static bool conf_fcgi_key(const char *key)
+{
+	for (size_t i = 0; i < sizeof(conf_fcgi_keys) / sizeof(conf_fcgi_keys[0]); i++)
+		if (strcmp(conf_fcgi_keys[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* supervisord's colon_separated_user_group(): a user (name or existing uid), then optionally
+ * ":" and a group (name or existing gid). 0, or -1 with why. */
+static int conf_fcgi_owner(const char *v, char *why, size_t len)
+{
+	char user[128];
+	const char *colon = strchr(v, ':');
+	size_t ul = colon != NULL ? (size_t)(colon - v) : strlen(v);
+	char *end;
+
+	if (ul == 0 || ul >= sizeof(user)) {
+		snprintf(why, len, "expected user[:group]: \"%s\"", v);
+		return -1;
+	}
+	memcpy(user, v, ul);
+	user[ul] = '\0';
+	long id = strtol(user, &end, 10);
+	if (*end == '\0' ? getpwuid((uid_t)id) == NULL : getpwnam(user) == NULL) {
+		snprintf(why, len, "no such user: \"%.127s\"", user);
+		return -1;
+	}
+	if (colon == NULL)
+		return 0;
+	id = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || (*end == '\0' ? getgrgid((gid_t)id) == NULL : getgrnam(colon + 1) == NULL)) {
+		snprintf(why, len, "no such group: \"%s\"", colon + 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* tcp://HOST:PORT as supervisord's r'tcp://([^\s:]+):(\d+)$', the port 1..65535. */
+static bool conf_fcgi_tcp_ok(const char *v)
+{
+	const char *host = v + 6, *colon = strrchr(host, ':');
+	if (colon == NULL || colon == host)
+		return false;
+	for (const char *c = host; c < colon; c++)
+		if (*c == ':' || isspace((unsigned char)*c))
+			return false;
+	long long port;
+	return units_int(colon + 1, 1, 65535, &port, NULL, 0) == 0 && isdigit((unsigned char)colon[1]) &&
+	       strspn(colon + 1, "0123456789") == strlen(colon + 1);
+}
+
+/* socket, socket_backlog, socket_owner, socket_mode of the [fcgi-program:x] section s. */
+static int conf_fcgi_load(struct conf_ld *L, const struct conf_sec *s, struct conf_program *p)
+{
+	const char *in_group = conf_group_of(L, p->name);
+	char sec[512], why[320];
+	const struct conf_kv *kv;
+	char *v;
+
+	/* supervisord: a member of a [group:x] is made a plain process of that group (its socket
+	 * options are not even read); say so rather than run it without a socket silently */
+	if (in_group != NULL)
+		return conf_warn(L, s->file, s->line,
+				 "[%s] is in [group:%s]: run as a plain program, without its socket (as "
+				 "supervisord does)",
+				 s->name, in_group);
+	snprintf(sec, sizeof(sec), "program:%s", p->name);
+	for (size_t i = 0; i < L->nsecs; i++)
+		if (strcmp(L->secs[i].name, sec) == 0)
+			return conf_fail(L, s->file, s->line, "[%s]: [%s] (%s:%d) has the same name", s->name,
+					 sec, L->secs[i].file, L->secs[i].line);
+	p->fcgi = true;
+	p->socket_mode = -1;
+
+	if ((kv = conf_sec_get(s, "socket_backlog")) != NULL) {
+		if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
+			return -1;
+		int rc = conf_opt_int(L, s, kv, v, 1, 65535, &p->socket_backlog);
+		free(v);
+		if (rc != 0)
+			return -1;
+	}
+	if ((kv = conf_sec_get(s, "socket_owner")) != NULL) {
+		if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
+			return -1;
+		if (conf_fcgi_owner(v, why, sizeof(why)) != 0) {
+			free(v);
+			return conf_fail(L, s->file, kv->line, "socket_owner: %s", why);
+		}
+		p->socket_owner = v;
+	}
+	if ((kv = conf_sec_get(s, "socket_mode")) != NULL) {
+		long m;
+		if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
+			return -1;
+		int rc = units_octal(v, 07777, &m, why, sizeof(why));
+		free(v);
+		if (rc != 0)
+			return conf_fail(L, s->file, kv->line, "socket_mode: %s", why);
+		p->socket_mode = (int)m;
+	}
+
+	/* only %(program_name)s (and %(here)s, %(ENV_X)s) in socket=: one socket for every process */
+	struct expand_kv names[] = {{"program_name", p->name}};
+	struct expand_table t = {names, 1, NULL};
+	kv = conf_sec_get(s, "socket");
+	if (kv == NULL)
+		return conf_fail(L, s->file, s->line, "[%s] section requires a \"socket\" line", s->name);
+	if (conf_expand_kv(L, s, kv, &t, &p->socket) != 0)
+		return -1;
+	if (p->socket[0] == '\0')
+		return conf_fail(L, s->file, kv->line, "[%s] section requires a \"socket\" line", s->name);
+	if (strncmp(p->socket, "unix://", 7) == 0) {
+		if (p->socket[7] != '/')
+			return conf_fail(L, s->file, kv->line,
+					 "socket: unix socket path is not absolute: \"%s\"", p->socket + 7);
+		if (strlen(p->socket + 7) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			return conf_fail(L, s->file, kv->line, "socket: unix socket path too long: \"%s\"",
+					 p->socket + 7);
+		if (p->socket_mode < 0)
+			p->socket_mode = 0700;
+		return 0;
+	}
+	if (p->socket_owner != NULL || p->socket_mode >= 0)
+		return conf_fail(L, s->file, kv->line,
+				 "socket_owner and socket_mode params should only be used with a Unix domain "
+				 "socket");
+	if (strncmp(p->socket, "tcp://", 6) != 0 || !conf_fcgi_tcp_ok(p->socket))
+		return conf_fail(L, s->file, kv->line,
+				 "socket: expected unix:///absolute/path or tcp://host:port: \"%s\"",
+				 p->socket);
+	p->socket_mode = 0;
+	return 0;
 }
 
 /* ---- one program ---- */
@@ -628,6 +790,8 @@ void conf_program_free(struct conf_program *p)
 	free(p->restart_cron);
 	free(p->rlimits);
 	free(p->environment_file);
+	free(p->socket);
+	free(p->socket_owner);
 	for (size_t i = 0; i < p->nprocs; i++)
 		conf_proc_free(&p->procs[i]);
 	free(p->procs);
@@ -740,7 +904,8 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 			     struct conf_progx *x)
 {
 	struct conf_pctx P = {L, s, p, x};
-	const char *name = s->name + 8;
+	const char *name = strchr(s->name, ':') + 1; /* program: or fcgi-program: */
+	bool fcgi = strncmp(s->name, "fcgi-program:", 13) == 0;
 
 	x->sec = s;
 	p->name = strdup(name);
@@ -786,6 +951,8 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 		int rc = 0;
 
 		conf_warn_repeated(L, s, k);
+		if (fcgi && conf_fcgi_key(k->key))
+			continue; /* conf_fcgi_load's */
 		if (o == NULL) {
 			if (conf_warn(L, s->file, k->line, "[%s] %s: unknown option, ignored", s->name,
 				      k->key) != 0)
@@ -859,6 +1026,8 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 		    L, s->file, pk != NULL ? pk->line : s->line,
 		    "[%s]: %%(process_num) must be present within process_name when numprocs > 1", s->name);
 	}
+	if (fcgi && conf_fcgi_load(L, s, p) != 0)
+		return -1;
 	return conf_procs_build(&P, &base);
 }
 
@@ -868,7 +1037,8 @@ int conf_programs_load(struct conf_ld *L)
 	size_t n = 0;
 
 	for (size_t i = 0; i < L->nsecs; i++)
-		if (strncmp(L->secs[i].name, "program:", 8) == 0)
+		if (strncmp(L->secs[i].name, "program:", 8) == 0 ||
+		    strncmp(L->secs[i].name, "fcgi-program:", 13) == 0)
 			n++;
 	if (n == 0)
 		return 0;
@@ -878,7 +1048,7 @@ int conf_programs_load(struct conf_ld *L)
 		return conf_fail(L, L->secs[0].file, 0, "out of memory");
 	for (size_t i = 0; i < L->nsecs; i++) {
 		const struct conf_sec *s = &L->secs[i];
-		if (strncmp(s->name, "program:", 8) != 0)
+		if (strncmp(s->name, "program:", 8) != 0 && strncmp(s->name, "fcgi-program:", 13) != 0)
 			continue;
 		c->nprograms++;
 		if (conf_program_load(L, s, &c->programs[c->nprograms - 1], &L->px[c->nprograms - 1]) != 0)

@@ -40,6 +40,7 @@
 
 #include "clock.h"
 #include "cron.h"
+#include "fcgisock.h"
 #include "log.h"
 #include "memcg.h"
 #include "proc.h"
@@ -93,7 +94,8 @@ struct proc_priv {
 
 	struct proclog *log[2];
 	struct proclog_pipe *pipe[2];
-	struct procin *in; /* the write end of its stdin pipe while it runs (procin.c) */
+	struct procin *in;     /* the write end of its stdin pipe while it runs (procin.c) */
+	struct fcgisock *sock; /* [fcgi-program:x]: its socket, held from the spawn until it is down */
 
 	struct memcg *memcg;  /* its memory cgroup (lives across restarts), or NULL */
 	long long oom_before; /* the cgroup's oom_kill counter at spawn */
@@ -142,7 +144,8 @@ struct supervisor {
 	void (*stop_done)(void *arg);
 	void *stop_arg;
 	bool in_step, step_again;
-	spawn_fn *spawn; /* spawn_fork, or a test's replacement */
+	spawn_fn *spawn;	   /* spawn_fork, or a test's replacement */
+	struct fcgisock_set *fcgi; /* [fcgi-program:x] sockets (fcgisock.c) */
 };
 
 static void proc_transition(struct proc *p, enum proc_state to, const char *why);
@@ -279,6 +282,13 @@ static void proc_transition(struct proc *p, enum proc_state to, const char *why)
 	p->state = to;
 	if (to != PROC_STOPPING)
 		p->stop_phase = PROC_STOP_NONE;
+	if (!proc_is_up(p) && p->priv->sock != NULL) { /* down: its fcgi socket may close */
+		fcgisock_release(p->priv->sock);
+		p->priv->sock = NULL;
+	} else if (to == PROC_BACKOFF && p->priv->sock == NULL && p->prog != NULL && p->prog->fcgi) {
+		/* a restart held back (start_limit_burst) keeps the socket its exit just gave back */
+		p->priv->sock = fcgisock_keep(p->sv->fcgi, p->prog->socket);
+	}
 	if (to == PROC_RUNNING && p->prog != NULL && p->prog->watchdog_sec > 0) {
 		p->priv->watchdog.repeat = p->prog->watchdog_sec;
 		ev_timer_again(p->sv->loop, &p->priv->watchdog);
@@ -565,9 +575,18 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 	if (path == NULL)
 		goto done;
 
+	/* [fcgi-program:x]: the group's socket is the child's fd 0, in place of the stdin pipe */
+	if (pr->fcgi && p->priv->sock != NULL && strcmp(fcgisock_url(p->priv->sock), pr->socket) != 0) {
+		fcgisock_release(p->priv->sock);
+		p->priv->sock = NULL;
+	}
+	if (pr->fcgi && p->priv->sock == NULL &&
+	    (p->priv->sock = fcgisock_acquire(p->sv->fcgi, pr, err, errlen)) == NULL)
+		goto done;
+
 	proc_logs_open(p);
 	if (pipe2(out, O_CLOEXEC) < 0 || (!pr->redirect_stderr && pipe2(errp, O_CLOEXEC) < 0) ||
-	    pipe2(inp, O_CLOEXEC) < 0) {
+	    (!pr->fcgi && pipe2(inp, O_CLOEXEC) < 0)) {
 		*errnum = errno;
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto done;
@@ -605,7 +624,7 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 	    .oom_score_adj = pr->oom_score_adj,
 	    .rlimits = pr->rlimits,
 	    .nrlimits = pr->nrlimits,
-	    .stdin_fd = inp[0],
+	    .stdin_fd = pr->fcgi ? fcgisock_fd(p->priv->sock) : inp[0],
 	    .stdout_fd = out[1],
 	    .stderr_fd = pr->redirect_stderr ? out[1] : errp[1],
 	    .cgroup_procs = cgprocs,
@@ -621,9 +640,9 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 			errp[0] = -1;
 		}
 		procin_close(p->priv->in);
-		p->priv->in = procin_new(p->sv->loop, inp[1]);
+		p->priv->in = pr->fcgi ? NULL : procin_new(p->sv->loop, inp[1]);
 		inp[1] = -1;
-		if (p->priv->in == NULL)
+		if (p->priv->in == NULL && !pr->fcgi)
 			log_warnx("%s: no stdin pipe: out of memory", p->fullname);
 	}
 done:
@@ -1813,6 +1832,7 @@ static void proc_free(struct proc *p)
 	ev_timer_stop(p->sv->loop, &p->priv->watchdog);
 	ev_periodic_stop(p->sv->loop, &p->priv->cron);
 	proc_logs_free(p);
+	fcgisock_release(p->priv->sock);
 	memcg_destroy(p->priv->memcg);
 	free(p->priv->logpath[0]);
 	free(p->priv->logpath[1]);
@@ -1866,6 +1886,11 @@ struct supervisor *sv_new(struct ev_loop *loop, const struct conf *conf, const s
 	sv->conf = conf;
 	if (hooks != NULL)
 		sv->hooks = *hooks;
+	sv->fcgi = fcgisock_set_new(loop);
+	if (sv->fcgi == NULL) {
+		free(sv);
+		return NULL;
+	}
 	for (size_t i = 0; i < conf->nprograms; i++) {
 		const struct conf_program *pr = &conf->programs[i];
 		for (size_t j = 0; j < pr->nprocs; j++) {
@@ -1925,6 +1950,7 @@ void sv_free(struct supervisor *sv)
 		proc_free(sv->procs[i]);
 	for (size_t i = 0; i < sv->ndying; i++)
 		proc_free(sv->dying[i]);
+	fcgisock_set_free(sv->fcgi);
 	memcg_root_close(sv->memcg);
 	readiness_close(sv->notify);
 	free(sv->notify_path);

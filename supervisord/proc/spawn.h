@@ -42,7 +42,7 @@ struct spawn_req {
 	int oom_score_adj; /* CONF_NO_VALUE: leave */
 	const struct conf_rlimit *rlimits;
 	size_t nrlimits;
-	int stdin_fd;  /* read end for the child's 0 (a pipe, as supervisord's); -1: /dev/null */
+	int stdin_fd;  /* the child's 0: a pipe's read end, or an [fcgi-program:x]'s socket; -1: /dev/null */
 	int stdout_fd; /* write ends for the child's 1 and 2 */
 	int stderr_fd;
 	const char *cgroup_procs; /* "…/cgroup.procs" the child joins before exec, or NULL */

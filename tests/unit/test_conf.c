@@ -230,7 +230,7 @@ static void test_supervisord_file(void **state)
 	assert_true(c->nodaemon);
 	assert_int_equal(c->minfds, 4096);
 
-	assert_int_equal(c->nprograms, 2);
+	assert_int_equal(c->nprograms, 3);
 	const struct conf_program *p = conf_program_find(c, "cat");
 	assert_non_null(p);
 	assert_string_equal(p->group, "thegroupname");
@@ -257,7 +257,10 @@ static void test_supervisord_file(void **state)
 	assert_non_null(conf_program_find(c, "more"));
 	assert_string_equal(conf_program_find(c, "more")->group, "more");
 	assert_null(conf_program_find(c, "theeventlistenername"));
-	assert_null(conf_program_find(c, "fcgi"));
+	/* [fcgi-program:x] (test_fcgi) */
+	assert_non_null(conf_program_find(c, "fcgi"));
+	assert_true(conf_program_find(c, "fcgi")->fcgi);
+	assert_string_equal(conf_program_find(c, "fcgi")->socket, "unix:///tmp/fcgi.sock");
 
 	assert_int_equal(c->ngroups, 1);
 	assert_string_equal(c->groups[0].name, "thegroupname");
@@ -283,7 +286,6 @@ static void test_supervisord_file(void **state)
 	    has_warning(c, "main.conf:62: [program:cat] serverurl: not supported by taskvisord, ignored"));
 	assert_true(
 	    has_warning(c, "main.conf:64: [eventlistener:theeventlistenername]: not supported, ignored"));
-	assert_true(has_warning(c, "main.conf:68: [fcgi-program:fcgi]: not supported, ignored"));
 	assert_true(has_warning(c, "main.conf:77: No file matches via include \"other/*.conf\""));
 	assert_null(c->warnings[c->nwarnings]);
 	conf_free(c);
@@ -477,7 +479,7 @@ static void test_errors(void **state)
 	     "main.conf:3: syntax error: expected \"[section]\" or \"name = value\": \"not an option line\""},
 	    {"command=a\n[program:x]\n", "main.conf:1: command: option outside of any [section]"},
 	    {"[group:g]\nprograms=x,y\n[program:x]\ncommand=a\n",
-	     "main.conf:2: [group:g] names unknown program y"},
+	     "main.conf:2: [group:g] names unknown program or fcgi-program y"},
 	    {"[group:g]\npriority=1\n", "main.conf:1: [group:g] has no programs= option"},
 	    {"[program:x]\ncommand=a\n[group:g]\nprograms=x\n[group:h]\nprograms=x\n",
 	     "main.conf:6: [group:h]: program x is already in [group:g] (main.conf:3)"},
@@ -1245,6 +1247,173 @@ static void test_socket(void **state)
 	assert_string_equal(err, "nope.conf: No such file or directory");
 }
 
+/* ---- [fcgi-program:x] (supervisord 4.2.5's options.py: process_groups_from_parser) ---- */
+
+static void test_fcgi(void **state)
+{
+	(void)state;
+	struct conf *c = load_text("[fcgi-program:web]\n"
+				   "command=/usr/bin/web --n %(process_num)d\n"
+				   "socket=unix://%(here)s/%(program_name)s.sock\n"
+				   "socket_mode=0660\n"
+				   "socket_owner=root:0\n"
+				   "socket_backlog=50\n"
+				   "process_name=%(program_name)s_%(process_num)02d\n"
+				   "numprocs=2\n"
+				   "[fcgi-program:api]\n"
+				   "command=/usr/bin/api\n"
+				   "socket=tcp://127.0.0.1:9000\n"
+				   "[fcgi-program:plain]\n"
+				   "command=/usr/bin/plain\n"
+				   "socket=unix:///run/plain.sock\n");
+	char here[PATH_MAX], want[PATH_MAX + 64];
+	assert_non_null(realpath(".", here));
+
+	const struct conf_program *p = conf_program_find(c, "web");
+	assert_non_null(p);
+	assert_true(p->fcgi);
+	snprintf(want, sizeof(want), "unix://%s/web.sock", here);
+	assert_string_equal(p->socket, want);
+	assert_int_equal(p->socket_mode, 0660);
+	assert_string_equal(p->socket_owner, "root:0");
+	assert_int_equal(p->socket_backlog, 50);
+	assert_string_equal(p->group, "web"); /* the group is named after the section */
+	assert_int_equal(p->nprocs, 2);
+	assert_string_equal(p->procs[0].name, "web_00");
+	assert_string_equal(p->procs[1].command, "/usr/bin/web --n 1");
+	assert_non_null(strstr(p->procs[0].fingerprint, "socket=unix://"));
+
+	p = conf_program_find(c, "api");
+	assert_true(p->fcgi);
+	assert_string_equal(p->socket, "tcp://127.0.0.1:9000");
+	assert_int_equal(p->socket_backlog, 0); /* SOMAXCONN */
+	assert_null(p->socket_owner);
+
+	p = conf_program_find(c, "plain");
+	assert_int_equal(p->socket_mode, 0700); /* supervisord's default */
+	assert_null(p->socket_owner);
+	/* a plain [program:x] is no fcgi program, and socket= there means nothing */
+	assert_false(has_warning(c, "main.conf:3: [fcgi-program:web] socket: unknown option, ignored"));
+	assert_null(c->warnings[0]);
+	conf_free(c);
+
+	c = load_text("[program:x]\ncommand=/bin/x\nsocket=unix:///tmp/x.sock\n");
+	assert_false(conf_program_find(c, "x")->fcgi);
+	assert_true(has_warning(c, "main.conf:3: [program:x] socket: unknown option, ignored"));
+	conf_free(c);
+
+	/* as deployments write them (Django Channels' daphne, uvicorn, an iipsrv behind nginx) */
+	c = load_text("[fcgi-program:asgi]\n"
+		      "socket=tcp://localhost:8000\n"
+		      "directory=/srv/app\n"
+		      "command=daphne -u /run/daphne/daphne%(process_num)d.sock --fd 0 app.asgi:application\n"
+		      "numprocs=4\n"
+		      "process_name=asgi%(process_num)d\n"
+		      "autostart=true\n"
+		      "autorestart=true\n"
+		      "stdout_logfile=/var/log/asgi.log\n"
+		      "redirect_stderr=true\n"
+		      "[fcgi-program:uvicorn]\n"
+		      "socket=tcp://0.0.0.0:8001\n"
+		      "command=venv/bin/uvicorn --fd 0 main:App\n"
+		      "numprocs=2\n"
+		      "process_name=uvicorn-%(process_num)d\n"
+		      "stdout_logfile_maxbytes=0\n"
+		      "[fcgi-program:iipserver]\n"
+		      "command=/usr/local/share/iipimage/iipsrv.fcgi\n"
+		      "socket=unix:///tmp/%(program_name)s.sock\n"
+		      "autorestart=unexpected\n"
+		      "redirect_stdout=true\n"
+		      "environment=JPEG_QUALITY='100',MAX_LAYERS='4'\n");
+	p = conf_program_find(c, "asgi");
+	assert_int_equal(p->nprocs, 4);
+	assert_string_equal(p->procs[3].name, "asgi3");
+	assert_string_equal(p->procs[3].command,
+			    "daphne -u /run/daphne/daphne3.sock --fd 0 app.asgi:application");
+	assert_string_equal(p->socket, "tcp://localhost:8000");
+	assert_string_equal(conf_program_find(c, "uvicorn")->procs[1].name, "uvicorn-1");
+	assert_string_equal(conf_program_find(c, "iipserver")->socket, "unix:///tmp/iipserver.sock");
+	assert_true(has_warning(
+	    c, "main.conf:21: [fcgi-program:iipserver] redirect_stdout: unknown option, ignored"));
+	conf_free(c);
+
+	/* the socket is part of the fingerprint: a changed socket restarts the group on update */
+	char *a = fingerprint_of("[fcgi-program:w]\ncommand=/bin/w\nsocket=unix:///tmp/a.sock\n", "w", 0);
+	char *b = fingerprint_of("[fcgi-program:w]\ncommand=/bin/w\nsocket=unix:///tmp/b.sock\n", "w", 0);
+	char *m = fingerprint_of("[fcgi-program:w]\ncommand=/bin/w\nsocket=unix:///tmp/a.sock\n"
+				 "socket_mode=0666\n",
+				 "w", 0);
+	assert_string_not_equal(a, b);
+	assert_string_not_equal(a, m);
+	free(a);
+	free(b);
+	free(m);
+}
+
+static void test_fcgi_errors(void **state)
+{
+	(void)state;
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\n",
+		      "main.conf:1: [fcgi-program:web] section requires a \"socket\" line");
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\nsocket=\n",
+		      "main.conf:3: [fcgi-program:web] section requires a \"socket\" line");
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\nsocket=unix://rel.sock\n",
+		      "main.conf:3: socket: unix socket path is not absolute: \"rel.sock\"");
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\nsocket=tcp://localhost\n",
+		      "main.conf:3: socket: expected unix:///absolute/path or tcp://host:port: "
+		      "\"tcp://localhost\"");
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\nsocket=tcp://localhost:99999\n",
+		      "main.conf:3: socket: expected unix:///absolute/path or tcp://host:port: "
+		      "\"tcp://localhost:99999\"");
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\nsocket=/tmp/web.sock\n",
+		      "main.conf:3: socket: expected unix:///absolute/path or tcp://host:port: "
+		      "\"/tmp/web.sock\"");
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\nsocket=tcp://127.0.0.1:9000\nsocket_mode=0600\n",
+		      "main.conf:3: socket_owner and socket_mode params should only be used with a Unix "
+		      "domain socket");
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\nsocket=unix:///tmp/w.sock\n"
+		      "socket_owner=no-such-user-here\n",
+		      "main.conf:4: socket_owner: no such user: \"no-such-user-here\"");
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\nsocket=unix:///tmp/w.sock\n"
+		      "socket_owner=root:no-such-group-here\n",
+		      "main.conf:4: socket_owner: no such group: \"no-such-group-here\"");
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\nsocket=unix:///tmp/w.sock\nsocket_mode=999\n",
+		      "main.conf:4: socket_mode: not an octal number: \"999\"");
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\nsocket=unix:///tmp/w.sock\nsocket_backlog=0\n",
+		      "main.conf:4: socket_backlog: out of range (1..65535): \"0\"");
+	/* one socket for every process: %(process_num)d cannot be in it */
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\nsocket=unix:///tmp/%(process_num)d.sock\n",
+		      "main.conf:3: socket: cannot expand %(process_num)d: no such name");
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\nsocket=unix:///tmp/w.sock\nnumprocs=2\n",
+		      "main.conf:1: [fcgi-program:web]: %(process_num) must be present within process_name "
+		      "when numprocs > 1");
+	load_err_text("[fcgi-program:web]\ncommand=/bin/web\n\n[program:web]\ncommand=/bin/web\n"
+		      "socket=unix:///tmp/w.sock\n",
+		      "main.conf:1: [fcgi-program:web]: [program:web] (main.conf:4) has the same name");
+}
+
+static void test_fcgi_groups(void **state)
+{
+	(void)state;
+	/* supervisord: a member of a [group:x] is a plain process of the group, its socket unused */
+	struct conf *c = load_text("[group:g]\nprograms=web,other\n"
+				   "[fcgi-program:web]\ncommand=/bin/web\nsocket=unix:///tmp/w.sock\n"
+				   "[program:other]\ncommand=/bin/other\n");
+	const struct conf_program *p = conf_program_find(c, "web");
+	assert_non_null(p);
+	assert_false(p->fcgi);
+	assert_string_equal(p->group, "g");
+	assert_true(has_warning(c, "main.conf:3: [fcgi-program:web] is in [group:g]: run as a plain program, "
+				   "without its socket (as supervisord does)"));
+	conf_free(c);
+	load_err_text(
+	    "[group:g]\nprograms=web\n[fcgi-program:web]\ncommand=/bin/web\nsocket=unix:///tmp/w.sock\n"
+	    "[program:web]\ncommand=/bin/web\n",
+	    "main.conf:2: [group:g] name web is ambiguous (exists as program and fcgi-program)");
+	load_err_text("[group:g]\nprograms=nothere\n",
+		      "main.conf:2: [group:g] names unknown program or fcgi-program nothere");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1270,6 +1439,9 @@ int main(void)
 	    T(test_sample),
 	    T(test_bad_bytes),
 	    T(test_socket),
+	    T(test_fcgi),
+	    T(test_fcgi_errors),
+	    T(test_fcgi_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
