@@ -48,7 +48,7 @@ LDFLAGS += -Wl,--as-needed
 # Debian packages the build and the tests need (installed by `make deps` when missing).
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
             libjansson-dev uuid-dev libcmocka-dev libedit-dev libmicrohttpd-dev libexpat1-dev
-DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor
+DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor prometheus curl
 DEB_BENCH = supervisor hyperfine strace
 DEB_FUZZ  = clang
 

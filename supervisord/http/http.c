@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "http_module.h"
+#include "metrics.h"
 #include "proto.h"
 #include "rpc.h"
 #include "xmlrpc.h"
@@ -90,14 +91,15 @@ struct http_req {
 	struct http_req *prev, *next; /* the server's requests under way */
 	struct MHD_Connection *conn;
 	enum http_role role;
-	int kind;   /* 'r' RPC2, 't' log tail */
+	int kind;   /* 'r' RPC2, 't' log tail, 'm' metrics */
 	int refuse; /* the HTTP status that answers it instead (401, 400, 404); 0 = served */
 	char *body;
 	size_t len;
 	bool too_large;
 	bool started;
 	struct rpc_call *call;
-	char *xml; /* the answer once it came */
+	void *native; /* GET /metrics: its MSG_METRICS (http_ops.call_open) */
+	char *xml;    /* the answer once it came (GET /metrics: the page) */
 	size_t xlen;
 	bool answered;
 	bool suspended;
@@ -402,6 +404,52 @@ static enum MHD_Result http_rpc(struct http_req *q)
 	return MHD_YES;
 }
 
+/* ---- GET /metrics (metrics.c) ---- */
+
+static unsigned http_conns(struct http_listener *l)
+{
+	const union MHD_DaemonInfo *di =
+	    l->mhd != NULL ? MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
+
+	return di != NULL ? di->num_connections : 0;
+}
+
+static void http_metrics_sink(void *sarg, uint32_t type, json_t *body)
+{
+	struct http_req *q = sarg;
+
+	if (type == MSG_DATA || q->answered)
+		return;
+	q->xml = type == MSG_OK
+		     ? metrics_text(body, http_conns(&q->s->local) + http_conns(&q->s->inet), &q->xlen)
+		     : NULL;
+	q->answered = true;
+	http_resume(q);
+}
+
+/* MSG_METRICS through the daemon's handler (read-only users may), written as Prometheus reads it. */
+static enum MHD_Result http_metrics(struct http_req *q)
+{
+	if (!q->answered && !q->started) {
+		q->started = true;
+		q->native = q->s->ops.call_open(q->s->ops.arg, q->role, http_metrics_sink, q);
+		if (q->native == NULL)
+			return http_error(q->conn, 500, "Internal Server Error");
+		q->s->ops.call(q->native, MSG_METRICS, json_object());
+	}
+	if (!q->answered) {
+		http_suspend(q);
+		return MHD_YES;
+	}
+	if (q->xml == NULL)
+		return http_error(q->conn, 500, "Internal Server Error");
+	{
+		char *page = q->xml;
+		q->xml = NULL;
+		return http_queue(q->conn, 200, METRICS_CONTENT_TYPE, page, q->xlen, true);
+	}
+}
+
 /* ---- log streams ---- */
 
 static void http_tail_open(struct http_tail *t)
@@ -563,6 +611,8 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 		else if (strcmp(method, "GET") == 0 &&
 			 (strncmp(url, "/logtail/", 9) == 0 || strncmp(url, "/mainlogtail", 12) == 0))
 			q->kind = 't';
+		else if (strcmp(method, "GET") == 0 && strcmp(url, "/metrics") == 0)
+			q->kind = 'm';
 		else if (strncmp(url, "/RPC2", 5) == 0 || strncmp(url, "/logtail", 8) == 0)
 			q->refuse = 400;
 		else
@@ -595,6 +645,8 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 	}
 	if (q->kind == 't')
 		return http_tail(q, url);
+	if (q->kind == 'm')
+		return http_metrics(q);
 	return http_rpc(q);
 }
 
@@ -618,6 +670,8 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	ev_stat_stop(q->s->ops.loop, &q->st);
 	ev_timer_stop(q->s->ops.loop, &q->poll);
 	rpc_free(q->call);
+	if (q->native != NULL)
+		q->s->ops.call_close(q->native);
 	if (q->tail.fd >= 0)
 		close(q->tail.fd);
 	free(q->xml);

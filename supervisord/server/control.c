@@ -582,7 +582,7 @@ static const struct {
 	bool engine;
 } control_tables[] = {
     {proc_handlers, false}, {daemon_handlers, false}, {check_handlers, false},
-    {task_handlers, true},  {worker_handlers, true},
+    {task_handlers, true},  {worker_handlers, true},  {metrics_handlers, false},
 };
 
 /* The handler of a message type; *task says it needs the task engine. */
@@ -921,6 +921,11 @@ int control_role(struct control *ctl, uid_t uid, gid_t gid)
 int control_max_connections(const struct control *ctl)
 {
 	return ctl->max_conns;
+}
+
+int control_connections(const struct control *ctl)
+{
+	return ctl->nconns;
 }
 
 struct conn *control_inner_new(struct control *ctl, int role, conn_sink_fn *sink, void *sarg)
