@@ -61,6 +61,8 @@ struct rpc_call {
 	int op;		 /* 'b' start, 'e' stop, 's' signal */
 	json_t *calls;	 /* multicall: the calls; mc_i the next one */
 	size_t mc_i;
+	const struct rpc_tv_method *tv; /* a taskvisor.* method (rpc_taskvisor.c) */
+	json_t *tv_params;		/* its parameters, for its answer */
 };
 
 static void rpc_finish(struct rpc_call *c, json_t *value, int code, const char *text);
@@ -1114,39 +1116,47 @@ static void rpc_list_methods(struct rpc_call *c, json_t *params)
 	(void)params;
 	for (const struct rpc_help *h = rpc_help; h->name != NULL; h++)
 		json_array_append_new(out, json_string(h->name));
+	for (const struct rpc_tv_method *m = rpc_taskvisor; m->name != NULL; m++)
+		json_array_append_new(out, json_string(m->name));
 	rpc_return(c, out);
 }
 
-static const struct rpc_help *rpc_help_find(const char *name)
+/* supervisord's methods, then taskvisor.*: the method's help (its signature in *signature). */
+static const char *rpc_help_find(const char *name, const char **signature)
 {
+	const struct rpc_tv_method *m = rpc_taskvisor_find(name);
+
 	for (const struct rpc_help *h = rpc_help; name != NULL && h->name != NULL; h++)
-		if (strcmp(h->name, name) == 0)
-			return h;
-	return NULL;
+		if (strcmp(h->name, name) == 0) {
+			*signature = h->signature;
+			return h->help;
+		}
+	*signature = m != NULL ? m->signature : NULL;
+	return m != NULL ? m->help : NULL;
 }
 
 static void rpc_method_help(struct rpc_call *c, json_t *params)
 {
-	const struct rpc_help *h = rpc_help_find(rpc_str(params, 0));
+	const char *sig, *help = rpc_help_find(rpc_str(params, 0), &sig);
 
-	if (h == NULL)
+	if (help == NULL)
 		rpc_fault(c, RPC_SIGNATURE_UNSUPPORTED, NULL);
 	else
-		rpc_return(c, json_string(h->help));
+		rpc_return(c, json_string(help));
 }
 
 static void rpc_method_signature(struct rpc_call *c, json_t *params)
 {
-	const struct rpc_help *h = rpc_help_find(rpc_str(params, 0));
+	const char *sig = NULL, *help = rpc_help_find(rpc_str(params, 0), &sig);
 	json_t *out;
 	char buf[256], *save = NULL;
 
-	if (h == NULL || h->signature[0] == '\0') {
+	if (help == NULL || sig == NULL || sig[0] == '\0') {
 		rpc_fault(c, RPC_SIGNATURE_UNSUPPORTED, NULL);
 		return;
 	}
 	out = json_array();
-	snprintf(buf, sizeof(buf), "%s", h->signature);
+	snprintf(buf, sizeof(buf), "%s", sig);
 	for (char *t = strtok_r(buf, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save))
 		json_array_append_new(out, json_string(t));
 	rpc_return(c, out);
@@ -1260,14 +1270,54 @@ static const struct rpc_method rpc_methods[] = {
     {"system.multicall", rpc_multicall, 1, 1, false},
 };
 
+/* ---- taskvisor.* (rpc_taskvisor.c): one native request each ---- */
+
+static void rpc_tv_done(struct rpc_call *c, uint32_t type, json_t *body)
+{
+	char text[1100];
+	int code;
+
+	if (type == MSG_ERROR) {
+		code = rpc_taskvisor_fault(rpc_native_error(body), text, sizeof(text));
+		rpc_finish(c, NULL, code, text);
+		return;
+	}
+	rpc_return(c, c->tv->answer(c->tv_params, body));
+}
+
+static void rpc_tv_call(struct rpc_call *c, const struct rpc_tv_method *tv, json_t *params)
+{
+	char text[512];
+	int code = RPC_FAILED;
+	json_t *req = tv->request(params, &code, text, sizeof(text));
+
+	if (req == NULL) {
+		rpc_finish(c, NULL, code, text);
+		return;
+	}
+	c->tv = tv;
+	c->tv_params = json_incref(params);
+	rpc_native(c, tv->type, req, rpc_tv_done);
+}
+
 static void rpc_dispatch(struct rpc_call *c, const char *method, json_t *params)
 {
 	const struct rpc_method *m = NULL;
+	const struct rpc_tv_method *tv = rpc_taskvisor_find(method);
 
 	for (size_t i = 0; i < sizeof(rpc_methods) / sizeof(rpc_methods[0]); i++)
 		if (strcmp(rpc_methods[i].name, method) == 0)
 			m = &rpc_methods[i];
-	if (m == NULL)
+	if (tv != NULL) {
+		if ((int)json_array_size(params) < tv->nmin || (int)json_array_size(params) > tv->nmax)
+			rpc_fault(c, RPC_INCORRECT_PARAMETERS, NULL);
+		else if (!c->ops->running(c->ops->arg))
+			rpc_fault(c, RPC_SHUTDOWN_STATE, NULL);
+		else if (tv->admin && c->role < HTTP_ROLE_ADMIN)
+			rpc_fault(c, RPC_FAILED, "permission denied (read-only access)");
+		else
+			rpc_tv_call(c, tv, params);
+	} else if (m == NULL)
 		rpc_fault(c, RPC_UNKNOWN_METHOD, NULL);
 	else if ((int)json_array_size(params) < m->nmin || (int)json_array_size(params) > m->nmax)
 		rpc_fault(c, RPC_INCORRECT_PARAMETERS, NULL);
@@ -1303,6 +1353,7 @@ struct rpc_call *rpc_start(struct rpc_env *env, enum http_role role, const char 
 
 static void rpc_free_one(struct rpc_call *c)
 {
+	json_decref(c->tv_params);
 	json_decref(c->results);
 	json_decref(c->calls);
 	free(c->list);
