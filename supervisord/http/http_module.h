@@ -84,6 +84,9 @@ struct http_ops {
 	 * -1 no such process, -2 not running, -3 no stdin (closed by the program), -4 the queue is
 	 * full (nothing taken; the limit in *why), -5 failed (errno). */
 	int (*send_stdin)(void *arg, const char *name, const char *buf, size_t len, const char **why);
+	/* h-metrics (bench/xmlrpc.sh): getAllProcessInfo's array in one walk of the processes, without
+	 * a look-up by name for each (NULL: the module asks procs and process_info). */
+	json_t *(*all_process_info)(void *arg);
 };
 
 /* Settings from the configuration, given again after each reload. */

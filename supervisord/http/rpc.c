@@ -902,10 +902,16 @@ static void rpc_get_process_info(struct rpc_call *c, json_t *params)
 static void rpc_get_all_process_info(struct rpc_call *c, json_t *params)
 {
 	size_t n = 0;
-	struct http_proc *all = c->ops->procs(c->ops->arg, NULL, &n);
-	json_t *out = json_array();
+	struct http_proc *all;
+	json_t *out;
 
 	(void)params;
+	if (c->ops->all_process_info != NULL) {
+		rpc_return(c, c->ops->all_process_info(c->ops->arg));
+		return;
+	}
+	all = c->ops->procs(c->ops->arg, NULL, &n);
+	out = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_t *info = c->ops->process_info(c->ops->arg, all[i].fullname);
 		if (info != NULL)

@@ -566,8 +566,12 @@ static void control_conn_close(struct conn *c)
 	if (ctl->nconns == 0)
 		ev_timer_stop(ctl->loop, &ctl->sweep_w);
 	log_debug("control: connection from pid %ld closed", (long)c->pid);
-	if (!ev_is_active(&ctl->trim_w))
+	if (!ev_is_active(&ctl->trim_w)) {
+		/* set again: a one-shot timer that fired keeps ~0 s as its time (libev), and would
+		 * trim on the next iteration after every close, faulting the heap in again each time */
+		ev_timer_set(&ctl->trim_w, 0.25, 0);
 		ev_timer_start(ctl->loop, &ctl->trim_w);
+	}
 	if (c->on_close != NULL) {
 		void (*fn)(void *, struct conn *) = c->on_close;
 		c->on_close = NULL;

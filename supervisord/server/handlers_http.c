@@ -168,16 +168,12 @@ static void handlers_http_describe(const struct proc *p, time_t now, char *buf, 
 	}
 }
 
-static json_t *handlers_http_process_info(void *arg, const char *name)
+static json_t *handlers_http_info(const struct proc *p, time_t now)
 {
-	struct proc *p = handlers_http_find(arg, name);
 	const char *out, *err;
-	time_t now = time(NULL);
 	char desc[512];
 	int exitstatus = 0;
 
-	if (p == NULL)
-		return NULL;
 	out = proc_log_path(p, 1);
 	err = proc_log_path(p, 2);
 	if (p->exited_once)
@@ -189,6 +185,29 @@ static json_t *handlers_http_process_info(void *arg, const char *name)
 			 "statename", proc_state_name(p->state), "spawnerr", p->spawn_err, "exitstatus",
 			 exitstatus, "logfile", out ? out : "", "stdout_logfile", out ? out : "",
 			 "stderr_logfile", err ? err : "", "pid", (json_int_t)p->pid, "description", desc);
+}
+
+static json_t *handlers_http_process_info(void *arg, const char *name)
+{
+	struct proc *p = handlers_http_find(arg, name);
+
+	return p != NULL ? handlers_http_info(p, time(NULL)) : NULL;
+}
+
+static json_t *handlers_http_all_process_info(void *arg)
+{
+	struct handlers_http *h = arg;
+	size_t n = 0;
+	struct proc **ps = sv_procs(h->d->sv, &n);
+	json_t *out = json_array();
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *info = handlers_http_info(ps[i], now);
+		if (info != NULL)
+			json_array_append_new(out, info);
+	}
+	return out;
 }
 
 static int handlers_http_cfg_cmp(const void *a, const void *b)
@@ -446,6 +465,7 @@ static struct handlers_http *handlers_http_get(struct daemon *d, struct handlers
 	    .clear_logs = handlers_http_clear_logs,
 	    .act_nowait = handlers_http_act_nowait,
 	    .send_stdin = handlers_http_send_stdin,
+	    .all_process_info = handlers_http_all_process_info,
 	};
 	h->srv = h->mod->create(&h->ops, err, errlen);
 	handlers_http_conf(d, &hc);
