@@ -435,6 +435,26 @@ static void xmlrpc_escaped(struct xmlrpc_buf *b, const char *s, size_t n)
 	xmlrpc_put(b, s + from, n - from);
 }
 
+/* "<value><int>N</int></value>" without printf (a struct of 100 processes has 600 of them). */
+static void xmlrpc_int(struct xmlrpc_buf *b, long long v)
+{
+	char num[64], *p = num + sizeof(num);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	static const char tail[] = "</int></value>";
+
+	p -= sizeof(tail) - 1;
+	memcpy(p, tail, sizeof(tail) - 1);
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	p -= 12;
+	memcpy(p, "<value><int>", 12);
+	xmlrpc_put(b, p, (size_t)(num + sizeof(num) - p));
+}
+
 static void xmlrpc_value(struct xmlrpc_buf *b, const json_t *v, int depth)
 {
 	char num[64];
@@ -445,9 +465,7 @@ static void xmlrpc_value(struct xmlrpc_buf *b, const json_t *v, int depth)
 	}
 	switch (json_typeof(v)) {
 	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "<value><int>%lld</int></value>",
-			 (long long)json_integer_value(v));
-		xmlrpc_puts(b, num);
+		xmlrpc_int(b, (long long)json_integer_value(v));
 		break;
 	case JSON_REAL:
 		snprintf(num, sizeof(num), "<value><double>%.17g</double></value>", json_real_value(v));
