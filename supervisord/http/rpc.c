@@ -899,6 +899,71 @@ static void rpc_get_process_info(struct rpc_call *c, json_t *params)
 	rpc_return(c, info);
 }
 
+/* getProcessInfo's struct as members, in supervisord's order (m: 14 of them). */
+#define RPC_INFO_MEMBERS 14
+static void rpc_info_members(const struct http_proc_info *p, struct xmlrpc_member *m)
+{
+	const struct xmlrpc_member v[RPC_INFO_MEMBERS] = {
+	    {"name", p->name, 0},
+	    {"group", p->group, 0},
+	    {"start", NULL, p->start},
+	    {"stop", NULL, p->stop},
+	    {"now", NULL, p->now},
+	    {"state", NULL, p->state},
+	    {"statename", p->statename, 0},
+	    {"spawnerr", p->spawnerr, 0},
+	    {"exitstatus", NULL, p->exitstatus},
+	    {"logfile", p->stdout_logfile, 0},
+	    {"stdout_logfile", p->stdout_logfile, 0},
+	    {"stderr_logfile", p->stderr_logfile, 0},
+	    {"pid", NULL, p->pid},
+	    {"description", p->description, 0},
+	};
+
+	memcpy(m, v, sizeof(v));
+}
+
+/* Every process's struct written straight from the daemon's fields (bench/xmlrpc.sh: no JSON
+ * values built and freed for 100 processes); inside a multicall, as JSON values. */
+static bool rpc_all_process_info_fast(struct rpc_call *c)
+{
+	size_t n = 0, len = 0;
+	struct http_proc_info *all = c->ops->all_process_info(c->ops->arg, &n);
+	struct xmlrpc_member *m = calloc(n * RPC_INFO_MEMBERS + 1, sizeof(*m));
+	char *xml = NULL;
+
+	if (m == NULL) {
+		free(all);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		rpc_info_members(&all[i], &m[i * RPC_INFO_MEMBERS]);
+	if (c->parent != NULL) {
+		json_t *out = json_array();
+		for (size_t i = 0; i < n * RPC_INFO_MEMBERS; i += RPC_INFO_MEMBERS) {
+			json_t *o = json_object();
+			for (size_t f = 0; f < RPC_INFO_MEMBERS; f++)
+				json_object_set_new(o, m[i + f].name,
+						    m[i + f].s != NULL
+							? xmlrpc_text(m[i + f].s, strlen(m[i + f].s))
+							: json_integer(m[i + f].i));
+			json_array_append_new(out, o);
+		}
+		free(m);
+		free(all);
+		rpc_return(c, out);
+		return true;
+	}
+	xml = xmlrpc_response_structs(m, RPC_INFO_MEMBERS, n, &len);
+	free(m);
+	free(all);
+	if (xml == NULL)
+		return false;
+	c->finished = true;
+	c->done(c->arg, xml, len);
+	return true;
+}
+
 static void rpc_get_all_process_info(struct rpc_call *c, json_t *params)
 {
 	size_t n = 0;
@@ -907,7 +972,8 @@ static void rpc_get_all_process_info(struct rpc_call *c, json_t *params)
 
 	(void)params;
 	if (c->ops->all_process_info != NULL) {
-		rpc_return(c, c->ops->all_process_info(c->ops->arg));
+		if (!rpc_all_process_info_fast(c))
+			rpc_fault(c, RPC_FAILED, "out of memory");
 		return;
 	}
 	all = c->ops->procs(c->ops->arg, NULL, &n);
