@@ -87,8 +87,8 @@ static void metrics_procs(FILE *f, json_t *procs, const char *name, const char *
 	json_t *p;
 
 	metrics_family(f, name, type, help);
-	json_array_foreach(procs, i, p)
-	{
+	for (i = 0; i < json_array_size(procs); i++) {
+		p = json_array_get(procs, i);
 		json_t *v = json_object_get(p, key);
 		const char *labels[] = {"group", metrics_str(p, "group"), "name", metrics_str(p, "name"),
 					NULL};
@@ -107,8 +107,8 @@ static void metrics_processes(FILE *f, json_t *procs)
 	metrics_family(f, "taskvisor_process_state", "gauge",
 		       "Process state as supervisord names it: 1 for the state the process is in, 0 for the "
 		       "others.");
-	json_array_foreach(procs, i, p)
-	{
+	for (i = 0; i < json_array_size(procs); i++) {
+		p = json_array_get(procs, i);
 		for (size_t k = 0; k < sizeof(metrics_states) / sizeof(metrics_states[0]); k++) {
 			const char *labels[] = {
 			    "group", metrics_str(p, "group"), "name", metrics_str(p, "name"),
@@ -144,8 +144,8 @@ static void metrics_queue_family(FILE *f, json_t *queues, const char *name, cons
 	json_t *q;
 
 	metrics_family(f, name, type, help);
-	json_array_foreach(queues, i, q)
-	{
+	for (i = 0; i < json_array_size(queues); i++) {
+		q = json_array_get(queues, i);
 		const char *labels[] = {"queue", metrics_str(q, "name"), NULL};
 		json_t *v = json_object_get(q, key);
 
@@ -210,23 +210,23 @@ static void metrics_engine(FILE *f, json_t *e)
 
 	metrics_family(f, "taskvisor_tasks", "gauge",
 		       "Tasks in the database by state, result and label (counted at most 2 s ago).");
-	json_array_foreach(json_object_get(e, "tasks"), i, v)
-	{
+	for (i = 0; i < json_array_size(json_object_get(e, "tasks")); i++) {
+		v = json_array_get(json_object_get(e, "tasks"), i);
 		const char *labels[] = {"state", metrics_str(v, "state"), "result", metrics_str(v, "result"),
 					"label", metrics_str(v, "label"), NULL};
 		metrics_int(f, "taskvisor_tasks", labels, metrics_get(v, "count"));
 	}
 	metrics_family(f, "taskvisor_tasks_submitted_total", "counter",
 		       "Tasks planned since the daemon started (submitted, spawned, recurring), by label.");
-	json_array_foreach(json_object_get(e, "submitted"), i, v)
-	{
+	for (i = 0; i < json_array_size(json_object_get(e, "submitted")); i++) {
+		v = json_array_get(json_object_get(e, "submitted"), i);
 		const char *labels[] = {"label", metrics_str(v, "label"), NULL};
 		metrics_int(f, "taskvisor_tasks_submitted_total", labels, metrics_get(v, "count"));
 	}
 	metrics_family(f, "taskvisor_tasks_finished_total", "counter",
 		       "Tasks stopped since the daemon started, by label and result.");
-	json_array_foreach(json_object_get(e, "finished"), i, v)
-	{
+	for (i = 0; i < json_array_size(json_object_get(e, "finished")); i++) {
+		v = json_array_get(json_object_get(e, "finished"), i);
 		const char *labels[] = {"label", metrics_str(v, "label"), "result", metrics_str(v, "result"),
 					NULL};
 		metrics_int(f, "taskvisor_tasks_finished_total", labels, metrics_get(v, "count"));
@@ -234,8 +234,8 @@ static void metrics_engine(FILE *f, json_t *e)
 	metrics_family(f, "taskvisor_step_duration_seconds", "histogram",
 		       "Run time of steps by task label and step name since the daemon started (at most "
 		       "256 series; more are counted under label and step \"_other\").");
-	json_array_foreach(json_object_get(e, "steps"), i, v)
-	{
+	for (i = 0; i < json_array_size(json_object_get(e, "steps")); i++) {
+		v = json_array_get(json_object_get(e, "steps"), i);
 		const char *labels[] = {"label", metrics_str(v, "label"), "step", metrics_str(v, "step"),
 					NULL};
 		metrics_histogram(f, "taskvisor_step_duration_seconds", labels, v);

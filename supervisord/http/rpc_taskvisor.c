@@ -23,20 +23,23 @@
 /* A copy of v with every null member of a struct left out and every null in an array "". */
 static json_t *rpc_tv_clean(json_t *v)
 {
-	const char *k;
-	json_t *x, *out;
-	size_t i;
+	json_t *out;
 
 	if (json_is_object(v)) {
 		out = json_object();
-		json_object_foreach(v, k, x) if (!json_is_null(x))
-		    json_object_set_new(out, k, rpc_tv_clean(x));
+		for (void *it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it)) {
+			json_t *x = json_object_iter_value(it);
+			if (!json_is_null(x))
+				json_object_set_new(out, json_object_iter_key(it), rpc_tv_clean(x));
+		}
 		return out;
 	}
 	if (json_is_array(v)) {
 		out = json_array();
-		json_array_foreach(v, i, x)
-		    json_array_append_new(out, json_is_null(x) ? json_string("") : rpc_tv_clean(x));
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			json_t *x = json_array_get(v, i);
+			json_array_append_new(out, json_is_null(x) ? json_string("") : rpc_tv_clean(x));
+		}
 		return out;
 	}
 	return v != NULL ? json_incref(v) : json_string("");
