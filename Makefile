@@ -188,6 +188,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 # Unit tests: the test, the objects of the layer it tests (below), then lib/ (libtv.a).
 # test_engine links no socket, daemon or supervisor object (the engine's hooks are stubbed).
 $(BUILD)/tests/test_engine $(BUILD)/tests/test_engine_queue $(BUILD)/tests/test_engine_state $(BUILD)/tests/test_when: $(ENGINE_OBJS)
+$(BUILD)/tests/test_engine_metrics: $(ENGINE_OBJS)
 $(BUILD)/tests/test_proc $(BUILD)/tests/test_proc_live: $(PROC_OBJS)
 $(BUILD)/tests/test_memcg: $(BUILD)/supervisord/proc/memcg.o
 $(BUILD)/tests/test_readiness: $(BUILD)/supervisord/proc/readiness.o
