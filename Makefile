@@ -82,7 +82,7 @@ LDFLAGS += -Wl,--as-needed
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
             libjansson-dev uuid-dev libcmocka-dev libedit-dev libmicrohttpd-dev libexpat1-dev \
             scdoc
-DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor mandoc man-db zsh chromium curl python3-websocket
+DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor mandoc man-db zsh chromium curl python3-websocket prometheus
 DEB_BENCH = supervisor hyperfine strace
 DEB_FUZZ  = clang
 
@@ -235,6 +235,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 # Unit tests: the test, the objects of the layer it tests (below), then lib/ (libtv.a).
 # test_engine links no socket, daemon or supervisor object (the engine's hooks are stubbed).
 $(BUILD)/tests/test_engine $(BUILD)/tests/test_engine_queue $(BUILD)/tests/test_engine_state $(BUILD)/tests/test_when: $(ENGINE_OBJS)
+$(BUILD)/tests/test_engine_metrics: $(ENGINE_OBJS)
 $(BUILD)/tests/test_proc $(BUILD)/tests/test_proc_live: $(PROC_OBJS)
 $(BUILD)/tests/test_memcg: $(BUILD)/supervisord/proc/memcg.o
 $(BUILD)/tests/test_readiness: $(BUILD)/supervisord/proc/readiness.o

@@ -68,6 +68,7 @@ const char *proto_msg_name(uint32_t type)
 	    N(MSG_WORKER_SHOW),
 	    N(MSG_QUEUE_LIST),
 	    N(MSG_TASK_TAIL),
+	    N(MSG_METRICS),
 	    N(MSG_WORKER_HELLO),
 	    N(MSG_WORKER_STEP),
 	    N(MSG_WORKER_PROGRESS),

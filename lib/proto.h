@@ -252,6 +252,16 @@ enum msgtype {
 	MSG_DEBUG_INFO = 250,
 
 	/*
+	 * Metrics, 240-244 (GET /metrics of the HTTP module; read-only users may ask).
+	 * METRICS {} -> {"processes": [{"group","name","state" (statename),"pid","uptime" (s, 0 when
+	 * not running),"restarts","oom_kills","memory" (bytes as `check memory` counts, -1 unknown),
+	 * "exitstatus" (of the last exit, null before one),"start"}], "daemon": {"rss","fds",
+	 * "connections","start_time","max_connections"}, "engine": engine_metrics_json's object (engine.h)
+	 * | null while the task database is not open}.
+	 */
+	MSG_METRICS = 240,
+
+	/*
 	 * Workers, 300-399 (libtaskvisor <-> daemon). After HELLO's OK the
 	 * connection is asynchronous both ways and nothing more is answered
 	 * (a malformed or stale message is logged and dropped). A worker message

@@ -585,9 +585,14 @@ void engine_commit(struct engine *e)
 		engine_flush(e);
 	if (e->in_tx || e->flush_error[0] != '\0') {
 		bool was_tx = e->in_tx;
+		double t0 = engine_metrics_clock();
+		int rc;
 
 		e->in_tx = false;
-		if (e->flush_error[0] != '\0' || e->ops->commit(e->b) < 0) {
+		rc = e->flush_error[0] != '\0' ? -1 : e->ops->commit(e->b);
+		if (rc == 0)
+			engine_metrics_commit(e, engine_metrics_clock() - t0);
+		if (rc < 0) {
 			/*
 			 * Disk full, a read-only file, an I/O error: nothing of this group is
 			 * in the store. Nothing of it may be seen either (DESIGN.md, promise
@@ -1172,6 +1177,7 @@ void engine_free(struct engine *e)
 	}
 	engine_journal_clear(e);
 	free(e->journal);
+	engine_metrics_free(e);
 	engine_tasks_free(e, engine_free_waiters, NULL);
 	engine_recurring_free(e);
 	for (size_t i = 0; i < e->nseen; i++)

@@ -184,4 +184,10 @@ void engine_worker_drain_expired(struct engine *e, pid_t pid, const char *by);
 /* Is worker w draining (it gets no step)? */
 bool engine_worker_draining(const struct worker *w);
 
+/* GET /metrics (MSG_METRICS, engine_metrics.c): {"queues": [queue...], "tasks": [{"state","result",
+ * "label","count"}] (from the store, at most 2 s old), "submitted": [{"label","count"}],
+ * "finished": [{"label","result","count"}], "steps": [{"label","step","le":[...],"counts":[cumulative,
+ * the last +Inf],"count","sum"}], "commit": {"le","counts","count","sum"}, "series_max"}. */
+json_t *engine_metrics_json(struct engine *e);
+
 #endif

@@ -242,6 +242,8 @@ struct engine {
 
 	/* figures for ping/logs */
 	unsigned long long n_commits, n_claims, n_done;
+
+	struct engine_metrics *metrics; /* GET /metrics (engine_metrics.c); NULL until first counted */
 };
 
 /* engine.c */
@@ -448,6 +450,20 @@ void engine_drain_check(struct worker *w);
 bool engine_drain_exited(struct engine *e, struct worker *w, const char *why);
 /* Lose the steps a draining worker still holds, naming who stopped it and how it ended. */
 void engine_drain_exit_lost(struct engine *e, struct worker *w);
+
+/* engine_metrics.c: counted in memory as things happen (README "Metrics") */
+/* A task was planned (submitted, spawned, a recurring occurrence) / stopped with result. */
+void engine_metrics_submitted(struct engine *e, const char *label);
+void engine_metrics_finished(struct engine *e, const char *label, enum q_result result);
+/* A step's run ended (success, error, suspended for its children, cancelled) after seconds. */
+void engine_metrics_step(struct engine *e, const char *label, const char *step, double seconds);
+/* A group commit took seconds (engine_commit). */
+void engine_metrics_commit(struct engine *e, double seconds);
+/* A monotonic clock in seconds, for timing the commit. */
+double engine_metrics_clock(void);
+void engine_metrics_free(struct engine *e);
+/* engine_queue.c: every queue as `queue list` shows it (proto.h's queue objects), by name. */
+json_t *engine_queue_all(struct engine *e);
 
 /* engine_rescue.c */
 /* The step lost its worker (cause): re-queue while attempts allow, else fail it. */

@@ -239,14 +239,13 @@ static int engine_queue_cmp(const void *a, const void *b)
 	return strcmp((*(struct equeue *const *)a)->name, (*(struct equeue *const *)b)->name);
 }
 
-void engine_queue_list(struct engine *e, struct conn *c, json_t *req)
+json_t *engine_queue_all(struct engine *e)
 {
 	json_t *arr = json_array();
 	struct equeue **qs;
 	size_t n = 0, i = 0, *paused;
 	int64_t now = engine_now();
 
-	(void)req;
 	/* the queues the task types name, even before anything was submitted to them */
 	for (size_t k = 0; e->conf != NULL && k < e->conf->ntasks; k++)
 		if (e->conf->tasks[k].queue != NULL)
@@ -271,7 +270,13 @@ void engine_queue_list(struct engine *e, struct conn *c, json_t *req)
 		json_array_append_new(arr, engine_queue_json(qs[i], paused[i], now));
 	free(paused);
 	free(qs);
-	engine_reply_read(e, c, MSG_OK, json_pack("{s:o}", "queues", arr));
+	return arr;
+}
+
+void engine_queue_list(struct engine *e, struct conn *c, json_t *req)
+{
+	(void)req;
+	engine_reply_read(e, c, MSG_OK, json_pack("{s:o}", "queues", engine_queue_all(e)));
 }
 
 /* ---- check queue ---- */

@@ -96,13 +96,16 @@ int engine_state_task(struct engine *e, struct etask *t, enum q_task_state to, c
 {
 	enum q_task_state from = t->row.state;
 
-	(void)e;
 	if (!engine_state_task_allowed(from, to) || (from == QT_STOPPED && !(t->row.flags & QF_UNLOCKED))) {
 		log_warnx("bug: task %s: refused %s -> %s (%s)", t->row.id, q_task_state_name(from),
 			  q_task_state_name(to), why != NULL ? why : "no reason given");
 		return -1;
 	}
 	t->row.state = to;
+	if (e != NULL && from == QT_PLANNING)
+		engine_metrics_submitted(e, t->row.label);
+	if (e != NULL && to == QT_STOPPED)
+		engine_metrics_finished(e, t->row.label, t->row.result);
 	if (state_task_notable(t, from, to))
 		log_info("task %s: %s -> %s (%s)", t->row.id, q_task_state_name(from), q_task_state_name(to),
 			 why != NULL ? why : q_result_name(t->row.result));
@@ -118,13 +121,15 @@ int engine_state_step(struct engine *e, struct estep *s, enum q_step_state to, c
 	const char *id = s->t != NULL ? s->t->row.id : "?";
 	const char *name = s->row.name != NULL ? s->row.name : "?";
 
-	(void)e;
 	if (!engine_state_step_allowed(from, to)) {
 		log_warnx("bug: task %s: step %s: refused %s -> %s (%s)", id, name, q_step_state_name(from),
 			  q_step_state_name(to), why != NULL ? why : "no reason given");
 		return -1;
 	}
 	s->row.state = to;
+	if (e != NULL && from == QS_RUNNING && to != QS_READY && s->row.started_at > 0)
+		engine_metrics_step(e, s->t != NULL ? s->t->row.label : NULL, s->row.name,
+				    (double)(engine_now() - s->row.started_at) / 1000.0);
 	if (to == QS_ERROR || to == QS_SKIPPED || from == QS_ERROR)
 		log_info("task %s: step %s: %s -> %s (%s)", id, name, q_step_state_name(from),
 			 q_step_state_name(to), why != NULL ? why : "-");

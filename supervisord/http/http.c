@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -37,6 +38,7 @@
 #include <unistd.h>
 
 #include "http_module.h"
+#include "metrics.h"
 #include "proto.h"
 #include "rpc.h"
 #include "web.h"
@@ -46,6 +48,12 @@
 #define HTTP_CONN_MEMORY (64u * 1024u)	   /* MHD's per-connection pool: request line and headers */
 #define HTTP_TAIL_HEAD 1024		   /* a log stream starts this far from the end */
 #define HTTP_REALM "default"		   /* supervisord's Basic auth realm */
+/* Free heap malloc keeps at the top instead of giving it back at each free, and the size from
+ * which a block is mapped on its own: an answer of 100 processes (~120 KB of XML and its JSON)
+ * would otherwise grow and shrink the heap, or map and unmap its buffer, and fault its pages in
+ * again, on every call. The daemon still hands free heap back 0.25 s after a connection on its
+ * socket closed (control.c's malloc_trim). */
+#define HTTP_TRIM_THRESHOLD (1024 * 1024)
 
 struct http_server;
 
@@ -92,14 +100,15 @@ struct http_req {
 	struct http_req *prev, *next; /* the server's requests under way */
 	struct MHD_Connection *conn;
 	enum http_role role;
-	int kind;   /* 'r' RPC2, 't' log tail, 'w' the web page */
+	int kind;   /* 'r' RPC2, 't' log tail, 'w' the web page, 'm' metrics */
 	int refuse; /* the HTTP status that answers it instead (401, 400, 404); 0 = served */
 	char *body;
 	size_t len;
 	bool too_large;
 	bool started;
 	struct rpc_call *call;
-	char *xml; /* the answer once it came */
+	void *native; /* GET /metrics: its MSG_METRICS (http_ops.call_open) */
+	char *xml;    /* the answer once it came (GET /metrics: the page) */
 	size_t xlen;
 	bool answered;
 	bool suspended;
@@ -416,6 +425,29 @@ static void http_web_done(void *arg)
 	http_resume(q);
 }
 
+/* ---- GET /metrics (metrics.c) ---- */
+
+static unsigned http_conns(struct http_listener *l)
+{
+	const union MHD_DaemonInfo *di =
+	    l->mhd != NULL ? MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
+
+	return di != NULL ? di->num_connections : 0;
+}
+
+static void http_metrics_sink(void *sarg, uint32_t type, json_t *body)
+{
+	struct http_req *q = sarg;
+
+	if (type == MSG_DATA || q->answered)
+		return;
+	q->xml = type == MSG_OK
+		     ? metrics_text(body, http_conns(&q->s->local) + http_conns(&q->s->inet), &q->xlen)
+		     : NULL;
+	q->answered = true;
+	http_resume(q);
+}
+
 static enum MHD_Result http_web(struct http_req *q, const char *method, const char *url)
 {
 	const union MHD_ConnectionInfo *ci =
@@ -440,6 +472,29 @@ static enum MHD_Result http_web(struct http_req *q, const char *method, const ch
 		return web_answer(q->web, q->conn);
 	http_suspend(q);
 	return MHD_YES;
+}
+
+/* MSG_METRICS through the daemon's handler (read-only users may), written as Prometheus reads it. */
+static enum MHD_Result http_metrics(struct http_req *q)
+{
+	if (!q->answered && !q->started) {
+		q->started = true;
+		q->native = q->s->ops.call_open(q->s->ops.arg, q->role, http_metrics_sink, q);
+		if (q->native == NULL)
+			return http_error(q->conn, 500, "Internal Server Error");
+		q->s->ops.call(q->native, MSG_METRICS, json_object());
+	}
+	if (!q->answered) {
+		http_suspend(q);
+		return MHD_YES;
+	}
+	if (q->xml == NULL)
+		return http_error(q->conn, 500, "Internal Server Error");
+	{
+		char *page = q->xml;
+		q->xml = NULL;
+		return http_queue(q->conn, 200, METRICS_CONTENT_TYPE, page, q->xlen, true);
+	}
 }
 
 /* ---- log streams ---- */
@@ -603,6 +658,8 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 		else if (strcmp(method, "GET") == 0 &&
 			 (strncmp(url, "/logtail/", 9) == 0 || strncmp(url, "/mainlogtail", 12) == 0))
 			q->kind = 't';
+		else if (strcmp(method, "GET") == 0 && strcmp(url, "/metrics") == 0)
+			q->kind = 'm';
 		else if (strncmp(url, "/RPC2", 5) == 0 || strncmp(url, "/logtail", 8) == 0)
 			q->refuse = 400;
 		else if (web_route(method, url))
@@ -639,6 +696,8 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 		return http_tail(q, url);
 	if (q->kind == 'w')
 		return http_web(q, method, url);
+	if (q->kind == 'm')
+		return http_metrics(q);
 	return http_rpc(q);
 }
 
@@ -663,6 +722,8 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	ev_timer_stop(q->s->ops.loop, &q->poll);
 	rpc_free(q->call);
 	web_free(q->web);
+	if (q->native != NULL)
+		q->s->ops.call_close(q->native);
 	if (q->tail.fd >= 0)
 		close(q->tail.fd);
 	free(q->xml);
@@ -887,6 +948,8 @@ static struct http_server *http_create(const struct http_ops *ops, char *err, si
 	}
 	s->ops = *ops;
 	s->web = web_new(ops); /* NULL: the web page answers 500, XML-RPC is served */
+	mallopt(M_TRIM_THRESHOLD, HTTP_TRIM_THRESHOLD);
+	mallopt(M_MMAP_THRESHOLD, HTTP_TRIM_THRESHOLD);
 	s->env.ops = &s->ops;
 	s->env.defer = http_defer;
 	s->env.darg = s;

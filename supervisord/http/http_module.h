@@ -46,6 +46,14 @@ struct http_proc {
 	bool autostart;
 };
 
+/* supervisord's getProcessInfo struct as fields (http_ops.all_process_info). */
+struct http_proc_info {
+	const char *name, *group, *statename, *spawnerr, *stdout_logfile, *stderr_logfile; /* borrowed */
+	long long start, stop, now, pid;
+	int state, exitstatus;
+	char description[512];
+};
+
 /* What the daemon lends the module. Every function is called on the loop's thread. */
 struct http_ops {
 	void *arg;
@@ -85,6 +93,10 @@ struct http_ops {
 	 * -1 no such process, -2 not running, -3 no stdin (closed by the program), -4 the queue is
 	 * full (nothing taken; the limit in *why), -5 failed (errno). */
 	int (*send_stdin)(void *arg, const char *name, const char *buf, size_t len, const char **why);
+	/* h-metrics (bench/xmlrpc.sh): every process's getAllProcessInfo fields in one walk, in its
+	 * order, without a look-up by name for each; malloc'd (free()), the strings borrowed until the
+	 * loop runs again; NULL with *n 0 when there is none. NULL op: procs and process_info. */
+	struct http_proc_info *(*all_process_info)(void *arg, size_t *n);
 };
 
 /* Settings from the configuration, given again after each reload. */

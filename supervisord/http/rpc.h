@@ -9,6 +9,8 @@
 #define TV_RPC_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "http_module.h"
 
@@ -55,6 +57,27 @@ struct rpc_env {
 	 * addProcessGroup brings them back). */
 	json_t *taken_out;
 };
+
+/*
+ * The taskvisor.* namespace (rpc_taskvisor.c): the task commands, each one native request
+ * (proto.h's MSG_TASK_*, MSG_WORKER_LIST, MSG_QUEUE_LIST, MSG_RECURRING_LIST, MSG_CHECK) that rpc.c
+ * sends with the caller's role and answers as supervisor.* methods are answered.
+ */
+struct rpc_tv_method {
+	const char *name, *signature, *help; /* as system.methodSignature/methodHelp say them */
+	uint32_t type;			     /* the native request */
+	int nmin, nmax;			     /* parameters */
+	bool admin;			     /* changes something: not for read-only peers */
+	/* The native request of params (a new object), or NULL with a fault code and its text. */
+	json_t *(*request)(json_t *params, int *code, char *text, size_t len);
+	/* The value returned, from the native OK body (borrowed) and the params as given. */
+	json_t *(*answer)(json_t *params, json_t *body);
+};
+extern const struct rpc_tv_method rpc_taskvisor[]; /* ends with a NULL name */
+const struct rpc_tv_method *rpc_taskvisor_find(const char *name);
+/* A native error as a fault: BAD_NAME "BAD_NAME: X" for "no such task: X", else FAILED "FAILED: msg".
+ * The code; the fault string in text. */
+int rpc_taskvisor_fault(const char *error, char *text, size_t len);
 
 /* The answer: an XML-RPC body (malloc'd, taken), or NULL = HTTP 500. */
 typedef void rpc_done_fn(void *arg, char *xml, size_t len);

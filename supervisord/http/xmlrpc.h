@@ -23,6 +23,19 @@ int xmlrpc_parse(const char *body, size_t len, char **method, json_t **params, c
 char *xmlrpc_response(const json_t *value, size_t *len);
 char *xmlrpc_fault(int code, const char *text, size_t *len);
 
+/* One member of a struct xmlrpc_response_structs writes: a string (s != NULL) or an int (i); name
+ * is written as it is (no XML escaping: a constant of the caller). */
+struct xmlrpc_member {
+	const char *name;
+	const char *s;
+	long long i;
+};
+/* A <methodResponse> holding an array of nstructs structs of nmembers members each (m: struct after
+ * struct), written as xmlrpc_response writes them but without JSON values (getAllProcessInfo of
+ * many processes); strings are made XML text as xmlrpc_text makes them. malloc'd, NUL-terminated,
+ * length in *len; NULL when out of memory. */
+char *xmlrpc_response_structs(const struct xmlrpc_member *m, size_t nmembers, size_t nstructs, size_t *len);
+
 /* Bytes (a log) as a JSON string: invalid UTF-8 becomes U+FFFD, control characters that XML 1.0
  * cannot carry become '?'. */
 json_t *xmlrpc_text(const char *buf, size_t len);

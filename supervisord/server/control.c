@@ -566,8 +566,12 @@ static void control_conn_close(struct conn *c)
 	if (ctl->nconns == 0)
 		ev_timer_stop(ctl->loop, &ctl->sweep_w);
 	log_debug("control: connection from pid %ld closed", (long)c->pid);
-	if (!ev_is_active(&ctl->trim_w))
+	if (!ev_is_active(&ctl->trim_w)) {
+		/* set again: a one-shot timer that fired keeps ~0 s as its time (libev), and would
+		 * trim on the next iteration after every close, faulting the heap in again each time */
+		ev_timer_set(&ctl->trim_w, 0.25, 0);
 		ev_timer_start(ctl->loop, &ctl->trim_w);
+	}
 	if (c->on_close != NULL) {
 		void (*fn)(void *, struct conn *) = c->on_close;
 		c->on_close = NULL;
@@ -582,7 +586,7 @@ static const struct {
 	bool engine;
 } control_tables[] = {
     {proc_handlers, false}, {daemon_handlers, false}, {check_handlers, false},
-    {task_handlers, true},  {worker_handlers, true},
+    {task_handlers, true},  {worker_handlers, true},  {metrics_handlers, false},
 };
 
 /* The handler of a message type; *task says it needs the task engine. */
@@ -921,6 +925,11 @@ int control_role(struct control *ctl, uid_t uid, gid_t gid)
 int control_max_connections(const struct control *ctl)
 {
 	return ctl->max_conns;
+}
+
+int control_connections(const struct control *ctl)
+{
+	return ctl->nconns;
 }
 
 struct conn *control_inner_new(struct control *ctl, int role, conn_sink_fn *sink, void *sarg)

@@ -42,6 +42,8 @@ extern const struct control_handler worker_handlers[]; /* handlers_worker.c: wor
 /* handlers_worker.c: the step id (into id, idlen bytes) of a DONE payload written exactly as
  * libtaskvisor writes it, {"step_id":"N.N","output":{}}; false for anything else (parsed as JSON). */
 bool handlers_done_step_id(const char *payload, size_t len, char *id, size_t idlen);
+/* handlers_metrics.c: MSG_METRICS, what GET /metrics shows */
+extern const struct control_handler metrics_handlers[];
 
 /*
  * supervisord's XML-RPC over HTTP (handlers_http.c, the module in supervisord/http/): a connection
@@ -66,6 +68,8 @@ void control_inner_close(struct conn *c);
 int control_role(struct control *ctl, uid_t uid, gid_t gid);
 /* The connection cap in force. */
 int control_max_connections(const struct control *ctl);
+/* Connections open on the Unix socket now (those handed to the HTTP module not counted). */
+int control_connections(const struct control *ctl);
 
 /*
  * What the socket server needs of the daemon, handed by it (control.c never includes daemon.h):

@@ -133,6 +133,7 @@ typedef int (*q_error_fn)(void *arg, const struct q_error *er);
 typedef int (*q_steplog_fn)(void *arg, const struct q_steplog *l); /* valid during the call */
 typedef int (*q_recurring_fn)(void *arg, struct q_recurring *r);   /* row valid during the call */
 typedef int (*q_lock_fn)(void *arg, const char *resource, bool exclusive, const char *task_id);
+typedef int (*q_count_fn)(void *arg, const char *state, const char *result, const char *label, int64_t n);
 
 struct queue_ops {
 	const char *name;
@@ -221,6 +222,10 @@ struct queue_ops {
 	/* Schema version, sizes and a read-only integrity check (SQLite's quick_check) given at most
 	 * budget_ms of the caller's time: past it integrity says it was not finished. 0 or -1. */
 	int (*info)(struct qb *b, int budget_ms, struct q_info *out);
+
+	/* GET /metrics: how many tasks there are by state, result and label, one fn call per
+	 * combination (at most limit of them, the largest first). 0 or -1. */
+	int (*task_counts)(struct qb *b, size_t limit, q_count_fn fn, void *arg);
 };
 
 extern const struct queue_ops queue_sqlite_ops;

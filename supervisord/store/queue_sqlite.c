@@ -1139,6 +1139,31 @@ static int qs_max_rowids(struct qb *b, int64_t *task, int64_t *step)
 	return 0;
 }
 
+/* One statement, a scan of the tasks table (the engine caches its answer). */
+static int qs_task_counts(struct qb *b, size_t limit, q_count_fn fn, void *arg)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(b->db,
+				    "SELECT state, result, label, count(*) AS n FROM tasks GROUP BY state, "
+				    "result, label ORDER BY n DESC LIMIT ?",
+				    -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return qs_fail(b, "task counts");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0),
+		       (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+		       sqlite3_column_int64(st, 3)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return qs_fail(b, "task counts");
+	return 0;
+}
+
 static int qs_task_update(struct qb *b, const struct q_task *t)
 {
 	return qs_update(b, &qs_task_type, t);
@@ -1677,4 +1702,5 @@ const struct queue_ops queue_sqlite_ops = {
     .recurring_by_name = qs_rec_by_name,
     .ping = qs_ping,
     .info = qs_info,
+    .task_counts = qs_task_counts,
 };

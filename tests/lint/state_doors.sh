@@ -20,6 +20,7 @@ engine_state.c:engine_state_recurring    the door for recurring logics
 proc.c:proc_transition                   the door for processes
 proc.c:proc_new                          a new process is STOPPED: made, not changed
 handlers_http.c:handlers_http_fill       a process state copied into the XML-RPC view: read, not changed
+handlers_http.c:handlers_http_info_fill  the same, into the getAllProcessInfo fields
 '
 
 cd "$root" || exit 2

@@ -142,13 +142,50 @@ static void test_text(void **state)
 	json_decref(t);
 }
 
+/* getAllProcessInfo's writer without JSON: byte for byte what xmlrpc_response writes of the same
+ * structs (escapes, negative and large ints, bytes that are no UTF-8, control characters). */
+static void test_structs(void **state)
+{
+	const struct xmlrpc_member m[] = {
+	    {"name", "a&b<c>d", 0},    {"n", NULL, -42},     {"big", NULL, 1796686097123LL},
+	    {"bad", "x\xffy\x01z", 0}, {"name", "plain", 0}, {"n", NULL, 0},
+	    {"big", NULL, 7},	       {"bad", "", 0},
+	};
+	json_t *arr = json_array();
+	size_t la = 0, lb = 0;
+	char *a, *b;
+
+	(void)state;
+	for (size_t k = 0; k < 2; k++) {
+		json_t *o = json_object();
+		for (size_t f = 0; f < 4; f++) {
+			const struct xmlrpc_member *x = &m[k * 4 + f];
+			json_object_set_new(
+			    o, x->name, x->s != NULL ? xmlrpc_text(x->s, strlen(x->s)) : json_integer(x->i));
+		}
+		json_array_append_new(arr, o);
+	}
+	a = xmlrpc_response_structs(m, 4, 2, &la);
+	b = xmlrpc_response(arr, &lb);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_string_equal(a, b);
+	assert_int_equal(la, lb);
+	assert_non_null(strstr(a, "<string>a&amp;b&lt;c&gt;d</string>"));
+	assert_non_null(strstr(a, "<int>-42</int>"));
+	free(a);
+	free(b);
+	json_decref(arr);
+	a = xmlrpc_response_structs(m, 4, 0, &la); /* no process: an empty array */
+	assert_non_null(strstr(a, "<array><data>\n</data></array>"));
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_types),
-	    cmocka_unit_test(test_refused),
-	    cmocka_unit_test(test_response),
-	    cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_types), cmocka_unit_test(test_refused), cmocka_unit_test(test_response),
+	    cmocka_unit_test(test_text),  cmocka_unit_test(test_structs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
