@@ -48,7 +48,7 @@ LDFLAGS += -Wl,--as-needed
 # Debian packages the build and the tests need (installed by `make deps` when missing).
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
             libjansson-dev uuid-dev libcmocka-dev libedit-dev libmicrohttpd-dev libexpat1-dev
-DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor
+DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor dpkg-dev debhelper fakeroot lintian
 DEB_BENCH = supervisor hyperfine strace
 DEB_FUZZ  = clang
 
@@ -97,7 +97,7 @@ LIBTV_SO     = $(BUILD)/lib/libtaskvisor.so.$(TV_VERSION)
 LIBTV_SONAME = libtaskvisor.so.$(TV_SOVERSION)
 
 .SECONDARY:
-.PHONY: all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz fuzz-build stress
+.PHONY: deb test-deb all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz fuzz-build stress
 all: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(UNIT_BINS) $(HELPER_BINS)
 
 # Install whichever of the Debian packages $(1) is missing (no-op when all are present).
@@ -233,6 +233,7 @@ test-e2e: all
 # Unit + end-to-end, then the whole suite again under AddressSanitizer + UBSan.
 test: deps
 	$(MAKE) test-unit test-e2e
+	$(MAKE) test-deb
 	$(MAKE) BUILD=build-asan SAN=1 test-unit test-e2e
 
 asan:
@@ -253,6 +254,29 @@ install: $(BINS) $(BACKEND) $(HTTP_MOD)
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(BACKEND) $(HTTP_MOD) $(DESTDIR)$(PREFIX)/lib/taskvisor/
 	install -m 644 taskvisord.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
+
+# Debian packages (debian/, README "Debian package"). `make deb`: dpkg-buildpackage -b on a clean
+# copy of the tree (its tracked and untracked files, never a build dir) made in
+# $(DEB_OUT)/taskvisor-VERSION/, so the .debs, .changes and .buildinfo land in $(DEB_OUT); then
+# lintian on them, failing on any error or warning (justified ones are in debian/*lintian-overrides).
+# `make test-deb`: tests/install/deb.sh builds, installs, uses, purges and reinstalls the packages
+# on this machine (as root; it refuses where taskvisor is installed already).
+DEB_PACKAGING = dpkg-dev debhelper fakeroot lintian
+DEB_OUT ?= $(BUILD)/deb
+DEB_SRC  = $(abspath $(DEB_OUT))/taskvisor-$(TV_VERSION)
+deb:
+	$(call apt_install,$(DEB_BUILD) $(DEB_PACKAGING))
+	rm -rf $(DEB_OUT) && mkdir -p $(DEB_SRC)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git ls-files -z -co --exclude-standard | tar --null --no-recursion --ignore-failed-read -T - -cf - ; \
+	else tar --exclude='./build*' --exclude=./var -cf - . ; fi | tar -xf - -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc -j2
+	rm -rf $(DEB_SRC)
+	lintian --fail-on error,warning $(DEB_OUT)/*.changes
+	@ls -1 $(DEB_OUT)
+
+test-deb:
+	@sh tests/install/deb.sh
 
 # A bounded soak under faults (tests/stress/soak.py, STRESS_SECONDS, at most 600), then lists
 # and exports over a million tasks (tests/e2e/test_task_list_huge.sh). Not part of `make test`.
