@@ -6,7 +6,9 @@
 #   make fuzz    every libFuzzer target in tests/fuzz/ (clang, ASan+UBSan), 10 million runs each
 #   make lint    include graph (no cycle, layers point down) + clang-format check + cppcheck
 #   make stress  a bounded soak under faults (kills, disk full, floods) and a million-task list
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install       PREFIX=/usr/local DESTDIR= (and BINDIR, SBINDIR, LIBDIR, SYSCONFDIR, ... below);
+#                      `make uninstall` with the same variables takes it back out
+#   make installcheck  install into temp DESTDIRs, check the file list, man pages, unit, pkg-config
 #
 # Sources are found per folder; each folder is one layer, see README.md "Layout":
 #   lib/                 common code (log, protocol, configuration, parsers)
@@ -17,8 +19,38 @@
 
 CC      ?= cc
 BUILD   ?= build
-PREFIX  ?= /usr/local
 SAN     ?=
+
+# Where `make install` puts things (GNU names; README "Installing"). The daemon, taskvisorctl
+# and the modules have SBINDIR, BINDIR, LIBDIR/taskvisor and SYSCONFDIR compiled in (lib/paths.c:
+# only paths.o is rebuilt when they change), so install with the variables the build used.
+PREFIX        ?= /usr/local
+DESTDIR       ?=
+BINDIR        ?= $(PREFIX)/bin
+SBINDIR       ?= $(PREFIX)/sbin
+LIBDIR        ?= $(PREFIX)/lib
+LIBEXECDIR    ?= $(PREFIX)/libexec
+INCLUDEDIR    ?= $(PREFIX)/include
+DATADIR       ?= $(PREFIX)/share
+MANDIR        ?= $(DATADIR)/man
+DOCDIR        ?= $(DATADIR)/doc/taskvisor
+LOCALSTATEDIR ?= /var
+RUNSTATEDIR   ?= /run
+PKGLIBDIR      = $(LIBDIR)/taskvisor
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR    ?= /etc
+# Debian 12's systemd and debhelper: /lib/systemd/system (pkg-config systemd says where)
+ifeq ($(origin SYSTEMDUNITDIR),undefined)
+SYSTEMDUNITDIR := $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+endif
+BASHCOMPDIR   ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR    ?= $(DATADIR)/zsh/vendor-completions
+else
+SYSCONFDIR    ?= $(PREFIX)/etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR   ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR    ?= $(DATADIR)/zsh/site-functions
+endif
 
 WARN    = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
@@ -48,7 +80,7 @@ LDFLAGS += -Wl,--as-needed
 # Debian packages the build and the tests need (installed by `make deps` when missing).
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
             libjansson-dev uuid-dev libcmocka-dev libedit-dev libmicrohttpd-dev libexpat1-dev
-DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor dpkg-dev debhelper fakeroot lintian
+DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor mandoc man-db dpkg-dev debhelper fakeroot lintian
 DEB_BENCH = supervisor hyperfine strace
 DEB_FUZZ  = clang
 
@@ -83,7 +115,8 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BINS = $(BUILD)/bin/taskvisord $(BUILD)/bin/taskvisorctl $(SVC_BINS)
 # The SQLite queue backend, loaded by the daemon from ../lib/taskvisor/ beside its bin/ (store/queue.c).
 BACKEND = $(BUILD)/lib/taskvisor/queue-sqlite.so
-BACKEND_OBJS = $(addprefix $(BUILD)/pic/supervisord/store/,queue.o queue_sqlite.o search.o) $(BUILD)/pic/lib/when.o
+BACKEND_OBJS = $(addprefix $(BUILD)/pic/supervisord/store/,queue.o queue_sqlite.o search.o) $(BUILD)/pic/lib/when.o \
+               $(BUILD)/pic/lib/paths.o
 
 # libtaskvisor, the C library for clients and workers: its own sources plus the protocol, time
 # and size code it speaks, as a static archive and a shared object with a soname that exports tv_*
@@ -97,7 +130,8 @@ LIBTV_SO     = $(BUILD)/lib/libtaskvisor.so.$(TV_VERSION)
 LIBTV_SONAME = libtaskvisor.so.$(TV_SOVERSION)
 
 .SECONDARY:
-.PHONY: deb test-deb all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install clean fuzz fuzz-build stress
+.PHONY: deb test-deb install-files all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install uninstall installcheck \
+        clean fuzz fuzz-build stress FORCE
 all: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(UNIT_BINS) $(HELPER_BINS)
 
 # Install whichever of the Debian packages $(1) is missing (no-op when all are present).
@@ -233,6 +267,7 @@ test-e2e: all
 # Unit + end-to-end, then the whole suite again under AddressSanitizer + UBSan.
 test: deps
 	$(MAKE) test-unit test-e2e
+	$(MAKE) installcheck
 	$(MAKE) test-deb
 	$(MAKE) BUILD=build-asan SAN=1 test-unit test-e2e
 
@@ -249,11 +284,96 @@ lint:
 	clang-format --dry-run --Werror $(LIB_SRCS) $(D_SRCS) $(HTTP_SRCS) supervisord/main.c $(CTL_SRCS) $(SVC_SRCS) $(wildcard $(addsuffix /*.h,$(SRC_DIRS)))
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability $(addprefix -I,$(SRC_DIRS)) lib supervisord ctl services
 
-install: $(BINS) $(BACKEND) $(HTTP_MOD)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/taskvisor
-	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(BACKEND) $(HTTP_MOD) $(DESTDIR)$(PREFIX)/lib/taskvisor/
-	install -m 644 taskvisord.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
+# ---- make install / uninstall / installcheck (README "Installing") ----
+# The installed directories compiled into lib/paths.c; the stamp changes only when one of them does.
+INSTALL_DIRS = PREFIX=$(PREFIX) BINDIR=$(BINDIR) SBINDIR=$(SBINDIR) LIBDIR=$(LIBDIR) LIBEXECDIR=$(LIBEXECDIR) \
+               INCLUDEDIR=$(INCLUDEDIR) DATADIR=$(DATADIR) MANDIR=$(MANDIR) DOCDIR=$(DOCDIR) \
+               SYSCONFDIR=$(SYSCONFDIR) LOCALSTATEDIR=$(LOCALSTATEDIR) RUNSTATEDIR=$(RUNSTATEDIR) \
+               SYSTEMDUNITDIR=$(SYSTEMDUNITDIR) TV_VERSION=$(TV_VERSION)
+$(BUILD)/dirs.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(INSTALL_DIRS)' | tr ' ' '\n' >$@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
+$(BUILD)/lib/paths.o $(BUILD)/pic/lib/paths.o: $(BUILD)/dirs.stamp
+$(BUILD)/lib/paths.o $(BUILD)/pic/lib/paths.o: CFLAGS += -DTV_SBINDIR='"$(SBINDIR)"' -DTV_BINDIR='"$(BINDIR)"' \
+	-DTV_PKGLIBDIR='"$(PKGLIBDIR)"' -DTV_CONF='"$(SYSCONFDIR)/taskvisor/taskvisord.conf"'
+FORCE:
+
+# dist/*.in -> $(BUILD)/dist/*: @VAR@ replaced by the directories above.
+DIST_GEN = $(addprefix $(BUILD)/dist/,taskvisord.service taskvisord.conf taskvisor.logrotate taskvisor.pc \
+           examples/workers.conf)
+$(BUILD)/dist/%: dist/%.in $(BUILD)/dirs.stamp
+	@mkdir -p $(@D)
+	sed $(foreach v,$(INSTALL_DIRS),-e 's|@$(word 1,$(subst =, ,$(v)))@|$(word 2,$(subst =, ,$(v)))|g') $< >$@.new
+	@if grep -n '@[A-Z]*@' $@.new; then echo "$@: unreplaced @VAR@" >&2; rm -f $@.new; exit 1; fi
+	@mv -f $@.new $@
+# Man pages: whatever man/*.scd generates into $(BUILD)/man/ (NAME.SECTION).
+MAN_PAGES = $(patsubst man/%.scd,$(BUILD)/man/%,$(wildcard man/*.scd))
+DOC_EXAMPLES = conf.d/tasks.conf conf.d/web.conf dist/examples/hello-worker.c $(BUILD)/dist/examples/workers.conf
+# Directories only taskvisor uses: uninstall removes them when empty.
+OWN_DIRS = $(DOCDIR)/examples $(DOCDIR) $(PKGLIBDIR) $(LIBEXECDIR)/taskvisor $(SYSCONFDIR)/taskvisor/conf.d \
+           $(SYSCONFDIR)/taskvisor $(LOCALSTATEDIR)/log/taskvisor $(LOCALSTATEDIR)/lib/taskvisor
+CONF_DST = $(DESTDIR)$(SYSCONFDIR)/taskvisor/taskvisord.conf
+
+install: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(DIST_GEN) $(MAN_PAGES)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(LIBEXECDIR)/taskvisor \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/taskvisor/conf.d $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples \
+	  $(DESTDIR)$(LOCALSTATEDIR)/log/taskvisor $(DESTDIR)$(LOCALSTATEDIR)/lib/taskvisor
+	install -m 755 $(BUILD)/bin/taskvisord $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(BUILD)/bin/taskvisorctl $(BUILD)/bin/exec-worker $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/bin/noop-worker $(DESTDIR)$(LIBEXECDIR)/taskvisor/
+	install -m 644 $(BACKEND) $(HTTP_MOD) $(DESTDIR)$(PKGLIBDIR)/
+	install -m 644 lib/libtaskvisor/taskvisor.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(LIBTV_A) $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(LIBTV_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIBTV_SO)) $(DESTDIR)$(LIBDIR)/$(LIBTV_SONAME)
+	ln -sf $(LIBTV_SONAME) $(DESTDIR)$(LIBDIR)/libtaskvisor.so
+	install -m 644 $(BUILD)/dist/taskvisor.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 $(BUILD)/dist/taskvisord.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 644 $(BUILD)/dist/taskvisor.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/taskvisor
+	@# never overwrite a configuration: the new one goes beside it as .dist
+	@if [ -e $(CONF_DST) ] && ! cmp -s $(BUILD)/dist/taskvisord.conf $(CONF_DST); then \
+	  echo "install: $(CONF_DST) exists, kept; the new default is $(CONF_DST).dist"; \
+	  echo "install -m 644 $(BUILD)/dist/taskvisord.conf $(CONF_DST).dist"; \
+	  install -m 644 $(BUILD)/dist/taskvisord.conf $(CONF_DST).dist; \
+	else \
+	  echo "install -m 644 $(BUILD)/dist/taskvisord.conf $(CONF_DST)"; \
+	  install -m 644 $(BUILD)/dist/taskvisord.conf $(CONF_DST); \
+	fi
+	install -m 644 dist/taskvisorctl.bash $(DESTDIR)$(BASHCOMPDIR)/taskvisorctl
+	install -m 644 dist/_taskvisorctl $(DESTDIR)$(ZSHCOMPDIR)/_taskvisorctl
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 $(DOC_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	@for m in $(MAN_PAGES); do \
+	  d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+	  echo "install -m 644 $$m $$d/"; install -d $$d && install -m 644 $$m $$d/ || exit 1; \
+	done
+
+# Exactly what install put; the configuration only when it is still the default (a changed one
+# is the administrator's, as Debian treats conffiles), and directories only taskvisor uses, if empty.
+uninstall: $(BUILD)/dist/taskvisord.conf
+	rm -f $(DESTDIR)$(SBINDIR)/taskvisord $(DESTDIR)$(BINDIR)/taskvisorctl $(DESTDIR)$(BINDIR)/exec-worker \
+	  $(DESTDIR)$(LIBEXECDIR)/taskvisor/noop-worker \
+	  $(DESTDIR)$(PKGLIBDIR)/$(notdir $(BACKEND)) $(DESTDIR)$(PKGLIBDIR)/$(notdir $(HTTP_MOD)) \
+	  $(DESTDIR)$(INCLUDEDIR)/taskvisor.h $(DESTDIR)$(LIBDIR)/$(notdir $(LIBTV_A)) \
+	  $(DESTDIR)$(LIBDIR)/$(notdir $(LIBTV_SO)) $(DESTDIR)$(LIBDIR)/$(LIBTV_SONAME) $(DESTDIR)$(LIBDIR)/libtaskvisor.so \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig/taskvisor.pc $(DESTDIR)$(SYSTEMDUNITDIR)/taskvisord.service \
+	  $(DESTDIR)$(SYSCONFDIR)/logrotate.d/taskvisor \
+	  $(DESTDIR)$(BASHCOMPDIR)/taskvisorctl $(DESTDIR)$(ZSHCOMPDIR)/_taskvisorctl \
+	  $(DESTDIR)$(DOCDIR)/README.md $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(DOC_EXAMPLES))) \
+	  $(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+	@for f in $(CONF_DST) $(CONF_DST).dist; do \
+	  if [ -e $$f ] && ! cmp -s $(BUILD)/dist/taskvisord.conf $$f; then \
+	    echo "uninstall: $$f was changed, kept"; \
+	  elif [ -e $$f ]; then echo "rm -f $$f"; rm -f $$f; fi; \
+	done
+	@for d in $(OWN_DIRS); do [ ! -d $(DESTDIR)$$d ] || rmdir --ignore-fail-on-non-empty $(DESTDIR)$$d; done
+
+# Install into temporary DESTDIRs and prefixes and check what landed (tests/install/run.sh).
+installcheck: all
+	@MAKE="$(MAKE)" tests/install/run.sh $(BUILD)
 
 # Debian packages (debian/, README "Debian package"). `make deb`: dpkg-buildpackage -b on a clean
 # copy of the tree (its tracked and untracked files, never a build dir) made in
@@ -277,6 +397,9 @@ deb:
 
 test-deb:
 	@sh tests/install/deb.sh
+
+# What `make install` installs, built without the tests (debian/rules' build step).
+install-files: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(DIST_GEN) $(MAN_PAGES)
 
 # A bounded soak under faults (tests/stress/soak.py, STRESS_SECONDS, at most 600), then lists
 # and exports over a million tasks (tests/e2e/test_task_list_huge.sh). Not part of `make test`.

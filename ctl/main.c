@@ -12,18 +12,17 @@
 
 #include "conf.h"
 #include "ctl.h"
+#include "paths.h"
 #include "proto.h"
 #include "shell.h"
 #include "xmalloc.h"
-
-#define DEFAULT_CONF "/etc/taskvisor/taskvisord.conf"
 
 static void usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: taskvisorctl [-c CONFIG | -s unix:///SOCKET] [--json] [--timeout SECS] [COMMAND "
 		"[ARGS...]]\n"
-		"  -c, --configuration FILE  the daemon's configuration (default " DEFAULT_CONF ")\n"
+		"  -c, --configuration FILE  the daemon's configuration (default %s)\n"
 		"  -s, --serverurl URL       the daemon's socket: unix:///PATH or PATH (default: the\n"
 		"                            [unix_http_server] file of CONFIG, else " PROTO_DEFAULT_SOCKET
 		")\n"
@@ -36,7 +35,8 @@ static void usage(FILE *fp)
 		"                            as long as it takes\n"
 		"  -h, --help                print this help\n"
 		"Without a command: the status, then commands from stdin (a shell on a terminal).\n"
-		"Commands: taskvisorctl help\n");
+		"Commands: taskvisorctl help\n",
+		paths_conf());
 }
 
 int main(int argc, char **argv)
@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct ctl c = {.conf_path = DEFAULT_CONF, .timeout = CTL_DEFAULT_TIMEOUT};
+	struct ctl c = {.conf_path = paths_conf(), .timeout = CTL_DEFAULT_TIMEOUT};
 	char *sock = NULL;
 	bool conf_given = false;
 	int ch, rc;
@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 	if (c.socket_path == NULL) {
 		char err[1024] = "";
 
-		/* No -c and no /etc/taskvisor/taskvisord.conf: the default socket, as the daemon's. */
+		/* No -c and no SYSCONFDIR/taskvisor/taskvisord.conf: the default socket, as the daemon's. */
 		if (!conf_given && access(c.conf_path, F_OK) != 0 && errno == ENOENT)
 			sock = xstrdup(PROTO_DEFAULT_SOCKET);
 		else

@@ -19,17 +19,18 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "paths.h"
 #include "xmalloc.h"
-
-#define DEFAULT_CONF "/etc/taskvisor/taskvisord.conf"
 
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: taskvisord [-c CONFIG] [-n] [-h] [-v]\n"
-		    "  -c, --configuration FILE  configuration file (default " DEFAULT_CONF ")\n"
-		    "  -n, --nodaemon            stay in the foreground\n"
-		    "  -h, --help                print this help\n"
-		    "  -v, --version             print the version\n");
+	fprintf(fp,
+		"usage: taskvisord [-c CONFIG] [-n] [-h] [-v]\n"
+		"  -c, --configuration FILE  configuration file (default %s)\n"
+		"  -n, --nodaemon            stay in the foreground\n"
+		"  -h, --help                print this help\n"
+		"  -v, --version             print the version\n",
+		paths_conf());
 }
 
 /* The pid in pidfile path if it is a live taskvisord other than us, else 0. */
@@ -142,7 +143,7 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct daemon d;
-	const char *conf_arg = DEFAULT_CONF;
+	const char *conf_arg = paths_conf();
 	bool foreground = false;
 	enum log_level lvl = LOG_LVL_INFO;
 	mode_t fmode;

@@ -3,7 +3,8 @@
  * XML-RPC API (POST /RPC2) and log streams (GET /logtail/NAME, /mainlogtail),
  * served by libmicrohttpd on the daemon's libev loop.
  *
- * The module is a shared object, $exe_dir/../lib/taskvisor/http.so, exporting
+ * The module is a shared object, LIBDIR/taskvisor/http.so (installed; else
+ * $exe_dir/../lib/taskvisor/http.so, lib/paths.c), exporting
  * `const struct http_module http_module`. The daemon (server/handlers_http.c)
  * loads it only when a connection on its Unix socket speaks HTTP or an
  * [inet_http_server] is configured, so a daemon that never sees HTTP never maps

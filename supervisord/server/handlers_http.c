@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "http_module.h"
 #include "log.h"
+#include "paths.h"
 #include "proc.h"
 
 struct handlers_http {
@@ -362,21 +363,14 @@ static int handlers_http_send_stdin(void *arg, const char *name, const char *buf
 
 static const struct http_module *handlers_http_load(char *err, size_t errlen)
 {
-	char exe[PATH_MAX], path[PATH_MAX + 64], *slash;
+	char path[PATH_MAX + 64], why[128];
 	const struct http_module *mod;
-	ssize_t n;
 	void *lib;
 
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0) {
-		snprintf(err, errlen, "HTTP module: cannot find this program's directory");
+	if (paths_module("http.so", path, sizeof(path), why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "HTTP module: %s", why);
 		return NULL;
 	}
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	snprintf(path, sizeof(path), "%s/../lib/taskvisor/http.so", exe);
 	lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (lib == NULL) {
 		snprintf(err, errlen, "HTTP module: %s", dlerror());

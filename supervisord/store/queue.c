@@ -2,7 +2,8 @@
  * queue.c — what every queue backend and the engine share: the names of
  * states and results, freeing rows, the clock, and loading a backend.
  *
- * A backend is a shared object, $exe_dir/../lib/taskvisor/queue-NAME.so,
+ * A backend is a shared object, LIBDIR/taskvisor/queue-NAME.so when installed,
+ * else $exe_dir/../lib/taskvisor/queue-NAME.so (lib/paths.c),
  * exporting struct queue_ops queue_NAME_ops. The daemon loads it the first
  * time it opens the task database, so a daemon that only supervises programs
  * never maps SQLite (and the libm it pulls in): about 0.6 MB of RSS. A
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "queue_backend.h"
 
 int64_t q_now_override;
@@ -130,10 +132,9 @@ extern const struct queue_ops queue_sqlite_ops __attribute__((weak));
 
 const struct queue_ops *queue_backend_load(const char *name, char *err, size_t errlen)
 {
-	char exe[PATH_MAX], path[PATH_MAX + 64], sym[64], *slash;
+	char path[PATH_MAX + 64], file[64], sym[64], why[128];
 	const struct queue_ops *ops;
 	void *h;
-	ssize_t n;
 
 	if (name == NULL)
 		name = "sqlite";
@@ -143,16 +144,11 @@ const struct queue_ops *queue_backend_load(const char *name, char *err, size_t e
 		snprintf(err, errlen, "queue backend '%s': not a backend name", name);
 		return NULL;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0) {
-		snprintf(err, errlen, "queue backend '%s': cannot find this program's directory", name);
+	snprintf(file, sizeof(file), "queue-%s.so", name);
+	if (paths_module(file, path, sizeof(path), why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "queue backend '%s': %s", name, why);
 		return NULL;
 	}
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	snprintf(path, sizeof(path), "%s/../lib/taskvisor/queue-%s.so", exe, name);
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
 		snprintf(err, errlen, "queue backend '%s': %s", name, dlerror());

@@ -216,7 +216,8 @@ extern const struct queue_ops queue_sqlite_ops;
 
 /*
  * The backend by name (NULL = "sqlite"), loaded on first use from
- * $exe_dir/../lib/taskvisor/queue-NAME.so unless linked into the program
+ * LIBDIR/taskvisor/ (installed) or $exe_dir/../lib/taskvisor/queue-NAME.so (lib/paths.c)
+ * unless linked into the program
  * (store/queue.c). NULL with a message in err.
  */
 const struct queue_ops *queue_backend_load(const char *name, char *err, size_t errlen);
