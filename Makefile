@@ -4,7 +4,8 @@
 #   make test    install missing deps, build, run unit + e2e tests, then again under ASan+UBSan
 #   make bench   run the benchmarks in bench/ (prints ratios against the reference tools)
 #   make fuzz    every libFuzzer target in tests/fuzz/ (clang, ASan+UBSan), 10 million runs each
-#   make lint    include graph (no cycle, layers point down) + clang-format check + cppcheck
+#   make lint    include graph (no cycle, layers point down) + man pages + clang-format check + cppcheck
+#   make man     the man pages from man/*.scd into $(BUILD)/man/ (part of `all`)
 #   make stress  a bounded soak under faults (kills, disk full, floods) and a million-task list
 #   make install       PREFIX=/usr/local DESTDIR= (and BINDIR, SBINDIR, LIBDIR, SYSCONFDIR, ... below);
 #                      `make uninstall` with the same variables takes it back out
@@ -79,7 +80,8 @@ LDFLAGS += -Wl,--as-needed
 
 # Debian packages the build and the tests need (installed by `make deps` when missing).
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
-            libjansson-dev uuid-dev libcmocka-dev libedit-dev libmicrohttpd-dev libexpat1-dev
+            libjansson-dev uuid-dev libcmocka-dev libedit-dev libmicrohttpd-dev libexpat1-dev \
+            scdoc
 DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor mandoc man-db dpkg-dev debhelper fakeroot lintian
 DEB_BENCH = supervisor hyperfine strace
 DEB_FUZZ  = clang
@@ -129,10 +131,15 @@ LIBTV_A      = $(BUILD)/lib/libtaskvisor.a
 LIBTV_SO     = $(BUILD)/lib/libtaskvisor.so.$(TV_VERSION)
 LIBTV_SONAME = libtaskvisor.so.$(TV_SOVERSION)
 
+# Man pages (README "Man pages"): scdoc sources man/NAME.N.scd, generated into $(BUILD)/man/NAME.N;
+# man/scdoc-fix.awk drops the empty paragraphs scdoc writes (mandoc -T lint would warn of them).
+MAN_SRCS  := $(sort $(wildcard man/*.scd))
+MAN_PAGES := $(MAN_SRCS:man/%.scd=$(BUILD)/man/%)
+
 .SECONDARY:
 .PHONY: deb test-deb install-files all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install uninstall installcheck \
-        clean fuzz fuzz-build stress FORCE
-all: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(UNIT_BINS) $(HELPER_BINS)
+        clean fuzz fuzz-build stress FORCE man
+all: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(UNIT_BINS) $(HELPER_BINS) $(MAN_PAGES)
 
 # Install whichever of the Debian packages $(1) is missing (no-op when all are present).
 define apt_install
@@ -156,6 +163,12 @@ deps-bench: deps
 
 deps-fuzz: deps
 	$(call apt_install,$(DEB_FUZZ))
+
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.scd man/scdoc-fix.awk
+	@mkdir -p $(@D)
+	scdoc < $< | awk -f man/scdoc-fix.awk > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/libtv.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -260,6 +273,7 @@ test-unit: all
 	@tests/unit/run.sh $(BUILD)
 	@sh tests/lint/state_doors.sh && sh tests/lint/test_state_doors.sh
 	@sh tests/lint/test_include_graph.sh
+	@sh tests/lint/man.sh $(BUILD) && sh tests/lint/test_man.sh $(BUILD)
 
 test-e2e: all
 	@tests/e2e/run.sh $(BUILD)
@@ -278,9 +292,10 @@ bench: deps-bench all $(BENCH_BINS)
 	bench/run.sh $(BUILD)
 
 # include_graph.py: no include cycle, and layers point down (README "Layout").
-lint:
+lint: $(MAN_PAGES)
 	python3 tests/lint/include_graph.py
 	sh tests/lint/state_doors.sh
+	sh tests/lint/man.sh $(BUILD)
 	clang-format --dry-run --Werror $(LIB_SRCS) $(D_SRCS) $(HTTP_SRCS) supervisord/main.c $(CTL_SRCS) $(SVC_SRCS) $(wildcard $(addsuffix /*.h,$(SRC_DIRS)))
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability $(addprefix -I,$(SRC_DIRS)) lib supervisord ctl services
 
