@@ -393,7 +393,7 @@ installcheck: all
 # Debian packages (debian/, README "Debian package"). `make deb`: dpkg-buildpackage -b on a clean
 # copy of the tree (its tracked and untracked files, never a build dir) made in
 # $(DEB_OUT)/taskvisor-VERSION/, so the .debs, .changes and .buildinfo land in $(DEB_OUT); then
-# lintian on them, failing on any error or warning (justified ones are in debian/*lintian-overrides).
+# lintian on them, failing on any error or warning (a justified one goes in debian/PACKAGE.lintian-overrides with its reason).
 # `make test-deb`: tests/install/deb.sh builds, installs, uses, purges and reinstalls the packages
 # on this machine (as root; it refuses where taskvisor is installed already).
 DEB_PACKAGING = dpkg-dev debhelper fakeroot lintian

@@ -60,12 +60,14 @@ cleanup() {
 	for p in $(tagged_pids); do kill -9 "$p" 2>/dev/null; done
 	rm -f /etc/taskvisor/conf.d/deb-test.conf
 	[ "$INSTALLED" -eq 1 ] && dpkg --purge $PKGS >/dev/null 2>&1
+	# they did not exist before (checked above): whatever is left there is this test's
+	rm -rf /etc/taskvisor /var/log/taskvisor /var/lib/taskvisor
 	[ -n "$T" ] && rm -rf "$T"
 	exit $rc
 }
-trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
+trap cleanup EXIT
 T=$(mktemp -d /tmp/tv-deb.XXXXXX)
 chmod 755 "$T"
 
@@ -103,7 +105,7 @@ echo "$c" | grep -q '^/usr/share/man/man3/libtaskvisor\.3' || fail "libtaskvisor
 # --- install ------------------------------------------------------------------------------------
 install_pkgs() {
 	INSTALLED=1
-	dpkg -i "$T/deb/"*.deb >"$T/dpkg.out" 2>&1 || { cat "$T/dpkg.out" >&2; fail "dpkg -i failed"; }
+	dpkg -i "$T/deb/taskvisor_"*.deb "$T/deb/libtaskvisor0_"*.deb "$T/deb/libtaskvisor-dev_"*.deb >"$T/dpkg.out" 2>&1 || { cat "$T/dpkg.out" >&2; fail "dpkg -i failed"; }
 	for p in $PKGS; do
 		dpkg-query -W -f='${Status}' "$p" | grep -qx 'install ok installed' || fail "$p not installed"
 	done
