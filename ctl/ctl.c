@@ -41,7 +41,7 @@ const struct ctl_cmd *ctl_cmd_find(const struct ctl_cmd *const *tables, const ch
 	return found;
 }
 
-const struct ctl_cmd *const ctl_tables[] = {proc_cmds, misc_cmds, task_cmds, worker_cmds, NULL};
+const struct ctl_cmd *const ctl_tables[] = {proc_cmds, misc_cmds, task_cmds, worker_cmds, bundle_cmds, NULL};
 
 const struct ctl_cmd *ctl_cmd_exact(const struct ctl_cmd *const *tables, const char *name)
 {

@@ -62,6 +62,7 @@ extern const struct ctl_cmd
 extern const struct ctl_cmd task_cmds[];   /* ctl/cmd_task.c: "task", "recurring", "check" ... each may
 					    * dispatch its own subcommand table with ctl_cmd_find() */
 extern const struct ctl_cmd worker_cmds[]; /* ctl/cmd_worker.c: "worker" (list, show), "queue" */
+extern const struct ctl_cmd bundle_cmds[]; /* ctl/cmd_bundle.c: "debug-bundle" */
 
 /*
  * Find name in the given tables (NULL-terminated array of tables): exact name

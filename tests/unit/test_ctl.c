@@ -40,6 +40,10 @@ const struct ctl_cmd worker_cmds[] = {
     {"worker", NULL, "worker", "", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
+const struct ctl_cmd bundle_cmds[] = {
+    {"debug-bundle", NULL, "debug-bundle", "", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
 
 static const struct ctl_cmd *find(const char *name, bool *amb)
 {
