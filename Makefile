@@ -138,7 +138,7 @@ MAN_PAGES := $(MAN_SRCS:man/%.scd=$(BUILD)/man/%)
 
 .SECONDARY:
 .PHONY: deb test-deb install-files all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install uninstall installcheck \
-        clean fuzz fuzz-build stress FORCE man
+        clean fuzz fuzz-build stress man FORCE
 all: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(UNIT_BINS) $(HELPER_BINS) $(MAN_PAGES)
 
 # Install whichever of the Debian packages $(1) is missing (no-op when all are present).
@@ -322,8 +322,6 @@ $(BUILD)/dist/%: dist/%.in $(BUILD)/dirs.stamp
 	sed $(foreach v,$(INSTALL_DIRS),-e 's|@$(word 1,$(subst =, ,$(v)))@|$(word 2,$(subst =, ,$(v)))|g') $< >$@.new
 	@if grep -n '@[A-Z]*@' $@.new; then echo "$@: unreplaced @VAR@" >&2; rm -f $@.new; exit 1; fi
 	@mv -f $@.new $@
-# Man pages: whatever man/*.scd generates into $(BUILD)/man/ (NAME.SECTION).
-MAN_PAGES = $(patsubst man/%.scd,$(BUILD)/man/%,$(wildcard man/*.scd))
 DOC_EXAMPLES = conf.d/tasks.conf conf.d/web.conf dist/examples/hello-worker.c $(BUILD)/dist/examples/workers.conf
 # Directories only taskvisor uses: uninstall removes them when empty.
 OWN_DIRS = $(DOCDIR)/examples $(DOCDIR) $(PKGLIBDIR) $(LIBEXECDIR)/taskvisor $(SYSCONFDIR)/taskvisor/conf.d \
