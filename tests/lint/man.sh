@@ -2,7 +2,7 @@
 # tests/lint/man.sh [BUILD [ROOT]] — the man pages (README "Man pages"):
 #   - every man/NAME.N.scd of ROOT is generated as BUILD/man/NAME.N (make builds them),
 #   - each renders with no warning from `mandoc -T lint -W warning` nor from
-#     `MANWIDTH=80 man --warnings -E UTF-8 -l PAGE`,
+#     `MANWIDTH=80 man --warnings -E UTF-8 -l PAGE`, and has a whatis entry (lexgrog, as lintian),
 #   - they name everything the code accepts (tests/lint/man_options.py),
 #   - the examples of libtaskvisor(3) compile against BUILD/lib/libtaskvisor.a.
 # Prints what is wrong, one line each, and exits 1; else "ok man: N pages".
@@ -16,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 bad=0
 say() { echo "man: $*"; bad=1; }
 
-for tool in scdoc mandoc man; do
+for tool in scdoc mandoc man lexgrog; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "man: $tool is not installed (make deps: scdoc, mandoc, man-db)"; exit 1; }
 done
 n=0
@@ -31,6 +31,7 @@ for src in "$root"/man/*.scd; do
 	[ -z "$out" ] || say "$page: mandoc -T lint: $out"
 	out=$(MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null) || say "$page: man -l failed"
 	[ -z "$out" ] || say "$page: man --warnings: $out"
+	lexgrog "$page" >/dev/null 2>&1 || say "$page: no whatis entry (lexgrog; NAME must be \"name - what\")"
 done
 [ "$n" -gt 0 ] || say "no man/*.scd in $root"
 
