@@ -9,7 +9,8 @@
 # program dropped into /etc/taskvisor/conf.d runs after `taskvisorctl update` with its log in
 # /var/log/taskvisor, that a worker built against libtaskvisor-dev with pkg-config serves a task,
 # then stops the daemon by pid, purges the packages (/etc/taskvisor, /var/log/taskvisor and
-# /var/lib/taskvisor must be gone), installs them again and purges again. On any exit it stops
+# /var/lib/taskvisor must be gone), installs them again and purges again. A user tv-deb-test is
+# made in the group taskvisor (admin, and debug-bundle) and deleted. On any exit it stops
 # what it started (by pid) and purges what it installed.
 # It runs as root only, and refuses (exit 77) where taskvisor is installed already, where
 # /etc/taskvisor, /var/log/taskvisor or /var/lib/taskvisor exist, or where the Debian build
@@ -23,6 +24,7 @@ export TV_TEST_TAG="$TAG"
 T=""
 DPID=""
 INSTALLED=0
+USERMADE=0
 
 skip() { echo "SKIP $NAME: $*"; exit 77; }
 fail() {
@@ -60,6 +62,7 @@ cleanup() {
 	for p in $(tagged_pids); do kill -9 "$p" 2>/dev/null; done
 	rm -f /etc/taskvisor/conf.d/deb-test.conf
 	[ "$INSTALLED" -eq 1 ] && dpkg --purge $PKGS >/dev/null 2>&1
+	[ "$USERMADE" -eq 1 ] && deluser --quiet --system tv-deb-test >/dev/null 2>&1
 	# they did not exist before (checked above): whatever is left there is this test's
 	rm -rf /etc/taskvisor /var/log/taskvisor /var/lib/taskvisor
 	[ -n "$T" ] && rm -rf "$T"
@@ -224,6 +227,26 @@ grep -qs 'deb-test worker up' /var/log/taskvisor/debtest*.log ||
 	fail "the program's output is not in /var/log/taskvisor: $(ls -l /var/log/taskvisor)"
 [ -f /var/lib/taskvisor/taskvisor.db ] || fail "no database in /var/lib/taskvisor"
 say "daemon from /usr/sbin, ctl without flags, conf.d program, pkg-config worker, logs: ok"
+
+# The group: a member may use taskvisorctl (and is admin), others cannot open the socket. The
+# daemon takes a peer's groups from its account (getgrouplist), so a user of this test's own,
+# tv-deb-test, is made, added to the group, and deleted at the end.
+TUSER=tv-deb-test
+if command -v setpriv >/dev/null 2>&1 && command -v adduser >/dev/null 2>&1 && ! id "$TUSER" >/dev/null 2>&1; then
+	USERMADE=1
+	adduser --system --quiet --no-create-home "$TUSER" && adduser --quiet "$TUSER" taskvisor ||
+		fail "cannot make the test user $TUSER"
+	asuser() { setpriv --reuid="$TUSER" --regid="$(id -g "$TUSER")" --init-groups "$@"; }
+	out=$(asuser taskvisorctl restart debtest 2>&1) || fail "a member of the group taskvisor cannot restart a program: $out"
+	out=$(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups taskvisorctl status 2>&1) &&
+		fail "a user outside the group taskvisor reached the daemon: $out"
+	# debug-bundle from the installed paths, as a member: the database is readable to the group
+	mkdir -m 777 "$T/bundle"
+	out=$(cd "$T/bundle" && asuser taskvisorctl debug-bundle 2>&1) || fail "debug-bundle as a member of the group: $out"
+	tar -xzOf "$T"/bundle/taskvisor-debug-*.tar.gz --wildcards '*/database.txt' | grep -q 'quick_check: ok' ||
+		fail "debug-bundle: the database check as a member of the group: $out"
+	say "group taskvisor: a member is admin, others are refused; debug-bundle as a member: ok"
+fi
 
 # --- purge --------------------------------------------------------------------------------------
 stop_daemon
