@@ -11,7 +11,8 @@
 # then stops the daemon by pid, purges the packages (/etc/taskvisor, /var/log/taskvisor and
 # /var/lib/taskvisor must be gone), installs them again and purges again. A user tv-deb-test is
 # made in the group taskvisor (admin, and debug-bundle) and deleted. On any exit it stops
-# what it started (by pid) and purges what it installed.
+# what it started (by pid), purges what it installed, and deletes the group taskvisor when it
+# did not exist before (the purge keeps it, as Debian keeps system groups).
 # It runs as root only, and refuses (exit 77) where taskvisor is installed already, where
 # /etc/taskvisor, /var/log/taskvisor or /var/lib/taskvisor exist, or where the Debian build
 # tools are missing. Exit 0 pass, 1 fail, 77 skip.
@@ -25,6 +26,7 @@ T=""
 DPID=""
 INSTALLED=0
 USERMADE=0
+GROUPMADE=0 # the group taskvisor did not exist before: the postinst makes it, the purge keeps it, we remove it
 
 skip() { echo "SKIP $NAME: $*"; exit 77; }
 fail() {
@@ -63,6 +65,7 @@ cleanup() {
 	rm -f /etc/taskvisor/conf.d/deb-test.conf
 	[ "$INSTALLED" -eq 1 ] && dpkg --purge $PKGS >/dev/null 2>&1
 	[ "$USERMADE" -eq 1 ] && deluser --quiet --system tv-deb-test >/dev/null 2>&1
+	[ "$GROUPMADE" -eq 1 ] && delgroup --quiet --system taskvisor >/dev/null 2>&1
 	# they did not exist before (checked above): whatever is left there is this test's
 	rm -rf /etc/taskvisor /var/log/taskvisor /var/lib/taskvisor
 	[ -n "$T" ] && rm -rf "$T"
@@ -70,6 +73,7 @@ cleanup() {
 }
 trap 'exit 1' INT TERM HUP
 
+getent group taskvisor >/dev/null || GROUPMADE=1
 trap cleanup EXIT
 T=$(mktemp -d /tmp/tv-deb.XXXXXX)
 chmod 755 "$T"
