@@ -408,8 +408,9 @@ deb:
 	lintian --fail-on error,warning $(DEB_OUT)/*.changes
 	@ls -1 $(DEB_OUT)
 
+# exit 77 (skipped: not root, no Debian build tools, taskvisor already on this machine) is no failure
 test-deb:
-	@sh tests/install/deb.sh
+	@sh tests/install/deb.sh; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 77 ]
 
 # What `make install` installs, built without the tests (debian/rules' build step).
 install-files: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(DIST_GEN) $(MAN_PAGES)
