@@ -82,7 +82,7 @@ LDFLAGS += -Wl,--as-needed
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
             libjansson-dev uuid-dev libcmocka-dev libedit-dev libmicrohttpd-dev libexpat1-dev \
             scdoc
-DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor mandoc man-db dpkg-dev debhelper fakeroot lintian
+DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor mandoc man-db zsh dpkg-dev debhelper fakeroot lintian
 DEB_BENCH = supervisor hyperfine strace
 DEB_FUZZ  = clang
 
@@ -137,7 +137,7 @@ MAN_SRCS  := $(sort $(wildcard man/*.scd))
 MAN_PAGES := $(MAN_SRCS:man/%.scd=$(BUILD)/man/%)
 
 .SECONDARY:
-.PHONY: deb test-deb install-files all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install uninstall installcheck \
+.PHONY: deb test-deb all deps deps-bench deps-fuzz run test test-unit test-e2e asan check bench lint install install-files uninstall installcheck \
         clean fuzz fuzz-build stress man FORCE
 all: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(UNIT_BINS) $(HELPER_BINS) $(MAN_PAGES)
 
@@ -328,7 +328,10 @@ OWN_DIRS = $(DOCDIR)/examples $(DOCDIR) $(PKGLIBDIR) $(LIBEXECDIR)/taskvisor $(S
            $(SYSCONFDIR)/taskvisor $(LOCALSTATEDIR)/log/taskvisor $(LOCALSTATEDIR)/lib/taskvisor
 CONF_DST = $(DESTDIR)$(SYSCONFDIR)/taskvisor/taskvisord.conf
 
-install: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(DIST_GEN) $(MAN_PAGES)
+# What install installs, built without the tests (a package's build step: debian/rules).
+install-files: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(DIST_GEN) $(MAN_PAGES)
+
+install: install-files
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(LIBEXECDIR)/taskvisor \
 	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
 	  $(DESTDIR)$(SYSCONFDIR)/taskvisor/conf.d $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
@@ -411,9 +414,6 @@ deb:
 # exit 77 (skipped: not root, no Debian build tools, taskvisor already on this machine) is no failure
 test-deb:
 	@sh tests/install/deb.sh; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 77 ]
-
-# What `make install` installs, built without the tests (debian/rules' build step).
-install-files: $(BINS) $(BACKEND) $(HTTP_MOD) $(LIBTV_A) $(LIBTV_SO) $(DIST_GEN) $(MAN_PAGES)
 
 # A bounded soak under faults (tests/stress/soak.py, STRESS_SECONDS, at most 600), then lists
 # and exports over a million tasks (tests/e2e/test_task_list_huge.sh). Not part of `make test`.

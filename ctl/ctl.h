@@ -35,7 +35,7 @@ enum ctl_exit {
 struct tv_client;
 
 struct ctl {
-	const char *conf_path;	 /* -c FILE (default /etc/taskvisor/taskvisord.conf) */
+	const char *conf_path;	 /* -c FILE (default paths_conf(): SYSCONFDIR/taskvisor/taskvisord.conf) */
 	const char *socket_path; /* -s PATH, else conf_socket(conf_path) (lib/conf.h) */
 	char *socket_owned;	 /* socket_path when ctl_set_socket made it (freed by ctl_close) */
 	struct tv_client *tc;	 /* libtaskvisor's client; NULL until the first request */

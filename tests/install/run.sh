@@ -236,9 +236,32 @@ for c in $("$CTL" help | awk '/^  [a-z]/ {print $1}'); do
 	case " $(comp taskvisorctl "") " in *" $c "*) ;; *) fail "completion does not offer the command $c" ;; esac
 done
 ok "bash completion: commands, options, programs and task labels from the daemon"
+# zsh completion, with compadd replaced by a function printing what it was given
+zcomp() {
+	PATH="$P/bin:$PATH" zsh -f -c '
+		compadd() {
+			local -a w; local arr=0
+			while (($#)); do
+				case $1 in -a) arr=1 ;; --) shift; w+=("$@"); break ;; -*) ;;
+				*) if ((arr)); then w+=(${(P)1}); else w+=("$1"); fi ;; esac
+				shift
+			done
+			print -rn -- "${(j: :)w} "
+		}
+		_files() { print -n "FILES "; }
+		f=$1; shift
+		words=("$@"); CURRENT=$#; PREFIX=${words[CURRENT]}
+		source "$f"' sh "$P/share/zsh/site-functions/_taskvisorctl" "$@" | sed 's/ *$//; s/  */ /g'
+}
 if command -v zsh >/dev/null 2>&1; then
 	zsh -n "$P/share/zsh/site-functions/_taskvisorctl" || fail "zsh -n _taskvisorctl"
-	ok "zsh completion parses"
+	got=$(zcomp taskvisorctl status "")
+	[ "$got" = "hello-a hello-so all" ] || fail "zsh completion of [status ]: got [$got]"
+	got=$(zcomp taskvisorctl task submit "")
+	[ "$got" = "hello.greet hello.static" ] || fail "zsh completion of [task submit ]: got [$got]"
+	ok "zsh completion: programs and task labels from the daemon"
+else
+	echo "skip zsh completion: no zsh"
 fi
 
 # the unit exactly as installed (its ExecStart exists here); its man pages where they are installed
