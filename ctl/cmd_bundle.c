@@ -408,11 +408,20 @@ static int cmd_debug_bundle(struct ctl *c, int argc, char **argv)
 		snprintf(out, sizeof(out), "%s/%s", cwd, file);
 	}
 
+	/* claim the name now (O_EXCL: never over an existing file, nor one made meanwhile); tar fills it */
+	int ofd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (ofd < 0) {
+		fprintf(stderr, "debug-bundle: %s: %s%s\n", out, strerror(errno),
+			errno == EEXIST ? " (not overwritten; --file F names another)" : "");
+		return CTL_EXIT_ERROR;
+	}
+	close(ofd);
 	const char *tmp = getenv("TMPDIR");
 	snprintf(b.dir, sizeof(b.dir), "%s/taskvisor-debug.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(b.dir) == NULL) {
 		fprintf(stderr, "debug-bundle: cannot make a temporary directory in %s: %s\n",
 			tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		unlink(out);
 		return CTL_EXIT_ERROR;
 	}
 	snprintf(b.root, sizeof(b.root), "%s/%s", b.dir, b.name);
@@ -421,6 +430,7 @@ static int cmd_debug_bundle(struct ctl *c, int argc, char **argv)
 	if (mkdir(b.root, 0700) != 0 || (b.manifest = fopen(mpath, "w")) == NULL) {
 		fprintf(stderr, "debug-bundle: %s: %s\n", b.root, strerror(errno));
 		nftw(b.dir, bundle_rm, 16, FTW_DEPTH | FTW_PHYS);
+		unlink(out);
 		return CTL_EXIT_ERROR;
 	}
 	fprintf(b.manifest, "taskvisor debug bundle, made %s by taskvisorctl %s, window: since %s\n\n", stamp,
@@ -481,6 +491,7 @@ static int cmd_debug_bundle(struct ctl *c, int argc, char **argv)
 	nftw(b.dir, bundle_rm, 16, FTW_DEPTH | FTW_PHYS);
 	if (rc != 0) {
 		fprintf(stderr, "debug-bundle: %s: %s\n", out, why);
+		unlink(out);
 		return CTL_EXIT_ERROR;
 	}
 	struct stat st;

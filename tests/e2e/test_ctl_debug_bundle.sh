@@ -84,6 +84,11 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && ro_group=$(id -gn nobo
 	assert_eq "$out" "ERROR: permission denied" "and stays read-only"
 fi
 
+# an existing file is never overwritten
+out=$(ctl debug-bundle --file b.tar.gz 2>&1); rc=$?
+assert_eq "$rc" 1 "existing --file exit"
+assert_contains "$out" "File exists (not overwritten" "existing --file message"
+
 # bad --since: refused, nothing written
 out=$(ctl debug-bundle --since tomorrowish --file bad.tar.gz 2>&1); rc=$?
 assert_eq "$rc" 2 "bad --since exit"
