@@ -103,6 +103,14 @@ struct conf_program {
 
 	struct conf_proc *procs; /* numprocs entries */
 	size_t nprocs;
+
+	/* [eventlistener:x] */
+	bool listener;		    /* an [eventlistener:x] pool: its group is the pool, its stdout the
+				       protocol (README "Event listeners") */
+	char **events;		    /* events= type names, upper-cased, NULL-terminated (listeners) */
+	int buffer_size;	    /* 10: events the pool keeps for its listeners, beyond: oldest dropped */
+	bool stdout_events_enabled; /* false: PROCESS_LOG_STDOUT for what the program prints */
+	bool stderr_events_enabled; /* false: PROCESS_LOG_STDERR */
 };
 
 /* [group:NAME] */

@@ -17,6 +17,7 @@
 
 #include "conf_int.h"
 #include "cron.h"
+#include "evtype.h"
 #include "units.h"
 
 /* ---- groups ---- */
@@ -381,6 +382,101 @@ static int conf_p_logfile_bytes(struct conf_pctx *P, const struct conf_kv *kv, c
 
 /* ---- the option table ---- */
 
+/* ---- [eventlistener:x]: supervisord's EventListenerPoolConfig ----
+ *
+ * An event listener pool is a program whose group is its own name; its options are a program's
+ * plus events= (required), buffer_size= (10) and result_handler= (only supervisord's default
+ * is known: a listener answers OK or anything else). What supervisord refuses is refused here:
+ * no events= line, an unknown event type, buffer_size < 1, redirect_stderr=true (the listener's
+ * stdout is the protocol channel), a result_handler that is not the default.
+ */
+
+#define CONF_LISTENER_PREFIX "eventlistener:"
+#define CONF_LISTENER_BUFFER_SIZE 10
+#define CONF_LISTENER_PRIORITY (-1) /* supervisord's: listeners start first, stop last */
+
+static int conf_p_listener(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	struct conf_program *p = P->p;
+
+	if (!p->listener)
+		return conf_warn(P->L, P->s->file, kv->line, "[%s] %s: unknown option, ignored", P->s->name,
+				 kv->key);
+	if (strcmp(kv->key, "buffer_size") == 0) {
+		char *end;
+		errno = 0;
+		long n = strtol(v, &end, 10);
+		if (end == v || *end != '\0' || errno != 0 || n > INT_MAX || n < INT_MIN)
+			return conf_fail(P->L, P->s->file, kv->line, "buffer_size: not a number: \"%s\"", v);
+		if (n < 1)
+			return conf_fail(P->L, P->s->file, kv->line,
+					 "[%s] section sets invalid buffer_size (%ld)", P->s->name, n);
+		p->buffer_size = (int)n;
+		return 0;
+	}
+	if (strcmp(kv->key, "result_handler") == 0) {
+		if (strcmp(v, "supervisor.dispatchers:default_handler") != 0)
+			return conf_fail(P->L, P->s->file, kv->line,
+					 "%s cannot be resolved within [%s] (taskvisord knows only "
+					 "supervisor.dispatchers:default_handler)",
+					 v, P->s->name);
+		return 0;
+	}
+	/* events= */
+	char **names;
+	size_t n;
+	if (conf_split_list(v, &names, &n) != 0)
+		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		int t = evtype_find(names[i]);
+		if (t < 0) {
+			int rc = conf_fail(P->L, P->s->file, kv->line, "Unknown event type %s in [%s] events",
+					   names[i], P->s->name);
+			conf_strv_free(names);
+			return rc;
+		}
+		free(names[i]);
+		names[i] = strdup(evtype_name((enum evtype)t)); /* supervisord upper-cases them */
+		if (names[i] == NULL) {
+			conf_strv_free(names);
+			return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		}
+	}
+	conf_strv_free(p->events);
+	p->events = names;
+	return 0;
+}
+
+/* After the options of a listener: what supervisord requires of the section as a whole. */
+static int conf_listener_check(struct conf_pctx *P)
+{
+	const struct conf_sec *s = P->s;
+	struct conf_program *p = P->p;
+
+	if (p->events == NULL || p->events[0] == NULL)
+		return conf_fail(P->L, s->file, s->line, "[%s] section requires an \"events\" line", s->name);
+	if (p->redirect_stderr) {
+		const struct conf_kv *k = conf_sec_get(s, "redirect_stderr");
+		return conf_fail(P->L, s->file, k != NULL ? k->line : s->line,
+				 "[%s] section sets redirect_stderr=true but this is not allowed because it "
+				 "will interfere with the eventlistener protocol",
+				 s->name);
+	}
+	for (size_t i = 0; i < P->L->c->nprograms; i++) {
+		const struct conf_program *q = &P->L->c->programs[i];
+		if (q != p && q->name != NULL && strcmp(q->name, p->name) == 0)
+			return conf_fail(P->L, s->file, s->line, "[%s]: [%s:%s] (%s:%d) has the same name",
+					 s->name, q->listener ? "eventlistener" : "program", q->name,
+					 q->where.file, q->where.line);
+	}
+	for (size_t i = 0; i < P->L->c->ngroups; i++)
+		if (strcmp(P->L->c->groups[i].name, p->name) == 0)
+			return conf_fail(P->L, s->file, s->line, "[%s]: [group:%s] (%s:%d) has the same name",
+					 s->name, p->name, P->L->c->groups[i].where.file,
+					 P->L->c->groups[i].where.line);
+	return 0;
+}
+
 enum conf_pkind {
 	PK_RAW,	 /* expanded per process */
 	PK_INT,	 /* int in [min, max] */
@@ -449,8 +545,12 @@ static const struct conf_popt {
     {"rlimit_fsize", PK_FN, 0, 0, 0, conf_p_rlimit},
     {"rlimit_cpu", PK_FN, 0, 0, 0, conf_p_rlimit},
     {"serverurl", PK_WARN, 0, 0, 0, NULL},
-    {"stdout_events_enabled", PK_WARN, 0, 0, 0, NULL},
-    {"stderr_events_enabled", PK_WARN, 0, 0, 0, NULL},
+    {"stdout_events_enabled", PK_BOOL, offsetof(struct conf_program, stdout_events_enabled), 0, 0, NULL},
+    {"stderr_events_enabled", PK_BOOL, offsetof(struct conf_program, stderr_events_enabled), 0, 0, NULL},
+    /* [eventlistener:x] */
+    {"events", PK_FN, 0, 0, 0, conf_p_listener},
+    {"buffer_size", PK_FN, 0, 0, 0, conf_p_listener},
+    {"result_handler", PK_FN, 0, 0, 0, conf_p_listener},
     {"stdout_capture_maxbytes", PK_WARN, 0, 0, 0, NULL},
     {"stderr_capture_maxbytes", PK_WARN, 0, 0, 0, NULL},
     {"stdout_syslog", PK_WARN, 0, 0, 0, NULL},
@@ -593,6 +693,11 @@ static char *conf_fingerprint(const struct conf_program *p, const struct conf_pr
 			(unsigned long long)p->rlimits[i].soft, (unsigned long long)p->rlimits[i].hard);
 	fprintf(f, "environment_file=%s\nlog_timestamps=%d\n", conf_s(p->environment_file),
 		p->log_timestamps);
+	/* [eventlistener:x] */
+	fprintf(f, "listener=%d\nbuffer_size=%d\nstdout_events_enabled=%d\nstderr_events_enabled=%d\n",
+		p->listener, p->buffer_size, p->stdout_events_enabled, p->stderr_events_enabled);
+	for (char **e = p->events; e != NULL && *e != NULL; e++)
+		fprintf(f, "events=%s\n", *e);
 	if ((ferror(f) | fclose(f)) != 0) {
 		free(text);
 		return NULL;
@@ -628,6 +733,7 @@ void conf_program_free(struct conf_program *p)
 	free(p->restart_cron);
 	free(p->rlimits);
 	free(p->environment_file);
+	conf_strv_free(p->events);
 	for (size_t i = 0; i < p->nprocs; i++)
 		conf_proc_free(&p->procs[i]);
 	free(p->procs);
@@ -740,13 +846,14 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 			     struct conf_progx *x)
 {
 	struct conf_pctx P = {L, s, p, x};
-	const char *name = s->name + 8;
+	const char *name = strchr(s->name, ':') + 1; /* program:NAME, eventlistener:NAME */
 
 	x->sec = s;
+	p->listener = strncmp(s->name, CONF_LISTENER_PREFIX, strlen(CONF_LISTENER_PREFIX)) == 0;
 	p->name = strdup(name);
 	p->where.file = strdup(s->file);
 	p->where.line = s->line;
-	const char *g = conf_group_of(L, name);
+	const char *g = p->listener ? NULL : conf_group_of(L, name); /* a pool is its own group */
 	p->group = strdup(g != NULL ? g : name);
 	p->process_name = strdup("%(program_name)s");
 	p->exitcodes = calloc(1, sizeof(int));
@@ -758,6 +865,10 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 		return conf_fail(L, s->file, s->line, "[%s]: bad program name", s->name);
 	p->nexitcodes = 1;
 	conf_program_defaults(p);
+	if (p->listener) {
+		p->priority = CONF_LISTENER_PRIORITY;
+		p->buffer_size = CONF_LISTENER_BUFFER_SIZE;
+	}
 
 	struct expand_kv kv[] = {{"program_name", p->name}, {"group_name", p->group}, {"numprocs", "1"}};
 	struct expand_table base = {kv, 2, NULL};
@@ -846,6 +957,8 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 	}
 	if (p->command == NULL || p->command[0] == '\0')
 		return conf_fail(L, s->file, s->line, "[%s]: command is required", s->name);
+	if (p->listener && conf_listener_check(&P) != 0)
+		return -1;
 	if (p->stopasgroup && !p->killasgroup) {
 		if (has_kill)
 			conf_warn(L, s->file, conf_sec_get(s, "killasgroup")->line,
@@ -868,7 +981,8 @@ int conf_programs_load(struct conf_ld *L)
 	size_t n = 0;
 
 	for (size_t i = 0; i < L->nsecs; i++)
-		if (strncmp(L->secs[i].name, "program:", 8) == 0)
+		if (strncmp(L->secs[i].name, "program:", 8) == 0 ||
+		    strncmp(L->secs[i].name, CONF_LISTENER_PREFIX, strlen(CONF_LISTENER_PREFIX)) == 0)
 			n++;
 	if (n == 0)
 		return 0;
@@ -876,13 +990,18 @@ int conf_programs_load(struct conf_ld *L)
 	L->px = calloc(n, sizeof(*L->px));
 	if (c->programs == NULL || L->px == NULL)
 		return conf_fail(L, L->secs[0].file, 0, "out of memory");
-	for (size_t i = 0; i < L->nsecs; i++) {
-		const struct conf_sec *s = &L->secs[i];
-		if (strncmp(s->name, "program:", 8) != 0)
-			continue;
-		c->nprograms++;
-		if (conf_program_load(L, s, &c->programs[c->nprograms - 1], &L->px[c->nprograms - 1]) != 0)
-			return -1;
+	/* programs first, then [eventlistener:x] pools (checked against every program's name) */
+	static const char *const kinds[] = {"program:", CONF_LISTENER_PREFIX};
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; i < L->nsecs; i++) {
+			const struct conf_sec *s = &L->secs[i];
+			if (strncmp(s->name, kinds[k], strlen(kinds[k])) != 0)
+				continue;
+			c->nprograms++;
+			if (conf_program_load(L, s, &c->programs[c->nprograms - 1],
+					      &L->px[c->nprograms - 1]) != 0)
+				return -1;
+		}
 	}
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "engine.h"
+#include "events.h"
 #include "log.h"
 #include "proc.h"
 #include "sdnotify.h"
@@ -31,7 +32,69 @@ static void daemon_on_state(void *arg, struct proc *p, enum proc_state from, enu
 {
 	struct daemon *d = arg;
 
+	events_proc_state(d->events, p, (int)from, (int)to);
 	handlers_proc_state(d, p, (int)from, (int)to);
+}
+
+/* ---- [eventlistener:x] ---- */
+
+/* sv_hooks.on_output: a listener's stdout, a program's output with *_events_enabled. */
+static void daemon_on_output(void *arg, struct proc *p, int stream, const char *buf, size_t len)
+{
+	struct daemon *d = arg;
+
+	events_proc_output(d->events, p, stream, buf, len);
+}
+
+/* events_hooks.write: an event to a listener's stdin (proc_send_stdin never blocks). */
+static int daemon_event_write(void *arg, const char *group, const char *name, const char *buf, size_t len)
+{
+	struct daemon *d = arg;
+	char full[512];
+	struct proc *p;
+
+	snprintf(full, sizeof(full), "%s:%s", group, name);
+	p = d->sv != NULL ? sv_find(d->sv, full) : NULL;
+	return p != NULL && proc_send_stdin(p, buf, len) == SV_OK ? 0 : -1;
+}
+
+/* engine_hooks.task_state: TASK_STATE_STOPPED / TASK_STATE_PAUSED, after the commit. */
+static void daemon_task_state(void *arg, const char *id, const char *label, const char *from, const char *to,
+			      const char *result)
+{
+	struct daemon *d = arg;
+
+	events_task(d->events, strcmp(to, "paused") == 0 ? EVT_TASK_STATE_PAUSED : EVT_TASK_STATE_STOPPED, id,
+		    label, from, to, result);
+}
+
+static struct events *daemon_events_new(struct daemon *d)
+{
+	const struct events_hooks eh = {.arg = d, .write = daemon_event_write};
+
+	return events_new(d->loop, d->conf, &eh);
+}
+
+/* PROCESS_GROUP_ADDED (added) or _REMOVED for each group of a that b does not have (b NULL: every
+ * group of a), limited to names (NULL = all). */
+static void daemon_events_groups(struct daemon *d, const struct conf *a, const struct conf *b, bool added,
+				 char *const *names)
+{
+	for (size_t i = 0; a != NULL && i < a->nprograms; i++) {
+		const char *g = a->programs[i].group;
+		bool dup = false, listed = names == NULL;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = strcmp(a->programs[j].group, g) == 0;
+		for (char *const *n = names; n != NULL && *n != NULL && !listed; n++)
+			listed = strcmp(*n, g) == 0;
+		if (dup || !listed)
+			continue;
+		bool other = false;
+		for (size_t j = 0; b != NULL && j < b->nprograms && !other; j++)
+			other = strcmp(b->programs[j].group, g) == 0;
+		if (!other)
+			events_group(d->events, g, added);
+	}
 }
 
 /* ---- the task engine ---- */
@@ -73,6 +136,7 @@ static const struct engine_hooks daemon_engine_hooks = {
     .set_data = conn_set_data,
     .program = daemon_program_of,
     .drained = daemon_drained,
+    .task_state = daemon_task_state,
 };
 
 /* Whether the engine opens at start: tasks configured, or a database already there to recover. */
@@ -210,6 +274,7 @@ static struct supervisor *daemon_sv_new(struct daemon *d)
 	    .on_drain = daemon_on_drain,
 	    .on_drain_expired = daemon_on_drain_expired,
 	    .is_worker = daemon_is_worker,
+	    .on_output = daemon_on_output,
 	};
 
 	return sv_new(d->loop, d->conf, &hooks);
@@ -243,6 +308,7 @@ void daemon_shutdown(struct daemon *d, int exit_code)
 	log_info("shutting down: stopping all processes");
 	sdnotify("STOPPING=1\nSTATUS=stopping all processes");
 	handlers_proc_abort(d);
+	events_supervisor_state(d->events, false);
 	sv_stop_all_by(d->sv, "shutdown", daemon_shutdown_done, d);
 }
 
@@ -278,8 +344,10 @@ static void daemon_reload_swap(struct ev_loop *loop, ev_timer *w, int revents)
 	if (d->shutting_down || d->reload_conf == NULL)
 		return;
 	sv_free(d->sv);
+	events_free(d->events); /* supervisord starts its events afresh too */
 	d->conf = d->reload_conf;
 	d->reload_conf = NULL;
+	d->events = daemon_events_new(d);
 	if (old->socket_file != NULL && d->conf->socket_file != NULL &&
 	    strcmp(old->socket_file, d->conf->socket_file) != 0)
 		log_warnx("reload: [unix_socket] file changed to %s: takes effect at the next start",
@@ -292,6 +360,8 @@ static void daemon_reload_swap(struct ev_loop *loop, ev_timer *w, int revents)
 	for (size_t i = 0; i < d->conf->nwarnings; i++)
 		log_warnx("%s", d->conf->warnings[i]);
 	log_info("reload: configuration %s adopted, starting processes", d->conf_path);
+	daemon_events_groups(d, d->conf, NULL, true, NULL);
+	events_supervisor_state(d->events, true);
 	sv_start_autostart(d->sv);
 	malloc_trim(0); /* give back what reading the configuration used and freed */
 	sdnotify("READY=1");
@@ -325,6 +395,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	sdnotify("RELOADING=1\nSTATUS=reloading");
 	d->reload_conf = nc;
 	handlers_proc_abort(d);
+	events_supervisor_state(d->events, false);
 	sv_stop_all_by(d->sv, "reload", daemon_reload_stopped, d);
 	return 0;
 }
@@ -334,7 +405,10 @@ void daemon_update(struct daemon *d, struct conf *newconf, char *const *names)
 	struct conf *old = d->conf;
 
 	handlers_proc_abort(d);
+	daemon_events_groups(d, old, newconf, false, names);
+	events_config(d->events, newconf); /* before sv_apply: new listeners find their pool */
 	sv_apply(d->sv, newconf, names);
+	daemon_events_groups(d, newconf, old, true, names);
 	d->conf = newconf;
 	daemon_apply_log(d);
 	daemon_engine_config(d); /* before old is freed: the engine holds the configuration */
@@ -455,6 +529,7 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 	if (daemon_wants_engine(d))
 		daemon_engine(d, err, errlen);
 	err[0] = '\0';
+	d->events = daemon_events_new(d);
 	d->sv = daemon_sv_new(d);
 	if (d->sv == NULL) {
 		snprintf(err, errlen, "cannot create the supervisor");
@@ -478,6 +553,8 @@ int daemon_run(struct daemon *d)
 {
 	log_info("taskvisord %s started (pid %ld), config %s", TASKVISOR_VERSION, (long)getpid(),
 		 d->conf_path);
+	daemon_events_groups(d, d->conf, NULL, true, NULL);
+	events_supervisor_state(d->events, true);
 	sv_start_autostart(d->sv);
 	malloc_trim(0); /* give back what reading the configuration used and freed */
 	sdnotify("READY=1");
@@ -493,6 +570,8 @@ int daemon_run(struct daemon *d)
 	d->engine = NULL;
 	sv_free(d->sv);
 	d->sv = NULL;
+	events_free(d->events);
+	d->events = NULL;
 	for (int i = 0; i < d->nsig_watchers; i++)
 		ev_signal_stop(d->loop, &d->sig_watchers[i]);
 	ev_timer_stop(d->loop, &d->reload_timer);

@@ -19,6 +19,7 @@ struct control;
 struct engine;
 struct proc;
 struct proc_wait;
+struct events;
 
 struct daemon {
 	struct ev_loop *loop;
@@ -42,6 +43,9 @@ struct daemon {
 	ev_timer watchdog_timer; /* WATCHDOG=1 at half of systemd's WatchdogSec */
 	char engine_err[512];	 /* why the engine last failed to open ("" = it did not) */
 	double engine_failed_at; /* when (loop time): retried at most every DAEMON_ENGINE_RETRY_S */
+
+	/* [eventlistener:x] */
+	struct events *events; /* events and listener pools (events.h), remade at each reload */
 };
 
 /* Begin an orderly shutdown: stop programs (descending priority), then leave the loop. */

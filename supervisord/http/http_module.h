@@ -84,6 +84,10 @@ struct http_ops {
 	 * -1 no such process, -2 not running, -3 no stdin (closed by the program), -4 the queue is
 	 * full (nothing taken; the limit in *why), -5 failed (errno). */
 	int (*send_stdin)(void *arg, const char *name, const char *buf, size_t len, const char **why);
+
+	/* [eventlistener:x] (h-events): sendRemoteCommEvent, a REMOTE_COMMUNICATION event for the
+	 * listeners subscribed to it (none: nothing happens). */
+	void (*remote_event)(void *arg, const char *type, const char *data, size_t len);
 };
 
 /* Settings from the configuration, given again after each reload. */

@@ -506,6 +506,32 @@ static int proc_user(const char *user, struct passwd *pw, char *buf, size_t bufl
 
 /* Build everything and fork. pid, or -1 with the spawn error in err and, when a system
  * call failed, its errno in *errnum (else 0). */
+/* [eventlistener:x]: the output the events need goes to sv_hooks.on_output too (a listener's
+ * stdout, a program's stdout/stderr with *_events_enabled); other programs' is only logged. */
+static void proc_output_1(void *arg, const char *buf, size_t len)
+{
+	struct proc *p = arg;
+	p->sv->hooks.on_output(p->sv->hooks.arg, p, 1, buf, len);
+}
+
+static void proc_output_2(void *arg, const char *buf, size_t len)
+{
+	struct proc *p = arg;
+	p->sv->hooks.on_output(p->sv->hooks.arg, p, 2, buf, len);
+}
+
+static void proc_output_taps(struct proc *p)
+{
+	const struct conf_program *pr = p->prog;
+
+	if (p->sv->hooks.on_output == NULL)
+		return;
+	if (pr->listener || pr->stdout_events_enabled)
+		proclog_pipe_tap(p->priv->pipe[0], proc_output_1, p);
+	if (pr->stderr_events_enabled && p->priv->pipe[1] != NULL)
+		proclog_pipe_tap(p->priv->pipe[1], proc_output_2, p);
+}
+
 static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 {
 	const struct conf_program *pr = p->prog;
@@ -620,6 +646,7 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 			p->priv->pipe[1] = proclog_pipe_new(p->sv->loop, errp[0], p->priv->log[1]);
 			errp[0] = -1;
 		}
+		proc_output_taps(p);
 		procin_close(p->priv->in);
 		p->priv->in = procin_new(p->sv->loop, inp[1]);
 		inp[1] = -1;
@@ -1193,6 +1220,7 @@ static void proc_reaped(struct proc *p, int st)
 	log_info("%s: pid %d %s", p->fullname, (int)pid, how);
 
 	p->pid = 0;
+	p->last_pid = pid;
 	p->exited_once = true;
 	p->last_wstatus = st;
 	p->stop_time = time(NULL);

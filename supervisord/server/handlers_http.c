@@ -24,6 +24,7 @@
 
 #include "control.h"
 #include "daemon.h"
+#include "events.h"
 #include "http_module.h"
 #include "log.h"
 #include "proc.h"
@@ -358,6 +359,14 @@ static int handlers_http_send_stdin(void *arg, const char *name, const char *buf
 	}
 }
 
+/* [eventlistener:x]: sendRemoteCommEvent */
+static void handlers_http_remote_event(void *arg, const char *type, const char *data, size_t len)
+{
+	struct handlers_http *h = arg;
+
+	events_remote(h->d->events, type, data, len);
+}
+
 /* ---- loading ---- */
 
 static const struct http_module *handlers_http_load(char *err, size_t errlen)
@@ -446,6 +455,7 @@ static struct handlers_http *handlers_http_get(struct daemon *d, struct handlers
 	    .clear_logs = handlers_http_clear_logs,
 	    .act_nowait = handlers_http_act_nowait,
 	    .send_stdin = handlers_http_send_stdin,
+	    .remote_event = handlers_http_remote_event,
 	};
 	h->srv = h->mod->create(&h->ops, err, errlen);
 	handlers_http_conf(d, &hc);
