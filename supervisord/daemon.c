@@ -68,6 +68,11 @@ static void daemon_task_state(void *arg, const char *id, const char *label, cons
 		    label, from, to, result);
 }
 
+void daemon_remote_event(struct daemon *d, const char *type, const char *data, size_t len)
+{
+	events_remote(d->events, type, data, len);
+}
+
 static struct events *daemon_events_new(struct daemon *d)
 {
 	const struct events_hooks eh = {.arg = d, .write = daemon_event_write};

@@ -8,6 +8,7 @@
 
 #include <ev.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "conf.h"
@@ -77,6 +78,9 @@ struct engine *daemon_engine(struct daemon *d, char *err, size_t errlen);
 int daemon_init(struct daemon *d, char *err, size_t errlen);
 /* Run the loop until shutdown; then tear down in order. Returns the exit status. */
 int daemon_run(struct daemon *d);
+
+/* [eventlistener:x]: sendRemoteCommEvent's REMOTE_COMMUNICATION event ("type:TYPE\nDATA"). */
+void daemon_remote_event(struct daemon *d, const char *type, const char *data, size_t len);
 
 /* handlers_proc.c: a process changed state; wakes the start/stop requests waiting for it. */
 void handlers_proc_state(struct daemon *d, struct proc *p, int from, int to);

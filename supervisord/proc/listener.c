@@ -129,7 +129,6 @@ void listener_reset(struct listener *l, const char *why)
 
 	if (from != LISTENER_ACKNOWLEDGED)
 		listener_transition(l, LISTENER_ACKNOWLEDGED, why);
-	l->state = LISTENER_ACKNOWLEDGED;
 	l->nline = 0;
 	listener_give_back(l, true);
 }

@@ -24,7 +24,6 @@
 
 #include "control.h"
 #include "daemon.h"
-#include "events.h"
 #include "http_module.h"
 #include "log.h"
 #include "proc.h"
@@ -364,7 +363,7 @@ static void handlers_http_remote_event(void *arg, const char *type, const char *
 {
 	struct handlers_http *h = arg;
 
-	events_remote(h->d->events, type, data, len);
+	daemon_remote_event(h->d, type, data, len);
 }
 
 /* ---- loading ---- */

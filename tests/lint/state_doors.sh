@@ -20,6 +20,8 @@ engine_state.c:engine_state_recurring    the door for recurring logics
 proc.c:proc_transition                   the door for processes
 proc.c:proc_new                          a new process is STOPPED: made, not changed
 handlers_http.c:handlers_http_fill       a process state copied into the XML-RPC view: read, not changed
+listener.c:listener_transition           the door for the states of an event listener
+listener.c:listener_new                  a new listener is ACKNOWLEDGED: made, not changed
 '
 
 cd "$root" || exit 2
