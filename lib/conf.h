@@ -111,6 +111,8 @@ struct conf_program {
 	int buffer_size;	    /* 10: events the pool keeps for its listeners, beyond: oldest dropped */
 	bool stdout_events_enabled; /* false: PROCESS_LOG_STDOUT for what the program prints */
 	bool stderr_events_enabled; /* false: PROCESS_LOG_STDERR */
+	long long stdout_capture_maxbytes; /* 0: no capture mode; else PROCESS_COMMUNICATION_STDOUT */
+	long long stderr_capture_maxbytes; /* 0; PROCESS_COMMUNICATION_STDERR */
 };
 
 /* [group:NAME] */

@@ -551,8 +551,8 @@ static const struct conf_popt {
     {"events", PK_FN, 0, 0, 0, conf_p_listener},
     {"buffer_size", PK_FN, 0, 0, 0, conf_p_listener},
     {"result_handler", PK_FN, 0, 0, 0, conf_p_listener},
-    {"stdout_capture_maxbytes", PK_WARN, 0, 0, 0, NULL},
-    {"stderr_capture_maxbytes", PK_WARN, 0, 0, 0, NULL},
+    {"stdout_capture_maxbytes", PK_SIZE, offsetof(struct conf_program, stdout_capture_maxbytes), 0, 0, NULL},
+    {"stderr_capture_maxbytes", PK_SIZE, offsetof(struct conf_program, stderr_capture_maxbytes), 0, 0, NULL},
     {"stdout_syslog", PK_WARN, 0, 0, 0, NULL},
     {"stderr_syslog", PK_WARN, 0, 0, 0, NULL},
 };
@@ -696,6 +696,8 @@ static char *conf_fingerprint(const struct conf_program *p, const struct conf_pr
 	/* [eventlistener:x] */
 	fprintf(f, "listener=%d\nbuffer_size=%d\nstdout_events_enabled=%d\nstderr_events_enabled=%d\n",
 		p->listener, p->buffer_size, p->stdout_events_enabled, p->stderr_events_enabled);
+	fprintf(f, "stdout_capture_maxbytes=%lld\nstderr_capture_maxbytes=%lld\n", p->stdout_capture_maxbytes,
+		p->stderr_capture_maxbytes);
 	for (char **e = p->events; e != NULL && *e != NULL; e++)
 		fprintf(f, "events=%s\n", *e);
 	if ((ferror(f) | fclose(f)) != 0) {

@@ -46,6 +46,14 @@ static void daemon_on_output(void *arg, struct proc *p, int stream, const char *
 	events_proc_output(d->events, p, stream, buf, len);
 }
 
+/* sv_hooks.on_comm: capture mode's PROCESS_COMMUNICATION_* */
+static void daemon_on_comm(void *arg, struct proc *p, int stream, const char *buf, size_t len)
+{
+	struct daemon *d = arg;
+
+	events_proc_comm(d->events, p, stream, buf, len);
+}
+
 /* events_hooks.write: an event to a listener's stdin (proc_send_stdin never blocks). */
 static int daemon_event_write(void *arg, const char *group, const char *name, const char *buf, size_t len)
 {
@@ -280,6 +288,7 @@ static struct supervisor *daemon_sv_new(struct daemon *d)
 	    .on_drain_expired = daemon_on_drain_expired,
 	    .is_worker = daemon_is_worker,
 	    .on_output = daemon_on_output,
+	    .on_comm = daemon_on_comm,
 	};
 
 	return sv_new(d->loop, d->conf, &hooks);

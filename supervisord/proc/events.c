@@ -589,6 +589,18 @@ void events_proc_output(struct events *ev, const struct proc *p, int stream, con
 	events_emit_data(ev, t, header, buf, len);
 }
 
+void events_proc_comm(struct events *ev, const struct proc *p, int stream, const char *buf, size_t len)
+{
+	enum evtype t = stream == 1 ? EVT_PROCESS_COMMUNICATION_STDOUT : EVT_PROCESS_COMMUNICATION_STDERR;
+	char header[600];
+
+	if (!events_wanted(ev, t))
+		return;
+	snprintf(header, sizeof(header), "processname:%s groupname:%s pid:%d", p->name, p->group,
+		 (int)(p->pid != 0 ? p->pid : p->last_pid));
+	events_emit_data(ev, t, header, buf, len);
+}
+
 void events_supervisor_state(struct events *ev, bool running)
 {
 	events_emit(ev, running ? EVT_SUPERVISOR_STATE_CHANGE_RUNNING : EVT_SUPERVISOR_STATE_CHANGE_STOPPING,

@@ -62,6 +62,8 @@ void events_proc_state(struct events *ev, const struct proc *p, int from, int to
 /* Output of p on stream 1 (stdout) or 2: a listener's stdout is the protocol; otherwise
  * PROCESS_LOG_STDOUT/STDERR when its program enables them. */
 void events_proc_output(struct events *ev, const struct proc *p, int stream, const char *buf, size_t len);
+/* PROCESS_COMMUNICATION_STDOUT/STDERR: "processname:N groupname:G pid:P\nDATA" (capture mode). */
+void events_proc_comm(struct events *ev, const struct proc *p, int stream, const char *buf, size_t len);
 /* SUPERVISOR_STATE_CHANGE_RUNNING (running) or _STOPPING. */
 void events_supervisor_state(struct events *ev, bool running);
 /* PROCESS_GROUP_ADDED / _REMOVED: "groupname:G\n". */

@@ -102,6 +102,9 @@ struct sv_hooks {
 	/* [eventlistener:x]: bytes p wrote on stream 1 (stdout) or 2, read from its pipe, for the
 	 * processes of a listener (stdout) or of a program with stdout/stderr_events_enabled. */
 	void (*on_output)(void *arg, struct proc *p, int stream, const char *buf, size_t len);
+	/* [eventlistener:x]: a text p wrote between <!--XSUPERVISOR:BEGIN--> and
+	 * <!--XSUPERVISOR:END--> on stream 1 or 2 (its *_capture_maxbytes > 0): not logged. */
+	void (*on_comm)(void *arg, struct proc *p, int stream, const char *buf, size_t len);
 };
 
 /* Results of the control operations, mapped by the control module to supervisorctl's text. */

@@ -36,6 +36,8 @@ struct proclog_pipe {
 	struct proclog *log;
 	void (*tap)(void *arg, const char *buf, size_t len); /* proclog_pipe_tap, or NULL */
 	void *tap_arg;
+	void (*filter)(void *arg, struct proclog *l, const char *buf, size_t len); /* or NULL */
+	void *filter_arg;
 };
 
 int proclog_mkdirs(const char *dir, mode_t mode)
@@ -267,7 +269,10 @@ static bool proclog_pipe_read(struct proclog_pipe *pp)
 	for (;;) {
 		ssize_t r = read(pp->io.fd, buf, sizeof(buf));
 		if (r > 0) {
-			proclog_write(pp->log, buf, (size_t)r);
+			if (pp->filter != NULL)
+				pp->filter(pp->filter_arg, pp->log, buf, (size_t)r);
+			else
+				proclog_write(pp->log, buf, (size_t)r);
 			if (pp->tap != NULL)
 				pp->tap(pp->tap_arg, buf, (size_t)r);
 			continue;
@@ -312,6 +317,15 @@ void proclog_pipe_tap(struct proclog_pipe *pp, void (*fn)(void *arg, const char 
 		return;
 	pp->tap = fn;
 	pp->tap_arg = arg;
+}
+
+void proclog_pipe_filter(struct proclog_pipe *pp,
+			 void (*fn)(void *arg, struct proclog *l, const char *buf, size_t len), void *arg)
+{
+	if (pp == NULL)
+		return;
+	pp->filter = fn;
+	pp->filter_arg = arg;
 }
 
 void proclog_pipe_close(struct proclog_pipe *pp)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # tests/e2e/evlistener.py — an event listener written as superlance's are (crashmail, memmon):
 # supervisor.childutils' wait / ok / fail on stdin/stdout. It appends one line per event it
-# receives to the file RECORD: "EVENTNAME serial:N poolserial:N pool:P | PAYLOAD-FIRST-LINE".
+# receives to the file RECORD: "EVENTNAME serial:N poolserial:N pool:P len:N | PAYLOAD" (newlines
+# in the payload written as \n).
 #   MODE ok        answer OK to everything
 #   MODE failonce  answer FAIL the first time each serial is seen, OK the second time
 #   MODE hang      record the first event, then never answer (the pool's buffer fills)
@@ -16,7 +17,7 @@ def main():
     seen = set()
     while True:
         headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
-        line = payload.split('\n', 1)[0]
+        line = payload.replace('\\', '\\\\').replace('\n', '\\n')
         with open(record, 'a') as f:
             f.write('%s serial:%s poolserial:%s pool:%s len:%s | %s\n' % (
                 headers['eventname'], headers['serial'], headers['poolserial'], headers['pool'],

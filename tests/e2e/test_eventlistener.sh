@@ -51,9 +51,14 @@ command=/bin/sh -c 'sleep 1.3; exit 3'
 startsecs=1
 autorestart=false
 
+[program:talker]
+command=/bin/sh -c 'printf "before<!--XSUPERVISOR:BEGIN-->sec"; sleep 0.3; printf "ret\\nmessage<!--XSUPERVISOR:END-->after\\n"; exec sleep 1000'
+stdout_capture_maxbytes=1KB
+startsecs=0
+
 [eventlistener:crashwatch]
 command=$PY $EVL $D/events.txt ok
-events=PROCESS_STATE
+events=PROCESS_STATE,PROCESS_COMMUNICATION
 EOF
 }
 S="$T/sup"
@@ -68,6 +73,8 @@ DAEMON_PID=$!
 for D in "$S" "$V"; do
 	wait_for 15 grep -q PROCESS_STATE_EXITED "$D/events.txt" ||
 		fail "no PROCESS_STATE_EXITED recorded in $D: $(cat "$D/events.txt" 2>&1; tail -n 20 "$D/main.log" "$T/daemon.out" 2>&1)"
+	wait_for 5 grep -q PROCESS_COMMUNICATION_STDOUT "$D/events.txt" ||
+		fail "no PROCESS_COMMUNICATION_STDOUT recorded in $D: $(cat "$D/events.txt" 2>&1)"
 done
 sleep 0.5
 line=$(grep PROCESS_STATE_EXITED "$V/events.txt")
@@ -76,6 +83,12 @@ pid=${line##*pid:}
 case "$pid" in '' | 0 | *[!0-9]*) fail "EXITED pid not a pid: $line" ;; esac
 grep -q "crashmail\|crash: crasher:crasher expected=0 pid=$pid" "$V/log/"crashwatch-stderr.log 2>/dev/null ||
 	grep -rq "crash: crasher:crasher expected=0 pid=$pid" "$V/log/" || fail "the listener's stderr is not logged: $(ls "$V/log")"
+# capture mode: the text between the tokens is an event, not in the log
+line=$(grep PROCESS_COMMUNICATION_STDOUT "$V/events.txt")
+assert_contains "$line" "| processname:talker groupname:talker pid:" "PROCESS_COMMUNICATION payload"
+assert_contains "$line" '\nsecret\nmessage' "PROCESS_COMMUNICATION data"
+wait_for 5 grep -q after "$V/log/talker.log" || fail "talker's log: $(cat "$V/log/talker.log")"
+assert_eq "$(cat "$V/log/talker.log")" "beforeafter" "the captured text is not logged"
 mask() { sed -e 's/serial:[0-9]*/serial:N/g; s/len:[0-9]*/len:N/g; s/pid:[0-9]*/pid:N/g' "$1" | sort; }
 want=$(mask "$S/events.txt")
 got=$(mask "$V/events.txt")

@@ -285,8 +285,10 @@ static void test_supervisord_file(void **state)
 	assert_true(
 	    has_warning(c, "main.conf:28: [rpcinterface:supervisor]: not used by taskvisord, ignored"));
 	assert_true(has_warning(c, "main.conf:31: [supervisorctl]: not used by taskvisord, ignored"));
-	assert_true(has_warning(c, "main.conf:55: [program:cat] stdout_capture_maxbytes: not supported by "
-				   "taskvisord, ignored"));
+	/* [eventlistener:x]: capture mode is read */
+	assert_false(has_warning(c, "main.conf:55: [program:cat] stdout_capture_maxbytes: not supported by "
+				    "taskvisord, ignored"));
+	assert_int_equal(conf_program_find(c, "cat")->stdout_capture_maxbytes, 1024 * 1024);
 	assert_true(
 	    has_warning(c, "main.conf:62: [program:cat] serverurl: not supported by taskvisord, ignored"));
 	assert_true(

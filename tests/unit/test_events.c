@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "events.h"
+#include "events_capture.h"
 #include "evtype.h"
 #include "listener.h"
 #include "log.h"
@@ -405,6 +406,57 @@ static void test_listener_table(void **state)
 	assert_string_equal(listener_state_name(LISTENER_ACKNOWLEDGED), "ACKNOWLEDGED");
 }
 
+/* ---- capture mode ---- */
+
+static char cap_log[4096], cap_got[4096];
+static size_t ncap_log;
+static int ncaptured;
+
+static void cap_log_fn(void *arg, const char *buf, size_t len)
+{
+	(void)arg;
+	assert_true(ncap_log + len < sizeof(cap_log));
+	memcpy(cap_log + ncap_log, buf, len);
+	ncap_log += len;
+	cap_log[ncap_log] = '\0';
+}
+
+static void cap_done_fn(void *arg, const char *buf, size_t len)
+{
+	(void)arg;
+	snprintf(cap_got, sizeof(cap_got), "%.*s", (int)len, buf);
+	ncaptured++;
+}
+
+/* The same output cut at every place gives the same log and the same captured text. */
+static void test_capture(void **state)
+{
+	const char *out = "a<!-b<!--XSUPERVISOR:BEGIN-->se<!--cret<!--XSUPERVISOR:END-->c<!--XSUPERVISOR";
+	const struct events_capture_ops ops = {NULL, cap_log_fn, cap_done_fn};
+	(void)state;
+	for (size_t cut = 0; cut <= strlen(out); cut++) {
+		struct events_capture *c = events_capture_new(100);
+		ncap_log = 0;
+		cap_log[0] = cap_got[0] = '\0';
+		ncaptured = 0;
+		events_capture_feed(c, &ops, out, cut);
+		events_capture_feed(c, &ops, out + cut, strlen(out) - cut);
+		assert_int_equal(ncaptured, 1);
+		assert_string_equal(cap_got, "se<!--cret");
+		assert_string_equal(cap_log, "a<!-bc"); /* "<!--XSUPERVISOR" is held: maybe a token */
+		events_capture_free(c);
+	}
+	/* bounded: the last maxbytes bytes are kept */
+	struct events_capture *c = events_capture_new(4);
+	ncaptured = 0;
+	const char *big = "<!--XSUPERVISOR:BEGIN-->0123456789<!--XSUPERVISOR:END-->";
+	events_capture_feed(c, &ops, big, 30);
+	events_capture_feed(c, &ops, big + 30, strlen(big) - 30);
+	assert_int_equal(ncaptured, 1);
+	assert_string_equal(cap_got, "6789");
+	events_capture_free(c);
+}
+
 /* ---- configuration ---- */
 
 static void conf_write(const char *text)
@@ -493,7 +545,8 @@ int main(void)
 	    cmocka_unit_test(test_fail_rebuffered), cmocka_unit_test(test_split_input),
 	    cmocka_unit_test(test_violations),	    cmocka_unit_test(test_death_rebuffers),
 	    cmocka_unit_test(test_overflow),	    cmocka_unit_test(test_unwanted),
-	    cmocka_unit_test(test_listener_table),  cmocka_unit_test(test_conf_listener),
+	    cmocka_unit_test(test_listener_table),  cmocka_unit_test(test_capture),
+	    cmocka_unit_test(test_conf_listener),
 	};
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
