@@ -25,6 +25,7 @@
 #include "log.h"
 #include "proc.h"
 #include "sdnotify.h"
+#include "xmalloc.h"
 
 /* ---- hooks from the supervisor ---- */
 
@@ -88,26 +89,44 @@ static struct events *daemon_events_new(struct daemon *d)
 	return events_new(d->loop, d->conf, &eh);
 }
 
-/* PROCESS_GROUP_ADDED (added) or _REMOVED for each group of a that b does not have (b NULL: every
- * group of a), limited to names (NULL = all). */
-static void daemon_events_groups(struct daemon *d, const struct conf *a, const struct conf *b, bool added,
-				 char *const *names)
+/* PROCESS_GROUP_ADDED for every group of the configuration (start, reload). */
+static void daemon_events_groups_all(struct daemon *d)
 {
-	for (size_t i = 0; a != NULL && i < a->nprograms; i++) {
-		const char *g = a->programs[i].group;
-		bool dup = false, listed = names == NULL;
+	for (size_t i = 0; i < d->conf->nprograms; i++) {
+		const char *g = d->conf->programs[i].group;
+		bool dup = false;
 		for (size_t j = 0; j < i && !dup; j++)
-			dup = strcmp(a->programs[j].group, g) == 0;
-		for (char *const *n = names; n != NULL && *n != NULL && !listed; n++)
-			listed = strcmp(*n, g) == 0;
-		if (dup || !listed)
-			continue;
-		bool other = false;
-		for (size_t j = 0; b != NULL && j < b->nprograms && !other; j++)
-			other = strcmp(b->programs[j].group, g) == 0;
-		if (!other)
-			events_group(d->events, g, added);
+			dup = strcmp(d->conf->programs[j].group, g) == 0;
+		if (!dup)
+			events_group(d->events, g, true);
 	}
+}
+
+/* The groups that have processes in the running set (NULL-terminated, names borrowed from the
+ * processes: use before they change). */
+static const char **daemon_groups_running(struct daemon *d)
+{
+	size_t n = 0, k = 0;
+	struct proc **ps = sv_procs(d->sv, &n);
+	const char **out = xcalloc(n + 1, sizeof(*out));
+
+	for (size_t i = 0; i < n; i++) /* sorted by group: one entry per run */
+		if (k == 0 || strcmp(out[k - 1], ps[i]->group) != 0)
+			out[k++] = ps[i]->group;
+	return out;
+}
+
+static bool daemon_strv_has(const char **v, const char *s)
+{
+	for (; v != NULL && *v != NULL; v++)
+		if (strcmp(*v, s) == 0)
+			return true;
+	return false;
+}
+
+void daemon_group_event(struct daemon *d, const char *group, bool added)
+{
+	events_group(d->events, group, added);
 }
 
 /* ---- the task engine ---- */
@@ -374,7 +393,7 @@ static void daemon_reload_swap(struct ev_loop *loop, ev_timer *w, int revents)
 	for (size_t i = 0; i < d->conf->nwarnings; i++)
 		log_warnx("%s", d->conf->warnings[i]);
 	log_info("reload: configuration %s adopted, starting processes", d->conf_path);
-	daemon_events_groups(d, d->conf, NULL, true, NULL);
+	daemon_events_groups_all(d);
 	events_supervisor_state(d->events, true);
 	sv_start_autostart(d->sv);
 	malloc_trim(0); /* give back what reading the configuration used and freed */
@@ -419,10 +438,29 @@ void daemon_update(struct daemon *d, struct conf *newconf, char *const *names)
 	struct conf *old = d->conf;
 
 	handlers_proc_abort(d);
-	daemon_events_groups(d, old, newconf, false, names);
+	/* PROCESS_GROUP_REMOVED / _ADDED: the groups that left or joined the running set */
+	char **before = NULL;
+	const char **was = daemon_groups_running(d);
+	size_t nb = 0;
+	for (const char **g = was; *g != NULL; g++)
+		nb++;
+	before = xcalloc(nb + 1, sizeof(*before));
+	for (size_t i = 0; i < nb; i++)
+		before[i] = xstrdup(was[i]);
+	free(was);
 	events_config(d->events, newconf); /* before sv_apply: new listeners find their pool */
 	sv_apply(d->sv, newconf, names);
-	daemon_events_groups(d, newconf, old, true, names);
+	const char **now = daemon_groups_running(d);
+	for (size_t i = 0; i < nb; i++)
+		if (!daemon_strv_has(now, before[i]))
+			events_group(d->events, before[i], false);
+	for (const char **g = now; *g != NULL; g++)
+		if (!daemon_strv_has((const char **)before, *g))
+			events_group(d->events, *g, true);
+	free(now);
+	for (size_t i = 0; i < nb; i++)
+		free(before[i]);
+	free(before);
 	d->conf = newconf;
 	daemon_apply_log(d);
 	daemon_engine_config(d); /* before old is freed: the engine holds the configuration */
@@ -567,7 +605,7 @@ int daemon_run(struct daemon *d)
 {
 	log_info("taskvisord %s started (pid %ld), config %s", TASKVISOR_VERSION, (long)getpid(),
 		 d->conf_path);
-	daemon_events_groups(d, d->conf, NULL, true, NULL);
+	daemon_events_groups_all(d);
 	events_supervisor_state(d->events, true);
 	sv_start_autostart(d->sv);
 	malloc_trim(0); /* give back what reading the configuration used and freed */

@@ -82,6 +82,9 @@ int daemon_run(struct daemon *d);
 /* [eventlistener:x]: sendRemoteCommEvent's REMOTE_COMMUNICATION event ("type:TYPE\nDATA"). */
 void daemon_remote_event(struct daemon *d, const char *type, const char *data, size_t len);
 
+/* [eventlistener:x]: PROCESS_GROUP_ADDED (added) or _REMOVED (supervisorctl remove). */
+void daemon_group_event(struct daemon *d, const char *group, bool added);
+
 /* handlers_proc.c: a process changed state; wakes the start/stop requests waiting for it. */
 void handlers_proc_state(struct daemon *d, struct proc *p, int from, int to);
 /* handlers_proc.c: answer every waiting start/stop now (the process set is about to change). */

@@ -1271,6 +1271,9 @@ static void handlers_remove(struct daemon *d, struct conn *c, json_t *req)
 		enum sv_result r = sv_remove_group(d->sv, names[k]);
 		const char *status, *message;
 
+		if (r == SV_OK) /* [eventlistener:x] */
+			daemon_group_event(d, names[k], false);
+
 		handlers_sv_words(r, &status, &message);
 		json_array_append_new(
 		    results,

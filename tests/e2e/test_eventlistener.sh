@@ -120,7 +120,7 @@ buffer_size = 2
 
 [eventlistener:ticker]
 command = $PY $EVL $T/ticker.txt ok
-events = TICK_5, REMOTE_COMMUNICATION
+events = TICK_5, REMOTE_COMMUNICATION, PROCESS_GROUP
 
 [eventlistener:tasks]
 command = $PY $EVL $T/tasks.txt ok
@@ -165,6 +165,16 @@ assert p.supervisor.sendRemoteCommEvent('mytype', 'hello there') is True
 PY
 wait_for 10 grep -q REMOTE_COMMUNICATION "$T/ticker.txt" || fail "no REMOTE_COMMUNICATION: $(cat "$T/ticker.txt" 2>&1)"
 assert_contains "$(grep REMOTE_COMMUNICATION "$T/ticker.txt")" "len:23 | type:mytype" "REMOTE_COMMUNICATION payload"
+
+# PROCESS_GROUP_*: every group at start; remove and add
+assert_contains "$(cat "$T/ticker.txt")" "PROCESS_GROUP_ADDED serial:" "groups added at start"
+assert_contains "$(grep PROCESS_GROUP_ADDED "$T/ticker.txt")" "| groupname:exec-worker\n" "exec-worker added at start"
+wait_state crash2 EXITED
+ctl remove crash2 >/dev/null || fail "remove crash2"
+wait_for 5 grep -q "PROCESS_GROUP_REMOVED.*| groupname:crash2" "$T/ticker.txt" || fail "no PROCESS_GROUP_REMOVED: $(cat "$T/ticker.txt")"
+ctl add crash2 >/dev/null || fail "add crash2"
+wait_for 5 sh -c "grep 'PROCESS_GROUP_ADDED' '$T/ticker.txt' | grep -q 'groupname:crash2' && [ \$(grep -c 'groupname:crash2' '$T/ticker.txt') -ge 3 ]" ||
+	fail "no PROCESS_GROUP_ADDED after add: $(cat "$T/ticker.txt")"
 
 # TICK_5
 wait_for 8 grep -q TICK_5 "$T/ticker.txt" || fail "no TICK_5: $(cat "$T/ticker.txt" 2>&1)"
