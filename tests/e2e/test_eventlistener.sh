@@ -67,12 +67,12 @@ write_conf "$S"
 write_conf "$V"
 supervisord -c "$S/supervisord.conf" >"$S/out" 2>&1 &
 SUP_PID=$!
-"$TVD" -n -c "$V/supervisord.conf" >"$T/daemon.out" 2>&1 &
+"$TVD" -n -c "$V/supervisord.conf" >"$V/out" 2>&1 &
 DAEMON_PID=$!
 
 for D in "$S" "$V"; do
 	wait_for 15 grep -q PROCESS_STATE_EXITED "$D/events.txt" ||
-		fail "no PROCESS_STATE_EXITED recorded in $D: $(cat "$D/events.txt" 2>&1; tail -n 20 "$D/main.log" "$T/daemon.out" 2>&1)"
+		fail "no PROCESS_STATE_EXITED recorded in $D: $(cat "$D/events.txt" 2>&1; tail -n 20 "$D/main.log" "$V/out" 2>&1)"
 	wait_for 5 grep -q PROCESS_COMMUNICATION_STDOUT "$D/events.txt" ||
 		fail "no PROCESS_COMMUNICATION_STDOUT recorded in $D: $(cat "$D/events.txt" 2>&1)"
 done
