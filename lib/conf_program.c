@@ -693,13 +693,17 @@ static char *conf_fingerprint(const struct conf_program *p, const struct conf_pr
 			(unsigned long long)p->rlimits[i].soft, (unsigned long long)p->rlimits[i].hard);
 	fprintf(f, "environment_file=%s\nlog_timestamps=%d\n", conf_s(p->environment_file),
 		p->log_timestamps);
-	/* [eventlistener:x] */
-	fprintf(f, "listener=%d\nbuffer_size=%d\nstdout_events_enabled=%d\nstderr_events_enabled=%d\n",
-		p->listener, p->buffer_size, p->stdout_events_enabled, p->stderr_events_enabled);
-	fprintf(f, "stdout_capture_maxbytes=%lld\nstderr_capture_maxbytes=%lld\n", p->stdout_capture_maxbytes,
-		p->stderr_capture_maxbytes);
+	/* [eventlistener:x]: only what is set (kept per process for the daemon's life) */
+	if (p->listener)
+		fprintf(f, "listener=1\nbuffer_size=%d\n", p->buffer_size);
 	for (char **e = p->events; e != NULL && *e != NULL; e++)
 		fprintf(f, "events=%s\n", *e);
+	if (p->stdout_events_enabled || p->stderr_events_enabled)
+		fprintf(f, "stdout_events_enabled=%d\nstderr_events_enabled=%d\n", p->stdout_events_enabled,
+			p->stderr_events_enabled);
+	if (p->stdout_capture_maxbytes > 0 || p->stderr_capture_maxbytes > 0)
+		fprintf(f, "stdout_capture_maxbytes=%lld\nstderr_capture_maxbytes=%lld\n",
+			p->stdout_capture_maxbytes, p->stderr_capture_maxbytes);
 	if ((ferror(f) | fclose(f)) != 0) {
 		free(text);
 		return NULL;

@@ -10,7 +10,6 @@
  * counted). Nothing here blocks: writes go through events_hooks.write,
  * which takes all or nothing.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,7 +348,8 @@ static void events_tick_cb(struct ev_loop *loop, ev_periodic *w, int revents)
 {
 	struct events *ev = w->data;
 	int i = (int)(w - ev->tick);
-	long long now = llround(ev_now(loop)), when = now - now % events_ticks[i].period;
+	/* rounded (no libm: the daemon does not map it for one call) */
+	long long now = (long long)(ev_now(loop) + 0.5), when = now - now % events_ticks[i].period;
 	char payload[64];
 
 	(void)revents;
