@@ -71,7 +71,6 @@ struct events {
 	unsigned long long serial;
 	bool serialled;
 	ev_periodic tick[3]; /* TICK_5, TICK_60, TICK_3600 */
-	bool dispatching;
 };
 
 static const struct {
@@ -382,12 +381,14 @@ void events_config(struct events *ev, const struct conf *conf)
 		if (!pr->listener)
 			continue;
 		struct events_pool *pl = events_pool_find(ev, pr->name);
-		if (pl == NULL) {
+		if (pl == NULL) { /* appended: pools stay in configuration order */
+			struct events_pool **tail = &ev->pools;
+			while (*tail != NULL)
+				tail = &(*tail)->next;
 			pl = xcalloc(1, sizeof(*pl));
 			pl->ev = ev;
 			pl->name = xstrdup(pr->name);
-			pl->next = ev->pools;
-			ev->pools = pl;
+			*tail = pl;
 		}
 		pl->seen = true;
 		events_pool_set(pl, pr);
@@ -448,25 +449,11 @@ void events_emit(struct events *ev, enum evtype t, const char *payload, size_t l
 
 	if (!events_wanted(ev, t))
 		return;
-	/* pools are kept newest first: take them in configuration order, as supervisord's
-	 * callbacks were subscribed */
-	struct events_pool *order[64], **pls = order;
-	size_t n = 0, cap = 64;
+	/* every pool that takes it buffers it (in configuration order, as supervisord's pools
+	 * subscribed), then each sends what it can */
 	for (struct events_pool *pl = ev->pools; pl != NULL; pl = pl->next) {
 		if (!pl->subs[t])
 			continue;
-		if (n == cap) {
-			cap *= 2;
-			struct events_pool **np = xcalloc(cap, sizeof(*np));
-			memcpy(np, pls, n * sizeof(*np));
-			if (pls != order)
-				free(pls);
-			pls = np;
-		}
-		pls[n++] = pl;
-	}
-	for (size_t i = n; i-- > 0;) {
-		struct events_pool *pl = pls[i];
 		if (e == NULL) {
 			e = events_new_event(t, payload, len);
 			e->serial = ev->serialled ? ev->serial + 1 : 0;
@@ -480,10 +467,9 @@ void events_emit(struct events *ev, enum evtype t, const char *payload, size_t l
 		pl->serialled = true;
 		events_pool_put(pl, it, false);
 	}
-	for (size_t i = n; i-- > 0;)
-		events_pool_dispatch(pls[i]);
-	if (pls != order)
-		free(pls);
+	for (struct events_pool *pl = ev->pools; pl != NULL; pl = pl->next)
+		if (pl->subs[t])
+			events_pool_dispatch(pl);
 }
 
 /* An event whose payload holds data: "HEADER\nDATA" (data as valid UTF-8). */
