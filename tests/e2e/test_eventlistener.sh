@@ -134,6 +134,10 @@ startsecs = 0
 on_error = stop
 steps = only
 step.only = sh -c 'exit 1'
+
+[task:stuck]
+steps = only
+step.only = sh -c 'exit 2'
 EOF
 tv_start
 wait_state exec-worker RUNNING
@@ -141,6 +145,9 @@ wait_state tasks:tasks RUNNING
 id=$(ctl task submit doomed) || fail "submit doomed"
 wait_for 15 grep -q "TASK_STATE_STOPPED" "$T/tasks.txt" || fail "no TASK_STATE_STOPPED: $(cat "$T/tasks.txt" 2>&1)"
 assert_contains "$(grep TASK_STATE_STOPPED "$T/tasks.txt")" "| id:$id label:doomed from_state:running state:stopped result:error" "TASK_STATE_STOPPED payload"
+id=$(ctl task submit stuck) || fail "submit stuck"
+wait_for 15 grep -q "TASK_STATE_PAUSED" "$T/tasks.txt" || fail "no TASK_STATE_PAUSED: $(cat "$T/tasks.txt" 2>&1)"
+assert_contains "$(grep TASK_STATE_PAUSED "$T/tasks.txt")" "| id:$id label:stuck from_state:running state:paused result:" "TASK_STATE_PAUSED payload"
 
 # FAIL: the same event (same serial) again, then OK
 wait_for 15 sh -c "[ \$(grep -c 'PROCESS_STATE_EXITED.*processname:crash2' '$T/failer.txt') -ge 2 ]" ||
