@@ -109,6 +109,8 @@ struct conf_program {
 				       protocol (README "Event listeners") */
 	char **events;		    /* events= type names, upper-cased, NULL-terminated (listeners) */
 	int buffer_size;	    /* 10: events the pool keeps for its listeners, beyond: oldest dropped */
+	int pool_priority;	    /* the pool's (its group's) priority: priority= when given, else -1
+				       (listeners start first, stop last); its processes' is priority */
 	bool stdout_events_enabled; /* false: PROCESS_LOG_STDOUT for what the program prints */
 	bool stderr_events_enabled; /* false: PROCESS_LOG_STDERR */
 	long long stdout_capture_maxbytes; /* 0: no capture mode; else PROCESS_COMMUNICATION_STDOUT */

@@ -393,7 +393,7 @@ static int conf_p_logfile_bytes(struct conf_pctx *P, const struct conf_kv *kv, c
 
 #define CONF_LISTENER_PREFIX "eventlistener:"
 #define CONF_LISTENER_BUFFER_SIZE 10
-#define CONF_LISTENER_PRIORITY (-1) /* supervisord's: listeners start first, stop last */
+#define CONF_LISTENER_PRIORITY (-1) /* a pool's, supervisord's: listeners start first, stop last */
 
 static int conf_p_listener(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
 {
@@ -455,6 +455,8 @@ static int conf_listener_check(struct conf_pctx *P)
 
 	if (p->events == NULL || p->events[0] == NULL)
 		return conf_fail(P->L, s->file, s->line, "[%s] section requires an \"events\" line", s->name);
+	/* supervisord: the pool's priority defaults to -1, its processes' to 999, priority= sets both */
+	p->pool_priority = conf_sec_get(s, "priority") != NULL ? p->priority : CONF_LISTENER_PRIORITY;
 	if (p->redirect_stderr) {
 		const struct conf_kv *k = conf_sec_get(s, "redirect_stderr");
 		return conf_fail(P->L, s->file, k != NULL ? k->line : s->line,
@@ -695,7 +697,8 @@ static char *conf_fingerprint(const struct conf_program *p, const struct conf_pr
 		p->log_timestamps);
 	/* [eventlistener:x]: only what is set (kept per process for the daemon's life) */
 	if (p->listener)
-		fprintf(f, "listener=1\nbuffer_size=%d\n", p->buffer_size);
+		fprintf(f, "listener=1\nbuffer_size=%d\npool_priority=%d\n", p->buffer_size,
+			p->pool_priority);
 	for (char **e = p->events; e != NULL && *e != NULL; e++)
 		fprintf(f, "events=%s\n", *e);
 	if (p->stdout_events_enabled || p->stderr_events_enabled)
@@ -871,10 +874,8 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 		return conf_fail(L, s->file, s->line, "[%s]: bad program name", s->name);
 	p->nexitcodes = 1;
 	conf_program_defaults(p);
-	if (p->listener) {
-		p->priority = CONF_LISTENER_PRIORITY;
+	if (p->listener)
 		p->buffer_size = CONF_LISTENER_BUFFER_SIZE;
-	}
 
 	struct expand_kv kv[] = {{"program_name", p->name}, {"group_name", p->group}, {"numprocs", "1"}};
 	struct expand_table base = {kv, 2, NULL};

@@ -756,7 +756,7 @@ static void proc_cache_conf(struct proc *p)
 	pp->stopasgroup = pr->stopasgroup;
 	pp->killasgroup = pr->killasgroup || pr->stopasgroup;
 	pp->level_prog = pr->priority;
-	pp->level_group = pr->priority;
+	pp->level_group = pr->listener ? pr->pool_priority : pr->priority; /* [eventlistener:x] */
 	for (size_t i = 0; i < p->sv->conf->ngroups; i++)
 		if (strcmp(p->sv->conf->groups[i].name, p->group) == 0)
 			pp->level_group = p->sv->conf->groups[i].priority;

@@ -223,7 +223,7 @@ static json_t *handlers_http_config_info(void *arg)
 	rows = calloc(total + 1, sizeof(*rows));
 	for (size_t i = 0; rows != NULL && i < cf->nprograms; i++) {
 		const struct conf_program *pg = &cf->programs[i];
-		int gprio = pg->priority;
+		int gprio = pg->listener ? pg->pool_priority : pg->priority; /* [eventlistener:x] */
 		bool inuse;
 		size_t np = 0;
 		for (size_t g = 0; g < cf->ngroups; g++)

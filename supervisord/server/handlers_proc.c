@@ -1047,7 +1047,7 @@ static void handlers_avail(struct daemon *d, struct conn *c, json_t *req)
 	rows = calloc(total + 1, sizeof(*rows));
 	for (size_t i = 0; rows != NULL && i < cf->nprograms; i++) {
 		const struct conf_program *pg = &cf->programs[i];
-		int gprio = pg->priority;
+		int gprio = pg->listener ? pg->pool_priority : pg->priority; /* [eventlistener:x] */
 		for (size_t g = 0; g < cf->ngroups; g++)
 			if (strcmp(cf->groups[g].name, pg->group) == 0)
 				gprio = cf->groups[g].priority;

@@ -12,6 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v supervisord >/dev/null 2>&1 || { echo "supervisord not installed (apt-get install supervisor)"; exit 77; }
+command -v supervisorctl >/dev/null 2>&1 || { echo "supervisorctl not installed (apt-get install supervisor)"; exit 77; }
 # Debian's python3 has the supervisor module (a python3 earlier in PATH may not)
 PY=""
 for c in /usr/bin/python3 python3; do
@@ -97,6 +98,16 @@ got=$(mask "$V/events.txt")
 $want
 --- taskvisord
 $got"
+# supervisorctl shows the pool as supervisord does (avail: group priority -1, process 999)
+for cmd in avail status; do
+	want=$(supervisorctl -s "unix://$S/sock" $cmd 2>&1 | sed 's/pid [0-9]*, uptime [0-9:]*/PID/; s/[A-Z][a-z][a-z] [0-9][0-9] [0-9:]* [AP]M/DATE/')
+	got=$(supervisorctl -s "unix://$V/sock" $cmd 2>&1 | sed 's/pid [0-9]*, uptime [0-9:]*/PID/; s/[A-Z][a-z][a-z] [0-9][0-9] [0-9:]* [AP]M/DATE/')
+	[ "$got" = "$want" ] || fail "supervisorctl $cmd differs:
+--- supervisord
+$want
+--- taskvisord
+$got"
+done
 stop_sup
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID"

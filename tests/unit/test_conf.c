@@ -264,7 +264,8 @@ static void test_supervisord_file(void **state)
 	assert_string_equal(el->events[0], "EVENT");
 	assert_null(el->events[1]);
 	assert_int_equal(el->buffer_size, 10);
-	assert_int_equal(el->priority, -1);
+	assert_int_equal(el->pool_priority, -1);
+	assert_int_equal(el->priority, 999);
 	assert_null(conf_program_find(c, "fcgi"));
 
 	assert_int_equal(c->ngroups, 1);

@@ -496,6 +496,8 @@ static void test_conf_listener(void **state)
 	assert_string_equal(p->events[0], "PROCESS_STATE_EXITED");
 	assert_string_equal(p->events[1], "TICK_60");
 	assert_int_equal(p->buffer_size, 3);
+	assert_int_equal(p->pool_priority, -1);
+	assert_int_equal(p->priority, 999);
 	assert_int_equal(p->nprocs, 2);
 	assert_true(conf_program_find(c, "app")->stderr_events_enabled);
 	assert_false(conf_program_find(c, "app")->listener);
