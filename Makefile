@@ -237,6 +237,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 $(BUILD)/tests/test_engine $(BUILD)/tests/test_engine_queue $(BUILD)/tests/test_engine_state $(BUILD)/tests/test_when: $(ENGINE_OBJS)
 $(BUILD)/tests/test_engine_metrics: $(ENGINE_OBJS)
 $(BUILD)/tests/test_proc $(BUILD)/tests/test_proc_live: $(PROC_OBJS)
+$(BUILD)/tests/test_events: $(PROC_OBJS) # [eventlistener:x]
 $(BUILD)/tests/test_memcg: $(BUILD)/supervisord/proc/memcg.o
 $(BUILD)/tests/test_readiness: $(BUILD)/supervisord/proc/readiness.o
 $(BUILD)/tests/test_procin: $(BUILD)/supervisord/proc/procin.o

@@ -723,7 +723,7 @@ static const struct conf_sec_type {
     {"supervisorctl", SEC_IGNORE, NULL},
     {"rpcinterface:", SEC_IGNORE, NULL},
     {"ctlplugin:", SEC_IGNORE, NULL},
-    {"eventlistener:", SEC_UNSUPPORTED, NULL},
+    {"eventlistener:", SEC_LATER, NULL}, /* conf_program.c, with [program:x] */
     {"fcgi-program:", SEC_LATER, NULL},
 };
 

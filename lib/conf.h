@@ -110,6 +110,17 @@ struct conf_program {
 	int socket_backlog; /* listen() backlog, 1..65535; 0 = SOMAXCONN */
 	char *socket_owner; /* "user[:group]" for a unix socket; NULL = the program's user= if any */
 	int socket_mode;    /* a unix socket's mode; 0700 */
+	/* [eventlistener:x] */
+	bool listener;		    /* an [eventlistener:x] pool: its group is the pool, its stdout the
+				       protocol (README "Event listeners") */
+	char **events;		    /* events= type names, upper-cased, NULL-terminated (listeners) */
+	int buffer_size;	    /* 10: events the pool keeps for its listeners, beyond: oldest dropped */
+	int pool_priority;	    /* the pool's (its group's) priority: priority= when given, else -1
+				       (listeners start first, stop last); its processes' is priority */
+	bool stdout_events_enabled; /* false: PROCESS_LOG_STDOUT for what the program prints */
+	bool stderr_events_enabled; /* false: PROCESS_LOG_STDERR */
+	long long stdout_capture_maxbytes; /* 0: no capture mode; else PROCESS_COMMUNICATION_STDOUT */
+	long long stderr_capture_maxbytes; /* 0; PROCESS_COMMUNICATION_STDERR */
 };
 
 /* [group:NAME] */

@@ -20,6 +20,7 @@
 
 #include "conf_int.h"
 #include "cron.h"
+#include "evtype.h"
 #include "units.h"
 
 /* ---- groups ---- */
@@ -393,6 +394,103 @@ static int conf_p_logfile_bytes(struct conf_pctx *P, const struct conf_kv *kv, c
 
 /* ---- the option table ---- */
 
+/* ---- [eventlistener:x]: supervisord's EventListenerPoolConfig ----
+ *
+ * An event listener pool is a program whose group is its own name; its options are a program's
+ * plus events= (required), buffer_size= (10) and result_handler= (only supervisord's default
+ * is known: a listener answers OK or anything else). What supervisord refuses is refused here:
+ * no events= line, an unknown event type, buffer_size < 1, redirect_stderr=true (the listener's
+ * stdout is the protocol channel), a result_handler that is not the default.
+ */
+
+#define CONF_LISTENER_PREFIX "eventlistener:"
+#define CONF_LISTENER_BUFFER_SIZE 10
+#define CONF_LISTENER_PRIORITY (-1) /* a pool's, supervisord's: listeners start first, stop last */
+
+static int conf_p_listener(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	struct conf_program *p = P->p;
+
+	if (!p->listener)
+		return conf_warn(P->L, P->s->file, kv->line, "[%s] %s: unknown option, ignored", P->s->name,
+				 kv->key);
+	if (strcmp(kv->key, "buffer_size") == 0) {
+		char *end;
+		errno = 0;
+		long n = strtol(v, &end, 10);
+		if (end == v || *end != '\0' || errno != 0 || n > INT_MAX || n < INT_MIN)
+			return conf_fail(P->L, P->s->file, kv->line, "buffer_size: not a number: \"%s\"", v);
+		if (n < 1)
+			return conf_fail(P->L, P->s->file, kv->line,
+					 "[%s] section sets invalid buffer_size (%ld)", P->s->name, n);
+		p->buffer_size = (int)n;
+		return 0;
+	}
+	if (strcmp(kv->key, "result_handler") == 0) {
+		if (strcmp(v, "supervisor.dispatchers:default_handler") != 0)
+			return conf_fail(P->L, P->s->file, kv->line,
+					 "%s cannot be resolved within [%s] (taskvisord knows only "
+					 "supervisor.dispatchers:default_handler)",
+					 v, P->s->name);
+		return 0;
+	}
+	/* events= */
+	char **names;
+	size_t n;
+	if (conf_split_list(v, &names, &n) != 0)
+		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		int t = evtype_find(names[i]);
+		if (t < 0) {
+			int rc = conf_fail(P->L, P->s->file, kv->line, "Unknown event type %s in [%s] events",
+					   names[i], P->s->name);
+			conf_strv_free(names);
+			return rc;
+		}
+		free(names[i]);
+		names[i] = strdup(evtype_name((enum evtype)t)); /* supervisord upper-cases them */
+		if (names[i] == NULL) {
+			conf_strv_free(names);
+			return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		}
+	}
+	conf_strv_free(p->events);
+	p->events = names;
+	return 0;
+}
+
+/* After the options of a listener: what supervisord requires of the section as a whole. */
+static int conf_listener_check(struct conf_pctx *P)
+{
+	const struct conf_sec *s = P->s;
+	struct conf_program *p = P->p;
+
+	if (p->events == NULL || p->events[0] == NULL)
+		return conf_fail(P->L, s->file, s->line, "[%s] section requires an \"events\" line", s->name);
+	/* supervisord: the pool's priority defaults to -1, its processes' to 999, priority= sets both */
+	p->pool_priority = conf_sec_get(s, "priority") != NULL ? p->priority : CONF_LISTENER_PRIORITY;
+	if (p->redirect_stderr) {
+		const struct conf_kv *k = conf_sec_get(s, "redirect_stderr");
+		return conf_fail(P->L, s->file, k != NULL ? k->line : s->line,
+				 "[%s] section sets redirect_stderr=true but this is not allowed because it "
+				 "will interfere with the eventlistener protocol",
+				 s->name);
+	}
+	for (size_t i = 0; i < P->L->c->nprograms; i++) {
+		const struct conf_program *q = &P->L->c->programs[i];
+		if (q != p && q->name != NULL && strcmp(q->name, p->name) == 0)
+			return conf_fail(P->L, s->file, s->line, "[%s]: [%s:%s] (%s:%d) has the same name",
+					 s->name, q->listener ? "eventlistener" : "program", q->name,
+					 q->where.file, q->where.line);
+	}
+	for (size_t i = 0; i < P->L->c->ngroups; i++)
+		if (strcmp(P->L->c->groups[i].name, p->name) == 0)
+			return conf_fail(P->L, s->file, s->line, "[%s]: [group:%s] (%s:%d) has the same name",
+					 s->name, p->name, P->L->c->groups[i].where.file,
+					 P->L->c->groups[i].where.line);
+	return 0;
+}
+
 enum conf_pkind {
 	PK_RAW,	 /* expanded per process */
 	PK_INT,	 /* int in [min, max] */
@@ -461,10 +559,14 @@ static const struct conf_popt {
     {"rlimit_fsize", PK_FN, 0, 0, 0, conf_p_rlimit},
     {"rlimit_cpu", PK_FN, 0, 0, 0, conf_p_rlimit},
     {"serverurl", PK_WARN, 0, 0, 0, NULL},
-    {"stdout_events_enabled", PK_WARN, 0, 0, 0, NULL},
-    {"stderr_events_enabled", PK_WARN, 0, 0, 0, NULL},
-    {"stdout_capture_maxbytes", PK_WARN, 0, 0, 0, NULL},
-    {"stderr_capture_maxbytes", PK_WARN, 0, 0, 0, NULL},
+    {"stdout_events_enabled", PK_BOOL, offsetof(struct conf_program, stdout_events_enabled), 0, 0, NULL},
+    {"stderr_events_enabled", PK_BOOL, offsetof(struct conf_program, stderr_events_enabled), 0, 0, NULL},
+    /* [eventlistener:x] */
+    {"events", PK_FN, 0, 0, 0, conf_p_listener},
+    {"buffer_size", PK_FN, 0, 0, 0, conf_p_listener},
+    {"result_handler", PK_FN, 0, 0, 0, conf_p_listener},
+    {"stdout_capture_maxbytes", PK_SIZE, offsetof(struct conf_program, stdout_capture_maxbytes), 0, 0, NULL},
+    {"stderr_capture_maxbytes", PK_SIZE, offsetof(struct conf_program, stderr_capture_maxbytes), 0, 0, NULL},
     {"stdout_syslog", PK_WARN, 0, 0, 0, NULL},
     {"stderr_syslog", PK_WARN, 0, 0, 0, NULL},
 };
@@ -608,6 +710,18 @@ static char *conf_fingerprint(const struct conf_program *p, const struct conf_pr
 	if (p->fcgi)
 		fprintf(f, "socket=%s\nsocket_backlog=%d\nsocket_owner=%s\nsocket_mode=%o\n", p->socket,
 			p->socket_backlog, conf_s(p->socket_owner), (unsigned)p->socket_mode);
+	/* [eventlistener:x]: only what is set (kept per process for the daemon's life) */
+	if (p->listener)
+		fprintf(f, "listener=1\nbuffer_size=%d\npool_priority=%d\n", p->buffer_size,
+			p->pool_priority);
+	for (char **e = p->events; e != NULL && *e != NULL; e++)
+		fprintf(f, "events=%s\n", *e);
+	if (p->stdout_events_enabled || p->stderr_events_enabled)
+		fprintf(f, "stdout_events_enabled=%d\nstderr_events_enabled=%d\n", p->stdout_events_enabled,
+			p->stderr_events_enabled);
+	if (p->stdout_capture_maxbytes > 0 || p->stderr_capture_maxbytes > 0)
+		fprintf(f, "stdout_capture_maxbytes=%lld\nstderr_capture_maxbytes=%lld\n",
+			p->stdout_capture_maxbytes, p->stderr_capture_maxbytes);
 	if ((ferror(f) | fclose(f)) != 0) {
 		free(text);
 		return NULL;
@@ -792,6 +906,7 @@ void conf_program_free(struct conf_program *p)
 	free(p->environment_file);
 	free(p->socket);
 	free(p->socket_owner);
+	conf_strv_free(p->events);
 	for (size_t i = 0; i < p->nprocs; i++)
 		conf_proc_free(&p->procs[i]);
 	free(p->procs);
@@ -904,14 +1019,15 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 			     struct conf_progx *x)
 {
 	struct conf_pctx P = {L, s, p, x};
-	const char *name = strchr(s->name, ':') + 1; /* program: or fcgi-program: */
+	const char *name = strchr(s->name, ':') + 1; /* program:, fcgi-program:, eventlistener: */
 	bool fcgi = strncmp(s->name, "fcgi-program:", 13) == 0;
 
 	x->sec = s;
+	p->listener = strncmp(s->name, CONF_LISTENER_PREFIX, strlen(CONF_LISTENER_PREFIX)) == 0;
 	p->name = strdup(name);
 	p->where.file = strdup(s->file);
 	p->where.line = s->line;
-	const char *g = conf_group_of(L, name);
+	const char *g = p->listener ? NULL : conf_group_of(L, name); /* a pool is its own group */
 	p->group = strdup(g != NULL ? g : name);
 	p->process_name = strdup("%(program_name)s");
 	p->exitcodes = calloc(1, sizeof(int));
@@ -923,6 +1039,8 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 		return conf_fail(L, s->file, s->line, "[%s]: bad program name", s->name);
 	p->nexitcodes = 1;
 	conf_program_defaults(p);
+	if (p->listener)
+		p->buffer_size = CONF_LISTENER_BUFFER_SIZE;
 
 	struct expand_kv kv[] = {{"program_name", p->name}, {"group_name", p->group}, {"numprocs", "1"}};
 	struct expand_table base = {kv, 2, NULL};
@@ -1013,6 +1131,8 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 	}
 	if (p->command == NULL || p->command[0] == '\0')
 		return conf_fail(L, s->file, s->line, "[%s]: command is required", s->name);
+	if (p->listener && conf_listener_check(&P) != 0)
+		return -1;
 	if (p->stopasgroup && !p->killasgroup) {
 		if (has_kill)
 			conf_warn(L, s->file, conf_sec_get(s, "killasgroup")->line,
@@ -1038,7 +1158,8 @@ int conf_programs_load(struct conf_ld *L)
 
 	for (size_t i = 0; i < L->nsecs; i++)
 		if (strncmp(L->secs[i].name, "program:", 8) == 0 ||
-		    strncmp(L->secs[i].name, "fcgi-program:", 13) == 0)
+		    strncmp(L->secs[i].name, "fcgi-program:", 13) == 0 ||
+		    strncmp(L->secs[i].name, CONF_LISTENER_PREFIX, strlen(CONF_LISTENER_PREFIX)) == 0)
 			n++;
 	if (n == 0)
 		return 0;
@@ -1046,13 +1167,20 @@ int conf_programs_load(struct conf_ld *L)
 	L->px = calloc(n, sizeof(*L->px));
 	if (c->programs == NULL || L->px == NULL)
 		return conf_fail(L, L->secs[0].file, 0, "out of memory");
-	for (size_t i = 0; i < L->nsecs; i++) {
-		const struct conf_sec *s = &L->secs[i];
-		if (strncmp(s->name, "program:", 8) != 0 && strncmp(s->name, "fcgi-program:", 13) != 0)
-			continue;
-		c->nprograms++;
-		if (conf_program_load(L, s, &c->programs[c->nprograms - 1], &L->px[c->nprograms - 1]) != 0)
-			return -1;
+	/* programs and fcgi-programs first (in file order), then [eventlistener:x] pools (checked
+	 * against every program's name) */
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; i < L->nsecs; i++) {
+			const struct conf_sec *s = &L->secs[i];
+			bool prog = strncmp(s->name, "program:", 8) == 0 || strncmp(s->name, "fcgi-program:", 13) == 0;
+			bool lis = strncmp(s->name, CONF_LISTENER_PREFIX, strlen(CONF_LISTENER_PREFIX)) == 0;
+			if (k == 0 ? !prog : !lis)
+				continue;
+			c->nprograms++;
+			if (conf_program_load(L, s, &c->programs[c->nprograms - 1],
+					      &L->px[c->nprograms - 1]) != 0)
+				return -1;
+		}
 	}
 	return 0;
 }

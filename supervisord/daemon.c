@@ -21,9 +21,11 @@
 #include "control.h"
 #include "daemon.h"
 #include "engine.h"
+#include "events.h"
 #include "log.h"
 #include "proc.h"
 #include "sdnotify.h"
+#include "xmalloc.h"
 
 /* ---- hooks from the supervisor ---- */
 
@@ -31,7 +33,100 @@ static void daemon_on_state(void *arg, struct proc *p, enum proc_state from, enu
 {
 	struct daemon *d = arg;
 
+	events_proc_state(d->events, p, (int)from, (int)to);
 	handlers_proc_state(d, p, (int)from, (int)to);
+}
+
+/* ---- [eventlistener:x] ---- */
+
+/* sv_hooks.on_output: a listener's stdout, a program's output with *_events_enabled. */
+static void daemon_on_output(void *arg, struct proc *p, int stream, const char *buf, size_t len)
+{
+	struct daemon *d = arg;
+
+	events_proc_output(d->events, p, stream, buf, len);
+}
+
+/* sv_hooks.on_comm: capture mode's PROCESS_COMMUNICATION_* */
+static void daemon_on_comm(void *arg, struct proc *p, int stream, const char *buf, size_t len)
+{
+	struct daemon *d = arg;
+
+	events_proc_comm(d->events, p, stream, buf, len);
+}
+
+/* events_hooks.write: an event to a listener's stdin (proc_send_stdin never blocks). */
+static int daemon_event_write(void *arg, const char *group, const char *name, const char *buf, size_t len)
+{
+	struct daemon *d = arg;
+	char full[512];
+	struct proc *p;
+
+	snprintf(full, sizeof(full), "%s:%s", group, name);
+	p = d->sv != NULL ? sv_find(d->sv, full) : NULL;
+	return p != NULL && proc_send_stdin(p, buf, len) == SV_OK ? 0 : -1;
+}
+
+/* engine_hooks.task_state: TASK_STATE_STOPPED / TASK_STATE_PAUSED, after the commit. */
+static void daemon_task_state(void *arg, const char *id, const char *label, const char *from, const char *to,
+			      const char *result)
+{
+	struct daemon *d = arg;
+
+	events_task(d->events, strcmp(to, "paused") == 0 ? EVT_TASK_STATE_PAUSED : EVT_TASK_STATE_STOPPED, id,
+		    label, from, to, result);
+}
+
+void daemon_remote_event(struct daemon *d, const char *type, const char *data, size_t len)
+{
+	events_remote(d->events, type, data, len);
+}
+
+static struct events *daemon_events_new(struct daemon *d)
+{
+	const struct events_hooks eh = {.arg = d, .write = daemon_event_write};
+
+	return events_new(d->loop, d->conf, &eh);
+}
+
+/* PROCESS_GROUP_ADDED for every group of the configuration (start, reload). */
+static void daemon_events_groups_all(struct daemon *d)
+{
+	for (size_t i = 0; i < d->conf->nprograms; i++) {
+		const char *g = d->conf->programs[i].group;
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = strcmp(d->conf->programs[j].group, g) == 0;
+		if (!dup)
+			events_group(d->events, g, true);
+	}
+}
+
+/* The groups that have processes in the running set (NULL-terminated, names borrowed from the
+ * processes: use before they change). */
+static const char **daemon_groups_running(struct daemon *d)
+{
+	size_t n = 0, k = 0;
+	struct proc **ps = sv_procs(d->sv, &n);
+	const char **out = xcalloc(n + 1, sizeof(*out));
+
+	for (size_t i = 0; i < n; i++) /* sorted by group: one entry per run */
+		if (k == 0 || strcmp(out[k - 1], ps[i]->group) != 0)
+			out[k++] = ps[i]->group;
+	return out;
+}
+
+static bool daemon_strv_has(const char **v, const char *s)
+{
+	for (; v != NULL && *v != NULL; v++)
+		if (strcmp(*v, s) == 0)
+			return true;
+	return false;
+}
+
+void daemon_group_event(struct daemon *d, const char *group, bool added)
+{
+	events_group(d->events, group, added);
 }
 
 /* ---- the task engine ---- */
@@ -73,6 +168,7 @@ static const struct engine_hooks daemon_engine_hooks = {
     .set_data = conn_set_data,
     .program = daemon_program_of,
     .drained = daemon_drained,
+    .task_state = daemon_task_state,
 };
 
 /* Whether the engine opens at start: tasks configured, or a database already there to recover. */
@@ -210,6 +306,8 @@ static struct supervisor *daemon_sv_new(struct daemon *d)
 	    .on_drain = daemon_on_drain,
 	    .on_drain_expired = daemon_on_drain_expired,
 	    .is_worker = daemon_is_worker,
+	    .on_output = daemon_on_output,
+	    .on_comm = daemon_on_comm,
 	};
 
 	return sv_new(d->loop, d->conf, &hooks);
@@ -243,6 +341,7 @@ void daemon_shutdown(struct daemon *d, int exit_code)
 	log_info("shutting down: stopping all processes");
 	sdnotify("STOPPING=1\nSTATUS=stopping all processes");
 	handlers_proc_abort(d);
+	events_supervisor_state(d->events, false);
 	sv_stop_all_by(d->sv, "shutdown", daemon_shutdown_done, d);
 }
 
@@ -278,8 +377,10 @@ static void daemon_reload_swap(struct ev_loop *loop, ev_timer *w, int revents)
 	if (d->shutting_down || d->reload_conf == NULL)
 		return;
 	sv_free(d->sv);
+	events_free(d->events); /* supervisord starts its events afresh too */
 	d->conf = d->reload_conf;
 	d->reload_conf = NULL;
+	d->events = daemon_events_new(d);
 	if (old->socket_file != NULL && d->conf->socket_file != NULL &&
 	    strcmp(old->socket_file, d->conf->socket_file) != 0)
 		log_warnx("reload: [unix_socket] file changed to %s: takes effect at the next start",
@@ -292,6 +393,8 @@ static void daemon_reload_swap(struct ev_loop *loop, ev_timer *w, int revents)
 	for (size_t i = 0; i < d->conf->nwarnings; i++)
 		log_warnx("%s", d->conf->warnings[i]);
 	log_info("reload: configuration %s adopted, starting processes", d->conf_path);
+	daemon_events_groups_all(d);
+	events_supervisor_state(d->events, true);
 	sv_start_autostart(d->sv);
 	malloc_trim(0); /* give back what reading the configuration used and freed */
 	sdnotify("READY=1");
@@ -325,6 +428,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	sdnotify("RELOADING=1\nSTATUS=reloading");
 	d->reload_conf = nc;
 	handlers_proc_abort(d);
+	events_supervisor_state(d->events, false);
 	sv_stop_all_by(d->sv, "reload", daemon_reload_stopped, d);
 	return 0;
 }
@@ -334,7 +438,29 @@ void daemon_update(struct daemon *d, struct conf *newconf, char *const *names)
 	struct conf *old = d->conf;
 
 	handlers_proc_abort(d);
+	/* PROCESS_GROUP_REMOVED / _ADDED: the groups that left or joined the running set */
+	char **before = NULL;
+	const char **was = daemon_groups_running(d);
+	size_t nb = 0;
+	for (const char **g = was; *g != NULL; g++)
+		nb++;
+	before = xcalloc(nb + 1, sizeof(*before));
+	for (size_t i = 0; i < nb; i++)
+		before[i] = xstrdup(was[i]);
+	free(was);
+	events_config(d->events, newconf); /* before sv_apply: new listeners find their pool */
 	sv_apply(d->sv, newconf, names);
+	const char **now = daemon_groups_running(d);
+	for (size_t i = 0; i < nb; i++)
+		if (!daemon_strv_has(now, before[i]))
+			events_group(d->events, before[i], false);
+	for (const char **g = now; *g != NULL; g++)
+		if (!daemon_strv_has((const char **)before, *g))
+			events_group(d->events, *g, true);
+	free(now);
+	for (size_t i = 0; i < nb; i++)
+		free(before[i]);
+	free(before);
 	d->conf = newconf;
 	daemon_apply_log(d);
 	daemon_engine_config(d); /* before old is freed: the engine holds the configuration */
@@ -455,6 +581,7 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 	if (daemon_wants_engine(d))
 		daemon_engine(d, err, errlen);
 	err[0] = '\0';
+	d->events = daemon_events_new(d);
 	d->sv = daemon_sv_new(d);
 	if (d->sv == NULL) {
 		snprintf(err, errlen, "cannot create the supervisor");
@@ -478,6 +605,8 @@ int daemon_run(struct daemon *d)
 {
 	log_info("taskvisord %s started (pid %ld), config %s", TASKVISOR_VERSION, (long)getpid(),
 		 d->conf_path);
+	daemon_events_groups_all(d);
+	events_supervisor_state(d->events, true);
 	sv_start_autostart(d->sv);
 	malloc_trim(0); /* give back what reading the configuration used and freed */
 	sdnotify("READY=1");
@@ -493,6 +622,8 @@ int daemon_run(struct daemon *d)
 	d->engine = NULL;
 	sv_free(d->sv);
 	d->sv = NULL;
+	events_free(d->events);
+	d->events = NULL;
 	for (int i = 0; i < d->nsig_watchers; i++)
 		ev_signal_stop(d->loop, &d->sig_watchers[i]);
 	ev_timer_stop(d->loop, &d->reload_timer);

@@ -8,6 +8,7 @@
 
 #include <ev.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "conf.h"
@@ -18,6 +19,7 @@ struct control;
 struct engine;
 struct proc;
 struct proc_wait;
+struct events;
 
 struct daemon {
 	struct ev_loop *loop;
@@ -41,6 +43,9 @@ struct daemon {
 	ev_timer watchdog_timer; /* WATCHDOG=1 at half of systemd's WatchdogSec */
 	char engine_err[512];	 /* why the engine last failed to open ("" = it did not) */
 	double engine_failed_at; /* when (loop time): retried at most every DAEMON_ENGINE_RETRY_S */
+
+	/* [eventlistener:x] */
+	struct events *events; /* events and listener pools (events.h), remade at each reload */
 };
 
 /* Begin an orderly shutdown: stop programs (descending priority), then leave the loop. */
@@ -72,6 +77,12 @@ struct engine *daemon_engine(struct daemon *d, char *err, size_t errlen);
 int daemon_init(struct daemon *d, char *err, size_t errlen);
 /* Run the loop until shutdown; then tear down in order. Returns the exit status. */
 int daemon_run(struct daemon *d);
+
+/* [eventlistener:x]: sendRemoteCommEvent's REMOTE_COMMUNICATION event ("type:TYPE\nDATA"). */
+void daemon_remote_event(struct daemon *d, const char *type, const char *data, size_t len);
+
+/* [eventlistener:x]: PROCESS_GROUP_ADDED (added) or _REMOVED (supervisorctl remove). */
+void daemon_group_event(struct daemon *d, const char *group, bool added);
 
 /* handlers_proc.c: a process changed state; wakes the start/stop requests waiting for it. */
 void handlers_proc_state(struct daemon *d, struct proc *p, int from, int to);

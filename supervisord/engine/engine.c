@@ -613,6 +613,7 @@ void engine_commit(struct engine *e)
 					  e->ops->error(e->b));
 			for (struct worker *w = e->workers; w != NULL; w = w->next)
 				w->outbox.off = w->outbox.len = 0;
+			engine_state_events_flush(e, false); /* undone: nobody hears of them */
 			engine_send_replies(e, failed);
 			if (!e->closing)
 				engine_resync(e, failed);
@@ -628,6 +629,7 @@ void engine_commit(struct engine *e)
 	}
 	engine_journal_clear(e); /* recorded, or nothing to record */
 	engine_send_replies(e, NULL);
+	engine_state_events_flush(e, true);
 	engine_notify_waiters(e);
 	if (e->steplogs != NULL)
 		engine_steplog_sweep(e);
@@ -1178,6 +1180,7 @@ void engine_free(struct engine *e)
 	engine_journal_clear(e);
 	free(e->journal);
 	engine_metrics_free(e);
+	engine_state_events_flush(e, false);
 	engine_tasks_free(e, engine_free_waiters, NULL);
 	engine_recurring_free(e);
 	for (size_t i = 0; i < e->nseen; i++)

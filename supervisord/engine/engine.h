@@ -60,7 +60,13 @@ struct engine_hooks {
 	/* A draining worker (engine_worker_drain) of process pid holds no step any more: it may be
 	 * stopped now. May be NULL. */
 	void (*drained)(void *arg, pid_t pid);
-	void *arg; /* program's and drained's */
+	void *arg; /* program's and drained's (and task_state's) */
+
+	/* [eventlistener:x] (TASK_* events): a task stopped or paused, told after the commit that
+	 * recorded it (never for a change a failed commit undid). from/to: "running", "stopped",
+	 * "paused"...; result: "success", "error"... May be NULL. */
+	void (*task_state)(void *arg, const char *id, const char *label, const char *from, const char *to,
+			   const char *result);
 };
 
 /* The database file of a configuration ([taskvisord] database=, default taskvisor.db). */

@@ -244,7 +244,19 @@ struct engine {
 	unsigned long long n_commits, n_claims, n_done;
 
 	struct engine_metrics *metrics; /* GET /metrics (engine_metrics.c); NULL until first counted */
+	/* [eventlistener:x]: tasks stopped or paused in this group, told (hooks.task_state) once it
+	 * committed, dropped if it failed (engine_state.c queues, engine_commit tells) */
+	struct engine_task_event *task_events;
+	size_t ntask_events, ctask_events;
 };
+
+/* One task change waiting for its commit before the daemon hears of it. */
+struct engine_task_event {
+	char *id, *label;
+	const char *from, *to, *result; /* static names */
+};
+/* Tell hooks.task_state of the queued changes (committed), or drop them (commit failed). */
+void engine_state_events_flush(struct engine *e, bool committed);
 
 /* engine.c */
 /* A write and a read on the database: 0 or -1, a line for `ping` in msg. */

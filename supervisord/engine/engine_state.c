@@ -21,6 +21,7 @@
 
 #include "engine_int.h"
 #include "log.h"
+#include "xmalloc.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -92,6 +93,40 @@ static bool state_task_notable(const struct etask *t, enum q_task_state from, en
 	       (to == QT_STOPPED && (t->row.result == QR_ERROR || t->row.result == QR_CANCELLED));
 }
 
+/* [eventlistener:x]: queue a task's stop or pause for the daemon, told after the commit. */
+static void state_task_event(struct engine *e, const struct etask *t, enum q_task_state from,
+			     enum q_task_state to)
+{
+	if (e->ntask_events == e->ctask_events) {
+		e->ctask_events = e->ctask_events ? 2 * e->ctask_events : 8;
+		e->task_events = xreallocarray(e->task_events, e->ctask_events, sizeof(*e->task_events));
+	}
+	struct engine_task_event *te = &e->task_events[e->ntask_events++];
+	te->id = xstrdup(t->row.id);
+	te->label = xstrdup(t->row.label != NULL ? t->row.label : "");
+	te->from = q_task_state_name(from);
+	te->to = q_task_state_name(to);
+	te->result = q_result_name(t->row.result);
+}
+
+void engine_state_events_flush(struct engine *e, bool committed)
+{
+	/* the hook may not reach the engine again: take the list first */
+	struct engine_task_event *list = e->task_events;
+	size_t n = e->ntask_events;
+
+	e->task_events = NULL;
+	e->ntask_events = e->ctask_events = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (committed && e->hooks.task_state != NULL)
+			e->hooks.task_state(e->hooks.arg, list[i].id, list[i].label, list[i].from, list[i].to,
+					    list[i].result);
+		free(list[i].id);
+		free(list[i].label);
+	}
+	free(list);
+}
+
 int engine_state_task(struct engine *e, struct etask *t, enum q_task_state to, const char *why)
 {
 	enum q_task_state from = t->row.state;
@@ -106,6 +141,8 @@ int engine_state_task(struct engine *e, struct etask *t, enum q_task_state to, c
 		engine_metrics_submitted(e, t->row.label);
 	if (e != NULL && to == QT_STOPPED)
 		engine_metrics_finished(e, t->row.label, t->row.result);
+	if ((to == QT_STOPPED || to == QT_PAUSED) && e != NULL && e->hooks.task_state != NULL)
+		state_task_event(e, t, from, to);
 	if (state_task_notable(t, from, to))
 		log_info("task %s: %s -> %s (%s)", t->row.id, q_task_state_name(from), q_task_state_name(to),
 			 why != NULL ? why : q_result_name(t->row.result));

@@ -97,6 +97,10 @@ struct http_ops {
 	 * order, without a look-up by name for each; malloc'd (free()), the strings borrowed until the
 	 * loop runs again; NULL with *n 0 when there is none. NULL op: procs and process_info. */
 	struct http_proc_info *(*all_process_info)(void *arg, size_t *n);
+
+	/* [eventlistener:x] (h-events): sendRemoteCommEvent, a REMOTE_COMMUNICATION event for the
+	 * listeners subscribed to it (none: nothing happens). */
+	void (*remote_event)(void *arg, const char *type, const char *data, size_t len);
 };
 
 /* Settings from the configuration, given again after each reload. */

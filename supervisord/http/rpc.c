@@ -1173,10 +1173,19 @@ static void rpc_send_process_stdin(struct rpc_call *c, json_t *params)
 		rpc_fault(c, RPC_FAILED, "%s: %s", name, why != NULL ? why : "stdin");
 }
 
+/* supervisord's sendRemoteCommEvent: a REMOTE_COMMUNICATION event, "type:TYPE\nDATA". */
 static void rpc_send_remote_comm_event(struct rpc_call *c, json_t *params)
 {
-	(void)params;
-	rpc_return(c, json_true()); /* no event listeners: nobody to tell */
+	json_t *type = json_array_get(params, 0), *data = json_array_get(params, 1);
+
+	if (!json_is_string(type) || !json_is_string(data)) {
+		rpc_fault(c, RPC_INCORRECT_PARAMETERS, NULL);
+		return;
+	}
+	if (c->ops->remote_event != NULL)
+		c->ops->remote_event(c->ops->arg, json_string_value(type), json_string_value(data),
+				     json_string_length(data));
+	rpc_return(c, json_true());
 }
 
 /* ---- system.* ---- */

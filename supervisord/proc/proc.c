@@ -41,6 +41,7 @@
 #include "clock.h"
 #include "cron.h"
 #include "fcgisock.h"
+#include "events_capture.h"
 #include "log.h"
 #include "memcg.h"
 #include "proc.h"
@@ -114,6 +115,9 @@ struct proc_priv {
 	/* The monotonic times of the last PROC_RESTART_RING automatic restarts (`check processes`). */
 	double restart_mono[PROC_RESTART_RING];
 	unsigned restart_next; /* the slot the next one goes to; restarts counted: p->restarts */
+
+	/* [eventlistener:x]: capture mode per stream (*_capture_maxbytes > 0), fresh at each spawn */
+	struct events_capture *capture[2];
 };
 
 struct supervisor {
@@ -516,6 +520,83 @@ static int proc_user(const char *user, struct passwd *pw, char *buf, size_t bufl
 
 /* Build everything and fork. pid, or -1 with the spawn error in err and, when a system
  * call failed, its errno in *errnum (else 0). */
+/* [eventlistener:x]: the output the events need goes to sv_hooks.on_output too (a listener's
+ * stdout, a program's stdout/stderr with *_events_enabled); other programs' is only logged. */
+static void proc_output_1(void *arg, const char *buf, size_t len)
+{
+	struct proc *p = arg;
+	p->sv->hooks.on_output(p->sv->hooks.arg, p, 1, buf, len);
+}
+
+static void proc_output_2(void *arg, const char *buf, size_t len)
+{
+	struct proc *p = arg;
+	p->sv->hooks.on_output(p->sv->hooks.arg, p, 2, buf, len);
+}
+
+/* Capture mode: what is outside the tokens is logged, each captured text goes to on_comm. */
+struct proc_capture_ctx {
+	struct proc *p;
+	int stream;
+	struct proclog *log;
+};
+
+static void proc_capture_log(void *arg, const char *buf, size_t len)
+{
+	struct proc_capture_ctx *x = arg;
+	proclog_write(x->log, buf, len);
+}
+
+static void proc_capture_done(void *arg, const char *buf, size_t len)
+{
+	struct proc_capture_ctx *x = arg;
+	log_debug("%s: %s emitted a comm event", x->p->fullname, x->stream == 1 ? "stdout" : "stderr");
+	if (x->p->sv->hooks.on_comm != NULL)
+		x->p->sv->hooks.on_comm(x->p->sv->hooks.arg, x->p, x->stream, buf, len);
+}
+
+static void proc_capture(struct proc *p, int stream, struct proclog *l, const char *buf, size_t len)
+{
+	struct proc_capture_ctx x = {p, stream, l};
+	const struct events_capture_ops ops = {&x, proc_capture_log, proc_capture_done};
+	events_capture_feed(p->priv->capture[stream - 1], &ops, buf, len);
+}
+
+static void proc_capture_1(void *arg, struct proclog *l, const char *buf, size_t len)
+{
+	proc_capture(arg, 1, l, buf, len);
+}
+
+static void proc_capture_2(void *arg, struct proclog *l, const char *buf, size_t len)
+{
+	proc_capture(arg, 2, l, buf, len);
+}
+
+static void proc_output_taps(struct proc *p)
+{
+	const struct conf_program *pr = p->prog;
+
+	for (int i = 0; i < 2; i++) {
+		events_capture_free(p->priv->capture[i]);
+		p->priv->capture[i] = NULL;
+	}
+	/* a listener's stdout is its protocol, never captured (supervisord) */
+	if (pr->stdout_capture_maxbytes > 0 && !pr->listener) {
+		p->priv->capture[0] = events_capture_new(pr->stdout_capture_maxbytes);
+		proclog_pipe_filter(p->priv->pipe[0], proc_capture_1, p);
+	}
+	if (pr->stderr_capture_maxbytes > 0 && p->priv->pipe[1] != NULL) {
+		p->priv->capture[1] = events_capture_new(pr->stderr_capture_maxbytes);
+		proclog_pipe_filter(p->priv->pipe[1], proc_capture_2, p);
+	}
+	if (p->sv->hooks.on_output == NULL)
+		return;
+	if (pr->listener || pr->stdout_events_enabled)
+		proclog_pipe_tap(p->priv->pipe[0], proc_output_1, p);
+	if (pr->stderr_events_enabled && p->priv->pipe[1] != NULL)
+		proclog_pipe_tap(p->priv->pipe[1], proc_output_2, p);
+}
+
 static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 {
 	const struct conf_program *pr = p->prog;
@@ -639,6 +720,7 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 			p->priv->pipe[1] = proclog_pipe_new(p->sv->loop, errp[0], p->priv->log[1]);
 			errp[0] = -1;
 		}
+		proc_output_taps(p);
 		procin_close(p->priv->in);
 		p->priv->in = pr->fcgi ? NULL : procin_new(p->sv->loop, inp[1]);
 		inp[1] = -1;
@@ -693,7 +775,7 @@ static void proc_cache_conf(struct proc *p)
 	pp->stopasgroup = pr->stopasgroup;
 	pp->killasgroup = pr->killasgroup || pr->stopasgroup;
 	pp->level_prog = pr->priority;
-	pp->level_group = pr->priority;
+	pp->level_group = pr->listener ? pr->pool_priority : pr->priority; /* [eventlistener:x] */
 	for (size_t i = 0; i < p->sv->conf->ngroups; i++)
 		if (strcmp(p->sv->conf->groups[i].name, p->group) == 0)
 			pp->level_group = p->sv->conf->groups[i].priority;
@@ -1231,6 +1313,7 @@ static void proc_reaped(struct proc *p, int st)
 	log_info("%s: pid %d %s", p->fullname, (int)pid, how);
 
 	p->pid = 0;
+	p->last_pid = pid;
 	p->exited_once = true;
 	p->last_wstatus = st;
 	p->stop_time = time(NULL);
@@ -1833,6 +1916,8 @@ static void proc_free(struct proc *p)
 	ev_periodic_stop(p->sv->loop, &p->priv->cron);
 	proc_logs_free(p);
 	fcgisock_release(p->priv->sock);
+	events_capture_free(p->priv->capture[0]);
+	events_capture_free(p->priv->capture[1]);
 	memcg_destroy(p->priv->memcg);
 	free(p->priv->logpath[0]);
 	free(p->priv->logpath[1]);

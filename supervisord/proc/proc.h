@@ -74,6 +74,9 @@ struct proc {
 				  "terminated by SIGSEGV", "memory_limit: ..." ("" = none) */
 
 	struct proc_priv *priv;
+
+	/* [eventlistener:x] */
+	pid_t last_pid; /* the pid of the last run, kept once it is gone (events' payloads) */
 };
 
 /* What other modules hear. Every hook may be NULL. */
@@ -96,6 +99,12 @@ struct sv_hooks {
 	/* Is p a worker (a process of its program said WORKER_HELLO)? sv_apply restarts changed
 	 * workers one at a time (rolling update). */
 	bool (*is_worker)(void *arg, const struct proc *p);
+	/* [eventlistener:x]: bytes p wrote on stream 1 (stdout) or 2, read from its pipe, for the
+	 * processes of a listener (stdout) or of a program with stdout/stderr_events_enabled. */
+	void (*on_output)(void *arg, struct proc *p, int stream, const char *buf, size_t len);
+	/* [eventlistener:x]: a text p wrote between <!--XSUPERVISOR:BEGIN--> and
+	 * <!--XSUPERVISOR:END--> on stream 1 or 2 (its *_capture_maxbytes > 0): not logged. */
+	void (*on_comm)(void *arg, struct proc *p, int stream, const char *buf, size_t len);
 };
 
 /* Results of the control operations, mapped by the control module to supervisorctl's text. */

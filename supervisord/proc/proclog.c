@@ -34,6 +34,10 @@ struct proclog_pipe {
 	ev_io io;
 	struct ev_loop *loop;
 	struct proclog *log;
+	void (*tap)(void *arg, const char *buf, size_t len); /* proclog_pipe_tap, or NULL */
+	void *tap_arg;
+	void (*filter)(void *arg, struct proclog *l, const char *buf, size_t len); /* or NULL */
+	void *filter_arg;
 };
 
 int proclog_mkdirs(const char *dir, mode_t mode)
@@ -265,7 +269,12 @@ static bool proclog_pipe_read(struct proclog_pipe *pp)
 	for (;;) {
 		ssize_t r = read(pp->io.fd, buf, sizeof(buf));
 		if (r > 0) {
-			proclog_write(pp->log, buf, (size_t)r);
+			if (pp->filter != NULL)
+				pp->filter(pp->filter_arg, pp->log, buf, (size_t)r);
+			else
+				proclog_write(pp->log, buf, (size_t)r);
+			if (pp->tap != NULL)
+				pp->tap(pp->tap_arg, buf, (size_t)r);
 			continue;
 		}
 		if (r < 0 && errno == EINTR)
@@ -300,6 +309,23 @@ struct proclog_pipe *proclog_pipe_new(struct ev_loop *loop, int fd, struct procl
 	pp->io.data = pp;
 	ev_io_start(loop, &pp->io);
 	return pp;
+}
+
+void proclog_pipe_tap(struct proclog_pipe *pp, void (*fn)(void *arg, const char *buf, size_t len), void *arg)
+{
+	if (pp == NULL)
+		return;
+	pp->tap = fn;
+	pp->tap_arg = arg;
+}
+
+void proclog_pipe_filter(struct proclog_pipe *pp,
+			 void (*fn)(void *arg, struct proclog *l, const char *buf, size_t len), void *arg)
+{
+	if (pp == NULL)
+		return;
+	pp->filter = fn;
+	pp->filter_arg = arg;
 }
 
 void proclog_pipe_close(struct proclog_pipe *pp)

@@ -37,6 +37,12 @@ void proclog_rotate(struct proclog *l);
 
 /* Start reading fd (made non-blocking, owned from now on) into l. */
 struct proclog_pipe *proclog_pipe_new(struct ev_loop *loop, int fd, struct proclog *l);
+/* Also hand every chunk read to fn(arg, buf, len) (after it is logged); fn NULL: no more. */
+void proclog_pipe_tap(struct proclog_pipe *pp, void (*fn)(void *arg, const char *buf, size_t len), void *arg);
+/* Hand every chunk read to fn(arg, log, buf, len) INSTEAD of writing it to the log: fn writes what
+ * it keeps (proclog_write). fn NULL: written to the log again. */
+void proclog_pipe_filter(struct proclog_pipe *pp,
+			 void (*fn)(void *arg, struct proclog *l, const char *buf, size_t len), void *arg);
 /* Read whatever is still in the pipe, then close and free it. */
 void proclog_pipe_close(struct proclog_pipe *pp);
 

@@ -293,7 +293,7 @@ static json_t *handlers_http_config_info(void *arg)
 	rows = calloc(total + 1, sizeof(*rows));
 	for (size_t i = 0; rows != NULL && i < cf->nprograms; i++) {
 		const struct conf_program *pg = &cf->programs[i];
-		int gprio = pg->priority;
+		int gprio = pg->listener ? pg->pool_priority : pg->priority; /* [eventlistener:x] */
 		bool inuse;
 		size_t np = 0;
 		for (size_t g = 0; g < cf->ngroups; g++)
@@ -314,12 +314,14 @@ static json_t *handlers_http_config_info(void *arg)
 			    "group_prio", gprio, "inuse", inuse, "killasgroup", pg->killasgroup, "name",
 			    cp->name, "process_prio", pg->priority, "redirect_stderr", pg->redirect_stderr,
 			    "startretries", pg->startretries, "startsecs", pg->startsecs,
-			    "stdout_capture_maxbytes", 0, "stdout_events_enabled", 0, "stdout_logfile",
+			    "stdout_capture_maxbytes", (int)pg->stdout_capture_maxbytes,
+			    "stdout_events_enabled", (int)pg->stdout_events_enabled, "stdout_logfile",
 			    handlers_http_logfile(cp->stdout_logfile), "stdout_logfile_backups",
 			    pg->stdout_logfile_backups, "stdout_logfile_maxbytes",
 			    (json_int_t)pg->stdout_logfile_maxbytes, "stdout_syslog", 0, "stopsignal",
-			    pg->stopsignal, "stopwaitsecs", pg->stopwaitsecs, "stderr_capture_maxbytes", 0,
-			    "stderr_events_enabled", 0, "stderr_logfile",
+			    pg->stopsignal, "stopwaitsecs", pg->stopwaitsecs, "stderr_capture_maxbytes",
+			    (int)pg->stderr_capture_maxbytes, "stderr_events_enabled",
+			    (int)pg->stderr_events_enabled, "stderr_logfile",
 			    handlers_http_logfile(cp->stderr_logfile), "stderr_logfile_backups",
 			    pg->stderr_logfile_backups, "stderr_logfile_maxbytes",
 			    (json_int_t)pg->stderr_logfile_maxbytes, "stderr_syslog", 0, "serverurl", "AUTO");
@@ -428,6 +430,14 @@ static int handlers_http_send_stdin(void *arg, const char *name, const char *buf
 	}
 }
 
+/* [eventlistener:x]: sendRemoteCommEvent */
+static void handlers_http_remote_event(void *arg, const char *type, const char *data, size_t len)
+{
+	struct handlers_http *h = arg;
+
+	daemon_remote_event(h->d, type, data, len);
+}
+
 /* ---- loading ---- */
 
 static const struct http_module *handlers_http_load(char *err, size_t errlen)
@@ -510,6 +520,7 @@ static struct handlers_http *handlers_http_get(struct daemon *d, struct handlers
 	    .act_nowait = handlers_http_act_nowait,
 	    .send_stdin = handlers_http_send_stdin,
 	    .all_process_info = handlers_http_all_process_info,
+	    .remote_event = handlers_http_remote_event,
 	};
 	h->srv = h->mod->create(&h->ops, err, errlen);
 	handlers_http_conf(d, &hc);

@@ -1065,7 +1065,7 @@ static void handlers_avail(struct daemon *d, struct conn *c, json_t *req)
 	rows = calloc(total + 1, sizeof(*rows));
 	for (size_t i = 0; rows != NULL && i < cf->nprograms; i++) {
 		const struct conf_program *pg = &cf->programs[i];
-		int gprio = pg->priority;
+		int gprio = pg->listener ? pg->pool_priority : pg->priority; /* [eventlistener:x] */
 		for (size_t g = 0; g < cf->ngroups; g++)
 			if (strcmp(cf->groups[g].name, pg->group) == 0)
 				gprio = cf->groups[g].priority;
@@ -1288,6 +1288,9 @@ static void handlers_remove(struct daemon *d, struct conn *c, json_t *req)
 	for (size_t k = 0; k < nn; k++) {
 		enum sv_result r = sv_remove_group(d->sv, names[k]);
 		const char *status, *message;
+
+		if (r == SV_OK) /* [eventlistener:x] */
+			daemon_group_event(d, names[k], false);
 
 		handlers_sv_words(r, &status, &message);
 		json_array_append_new(

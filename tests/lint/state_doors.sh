@@ -21,6 +21,8 @@ proc.c:proc_transition                   the door for processes
 proc.c:proc_new                          a new process is STOPPED: made, not changed
 handlers_http.c:handlers_http_fill       a process state copied into the XML-RPC view: read, not changed
 handlers_http.c:handlers_http_info_fill  the same, into the getAllProcessInfo fields
+listener.c:listener_transition           the door for the states of an event listener
+listener.c:listener_new                  a new listener is ACKNOWLEDGED: made, not changed
 '
 
 cd "$root" || exit 2

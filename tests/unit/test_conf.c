@@ -230,7 +230,7 @@ static void test_supervisord_file(void **state)
 	assert_true(c->nodaemon);
 	assert_int_equal(c->minfds, 4096);
 
-	assert_int_equal(c->nprograms, 3);
+	assert_int_equal(c->nprograms, 4); /* cat, more, fcgi and the [eventlistener:x] pool */
 	const struct conf_program *p = conf_program_find(c, "cat");
 	assert_non_null(p);
 	assert_string_equal(p->group, "thegroupname");
@@ -256,7 +256,16 @@ static void test_supervisord_file(void **state)
 	assert_string_equal(env_get(p->procs[0].environment, "B"), "2");
 	assert_non_null(conf_program_find(c, "more"));
 	assert_string_equal(conf_program_find(c, "more")->group, "more");
-	assert_null(conf_program_find(c, "theeventlistenername"));
+	/* [eventlistener:x] */
+	const struct conf_program *el = conf_program_find(c, "theeventlistenername");
+	assert_non_null(el);
+	assert_true(el->listener);
+	assert_string_equal(el->group, "theeventlistenername");
+	assert_string_equal(el->events[0], "EVENT");
+	assert_null(el->events[1]);
+	assert_int_equal(el->buffer_size, 10);
+	assert_int_equal(el->pool_priority, -1);
+	assert_int_equal(el->priority, 999);
 	/* [fcgi-program:x] (test_fcgi) */
 	assert_non_null(conf_program_find(c, "fcgi"));
 	assert_true(conf_program_find(c, "fcgi")->fcgi);
@@ -280,12 +289,15 @@ static void test_supervisord_file(void **state)
 	assert_true(
 	    has_warning(c, "main.conf:28: [rpcinterface:supervisor]: not used by taskvisord, ignored"));
 	assert_true(has_warning(c, "main.conf:31: [supervisorctl]: not used by taskvisord, ignored"));
-	assert_true(has_warning(c, "main.conf:55: [program:cat] stdout_capture_maxbytes: not supported by "
-				   "taskvisord, ignored"));
+	/* [eventlistener:x]: capture mode is read */
+	assert_false(has_warning(c, "main.conf:55: [program:cat] stdout_capture_maxbytes: not supported by "
+				    "taskvisord, ignored"));
+	assert_int_equal(conf_program_find(c, "cat")->stdout_capture_maxbytes, 1024 * 1024);
 	assert_true(
 	    has_warning(c, "main.conf:62: [program:cat] serverurl: not supported by taskvisord, ignored"));
 	assert_true(
-	    has_warning(c, "main.conf:64: [eventlistener:theeventlistenername]: not supported, ignored"));
+	    !has_warning(c, "main.conf:64: [eventlistener:theeventlistenername]: not supported, ignored"));
+	assert_false(has_warning(c, "main.conf:68: [fcgi-program:fcgi]: not supported, ignored"));
 	assert_true(has_warning(c, "main.conf:77: No file matches via include \"other/*.conf\""));
 	assert_null(c->warnings[c->nwarnings]);
 	conf_free(c);
@@ -1084,15 +1096,17 @@ static void test_warnings(void **state)
 			 "command=b\n"
 			 "[task:t]\nsteps=a\nstep.a=x\nfoo=bar\n");
 	struct conf *c = load("main.conf");
-	assert_true(has_warning(
+	/* [eventlistener:x]: PROCESS_LOG_STDOUT events */
+	assert_false(has_warning(
 	    c, "main.conf:3: [program:x] stdout_events_enabled: not supported by taskvisord, ignored"));
+	assert_true(conf_program_find(c, "x")->stdout_events_enabled);
 	assert_true(
 	    has_warning(c, "main.conf:4: [program:x] stderr_syslog: not supported by taskvisord, ignored"));
 	assert_true(has_warning(c, "main.conf:5: [program:x] no_such_option: unknown option, ignored"));
 	assert_true(has_warning(c, "main.conf:7: priority given again (line 6); the last one counts"));
 	assert_true(has_warning(c, "main.conf:8: [programme:typo]: unknown section, ignored"));
 	assert_true(has_warning(c, "main.conf:13: [task:t] foo: unknown option, ignored"));
-	assert_int_equal(c->nwarnings, 6);
+	assert_int_equal(c->nwarnings, 5); /* stdout_events_enabled is read now */
 	assert_int_equal(conf_program_find(c, "x")->priority, 2);
 	conf_free(c);
 }

@@ -90,6 +90,16 @@ static void stub_drained(void *arg, pid_t pid)
 	drained_calls++;
 	drained_pid = pid;
 }
+/* [eventlistener:x]: the TASK_* events the daemon hears (engine_hooks.task_state) */
+static int task_events;
+static char task_event_last[256];
+static void stub_task_state(void *arg, const char *id, const char *label, const char *from, const char *to,
+			    const char *result)
+{
+	(void)arg;
+	task_events++;
+	snprintf(task_event_last, sizeof(task_event_last), "%s %s %s->%s %s", id, label, from, to, result);
+}
 static const struct engine_hooks hooks = {
     .send = stub_send,
     .send_frames = stub_send_frames,
@@ -103,6 +113,7 @@ static const struct engine_hooks hooks = {
     .set_data = stub_set_data,
     .program = stub_program,
     .drained = stub_drained,
+    .task_state = stub_task_state,
 };
 
 /* ---- fixtures ---- */
@@ -1676,6 +1687,36 @@ static void test_commit_failure_twice(void **state)
 	engine_free(e);
 }
 
+/* [eventlistener:x]: a task's stop is told after the commit that recorded it; a group whose
+ * commit fails tells nothing, its replay tells it once. */
+static void test_task_events_after_commit(void **state)
+{
+	struct engine *e = mk();
+	struct worker *w = worker(e, 1);
+	struct etask *t = submit(e, "stopper", "{\"repo\":\"s\"}");
+	char step_id[40], id[Q_ID_LEN], want[256];
+
+	(void)state;
+	snprintf(id, sizeof(id), "%s", t->row.id);
+	task_events = 0;
+	engine_commit(e);
+	assert_int_equal(task_events, 0);
+	snprintf(step_id, sizeof(step_id), "%s", w->held[0].step_id);
+	engine_worker_fail(e, w, step_id, "exited 3", "boom\n");
+	snprintf(e->flush_error, sizeof(e->flush_error), "disk full");
+	engine_commit(e);
+	assert_true(e->failing);
+	assert_int_equal(task_events, 0); /* undone: nobody hears of it */
+	q_now_override = e->retry_at + 1;
+	engine_commit(e);
+	q_now_override = 0;
+	assert_false(e->failing);
+	assert_int_equal(task_events, 1);
+	snprintf(want, sizeof(want), "%s stopper running->stopped error", id);
+	assert_string_equal(task_event_last, want);
+	engine_free(e);
+}
+
 static void test_throughput(void **state)
 {
 	struct engine *e = mk();
@@ -1745,6 +1786,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_insert_failure_rolls_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_failure_resync, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_failure_twice, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_task_events_after_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_throughput, setup, teardown),
 	};
 

@@ -62,7 +62,7 @@ static void on_fatal(void *arg, struct proc *p)
 	fatal_shutdowns++;
 }
 
-static const struct sv_hooks hooks = { NULL, on_state, on_exit_hook, on_fatal, NULL, NULL, NULL };
+static const struct sv_hooks hooks = { NULL, on_state, on_exit_hook, on_fatal, NULL, NULL, NULL, NULL, NULL };
 
 /* Draining: the daemon's answer (a worker holding steps or not) and what it was told. */
 static bool drain_answer;
@@ -85,7 +85,7 @@ static void on_drain_expired(void *arg, struct proc *p, const char *by)
 	snprintf(drain_by, sizeof(drain_by), "expired: %s", by);
 }
 static const struct sv_hooks drain_hooks = { NULL, on_state, on_exit_hook, on_fatal, on_drain,
-					     on_drain_expired, NULL };
+					     on_drain_expired, NULL, NULL, NULL };
 static int exitcode0[] = { 0 };
 
 /* A conf with room for 8 programs, each with one process. */
