@@ -16,18 +16,23 @@
 #include "conf.h"
 #include "expand.h"
 
-/* One "name = value" of a section, the value joined over continuation lines. */
+/* One "name = value" of a section, the value joined over continuation lines. A section
+ * repeated (in one file or across [include]d files) is merged as supervisord's configparser
+ * (strict=False) does: a key given again replaces the earlier value, so each kv says where it
+ * was last set. */
 struct conf_kv {
 	char *key;
 	char *value;
 	int line;
+	const char *file; /* as shown in messages (owned by conf_ld.files) */
+	const char *here; /* absolute directory of that file, for %(here)s */
 };
 
 /* One [section] as read, before interpretation. */
 struct conf_sec {
 	char *name;
-	char *file; /* as shown in messages */
-	char *here; /* absolute directory of the file */
+	char *file; /* as shown in messages: where the section first appears */
+	char *here; /* absolute directory of that file */
 	int line;
 	struct conf_kv *kv;
 	size_t nkv;
@@ -40,8 +45,10 @@ struct conf_progx {
 	char *stderr_logfile;
 	char *environment;
 	int environment_line;
+	const char *environment_file; /* the file environment= was set in */
 	char **env_file_vars; /* "KEY=VALUE" read from environment_file */
 	int depends_line;
+	const char *depends_file;
 	int restart_cron_line;
 };
 
@@ -51,10 +58,9 @@ struct conf_ld {
 	size_t errlen;
 	struct conf_sec *secs;
 	size_t nsecs;
-	char **stack; /* real paths of the files being read: include cycle guard */
-	size_t nstack;
-	char **seen; /* real paths of every file read */
-	size_t nseen;
+	char **files; /* every file read, as shown (kv->file points here), and its directory */
+	char **heres;
+	size_t nfiles;
 	char hostname[256];
 	struct conf_progx *px; /* parallel to c->programs */
 };
@@ -68,8 +74,6 @@ int conf_warn(struct conf_ld *L, const char *file, int line, const char *fmt, ..
 
 /* The last "key =" of a section, or NULL. */
 const struct conf_kv *conf_sec_get(const struct conf_sec *s, const char *key);
-/* Warn when kv's key was already given earlier in its section; 1 if it was. */
-int conf_warn_repeated(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv);
 
 /* Split on commas and/or blanks (newlines too) into a NULL-terminated vector; -1 out of memory. */
 int conf_split_list(const char *s, char ***out, size_t *n);
@@ -81,7 +85,7 @@ int conf_strv_push(char ***v, size_t *n, char *s);
 /* Lookup for %(here)s, %(host_node_name)s, %(ENV_X)s, then table (may be NULL). */
 struct conf_expand {
 	struct conf_ld *L;
-	const struct conf_sec *sec;
+	const char *here; /* the directory of the file the value comes from */
 	struct expand_table *table;
 };
 const char *conf_expand_lookup(void *arg, const char *name);

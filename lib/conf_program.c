@@ -48,19 +48,18 @@ int conf_groups_load(struct conf_ld *L)
 			const struct conf_kv *kv = &s->kv[k];
 			char *v;
 			int rc = 0;
-			conf_warn_repeated(L, s, kv);
 			if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
 				return -1;
 			if (strcmp(kv->key, "programs") == 0) {
 				conf_strv_free(g->programs);
 				g->programs = NULL;
 				if (conf_split_list(v, &g->programs, NULL) != 0)
-					rc = conf_fail(L, s->file, kv->line, "out of memory");
+					rc = conf_fail(L, kv->file, kv->line, "out of memory");
 				pk = kv;
 			} else if (strcmp(kv->key, "priority") == 0) {
 				rc = conf_opt_int(L, s, kv, v, INT_MIN, INT_MAX, &g->priority);
 			} else {
-				rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored",
+				rc = conf_warn(L, kv->file, kv->line, "[%s] %s: unknown option, ignored",
 					       s->name, kv->key);
 			}
 			free(v);
@@ -76,17 +75,17 @@ int conf_groups_load(struct conf_ld *L)
 			for (size_t j = 0; j < L->nsecs && !found; j++)
 				found = strcmp(L->secs[j].name, sec) == 0;
 			if (!found)
-				return conf_fail(L, s->file, pk->line, "[%s] names unknown program %s",
+				return conf_fail(L, pk->file, pk->line, "[%s] names unknown program %s",
 						 s->name, *p);
 			for (char **q = g->programs; q < p; q++)
 				if (strcmp(*q, *p) == 0)
-					return conf_fail(L, s->file, pk->line, "[%s] names program %s twice",
+					return conf_fail(L, pk->file, pk->line, "[%s] names program %s twice",
 							 s->name, *p);
 			for (size_t o = 0; o + 1 < c->ngroups; o++)
 				for (char **q = c->groups[o].programs; *q != NULL; q++)
 					if (strcmp(*q, *p) == 0)
 						return conf_fail(
-						    L, s->file, pk->line,
+						    L, pk->file, pk->line,
 						    "[%s]: program %s is already in [group:%s] (%s:%d)",
 						    s->name, *p, c->groups[o].name, c->groups[o].where.file,
 						    c->groups[o].where.line);
@@ -123,7 +122,7 @@ static int conf_p_autorestart(struct conf_pctx *P, const struct conf_kv *kv, con
 		return 0;
 	}
 	if (units_bool(v, &b, NULL, 0) != 0)
-		return conf_fail(P->L, P->s->file, kv->line,
+		return conf_fail(P->L, kv->file, kv->line,
 				 "autorestart: expected true, false or unexpected: \"%s\"", v);
 	P->p->autorestart = b ? AUTORESTART_TRUE : AUTORESTART_FALSE;
 	return 0;
@@ -134,15 +133,15 @@ static int conf_p_exitcodes(struct conf_pctx *P, const struct conf_kv *kv, const
 	char **list;
 	size_t n;
 	if (conf_split_list(v, &list, &n) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
 	if (n == 0) {
 		conf_strv_free(list);
-		return conf_fail(P->L, P->s->file, kv->line, "exitcodes: empty list");
+		return conf_fail(P->L, kv->file, kv->line, "exitcodes: empty list");
 	}
 	int *codes = calloc(n, sizeof(*codes));
 	if (codes == NULL) {
 		conf_strv_free(list);
-		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (conf_opt_int(P->L, P->s, kv, list[i], 0, 255, &codes[i]) != 0) {
@@ -162,7 +161,7 @@ static int conf_p_signal(struct conf_pctx *P, const struct conf_kv *kv, const ch
 {
 	char why[256];
 	if (units_signal(v, &P->p->stopsignal, why, sizeof(why)) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "%s: %s", kv->key, why);
+		return conf_fail(P->L, kv->file, kv->line, "%s: %s", kv->key, why);
 	return 0;
 }
 
@@ -171,7 +170,7 @@ static int conf_p_umask(struct conf_pctx *P, const struct conf_kv *kv, const cha
 	char why[256];
 	long m;
 	if (units_octal(v, 0777, &m, why, sizeof(why)) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "umask: %s", why);
+		return conf_fail(P->L, kv->file, kv->line, "umask: %s", why);
 	P->p->umask = (int)m;
 	return 0;
 }
@@ -187,12 +186,13 @@ static int conf_p_raw(struct conf_pctx *P, const struct conf_kv *kv, const char 
 	else if (strcmp(kv->key, "environment") == 0) {
 		dst = &P->x->environment;
 		P->x->environment_line = kv->line;
+		P->x->environment_file = kv->file;
 	} else if (strcmp(kv->key, "command") == 0)
 		dst = &P->p->command;
 	else
 		dst = &P->p->process_name;
 	if (conf_opt_str(P->L, dst, v) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
 	return 0;
 }
 
@@ -201,8 +201,9 @@ static int conf_p_depends(struct conf_pctx *P, const struct conf_kv *kv, const c
 	conf_strv_free(P->p->depends_on);
 	P->p->depends_on = NULL;
 	if (conf_split_list(v, &P->p->depends_on, NULL) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
 	P->x->depends_line = kv->line;
+	P->x->depends_file = kv->file;
 	return 0;
 }
 
@@ -213,7 +214,7 @@ static int conf_p_ready(struct conf_pctx *P, const struct conf_kv *kv, const cha
 	else if (strcasecmp(v, "notify") == 0)
 		P->p->ready = READY_NOTIFY;
 	else
-		return conf_fail(P->L, P->s->file, kv->line, "ready: expected startsecs or notify: \"%s\"",
+		return conf_fail(P->L, kv->file, kv->line, "ready: expected startsecs or notify: \"%s\"",
 				 v);
 	return 0;
 }
@@ -225,7 +226,7 @@ static int conf_p_fatal_action(struct conf_pctx *P, const struct conf_kv *kv, co
 	else if (strcasecmp(v, "shutdown") == 0)
 		P->p->fatal_action = FATAL_ACTION_SHUTDOWN;
 	else
-		return conf_fail(P->L, P->s->file, kv->line,
+		return conf_fail(P->L, kv->file, kv->line,
 				 "fatal_action: expected none or shutdown: \"%s\"", v);
 	return 0;
 }
@@ -235,9 +236,9 @@ static int conf_p_cron(struct conf_pctx *P, const struct conf_kv *kv, const char
 	struct cron cr;
 	char why[256];
 	if (cron_parse(v, &cr, why, sizeof(why)) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "restart_cron: %s", why);
+		return conf_fail(P->L, kv->file, kv->line, "restart_cron: %s", why);
 	if (conf_opt_str(P->L, &P->p->restart_cron, v) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
 	return 0;
 }
 
@@ -249,7 +250,7 @@ static int conf_p_envfile(struct conf_pctx *P, const struct conf_kv *kv, const c
 	else if (asprintf(&path, "%s/%s", P->s->here, v) < 0)
 		path = NULL;
 	if (path == NULL)
-		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
 	free(P->p->environment_file);
 	P->p->environment_file = path;
 	conf_strv_free(P->x->env_file_vars);
@@ -257,14 +258,14 @@ static int conf_p_envfile(struct conf_pctx *P, const struct conf_kv *kv, const c
 
 	FILE *fp = fopen(path, "r");
 	if (fp == NULL)
-		return conf_fail(P->L, P->s->file, kv->line, "environment_file: %s: %s", path,
+		return conf_fail(P->L, kv->file, kv->line, "environment_file: %s: %s", path,
 				 strerror(errno));
 	char *line = NULL;
 	size_t cap = 0, n = 0;
 	int lineno = 0, rc = 0;
 	char **vars = calloc(1, sizeof(*vars));
 	if (vars == NULL)
-		rc = conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		rc = conf_fail(P->L, kv->file, kv->line, "out of memory");
 	while (rc == 0 && getline(&line, &cap, fp) >= 0) {
 		lineno++;
 		char *s = line;
@@ -279,7 +280,7 @@ static int conf_p_envfile(struct conf_pctx *P, const struct conf_kv *kv, const c
 			s += 7;
 		char *eq = strchr(s, '=');
 		if (eq == NULL || eq == s) {
-			rc = conf_fail(P->L, P->s->file, kv->line,
+			rc = conf_fail(P->L, kv->file, kv->line,
 				       "environment_file: %s:%d: expected KEY=VALUE", path, lineno);
 			break;
 		}
@@ -297,7 +298,7 @@ static int conf_p_envfile(struct conf_pctx *P, const struct conf_kv *kv, const c
 		}
 		char *kvs;
 		if (asprintf(&kvs, "%s=%s", key, val) < 0 || conf_strv_push(&vars, &n, kvs) != 0)
-			rc = conf_fail(P->L, P->s->file, kv->line, "out of memory");
+			rc = conf_fail(P->L, kv->file, kv->line, "out of memory");
 	}
 	free(line);
 	fclose(fp);
@@ -348,12 +349,12 @@ static int conf_p_rlimit(struct conf_pctx *P, const struct conf_kv *kv, const ch
 	if (colon != NULL)
 		*colon = '\0';
 	if (conf_rlim_value(buf, res, &soft, why, sizeof(why)) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "%s: %s", kv->key, why);
+		return conf_fail(P->L, kv->file, kv->line, "%s: %s", kv->key, why);
 	hard = soft;
 	if (colon != NULL && conf_rlim_value(colon + 1, res, &hard, why, sizeof(why)) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "%s: %s", kv->key, why);
+		return conf_fail(P->L, kv->file, kv->line, "%s: %s", kv->key, why);
 	if (hard != RLIM_INFINITY && (soft == RLIM_INFINITY || soft > hard))
-		return conf_fail(P->L, P->s->file, kv->line, "%s: soft limit above hard limit: \"%s\"",
+		return conf_fail(P->L, kv->file, kv->line, "%s: soft limit above hard limit: \"%s\"",
 				 kv->key, v);
 	struct conf_program *p = P->p;
 	size_t i;
@@ -362,7 +363,7 @@ static int conf_p_rlimit(struct conf_pctx *P, const struct conf_kv *kv, const ch
 	if (i == p->nrlimits) {
 		struct conf_rlimit *nr = realloc(p->rlimits, (p->nrlimits + 1) * sizeof(*nr));
 		if (nr == NULL)
-			return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+			return conf_fail(P->L, kv->file, kv->line, "out of memory");
 		p->rlimits = nr;
 		p->nrlimits++;
 	}
@@ -638,7 +639,8 @@ static int conf_proc_expand(struct conf_pctx *P, const char *key, const char *tm
 			    char **out)
 {
 	const struct conf_kv *src = conf_sec_get(P->s, key);
-	struct conf_kv kv = {(char *)key, (char *)tmpl, src != NULL ? src->line : P->s->line};
+	struct conf_kv kv = {(char *)key, (char *)tmpl, src != NULL ? src->line : P->s->line,
+			     src != NULL ? src->file : P->s->file, src != NULL ? src->here : P->s->here};
 	return conf_expand_kv(P->L, P->s, &kv, t, out);
 }
 
@@ -683,7 +685,7 @@ static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
 			return -1;
 		if (cp->name[0] == '\0' || strpbrk(cp->name, ":/ \t") != NULL) {
 			const struct conf_kv *pk = conf_sec_get(P->s, "process_name");
-			return conf_fail(L, P->s->file, pk != NULL ? pk->line : P->s->line,
+			return conf_fail(L, pk != NULL ? pk->file : P->s->file, pk != NULL ? pk->line : P->s->line,
 					 "process_name: bad process name \"%s\"", cp->name);
 		}
 		for (int j = 0; j < i; j++)
@@ -707,7 +709,7 @@ static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
 			int rc = conf_env_parse(env, &cp->environment, why, sizeof(why));
 			free(env);
 			if (rc != 0)
-				return conf_fail(L, P->s->file, P->x->environment_line, "environment: %s",
+				return conf_fail(L, P->x->environment_file, P->x->environment_line, "environment: %s",
 						 why);
 		}
 		cp->fingerprint = conf_fingerprint(p, cp);
@@ -785,17 +787,16 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 		char *v;
 		int rc = 0;
 
-		conf_warn_repeated(L, s, k);
 		if (o == NULL) {
-			if (conf_warn(L, s->file, k->line, "[%s] %s: unknown option, ignored", s->name,
+			if (conf_warn(L, k->file, k->line, "[%s] %s: unknown option, ignored", s->name,
 				      k->key) != 0)
-				return conf_fail(L, s->file, k->line, "out of memory");
+				return conf_fail(L, k->file, k->line, "out of memory");
 			continue;
 		}
 		if (o->kind == PK_WARN) {
-			if (conf_warn(L, s->file, k->line, "[%s] %s: not supported by taskvisord, ignored",
+			if (conf_warn(L, k->file, k->line, "[%s] %s: not supported by taskvisord, ignored",
 				      s->name, k->key) != 0)
-				return conf_fail(L, s->file, k->line, "out of memory");
+				return conf_fail(L, k->file, k->line, "out of memory");
 			continue;
 		}
 		if (o->kind == PK_RAW) {
@@ -817,7 +818,7 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 			long long d;
 			rc = conf_opt_dur(L, s, k, v, &d);
 			if (rc == 0 && d > o->max)
-				rc = conf_fail(L, s->file, k->line, "%s: duration too large: \"%s\"", k->key,
+				rc = conf_fail(L, k->file, k->line, "%s: duration too large: \"%s\"", k->key,
 					       v);
 			if (rc == 0)
 				*(int *)(void *)field = (int)d;
@@ -831,7 +832,7 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 				free(*(char **)(void *)field);
 				*(char **)(void *)field = NULL;
 			} else if (conf_opt_str(L, (char **)(void *)field, v) != 0) {
-				rc = conf_fail(L, s->file, k->line, "out of memory");
+				rc = conf_fail(L, k->file, k->line, "out of memory");
 			}
 			break;
 		default:
@@ -856,7 +857,7 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 	if (p->numprocs > 1 && strstr(p->process_name, "%(process_num)") == NULL) {
 		const struct conf_kv *pk = conf_sec_get(s, "process_name");
 		return conf_fail(
-		    L, s->file, pk != NULL ? pk->line : s->line,
+		    L, pk != NULL ? pk->file : s->file, pk != NULL ? pk->line : s->line,
 		    "[%s]: %%(process_num) must be present within process_name when numprocs > 1", s->name);
 	}
 	return conf_procs_build(&P, &base);
@@ -922,7 +923,7 @@ static int conf_dep_walk(struct conf_ld *L, int i, int *state, int *path, int de
 			for (int m = 0; m <= len; m++)
 				snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s%s",
 					 m ? " -> " : "", c->programs[path[k + (start + m) % len]].name);
-			return conf_fail(L, c->programs[first].where.file,
+			return conf_fail(L, L->px[first].depends_line ? L->px[first].depends_file : c->programs[first].where.file,
 					 L->px[first].depends_line ? L->px[first].depends_line
 								   : c->programs[first].where.line,
 					 "depends_on cycle: %s", chain);
@@ -942,10 +943,10 @@ int conf_programs_check(struct conf_ld *L)
 		struct conf_program *p = &c->programs[i];
 		for (char **d = p->depends_on; *d != NULL; d++) {
 			if (conf_prog_index(c, *d) < 0)
-				return conf_fail(L, p->where.file, L->px[i].depends_line,
+				return conf_fail(L, L->px[i].depends_file, L->px[i].depends_line,
 						 "depends_on: no such program: %s", *d);
 			if (strcmp(*d, p->name) == 0)
-				return conf_fail(L, p->where.file, L->px[i].depends_line,
+				return conf_fail(L, L->px[i].depends_file, L->px[i].depends_line,
 						 "depends_on cycle: %s -> %s", p->name, p->name);
 		}
 		/* Process names must be unique within a group (they are "group:name"). */
