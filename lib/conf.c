@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "conf_int.h"
@@ -142,8 +143,14 @@ const char *conf_expand_lookup(void *arg, const char *name)
 		return e->here;
 	if (strcmp(name, "host_node_name") == 0)
 		return e->L->hostname;
-	if (strncmp(name, "ENV_", 4) == 0)
+	if (strncmp(name, "ENV_", 4) == 0) {
+		/* [supervisord] environment= once that section is read, then the daemon's own */
+		size_t n = strlen(name + 4);
+		for (char **p = e->L->env_visible ? e->L->c->environment : NULL; p != NULL && *p != NULL; p++)
+			if (strncmp(*p, name + 4, n) == 0 && (*p)[n] == '=')
+				return *p + n + 1;
 		return getenv(name + 4);
+	}
 	return NULL;
 }
 
@@ -154,11 +161,15 @@ int conf_expand_kv(struct conf_ld *L, const struct conf_sec *sec, const struct c
 	const char *file = kv->file != NULL ? kv->file : sec->file;
 	char why[256];
 
+	/* taskvisor's own task sections keep a lone '%' as written; what supervisord reads is
+	 * expanded as Python's '%' does */
+	bool lax = sec != NULL && (strncmp(sec->name, "task:", 5) == 0 || strncmp(sec->name, "recurring:", 10) == 0);
+
 	if (strchr(kv->value, '%') == NULL) {
 		*out = strdup(kv->value);
 		return *out != NULL ? 0 : conf_fail(L, file, kv->line, "out of memory");
 	}
-	if (expand(kv->value, conf_expand_lookup, &e, out, why, sizeof(why)) != 0)
+	if ((lax ? expand : expand_strict)(kv->value, conf_expand_lookup, &e, out, why, sizeof(why)) != 0)
 		return conf_fail(L, file, kv->line, "%s: %s", kv->key, why);
 	return 0;
 }
@@ -557,13 +568,88 @@ static int conf_section_each(struct conf_ld *L, const struct conf_sec *s,
 	return 0;
 }
 
+/* supervisord's existing_dirpath: the directory part of a file's path must exist. */
+static int conf_dirpath_check(struct conf_ld *L, const struct conf_kv *kv, const char *v)
+{
+	const char *slash = strrchr(v, '/');
+	struct stat st;
+	char dir[PATH_MAX];
+
+	if (slash == NULL || slash == v)
+		return 0;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - v), v);
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return conf_fail(L, kv->file, kv->line,
+				 "%s: the directory named as part of the path %s does not exist", kv->key, v);
+	return 0;
+}
+
+/* supervisord's existing_directory. */
+static int conf_dir_check(struct conf_ld *L, const struct conf_kv *kv, const char *v)
+{
+	struct stat st;
+
+	if (stat(v, &st) != 0 || !S_ISDIR(st.st_mode))
+		return conf_fail(L, kv->file, kv->line, "%s: %s is not an existing directory", kv->key, v);
+	return 0;
+}
+
+int conf_user_check(struct conf_ld *L, const struct conf_kv *kv, const char *v)
+{
+	char *end;
+	long uid = strtol(v, &end, 10);
+
+	if (*v != '\0' && *end == '\0') {
+		if (uid < 0 || getpwuid((uid_t)uid) == NULL)
+			return conf_fail(L, kv->file, kv->line, "%s: no such user id: %s", kv->key, v);
+		return 0;
+	}
+	if (getpwnam(v) == NULL)
+		return conf_fail(L, kv->file, kv->line, "%s: no such user: \"%s\"", kv->key, v);
+	return 0;
+}
+
+/* [supervisord] environment=: expanded a second time as supervisord does (options.py
+ * read_config), parsed as a program's, kept for every program and for %(ENV_X)s in the
+ * sections read after [supervisord]. */
+static int conf_main_environment(struct conf_ld *L, const struct conf_kv *kv, const char *v)
+{
+	struct conf_kv again = *kv;
+	char *v2, why[256];
+	char **vars = calloc(1, sizeof(*vars));
+
+	if (vars == NULL)
+		return conf_fail(L, kv->file, kv->line, "out of memory");
+	again.value = (char *)v;
+	if (conf_expand_kv(L, NULL, &again, NULL, &v2) != 0) {
+		free(vars);
+		return -1;
+	}
+	int rc = conf_env_parse(v2, &vars, why, sizeof(why));
+	free(v2);
+	if (rc != 0) {
+		conf_strv_free(vars);
+		return conf_fail(L, kv->file, kv->line, "environment: %s", why);
+	}
+	conf_strv_free(L->c->environment);
+	L->c->environment = vars;
+	return 0;
+}
+
 static int conf_main_opt(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv, const char *v)
 {
 	struct conf *c = L->c;
 	const char *k = kv->key;
 	int rc = 0;
 
-	if (strcmp(k, "logfile") == 0) {
+	/* supervisord refuses these when the directory is missing; [taskvisord] creates it */
+	bool sv = strcmp(s->name, "supervisord") == 0;
+	if (sv && (strcmp(k, "logfile") == 0 || strcmp(k, "pidfile") == 0) && strcmp(v, "syslog") != 0 &&
+	    conf_dirpath_check(L, kv, v) != 0) {
+		rc = -1;
+	} else if (sv && strcmp(k, "childlogdir") == 0 && conf_dir_check(L, kv, v) != 0) {
+		rc = -1;
+	} else if (strcmp(k, "logfile") == 0) {
 		rc = conf_opt_str(L, &c->logfile, v);
 	} else if (strcmp(k, "loglevel") == 0) {
 		enum log_level lvl;
@@ -596,12 +682,35 @@ static int conf_main_opt(struct conf_ld *L, const struct conf_sec *s, const stru
 		rc = conf_opt_bool(L, s, kv, v, &c->nodaemon);
 	} else if (strcmp(k, "identifier") == 0) {
 		rc = conf_opt_str(L, &c->identifier, v);
-	} else if (strcmp(k, "user") == 0 || strcmp(k, "minprocs") == 0 ||
-		   strcmp(k, "logfile_maxbytes") == 0 || strcmp(k, "logfile_backups") == 0 ||
-		   strcmp(k, "umask") == 0 || strcmp(k, "strip_ansi") == 0 || strcmp(k, "nocleanup") == 0 ||
-		   strcmp(k, "directory") == 0 || strcmp(k, "environment") == 0 || strcmp(k, "silent") == 0) {
-		rc = conf_warn(L, kv->file, kv->line, "[%s] %s: not supported by taskvisord, ignored", s->name,
-			       k);
+	} else if (strcmp(k, "user") == 0) {
+		rc = conf_user_check(L, kv, v);
+		if (rc == 0)
+			rc = conf_opt_str(L, &c->user, v);
+	} else if (strcmp(k, "directory") == 0) {
+		rc = conf_dir_check(L, kv, v);
+		if (rc == 0)
+			rc = conf_opt_str(L, &c->directory, v);
+	} else if (strcmp(k, "umask") == 0) {
+		long m;
+		char why[256];
+		if (units_octal(v, 0777, &m, why, sizeof(why)) != 0)
+			rc = conf_fail(L, kv->file, kv->line, "umask: %s", why);
+		else
+			c->umask = (int)m;
+	} else if (strcmp(k, "minprocs") == 0) {
+		rc = conf_opt_int(L, s, kv, v, 0, INT_MAX, &c->minprocs);
+	} else if (strcmp(k, "logfile_maxbytes") == 0) {
+		rc = conf_opt_size(L, s, kv, v, &c->logfile_maxbytes);
+	} else if (strcmp(k, "logfile_backups") == 0) {
+		rc = conf_opt_int(L, s, kv, v, 0, INT_MAX, &c->logfile_backups);
+	} else if (strcmp(k, "silent") == 0) {
+		rc = conf_opt_bool(L, s, kv, v, &c->silent);
+	} else if (strcmp(k, "strip_ansi") == 0) {
+		rc = conf_opt_bool(L, s, kv, v, &c->strip_ansi);
+	} else if (strcmp(k, "nocleanup") == 0) {
+		rc = conf_opt_bool(L, s, kv, v, &c->nocleanup);
+	} else if (strcmp(k, "environment") == 0) {
+		rc = conf_main_environment(L, kv, v);
 	} else {
 		rc = conf_warn(L, kv->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
 	}
@@ -611,6 +720,27 @@ static int conf_main_opt(struct conf_ld *L, const struct conf_sec *s, const stru
 static int conf_main_section(struct conf_ld *L, const struct conf_sec *s)
 {
 	return conf_section_each(L, s, conf_main_opt);
+}
+
+/* supervisord's colon_separated_user_group: "user" or "user:group", both known here. */
+static int conf_chown_check(struct conf_ld *L, const struct conf_kv *kv, const char *v)
+{
+	char buf[256], *colon, *end;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	colon = strchr(buf, ':');
+	if (colon != NULL)
+		*colon = '\0';
+	struct conf_kv u = *kv;
+	if (conf_user_check(L, &u, buf) != 0)
+		return -1;
+	if (colon != NULL) {
+		long gid = strtol(colon + 1, &end, 10);
+		bool num = colon[1] != '\0' && *end == '\0';
+		if (num ? getgrgid((gid_t)gid) == NULL : getgrnam(colon + 1) == NULL)
+			return conf_fail(L, kv->file, kv->line, "chown: no such group: \"%s\"", colon + 1);
+	}
+	return 0;
 }
 
 static int conf_socket_opt(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv,
@@ -630,7 +760,11 @@ static int conf_socket_opt(struct conf_ld *L, const struct conf_sec *s, const st
 		else
 			c->socket_chmod = (mode_t)mode;
 	} else if (strcmp(k, "chown") == 0) {
-		rc = conf_opt_str(L, &c->socket_chown, v);
+		/* supervisord refuses an unknown user or group here; [unix_socket] says it at start */
+		if (strcmp(s->name, "unix_http_server") == 0)
+			rc = conf_chown_check(L, kv, v);
+		if (rc == 0)
+			rc = conf_opt_str(L, &c->socket_chown, v);
 	} else if (strcmp(k, "admin_groups") == 0 || strcmp(k, "readonly_groups") == 0) {
 		char ***dst = k[0] == 'a' ? &c->admin_groups : &c->readonly_groups;
 		char **list;
@@ -659,9 +793,24 @@ static int conf_socket_opt(struct conf_ld *L, const struct conf_sec *s, const st
 	return rc;
 }
 
+/* supervisord's _parse_username_and_password: both or neither. */
+static int conf_auth_check(struct conf_ld *L, const struct conf_sec *s)
+{
+	if ((conf_sec_get(s, "username") == NULL) != (conf_sec_get(s, "password") == NULL))
+		return conf_fail(L, s->file, s->line,
+				 "[%s] contains incomplete authentication: if a username or a password is "
+				 "specified, both the username and password must be specified",
+				 s->name);
+	return 0;
+}
+
 static int conf_socket_section(struct conf_ld *L, const struct conf_sec *s)
 {
-	return conf_section_each(L, s, conf_socket_opt);
+	if (strcmp(s->name, "unix_http_server") == 0 && conf_sec_get(s, "file") == NULL)
+		return conf_fail(L, s->file, s->line, "[%s] has no file value", s->name);
+	if (conf_section_each(L, s, conf_socket_opt) != 0 || conf_auth_check(L, s) != 0)
+		return -1;
+	return 0;
 }
 
 /* [inet_http_server] port = host:port | :port, username, password (supervisord's XML-RPC over TCP). */
@@ -689,7 +838,7 @@ static int conf_inet_opt(struct conf_ld *L, const struct conf_sec *s, const stru
 
 static int conf_inet_section(struct conf_ld *L, const struct conf_sec *s)
 {
-	if (conf_section_each(L, s, conf_inet_opt) != 0)
+	if (conf_section_each(L, s, conf_inet_opt) != 0 || conf_auth_check(L, s) != 0)
 		return -1;
 	if (L->c->inet_port == NULL)
 		return conf_fail(L, s->file, s->line, "[%s]: port is required", s->name);
@@ -713,6 +862,27 @@ static int conf_tasks_section(struct conf_ld *L, const struct conf_sec *s)
 	return conf_section_each(L, s, conf_tasks_opt);
 }
 
+/* [rpcinterface:x]: taskvisord serves supervisord's own interface (supervisord/http/); another
+ * factory (a plugin) is refused by name, as supervisord refuses one it cannot import. */
+static int conf_rpcinterface_section(struct conf_ld *L, const struct conf_sec *s)
+{
+	static const char key[] = "supervisor.rpcinterface_factory";
+	static const char mine[] = "supervisor.rpcinterface:make_main_rpcinterface";
+	const struct conf_kv *kv = conf_sec_get(s, key);
+	char *v;
+
+	if (kv == NULL)
+		return conf_fail(L, s->file, s->line, "section [%s] does not specify a %s", s->name, key);
+	if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
+		return -1;
+	int ok = strcmp(v, mine) == 0;
+	if (!ok)
+		conf_fail(L, kv->file, kv->line, "%s: %s: not provided by taskvisord (it serves %s only)", key,
+			  v, mine);
+	free(v);
+	return ok ? 0 : -1;
+}
+
 /* What each kind of section is: read by a function here, elsewhere, or ignored with a word. */
 enum conf_sec_kind { SEC_FN, SEC_LATER, SEC_IGNORE, SEC_UNSUPPORTED };
 
@@ -732,8 +902,8 @@ static const struct conf_sec_type {
     {"task:", SEC_LATER, NULL},
     {"recurring:", SEC_LATER, NULL},
     {"inet_http_server", SEC_FN, conf_inet_section},
-    {"supervisorctl", SEC_IGNORE, NULL},
-    {"rpcinterface:", SEC_IGNORE, NULL},
+    {"supervisorctl", SEC_LATER, NULL}, /* the client's (taskvisorctl reads serverurl) */
+    {"rpcinterface:", SEC_FN, conf_rpcinterface_section},
     {"ctlplugin:", SEC_IGNORE, NULL},
     {"eventlistener:", SEC_UNSUPPORTED, NULL},
     {"fcgi-program:", SEC_UNSUPPORTED, NULL},
@@ -768,17 +938,28 @@ static int conf_sections(struct conf_ld *L)
 {
 	if (conf_check_aliases(L) != 0)
 		return -1;
+	/* [supervisord] first: the sections after it see its environment= in %(ENV_X)s, as in
+	 * supervisord (its own options do not) */
+	const struct conf_sec *m = conf_find_sec(L, "supervisord");
+	if (m == NULL)
+		m = conf_find_sec(L, "taskvisord");
+	if (m != NULL && conf_main_section(L, m) != 0)
+		return -1;
+	L->env_visible = true;
 	for (size_t i = 0; i < L->nsecs; i++) {
 		const struct conf_sec *s = &L->secs[i];
 		const struct conf_sec_type *t = conf_sec_type(s->name);
 		int rc = 0;
 
+		if (s == m)
+			continue;
 		if (t == NULL)
 			rc = conf_warn(L, s->file, s->line, "[%s]: unknown section, ignored", s->name);
 		else if (t->kind == SEC_FN)
 			rc = t->fn(L, s);
 		else if (t->kind == SEC_IGNORE)
-			rc = conf_warn(L, s->file, s->line, "[%s]: not used by taskvisord, ignored", s->name);
+			rc = conf_warn(L, s->file, s->line,
+				       "[%s]: a supervisorctl plugin: not loaded by taskvisorctl", s->name);
 		else if (t->kind == SEC_UNSUPPORTED)
 			rc = conf_warn(L, s->file, s->line, "[%s]: not supported, ignored", s->name);
 		if (rc != 0)
@@ -801,6 +982,11 @@ static struct conf *conf_new(void)
 	c->socket_file = strdup(PROTO_DEFAULT_SOCKET);
 	c->durability = DURABILITY_FULL;
 	c->minfds = 1024;
+	c->minprocs = 200;
+	c->umask = 022;
+	c->logfile_maxbytes = 50LL * 1024 * 1024;
+	c->logfile_backups = 10;
+	c->environment = calloc(1, sizeof(char *));
 	c->socket_chmod = 0700;
 	c->idle_timeout = 300;
 	c->request_timeout = 30;
@@ -808,7 +994,8 @@ static struct conf *conf_new(void)
 	c->readonly_groups = calloc(1, sizeof(char *));
 	c->warnings = calloc(1, sizeof(char *));
 	if (c->loglevel == NULL || c->logdir == NULL || c->database == NULL || c->socket_file == NULL ||
-	    c->admin_groups == NULL || c->readonly_groups == NULL || c->warnings == NULL) {
+	    c->admin_groups == NULL || c->readonly_groups == NULL || c->warnings == NULL ||
+	    c->environment == NULL) {
 		conf_free(c);
 		return NULL;
 	}
@@ -836,6 +1023,7 @@ static void conf_ld_free(struct conf_ld *L)
 			free(L->px[i].stdout_logfile);
 			free(L->px[i].stderr_logfile);
 			free(L->px[i].environment);
+			free(L->px[i].directory);
 			conf_strv_free(L->px[i].env_file_vars);
 		}
 		free(L->px);
@@ -1008,6 +1196,9 @@ void conf_free(struct conf *c)
 	free(c->inet_username);
 	free(c->inet_password);
 	free(c->identifier);
+	free(c->user);
+	free(c->directory);
+	conf_strv_free(c->environment);
 	conf_strv_free(c->admin_groups);
 	conf_strv_free(c->readonly_groups);
 	for (size_t i = 0; i < c->nprograms; i++)

@@ -11,6 +11,7 @@
 #define TV_CONF_INT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conf.h"
@@ -44,6 +45,7 @@ struct conf_progx {
 	char *stdout_logfile; /* raw, expanded per process */
 	char *stderr_logfile;
 	char *environment;
+	char *directory; /* raw, expanded with the first process's names */
 	int environment_line;
 	const char *environment_file; /* the file environment= was set in */
 	char **env_file_vars; /* "KEY=VALUE" read from environment_file */
@@ -62,6 +64,7 @@ struct conf_ld {
 	char **heres;
 	size_t nfiles;
 	char hostname[256];
+	bool env_visible; /* [supervisord] environment= is read: %(ENV_X)s sees it */
 	struct conf_progx *px; /* parallel to c->programs */
 };
 
@@ -103,6 +106,14 @@ int conf_opt_dur(struct conf_ld *L, const struct conf_sec *s, const struct conf_
 int conf_opt_size(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv, const char *v,
 		  long long *out);
 int conf_opt_str(struct conf_ld *L, char **dst, const char *v);
+
+/* "user=": a user name or uid the system knows, as supervisord's name_to_uid; else -1 with
+ * "file:line: key: no such user". */
+int conf_user_check(struct conf_ld *L, const struct conf_kv *kv, const char *v);
+/* supervisord's environment= (KEY=VAL,KEY2="v,2") merged into vars; -1 with why. */
+int conf_env_parse(const char *s, char ***vars, char *why, size_t len);
+/* Set "key=value" in vars, replacing an entry with the same key. -1 out of memory. */
+int conf_env_set(char ***vars, const char *key, size_t klen, const char *value);
 
 /* The three interpretation passes outside conf.c. */
 int conf_groups_load(struct conf_ld *L);

@@ -189,6 +189,8 @@ static int conf_p_raw(struct conf_pctx *P, const struct conf_kv *kv, const char 
 		P->x->environment_file = kv->file;
 	} else if (strcmp(kv->key, "command") == 0)
 		dst = &P->p->command;
+	else if (strcmp(kv->key, "directory") == 0)
+		dst = &P->x->directory;
 	else
 		dst = &P->p->process_name;
 	if (conf_opt_str(P->L, dst, v) != 0)
@@ -373,6 +375,29 @@ static int conf_p_rlimit(struct conf_pctx *P, const struct conf_kv *kv, const ch
 	return 0;
 }
 
+/* serverurl=: AUTO (the default) is the daemon's own socket. */
+static int conf_p_serverurl(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	const char *t = v + strspn(v, " \t");
+	free(P->p->serverurl);
+	P->p->serverurl = NULL;
+	if (strcasecmp(t, "AUTO") == 0 || t[0] == '\0')
+		return 0;
+	if ((P->p->serverurl = strdup(v)) == NULL)
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
+	return 0;
+}
+
+/* user=: a user the system knows (supervisord refuses the file otherwise). */
+static int conf_p_user(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	if (conf_user_check(P->L, kv, v) != 0)
+		return -1;
+	if (conf_opt_str(P->L, &P->p->user, v) != 0)
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
+	return 0;
+}
+
 static int conf_p_logfile_bytes(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
 {
 	long long *dst = strncmp(kv->key, "stdout", 6) == 0 ? &P->p->stdout_logfile_maxbytes
@@ -418,8 +443,8 @@ static const struct conf_popt {
     {"drain_timeout", PK_INT, offsetof(struct conf_program, drain_timeout), 0, INT_MAX, NULL},
     {"stopasgroup", PK_BOOL, offsetof(struct conf_program, stopasgroup), 0, 0, NULL},
     {"killasgroup", PK_BOOL, offsetof(struct conf_program, killasgroup), 0, 0, NULL},
-    {"user", PK_STR, offsetof(struct conf_program, user), 0, 0, NULL},
-    {"directory", PK_STR, offsetof(struct conf_program, directory), 0, 0, NULL},
+    {"user", PK_FN, 0, 0, 0, conf_p_user},
+    {"directory", PK_RAW, 0, 0, 0, conf_p_raw},
     {"umask", PK_FN, 0, 0, 0, conf_p_umask},
     {"redirect_stderr", PK_BOOL, offsetof(struct conf_program, redirect_stderr), 0, 0, NULL},
     {"stdout_logfile_maxbytes", PK_FN, 0, 0, 0, conf_p_logfile_bytes},
@@ -449,13 +474,13 @@ static const struct conf_popt {
     {"rlimit_stack", PK_FN, 0, 0, 0, conf_p_rlimit},
     {"rlimit_fsize", PK_FN, 0, 0, 0, conf_p_rlimit},
     {"rlimit_cpu", PK_FN, 0, 0, 0, conf_p_rlimit},
-    {"serverurl", PK_WARN, 0, 0, 0, NULL},
-    {"stdout_events_enabled", PK_WARN, 0, 0, 0, NULL},
-    {"stderr_events_enabled", PK_WARN, 0, 0, 0, NULL},
-    {"stdout_capture_maxbytes", PK_WARN, 0, 0, 0, NULL},
-    {"stderr_capture_maxbytes", PK_WARN, 0, 0, 0, NULL},
-    {"stdout_syslog", PK_WARN, 0, 0, 0, NULL},
-    {"stderr_syslog", PK_WARN, 0, 0, 0, NULL},
+    {"serverurl", PK_FN, 0, 0, 0, conf_p_serverurl},
+    {"stdout_syslog", PK_BOOL, offsetof(struct conf_program, stdout_syslog), 0, 0, NULL},
+    {"stderr_syslog", PK_BOOL, offsetof(struct conf_program, stderr_syslog), 0, 0, NULL},
+    {"stdout_events_enabled", PK_BOOL, offsetof(struct conf_program, stdout_events_enabled), 0, 0, NULL},
+    {"stderr_events_enabled", PK_BOOL, offsetof(struct conf_program, stderr_events_enabled), 0, 0, NULL},
+    {"stdout_capture_maxbytes", PK_SIZE, offsetof(struct conf_program, stdout_capture_maxbytes), 0, 0, NULL},
+    {"stderr_capture_maxbytes", PK_SIZE, offsetof(struct conf_program, stderr_capture_maxbytes), 0, 0, NULL},
 };
 
 static const struct conf_popt *conf_popt_find(const char *name)
@@ -469,7 +494,7 @@ static const struct conf_popt *conf_popt_find(const char *name)
 /* ---- environment= (supervisord's KEY=VAL,KEY2="v,2") ---- */
 
 /* Set "key=value" in vars, replacing an entry with the same key. */
-static int conf_env_set(char ***vars, const char *key, size_t klen, const char *value)
+int conf_env_set(char ***vars, const char *key, size_t klen, const char *value)
 {
 	char *kv;
 	if (asprintf(&kv, "%.*s=%s", (int)klen, key, value) < 0)
@@ -484,7 +509,7 @@ static int conf_env_set(char ***vars, const char *key, size_t klen, const char *
 }
 
 /* Parse s into vars (merged over what is there); -1 with why. */
-static int conf_env_parse(const char *s, char ***vars, char *why, size_t len)
+int conf_env_parse(const char *s, char ***vars, char *why, size_t len)
 {
 	const char *p = s;
 
@@ -594,6 +619,9 @@ static char *conf_fingerprint(const struct conf_program *p, const struct conf_pr
 			(unsigned long long)p->rlimits[i].soft, (unsigned long long)p->rlimits[i].hard);
 	fprintf(f, "environment_file=%s\nlog_timestamps=%d\n", conf_s(p->environment_file),
 		p->log_timestamps);
+	fprintf(f, "syslog=%d:%d\nserverurl=%s\nevents=%d:%d\ncapture=%lld:%lld\n", p->stdout_syslog,
+		p->stderr_syslog, conf_s(p->serverurl), p->stdout_events_enabled, p->stderr_events_enabled,
+		p->stdout_capture_maxbytes, p->stderr_capture_maxbytes);
 	if ((ferror(f) | fclose(f)) != 0) {
 		free(text);
 		return NULL;
@@ -625,6 +653,7 @@ void conf_program_free(struct conf_program *p)
 	free(p->exitcodes);
 	free(p->user);
 	free(p->directory);
+	free(p->serverurl);
 	conf_strv_free(p->depends_on);
 	free(p->restart_cron);
 	free(p->rlimits);
@@ -644,21 +673,169 @@ static int conf_proc_expand(struct conf_pctx *P, const char *key, const char *tm
 	return conf_expand_kv(P->L, P->s, &kv, t, out);
 }
 
+/* stdout_logfile / stderr_logfile: expanded twice, as supervisord does (saneget, then expand);
+ * AUTO (or unset) is NULL, NONE/OFF discard, "syslog" is the deprecated alias of
+ * *_syslog=true: no file, the lines go to syslog. */
 static int conf_logfile(struct conf_pctx *P, const char *key, const char *raw, struct expand_table *t,
 			char **out)
 {
+	char *once;
+
 	*out = NULL;
 	if (raw == NULL || raw[0] == '\0' || strcasecmp(raw, "AUTO") == 0)
 		return 0;
-	if (conf_proc_expand(P, key, raw, t, out) != 0)
+	if (conf_proc_expand(P, key, raw, t, &once) != 0)
+		return -1;
+	int rc = conf_proc_expand(P, key, once, t, out);
+	free(once);
+	if (rc != 0)
 		return -1;
 	if (strcasecmp(*out, "AUTO") == 0) {
 		free(*out);
 		*out = NULL;
-	} else if (strcasecmp(*out, "NONE") == 0) {
-		strcpy(*out, "NONE");
+	} else if (strcasecmp(*out, "NONE") == 0 || strcasecmp(*out, "OFF") == 0) {
+		free(*out);
+		*out = strdup("NONE");
+		if (*out == NULL)
+			return conf_fail(P->L, P->s->file, P->s->line, "out of memory");
+	} else if (strcasecmp(*out, "syslog") == 0) {
+		const struct conf_kv *kv = conf_sec_get(P->s, key);
+		conf_warn(P->L, kv->file, kv->line,
+			  "[%s] %s=syslog is deprecated (as in supervisord): read as %.6s_syslog=true", P->s->name,
+			  key, key);
+		free(*out);
+		*out = strdup("NONE");
+		if (*out == NULL)
+			return conf_fail(P->L, P->s->file, P->s->line, "out of memory");
+		if (key[3] == 'o')
+			P->p->stdout_syslog = true;
+		else
+			P->p->stderr_syslog = true;
 	}
 	return 0;
+}
+
+/* A program's own environment= as %(ENV_X)s names for its other options (supervisord extends
+ * the expansions with it before command, directory, the log files and process_name). */
+static struct expand_kv *conf_env_names(char **env, size_t *n)
+{
+	size_t len = conf_strv_len(env);
+	struct expand_kv *kv = calloc(len + 1, sizeof(*kv));
+
+	if (kv == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		char *eq = strchr(env[i], '=');
+		char *name;
+		if (asprintf(&name, "ENV_%.*s", (int)(eq - env[i]), env[i]) < 0) {
+			for (size_t j = 0; j < i; j++)
+				free((char *)kv[j].key);
+			free(kv);
+			return NULL;
+		}
+		kv[i].key = name;
+		kv[i].value = eq + 1;
+	}
+	*n = len;
+	return kv;
+}
+
+static void conf_env_names_free(struct expand_kv *kv, size_t n)
+{
+	for (size_t i = 0; kv != NULL && i < n; i++)
+		free((char *)kv[i].key);
+	free(kv);
+}
+
+/* The process's environment: [supervisord] environment=, then environment_file, then the
+ * program's environment= (the last one wins). */
+static int conf_proc_env(struct conf_pctx *P, struct conf_proc *cp, struct expand_table *t, char ***own)
+{
+	struct conf_ld *L = P->L;
+
+	*own = calloc(1, sizeof(char *));
+	cp->environment = calloc(1, sizeof(char *));
+	if (cp->environment == NULL || *own == NULL)
+		return conf_fail(L, P->s->file, P->s->line, "out of memory");
+	for (char **e = L->c->environment; e != NULL && *e != NULL; e++) {
+		char *eq = strchr(*e, '=');
+		if (conf_env_set(&cp->environment, *e, (size_t)(eq - *e), eq + 1) != 0)
+			return conf_fail(L, P->s->file, P->s->line, "out of memory");
+	}
+	for (char **e = P->x->env_file_vars; e != NULL && *e != NULL; e++) {
+		char *eq = strchr(*e, '=');
+		if (conf_env_set(&cp->environment, *e, (size_t)(eq - *e), eq + 1) != 0)
+			return conf_fail(L, P->s->file, P->s->line, "out of memory");
+	}
+	if (P->x->environment != NULL) {
+		char *env, why[256];
+		if (conf_proc_expand(P, "environment", P->x->environment, t, &env) != 0)
+			return -1;
+		int rc = conf_env_parse(env, own, why, sizeof(why));
+		free(env);
+		if (rc != 0)
+			return conf_fail(L, P->x->environment_file, P->x->environment_line, "environment: %s",
+					 why);
+		for (char **e = *own; *e != NULL; e++) {
+			char *eq = strchr(*e, '=');
+			if (conf_env_set(&cp->environment, *e, (size_t)(eq - *e), eq + 1) != 0)
+				return conf_fail(L, P->s->file, P->s->line, "out of memory");
+		}
+	}
+	return 0;
+}
+
+/* One process: its environment first, then the options that see it as %(ENV_X)s. */
+static int conf_proc_build(struct conf_pctx *P, struct conf_proc *cp, int i, struct expand_table *t)
+{
+	struct conf_program *p = P->p;
+	struct conf_ld *L = P->L;
+	char **own = NULL;
+	size_t nenv = 0;
+	int rc = -1;
+
+	if (conf_proc_env(P, cp, t, &own) != 0) {
+		conf_strv_free(own);
+		return -1;
+	}
+	struct expand_kv *envkv = conf_env_names(own, &nenv);
+	struct expand_table et = {envkv, nenv, t};
+	if (envkv == NULL) {
+		conf_strv_free(own);
+		return conf_fail(L, P->s->file, P->s->line, "out of memory");
+	}
+	if (conf_proc_expand(P, "process_name", p->process_name, &et, &cp->name) != 0 ||
+	    conf_proc_expand(P, "command", p->command, &et, &cp->command) != 0 ||
+	    conf_logfile(P, "stdout_logfile", P->x->stdout_logfile, &et, &cp->stdout_logfile) != 0 ||
+	    conf_logfile(P, "stderr_logfile", P->x->stderr_logfile, &et, &cp->stderr_logfile) != 0)
+		goto out;
+	if (P->x->directory != NULL) {
+		char *dir;
+		if (conf_proc_expand(P, "directory", P->x->directory, &et, &dir) != 0)
+			goto out;
+		if (i == 0) {
+			free(p->directory);
+			p->directory = dir[0] != '\0' ? dir : NULL;
+			if (dir[0] == '\0')
+				free(dir);
+		} else {
+			bool same = strcmp(dir, p->directory != NULL ? p->directory : "") == 0;
+			free(dir);
+			if (!same) {
+				const struct conf_kv *dk = conf_sec_get(P->s, "directory");
+				conf_fail(L, dk->file, dk->line,
+					  "directory: differs between the processes of [%s]: one directory "
+					  "per program is supported",
+					  P->s->name);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	conf_env_names_free(envkv, nenv);
+	conf_strv_free(own);
+	return rc;
 }
 
 static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
@@ -678,10 +855,7 @@ static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
 		struct expand_kv kv[] = {{"process_num", num}};
 		struct expand_table t = {kv, 1, base};
 
-		if (conf_proc_expand(P, "process_name", p->process_name, &t, &cp->name) != 0 ||
-		    conf_proc_expand(P, "command", p->command, &t, &cp->command) != 0 ||
-		    conf_logfile(P, "stdout_logfile", P->x->stdout_logfile, &t, &cp->stdout_logfile) != 0 ||
-		    conf_logfile(P, "stderr_logfile", P->x->stderr_logfile, &t, &cp->stderr_logfile) != 0)
+		if (conf_proc_build(P, cp, i, &t) != 0)
 			return -1;
 		if (cp->name[0] == '\0' || strpbrk(cp->name, ":/ \t") != NULL) {
 			const struct conf_kv *pk = conf_sec_get(P->s, "process_name");
@@ -693,25 +867,6 @@ static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
 				return conf_fail(L, P->s->file, P->s->line,
 						 "process_name: \"%s\" is the name of two processes",
 						 cp->name);
-
-		cp->environment = calloc(1, sizeof(char *));
-		if (cp->environment == NULL)
-			return conf_fail(L, P->s->file, P->s->line, "out of memory");
-		for (char **e = P->x->env_file_vars; e != NULL && *e != NULL; e++) {
-			char *eq = strchr(*e, '=');
-			if (conf_env_set(&cp->environment, *e, (size_t)(eq - *e), eq + 1) != 0)
-				return conf_fail(L, P->s->file, P->s->line, "out of memory");
-		}
-		if (P->x->environment != NULL) {
-			char *env, why[256];
-			if (conf_proc_expand(P, "environment", P->x->environment, &t, &env) != 0)
-				return -1;
-			int rc = conf_env_parse(env, &cp->environment, why, sizeof(why));
-			free(env);
-			if (rc != 0)
-				return conf_fail(L, P->x->environment_file, P->x->environment_line, "environment: %s",
-						 why);
-		}
 		cp->fingerprint = conf_fingerprint(p, cp);
 		if (cp->fingerprint == NULL)
 			return conf_fail(L, P->s->file, P->s->line, "out of memory");
@@ -845,7 +1000,8 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 		if (rc != 0)
 			return -1;
 	}
-	if (p->command == NULL || p->command[0] == '\0')
+	/* An empty command= is accepted, as by supervisord: starting it fails ("command is empty"). */
+	if (p->command == NULL)
 		return conf_fail(L, s->file, s->line, "[%s]: command is required", s->name);
 	if (p->stopasgroup && !p->killasgroup) {
 		if (has_kill)

@@ -25,11 +25,33 @@
 
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: taskvisord [-c CONFIG] [-n] [-h] [-v]\n"
+	fprintf(fp, "usage: taskvisord [-c CONFIG] [-n] [-t] [-h] [-v]\n"
 		    "  -c, --configuration FILE  configuration file (default " DEFAULT_CONF ")\n"
 		    "  -n, --nodaemon            stay in the foreground\n"
+		    "  -t, --check-config        check the configuration and exit (0 ok, 2 with FILE:LINE)\n"
 		    "  -h, --help                print this help\n"
 		    "  -v, --version             print the version\n");
+}
+
+/* -t: the configuration was loaded; say what it holds. Changes nothing, opens no socket. */
+static int main_check_report(const struct conf *c)
+{
+	size_t nprocs = 0, ngroups = 0;
+
+	for (size_t i = 0; i < c->nprograms; i++) {
+		size_t j;
+		nprocs += c->programs[i].nprocs;
+		for (j = 0; j < i && strcmp(c->programs[j].group, c->programs[i].group) != 0; j++)
+			;
+		if (j == i)
+			ngroups++;
+	}
+	for (size_t i = 0; i < c->nwarnings; i++)
+		fprintf(stderr, "taskvisord: warning: %s\n", c->warnings[i]);
+	printf("configuration OK: %zu program%s (%zu process%s) in %zu group%s, %zu task type%s\n",
+	       c->nprograms, c->nprograms == 1 ? "" : "s", nprocs, nprocs == 1 ? "" : "es", ngroups,
+	       ngroups == 1 ? "" : "s", c->ntasks, c->ntasks == 1 ? "" : "s");
+	return fflush(stdout) == 0 ? 0 : 1;
 }
 
 /* The pid in pidfile path if it is a live taskvisord other than us, else 0. */
@@ -137,13 +159,14 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"configuration", required_argument, NULL, 'c'},
 	    {"nodaemon", no_argument, NULL, 'n'},
+	    {"check-config", no_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct daemon d;
 	const char *conf_arg = DEFAULT_CONF;
-	bool foreground = false;
+	bool foreground = false, check = false;
 	enum log_level lvl = LOG_LVL_INFO;
 	mode_t fmode;
 	gid_t fgid;
@@ -154,13 +177,16 @@ int main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	log_init("taskvisord", LOG_LVL_INFO, 1);
 	xmalloc_json(); /* README "Errors": jansson allocates through xmalloc too */
-	while ((ch = getopt_long(argc, argv, "c:nhv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:nthv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			conf_arg = optarg;
 			break;
 		case 'n':
 			foreground = true;
+			break;
+		case 't':
+			check = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -184,9 +210,13 @@ int main(int argc, char **argv)
 	}
 	d.conf = conf_load(d.conf_path, err, sizeof(err));
 	if (d.conf == NULL) {
-		fprintf(stderr, "taskvisord: %s\n", err);
+		fprintf(stderr, check ? "%s\n" : "taskvisord: %s\n", err);
 		free(d.conf_path);
 		return 2;
+	}
+	if (check) {
+		rc = main_check_report(d.conf);
+		goto out;
 	}
 	for (size_t i = 0; i < d.conf->nwarnings; i++)
 		log_warnx("%s", d.conf->warnings[i]);

@@ -210,6 +210,7 @@ static void test_supervisord_file(void **state)
 	(void)state;
 	put("main.conf", supervisord_conf);
 	put("relative/directory/more.ini", "[program:more]\ncommand=/bin/sleep 1000\n");
+	mkdir("childlogs", 0755); /* supervisord refuses a childlogdir that does not exist */
 	struct conf *c = load("main.conf");
 
 	char here[PATH_MAX], want[PATH_MAX + 64];
@@ -271,16 +272,18 @@ static void test_supervisord_file(void **state)
 	assert_null(c->inet_username);
 	assert_string_equal(c->identifier, "supervisor");
 	assert_false(has_warning(c, "main.conf:9: [inet_http_server]: not used by taskvisord, ignored"));
-	assert_true(has_warning(c, "main.conf:14: [supervisord] logfile_maxbytes: not supported by "
-				   "taskvisord, ignored"));
-	assert_true(has_warning(c, "main.conf:23: [supervisord] user: not supported by taskvisord, ignored"));
-	assert_true(
-	    has_warning(c, "main.conf:28: [rpcinterface:supervisor]: not used by taskvisord, ignored"));
-	assert_true(has_warning(c, "main.conf:31: [supervisorctl]: not used by taskvisord, ignored"));
-	assert_true(has_warning(c, "main.conf:55: [program:cat] stdout_capture_maxbytes: not supported by "
-				   "taskvisord, ignored"));
-	assert_true(
-	    has_warning(c, "main.conf:62: [program:cat] serverurl: not supported by taskvisord, ignored"));
+	/* every supervisord option is read: none warned of */
+	assert_int_equal(c->logfile_maxbytes, 50 * 1024 * 1024);
+	assert_int_equal(c->logfile_backups, 10);
+	assert_false(c->silent);
+	assert_int_equal(c->minprocs, 200);
+	assert_int_equal(c->umask, 022);
+	assert_string_equal(c->user, "root");
+	assert_false(c->strip_ansi);
+	assert_int_equal(p->stdout_capture_maxbytes, 1024 * 1024);
+	assert_false(p->stdout_events_enabled);
+	assert_false(p->stdout_syslog);
+	assert_null(p->serverurl);
 	assert_true(
 	    has_warning(c, "main.conf:64: [eventlistener:theeventlistenername]: not supported, ignored"));
 	assert_true(has_warning(c, "main.conf:68: [fcgi-program:fcgi]: not supported, ignored"));
@@ -1072,7 +1075,7 @@ static void test_warnings(void **state)
 	put("main.conf", "[program:x]\n"
 			 "command=a\n"
 			 "stdout_events_enabled=true\n"
-			 "stderr_syslog=true\n"
+			 "stdout_logfile=syslog\n"
 			 "no_such_option=1\n"
 			 "priority=1\n"
 			 "priority=2\n"
@@ -1080,15 +1083,18 @@ static void test_warnings(void **state)
 			 "command=b\n"
 			 "[task:t]\nsteps=a\nstep.a=x\nfoo=bar\n");
 	struct conf *c = load("main.conf");
-	assert_true(has_warning(
-	    c, "main.conf:3: [program:x] stdout_events_enabled: not supported by taskvisord, ignored"));
-	assert_true(
-	    has_warning(c, "main.conf:4: [program:x] stderr_syslog: not supported by taskvisord, ignored"));
+	/* stdout_events_enabled is read (for event listeners), not warned of; the deprecated
+	 * stdout_logfile=syslog is said and read as stdout_syslog=true, with no file */
+	assert_true(conf_program_find(c, "x")->stdout_events_enabled);
+	assert_true(conf_program_find(c, "x")->stdout_syslog);
+	assert_string_equal(conf_program_find(c, "x")->procs[0].stdout_logfile, "NONE");
+	assert_true(has_warning(c, "main.conf:4: [program:x] stdout_logfile=syslog is deprecated (as in "
+				   "supervisord): read as stdout_syslog=true"));
 	assert_true(has_warning(c, "main.conf:5: [program:x] no_such_option: unknown option, ignored"));
 	assert_true(has_warning(c, "main.conf:7: [program:x] priority: also set at main.conf:6; the last one counts"));
 	assert_true(has_warning(c, "main.conf:8: [programme:typo]: unknown section, ignored"));
 	assert_true(has_warning(c, "main.conf:13: [task:t] foo: unknown option, ignored"));
-	assert_int_equal(c->nwarnings, 6);
+	assert_int_equal(c->nwarnings, 5);
 	assert_int_equal(conf_program_find(c, "x")->priority, 2);
 	conf_free(c);
 }
