@@ -165,7 +165,7 @@ struct conf {
 	char *here; /* its directory */
 
 	/* [taskvisord] (or [supervisord]) */
-	char *logfile;			 /* NULL = stderr */
+	char *logfile;			 /* NULL = stderr; "syslog" = syslog (as supervisord) */
 	char *loglevel;			 /* "info" */
 	char *pidfile;			 /* NULL = none */
 	char *logdir;			 /* child logs; default /var/log/taskvisor (childlogdir) */
@@ -176,7 +176,7 @@ struct conf {
 	bool nodaemon;			 /* false (supervisord's nodaemon=) */
 	/* [supervisord] options as supervisord 4.2.5 reads them */
 	char *user;		     /* NULL: stay who we are; else drop privileges to it at start */
-	char *directory;	     /* chdir here when daemonizing; NULL = "/" as before */
+	char *directory;	     /* chdir here when daemonizing; NULL = stay */
 	int umask;		     /* 022: set when daemonizing */
 	int minprocs;		     /* 200: RLIMIT_NPROC raised to it at start */
 	long long logfile_maxbytes;  /* 50MB: the daemon's own log rotates past it; 0 = never */

@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,8 +128,53 @@ static void main_minfds(int minfds)
 		log_warn("minfds: cannot raise the open files limit to %d", minfds);
 }
 
-/* Double fork and setsid, like supervisord: the daemon is no session leader and has no tty. */
-static void main_daemonize(void)
+/* Raise RLIMIT_NPROC to minprocs when it is lower (supervisord's minprocs=). */
+static void main_minprocs(int minprocs)
+{
+	struct rlimit rl;
+
+	if (minprocs <= 0 || getrlimit(RLIMIT_NPROC, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= (rlim_t)minprocs)
+		return;
+	rl.rlim_cur = (rlim_t)minprocs;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)minprocs)
+		rl.rlim_max = (rlim_t)minprocs;
+	if (setrlimit(RLIMIT_NPROC, &rl) < 0)
+		log_warn("minprocs: cannot raise the processes limit to %d", minprocs);
+}
+
+/*
+ * [supervisord] user=: become that user before anything is opened, as supervisord does
+ * (options.py drop_privileges, called before its logger, sockets and pidfile): supplementary
+ * groups, gid, then uid. The same uid: nothing to do. 0, or -1 with the reason in err.
+ */
+static int main_drop_privileges(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw;
+	char *end;
+	long uid = strtol(user, &end, 10);
+
+	pw = *user != '\0' && *end == '\0' ? getpwuid((uid_t)uid) : getpwnam(user);
+	if (pw == NULL) {
+		snprintf(err, errlen, "user=%s: no such user", user);
+		return -1;
+	}
+	if (getuid() == pw->pw_uid)
+		return 0;
+	if (getuid() != 0) {
+		snprintf(err, errlen, "user=%s: can't drop privilege as nonroot user", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		snprintf(err, errlen, "user=%s: cannot become that user: %s", user, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Double fork and setsid, like supervisord: the daemon is no session leader and has no tty;
+ * then, as supervisord's _daemonize, [supervisord] directory= (else "/") and umask=. */
+static void main_daemonize(const char *directory, int mask)
 {
 	pid_t pid;
 	int fd;
@@ -144,6 +191,9 @@ static void main_daemonize(void)
 		fatal("fork");
 	if (pid > 0)
 		_exit(0);
+	if (directory != NULL && chdir(directory) < 0)
+		log_warn("can't chdir into %s", directory);
+	umask((mode_t)mask);
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		dup2(fd, STDIN_FILENO);
@@ -236,15 +286,25 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (d.conf->user != NULL && main_drop_privileges(d.conf->user, err, sizeof(err)) < 0) {
+		fprintf(stderr, "taskvisord: %s\n", err);
+		rc = 2;
+		goto out;
+	}
 	main_minfds(d.conf->minfds);
+	main_minprocs(d.conf->minprocs);
 	if (!foreground && !d.conf->nodaemon)
-		main_daemonize();
+		main_daemonize(d.conf->directory, d.conf->umask);
 	conf_file_perms(d.conf, &fmode, &fgid);
 	log_set_file_perms(fmode, fgid);
-	if (d.conf->logfile != NULL && log_open_file(d.conf->logfile) < 0)
+	log_set_rotation(d.conf->logfile_maxbytes, d.conf->logfile_backups);
+	if (d.conf->logfile != NULL && strcmp(d.conf->logfile, "syslog") == 0)
+		log_open_syslog();
+	else if (d.conf->logfile != NULL && log_open_file(d.conf->logfile) < 0)
 		log_warn("%s: cannot open the log file, logging to stderr", d.conf->logfile);
-	/* Like supervisord -n: in the foreground the log also goes to the terminal. */
-	if (foreground || d.conf->nodaemon)
+	/* Like supervisord -n: in the foreground the log also goes to the terminal, unless
+	 * silent=true. */
+	if ((foreground || d.conf->nodaemon) && !d.conf->silent)
 		log_set_echo(1);
 	if (d.conf->pidfile != NULL) {
 		if (main_pidfile_write(d.conf->pidfile) < 0)

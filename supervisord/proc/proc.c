@@ -419,6 +419,8 @@ static void proc_logs_open(struct proc *p)
 			pp->log[i] = proclog_open(NULL, 0, 0, false, err, sizeof(err));
 			pp->logs_stale = true; /* tried again at the next spawn (out of fds, say) */
 		}
+		bool to_syslog = i == 0 ? p->prog->stdout_syslog : p->prog->stderr_syslog;
+		proclog_set_output(pp->log[i], to_syslog ? p->name : NULL, p->sv->conf->strip_ansi);
 	}
 }
 
@@ -528,7 +530,10 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 	for (char **e = environ; e != NULL && *e != NULL; e++)
 		proc_env_put(&env, *e);
 	char url[600];
-	snprintf(url, sizeof(url), "unix://%s", c->socket_file ? c->socket_file : "");
+	if (pr->serverurl != NULL) /* [program:x] serverurl= */
+		snprintf(url, sizeof(url), "%s", pr->serverurl);
+	else
+		snprintf(url, sizeof(url), "unix://%s", c->socket_file ? c->socket_file : "");
 	proc_env_set(&env, "SUPERVISOR_ENABLED", "1");
 	proc_env_set(&env, "SUPERVISOR_PROCESS_NAME", p->name);
 	proc_env_set(&env, "SUPERVISOR_GROUP_NAME", p->group);
