@@ -1249,6 +1249,170 @@ static void test_socket(void **state)
 	assert_string_equal(err, "nope.conf: No such file or directory");
 }
 
+/* ---- supervisord's reading: merged sections, refusals, expansions (issue 13) ---- */
+
+/* A section repeated, in one file or across includes, is merged as configparser(strict=False)
+ * does: the later value of a key wins, the others stay; the order of first appearance holds. */
+static void test_merge(void **state)
+{
+	(void)state;
+	put("etc/supervisord.conf", "[unix_http_server]\n"
+				    "file=%(here)s/sv.sock\n"
+				    "chmod=0700\n"
+				    "chown=root:root\n"
+				    "[supervisord]\n"
+				    "logfile=%(here)s/sv.log\n"
+				    "[include]\n"
+				    "files = conf.d/*.conf\n");
+	put("etc/conf.d/app.conf", "[program:web]\n"
+				   "command=/bin/web\n"
+				   "priority=1\n"
+				   "[program:worker]\n"
+				   "command=/bin/worker\n"
+				   "[program:web]\n"
+				   "priority=2\n"
+				   "directory=%(here)s\n"
+				   "[unix_http_server]\n"
+				   "chown=root\n");
+	struct conf *c = load("etc/supervisord.conf");
+	char here[PATH_MAX], want[PATH_MAX + 64];
+	assert_non_null(realpath("etc", here));
+	assert_int_equal(c->nprograms, 2);
+	assert_string_equal(c->programs[0].name, "web");
+	assert_string_equal(c->programs[1].name, "worker");
+	assert_string_equal(c->programs[0].command, "/bin/web");
+	assert_int_equal(c->programs[0].priority, 2);
+	snprintf(want, sizeof(want), "%s/conf.d", here);
+	assert_string_equal(c->programs[0].directory, want); /* %(here)s: where the key was set */
+	snprintf(want, sizeof(want), "%s/sv.sock", here);
+	assert_string_equal(c->socket_file, want); /* kept from the first [unix_http_server] */
+	assert_string_equal(c->socket_chown, "root"); /* replaced by the second */
+	assert_int_equal(c->socket_chmod, 0700);
+	assert_true(has_warning(c, "etc/conf.d/app.conf:7: [program:web] priority: also set at "
+				   "etc/conf.d/app.conf:3; the last one counts"));
+	assert_true(has_warning(c, "etc/conf.d/app.conf:10: [unix_http_server] chown: also set at "
+				   "etc/supervisord.conf:4; the last one counts"));
+	conf_free(c);
+	/* An error in a merged key names the file and line that set it. */
+	char err[1024];
+	put("etc/conf.d/app.conf", "[supervisord]\nminfds=many\n");
+	assert_null(conf_load("etc/supervisord.conf", err, sizeof(err)));
+	assert_string_equal(err, "etc/conf.d/app.conf:2: minfds: not a number: \"many\"");
+}
+
+/* What supervisord 4.2.5 refuses, refused with the place and the option's name. */
+static void test_supervisord_refusals(void **state)
+{
+	(void)state;
+	load_err_text("[program:x]\ncommand=a\nuser=tv-no-such-user\n",
+		      "main.conf:3: user: no such user: \"tv-no-such-user\"");
+	load_err_text("[program:x]\ncommand=a\nuser=\n", "main.conf:3: user: no such user: \"\"");
+	load_err_text("[program:x]\ncommand=a\nuser=4000000000\n", "main.conf:3: user: no such user id: 4000000000");
+	load_err_text("[supervisord]\nuser=tv-no-such-user\n", "main.conf:2: user: no such user: \"tv-no-such-user\"");
+	load_err_text("[program:x]\ncommand=date +%Y\n",
+		      "main.conf:2: command: \"%\" not followed by \"(name)s\" or \"%\" at \"%Y\" (write %% for a %)");
+	load_err_text("[program:x]\ncommand=a\nstdout_logfile=/tmp/%%s.log\n",
+		      "main.conf:3: stdout_logfile: \"%\" not followed by \"(name)s\" or \"%\" at \"%s.log\" "
+		      "(write %% for a %)");
+	load_err_text("[supervisord]\nenvironment=A=100%%\n",
+		      "main.conf:2: environment: \"%\" not followed by \"(name)s\" or \"%\" at \"%\" (write %% for a %)");
+	load_err_text("[unix_http_server]\nfile=/tmp/x.sock\nusername=u\n",
+		      "main.conf:1: [unix_http_server] contains incomplete authentication: if a username or a "
+		      "password is specified, both the username and password must be specified");
+	load_err_text("[unix_http_server]\nchmod=0700\n", "main.conf:1: [unix_http_server] has no file value");
+	load_err_text("[unix_http_server]\nfile=/tmp/x.sock\nchown=root:tv-no-such-group\n",
+		      "main.conf:3: chown: no such group: \"tv-no-such-group\"");
+	load_err_text("[rpcinterface:twiddler]\nsupervisor.rpcinterface_factory = twiddler:make\n",
+		      "main.conf:2: supervisor.rpcinterface_factory: twiddler:make: not provided by taskvisord "
+		      "(it serves supervisor.rpcinterface:make_main_rpcinterface only)");
+	load_err_text("[rpcinterface:x]\nother=1\n",
+		      "main.conf:1: section [rpcinterface:x] does not specify a supervisor.rpcinterface_factory");
+	load_err_text("[supervisord]\nchildlogdir=/nonexistent/tv\n",
+		      "main.conf:2: childlogdir: /nonexistent/tv is not an existing directory");
+	load_err_text("[supervisord]\nlogfile=/nonexistent/tv/sv.log\n",
+		      "main.conf:2: logfile: the directory named as part of the path /nonexistent/tv/sv.log does "
+		      "not exist");
+	load_err_text("[supervisord]\ndirectory=/nonexistent/tv\n",
+		      "main.conf:2: directory: /nonexistent/tv is not an existing directory");
+	load_err_text("[supervisord]\numask=999\n", "main.conf:2: umask: not an octal number: \"999\"");
+}
+
+/* Accepted as supervisord accepts them. */
+static void test_supervisord_accepts(void **state)
+{
+	(void)state;
+	/* an empty command loads; starting it fails ("command is empty") */
+	struct conf *c = load_text("[program:x]\ncommand=\n");
+	assert_string_equal(c->programs[0].procs[0].command, "");
+	conf_free(c);
+	/* %% is a percent; the standard rpcinterface; [supervisorctl] and its keys are the client's */
+	c = load_text("[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
+		      "supervisor.rpcinterface:make_main_rpcinterface\n"
+		      "[supervisorctl]\nserverurl=unix:///tmp/x.sock\nprompt=hello\n"
+		      "[program:x]\ncommand=/bin/sh -c \"date +%%Y\"\nuser=root\nserverurl=AUTO\n"
+		      "stdout_logfile=OFF\nstderr_syslog=true\nstderr_capture_maxbytes=1KB\n"
+		      "stderr_events_enabled=true\n");
+	assert_int_equal(c->nwarnings, 0);
+	const struct conf_program *p = &c->programs[0];
+	assert_string_equal(p->procs[0].command, "/bin/sh -c \"date +%Y\"");
+	assert_string_equal(p->user, "root");
+	assert_null(p->serverurl);
+	assert_string_equal(p->procs[0].stdout_logfile, "NONE");
+	assert_true(p->stderr_syslog);
+	assert_false(p->stdout_syslog);
+	assert_int_equal(p->stderr_capture_maxbytes, 1024);
+	assert_true(p->stderr_events_enabled);
+	conf_free(c);
+	/* [supervisord] defaults as supervisord's */
+	c = load_text("[supervisord]\n");
+	assert_int_equal(c->minprocs, 200);
+	assert_int_equal(c->umask, 022);
+	assert_int_equal(c->logfile_maxbytes, 50 * 1024 * 1024);
+	assert_int_equal(c->logfile_backups, 10);
+	assert_null(c->user);
+	assert_null(c->directory);
+	assert_null(c->environment[0]);
+	conf_free(c);
+}
+
+/* %(ENV_X)s: [supervisord] environment= is seen by the sections read after it (programs,
+ * groups, the socket) but not by [supervisord]'s own options; a program's environment= is seen by
+ * its command, directory, logs and process_name; every program gets [supervisord]'s variables
+ * under its own. */
+static void test_environment(void **state)
+{
+	(void)state;
+	unsetenv("TV_GLOBAL");
+	unsetenv("TV_OWN");
+	struct conf *c = load_text("[program:web]\n"
+				   "command=/bin/web %(ENV_TV_GLOBAL)s %(ENV_TV_OWN)s\n"
+				   "process_name=%(program_name)s-%(ENV_TV_OWN)s\n"
+				   "directory=/tmp/%(ENV_TV_OWN)s\n"
+				   "stdout_logfile=/tmp/%(ENV_TV_OWN)s.log\n"
+				   "environment=TV_OWN=\"own\",TV_BOTH=\"program\"\n"
+				   "[supervisord]\n"
+				   "environment=TV_GLOBAL=\"global\",TV_BOTH=\"daemon\"\n"
+				   "[unix_http_server]\n"
+				   "file=/tmp/%(ENV_TV_GLOBAL)s.sock\n");
+	const struct conf_program *p = &c->programs[0];
+	assert_string_equal(p->procs[0].command, "/bin/web global own");
+	assert_string_equal(p->procs[0].name, "web-own");
+	assert_string_equal(p->directory, "/tmp/own");
+	assert_string_equal(p->procs[0].stdout_logfile, "/tmp/own.log");
+	assert_string_equal(env_get(p->procs[0].environment, "TV_GLOBAL"), "global");
+	assert_string_equal(env_get(p->procs[0].environment, "TV_OWN"), "own");
+	assert_string_equal(env_get(p->procs[0].environment, "TV_BOTH"), "program");
+	assert_string_equal(c->socket_file, "/tmp/global.sock");
+	assert_string_equal(env_get(c->environment, "TV_BOTH"), "daemon");
+	conf_free(c);
+	/* [supervisord]'s own options do not see it, as in supervisord */
+	load_err_text("[supervisord]\nenvironment=TV_GLOBAL=x\nidentifier=%(ENV_TV_GLOBAL)s\n",
+		      "main.conf:3: identifier: cannot expand %(ENV_TV_GLOBAL)s: no such name");
+	/* options read before a program's environment do not see it either */
+	load_err_text("[program:x]\ncommand=a\nenvironment=TV_OWN=1\npriority=%(ENV_TV_OWN)s\n",
+		      "main.conf:4: priority: cannot expand %(ENV_TV_OWN)s: no such name");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1274,6 +1438,10 @@ int main(void)
 	    T(test_sample),
 	    T(test_bad_bytes),
 	    T(test_socket),
+	    T(test_merge),
+	    T(test_supervisord_refusals),
+	    T(test_supervisord_accepts),
+	    T(test_environment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
