@@ -415,7 +415,6 @@ enum conf_pkind {
 	PK_SIZE, /* long long bytes */
 	PK_STR,	 /* char *, expanded once */
 	PK_FN,
-	PK_WARN, /* a supervisord option taskvisor does not implement */
 };
 
 static const struct conf_popt {
@@ -945,12 +944,6 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 		if (o == NULL) {
 			if (conf_warn(L, k->file, k->line, "[%s] %s: unknown option, ignored", s->name,
 				      k->key) != 0)
-				return conf_fail(L, k->file, k->line, "out of memory");
-			continue;
-		}
-		if (o->kind == PK_WARN) {
-			if (conf_warn(L, k->file, k->line, "[%s] %s: not supported by taskvisord, ignored",
-				      s->name, k->key) != 0)
 				return conf_fail(L, k->file, k->line, "out of memory");
 			continue;
 		}
