@@ -1479,8 +1479,38 @@ out:
 
 /* ---- Control operations ---- */
 
+/* supervisord's startProcess tests the command before anything (rpcinterface.py, get_execv_args):
+ * not found is NO_FILE, empty, unparsable, a directory or not executable is NOT_EXECUTABLE; the
+ * process is left as it is. PATH is the program's environment's, else the daemon's. */
+static enum sv_result proc_start_check(struct proc *p)
+{
+	const char *cmd = p->cp->command != NULL ? p->cp->command : p->prog->command;
+	const char *pathenv = getenv("PATH");
+	char **argv = NULL, *path;
+	char *why = p->start_refused;
+	size_t len = sizeof(p->start_refused);
+
+	why[0] = '\0';
+	for (char **e = p->cp->environment; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			pathenv = *e + 5;
+	if (spawn_split(cmd, &argv, why, len) < 0)
+		return SV_NOT_EXECUTABLE;
+	path = spawn_which(argv[0], pathenv, why, len);
+	spawn_argv_free(argv);
+	if (path != NULL) {
+		free(path);
+		return SV_OK;
+	}
+	return strncmp(why, "can't find command", 18) == 0 ? SV_NO_FILE : SV_NOT_EXECUTABLE;
+}
+
 enum sv_result proc_start(struct proc *p)
 {
+	enum sv_result r = proc_start_check(p);
+
+	if (r != SV_OK)
+		return r;
 	switch (p->state) {
 	case PROC_STARTING:
 	case PROC_RUNNING:

@@ -327,6 +327,12 @@ static int handlers_http_act_nowait(void *arg, const char *name, int op, const c
 	case SV_SPAWN_ERROR:
 		*why = "spawn_error";
 		break;
+	case SV_NO_FILE:
+		*why = "no_file";
+		break;
+	case SV_NOT_EXECUTABLE:
+		*why = "not_executable";
+		break;
 	default:
 		*why = "failed";
 		break;
