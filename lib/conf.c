@@ -163,7 +163,8 @@ int conf_expand_kv(struct conf_ld *L, const struct conf_sec *sec, const struct c
 
 	/* taskvisor's own task sections keep a lone '%' as written; what supervisord reads is
 	 * expanded as Python's '%' does */
-	bool lax = sec != NULL && (strncmp(sec->name, "task:", 5) == 0 || strncmp(sec->name, "recurring:", 10) == 0);
+	bool lax =
+	    sec != NULL && (strncmp(sec->name, "task:", 5) == 0 || strncmp(sec->name, "recurring:", 10) == 0);
 
 	if (strchr(kv->value, '%') == NULL) {
 		*out = strdup(kv->value);
@@ -361,7 +362,8 @@ static int conf_ini_option(struct conf_reading *r, const char *name, const char 
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	/* [task:x] lock= and link= may repeat (taskvisor's own section: each one counts) */
-	bool many = strncmp(s->name, "task:", 5) == 0 && (strcmp(key, "lock") == 0 || strcmp(key, "link") == 0);
+	bool many =
+	    strncmp(s->name, "task:", 5) == 0 && (strcmp(key, "lock") == 0 || strcmp(key, "link") == 0);
 	for (size_t i = 0; i < s->nkv && kv == NULL && !many; i++)
 		if (strcmp(s->kv[i].key, key) == 0)
 			kv = &s->kv[i];
@@ -612,7 +614,8 @@ int conf_user_check(struct conf_ld *L, const struct conf_kv *kv, const char *v)
 /* [supervisord] environment=: expanded a second time as supervisord does (options.py
  * read_config), parsed as a program's, kept for every program and for %(ENV_X)s in the
  * sections read after [supervisord]. */
-static int conf_main_environment(struct conf_ld *L, const struct conf_kv *kv, const char *v)
+static int conf_main_environment(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv,
+				 const char *v)
 {
 	struct conf_kv again = *kv;
 	char *v2, why[256];
@@ -621,7 +624,7 @@ static int conf_main_environment(struct conf_ld *L, const struct conf_kv *kv, co
 	if (vars == NULL)
 		return conf_fail(L, kv->file, kv->line, "out of memory");
 	again.value = (char *)v;
-	if (conf_expand_kv(L, NULL, &again, NULL, &v2) != 0) {
+	if (conf_expand_kv(L, s, &again, NULL, &v2) != 0) {
 		free(vars);
 		return -1;
 	}
@@ -672,8 +675,8 @@ static int conf_main_opt(struct conf_ld *L, const struct conf_sec *s, const stru
 		else if (strcasecmp(v, "normal") == 0)
 			c->durability = DURABILITY_NORMAL;
 		else
-			rc =
-			    conf_fail(L, kv->file, kv->line, "durability: expected full or normal: \"%s\"", v);
+			rc = conf_fail(L, kv->file, kv->line, "durability: expected full or normal: \"%s\"",
+				       v);
 	} else if (strcmp(k, "allow_dangerous_actions") == 0) {
 		rc = conf_opt_bool(L, s, kv, v, &c->allow_dangerous_actions);
 	} else if (strcmp(k, "minfds") == 0) {
@@ -710,7 +713,7 @@ static int conf_main_opt(struct conf_ld *L, const struct conf_sec *s, const stru
 	} else if (strcmp(k, "nocleanup") == 0) {
 		rc = conf_opt_bool(L, s, kv, v, &c->nocleanup);
 	} else if (strcmp(k, "environment") == 0) {
-		rc = conf_main_environment(L, kv, v);
+		rc = conf_main_environment(L, s, kv, v);
 	} else {
 		rc = conf_warn(L, kv->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
 	}
@@ -877,8 +880,8 @@ static int conf_rpcinterface_section(struct conf_ld *L, const struct conf_sec *s
 		return -1;
 	int ok = strcmp(v, mine) == 0;
 	if (!ok)
-		conf_fail(L, kv->file, kv->line, "%s: %s: not provided by taskvisord (it serves %s only)", key,
-			  v, mine);
+		conf_fail(L, kv->file, kv->line, "%s: %s: not provided by taskvisord (it serves %s only)",
+			  key, v, mine);
 	free(v);
 	return ok ? 0 : -1;
 }

@@ -105,15 +105,15 @@ struct conf_program {
 	size_t nprocs;
 
 	/* supervisord's output options (options.py processes_from_section). */
-	bool stdout_syslog;		    /* false; stdout_logfile=syslog is its deprecated alias */
-	bool stderr_syslog;		    /* false */
-	char *serverurl;		    /* NULL = AUTO: the daemon's socket (SUPERVISOR_SERVER_URL) */
+	bool stdout_syslog; /* false; stdout_logfile=syslog is its deprecated alias */
+	bool stderr_syslog; /* false */
+	char *serverurl;    /* NULL = AUTO: the daemon's socket (SUPERVISOR_SERVER_URL) */
 	/* Events and capture mode: read and kept for the event listeners (proc/events*.c); with no
 	 * listener subscribed they change nothing, as in supervisord. */
-	bool stdout_events_enabled;	    /* false: PROCESS_LOG_STDOUT events */
-	bool stderr_events_enabled;	    /* false */
-	long long stdout_capture_maxbytes;  /* 0 = no capture mode (PROCESS_COMMUNICATION_*) */
-	long long stderr_capture_maxbytes;  /* 0 */
+	bool stdout_events_enabled;	   /* false: PROCESS_LOG_STDOUT events */
+	bool stderr_events_enabled;	   /* false */
+	long long stdout_capture_maxbytes; /* 0 = no capture mode (PROCESS_COMMUNICATION_*) */
+	long long stderr_capture_maxbytes; /* 0 */
 };
 
 /* [group:NAME] */
@@ -175,17 +175,17 @@ struct conf {
 	int minfds;			 /* 1024 */
 	bool nodaemon;			 /* false (supervisord's nodaemon=) */
 	/* [supervisord] options as supervisord 4.2.5 reads them */
-	char *user;		     /* NULL: stay who we are; else drop privileges to it at start */
-	char *directory;	     /* chdir here when daemonizing; NULL = stay */
-	int umask;		     /* 022: set when daemonizing */
-	int minprocs;		     /* 200: RLIMIT_NPROC raised to it at start */
-	long long logfile_maxbytes;  /* 50MB: the daemon's own log rotates past it; 0 = never */
-	int logfile_backups;	     /* 10 */
-	bool silent;		     /* false: with nodaemon, the log is not echoed to stderr */
-	bool strip_ansi;	     /* false: strip ANSI escapes from the programs' logs */
-	bool nocleanup;		     /* false (AUTO logs are LOGDIR/NAME.log: nothing to clean) */
-	char **environment;	     /* [supervisord] environment= "KEY=VALUE", NULL-terminated: given
-				      * to every program under its own environment= */
+	char *user;		    /* NULL: stay who we are; else drop privileges to it at start */
+	char *directory;	    /* chdir here when daemonizing; NULL = stay */
+	int umask;		    /* 022: set when daemonizing */
+	int minprocs;		    /* 200: RLIMIT_NPROC raised to it at start */
+	long long logfile_maxbytes; /* 50MB: the daemon's own log rotates past it; 0 = never */
+	int logfile_backups;	    /* 10 */
+	bool silent;		    /* false: with nodaemon, the log is not echoed to stderr */
+	bool strip_ansi;	    /* false: strip ANSI escapes from the programs' logs */
+	bool nocleanup;		    /* false (AUTO logs are LOGDIR/NAME.log: nothing to clean) */
+	char **environment;	    /* [supervisord] environment= "KEY=VALUE", NULL-terminated: given
+				     * to every program under its own environment= */
 
 	/* [unix_socket] (or [unix_http_server]) */
 	char *socket_file;   /* default PROTO_DEFAULT_SOCKET */

@@ -48,7 +48,7 @@ struct conf_progx {
 	char *directory; /* raw, expanded with the first process's names */
 	int environment_line;
 	const char *environment_file; /* the file environment= was set in */
-	char **env_file_vars; /* "KEY=VALUE" read from environment_file */
+	char **env_file_vars;	      /* "KEY=VALUE" read from environment_file */
 	int depends_line;
 	const char *depends_file;
 	int restart_cron_line;
@@ -64,7 +64,7 @@ struct conf_ld {
 	char **heres;
 	size_t nfiles;
 	char hostname[256];
-	bool env_visible; /* [supervisord] environment= is read: %(ENV_X)s sees it */
+	bool env_visible;      /* [supervisord] environment= is read: %(ENV_X)s sees it */
 	struct conf_progx *px; /* parallel to c->programs */
 };
 

@@ -216,8 +216,7 @@ static int conf_p_ready(struct conf_pctx *P, const struct conf_kv *kv, const cha
 	else if (strcasecmp(v, "notify") == 0)
 		P->p->ready = READY_NOTIFY;
 	else
-		return conf_fail(P->L, kv->file, kv->line, "ready: expected startsecs or notify: \"%s\"",
-				 v);
+		return conf_fail(P->L, kv->file, kv->line, "ready: expected startsecs or notify: \"%s\"", v);
 	return 0;
 }
 
@@ -228,8 +227,8 @@ static int conf_p_fatal_action(struct conf_pctx *P, const struct conf_kv *kv, co
 	else if (strcasecmp(v, "shutdown") == 0)
 		P->p->fatal_action = FATAL_ACTION_SHUTDOWN;
 	else
-		return conf_fail(P->L, kv->file, kv->line,
-				 "fatal_action: expected none or shutdown: \"%s\"", v);
+		return conf_fail(P->L, kv->file, kv->line, "fatal_action: expected none or shutdown: \"%s\"",
+				 v);
 	return 0;
 }
 
@@ -260,8 +259,7 @@ static int conf_p_envfile(struct conf_pctx *P, const struct conf_kv *kv, const c
 
 	FILE *fp = fopen(path, "r");
 	if (fp == NULL)
-		return conf_fail(P->L, kv->file, kv->line, "environment_file: %s: %s", path,
-				 strerror(errno));
+		return conf_fail(P->L, kv->file, kv->line, "environment_file: %s: %s", path, strerror(errno));
 	char *line = NULL;
 	size_t cap = 0, n = 0;
 	int lineno = 0, rc = 0;
@@ -356,8 +354,8 @@ static int conf_p_rlimit(struct conf_pctx *P, const struct conf_kv *kv, const ch
 	if (colon != NULL && conf_rlim_value(colon + 1, res, &hard, why, sizeof(why)) != 0)
 		return conf_fail(P->L, kv->file, kv->line, "%s: %s", kv->key, why);
 	if (hard != RLIM_INFINITY && (soft == RLIM_INFINITY || soft > hard))
-		return conf_fail(P->L, kv->file, kv->line, "%s: soft limit above hard limit: \"%s\"",
-				 kv->key, v);
+		return conf_fail(P->L, kv->file, kv->line, "%s: soft limit above hard limit: \"%s\"", kv->key,
+				 v);
 	struct conf_program *p = P->p;
 	size_t i;
 	for (i = 0; i < p->nrlimits && p->rlimits[i].resource != res; i++)
@@ -700,8 +698,8 @@ static int conf_logfile(struct conf_pctx *P, const char *key, const char *raw, s
 	} else if (strcasecmp(*out, "syslog") == 0) {
 		const struct conf_kv *kv = conf_sec_get(P->s, key);
 		conf_warn(P->L, kv->file, kv->line,
-			  "[%s] %s=syslog is deprecated (as in supervisord): read as %.6s_syslog=true", P->s->name,
-			  key, key);
+			  "[%s] %s=syslog is deprecated (as in supervisord): read as %.6s_syslog=true",
+			  P->s->name, key, key);
 		free(*out);
 		*out = strdup("NONE");
 		if (*out == NULL)
@@ -858,7 +856,8 @@ static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
 			return -1;
 		if (cp->name[0] == '\0' || strpbrk(cp->name, ":/ \t") != NULL) {
 			const struct conf_kv *pk = conf_sec_get(P->s, "process_name");
-			return conf_fail(L, pk != NULL ? pk->file : P->s->file, pk != NULL ? pk->line : P->s->line,
+			return conf_fail(L, pk != NULL ? pk->file : P->s->file,
+					 pk != NULL ? pk->line : P->s->line,
 					 "process_name: bad process name \"%s\"", cp->name);
 		}
 		for (int j = 0; j < i; j++)
@@ -1072,7 +1071,9 @@ static int conf_dep_walk(struct conf_ld *L, int i, int *state, int *path, int de
 			for (int m = 0; m <= len; m++)
 				snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s%s",
 					 m ? " -> " : "", c->programs[path[k + (start + m) % len]].name);
-			return conf_fail(L, L->px[first].depends_line ? L->px[first].depends_file : c->programs[first].where.file,
+			return conf_fail(L,
+					 L->px[first].depends_line ? L->px[first].depends_file
+								   : c->programs[first].where.file,
 					 L->px[first].depends_line ? L->px[first].depends_line
 								   : c->programs[first].where.line,
 					 "depends_on cycle: %s", chain);

@@ -316,8 +316,8 @@ static int conf_recurring_load(struct conf_ld *L, const struct conf_sec *s, stru
 
 		if (strcmp(k, "label") == 0) {
 			if (conf_task_find(L->c, v) == NULL)
-				rc =
-				    conf_fail(L, kv->file, kv->line, "label: no such task type: [task:%s]", v);
+				rc = conf_fail(L, kv->file, kv->line, "label: no such task type: [task:%s]",
+					       v);
 			else if (conf_opt_str(L, &r->label, v) != 0)
 				rc = conf_fail(L, kv->file, kv->line, "out of memory");
 		} else if (strcmp(k, "cron") == 0) {

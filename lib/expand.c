@@ -121,8 +121,10 @@ static int expand_mode(const char *tmpl, expand_lookup_fn lookup, void *arg, cha
 			continue;
 		}
 		if (pct[1] != '(' && strict) {
-			snprintf(err, errlen, "\"%%\" not followed by \"(name)s\" or \"%%\" at \"%.40s\" (write %%%% for a %%)",
-				 pct);
+			snprintf(
+			    err, errlen,
+			    "\"%%\" not followed by \"(name)s\" or \"%%\" at \"%.40s\" (write %%%% for a %%)",
+			    pct);
 			goto fail;
 		}
 		if (pct[1] != '(') {

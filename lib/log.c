@@ -30,9 +30,9 @@ static int log_stamps = 1;
 static int log_echo;
 static FILE *log_fp;
 static char *log_path;
-static int log_syslog;		/* log_open_syslog() was called: lines go to syslog */
-static long long log_maxbytes;	/* rotate the file past this size; 0 = never */
-static int log_backups;		/* keep this many rotated files (.1 ... .N); 0 = truncate */
+static int log_syslog;	       /* log_open_syslog() was called: lines go to syslog */
+static long long log_maxbytes; /* rotate the file past this size; 0 = never */
+static int log_backups;	       /* keep this many rotated files (.1 ... .N); 0 = truncate */
 static mode_t log_file_mode = 0600;
 static gid_t log_file_gid = (gid_t)-1;
 

@@ -22,7 +22,7 @@ int log_reopen(void);
  * (NAME.1 ... NAME.N; 0 = truncate), as supervisord's logfile_maxbytes / logfile_backups. */
 void log_set_rotation(long long maxbytes, int backups);
 /* Send the lines to syslog (facility daemon) instead: supervisord's logfile=syslog. */
-void log_open_syslog(void);		     /* reopen the file given to log_open_file (SIGUSR2) */
+void log_open_syslog(void); /* reopen the file given to log_open_file (SIGUSR2) */
 /* Mode and group (gid_t -1: the daemon's) of a log file log_open_file creates; 0600 by default.
  * A file that exists keeps its own. */
 void log_set_file_perms(mode_t mode, gid_t gid);

@@ -68,11 +68,11 @@ struct proc {
 	unsigned oom_kills;		 /* OOM kills counted since the daemon started */
 	char spawn_err[256];		 /* why the last start failed ("" if it did not) */
 	char status_text[256];		 /* STATUS= from a ready=notify program */
-	char last_reason[128]; /* why it was last restarted/stopped by the daemon (memory_limit...) */
-	time_t last_restart;   /* wall clock of the last automatic restart; 0 = none */
+	char last_reason[128];	 /* why it was last restarted/stopped by the daemon (memory_limit...) */
+	time_t last_restart;	 /* wall clock of the last automatic restart; 0 = none */
 	char start_refused[256]; /* why the last proc_start refused the command ("command is empty") */
-	char last_cause[128];  /* what ended it before that restart: "OOM killed", "exit status 3",
-				  "terminated by SIGSEGV", "memory_limit: ..." ("" = none) */
+	char last_cause[128];	 /* what ended it before that restart: "OOM killed", "exit status 3",
+				    "terminated by SIGSEGV", "memory_limit: ..." ("" = none) */
 
 	struct proc_priv *priv;
 };

@@ -683,8 +683,9 @@ static void test_includes(void **state)
 	assert_null(conf_program_find(c, "c"));
 	assert_null(conf_program_find(c, "z"));
 	assert_true(has_warning(c, "etc/main.conf:4: No file matches via include \"nothing/*.conf\""));
-	assert_true(has_warning(c, "etc/conf.d/20-b.conf:4: [include] in an included file is not "
-				   "followed: only the main file's [include] names files (as in supervisord)"));
+	assert_true(has_warning(c,
+				"etc/conf.d/20-b.conf:4: [include] in an included file is not "
+				"followed: only the main file's [include] names files (as in supervisord)"));
 	conf_free(c);
 
 	/* Absolute patterns work as they are. */
@@ -1091,7 +1092,8 @@ static void test_warnings(void **state)
 	assert_true(has_warning(c, "main.conf:4: [program:x] stdout_logfile=syslog is deprecated (as in "
 				   "supervisord): read as stdout_syslog=true"));
 	assert_true(has_warning(c, "main.conf:5: [program:x] no_such_option: unknown option, ignored"));
-	assert_true(has_warning(c, "main.conf:7: [program:x] priority: also set at main.conf:6; the last one counts"));
+	assert_true(has_warning(
+	    c, "main.conf:7: [program:x] priority: also set at main.conf:6; the last one counts"));
 	assert_true(has_warning(c, "main.conf:8: [programme:typo]: unknown section, ignored"));
 	assert_true(has_warning(c, "main.conf:13: [task:t] foo: unknown option, ignored"));
 	assert_int_equal(c->nwarnings, 5);
@@ -1285,7 +1287,7 @@ static void test_merge(void **state)
 	snprintf(want, sizeof(want), "%s/conf.d", here);
 	assert_string_equal(c->programs[0].directory, want); /* %(here)s: where the key was set */
 	snprintf(want, sizeof(want), "%s/sv.sock", here);
-	assert_string_equal(c->socket_file, want); /* kept from the first [unix_http_server] */
+	assert_string_equal(c->socket_file, want);    /* kept from the first [unix_http_server] */
 	assert_string_equal(c->socket_chown, "root"); /* replaced by the second */
 	assert_int_equal(c->socket_chmod, 0700);
 	assert_true(has_warning(c, "etc/conf.d/app.conf:7: [program:web] priority: also set at "
@@ -1307,31 +1309,40 @@ static void test_supervisord_refusals(void **state)
 	load_err_text("[program:x]\ncommand=a\nuser=tv-no-such-user\n",
 		      "main.conf:3: user: no such user: \"tv-no-such-user\"");
 	load_err_text("[program:x]\ncommand=a\nuser=\n", "main.conf:3: user: no such user: \"\"");
-	load_err_text("[program:x]\ncommand=a\nuser=4000000000\n", "main.conf:3: user: no such user id: 4000000000");
-	load_err_text("[supervisord]\nuser=tv-no-such-user\n", "main.conf:2: user: no such user: \"tv-no-such-user\"");
-	load_err_text("[program:x]\ncommand=date +%Y\n",
-		      "main.conf:2: command: \"%\" not followed by \"(name)s\" or \"%\" at \"%Y\" (write %% for a %)");
+	load_err_text("[program:x]\ncommand=a\nuser=4000000000\n",
+		      "main.conf:3: user: no such user id: 4000000000");
+	load_err_text("[supervisord]\nuser=tv-no-such-user\n",
+		      "main.conf:2: user: no such user: \"tv-no-such-user\"");
+	load_err_text(
+	    "[program:x]\ncommand=date +%Y\n",
+	    "main.conf:2: command: \"%\" not followed by \"(name)s\" or \"%\" at \"%Y\" (write %% for a %)");
 	load_err_text("[program:x]\ncommand=a\nstdout_logfile=/tmp/%%s.log\n",
 		      "main.conf:3: stdout_logfile: \"%\" not followed by \"(name)s\" or \"%\" at \"%s.log\" "
 		      "(write %% for a %)");
 	load_err_text("[supervisord]\nenvironment=A=100%%\n",
-		      "main.conf:2: environment: \"%\" not followed by \"(name)s\" or \"%\" at \"%\" (write %% for a %)");
-	load_err_text("[unix_http_server]\nfile=/tmp/x.sock\nusername=u\n",
-		      "main.conf:1: [unix_http_server] contains incomplete authentication: if a username or a "
-		      "password is specified, both the username and password must be specified");
-	load_err_text("[unix_http_server]\nchmod=0700\n", "main.conf:1: [unix_http_server] has no file value");
+		      "main.conf:2: environment: \"%\" not followed by \"(name)s\" or \"%\" at \"%\" (write "
+		      "%% for a %)");
+	load_err_text(
+	    "[unix_http_server]\nfile=/tmp/x.sock\nusername=u\n",
+	    "main.conf:1: [unix_http_server] contains incomplete authentication: if a username or a "
+	    "password is specified, both the username and password must be specified");
+	load_err_text("[unix_http_server]\nchmod=0700\n",
+		      "main.conf:1: [unix_http_server] has no file value");
 	load_err_text("[unix_http_server]\nfile=/tmp/x.sock\nchown=root:tv-no-such-group\n",
 		      "main.conf:3: chown: no such group: \"tv-no-such-group\"");
-	load_err_text("[rpcinterface:twiddler]\nsupervisor.rpcinterface_factory = twiddler:make\n",
-		      "main.conf:2: supervisor.rpcinterface_factory: twiddler:make: not provided by taskvisord "
-		      "(it serves supervisor.rpcinterface:make_main_rpcinterface only)");
-	load_err_text("[rpcinterface:x]\nother=1\n",
-		      "main.conf:1: section [rpcinterface:x] does not specify a supervisor.rpcinterface_factory");
+	load_err_text(
+	    "[rpcinterface:twiddler]\nsupervisor.rpcinterface_factory = twiddler:make\n",
+	    "main.conf:2: supervisor.rpcinterface_factory: twiddler:make: not provided by taskvisord "
+	    "(it serves supervisor.rpcinterface:make_main_rpcinterface only)");
+	load_err_text(
+	    "[rpcinterface:x]\nother=1\n",
+	    "main.conf:1: section [rpcinterface:x] does not specify a supervisor.rpcinterface_factory");
 	load_err_text("[supervisord]\nchildlogdir=/nonexistent/tv\n",
 		      "main.conf:2: childlogdir: /nonexistent/tv is not an existing directory");
-	load_err_text("[supervisord]\nlogfile=/nonexistent/tv/sv.log\n",
-		      "main.conf:2: logfile: the directory named as part of the path /nonexistent/tv/sv.log does "
-		      "not exist");
+	load_err_text(
+	    "[supervisord]\nlogfile=/nonexistent/tv/sv.log\n",
+	    "main.conf:2: logfile: the directory named as part of the path /nonexistent/tv/sv.log does "
+	    "not exist");
 	load_err_text("[supervisord]\ndirectory=/nonexistent/tv\n",
 		      "main.conf:2: directory: /nonexistent/tv is not an existing directory");
 	load_err_text("[supervisord]\numask=999\n", "main.conf:2: umask: not an octal number: \"999\"");

@@ -86,9 +86,8 @@ static void test_strict(void **state)
 	assert_null(out);
 	assert_string_equal(err, "\"%\" not followed by \"(name)s\" or \"%\" at \"%Y\" (write %% for a %)");
 	assert_int_equal(expand_strict("100%", expand_table_lookup, &table, &out, err, sizeof(err)), -1);
-	assert_int_equal(expand_strict("100%% %(program_name)s", expand_table_lookup, &table, &out, err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+	    expand_strict("100%% %(program_name)s", expand_table_lookup, &table, &out, err, sizeof(err)), 0);
 	assert_string_equal(out, "100% worker");
 	free(out);
 	/* the lax form keeps it, for taskvisor's own templates */
