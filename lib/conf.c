@@ -60,6 +60,13 @@ int conf_warn(struct conf_ld *L, const char *file, int line, const char *fmt, ..
 	return conf_strv_push(&L->c->warnings, &L->c->nwarnings, w);
 }
 
+int conf_unknown(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv)
+{
+	if (kv->dflt) /* a [DEFAULT] key lands in every section, as in configparser */
+		return 0;
+	return conf_warn(L, kv->file, kv->line, "[%s] %s: unknown option, ignored", s->name, kv->key);
+}
+
 /* ---- small helpers ---- */
 
 const struct conf_kv *conf_sec_get(const struct conf_sec *s, const char *key)
@@ -391,6 +398,7 @@ static int conf_ini_option(struct conf_reading *r, const char *name, const char 
 	kv->line = lineno;
 	kv->file = r->file;
 	kv->here = r->here;
+	kv->dflt = false;
 	return 0;
 }
 
@@ -464,6 +472,39 @@ static int conf_read_file(struct conf_ld *L, const char *file, const char *real,
 	return 0;
 }
 
+/* configparser's [DEFAULT]: its keys are in every other section that does not set them. */
+static int conf_defaults(struct conf_ld *L)
+{
+	const struct conf_sec *d = conf_find_sec(L, "DEFAULT");
+
+	for (size_t i = 0; d != NULL && i < L->nsecs; i++) {
+		struct conf_sec *s = &L->secs[i];
+		if (s == d)
+			continue;
+		for (size_t k = 0; k < d->nkv; k++) {
+			const struct conf_kv *dk = &d->kv[k];
+			if (conf_sec_get(s, dk->key) != NULL)
+				continue;
+			struct conf_kv *nk = realloc(s->kv, (s->nkv + 1) * sizeof(*nk));
+			if (nk == NULL)
+				return conf_fail(L, dk->file, dk->line, "out of memory");
+			s->kv = nk;
+			nk = &s->kv[s->nkv];
+			*nk = *dk;
+			nk->key = strdup(dk->key);
+			nk->value = strdup(dk->value);
+			nk->dflt = true;
+			if (nk->key == NULL || nk->value == NULL) {
+				free(nk->key);
+				free(nk->value);
+				return conf_fail(L, dk->file, dk->line, "out of memory");
+			}
+			s->nkv++;
+		}
+	}
+	return 0;
+}
+
 /*
  * Read the main file, then what its [include] files= names, as supervisord 4.2.5 does
  * (options.py read_config): the patterns are split on blanks, taken relative to the main file's
@@ -478,12 +519,11 @@ static int conf_read_all(struct conf_ld *L, const char *file, const char *real)
 		return -1;
 	struct conf_sec *s = conf_find_sec(L, "include");
 	if (s == NULL)
-		return 0;
+		return conf_defaults(L);
 	const struct conf_kv *kv = conf_sec_get(s, "files");
 	for (size_t k = 0; k < s->nkv; k++)
 		if (&s->kv[k] != kv)
-			conf_warn(L, s->kv[k].file, s->kv[k].line, "[include] %s: unknown option, ignored",
-				  s->kv[k].key);
+			conf_unknown(L, s, &s->kv[k]);
 	if (kv == NULL)
 		return conf_fail(L, s->file, s->line, "[include] has no files= option");
 	char *val, **pats = NULL;
@@ -544,7 +584,7 @@ static int conf_read_all(struct conf_ld *L, const char *file, const char *real)
 		conf_warn(L, kv->file, kv->line,
 			  "[include] in an included file is not followed: only the main file's "
 			  "[include] names files (as in supervisord)");
-	return 0;
+	return conf_defaults(L);
 }
 
 /* ---- the daemon's own sections ---- */
@@ -715,7 +755,7 @@ static int conf_main_opt(struct conf_ld *L, const struct conf_sec *s, const stru
 	} else if (strcmp(k, "environment") == 0) {
 		rc = conf_main_environment(L, s, kv, v);
 	} else {
-		rc = conf_warn(L, kv->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+		rc = conf_unknown(L, s, kv);
 	}
 	return rc;
 }
@@ -791,7 +831,7 @@ static int conf_socket_opt(struct conf_ld *L, const struct conf_sec *s, const st
 	} else if (strcmp(k, "password") == 0) {
 		rc = conf_opt_str(L, &c->socket_password, v);
 	} else {
-		rc = conf_warn(L, kv->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+		rc = conf_unknown(L, s, kv);
 	}
 	return rc;
 }
@@ -836,7 +876,7 @@ static int conf_inet_opt(struct conf_ld *L, const struct conf_sec *s, const stru
 		return conf_opt_str(L, &c->inet_username, v);
 	if (strcmp(k, "password") == 0)
 		return conf_opt_str(L, &c->inet_password, v);
-	return conf_warn(L, kv->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+	return conf_unknown(L, s, kv);
 }
 
 static int conf_inet_section(struct conf_ld *L, const struct conf_sec *s)
@@ -856,7 +896,7 @@ static int conf_tasks_opt(struct conf_ld *L, const struct conf_sec *s, const str
 	if (strcmp(kv->key, "cleanup_after") == 0)
 		rc = conf_opt_dur(L, s, kv, v, &L->c->tasks_cleanup_after);
 	else
-		rc = conf_warn(L, kv->file, kv->line, "[tasks] %s: unknown option, ignored", kv->key);
+		rc = conf_unknown(L, s, kv);
 	return rc;
 }
 
@@ -883,7 +923,15 @@ static int conf_rpcinterface_section(struct conf_ld *L, const struct conf_sec *s
 		conf_fail(L, kv->file, kv->line, "%s: %s: not provided by taskvisord (it serves %s only)",
 			  key, v, mine);
 	free(v);
-	return ok ? 0 : -1;
+	if (!ok)
+		return -1;
+	/* supervisord passes the other keys to the factory, which takes none: it fails to start */
+	for (size_t i = 0; i < s->nkv; i++)
+		if (&s->kv[i] != kv)
+			return conf_fail(L, s->kv[i].file, s->kv[i].line,
+					 "[%s] %s: %s takes no options (supervisord cannot start with it)",
+					 s->name, s->kv[i].key, mine);
+	return 0;
 }
 
 /* What each kind of section is: read by a function here, elsewhere, or ignored with a word. */
@@ -900,6 +948,7 @@ static const struct conf_sec_type {
     {"unix_http_server", SEC_FN, conf_socket_section},
     {"tasks", SEC_FN, conf_tasks_section},
     {"include", SEC_LATER, NULL},
+    {"DEFAULT", SEC_LATER, NULL}, /* merged into every section (conf_defaults) */
     {"program:", SEC_LATER, NULL},
     {"group:", SEC_LATER, NULL},
     {"task:", SEC_LATER, NULL},

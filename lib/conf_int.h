@@ -27,6 +27,7 @@ struct conf_kv {
 	int line;
 	const char *file; /* as shown in messages (owned by conf_ld.files) */
 	const char *here; /* absolute directory of that file, for %(here)s */
+	bool dflt;	  /* copied from [DEFAULT] (configparser's defaults for every section) */
 };
 
 /* One [section] as read, before interpretation. */
@@ -71,6 +72,8 @@ struct conf_ld {
 /* "file:line: message" into L->err; returns -1. */
 int conf_fail(struct conf_ld *L, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* "[sec] key: unknown option, ignored" as a warning, unless the key came from [DEFAULT]. */
+int conf_unknown(struct conf_ld *L, const struct conf_sec *s, const struct conf_kv *kv);
 /* "file:line: message" appended to c->warnings; returns 0 (-1 out of memory). */
 int conf_warn(struct conf_ld *L, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -59,8 +59,7 @@ int conf_groups_load(struct conf_ld *L)
 			} else if (strcmp(kv->key, "priority") == 0) {
 				rc = conf_opt_int(L, s, kv, v, INT_MIN, INT_MAX, &g->priority);
 			} else {
-				rc = conf_warn(L, kv->file, kv->line, "[%s] %s: unknown option, ignored",
-					       s->name, kv->key);
+				rc = conf_unknown(L, s, kv);
 			}
 			free(v);
 			if (rc != 0)
@@ -665,8 +664,12 @@ static int conf_proc_expand(struct conf_pctx *P, const char *key, const char *tm
 			    char **out)
 {
 	const struct conf_kv *src = conf_sec_get(P->s, key);
-	struct conf_kv kv = {(char *)key, (char *)tmpl, src != NULL ? src->line : P->s->line,
-			     src != NULL ? src->file : P->s->file, src != NULL ? src->here : P->s->here};
+	struct conf_kv kv = {(char *)key,
+			     (char *)tmpl,
+			     src != NULL ? src->line : P->s->line,
+			     src != NULL ? src->file : P->s->file,
+			     src != NULL ? src->here : P->s->here,
+			     false};
 	return conf_expand_kv(P->L, P->s, &kv, t, out);
 }
 
@@ -941,8 +944,7 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 		int rc = 0;
 
 		if (o == NULL) {
-			if (conf_warn(L, k->file, k->line, "[%s] %s: unknown option, ignored", s->name,
-				      k->key) != 0)
+			if (conf_unknown(L, s, k) != 0)
 				return conf_fail(L, k->file, k->line, "out of memory");
 			continue;
 		}

@@ -278,7 +278,7 @@ static int conf_task_load(struct conf_ld *L, const struct conf_sec *s, struct co
 		} else if (strcmp(k, "cleanup_after") == 0) {
 			rc = conf_opt_dur(L, s, kv, v, &t->cleanup_after);
 		} else {
-			rc = conf_warn(L, kv->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+			rc = conf_unknown(L, s, kv);
 		}
 		if (rc != 0)
 			return -1;
@@ -343,7 +343,7 @@ static int conf_recurring_load(struct conf_ld *L, const struct conf_sec *s, stru
 				rc = conf_fail(L, kv->file, kv->line,
 					       "until: not a time (" WHEN_FORMS "): \"%s\"", v);
 		} else {
-			rc = conf_warn(L, kv->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+			rc = conf_unknown(L, s, kv);
 		}
 		if (rc != 0)
 			return -1;

@@ -65,7 +65,8 @@ for dir in "$CORPUS_DIR"/*/; do
 	CORPUS="$T/sv-$case/run"; export CORPUS
 	supervisord -n -c "$svconf" >"$T/sv-$case.out" 2>&1 &
 	SV_PID=$!
-	if wait_sock "$SV_PID" "$CORPUS/supervisor.sock"; then
+	# supervisord makes its RPC interface after binding the socket: alive a moment later = started
+	if wait_sock "$SV_PID" "$CORPUS/supervisor.sock" && sleep 0.3 && kill -0 "$SV_PID" 2>/dev/null; then
 		sv_ok=yes
 		sv_names=$(supervisorctl -c "$svconf" status 2>&1 | names)
 	else

@@ -1302,6 +1302,27 @@ static void test_merge(void **state)
 	assert_string_equal(err, "etc/conf.d/app.conf:2: minfds: not a number: \"many\"");
 }
 
+/* configparser's [DEFAULT]: its keys in every section that does not set them, unwarned. */
+static void test_default_section(void **state)
+{
+	(void)state;
+	struct conf *c =
+	    load_text("[DEFAULT]\nautostart=false\nstartsecs=0\n"
+		      "[supervisord]\n[program:a]\ncommand=x\n[program:b]\ncommand=y\nautostart=true\n");
+	assert_false(c->programs[0].autostart);
+	assert_int_equal(c->programs[0].startsecs, 0);
+	assert_true(c->programs[1].autostart);
+	assert_int_equal(c->nwarnings, 0);
+	conf_free(c);
+	/* supervisord hands them to the rpcinterface factory too, and fails to start */
+	load_err_text(
+	    "[DEFAULT]\nautostart=false\n[rpcinterface:supervisor]\n"
+	    "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n",
+	    "main.conf:2: [rpcinterface:supervisor] autostart: "
+	    "supervisor.rpcinterface:make_main_rpcinterface takes no options (supervisord cannot start "
+	    "with it)");
+}
+
 /* What supervisord 4.2.5 refuses, refused with the place and the option's name. */
 static void test_supervisord_refusals(void **state)
 {
@@ -1450,6 +1471,7 @@ int main(void)
 	    T(test_bad_bytes),
 	    T(test_socket),
 	    T(test_merge),
+	    T(test_default_section),
 	    T(test_supervisord_refusals),
 	    T(test_supervisord_accepts),
 	    T(test_environment),
