@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "conf_int.h"
 #include "cron.h"
@@ -711,6 +712,21 @@ static int conf_logfile(struct conf_pctx *P, const char *key, const char *raw, s
 			P->p->stdout_syslog = true;
 		else
 			P->p->stderr_syslog = true;
+	} else {
+		/* supervisord's existing_dirpath: a file in a directory that is not there is refused */
+		const char *slash = strrchr(*out, '/');
+		struct stat st;
+		char dir[PATH_MAX];
+		if (slash != NULL && slash != *out) {
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - *out), *out);
+			if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+				const struct conf_kv *kv = conf_sec_get(P->s, key);
+				return conf_fail(
+				    P->L, kv->file, kv->line,
+				    "%s: the directory named as part of the path %s does not exist", key,
+				    *out);
+			}
+		}
 	}
 	return 0;
 }

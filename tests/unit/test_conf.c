@@ -177,7 +177,7 @@ static const char supervisord_conf[] =
     "killasgroup=true              ; SIGKILL the UNIX process group (def false)\n"
     "user=nobody                   ; setuid to this UNIX account to run the program\n"
     "redirect_stderr=true          ; redirect proc stderr to stdout (default false)\n"
-    "stdout_logfile=/a/path        ; stdout log path, NONE for none; default AUTO\n"
+    "stdout_logfile=/tmp/a-path     ; stdout log path, NONE for none; default AUTO\n"
     "stdout_logfile_maxbytes=1MB   ; max # logfile bytes b4 rotation (default 50MB)\n"
     "stdout_logfile_backups=10     ; # of stdout logfile backups (0 means none, default 10)\n"
     "stdout_capture_maxbytes=1MB   ; number of bytes in 'capturemode' (default 0)\n"
@@ -251,7 +251,7 @@ static void test_supervisord_file(void **state)
 	assert_int_equal(p->nprocs, 1);
 	assert_string_equal(p->procs[0].name, "cat");
 	assert_string_equal(p->procs[0].command, "/bin/cat");
-	assert_string_equal(p->procs[0].stdout_logfile, "/a/path");
+	assert_string_equal(p->procs[0].stdout_logfile, "/tmp/a-path");
 	assert_string_equal(p->procs[0].stderr_logfile, "NONE");
 	assert_string_equal(env_get(p->procs[0].environment, "A"), "1");
 	assert_string_equal(env_get(p->procs[0].environment, "B"), "2");
@@ -548,7 +548,7 @@ static void test_errors(void **state)
 static void test_expansions(void **state)
 {
 	(void)state;
-	setenv("TV_TEST_HOME", "/home/tv", 1);
+	setenv("TV_TEST_HOME", "/tmp", 1); /* a directory that exists: the log files go there */
 	put("sub/prog.conf",
 	    "[program:web]\n"
 	    "command=%(here)s/bin/web --home %(ENV_TV_TEST_HOME)s --host %(host_node_name)s --g "
@@ -565,15 +565,15 @@ static void test_expansions(void **state)
 	sub_and_host(sub, &un);
 	const struct conf_program *p = conf_program_find(c, "web");
 	assert_non_null(p);
-	snprintf(want, sizeof(want), "%s/bin/web --home /home/tv --host %s --g site --n 1 100%%", sub,
+	snprintf(want, sizeof(want), "%s/bin/web --home /tmp --host %s --g site --n 1 100%%", sub,
 		 un.nodename);
 	assert_string_equal(p->procs[0].command, want);
 	assert_string_equal(p->directory, sub);
 	snprintf(want, sizeof(want), "%s/web.out", sub);
 	assert_string_equal(p->procs[0].stdout_logfile, want);
-	assert_string_equal(p->procs[0].stderr_logfile, "/home/tv/000.err");
+	assert_string_equal(p->procs[0].stderr_logfile, "/tmp/000.err");
 	char **env = p->procs[0].environment;
-	assert_string_equal(env[0], "HOME=/home/tv");
+	assert_string_equal(env[0], "HOME=/tmp");
 	assert_string_equal(env[1], "NAME=web");
 	assert_string_equal(env[2], "LIST=a,b,c");
 	assert_string_equal(env[3], "SP=x y");
@@ -1364,6 +1364,10 @@ static void test_supervisord_refusals(void **state)
 	    "[supervisord]\nlogfile=/nonexistent/tv/sv.log\n",
 	    "main.conf:2: logfile: the directory named as part of the path /nonexistent/tv/sv.log does "
 	    "not exist");
+	load_err_text(
+	    "[program:x]\ncommand=a\nstderr_logfile=/nonexistent/tv/x.log\n",
+	    "main.conf:3: stderr_logfile: the directory named as part of the path /nonexistent/tv/x.log "
+	    "does not exist");
 	load_err_text("[supervisord]\ndirectory=/nonexistent/tv\n",
 		      "main.conf:2: directory: /nonexistent/tv is not an existing directory");
 	load_err_text("[supervisord]\numask=999\n", "main.conf:2: umask: not an octal number: \"999\"");
