@@ -1,8 +1,10 @@
 /*
  * conf.c — the configuration loader: reads the main file and its [include]s
- * into raw sections, interprets the daemon's own sections ([taskvisord] /
- * [supervisord], [unix_socket] / [unix_http_server], [tasks]) and warns about
- * supervisord sections taskvisor does not use. Programs and groups are in
+ * into raw sections as supervisord's configparser (strict=False) does — a
+ * section repeated is merged, a key given again replaces the earlier value,
+ * [DEFAULT] lands in every section — and interprets the daemon's own sections
+ * ([taskvisord] / [supervisord], [unix_socket] / [unix_http_server],
+ * [inet_http_server], [rpcinterface:x], [tasks]). Programs and groups are in
  * conf_program.c, task types and recurring logics in conf_task.c.
  *
  * Never exits, never logs, never touches the running daemon: conf_load()

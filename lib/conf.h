@@ -2,9 +2,12 @@
  * conf.h — the configuration model: what taskvisord.conf and its includes say,
  * after parsing, validation, defaults and %(...)s expansion.
  *
- * conf_load() reads a main file (taskvisor's or an unchanged supervisord one),
- * follows [include] files= globs relative to the including file, and returns a
- * fully checked struct conf or NULL with "file:line: message" in err. It never
+ * conf_load() reads a main file (taskvisor's or an unchanged supervisord one)
+ * and what its [include] files= globs name, as supervisord 4.2.5 reads them (a
+ * repeated section merged, later keys winning; only the main file's [include]
+ * followed), and returns a fully checked struct conf or NULL with
+ * "file:line: message" in err. Every supervisord option is honoured or refused
+ * by name (README "Configuration"). It never
  * exits and never touches the running daemon: the caller decides whether to
  * swap configurations (reload keeps the old one when the new one fails).
  *
