@@ -147,8 +147,9 @@ static void main_minprocs(int minprocs)
  * [supervisord] user=: become that user before anything is opened, as supervisord does
  * (options.py drop_privileges, called before its logger, sockets and pidfile): supplementary
  * groups, gid, then uid. The same uid: nothing to do. 0, or -1 with the reason in err.
+ * dry_run (-t): only say whether it would work.
  */
-static int main_drop_privileges(const char *user, char *err, size_t errlen)
+static int main_drop_privileges(const char *user, bool dry_run, char *err, size_t errlen)
 {
 	struct passwd *pw;
 	char *end;
@@ -165,6 +166,8 @@ static int main_drop_privileges(const char *user, char *err, size_t errlen)
 		snprintf(err, errlen, "user=%s: can't drop privilege as nonroot user", user);
 		return -1;
 	}
+	if (dry_run) /* -t: it would work */
+		return 0;
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		snprintf(err, errlen, "user=%s: cannot become that user: %s", user, strerror(errno));
 		return -1;
@@ -265,6 +268,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (check) {
+		if (d.conf->user != NULL && main_drop_privileges(d.conf->user, true, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: %s\n", d.conf_path, err);
+			rc = 2;
+			goto out;
+		}
 		rc = main_check_report(d.conf);
 		goto out;
 	}
@@ -286,7 +294,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (d.conf->user != NULL && main_drop_privileges(d.conf->user, err, sizeof(err)) < 0) {
+	if (d.conf->user != NULL && main_drop_privileges(d.conf->user, false, err, sizeof(err)) < 0) {
 		fprintf(stderr, "taskvisord: %s\n", err);
 		rc = 2;
 		goto out;
