@@ -2,9 +2,12 @@
  * conf.h — the configuration model: what taskvisord.conf and its includes say,
  * after parsing, validation, defaults and %(...)s expansion.
  *
- * conf_load() reads a main file (taskvisor's or an unchanged supervisord one),
- * follows [include] files= globs relative to the including file, and returns a
- * fully checked struct conf or NULL with "file:line: message" in err. It never
+ * conf_load() reads a main file (taskvisor's or an unchanged supervisord one)
+ * and what its [include] files= globs name, as supervisord 4.2.5 reads them (a
+ * repeated section merged, later keys winning; only the main file's [include]
+ * followed), and returns a fully checked struct conf or NULL with
+ * "file:line: message" in err. Every supervisord option is honoured or refused
+ * by name (README "Configuration"). It never
  * exits and never touches the running daemon: the caller decides whether to
  * swap configurations (reload keeps the old one when the new one fails).
  *
@@ -121,6 +124,10 @@ struct conf_program {
 	bool stderr_events_enabled; /* false: PROCESS_LOG_STDERR */
 	long long stdout_capture_maxbytes; /* 0: no capture mode; else PROCESS_COMMUNICATION_STDOUT */
 	long long stderr_capture_maxbytes; /* 0; PROCESS_COMMUNICATION_STDERR */
+	/* supervisord's output options (options.py processes_from_section). */
+	bool stdout_syslog; /* false; stdout_logfile=syslog is its deprecated alias */
+	bool stderr_syslog; /* false */
+	char *serverurl;    /* NULL = AUTO: the daemon's socket (SUPERVISOR_SERVER_URL) */
 };
 
 /* [group:NAME] */
@@ -172,7 +179,7 @@ struct conf {
 	char *here; /* its directory */
 
 	/* [taskvisord] (or [supervisord]) */
-	char *logfile;			 /* NULL = stderr */
+	char *logfile;			 /* NULL = stderr; "syslog" = syslog (as supervisord) */
 	char *loglevel;			 /* "info" */
 	char *pidfile;			 /* NULL = none */
 	char *logdir;			 /* child logs; default /var/log/taskvisor (childlogdir) */
@@ -181,6 +188,18 @@ struct conf {
 	bool allow_dangerous_actions;	 /* false */
 	int minfds;			 /* 1024 */
 	bool nodaemon;			 /* false (supervisord's nodaemon=) */
+	/* [supervisord] options as supervisord 4.2.5 reads them */
+	char *user;		    /* NULL: stay who we are; else drop privileges to it at start */
+	char *directory;	    /* chdir here when daemonizing; NULL = stay */
+	int umask;		    /* 022: set when daemonizing */
+	int minprocs;		    /* 200: RLIMIT_NPROC raised to it at start */
+	long long logfile_maxbytes; /* 50MB: the daemon's own log rotates past it; 0 = never */
+	int logfile_backups;	    /* 10 */
+	bool silent;		    /* false: with nodaemon, the log is not echoed to stderr */
+	bool strip_ansi;	    /* false: strip ANSI escapes from the programs' logs */
+	bool nocleanup;		    /* false (AUTO logs are LOGDIR/NAME.log: nothing to clean) */
+	char **environment;	    /* [supervisord] environment= "KEY=VALUE", NULL-terminated: given
+				     * to every program under its own environment= */
 
 	/* [unix_socket] (or [unix_http_server]) */
 	char *socket_file;   /* default PROTO_DEFAULT_SOCKET */

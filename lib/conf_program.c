@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/un.h>
+#include <sys/stat.h>
 
 #include "conf_int.h"
 #include "cron.h"
@@ -52,20 +53,18 @@ int conf_groups_load(struct conf_ld *L)
 			const struct conf_kv *kv = &s->kv[k];
 			char *v;
 			int rc = 0;
-			conf_warn_repeated(L, s, kv);
 			if (conf_expand_kv(L, s, kv, NULL, &v) != 0)
 				return -1;
 			if (strcmp(kv->key, "programs") == 0) {
 				conf_strv_free(g->programs);
 				g->programs = NULL;
 				if (conf_split_list(v, &g->programs, NULL) != 0)
-					rc = conf_fail(L, s->file, kv->line, "out of memory");
+					rc = conf_fail(L, kv->file, kv->line, "out of memory");
 				pk = kv;
 			} else if (strcmp(kv->key, "priority") == 0) {
 				rc = conf_opt_int(L, s, kv, v, INT_MIN, INT_MAX, &g->priority);
 			} else {
-				rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored",
-					       s->name, kv->key);
+				rc = conf_unknown(L, s, kv);
 			}
 			free(v);
 			if (rc != 0)
@@ -84,22 +83,22 @@ int conf_groups_load(struct conf_ld *L)
 			}
 			if (found && ffound)
 				return conf_fail(
-				    L, s->file, pk->line,
+				    L, pk->file, pk->line,
 				    "[%s] name %s is ambiguous (exists as program and fcgi-program)", s->name,
 				    *p);
 			if (!found && !ffound)
-				return conf_fail(L, s->file, pk->line,
+				return conf_fail(L, pk->file, pk->line,
 						 "[%s] names unknown program or fcgi-program %s", s->name,
 						 *p);
 			for (char **q = g->programs; q < p; q++)
 				if (strcmp(*q, *p) == 0)
-					return conf_fail(L, s->file, pk->line, "[%s] names program %s twice",
+					return conf_fail(L, pk->file, pk->line, "[%s] names program %s twice",
 							 s->name, *p);
 			for (size_t o = 0; o + 1 < c->ngroups; o++)
 				for (char **q = c->groups[o].programs; *q != NULL; q++)
 					if (strcmp(*q, *p) == 0)
 						return conf_fail(
-						    L, s->file, pk->line,
+						    L, pk->file, pk->line,
 						    "[%s]: program %s is already in [group:%s] (%s:%d)",
 						    s->name, *p, c->groups[o].name, c->groups[o].where.file,
 						    c->groups[o].where.line);
@@ -136,7 +135,7 @@ static int conf_p_autorestart(struct conf_pctx *P, const struct conf_kv *kv, con
 		return 0;
 	}
 	if (units_bool(v, &b, NULL, 0) != 0)
-		return conf_fail(P->L, P->s->file, kv->line,
+		return conf_fail(P->L, kv->file, kv->line,
 				 "autorestart: expected true, false or unexpected: \"%s\"", v);
 	P->p->autorestart = b ? AUTORESTART_TRUE : AUTORESTART_FALSE;
 	return 0;
@@ -147,15 +146,15 @@ static int conf_p_exitcodes(struct conf_pctx *P, const struct conf_kv *kv, const
 	char **list;
 	size_t n;
 	if (conf_split_list(v, &list, &n) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
 	if (n == 0) {
 		conf_strv_free(list);
-		return conf_fail(P->L, P->s->file, kv->line, "exitcodes: empty list");
+		return conf_fail(P->L, kv->file, kv->line, "exitcodes: empty list");
 	}
 	int *codes = calloc(n, sizeof(*codes));
 	if (codes == NULL) {
 		conf_strv_free(list);
-		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (conf_opt_int(P->L, P->s, kv, list[i], 0, 255, &codes[i]) != 0) {
@@ -175,7 +174,7 @@ static int conf_p_signal(struct conf_pctx *P, const struct conf_kv *kv, const ch
 {
 	char why[256];
 	if (units_signal(v, &P->p->stopsignal, why, sizeof(why)) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "%s: %s", kv->key, why);
+		return conf_fail(P->L, kv->file, kv->line, "%s: %s", kv->key, why);
 	return 0;
 }
 
@@ -184,7 +183,7 @@ static int conf_p_umask(struct conf_pctx *P, const struct conf_kv *kv, const cha
 	char why[256];
 	long m;
 	if (units_octal(v, 0777, &m, why, sizeof(why)) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "umask: %s", why);
+		return conf_fail(P->L, kv->file, kv->line, "umask: %s", why);
 	P->p->umask = (int)m;
 	return 0;
 }
@@ -200,12 +199,15 @@ static int conf_p_raw(struct conf_pctx *P, const struct conf_kv *kv, const char 
 	else if (strcmp(kv->key, "environment") == 0) {
 		dst = &P->x->environment;
 		P->x->environment_line = kv->line;
+		P->x->environment_file = kv->file;
 	} else if (strcmp(kv->key, "command") == 0)
 		dst = &P->p->command;
+	else if (strcmp(kv->key, "directory") == 0)
+		dst = &P->x->directory;
 	else
 		dst = &P->p->process_name;
 	if (conf_opt_str(P->L, dst, v) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
 	return 0;
 }
 
@@ -214,8 +216,9 @@ static int conf_p_depends(struct conf_pctx *P, const struct conf_kv *kv, const c
 	conf_strv_free(P->p->depends_on);
 	P->p->depends_on = NULL;
 	if (conf_split_list(v, &P->p->depends_on, NULL) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
 	P->x->depends_line = kv->line;
+	P->x->depends_file = kv->file;
 	return 0;
 }
 
@@ -226,8 +229,7 @@ static int conf_p_ready(struct conf_pctx *P, const struct conf_kv *kv, const cha
 	else if (strcasecmp(v, "notify") == 0)
 		P->p->ready = READY_NOTIFY;
 	else
-		return conf_fail(P->L, P->s->file, kv->line, "ready: expected startsecs or notify: \"%s\"",
-				 v);
+		return conf_fail(P->L, kv->file, kv->line, "ready: expected startsecs or notify: \"%s\"", v);
 	return 0;
 }
 
@@ -238,8 +240,8 @@ static int conf_p_fatal_action(struct conf_pctx *P, const struct conf_kv *kv, co
 	else if (strcasecmp(v, "shutdown") == 0)
 		P->p->fatal_action = FATAL_ACTION_SHUTDOWN;
 	else
-		return conf_fail(P->L, P->s->file, kv->line,
-				 "fatal_action: expected none or shutdown: \"%s\"", v);
+		return conf_fail(P->L, kv->file, kv->line, "fatal_action: expected none or shutdown: \"%s\"",
+				 v);
 	return 0;
 }
 
@@ -248,9 +250,9 @@ static int conf_p_cron(struct conf_pctx *P, const struct conf_kv *kv, const char
 	struct cron cr;
 	char why[256];
 	if (cron_parse(v, &cr, why, sizeof(why)) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "restart_cron: %s", why);
+		return conf_fail(P->L, kv->file, kv->line, "restart_cron: %s", why);
 	if (conf_opt_str(P->L, &P->p->restart_cron, v) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
 	return 0;
 }
 
@@ -262,7 +264,7 @@ static int conf_p_envfile(struct conf_pctx *P, const struct conf_kv *kv, const c
 	else if (asprintf(&path, "%s/%s", P->s->here, v) < 0)
 		path = NULL;
 	if (path == NULL)
-		return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
 	free(P->p->environment_file);
 	P->p->environment_file = path;
 	conf_strv_free(P->x->env_file_vars);
@@ -270,14 +272,13 @@ static int conf_p_envfile(struct conf_pctx *P, const struct conf_kv *kv, const c
 
 	FILE *fp = fopen(path, "r");
 	if (fp == NULL)
-		return conf_fail(P->L, P->s->file, kv->line, "environment_file: %s: %s", path,
-				 strerror(errno));
+		return conf_fail(P->L, kv->file, kv->line, "environment_file: %s: %s", path, strerror(errno));
 	char *line = NULL;
 	size_t cap = 0, n = 0;
 	int lineno = 0, rc = 0;
 	char **vars = calloc(1, sizeof(*vars));
 	if (vars == NULL)
-		rc = conf_fail(P->L, P->s->file, kv->line, "out of memory");
+		rc = conf_fail(P->L, kv->file, kv->line, "out of memory");
 	while (rc == 0 && getline(&line, &cap, fp) >= 0) {
 		lineno++;
 		char *s = line;
@@ -292,7 +293,7 @@ static int conf_p_envfile(struct conf_pctx *P, const struct conf_kv *kv, const c
 			s += 7;
 		char *eq = strchr(s, '=');
 		if (eq == NULL || eq == s) {
-			rc = conf_fail(P->L, P->s->file, kv->line,
+			rc = conf_fail(P->L, kv->file, kv->line,
 				       "environment_file: %s:%d: expected KEY=VALUE", path, lineno);
 			break;
 		}
@@ -310,7 +311,7 @@ static int conf_p_envfile(struct conf_pctx *P, const struct conf_kv *kv, const c
 		}
 		char *kvs;
 		if (asprintf(&kvs, "%s=%s", key, val) < 0 || conf_strv_push(&vars, &n, kvs) != 0)
-			rc = conf_fail(P->L, P->s->file, kv->line, "out of memory");
+			rc = conf_fail(P->L, kv->file, kv->line, "out of memory");
 	}
 	free(line);
 	fclose(fp);
@@ -361,13 +362,13 @@ static int conf_p_rlimit(struct conf_pctx *P, const struct conf_kv *kv, const ch
 	if (colon != NULL)
 		*colon = '\0';
 	if (conf_rlim_value(buf, res, &soft, why, sizeof(why)) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "%s: %s", kv->key, why);
+		return conf_fail(P->L, kv->file, kv->line, "%s: %s", kv->key, why);
 	hard = soft;
 	if (colon != NULL && conf_rlim_value(colon + 1, res, &hard, why, sizeof(why)) != 0)
-		return conf_fail(P->L, P->s->file, kv->line, "%s: %s", kv->key, why);
+		return conf_fail(P->L, kv->file, kv->line, "%s: %s", kv->key, why);
 	if (hard != RLIM_INFINITY && (soft == RLIM_INFINITY || soft > hard))
-		return conf_fail(P->L, P->s->file, kv->line, "%s: soft limit above hard limit: \"%s\"",
-				 kv->key, v);
+		return conf_fail(P->L, kv->file, kv->line, "%s: soft limit above hard limit: \"%s\"", kv->key,
+				 v);
 	struct conf_program *p = P->p;
 	size_t i;
 	for (i = 0; i < p->nrlimits && p->rlimits[i].resource != res; i++)
@@ -375,13 +376,36 @@ static int conf_p_rlimit(struct conf_pctx *P, const struct conf_kv *kv, const ch
 	if (i == p->nrlimits) {
 		struct conf_rlimit *nr = realloc(p->rlimits, (p->nrlimits + 1) * sizeof(*nr));
 		if (nr == NULL)
-			return conf_fail(P->L, P->s->file, kv->line, "out of memory");
+			return conf_fail(P->L, kv->file, kv->line, "out of memory");
 		p->rlimits = nr;
 		p->nrlimits++;
 	}
 	p->rlimits[i].resource = res;
 	p->rlimits[i].soft = soft;
 	p->rlimits[i].hard = hard;
+	return 0;
+}
+
+/* serverurl=: AUTO (the default) is the daemon's own socket. */
+static int conf_p_serverurl(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	const char *t = v + strspn(v, " \t");
+	free(P->p->serverurl);
+	P->p->serverurl = NULL;
+	if (strcasecmp(t, "AUTO") == 0 || t[0] == '\0')
+		return 0;
+	if ((P->p->serverurl = strdup(v)) == NULL)
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
+	return 0;
+}
+
+/* user=: a user the system knows (supervisord refuses the file otherwise). */
+static int conf_p_user(struct conf_pctx *P, const struct conf_kv *kv, const char *v)
+{
+	if (conf_user_check(P->L, kv, v) != 0)
+		return -1;
+	if (conf_opt_str(P->L, &P->p->user, v) != 0)
+		return conf_fail(P->L, kv->file, kv->line, "out of memory");
 	return 0;
 }
 
@@ -499,7 +523,6 @@ enum conf_pkind {
 	PK_SIZE, /* long long bytes */
 	PK_STR,	 /* char *, expanded once */
 	PK_FN,
-	PK_WARN, /* a supervisord option taskvisor does not implement */
 };
 
 static const struct conf_popt {
@@ -527,8 +550,8 @@ static const struct conf_popt {
     {"drain_timeout", PK_INT, offsetof(struct conf_program, drain_timeout), 0, INT_MAX, NULL},
     {"stopasgroup", PK_BOOL, offsetof(struct conf_program, stopasgroup), 0, 0, NULL},
     {"killasgroup", PK_BOOL, offsetof(struct conf_program, killasgroup), 0, 0, NULL},
-    {"user", PK_STR, offsetof(struct conf_program, user), 0, 0, NULL},
-    {"directory", PK_STR, offsetof(struct conf_program, directory), 0, 0, NULL},
+    {"user", PK_FN, 0, 0, 0, conf_p_user},
+    {"directory", PK_RAW, 0, 0, 0, conf_p_raw},
     {"umask", PK_FN, 0, 0, 0, conf_p_umask},
     {"redirect_stderr", PK_BOOL, offsetof(struct conf_program, redirect_stderr), 0, 0, NULL},
     {"stdout_logfile_maxbytes", PK_FN, 0, 0, 0, conf_p_logfile_bytes},
@@ -558,17 +581,17 @@ static const struct conf_popt {
     {"rlimit_stack", PK_FN, 0, 0, 0, conf_p_rlimit},
     {"rlimit_fsize", PK_FN, 0, 0, 0, conf_p_rlimit},
     {"rlimit_cpu", PK_FN, 0, 0, 0, conf_p_rlimit},
-    {"serverurl", PK_WARN, 0, 0, 0, NULL},
+    {"serverurl", PK_FN, 0, 0, 0, conf_p_serverurl},
+    {"stdout_syslog", PK_BOOL, offsetof(struct conf_program, stdout_syslog), 0, 0, NULL},
+    {"stderr_syslog", PK_BOOL, offsetof(struct conf_program, stderr_syslog), 0, 0, NULL},
     {"stdout_events_enabled", PK_BOOL, offsetof(struct conf_program, stdout_events_enabled), 0, 0, NULL},
     {"stderr_events_enabled", PK_BOOL, offsetof(struct conf_program, stderr_events_enabled), 0, 0, NULL},
+    {"stdout_capture_maxbytes", PK_SIZE, offsetof(struct conf_program, stdout_capture_maxbytes), 0, 0, NULL},
+    {"stderr_capture_maxbytes", PK_SIZE, offsetof(struct conf_program, stderr_capture_maxbytes), 0, 0, NULL},
     /* [eventlistener:x] */
     {"events", PK_FN, 0, 0, 0, conf_p_listener},
     {"buffer_size", PK_FN, 0, 0, 0, conf_p_listener},
     {"result_handler", PK_FN, 0, 0, 0, conf_p_listener},
-    {"stdout_capture_maxbytes", PK_SIZE, offsetof(struct conf_program, stdout_capture_maxbytes), 0, 0, NULL},
-    {"stderr_capture_maxbytes", PK_SIZE, offsetof(struct conf_program, stderr_capture_maxbytes), 0, 0, NULL},
-    {"stdout_syslog", PK_WARN, 0, 0, 0, NULL},
-    {"stderr_syslog", PK_WARN, 0, 0, 0, NULL},
 };
 
 static const struct conf_popt *conf_popt_find(const char *name)
@@ -582,7 +605,7 @@ static const struct conf_popt *conf_popt_find(const char *name)
 /* ---- environment= (supervisord's KEY=VAL,KEY2="v,2") ---- */
 
 /* Set "key=value" in vars, replacing an entry with the same key. */
-static int conf_env_set(char ***vars, const char *key, size_t klen, const char *value)
+int conf_env_set(char ***vars, const char *key, size_t klen, const char *value)
 {
 	char *kv;
 	if (asprintf(&kv, "%.*s=%s", (int)klen, key, value) < 0)
@@ -597,7 +620,7 @@ static int conf_env_set(char ***vars, const char *key, size_t klen, const char *
 }
 
 /* Parse s into vars (merged over what is there); -1 with why. */
-static int conf_env_parse(const char *s, char ***vars, char *why, size_t len)
+int conf_env_parse(const char *s, char ***vars, char *why, size_t len)
 {
 	const char *p = s;
 
@@ -722,6 +745,7 @@ static char *conf_fingerprint(const struct conf_program *p, const struct conf_pr
 	if (p->stdout_capture_maxbytes > 0 || p->stderr_capture_maxbytes > 0)
 		fprintf(f, "stdout_capture_maxbytes=%lld\nstderr_capture_maxbytes=%lld\n",
 			p->stdout_capture_maxbytes, p->stderr_capture_maxbytes);
+	fprintf(f, "syslog=%d:%d\nserverurl=%s\n", p->stdout_syslog, p->stderr_syslog, conf_s(p->serverurl));
 	if ((ferror(f) | fclose(f)) != 0) {
 		free(text);
 		return NULL;
@@ -900,6 +924,7 @@ void conf_program_free(struct conf_program *p)
 	free(p->exitcodes);
 	free(p->user);
 	free(p->directory);
+	free(p->serverurl);
 	conf_strv_free(p->depends_on);
 	free(p->restart_cron);
 	free(p->rlimits);
@@ -917,25 +942,193 @@ static int conf_proc_expand(struct conf_pctx *P, const char *key, const char *tm
 			    char **out)
 {
 	const struct conf_kv *src = conf_sec_get(P->s, key);
-	struct conf_kv kv = {(char *)key, (char *)tmpl, src != NULL ? src->line : P->s->line};
+	struct conf_kv kv = {(char *)key,
+			     (char *)tmpl,
+			     src != NULL ? src->line : P->s->line,
+			     src != NULL ? src->file : P->s->file,
+			     src != NULL ? src->here : P->s->here,
+			     false};
 	return conf_expand_kv(P->L, P->s, &kv, t, out);
 }
 
+/* stdout_logfile / stderr_logfile: expanded twice, as supervisord does (saneget, then expand);
+ * AUTO (or unset) is NULL, NONE/OFF discard, "syslog" is the deprecated alias of
+ * *_syslog=true: no file, the lines go to syslog. */
 static int conf_logfile(struct conf_pctx *P, const char *key, const char *raw, struct expand_table *t,
 			char **out)
 {
+	char *once;
+
 	*out = NULL;
 	if (raw == NULL || raw[0] == '\0' || strcasecmp(raw, "AUTO") == 0)
 		return 0;
-	if (conf_proc_expand(P, key, raw, t, out) != 0)
+	if (conf_proc_expand(P, key, raw, t, &once) != 0)
+		return -1;
+	int rc = conf_proc_expand(P, key, once, t, out);
+	free(once);
+	if (rc != 0)
 		return -1;
 	if (strcasecmp(*out, "AUTO") == 0) {
 		free(*out);
 		*out = NULL;
-	} else if (strcasecmp(*out, "NONE") == 0) {
-		strcpy(*out, "NONE");
+	} else if (strcasecmp(*out, "NONE") == 0 || strcasecmp(*out, "OFF") == 0) {
+		free(*out);
+		*out = strdup("NONE");
+		if (*out == NULL)
+			return conf_fail(P->L, P->s->file, P->s->line, "out of memory");
+	} else if (strcasecmp(*out, "syslog") == 0) {
+		const struct conf_kv *kv = conf_sec_get(P->s, key);
+		conf_warn(P->L, kv->file, kv->line,
+			  "[%s] %s=syslog is deprecated (as in supervisord): read as %.6s_syslog=true",
+			  P->s->name, key, key);
+		free(*out);
+		*out = strdup("NONE");
+		if (*out == NULL)
+			return conf_fail(P->L, P->s->file, P->s->line, "out of memory");
+		if (key[3] == 'o')
+			P->p->stdout_syslog = true;
+		else
+			P->p->stderr_syslog = true;
+	} else {
+		/* supervisord's existing_dirpath: a file in a directory that is not there is refused */
+		const char *slash = strrchr(*out, '/');
+		struct stat st;
+		char dir[PATH_MAX];
+		if (slash != NULL && slash != *out) {
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - *out), *out);
+			if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+				const struct conf_kv *kv = conf_sec_get(P->s, key);
+				return conf_fail(
+				    P->L, kv->file, kv->line,
+				    "%s: the directory named as part of the path %s does not exist", key,
+				    *out);
+			}
+		}
 	}
 	return 0;
+}
+
+/* A program's own environment= as %(ENV_X)s names for its other options (supervisord extends
+ * the expansions with it before command, directory, the log files and process_name). */
+static struct expand_kv *conf_env_names(char **env, size_t *n)
+{
+	size_t len = conf_strv_len(env);
+	struct expand_kv *kv = calloc(len + 1, sizeof(*kv));
+
+	if (kv == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		char *eq = strchr(env[i], '=');
+		char *name;
+		if (asprintf(&name, "ENV_%.*s", (int)(eq - env[i]), env[i]) < 0) {
+			for (size_t j = 0; j < i; j++)
+				free((char *)kv[j].key);
+			free(kv);
+			return NULL;
+		}
+		kv[i].key = name;
+		kv[i].value = eq + 1;
+	}
+	*n = len;
+	return kv;
+}
+
+static void conf_env_names_free(struct expand_kv *kv, size_t n)
+{
+	for (size_t i = 0; kv != NULL && i < n; i++)
+		free((char *)kv[i].key);
+	free(kv);
+}
+
+/* The process's environment: [supervisord] environment=, then environment_file, then the
+ * program's environment= (the last one wins). */
+static int conf_proc_env(struct conf_pctx *P, struct conf_proc *cp, struct expand_table *t, char ***own)
+{
+	struct conf_ld *L = P->L;
+
+	*own = calloc(1, sizeof(char *));
+	cp->environment = calloc(1, sizeof(char *));
+	if (cp->environment == NULL || *own == NULL)
+		return conf_fail(L, P->s->file, P->s->line, "out of memory");
+	for (char **e = L->c->environment; e != NULL && *e != NULL; e++) {
+		char *eq = strchr(*e, '=');
+		if (conf_env_set(&cp->environment, *e, (size_t)(eq - *e), eq + 1) != 0)
+			return conf_fail(L, P->s->file, P->s->line, "out of memory");
+	}
+	for (char **e = P->x->env_file_vars; e != NULL && *e != NULL; e++) {
+		char *eq = strchr(*e, '=');
+		if (conf_env_set(&cp->environment, *e, (size_t)(eq - *e), eq + 1) != 0)
+			return conf_fail(L, P->s->file, P->s->line, "out of memory");
+	}
+	if (P->x->environment != NULL) {
+		char *env, why[256];
+		if (conf_proc_expand(P, "environment", P->x->environment, t, &env) != 0)
+			return -1;
+		int rc = conf_env_parse(env, own, why, sizeof(why));
+		free(env);
+		if (rc != 0)
+			return conf_fail(L, P->x->environment_file, P->x->environment_line, "environment: %s",
+					 why);
+		for (char **e = *own; *e != NULL; e++) {
+			char *eq = strchr(*e, '=');
+			if (conf_env_set(&cp->environment, *e, (size_t)(eq - *e), eq + 1) != 0)
+				return conf_fail(L, P->s->file, P->s->line, "out of memory");
+		}
+	}
+	return 0;
+}
+
+/* One process: its environment first, then the options that see it as %(ENV_X)s. */
+static int conf_proc_build(struct conf_pctx *P, struct conf_proc *cp, int i, struct expand_table *t)
+{
+	struct conf_program *p = P->p;
+	struct conf_ld *L = P->L;
+	char **own = NULL;
+	size_t nenv = 0;
+	int rc = -1;
+
+	if (conf_proc_env(P, cp, t, &own) != 0) {
+		conf_strv_free(own);
+		return -1;
+	}
+	struct expand_kv *envkv = conf_env_names(own, &nenv);
+	struct expand_table et = {envkv, nenv, t};
+	if (envkv == NULL) {
+		conf_strv_free(own);
+		return conf_fail(L, P->s->file, P->s->line, "out of memory");
+	}
+	if (conf_proc_expand(P, "process_name", p->process_name, &et, &cp->name) != 0 ||
+	    conf_proc_expand(P, "command", p->command, &et, &cp->command) != 0 ||
+	    conf_logfile(P, "stdout_logfile", P->x->stdout_logfile, &et, &cp->stdout_logfile) != 0 ||
+	    conf_logfile(P, "stderr_logfile", P->x->stderr_logfile, &et, &cp->stderr_logfile) != 0)
+		goto out;
+	if (P->x->directory != NULL) {
+		char *dir;
+		if (conf_proc_expand(P, "directory", P->x->directory, &et, &dir) != 0)
+			goto out;
+		if (i == 0) {
+			free(p->directory);
+			p->directory = dir[0] != '\0' ? dir : NULL;
+			if (dir[0] == '\0')
+				free(dir);
+		} else {
+			bool same = strcmp(dir, p->directory != NULL ? p->directory : "") == 0;
+			free(dir);
+			if (!same) {
+				const struct conf_kv *dk = conf_sec_get(P->s, "directory");
+				conf_fail(L, dk->file, dk->line,
+					  "directory: differs between the processes of [%s]: one directory "
+					  "per program is supported",
+					  P->s->name);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	conf_env_names_free(envkv, nenv);
+	conf_strv_free(own);
+	return rc;
 }
 
 static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
@@ -955,14 +1148,12 @@ static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
 		struct expand_kv kv[] = {{"process_num", num}};
 		struct expand_table t = {kv, 1, base};
 
-		if (conf_proc_expand(P, "process_name", p->process_name, &t, &cp->name) != 0 ||
-		    conf_proc_expand(P, "command", p->command, &t, &cp->command) != 0 ||
-		    conf_logfile(P, "stdout_logfile", P->x->stdout_logfile, &t, &cp->stdout_logfile) != 0 ||
-		    conf_logfile(P, "stderr_logfile", P->x->stderr_logfile, &t, &cp->stderr_logfile) != 0)
+		if (conf_proc_build(P, cp, i, &t) != 0)
 			return -1;
 		if (cp->name[0] == '\0' || strpbrk(cp->name, ":/ \t") != NULL) {
 			const struct conf_kv *pk = conf_sec_get(P->s, "process_name");
-			return conf_fail(L, P->s->file, pk != NULL ? pk->line : P->s->line,
+			return conf_fail(L, pk != NULL ? pk->file : P->s->file,
+					 pk != NULL ? pk->line : P->s->line,
 					 "process_name: bad process name \"%s\"", cp->name);
 		}
 		for (int j = 0; j < i; j++)
@@ -970,25 +1161,6 @@ static int conf_procs_build(struct conf_pctx *P, struct expand_table *base)
 				return conf_fail(L, P->s->file, P->s->line,
 						 "process_name: \"%s\" is the name of two processes",
 						 cp->name);
-
-		cp->environment = calloc(1, sizeof(char *));
-		if (cp->environment == NULL)
-			return conf_fail(L, P->s->file, P->s->line, "out of memory");
-		for (char **e = P->x->env_file_vars; e != NULL && *e != NULL; e++) {
-			char *eq = strchr(*e, '=');
-			if (conf_env_set(&cp->environment, *e, (size_t)(eq - *e), eq + 1) != 0)
-				return conf_fail(L, P->s->file, P->s->line, "out of memory");
-		}
-		if (P->x->environment != NULL) {
-			char *env, why[256];
-			if (conf_proc_expand(P, "environment", P->x->environment, &t, &env) != 0)
-				return -1;
-			int rc = conf_env_parse(env, &cp->environment, why, sizeof(why));
-			free(env);
-			if (rc != 0)
-				return conf_fail(L, P->s->file, P->x->environment_line, "environment: %s",
-						 why);
-		}
 		cp->fingerprint = conf_fingerprint(p, cp);
 		if (cp->fingerprint == NULL)
 			return conf_fail(L, P->s->file, P->s->line, "out of memory");
@@ -1068,19 +1240,11 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 		char *v;
 		int rc = 0;
 
-		conf_warn_repeated(L, s, k);
 		if (fcgi && conf_fcgi_key(k->key))
 			continue; /* conf_fcgi_load's */
 		if (o == NULL) {
-			if (conf_warn(L, s->file, k->line, "[%s] %s: unknown option, ignored", s->name,
-				      k->key) != 0)
-				return conf_fail(L, s->file, k->line, "out of memory");
-			continue;
-		}
-		if (o->kind == PK_WARN) {
-			if (conf_warn(L, s->file, k->line, "[%s] %s: not supported by taskvisord, ignored",
-				      s->name, k->key) != 0)
-				return conf_fail(L, s->file, k->line, "out of memory");
+			if (conf_unknown(L, s, k) != 0)
+				return conf_fail(L, k->file, k->line, "out of memory");
 			continue;
 		}
 		if (o->kind == PK_RAW) {
@@ -1102,7 +1266,7 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 			long long d;
 			rc = conf_opt_dur(L, s, k, v, &d);
 			if (rc == 0 && d > o->max)
-				rc = conf_fail(L, s->file, k->line, "%s: duration too large: \"%s\"", k->key,
+				rc = conf_fail(L, k->file, k->line, "%s: duration too large: \"%s\"", k->key,
 					       v);
 			if (rc == 0)
 				*(int *)(void *)field = (int)d;
@@ -1116,7 +1280,7 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 				free(*(char **)(void *)field);
 				*(char **)(void *)field = NULL;
 			} else if (conf_opt_str(L, (char **)(void *)field, v) != 0) {
-				rc = conf_fail(L, s->file, k->line, "out of memory");
+				rc = conf_fail(L, k->file, k->line, "out of memory");
 			}
 			break;
 		default:
@@ -1129,7 +1293,8 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 		if (rc != 0)
 			return -1;
 	}
-	if (p->command == NULL || p->command[0] == '\0')
+	/* An empty command= is accepted, as by supervisord: starting it fails ("command is empty"). */
+	if (p->command == NULL)
 		return conf_fail(L, s->file, s->line, "[%s]: command is required", s->name);
 	if (p->listener && conf_listener_check(&P) != 0)
 		return -1;
@@ -1143,7 +1308,7 @@ static int conf_program_load(struct conf_ld *L, const struct conf_sec *s, struct
 	if (p->numprocs > 1 && strstr(p->process_name, "%(process_num)") == NULL) {
 		const struct conf_kv *pk = conf_sec_get(s, "process_name");
 		return conf_fail(
-		    L, s->file, pk != NULL ? pk->line : s->line,
+		    L, pk != NULL ? pk->file : s->file, pk != NULL ? pk->line : s->line,
 		    "[%s]: %%(process_num) must be present within process_name when numprocs > 1", s->name);
 	}
 	if (fcgi && conf_fcgi_load(L, s, p) != 0)
@@ -1220,7 +1385,9 @@ static int conf_dep_walk(struct conf_ld *L, int i, int *state, int *path, int de
 			for (int m = 0; m <= len; m++)
 				snprintf(chain + strlen(chain), sizeof(chain) - strlen(chain), "%s%s",
 					 m ? " -> " : "", c->programs[path[k + (start + m) % len]].name);
-			return conf_fail(L, c->programs[first].where.file,
+			return conf_fail(L,
+					 L->px[first].depends_line ? L->px[first].depends_file
+								   : c->programs[first].where.file,
 					 L->px[first].depends_line ? L->px[first].depends_line
 								   : c->programs[first].where.line,
 					 "depends_on cycle: %s", chain);
@@ -1240,10 +1407,10 @@ int conf_programs_check(struct conf_ld *L)
 		struct conf_program *p = &c->programs[i];
 		for (char **d = p->depends_on; *d != NULL; d++) {
 			if (conf_prog_index(c, *d) < 0)
-				return conf_fail(L, p->where.file, L->px[i].depends_line,
+				return conf_fail(L, L->px[i].depends_file, L->px[i].depends_line,
 						 "depends_on: no such program: %s", *d);
 			if (strcmp(*d, p->name) == 0)
-				return conf_fail(L, p->where.file, L->px[i].depends_line,
+				return conf_fail(L, L->px[i].depends_file, L->px[i].depends_line,
 						 "depends_on cycle: %s -> %s", p->name, p->name);
 		}
 		/* Process names must be unique within a group (they are "group:name"). */

@@ -64,11 +64,12 @@ static int conf_template(struct conf_ld *L, const struct conf_sec *s, const stru
 	size_t cap = strlen(v) + 1, len = 0;
 	char *res;
 
+	(void)s; /* kv says where it was set */
 	*out = NULL;
 	if (expand_check(v, why, sizeof(why)) != 0)
-		return conf_fail(L, s->file, kv->line, "%s: %s", kv->key, why);
+		return conf_fail(L, kv->file, kv->line, "%s: %s", kv->key, why);
 	if ((res = malloc(cap)) == NULL)
-		return conf_fail(L, s->file, kv->line, "out of memory");
+		return conf_fail(L, kv->file, kv->line, "out of memory");
 	while (*v != '\0') {
 		const char *seg = v;
 		size_t seglen = 1;
@@ -80,7 +81,7 @@ static int conf_template(struct conf_ld *L, const struct conf_sec *s, const stru
 			const char *conv = close + 1 + strspn(close + 1, "-+ 0#0123456789.");
 			seglen = (size_t)(conv - v) + 1;
 			if (conf_template_static(v + 2, (size_t)(close - v - 2))) {
-				struct conf_expand e = {L, s, NULL};
+				struct conf_expand e = {L, kv->here, NULL};
 				char *piece = strndup(v, seglen);
 				int rc = piece != NULL
 					     ? expand(piece, conf_expand_lookup, &e, &rep, why, sizeof(why))
@@ -88,7 +89,7 @@ static int conf_template(struct conf_ld *L, const struct conf_sec *s, const stru
 				free(piece);
 				if (rc != 0) {
 					free(res);
-					return conf_fail(L, s->file, kv->line, "%s: %s", kv->key, why);
+					return conf_fail(L, kv->file, kv->line, "%s: %s", kv->key, why);
 				}
 				/* a literal '%' from the environment must survive the engine's expansion */
 				size_t pct = 0;
@@ -98,7 +99,7 @@ static int conf_template(struct conf_ld *L, const struct conf_sec *s, const stru
 				if (esc == NULL) {
 					free(rep);
 					free(res);
-					return conf_fail(L, s->file, kv->line, "out of memory");
+					return conf_fail(L, kv->file, kv->line, "out of memory");
 				}
 				for (const char *q = rep; *q != '\0'; q++) {
 					if (*q == '%')
@@ -118,7 +119,7 @@ static int conf_template(struct conf_ld *L, const struct conf_sec *s, const stru
 			if (nr == NULL) {
 				free(rep);
 				free(res);
-				return conf_fail(L, s->file, kv->line, "out of memory");
+				return conf_fail(L, kv->file, kv->line, "out of memory");
 			}
 			res = nr;
 		}
@@ -141,27 +142,27 @@ static int conf_task_steps(struct conf_ld *L, const struct conf_sec *s, struct c
 	if (sk == NULL)
 		return conf_fail(L, s->file, s->line, "[%s]: steps is required", s->name);
 	if (conf_split_list(sk->value, &names, &n) != 0)
-		return conf_fail(L, s->file, sk->line, "out of memory");
+		return conf_fail(L, sk->file, sk->line, "out of memory");
 	if (n == 0) {
 		conf_strv_free(names);
-		return conf_fail(L, s->file, sk->line, "steps: empty list");
+		return conf_fail(L, sk->file, sk->line, "steps: empty list");
 	}
 	t->steps = calloc(n, sizeof(*t->steps));
 	if (t->steps == NULL) {
 		conf_strv_free(names);
-		return conf_fail(L, s->file, sk->line, "out of memory");
+		return conf_fail(L, sk->file, sk->line, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct conf_step *st = &t->steps[t->nsteps++];
 		st->name = strdup(names[i]);
 		if (st->name == NULL) {
 			conf_strv_free(names);
-			return conf_fail(L, s->file, sk->line, "out of memory");
+			return conf_fail(L, sk->file, sk->line, "out of memory");
 		}
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(t->steps[j].name, st->name) == 0) {
 				conf_strv_free(names);
-				return conf_fail(L, s->file, sk->line, "steps: step %s is named twice",
+				return conf_fail(L, sk->file, sk->line, "steps: step %s is named twice",
 						 st->name);
 			}
 		char key[256];
@@ -169,12 +170,12 @@ static int conf_task_steps(struct conf_ld *L, const struct conf_sec *s, struct c
 		const struct conf_kv *k = conf_sec_get(s, key);
 		if (k == NULL) {
 			conf_strv_free(names);
-			return conf_fail(L, s->file, sk->line, "steps: step %s has no %s entry", st->name,
+			return conf_fail(L, sk->file, sk->line, "steps: step %s has no %s entry", st->name,
 					 key);
 		}
 		if (k->value[0] == '\0') {
 			conf_strv_free(names);
-			return conf_fail(L, s->file, k->line, "%s: empty command", key);
+			return conf_fail(L, k->file, k->line, "%s: empty command", key);
 		}
 		if (strncmp(k->value, "handler:", 8) == 0) {
 			const char *h = k->value + 8;
@@ -182,7 +183,7 @@ static int conf_task_steps(struct conf_ld *L, const struct conf_sec *s, struct c
 				h++;
 			if (*h == '\0') {
 				conf_strv_free(names);
-				return conf_fail(L, s->file, k->line, "%s: handler name missing", key);
+				return conf_fail(L, k->file, k->line, "%s: handler name missing", key);
 			}
 			st->handler = strdup(h);
 		} else {
@@ -193,12 +194,12 @@ static int conf_task_steps(struct conf_ld *L, const struct conf_sec *s, struct c
 			}
 			if (argv_parse(st->command, &st->argv, why, sizeof(why)) != 0) {
 				conf_strv_free(names);
-				return conf_fail(L, s->file, k->line, "%s: %s", key, why);
+				return conf_fail(L, k->file, k->line, "%s: %s", key, why);
 			}
 		}
 		if (st->handler == NULL && st->command == NULL) {
 			conf_strv_free(names);
-			return conf_fail(L, s->file, k->line, "out of memory");
+			return conf_fail(L, k->file, k->line, "out of memory");
 		}
 	}
 	conf_strv_free(names);
@@ -230,14 +231,13 @@ static int conf_task_load(struct conf_ld *L, const struct conf_sec *s, struct co
 		if (strcmp(k, "lock") == 0 || strcmp(k, "link") == 0) {
 			char *tv;
 			if (v[0] == '\0')
-				return conf_fail(L, s->file, kv->line, "%s: empty", k);
+				return conf_fail(L, kv->file, kv->line, "%s: empty", k);
 			if (conf_template(L, s, kv, &tv) != 0)
 				return -1;
 			if (conf_strv_push(k[1] == 'o' ? &t->locks : &t->links, NULL, tv) != 0)
-				return conf_fail(L, s->file, kv->line, "out of memory");
+				return conf_fail(L, kv->file, kv->line, "out of memory");
 			continue;
 		}
-		conf_warn_repeated(L, s, kv);
 		if (strcmp(k, "name") == 0) {
 			char *tv;
 			rc = conf_template(L, s, kv, &tv);
@@ -247,16 +247,16 @@ static int conf_task_load(struct conf_ld *L, const struct conf_sec *s, struct co
 			}
 		} else if (strcmp(k, "queue") == 0) {
 			if (v[0] == '\0' || strpbrk(v, " \t,") != NULL)
-				rc = conf_fail(L, s->file, kv->line, "queue: bad queue name: \"%s\"", v);
+				rc = conf_fail(L, kv->file, kv->line, "queue: bad queue name: \"%s\"", v);
 			else if (conf_opt_str(L, &t->queue, v) != 0)
-				rc = conf_fail(L, s->file, kv->line, "out of memory");
+				rc = conf_fail(L, kv->file, kv->line, "out of memory");
 		} else if (strcmp(k, "steps") == 0 || strncmp(k, "step.", 5) == 0) {
 			if (k[4] == '.') {
 				size_t j;
 				for (j = 0; j < t->nsteps && strcmp(t->steps[j].name, k + 5) != 0; j++)
 					;
 				if (j == t->nsteps)
-					rc = conf_fail(L, s->file, kv->line,
+					rc = conf_fail(L, kv->file, kv->line,
 						       "%s: step %s is not listed in steps", k, k + 5);
 			}
 		} else if (strcmp(k, "on_error") == 0) {
@@ -267,7 +267,7 @@ static int conf_task_load(struct conf_ld *L, const struct conf_sec *s, struct co
 			else if (strcasecmp(v, "skip") == 0)
 				t->on_error = ON_ERROR_SKIP;
 			else
-				rc = conf_fail(L, s->file, kv->line,
+				rc = conf_fail(L, kv->file, kv->line,
 					       "on_error: expected pause, stop or skip: \"%s\"", v);
 		} else if (strcmp(k, "cancellable") == 0) {
 			rc = conf_opt_bool(L, s, kv, v, &t->cancellable);
@@ -278,7 +278,7 @@ static int conf_task_load(struct conf_ld *L, const struct conf_sec *s, struct co
 		} else if (strcmp(k, "cleanup_after") == 0) {
 			rc = conf_opt_dur(L, s, kv, v, &t->cleanup_after);
 		} else {
-			rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+			rc = conf_unknown(L, s, kv);
 		}
 		if (rc != 0)
 			return -1;
@@ -314,37 +314,36 @@ static int conf_recurring_load(struct conf_ld *L, const struct conf_sec *s, stru
 		char why[256];
 		int rc = 0;
 
-		conf_warn_repeated(L, s, kv);
 		if (strcmp(k, "label") == 0) {
 			if (conf_task_find(L->c, v) == NULL)
-				rc =
-				    conf_fail(L, s->file, kv->line, "label: no such task type: [task:%s]", v);
+				rc = conf_fail(L, kv->file, kv->line, "label: no such task type: [task:%s]",
+					       v);
 			else if (conf_opt_str(L, &r->label, v) != 0)
-				rc = conf_fail(L, s->file, kv->line, "out of memory");
+				rc = conf_fail(L, kv->file, kv->line, "out of memory");
 		} else if (strcmp(k, "cron") == 0) {
 			struct cron cr;
 			if (cron_parse(v, &cr, why, sizeof(why)) != 0)
-				rc = conf_fail(L, s->file, kv->line, "cron: %s", why);
+				rc = conf_fail(L, kv->file, kv->line, "cron: %s", why);
 			else if (conf_opt_str(L, &r->cron, v) != 0)
-				rc = conf_fail(L, s->file, kv->line, "out of memory");
+				rc = conf_fail(L, kv->file, kv->line, "out of memory");
 		} else if (strcmp(k, "input") == 0) {
 			json_error_t je;
 			json_t *j = json_loads(v, JSON_DECODE_ANY, &je);
 			if (j == NULL)
-				rc = conf_fail(L, s->file, kv->line, "input: not JSON: %s", je.text);
+				rc = conf_fail(L, kv->file, kv->line, "input: not JSON: %s", je.text);
 			else if (!json_is_object(j))
-				rc = conf_fail(L, s->file, kv->line, "input: not a JSON object: %s", v);
+				rc = conf_fail(L, kv->file, kv->line, "input: not a JSON object: %s", v);
 			else if (conf_opt_str(L, &r->input, v) != 0)
-				rc = conf_fail(L, s->file, kv->line, "out of memory");
+				rc = conf_fail(L, kv->file, kv->line, "out of memory");
 			json_decref(j);
 		} else if (strcmp(k, "iterations") == 0) {
 			rc = conf_opt_int(L, s, kv, v, 0, INT_MAX, &r->iterations);
 		} else if (strcmp(k, "until") == 0) {
 			if (conf_parse_until(v, &r->until) != 0)
-				rc = conf_fail(L, s->file, kv->line,
+				rc = conf_fail(L, kv->file, kv->line,
 					       "until: not a time (" WHEN_FORMS "): \"%s\"", v);
 		} else {
-			rc = conf_warn(L, s->file, kv->line, "[%s] %s: unknown option, ignored", s->name, k);
+			rc = conf_unknown(L, s, kv);
 		}
 		if (rc != 0)
 			return -1;

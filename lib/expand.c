@@ -98,7 +98,10 @@ static int expand_format(struct expand_buf *b, const char *name, const char *val
 	return 0;
 }
 
-int expand(const char *tmpl, expand_lookup_fn lookup, void *arg, char **out, char *err, size_t errlen)
+/* strict: a '%' that starts no "%(name)s" and no "%%" is an error, as Python's "%" operator
+ * makes it (supervisord refuses such a value); otherwise it is kept as written. */
+static int expand_mode(const char *tmpl, expand_lookup_fn lookup, void *arg, char **out, char *err,
+		       size_t errlen, int strict)
 {
 	struct expand_buf b = {0};
 	const char *p = tmpl;
@@ -116,6 +119,13 @@ int expand(const char *tmpl, expand_lookup_fn lookup, void *arg, char **out, cha
 			expand_put(&b, "%", 1);
 			p = pct + 2;
 			continue;
+		}
+		if (pct[1] != '(' && strict) {
+			snprintf(
+			    err, errlen,
+			    "\"%%\" not followed by \"(name)s\" or \"%%\" at \"%.40s\" (write %%%% for a %%)",
+			    pct);
+			goto fail;
 		}
 		if (pct[1] != '(') {
 			expand_put(&b, "%", 1);
@@ -177,6 +187,16 @@ int expand(const char *tmpl, expand_lookup_fn lookup, void *arg, char **out, cha
 fail:
 	free(b.p);
 	return -1;
+}
+
+int expand(const char *tmpl, expand_lookup_fn lookup, void *arg, char **out, char *err, size_t errlen)
+{
+	return expand_mode(tmpl, lookup, arg, out, err, errlen, 0);
+}
+
+int expand_strict(const char *tmpl, expand_lookup_fn lookup, void *arg, char **out, char *err, size_t errlen)
+{
+	return expand_mode(tmpl, lookup, arg, out, err, errlen, 1);
 }
 
 const char *expand_table_lookup(void *arg, const char *name)

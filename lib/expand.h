@@ -19,6 +19,10 @@ typedef const char *(*expand_lookup_fn)(void *arg, const char *name);
  * %d of a non-number, out of memory); *out is then NULL. */
 int expand(const char *tmpl, expand_lookup_fn lookup, void *arg, char **out, char *err, size_t errlen);
 
+/* The same, but a '%' that starts neither "%(name)..." nor "%%" is an error, as in Python's
+ * "%" operator (supervisord refuses "50%" or "date +%Y" in an option it reads). */
+int expand_strict(const char *tmpl, expand_lookup_fn lookup, void *arg, char **out, char *err, size_t errlen);
+
 /* A small key -> value table and its lookup callback (arg = struct expand_table *). */
 struct expand_kv {
 	const char *key;

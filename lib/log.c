@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,9 @@ static int log_stamps = 1;
 static int log_echo;
 static FILE *log_fp;
 static char *log_path;
+static int log_syslog;	       /* log_open_syslog() was called: lines go to syslog */
+static long long log_maxbytes; /* rotate the file past this size; 0 = never */
+static int log_backups;	       /* keep this many rotated files (.1 ... .N); 0 = truncate */
 static mode_t log_file_mode = 0600;
 static gid_t log_file_gid = (gid_t)-1;
 
@@ -175,9 +179,63 @@ static void log_write(FILE *fp, enum log_level lvl, const char *text)
 	}
 }
 
+void log_open_syslog(void)
+{
+	openlog(log_prog, LOG_PID, LOG_DAEMON);
+	log_syslog = 1;
+}
+
+void log_set_rotation(long long maxbytes, int backups)
+{
+	log_maxbytes = maxbytes;
+	log_backups = backups;
+}
+
+/* supervisord's RotatingFileHandler.doRollover: past maxbytes, NAME.(i) -> NAME.(i+1) down to
+ * NAME -> NAME.1, then a new NAME (truncated when no backups are kept). */
+static void log_rotate_check(void)
+{
+	char from[4096], to[4096];
+	long pos;
+
+	if (log_fp == NULL || log_path == NULL || log_maxbytes <= 0)
+		return;
+	pos = ftell(log_fp);
+	if (pos < 0 || pos < log_maxbytes)
+		return;
+	if (log_backups > 0) {
+		for (int i = log_backups - 1; i > 0; i--) {
+			snprintf(from, sizeof(from), "%s.%d", log_path, i);
+			snprintf(to, sizeof(to), "%s.%d", log_path, i + 1);
+			rename(from, to); /* a missing one is not an error */
+		}
+		snprintf(to, sizeof(to), "%s.1", log_path);
+		rename(log_path, to);
+	}
+	int fd = log_open_append(log_path, log_file_mode, log_file_gid, true);
+	FILE *fp = fd >= 0 ? fdopen(fd, "a") : NULL;
+	if (fp == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return; /* keep writing to the old stream */
+	}
+	setvbuf(fp, NULL, _IOLBF, 0);
+	fclose(log_fp);
+	log_fp = fp;
+}
+
 static void log_out(enum log_level lvl, const char *text)
 {
+	static const int prio[] = {LOG_CRIT, LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG, LOG_DEBUG};
+
+	if (log_syslog) {
+		syslog(prio[lvl], "%s", text);
+		if (log_echo)
+			log_write(stderr, lvl, text);
+		return;
+	}
 	log_write(log_fp != NULL ? log_fp : stderr, lvl, text);
+	log_rotate_check();
 	if (log_fp != NULL && log_echo)
 		log_write(stderr, lvl, text);
 }

@@ -17,7 +17,12 @@ enum log_level { LOG_LVL_CRIT = 0, LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LO
 /* Where log lines go: a FILE (default stderr) with the program's name as prefix. */
 void log_init(const char *progname, enum log_level level, int timestamps);
 int log_open_file(const char *path); /* append to path; -1 on error (errno set) */
-int log_reopen(void);		     /* reopen the file given to log_open_file (SIGUSR2) */
+int log_reopen(void);
+/* Rotate the file given to log_open_file past maxbytes (0 = never), keeping backups old files
+ * (NAME.1 ... NAME.N; 0 = truncate), as supervisord's logfile_maxbytes / logfile_backups. */
+void log_set_rotation(long long maxbytes, int backups);
+/* Send the lines to syslog (facility daemon) instead: supervisord's logfile=syslog. */
+void log_open_syslog(void); /* reopen the file given to log_open_file (SIGUSR2) */
 /* Mode and group (gid_t -1: the daemon's) of a log file log_open_file creates; 0600 by default.
  * A file that exists keeps its own. */
 void log_set_file_perms(mode_t mode, gid_t gid);

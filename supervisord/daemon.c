@@ -363,7 +363,10 @@ static void daemon_apply_log(struct daemon *d)
 
 	conf_file_perms(d->conf, &mode, &gid);
 	log_set_file_perms(mode, gid);
-	if (d->conf->logfile != NULL && log_open_file(d->conf->logfile) < 0)
+	log_set_rotation(d->conf->logfile_maxbytes, d->conf->logfile_backups);
+	if (d->conf->logfile != NULL && strcmp(d->conf->logfile, "syslog") == 0)
+		log_open_syslog();
+	else if (d->conf->logfile != NULL && log_open_file(d->conf->logfile) < 0)
 		log_warn("%s", d->conf->logfile);
 }
 

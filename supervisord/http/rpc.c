@@ -131,7 +131,9 @@ static int rpc_status_code(const char *status)
 		   {"no_such_group", RPC_BAD_NAME},
 		   {"spawn_error", RPC_SPAWN_ERROR},
 		   {"bad_signal", RPC_BAD_SIGNAL},
-		   {"abnormal_termination", RPC_ABNORMAL_TERMINATION}};
+		   {"abnormal_termination", RPC_ABNORMAL_TERMINATION},
+		   {"no_file", RPC_NO_FILE},
+		   {"not_executable", RPC_NOT_EXECUTABLE}};
 
 	for (size_t i = 0; status != NULL && i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcmp(map[i].status, status) == 0)
@@ -660,6 +662,8 @@ static void rpc_single_done(struct rpc_call *c, uint32_t type, json_t *body)
 	}
 	if (code == RPC_BAD_SIGNAL)
 		rpc_fault(c, code, "%s", json_string_value(json_array_get(c->results, 0)));
+	else if (json_is_string(json_object_get(r, "why"))) /* NO_FILE, NOT_EXECUTABLE */
+		rpc_fault(c, code, "%s", json_string_value(json_object_get(r, "why")));
 	else
 		rpc_fault(c, code, "%s", c->name);
 }

@@ -433,6 +433,8 @@ static void proc_logs_open(struct proc *p)
 			pp->log[i] = proclog_open(NULL, 0, 0, false, err, sizeof(err));
 			pp->logs_stale = true; /* tried again at the next spawn (out of fds, say) */
 		}
+		bool to_syslog = i == 0 ? p->prog->stdout_syslog : p->prog->stderr_syslog;
+		proclog_set_output(pp->log[i], to_syslog ? p->name : NULL, p->sv->conf->strip_ansi);
 	}
 }
 
@@ -619,7 +621,10 @@ static pid_t proc_fork(struct proc *p, char *err, size_t errlen, int *errnum)
 	for (char **e = environ; e != NULL && *e != NULL; e++)
 		proc_env_put(&env, *e);
 	char url[600];
-	snprintf(url, sizeof(url), "unix://%s", c->socket_file ? c->socket_file : "");
+	if (pr->serverurl != NULL) /* [program:x] serverurl= */
+		snprintf(url, sizeof(url), "%s", pr->serverurl);
+	else
+		snprintf(url, sizeof(url), "unix://%s", c->socket_file ? c->socket_file : "");
 	proc_env_set(&env, "SUPERVISOR_ENABLED", "1");
 	proc_env_set(&env, "SUPERVISOR_PROCESS_NAME", p->name);
 	proc_env_set(&env, "SUPERVISOR_GROUP_NAME", p->group);
@@ -1595,8 +1600,38 @@ out:
 
 /* ---- Control operations ---- */
 
+/* supervisord's startProcess tests the command before anything (rpcinterface.py, get_execv_args):
+ * not found is NO_FILE, empty, unparsable, a directory or not executable is NOT_EXECUTABLE; the
+ * process is left as it is. PATH is the program's environment's, else the daemon's. */
+static enum sv_result proc_start_check(struct proc *p)
+{
+	const char *cmd = p->cp->command != NULL ? p->cp->command : p->prog->command;
+	const char *pathenv = getenv("PATH");
+	char **argv = NULL, *path;
+	char *why = p->start_refused;
+	size_t len = sizeof(p->start_refused);
+
+	why[0] = '\0';
+	for (char **e = p->cp->environment; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			pathenv = *e + 5;
+	if (spawn_split(cmd, &argv, why, len) < 0)
+		return SV_NOT_EXECUTABLE;
+	path = spawn_which(argv[0], pathenv, why, len);
+	spawn_argv_free(argv);
+	if (path != NULL) {
+		free(path);
+		return SV_OK;
+	}
+	return strncmp(why, "can't find command", 18) == 0 ? SV_NO_FILE : SV_NOT_EXECUTABLE;
+}
+
 enum sv_result proc_start(struct proc *p)
 {
+	enum sv_result r = proc_start_check(p);
+
+	if (r != SV_OK)
+		return r;
 	switch (p->state) {
 	case PROC_STARTING:
 	case PROC_RUNNING:

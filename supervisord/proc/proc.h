@@ -68,10 +68,11 @@ struct proc {
 	unsigned oom_kills;		 /* OOM kills counted since the daemon started */
 	char spawn_err[256];		 /* why the last start failed ("" if it did not) */
 	char status_text[256];		 /* STATUS= from a ready=notify program */
-	char last_reason[128]; /* why it was last restarted/stopped by the daemon (memory_limit...) */
-	time_t last_restart;   /* wall clock of the last automatic restart; 0 = none */
-	char last_cause[128];  /* what ended it before that restart: "OOM killed", "exit status 3",
-				  "terminated by SIGSEGV", "memory_limit: ..." ("" = none) */
+	char last_reason[128];	 /* why it was last restarted/stopped by the daemon (memory_limit...) */
+	time_t last_restart;	 /* wall clock of the last automatic restart; 0 = none */
+	char start_refused[256]; /* why the last proc_start refused the command ("command is empty") */
+	char last_cause[128];	 /* what ended it before that restart: "OOM killed", "exit status 3",
+				    "terminated by SIGSEGV", "memory_limit: ..." ("" = none) */
 
 	struct proc_priv *priv;
 
@@ -120,6 +121,9 @@ enum sv_result {
 	SV_FAILED,	  /* a system call failed (errno set) */
 	SV_NO_FILE,	  /* proc_send_stdin: no stdin pipe, or the program closed its stdin */
 	SV_STDIN_FULL,	  /* proc_send_stdin: PROC_STDIN_CAP bytes already wait for the program */
+	/* proc_start, as supervisord's startProcess checks the command before starting
+	 * (p->start_refused says why); SV_NO_FILE there: the command is not found */
+	SV_NOT_EXECUTABLE, /* empty or unparsable, a directory, not executable */
 };
 
 struct supervisor *sv_new(struct ev_loop *loop, const struct conf *conf, const struct sv_hooks *hooks);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +29,10 @@ struct proclog {
 	bool warned; /* a write error was already reported */
 	mode_t mode; /* of a file it creates (after a rotation too) */
 	gid_t gid;
+	/* supervisord's [program:x] stdout_syslog= and [supervisord] strip_ansi= */
+	char *syslog_name; /* lines also go to syslog as "NAME line"; NULL = not */
+	bool strip_ansi;   /* drop ANSI escapes (ESC '[' ... terminator) before writing */
+	bool in_escape;	   /* inside one, across reads */
 };
 
 struct proclog_pipe {
@@ -127,6 +132,7 @@ void proclog_free(struct proclog *l)
 	if (l->fd >= 0)
 		close(l->fd);
 	free(l->path);
+	free(l->syslog_name);
 	free(l);
 }
 
@@ -225,6 +231,8 @@ static void proclog_put(struct proclog *l, const char *buf, size_t len)
 }
 
 /* "2026-11-23T08:12:05.123+0000 " */
+static void proclog_write_file(struct proclog *l, const char *buf, size_t len);
+
 static size_t proclog_stamp(char *out, size_t n)
 {
 	struct timeval tv;
@@ -238,9 +246,75 @@ static size_t proclog_stamp(char *out, size_t n)
 	return k > 0 ? (size_t)k : 0;
 }
 
+void proclog_set_output(struct proclog *l, const char *syslog_name, bool strip_ansi)
+{
+	if (l == NULL)
+		return;
+	free(l->syslog_name);
+	l->syslog_name = syslog_name != NULL ? strdup(syslog_name) : NULL;
+	l->strip_ansi = strip_ansi;
+}
+
+/* supervisord's stripEscapes: from ESC '[' to one of its terminators, in place; the new length. */
+static size_t proclog_strip(struct proclog *l, char *buf, size_t len)
+{
+	static const char term[] = "HfABCDRsuJKhlpm";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (l->in_escape) {
+			if (buf[i] != '\0' && strchr(term, buf[i]) != NULL)
+				l->in_escape = false;
+		} else if (buf[i] == '\033' && i + 1 < len && buf[i + 1] == '[') {
+			l->in_escape = true;
+			i++;
+		} else {
+			buf[o++] = buf[i];
+		}
+	}
+	return o;
+}
+
+/* supervisord's SyslogHandler: each line of what was read, "NAME line", priority info. */
+static void proclog_syslog(const struct proclog *l, const char *buf, size_t len)
+{
+	while (len > 0 && buf[len - 1] == '\n')
+		len--;
+	while (len > 0) {
+		const char *nl = memchr(buf, '\n', len);
+		size_t k = nl != NULL ? (size_t)(nl - buf) : len;
+		syslog(LOG_USER | LOG_INFO, "%s %.*s", l->syslog_name, (int)k, buf);
+		buf += k;
+		len -= k;
+		if (len > 0) {
+			buf++;
+			len--;
+		}
+	}
+}
+
 void proclog_write(struct proclog *l, const char *buf, size_t len)
 {
-	if (l == NULL || l->path == NULL || len == 0)
+	char *copy = NULL;
+
+	if (l == NULL || len == 0)
+		return;
+	if (l->strip_ansi && (copy = malloc(len)) != NULL) {
+		memcpy(copy, buf, len);
+		len = proclog_strip(l, copy, len);
+		buf = copy;
+	}
+	if (l->syslog_name != NULL)
+		proclog_syslog(l, buf, len);
+	if (l->path != NULL)
+		proclog_write_file(l, buf, len);
+	free(copy);
+}
+
+/* Append to the file: timestamps and rotation. */
+static void proclog_write_file(struct proclog *l, const char *buf, size_t len)
+{
+	if (len == 0)
 		return;
 	if (!l->timestamps) {
 		proclog_put(l, buf, len);

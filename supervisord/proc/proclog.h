@@ -26,6 +26,9 @@ struct proclog *proclog_open_perms(const char *path, long long maxbytes, int bac
 				   mode_t mode, gid_t gid, char *err, size_t errlen);
 void proclog_free(struct proclog *l);
 const char *proclog_path(const struct proclog *l); /* NULL when discarding */
+/* supervisord's output options: syslog_name non-NULL sends each line to syslog as "NAME line"
+ * too ([program:x] stdout_syslog=), strip_ansi drops ANSI escapes ([supervisord] strip_ansi=). */
+void proclog_set_output(struct proclog *l, const char *syslog_name, bool strip_ansi);
 /* Append captured bytes (timestamps and rotation applied). */
 void proclog_write(struct proclog *l, const char *buf, size_t len);
 /* Close and reopen the file (logrotate moved it away). 0 or -1. */

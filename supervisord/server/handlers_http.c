@@ -306,25 +306,26 @@ static json_t *handlers_http_config_info(void *arg)
 			for (size_t e = 0; e < pg->nexitcodes; e++)
 				json_array_append_new(codes, json_integer(pg->exitcodes[e]));
 			rows[n++] = json_pack(
-			    "{s:b, s:s, s:s, s:s, s:o, s:s, s:i, s:b, s:b, s:s, s:i, s:b, s:i, s:i, s:i, "
+			    "{s:b, s:s, s:s, s:s, s:o, s:s, s:i, s:b, s:b, s:s, s:i, s:b, s:i, s:i, s:I, "
 			    "s:b, s:o, "
-			    "s:i, s:I, s:b, s:i, s:i, s:i, s:b, s:o, s:i, s:I, s:b, s:s}",
+			    "s:i, s:I, s:b, s:i, s:i, s:I, s:b, s:o, s:i, s:I, s:b, s:s}",
 			    "autostart", pg->autostart, "directory", pg->directory ? pg->directory : "none",
 			    "uid", "none", "command", cp->command, "exitcodes", codes, "group", pg->group,
 			    "group_prio", gprio, "inuse", inuse, "killasgroup", pg->killasgroup, "name",
 			    cp->name, "process_prio", pg->priority, "redirect_stderr", pg->redirect_stderr,
 			    "startretries", pg->startretries, "startsecs", pg->startsecs,
-			    "stdout_capture_maxbytes", (int)pg->stdout_capture_maxbytes,
-			    "stdout_events_enabled", (int)pg->stdout_events_enabled, "stdout_logfile",
+			    "stdout_capture_maxbytes", (json_int_t)pg->stdout_capture_maxbytes,
+			    "stdout_events_enabled", pg->stdout_events_enabled, "stdout_logfile",
 			    handlers_http_logfile(cp->stdout_logfile), "stdout_logfile_backups",
 			    pg->stdout_logfile_backups, "stdout_logfile_maxbytes",
-			    (json_int_t)pg->stdout_logfile_maxbytes, "stdout_syslog", 0, "stopsignal",
-			    pg->stopsignal, "stopwaitsecs", pg->stopwaitsecs, "stderr_capture_maxbytes",
-			    (int)pg->stderr_capture_maxbytes, "stderr_events_enabled",
-			    (int)pg->stderr_events_enabled, "stderr_logfile",
+			    (json_int_t)pg->stdout_logfile_maxbytes, "stdout_syslog", pg->stdout_syslog,
+			    "stopsignal", pg->stopsignal, "stopwaitsecs", pg->stopwaitsecs,
+			    "stderr_capture_maxbytes", (json_int_t)pg->stderr_capture_maxbytes,
+			    "stderr_events_enabled", pg->stderr_events_enabled, "stderr_logfile",
 			    handlers_http_logfile(cp->stderr_logfile), "stderr_logfile_backups",
 			    pg->stderr_logfile_backups, "stderr_logfile_maxbytes",
-			    (json_int_t)pg->stderr_logfile_maxbytes, "stderr_syslog", 0, "serverurl", "AUTO");
+			    (json_int_t)pg->stderr_logfile_maxbytes, "stderr_syslog", pg->stderr_syslog,
+			    "serverurl", pg->serverurl != NULL ? pg->serverurl : "AUTO");
 			if (rows[n - 1] == NULL)
 				n--;
 		}
@@ -395,6 +396,12 @@ static int handlers_http_act_nowait(void *arg, const char *name, int op, const c
 		break;
 	case SV_SPAWN_ERROR:
 		*why = "spawn_error";
+		break;
+	case SV_NO_FILE:
+		*why = "no_file";
+		break;
+	case SV_NOT_EXECUTABLE:
+		*why = "not_executable";
 		break;
 	default:
 		*why = "failed";

@@ -77,6 +77,14 @@ static void handlers_sv_words(enum sv_result r, const char **status, const char 
 		*status = "bad_signal";
 		*message = "ERROR (bad signal name)";
 		break;
+	case SV_NO_FILE: /* proc_start: the command is not found */
+		*status = "no_file";
+		*message = "ERROR (no such file)";
+		break;
+	case SV_NOT_EXECUTABLE:
+		*status = "not_executable";
+		*message = "ERROR (file is not executable)";
+		break;
 	case SV_STILL_RUNNING:
 		*status = "still_running";
 		*message = "ERROR (still running)";
@@ -441,7 +449,10 @@ static void handlers_wait_act(struct proc_wait *w, struct proc *p, enum wait_pha
 		return;
 	}
 	handlers_sv_words(r, &status, &message);
-	json_array_set_new(w->results, w->items[idx].slot, handlers_result(p->fullname, status, message));
+	json_t *res = handlers_result(p->fullname, status, message);
+	if (r == SV_NO_FILE || r == SV_NOT_EXECUTABLE) /* the XML-RPC fault's text */
+		json_object_set_new(res, "why", json_string(p->start_refused));
+	json_array_set_new(w->results, w->items[idx].slot, res);
 	w->items[idx].waiting = false;
 	w->npending--;
 }

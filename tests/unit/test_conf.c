@@ -177,7 +177,7 @@ static const char supervisord_conf[] =
     "killasgroup=true              ; SIGKILL the UNIX process group (def false)\n"
     "user=nobody                   ; setuid to this UNIX account to run the program\n"
     "redirect_stderr=true          ; redirect proc stderr to stdout (default false)\n"
-    "stdout_logfile=/a/path        ; stdout log path, NONE for none; default AUTO\n"
+    "stdout_logfile=/tmp/a-path     ; stdout log path, NONE for none; default AUTO\n"
     "stdout_logfile_maxbytes=1MB   ; max # logfile bytes b4 rotation (default 50MB)\n"
     "stdout_logfile_backups=10     ; # of stdout logfile backups (0 means none, default 10)\n"
     "stdout_capture_maxbytes=1MB   ; number of bytes in 'capturemode' (default 0)\n"
@@ -210,6 +210,7 @@ static void test_supervisord_file(void **state)
 	(void)state;
 	put("main.conf", supervisord_conf);
 	put("relative/directory/more.ini", "[program:more]\ncommand=/bin/sleep 1000\n");
+	mkdir("childlogs", 0755); /* supervisord refuses a childlogdir that does not exist */
 	struct conf *c = load("main.conf");
 
 	char here[PATH_MAX], want[PATH_MAX + 64];
@@ -250,7 +251,7 @@ static void test_supervisord_file(void **state)
 	assert_int_equal(p->nprocs, 1);
 	assert_string_equal(p->procs[0].name, "cat");
 	assert_string_equal(p->procs[0].command, "/bin/cat");
-	assert_string_equal(p->procs[0].stdout_logfile, "/a/path");
+	assert_string_equal(p->procs[0].stdout_logfile, "/tmp/a-path");
 	assert_string_equal(p->procs[0].stderr_logfile, "NONE");
 	assert_string_equal(env_get(p->procs[0].environment, "A"), "1");
 	assert_string_equal(env_get(p->procs[0].environment, "B"), "2");
@@ -283,18 +284,20 @@ static void test_supervisord_file(void **state)
 	assert_null(c->inet_username);
 	assert_string_equal(c->identifier, "supervisor");
 	assert_false(has_warning(c, "main.conf:9: [inet_http_server]: not used by taskvisord, ignored"));
-	assert_true(has_warning(c, "main.conf:14: [supervisord] logfile_maxbytes: not supported by "
-				   "taskvisord, ignored"));
-	assert_true(has_warning(c, "main.conf:23: [supervisord] user: not supported by taskvisord, ignored"));
-	assert_true(
-	    has_warning(c, "main.conf:28: [rpcinterface:supervisor]: not used by taskvisord, ignored"));
-	assert_true(has_warning(c, "main.conf:31: [supervisorctl]: not used by taskvisord, ignored"));
+	/* every supervisord option is read: none warned of */
+	assert_int_equal(c->logfile_maxbytes, 50 * 1024 * 1024);
+	assert_int_equal(c->logfile_backups, 10);
+	assert_false(c->silent);
+	assert_int_equal(c->minprocs, 200);
+	assert_int_equal(c->umask, 022);
+	assert_string_equal(c->user, "root");
+	assert_false(c->strip_ansi);
+	assert_int_equal(p->stdout_capture_maxbytes, 1024 * 1024);
+	assert_false(p->stdout_events_enabled);
+	assert_false(p->stdout_syslog);
+	assert_null(p->serverurl);
 	/* [eventlistener:x]: capture mode is read */
-	assert_false(has_warning(c, "main.conf:55: [program:cat] stdout_capture_maxbytes: not supported by "
-				    "taskvisord, ignored"));
 	assert_int_equal(conf_program_find(c, "cat")->stdout_capture_maxbytes, 1024 * 1024);
-	assert_true(
-	    has_warning(c, "main.conf:62: [program:cat] serverurl: not supported by taskvisord, ignored"));
 	assert_true(
 	    !has_warning(c, "main.conf:64: [eventlistener:theeventlistenername]: not supported, ignored"));
 	assert_false(has_warning(c, "main.conf:68: [fcgi-program:fcgi]: not supported, ignored"));
@@ -447,9 +450,6 @@ static void test_errors(void **state)
 	    {"[program:x]\ncommand=/bin/true\nstartsecs=abc\n",
 	     "main.conf:3: startsecs: not a number: \"abc\""},
 	    {"[program:x]\nautostart=true\n", "main.conf:1: [program:x]: command is required"},
-	    {"[program:x]\ncommand=/bin/true\n[program:y]\ncommand=/bin/true\n[program:x]\ncommand=/bin/"
-	     "false\n",
-	     "main.conf:5: duplicate section [program:x] (first at main.conf:1)"},
 	    {"[program:x]\ncommand=a\nautostart=maybe\n",
 	     "main.conf:3: autostart: not a boolean (true/false): \"maybe\""},
 	    {"[program:x]\ncommand=a\nautorestart=sometimes\n",
@@ -551,11 +551,10 @@ static void test_errors(void **state)
 	assert_null(conf_load("main.conf", err, sizeof(err)));
 	assert_string_equal(err, "conf.d/app.conf:12: startsecs: not a number: \"abc\"");
 
-	/* A duplicate across files names both places. */
-	put("conf.d/app.conf", "[program:a]\ncommand=/bin/false\n");
+	/* A section repeated across files is merged: an error names the file that set the key. */
+	put("conf.d/app.conf", "[program:a]\nstartsecs=x\n");
 	assert_null(conf_load("main.conf", err, sizeof(err)));
-	assert_string_equal(err,
-			    "conf.d/app.conf:1: duplicate section [program:a] (first at conf.d/a.conf:1)");
+	assert_string_equal(err, "conf.d/app.conf:2: startsecs: not a number: \"x\"");
 }
 
 /* ---- expansions ---- */
@@ -563,7 +562,7 @@ static void test_errors(void **state)
 static void test_expansions(void **state)
 {
 	(void)state;
-	setenv("TV_TEST_HOME", "/home/tv", 1);
+	setenv("TV_TEST_HOME", "/tmp", 1); /* a directory that exists: the log files go there */
 	put("sub/prog.conf",
 	    "[program:web]\n"
 	    "command=%(here)s/bin/web --home %(ENV_TV_TEST_HOME)s --host %(host_node_name)s --g "
@@ -580,15 +579,15 @@ static void test_expansions(void **state)
 	sub_and_host(sub, &un);
 	const struct conf_program *p = conf_program_find(c, "web");
 	assert_non_null(p);
-	snprintf(want, sizeof(want), "%s/bin/web --home /home/tv --host %s --g site --n 1 100%%", sub,
+	snprintf(want, sizeof(want), "%s/bin/web --home /tmp --host %s --g site --n 1 100%%", sub,
 		 un.nodename);
 	assert_string_equal(p->procs[0].command, want);
 	assert_string_equal(p->directory, sub);
 	snprintf(want, sizeof(want), "%s/web.out", sub);
 	assert_string_equal(p->procs[0].stdout_logfile, want);
-	assert_string_equal(p->procs[0].stderr_logfile, "/home/tv/000.err");
+	assert_string_equal(p->procs[0].stderr_logfile, "/tmp/000.err");
 	char **env = p->procs[0].environment;
-	assert_string_equal(env[0], "HOME=/home/tv");
+	assert_string_equal(env[0], "HOME=/tmp");
 	assert_string_equal(env[1], "NAME=web");
 	assert_string_equal(env[2], "LIST=a,b,c");
 	assert_string_equal(env[3], "SP=x y");
@@ -686,17 +685,21 @@ static void test_includes(void **state)
 	assert_non_null(realpath("etc", here));
 	snprintf(want, sizeof(want), "%s/logs", here);
 	assert_string_equal(c->logdir, want);
-	assert_int_equal(c->nprograms, 4);
-	/* order: the including file, then each include depth first, globs sorted */
+	/* As supervisord: only the main file's [include] is followed (20-b.conf's is merged into it
+	 * and said in a warning); globs sorted, in the order of the patterns. */
+	assert_int_equal(c->nprograms, 3);
 	assert_string_equal(c->programs[0].name, "a");
 	assert_string_equal(c->programs[1].name, "b");
-	assert_string_equal(c->programs[2].name, "c");
-	assert_string_equal(c->programs[3].name, "e");
-	assert_string_equal(c->programs[2].where.file, "etc/conf.d/deeper/c.conf");
-	snprintf(want, sizeof(want), "%s/conf.d/deeper/c", here);
-	assert_string_equal(c->programs[2].procs[0].command, want);
+	assert_string_equal(c->programs[2].name, "e");
+	assert_string_equal(c->programs[1].where.file, "etc/conf.d/20-b.conf");
+	snprintf(want, sizeof(want), "%s/conf.d/b", here);
+	assert_string_equal(c->programs[1].procs[0].command, want);
+	assert_null(conf_program_find(c, "c"));
 	assert_null(conf_program_find(c, "z"));
 	assert_true(has_warning(c, "etc/main.conf:4: No file matches via include \"nothing/*.conf\""));
+	assert_true(has_warning(c,
+				"etc/conf.d/20-b.conf:4: [include] in an included file is not "
+				"followed: only the main file's [include] names files (as in supervisord)"));
 	conf_free(c);
 
 	/* Absolute patterns work as they are. */
@@ -708,19 +711,18 @@ static void test_includes(void **state)
 	assert_string_equal(c->programs[0].name, "e");
 	conf_free(c);
 
-	/* A cycle is refused with the chain. */
+	/* No cycle can form: b.conf's [include] names nothing. */
 	put("cyc/a.conf", "[include]\nfiles=b.conf\n");
 	put("cyc/b.conf", "[program:b]\ncommand=x\n[include]\nfiles=a.conf\n");
-	char err[1024];
-	assert_null(conf_load("cyc/a.conf", err, sizeof(err)));
-	assert_string_equal(err, "cyc/b.conf:4: include cycle: a.conf -> b.conf -> a.conf");
+	c = load("cyc/a.conf");
+	assert_int_equal(c->nprograms, 1);
+	conf_free(c);
 
-	/* A file reached twice (not a cycle) is read once. */
+	/* A file reached twice is read twice, as supervisord does: the same sections, merged. */
 	put("twice/main.conf", "[include]\nfiles=x.conf x.conf\n");
 	put("twice/x.conf", "[program:x]\ncommand=x\n");
 	c = load("twice/main.conf");
 	assert_int_equal(c->nprograms, 1);
-	assert_true(has_warning(c, "twice/main.conf:2: \"twice/x.conf\" is already included, skipped"));
 	conf_free(c);
 }
 
@@ -1088,7 +1090,7 @@ static void test_warnings(void **state)
 	put("main.conf", "[program:x]\n"
 			 "command=a\n"
 			 "stdout_events_enabled=true\n"
-			 "stderr_syslog=true\n"
+			 "stdout_logfile=syslog\n"
 			 "no_such_option=1\n"
 			 "priority=1\n"
 			 "priority=2\n"
@@ -1096,17 +1098,19 @@ static void test_warnings(void **state)
 			 "command=b\n"
 			 "[task:t]\nsteps=a\nstep.a=x\nfoo=bar\n");
 	struct conf *c = load("main.conf");
-	/* [eventlistener:x]: PROCESS_LOG_STDOUT events */
-	assert_false(has_warning(
-	    c, "main.conf:3: [program:x] stdout_events_enabled: not supported by taskvisord, ignored"));
+	/* stdout_events_enabled is read (for event listeners), not warned of; the deprecated
+	 * stdout_logfile=syslog is said and read as stdout_syslog=true, with no file */
 	assert_true(conf_program_find(c, "x")->stdout_events_enabled);
-	assert_true(
-	    has_warning(c, "main.conf:4: [program:x] stderr_syslog: not supported by taskvisord, ignored"));
+	assert_true(conf_program_find(c, "x")->stdout_syslog);
+	assert_string_equal(conf_program_find(c, "x")->procs[0].stdout_logfile, "NONE");
+	assert_true(has_warning(c, "main.conf:4: [program:x] stdout_logfile=syslog is deprecated (as in "
+				   "supervisord): read as stdout_syslog=true"));
 	assert_true(has_warning(c, "main.conf:5: [program:x] no_such_option: unknown option, ignored"));
-	assert_true(has_warning(c, "main.conf:7: priority given again (line 6); the last one counts"));
+	assert_true(has_warning(
+	    c, "main.conf:7: [program:x] priority: also set at main.conf:6; the last one counts"));
 	assert_true(has_warning(c, "main.conf:8: [programme:typo]: unknown section, ignored"));
 	assert_true(has_warning(c, "main.conf:13: [task:t] foo: unknown option, ignored"));
-	assert_int_equal(c->nwarnings, 5); /* stdout_events_enabled is read now */
+	assert_int_equal(c->nwarnings, 5);
 	assert_int_equal(conf_program_find(c, "x")->priority, 2);
 	conf_free(c);
 }
@@ -1428,6 +1432,204 @@ static void test_fcgi_groups(void **state)
 		      "main.conf:2: [group:g] names unknown program or fcgi-program nothere");
 }
 
+/* ---- supervisord's reading: merged sections, refusals, expansions (issue 13) ---- */
+
+/* A section repeated, in one file or across includes, is merged as configparser(strict=False)
+ * does: the later value of a key wins, the others stay; the order of first appearance holds. */
+static void test_merge(void **state)
+{
+	(void)state;
+	put("etc/supervisord.conf", "[unix_http_server]\n"
+				    "file=%(here)s/sv.sock\n"
+				    "chmod=0700\n"
+				    "chown=root:root\n"
+				    "[supervisord]\n"
+				    "logfile=%(here)s/sv.log\n"
+				    "[include]\n"
+				    "files = conf.d/*.conf\n");
+	put("etc/conf.d/app.conf", "[program:web]\n"
+				   "command=/bin/web\n"
+				   "priority=1\n"
+				   "[program:worker]\n"
+				   "command=/bin/worker\n"
+				   "[program:web]\n"
+				   "priority=2\n"
+				   "directory=%(here)s\n"
+				   "[unix_http_server]\n"
+				   "chown=root\n");
+	struct conf *c = load("etc/supervisord.conf");
+	char here[PATH_MAX], want[PATH_MAX + 64];
+	assert_non_null(realpath("etc", here));
+	assert_int_equal(c->nprograms, 2);
+	assert_string_equal(c->programs[0].name, "web");
+	assert_string_equal(c->programs[1].name, "worker");
+	assert_string_equal(c->programs[0].command, "/bin/web");
+	assert_int_equal(c->programs[0].priority, 2);
+	snprintf(want, sizeof(want), "%s/conf.d", here);
+	assert_string_equal(c->programs[0].directory, want); /* %(here)s: where the key was set */
+	snprintf(want, sizeof(want), "%s/sv.sock", here);
+	assert_string_equal(c->socket_file, want);    /* kept from the first [unix_http_server] */
+	assert_string_equal(c->socket_chown, "root"); /* replaced by the second */
+	assert_int_equal(c->socket_chmod, 0700);
+	assert_true(has_warning(c, "etc/conf.d/app.conf:7: [program:web] priority: also set at "
+				   "etc/conf.d/app.conf:3; the last one counts"));
+	assert_true(has_warning(c, "etc/conf.d/app.conf:10: [unix_http_server] chown: also set at "
+				   "etc/supervisord.conf:4; the last one counts"));
+	conf_free(c);
+	/* An error in a merged key names the file and line that set it. */
+	char err[1024];
+	put("etc/conf.d/app.conf", "[supervisord]\nminfds=many\n");
+	assert_null(conf_load("etc/supervisord.conf", err, sizeof(err)));
+	assert_string_equal(err, "etc/conf.d/app.conf:2: minfds: not a number: \"many\"");
+}
+
+/* configparser's [DEFAULT]: its keys in every section that does not set them, unwarned. */
+static void test_default_section(void **state)
+{
+	(void)state;
+	struct conf *c =
+	    load_text("[DEFAULT]\nautostart=false\nstartsecs=0\n"
+		      "[supervisord]\n[program:a]\ncommand=x\n[program:b]\ncommand=y\nautostart=true\n");
+	assert_false(c->programs[0].autostart);
+	assert_int_equal(c->programs[0].startsecs, 0);
+	assert_true(c->programs[1].autostart);
+	assert_int_equal(c->nwarnings, 0);
+	conf_free(c);
+	/* supervisord hands them to the rpcinterface factory too, and fails to start */
+	load_err_text(
+	    "[DEFAULT]\nautostart=false\n[rpcinterface:supervisor]\n"
+	    "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n",
+	    "main.conf:2: [rpcinterface:supervisor] autostart: "
+	    "supervisor.rpcinterface:make_main_rpcinterface takes no options (supervisord cannot start "
+	    "with it)");
+}
+
+/* What supervisord 4.2.5 refuses, refused with the place and the option's name. */
+static void test_supervisord_refusals(void **state)
+{
+	(void)state;
+	load_err_text("[program:x]\ncommand=a\nuser=tv-no-such-user\n",
+		      "main.conf:3: user: no such user: \"tv-no-such-user\"");
+	load_err_text("[program:x]\ncommand=a\nuser=\n", "main.conf:3: user: no such user: \"\"");
+	load_err_text("[program:x]\ncommand=a\nuser=4000000000\n",
+		      "main.conf:3: user: no such user id: 4000000000");
+	load_err_text("[supervisord]\nuser=tv-no-such-user\n",
+		      "main.conf:2: user: no such user: \"tv-no-such-user\"");
+	load_err_text(
+	    "[program:x]\ncommand=date +%Y\n",
+	    "main.conf:2: command: \"%\" not followed by \"(name)s\" or \"%\" at \"%Y\" (write %% for a %)");
+	load_err_text("[program:x]\ncommand=a\nstdout_logfile=/tmp/%%s.log\n",
+		      "main.conf:3: stdout_logfile: \"%\" not followed by \"(name)s\" or \"%\" at \"%s.log\" "
+		      "(write %% for a %)");
+	load_err_text("[supervisord]\nenvironment=A=100%%\n",
+		      "main.conf:2: environment: \"%\" not followed by \"(name)s\" or \"%\" at \"%\" (write "
+		      "%% for a %)");
+	load_err_text(
+	    "[unix_http_server]\nfile=/tmp/x.sock\nusername=u\n",
+	    "main.conf:1: [unix_http_server] contains incomplete authentication: if a username or a "
+	    "password is specified, both the username and password must be specified");
+	load_err_text("[unix_http_server]\nchmod=0700\n",
+		      "main.conf:1: [unix_http_server] has no file value");
+	load_err_text("[unix_http_server]\nfile=/tmp/x.sock\nchown=root:tv-no-such-group\n",
+		      "main.conf:3: chown: no such group: \"tv-no-such-group\"");
+	load_err_text(
+	    "[rpcinterface:twiddler]\nsupervisor.rpcinterface_factory = twiddler:make\n",
+	    "main.conf:2: supervisor.rpcinterface_factory: twiddler:make: not provided by taskvisord "
+	    "(it serves supervisor.rpcinterface:make_main_rpcinterface only)");
+	load_err_text(
+	    "[rpcinterface:x]\nother=1\n",
+	    "main.conf:1: section [rpcinterface:x] does not specify a supervisor.rpcinterface_factory");
+	load_err_text("[supervisord]\nchildlogdir=/nonexistent/tv\n",
+		      "main.conf:2: childlogdir: /nonexistent/tv is not an existing directory");
+	load_err_text(
+	    "[supervisord]\nlogfile=/nonexistent/tv/sv.log\n",
+	    "main.conf:2: logfile: the directory named as part of the path /nonexistent/tv/sv.log does "
+	    "not exist");
+	load_err_text(
+	    "[program:x]\ncommand=a\nstderr_logfile=/nonexistent/tv/x.log\n",
+	    "main.conf:3: stderr_logfile: the directory named as part of the path /nonexistent/tv/x.log "
+	    "does not exist");
+	load_err_text("[supervisord]\ndirectory=/nonexistent/tv\n",
+		      "main.conf:2: directory: /nonexistent/tv is not an existing directory");
+	load_err_text("[supervisord]\numask=999\n", "main.conf:2: umask: not an octal number: \"999\"");
+}
+
+/* Accepted as supervisord accepts them. */
+static void test_supervisord_accepts(void **state)
+{
+	(void)state;
+	/* an empty command loads; starting it fails ("command is empty") */
+	struct conf *c = load_text("[program:x]\ncommand=\n");
+	assert_string_equal(c->programs[0].procs[0].command, "");
+	conf_free(c);
+	/* %% is a percent; the standard rpcinterface; [supervisorctl] and its keys are the client's */
+	c = load_text("[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
+		      "supervisor.rpcinterface:make_main_rpcinterface\n"
+		      "[supervisorctl]\nserverurl=unix:///tmp/x.sock\nprompt=hello\n"
+		      "[program:x]\ncommand=/bin/sh -c \"date +%%Y\"\nuser=root\nserverurl=AUTO\n"
+		      "stdout_logfile=OFF\nstderr_syslog=true\nstderr_capture_maxbytes=1KB\n"
+		      "stderr_events_enabled=true\n");
+	assert_int_equal(c->nwarnings, 0);
+	const struct conf_program *p = &c->programs[0];
+	assert_string_equal(p->procs[0].command, "/bin/sh -c \"date +%Y\"");
+	assert_string_equal(p->user, "root");
+	assert_null(p->serverurl);
+	assert_string_equal(p->procs[0].stdout_logfile, "NONE");
+	assert_true(p->stderr_syslog);
+	assert_false(p->stdout_syslog);
+	assert_int_equal(p->stderr_capture_maxbytes, 1024);
+	assert_true(p->stderr_events_enabled);
+	conf_free(c);
+	/* [supervisord] defaults as supervisord's */
+	c = load_text("[supervisord]\n");
+	assert_int_equal(c->minprocs, 200);
+	assert_int_equal(c->umask, 022);
+	assert_int_equal(c->logfile_maxbytes, 50 * 1024 * 1024);
+	assert_int_equal(c->logfile_backups, 10);
+	assert_null(c->user);
+	assert_null(c->directory);
+	assert_null(c->environment[0]);
+	conf_free(c);
+}
+
+/* %(ENV_X)s: [supervisord] environment= is seen by the sections read after it (programs,
+ * groups, the socket) but not by [supervisord]'s own options; a program's environment= is seen by
+ * its command, directory, logs and process_name; every program gets [supervisord]'s variables
+ * under its own. */
+static void test_environment(void **state)
+{
+	(void)state;
+	unsetenv("TV_GLOBAL");
+	unsetenv("TV_OWN");
+	struct conf *c = load_text("[program:web]\n"
+				   "command=/bin/web %(ENV_TV_GLOBAL)s %(ENV_TV_OWN)s\n"
+				   "process_name=%(program_name)s-%(ENV_TV_OWN)s\n"
+				   "directory=/tmp/%(ENV_TV_OWN)s\n"
+				   "stdout_logfile=/tmp/%(ENV_TV_OWN)s.log\n"
+				   "environment=TV_OWN=\"own\",TV_BOTH=\"program\"\n"
+				   "[supervisord]\n"
+				   "environment=TV_GLOBAL=\"global\",TV_BOTH=\"daemon\"\n"
+				   "[unix_http_server]\n"
+				   "file=/tmp/%(ENV_TV_GLOBAL)s.sock\n");
+	const struct conf_program *p = &c->programs[0];
+	assert_string_equal(p->procs[0].command, "/bin/web global own");
+	assert_string_equal(p->procs[0].name, "web-own");
+	assert_string_equal(p->directory, "/tmp/own");
+	assert_string_equal(p->procs[0].stdout_logfile, "/tmp/own.log");
+	assert_string_equal(env_get(p->procs[0].environment, "TV_GLOBAL"), "global");
+	assert_string_equal(env_get(p->procs[0].environment, "TV_OWN"), "own");
+	assert_string_equal(env_get(p->procs[0].environment, "TV_BOTH"), "program");
+	assert_string_equal(c->socket_file, "/tmp/global.sock");
+	assert_string_equal(env_get(c->environment, "TV_BOTH"), "daemon");
+	conf_free(c);
+	/* [supervisord]'s own options do not see it, as in supervisord */
+	load_err_text("[supervisord]\nenvironment=TV_GLOBAL=x\nidentifier=%(ENV_TV_GLOBAL)s\n",
+		      "main.conf:3: identifier: cannot expand %(ENV_TV_GLOBAL)s: no such name");
+	/* options read before a program's environment do not see it either */
+	load_err_text("[program:x]\ncommand=a\nenvironment=TV_OWN=1\npriority=%(ENV_TV_OWN)s\n",
+		      "main.conf:4: priority: cannot expand %(ENV_TV_OWN)s: no such name");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1456,6 +1658,11 @@ int main(void)
 	    T(test_fcgi),
 	    T(test_fcgi_errors),
 	    T(test_fcgi_groups),
+	    T(test_merge),
+	    T(test_default_section),
+	    T(test_supervisord_refusals),
+	    T(test_supervisord_accepts),
+	    T(test_environment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,23 @@ static void test_errors(void **state)
 	check_err("%()s", "bad name in \"%()\"");
 }
 
+/* expand_strict: a '%' that starts nothing is refused as Python's '%' refuses it (supervisord). */
+static void test_strict(void **state)
+{
+	char *out = (char *)1, err[256];
+	(void)state;
+	assert_int_equal(expand_strict("date +%Y", expand_table_lookup, &table, &out, err, sizeof(err)), -1);
+	assert_null(out);
+	assert_string_equal(err, "\"%\" not followed by \"(name)s\" or \"%\" at \"%Y\" (write %% for a %)");
+	assert_int_equal(expand_strict("100%", expand_table_lookup, &table, &out, err, sizeof(err)), -1);
+	assert_int_equal(
+	    expand_strict("100%% %(program_name)s", expand_table_lookup, &table, &out, err, sizeof(err)), 0);
+	assert_string_equal(out, "100% worker");
+	free(out);
+	/* the lax form keeps it, for taskvisor's own templates */
+	check("date +%Y", "date +%Y");
+}
+
 static const char *upper_lookup(void *arg, const char *name)
 {
 	(void)arg;
@@ -108,6 +125,7 @@ int main(void)
 	    cmocka_unit_test(test_plain),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_strict),
 	    cmocka_unit_test(test_callback_and_chain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -114,12 +114,40 @@ static void test_endless_run_reports_periodically(void **state)
 				 "last message repeated 31 times|last message repeated 6 times");
 }
 
+/* logfile_maxbytes / logfile_backups: rotated as supervisord's RotatingFileHandler. */
+static void test_rotation(void **state)
+{
+	const char *path = *state;
+	char p1[96], p2[96], p3[96], text[4096];
+
+	snprintf(p1, sizeof(p1), "%s.1", path);
+	snprintf(p2, sizeof(p2), "%s.2", path);
+	snprintf(p3, sizeof(p3), "%s.3", path);
+	log_set_rotation(100, 2);
+	for (int i = 0; i < 11; i++)
+		log_warnx("line %02d of some length to fill", i); /* 34 bytes each */
+	log_set_rotation(0, 0);
+	/* 3 lines (102 bytes >= 100) per file; lines 0-2 rotated away past .2 */
+	test_read(path, text, sizeof(text));
+	assert_string_equal(text, "line 09 of some length to fill|line 10 of some length to fill");
+	test_read(p2, text, sizeof(text));
+	assert_string_equal(text, "line 03 of some length to fill|line 04 of some length to fill|line 05 of "
+				  "some length to fill");
+	test_read(p1, text, sizeof(text));
+	assert_string_equal(text, "line 06 of some length to fill|line 07 of some length to fill|line 08 of "
+				  "some length to fill");
+	assert_int_equal(access(p3, F_OK), -1);
+	unlink(p1);
+	unlink(p2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_repeats_summarised, test_setup, test_teardown),
 	    cmocka_unit_test_setup_teardown(test_errno_and_level_count, test_setup, test_teardown),
 	    cmocka_unit_test_setup_teardown(test_endless_run_reports_periodically, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(test_rotation, test_setup, test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

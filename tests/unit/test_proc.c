@@ -287,6 +287,30 @@ static void test_rotation(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* [supervisord] strip_ansi=true: ESC '[' ... terminator removed, even split across reads. */
+static void test_strip_ansi(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/tv-test-ansi.XXXXXX", err[256], buf[128];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	struct proclog *l = proclog_open(path, 0, 0, false, err, sizeof(err));
+	assert_non_null(l);
+	proclog_set_output(l, NULL, true);
+	const char *parts[] = {"a \033[1;31mred\033[0m b\n", "c \033[3", "2mgreen\033[K\n"};
+	for (size_t i = 0; i < 3; i++)
+		proclog_write(l, parts[i], strlen(parts[i]));
+	proclog_free(l);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	assert_string_equal(buf, "a red b\nc green\n");
+	unlink(path);
+}
+
 /* The child's hygiene: own process group, stdin /dev/null, only fds 0-2, exit 127 on exec failure. */
 static void test_spawn_child(void **state)
 {
@@ -347,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_which),
 		cmocka_unit_test(test_rotation),
+		cmocka_unit_test(test_strip_ansi),
 		cmocka_unit_test(test_spawn_child),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

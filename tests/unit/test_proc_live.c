@@ -303,7 +303,14 @@ static void test_spawn_error(void **state)
 	pr->autostart = false;
 	struct supervisor *sv = sv_new(ev_default_loop(0), c, &hooks);
 	struct proc *p = sv_find(sv, "nocmd");
-	assert_int_equal(proc_start(p), SV_SPAWN_ERROR);
+	/* an operator's start tests the command first, as supervisord's startProcess: NO_FILE, and
+	 * the process is left as it was */
+	assert_int_equal(proc_start(p), SV_NO_FILE);
+	assert_int_equal(p->state, PROC_STOPPED);
+	assert_string_equal(p->start_refused, "can't find command 'no-such-command-xyz'");
+	/* at autostart the spawn itself fails, as supervisord's spawn() does */
+	pr->autostart = true;
+	sv_start_autostart(sv);
 	assert_int_equal(p->state, PROC_FATAL);
 	char d[256];
 	proc_describe(p, time(NULL), d, sizeof(d));
