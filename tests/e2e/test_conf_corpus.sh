@@ -9,11 +9,6 @@
 command -v supervisord >/dev/null 2>&1 && command -v supervisorctl >/dev/null 2>&1 ||
 	{ echo "SKIP $TEST_NAME: supervisor (supervisord, supervisorctl) not installed"; exit 77; }
 
-# Cases whose sections belong to other parts of issue 13 ([fcgi-program:x]: h2-fcgi,
-# [eventlistener:x]: h2-events). A difference there is printed, not failed. The lead empties
-# this list when those branches are merged.
-EXPECTED_TO_DIFFER="zulip eventlisteners"
-
 CORPUS_DIR=$(cd "$(dirname "$0")/conf_corpus" && pwd)
 CORPUS_USER=$(id -un)
 export CORPUS_USER
@@ -109,11 +104,8 @@ for dir in "$CORPUS_DIR"/*/; do
 		why="names differ: supervisord [$(echo $sv_names)] taskvisord [$(echo $tv_names)]"
 	fi
 	if [ -n "$why" ]; then
-		case " $EXPECTED_TO_DIFFER " in
-		*" $case "*) echo "expected to differ (another part of issue 13): $case: $why" ;;
-		*) failures="$failures
-$case: $why" ;;
-		esac
+		failures="$failures
+$case: $why"
 	else
 		echo "same: $case (accepted: $sv_ok; $(echo "$sv_names" | grep -c .) processes)"
 	fi
