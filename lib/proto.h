@@ -24,7 +24,8 @@
 #include <sys/types.h>
 
 /* 2: workers and queues, step output, drain, supervisorctl parity, program stdin, check fields */
-#define PROTO_VERSION 2
+/* 3: MSG_METRICS, MSG_DEBUG_INFO, MSG_STATUS "memory" */
+#define PROTO_VERSION 3
 #define PROTO_MAX_PAYLOAD (16u * 1024u * 1024u)
 /* The product's version: taskvisord, taskvisorctl, libtaskvisor (Makefile TV_VERSION follows it). */
 #define TASKVISOR_VERSION "0.1.0"

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define HTTP_MODULE_ABI 2
+#define HTTP_MODULE_ABI 3
 
 /* Who is on the other end of a connection. */
 struct http_peer {
