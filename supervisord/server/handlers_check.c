@@ -8,6 +8,7 @@
  * window (restarts_warn/restarts_crit/window, CHECK_RESTARTS_* below).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control.h"
@@ -15,6 +16,7 @@
 #include "engine.h"
 #include "proc.h"
 #include "proto.h"
+#include "xmalloc.h"
 
 /* `check processes`: restarts of one program within the window that warn / are critical. */
 #define CHECK_RESTARTS_WARN 3
@@ -44,11 +46,15 @@ static int handlers_check_procs(struct daemon *d, const char *check, double warn
 	char who[200] = "";
 	int code;
 
+	/* memory: every program's in one pass over /proc (not one scan per program) */
+	long long *mem = memory && n > 0 ? xcalloc(n, sizeof(*mem)) : NULL;
+	if (mem != NULL)
+		proc_memory_many(procs, n, mem);
 	for (size_t i = 0; i < n; i++) {
 		struct proc *p = procs[i];
 
 		if (memory) {
-			long long bytes = proc_memory(p);
+			long long bytes = mem[i];
 			double mb = bytes > 0 ? (double)bytes / (1024.0 * 1024.0) : 0;
 
 			if (mb > value) {
@@ -68,6 +74,7 @@ static int handlers_check_procs(struct daemon *d, const char *check, double warn
 			}
 		}
 	}
+	free(mem);
 	if (warn <= 0)
 		warn = memory ? 512 : 1;
 	if (crit <= 0)
