@@ -369,6 +369,23 @@ static void daemon_apply_log(struct daemon *d)
 	else if (d->conf->logfile != NULL && log_open_file(d->conf->logfile) < 0)
 		log_warn("%s", d->conf->logfile);
 }
+/* Free the configurations update GROUP replaced once no process runs on them (all: every one). */
+static void daemon_retired_sweep(struct daemon *d, bool all)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < d->nretired; i++) {
+		if (!all && d->sv != NULL && sv_conf_in_use(d->sv, d->retired[i]))
+			d->retired[k++] = d->retired[i];
+		else
+			conf_free(d->retired[i]);
+	}
+	d->nretired = k;
+	if (k == 0) {
+		free(d->retired);
+		d->retired = NULL;
+	}
+}
 
 static void daemon_reload_swap(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -380,7 +397,9 @@ static void daemon_reload_swap(struct ev_loop *loop, ev_timer *w, int revents)
 	if (d->shutting_down || d->reload_conf == NULL)
 		return;
 	sv_free(d->sv);
-	events_free(d->events); /* supervisord starts its events afresh too */
+	d->sv = NULL;
+	daemon_retired_sweep(d, true); /* no process runs on them any more */
+	events_free(d->events);	       /* supervisord starts its events afresh too */
 	d->conf = d->reload_conf;
 	d->reload_conf = NULL;
 	d->events = daemon_events_new(d);
@@ -467,7 +486,10 @@ void daemon_update(struct daemon *d, struct conf *newconf, char *const *names)
 	d->conf = newconf;
 	daemon_apply_log(d);
 	daemon_engine_config(d); /* before old is freed: the engine holds the configuration */
-	conf_free(old);
+	/* groups not named may still run on old (and on configurations before it) */
+	d->retired = xreallocarray(d->retired, d->nretired + 1, sizeof(*d->retired));
+	d->retired[d->nretired++] = old;
+	daemon_retired_sweep(d, false);
 	control_config_changed(d->control);
 	daemon_notify_status(d, "running");
 }
@@ -625,6 +647,7 @@ int daemon_run(struct daemon *d)
 	d->engine = NULL;
 	sv_free(d->sv);
 	d->sv = NULL;
+	daemon_retired_sweep(d, true);
 	events_free(d->events);
 	d->events = NULL;
 	for (int i = 0; i < d->nsig_watchers; i++)

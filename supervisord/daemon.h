@@ -33,9 +33,11 @@ struct daemon {
 	int exit_code;	       /* the daemon's exit status */
 
 	/* Added by daemon.c / handlers_proc.c. */
-	time_t start_time;	   /* when the daemon started (ping, version) */
-	char *pidfile;		   /* the pidfile written at start (removed at exit); NULL = none */
-	struct conf *reload_conf;  /* a reload in progress: the config adopted once all stopped */
+	time_t start_time;	  /* when the daemon started (ping, version) */
+	char *pidfile;		  /* the pidfile written at start (removed at exit); NULL = none */
+	struct conf *reload_conf; /* a reload in progress: the config adopted once all stopped */
+	struct conf **retired;	  /* replaced by update GROUP, still run on by groups not named */
+	size_t nretired;
 	struct proc_wait *waits;   /* start/stop/restart requests waiting for states (handlers_proc.c) */
 	ev_signal sig_watchers[6]; /* TERM INT QUIT HUP USR2, see daemon.c */
 	int nsig_watchers;

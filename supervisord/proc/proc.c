@@ -2415,6 +2415,23 @@ static void sv_remove(struct supervisor *sv, struct proc *p)
 	ev_idle_start(sv->loop, &sv->freer);
 }
 
+bool sv_conf_in_use(struct supervisor *sv, const struct conf *c)
+{
+	uintptr_t lo = (uintptr_t)c->programs, hi = (uintptr_t)(c->programs + c->nprograms);
+
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		uintptr_t p = (uintptr_t)sv->procs[i]->prog;
+		if (p >= lo && p < hi)
+			return true;
+	}
+	for (size_t i = 0; i < sv->ndying; i++) {
+		uintptr_t p = (uintptr_t)sv->dying[i]->prog;
+		if (p >= lo && p < hi)
+			return true;
+	}
+	return false;
+}
+
 void sv_apply(struct supervisor *sv, const struct conf *nc, char *const *names)
 {
 	const struct conf *old = sv->conf;
@@ -2426,6 +2443,13 @@ void sv_apply(struct supervisor *sv, const struct conf *nc, char *const *names)
 		struct proc *p = sv->procs[i];
 		bool touched = names == NULL || sv_strv_has(names, p->group);
 		const struct conf_program *pr = NULL;
+		if (!touched) {
+			/* A group not named (update GROUP, add GROUP) runs on as it was configured, even if
+			 * changed or gone in nc, until it is updated, as under supervisord: the daemon
+			 * keeps the configuration it points into (sv_conf_in_use). */
+			sv_add(&keep, &nkeep, p);
+			continue;
+		}
 		const struct conf_proc *cp = sv_conf_find(nc, p->group, p->name, &pr);
 		if (cp == NULL) {
 			/* Gone: it cannot stay, its configuration is about to be freed. */

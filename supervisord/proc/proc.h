@@ -212,6 +212,9 @@ struct sv_diff {
 	char **added, **changed, **removed; /* NULL-terminated, owned by the diff */
 };
 void sv_diff(struct supervisor *sv, const struct conf *newconf, struct sv_diff *out);
+/* Does a process (running or on its way out) still run on a program of c? (A configuration
+ * replaced by `update GROUP` lives on while the groups not named use it.) */
+bool sv_conf_in_use(struct supervisor *sv, const struct conf *c);
 void sv_diff_free(struct sv_diff *d);
 /* Adopt newconf: stop removed and changed processes (only those whose own fingerprint
  * changed), re-point unchanged ones, add new ones (autostart). `names` (NULL = all)
