@@ -1337,7 +1337,8 @@ int conf_programs_load(struct conf_ld *L)
 	for (size_t k = 0; k < 2; k++) {
 		for (size_t i = 0; i < L->nsecs; i++) {
 			const struct conf_sec *s = &L->secs[i];
-			bool prog = strncmp(s->name, "program:", 8) == 0 || strncmp(s->name, "fcgi-program:", 13) == 0;
+			bool prog = strncmp(s->name, "program:", 8) == 0 ||
+				    strncmp(s->name, "fcgi-program:", 13) == 0;
 			bool lis = strncmp(s->name, CONF_LISTENER_PREFIX, strlen(CONF_LISTENER_PREFIX)) == 0;
 			if (k == 0 ? !prog : !lis)
 				continue;

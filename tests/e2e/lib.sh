@@ -19,6 +19,9 @@ set -u
 : "${BUILD:?BUILD must be set}"
 . "$(dirname "$0")/tvconf.sh"
 TVD="$BUILD/bin/taskvisord"
+# the protocol version of this tree (lib/proto.h), for tests that write frames themselves
+TV_PROTO=$(sed -n 's/^#define PROTO_VERSION \([0-9][0-9]*\)$/\1/p' "$(dirname "$0")/../../lib/proto.h")
+export TV_PROTO
 TVCTL="$BUILD/bin/taskvisorctl"
 TEST_NAME=$(basename "$0" .sh)
 TV_TEST_TAG="tv-e2e-$$-$(date +%s%N)"

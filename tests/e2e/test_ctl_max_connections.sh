@@ -20,7 +20,7 @@ b = json.dumps({"name": "talker", "follow": True}).encode()
 conns = []
 for i in range(3):
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-    s.sendall(struct.pack("=III", 2, 106, len(b)) + b)
+    s.sendall(struct.pack("=III", int(os.environ["TV_PROTO"]), 106, len(b)) + b)
     conns.append(s)
 time.sleep(0.5)
 # a fourth, raw: one error frame, then the end
@@ -53,7 +53,7 @@ wait_for 5 ctl status || fail "status after the busy clients left"
 
 # three idle connections: the next client gets in, the longest idle one is closed
 out=$(python3 - "$T/tv.sock" "$TVCTL" "$T/taskvisord.conf" <<'PY'
-import socket, subprocess, sys, time
+import os, socket, subprocess, sys, time
 conns = []
 for i in range(3):
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); conns.append(s)

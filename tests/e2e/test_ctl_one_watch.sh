@@ -17,10 +17,10 @@ tv_start
 wait_state echo RUNNING
 id=$(ctl task submit slow --start-at +60s) || fail "submit"
 python3 - "$T/tv.sock" "$id" <<'PY' || fail "second watch on one connection"
-import json, socket, struct, sys
+import os, json, socket, struct, sys
 def frame(t, body):
     b = json.dumps(body).encode()
-    return struct.pack("=III", 2, t, len(b)) + b
+    return struct.pack("=III", int(os.environ["TV_PROTO"]), t, len(b)) + b
 def read(s):
     h = b""
     while len(h) < 12:

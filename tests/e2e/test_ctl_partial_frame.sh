@@ -13,7 +13,7 @@ idle_timeout = 4s
 EOF2
 # [unix_socket] is already in the file: merge by rewriting the main file's section
 python3 - "$T/taskvisord.conf" <<'PY'
-import sys
+import os, sys
 p = sys.argv[1]
 text = open(p).read()
 head, sep, tail = text.rpartition("\n[unix_socket]\n")
@@ -29,13 +29,13 @@ tv_start
 wait_state talker RUNNING
 
 out=$(python3 - "$T/tv.sock" <<'PY'
-import json, socket, struct, sys, time
+import os, json, socket, struct, sys, time
 def conn():
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); return s
 def frame(t, body):
-    b = json.dumps(body).encode(); return struct.pack("=III", 2, t, len(b)) + b
+    b = json.dumps(body).encode(); return struct.pack("=III", int(os.environ["TV_PROTO"]), t, len(b)) + b
 t0 = time.time()
-partial = conn(); partial.sendall(struct.pack("=III", 2, 100, 16 * 1024 * 1024) + b"x" * 1000)
+partial = conn(); partial.sendall(struct.pack("=III", int(os.environ["TV_PROTO"]), 100, 16 * 1024 * 1024) + b"x" * 1000)
 idle = conn()
 follow = conn(); follow.sendall(frame(106, {"name": "talker", "follow": True}))
 chatty = conn()
@@ -89,11 +89,11 @@ assert_contains "$out" "idle_timeout:" "option named"
 rss() { awk '/^VmRSS/ {print $2}' /proc/$DAEMON_PID/status; }
 rss0=$(rss)
 python3 - "$T/tv.sock" "$T/sent" <<'PY' &
-import socket, struct, sys, time, select
+import os, socket, struct, sys, time, select
 conns = []
 for i in range(12):
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.setblocking(False)
-    conns.append([s, struct.pack("=III", 2, 200, 16 * 1024 * 1024) + b"x" * (15 * 1024 * 1024)])
+    conns.append([s, struct.pack("=III", int(os.environ["TV_PROTO"]), 200, 16 * 1024 * 1024) + b"x" * (15 * 1024 * 1024)])
 end = time.time() + 3
 while time.time() < end and any(len(c[1]) for c in conns):
     _, w, _ = select.select([], [c[0] for c in conns if c[1]], [], 0.1)

@@ -6,7 +6,8 @@
 tv_init
 tv_start
 out=$(python3 - "$T/tv.sock" <<'PY'
-import json, socket, struct, sys
+import json, os, socket, struct, sys
+V = int(os.environ["TV_PROTO"])
 
 def frame(version, mtype, payload):
     return struct.pack("=III", version, mtype, len(payload)) + payload
@@ -25,18 +26,18 @@ def recv(s):
     return mtype, json.loads(body or b"{}")
 
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-s.sendall(frame(2, 113, b""))
+s.sendall(frame(V, 113, b""))
 print("version", recv(s))
-s.sendall(frame(2, 100, b"{not json"))
+s.sendall(frame(V, 100, b"{not json"))
 print("badjson", recv(s))
-s.sendall(frame(2, 100, b"[1,2]"))
+s.sendall(frame(V, 100, b"[1,2]"))
 print("notobject", recv(s))
-s.sendall(frame(2, 199, b"{}"))
+s.sendall(frame(V, 199, b"{}"))
 print("unknown", recv(s))
-s.sendall(frame(2, 113, b""))
+s.sendall(frame(V, 113, b""))
 print("still", recv(s)[0])
 # Two requests in one write: two replies, in order.
-s.sendall(frame(2, 113, b"") + frame(2, 105, b"{}"))
+s.sendall(frame(V, 113, b"") + frame(V, 105, b"{}"))
 print("pipelined", recv(s)[0], sorted(recv(s)[1].keys()))
 s.sendall(frame(7, 113, b""))
 print("mismatch", recv(s))
@@ -49,6 +50,6 @@ assert_contains "$out" "notobject (2, {'error': 'malformed request', 'code': 1})
 assert_contains "$out" "unknown (2, {'error': 'unknown message type 199', 'code': 1})" "unknown type"
 assert_contains "$out" "still 1" "connection survives errors"
 assert_contains "$out" "pipelined 1 ['pid']" "two frames in one write"
-assert_contains "$out" "mismatch (3, {'daemon': 2})" "version mismatch reply"
+assert_contains "$out" "mismatch (3, {'daemon': $TV_PROTO})" "version mismatch reply"
 assert_contains "$out" "closed None" "closed after a version mismatch"
 assert_eq "$(ctl pid)" "$DAEMON_PID" "daemon still serves"

@@ -21,7 +21,7 @@ rss0=$(rss)
 python3 - "$T/tv.sock" "$T/sent" "$T/release" <<'PY' &
 import json, os, socket, struct, sys, time
 req = json.dumps({"name": "big", "bytes": 8000000}).encode()
-frame = struct.pack("=III", 2, 106, len(req)) + req
+frame = struct.pack("=III", int(os.environ["TV_PROTO"]), 106, len(req)) + req
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
 s.setblocking(False)

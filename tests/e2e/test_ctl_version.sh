@@ -8,7 +8,7 @@ assert_eq "$rc" 0 "version exit"
 echo "$out" | grep -Eqx '[0-9]+\.[0-9]+\.[0-9]+' || fail "version: [$out]"
 v=$(ctl --json version | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["version"], d["protocol"])') ||
 	fail "version --json does not parse"
-assert_eq "$v" "$out 2" "json version"
+assert_eq "$v" "$out $TV_PROTO" "json version"
 out=$(ctl ping); rc=$?
 assert_eq "$rc" 0 "ping exit"
 echo "$out" | grep -Eq '^daemon +ok +pid ' || fail "ping: no daemon ok line in [$out]"

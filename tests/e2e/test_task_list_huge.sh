@@ -35,7 +35,7 @@ echo 5 >"/proc/$DAEMON_PID/clear_refs" 2>/dev/null || true
 
 ctl task list --limit 0 --json >"$T/list.json" || fail "task list --limit 0 --json: $(tail -c 300 "$T/list.json")"
 python3 - "$T/list.json" "$N" <<'PY' || fail "list --json is not every task once"
-import json, sys
+import os, json, sys
 d = json.load(open(sys.argv[1]))
 ids = [t["id"] for t in d["tasks"]]
 assert len(ids) == int(sys.argv[2]), len(ids)
@@ -61,12 +61,12 @@ fi
 
 # a client that asks for everything and never reads: the daemon stops producing
 python3 - "$T/tv.sock" <<'PY' &
-import json, socket, struct, sys, time
+import os, json, socket, struct, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
 body = json.dumps({"limit": 0, "stream": True}).encode()
 for _ in range(20):
-    s.sendall(struct.pack("=III", 2, 201, len(body)) + body)
+    s.sendall(struct.pack("=III", int(os.environ["TV_PROTO"]), 201, len(body)) + body)
 time.sleep(4)
 PY
 reader=$!

@@ -27,12 +27,12 @@ wait_state exec-worker:exec-worker_00 RUNNING
 id=$(ctl task submit spew --start-at +1s) || fail "submit spew"
 # A follower that reads nothing until the step is over, then everything.
 python3 - "$T/tv.sock" "$id" >"$T/follow.out" 2>&1 <<'PY' &
-import json, socket, struct, sys, time
+import os, json, socket, struct, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.connect(sys.argv[1])
 b = json.dumps({"id": sys.argv[2], "step": "spew", "follow": True}).encode()
-s.sendall(struct.pack("=III", 2, 225, len(b)) + b)
+s.sendall(struct.pack("=III", int(os.environ["TV_PROTO"]), 225, len(b)) + b)
 time.sleep(6)
 buf = b""
 lines = skipped = 0

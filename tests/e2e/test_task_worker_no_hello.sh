@@ -10,10 +10,10 @@ step.one = /bin/true
 EOF2
 tv_start
 out=$(python3 - "$T/tv.sock" <<'PY'
-import json, socket, struct, sys
+import os, json, socket, struct, sys
 
 def frame(mtype, payload):
-    return struct.pack("=III", 2, mtype, len(payload)) + payload
+    return struct.pack("=III", int(os.environ["TV_PROTO"]), mtype, len(payload)) + payload
 
 def recv(s):
     hdr = b""

@@ -14,10 +14,10 @@ tv_start
 
 # the deaf worker: says hello, takes up to 100 steps, reads nothing more
 python3 - "$T/tv.sock" "$T/hello" <<'PY' &
-import json, socket, struct, sys, time
+import os, json, socket, struct, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 b = json.dumps({"queue": "default", "handlers": ["*"], "prefetch": 100, "name": "deaf"}).encode()
-s.sendall(struct.pack("=III", 2, 300, len(b)) + b)
+s.sendall(struct.pack("=III", int(os.environ["TV_PROTO"]), 300, len(b)) + b)
 h = s.recv(12)
 open(sys.argv[2], "w").write("%d\n" % struct.unpack("=III", h)[1])
 time.sleep(60)
@@ -26,7 +26,7 @@ wait_for 10 test -s "$T/hello" || fail "the fake worker got no hello reply"
 
 # 50 tasks with 1 MB inputs each: 50 MB of steps for it
 python3 - "$T/tv.sock" <<'PY'
-import json, socket, struct, sys
+import os, json, socket, struct, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 def recv():
     h = b""
@@ -40,7 +40,7 @@ def recv():
 for i in range(5):
     tasks = [{"label": "big", "input": {"blob": "x" * (1 << 20), "n": i * 10 + k}} for k in range(10)]
     b = json.dumps({"tasks": tasks}).encode()
-    s.sendall(struct.pack("=III", 2, 200, len(b)) + b)
+    s.sendall(struct.pack("=III", int(os.environ["TV_PROTO"]), 200, len(b)) + b)
     t, body = recv()
     assert t == 1, body[:200]
 PY
