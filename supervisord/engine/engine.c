@@ -614,6 +614,7 @@ void engine_commit(struct engine *e)
 			for (struct worker *w = e->workers; w != NULL; w = w->next)
 				w->outbox.off = w->outbox.len = 0;
 			engine_state_events_flush(e, false); /* undone: nobody hears of them */
+			engine_metrics_settle(e, false);     /* nor counts them */
 			engine_send_replies(e, failed);
 			if (!e->closing)
 				engine_resync(e, failed);
@@ -630,6 +631,7 @@ void engine_commit(struct engine *e)
 	engine_journal_clear(e); /* recorded, or nothing to record */
 	engine_send_replies(e, NULL);
 	engine_state_events_flush(e, true);
+	engine_metrics_settle(e, true);
 	engine_notify_waiters(e);
 	if (e->steplogs != NULL)
 		engine_steplog_sweep(e);

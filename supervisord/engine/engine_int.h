@@ -471,6 +471,9 @@ void engine_metrics_finished(struct engine *e, const char *label, enum q_result 
 void engine_metrics_step(struct engine *e, const char *label, const char *step, double seconds);
 /* A group commit took seconds (engine_commit). */
 void engine_metrics_commit(struct engine *e, double seconds);
+/* The counts of the group just ended: added when it committed, dropped when it failed (its replay
+ * counts them again). */
+void engine_metrics_settle(struct engine *e, bool committed);
 /* A monotonic clock in seconds, for timing the commit. */
 double engine_metrics_clock(void);
 void engine_metrics_free(struct engine *e);

@@ -3,7 +3,8 @@
  * tasks submitted and finished by label (and result), step run times as
  * histograms per label and step, and the group commit's latency. All of it is
  * counted in memory as it happens (engine_state.c's doors and engine_commit
- * call in here), never read back from the store; only the tasks by state,
+ * call in here; a group's counts wait for its commit, engine_metrics_settle, so that a failed
+ * group and its replay count once), never read back from the store; only the tasks by state,
  * result and label come from the store, in one bounded query whose answer is
  * kept for ENGINE_METRICS_CACHE_MS.
  *
@@ -51,7 +52,17 @@ struct engine_mlabel {
 	unsigned long long finished[QR_CANCELLED + 1]; /* by result */
 };
 
+/* A count of the group under way, applied once it committed (engine_metrics_settle). */
+struct engine_mpending {
+	enum { EM_SUBMITTED, EM_FINISHED, EM_STEP } kind;
+	char *label, *step;
+	enum q_result result;
+	double seconds;
+};
+
 struct engine_metrics {
+	struct engine_mpending *pending;
+	size_t npending;
 	struct engine_mseries *series;
 	size_t nseries;
 	struct engine_mlabel *labels;
@@ -96,15 +107,30 @@ static struct engine_mlabel *engine_metrics_label(struct engine *e, const char *
 	return &m->labels[m->nlabels++];
 }
 
+static void engine_metrics_stage(struct engine *e, int kind, const char *label, const char *step,
+				 enum q_result result, double seconds)
+{
+	struct engine_metrics *m = engine_metrics_get(e);
+	struct engine_mpending *p;
+
+	m->pending = xreallocarray(m->pending, m->npending + 1, sizeof(*m->pending));
+	p = &m->pending[m->npending++];
+	p->kind = kind;
+	p->label = xstrdup(label != NULL ? label : "?");
+	p->step = xstrdup(step != NULL ? step : "?");
+	p->result = result;
+	p->seconds = seconds;
+}
+
 void engine_metrics_submitted(struct engine *e, const char *label)
 {
-	engine_metrics_label(e, label)->submitted++;
+	engine_metrics_stage(e, EM_SUBMITTED, label, NULL, QR_PENDING, 0);
 }
 
 void engine_metrics_finished(struct engine *e, const char *label, enum q_result result)
 {
 	if ((unsigned)result <= QR_CANCELLED)
-		engine_metrics_label(e, label)->finished[result]++;
+		engine_metrics_stage(e, EM_FINISHED, label, NULL, result, 0);
 }
 
 static void engine_hist_add(unsigned long long *counts, const double *le, size_t nle, double v)
@@ -117,6 +143,11 @@ static void engine_hist_add(unsigned long long *counts, const double *le, size_t
 }
 
 void engine_metrics_step(struct engine *e, const char *label, const char *step, double seconds)
+{
+	engine_metrics_stage(e, EM_STEP, label, step, QR_PENDING, seconds);
+}
+
+static void engine_metrics_step_count(struct engine *e, const char *label, const char *step, double seconds)
 {
 	struct engine_metrics *m = engine_metrics_get(e);
 	struct engine_mseries *s = NULL;
@@ -146,6 +177,30 @@ void engine_metrics_step(struct engine *e, const char *label, const char *step, 
 	engine_hist_add(s->h.counts, engine_metrics_step_le, NSTEP_LE, seconds);
 	s->h.count++;
 	s->h.sum += seconds;
+}
+
+void engine_metrics_settle(struct engine *e, bool committed)
+{
+	struct engine_metrics *m = e->metrics;
+
+	if (m == NULL)
+		return;
+	struct engine_mpending *list = m->pending; /* counting may grow the tables, not this list */
+	size_t n = m->npending;
+	m->pending = NULL;
+	m->npending = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct engine_mpending *p = &list[i];
+		if (committed && p->kind == EM_SUBMITTED)
+			engine_metrics_label(e, p->label)->submitted++;
+		else if (committed && p->kind == EM_FINISHED)
+			engine_metrics_label(e, p->label)->finished[p->result]++;
+		else if (committed)
+			engine_metrics_step_count(e, p->label, p->step, p->seconds);
+		free(p->label);
+		free(p->step);
+	}
+	free(list);
 }
 
 void engine_metrics_commit(struct engine *e, double seconds)
@@ -255,6 +310,7 @@ void engine_metrics_free(struct engine *e)
 
 	if (m == NULL)
 		return;
+	engine_metrics_settle(e, false);
 	for (size_t i = 0; i < m->nseries; i++) {
 		free(m->series[i].label);
 		free(m->series[i].step);

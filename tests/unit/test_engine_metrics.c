@@ -66,6 +66,18 @@ static void test_doors_and_buckets(void **state)
 	t.row.result = QR_SUCCESS;
 	assert_int_equal(engine_state_task(&e, &t, QT_STOPPED, NULL), 0);
 
+	/* counted once the group commits: a failed group counts nothing (its replay counts) */
+	engine_metrics_settle(&e, false);
+	t.row.state = QT_PLANNING;
+	t.row.result = QR_PENDING;
+	s.row.state = QS_RUNNING;
+	assert_int_equal(engine_state_task(&e, &t, QT_PLANNED, "submitted"), 0);
+	assert_int_equal(engine_state_task(&e, &t, QT_RUNNING, NULL), 0);
+	assert_int_equal(engine_state_step(&e, &s, QS_SUCCESS, "done"), 0);
+	t.row.result = QR_SUCCESS;
+	assert_int_equal(engine_state_task(&e, &t, QT_STOPPED, NULL), 0);
+	engine_metrics_settle(&e, true);
+
 	m = engine_metrics_json(&e);
 	assert_int_equal(
 	    json_integer_value(json_object_get(
@@ -107,6 +119,7 @@ static void test_cap(void **state)
 		engine_metrics_step(&e, "big", step, 1.0);
 	}
 	engine_metrics_step(&e, "big", "s0", 1.0); /* a series kept goes on counting */
+	engine_metrics_settle(&e, true);
 	m = engine_metrics_json(&e);
 	steps = json_object_get(m, "steps");
 	assert_int_equal(json_array_size(steps), 256);
