@@ -51,9 +51,12 @@ open(sys.argv[2] + "/worker.c", "w").write(worker[0])
 open(sys.argv[2] + "/client.c", "w").write(
     "#include <stdio.h>\n#include <taskvisor.h>\nint main(void)\n{\n" + client[0] + "return 0;\n}\n")
 PY
+	# an archive built with SAN=1 (make asan, the second half of make test) needs its runtime
+	san=""
+	nm "$build/lib/libtaskvisor.a" 2>/dev/null | grep -q ' U __asan_init' && san="-fsanitize=address,undefined"
 	for ex in worker client; do
 		[ -f "$tmp/$ex.c" ] || continue
-		out=$(cc -std=c11 -Wall -Wextra -Werror -I "$root/lib/libtaskvisor" -o "$tmp/$ex" "$tmp/$ex.c" \
+		out=$(cc -std=c11 -Wall -Wextra -Werror $san -I "$root/lib/libtaskvisor" -o "$tmp/$ex" "$tmp/$ex.c" \
 			"$build/lib/libtaskvisor.a" -ljansson -lm 2>&1) || say "libtaskvisor.3.scd: the $ex example does not compile: $out"
 	done
 fi
