@@ -5,11 +5,9 @@
 # daemon's own log rotates), user= (privileges dropped, as root), and an empty or missing command
 # refused at start with supervisorctl's words and exit code, side by side with supervisord 4.2.5.
 . "$(dirname "$0")/lib.sh"
-command -v supervisord >/dev/null 2>&1 && command -v supervisorctl >/dev/null 2>&1 ||
-	{ echo "SKIP $TEST_NAME: supervisor (supervisord, supervisorctl) not installed"; exit 77; }
+. "$(dirname "$0")/svd.sh"
+svd_require
 tv_init
-SV_PID=""
-trap '[ -n "$SV_PID" ] && kill -TERM $SV_PID 2>/dev/null; wait $SV_PID 2>/dev/null; tv_cleanup' EXIT
 
 # One supervisord file for both daemons; D is the directory of the run.
 write_conf() {
@@ -57,14 +55,13 @@ EOF
 }
 
 write_conf "$T/sv"
-supervisord -c "$T/sv/sv.conf" >"$T/sv.out" 2>&1 &
-SV_PID=$!
+svd_start "$T/sv/sv.conf"
 write_conf "$T/tv"
 "$TVD" -c "$T/tv/sv.conf" >"$T/daemon.out" 2>&1 &
 DAEMON_PID=$!
 why=$(tv_wait_socket "$DAEMON_PID" "$T/tv/sv.sock" 100) || fail "taskvisord: $why: $(cat "$T/daemon.out")"
 _sv_up() { [ -S "$T/sv/sv.sock" ]; }
-wait_for 15 _sv_up || fail "supervisord did not start: $(cat "$T/sv.out")"
+wait_for 15 _sv_up || fail "supervisord did not start: $(cat "$SUP_OUT")"
 
 # environment: [supervisord]'s under the program's own; %(ENV_TV_OWN)s in the command
 _env_out() { grep -q . "$T/tv/env.out"; }

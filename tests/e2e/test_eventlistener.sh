@@ -10,42 +10,21 @@
 #    arrives; a task that fails (on_error = stop) is a TASK_STATE_STOPPED with result:error;
 #    sendRemoteCommEvent over XML-RPC is a REMOTE_COMMUNICATION.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/svd.sh"
 
-command -v supervisord >/dev/null 2>&1 || { echo "supervisord not installed (apt-get install supervisor)"; exit 77; }
-command -v supervisorctl >/dev/null 2>&1 || { echo "supervisorctl not installed (apt-get install supervisor)"; exit 77; }
 # Debian's python3 has the supervisor module (a python3 earlier in PATH may not)
-PY=""
-for c in /usr/bin/python3 python3; do
-	"$c" -c 'import supervisor.childutils' 2>/dev/null && { PY=$(command -v "$c"); break; }
-done
-[ -n "$PY" ] || { echo "no python3 with the supervisor module (apt-get install supervisor)"; exit 77; }
+svd_require python
+PY=$(command -v "$PY")
 EVL="$(cd "$(dirname "$0")" && pwd)/evlistener.py"
 
 tv_init
-SUP_PID=""
-stop_sup() {
-	[ -n "$SUP_PID" ] && kill -TERM "$SUP_PID" 2>/dev/null
-	i=0
-	while [ -n "$SUP_PID" ] && kill -0 "$SUP_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-}
-trap 'stop_sup; tv_cleanup' EXIT
 
 # ---- 1. side by side ----
 write_conf() {
 	D=$1
 	mkdir -p "$D/log"
-	cat >"$D/supervisord.conf" <<EOF
-[unix_http_server]
-file=$D/sock
-
-[supervisord]
-logfile=$D/main.log
-pidfile=$D/pid
-childlogdir=$D/log
-nodaemon=true
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+	svd_conf_head "$D" >"$D/supervisord.conf"
+	cat >>"$D/supervisord.conf" <<EOF
 
 [program:crasher]
 command=/bin/sh -c 'sleep 1.3; exit 3'
@@ -66,8 +45,7 @@ S="$T/sup"
 V="$T/tvd"
 write_conf "$S"
 write_conf "$V"
-supervisord -c "$S/supervisord.conf" >"$S/out" 2>&1 &
-SUP_PID=$!
+svd_start "$S/supervisord.conf"
 "$TVD" -n -c "$V/supervisord.conf" >"$V/out" 2>&1 &
 DAEMON_PID=$!
 
@@ -108,7 +86,7 @@ $want
 --- taskvisord
 $got"
 done
-stop_sup
+svd_stop
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID"
 DAEMON_PID=""

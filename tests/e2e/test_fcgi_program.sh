@@ -6,8 +6,8 @@
 # Then taskvisord alone: update applies a changed socket_mode, a socket that cannot be created is
 # the process's spawn error. Skips (77) without the supervisor package (make test installs it).
 . "$(dirname "$0")/lib.sh"
-command -v supervisord >/dev/null 2>&1 && command -v supervisorctl >/dev/null 2>&1 ||
-	{ echo "SKIP $TEST_NAME: supervisor (supervisord, supervisorctl) not installed"; exit 77; }
+. "$(dirname "$0")/svd.sh"
+svd_require
 command -v python3 >/dev/null 2>&1 || { echo "SKIP $TEST_NAME: python3 not installed"; exit 77; }
 tv_init
 mkdir -p "$T/sv.d"
@@ -109,29 +109,13 @@ EOF
 }
 fcgi_conf tv- "$TV_PORT" >"$T/conf.d/fcgi.conf"
 fcgi_conf sv- "$SV_PORT" >"$T/sv.d/fcgi.conf"
-cat >"$T/sv.conf" <<EOF2
-[unix_http_server]
-file = $T/sv.sock
-[supervisord]
-logfile = $T/sv.log
-pidfile = $T/sv.pid
-childlogdir = $T/log
-nodaemon = true
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-[supervisorctl]
-serverurl = unix://$T/sv.sock
-[include]
-files = sv.d/*.conf
-EOF2
-supervisord -c "$T/sv.conf" >"$T/sv.out" 2>&1 &
-SV_PID=$!
-trap 'kill -TERM $SV_PID 2>/dev/null; wait $SV_PID 2>/dev/null; tv_cleanup' EXIT
+{ svd_conf_head "$T"; printf '\n[include]\nfiles = sv.d/*.conf\n'; } >"$T/sv.conf"
+svd_start "$T/sv.conf"
 tv_start
 sv() { supervisorctl -c "$T/sv.conf" "$@"; }
 _sv_up() { [ "$(sv status | grep -c RUNNING)" = 3 ]; }
 _tv_up() { [ "$(ctl status | grep -c RUNNING)" = 3 ]; }
-wait_for 15 _sv_up || fail "supervisord did not start web and api: $(sv status; cat "$T/sv.out")"
+wait_for 15 _sv_up || fail "supervisord did not start web and api: $(sv status; cat "$SUP_OUT")"
 wait_for 10 _tv_up || fail "taskvisord did not start web and api: $(ctl status)"
 
 # ---- the same names in status (the group is named after the section) ----
