@@ -82,7 +82,7 @@ LDFLAGS += -Wl,--as-needed
 DEB_BUILD = build-essential pkg-config libev-dev libinih-dev libsqlite3-dev libsystemd-dev \
             libjansson-dev uuid-dev libcmocka-dev libedit-dev libmicrohttpd-dev libexpat1-dev \
             scdoc
-DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor mandoc man-db zsh chromium curl python3-websocket prometheus dpkg-dev debhelper fakeroot lintian
+DEB_TEST  = sqlite3 python3 procps tzdata util-linux supervisor mandoc man-db zsh chromium curl python3-websocket prometheus dpkg-dev debhelper fakeroot lintian systemd
 DEB_BENCH = supervisor hyperfine strace
 DEB_FUZZ  = clang
 
