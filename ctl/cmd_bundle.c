@@ -327,7 +327,8 @@ static int bundle_rm(const char *path, const struct stat *st, int flag, struct F
 	(void)st;
 	(void)flag;
 	(void)ftw;
-	return remove(path) == 0 ? 0 : 0; /* best effort: a leftover is named below */
+	(void)remove(path); /* best effort: go on past a file that cannot be removed */
+	return 0;
 }
 
 /* tar -czf out -C dir name; 0 or -1 with the reason in why. */
